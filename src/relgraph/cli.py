@@ -1,0 +1,236 @@
+"""The `relgraph` command: serve, migrate, seed demo data, manage users and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from relgraph.config import get_settings
+from relgraph.errors import DomainError
+
+__all__ = ["app", "main"]
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="relgraph: a GraphQL service over a CRM's relationship graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+err = Console(stderr=True)
+
+DEMO_USERS = [
+    ("admin@demo.test", "Ada Admin", "ADMIN", ["FINANCE", "SENSITIVE"]),
+    ("team@demo.test", "Tom Team", "TEAM", []),
+    ("business@demo.test", "Bea Business", "BUSINESS", []),
+    ("readonly@demo.test", "Rob Readonly", "READONLY", []),
+]
+
+
+class CLIError(Exception):
+    """A failure to report as one line, without a traceback."""
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def clean_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """Turn every failure of a command into one clear line and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except DomainError as error:
+            _fail("; ".join(e.message for e in error.errors))
+        except CLIError as error:
+            _fail(str(error))
+        except Exception as error:  # the contract: never a traceback on the terminal
+            logging.getLogger("relgraph.cli").debug("command failed", exc_info=True)
+            _fail(f"{type(error).__name__}: {_first_line(error)}")
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or repr(error)
+    return text.splitlines()[0]
+
+
+def _run(coro_fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    return asyncio.run(coro_fn(*args, **kwargs))
+
+
+async def _in_session(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run `fn(session, ...)` in one committed transaction on the configured database."""
+    from relgraph.db.engine import create_engine, make_sessionmaker
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            result = await fn(session, *args, **kwargs)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _upgrade() -> None:
+    from relgraph.db.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+
+
+@db_app.command("upgrade")
+@clean_errors
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    _upgrade()
+    err.print("database is up to date")
+
+
+async def _seed(session: Any, organisations: int, persons: int, seed: int) -> Any:
+    from relgraph import demo
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("seeding demo data", total=None)
+
+        def report(label: str, done: int) -> None:
+            progress.update(task, description=f"seeding {label}", completed=done)
+
+        return await demo.seed(session, organisations=organisations, persons=persons, seed=seed, progress=report)
+
+
+@demo_app.command("seed")
+@clean_errors
+def demo_seed(
+    organisations: Annotated[int, typer.Option(min=1, max=1_000_000, help="Organisations to create.")] = 150,
+    persons: Annotated[int, typer.Option(min=1, max=5_000_000, help="Persons to create.")] = 500,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+) -> None:
+    """Add realistic Dutch demo data (organisations, groups, persons, memberships)."""
+    summary = _run(_in_session, _seed, organisations, persons, seed)
+    err.print(
+        f"seeded {summary.organisations} organisations, {summary.persons} persons, "
+        f"{summary.memberships} memberships"
+    )
+
+
+@users_app.command("create")
+@clean_errors
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email (unique).")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="ADMIN, TEAM, BUSINESS or READONLY.")],
+    permission: Annotated[list[str] | None, typer.Option(help="FINANCE or SENSITIVE; repeat for both.")] = None,
+) -> None:
+    """Create a staff account."""
+    from relgraph.domain import users
+
+    user = _run(_in_session, users.create, email=email, name=name, role=role, permissions=permission or [])
+    err.print(f"created user {user.email} ({user.role})")
+
+
+@tokens_app.command("create")
+@clean_errors
+def tokens_create(email: Annotated[str, typer.Option(help="The user's email.")]) -> None:
+    """Create an API token and print it (only here, only once)."""
+    from relgraph.domain import users
+
+    token = _run(_in_session, users.create_token, email=email)
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+@clean_errors
+def tokens_revoke(email: Annotated[str, typer.Option(help="The user's email.")]) -> None:
+    """Revoke every token of a user, effective at once."""
+    from relgraph.domain import users
+
+    count = _run(_in_session, users.revoke_tokens, email=email)
+    err.print(f"revoked {count} token(s) of {email}")
+
+
+@app.command("export-schema")
+@clean_errors
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from relgraph.graphql.schema import schema_sdl
+
+    sys.stdout.write(schema_sdl())
+
+
+async def _prepare_demo(session: Any) -> dict[str, str] | None:
+    """Seed an empty database and create the demo users; return their tokens."""
+    from relgraph import demo
+    from relgraph.domain import users
+
+    if not await demo.is_empty(session):
+        return None
+    created = []
+    for email, name, role, permissions in DEMO_USERS:
+        if await users.get_by_email(session, email=email) is None:
+            created.append(await users.create(session, email=email, name=name, role=role, permissions=permissions))
+    await _seed(session, 150, 500, 42)
+    return {email: await users.create_token(session, email=email) for email, *_ in DEMO_USERS}
+
+
+@app.command("serve")
+@clean_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data and users into an empty database.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Run the service (migrating the embedded SQLite database first)."""
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_sqlite or demo:
+        _upgrade()
+    if demo:
+        tokens = _run(_in_session, _prepare_demo)
+        if tokens is None:
+            err.print("database already has data: not seeding again (create tokens with `relgraph tokens create`)")
+        else:
+            err.print("demo users and their API tokens (shown once):")
+            for email, token in tokens.items():
+                err.print(f"  {email:<22} {token}", highlight=False)
+    err.print(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        "relgraph.web:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    app()

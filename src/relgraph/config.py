@@ -1,0 +1,45 @@
+"""Settings read from the environment, once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings", "get_settings"]
+
+DEFAULT_DATABASE_FILE = "relgraph.db"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service needs to know about its surroundings."""
+
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "RELGRAPH_DATABASE_URL",
+            f"sqlite+aiosqlite:///{Path.cwd() / DEFAULT_DATABASE_FILE}",
+        )
+    )
+    max_query_depth: int = field(default_factory=lambda: _int("RELGRAPH_MAX_QUERY_DEPTH", 12))
+    max_aliases: int = field(default_factory=lambda: _int("RELGRAPH_MAX_ALIASES", 30))
+    max_tokens: int = field(default_factory=lambda: _int("RELGRAPH_MAX_TOKENS", 5000))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment as it is now."""
+    return Settings()

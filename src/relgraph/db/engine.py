@@ -1,0 +1,85 @@
+"""The async engine, its per-backend set-up, and statement counting."""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["StatementCounter", "create_engine", "make_sessionmaker", "statement_counter"]
+
+# The counter of the request (or test) in progress; None when nobody is counting.
+statement_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
+    "relgraph_statement_counter", default=None
+)
+
+
+class StatementCounter:
+    """Counts the SQL statements sent while it is the current counter."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __enter__(self) -> StatementCounter:
+        self._token = statement_counter.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        statement_counter.reset(self._token)
+
+
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    counter = statement_counter.get()
+    # Transaction control is constant per request; only queries tell the loaders' story.
+    if counter is not None and not statement.startswith(_CONTROL):
+        counter.count += 1
+        counter.statements.append(statement)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module; the "begin" hook below emits
+    # BEGIN itself, so SAVEPOINTs and isolation behave as on PostgreSQL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # Writers ask for IMMEDIATE so they queue on the write lock instead of failing with
+    # SQLITE_BUSY when a read transaction later tries to upgrade.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the engine for `url` with relgraph's connection set-up."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {"timeout": 10})
+    else:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(url, **kwargs)
+    sync_engine = engine.sync_engine
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(sync_engine, "connect", _sqlite_on_connect)
+        event.listen(sync_engine, "begin", _sqlite_on_begin)
+    event.listen(sync_engine, "before_cursor_execute", _on_execute)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

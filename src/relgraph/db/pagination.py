@@ -1,0 +1,218 @@
+"""Keyset pagination for Relay connections, for one list or for many lists at once.
+
+Cursors encode the sort key of a row, so pages stay stable while rows are added. The
+batched form pages every parent's list in one statement (ROW_NUMBER over a partition),
+which is what keeps a nested connection at one query per level.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from relgraph.errors import InvalidInput
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "OrderKey",
+    "Page",
+    "PageRequest",
+    "count",
+    "count_many",
+    "paginate",
+    "paginate_many",
+]
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """The Relay arguments of one connection field."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("first", "last"):
+            size = getattr(self, name)
+            if size is not None and not 1 <= size <= MAX_PAGE_SIZE:
+                raise InvalidInput.at(name, f"{name} must be between 1 and {MAX_PAGE_SIZE}.")
+        if self.first is not None and self.last is not None:
+            raise InvalidInput.at("last", "Use either first or last, not both.")
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+    @property
+    def size(self) -> int:
+        return (self.last if self.backwards else self.first) or DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    """A column to order by; `read` takes the same value from a loaded item (for cursors).
+
+    `read` is an attribute name of the item, or a function of the item (for items that
+    are tuples of an entity and extra columns).
+    """
+
+    column: Any
+    read: str | Callable[[Any], Any]
+    descending: bool = False
+
+    def value(self, item: Any) -> Any:
+        return getattr(item, self.read) if isinstance(self.read, str) else self.read(item)
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    cursors: list[str] = field(default_factory=list)
+    has_next_page: bool = False
+    has_previous_page: bool = False
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def _decode(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(order):
+            raise ValueError
+        decoded = []
+        for value, key in zip(values, order, strict=True):
+            python_type = key.column.type.python_type
+            if value is not None and python_type in (dt.datetime, dt.date):
+                value = python_type.fromisoformat(value)
+            elif value is not None and not isinstance(value, python_type):
+                raise ValueError
+            decoded.append(value)
+        return decoded
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError, NotImplementedError):
+        raise InvalidInput.at(argument, "Not a valid cursor for this list.") from None
+
+
+def _beyond(order: Sequence[OrderKey], values: Sequence[Any], forward: bool) -> ColumnElement[bool]:
+    """The rows strictly after (forward) or before the row whose sort key is `values`."""
+    clauses = []
+    for i, key in enumerate(order):
+        # Forward over an ascending key (or backward over a descending one) means "greater".
+        greater = (not key.descending) == forward
+        column = key.column
+        step = column > values[i] if greater else column < values[i]
+        equal = [order[j].column == values[j] for j in range(i)]
+        clauses.append(and_(*equal, step))
+    return or_(*clauses)
+
+
+def _sort(order: Sequence[OrderKey], backwards: bool) -> list[Any]:
+    return [
+        (k.column.desc() if k.descending != backwards else k.column.asc()) for k in order
+    ]
+
+
+def _filtered(stmt: Select[Any], order: Sequence[OrderKey], page: PageRequest) -> Select[Any]:
+    if page.after is not None:
+        stmt = stmt.where(_beyond(order, _decode(page.after, order, "after"), forward=True))
+    if page.before is not None:
+        stmt = stmt.where(_beyond(order, _decode(page.before, order, "before"), forward=False))
+    return stmt
+
+
+def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page[Any]:
+    more = len(rows) > page.size
+    rows = rows[: page.size]
+    if page.backwards:
+        rows.reverse()
+    return Page(
+        items=rows,
+        cursors=[_encode([k.value(r) for k in order]) for r in rows],
+        has_next_page=more if not page.backwards else page.before is not None,
+        has_previous_page=more if page.backwards else page.after is not None,
+    )
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    *,
+    scalars: bool = True,
+) -> Page[Any]:
+    """Run `stmt` for one page; items are entities, or row tuples when not `scalars`."""
+    stmt = _filtered(stmt, order, page).order_by(*_sort(order, page.backwards)).limit(page.size + 1)
+    result = await session.execute(stmt)
+    rows = list(result.scalars().all() if scalars else (tuple(r) for r in result.all()))
+    return _page(rows, order, page)
+
+
+async def paginate_many(
+    session: AsyncSession,
+    stmt: Select[Any],
+    entity: Any,
+    partition: Any,
+    keys: Sequence[Hashable],
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    extras: Sequence[str] = (),
+) -> dict[Hashable, Page[Any]]:
+    """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
+
+    `stmt` selects `entity`, plus the labelled columns named in `extras`; with extras,
+    each item is a tuple (entity, *extras).
+    """
+    if not keys:
+        return {}
+    rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
+    inner = _filtered(stmt.where(partition.in_(keys)), order, page)
+    subquery = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
+    row = aliased(entity, subquery)
+    outer = (
+        select(row, subquery.c._partition, *(subquery.c[name] for name in extras))
+        .where(subquery.c._rank <= page.size + 1)
+        .order_by(subquery.c._partition, subquery.c._rank)
+    )
+    grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
+    for item, key, *values in (await session.execute(outer)).all():
+        grouped[key].append((item, *values) if extras else item)
+    return {key: _page(rows, order, page) for key, rows in grouped.items()}
+
+
+async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+    """Count the rows `stmt` would return."""
+    return (await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))) or 0
+
+
+async def count_many(
+    session: AsyncSession, stmt: Select[Any], partition: Any, keys: Sequence[Hashable]
+) -> dict[Hashable, int]:
+    """Count the rows of `stmt` per value of `partition`, for each of `keys`."""
+    if not keys:
+        return {}
+    grouped = (
+        stmt.where(partition.in_(keys))
+        .with_only_columns(partition, func.count(), maintain_column_froms=True)
+        .group_by(partition)
+        .order_by(None)
+    )
+    counts = {key: n for key, n in (await session.execute(grouped)).all()}
+    return {key: counts.get(key, 0) for key in keys}

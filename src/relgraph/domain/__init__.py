@@ -1,0 +1,1 @@
+"""Domain rules and writes, one module per aggregate; no GraphQL here."""

@@ -1,0 +1,73 @@
+"""Adding a business relation (zakelijke relatie toevoegen): a person, linked at once.
+
+One form, one transaction: the person, an existing or new organisation, and the
+membership between them. Every invalid field of every part is reported, with its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import Membership, Organisation, Person
+from relgraph.domain import addresses, memberships, organisations, persons
+from relgraph.domain.validation import Checks
+from relgraph.errors import DomainError, NotFound
+from relgraph.policy import Viewer
+
+__all__ = ["BusinessRelation", "add"]
+
+
+@dataclass
+class BusinessRelation:
+    person: Person
+    organisation: Organisation
+    membership: Membership
+    organisation_created: bool
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    person: Mapping[str, Any],
+    membership: Mapping[str, Any],
+    organisation_id: int | None = None,
+    new_organisation: Mapping[str, Any] | None = None,
+) -> BusinessRelation:
+    """Create a person and link it to organisation `organisation_id` or to a new one."""
+    checks = Checks()
+    persons.clean(checks.nested("person"), person, creating=True)
+    memberships.clean(checks.nested("membership"), membership)
+    if (organisation_id is None) == (new_organisation is None):
+        checks.fail("organisationId", "Give either organisationId or newOrganisation, not both or neither.")
+    elif new_organisation is not None:
+        sub = checks.nested("newOrganisation")
+        organisations.clean(sub, new_organisation, creating=True)
+        if new_organisation.get("visit_address") is not None:
+            addresses.clean(sub, new_organisation["visit_address"], prefix=("visitAddress",))
+    checks.raise_if_any()
+
+    created = new_organisation is not None
+    if new_organisation is not None:
+        try:
+            organisation = await organisations.create(session, actor=actor, data=new_organisation)
+        except DomainError as error:
+            raise error.under("newOrganisation") from None
+    else:
+        found = await session.get(Organisation, organisation_id)
+        if found is None:
+            raise NotFound("organisationId", "No organisation with this id.")
+        organisation = found
+    new_person = await persons.create(session, actor=actor, data=person)
+    try:
+        link = await memberships.link(
+            session, actor=actor, person=new_person, organisation=organisation, data=membership
+        )
+    except DomainError as error:
+        raise error.under("membership") from None
+    return BusinessRelation(new_person, organisation, link, created)
+

@@ -1,0 +1,199 @@
+"""The organisation hierarchy (hoofdorganisatie / suborganisaties).
+
+Ancestors and descendants are one recursive CTE each, for any number of organisations at
+once. Reparenting serialises on the 'hierarchy' lock row and checks for cycles inside the
+transaction, so two racing requests can never build A -> B -> A between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import LockRow, Organisation
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.domain import audit
+from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
+from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
+from relgraph.policy import Viewer
+
+__all__ = [
+    "MAX_DEPTH",
+    "ancestors_of",
+    "count_descendants",
+    "count_subsidiaries",
+    "descendants_of",
+    "lock",
+    "set_parent",
+    "would_cycle",
+    "subsidiaries_of",
+]
+
+# A guard against corrupt data: no real group is this deep, and recursion must end.
+MAX_DEPTH = 64
+
+_orgs = Organisation.__table__
+
+SUBSIDIARY_ORDER = [
+    OrderKey(Organisation.name_key, "name_key"),
+    OrderKey(Organisation.id, "id"),
+]
+
+
+def _subsidiaries(include_archived: bool) -> Select[Any]:
+    stmt = select(Organisation)
+    if not include_archived:
+        stmt = stmt.where(Organisation.archived.is_(False))
+    return stmt
+
+
+async def subsidiaries_of(
+    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool, page: PageRequest
+) -> dict[Hashable, Page[Organisation]]:
+    """One page of direct subsidiaries per parent, sorted by name, in one statement."""
+    return await paginate_many(
+        session,
+        _subsidiaries(include_archived),
+        Organisation,
+        Organisation.parent_id,
+        parent_ids,
+        SUBSIDIARY_ORDER,
+        page,
+    )
+
+
+async def count_subsidiaries(
+    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool
+) -> dict[Hashable, int]:
+    """The number of direct subsidiaries per parent."""
+    return await count_many(session, _subsidiaries(include_archived), Organisation.parent_id, parent_ids)
+
+
+def _ancestor_chain(ids: Sequence[int]) -> Any:
+    """CTE (start_id, id, depth): every ancestor of each of `ids`, depth 1 = the parent."""
+    anchor = select(
+        _orgs.c.id.label("start_id"), _orgs.c.parent_id.label("id"), literal(1).label("depth")
+    ).where(_orgs.c.id.in_(ids), _orgs.c.parent_id.is_not(None))
+    chain = anchor.cte("ancestor_chain", recursive=True)
+    step = (
+        select(chain.c.start_id, _orgs.c.parent_id, chain.c.depth + 1)
+        .join(_orgs, _orgs.c.id == chain.c.id)
+        .where(_orgs.c.parent_id.is_not(None), chain.c.depth < MAX_DEPTH)
+    )
+    return chain.union_all(step)
+
+
+async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[Organisation]]:
+    """The ancestors of each organisation, nearest first, aligned with `ids`."""
+    chain = _ancestor_chain(ids)
+    stmt = (
+        select(Organisation, chain.c.start_id)
+        .join(chain, chain.c.id == Organisation.id)
+        .order_by(chain.c.start_id, chain.c.depth)
+    )
+    found: dict[int, list[Organisation]] = {i: [] for i in ids}
+    for org, start_id in (await session.execute(stmt)).all():
+        found[start_id].append(org)
+    return [found[i] for i in ids]
+
+
+def _descendant_tree(root_ids: Sequence[int], max_depth: int) -> Any:
+    """CTE (root_id, id, depth): the subtree below each root, depth 1 = its subsidiaries."""
+    anchor = select(
+        _orgs.c.parent_id.label("root_id"), _orgs.c.id.label("id"), literal(1).label("depth")
+    ).where(_orgs.c.parent_id.in_(root_ids))
+    tree = anchor.cte("descendant_tree", recursive=True)
+    step = (
+        select(tree.c.root_id, _orgs.c.id, tree.c.depth + 1)
+        .join(_orgs, _orgs.c.parent_id == tree.c.id)
+        .where(tree.c.depth < min(max_depth, MAX_DEPTH))
+    )
+    return tree.union_all(step)
+
+
+async def descendants_of(
+    session: AsyncSession,
+    root_ids: Sequence[int],
+    *,
+    max_depth: int,
+    include_archived: bool,
+    page: PageRequest,
+) -> dict[Hashable, Page[tuple[Organisation, int]]]:
+    """Per root, one page of its descendants breadth first: (organisation, depth) items."""
+    tree = _descendant_tree(root_ids, max_depth)
+    stmt = select(Organisation, tree.c.depth.label("depth")).join(tree, tree.c.id == Organisation.id)
+    if not include_archived:
+        stmt = stmt.where(Organisation.archived.is_(False))
+    order = [
+        OrderKey(tree.c.depth, lambda item: item[1]),
+        OrderKey(Organisation.name_key, lambda item: item[0].name_key),
+        OrderKey(Organisation.id, lambda item: item[0].id),
+    ]
+    return await paginate_many(session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",))
+
+
+async def count_descendants(
+    session: AsyncSession, root_ids: Sequence[int], *, max_depth: int, include_archived: bool
+) -> dict[Hashable, int]:
+    tree = _descendant_tree(root_ids, max_depth)
+    stmt = select(Organisation).join(tree, tree.c.id == Organisation.id)
+    if not include_archived:
+        stmt = stmt.where(Organisation.archived.is_(False))
+    return await count_many(session, stmt, tree.c.root_id, root_ids)
+
+
+async def lock(session: AsyncSession) -> None:
+    """Take the hierarchy lock for the rest of the transaction (row lock / write lock)."""
+    await session.execute(update(LockRow).where(LockRow.name == "hierarchy").values(counter=LockRow.counter + 1))
+
+
+async def would_cycle(session: AsyncSession, *, organisation_id: int, parent_id: int) -> bool:
+    """True if `parent_id` is `organisation_id` itself or lies below it."""
+    if organisation_id == parent_id:
+        return True
+    chain = _ancestor_chain([parent_id])
+    hit = await session.scalar(select(chain.c.id).where(chain.c.id == organisation_id).limit(1))
+    return hit is not None
+
+
+async def set_parent(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    organisation_id: int,
+    parent_id: int | None,
+    expected_version: int | None = None,
+) -> Organisation:
+    """Put an organisation under `parent_id` (None detaches it); refuses cycles with CYCLE."""
+    await lock(session)
+    org = await load_for_update(session, id=organisation_id, expected_version=expected_version, field="organisationId")
+    if parent_id is not None:
+        parent = await session.get(Organisation, parent_id)
+        if parent is None:
+            raise NotFound("parentId", "No organisation with this id.")
+        if await would_cycle(session, organisation_id=organisation_id, parent_id=parent_id):
+            message = (
+                "An organisation cannot be its own parent."
+                if parent_id == organisation_id
+                else f"{parent.name} lies below {org.name}; this would make a cycle."
+            )
+            raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    org.parent_id = parent_id
+    org.updated_at = dt.datetime.now(dt.UTC)
+    org.updated_by_id = actor.id
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Organisation",
+        object_id=org.id,
+        party_id=org.id,
+        action="SET_PARENT",
+        changes=audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS)),
+    )
+    return org

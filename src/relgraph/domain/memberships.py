@@ -1,0 +1,413 @@
+"""Memberships (persoon in organisatie): who works where, in which role, since when.
+
+Leaving a job deactivates the membership (history kept); deleting is for a wrong link,
+and the reason is kept in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.domain import audit, persons
+from relgraph.domain.text import like_pattern
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.policy import Viewer
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "MembershipFilter",
+    "add",
+    "clean",
+    "count_for",
+    "deactivate",
+    "get_many",
+    "load_for_update",
+    "delete_wrong_link",
+    "has_memberships",
+    "link",
+    "list_for",
+    "reactivate",
+    "tags_of",
+    "update",
+]
+
+AUDITED_FIELDS = [
+    "person_id",
+    "organisation_id",
+    "department",
+    "job_title",
+    "business_email",
+    "phone1",
+    "phone2",
+    "role",
+    "account_manager_id",
+    "active",
+    "start_date",
+    "end_date",
+]
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True)
+class MembershipFilter:
+    include_inactive: bool = False
+    role: str | None = None
+    tag: str | None = None
+    search: str | None = None
+
+
+# Plain tables: joining the mapped classes would join their shared `parties` table twice.
+_people = Person.__table__
+_orgs = Organisation.__table__
+
+
+def _listing(flt: MembershipFilter, other: Any) -> Select[Any]:
+    """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`."""
+    stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
+    stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
+    if not flt.include_inactive:
+        stmt = stmt.where(Membership.active.is_(True))
+    if flt.role and flt.role.strip():
+        stmt = stmt.where(func.lower(Membership.role) == flt.role.strip().lower())
+    if flt.tag and flt.tag.strip():
+        stmt = stmt.where(
+            exists(
+                select(MembershipTag.tag).where(
+                    MembershipTag.membership_id == Membership.id, MembershipTag.tag == flt.tag.strip().lower()
+                )
+            )
+        )
+    if flt.search and flt.search.strip():
+        pattern = like_pattern(flt.search)
+        stmt = stmt.where(
+            or_(
+                _people.c.search_text.like(pattern, escape="\\"),
+                func.lower(Membership.job_title).like(pattern, escape="\\"),
+                func.lower(Membership.department).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def _side(by: str) -> tuple[Any, Any]:
+    """(partition column, sort column) for listing by organisation or by person."""
+    if by == "organisation":
+        return Membership.organisation_id, _people.c.sort_key
+    return Membership.person_id, _orgs.c.name_key
+
+
+async def list_for(
+    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
+) -> dict[Hashable, Page[Membership]]:
+    """One page of memberships per organisation (sorted by person) or per person (by organisation)."""
+    partition, other = _side(by)
+    order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
+    pages = await paginate_many(session, _listing(flt, other), Membership, partition, ids, order, page, extras=("sort_key",))
+    for result in pages.values():
+        result.items = [item[0] for item in result.items]
+    return pages
+
+
+async def count_for(
+    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter
+) -> dict[Hashable, int]:
+    partition, other = _side(by)
+    return await count_many(session, _listing(flt, other), partition, ids)
+
+
+async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[list[str]]:
+    """The tags of each membership, alphabetically, aligned with `membership_ids`."""
+    rows = await session.execute(
+        select(MembershipTag.membership_id, MembershipTag.tag)
+        .where(MembershipTag.membership_id.in_(membership_ids))
+        .order_by(MembershipTag.membership_id, MembershipTag.tag)
+    )
+    found: dict[int, list[str]] = {i: [] for i in membership_ids}
+    for membership_id, tag in rows.all():
+        found[membership_id].append(tag)
+    return [found[i] for i in membership_ids]
+
+
+async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:
+    """Whether each person has any membership (active or not): a business relation."""
+    rows = await session.scalars(
+        select(Membership.person_id).where(Membership.person_id.in_(person_ids)).distinct()
+    )
+    with_membership = set(rows)
+    return [i in with_membership for i in person_ids]
+
+
+async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Membership | None]:
+    found = {m.id: m for m in await session.scalars(select(Membership).where(Membership.id.in_(ids)))}
+    return [found.get(i) for i in ids]
+
+
+def clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the membership fields present in `data`; tags come back as a sorted list."""
+    values: dict[str, Any] = {}
+    texts = {"department": ("department", 100), "job_title": ("jobTitle", 100), "role": ("role", 100)}
+    for name, (field, length) in texts.items():
+        if name in data:
+            values[name] = checks.text(field, data[name], max_length=length)
+    if "business_email" in data:
+        values["business_email"] = checks.email("businessEmail", data["business_email"])
+    for name in ("phone1", "phone2"):
+        if name in data:
+            values[name] = checks.phone(name, data[name])
+    for name in ("start_date", "end_date", "account_manager_id"):
+        if name in data:
+            values[name] = data[name]
+    if "tags" in data:
+        tags: dict[str, None] = {}
+        for i, raw in enumerate(data["tags"] or []):
+            tag = checks.text(f"tags.{i}", raw, max_length=50)
+            if tag:
+                tags[tag.lower()] = None
+        if len(tags) > MAX_TAGS:
+            checks.fail("tags", f"At most {MAX_TAGS} tags.")
+        values["tags"] = sorted(tags)
+    return values
+
+
+def _check_dates(start: dt.date | None, end: dt.date | None, field: str = "endDate") -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput.at(field, "The end date lies before the start date.")
+
+
+async def _check_account_manager(session: AsyncSession, user_id: int | None) -> None:
+    if user_id is not None and await session.get(User, user_id) is None:
+        raise NotFound("accountManagerId", "No user with this id.")
+
+
+async def _check_no_duplicate(session: AsyncSession, membership: Membership) -> None:
+    same = await session.scalar(
+        select(Membership.id).where(
+            Membership.person_id == membership.person_id,
+            Membership.organisation_id == membership.organisation_id,
+            func.coalesce(Membership.role, "") == (membership.role or ""),
+            Membership.active.is_(True),
+            Membership.id != (membership.id or 0),
+        )
+    )
+    if same is not None:
+        role = f" as {membership.role}" if membership.role else ""
+        raise Conflict("role", f"This person already has an active membership here{role}.")
+
+
+async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) -> None:
+    await session.execute(delete(MembershipTag).where(MembershipTag.membership_id == membership_id))
+    if tags:
+        await session.execute(insert(MembershipTag), [{"membership_id": membership_id, "tag": t} for t in tags])
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "uq_memberships_active_role" in str(exc.orig) or "unique" in str(exc.orig).lower():
+            raise Conflict("role", "This person already has an active membership here in this role.") from None
+        raise
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this membership; reload it.") from None
+
+
+async def _refresh_person_search(session: AsyncSession, person_id: int) -> None:
+    person = await session.get(Person, person_id)
+    if person is not None:
+        await persons.refresh_search_of(session, person)
+
+
+def _record(session: AsyncSession, actor: Viewer, membership: Membership, action: str, before: dict[str, Any], reason: str | None = None) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Membership",
+        object_id=membership.id,
+        party_id=membership.organisation_id,
+        action=action,
+        changes=audit.changes_between(before, audit.snapshot(membership, AUDITED_FIELDS)),
+        reason=reason,
+    )
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    person_id: int,
+    organisation_id: int,
+    data: Mapping[str, Any],
+) -> Membership:
+    """Link an existing person (one `actor` may see) to an existing organisation."""
+    checks = Checks()
+    clean(checks, data)
+    checks.raise_if_any()
+    person = (await persons.get_many(session, viewer=actor, ids=[person_id]))[0]
+    if person is None:
+        raise NotFound("personId", "No person with this id.")
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("organisationId", "No organisation with this id.")
+    return await link(session, actor=actor, person=person, organisation=organisation, data=data)
+
+
+async def link(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    person: Person,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+) -> Membership:
+    """Create the membership of `person` at `organisation`, both already fetched."""
+    checks = Checks()
+    values = clean(checks, data)
+    checks.raise_if_any()
+    _check_dates(values.get("start_date"), values.get("end_date"))
+    await _check_account_manager(session, values.get("account_manager_id"))
+    tags = values.pop("tags", [])
+    now = dt.datetime.now(dt.UTC)
+    membership = Membership(
+        person_id=person.id,
+        organisation_id=organisation.id,
+        active=True,
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        **values,
+    )
+    await _check_no_duplicate(session, membership)
+    session.add(membership)
+    await _flush(session)
+    await _set_tags(session, membership.id, tags)
+    await persons.refresh_search_of(session, person)
+    _record(session, actor, membership, "CREATE", {})
+    await session.flush()
+    return membership
+
+
+async def load_for_update(
+    session: AsyncSession, *, id: int, expected_version: int | None
+) -> Membership:
+    membership = await session.get(Membership, id, populate_existing=True)
+    if membership is None:
+        raise NotFound("id", "No membership with this id.")
+    if expected_version is not None and membership.version != expected_version:
+        raise Conflict(
+            "expectedVersion",
+            f"This membership is at version {membership.version}, not {expected_version}; reload it.",
+        )
+    return membership
+
+
+async def _save(session: AsyncSession, actor: Viewer, membership: Membership, before: dict[str, Any], action: str, reason: str | None = None) -> Membership:
+    membership.updated_at = dt.datetime.now(dt.UTC)
+    membership.updated_by_id = actor.id
+    await _flush(session)
+    _record(session, actor, membership, action, before, reason)
+    await session.flush()
+    return membership
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Membership:
+    """Change the fields present in `data` (tags are replaced as a whole when sent)."""
+    checks = Checks()
+    values = clean(checks, data)
+    checks.raise_if_any()
+    membership = await load_for_update(session, id=id, expected_version=expected_version)
+    before = audit.snapshot(membership, AUDITED_FIELDS)
+    tags = values.pop("tags", None)
+    for name, value in values.items():
+        setattr(membership, name, value)
+    _check_dates(membership.start_date, membership.end_date)
+    await _check_account_manager(session, membership.account_manager_id)
+    if "role" in values and membership.active:
+        await _check_no_duplicate(session, membership)
+    if tags is not None:
+        await _set_tags(session, membership.id, tags)
+    await _save(session, actor, membership, before, "UPDATE")
+    if "business_email" in values:
+        await _refresh_person_search(session, membership.person_id)
+    return membership
+
+
+async def deactivate(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    end_date: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Membership:
+    """Mark a membership as ended (uit dienst) on `end_date` (default today); history stays."""
+    membership = await load_for_update(session, id=id, expected_version=expected_version)
+    if not membership.active:
+        raise InvalidInput.at("id", "This membership is already inactive.")
+    end_date = end_date or dt.date.today()
+    _check_dates(membership.start_date, end_date)
+    before = audit.snapshot(membership, AUDITED_FIELDS)
+    membership.active = False
+    membership.end_date = end_date
+    return await _save(session, actor, membership, before, "DEACTIVATE")
+
+
+async def reactivate(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> Membership:
+    """Make an ended membership active again (the end date is cleared)."""
+    membership = await load_for_update(session, id=id, expected_version=expected_version)
+    if membership.active:
+        raise InvalidInput.at("id", "This membership is already active.")
+    before = audit.snapshot(membership, AUDITED_FIELDS)
+    membership.active = True
+    membership.end_date = None
+    await _check_no_duplicate(session, membership)
+    return await _save(session, actor, membership, before, "REACTIVATE")
+
+
+async def delete_wrong_link(
+    session: AsyncSession, *, actor: Viewer, id: int, reason: str, expected_version: int | None = None
+) -> int:
+    """Delete a membership that should never have existed; the reason stays in the audit trail."""
+    checks = Checks()
+    reason_text = checks.multiline("reason", reason, max_length=1000)
+    if reason_text is None or len(reason_text) < 3:
+        checks.fail("reason", "Say why this link is wrong (at least 3 characters).")
+    checks.raise_if_any()
+    membership = await load_for_update(session, id=id, expected_version=expected_version)
+    tags = (await tags_of(session, [membership.id]))[0]
+    before = {**audit.snapshot(membership, AUDITED_FIELDS), "tags": tags}
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Membership",
+        object_id=membership.id,
+        party_id=membership.organisation_id,
+        action="DELETE",
+        changes={name: {"before": value, "after": None} for name, value in before.items()},
+        reason=reason_text,
+    )
+    person_id = membership.person_id
+    await session.delete(membership)
+    await session.flush()
+    await _refresh_person_search(session, person_id)
+    return id

@@ -1,0 +1,318 @@
+"""Organisations (organisaties): search, create, update, archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.db.models import Address, AddressKind, Organisation, OrganisationStatus
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
+from relgraph.domain import addresses, audit
+from relgraph.domain.text import fold, like_pattern, search_key
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.policy import Viewer
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "OrganisationFilter",
+    "archive",
+    "count_all",
+    "create",
+    "get",
+    "get_many",
+    "list_page",
+    "order_keys",
+    "possible_duplicates",
+    "update",
+]
+
+AUDITED_FIELDS = [
+    "name",
+    "code",
+    "legal_name",
+    "kvk_number",
+    "vat_number",
+    "industry",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "status",
+    "checked",
+    "creditworthy",
+    "archived",
+    "parent_id",
+]
+
+
+@dataclass(frozen=True)
+class OrganisationFilter:
+    search: str | None = None
+    kvk_number: str | None = None
+    city: str | None = None
+    status: OrganisationStatus | None = None
+    include_archived: bool = False
+
+
+def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
+    """The sort keys for an `orderBy` field; the id makes every key unique."""
+    columns = {
+        "NAME": (Organisation.name_key, "name_key"),
+        "CREATED_AT": (Organisation.created_at, "created_at"),
+        "UPDATED_AT": (Organisation.updated_at, "updated_at"),
+    }
+    column, attribute = columns[field]
+    return [OrderKey(column, attribute, descending), OrderKey(Organisation.id, "id", descending)]
+
+
+def _filtered(flt: OrganisationFilter) -> Select[Any]:
+    stmt = select(Organisation)
+    if not flt.include_archived:
+        stmt = stmt.where(Organisation.archived.is_(False))
+    if flt.search and flt.search.strip():
+        stmt = stmt.where(Organisation.search_text.like(like_pattern(flt.search), escape="\\"))
+    if flt.kvk_number:
+        stmt = stmt.where(Organisation.kvk_number == flt.kvk_number.replace(" ", ""))
+    if flt.status:
+        stmt = stmt.where(Organisation.status == flt.status.value)
+    if flt.city and flt.city.strip():
+        stmt = stmt.where(
+            exists(
+                select(Address.id).where(
+                    Address.party_id == Organisation.id,
+                    func.lower(Address.city) == flt.city.strip().lower(),
+                )
+            )
+        )
+    return stmt
+
+
+async def get(session: AsyncSession, *, id: int) -> Organisation | None:
+    """Return the organisation with `id`, archived or not, or None."""
+    return await session.get(Organisation, id)
+
+
+async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Organisation | None]:
+    """Return the organisations with `ids`, aligned with `ids`."""
+    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    found = {o.id: o for o in rows}
+    return [found.get(i) for i in ids]
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    flt: OrganisationFilter,
+    order: list[OrderKey],
+    page: PageRequest,
+) -> Page[Organisation]:
+    """One page of the organisations matching `flt`."""
+    return await paginate(session, _filtered(flt), order, page)
+
+
+async def count_all(session: AsyncSession, *, flt: OrganisationFilter) -> int:
+    """How many organisations match `flt`."""
+    return await count(session, _filtered(flt))
+
+
+def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the given fields of an organisation input; absent keys stay absent."""
+    clean: dict[str, Any] = {}
+    if creating or "name" in data:
+        clean["name"] = checks.text("name", data.get("name"), max_length=200, required=True)
+    validators = {
+        "code": lambda v: checks.text("code", v, max_length=32),
+        "legal_name": lambda v: checks.text("legalName", v, max_length=200),
+        "kvk_number": lambda v: checks.kvk("kvkNumber", v),
+        "vat_number": lambda v: checks.vat("vatNumber", v),
+        "industry": lambda v: checks.text("industry", v, max_length=100),
+        "description": lambda v: checks.multiline("description", v, max_length=4000),
+        "website": lambda v: checks.url("website", v),
+        "email": lambda v: checks.email("email", v),
+        "phone": lambda v: checks.phone("phone", v),
+    }
+    for name, validate in validators.items():
+        if name in data:
+            clean[name] = validate(data[name])
+    for name in ("checked", "creditworthy"):
+        if name in data:
+            clean[name] = bool(data[name])
+    if "status" in data and data["status"] is not None:
+        clean["status"] = OrganisationStatus(data["status"]).value
+    return clean
+
+
+def _refresh_search(org: Organisation, cities: Sequence[str | None]) -> None:
+    org.name_key = fold(org.name)
+    org.search_text = search_key(org.name, org.legal_name, org.code, org.kvk_number, *cities)
+
+
+async def refresh_search(session: AsyncSession, org: Organisation) -> None:
+    """Recompute what search matches for `org` (its names, numbers and cities)."""
+    cities = await session.scalars(select(Address.city).where(Address.party_id == org.id))
+    _refresh_search(org, list(cities))
+
+
+async def possible_duplicates(
+    session: AsyncSession, *, org: Organisation, limit: int = 10
+) -> list[Organisation]:
+    """Other organisations with the same KvK number or the same folded name."""
+    same = [Organisation.name_key == org.name_key]
+    if org.kvk_number:
+        same.append(Organisation.kvk_number == org.kvk_number)
+    stmt = (
+        select(Organisation)
+        .where(or_(*same), Organisation.id != org.id)
+        .order_by(Organisation.name_key, Organisation.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def _check_code_free(session: AsyncSession, code: str | None, own_id: int | None) -> None:
+    if code is None:
+        return
+    taken = await session.scalar(
+        select(Organisation.id).where(Organisation.code == code, Organisation.id != (own_id or 0))
+    )
+    if taken is not None:
+        raise Conflict("code", f"Customer number {code} is already in use.")
+
+
+async def _flush(session: AsyncSession) -> None:
+    """Flush, turning a lost race on a unique column into a CONFLICT."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "code" in str(exc.orig).lower():
+            raise Conflict("code", "This customer number is already in use.") from None
+        raise
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this organisation; reload it.") from None
+
+
+async def create(
+    session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]
+) -> Organisation:
+    """Create an organisation from `data` (field name -> value), with an optional visit address."""
+    checks = Checks()
+    values = clean(checks, data, creating=True)
+    visit = None
+    if data.get("visit_address") is not None:
+        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    checks.raise_if_any()
+    await _check_code_free(session, values.get("code"), None)
+    now = dt.datetime.now(dt.UTC)
+    org = Organisation(
+        **values,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    _refresh_search(org, [visit.get("city") if visit else None])
+    session.add(org)
+    await _flush(session)
+    if visit:
+        session.add(Address(party_id=org.id, kind=AddressKind.VISIT.value, is_head_office=True, **visit))
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Organisation",
+        object_id=org.id,
+        party_id=org.id,
+        action="CREATE",
+        changes=audit.changes_between({}, audit.snapshot(org, AUDITED_FIELDS)),
+    )
+    await session.flush()
+    return org
+
+
+async def load_for_update(
+    session: AsyncSession, *, id: int, expected_version: int | None, field: str = "id"
+) -> Organisation:
+    """Fetch an organisation to change it, checking the caller saw its latest version."""
+    org = await session.get(Organisation, id, populate_existing=True)
+    if org is None:
+        raise NotFound(field, "No organisation with this id.")
+    if expected_version is not None and org.version != expected_version:
+        raise Conflict(
+            "expectedVersion",
+            f"This organisation is at version {org.version}, not {expected_version}; reload it.",
+        )
+    return org
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Organisation:
+    """Change the fields present in `data`; absent fields keep their value."""
+    checks = Checks()
+    values = clean(checks, data, creating=False)
+    visit = None
+    if data.get("visit_address") is not None:
+        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    checks.raise_if_any()
+    org = await load_for_update(session, id=id, expected_version=expected_version)
+    if "code" in values:
+        await _check_code_free(session, values["code"], org.id)
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(org, name, value)
+    if visit is not None:
+        await addresses.set_head_office_fields(session, party_id=org.id, values=visit)
+    await refresh_search(session, org)
+    return await _save(session, actor=actor, org=org, before=before, action="UPDATE")
+
+
+async def _save(
+    session: AsyncSession, *, actor: Viewer, org: Organisation, before: dict[str, Any], action: str
+) -> Organisation:
+    changes = audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS))
+    org.updated_at = dt.datetime.now(dt.UTC)
+    org.updated_by_id = actor.id
+    await _flush(session)
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Organisation",
+        object_id=org.id,
+        party_id=org.id,
+        action=action,
+        changes=changes,
+    )
+    await session.flush()
+    return org
+
+
+async def archive(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    archived: bool,
+    expected_version: int | None = None,
+) -> Organisation:
+    """Archive (or bring back) an organisation; archived ones leave search unless asked."""
+    org = await load_for_update(session, id=id, expected_version=expected_version)
+    if org.archived == archived:
+        state = "archived" if archived else "not archived"
+        raise InvalidInput.at("id", f"This organisation is already {state}.")
+    before = audit.snapshot(org, AUDITED_FIELDS)
+    org.archived = archived
+    return await _save(
+        session, actor=actor, org=org, before=before, action="ARCHIVE" if archived else "UNARCHIVE"
+    )

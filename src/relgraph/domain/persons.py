@@ -1,0 +1,228 @@
+"""Persons (personen): names the Dutch way, search, create, update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.db.models import Gender, Membership, Person
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
+from relgraph.domain import audit
+from relgraph.domain.text import fold, like_pattern, search_key
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, NotFound
+from relgraph.policy import Viewer, persons_visible
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "PersonFilter",
+    "count_all",
+    "create",
+    "display_name",
+    "get_many",
+    "list_page",
+    "order_keys",
+    "refresh_search",
+    "sort_name",
+    "update",
+]
+
+AUDITED_FIELDS = [
+    "gender",
+    "title",
+    "initials",
+    "first_name",
+    "infix",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "bsn",
+]
+# Values the audit trail keeps only as "changed", never in clear.
+SENSITIVE_FIELDS = frozenset({"bsn"})
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def display_name(person: Person) -> str:
+    """The name as written: "Jan van der Berg" (the first name, else the initials)."""
+    given = person.first_name or person.initials
+    return " ".join(p for p in (given, person.infix, person.last_name) if p)
+
+
+def sort_name(person: Person) -> str:
+    """The Dutch directory form: "Berg, Jan van der" (sorted on the last name, infix after)."""
+    given = " ".join(p for p in (person.first_name or person.initials, person.infix) if p)
+    return f"{person.last_name}, {given}" if given else person.last_name
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    search: str | None = None
+
+
+def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
+    columns = {
+        "NAME": (Person.sort_key, "sort_key"),
+        "CREATED_AT": (Person.created_at, "created_at"),
+        "UPDATED_AT": (Person.updated_at, "updated_at"),
+    }
+    column, attribute = columns[field]
+    return [OrderKey(column, attribute, descending), OrderKey(Person.id, "id", descending)]
+
+
+def _visible(viewer: Viewer) -> Select[Any]:
+    return select(Person).where(persons_visible(viewer))
+
+
+def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
+    stmt = _visible(viewer)
+    if flt.search and flt.search.strip():
+        stmt = stmt.where(Person.search_text.like(like_pattern(flt.search), escape="\\"))
+    return stmt
+
+
+async def get_many(
+    session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]
+) -> list[Person | None]:
+    """The persons with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
+    found = {p.id: p for p in await session.scalars(_visible(viewer).where(Person.id.in_(ids)))}
+    return [found.get(i) for i in ids]
+
+
+async def list_page(
+    session: AsyncSession, *, viewer: Viewer, flt: PersonFilter, order: list[OrderKey], page: PageRequest
+) -> Page[Person]:
+    return await paginate(session, _filtered(viewer, flt), order, page)
+
+
+async def count_all(session: AsyncSession, *, viewer: Viewer, flt: PersonFilter) -> int:
+    return await count(session, _filtered(viewer, flt))
+
+
+def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    if creating or "last_name" in data:
+        clean["last_name"] = checks.text("lastName", data.get("last_name"), max_length=150, required=True)
+    texts = {
+        "title": ("title", 50),
+        "initials": ("initials", 20),
+        "first_name": ("firstName", 100),
+        "infix": ("infix", 30),
+    }
+    for name, (field, length) in texts.items():
+        if name in data:
+            clean[name] = checks.text(field, data[name], max_length=length)
+    if "email" in data:
+        clean["email"] = checks.email("email", data["email"])
+    if "phone" in data:
+        clean["phone"] = checks.phone("phone", data["phone"])
+    if "bsn" in data:
+        clean["bsn"] = checks.bsn("bsn", data["bsn"])
+    if "gender" in data:
+        clean["gender"] = Gender(data["gender"] or Gender.UNKNOWN).value
+    if "birth_date" in data:
+        born = data["birth_date"]
+        if born is not None and not EARLIEST_BIRTH_DATE <= born <= dt.date.today():
+            checks.fail("birthDate", "A birth date lies between 1900-01-01 and today.")
+        clean["birth_date"] = born
+    return clean
+
+
+def refresh_search(person: Person, business_emails: Sequence[str | None] = ()) -> None:
+    """Recompute the sort key and what search matches (names, emails)."""
+    person.sort_key = fold(" ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p))
+    person.search_text = search_key(
+        display_name(person), person.last_name, person.initials, person.email, *business_emails
+    )
+
+
+async def refresh_search_of(session: AsyncSession, person: Person) -> None:
+    emails = await session.scalars(
+        select(Membership.business_email).where(Membership.person_id == person.id)
+    )
+    refresh_search(person, list(emails))
+
+
+def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("<changed>" if k in SENSITIVE_FIELDS and v is not None else v) for k, v in values.items()}
+
+
+async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Person:
+    """Create a person from `data` (field name -> value)."""
+    checks = Checks()
+    values = clean(checks, data, creating=True)
+    checks.raise_if_any()
+    now = dt.datetime.now(dt.UTC)
+    person = Person(**values, created_by_id=actor.id, updated_by_id=actor.id, created_at=now, updated_at=now)
+    refresh_search(person)
+    session.add(person)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Person",
+        object_id=person.id,
+        party_id=person.id,
+        action="CREATE",
+        changes=_audit_view(audit.changes_between({}, audit.snapshot(person, AUDITED_FIELDS))),
+    )
+    return person
+
+
+async def load_for_update(
+    session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None, field: str = "id"
+) -> Person:
+    """Fetch a person `viewer` may see, to change it; a hidden person is NOT_FOUND."""
+    person = await session.scalar(
+        _visible(viewer).where(Person.id == id).execution_options(populate_existing=True)
+    )
+    if person is None:
+        raise NotFound(field, "No person with this id.")
+    if expected_version is not None and person.version != expected_version:
+        raise Conflict(
+            "expectedVersion",
+            f"This person is at version {person.version}, not {expected_version}; reload it.",
+        )
+    return person
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Person:
+    """Change the fields present in `data`; absent fields keep their value."""
+    checks = Checks()
+    values = clean(checks, data, creating=False)
+    checks.raise_if_any()
+    person = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit.snapshot(person, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(person, name, value)
+    await refresh_search_of(session, person)
+    person.updated_at = dt.datetime.now(dt.UTC)
+    person.updated_by_id = actor.id
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this person; reload it.") from None
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Person",
+        object_id=person.id,
+        party_id=person.id,
+        action="UPDATE",
+        changes=_audit_view(audit.changes_between(before, audit.snapshot(person, AUDITED_FIELDS))),
+    )
+    return person

@@ -1,0 +1,184 @@
+"""Field checks shared by the aggregates; each collects FieldErrors instead of raising."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TypeVar
+
+from relgraph.errors import DomainError, FieldError
+
+__all__ = ["Checks", "normalise_postcode", "valid_bsn"]
+
+E = TypeVar("E")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[0-9 ()\-./]{6,25}$")
+_KVK = re.compile(r"^\d{8}$")
+_NL_POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Z]{2})$")
+
+# VAT identification numbers per EU member state (VIES formats), country prefix included.
+_VAT_FORMATS = {
+    "AT": r"ATU\d{8}",
+    "BE": r"BE[01]\d{9}",
+    "BG": r"BG\d{9,10}",
+    "CY": r"CY\d{8}[A-Z]",
+    "CZ": r"CZ\d{8,10}",
+    "DE": r"DE\d{9}",
+    "DK": r"DK\d{8}",
+    "EE": r"EE\d{9}",
+    "EL": r"EL\d{9}",
+    "ES": r"ES[0-9A-Z]\d{7}[0-9A-Z]",
+    "FI": r"FI\d{8}",
+    "FR": r"FR[0-9A-HJ-NP-Z]{2}\d{9}",
+    "HR": r"HR\d{11}",
+    "HU": r"HU\d{8}",
+    "IE": r"IE\d{7}[A-W][A-I]?|IE\d[A-Z+*]\d{5}[A-W]",
+    "IT": r"IT\d{11}",
+    "LT": r"LT(\d{9}|\d{12})",
+    "LU": r"LU\d{8}",
+    "LV": r"LV\d{11}",
+    "MT": r"MT\d{8}",
+    "NL": r"NL\d{9}B\d{2}",
+    "PL": r"PL\d{10}",
+    "PT": r"PT\d{9}",
+    "RO": r"RO\d{2,10}",
+    "SE": r"SE\d{12}",
+    "SI": r"SI\d{8}",
+    "SK": r"SK\d{10}",
+}
+
+
+def valid_bsn(value: str) -> bool:
+    """Apply the Dutch 11-check (elfproef) to a 9-digit citizen service number."""
+    if not re.fullmatch(r"\d{9}", value):
+        return False
+    digits = [int(c) for c in value]
+    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+    return total % 11 == 0 and value != "000000000"
+
+
+def normalise_postcode(value: str, country: str = "NL") -> str | None:
+    """Return the postcode in its canonical form ("1234 AB" in NL), or None if invalid."""
+    value = value.strip().upper()
+    if country != "NL":
+        return value if re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,9}", value) else None
+    match = _NL_POSTCODE.match(value)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+class Checks:
+    """Collects the field errors of one input; `raise_if_any` ends the validation."""
+
+    def __init__(self, prefix: Sequence[str] = ()) -> None:
+        self.prefix = tuple(prefix)
+        self.errors: list[FieldError] = []
+
+    def nested(self, *prefix: str) -> Checks:
+        """A Checks for a sub-object: its errors land here, under `prefix`."""
+        child = Checks((*self.prefix, *prefix))
+        child.errors = self.errors
+        return child
+
+    def fail(self, field: str | Sequence[str], message: str) -> None:
+        path = (field,) if isinstance(field, str) else tuple(field)
+        self.errors.append(FieldError((*self.prefix, *path), message))
+
+    def extend(self, error: DomainError, *prefix: str) -> None:
+        self.errors.extend(e.under(*self.prefix, *prefix) for e in error.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise DomainError(self.errors)
+
+    def text(
+        self, field: str, value: str | None, *, max_length: int, required: bool = False
+    ) -> str | None:
+        """Trim `value`; empty becomes None. Control characters and overlong text fail."""
+        if value is None or not value.strip():
+            if required:
+                self.fail(field, "This field is required.")
+            return None
+        value = value.strip()
+        if _CONTROL.search(value):
+            self.fail(field, "Control characters are not allowed.")
+        elif len(value) > max_length:
+            self.fail(field, f"At most {max_length} characters.")
+        return value
+
+    def multiline(self, field: str, value: str | None, *, max_length: int) -> str | None:
+        """Like `text`, but newlines and tabs are kept."""
+        if value is None or not value.strip():
+            return None
+        if _CONTROL.search(value.replace("\n", "").replace("\t", "").replace("\r", "")):
+            self.fail(field, "Control characters are not allowed.")
+        elif len(value) > max_length:
+            self.fail(field, f"At most {max_length} characters.")
+        return value.strip()
+
+    def email(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=254)
+        if value is not None and not _EMAIL.match(value):
+            self.fail(field, "Not a valid email address.")
+        return value.lower() if value else None
+
+    def phone(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=32)
+        if value is not None and not _PHONE.match(value):
+            self.fail(field, "Not a valid phone number.")
+        return value
+
+    def url(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=500)
+        if value is not None and not _URL.match(value):
+            self.fail(field, "Not a valid URL (it must start with http:// or https://).")
+        return value
+
+    def kvk(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=20)
+        if value is not None:
+            value = value.replace(" ", "")
+            if not _KVK.match(value):
+                self.fail(field, "A KvK number is exactly 8 digits.")
+        return value
+
+    def vat(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=20)
+        if value is None:
+            return None
+        value = re.sub(r"[\s.\-]", "", value).upper()
+        pattern = _VAT_FORMATS.get(value[:2])
+        if pattern is None:
+            self.fail(field, "A VAT number starts with an EU country code, e.g. NL.")
+        elif not re.fullmatch(pattern, value):
+            example = "NL123456789B01" if value[:2] == "NL" else None
+            hint = f" (e.g. {example})" if example else ""
+            self.fail(field, f"Not a valid {value[:2]} VAT number{hint}.")
+        return value
+
+    def bsn(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, max_length=12)
+        if value is not None:
+            value = value.replace(" ", "").replace(".", "")
+            if not valid_bsn(value):
+                self.fail(field, "Not a valid BSN (9 digits passing the 11-check).")
+        return value
+
+    def postcode(self, field: str, value: str | None, country: str = "NL") -> str | None:
+        value = self.text(field, value, max_length=10)
+        if value is None:
+            return None
+        normalised = normalise_postcode(value, country)
+        if normalised is None:
+            expected = ' like "1234 AB"' if country == "NL" else ""
+            self.fail(field, f"Not a valid postcode{expected}.")
+            return value
+        return normalised
+
+    def country(self, field: str, value: str | None) -> str:
+        value = self.text(field, value, max_length=2) or "NL"
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            self.fail(field, "A country is an ISO 3166-1 alpha-2 code, e.g. NL.")
+        return value.upper()

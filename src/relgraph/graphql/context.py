@@ -1,0 +1,87 @@
+"""What every resolver gets: the viewer, the request's database session and its loaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from relgraph.errors import DomainError
+from relgraph.graphql.errors import PublicError
+from relgraph.policy import Viewer
+
+if TYPE_CHECKING:
+    from relgraph.graphql.loaders import Loaders
+
+__all__ = ["Context", "Info"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """Per-request state. One session, used by one coroutine at a time (the lock)."""
+
+    viewer: Viewer
+    sessionmaker: async_sessionmaker[AsyncSession]
+    request_id: str
+    _session: AsyncSession | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from relgraph.graphql.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    def _get_session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.sessionmaker()
+        return self._session
+
+    async def read(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """Run a domain query on the request's session.
+
+        DataLoaders of different fields dispatch concurrently; an AsyncSession allows one
+        statement at a time, so they take turns.
+        """
+        async with self._lock:
+            try:
+                return await fn(self._get_session(), *args, **kwargs)
+            except DomainError as error:  # a bad cursor or filter value in a query
+                raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block succeeds, rolls back when it raises."""
+        async with self._lock:
+            session = self._get_session()
+            # End the read transaction so the write starts on fresh data, as an
+            # IMMEDIATE transaction on SQLite (it queues for the write lock up front).
+            await session.rollback()
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                # Later fields must not read what loaders cached before the change.
+                self._loaders = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+Info = strawberry.Info[Context, None]

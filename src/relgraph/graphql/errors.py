@@ -1,0 +1,79 @@
+"""Errors as the API shows them: `userErrors` in payloads, masked unexpected failures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.errors import DomainError, ErrorCode, FieldError
+from relgraph.policy import Write, can_write
+
+if TYPE_CHECKING:
+    from relgraph.graphql.context import Info
+
+__all__ = ["PublicError", "UserError", "UserErrorCode", "perform", "user_errors"]
+
+logger = logging.getLogger("relgraph.graphql")
+P = TypeVar("P")
+
+UserErrorCode = strawberry.enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description=(
+        "Why an input was refused. INVALID: a value fails validation. NOT_FOUND: an ID points "
+        "to nothing you can see. FORBIDDEN: your role may not make this change. CONFLICT: the "
+        "change clashes with the current state (a stale expectedVersion, a duplicate). CYCLE: "
+        "the change would make an organisation its own ancestor."
+    ),
+)
+
+
+@strawberry.type(description="A problem with the input of a mutation, to show next to a form field.")
+class UserError:
+    field: list[str] = strawberry.field(
+        description=(
+            "Path to the input field at fault, inside the mutation's `input` (e.g. "
+            '["person", "lastName"]); empty when the error concerns the input as a whole.'
+        )
+    )
+    message: str = strawberry.field(description="What is wrong, in words for the end user.")
+    code: UserErrorCode = strawberry.field(description="Machine-readable kind of the error.")
+
+
+def user_errors(errors: list[FieldError]) -> list[UserError]:
+    return [UserError(field=list(e.field), message=e.message, code=e.code) for e in errors]
+
+
+class PublicError(GraphQLError):
+    """An error meant for the client (not masked), with a machine-readable code."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+async def perform(
+    info: Info,
+    payload: type[P],
+    write: Write,
+    change: Callable[[AsyncSession], Awaitable[dict[str, Any]]],
+) -> P:
+    """Run `change` as one unit of work and build the mutation's payload from its result.
+
+    A DomainError (from validation, a lookup or a rule) rolls everything back and becomes
+    the payload's userErrors; other exceptions propagate to the masking extension.
+    """
+    context = info.context
+    if not can_write(context.viewer, write):
+        forbidden = FieldError((), f"Your role may not change {write.value} data.", ErrorCode.FORBIDDEN)
+        return payload(user_errors=user_errors([forbidden]))  # type: ignore[call-arg]
+    try:
+        async with context.write() as session:
+            fields = await change(session)
+    except DomainError as error:
+        return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
+    return payload(**fields)

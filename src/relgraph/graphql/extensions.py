@@ -1,0 +1,50 @@
+"""Schema extensions: mask unexpected errors behind a request id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+__all__ = ["MaskUnexpectedErrors"]
+
+logger = logging.getLogger("relgraph.errors")
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    # Parse and validation errors carry no original error; PublicError and other
+    # GraphQLErrors raised on purpose are meant for the client.
+    return error.original_error is None or isinstance(error.original_error, GraphQLError)
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Replace an unexpected exception by "Internal error" plus the request id, and log it."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        masked = []
+        for error in result.errors:
+            if _is_expected(error):
+                masked.append(error)
+                continue
+            logger.error(
+                "request %s: unexpected error at %s",
+                request_id,
+                ".".join(str(p) for p in error.path or ()),
+                exc_info=error.original_error,
+            )
+            masked.append(
+                GraphQLError(
+                    f"Internal error (request id {request_id}).",
+                    nodes=error.nodes,
+                    path=error.path,
+                    extensions={"code": "INTERNAL", "requestId": request_id},
+                )
+            )
+        result.errors = masked

@@ -1,0 +1,39 @@
+"""Opaque global IDs: base64 of "TypeName:primaryKey"."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from relgraph.errors import InvalidInput
+
+__all__ = ["decode_id", "encode_id", "parse_id"]
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_id(global_id: str) -> tuple[str, int] | None:
+    """Return (type name, primary key), or None for anything that is not one of our IDs."""
+    if not isinstance(global_id, str) or not 2 <= len(global_id) <= 200:
+        return None
+    padded = global_id + "=" * (-len(global_id) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    type_name, sep, pk = raw.partition(":")
+    if not sep or not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+        return None
+    return type_name, int(pk)
+
+
+def parse_id(global_id: str, expected: str | tuple[str, ...], field: str | list[str]) -> int:
+    """The primary key in `global_id`, which must be of type `expected`; INVALID otherwise."""
+    expected_types = (expected,) if isinstance(expected, str) else expected
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] not in expected_types:
+        names = " or ".join(expected_types)
+        raise InvalidInput.at(field, f"Not a valid {names} ID.")
+    return decoded[1]

@@ -1,0 +1,24 @@
+"""Helpers for mutation inputs: which fields did the client actually send?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from strawberry.types.unset import UNSET
+
+__all__ = ["provided"]
+
+
+def provided(source: Any, names: Mapping[str, str]) -> dict[str, Any]:
+    """{domain name: value} for each input attribute that was sent (null included).
+
+    `names` maps input attribute names to domain field names. Leaving a field out of an
+    update keeps its value; sending null clears it.
+    """
+    data: dict[str, Any] = {}
+    for attribute, domain_name in names.items():
+        value = getattr(source, attribute)
+        if value is not UNSET:
+            data[domain_name] = value
+    return data

@@ -1,0 +1,163 @@
+"""Per-request DataLoaders: every lookup of a related row goes through one of these.
+
+A loader batches the keys asked for in one tick of the event loop into one domain
+query, so the statement count of a request follows the shape of the query, not the
+number of rows. Loaders are named <Target>By<Key>; they live as long as the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from relgraph.db.pagination import Page
+from relgraph.domain import addresses, hierarchy, memberships, organisations, persons, users
+
+if TYPE_CHECKING:
+    from relgraph.db.models import Address, Membership, Organisation, Person, User
+    from relgraph.graphql.context import Context
+
+__all__ = ["Loaders", "grouped"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+async def grouped(
+    keys: Sequence[tuple[Any, ...]],
+    fetch: Callable[[list[Any], tuple[Any, ...]], Awaitable[dict[Any, V]]],
+) -> list[V]:
+    """Batch keys of the form (id, *arguments): one fetch per distinct set of arguments.
+
+    Sibling fields with the same arguments (the common case: every subsidiary asks
+    `memberships(first: 20)`) share one query.
+    """
+    by_arguments: dict[tuple[Any, ...], list[Any]] = {}
+    for key in keys:
+        by_arguments.setdefault(key[1:], []).append(key[0])
+    results: dict[tuple[Any, ...], V] = {}
+    for arguments, ids in by_arguments.items():
+        found = await fetch(list(dict.fromkeys(ids)), arguments)
+        for id_ in ids:
+            results[(id_, *arguments)] = found[id_]
+    return [results[key] for key in keys]
+
+
+class Loaders:
+    """The loaders of one request, created on first use."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def _loader(self, fn: Callable[..., Awaitable[list[Any]]], *args: Any) -> DataLoader[Any, Any]:
+        async def load(keys: list[Any]) -> list[Any]:
+            return await self.context.read(fn, *args, keys)
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def organisation_by_id(self) -> DataLoader[int, Organisation | None]:
+        return self._loader(organisations.get_many)
+
+    @cached_property
+    def person_by_id(self) -> DataLoader[int, Person | None]:
+        async def fetch(session: Any, keys: list[int]) -> list[Person | None]:
+            return await persons.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[int, User | None]:
+        return self._loader(users.get_many)
+
+    @cached_property
+    def addresses_by_party(self) -> DataLoader[int, list[Address]]:
+        return self._loader(addresses.list_for_parties)
+
+    def _grouped(self, fetch: Callable[..., Awaitable[dict[Any, Any]]]) -> DataLoader[Any, Any]:
+        """A loader whose keys are (id, *arguments), batched per distinct arguments."""
+
+        async def load(keys: list[tuple[Any, ...]]) -> list[Any]:
+            async def fetch_group(ids: list[Any], arguments: tuple[Any, ...]) -> dict[Any, Any]:
+                return await self.context.read(fetch, ids, *arguments)
+
+            return await grouped(keys, fetch_group)
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def ancestors_by_organisation(self) -> DataLoader[int, list[Organisation]]:
+        return self._loader(hierarchy.ancestors_of)
+
+    @cached_property
+    def subsidiaries_page(self) -> DataLoader[tuple[Any, ...], Page[Organisation]]:
+        """Keys: (parent id, include_archived, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], include_archived: bool, page: Any) -> dict[Any, Any]:
+            return await hierarchy.subsidiaries_of(session, ids, include_archived=include_archived, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def subsidiaries_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (parent id, include_archived)."""
+
+        async def fetch(session: Any, ids: list[int], include_archived: bool) -> dict[Any, Any]:
+            return await hierarchy.count_subsidiaries(session, ids, include_archived=include_archived)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def descendants_page(self) -> DataLoader[tuple[Any, ...], Page[tuple[Organisation, int]]]:
+        """Keys: (root id, max_depth, include_archived, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], max_depth: int, include_archived: bool, page: Any) -> dict[Any, Any]:
+            return await hierarchy.descendants_of(
+                session, ids, max_depth=max_depth, include_archived=include_archived, page=page
+            )
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def descendants_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (root id, max_depth, include_archived)."""
+
+        async def fetch(session: Any, ids: list[int], max_depth: int, include_archived: bool) -> dict[Any, Any]:
+            return await hierarchy.count_descendants(
+                session, ids, max_depth=max_depth, include_archived=include_archived
+            )
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def memberships_page(self) -> DataLoader[tuple[Any, ...], Page[Membership]]:
+        """Keys: (organisation or person id, "organisation" | "person", MembershipFilter, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, flt: Any, page: Any) -> dict[Any, Any]:
+            return await memberships.list_for(session, ids, by=by, flt=flt, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def memberships_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (organisation or person id, "organisation" | "person", MembershipFilter)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, flt: Any) -> dict[Any, Any]:
+            return await memberships.count_for(session, ids, by=by, flt=flt)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def membership_by_id(self) -> DataLoader[int, Membership | None]:
+        return self._loader(memberships.get_many)
+
+    @cached_property
+    def tags_by_membership(self) -> DataLoader[int, list[str]]:
+        return self._loader(memberships.tags_of)
+
+    @cached_property
+    def is_business_relation(self) -> DataLoader[int, bool]:
+        return self._loader(memberships.has_memberships)

@@ -1,0 +1,1 @@
+"""Mutation fields, one module per aggregate; each takes one `input` and returns a payload."""

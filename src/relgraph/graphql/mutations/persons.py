@@ -1,0 +1,109 @@
+"""Create and update persons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.unset import UNSET
+
+from relgraph.domain import persons
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import UserError, perform
+from relgraph.graphql.ids import parse_id
+from relgraph.graphql.inputs import provided
+from relgraph.graphql.types.enums import Gender
+from relgraph.graphql.types.person import Person
+from relgraph.policy import Write
+
+__all__ = ["CreatePersonInput", "PersonMutations", "person_data"]
+
+PERSON_FIELDS = {
+    "gender": "gender",
+    "title": "title",
+    "initials": "initials",
+    "first_name": "first_name",
+    "infix": "infix",
+    "last_name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "birth_date": "birth_date",
+    "bsn": "bsn",
+}
+
+_D = "Leave out to keep the current value; null clears it."
+
+
+@strawberry.input(description="A new person. Only the last name is required.")
+class CreatePersonInput:
+    last_name: str = strawberry.field(description="Last name without the infix, e.g. 'Berg'.")
+    first_name: str | None = strawberry.field(default=None, description="First name.")
+    infix: str | None = strawberry.field(default=None, description="Tussenvoegsel, e.g. 'van der'.")
+    initials: str | None = strawberry.field(default=None, description="Initials, e.g. 'J.P.'.")
+    title: str | None = strawberry.field(default=None, description="Title, e.g. 'dr.'.")
+    gender: Gender = strawberry.field(default=Gender.UNKNOWN, description="Gender.")
+    email: str | None = strawberry.field(default=None, description="Private email address.")
+    phone: str | None = strawberry.field(default=None, description="Private phone number.")
+    birth_date: dt.date | None = strawberry.field(default=None, description="Date of birth (not in the future).")
+    bsn: str | None = strawberry.field(default=None, description="BSN: 9 digits passing the 11-check.")
+
+
+@strawberry.input(description="Changes to a person; only the fields you send change.")
+class UpdatePersonInput:
+    id: strawberry.ID = strawberry.field(description="The person to change.")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version you last saw; if someone changed it since, you get CONFLICT and nothing changes.",
+    )
+    last_name: str | None = strawberry.field(default=UNSET, description="Last name; cannot be cleared.")
+    first_name: str | None = strawberry.field(default=UNSET, description=f"First name. {_D}")
+    infix: str | None = strawberry.field(default=UNSET, description=f"Tussenvoegsel. {_D}")
+    initials: str | None = strawberry.field(default=UNSET, description=f"Initials. {_D}")
+    title: str | None = strawberry.field(default=UNSET, description=f"Title. {_D}")
+    gender: Gender | None = strawberry.field(default=UNSET, description="Gender.")
+    email: str | None = strawberry.field(default=UNSET, description=f"Private email. {_D}")
+    phone: str | None = strawberry.field(default=UNSET, description=f"Private phone. {_D}")
+    birth_date: dt.date | None = strawberry.field(default=UNSET, description=f"Date of birth. {_D}")
+    bsn: str | None = strawberry.field(default=UNSET, description=f"BSN. {_D}")
+
+
+@strawberry.type(description="Result of a mutation that changes one person.")
+class PersonPayload:
+    person: Person | None = strawberry.field(
+        default=None, description="The person after the change; null when userErrors is not empty."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong with the input; empty on success."
+    )
+
+
+def person_data(source: Any) -> dict[str, Any]:
+    """The person fields the client sent, keyed by domain field name."""
+    return provided(source, PERSON_FIELDS)
+
+
+@strawberry.type
+class PersonMutations:
+    @strawberry.mutation(description="Add a person (not yet linked to any organisation).")
+    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonPayload:
+        async def change(session: AsyncSession) -> dict[str, Any]:
+            person = await persons.create(session, actor=info.context.viewer, data=person_data(input))
+            return {"person": Person.from_row(person)}
+
+        return await perform(info, PersonPayload, Write.PERSON, change)
+
+    @strawberry.mutation(description="Change a person's fields. A person you may not see is NOT_FOUND.")
+    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonPayload:
+        async def change(session: AsyncSession) -> dict[str, Any]:
+            person = await persons.update(
+                session,
+                actor=info.context.viewer,
+                id=parse_id(input.id, "Person", "id"),
+                data=person_data(input),
+                expected_version=input.expected_version,
+            )
+            return {"person": Person.from_row(person)}
+
+        return await perform(info, PersonPayload, Write.PERSON, change)

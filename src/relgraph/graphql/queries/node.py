@@ -1,0 +1,53 @@
+"""`node` and `nodes`: fetch any object by its global ID."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import PublicError
+from relgraph.graphql.ids import decode_id
+from relgraph.graphql.types.node import Node
+
+__all__ = ["NodeQueries", "register_node_type"]
+
+# Type name -> coroutine(info, pk) returning the GraphQL object or None.
+_RESOLVERS: dict[str, Callable[[Info, int], Awaitable[Any]]] = {}
+
+
+def register_node_type(name: str, resolve: Callable[[Info, int], Awaitable[Any]]) -> None:
+    """Make objects of type `name` reachable through `node(id:)`."""
+    _RESOLVERS[name] = resolve
+
+
+async def resolve_node(info: Info, global_id: str) -> Any:
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] not in _RESOLVERS:
+        return None
+    type_name, pk = decoded
+    return await _RESOLVERS[type_name](info, pk)
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(
+        description=(
+            "Fetch any object by its global ID. Null when the ID is unknown, malformed, or "
+            "points to something you may not see."
+        )
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(
+        description="Fetch several objects by global ID at once; null in place of each one not found."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > 100:
+            raise PublicError("At most 100 IDs per call.", "BAD_USER_INPUT")
+        # Gathered, so that the loaders batch the lookups into one query per type.
+        return list(await asyncio.gather(*(resolve_node(info, i) for i in ids)))

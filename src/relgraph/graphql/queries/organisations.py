@@ -1,0 +1,114 @@
+"""Root fields to find organisations."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from relgraph.domain import organisations
+from relgraph.graphql.connections import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    connection,
+    page_request,
+)
+from relgraph.graphql.context import Info
+from relgraph.graphql.ids import decode_id
+from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.enums import OrderDirection, OrganisationStatus
+from relgraph.graphql.types.organisation import Organisation
+
+__all__ = ["OrganisationQueries", "organisation_or_none"]
+
+
+async def organisation_or_none(info: Info, pk: int | None) -> Organisation | None:
+    """Load organisation `pk` through the request's loader."""
+    if pk is None:
+        return None
+    row = await info.context.loaders.organisation_by_id.load(pk)
+    return Organisation.from_row(row) if row else None
+
+
+register_node_type("Organisation", organisation_or_none)
+
+
+@strawberry.input(description="Which organisations to list; all conditions must hold.")
+class OrganisationFilter:
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Matches name, legal name, customer number, KvK number and city anywhere in the "
+            'text, ignoring case and accents ("societe" finds "Société").'
+        ),
+    )
+    kvk_number: str | None = strawberry.field(default=None, description="Exact KvK number.")
+    city: str | None = strawberry.field(
+        default=None, description="City of one of the organisation's addresses (case-insensitive)."
+    )
+    status: OrganisationStatus | None = strawberry.field(default=None, description="Only this status.")
+    include_archived: bool = strawberry.field(
+        default=False, description="Also list archived organisations."
+    )
+
+
+@strawberry.enum(description="Fields organisations can be sorted on.")
+class OrganisationOrderField(enum.Enum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input(description="Sort order of an organisation list.")
+class OrganisationOrder:
+    field: OrganisationOrderField = strawberry.field(
+        default=OrganisationOrderField.NAME, description="What to sort on."
+    )
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="ASC or DESC.")
+
+
+@strawberry.type
+class OrganisationQueries:
+    @strawberry.field(description="One organisation by ID, archived or not; null when unknown.")
+    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
+        decoded = decode_id(id)
+        if decoded is None or decoded[0] != "Organisation":
+            return None
+        return await organisation_or_none(info, decoded[1])
+
+    @strawberry.field(
+        description=(
+            "Search organisations (search before you add one). Sorted by name unless "
+            "`orderBy` says otherwise; archived ones only with `filter.includeArchived`."
+        )
+    )
+    async def organisations(
+        self,
+        info: Info,
+        filter: OrganisationFilter | None = None,
+        order_by: OrganisationOrder | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Organisation]:
+        page = page_request(first, after, last, before)
+        flt = filter or OrganisationFilter()
+        domain_filter = organisations.OrganisationFilter(
+            search=flt.search,
+            kvk_number=flt.kvk_number,
+            city=flt.city,
+            status=flt.status,
+            include_archived=flt.include_archived,
+        )
+        order = order_by or OrganisationOrder()
+        keys = organisations.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        rows = await info.context.read(organisations.list_page, flt=domain_filter, order=keys, page=page)
+
+        async def total() -> int:
+            return await info.context.read(organisations.count_all, flt=domain_filter)
+
+        return connection(rows, Organisation.from_row, total)

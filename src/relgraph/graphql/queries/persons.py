@@ -1,0 +1,97 @@
+"""Root fields to find persons."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from relgraph.domain import persons
+from relgraph.graphql.connections import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    connection,
+    page_request,
+)
+from relgraph.graphql.context import Info
+from relgraph.graphql.ids import decode_id
+from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.enums import OrderDirection
+from relgraph.graphql.types.person import Person
+
+__all__ = ["PersonQueries", "person_or_none"]
+
+
+async def person_or_none(info: Info, pk: int | None) -> Person | None:
+    """Load person `pk` if the viewer may see it (R1), else None."""
+    if pk is None:
+        return None
+    row = await info.context.loaders.person_by_id.load(pk)
+    return Person.from_row(row) if row else None
+
+
+register_node_type("Person", person_or_none)
+
+
+@strawberry.input(description="Which persons to list.")
+class PersonFilter:
+    search: str | None = strawberry.field(
+        default=None,
+        description="Matches names (first, infix, last, initials) and email addresses, ignoring case and accents.",
+    )
+
+
+@strawberry.enum(description="Fields persons can be sorted on.")
+class PersonOrderField(enum.Enum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input(description="Sort order of a person list; NAME sorts the Dutch way (last name, infix ignored).")
+class PersonOrder:
+    field: PersonOrderField = strawberry.field(default=PersonOrderField.NAME, description="What to sort on.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="ASC or DESC.")
+
+
+@strawberry.type
+class PersonQueries:
+    @strawberry.field(description="One person by ID; null when unknown or not visible to you.")
+    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
+        decoded = decode_id(id)
+        if decoded is None or decoded[0] != "Person":
+            return None
+        return await person_or_none(info, decoded[1])
+
+    @strawberry.field(
+        description=(
+            "Search persons. BUSINESS and READONLY users see only business relations "
+            "(persons with a membership); the total counts only what you may see."
+        )
+    )
+    async def persons(
+        self,
+        info: Info,
+        filter: PersonFilter | None = None,
+        order_by: PersonOrder | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Person]:
+        page = page_request(first, after, last, before)
+        viewer = info.context.viewer
+        domain_filter = persons.PersonFilter(search=(filter or PersonFilter()).search)
+        order = order_by or PersonOrder()
+        keys = persons.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        rows = await info.context.read(
+            persons.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page
+        )
+
+        async def total() -> int:
+            return await info.context.read(persons.count_all, viewer=viewer, flt=domain_filter)
+
+        return connection(rows, Person.from_row, total)

@@ -1,0 +1,82 @@
+"""The schema: root types assembled from the per-aggregate query and mutation classes."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from relgraph.config import Settings, get_settings
+from relgraph.graphql.context import Info
+from relgraph.graphql.extensions import MaskUnexpectedErrors
+from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
+from relgraph.graphql.mutations.hierarchy import HierarchyMutations
+from relgraph.graphql.mutations.memberships import MembershipMutations
+from relgraph.graphql.mutations.organisations import OrganisationMutations
+from relgraph.graphql.mutations.persons import PersonMutations
+from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401 (registers the node type)
+from relgraph.graphql.queries.node import NodeQueries
+from relgraph.graphql.queries.organisations import OrganisationQueries
+from relgraph.graphql.queries.persons import PersonQueries
+from relgraph.graphql.types.membership import Membership
+from relgraph.graphql.types.organisation import Organisation
+from relgraph.graphql.types.person import Person
+from relgraph.graphql.types.user import User, user_or_none
+
+__all__ = ["build_schema", "schema_sdl"]
+
+
+@strawberry.type(description="Everything you can read. Start with `organisations`, `persons` or `node`.")
+class Query(NodeQueries, OrganisationQueries, PersonQueries):
+    @strawberry.field(description="The staff user your token belongs to.")
+    async def viewer(self, info: Info) -> User:
+        user = await user_or_none(info, info.context.viewer.id)
+        assert user is not None  # authentication found this user moments ago
+        return user
+
+
+@strawberry.type(
+    description=(
+        "Everything you can change. Every mutation takes one `input` and returns a payload "
+        "with the changed object and `userErrors` (empty on success). Nothing is changed "
+        "when userErrors is not empty."
+    )
+)
+class Mutation(
+    OrganisationMutations,
+    HierarchyMutations,
+    PersonMutations,
+    MembershipMutations,
+    BusinessRelationMutations,
+):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Organisation, Person, Membership],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            MaskUnexpectedErrors,
+            # Factories: a fresh extension per request; the caches live at module level.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ],
+    )
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as `relgraph export-schema` prints it and schema.graphql holds it."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,158 @@
+"""Memberships (persoon in organisatie) as the API shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from relgraph.domain.memberships import MembershipFilter as DomainFilter
+from relgraph.graphql.connections import Connection, connection, page_request
+from relgraph.graphql.context import Info
+from relgraph.graphql.ids import encode_id
+from relgraph.graphql.types.node import Node
+from relgraph.graphql.types.user import User, user_or_none
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+    from relgraph.graphql.types.organisation import Organisation
+    from relgraph.graphql.types.person import Person
+
+__all__ = [
+    "IncludeInactive",
+    "Membership",
+    "MembershipFilter",
+    "MembershipFilterArgument",
+    "memberships_connection",
+]
+
+
+@strawberry.type(
+    description=(
+        "A person's place in an organisation (persoon in organisatie): job, department, "
+        "business contact details, role and tags. Ending a job makes it inactive; the "
+        "history stays."
+    )
+)
+class Membership(Node):
+    pk: strawberry.Private[int]
+    person_id: strawberry.Private[int]
+    organisation_id: strawberry.Private[int]
+    account_manager_id: strawberry.Private[int | None]
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
+    id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
+    department: str | None = strawberry.field(description="Department (afdeling).")
+    job_title: str | None = strawberry.field(description="Job title (functie).")
+    business_email: str | None = strawberry.field(description="Business email address (zakelijk e-mailadres).")
+    phone1: str | None = strawberry.field(description="Business phone number 1.")
+    phone2: str | None = strawberry.field(description="Business phone number 2.")
+    role: str | None = strawberry.field(
+        description="Role of the person for us at this organisation (rol), e.g. 'Beslisser'."
+    )
+    active: bool = strawberry.field(description="False once the person has left (uit dienst).")
+    start_date: dt.date | None = strawberry.field(description="First day in this position.")
+    end_date: dt.date | None = strawberry.field(description="Last day; set when deactivated.")
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+    created_at: dt.datetime = strawberry.field(description="When the membership was recorded.")
+    updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+
+    @classmethod
+    def from_row(cls, row: models.Membership) -> Membership:
+        return cls(
+            pk=row.id,
+            person_id=row.person_id,
+            organisation_id=row.organisation_id,
+            account_manager_id=row.account_manager_id,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            id=strawberry.ID(encode_id("Membership", row.id)),
+            department=row.department,
+            job_title=row.job_title,
+            business_email=row.business_email,
+            phone1=row.phone1,
+            phone2=row.phone2,
+            role=row.role,
+            active=row.active,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="The person. Members are business relations, so always visible.")
+    async def person(
+        self, info: Info
+    ) -> Annotated[Person, strawberry.lazy("relgraph.graphql.types.person")] | None:
+        from relgraph.graphql.queries.persons import person_or_none
+
+        return await person_or_none(info, self.person_id)
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(
+        self, info: Info
+    ) -> Annotated[Organisation, strawberry.lazy("relgraph.graphql.types.organisation")]:
+        from relgraph.graphql.queries.organisations import organisation_or_none
+
+        org = await organisation_or_none(info, self.organisation_id)
+        assert org is not None  # a foreign key guarantees it
+        return org
+
+    @strawberry.field(description="Keywords (kenmerken) for mailing lists and selections, lower case.")
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders.tags_by_membership.load(self.pk)
+
+    @strawberry.field(description="The staff user who manages this contact (accountmanager), if any.")
+    async def account_manager(self, info: Info) -> User | None:
+        return await user_or_none(info, self.account_manager_id)
+
+    @strawberry.field(description="Who recorded the membership, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="Who last changed the membership, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+
+@strawberry.input(description="Which memberships to list.")
+class MembershipFilter:
+    role: str | None = strawberry.field(default=None, description="Only this role (case-insensitive).")
+    tag: str | None = strawberry.field(default=None, description="Only memberships with this tag.")
+    search: str | None = strawberry.field(
+        default=None, description="Matches the person's names and emails, the job title or the department."
+    )
+
+
+async def memberships_connection(
+    info: Info,
+    owner_id: int,
+    by: str,
+    include_inactive: bool,
+    flt: MembershipFilter | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Membership]:
+    """The memberships of one organisation or person, through the batching loaders."""
+    page = page_request(first, after)
+    given = flt or MembershipFilter()
+    domain_filter = DomainFilter(
+        include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
+    )
+    loaders = info.context.loaders
+    rows = await loaders.memberships_page.load((owner_id, by, domain_filter, page))
+
+    async def total() -> int:
+        return await loaders.memberships_count.load((owner_id, by, domain_filter))
+
+    return connection(rows, Membership.from_row, total)
+
+
+IncludeInactive = Annotated[
+    bool, strawberry.argument(description="Also list ended (inactive) memberships.")
+]
+MembershipFilterArgument = Annotated[
+    MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")
+]

@@ -1,0 +1,214 @@
+"""Organisations as the API shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from relgraph.db.pagination import Page
+from relgraph.domain.hierarchy import MAX_DEPTH
+from relgraph.graphql.connections import After, Connection, First, PageInfo, connection, page_request
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import PublicError
+from relgraph.graphql.ids import encode_id
+from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.enums import OrganisationStatus, PartyKind
+from relgraph.graphql.types.membership import (
+    IncludeInactive,
+    Membership,
+    MembershipFilterArgument,
+    memberships_connection,
+)
+from relgraph.graphql.types.node import Party
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+
+__all__ = ["Organisation", "OrganisationDescendantConnection", "OrganisationDescendantEdge"]
+
+IncludeArchived = Annotated[
+    bool, strawberry.argument(description="Also list archived organisations.")
+]
+
+
+@strawberry.type(
+    description=(
+        "An organisation (organisatie): a company, foundation or branch. Organisations form a "
+        "hierarchy through `parent` (hoofdorganisatie) and `subsidiaries` (suborganisaties)."
+    )
+)
+class Organisation(Party):
+    name: str = strawberry.field(description="Trade name; what search and sorting use.")
+    code: str | None = strawberry.field(description="Customer number (klantnummer), unique when set.")
+    legal_name: str | None = strawberry.field(description="Registered legal name (juridische naam).")
+    kvk_number: str | None = strawberry.field(
+        description="Dutch Chamber of Commerce number (KvK-nummer): 8 digits."
+    )
+    vat_number: str | None = strawberry.field(
+        description="VAT identification number (btw-nummer), e.g. NL123456789B01."
+    )
+    industry: str | None = strawberry.field(description="Industry or sector (branche).")
+    description: str | None = strawberry.field(description="Free-text description.")
+    website: str | None = strawberry.field(description="Website URL.")
+    email: str | None = strawberry.field(description="General email address.")
+    phone: str | None = strawberry.field(description="General phone number.")
+    status: OrganisationStatus = strawberry.field(description="PROSPECT, ACTIVE or INACTIVE.")
+    checked: bool = strawberry.field(description="The data has been checked (gecontroleerd).")
+    creditworthy: bool = strawberry.field(description="Judged creditworthy (kredietwaardig).")
+    archived: bool = strawberry.field(
+        description="Archived organisations are left out of search unless asked for."
+    )
+    parent_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.Organisation) -> Organisation:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("Organisation", row.id)),
+            kind=PartyKind.ORGANISATION,
+            display_name=row.name,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            name=row.name,
+            code=row.code,
+            legal_name=row.legal_name,
+            kvk_number=row.kvk_number,
+            vat_number=row.vat_number,
+            industry=row.industry,
+            description=row.description,
+            website=row.website,
+            email=row.email,
+            phone=row.phone,
+            status=OrganisationStatus(row.status),
+            checked=row.checked,
+            creditworthy=row.creditworthy,
+            archived=row.archived,
+            parent_id=row.parent_id,
+        )
+
+    @strawberry.field(description="The head-office visit address (hoofdkantoor), if any.")
+    async def visit_address(self, info: Info) -> Address | None:
+        rows = await info.context.loaders.addresses_by_party.load(self.pk)
+        head = next((r for r in rows if r.is_head_office), None)
+        return Address.from_row(head) if head else None
+
+    async def _ancestor_rows(self, info: Info) -> list[models.Organisation]:
+        return await info.context.loaders.ancestors_by_organisation.load(self.pk)
+
+    @strawberry.field(description="The parent organisation (hoofdorganisatie), if any.")
+    async def parent(self, info: Info) -> Organisation | None:
+        if self.parent_id is None:
+            return None
+        row = await info.context.loaders.organisation_by_id.load(self.parent_id)
+        return Organisation.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The chain of parents up to the top of the group, nearest first; empty for a root."
+    )
+    async def ancestors(self, info: Info) -> list[Organisation]:
+        return [Organisation.from_row(r) for r in await self._ancestor_rows(info)]
+
+    @strawberry.field(description="The top of this organisation's group; itself when it has no parent.")
+    async def root(self, info: Info) -> Organisation:
+        rows = await self._ancestor_rows(info)
+        return Organisation.from_row(rows[-1]) if rows else self
+
+    @strawberry.field(description="How many levels below the root this organisation sits; 0 for a root.")
+    async def depth(self, info: Info) -> int:
+        return len(await self._ancestor_rows(info))
+
+    @strawberry.field(description="Direct subsidiaries (suborganisaties), sorted by name.")
+    async def subsidiaries(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        include_archived: IncludeArchived = False,
+    ) -> Connection[Organisation]:
+        page = page_request(first, after)
+        loaders = info.context.loaders
+        rows = await loaders.subsidiaries_page.load((self.pk, include_archived, page))
+
+        async def total() -> int:
+            return await loaders.subsidiaries_count.load((self.pk, include_archived))
+
+        return connection(rows, Organisation.from_row, total)
+
+    @strawberry.field(
+        description=(
+            "Every organisation below this one, breadth first: all subsidiaries (depth 1), "
+            "then theirs (depth 2), and so on; sorted by name within a level."
+        )
+    )
+    async def descendants(
+        self,
+        info: Info,
+        max_depth: Annotated[
+            int | None, strawberry.argument(description=f"How many levels down to go, 1-{MAX_DEPTH}; all when null.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        include_archived: IncludeArchived = False,
+    ) -> OrganisationDescendantConnection:
+        if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH:
+            raise PublicError(f"maxDepth must be between 1 and {MAX_DEPTH}.", "BAD_USER_INPUT")
+        depth = max_depth or MAX_DEPTH
+        page = page_request(first, after)
+        loaders = info.context.loaders
+        rows = await loaders.descendants_page.load((self.pk, depth, include_archived, page))
+
+        async def total() -> int:
+            return await loaders.descendants_count.load((self.pk, depth, include_archived))
+
+        return OrganisationDescendantConnection.build(rows, total)
+
+    @strawberry.field(
+        description=(
+            "The people in this organisation (persoon in organisatie), sorted by last name. "
+            "Ended memberships only with includeInactive."
+        )
+    )
+    async def memberships(
+        self,
+        info: Info,
+        include_inactive: IncludeInactive = False,
+        filter: MembershipFilterArgument = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Membership]:
+        return await memberships_connection(info, self.pk, "organisation", include_inactive, filter, first, after)
+
+
+@strawberry.type(description="An organisation below another one, with how far below it is.")
+class OrganisationDescendantEdge:
+    cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
+    depth: int = strawberry.field(description="Levels below the organisation asked about: 1 = direct subsidiary.")
+    node: Organisation = strawberry.field(description="The descendant organisation.")
+
+
+@strawberry.type(description="A page of descendants, breadth first.")
+class OrganisationDescendantConnection:
+    edges: list[OrganisationDescendantEdge] = strawberry.field(description="The descendants with their depth.")
+    page_info: PageInfo = strawberry.field(description="Whether there is more.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many descendants there are in all (within maxDepth).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @classmethod
+    def build(cls, page: Page[tuple[models.Organisation, int]], count: Callable[[], Awaitable[int]]) -> OrganisationDescendantConnection:
+        plain = connection(page, lambda item: item, count)
+        return cls(
+            edges=[
+                OrganisationDescendantEdge(cursor=cursor, depth=depth, node=Organisation.from_row(row))
+                for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
+            ],
+            page_info=plain.page_info,
+            _count=count,
+        )

@@ -1,0 +1,107 @@
+"""Persons as the API shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from relgraph.domain.persons import display_name, sort_name
+from relgraph.graphql.connections import After, Connection, First
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import PublicError
+from relgraph.graphql.ids import encode_id
+from relgraph.graphql.types.enums import Gender, PartyKind
+from relgraph.graphql.types.membership import (
+    IncludeInactive,
+    Membership,
+    MembershipFilterArgument,
+    memberships_connection,
+)
+from relgraph.graphql.types.node import Party
+from relgraph.policy import can_see_sensitive
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+
+__all__ = ["Person"]
+
+
+@strawberry.type(
+    description=(
+        "A natural person (persoon). With at least one membership of an organisation the "
+        "person is a business relation (zakelijke relatie)."
+    )
+)
+class Person(Party):
+    gender: Gender = strawberry.field(description="Gender (geslacht).")
+    title: str | None = strawberry.field(description="Title or salutation, e.g. 'dr.' or 'mr.'.")
+    initials: str | None = strawberry.field(description="Initials (voorletters), e.g. 'J.P.'.")
+    first_name: str | None = strawberry.field(description="First name (voornaam).")
+    infix: str | None = strawberry.field(
+        description="Surname prefix (tussenvoegsel), e.g. 'van der'; ignored when sorting."
+    )
+    last_name: str = strawberry.field(description="Last name (achternaam), without the infix.")
+    sort_name: str = strawberry.field(
+        description='The name in directory order, the Dutch way: "Berg, Jan van der".'
+    )
+    email: str | None = strawberry.field(description="Private email address.")
+    phone: str | None = strawberry.field(description="Private phone number.")
+    birth_date: dt.date | None = strawberry.field(description="Date of birth.")
+    bsn_value: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: models.Person) -> Person:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("Person", row.id)),
+            kind=PartyKind.PERSON,
+            display_name=display_name(row),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            gender=Gender(row.gender),
+            title=row.title,
+            initials=row.initials,
+            first_name=row.first_name,
+            infix=row.infix,
+            last_name=row.last_name,
+            sort_name=sort_name(row),
+            email=row.email,
+            phone=row.phone,
+            birth_date=row.birth_date,
+            bsn_value=row.bsn,
+        )
+
+    @strawberry.field(
+        description=(
+            "Citizen service number (BSN). Needs the SENSITIVE permission: without it the "
+            "value is null with a FORBIDDEN error (check `viewerCanSeeSensitive` first)."
+        )
+    )
+    def bsn(self, info: Info) -> str | None:
+        if not can_see_sensitive(info.context.viewer):
+            raise PublicError("Showing a BSN needs the SENSITIVE permission.", "FORBIDDEN")
+        return self.bsn_value
+
+    @strawberry.field(
+        description="True when the person has at least one membership (active or not): a business relation."
+    )
+    async def is_business_relation(self, info: Info) -> bool:
+        return await info.context.loaders.is_business_relation.load(self.pk)
+
+    @strawberry.field(
+        description="Where this person works or worked, sorted by organisation name. Ended ones only with includeInactive."
+    )
+    async def memberships(
+        self,
+        info: Info,
+        include_inactive: IncludeInactive = False,
+        filter: MembershipFilterArgument = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Membership]:
+        return await memberships_connection(info, self.pk, "person", include_inactive, filter, first, after)

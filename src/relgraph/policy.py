@@ -1,0 +1,96 @@
+"""The visibility and write rules (DESIGN.md R1-R6), in one place.
+
+Pure functions of the viewer: booleans for resolvers and mutations, SQL conditions for
+the queries behind the loaders. No I/O here, and no copy of a rule anywhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, select, true
+
+from relgraph.db.models import Membership, Permission, Person, Role
+
+__all__ = [
+    "Viewer",
+    "Write",
+    "can_see_financials",
+    "can_see_sensitive",
+    "can_write",
+    "persons_visible",
+    "sees_all_persons",
+]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The authenticated staff user a request runs as."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    permissions: frozenset[Permission]
+    active: bool = True
+
+
+class Write(enum.Enum):
+    """The kinds of change the write matrix (R5) distinguishes."""
+
+    ORGANISATION = "organisation"
+    PERSON = "person"
+    MEMBERSHIP = "membership"
+    RELATION = "relation"
+    INTERNAL_RELATION = "internal relation"
+    DOCUMENT = "document"
+    USER = "user"
+    DOMAIN_DATA = "domain data"
+    DELETE_PERSON = "person deletion"
+
+
+_WRITES: dict[Role, frozenset[Write]] = {
+    Role.READONLY: frozenset(),
+    Role.BUSINESS: frozenset(
+        {Write.ORGANISATION, Write.PERSON, Write.MEMBERSHIP, Write.RELATION}
+    ),
+    Role.TEAM: frozenset(
+        {
+            Write.ORGANISATION,
+            Write.PERSON,
+            Write.MEMBERSHIP,
+            Write.RELATION,
+            Write.INTERNAL_RELATION,
+            Write.DOCUMENT,
+        }
+    ),
+    Role.ADMIN: frozenset(Write),
+}
+
+
+def can_write(viewer: Viewer, kind: Write) -> bool:
+    """R5: may `viewer` make a change of `kind`?"""
+    return kind in _WRITES[viewer.role]
+
+
+def sees_all_persons(viewer: Viewer) -> bool:
+    """R1: ADMIN and TEAM see every person; the others only business relations."""
+    return viewer.role in (Role.ADMIN, Role.TEAM)
+
+
+def persons_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """R1 as SQL: the persons `viewer` may see (a person with any membership, for most)."""
+    if sees_all_persons(viewer):
+        return true()
+    return exists(select(Membership.id).where(Membership.person_id == Person.id))
+
+
+def can_see_financials(viewer: Viewer) -> bool:
+    """R4: financial values need the FINANCE permission."""
+    return Permission.FINANCE in viewer.permissions
+
+
+def can_see_sensitive(viewer: Viewer) -> bool:
+    """R4: the BSN needs the SENSITIVE permission."""
+    return Permission.SENSITIVE in viewer.permissions

@@ -1,0 +1,288 @@
+/*
+ * relgraph's GraphiQL bootstrap: plain ES2017, no build step.
+ *
+ * Expects the globals of the vendored UMD builds (React, ReactDOM, GraphiQL),
+ * a root element <div id="graphiql" data-endpoint="/graphql"> and the example
+ * queries as JSON in <script type="application/json" id="relgraph-examples">.
+ * Everything is served by relgraph itself: the page must work offline.
+ */
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'relgraph.token';
+  var TOKEN_HINT = 'Paste an API token (relgraph tokens create --email you@example.com)';
+
+  var root = document.getElementById('graphiql');
+  if (!root) {
+    return;
+  }
+  if (!window.React || !window.ReactDOM || !window.GraphiQL) {
+    root.textContent = 'GraphiQL failed to load: its scripts are missing from the static folder.';
+    return;
+  }
+  var endpoint = root.getAttribute('data-endpoint') || '/graphql';
+  var h = React.createElement;
+
+  // --- token storage -------------------------------------------------------
+  // localStorage can be disabled or throw (private windows, strict policies);
+  // fall back to keeping the token for this page only.
+  var memoryToken = '';
+
+  function loadToken() {
+    try {
+      return window.localStorage.getItem(TOKEN_KEY) || '';
+    } catch (e) {
+      return memoryToken;
+    }
+  }
+
+  function storeToken(value) {
+    memoryToken = value;
+    try {
+      if (value) {
+        window.localStorage.setItem(TOKEN_KEY, value);
+      } else {
+        window.localStorage.removeItem(TOKEN_KEY);
+      }
+    } catch (e) {
+      // Kept in memory only.
+    }
+  }
+
+  // --- examples ------------------------------------------------------------
+  function readExamples() {
+    var node = document.getElementById('relgraph-examples');
+    if (!node) {
+      return [];
+    }
+    var parsed;
+    try {
+      parsed = JSON.parse(node.textContent || '[]');
+    } catch (e) {
+      return [];
+    }
+    if (!Array.isArray(parsed)) {
+      return [];
+    }
+    return parsed
+      .filter(function (ex) {
+        return ex && typeof ex.query === 'string' && ex.query.trim() !== '';
+      })
+      .map(function (ex) {
+        var description = typeof ex.description === 'string' ? ex.description : '';
+        var query = ex.query;
+        // The description is meant to be the comment on top of the query;
+        // files loaded by relgraph already start with it, others may not.
+        if (description && query.replace(/^\s+/, '').charAt(0) !== '#') {
+          query = '# ' + description + '\n' + query;
+        }
+        return {
+          name: typeof ex.name === 'string' && ex.name ? ex.name : 'example',
+          description: description,
+          query: query,
+        };
+      });
+  }
+
+  // --- fetcher -------------------------------------------------------------
+  // A new fetcher per token: GraphiQL re-runs introspection when the fetcher
+  // changes, so saving a token immediately loads the schema it may see.
+  function makeFetcher(token) {
+    return async function fetcher(graphQLParams, opts) {
+      var headers = {
+        'Content-Type': 'application/json',
+        Accept: 'application/graphql-response+json, application/json',
+      };
+      if (token) {
+        headers.Authorization = 'Bearer ' + token;
+      }
+      // Headers typed into GraphiQL's headers editor win, e.g. to try
+      // another token without saving it.
+      if (opts && opts.headers) {
+        Object.assign(headers, opts.headers);
+      }
+      var response = await fetch(endpoint, {
+        method: 'POST',
+        headers: headers,
+        body: JSON.stringify(graphQLParams),
+        credentials: 'same-origin',
+      });
+      if (response.status === 401 || response.status === 403) {
+        setStatus(token ? 'The server rejected this token (HTTP ' + response.status + ').' : TOKEN_HINT, true);
+      }
+      var text = await response.text();
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        // Not GraphQL (a proxy error page, say): show it instead of failing silently.
+        return {
+          errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text.slice(0, 500) }],
+        };
+      }
+    };
+  }
+
+  // --- login bar -----------------------------------------------------------
+  var currentToken = loadToken();
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      node.append(child);
+    });
+    return node;
+  }
+
+  var tokenInput = el('input', {
+    type: 'password',
+    id: 'relgraph-token',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'API token',
+  });
+  var saveButton = el('button', { type: 'button', id: 'relgraph-token-save' }, ['Save']);
+  var forgetButton = el('button', { type: 'button', id: 'relgraph-token-forget' }, ['Forget']);
+  var status = el('span', { id: 'relgraph-status', role: 'status', 'aria-live': 'polite' });
+  var picker = el('select', { id: 'relgraph-examples-picker' });
+
+  function setStatus(message, warn) {
+    status.textContent = message;
+    status.className = warn ? 'relgraph-hint' : 'relgraph-status';
+  }
+
+  function showTokenState() {
+    if (currentToken) {
+      setStatus('Token saved in this browser.', false);
+    } else {
+      setStatus(TOKEN_HINT, true);
+    }
+  }
+
+  var examples = readExamples();
+  picker.append(el('option', { value: '' }, [examples.length ? 'Choose an example\u2026' : 'No examples']));
+  examples.forEach(function (ex, index) {
+    picker.append(el('option', { value: String(index), title: ex.description }, [ex.name]));
+  });
+  picker.disabled = examples.length === 0;
+
+  var bar = el('form', { class: 'relgraph-bar', id: 'relgraph-bar', autocomplete: 'off' }, [
+    el('label', { for: 'relgraph-token' }, ['API token']),
+    tokenInput,
+    saveButton,
+    forgetButton,
+    status,
+    el('span', { class: 'relgraph-spacer' }),
+    el('label', { for: 'relgraph-examples-picker' }, ['Example queries']),
+    picker,
+  ]);
+  root.parentNode.insertBefore(bar, root);
+
+  // --- GraphiQL ------------------------------------------------------------
+  var fetcher = makeFetcher(currentToken);
+  var queryOverride; // only used when the editor bridge is unavailable
+
+  // GraphiQL's editor state lives in React context; this invisible toolbar
+  // component hands it to the (non-React) example picker.
+  var bridge = { ctx: null, pending: null };
+  var useEditorContext = GraphiQL.React && GraphiQL.React.useEditorContext;
+
+  function EditorBridge() {
+    var ctx = useEditorContext({ nonNull: true });
+    bridge.ctx = ctx;
+    React.useEffect(function () {
+      // Runs after addTab() has rendered the new, empty tab.
+      if (bridge.pending !== null && ctx.queryEditor) {
+        ctx.queryEditor.setValue(bridge.pending);
+        bridge.pending = null;
+      }
+    });
+    return null;
+  }
+
+  var reactRoot = ReactDOM.createRoot(root);
+
+  function render() {
+    var props = {
+      fetcher: fetcher,
+      // Headers typed in the editor are not written to localStorage: they
+      // may hold tokens. The saved token is kept under its own key instead.
+      shouldPersistHeaders: false,
+    };
+    if (examples.length) {
+      // One tab per example on first load (GraphiQL ignores this once it
+      // has saved tabs of its own).
+      props.defaultTabs = examples.map(function (ex) {
+        return { query: ex.query };
+      });
+    }
+    if (useEditorContext) {
+      props.toolbar = { additionalComponent: EditorBridge };
+    }
+    if (queryOverride !== undefined) {
+      props.query = queryOverride;
+    }
+    reactRoot.render(h(GraphiQL, props));
+  }
+
+  function openExample(ex) {
+    var ctx = bridge.ctx;
+    if (!ctx || !ctx.tabs || !ctx.addTab) {
+      // Fallback: replace the current editor contents via the query prop.
+      queryOverride = ex.query;
+      render();
+      return;
+    }
+    for (var i = 0; i < ctx.tabs.length; i++) {
+      if (ctx.tabs[i].query === ex.query) {
+        ctx.changeTab(i);
+        return;
+      }
+    }
+    bridge.pending = ex.query;
+    ctx.addTab();
+  }
+
+  function saveToken() {
+    var value = tokenInput.value.trim();
+    if (!value) {
+      tokenInput.focus();
+      setStatus(TOKEN_HINT, true);
+      return;
+    }
+    storeToken(value);
+    currentToken = value;
+    fetcher = makeFetcher(currentToken);
+    showTokenState();
+    render();
+  }
+
+  function forgetToken() {
+    storeToken('');
+    currentToken = '';
+    tokenInput.value = '';
+    fetcher = makeFetcher(currentToken);
+    showTokenState();
+    render();
+  }
+
+  bar.addEventListener('submit', function (event) {
+    event.preventDefault(); // Enter in the token field saves it
+    saveToken();
+  });
+  saveButton.addEventListener('click', saveToken);
+  forgetButton.addEventListener('click', forgetToken);
+  picker.addEventListener('change', function () {
+    var ex = examples[Number(picker.value)];
+    if (picker.value !== '' && ex) {
+      openExample(ex);
+    }
+    picker.value = ''; // so choosing the same example again reopens it
+  });
+
+  tokenInput.value = currentToken;
+  showTokenState();
+  render();
+})();

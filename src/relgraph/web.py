@@ -1,0 +1,254 @@
+"""The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /healthz, assets."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry import Schema
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from relgraph import __version__, ide
+from relgraph.config import Settings, get_settings
+from relgraph.db.engine import create_engine, make_sessionmaker
+from relgraph.domain import users
+from relgraph.graphql.context import Context
+from relgraph.graphql.schema import build_schema
+
+__all__ = ["create_app", "examples_dir"]
+
+logger = logging.getLogger("relgraph.web")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def examples_dir() -> Path:
+    """Where the example queries are: inside an installed package, or in the source tree."""
+    packaged = Path(__file__).parent / "examples" / "queries"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "examples" / "queries"
+
+
+class GraphQLRequestError(Exception):
+    """A request that is not a GraphQL request we can run (GraphQL-over-HTTP 4xx)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _error_response(
+    status: int, message: str, media_type: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def _negotiate(request: Request) -> str:
+    """Pick the response media type from Accept (GraphQL over HTTP, section 'Accept')."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return JSON
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in kinds:
+        return GRAPHQL_RESPONSE
+    if JSON in kinds or "*/*" in kinds or "application/*" in kinds:
+        return JSON
+    raise GraphQLRequestError(406, f"Cannot answer in {accept}; accept {GRAPHQL_RESPONSE} or {JSON}.")
+
+
+def _wants_ide(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _json_param(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise GraphQLRequestError(400, f"`{name}` is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise GraphQLRequestError(400, f"`{name}` must be a JSON object.")
+    return value
+
+
+async def _parameters(request: Request) -> dict[str, Any]:
+    """The GraphQL request parameters (query, variables, operationName, extensions)."""
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+    else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise GraphQLRequestError(415, f"Send GraphQL requests as {JSON}.")
+        try:
+            params = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise GraphQLRequestError(400, "The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise GraphQLRequestError(400, "The request body must be one JSON object (no batches).")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise GraphQLRequestError(400, "The request has no `query` string.")
+    operation_name = params.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise GraphQLRequestError(400, "`operationName` must be a string.")
+    return {
+        "query": query,
+        "variables": _json_param(params.get("variables"), "variables"),
+        "operation_name": operation_name or None,
+        "extensions": _json_param(params.get("extensions"), "extensions"),
+    }
+
+
+@dataclass
+class Runtime:
+    """What the endpoints share for the life of the application."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    schema: Schema
+
+
+class GraphQLEndpoint:
+    """GraphQL over HTTP: authentication, parameters, execution and status codes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.state = runtime
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        if _wants_ide(request):
+            examples = ide.load_examples(examples_dir())
+            return HTMLResponse(ide.graphiql_html(endpoint="/graphql", static_url="/static", examples=examples))
+        request_id = uuid.uuid4().hex[:12]
+        media_type = JSON
+        try:
+            if request.method not in ("GET", "POST"):
+                raise GraphQLRequestError(405, "Use GET or POST.", {"Allow": "GET, POST"})
+            media_type = _negotiate(request)
+            viewer = await self._authenticate(request)
+            if viewer is None:
+                return _error_response(
+                    401,
+                    "A valid API token is required: send Authorization: Bearer <token>.",
+                    media_type,
+                    "UNAUTHENTICATED",
+                    {"WWW-Authenticate": 'Bearer realm="relgraph"', "X-Request-Id": request_id},
+                )
+            params = await _parameters(request)
+            return await self._execute(request, params, viewer, media_type, request_id)
+        except GraphQLRequestError as error:
+            headers = {**error.headers, "X-Request-Id": request_id}
+            return _error_response(error.status, error.message, media_type, "BAD_REQUEST", headers)
+
+    async def _authenticate(self, request: Request) -> Any:
+        token = _bearer(request)
+        if token is None:
+            return None
+        async with self.state.sessionmaker() as session:
+            return await users.authenticate(session, token=token)
+
+    async def _execute(
+        self, request: Request, params: dict[str, Any], viewer: Any, media_type: str, request_id: str
+    ) -> Response:
+        allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        context = Context(viewer=viewer, sessionmaker=self.state.sessionmaker, request_id=request_id)
+        try:
+            result = await self.state.schema.execute(
+                params["query"],
+                variable_values=params["variables"],
+                context_value=context,
+                operation_name=params["operation_name"],
+                allowed_operation_types=allowed,
+                operation_extensions=params["extensions"],
+            )
+        except InvalidOperationTypeError:
+            raise GraphQLRequestError(405, "Mutations need POST.", {"Allow": "POST"}) from None
+        finally:
+            await context.close()
+        body: dict[str, Any] = {}
+        status = 200
+        request_failed = result.data is None and result.errors and all(e.path is None for e in result.errors)
+        if request_failed and media_type == GRAPHQL_RESPONSE:
+            # The document did not parse or validate: no execution took place.
+            status = 400
+        else:
+            body["data"] = result.data
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return JSONResponse(body, status_code=status, media_type=media_type, headers={"X-Request-Id": request_id})
+
+
+async def healthz(request: Request) -> Response:
+    """Report whether the database answers."""
+    state: Runtime = request.app.state.runtime
+    try:
+        async with state.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:
+        logger.exception("health check failed")
+        return JSONResponse({"status": "error", "version": __version__, "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "version": __version__, "database": state.engine.dialect.name})
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
+    """Build the application; it owns `engine` unless one is passed in."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or create_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        schema=build_schema(settings),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await runtime.engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", GraphQLEndpoint(runtime)),
+            Route("/healthz", healthz),
+            Mount("/static", app=StaticFiles(directory=ide.STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,206 @@
+"""Factory fixtures: an isolated, migrated database per test, an app, users with tokens.
+
+RELGRAPH_TEST_DATABASE_URL picks the backend (SQLite in a temporary folder when unset).
+The schema is migrated once per run into a template; each test gets its own copy (a
+copied file on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from relgraph.config import Settings
+from relgraph.db.engine import StatementCounter, create_engine, make_sessionmaker
+from relgraph.db.migrate import upgrade
+from relgraph.domain import users
+from relgraph.web import create_app
+
+TEST_URL = os.environ.get("RELGRAPH_TEST_DATABASE_URL", "")
+IS_POSTGRES = TEST_URL.startswith("postgresql")
+_counter = itertools.count()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"relgraph test database: {'PostgreSQL ' + TEST_URL if IS_POSTGRES else 'SQLite (temporary files)'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IS_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set RELGRAPH_TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def _pg_admin(sql: str) -> None:
+    """Run one statement outside a transaction on the server's maintenance connection."""
+    import asyncpg
+
+    url = make_url(TEST_URL)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@dataclass
+class DatabaseTemplate:
+    make: Callable[[], str]
+    drop: Callable[[str], None]
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    """Migrate a template database once; hand out copies of it."""
+    if IS_POSTGRES:
+        url = make_url(TEST_URL)
+        template = f"relgraph_tpl_{os.getpid()}"
+        _pg_admin(f"DROP DATABASE IF EXISTS {template}")
+        _pg_admin(f"CREATE DATABASE {template}")
+        upgrade(url.set(database=template).render_as_string(hide_password=False))
+
+        def make_pg() -> str:
+            name = f"relgraph_t_{os.getpid()}_{next(_counter)}"
+            _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+            return url.set(database=name).render_as_string(hide_password=False)
+
+        def drop_pg(db_url: str) -> None:
+            _pg_admin(f"DROP DATABASE IF EXISTS {make_url(db_url).database} WITH (FORCE)")
+
+        yield DatabaseTemplate(make_pg, drop_pg)
+        _pg_admin(f"DROP DATABASE IF EXISTS {template}")
+        return
+
+    folder = tmp_path_factory.mktemp("db")
+    template_file = folder / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{template_file}")
+
+    def make_sqlite() -> str:
+        target = folder / f"test_{next(_counter)}.db"
+        shutil.copyfile(template_file, target)
+        return f"sqlite+aiosqlite:///{target}"
+
+    def drop_sqlite(db_url: str) -> None:
+        path = Path(make_url(db_url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    yield DatabaseTemplate(make_sqlite, drop_sqlite)
+
+
+@pytest.fixture
+def database_url(database_template: DatabaseTemplate) -> Iterator[str]:
+    """A fresh, migrated database of its own for this test."""
+    url = database_template.make()
+    yield url
+    database_template.drop(url)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> Any:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessionmaker: Any) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
+        yield client
+
+
+@dataclass
+class Caller:
+    """A staff user with a token, able to send GraphQL requests."""
+
+    client: httpx.AsyncClient
+    token: str
+    user_id: int
+    email: str
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        return await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})},
+            **kwargs,
+        )
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run `query`; fail the test on any error; return `data`."""
+        response = await self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def counted(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+        """Run `query` and count the SQL statements it sent (authentication included)."""
+        with StatementCounter() as counter:
+            data = await self.gql(query, variables)
+        return data, counter.count
+
+
+MakeCaller = Callable[..., Awaitable[Caller]]
+
+
+@pytest.fixture
+def make_caller(client: httpx.AsyncClient, sessionmaker: Any) -> MakeCaller:
+    """Create a staff user of `role` and return a Caller holding a fresh token."""
+
+    async def make(role: str = "ADMIN", permissions: tuple[str, ...] = (), email: str | None = None) -> Caller:
+        email = email or f"{role.lower()}-{uuid.uuid4().hex[:8]}@test.example"
+        async with sessionmaker() as session:
+            user = await users.create(
+                session, email=email, name=f"{role.title()} Tester", role=role, permissions=permissions
+            )
+            token = await users.create_token(session, email=email)
+            await session.commit()
+        return Caller(client=client, token=token, user_id=user.id, email=email)
+
+    return make
+
+
+@pytest.fixture
+async def admin(make_caller: MakeCaller) -> Caller:
+    return await make_caller("ADMIN", ("FINANCE", "SENSITIVE"))
