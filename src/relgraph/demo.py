@@ -7,6 +7,7 @@ same rows (names, codes, dates, id order) on every run and on every day.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -288,12 +289,13 @@ class _PersonSpec:
 class _Generator:
     """Draws every value from one Faker and one Random, in a fixed order."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, taken_codes: set[str]) -> None:
         self.fake = Faker("nl_NL")
         self.fake.seed_instance(seed)
         self.rng = random.Random(seed)
         self.name_keys: set[str] = set()
-        self.codes: set[str] = set()
+        # Codes are unique in the database: a second seed must step around the first one's.
+        self.codes = set(taken_codes)
         self.kvk_numbers: set[str] = set()
         self.vat_numbers: set[str] = set()
         self.bsns: set[str] = set()
@@ -365,7 +367,17 @@ class _Generator:
     def code(self) -> str:
         # Customer numbers grow with gaps, as after years of deletions and imports.
         self.next_code += self.rng.randint(1, 9)
+        while f"C{self.next_code:06d}" in self.codes:
+            self.next_code += 1
         code = f"C{self.next_code:06d}"
+        self.codes.add(code)
+        return code
+
+    def flagship_code(self) -> str:
+        code, n = FLAGSHIP_CODE, 1
+        while code in self.codes:
+            n += 1
+            code = f"DEMO-{n:04d}"
         self.codes.add(code)
         return code
 
@@ -467,7 +479,7 @@ class _Generator:
         checked = not prospect and self.chance(0.75)
         values: dict[str, object] = {
             "name": spec.name,
-            "code": FLAGSHIP_CODE if spec.flagship and spec.parent is None else (
+            "code": self.flagship_code() if spec.flagship and spec.parent is None else (
                 None if prospect and self.chance(0.5) else self.code()
             ),
             "legal_name": spec.name if self.chance(0.6) else None,
@@ -719,6 +731,7 @@ class _Generator:
         others = [i for i, o in enumerate(orgs) if not o.flagship]
         if others:
             weights = [min(25.0, self.rng.paretovariate(1.2)) for _ in others]
+            cum_weights = list(itertools.accumulate(weights))  # computed once, not per draw
             by_group: dict[int, list[int]] = {}
             for i in others:
                 by_group.setdefault(orgs[i].group, []).append(i)
@@ -728,9 +741,9 @@ class _Generator:
                         break
                     if placed[p] and self.chance(0.5):
                         mates = by_group.get(orgs[placed[p][0][0]].group, [])
-                        org = self.rng.choice(mates) if mates else self.rng.choices(others, weights)[0]
+                        org = self.rng.choice(mates) if mates else self.rng.choices(others, cum_weights=cum_weights)[0]
                     else:
-                        org = self.rng.choices(others, weights)[0]
+                        org = self.rng.choices(others, cum_weights=cum_weights)[0]
                     if has_room(p, org):
                         placed[p].append((org, not self.chance(0.15)))
 
@@ -834,7 +847,8 @@ async def seed(
 ) -> SeedSummary:
     """Add demo organisations, persons and memberships; the caller commits."""
     report = progress or (lambda _label, _done: None)
-    gen = _Generator(seed)
+    taken = set(await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None))))
+    gen = _Generator(seed, taken)
     by = {"created_by_id": created_by_id, "updated_by_id": created_by_id}
 
     # Organisations: flush whenever the next one's parent is still pending, so parent ids

@@ -1,0 +1,353 @@
+"""The demo data: deterministic per seed, realistic and valid by the domain's own checks.
+
+Self-contained on purpose: each test builds its own SQLite file with `create_all`, so
+these tests need neither the migrations nor the shared fixtures in conftest.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from relgraph import demo
+from relgraph.db.engine import create_engine, make_sessionmaker
+from relgraph.db.models import (
+    Address,
+    AddressKind,
+    Base,
+    Membership,
+    MembershipTag,
+    Organisation,
+    OrganisationStatus,
+    Party,
+    Person,
+    User,
+)
+from relgraph.domain.persons import display_name, refresh_search
+from relgraph.domain.text import fold, search_key
+from relgraph.domain.validation import Checks, valid_bsn
+
+POSTCODE = re.compile(r"^[1-9]\d{3} [A-Z]{2}$")
+NL_VAT = re.compile(r"^NL\d{9}B\d{2}$")
+KVK = re.compile(r"^\d{8}$")
+CODE = re.compile(r"^C\d{6}$")
+
+
+async def _database(path: Path) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    return engine, make_sessionmaker(engine)
+
+
+async def _seeded(path: Path, **kwargs: Any) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession], demo.SeedSummary]:
+    engine, sessions = await _database(path)
+    async with sessions() as session:
+        summary = await demo.seed(session, **kwargs)
+        await session.commit()
+    return engine, sessions, summary
+
+
+async def _snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every seeded value that matters, in id order."""
+    async with sessions() as session:
+        orgs = (await session.execute(
+            select(
+                Organisation.id, Organisation.name, Organisation.code, Organisation.kvk_number,
+                Organisation.vat_number, Organisation.parent_id, Organisation.status,
+                Organisation.website, Organisation.phone, Organisation.created_at,
+            ).order_by(Organisation.id)
+        )).all()
+        persons = (await session.execute(
+            select(
+                Person.id, Person.first_name, Person.infix, Person.last_name, Person.initials,
+                Person.bsn, Person.birth_date, Person.email, Person.created_at,
+            ).order_by(Person.id)
+        )).all()
+        memberships = (await session.execute(
+            select(
+                Membership.person_id, Membership.organisation_id, Membership.role,
+                Membership.business_email, Membership.active, Membership.start_date,
+                Membership.end_date, Membership.created_at,
+            ).order_by(Membership.id)
+        )).all()
+        addresses = (await session.execute(
+            select(Address.party_id, Address.street, Address.postcode, Address.city).order_by(Address.id)
+        )).all()
+        tags = (await session.execute(
+            select(MembershipTag.membership_id, MembershipTag.tag).order_by(
+                MembershipTag.membership_id, MembershipTag.tag
+            )
+        )).all()
+    return {
+        "organisations": [tuple(r) for r in orgs],
+        "persons": [tuple(r) for r in persons],
+        "memberships": [tuple(r) for r in memberships],
+        "addresses": [tuple(r) for r in addresses],
+        "tags": [tuple(r) for r in tags],
+    }
+
+
+@pytest_asyncio.fixture(scope="module")
+async def default_demo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], demo.SeedSummary]]:
+    """One database seeded at the default size, shared by the read-only checks below."""
+    engine, sessions, summary = await _seeded(tmp_path_factory.mktemp("demo") / "demo.db")
+    yield sessions, summary
+    await engine.dispose()
+
+
+async def test_same_seed_gives_same_data_and_another_seed_differs(tmp_path: Path) -> None:
+    engines = []
+    snapshots = []
+    for name, value in (("a", 7), ("b", 7), ("c", 8)):
+        engine, sessions, _ = await _seeded(tmp_path / f"{name}.db", organisations=40, persons=120, seed=value)
+        engines.append(engine)
+        snapshots.append(await _snapshot(sessions))
+    for engine in engines:
+        await engine.dispose()
+    first, again, other = snapshots
+
+    assert first == again
+    names = [o[1] for o in first["organisations"]]
+    assert names[0] == demo.FLAGSHIP_NAME
+    assert [o[1] for o in other["organisations"]] != names
+    assert [p[1:4] for p in other["persons"]] != [p[1:4] for p in first["persons"]]
+
+
+async def test_is_empty_until_seeded(tmp_path: Path) -> None:
+    engine, sessions = await _database(tmp_path / "empty.db")
+    async with sessions() as session:
+        assert await demo.is_empty(session)
+        await demo.seed(session, organisations=3, persons=2)
+        assert not await demo.is_empty(session)
+    await engine.dispose()
+
+
+async def test_summary_matches_rows(default_demo: tuple[async_sessionmaker[AsyncSession], demo.SeedSummary]) -> None:
+    sessions, summary = default_demo
+    async with sessions() as session:
+        counts = demo.SeedSummary(
+            organisations=len((await session.scalars(select(Organisation.id))).all()),
+            persons=len((await session.scalars(select(Person.id))).all()),
+            memberships=len((await session.scalars(select(Membership.id))).all()),
+            addresses=len((await session.scalars(select(Address.id))).all()),
+        )
+    assert counts == summary
+    assert (summary.organisations, summary.persons) == (150, 500)
+
+
+async def test_flagship_group_is_deep_and_staffed(
+    default_demo: tuple[async_sessionmaker[AsyncSession], demo.SeedSummary],
+) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        orgs = (await session.scalars(select(Organisation).order_by(Organisation.id))).all()
+        active = Counter(
+            (await session.scalars(select(Membership.organisation_id).where(Membership.active.is_(True)))).all()
+        )
+    flagship = orgs[0]
+    assert (flagship.name, flagship.code, flagship.parent_id) == (demo.FLAGSHIP_NAME, demo.FLAGSHIP_CODE, None)
+
+    parent_of = {o.id: o.parent_id for o in orgs}
+    # A parent is always created first, so there can be no cycle.
+    assert all(p is None or p < i for i, p in parent_of.items())
+
+    def chain(org_id: int) -> list[int]:
+        path = [org_id]
+        while parent_of[path[-1]] is not None:
+            path.append(parent_of[path[-1]])  # type: ignore[arg-type]
+        return path
+
+    group = [o for o in orgs if chain(o.id)[-1] == flagship.id]
+    depth = {o.id: len(chain(o.id)) - 1 for o in group}
+    assert max(depth.values()) >= 4
+    children: dict[int, list[int]] = defaultdict(list)
+    for o in group:
+        if o.parent_id is not None:
+            children[o.parent_id].append(o.id)
+    assert len(children[flagship.id]) >= 3
+    assert all(len(children[c]) >= 2 for c in children[flagship.id])
+    for o in group:
+        assert 2 <= active[o.id] <= 6, o.name
+        assert o.status == OrganisationStatus.ACTIVE.value and not o.archived
+
+    # Other groups exist too, 2-4 levels deep, and most organisations stand alone.
+    others = [o for o in orgs if o not in group]
+    roots = {chain(o.id)[-1] for o in others if o.parent_id is not None}
+    assert roots
+    assert all(len(chain(o.id)) <= 4 for o in others)
+    standalone = [o for o in others if o.parent_id is None and o.id not in roots]
+    assert 0.5 < len(standalone) / len(others) < 0.85
+
+
+async def test_memberships_have_realistic_shape(
+    default_demo: tuple[async_sessionmaker[AsyncSession], demo.SeedSummary],
+) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        person_ids = (await session.scalars(select(Person.id))).all()
+        memberships = (await session.scalars(select(Membership))).all()
+        tags = (await session.execute(select(MembershipTag.membership_id, MembershipTag.tag))).all()
+
+    per_person = Counter(m.person_id for m in memberships)
+    without = [p for p in person_ids if per_person[p] == 0]
+    several = [p for p in person_ids if per_person[p] >= 2]
+    assert 0.05 < len(without) / len(person_ids) < 0.15
+    assert 0.12 < len(several) / len(person_ids) < 0.3
+    assert max(per_person.values()) <= 3
+    # Several memberships of one person are at different organisations.
+    assert len({(m.person_id, m.organisation_id) for m in memberships}) == len(memberships)
+
+    inactive = [m for m in memberships if not m.active]
+    assert 0.08 < len(inactive) / len(memberships) < 0.25
+    for m in inactive:
+        assert m.end_date is not None and m.start_date is not None and m.start_date < m.end_date
+    for m in memberships:
+        if m.active:
+            assert m.end_date is None
+        assert m.role in demo.ROLES
+        assert m.department and m.job_title
+        assert m.business_email and "@" in m.business_email
+        assert m.start_date is not None and m.start_date <= demo.REFERENCE_DATE
+    active_keys = [(m.person_id, m.organisation_id, m.role) for m in memberships if m.active]
+    assert len(set(active_keys)) == len(active_keys)
+
+    assert {t for _, t in tags} <= set(demo.TAGS)
+    per_membership = Counter(mid for mid, _ in tags)
+    assert max(per_membership.values()) <= 3
+    assert len(per_membership) < len(memberships)  # some have no tags at all
+
+
+async def test_values_pass_the_domain_checks(
+    default_demo: tuple[async_sessionmaker[AsyncSession], demo.SeedSummary],
+) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        orgs = (await session.scalars(select(Organisation))).all()
+        persons = (await session.scalars(select(Person))).all()
+        addresses = (await session.scalars(select(Address))).all()
+        memberships = (await session.scalars(select(Membership))).all()
+
+    kvks = [o.kvk_number for o in orgs if o.kvk_number]
+    assert kvks and all(KVK.match(k) for k in kvks)
+    assert len(set(kvks)) == len(kvks)
+    vats = [o.vat_number for o in orgs if o.vat_number]
+    assert all(NL_VAT.match(v) for v in vats)
+    assert 0.45 < len(vats) / len(orgs) < 0.75
+    codes = [o.code for o in orgs if o.code]
+    assert len(set(codes)) == len(codes)
+    assert all(CODE.match(c) for c in codes if c != demo.FLAGSHIP_CODE)
+    archived = sum(o.archived for o in orgs)
+    assert 0 < archived < 0.1 * len(orgs)
+    assert {o.status for o in orgs} == {s.value for s in OrganisationStatus}
+
+    bsns = [p.bsn for p in persons if p.bsn]
+    assert 0.05 < len(bsns) / len(persons) < 0.15
+    assert all(valid_bsn(b) for b in bsns)
+    assert len(set(bsns)) == len(bsns)
+
+    assert all(POSTCODE.match(a.postcode or "") for a in addresses)
+    assert all(a.country == "NL" and a.city and a.street and a.house_number for a in addresses)
+    head_offices = Counter(a.party_id for a in addresses if a.is_head_office)
+    assert all(head_offices[o.id] == 1 for o in orgs)
+    assert all(a.kind == AddressKind.VISIT.value for a in addresses if a.is_head_office)
+    assert any(a.kind == AddressKind.POSTAL.value for a in addresses)
+
+    # The same checks the mutations apply: demo data could have been typed in by a user.
+    checks = Checks()
+    for o in orgs:
+        checks.email("email", o.email)
+        checks.url("website", o.website)
+        checks.phone("phone", o.phone)
+    for p in persons:
+        checks.email("email", p.email)
+        checks.phone("phone", p.phone)
+        assert p.birth_date is None or dt.date(1900, 1, 1) <= p.birth_date <= demo.REFERENCE_DATE
+    for m in memberships:
+        checks.email("businessEmail", m.business_email)
+        checks.phone("phone1", m.phone1)
+        checks.phone("phone2", m.phone2)
+    for a in addresses:
+        checks.postcode("postcode", a.postcode)
+    assert checks.errors == []
+
+
+async def test_names_and_search_keys_follow_the_domain(
+    default_demo: tuple[async_sessionmaker[AsyncSession], demo.SeedSummary],
+) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        orgs = (await session.scalars(select(Organisation))).all()
+        persons = (await session.scalars(select(Person))).all()
+        cities: dict[int, list[str | None]] = defaultdict(list)
+        for party_id, city in await session.execute(select(Address.party_id, Address.city).order_by(Address.id)):
+            cities[party_id].append(city)
+        emails: dict[int, list[str | None]] = defaultdict(list)
+        for person_id, email in await session.execute(
+            select(Membership.person_id, Membership.business_email).order_by(Membership.id)
+        ):
+            emails[person_id].append(email)
+
+    assert len({o.name_key for o in orgs}) == len(orgs)
+    for o in orgs:
+        assert o.name_key == fold(o.name)
+        assert o.search_text == search_key(o.name, o.legal_name, o.code, o.kvk_number, *cities[o.id])
+    flagship = next(o for o in orgs if o.code == demo.FLAGSHIP_CODE)
+    assert "groningen" in flagship.search_text
+
+    with_infix = [p for p in persons if p.infix]
+    assert 0.2 < len(with_infix) / len(persons) < 0.4
+    for p in persons:
+        # The infix is split off: "van der Berg" is infix "van der", last name "Berg".
+        assert p.last_name and p.last_name[0].isupper() and " " not in p.last_name
+        assert p.infix is None or p.infix == p.infix.lower()
+        assert p.first_name and p.initials and p.initials.startswith(p.first_name[0].upper())
+        expected = Person(first_name=p.first_name, infix=p.infix, last_name=p.last_name, initials=p.initials, email=p.email)
+        refresh_search(expected, emails[p.id])
+        assert (p.sort_key, p.search_text) == (expected.sort_key, expected.search_text)
+        assert fold(display_name(p)) in p.search_text
+
+
+async def test_created_by_and_a_second_seed_in_the_same_database(tmp_path: Path) -> None:
+    engine, sessions = await _database(tmp_path / "twice.db")
+    async with sessions() as session:
+        user = User(email="seed@demo.test", name="Seeder", role="ADMIN")
+        session.add(user)
+        await session.flush()
+        await demo.seed(session, organisations=20, persons=30, created_by_id=user.id)
+        # Codes are unique in the database, so the second run steps around the first.
+        await demo.seed(session, organisations=20, persons=30)
+        await session.commit()
+        parties = (await session.execute(select(Party.id, Party.created_by_id, Party.updated_by_id).order_by(Party.id))).all()
+        memberships = (await session.execute(select(Membership.created_by_id, Membership.updated_by_id))).all()
+        codes = (await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None)))).all()
+    await engine.dispose()
+
+    first_run = parties[:50]
+    assert all(r.created_by_id == r.updated_by_id == user.id for r in first_run)
+    assert all(r.created_by_id is None for r in parties[50:])
+    assert {m.created_by_id for m in memberships} == {user.id, None}
+    assert len(set(codes)) == len(codes)
+
+
+async def test_progress_is_reported(tmp_path: Path) -> None:
+    engine, sessions = await _database(tmp_path / "progress.db")
+    seen: list[tuple[str, int]] = []
+    async with sessions() as session:
+        summary = await demo.seed(session, organisations=10, persons=20, progress=lambda label, n: seen.append((label, n)))
+    await engine.dispose()
+    last = dict(seen)
+    assert last["organisations"] == summary.organisations
+    assert last["persons"] == summary.persons
+    assert last["memberships"] == summary.memberships

@@ -1,0 +1,87 @@
+"""Every example query runs on demo data, and the flagship ones give the expected shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from relgraph import demo
+from relgraph.domain.text import fold
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
+
+
+@pytest.fixture
+async def demo_caller(admin, sessionmaker):
+    async with sessionmaker() as session:
+        await demo.seed(session, organisations=60, persons=200, seed=7, created_by_id=admin.user_id)
+        await session.commit()
+    return admin
+
+
+def _query(name: str) -> str:
+    return (EXAMPLES / f"{name}.graphql").read_text()
+
+
+async def test_every_example_runs_without_errors(demo_caller) -> None:
+    files = sorted(EXAMPLES.glob("*.graphql"))
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text()
+        assert text.startswith("#"), f"{path.name} must start with a comment saying what it answers"
+        response = await demo_caller.post(text)
+        body = response.json()
+        assert response.status_code == 200, (path.name, body)
+        assert "errors" not in body, (path.name, body["errors"])
+        assert body["data"], path.name
+
+
+async def test_organisation_card_has_the_expected_shape(demo_caller) -> None:
+    data = await demo_caller.gql(_query("organisation-card"))
+    [card] = data["organisations"]["nodes"]
+    assert card["name"] == "Noorderlicht Bouw B.V."
+    assert [a["name"] for a in card["ancestors"]] == [demo.FLAGSHIP_NAME]
+    assert card["depth"] == 1
+    subsidiaries = card["subsidiaries"]["nodes"]
+    assert card["subsidiaries"]["totalCount"] == len(subsidiaries) >= 2
+    assert any(s["subsidiaries"]["nodes"] for s in subsidiaries), "two levels of subsidiaries"
+    levels = [card, *subsidiaries, *(g for s in subsidiaries for g in s["subsidiaries"]["nodes"])]
+    for org in levels:
+        memberships = org["memberships"]["nodes"]
+        assert memberships, f"{org['name']} has people"
+        assert org["memberships"]["totalCount"] == len(memberships)
+        for m in memberships:
+            assert m["person"]["displayName"]
+            assert m["tags"] == sorted(m["tags"])
+
+
+async def test_group_tree_is_breadth_first_and_deep(demo_caller) -> None:
+    data = await demo_caller.gql(_query("group-tree"))
+    [holding] = data["organisations"]["nodes"]
+    edges = holding["descendants"]["edges"]
+    depths = [e["depth"] for e in edges]
+    assert depths == sorted(depths)
+    assert max(depths) >= 3, "the flagship group is at least 4 levels deep"
+    assert holding["descendants"]["totalCount"] == len(edges)
+    names_by_depth = {e["node"]["name"]: e["depth"] for e in edges}
+    for edge in edges:
+        parent = edge["node"]["parent"]["name"]
+        expected = 0 if parent == holding["name"] else names_by_depth[parent]
+        assert edge["depth"] == expected + 1
+
+
+async def test_search_example_matches_only_what_it_asks(demo_caller) -> None:
+    data = await demo_caller.gql(_query("search-organisations"))
+    nodes = [e["node"] for e in data["organisations"]["edges"]]
+    assert nodes
+    for node in nodes:
+        texts = [node["name"], node["legalName"], *(a["city"] for a in node["addresses"])]
+        assert any("bouw" in fold(t) for t in texts if t), node
+
+
+async def test_mailing_list_example_only_lists_tagged_people(demo_caller) -> None:
+    data = await demo_caller.gql(_query("mailing-list"))
+    [holding] = data["organisations"]["nodes"]
+    for membership in holding["memberships"]["nodes"]:
+        assert "nieuwsbrief" in membership["tags"]

@@ -1,0 +1,110 @@
+"""The README's first command: `relgraph serve --demo` on a fresh folder, for real."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+RELGRAPH = Path(sys.executable).parent / "relgraph"
+TOKEN_LINE = re.compile(r"^\s+(\S+@demo\.test)\s+(rg_\S+)\s*$")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, cwd: Path) -> None:
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_")}
+        self.process = subprocess.Popen(
+            [str(RELGRAPH), "serve", "--demo", "--port", str(self.port)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _pump(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while not self.lines.empty():
+                self.output.append(self.lines.get())
+            assert self.process.poll() is None, "".join(self.output)
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    time.sleep(0.3)  # let the reader thread catch up with what was printed
+                    while not self.lines.empty():
+                        self.output.append(self.lines.get())
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("server did not come up:\n" + "".join(self.output))
+
+    def tokens(self) -> dict[str, str]:
+        return {m.group(1): m.group(2) for line in self.output if (m := TOKEN_LINE.match(line))}
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _query(server: Server, token: str, query: str) -> httpx.Response:
+    return httpx.post(
+        f"{server.url}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def test_serve_demo_starts_with_demo_users_and_data(tmp_path: Path) -> None:
+    server = Server(tmp_path)
+    try:
+        server.wait_ready()
+        tokens = server.tokens()
+        assert set(tokens) == {"admin@demo.test", "team@demo.test", "business@demo.test", "readonly@demo.test"}
+        found = _query(server, tokens["admin@demo.test"], '{ organisations(filter: {search: "noorderlicht"}) { totalCount } viewer { role permissions } }')
+        body = found.json()
+        assert found.status_code == 200, body
+        assert body["data"]["organisations"]["totalCount"] >= 10
+        assert body["data"]["viewer"] == {"role": "ADMIN", "permissions": ["FINANCE", "SENSITIVE"]}
+        assert _query(server, "rg_not-a-token", "{ viewer { id } }").status_code == 401
+        page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"}, timeout=10)
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+    finally:
+        server.stop()
+    assert (tmp_path / "relgraph.db").exists(), "the embedded default is relgraph.db in the working directory"
+
+    again = Server(tmp_path)
+    try:
+        again.wait_ready()
+        assert again.tokens() == {}, "a database with data is not seeded again"
+        assert any("not seeding again" in line for line in again.output)
+        still = _query(again, tokens["business@demo.test"], "{ viewer { email } }")
+        assert still.json()["data"]["viewer"]["email"] == "business@demo.test"
+    finally:
+        again.stop()
