@@ -1,0 +1,60 @@
+"""The audit trail and the lock rows that serialise some changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from relgraph.db.models.base import (
+    Base,
+    Id,
+    UTCDateTime,
+    utcnow,
+)
+
+__all__ = [
+    "AuditEvent",
+    "LockRow",
+]
+
+
+class AuditEvent(Base):
+    """Who changed what, when: one row per changed object per mutation."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Id)
+    # The party whose trail shows the event (the organisation of a membership, say).
+    party_id: Mapped[int | None] = mapped_column(Id, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LockRow(Base):
+    """Named rows that transactions update to serialise one kind of change.
+
+    Updating the 'hierarchy' row takes PostgreSQL's row lock and SQLite's write lock alike,
+    so two reparentings can never both pass their cycle check against stale data.
+    """
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))

@@ -1,0 +1,80 @@
+"""Memberships (persoon in organisatie) and their tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from relgraph.db.models.base import (
+    Base,
+    Id,
+    UTCDateTime,
+    utcnow,
+)
+
+__all__ = [
+    "Membership",
+    "MembershipTag",
+]
+
+
+class Membership(Base):
+    """A person's place in an organisation (persoon in organisatie, "PIO")."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        # One active membership per person, organisation and role (no role counts as one).
+        Index(
+            "uq_memberships_active_role",
+            "person_id",
+            "organisation_id",
+            text("coalesce(role, '')"),
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(100))
+    job_title: Mapped[str | None] = mapped_column(String(100))
+    business_email: Mapped[str | None] = mapped_column(String(254))
+    phone1: Mapped[str | None] = mapped_column(String(32))
+    phone2: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(100))
+    account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MembershipTag(Base):
+    """A keyword (kenmerk) on a membership, used for mailing lists."""
+
+    __tablename__ = "membership_tags"
+
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)

@@ -1,0 +1,142 @@
+"""Parties: organisations and persons, and their addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from relgraph.db.models.base import (
+    AddressKind,
+    Base,
+    Gender,
+    Id,
+    OrganisationStatus,
+    PartyKind,
+    UTCDateTime,
+    enum_check,
+    utcnow,
+)
+
+__all__ = [
+    "Address",
+    "Organisation",
+    "Party",
+    "Person",
+]
+
+
+class Party(Base):
+    """Every relation (relatie) is a party: an organisation or a person.
+
+    The shared table gives relations, addresses and documents one foreign key to point at.
+    """
+
+    __tablename__ = "parties"
+    __table_args__ = (CheckConstraint(enum_check("kind", PartyKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
+
+
+class Organisation(Party):
+    """An organisation (organisatie), optionally under a parent (hoofdorganisatie)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", OrganisationStatus), name="status"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-case, accent-free name: the sort key and the duplicate check.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    kvk_number: Mapped[str | None] = mapped_column(String(8), index=True)
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=OrganisationStatus.ACTIVE.value)
+    checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    creditworthy: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Accent-free, lower-case text of name, legal name, code, KvK and city: what search matches.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __mapper_args__ = {"polymorphic_identity": PartyKind.ORGANISATION.value}
+
+
+class Person(Party):
+    """A natural person (persoon); a business relation when it has a membership."""
+
+    __tablename__ = "persons"
+    __table_args__ = (CheckConstraint(enum_check("gender", Gender), name="gender"),)
+
+    id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True)
+    gender: Mapped[str] = mapped_column(String(16), default=Gender.UNKNOWN.value)
+    title: Mapped[str | None] = mapped_column(String(50))
+    initials: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    infix: Mapped[str | None] = mapped_column(String(30))
+    last_name: Mapped[str] = mapped_column(String(150))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    bsn: Mapped[str | None] = mapped_column(String(9))
+    # The Dutch sort order: last name without infix, then first name ("berg, jan van der").
+    sort_key: Mapped[str] = mapped_column(String(300), index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __mapper_args__ = {"polymorphic_identity": PartyKind.PERSON.value}
+
+
+class Address(Base):
+    """A postal address (adres) of a party; one VISIT address is the head office."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", AddressKind), name="kind"),
+        Index(
+            "uq_addresses_head_office",
+            "party_id",
+            unique=True,
+            sqlite_where=text("is_head_office"),
+            postgresql_where=text("is_head_office"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(10))
+    house_number_addition: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2), default="NL")
+    is_head_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
