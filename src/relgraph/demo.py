@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import (
     Address,
     AddressKind,
+    Base,
     Gender,
     Membership,
     MembershipTag,
@@ -28,7 +29,7 @@ from relgraph.db.models import (
     Party,
     Person,
 )
-from relgraph.domain.organisations import _refresh_search as refresh_organisation_search
+from relgraph.domain.organisations import set_search_keys as refresh_organisation_search
 from relgraph.domain.persons import refresh_search as refresh_person_search
 from relgraph.domain.text import fold
 
@@ -55,26 +56,25 @@ TAGS = ("nieuwsbrief", "kerstpakket", "event", "vip", "beurs", "webinar", "klant
 
 _BATCH = 500
 
-# The flagship group: (name, parent index, city). Listed level by level, so a parent
-# always comes first and the group needs one flush per level only.
+# The flagship group: (name, parent index, city, industry). Listed level by level, so a
+# parent always comes first and the group needs one flush per level only.
 _FLAGSHIP = (
-    ("Noorderlicht Holding B.V.", None, "Groningen"),
-    ("Noorderlicht Bouw B.V.", 0, "Groningen"),
-    ("Noorderlicht Techniek B.V.", 0, "Assen"),
-    ("Noorderlicht Logistiek B.V.", 0, "Leeuwarden"),
-    ("Noorderlicht Woningbouw B.V.", 1, "Groningen"),
-    ("Noorderlicht Utiliteitsbouw B.V.", 1, "Zwolle"),
-    ("Noorderlicht Installatietechniek B.V.", 2, "Assen"),
-    ("Noorderlicht Elektrotechniek B.V.", 2, "Emmen"),
-    ("Noorderlicht Transport B.V.", 3, "Leeuwarden"),
-    ("Noorderlicht Warehousing B.V.", 3, "Heerenveen"),
-    ("Noorderlicht Woningbouw Noord B.V.", 4, "Groningen"),
-    ("Noorderlicht Woningbouw Zuid B.V.", 4, "Zwolle"),
-    ("Noorderlicht Renovatie Groningen B.V.", 10, "Groningen"),
-    ("Noorderlicht Renovatie Friesland B.V.", 10, "Drachten"),
-    ("Noorderlicht Renovatie Drenthe B.V.", 10, "Assen"),
+    ("Noorderlicht Holding B.V.", None, "Groningen", "Holding"),
+    ("Noorderlicht Bouw B.V.", 0, "Groningen", "Bouw"),
+    ("Noorderlicht Techniek B.V.", 0, "Assen", "Installatietechniek"),
+    ("Noorderlicht Logistiek B.V.", 0, "Leeuwarden", "Transport en logistiek"),
+    ("Noorderlicht Woningbouw B.V.", 1, "Groningen", "Bouw"),
+    ("Noorderlicht Utiliteitsbouw B.V.", 1, "Zwolle", "Bouw"),
+    ("Noorderlicht Installatietechniek B.V.", 2, "Assen", "Installatietechniek"),
+    ("Noorderlicht Elektrotechniek B.V.", 2, "Emmen", "Installatietechniek"),
+    ("Noorderlicht Transport B.V.", 3, "Leeuwarden", "Transport en logistiek"),
+    ("Noorderlicht Warehousing B.V.", 3, "Heerenveen", "Transport en logistiek"),
+    ("Noorderlicht Woningbouw Noord B.V.", 4, "Groningen", "Bouw"),
+    ("Noorderlicht Woningbouw Zuid B.V.", 4, "Zwolle", "Bouw"),
+    ("Noorderlicht Renovatie Groningen B.V.", 10, "Groningen", "Bouw"),
+    ("Noorderlicht Renovatie Friesland B.V.", 10, "Drachten", "Bouw"),
+    ("Noorderlicht Renovatie Drenthe B.V.", 10, "Assen", "Bouw"),
 )
-_FLAGSHIP_INDUSTRY = {0: "Holding", 1: "Bouw", 2: "Installatietechniek", 3: "Transport en logistiek"}
 
 # Real cities with their real postcode ranges and area codes, so that addresses look right;
 # the weights favour the big cities. Cities outside this list come from Faker.
@@ -226,7 +226,11 @@ _USUAL_ROLE = {
 
 _INFIXES = frozenset({"van", "de", "van der", "van den", "van de", "ter", "den", "te", "van 't", "in 't"})
 _TITLES = ("dr.", "drs.", "ir.", "ing.", "mr.", "prof. dr.", "bc.")
-_FREE_MAIL = ("gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl", "live.nl", "xs4all.nl", "planet.nl")
+_FREE_MAIL = (
+    "gmail.com", "hotmail.com", "outlook.com", "ziggo.nl", "kpnmail.nl", "live.nl", "xs4all.nl", "planet.nl",
+)
+# Words a company's web domain leaves out: "Jansen Holding B.V." is at jansen.nl.
+_NOT_IN_DOMAIN = frozenset({"b.v.", "n.v.", "v.o.f.", "holding", "groep", "beheer", "stichting"})
 # Given names whose initial is conventionally written with two letters ("Th. de Vries").
 _DIGRAPH_INITIALS = ("Chr", "Th", "Ph", "IJ")
 
@@ -447,7 +451,7 @@ class _Generator:
 
     def domain(self, name: str) -> str:
         words = fold(name.replace("&", " en ")).split()
-        words = [w for w in words if w not in {"b.v.", "n.v.", "v.o.f.", "holding", "groep", "beheer", "stichting"}]
+        words = [w for w in words if w not in _NOT_IN_DOMAIN]
         # Whole words up to ~28 letters: "bakkerijjansen.nl", never a word cut in half.
         slug = ""
         for word in (re.sub(r"[^a-z0-9]", "", w) for w in words):
@@ -484,7 +488,9 @@ class _Generator:
             ),
             "legal_name": spec.name if self.chance(0.6) else None,
             "kvk_number": self.kvk_number() if spec.flagship or self.chance(0.9) else None,
-            "vat_number": self.vat_number() if (spec.flagship or self.chance(0.6)) and not nonprofit else None,
+            "vat_number": (
+                self.vat_number() if (spec.flagship or self.chance(0.6)) and not nonprofit else None
+            ),
             "industry": industry,
             "description": None,
             "website": f"https://www.{spec.domain}" if spec.flagship or self.chance(0.75) else None,
@@ -495,7 +501,9 @@ class _Generator:
             "creditworthy": checked and self.chance(0.7),
             "archived": archived,
         }
-        if self.chance(0.4):
+        if industry == "Holding":
+            values["description"] = f"Houdstermaatschappij van de {_split_legal_form(spec.name)[0]}-groep."
+        elif self.chance(0.4):
             values["description"] = self.rng.choice(_DESCRIPTIONS).format(
                 industry=industry, industry_lower=industry.lower(), city=city,
                 year=self.rng.randint(1948, 2021),
@@ -507,13 +515,12 @@ class _Generator:
         specs: list[_OrgSpec] = []
         flagship_domain = "noorderlicht.nl"
         self.domains.add(flagship_domain)
-        for name, parent, city in _FLAGSHIP[:count]:
+        for name, parent, city, industry in _FLAGSHIP[:count]:
             self.name_keys.add(_name_key(name))
             spec = _OrgSpec(
                 name=name, parent=parent, group=0, flagship=True, domain=flagship_domain,
                 area_code=_CITIES[city][1],
             )
-            industry = _FLAGSHIP_INDUSTRY.get(len(specs)) or _FLAGSHIP_INDUSTRY[_flagship_division(len(specs))]
             self._finish(spec, industry, city)
             specs.append(spec)
 
@@ -544,7 +551,7 @@ class _Generator:
 
     def _standalone(self, index: int) -> _OrgSpec:
         city, area_code = self.city()
-        industry = self.rng.choice(_NONPROFIT_INDUSTRIES) if self.chance(0.08) else self.rng.choice(_INDUSTRIES)
+        industry = self.rng.choice(_NONPROFIT_INDUSTRIES if self.chance(0.08) else _INDUSTRIES)
         name = self.unique_name(lambda: self.standalone_name(industry, city), city)
         spec = _OrgSpec(
             name=name, parent=None, group=index, flagship=False, domain=self.domain(name),
@@ -731,7 +738,7 @@ class _Generator:
         others = [i for i, o in enumerate(orgs) if not o.flagship]
         if others:
             weights = [min(25.0, self.rng.paretovariate(1.2)) for _ in others]
-            cum_weights = list(itertools.accumulate(weights))  # computed once, not per draw
+            cumulative = list(itertools.accumulate(weights))  # computed once, not per draw
             by_group: dict[int, list[int]] = {}
             for i in others:
                 by_group.setdefault(orgs[i].group, []).append(i)
@@ -739,11 +746,10 @@ class _Generator:
                 for _ in range(12):  # bounded: a tiny demo may not have enough organisations
                     if len(placed[p]) >= wanted[p]:
                         break
+                    mates = None
                     if placed[p] and self.chance(0.5):
-                        mates = by_group.get(orgs[placed[p][0][0]].group, [])
-                        org = self.rng.choice(mates) if mates else self.rng.choices(others, cum_weights=cum_weights)[0]
-                    else:
-                        org = self.rng.choices(others, cum_weights=cum_weights)[0]
+                        mates = by_group.get(orgs[placed[p][0][0]].group)
+                    org = self.rng.choice(mates) if mates else self.rng.choices(others, cum_weights=cumulative)[0]
                     if has_room(p, org):
                         placed[p].append((org, not self.chance(0.15)))
 
@@ -754,8 +760,9 @@ class _Generator:
                 person.memberships.append(spec)
             private = not jobs
             if self.chance(0.5 if private else 0.25):
-                first, last = _ascii(str(person.values["first_name"])), _ascii(str(person.values["last_name"]))
-                person.values["email"] = self.email(f"{first}.{last}", self.rng.choice(_FREE_MAIL))
+                names = person.values
+                local = f"{_ascii(str(names['first_name']))}.{_ascii(str(names['last_name']))}"
+                person.values["email"] = self.email(local, self.rng.choice(_FREE_MAIL))
             if self.chance(0.6 if private else 0.15):
                 city, _ = self.city()
                 person.address = self.address(AddressKind.VISIT, city, head_office=True)
@@ -766,13 +773,6 @@ class _Generator:
         span = dt.timedelta(days=365 * years) / max(count, 1)
         start = _REFERENCE_TIME - dt.timedelta(days=365 * years)
         return [start + span * (i + self.rng.random()) for i in range(count)]
-
-
-def _flagship_division(index: int) -> int:
-    """The level-1 ancestor of flagship organisation `index` (its division)."""
-    while _FLAGSHIP[index][1] not in (0, None):
-        index = _FLAGSHIP[index][1]
-    return index
 
 
 def _split_infix(surname: str) -> tuple[str | None, str]:
@@ -831,9 +831,29 @@ def _updated(gen: _Generator, created: dt.datetime) -> dt.datetime:
     return min(_REFERENCE_TIME, created + dt.timedelta(days=gen.rng.randint(1, 700)))
 
 
+def _at(day: dt.date | None) -> dt.datetime:
+    day = day or REFERENCE_DATE
+    return dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC)
+
+
 async def is_empty(session: AsyncSession) -> bool:
     """Tell whether the database has no parties yet."""
     return not await session.scalar(select(exists(select(Party.id))))
+
+
+async def _insert(session: AsyncSession, rows: Sequence[Base]) -> None:
+    """Insert `rows`, then let them go: the session's identity map would grow with the seed."""
+    session.add_all(rows)
+    await session.flush()
+    for row in rows:
+        session.expunge(row)
+
+
+async def _insert_ids(session: AsyncSession, rows: Sequence[Organisation | Person | Membership]) -> list[int]:
+    """Insert `rows` and return their new ids, in order."""
+    await _insert(session, rows)
+    # A detached row keeps its loaded attributes, so the ids stay readable.
+    return [row.id for row in rows]
 
 
 async def seed(
@@ -851,43 +871,38 @@ async def seed(
     gen = _Generator(seed, taken)
     by = {"created_by_id": created_by_id, "updated_by_id": created_by_id}
 
-    # Organisations: flush whenever the next one's parent is still pending, so parent ids
-    # are known and ids follow the planned order exactly.
+    # Organisations: save the pending ones whenever the next one's parent is among them,
+    # so parent ids are known and ids follow the planned order exactly.
     org_specs = gen.plan_organisations(max(organisations, 0))
     org_times = gen.timestamps(len(org_specs), years=8)
-    org_rows: list[Organisation] = []
-    pending_from = 0
+    org_ids: list[int] = []
+    pending: list[Organisation] = []
     for index, spec in enumerate(org_specs):
-        if spec.parent is not None and spec.parent >= pending_from:
-            await session.flush()
-            pending_from = index
-            report("organisations", index)
-        elif index - pending_from >= _BATCH:
-            await session.flush()
-            pending_from = index
-            report("organisations", index)
+        if (spec.parent is not None and spec.parent >= len(org_ids)) or len(pending) >= _BATCH:
+            org_ids.extend(await _insert_ids(session, pending))
+            pending = []
+            report("organisations", len(org_ids))
         org = Organisation(
             **spec.values,
-            parent_id=None if spec.parent is None else org_rows[spec.parent].id,
+            parent_id=None if spec.parent is None else org_ids[spec.parent],
             created_at=org_times[index],
             updated_at=_updated(gen, org_times[index]),
             **by,
         )
         refresh_organisation_search(org, [a.city for a in spec.addresses])
-        org_rows.append(org)
-        session.add(org)
-    await session.flush()
-    report("organisations", len(org_rows))
+        pending.append(org)
+    org_ids.extend(await _insert_ids(session, pending))
+    report("organisations", len(org_ids))
 
     addresses = [
-        _address_row(org.id, a, org.created_at)
-        for org, spec in zip(org_rows, org_specs, strict=True)
+        _address_row(org_id, a, created)
+        for org_id, created, spec in zip(org_ids, org_times, org_specs, strict=True)
         for a in spec.addresses
     ]
 
     person_specs = gen.plan_persons(max(persons, 0), org_specs)
     person_times = gen.timestamps(len(person_specs), years=6)
-    person_rows: list[Person] = []
+    person_ids: list[int] = []
     for start in range(0, len(person_specs), _BATCH):
         batch = []
         for offset, spec in enumerate(person_specs[start : start + _BATCH]):
@@ -895,57 +910,56 @@ async def seed(
             person = Person(**spec.values, created_at=created, updated_at=_updated(gen, created), **by)
             refresh_person_search(person, [m.business_email for m in spec.memberships])
             batch.append(person)
-        session.add_all(batch)
-        await session.flush()
-        person_rows.extend(batch)
-        report("persons", len(person_rows))
+        person_ids.extend(await _insert_ids(session, batch))
+        report("persons", len(person_ids))
 
-    membership_rows: list[Membership] = []
-    tag_pairs: list[tuple[Membership, list[str]]] = []
-    for person, spec in zip(person_rows, person_specs, strict=True):
+    memberships: list[Membership] = []
+    tags: list[list[str]] = []
+    for person_id, person_created, spec in zip(person_ids, person_times, person_specs, strict=True):
         if spec.address is not None:
-            addresses.append(_address_row(person.id, spec.address, person.created_at))
+            addresses.append(_address_row(person_id, spec.address, person_created))
         for m in spec.memberships:
-            org = org_rows[m.org]
-            created = max(person.created_at, org.created_at) + dt.timedelta(
+            # Linked some time after both parties existed, never after the reference moment.
+            created = max(person_created, org_times[m.org]) + dt.timedelta(
                 minutes=gen.rng.randint(5, 60 * 24 * 30)
             )
             created = min(created, _REFERENCE_TIME)
-            row = Membership(
-                person_id=person.id,
-                organisation_id=org.id,
-                department=m.department,
-                job_title=m.job_title,
-                business_email=m.business_email,
-                phone1=m.phone1,
-                phone2=m.phone2,
-                role=m.role,
-                active=m.active,
-                start_date=m.start_date,
-                end_date=m.end_date,
-                created_at=created,
-                updated_at=created if m.active else max(created, _at(m.end_date)),
-                **by,
+            memberships.append(
+                Membership(
+                    person_id=person_id,
+                    organisation_id=org_ids[m.org],
+                    department=m.department,
+                    job_title=m.job_title,
+                    business_email=m.business_email,
+                    phone1=m.phone1,
+                    phone2=m.phone2,
+                    role=m.role,
+                    active=m.active,
+                    start_date=m.start_date,
+                    end_date=m.end_date,
+                    created_at=created,
+                    updated_at=created if m.active else max(created, _at(m.end_date)),
+                    **by,
+                )
             )
-            membership_rows.append(row)
-            tag_pairs.append((row, m.tags))
-    for start in range(0, len(membership_rows), _BATCH):
-        session.add_all(membership_rows[start : start + _BATCH])
-        await session.flush()
-        report("memberships", min(start + _BATCH, len(membership_rows)))
-
-    session.add_all(MembershipTag(membership_id=row.id, tag=tag) for row, tags in tag_pairs for tag in tags)
-    session.add_all(addresses)
-    await session.flush()
-    report("addresses", len(addresses))
+            tags.append(m.tags)
+    tag_rows: list[MembershipTag] = []
+    for start in range(0, len(memberships), _BATCH):
+        ids = await _insert_ids(session, memberships[start : start + _BATCH])
+        tag_rows.extend(
+            MembershipTag(membership_id=mid, tag=tag)
+            for mid, names in zip(ids, tags[start : start + _BATCH], strict=True)
+            for tag in names
+        )
+        report("memberships", min(start + _BATCH, len(memberships)))
+    for start in range(0, len(tag_rows), _BATCH * 4):
+        await _insert(session, tag_rows[start : start + _BATCH * 4])
+    for start in range(0, len(addresses), _BATCH):
+        await _insert(session, addresses[start : start + _BATCH])
+        report("addresses", min(start + _BATCH, len(addresses)))
     return SeedSummary(
-        organisations=len(org_rows),
-        persons=len(person_rows),
-        memberships=len(membership_rows),
+        organisations=len(org_ids),
+        persons=len(person_ids),
+        memberships=len(memberships),
         addresses=len(addresses),
     )
-
-
-def _at(day: dt.date | None) -> dt.datetime:
-    day = day or REFERENCE_DATE
-    return dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC)

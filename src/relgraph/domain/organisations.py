@@ -31,6 +31,8 @@ __all__ = [
     "list_page",
     "order_keys",
     "possible_duplicates",
+    "refresh_search",
+    "set_search_keys",
     "update",
 ]
 
@@ -150,15 +152,16 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-def _refresh_search(org: Organisation, cities: Sequence[str | None]) -> None:
+def set_search_keys(org: Organisation, cities: Sequence[str | None]) -> None:
+    """Fill the name key and search text of `org` from its fields and `cities`."""
     org.name_key = fold(org.name)
     org.search_text = search_key(org.name, org.legal_name, org.code, org.kvk_number, *cities)
 
 
 async def refresh_search(session: AsyncSession, org: Organisation) -> None:
     """Recompute what search matches for `org` (its names, numbers and cities)."""
-    cities = await session.scalars(select(Address.city).where(Address.party_id == org.id))
-    _refresh_search(org, list(cities))
+    cities = await session.scalars(select(Address.city).where(Address.party_id == org.id).order_by(Address.id))
+    set_search_keys(org, list(cities))
 
 
 async def possible_duplicates(
@@ -218,7 +221,7 @@ async def create(
         created_at=now,
         updated_at=now,
     )
-    _refresh_search(org, [visit.get("city") if visit else None])
+    set_search_keys(org, [visit.get("city") if visit else None])
     session.add(org)
     await _flush(session)
     if visit:

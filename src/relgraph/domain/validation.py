@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Sequence
 from typing import TypeVar
@@ -182,3 +183,37 @@ class Checks:
         if not re.fullmatch(r"[A-Za-z]{2}", value):
             self.fail(field, "A country is an ISO 3166-1 alpha-2 code, e.g. NL.")
         return value.upper()
+
+    def decimal(
+        self,
+        field: str,
+        value: object,
+        *,
+        minimum: decimal.Decimal,
+        maximum: decimal.Decimal,
+        places: int = 2,
+    ) -> decimal.Decimal | None:
+        """A decimal within [minimum, maximum] with at most `places` decimals; never a float."""
+        if value is None:
+            return None
+        try:
+            number = decimal.Decimal(str(value).strip())
+        except (decimal.InvalidOperation, ValueError):
+            self.fail(field, "Not a number.")
+            return None
+        if not number.is_finite() or not minimum <= number <= maximum:
+            self.fail(field, f"Must lie between {minimum} and {maximum}.")
+        elif number != number.quantize(decimal.Decimal(1).scaleb(-places)):
+            self.fail(field, f"At most {places} decimals.")
+        return number
+
+    def integer(self, field: str, value: int | None, *, minimum: int, maximum: int) -> int | None:
+        if value is not None and not minimum <= value <= maximum:
+            self.fail(field, f"Must lie between {minimum} and {maximum}.")
+        return value
+
+    def currency(self, field: str, value: str | None) -> str:
+        code = (self.text(field, value, max_length=3) or "EUR").upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            self.fail(field, "A currency is an ISO 4217 code, e.g. EUR.")
+        return code

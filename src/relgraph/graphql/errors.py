@@ -16,7 +16,7 @@ from relgraph.policy import Write, can_write
 if TYPE_CHECKING:
     from relgraph.graphql.context import Info
 
-__all__ = ["PublicError", "UserError", "UserErrorCode", "perform", "user_errors"]
+__all__ = ["PublicError", "UserError", "UserErrorCode", "perform", "shown_only_if", "user_errors"]
 
 logger = logging.getLogger("relgraph.graphql")
 P = TypeVar("P")
@@ -54,6 +54,12 @@ class PublicError(GraphQLError):
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message, extensions={"code": code})
+
+
+def shown_only_if(allowed: bool, what: str, permission: str) -> None:
+    """R4 at a field: without the permission the value is null with a FORBIDDEN error."""
+    if not allowed:
+        raise PublicError(f"Showing {what} needs the {permission} permission.", "FORBIDDEN")
 
 
 async def perform(

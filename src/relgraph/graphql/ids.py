@@ -7,7 +7,7 @@ import binascii
 
 from relgraph.errors import InvalidInput
 
-__all__ = ["decode_id", "encode_id", "parse_id"]
+__all__ = ["decode_id", "encode_id", "parse_id", "parse_party_id"]
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -37,3 +37,14 @@ def parse_id(global_id: str, expected: str | tuple[str, ...], field: str | list[
         names = " or ".join(expected_types)
         raise InvalidInput.at(field, f"Not a valid {names} ID.")
     return decoded[1]
+
+
+_PARTY_KINDS = {"Organisation": "ORGANISATION", "Person": "PERSON"}
+
+
+def parse_party_id(global_id: str, field: str | list[str]) -> tuple[str, int]:
+    """(party kind, primary key) of an Organisation or Person ID; INVALID otherwise."""
+    decoded = decode_id(global_id)
+    if decoded is None or decoded[0] not in _PARTY_KINDS:
+        raise InvalidInput.at(field, "Not a valid Organisation or Person ID.")
+    return _PARTY_KINDS[decoded[0]], decoded[1]

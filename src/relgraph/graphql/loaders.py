@@ -14,7 +14,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
-from relgraph.domain import addresses, hierarchy, memberships, organisations, persons, users
+from relgraph.domain import (
+    addresses,
+    hierarchy,
+    internal_relations,
+    memberships,
+    organisations,
+    parties,
+    party_types,
+    persons,
+    relation_types,
+    relations,
+    users,
+)
 
 if TYPE_CHECKING:
     from relgraph.db.models import Address, Membership, Organisation, Person, User
@@ -161,3 +173,88 @@ class Loaders:
     @cached_property
     def is_business_relation(self) -> DataLoader[int, bool]:
         return self._loader(memberships.has_memberships)
+
+    @cached_property
+    def party_kind_by_id(self) -> DataLoader[int, str | None]:
+        return self._loader(parties.kinds_of)
+
+    @cached_property
+    def relation_type_by_id(self) -> DataLoader[int, Any]:
+        return self._loader(relation_types.get_many)
+
+    @cached_property
+    def relation_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await relations.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def relations_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party id, RelationFilter, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], flt: Any, page: Any) -> dict[Any, Any]:
+            return await relations.list_for(session, ids, viewer=self.context.viewer, flt=flt, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def relations_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party id, RelationFilter)."""
+
+        async def fetch(session: Any, ids: list[int], flt: Any) -> dict[Any, Any]:
+            return await relations.count_for(session, ids, viewer=self.context.viewer, flt=flt)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def category_by_id(self) -> DataLoader[int, Any]:
+        return self._loader(internal_relations.get_categories)
+
+    @cached_property
+    def internal_relation_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await internal_relations.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def party_type_by_id(self) -> DataLoader[int, Any]:
+        return self._loader(party_types.get_many)
+
+    @cached_property
+    def internal_relations_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party or user id, "party" | "user", InternalRelationFilter, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, flt: Any, page: Any) -> dict[Any, Any]:
+            return await internal_relations.list_for(session, ids, by=by, viewer=self.context.viewer, flt=flt, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def internal_relations_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party or user id, "party" | "user", InternalRelationFilter)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, flt: Any) -> dict[Any, Any]:
+            return await internal_relations.count_for(session, ids, by=by, viewer=self.context.viewer, flt=flt)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def account_managers_by_party(self) -> DataLoader[int, list[User]]:
+        return self._loader(internal_relations.account_managers_of)
+
+    @cached_property
+    def party_types_by_party(self) -> DataLoader[int, list[Any]]:
+        return self._loader(party_types.types_of)
+
+    def typed_data_by_party(self, code: str) -> DataLoader[int, Any]:
+        """The CUSTOMER / SUPPLIER / EMPLOYEE data of parties, one loader per type."""
+        loader = self._typed_data.get(code)
+        if loader is None:
+            loader = self._typed_data[code] = self._loader(party_types.data_of, code)
+        return loader
+
+    @cached_property
+    def _typed_data(self) -> dict[str, DataLoader[int, Any]]:
+        return {}

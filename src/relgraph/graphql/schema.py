@@ -17,14 +17,21 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.extensions import MaskUnexpectedErrors
 from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
 from relgraph.graphql.mutations.hierarchy import HierarchyMutations
+from relgraph.graphql.mutations.internal_relations import InternalRelationMutations
 from relgraph.graphql.mutations.memberships import MembershipMutations
 from relgraph.graphql.mutations.organisations import OrganisationMutations
+from relgraph.graphql.mutations.party_types import PartyTypeMutations
 from relgraph.graphql.mutations.persons import PersonMutations
+from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401 (registers the node type)
+from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.persons import PersonQueries
+from relgraph.graphql.types.internal_relation import InternalRelation, InternalRelationCategory
 from relgraph.graphql.types.membership import Membership
+from relgraph.graphql.types.party_type import PartyType
+from relgraph.graphql.types.relation import Relation, RelationType
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.graphql.types.person import Person
 from relgraph.graphql.types.user import User, user_or_none
@@ -33,7 +40,7 @@ __all__ = ["build_schema", "schema_sdl"]
 
 
 @strawberry.type(description="Everything you can read. Start with `organisations`, `persons` or `node`.")
-class Query(NodeQueries, OrganisationQueries, PersonQueries):
+class Query(NodeQueries, OrganisationQueries, PersonQueries, DomainDataQueries):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:
         user = await user_or_none(info, info.context.viewer.id)
@@ -54,6 +61,9 @@ class Mutation(
     PersonMutations,
     MembershipMutations,
     BusinessRelationMutations,
+    RelationMutations,
+    InternalRelationMutations,
+    PartyTypeMutations,
 ):
     pass
 
@@ -63,7 +73,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organisation, Person, Membership],
+        types=[Organisation, Person, Membership, Relation, RelationType, InternalRelation, InternalRelationCategory, PartyType],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             MaskUnexpectedErrors,

@@ -17,6 +17,19 @@ from relgraph.db.models.base import (
 )
 from relgraph.db.models.memberships import Membership, MembershipTag
 from relgraph.db.models.parties import Address, Organisation, Party, Person
+from relgraph.db.models.party_types import (
+    EmployeeData,
+    PartyType,
+    PartyTypeLink,
+    PurchaseRelation,
+    SalesRelation,
+)
+from relgraph.db.models.relations import (
+    InternalRelation,
+    InternalRelationCategory,
+    Relation,
+    RelationType,
+)
 
 __all__ = [
     "Address",
@@ -24,7 +37,10 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "EmployeeData",
     "Gender",
+    "InternalRelation",
+    "InternalRelationCategory",
     "LockRow",
     "Membership",
     "MembershipTag",
@@ -32,8 +48,14 @@ __all__ = [
     "OrganisationStatus",
     "Party",
     "PartyKind",
+    "PartyType",
+    "PartyTypeLink",
     "Permission",
     "Person",
+    "PurchaseRelation",
+    "Relation",
+    "RelationType",
     "Role",
+    "SalesRelation",
     "User",
 ]

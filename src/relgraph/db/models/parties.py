@@ -107,7 +107,7 @@ class Person(Party):
     phone: Mapped[str | None] = mapped_column(String(32))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     bsn: Mapped[str | None] = mapped_column(String(9))
-    # The Dutch sort order: last name without infix, then first name ("berg, jan van der").
+    # The Dutch sort order: last name without infix, then first name and infix ("berg jan van der").
     sort_key: Mapped[str] = mapped_column(String(300), index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
 

@@ -21,7 +21,8 @@ from relgraph.graphql.types.membership import (
     MembershipFilterArgument,
     memberships_connection,
 )
-from relgraph.graphql.types.node import Party
+from relgraph.graphql.types.party import Party
+from relgraph.graphql.types.user import User
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -166,6 +167,15 @@ class Organisation(Party):
             return await loaders.descendants_count.load((self.pk, depth, include_archived))
 
         return OrganisationDescendantConnection.build(rows, total)
+
+    @strawberry.field(
+        description=(
+            "The staff users who are account managers of this organisation now (0, 1 or more; "
+            "they need not be active users). Derived from ACCOUNT_MANAGER internal relations."
+        )
+    )
+    async def account_managers(self, info: Info) -> list[User]:
+        return [User.from_row(u) for u in await info.context.loaders.account_managers_by_party.load(self.pk)]
 
     @strawberry.field(
         description=(

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from relgraph.db.models.party_types import EMPLOYEE
 from relgraph.domain.persons import display_name, sort_name
 from relgraph.graphql.connections import After, Connection, First
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
+from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import Gender, PartyKind
 from relgraph.graphql.types.membership import (
@@ -19,7 +20,8 @@ from relgraph.graphql.types.membership import (
     MembershipFilterArgument,
     memberships_connection,
 )
-from relgraph.graphql.types.node import Party
+from relgraph.graphql.types.party import Party
+from relgraph.graphql.types.party_type import EmployeeData
 from relgraph.policy import can_see_sensitive
 
 if TYPE_CHECKING:
@@ -83,8 +85,7 @@ class Person(Party):
         )
     )
     def bsn(self, info: Info) -> str | None:
-        if not can_see_sensitive(info.context.viewer):
-            raise PublicError("Showing a BSN needs the SENSITIVE permission.", "FORBIDDEN")
+        shown_only_if(can_see_sensitive(info.context.viewer), "a BSN", "SENSITIVE")
         return self.bsn_value
 
     @strawberry.field(
@@ -105,3 +106,8 @@ class Person(Party):
         after: After = None,
     ) -> Connection[Membership]:
         return await memberships_connection(info, self.pk, "person", include_inactive, filter, first, after)
+
+    @strawberry.field(description="Employee data when the person is an EMPLOYEE of ours (medewerker).")
+    async def employee(self, info: Info) -> EmployeeData | None:
+        row = await info.context.loaders.typed_data_by_party(EMPLOYEE).load(self.pk)
+        return EmployeeData.from_row(row) if row else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -46,9 +46,33 @@ class User:
         )
 
 
+    @strawberry.field(
+        description="The customer files this staff member looks after (internal relations), current ones unless includeEnded."
+    )
+    async def internal_relations(
+        self,
+        info: Info,
+        categories: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only these categories, e.g. the account manager one.")
+        ] = None,
+        include_ended: Annotated[bool, strawberry.argument(description="Also list ended ones.")] = False,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 1-100 (default 20).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
+    ) -> Connection[InternalRelation]:
+        from relgraph.graphql.types.party import internal_relations_connection
+
+        return await internal_relations_connection(info, self.pk, "user", categories, include_ended, first, after)
+
+
 async def user_or_none(info: Info, pk: int | None) -> User | None:
     """Load the user `pk` (if any) through the request's loader."""
     if pk is None:
         return None
     row = await info.context.loaders.user_by_id.load(pk)
     return User.from_row(row) if row else None
+
+
+# Imported last: these modules import User themselves; the annotations above resolve
+# when the schema is built.
+from relgraph.graphql.connections import Connection  # noqa: E402
+from relgraph.graphql.types.internal_relation import InternalRelation  # noqa: E402

@@ -1,0 +1,119 @@
+"""Typed relations between parties, and internal relations between staff and parties."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from relgraph.db.models.base import Base, Id, UTCDateTime, utcnow
+
+__all__ = ["InternalRelation", "InternalRelationCategory", "Relation", "RelationType"]
+
+ACCOUNT_MANAGER = "ACCOUNT_MANAGER"
+
+
+class RelationType(Base):
+    """A kind of relation between parties (relatietype): "supplier of" / "customer of"."""
+
+    __tablename__ = "relation_types"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    inverse_name: Mapped[str] = mapped_column(String(100))
+    symmetric: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which party kinds may stand on each side: a list of "ORGANISATION" / "PERSON".
+    source_kinds: Mapped[list[str]] = mapped_column(JSON)
+    target_kinds: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Relation(Base):
+    """A typed link between two parties (relatie tussen klanten).
+
+    A symmetric type's relations are stored with the lower party id as source, so that
+    the unique index below also forbids the same pair in the other direction.
+    """
+
+    __tablename__ = "relations"
+    __table_args__ = (
+        CheckConstraint("source_id <> target_id", name="not_self"),
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+        Index(
+            "uq_relations_active_pair",
+            "type_id",
+            "source_id",
+            "target_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("relation_types.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InternalRelationCategory(Base):
+    """A kind of internal relation (interne relatiecategorie): account manager, tax advisor..."""
+
+    __tablename__ = "internal_relation_categories"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # Set for built-in categories (ACCOUNT_MANAGER), which cannot be removed.
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InternalRelation(Base):
+    """A staff member linked to a customer file (interne relatie), since a date, maybe until one."""
+
+    __tablename__ = "internal_relations"
+    __table_args__ = (
+        CheckConstraint(
+            "commission_percent IS NULL OR (commission_percent >= 0 AND commission_percent <= 100)",
+            name="commission",
+        ),
+        CheckConstraint("until IS NULL OR since IS NULL OR until >= since", name="dates"),
+        Index("ix_internal_relations_party_category", "party_id", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("internal_relation_categories.id"))
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    commission_percent: Mapped[decimal.Decimal | None] = mapped_column(Numeric(5, 2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

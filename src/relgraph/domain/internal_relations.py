@@ -1,0 +1,318 @@
+"""Internal relations (interne relaties): which staff member looks after which customer file.
+
+The built-in category ACCOUNT_MANAGER backs `Organisation.accountManagers`. A relation is
+current from `since` (or always) until `until` (or for good).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.db.models import InternalRelation, InternalRelationCategory, Party, PartyKind, Person, User
+from relgraph.db.models.relations import ACCOUNT_MANAGER
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.domain import audit, parties
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.policy import Viewer, persons_visible
+
+__all__ = [
+    "InternalRelationFilter",
+    "account_managers_of",
+    "add",
+    "categories",
+    "count_for",
+    "create_category",
+    "delete",
+    "get_categories",
+    "get_many",
+    "list_for",
+    "update",
+    "update_category",
+]
+
+AUDITED_FIELDS = ["user_id", "party_id", "category_id", "since", "until", "commission_percent"]
+_HUNDRED = decimal.Decimal(100)
+
+
+@dataclass(frozen=True)
+class InternalRelationFilter:
+    category_ids: tuple[int, ...] | None = None
+    include_ended: bool = False
+
+
+def _current(today: dt.date) -> Any:
+    return or_(InternalRelation.until.is_(None), InternalRelation.until >= today)
+
+
+# ---- categories (domain data) ----------------------------------------------------------
+
+
+async def categories(session: AsyncSession, *, include_inactive: bool = False) -> list[InternalRelationCategory]:
+    """Every category, by name."""
+    stmt = select(InternalRelationCategory).order_by(InternalRelationCategory.name)
+    if not include_inactive:
+        stmt = stmt.where(InternalRelationCategory.active.is_(True))
+    return list(await session.scalars(stmt))
+
+
+async def get_categories(session: AsyncSession, ids: Sequence[int]) -> list[InternalRelationCategory | None]:
+    rows = await session.scalars(select(InternalRelationCategory).where(InternalRelationCategory.id.in_(ids)))
+    found = {c.id: c for c in rows}
+    return [found.get(i) for i in ids]
+
+
+async def _category_flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("name", "A category with this name already exists.") from None
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this category; reload it.") from None
+
+
+async def create_category(session: AsyncSession, *, actor: Viewer, name: str, description: str | None) -> InternalRelationCategory:
+    """Add an internal relation category."""
+    checks = Checks()
+    clean_name = checks.text("name", name, max_length=100, required=True)
+    clean_description = checks.multiline("description", description, max_length=2000)
+    checks.raise_if_any()
+    row = InternalRelationCategory(name=clean_name, description=clean_description, active=True)
+    session.add(row)
+    await _category_flush(session)
+    audit.record(session, actor=actor, object_type="InternalRelationCategory", object_id=row.id, action="CREATE",
+                 changes={"name": {"before": None, "after": clean_name}})
+    return row
+
+
+async def update_category(
+    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+) -> InternalRelationCategory:
+    """Rename, describe, (de)activate a category; the built-in one stays active."""
+    row = await session.get(InternalRelationCategory, id, populate_existing=True)
+    if row is None:
+        raise NotFound("id", "No category with this id.")
+    if expected_version is not None and row.version != expected_version:
+        raise Conflict("expectedVersion", f"This category is at version {row.version}; reload it.")
+    checks = Checks()
+    values: dict[str, Any] = {}
+    if "name" in data:
+        values["name"] = checks.text("name", data["name"], max_length=100, required=True)
+    if "description" in data:
+        values["description"] = checks.multiline("description", data["description"], max_length=2000)
+    if data.get("active") is not None:
+        values["active"] = bool(data["active"])
+        if row.code == ACCOUNT_MANAGER and not values["active"]:
+            checks.fail("active", "The built-in account manager category cannot be deactivated.")
+    checks.raise_if_any()
+    before = {k: getattr(row, k) for k in values}
+    for name, value in values.items():
+        setattr(row, name, value)
+    await _category_flush(session)
+    audit.record(session, actor=actor, object_type="InternalRelationCategory", object_id=row.id, action="UPDATE",
+                 changes=audit.changes_between(before, values))
+    return row
+
+
+# ---- internal relations ----------------------------------------------------------------
+
+
+def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Select[Any]:
+    people = Person.__table__
+    party = Party.__table__
+    stmt = select(InternalRelation).join(party, party.c.id == InternalRelation.party_id)
+    # R1: files of persons the viewer may not see are left out.
+    visible_person = select(people.c.id).where(people.c.id == InternalRelation.party_id, persons_visible(viewer).self_group())
+    stmt = stmt.where(or_(party.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
+    if not flt.include_ended:
+        stmt = stmt.where(_current(today))
+    if flt.category_ids is not None:
+        stmt = stmt.where(InternalRelation.category_id.in_(flt.category_ids))
+    return stmt
+
+
+_ORDER = [OrderKey(InternalRelation.id, "id")]
+
+
+async def list_for(
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    by: str,
+    viewer: Viewer,
+    flt: InternalRelationFilter,
+    page: PageRequest,
+    today: dt.date | None = None,
+) -> dict[Hashable, Page[InternalRelation]]:
+    """One page of internal relations per party (by="party") or per staff user (by="user")."""
+    partition = InternalRelation.party_id if by == "party" else InternalRelation.user_id
+    stmt = _listing(viewer, flt, today or dt.date.today())
+    return await paginate_many(session, stmt, InternalRelation, partition, ids, _ORDER, page)
+
+
+async def count_for(
+    session: AsyncSession, ids: Sequence[int], *, by: str, viewer: Viewer, flt: InternalRelationFilter, today: dt.date | None = None
+) -> dict[Hashable, int]:
+    partition = InternalRelation.party_id if by == "party" else InternalRelation.user_id
+    return await count_many(session, _listing(viewer, flt, today or dt.date.today()), partition, ids)
+
+
+async def account_managers_of(session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None) -> list[list[User]]:
+    """The current account managers of each party (users, active or not), by name."""
+    stmt = (
+        select(InternalRelation.party_id, User)
+        .join(User, User.id == InternalRelation.user_id)
+        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+        .where(
+            InternalRelation.party_id.in_(party_ids),
+            InternalRelationCategory.code == ACCOUNT_MANAGER,
+            _current(today or dt.date.today()),
+        )
+        .order_by(InternalRelation.party_id, User.name, User.id)
+        .distinct()
+    )
+    found: dict[int, list[User]] = {i: [] for i in party_ids}
+    for party_id, user in (await session.execute(stmt)).all():
+        found[party_id].append(user)
+    return [found[i] for i in party_ids]
+
+
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[InternalRelation | None]:
+    """The internal relations with `ids` that `viewer` may see, aligned with `ids`."""
+    stmt = _listing(viewer, InternalRelationFilter(include_ended=True), dt.date.today())
+    found = {r.id: r for r in await session.scalars(stmt.where(InternalRelation.id.in_(ids)))}
+    return [found.get(i) for i in ids]
+
+
+def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("since", "until"):
+        if name in data:
+            values[name] = data[name]
+    if "commission_percent" in data:
+        values["commission_percent"] = checks.decimal(
+            "commissionPercent", data["commission_percent"], minimum=decimal.Decimal(0), maximum=_HUNDRED
+        )
+    return values
+
+
+def _check_dates(row: InternalRelation) -> None:
+    if row.since and row.until and row.until < row.since:
+        raise InvalidInput.at("until", "The end date lies before the start date.")
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this internal relation; reload it.") from None
+
+
+def _record(session: AsyncSession, actor: Viewer, row: InternalRelation, action: str, before: dict[str, Any], after: dict[str, Any] | None = None) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        object_type="InternalRelation",
+        object_id=row.id,
+        party_id=row.party_id,
+        action=action,
+        changes=audit.changes_between(before, after if after is not None else audit.snapshot(row, AUDITED_FIELDS)),
+    )
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    user_id: int,
+    party: tuple[str, int],
+    category_id: int,
+    data: Mapping[str, Any],
+) -> InternalRelation:
+    """Link staff user `user_id` (active or not) to a customer file in a category."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    if await session.get(User, user_id) is None:
+        raise NotFound("employeeId", "No user with this id.")
+    category = await session.get(InternalRelationCategory, category_id)
+    if category is None:
+        raise NotFound("categoryId", "No category with this id.")
+    if not category.active:
+        raise InvalidInput.at("categoryId", f"The category {category.name!r} is no longer in use.")
+    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    duplicate = await session.scalar(
+        select(func.count()).select_from(InternalRelation).where(
+            InternalRelation.user_id == user_id,
+            InternalRelation.party_id == target.id,
+            InternalRelation.category_id == category_id,
+            _current(dt.date.today()),
+        )
+    )
+    if duplicate:
+        raise Conflict("employeeId", f"This user is already {category.name.lower()} of this party.")
+    now = dt.datetime.now(dt.UTC)
+    row = InternalRelation(
+        user_id=user_id,
+        party_id=target.id,
+        category_id=category_id,
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        **values,
+    )
+    _check_dates(row)
+    session.add(row)
+    await _flush(session)
+    _record(session, actor, row, "CREATE", {})
+    return row
+
+
+async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> InternalRelation:
+    row = await session.get(InternalRelation, id, populate_existing=True)
+    if row is None:
+        raise NotFound("id", "No internal relation with this id.")
+    party = await session.get(Party, row.party_id)
+    assert party is not None  # a foreign key guarantees it
+    await parties.get_visible(session, viewer=viewer, kind=party.kind, id=party.id, field="id")
+    if expected_version is not None and row.version != expected_version:
+        raise Conflict("expectedVersion", f"This internal relation is at version {row.version}; reload it.")
+    return row
+
+
+async def update(
+    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+) -> InternalRelation:
+    """Change since, until or the commission."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit.snapshot(row, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(row, name, value)
+    _check_dates(row)
+    row.updated_at = dt.datetime.now(dt.UTC)
+    row.updated_by_id = actor.id
+    await _flush(session)
+    _record(session, actor, row, "UPDATE", before)
+    return row
+
+
+async def delete(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> None:
+    """Remove an internal relation (set `until` instead to keep the history)."""
+    row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit.snapshot(row, AUDITED_FIELDS)
+    _record(session, actor, row, "DELETE", before, {k: None for k in before})
+    await session.delete(row)
+    await session.flush()

@@ -1,0 +1,35 @@
+"""Parties in general: an organisation or a person, found by id with the visibility rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import Organisation, Party, PartyKind, Person
+from relgraph.errors import NotFound
+from relgraph.policy import Viewer, persons_visible
+
+__all__ = ["get_visible", "kinds_of"]
+
+
+async def get_visible(
+    session: AsyncSession, *, viewer: Viewer, kind: str, id: int, field: str = "partyId"
+) -> Organisation | Person:
+    """The party `id` of `kind` that `viewer` may see; NOT_FOUND (at `field`) otherwise."""
+    found: Party | None
+    if kind == PartyKind.ORGANISATION:
+        found = await session.get(Organisation, id)
+    else:
+        found = await session.scalar(select(Person).where(Person.id == id, persons_visible(viewer)))
+    if found is None:
+        raise NotFound(field, f"No {kind.lower()} with this id.")
+    return found  # type: ignore[return-value]
+
+
+async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None]:
+    """The kind (ORGANISATION / PERSON) of each party id, aligned with `ids`."""
+    rows = await session.execute(select(Party.__table__.c.id, Party.__table__.c.kind).where(Party.__table__.c.id.in_(ids)))
+    found = {pid: kind for pid, kind in rows.all()}
+    return [found.get(i) for i in ids]

@@ -1,0 +1,293 @@
+"""Relations between parties (relaties tussen klanten): typed, dated, read from either end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, literal, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.db.models import Party, PartyKind, Person, Relation, RelationType
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.domain import audit, parties
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.policy import Viewer, persons_visible
+
+__all__ = [
+    "Direction",
+    "RelationFilter",
+    "RelationView",
+    "add",
+    "count_for",
+    "delete",
+    "get_many",
+    "list_for",
+    "update",
+]
+
+AUDITED_FIELDS = ["type_id", "source_id", "target_id", "start_date", "end_date", "note", "active"]
+
+
+class Direction(enum.StrEnum):
+    """Which way a relation points, seen from one of its parties."""
+
+    OUTGOING = "OUTGOING"
+    INCOMING = "INCOMING"
+    SYMMETRIC = "SYMMETRIC"
+
+
+@dataclass(frozen=True)
+class RelationFilter:
+    type_ids: tuple[int, ...] | None = None
+    direction: Direction | None = None
+    include_inactive: bool = False
+
+
+@dataclass(frozen=True)
+class RelationView:
+    """A relation as one of its parties sees it."""
+
+    relation: Relation
+    direction: Direction
+    other_id: int
+    other_kind: str
+
+
+def _perspectives() -> Any:
+    """Each relation twice: once from its source (OUT), once from its target (IN)."""
+    outgoing = select(
+        Relation.id.label("relation_id"),
+        Relation.source_id.label("owner_id"),
+        Relation.target_id.label("other_id"),
+        literal("OUT").label("side"),
+    )
+    incoming = select(
+        Relation.id.label("relation_id"),
+        Relation.target_id.label("owner_id"),
+        Relation.source_id.label("other_id"),
+        literal("IN").label("side"),
+    )
+    return union_all(outgoing, incoming).subquery("perspective")
+
+
+def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> tuple[Select[Any], Any]:
+    view = _perspectives()
+    other = Party.__table__
+    people = Person.__table__
+    direction = case(
+        (RelationType.symmetric.is_(True), literal(Direction.SYMMETRIC.value)),
+        (view.c.side == "OUT", literal(Direction.OUTGOING.value)),
+        else_=literal(Direction.INCOMING.value),
+    )
+    stmt = (
+        select(
+            Relation,
+            direction.label("direction"),
+            view.c.other_id.label("other_id"),
+            other.c.kind.label("other_kind"),
+        )
+        .join(view, view.c.relation_id == Relation.id)
+        .join(RelationType, RelationType.id == Relation.type_id)
+        .join(other, other.c.id == view.c.other_id)
+        .where(view.c.owner_id.in_(owner_ids))
+    )
+    # R1: a person the viewer may not see is never the other end of a visible relation.
+    visible_person = select(people.c.id).where(people.c.id == view.c.other_id, persons_visible(viewer).self_group())
+    stmt = stmt.where(or_(other.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
+    if not flt.include_inactive:
+        stmt = stmt.where(Relation.active.is_(True))
+    if flt.type_ids is not None:
+        stmt = stmt.where(Relation.type_id.in_(flt.type_ids))
+    if flt.direction is not None:
+        stmt = stmt.where(direction == flt.direction.value)
+    return stmt, view.c.owner_id
+
+
+async def list_for(
+    session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter, page: PageRequest
+) -> dict[Hashable, Page[RelationView]]:
+    """One page of relations per party, oldest first, each read from that party's side."""
+    stmt, owner = _listing(viewer, flt, owner_ids)
+    order = [OrderKey(Relation.id, lambda item: item[0].id)]
+    pages = await paginate_many(
+        session, stmt, Relation, owner, owner_ids, order, page, extras=("direction", "other_id", "other_kind")
+    )
+    for result in pages.values():
+        result.items = [RelationView(r, Direction(d), other, kind) for r, d, other, kind in result.items]
+    return pages
+
+
+async def count_for(
+    session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter
+) -> dict[Hashable, int]:
+    stmt, owner = _listing(viewer, flt, owner_ids)
+    return await count_many(session, stmt, owner, owner_ids)
+
+
+def _ends_visible(viewer: Viewer) -> Any:
+    """SQL: neither end of the relation is a person hidden from `viewer` (R1)."""
+    people = Person.__table__
+    hidden = select(people.c.id).where(
+        people.c.id.in_([Relation.source_id, Relation.target_id]), ~persons_visible(viewer).self_group()
+    )
+    return ~hidden.exists()
+
+
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Relation | None]:
+    """The relations with `ids` that `viewer` may see, aligned with `ids`."""
+    stmt = select(Relation).where(Relation.id.in_(ids), _ends_visible(viewer))
+    found = {r.id: r for r in await session.scalars(stmt)}
+    return [found.get(i) for i in ids]
+
+
+def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "note" in data:
+        values["note"] = checks.multiline("note", data["note"], max_length=2000)
+    for name in ("start_date", "end_date"):
+        if name in data:
+            values[name] = data[name]
+    if "active" in data and data["active"] is not None:
+        values["active"] = bool(data["active"])
+    return values
+
+
+def _check_dates(relation: Relation) -> None:
+    if relation.start_date and relation.end_date and relation.end_date < relation.start_date:
+        raise InvalidInput.at("endDate", "The end date lies before the start date.")
+
+
+async def _check_no_duplicate(session: AsyncSession, relation: Relation) -> None:
+    same = await session.scalar(
+        select(Relation.id).where(
+            Relation.type_id == relation.type_id,
+            Relation.source_id == relation.source_id,
+            Relation.target_id == relation.target_id,
+            Relation.active.is_(True),
+            Relation.id != (relation.id or 0),
+        )
+    )
+    if same is not None:
+        raise Conflict("targetId", "These parties already have an active relation of this type.")
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("targetId", "These parties already have an active relation of this type.") from None
+    except StaleDataError:
+        raise Conflict("expectedVersion", "Someone else changed this relation; reload it.") from None
+
+
+def _record(session: AsyncSession, actor: Viewer, relation: Relation, action: str, before: dict[str, Any], after: dict[str, Any] | None = None) -> None:
+    changes = audit.changes_between(before, after if after is not None else audit.snapshot(relation, AUDITED_FIELDS))
+    for party_id in (relation.source_id, relation.target_id):
+        audit.record(
+            session,
+            actor=actor,
+            object_type="Relation",
+            object_id=relation.id,
+            party_id=party_id,
+            action=action,
+            changes=changes,
+        )
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    type_id: int,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    data: Mapping[str, Any],
+) -> Relation:
+    """Relate `source` to `target` (each a (kind, id)) with relation type `type_id`."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    if source[1] == target[1]:
+        raise InvalidInput.at("targetId", "A party cannot be related to itself.")
+    relation_type = await session.get(RelationType, type_id)
+    if relation_type is None:
+        raise NotFound("typeId", "No relation type with this id.")
+    if not relation_type.active:
+        raise InvalidInput.at("typeId", f"The relation type {relation_type.name!r} is no longer in use.")
+    source_party = await parties.get_visible(session, viewer=actor, kind=source[0], id=source[1], field="sourceId")
+    target_party = await parties.get_visible(session, viewer=actor, kind=target[0], id=target[1], field="targetId")
+    if source_party.kind not in relation_type.source_kinds:
+        raise InvalidInput.at("sourceId", f"{relation_type.name!r} cannot start at a {source_party.kind.lower()}.")
+    if target_party.kind not in relation_type.target_kinds:
+        raise InvalidInput.at("targetId", f"{relation_type.name!r} cannot end at a {target_party.kind.lower()}.")
+    source_id, target_id = source_party.id, target_party.id
+    if relation_type.symmetric and source_id > target_id:
+        source_id, target_id = target_id, source_id  # one stored direction per pair
+    now = dt.datetime.now(dt.UTC)
+    relation = Relation(
+        type_id=type_id,
+        source_id=source_id,
+        target_id=target_id,
+        active=values.pop("active", True),
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+        **values,
+    )
+    _check_dates(relation)
+    if relation.active:
+        await _check_no_duplicate(session, relation)
+    session.add(relation)
+    await _flush(session)
+    _record(session, actor, relation, "CREATE", {})
+    return relation
+
+
+async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> Relation:
+    relation = await session.scalar(
+        select(Relation).where(Relation.id == id, _ends_visible(viewer)).execution_options(populate_existing=True)
+    )
+    if relation is None:
+        raise NotFound("id", "No relation with this id.")
+    if expected_version is not None and relation.version != expected_version:
+        raise Conflict("expectedVersion", f"This relation is at version {relation.version}; reload it.")
+    return relation
+
+
+async def update(
+    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+) -> Relation:
+    """Change dates, note or active state; the type and the parties stay."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit.snapshot(relation, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(relation, name, value)
+    _check_dates(relation)
+    if relation.active and not before["active"]:
+        await _check_no_duplicate(session, relation)
+    relation.updated_at = dt.datetime.now(dt.UTC)
+    relation.updated_by_id = actor.id
+    await _flush(session)
+    _record(session, actor, relation, "UPDATE", before)
+    return relation
+
+
+async def delete(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> None:
+    """Remove a relation (to end one and keep its history, set active false instead)."""
+    relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit.snapshot(relation, AUDITED_FIELDS)
+    _record(session, actor, relation, "DELETE", before, {k: None for k in before})
+    await session.delete(relation)
+    await session.flush()
+

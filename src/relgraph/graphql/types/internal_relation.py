@@ -1,0 +1,112 @@
+"""Internal relations: staff members and the customer files they look after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from relgraph.db.models.relations import ACCOUNT_MANAGER
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.ids import encode_id
+from relgraph.graphql.types.money import cents
+from relgraph.graphql.types.node import Node
+from relgraph.graphql.types.user import User, user_or_none
+from relgraph.policy import can_see_financials
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+    from relgraph.graphql.types.party import Party
+
+__all__ = ["InternalRelation", "InternalRelationCategory"]
+
+
+@strawberry.type(
+    description=(
+        "A kind of internal relation (interne relatiecategorie): account manager, support "
+        "contact, tax advisor... Domain data; ACCOUNT_MANAGER is built in."
+    )
+)
+class InternalRelationCategory(Node):
+    pk: strawberry.Private[int]
+    code: str | None = strawberry.field(description="ACCOUNT_MANAGER for the built-in category; null for added ones.")
+    name: str = strawberry.field(description="Name of the category.")
+    description: str | None = strawberry.field(description="What the category means.")
+    active: bool = strawberry.field(description="Inactive categories are not offered for new internal relations.")
+    built_in: bool = strawberry.field(description="Built-in categories cannot be removed or deactivated.")
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+
+    @classmethod
+    def from_row(cls, row: models.InternalRelationCategory) -> InternalRelationCategory:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("InternalRelationCategory", row.id)),
+            code=row.code,
+            name=row.name,
+            description=row.description,
+            active=row.active,
+            built_in=row.code == ACCOUNT_MANAGER,
+            version=row.version,
+        )
+
+
+@strawberry.type(
+    description="A staff member linked to a customer file (interne relatie), in a category, since a date."
+)
+class InternalRelation(Node):
+    pk: strawberry.Private[int]
+    user_id: strawberry.Private[int]
+    party_id: strawberry.Private[int]
+    category_id: strawberry.Private[int]
+    commission: strawberry.Private[decimal.Decimal | None]
+    since: dt.date | None = strawberry.field(description="Since when the staff member is involved.")
+    until: dt.date | None = strawberry.field(description="Until when; null while it lasts.")
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+
+    @classmethod
+    def from_row(cls, row: models.InternalRelation) -> InternalRelation:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("InternalRelation", row.id)),
+            user_id=row.user_id,
+            party_id=row.party_id,
+            category_id=row.category_id,
+            commission=cents(row.commission_percent),
+            since=row.since,
+            until=row.until,
+            version=row.version,
+        )
+
+    @strawberry.field(description="True while the relation lasts (no end date, or one not yet passed).")
+    def current(self) -> bool:
+        return self.until is None or self.until >= dt.date.today()
+
+    @strawberry.field(description="The staff member (a user; possibly no longer active).")
+    async def employee(self, info: Info) -> User:
+        user = await user_or_none(info, self.user_id)
+        assert user is not None  # a foreign key guarantees it
+        return user
+
+    @strawberry.field(description="The customer file: the organisation or person looked after.")
+    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+        from relgraph.graphql.types.relation import party_or_none
+
+        kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
+        return await party_or_none(info, kind, self.party_id)
+
+    @strawberry.field(description="The category, e.g. account manager.")
+    async def category(self, info: Info) -> InternalRelationCategory:
+        row = await info.context.loaders.category_by_id.load(self.category_id)
+        return InternalRelationCategory.from_row(row)
+
+    @strawberry.field(
+        description="Commission in percent (0-100, two decimals). Financial: needs FINANCE, else null with FORBIDDEN."
+    )
+    def commission_percent(self, info: Info) -> decimal.Decimal | None:
+        shown_only_if(can_see_financials(info.context.viewer), "a commission", "FINANCE")
+        return self.commission
+
+

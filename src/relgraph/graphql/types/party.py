@@ -1,0 +1,179 @@
+"""The Party interface: what organisations and persons share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
+from relgraph.domain.internal_relations import InternalRelationFilter
+from relgraph.domain.relations import RelationFilter
+from relgraph.graphql.connections import After, Connection, First, connection, page_request
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.ids import parse_id
+from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.enums import PartyKind
+from relgraph.graphql.types.internal_relation import InternalRelation
+from relgraph.graphql.types.node import Node
+from relgraph.graphql.types.party_type import PartyType, PurchaseRelation, SalesRelation
+from relgraph.graphql.types.relation import PartyRelationConnection, RelationDirection
+from relgraph.graphql.types.user import User, user_or_none
+from relgraph.policy import can_see_financials, can_see_sensitive
+
+__all__ = ["Party", "internal_relations_connection"]
+
+
+def _ids(ids: list[strawberry.ID] | None, type_name: str, argument: str) -> tuple[int, ...] | None:
+    """Decode a list filter of global IDs; a malformed one is a client error."""
+    if ids is None:
+        return None
+    from relgraph.errors import DomainError
+    from relgraph.graphql.errors import PublicError
+
+    try:
+        return tuple(sorted({parse_id(i, type_name, argument) for i in ids}))
+    except DomainError as error:
+        raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
+
+
+async def internal_relations_connection(
+    info: Info,
+    owner_id: int,
+    by: str,
+    categories: list[strawberry.ID] | None,
+    include_ended: bool,
+    first: int | None,
+    after: str | None,
+) -> Connection[InternalRelation]:
+    """Internal relations of one party or one staff user, through the batching loaders."""
+    page = page_request(first, after)
+    flt = InternalRelationFilter(
+        category_ids=_ids(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
+    )
+    loaders = info.context.loaders
+    rows = await loaders.internal_relations_page.load((owner_id, by, flt, page))
+
+    async def total() -> int:
+        return await loaders.internal_relations_count.load((owner_id, by, flt))
+
+    return connection(rows, InternalRelation.from_row, total)
+
+
+Categories = Annotated[
+    list[strawberry.ID] | None,
+    strawberry.argument(description="Only these internal relation categories."),
+]
+IncludeEnded = Annotated[
+    bool, strawberry.argument(description="Also list internal relations that have ended (until in the past).")
+]
+
+
+@strawberry.interface(
+    description=(
+        "A relation (relatie) in the CRM: an Organisation or a Person. Everything that can "
+        "point at 'a customer' (relations, addresses, documents, notes) points at a Party."
+    )
+)
+class Party(Node):
+    pk: strawberry.Private[int]
+    kind: PartyKind = strawberry.field(description="ORGANISATION or PERSON.")
+    display_name: str = strawberry.field(description="The name to show for this party.")
+    version: int = strawberry.field(
+        description="Increases with every change; send it as `expectedVersion` to update safely."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the party was created.")
+    updated_at: dt.datetime = strawberry.field(description="When the party was last changed.")
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The staff user who created the party, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="The staff user who last changed the party, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+    @strawberry.field(description="The party's addresses, the head office first.")
+    async def addresses(self, info: Info) -> list[Address]:
+        rows = await info.context.loaders.addresses_by_party.load(self.pk)
+        return [Address.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="True when you may see this party's financial values; hide that section otherwise."
+    )
+    def viewer_can_see_financials(self, info: Info) -> bool:
+        return can_see_financials(info.context.viewer)
+
+    @strawberry.field(description="True when you may see this party's sensitive values (the BSN).")
+    def viewer_can_see_sensitive(self, info: Info) -> bool:
+        return can_see_sensitive(info.context.viewer)
+
+    @strawberry.field(
+        description=(
+            "Typed relations with other parties, each read from this party's side (label, "
+            "direction, other party). Inactive ones only with includeInactive."
+        )
+    )
+    async def relations(
+        self,
+        info: Info,
+        types: Annotated[
+            list[strawberry.ID] | None, strawberry.argument(description="Only relations of these relation types.")
+        ] = None,
+        direction: Annotated[
+            RelationDirection | None, strawberry.argument(description="Only relations pointing this way.")
+        ] = None,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list relations that are no longer active.")
+        ] = False,
+        first: First = None,
+        after: After = None,
+    ) -> PartyRelationConnection:
+        page = page_request(first, after)
+        flt = RelationFilter(
+            type_ids=_ids(types, "RelationType", "types"), direction=direction, include_inactive=include_inactive
+        )
+        loaders = info.context.loaders
+        rows = await loaders.relations_page.load((self.pk, flt, page))
+
+        async def total() -> int:
+            return await loaders.relations_count.load((self.pk, flt))
+
+        return PartyRelationConnection.build(rows, total)
+
+    @strawberry.field(
+        description="Staff members involved with this customer file (interne relaties), current ones unless includeEnded."
+    )
+    async def internal_relations(
+        self,
+        info: Info,
+        categories: Categories = None,
+        include_ended: IncludeEnded = False,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[InternalRelation]:
+        return await internal_relations_connection(info, self.pk, "party", categories, include_ended, first, after)
+
+    @strawberry.field(description="The roles this party plays for us (koppelingen), e.g. CUSTOMER, SUPPLIER.")
+    async def types(self, info: Info) -> list[PartyType]:
+        return [PartyType.from_row(t) for t in await info.context.loaders.party_types_by_party.load(self.pk)]
+
+    @strawberry.field(
+        description="Sales data when the party is a CUSTOMER. Financial: needs FINANCE, else null with FORBIDDEN."
+    )
+    async def sales_relation(self, info: Info) -> SalesRelation | None:
+        shown_only_if(can_see_financials(info.context.viewer), "sales data", "FINANCE")
+        row = await info.context.loaders.typed_data_by_party(CUSTOMER).load(self.pk)
+        return SalesRelation.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Purchase data when the party is a SUPPLIER. Financial: needs FINANCE, else null with FORBIDDEN."
+    )
+    async def purchase_relation(self, info: Info) -> PurchaseRelation | None:
+        shown_only_if(can_see_financials(info.context.viewer), "purchase data", "FINANCE")
+        row = await info.context.loaders.typed_data_by_party(SUPPLIER).load(self.pk)
+        return PurchaseRelation.from_row(row) if row else None
