@@ -83,7 +83,8 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data
 
         def make_pg() -> str:
             name = f"relgraph_t_{os.getpid()}_{next(_counter)}"
-            _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+            # FILE_COPY: a small template copies about three times faster than with WAL_LOG.
+            _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
             return url.set(database=name).render_as_string(hide_password=False)
 
         def drop_pg(db_url: str) -> None:

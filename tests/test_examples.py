@@ -43,6 +43,8 @@ async def test_organisation_card_has_the_expected_shape(demo_caller) -> None:
     assert card["name"] == "Noorderlicht Bouw B.V."
     assert [a["name"] for a in card["ancestors"]] == [demo.FLAGSHIP_NAME]
     assert card["depth"] == 1
+    assert len(card["accountManagers"]) == 2
+    assert card["relations"]["totalCount"] >= len(card["relations"]["edges"]) > 0
     subsidiaries = card["subsidiaries"]["nodes"]
     assert card["subsidiaries"]["totalCount"] == len(subsidiaries) >= 2
     assert any(s["subsidiaries"]["nodes"] for s in subsidiaries), "two levels of subsidiaries"
@@ -85,3 +87,31 @@ async def test_mailing_list_example_only_lists_tagged_people(demo_caller) -> Non
     [holding] = data["organisations"]["nodes"]
     for membership in holding["memberships"]["nodes"]:
         assert "nieuwsbrief" in membership["tags"]
+
+
+async def test_relations_example_reads_each_relation_from_the_organisations_side(demo_caller) -> None:
+    data = await demo_caller.gql(_query("relations-of-two-types"))
+    [org] = data["organisations"]["nodes"]
+    edges = org["relations"]["edges"]
+    assert org["relations"]["totalCount"] == len(edges) > 0
+    assert {e["relation"]["type"]["name"] for e in edges} <= {"supplier of", "partner of"}
+    for edge in edges:
+        kind = edge["relation"]["type"]
+        if kind["symmetric"]:
+            assert edge["direction"] == "SYMMETRIC" and edge["label"] == kind["name"]
+        elif edge["direction"] == "INCOMING":
+            assert edge["label"] == kind["inverseName"]
+        else:
+            assert edge["direction"] == "OUTGOING" and edge["label"] == kind["name"]
+        assert edge["otherParty"]["displayName"] != org["name"]
+
+
+async def test_account_manager_files_example_lists_their_customer_files(demo_caller) -> None:
+    data = await demo_caller.gql(_query("account-manager-files"))
+    [org] = data["organisations"]["nodes"]
+    managers = org["accountManagers"]
+    assert len(managers) == 2, "the demo gives Noorderlicht Bouw two account managers"
+    for manager in managers:
+        files = manager["internalRelations"]["nodes"]
+        assert manager["internalRelations"]["totalCount"] >= len(files) > 0
+        assert org["name"] in {f["party"]["displayName"] for f in files}

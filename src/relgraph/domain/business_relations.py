@@ -6,7 +6,7 @@ membership between them. Every invalid field of every part is reported, with its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import Membership, Organisation, Person
 from relgraph.domain import addresses, memberships, organisations, persons
 from relgraph.domain.validation import Checks
-from relgraph.errors import DomainError, NotFound
+from relgraph.errors import DomainError, FieldError, NotFound
 from relgraph.policy import Viewer
 
 __all__ = ["BusinessRelation", "add"]
@@ -37,12 +37,22 @@ async def add(
     membership: Mapping[str, Any],
     organisation_id: int | None = None,
     new_organisation: Mapping[str, Any] | None = None,
+    input_errors: Sequence[FieldError] = (),
+    organisation_given: bool | None = None,
 ) -> BusinessRelation:
-    """Create a person and link it to organisation `organisation_id` or to a new one."""
+    """Create a person and link it to organisation `organisation_id` or to a new one.
+
+    `input_errors` are problems the caller found decoding the input (a malformed ID);
+    they are reported together with the field errors. `organisation_given` says an
+    organisation ID was sent even if it could not be decoded.
+    """
     checks = Checks()
+    checks.errors.extend(input_errors)
+    if organisation_given is None:
+        organisation_given = organisation_id is not None
     persons.clean(checks.nested("person"), person, creating=True)
     memberships.clean(checks.nested("membership"), membership)
-    if (organisation_id is None) == (new_organisation is None):
+    if organisation_given == (new_organisation is not None):
         checks.fail("organisationId", "Give either organisationId or newOrganisation, not both or neither.")
     elif new_organisation is not None:
         sub = checks.nested("newOrganisation")

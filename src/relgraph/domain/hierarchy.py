@@ -11,14 +11,14 @@ import datetime as dt
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, literal, select, update
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import LockRow, Organisation
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import audit
 from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
-from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
+from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "ancestors_of",
     "count_descendants",
     "count_subsidiaries",
+    "depth_after_move",
     "descendants_of",
     "lock",
     "set_parent",
@@ -101,17 +102,25 @@ async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[O
     return [found[i] for i in ids]
 
 
-def _descendant_tree(root_ids: Sequence[int], max_depth: int) -> Any:
-    """CTE (root_id, id, depth): the subtree below each root, depth 1 = its subsidiaries."""
+def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:
+    """CTE (root_id, id, depth): the subtree below each root, depth 1 = its subsidiaries.
+
+    Without archived organisations, an archived one hides its whole branch: its
+    subsidiaries would otherwise show up without their parent.
+    """
     anchor = select(
         _orgs.c.parent_id.label("root_id"), _orgs.c.id.label("id"), literal(1).label("depth")
     ).where(_orgs.c.parent_id.in_(root_ids))
+    if not include_archived:
+        anchor = anchor.where(_orgs.c.archived.is_(False))
     tree = anchor.cte("descendant_tree", recursive=True)
     step = (
         select(tree.c.root_id, _orgs.c.id, tree.c.depth + 1)
         .join(_orgs, _orgs.c.parent_id == tree.c.id)
         .where(tree.c.depth < min(max_depth, MAX_DEPTH))
     )
+    if not include_archived:
+        step = step.where(_orgs.c.archived.is_(False))
     return tree.union_all(step)
 
 
@@ -124,10 +133,8 @@ async def descendants_of(
     page: PageRequest,
 ) -> dict[Hashable, Page[tuple[Organisation, int]]]:
     """Per root, one page of its descendants breadth first: (organisation, depth) items."""
-    tree = _descendant_tree(root_ids, max_depth)
+    tree = _descendant_tree(root_ids, max_depth, include_archived)
     stmt = select(Organisation, tree.c.depth.label("depth")).join(tree, tree.c.id == Organisation.id)
-    if not include_archived:
-        stmt = stmt.where(Organisation.archived.is_(False))
     order = [
         OrderKey(tree.c.depth, lambda item: item[1]),
         OrderKey(Organisation.name_key, lambda item: item[0].name_key),
@@ -139,10 +146,8 @@ async def descendants_of(
 async def count_descendants(
     session: AsyncSession, root_ids: Sequence[int], *, max_depth: int, include_archived: bool
 ) -> dict[Hashable, int]:
-    tree = _descendant_tree(root_ids, max_depth)
+    tree = _descendant_tree(root_ids, max_depth, include_archived)
     stmt = select(Organisation).join(tree, tree.c.id == Organisation.id)
-    if not include_archived:
-        stmt = stmt.where(Organisation.archived.is_(False))
     return await count_many(session, stmt, tree.c.root_id, root_ids)
 
 
@@ -151,13 +156,33 @@ async def lock(session: AsyncSession) -> None:
     await session.execute(update(LockRow).where(LockRow.name == "hierarchy").values(counter=LockRow.counter + 1))
 
 
+def _lineage(start_id: int) -> Any:
+    """CTE (id): `start_id` and all its ancestors, however deep.
+
+    UNION (not UNION ALL) and no depth column: the recursion ends on its own, even if
+    the data already held a cycle, so the check below never misses one.
+    """
+    anchor = select(_orgs.c.id.label("id")).where(_orgs.c.id == start_id)
+    lineage = anchor.cte("lineage", recursive=True)
+    step = select(_orgs.c.parent_id).join(lineage, _orgs.c.id == lineage.c.id).where(_orgs.c.parent_id.is_not(None))
+    return lineage.union(step)
+
+
 async def would_cycle(session: AsyncSession, *, organisation_id: int, parent_id: int) -> bool:
     """True if `parent_id` is `organisation_id` itself or lies below it."""
-    if organisation_id == parent_id:
-        return True
-    chain = _ancestor_chain([parent_id])
-    hit = await session.scalar(select(chain.c.id).where(chain.c.id == organisation_id).limit(1))
+    lineage = _lineage(parent_id)
+    hit = await session.scalar(select(lineage.c.id).where(lineage.c.id == organisation_id).limit(1))
     return hit is not None
+
+
+async def depth_after_move(session: AsyncSession, *, organisation_id: int, parent_id: int) -> int:
+    """How deep the deepest organisation of the moved subtree would sit under `parent_id`."""
+    lineage = _lineage(parent_id)
+    parent_depth = (await session.scalar(select(func.count()).select_from(lineage))) or 1
+    tree = _descendant_tree([organisation_id], MAX_DEPTH + 1, include_archived=True)
+    height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
+    # parent_depth counts the parent itself, which sits at depth parent_depth - 1.
+    return parent_depth + height
 
 
 async def set_parent(
@@ -182,6 +207,8 @@ async def set_parent(
                 else f"{parent.name} lies below {org.name}; this would make a cycle."
             )
             raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
+        if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
+            raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
     before = audit.snapshot(org, AUDITED_FIELDS)
     org.parent_id = parent_id
     org.updated_at = dt.datetime.now(dt.UTC)

@@ -171,12 +171,15 @@ def clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
     if "tags" in data:
         tags: dict[str, None] = {}
         for i, raw in enumerate(data["tags"] or []):
-            tag = checks.text(f"tags.{i}", raw, max_length=50)
+            tag = checks.text(("tags", str(i)), raw, max_length=50)
             if tag:
                 tags[tag.lower()] = None
         if len(tags) > MAX_TAGS:
             checks.fail("tags", f"At most {MAX_TAGS} tags.")
         values["tags"] = sorted(tags)
+    start, end = values.get("start_date"), values.get("end_date")
+    if start is not None and end is not None and end < start:
+        checks.fail("endDate", "The end date lies before the start date.")
     return values
 
 
@@ -274,7 +277,6 @@ async def link(
     checks = Checks()
     values = clean(checks, data)
     checks.raise_if_any()
-    _check_dates(values.get("start_date"), values.get("end_date"))
     await _check_account_manager(session, values.get("account_manager_id"))
     tags = values.pop("tags", [])
     now = dt.datetime.now(dt.UTC)

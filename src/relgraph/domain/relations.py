@@ -8,7 +8,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, literal, or_, select, union_all
+from sqlalchemy import Select, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,6 +46,7 @@ class Direction(enum.StrEnum):
 @dataclass(frozen=True)
 class RelationFilter:
     type_ids: tuple[int, ...] | None = None
+    type_names: tuple[str, ...] | None = None
     direction: Direction | None = None
     include_inactive: bool = False
 
@@ -105,6 +106,8 @@ def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> t
         stmt = stmt.where(Relation.active.is_(True))
     if flt.type_ids is not None:
         stmt = stmt.where(Relation.type_id.in_(flt.type_ids))
+    if flt.type_names is not None:
+        stmt = stmt.where(func.lower(RelationType.name).in_([n.strip().lower() for n in flt.type_names]))
     if flt.direction is not None:
         stmt = stmt.where(direction == flt.direction.value)
     return stmt, view.c.owner_id

@@ -95,7 +95,7 @@ class Checks:
             raise DomainError(self.errors)
 
     def text(
-        self, field: str, value: str | None, *, max_length: int, required: bool = False
+        self, field: str | Sequence[str], value: str | None, *, max_length: int, required: bool = False
     ) -> str | None:
         """Trim `value`; empty becomes None. Control characters and overlong text fail."""
         if value is None or not value.strip():

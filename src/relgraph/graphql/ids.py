@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 
-from relgraph.errors import InvalidInput
+from relgraph.errors import DomainError, FieldError, InvalidInput
 
-__all__ = ["decode_id", "encode_id", "parse_id", "parse_party_id"]
+__all__ = ["IdCollector", "decode_id", "encode_id", "parse_id", "parse_party_id"]
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -48,3 +48,21 @@ def parse_party_id(global_id: str, field: str | list[str]) -> tuple[str, int]:
     if decoded is None or decoded[0] not in _PARTY_KINDS:
         raise InvalidInput.at(field, "Not a valid Organisation or Person ID.")
     return _PARTY_KINDS[decoded[0]], decoded[1]
+
+
+class IdCollector:
+    """Decodes the IDs of one input, collecting errors so they join the field errors."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def parse(self, global_id: str, expected: str | tuple[str, ...], field: list[str]) -> int | None:
+        try:
+            return parse_id(global_id, expected, field)
+        except DomainError as error:
+            self.errors.extend(error.errors)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise DomainError(self.errors)

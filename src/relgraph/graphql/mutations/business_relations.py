@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.domain import business_relations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id
+from relgraph.graphql.ids import IdCollector
 from relgraph.graphql.mutations.memberships import MembershipFieldsInput, membership_data
 from relgraph.graphql.mutations.organisations import CreateOrganisationInput, organisation_data
 from relgraph.graphql.mutations.persons import CreatePersonInput, person_data
@@ -64,16 +64,20 @@ class BusinessRelationMutations:
     )
     async def add_business_relation(self, info: Info, input: AddBusinessRelationInput) -> AddBusinessRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
+            # IDs are decoded into the same error list as the fields: all problems at once.
+            ids = IdCollector()
             organisation_id = (
-                None if input.organisation_id is None else parse_id(input.organisation_id, "Organisation", "organisationId")
+                None if input.organisation_id is None else ids.parse(input.organisation_id, "Organisation", ["organisationId"])
             )
             result = await business_relations.add(
                 session,
                 actor=info.context.viewer,
                 person=person_data(input.person),
-                membership=membership_data(input.membership),
+                membership=membership_data(input.membership, ids, ("membership",)),
                 organisation_id=organisation_id,
                 new_organisation=None if input.new_organisation is None else organisation_data(input.new_organisation),
+                input_errors=ids.errors,
+                organisation_given=input.organisation_id is not None,
             )
             return {
                 "person": Person.from_row(result.person),

@@ -12,7 +12,7 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import memberships
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id
+from relgraph.graphql.ids import IdCollector, parse_id
 from relgraph.graphql.inputs import provided
 from relgraph.graphql.types.membership import Membership
 from relgraph.policy import Write
@@ -33,12 +33,19 @@ _FIELDS = {
 _D = "Leave out to keep the current value; null clears it."
 
 
-def membership_data(source: Any) -> dict[str, Any]:
-    """The membership fields the client sent, keyed by domain name (IDs decoded)."""
+def membership_data(source: Any, ids: IdCollector | None = None, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The membership fields the client sent, keyed by domain name (IDs decoded).
+
+    With `ids`, a malformed ID is collected there (under `prefix`) instead of raised.
+    """
+    collector = ids or IdCollector()
     data = provided(source, _FIELDS)
     manager = getattr(source, "account_manager_id", UNSET)
     if manager is not UNSET:
-        data["account_manager_id"] = None if manager is None else parse_id(manager, "User", "accountManagerId")
+        field = [*prefix, "accountManagerId"]
+        data["account_manager_id"] = None if manager is None else collector.parse(manager, "User", field)
+    if ids is None:
+        collector.raise_if_any()
     return data
 
 

@@ -124,6 +124,10 @@ class Party(Node):
         types: Annotated[
             list[strawberry.ID] | None, strawberry.argument(description="Only relations of these relation types.")
         ] = None,
+        type_names: Annotated[
+            list[str] | None,
+            strawberry.argument(description='Only relations of the types with these names, e.g. ["supplier of"] (case-insensitive).'),
+        ] = None,
         direction: Annotated[
             RelationDirection | None, strawberry.argument(description="Only relations pointing this way.")
         ] = None,
@@ -135,7 +139,10 @@ class Party(Node):
     ) -> PartyRelationConnection:
         page = page_request(first, after)
         flt = RelationFilter(
-            type_ids=_ids(types, "RelationType", "types"), direction=direction, include_inactive=include_inactive
+            type_ids=_ids(types, "RelationType", "types"),
+            type_names=None if type_names is None else tuple(sorted(set(type_names))),
+            direction=direction,
+            include_inactive=include_inactive,
         )
         loaders = info.context.loaders
         rows = await loaders.relations_page.load((self.pk, flt, page))
