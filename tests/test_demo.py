@@ -7,6 +7,7 @@ these tests need neither the migrations nor the shared fixtures in conftest.py.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
@@ -23,18 +24,33 @@ from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.models import (
     Address,
     AddressKind,
+    ApiToken,
     Base,
+    EmployeeData,
+    InternalRelation,
+    InternalRelationCategory,
     Membership,
     MembershipTag,
     Organisation,
     OrganisationStatus,
     Party,
+    PartyKind,
+    PartyType,
+    PartyTypeLink,
     Person,
+    PurchaseRelation,
+    Relation,
+    RelationType,
+    Role,
+    SalesRelation,
     User,
 )
+from relgraph.domain import relations as relation_domain
+from relgraph.domain.internal_relations import account_managers_of
 from relgraph.domain.persons import display_name, refresh_search
-from relgraph.domain.text import fold, search_key
 from relgraph.domain.validation import Checks, valid_bsn
+from relgraph.policy import Viewer
+from relgraph.text import fold, search_key
 
 POSTCODE = re.compile(r"^[1-9]\d{3} [A-Z]{2}$")
 NL_VAT = re.compile(r"^NL\d{9}B\d{2}$")
@@ -80,7 +96,7 @@ async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
             select(
                 Membership.person_id, Membership.organisation_id, Membership.role,
                 Membership.business_email, Membership.active, Membership.start_date,
-                Membership.end_date, Membership.created_at,
+                Membership.end_date, Membership.created_at, Membership.account_manager_id,
             ).order_by(Membership.id)
         )).all()
         addresses = (await session.execute(
@@ -91,12 +107,39 @@ async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
                 MembershipTag.membership_id, MembershipTag.tag
             )
         )).all()
+        graph = {
+            name: (await session.execute(stmt)).all()
+            for name, stmt in {
+                "users": select(User.id, User.email, User.name, User.role, User.active, User.created_at).order_by(
+                    User.id
+                ),
+                "relation_types": select(RelationType.id, RelationType.name, RelationType.created_at).order_by(
+                    RelationType.id
+                ),
+                "relations": select(
+                    Relation.id, Relation.type_id, Relation.source_id, Relation.target_id, Relation.start_date,
+                    Relation.end_date, Relation.note, Relation.active, Relation.created_at, Relation.updated_at,
+                ).order_by(Relation.id),
+                "internal_relations": select(
+                    InternalRelation.id, InternalRelation.user_id, InternalRelation.party_id,
+                    InternalRelation.category_id, InternalRelation.since, InternalRelation.until,
+                    InternalRelation.commission_percent, InternalRelation.created_at,
+                ).order_by(InternalRelation.id),
+                "type_links": select(PartyTypeLink.party_id, PartyTypeLink.party_type_id).order_by(
+                    PartyTypeLink.party_id, PartyTypeLink.party_type_id
+                ),
+                "sales": select(SalesRelation.__table__).order_by(SalesRelation.party_id),
+                "purchases": select(PurchaseRelation.__table__).order_by(PurchaseRelation.party_id),
+                "employees": select(EmployeeData.__table__).order_by(EmployeeData.person_id),
+            }.items()
+        }
     return {
         "organisations": [tuple(r) for r in orgs],
         "persons": [tuple(r) for r in persons],
         "memberships": [tuple(r) for r in memberships],
         "addresses": [tuple(r) for r in addresses],
         "tags": [tuple(r) for r in tags],
+        **{name: [tuple(r) for r in rows] for name, rows in graph.items()},
     }
 
 
@@ -122,10 +165,12 @@ async def test_same_seed_gives_same_data_and_another_seed_differs(tmp_path: Path
     first, again, other = snapshots
 
     assert first == again
+    assert first["relations"] and first["internal_relations"] and first["sales"] and first["employees"]
     names = [o[1] for o in first["organisations"]]
     assert names[0] == demo.FLAGSHIP_NAME
     assert [o[1] for o in other["organisations"]] != names
     assert [p[1:4] for p in other["persons"]] != [p[1:4] for p in first["persons"]]
+    assert [r[1:4] for r in other["relations"]] != [r[1:4] for r in first["relations"]]
 
 
 async def test_is_empty_until_seeded(tmp_path: Path) -> None:
@@ -145,9 +190,15 @@ async def test_summary_matches_rows(default_demo: Demo) -> None:
             persons=len((await session.scalars(select(Person.id))).all()),
             memberships=len((await session.scalars(select(Membership.id))).all()),
             addresses=len((await session.scalars(select(Address.id))).all()),
+            staff=len((await session.scalars(select(User.id))).all()),
+            relations=len((await session.scalars(select(Relation.id))).all()),
+            internal_relations=len((await session.scalars(select(InternalRelation.id))).all()),
+            party_type_links=len((await session.execute(select(PartyTypeLink.party_id))).all()),
         )
     assert counts == summary
-    assert (summary.organisations, summary.persons) == (150, 500)
+    assert (summary.organisations, summary.persons, summary.staff) == (150, 500, 8)
+    # About 1.5 relations per organisation.
+    assert 1.3 * summary.organisations <= summary.relations <= 1.7 * summary.organisations
 
 
 async def test_flagship_group_is_deep_and_staffed(
@@ -345,6 +396,12 @@ async def test_created_by_and_a_second_seed_in_the_same_database(tmp_path: Path)
             select(Membership.created_by_id, Membership.updated_by_id)
         )).all()
         codes = (await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None)))).all()
+        emails = (await session.scalars(select(User.email))).all()
+        domain_data = [
+            len((await session.scalars(select(model.id))).all())
+            for model in (RelationType, InternalRelationCategory, PartyType)
+        ]
+        relations_by = set((await session.scalars(select(Relation.created_by_id))).all())
     await engine.dispose()
 
     first_run = parties[:50]
@@ -352,6 +409,10 @@ async def test_created_by_and_a_second_seed_in_the_same_database(tmp_path: Path)
     assert all(r.created_by_id is None for r in parties[50:])
     assert {m.created_by_id for m in memberships} == {user.id, None}
     assert len(set(codes)) == len(codes)
+    # The same seed plans the same staff: the second run finds them by email.
+    assert len(emails) == 1 + 8 and len(set(emails)) == len(emails)
+    assert domain_data == [12, 4, 5]
+    assert relations_by == {user.id, None}
 
 
 async def test_progress_is_reported(tmp_path: Path) -> None:
@@ -366,3 +427,177 @@ async def test_progress_is_reported(tmp_path: Path) -> None:
     assert last["organisations"] == summary.organisations
     assert last["persons"] == summary.persons
     assert last["memberships"] == summary.memberships
+
+
+def _current(until: dt.date | None) -> bool:
+    return until is None or until >= dt.date.today()
+
+
+async def test_staff_users(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        staff = (await session.scalars(select(User).order_by(User.id))).all()
+        tokens = (await session.scalars(select(ApiToken.id))).all()
+        memberships = (await session.scalars(select(Membership))).all()
+
+    assert len(staff) == 8 and not tokens
+    emails = [u.email for u in staff]
+    assert len(set(emails)) == len(emails)
+    for user in staff:
+        first, last = user.email.removesuffix(f"@{demo.STAFF_DOMAIN}").split(".")
+        assert user.email.endswith(f"@{demo.STAFF_DOMAIN}")
+        assert first == fold(user.name.split()[0]) and last == fold("".join(user.name.split()[1:]))
+    roles = Counter(u.role for u in staff)
+    assert roles[Role.TEAM] + roles[Role.BUSINESS] >= 6 and not roles[Role.ADMIN]
+    assert sum(not u.active for u in staff) == 2
+
+    # About a fifth of memberships name an account manager, always a staff user.
+    managed = [m.account_manager_id for m in memberships if m.account_manager_id is not None]
+    assert 0.12 < len(managed) / len(memberships) < 0.28
+    assert set(managed) <= {u.id for u in staff}
+
+
+async def test_relations_respect_their_types(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        types = {t.id: t for t in await session.scalars(select(RelationType))}
+        relations = (await session.scalars(select(Relation))).all()
+        kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
+        parents = dict((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
+
+    assert len(types) == 12 and {t.name for t in types.values()} == {t.name for t in demo.RELATION_TYPES}
+    per_type = Counter(r.type_id for r in relations)
+    assert set(per_type) == set(types) and min(per_type.values()) >= 3
+    assert {PartyKind.PERSON.value} in [{kinds[r.source_id], kinds[r.target_id]} for r in relations]
+    for r in relations:
+        t = types[r.type_id]
+        assert r.source_id != r.target_id
+        assert kinds[r.source_id] in t.source_kinds and kinds[r.target_id] in t.target_kinds, t.name
+        if t.symmetric:
+            assert r.source_id < r.target_id and t.inverse_name == t.name
+        if r.active:
+            assert r.end_date is None
+        else:
+            assert r.start_date is not None and r.end_date is not None
+            assert r.start_date < r.end_date <= demo.REFERENCE_DATE
+        # Parent and subsidiary are related by the hierarchy already.
+        assert parents.get(r.source_id, 0) != r.target_id and parents.get(r.target_id, 0) != r.source_id
+    active = [(r.type_id, r.source_id, r.target_id) for r in relations if r.active]
+    assert len(set(active)) == len(active)
+    assert 0.05 < sum(not r.active for r in relations) / len(relations) < 0.16
+    assert 0.1 < sum(r.note is not None for r in relations) / len(relations) < 0.4
+    assert any(r.start_date for r in relations if r.active) and any(r.start_date is None for r in relations)
+
+
+async def test_flagship_relations_go_both_ways(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    admin = Viewer(id=0, email="admin@demo.test", name="Admin", role=Role.ADMIN, permissions=frozenset())
+    async with sessions() as session:
+        ids = {o.name: o.id for o in await session.scalars(select(Organisation).where(Organisation.name.in_(
+            [demo.FLAGSHIP_NAME, demo.BOUW_NAME]
+        )))}
+        types = {t.id: t for t in await session.scalars(select(RelationType))}
+        kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
+        relations = (await session.scalars(select(Relation).where(Relation.active.is_(True)))).all()
+        # The directions as the API reports them, from the party's own side.
+        counted = {
+            direction: await relation_domain.count_for(
+                session, list(ids.values()), viewer=admin, flt=relation_domain.RelationFilter(direction=direction)
+            )
+            for direction in relation_domain.Direction
+        }
+
+    for name, party in ids.items():
+        own = [r for r in relations if party in (r.source_id, r.target_id)]
+        assert len(own) >= 5, name
+        assert len({r.type_id for r in own if not types[r.type_id].symmetric}) >= 3, name
+        assert any(r.source_id == party for r in own if not types[r.type_id].symmetric), name
+        assert any(r.target_id == party for r in own if not types[r.type_id].symmetric), name
+        others = {r.target_id if r.source_id == party else r.source_id for r in own}
+        assert PartyKind.PERSON.value in {kinds[o] for o in others}, name
+        assert counted[relation_domain.Direction.OUTGOING][party] >= 1, name
+        assert counted[relation_domain.Direction.INCOMING][party] >= 1, name
+
+
+async def test_account_managers_and_internal_relations(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        orgs = (await session.scalars(select(Organisation).order_by(Organisation.id))).all()
+        ids = [o.id for o in orgs]
+        managers = dict(zip(ids, await account_managers_of(session, ids), strict=True))
+        categories = {c.id: c for c in await session.scalars(select(InternalRelationCategory))}
+        internal = (await session.scalars(select(InternalRelation))).all()
+        kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
+
+    assert {c.name for c in categories.values()} == {name for _, name, _ in demo.CATEGORIES}
+    share = Counter(min(len(m), 2) for m in managers.values())
+    assert 0.3 < share[0] / len(orgs) < 0.5
+    assert 0.3 < share[1] / len(orgs) < 0.5
+    assert 0.12 < share[2] / len(orgs) < 0.3
+    by_name = {o.name: o.id for o in orgs}
+    assert len(managers[by_name[demo.BOUW_NAME]]) == 2
+    assert len(managers[by_name[demo.FLAGSHIP_NAME]]) == 1
+    # A file can still name a colleague who has left.
+    assert any(not user.active for users in managers.values() for user in users)
+
+    account = [r for r in internal if categories[r.category_id].code == "ACCOUNT_MANAGER"]
+    ended = [r for r in account if not _current(r.until)]
+    assert ended and all(r.until < demo.REFERENCE_DATE for r in ended)
+    assert all(r.since is None or r.until is None or r.since <= r.until for r in internal)
+    with_commission = [r.commission_percent for r in account if r.commission_percent is not None]
+    assert 0.2 < len(with_commission) / len(account) < 0.4
+    for value in with_commission:
+        assert decimal.Decimal(0) <= value <= decimal.Decimal(20)
+        assert value == value.quantize(decimal.Decimal("0.01"))
+    assert all(r.commission_percent is None for r in internal if r not in account)
+    # No one holds the same current role twice for one party.
+    current = [(r.user_id, r.party_id, r.category_id) for r in internal if _current(r.until)]
+    assert len(set(current)) == len(current)
+    others = Counter((categories[r.category_id].name, kinds[r.party_id]) for r in internal if r not in account)
+    assert {name for name, _ in others} == {"Support contact", "Tax advisor", "Sales engineer"}
+    assert {kind for _, kind in others} == {PartyKind.ORGANISATION.value, PartyKind.PERSON.value}
+
+
+async def test_party_types_and_their_data(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        codes = {t.id: t for t in await session.scalars(select(PartyType))}
+        links = (await session.execute(select(PartyTypeLink.party_id, PartyTypeLink.party_type_id))).all()
+        kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
+        sales = (await session.scalars(select(SalesRelation))).all()
+        purchases = (await session.scalars(select(PurchaseRelation))).all()
+        employees = (await session.scalars(select(EmployeeData))).all()
+        flagship = (await session.scalars(select(Organisation.id).where(Organisation.name == demo.FLAGSHIP_NAME))).one()
+
+    typed: dict[str, set[int]] = defaultdict(set)
+    for party_id, type_id in links:
+        typed[codes[type_id].code].add(party_id)
+        assert kinds[party_id] == codes[type_id].party_kind
+    orgs = sum(k == PartyKind.ORGANISATION.value for k in kinds.values())
+    persons = len(kinds) - orgs
+    assert 0.5 < len(typed["CUSTOMER"]) / orgs < 0.7
+    assert 0.12 < len(typed["SUPPLIER"]) / orgs < 0.28
+    assert 0.02 < len(typed["MANUFACTURER"]) / orgs < 0.1
+    assert 0.02 < len(typed["EMPLOYEE"]) / persons < 0.08
+    assert 0.02 < len(typed["TAX_CLIENT"]) / persons < 0.08
+    assert flagship in typed["CUSTOMER"]
+
+    # Type data only with its type; most customers, suppliers and employees have data.
+    assert {s.party_id for s in sales} <= typed["CUSTOMER"]
+    assert {p.party_id for p in purchases} <= typed["SUPPLIER"]
+    assert {e.person_id for e in employees} <= typed["EMPLOYEE"]
+    assert len(sales) > 0.7 * len(typed["CUSTOMER"]) and len(purchases) > 0.6 * len(typed["SUPPLIER"])
+    assert len(employees) > 0.7 * len(typed["EMPLOYEE"])
+    cent = decimal.Decimal("0.01")
+    for s in sales:
+        assert s.currency == "EUR" and s.payment_term_days in (14, 30, 60)
+        if s.credit_limit is not None:
+            assert 5000 <= s.credit_limit <= 250000 and s.credit_limit == s.credit_limit.quantize(cent)
+        if s.discount_percent is not None:
+            assert 0 <= s.discount_percent <= 15 and s.discount_percent == s.discount_percent.quantize(cent)
+    assert 0.8 < sum(s.vat_liable for s in sales) / len(sales) < 1
+    assert sum(s.order_stop for s in sales) < 0.1 * len(sales)
+    assert all(p.payment_term_days in (14, 30, 60) for p in purchases)
+    numbers = [e.employee_number for e in employees]
+    assert len(set(numbers)) == len(numbers)
+    assert all(e.salary is not None and e.salary > 0 and e.salary == e.salary.quantize(cent) for e in employees)

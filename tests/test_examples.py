@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from relgraph import demo
-from relgraph.domain.text import fold
+from relgraph.text import fold
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 

@@ -5,17 +5,68 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from conftest import Caller
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import relgraph
-from conftest import Caller
+from relgraph.config import Settings
+from relgraph.db.engine import create_engine, make_sessionmaker
+from relgraph.domain import users
+from relgraph.web import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 VIEWER = "{ viewer { email } }"
+
+
+@dataclass
+class Server:
+    settings: Settings
+    engine: AsyncEngine
+    client: httpx.AsyncClient
+    admin: Caller
+
+
+@pytest.fixture(scope="module")
+def module_database_url(database_template) -> Iterator[str]:
+    url = database_template.make()
+    yield url
+    database_template.drop(url)
+
+
+@pytest.fixture(scope="module")
+async def server(module_database_url) -> AsyncIterator[Server]:
+    """One app and database for this module: these tests look at HTTP, not at data."""
+    settings = Settings(database_url=module_database_url)
+    engine = create_engine(module_database_url)
+    try:
+        email = f"admin-{uuid.uuid4().hex[:8]}@test.example"
+        async with make_sessionmaker(engine)() as session:
+            user = await users.create(session, email=email, name="Admin", role="ADMIN")
+            token = await users.create_token(session, email=email)
+            await session.commit()
+        transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
+        async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
+            yield Server(settings, engine, client, Caller(client=client, token=token, user_id=user.id, email=email))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def admin(server: Server) -> Caller:
+    return server.admin
+
+
+@pytest.fixture
+def client(server: Server) -> httpx.AsyncClient:
+    return server.client
 
 
 def auth(caller: Caller, **headers: str) -> dict[str, str]:
@@ -73,14 +124,15 @@ async def test_get_runs_a_query_with_variables_and_operation_name(admin) -> None
 
 async def test_a_mutation_over_get_is_405_and_changes_nothing(admin) -> None:
     mutation = 'mutation { createOrganisation(input: {name: "Via GET"}) { userErrors { code } } }'
+    before = await count_organisations(admin)
     response = await admin.client.get("/graphql", params={"query": mutation}, headers=auth(admin))
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert "errors" in response.json()
-    assert await count_organisations(admin) == 0
+    assert await count_organisations(admin) == before
     # The same mutation over POST works.
     assert (await admin.gql(mutation))["createOrganisation"]["userErrors"] == []
-    assert await count_organisations(admin) == 1
+    assert await count_organisations(admin) == before + 1
 
 
 async def test_other_methods_are_405(admin) -> None:
@@ -171,10 +223,11 @@ async def test_a_request_error_has_no_data_entry_under_application_json(admin) -
 
 
 async def test_a_validation_error_is_400_under_graphql_response_json(admin) -> None:
+    before = await count_organisations(admin)
     for query, fragment in [
         ("{ viewer { nope } }", "nope"),
         ("query($id: ID!) { node(id: $id) { id } }", "$id"),  # a required variable is missing
-        ('mutation { createOrganisation(input: {}) { userErrors { code } } }', "name"),
+        ("mutation { createOrganisation(input: {}) { userErrors { code } } }", "name"),
     ]:
         response = await admin.post(query, headers={"Accept": GRAPHQL_RESPONSE})
         assert response.status_code == 400, (query, response.text)
@@ -182,7 +235,7 @@ async def test_a_validation_error_is_400_under_graphql_response_json(admin) -> N
         body = response.json()
         assert "data" not in body
         assert fragment in body["errors"][0]["message"]
-    assert await count_organisations(admin) == 0
+    assert await count_organisations(admin) == before
 
 
 async def test_field_errors_keep_status_200_under_graphql_response_json(admin) -> None:
@@ -206,7 +259,8 @@ def nested_parents(levels: int) -> str:
 
 
 async def test_queries_deeper_than_the_limit_are_refused_before_running(admin) -> None:
-    assert (await admin.post(nested_parents(10))).json() == {"data": {"organisations": {"nodes": []}}}
+    allowed = (await admin.post(nested_parents(10))).json()
+    assert "errors" not in allowed and "organisations" in allowed["data"]
     for levels in (11, 40):
         response = await admin.post(nested_parents(levels), headers={"Accept": GRAPHQL_RESPONSE})
         assert response.status_code == 400, levels
@@ -268,31 +322,45 @@ async def test_expected_errors_are_not_masked(admin) -> None:
     assert "Internal error" not in error["message"]
 
 
-@pytest.mark.parametrize("broken", ["organisations(first: 0) { totalCount }", "organisations { nodes { id } }"])
-async def test_a_failing_root_field_next_to_one_still_loading_gives_a_graphql_response(
-    admin, settings, engine, monkeypatch, broken
-) -> None:
-    from relgraph.domain import organisations
-    from relgraph.web import create_app
-
-    async def failing(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("secret detail")
-
-    monkeypatch.setattr(organisations, "list_page", failing)
+async def test_a_failing_root_field_next_to_one_still_loading_gives_a_graphql_response(server) -> None:
     # A transport that hands back the server's 500 instead of raising the app's exception.
-    transport = httpx.ASGITransport(app=create_app(settings, engine=engine), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         # `viewer` is still waiting for its loader when the non-null `organisations` fails.
         response = await client.post(
-            "/graphql", json={"query": f"{{ viewer {{ email }} {broken} }}"}, headers=auth(admin)
+            "/graphql",
+            json={"query": "{ viewer { email } organisations(first: 0) { totalCount } }"},
+            headers=auth(server.admin),
         )
     assert response.status_code == 200, response.text
     assert media_type(response) == "application/json"
     body = response.json()
     assert body["data"] is None
-    assert [e["path"] for e in body["errors"]] == [["organisations"]]
-    assert "secret detail" not in response.text
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["organisations"], "BAD_USER_INPUT")]
     assert response.headers.get("x-request-id")
+
+
+async def test_an_unexpected_exception_outside_execution_is_masked_too(server, monkeypatch, caplog) -> None:
+    # E.g. the database failing while the token is checked: still a GraphQL error body with a
+    # request id, never a bare "Internal Server Error" page or the exception's text.
+    from relgraph.domain import users as users_module
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(users_module, "authenticate", broken)
+    caplog.set_level(logging.ERROR)
+    transport = httpx.ASGITransport(app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
+        response = await client.post("/graphql", json={"query": VIEWER}, headers=auth(server.admin))
+    assert response.status_code == 500
+    assert "secret detail" not in response.text
+    request_id = response.headers.get("x-request-id")
+    assert request_id
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert request_id in error["message"]
+    assert any(request_id in record.getMessage() for record in caplog.records)
 
 
 # --- GraphiQL, health, request ids ---------------------------------------------------------------
@@ -319,7 +387,7 @@ async def test_a_browser_gets_graphiql_with_only_local_assets(client) -> None:
 
 async def test_graphiql_ships_the_example_queries(client) -> None:
     page = (await client.get("/graphql", headers={"Accept": "text/html"})).text
-    match = re.search(r'<script type="application/json" id="relgraph-examples">(.*?)</script>', page, re.S)
+    match = re.search(r'<script type="application/json" id="relgraph-examples">(.*?)</script>', page, re.DOTALL)
     assert match is not None
     examples = json.loads(match.group(1))
     folder = Path(__file__).resolve().parents[1] / "examples" / "queries"
@@ -329,7 +397,8 @@ async def test_graphiql_ships_the_example_queries(client) -> None:
     assert all(e["query"].strip() for e in examples)
 
 
-async def test_healthz_reports_status_version_and_database(client, settings) -> None:
+async def test_healthz_reports_status_version_and_database(client, server) -> None:
+    settings = server.settings
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
@@ -346,7 +415,8 @@ async def test_every_graphql_response_carries_a_fresh_request_id(admin, client) 
         await client.post("/graphql", json={"query": VIEWER}),
         await post_raw(admin, "not json"),
         await admin.client.get(
-            "/graphql", params={"query": 'mutation { createOrganisation(input: {name: "X"}) { userErrors { code } } }'},
+            "/graphql",
+            params={"query": 'mutation { createOrganisation(input: {name: "X"}) { userErrors { code } } }'},
             headers=auth(admin),
         ),
     ]

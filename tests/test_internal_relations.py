@@ -349,6 +349,23 @@ async def test_setting_a_commission_needs_finance(admin, make_caller) -> None:
     assert allowed["internalRelation"]["commissionPercent"] == "10.00"
 
 
+async def test_clearing_a_commission_needs_finance_too(admin, make_caller) -> None:
+    """The commission needs FINANCE to change; null clears it, which is a change too (R4)."""
+    manager = await account_manager_category(admin)
+    org = await create_org(admin, "Alfa BV")
+    me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
+    created = await link(admin, me, org, manager, commissionPercent="10.00")
+    team = await make_caller("TEAM")
+    cleared = await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], commissionPercent=None)
+    assert only_error(cleared)[1] == "FORBIDDEN"
+    read = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on InternalRelation { commissionPercent } } }", {"id": created["id"]}
+    )
+    assert read["node"]["commissionPercent"] == "10.00"
+    # Changing other fields without touching the commission is fine.
+    assert (await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], since="2024-01-01"))["userErrors"] == []
+
+
 async def test_until_before_since_is_invalid(admin) -> None:
     manager = await account_manager_category(admin)
     org = await create_org(admin, "Alfa BV")
@@ -408,9 +425,12 @@ async def test_account_managers_are_current_account_manager_users_by_name(admin,
     await link(admin, tom_id, many_org, tax["id"])  # another category
     await link(admin, anna_id, none_org, tax["id"])
     await deactivate_user(session, zoe)  # left the company, still account manager
+    # An inactive user can still be made account manager.
+    inactive_link = await link(admin, zoe_id, one_org, manager)
+    assert inactive_link["employee"] == {"id": zoe_id, "name": "Zoë Zwart", "active": False}
 
     assert await account_managers(admin, none_org) == []
-    assert await account_managers(admin, one_org) == [("Mark Midden", True)]
+    assert await account_managers(admin, one_org) == [("Mark Midden", True), ("Zoë Zwart", False)]
     assert await account_managers(admin, many_org) == [
         ("Anna Appel", True),
         ("Mark Midden", True),

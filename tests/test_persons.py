@@ -231,6 +231,9 @@ async def test_order_by_name_sorts_on_the_last_name_ignoring_the_infix(admin) ->
     first = await listing(admin, first=3)
     rest = await listing(admin, after=first["pageInfo"]["endCursor"])
     assert [e["node"]["sortName"] for e in first["edges"] + rest["edges"]] == expected
+    tail = (await admin.gql("{ persons(last: 2) { nodes { sortName } pageInfo { hasPreviousPage } } }"))["persons"]
+    assert [n["sortName"] for n in tail["nodes"]] == expected[-2:]
+    assert tail["pageInfo"]["hasPreviousPage"] is True
 
 
 async def test_search_ignores_case_and_accents_and_matches_email(admin) -> None:
@@ -259,11 +262,19 @@ async def test_search_ignores_case_and_accents_and_matches_email(admin) -> None:
     assert wrong == []
 
 
-async def test_search_follows_an_updated_email(admin) -> None:
+async def test_search_follows_updated_private_and_business_emails(admin) -> None:
     person = await create_ok(admin, lastName="Smit", email="oud@example.com")
     await update(admin, id=person["id"], email="nieuw@example.com")
     assert await display_names(admin, filter={"search": "nieuw@"}) == ["Smit"]
     assert await display_names(admin, filter={"search": "oud@"}) == []
+
+    org = (await admin.gql(CREATE_ORG, {"name": "Werkgever BV"}))["createOrganisation"]["organisation"]
+    added = await admin.gql(
+        ADD_MEMBERSHIP,
+        {"input": {"personId": person["id"], "organisationId": org["id"], "businessEmail": "P.Smit@Werkgever.NL"}},
+    )
+    assert added["addMembership"]["userErrors"] == []
+    assert await display_names(admin, filter={"search": "p.smit@werkgever"}) == ["Smit"]
 
 
 # --- sensitive and financial fields (R4) ---------------------------------------------------

@@ -660,6 +660,9 @@ async def test_relations_to_hidden_persons_are_invisible_to_business(admin, make
     other = await create_org(admin, "Beta BV")
     added = await add_relation(business, contact["id"], other, hidden)
     assert only_error(added) == (["targetId"], "NOT_FOUND")
+    works_at = await create_type(admin, "works at", "employs", source=PERSON, target=ORG)
+    added = await add_relation(business, works_at["id"], hidden, other)
+    assert only_error(added) == (["sourceId"], "NOT_FOUND")
 
     # ADMIN and TEAM see everything, unchanged by BUSINESS's attempts.
     team = await make_caller("TEAM")

@@ -35,7 +35,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal (scripts parse them).
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO_USERS = [
     ("admin@demo.test", "Ada Admin", "ADMIN", ["FINANCE", "SENSITIVE"]),

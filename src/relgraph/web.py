@@ -200,9 +200,10 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {}
         status = 200
         request_failed = result.data is None and result.errors and all(e.path is None for e in result.errors)
-        if request_failed and media_type == GRAPHQL_RESPONSE:
-            # The document did not parse or validate: no execution took place.
-            status = 400
+        if request_failed:
+            # The document did not parse or validate: no execution took place, so no "data"
+            # entry (GraphQL spec, Response); the newer media type says so with a 400 too.
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
         else:
             body["data"] = result.data
         if result.errors:

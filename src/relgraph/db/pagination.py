@@ -92,21 +92,28 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
 
 
+_INT_RANGE = range(-(2**63), 2**63)
+
+
+def _cursor_value(value: Any, python_type: type) -> Any:
+    """The cursor value as the column's Python type; ValueError when it cannot be one."""
+    if python_type in (dt.datetime, dt.date) and isinstance(value, str):
+        return python_type.fromisoformat(value)
+    # type() rather than isinstance(): true is no integer here, and 1.5 no id.
+    if python_type is int and type(value) is int and value in _INT_RANGE:
+        return value
+    if python_type is str and type(value) is str and len(value) <= 1000:
+        return value
+    raise ValueError(value)
+
+
 def _decode(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(order):
             raise ValueError
-        decoded = []
-        for value, key in zip(values, order, strict=True):
-            python_type = key.column.type.python_type
-            if value is not None and python_type in (dt.datetime, dt.date):
-                value = python_type.fromisoformat(value)
-            elif value is not None and not isinstance(value, python_type):
-                raise ValueError
-            decoded.append(value)
-        return decoded
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError, NotImplementedError):
+        return [_cursor_value(v, k.column.type.python_type) for v, k in zip(values, order, strict=True)]
+    except (ValueError, TypeError, UnicodeError, json.JSONDecodeError, NotImplementedError):
         raise InvalidInput.at(argument, "Not a valid cursor for this list.") from None
 
 
@@ -124,9 +131,7 @@ def _beyond(order: Sequence[OrderKey], values: Sequence[Any], forward: bool) -> 
 
 
 def _sort(order: Sequence[OrderKey], backwards: bool) -> list[Any]:
-    return [
-        (k.column.desc() if k.descending != backwards else k.column.asc()) for k in order
-    ]
+    return [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in order]
 
 
 def _filtered(stmt: Select[Any], order: Sequence[OrderKey], page: PageRequest) -> Select[Any]:

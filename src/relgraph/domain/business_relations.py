@@ -80,4 +80,3 @@ async def add(
     except DomainError as error:
         raise error.under("membership") from None
     return BusinessRelation(new_person, organisation, link, created)
-

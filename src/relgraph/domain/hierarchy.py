@@ -7,7 +7,6 @@ transaction, so two racing requests can never build A -> B -> A between them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import LockRow, Organisation
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
-from relgraph.domain import audit
+from relgraph.domain import audit, versions
 from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -140,7 +139,9 @@ async def descendants_of(
         OrderKey(Organisation.name_key, lambda item: item[0].name_key),
         OrderKey(Organisation.id, lambda item: item[0].id),
     ]
-    return await paginate_many(session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",))
+    return await paginate_many(
+        session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",)
+    )
 
 
 async def count_descendants(
@@ -153,7 +154,9 @@ async def count_descendants(
 
 async def lock(session: AsyncSession) -> None:
     """Take the hierarchy lock for the rest of the transaction (row lock / write lock)."""
-    await session.execute(update(LockRow).where(LockRow.name == "hierarchy").values(counter=LockRow.counter + 1))
+    await session.execute(
+        update(LockRow).where(LockRow.name == "hierarchy").values(counter=LockRow.counter + 1)
+    )
 
 
 def _lineage(start_id: int) -> Any:
@@ -164,7 +167,11 @@ def _lineage(start_id: int) -> Any:
     """
     anchor = select(_orgs.c.id.label("id")).where(_orgs.c.id == start_id)
     lineage = anchor.cte("lineage", recursive=True)
-    step = select(_orgs.c.parent_id).join(lineage, _orgs.c.id == lineage.c.id).where(_orgs.c.parent_id.is_not(None))
+    step = (
+        select(_orgs.c.parent_id)
+        .join(lineage, _orgs.c.id == lineage.c.id)
+        .where(_orgs.c.parent_id.is_not(None))
+    )
     return lineage.union(step)
 
 
@@ -195,7 +202,9 @@ async def set_parent(
 ) -> Organisation:
     """Put an organisation under `parent_id` (None detaches it); refuses cycles with CYCLE."""
     await lock(session)
-    org = await load_for_update(session, id=organisation_id, expected_version=expected_version, field="organisationId")
+    org = await load_for_update(
+        session, id=organisation_id, expected_version=expected_version, field="organisationId"
+    )
     if parent_id is not None:
         parent = await session.get(Organisation, parent_id)
         if parent is None:
@@ -211,9 +220,8 @@ async def set_parent(
             raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
     before = audit.snapshot(org, AUDITED_FIELDS)
     org.parent_id = parent_id
-    org.updated_at = dt.datetime.now(dt.UTC)
-    org.updated_by_id = actor.id
-    await session.flush()
+    versions.stamp(org, actor)
+    await versions.flush(session, "organisation")
     audit.record(
         session,
         actor=actor,

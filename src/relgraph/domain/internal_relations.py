@@ -12,15 +12,13 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import InternalRelation, InternalRelationCategory, Party, PartyKind, Person, User
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
-from relgraph.domain import audit, parties
+from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, persons_visible
@@ -51,13 +49,19 @@ class InternalRelationFilter:
 
 
 def _current(today: dt.date) -> Any:
-    return or_(InternalRelation.until.is_(None), InternalRelation.until >= today)
+    """SQL: the relation holds on `today` (begun, or no start; not ended, or no end)."""
+    return and_(
+        or_(InternalRelation.since.is_(None), InternalRelation.since <= today),
+        or_(InternalRelation.until.is_(None), InternalRelation.until >= today),
+    )
 
 
 # ---- categories (domain data) ----------------------------------------------------------
 
 
-async def categories(session: AsyncSession, *, include_inactive: bool = False) -> list[InternalRelationCategory]:
+async def categories(
+    session: AsyncSession, *, include_inactive: bool = False
+) -> list[InternalRelationCategory]:
     """Every category, by name."""
     stmt = select(InternalRelationCategory).order_by(InternalRelationCategory.name)
     if not include_inactive:
@@ -72,15 +76,12 @@ async def get_categories(session: AsyncSession, ids: Sequence[int]) -> list[Inte
 
 
 async def _category_flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("name", "A category with this name already exists.") from None
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this category; reload it.") from None
+    await versions.flush(session, "category", unique=("name", "A category with this name already exists."))
 
 
-async def create_category(session: AsyncSession, *, actor: Viewer, name: str, description: str | None) -> InternalRelationCategory:
+async def create_category(
+    session: AsyncSession, *, actor: Viewer, name: str, description: str | None
+) -> InternalRelationCategory:
     """Add an internal relation category."""
     checks = Checks()
     clean_name = checks.text("name", name, max_length=100, required=True)
@@ -89,20 +90,30 @@ async def create_category(session: AsyncSession, *, actor: Viewer, name: str, de
     row = InternalRelationCategory(name=clean_name, description=clean_description, active=True)
     session.add(row)
     await _category_flush(session)
-    audit.record(session, actor=actor, object_type="InternalRelationCategory", object_id=row.id, action="CREATE",
-                 changes={"name": {"before": None, "after": clean_name}})
+    audit.record(
+        session,
+        actor=actor,
+        object_type="InternalRelationCategory",
+        object_id=row.id,
+        action="CREATE",
+        changes={"name": {"before": None, "after": clean_name}},
+    )
     return row
 
 
 async def update_category(
-    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> InternalRelationCategory:
     """Rename, describe, (de)activate a category; the built-in one stays active."""
     row = await session.get(InternalRelationCategory, id, populate_existing=True)
     if row is None:
         raise NotFound("id", "No category with this id.")
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict("expectedVersion", f"This category is at version {row.version}; reload it.")
+    versions.check_version(row, expected_version, "category")
     checks = Checks()
     values: dict[str, Any] = {}
     if "name" in data:
@@ -118,8 +129,14 @@ async def update_category(
     for name, value in values.items():
         setattr(row, name, value)
     await _category_flush(session)
-    audit.record(session, actor=actor, object_type="InternalRelationCategory", object_id=row.id, action="UPDATE",
-                 changes=audit.changes_between(before, values))
+    audit.record(
+        session,
+        actor=actor,
+        object_type="InternalRelationCategory",
+        object_id=row.id,
+        action="UPDATE",
+        changes=audit.changes_between(before, values),
+    )
     return row
 
 
@@ -131,7 +148,9 @@ def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Sel
     party = Party.__table__
     stmt = select(InternalRelation).join(party, party.c.id == InternalRelation.party_id)
     # R1: files of persons the viewer may not see are left out.
-    visible_person = select(people.c.id).where(people.c.id == InternalRelation.party_id, persons_visible(viewer).self_group())
+    visible_person = select(people.c.id).where(
+        people.c.id == InternalRelation.party_id, persons_visible(viewer).self_group()
+    )
     stmt = stmt.where(or_(party.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
     if not flt.include_ended:
         stmt = stmt.where(_current(today))
@@ -160,13 +179,21 @@ async def list_for(
 
 
 async def count_for(
-    session: AsyncSession, ids: Sequence[int], *, by: str, viewer: Viewer, flt: InternalRelationFilter, today: dt.date | None = None
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    by: str,
+    viewer: Viewer,
+    flt: InternalRelationFilter,
+    today: dt.date | None = None,
 ) -> dict[Hashable, int]:
     partition = InternalRelation.party_id if by == "party" else InternalRelation.user_id
     return await count_many(session, _listing(viewer, flt, today or dt.date.today()), partition, ids)
 
 
-async def account_managers_of(session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None) -> list[list[User]]:
+async def account_managers_of(
+    session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None
+) -> list[list[User]]:
     """The current account managers of each party (users, active or not), by name."""
     stmt = (
         select(InternalRelation.party_id, User)
@@ -178,15 +205,17 @@ async def account_managers_of(session: AsyncSession, party_ids: Sequence[int], t
             _current(today or dt.date.today()),
         )
         .order_by(InternalRelation.party_id, User.name, User.id)
-        .distinct()
     )
-    found: dict[int, list[User]] = {i: [] for i in party_ids}
+    # De-duplicated here, not with DISTINCT: PostgreSQL cannot compare the JSON column of users.
+    found: dict[int, dict[int, User]] = {i: {} for i in party_ids}
     for party_id, user in (await session.execute(stmt)).all():
-        found[party_id].append(user)
-    return [found[i] for i in party_ids]
+        found[party_id].setdefault(user.id, user)
+    return [list(found[i].values()) for i in party_ids]
 
 
-async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[InternalRelation | None]:
+async def get_many(
+    session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]
+) -> list[InternalRelation | None]:
     """The internal relations with `ids` that `viewer` may see, aligned with `ids`."""
     stmt = _listing(viewer, InternalRelationFilter(include_ended=True), dt.date.today())
     found = {r.id: r for r in await session.scalars(stmt.where(InternalRelation.id.in_(ids)))}
@@ -210,14 +239,14 @@ def _check_dates(row: InternalRelation) -> None:
         raise InvalidInput.at("until", "The end date lies before the start date.")
 
 
-async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this internal relation; reload it.") from None
-
-
-def _record(session: AsyncSession, actor: Viewer, row: InternalRelation, action: str, before: dict[str, Any], after: dict[str, Any] | None = None) -> None:
+def _record(
+    session: AsyncSession,
+    actor: Viewer,
+    row: InternalRelation,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> None:
     audit.record(
         session,
         actor=actor,
@@ -225,7 +254,9 @@ def _record(session: AsyncSession, actor: Viewer, row: InternalRelation, action:
         object_id=row.id,
         party_id=row.party_id,
         action=action,
-        changes=audit.changes_between(before, after if after is not None else audit.snapshot(row, AUDITED_FIELDS)),
+        changes=audit.changes_between(
+            before, after if after is not None else audit.snapshot(row, AUDITED_FIELDS)
+        ),
     )
 
 
@@ -251,7 +282,9 @@ async def add(
         raise InvalidInput.at("categoryId", f"The category {category.name!r} is no longer in use.")
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     duplicate = await session.scalar(
-        select(func.count()).select_from(InternalRelation).where(
+        select(func.count())
+        .select_from(InternalRelation)
+        .where(
             InternalRelation.user_id == user_id,
             InternalRelation.party_id == target.id,
             InternalRelation.category_id == category_id,
@@ -273,25 +306,31 @@ async def add(
     )
     _check_dates(row)
     session.add(row)
-    await _flush(session)
+    await versions.flush(session, "internal relation")
     _record(session, actor, row, "CREATE", {})
     return row
 
 
-async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> InternalRelation:
+async def _load(
+    session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
+) -> InternalRelation:
     row = await session.get(InternalRelation, id, populate_existing=True)
     if row is None:
         raise NotFound("id", "No internal relation with this id.")
     party = await session.get(Party, row.party_id)
     assert party is not None  # a foreign key guarantees it
     await parties.get_visible(session, viewer=viewer, kind=party.kind, id=party.id, field="id")
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict("expectedVersion", f"This internal relation is at version {row.version}; reload it.")
+    versions.check_version(row, expected_version, "internal relation")
     return row
 
 
 async def update(
-    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> InternalRelation:
     """Change since, until or the commission."""
     checks = Checks()
@@ -302,14 +341,15 @@ async def update(
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row)
-    row.updated_at = dt.datetime.now(dt.UTC)
-    row.updated_by_id = actor.id
-    await _flush(session)
+    versions.stamp(row, actor)
+    await versions.flush(session, "internal relation")
     _record(session, actor, row, "UPDATE", before)
     return row
 
 
-async def delete(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> None:
+async def delete(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> None:
     """Remove an internal relation (set `until` instead to keep the history)."""
     row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
     before = audit.snapshot(row, AUDITED_FIELDS)

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
-from relgraph.domain import audit, persons
-from relgraph.domain.text import like_pattern
+from relgraph.domain import audit, persons, versions
+from relgraph.text import like_pattern
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -113,7 +111,9 @@ async def list_for(
     """One page of memberships per organisation (sorted by person) or per person (by organisation)."""
     partition, other = _side(by)
     order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
-    pages = await paginate_many(session, _listing(flt, other), Membership, partition, ids, order, page, extras=("sort_key",))
+    pages = await paginate_many(
+        session, _listing(flt, other), Membership, partition, ids, order, page, extras=("sort_key",)
+    )
     for result in pages.values():
         result.items = [item[0] for item in result.items]
     return pages
@@ -211,18 +211,18 @@ async def _check_no_duplicate(session: AsyncSession, membership: Membership) -> 
 async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) -> None:
     await session.execute(delete(MembershipTag).where(MembershipTag.membership_id == membership_id))
     if tags:
-        await session.execute(insert(MembershipTag), [{"membership_id": membership_id, "tag": t} for t in tags])
+        await session.execute(
+            insert(MembershipTag), [{"membership_id": membership_id, "tag": t} for t in tags]
+        )
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if "uq_memberships_active_role" in str(exc.orig) or "unique" in str(exc.orig).lower():
-            raise Conflict("role", "This person already has an active membership here in this role.") from None
-        raise
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this membership; reload it.") from None
+    # Two concurrent adds of the same person, organisation and role meet in the unique index.
+    await versions.flush(
+        session,
+        "membership",
+        unique=("role", "This person already has an active membership here in this role."),
+    )
 
 
 async def _refresh_person_search(session: AsyncSession, person_id: int) -> None:
@@ -231,7 +231,14 @@ async def _refresh_person_search(session: AsyncSession, person_id: int) -> None:
         await persons.refresh_search_of(session, person)
 
 
-def _record(session: AsyncSession, actor: Viewer, membership: Membership, action: str, before: dict[str, Any], reason: str | None = None) -> None:
+def _record(
+    session: AsyncSession,
+    actor: Viewer,
+    membership: Membership,
+    action: str,
+    before: dict[str, Any],
+    reason: str | None = None,
+) -> None:
     audit.record(
         session,
         actor=actor,
@@ -300,23 +307,23 @@ async def link(
     return membership
 
 
-async def load_for_update(
-    session: AsyncSession, *, id: int, expected_version: int | None
-) -> Membership:
+async def load_for_update(session: AsyncSession, *, id: int, expected_version: int | None) -> Membership:
     membership = await session.get(Membership, id, populate_existing=True)
     if membership is None:
         raise NotFound("id", "No membership with this id.")
-    if expected_version is not None and membership.version != expected_version:
-        raise Conflict(
-            "expectedVersion",
-            f"This membership is at version {membership.version}, not {expected_version}; reload it.",
-        )
+    versions.check_version(membership, expected_version, "membership")
     return membership
 
 
-async def _save(session: AsyncSession, actor: Viewer, membership: Membership, before: dict[str, Any], action: str, reason: str | None = None) -> Membership:
-    membership.updated_at = dt.datetime.now(dt.UTC)
-    membership.updated_by_id = actor.id
+async def _save(
+    session: AsyncSession,
+    actor: Viewer,
+    membership: Membership,
+    before: dict[str, Any],
+    action: str,
+    reason: str | None = None,
+) -> Membership:
+    versions.stamp(membership, actor)
     await _flush(session)
     _record(session, actor, membership, action, before, reason)
     await session.flush()

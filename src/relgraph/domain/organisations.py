@@ -7,15 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import Address, AddressKind, Organisation, OrganisationStatus
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
-from relgraph.domain import addresses, audit
-from relgraph.domain.text import fold, like_pattern, search_key
+from relgraph.domain import addresses, audit, versions
+from relgraph.text import fold, like_pattern, search_key
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -89,8 +87,7 @@ def _filtered(flt: OrganisationFilter) -> Select[Any]:
         stmt = stmt.where(
             exists(
                 select(Address.id).where(
-                    Address.party_id == Organisation.id,
-                    func.lower(Address.city) == flt.city.strip().lower(),
+                    Address.party_id == Organisation.id, Address.city_key == fold(flt.city)
                 )
             )
         )
@@ -160,7 +157,9 @@ def set_search_keys(org: Organisation, cities: Sequence[str | None]) -> None:
 
 async def refresh_search(session: AsyncSession, org: Organisation) -> None:
     """Recompute what search matches for `org` (its names, numbers and cities)."""
-    cities = await session.scalars(select(Address.city).where(Address.party_id == org.id).order_by(Address.id))
+    cities = await session.scalars(
+        select(Address.city).where(Address.party_id == org.id).order_by(Address.id)
+    )
     set_search_keys(org, list(cities))
 
 
@@ -191,20 +190,11 @@ async def _check_code_free(session: AsyncSession, code: str | None, own_id: int 
 
 
 async def _flush(session: AsyncSession) -> None:
-    """Flush, turning a lost race on a unique column into a CONFLICT."""
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if "code" in str(exc.orig).lower():
-            raise Conflict("code", "This customer number is already in use.") from None
-        raise
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this organisation; reload it.") from None
+    # The only unique column an organisation write can collide on is its customer number.
+    await versions.flush(session, "organisation", unique=("code", "This customer number is already in use."))
 
 
-async def create(
-    session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]
-) -> Organisation:
+async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Organisation:
     """Create an organisation from `data` (field name -> value), with an optional visit address."""
     checks = Checks()
     values = clean(checks, data, creating=True)
@@ -246,11 +236,7 @@ async def load_for_update(
     org = await session.get(Organisation, id, populate_existing=True)
     if org is None:
         raise NotFound(field, "No organisation with this id.")
-    if expected_version is not None and org.version != expected_version:
-        raise Conflict(
-            "expectedVersion",
-            f"This organisation is at version {org.version}, not {expected_version}; reload it.",
-        )
+    versions.check_version(org, expected_version, "organisation")
     return org
 
 
@@ -285,8 +271,7 @@ async def _save(
     session: AsyncSession, *, actor: Viewer, org: Organisation, before: dict[str, Any], action: str
 ) -> Organisation:
     changes = audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS))
-    org.updated_at = dt.datetime.now(dt.UTC)
-    org.updated_by_id = actor.id
+    versions.stamp(org, actor)
     await _flush(session)
     audit.record(
         session,

@@ -30,6 +30,8 @@ async def get_visible(
 
 async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None]:
     """The kind (ORGANISATION / PERSON) of each party id, aligned with `ids`."""
-    rows = await session.execute(select(Party.__table__.c.id, Party.__table__.c.kind).where(Party.__table__.c.id.in_(ids)))
+    rows = await session.execute(
+        select(Party.__table__.c.id, Party.__table__.c.kind).where(Party.__table__.c.id.in_(ids))
+    )
     found = {pid: kind for pid, kind in rows.all()}
     return [found.get(i) for i in ids]

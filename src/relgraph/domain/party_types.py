@@ -14,7 +14,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import EmployeeData, PartyKind, PartyType, PartyTypeLink, PurchaseRelation, SalesRelation
+from relgraph.db.models import (
+    EmployeeData,
+    PartyKind,
+    PartyType,
+    PartyTypeLink,
+    PurchaseRelation,
+    SalesRelation,
+)
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
 from relgraph.domain import audit, parties
 from relgraph.domain.validation import Checks
@@ -88,23 +95,37 @@ async def create_type(
     clean_description = checks.multiline("description", description, max_length=2000)
     checks.raise_if_any()
     row = PartyType(
-        code=(clean_code or "").upper(), name=clean_name, party_kind=PartyKind(party_kind).value,
-        description=clean_description, built_in=False, active=True,
+        code=(clean_code or "").upper(),
+        name=clean_name,
+        party_kind=PartyKind(party_kind).value,
+        description=clean_description,
+        built_in=False,
+        active=True,
     )
     session.add(row)
     try:
         await session.flush()
     except IntegrityError:
         raise Conflict("code", f"A party type with code {row.code} already exists.") from None
-    audit.record(session, actor=actor, object_type="PartyType", object_id=row.id, action="CREATE",
-                 changes={"code": {"before": None, "after": row.code}})
+    audit.record(
+        session,
+        actor=actor,
+        object_type="PartyType",
+        object_id=row.id,
+        action="CREATE",
+        changes={"code": {"before": None, "after": row.code}},
+    )
     return row
 
 
 async def _link(session: AsyncSession, party_id: int, type_ids: set[int]) -> None:
-    present = set(await session.scalars(select(PartyTypeLink.party_type_id).where(PartyTypeLink.party_id == party_id)))
+    present = set(
+        await session.scalars(select(PartyTypeLink.party_type_id).where(PartyTypeLink.party_id == party_id))
+    )
     if missing := type_ids - present:
-        await session.execute(insert(PartyTypeLink), [{"party_id": party_id, "party_type_id": t} for t in sorted(missing)])
+        await session.execute(
+            insert(PartyTypeLink), [{"party_id": party_id, "party_type_id": t} for t in sorted(missing)]
+        )
 
 
 async def set_types(
@@ -129,8 +150,15 @@ async def set_types(
             raise Conflict("types", f"Clear the {name} data before removing type {code}.")
     await session.execute(delete(PartyTypeLink).where(PartyTypeLink.party_id == target.id))
     await _link(session, target.id, {t.id for t in known.values()})
-    audit.record(session, actor=actor, object_type="Party", object_id=target.id, party_id=target.id,
-                 action="SET_TYPES", changes={"types": {"before": sorted(before), "after": sorted(wanted)}})
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Party",
+        object_id=target.id,
+        party_id=target.id,
+        action="SET_TYPES",
+        changes={"types": {"before": sorted(before), "after": sorted(wanted)}},
+    )
     await session.flush()
     return (await types_of(session, [target.id]))[0]
 
@@ -142,35 +170,57 @@ def _clean(checks: Checks, code: str, data: Mapping[str, Any]) -> dict[str, Any]
             if data.get(name) is not None:
                 values[name] = bool(data[name])
         if "credit_limit" in data:
-            values["credit_limit"] = checks.decimal("creditLimit", data["credit_limit"], minimum=decimal.Decimal(0), maximum=_MONEY_MAX)
+            values["credit_limit"] = checks.decimal(
+                "creditLimit", data["credit_limit"], minimum=decimal.Decimal(0), maximum=_MONEY_MAX
+            )
         if "currency" in data:
             values["currency"] = checks.currency("currency", data["currency"])
         if "discount_percent" in data:
-            values["discount_percent"] = checks.decimal("discountPercent", data["discount_percent"], minimum=decimal.Decimal(0), maximum=decimal.Decimal(100))
+            values["discount_percent"] = checks.decimal(
+                "discountPercent",
+                data["discount_percent"],
+                minimum=decimal.Decimal(0),
+                maximum=decimal.Decimal(100),
+            )
     if code in (CUSTOMER, SUPPLIER) and "payment_term_days" in data:
-        values["payment_term_days"] = checks.integer("paymentTermDays", data["payment_term_days"], minimum=0, maximum=365)
+        values["payment_term_days"] = checks.integer(
+            "paymentTermDays", data["payment_term_days"], minimum=0, maximum=365
+        )
     if code == SUPPLIER and "our_account_number" in data:
-        values["our_account_number"] = checks.text("ourAccountNumber", data["our_account_number"], max_length=50)
+        values["our_account_number"] = checks.text(
+            "ourAccountNumber", data["our_account_number"], max_length=50
+        )
     if code == EMPLOYEE:
         if "employee_number" in data:
             values["employee_number"] = checks.text("employeeNumber", data["employee_number"], max_length=30)
         if "salary" in data:
-            values["salary"] = checks.decimal("salary", data["salary"], minimum=decimal.Decimal(0), maximum=decimal.Decimal("9999999999.99"))
+            values["salary"] = checks.decimal(
+                "salary", data["salary"], minimum=decimal.Decimal(0), maximum=decimal.Decimal("9999999999.99")
+            )
         if "currency" in data:
             values["currency"] = checks.currency("currency", data["currency"])
     return values
 
 
 async def set_data(
-    session: AsyncSession, *, actor: Viewer, code: str, party: tuple[str, int], data: Mapping[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    code: str,
+    party: tuple[str, int],
+    data: Mapping[str, Any],
+    field: str = "partyId",
 ) -> Any:
-    """Create or change the `code` type's data of a party; the type is added if missing."""
+    """Create or change the `code` type's data of a party; the type is added if missing.
+
+    `field` names the input field that holds the party, for the error paths.
+    """
     model, _, key = TYPED_DATA[code]
     party_type = await session.scalar(select(PartyType).where(PartyType.code == code))
     assert party_type is not None  # built in by the migrations
-    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1], field=field)
     if target.kind != party_type.party_kind:
-        raise InvalidInput.at("partyId", f"{code} data belongs to {party_type.party_kind.lower()}s.")
+        raise InvalidInput.at(field, f"{code} data belongs to {party_type.party_kind.lower()}s.")
     checks = Checks()
     values = _clean(checks, code, data)
     checks.raise_if_any()
@@ -183,8 +233,15 @@ async def set_data(
         setattr(row, name, value)
     await session.flush()
     await _link(session, target.id, {party_type.id})
-    audit.record(session, actor=actor, object_type=model.__name__, object_id=target.id, party_id=target.id,
-                 action="SET", changes=audit.changes_between(before, audit.snapshot(row, sorted(values))))
+    audit.record(
+        session,
+        actor=actor,
+        object_type=model.__name__,
+        object_id=target.id,
+        party_id=target.id,
+        action="SET",
+        changes=audit.changes_between(before, audit.snapshot(row, sorted(values))),
+    )
     await session.flush()
     return row
 
@@ -194,5 +251,12 @@ async def clear_data(session: AsyncSession, *, actor: Viewer, code: str, party: 
     model, _, key = TYPED_DATA[code]
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     await session.execute(delete(model).where(getattr(model, key) == target.id))
-    audit.record(session, actor=actor, object_type=model.__name__, object_id=target.id, party_id=target.id,
-                 action="CLEAR", changes={})
+    audit.record(
+        session,
+        actor=actor,
+        object_type=model.__name__,
+        object_id=target.id,
+        party_id=target.id,
+        action="CLEAR",
+        changes={},
+    )

@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import Gender, Membership, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
-from relgraph.domain import audit
-from relgraph.domain.text import fold, like_pattern, search_key
+from relgraph.domain import audit, versions
+from relgraph.text import fold, like_pattern, search_key
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, NotFound
+from relgraph.errors import NotFound
 from relgraph.policy import Viewer, persons_visible
 
 __all__ = [
@@ -88,9 +87,7 @@ def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
     return stmt
 
 
-async def get_many(
-    session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]
-) -> list[Person | None]:
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Person | None]:
     """The persons with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
     found = {p.id: p for p in await session.scalars(_visible(viewer).where(Person.id.in_(ids)))}
     return [found.get(i) for i in ids]
@@ -137,16 +134,16 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
 
 def refresh_search(person: Person, business_emails: Sequence[str | None] = ()) -> None:
     """Recompute the sort key and what search matches (names, emails)."""
-    person.sort_key = fold(" ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p))
+    person.sort_key = fold(
+        " ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p)
+    )
     person.search_text = search_key(
         display_name(person), person.last_name, person.initials, person.email, *business_emails
     )
 
 
 async def refresh_search_of(session: AsyncSession, person: Person) -> None:
-    emails = await session.scalars(
-        select(Membership.business_email).where(Membership.person_id == person.id)
-    )
+    emails = await session.scalars(select(Membership.business_email).where(Membership.person_id == person.id))
     refresh_search(person, list(emails))
 
 
@@ -185,11 +182,7 @@ async def load_for_update(
     )
     if person is None:
         raise NotFound(field, "No person with this id.")
-    if expected_version is not None and person.version != expected_version:
-        raise Conflict(
-            "expectedVersion",
-            f"This person is at version {person.version}, not {expected_version}; reload it.",
-        )
+    versions.check_version(person, expected_version, "person")
     return person
 
 
@@ -210,12 +203,8 @@ async def update(
     for name, value in values.items():
         setattr(person, name, value)
     await refresh_search_of(session, person)
-    person.updated_at = dt.datetime.now(dt.UTC)
-    person.updated_by_id = actor.id
-    try:
-        await session.flush()
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this person; reload it.") from None
+    versions.stamp(person, actor)
+    await versions.flush(session, "person")
     audit.record(
         session,
         actor=actor,

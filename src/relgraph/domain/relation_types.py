@@ -6,19 +6,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import PartyKind, Relation, RelationType
-from relgraph.domain import audit
+from relgraph.domain import audit, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
 
 __all__ = ["create", "delete", "get_many", "list_all", "update"]
 
-AUDITED_FIELDS = ["name", "inverse_name", "symmetric", "source_kinds", "target_kinds", "description", "active"]
+AUDITED_FIELDS = [
+    "name",
+    "inverse_name",
+    "symmetric",
+    "source_kinds",
+    "target_kinds",
+    "description",
+    "active",
+]
 
 
 async def list_all(session: AsyncSession, *, include_inactive: bool = False) -> list[RelationType]:
@@ -73,19 +79,18 @@ def _settle(values: dict[str, Any], current: RelationType | None = None) -> None
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("name", "A relation type with this name already exists.") from None
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this relation type; reload it.") from None
+    await versions.flush(
+        session, "relation type", unique=("name", "A relation type with this name already exists.")
+    )
 
 
 async def _in_use(session: AsyncSession, type_id: int) -> bool:
     return bool(await session.scalar(select(exists().where(Relation.type_id == type_id))))
 
 
-def _record(session: AsyncSession, actor: Viewer, row: RelationType, action: str, before: dict[str, Any]) -> None:
+def _record(
+    session: AsyncSession, actor: Viewer, row: RelationType, action: str, before: dict[str, Any]
+) -> None:
     audit.record(
         session,
         actor=actor,
@@ -113,8 +118,7 @@ async def _load(session: AsyncSession, id: int, expected_version: int | None) ->
     row = await session.get(RelationType, id, populate_existing=True)
     if row is None:
         raise NotFound("id", "No relation type with this id.")
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict("expectedVersion", f"This relation type is at version {row.version}; reload it.")
+    versions.check_version(row, expected_version, "relation type")
     return row
 
 
@@ -133,9 +137,15 @@ async def update(
         values["active"] = bool(data["active"])
     checks.raise_if_any()
     row = await _load(session, id, expected_version)
-    structural = {k for k in ("symmetric", "source_kinds", "target_kinds") if k in values and values[k] != getattr(row, k)}
+    structural = {
+        k
+        for k in ("symmetric", "source_kinds", "target_kinds")
+        if k in values and values[k] != getattr(row, k)
+    }
     if structural and await _in_use(session, row.id):
-        field = {"symmetric": "symmetric", "source_kinds": "sourceKinds", "target_kinds": "targetKinds"}[sorted(structural)[0]]
+        field = {"symmetric": "symmetric", "source_kinds": "sourceKinds", "target_kinds": "targetKinds"}[
+            sorted(structural)[0]
+        ]
         raise Conflict(field, "Relations use this type; its kinds and symmetry can no longer change.")
     _settle(values, row)
     before = audit.snapshot(row, AUDITED_FIELDS)

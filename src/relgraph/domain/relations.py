@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, case, func, literal, or_, select, union_all
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.db.models import Party, PartyKind, Person, Relation, RelationType
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
-from relgraph.domain import audit, parties
+from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, persons_visible
@@ -100,7 +98,9 @@ def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> t
         .where(view.c.owner_id.in_(owner_ids))
     )
     # R1: a person the viewer may not see is never the other end of a visible relation.
-    visible_person = select(people.c.id).where(people.c.id == view.c.other_id, persons_visible(viewer).self_group())
+    visible_person = select(people.c.id).where(
+        people.c.id == view.c.other_id, persons_visible(viewer).self_group()
+    )
     stmt = stmt.where(or_(other.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
     if not flt.include_inactive:
         stmt = stmt.where(Relation.active.is_(True))
@@ -182,16 +182,24 @@ async def _check_no_duplicate(session: AsyncSession, relation: Relation) -> None
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("targetId", "These parties already have an active relation of this type.") from None
-    except StaleDataError:
-        raise Conflict("expectedVersion", "Someone else changed this relation; reload it.") from None
+    await versions.flush(
+        session,
+        "relation",
+        unique=("targetId", "These parties already have an active relation of this type."),
+    )
 
 
-def _record(session: AsyncSession, actor: Viewer, relation: Relation, action: str, before: dict[str, Any], after: dict[str, Any] | None = None) -> None:
-    changes = audit.changes_between(before, after if after is not None else audit.snapshot(relation, AUDITED_FIELDS))
+def _record(
+    session: AsyncSession,
+    actor: Viewer,
+    relation: Relation,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> None:
+    changes = audit.changes_between(
+        before, after if after is not None else audit.snapshot(relation, AUDITED_FIELDS)
+    )
     for party_id in (relation.source_id, relation.target_id):
         audit.record(
             session,
@@ -224,12 +232,20 @@ async def add(
         raise NotFound("typeId", "No relation type with this id.")
     if not relation_type.active:
         raise InvalidInput.at("typeId", f"The relation type {relation_type.name!r} is no longer in use.")
-    source_party = await parties.get_visible(session, viewer=actor, kind=source[0], id=source[1], field="sourceId")
-    target_party = await parties.get_visible(session, viewer=actor, kind=target[0], id=target[1], field="targetId")
+    source_party = await parties.get_visible(
+        session, viewer=actor, kind=source[0], id=source[1], field="sourceId"
+    )
+    target_party = await parties.get_visible(
+        session, viewer=actor, kind=target[0], id=target[1], field="targetId"
+    )
     if source_party.kind not in relation_type.source_kinds:
-        raise InvalidInput.at("sourceId", f"{relation_type.name!r} cannot start at a {source_party.kind.lower()}.")
+        raise InvalidInput.at(
+            "sourceId", f"{relation_type.name!r} cannot start at a {source_party.kind.lower()}."
+        )
     if target_party.kind not in relation_type.target_kinds:
-        raise InvalidInput.at("targetId", f"{relation_type.name!r} cannot end at a {target_party.kind.lower()}.")
+        raise InvalidInput.at(
+            "targetId", f"{relation_type.name!r} cannot end at a {target_party.kind.lower()}."
+        )
     source_id, target_id = source_party.id, target_party.id
     if relation_type.symmetric and source_id > target_id:
         source_id, target_id = target_id, source_id  # one stored direction per pair
@@ -256,17 +272,23 @@ async def add(
 
 async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> Relation:
     relation = await session.scalar(
-        select(Relation).where(Relation.id == id, _ends_visible(viewer)).execution_options(populate_existing=True)
+        select(Relation)
+        .where(Relation.id == id, _ends_visible(viewer))
+        .execution_options(populate_existing=True)
     )
     if relation is None:
         raise NotFound("id", "No relation with this id.")
-    if expected_version is not None and relation.version != expected_version:
-        raise Conflict("expectedVersion", f"This relation is at version {relation.version}; reload it.")
+    versions.check_version(relation, expected_version, "relation")
     return relation
 
 
 async def update(
-    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> Relation:
     """Change dates, note or active state; the type and the parties stay."""
     checks = Checks()
@@ -279,18 +301,18 @@ async def update(
     _check_dates(relation)
     if relation.active and not before["active"]:
         await _check_no_duplicate(session, relation)
-    relation.updated_at = dt.datetime.now(dt.UTC)
-    relation.updated_by_id = actor.id
+    versions.stamp(relation, actor)
     await _flush(session)
     _record(session, actor, relation, "UPDATE", before)
     return relation
 
 
-async def delete(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> None:
+async def delete(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> None:
     """Remove a relation (to end one and keep its history, set active false instead)."""
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
     before = audit.snapshot(relation, AUDITED_FIELDS)
     _record(session, actor, relation, "DELETE", before, {k: None for k in before})
     await session.delete(relation)
     await session.flush()
-

@@ -14,7 +14,9 @@ __all__ = ["Checks", "normalise_postcode", "valid_bsn"]
 E = TypeVar("E")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9 ()\-./]{6,25}$")
 _KVK = re.compile(r"^\d{8}$")
@@ -65,7 +67,9 @@ def normalise_postcode(value: str, country: str = "NL") -> str | None:
     """Return the postcode in its canonical form ("1234 AB" in NL), or None if invalid."""
     value = value.strip().upper()
     if country != "NL":
-        return value if re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,9}", value) else None
+        # Postcodes the world over hold at least one digit ("SW1A 1AA", "75001", "D02 X285").
+        plausible = re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,9}", value) and re.search(r"\d", value)
+        return value if plausible else None
     match = _NL_POSTCODE.match(value)
     return f"{match.group(1)} {match.group(2)}" if match else None
 
@@ -179,10 +183,12 @@ class Checks:
         return normalised
 
     def country(self, field: str, value: str | None) -> str:
-        value = self.text(field, value, max_length=2) or "NL"
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
+        if value is None or not value.strip():
+            return "NL"
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
             self.fail(field, "A country is an ISO 3166-1 alpha-2 code, e.g. NL.")
-        return value.upper()
+        return code
 
     def decimal(
         self,

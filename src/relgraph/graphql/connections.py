@@ -26,7 +26,9 @@ __all__ = [
 T = TypeVar("T")
 
 # The Relay arguments, described once for every connection field.
-First = Annotated[int | None, strawberry.argument(description="Page size from the start, 1-100 (default 20).")]
+First = Annotated[
+    int | None, strawberry.argument(description="Page size from the start, 1-100 (default 20).")
+]
 After = Annotated[str | None, strawberry.argument(description="Continue after this cursor.")]
 Last = Annotated[int | None, strawberry.argument(description="Page size from the end, 1-100.")]
 Before = Annotated[str | None, strawberry.argument(description="Continue before this cursor.")]

@@ -33,6 +33,7 @@ class Context:
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: Loaders | None = None
+    _closed: bool = False
 
     @property
     def loaders(self) -> Loaders:
@@ -54,6 +55,8 @@ class Context:
         statement at a time, so they take turns.
         """
         async with self._lock:
+            if self._closed:
+                raise RuntimeError("the request has finished; this result has no reader")
             try:
                 return await fn(self._get_session(), *args, **kwargs)
             except DomainError as error:  # a bad cursor or filter value in a query
@@ -79,9 +82,16 @@ class Context:
                 self._loaders = None
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """End the request's session once no query is running on it.
+
+        Execution can finish while a sibling field's loader is still querying (a non-null
+        field failed next to it); the lock waits for that query, and later ones refuse.
+        """
+        async with self._lock:
+            self._closed = True
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
 
 
 Info = strawberry.Info[Context, None]

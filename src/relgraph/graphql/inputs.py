@@ -7,7 +7,10 @@ from typing import Any
 
 from strawberry.types.unset import UNSET
 
-__all__ = ["provided"]
+__all__ = ["INPUT", "provided"]
+
+# The description of every mutation's single `input` argument.
+INPUT = "The mutation's input; its type documents each field."
 
 
 def provided(source: Any, names: Mapping[str, str]) -> dict[str, Any]:

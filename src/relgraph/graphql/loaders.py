@@ -126,7 +126,9 @@ class Loaders:
     def descendants_page(self) -> DataLoader[tuple[Any, ...], Page[tuple[Organisation, int]]]:
         """Keys: (root id, max_depth, include_archived, PageRequest)."""
 
-        async def fetch(session: Any, ids: list[int], max_depth: int, include_archived: bool, page: Any) -> dict[Any, Any]:
+        async def fetch(
+            session: Any, ids: list[int], max_depth: int, include_archived: bool, page: Any
+        ) -> dict[Any, Any]:
             return await hierarchy.descendants_of(
                 session, ids, max_depth=max_depth, include_archived=include_archived, page=page
             )
@@ -137,7 +139,9 @@ class Loaders:
     def descendants_count(self) -> DataLoader[tuple[Any, ...], int]:
         """Keys: (root id, max_depth, include_archived)."""
 
-        async def fetch(session: Any, ids: list[int], max_depth: int, include_archived: bool) -> dict[Any, Any]:
+        async def fetch(
+            session: Any, ids: list[int], max_depth: int, include_archived: bool
+        ) -> dict[Any, Any]:
             return await hierarchy.count_descendants(
                 session, ids, max_depth=max_depth, include_archived=include_archived
             )
@@ -227,7 +231,9 @@ class Loaders:
         """Keys: (party or user id, "party" | "user", InternalRelationFilter, PageRequest)."""
 
         async def fetch(session: Any, ids: list[int], by: str, flt: Any, page: Any) -> dict[Any, Any]:
-            return await internal_relations.list_for(session, ids, by=by, viewer=self.context.viewer, flt=flt, page=page)
+            return await internal_relations.list_for(
+                session, ids, by=by, viewer=self.context.viewer, flt=flt, page=page
+            )
 
         return self._grouped(fetch)
 
@@ -236,7 +242,9 @@ class Loaders:
         """Keys: (party or user id, "party" | "user", InternalRelationFilter)."""
 
         async def fetch(session: Any, ids: list[int], by: str, flt: Any) -> dict[Any, Any]:
-            return await internal_relations.count_for(session, ids, by=by, viewer=self.context.viewer, flt=flt)
+            return await internal_relations.count_for(
+                session, ids, by=by, viewer=self.context.viewer, flt=flt
+            )
 
         return self._grouped(fetch)
 

@@ -28,12 +28,15 @@ from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.persons import PersonQueries
-from relgraph.graphql.types.internal_relation import InternalRelation, InternalRelationCategory
+from relgraph.graphql.types.internal_relation import (
+    InternalRelation,
+    InternalRelationCategory,
+)
 from relgraph.graphql.types.membership import Membership
-from relgraph.graphql.types.party_type import PartyType
-from relgraph.graphql.types.relation import Relation, RelationType
 from relgraph.graphql.types.organisation import Organisation
+from relgraph.graphql.types.party_type import PartyType
 from relgraph.graphql.types.person import Person
+from relgraph.graphql.types.relation import Relation, RelationType
 from relgraph.graphql.types.user import User, user_or_none
 
 __all__ = ["build_schema", "schema_sdl"]
@@ -73,7 +76,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organisation, Person, Membership, Relation, RelationType, InternalRelation, InternalRelationCategory, PartyType],
+        types=[
+            Organisation,
+            Person,
+            Membership,
+            Relation,
+            RelationType,
+            InternalRelation,
+            InternalRelationCategory,
+            PartyType,
+        ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             MaskUnexpectedErrors,

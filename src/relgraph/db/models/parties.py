@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -15,7 +16,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from relgraph.db.models.base import (
     AddressKind,
@@ -28,6 +29,7 @@ from relgraph.db.models.base import (
     enum_check,
     utcnow,
 )
+from relgraph.text import fold
 
 __all__ = [
     "Address",
@@ -114,6 +116,11 @@ class Person(Party):
     __mapper_args__ = {"polymorphic_identity": PartyKind.PERSON.value}
 
 
+def _city_key(context: Any) -> str:
+    # Runs for Core inserts too (bulk loads), where the ORM validator below does not.
+    return fold(context.get_current_parameters().get("city"))
+
+
 class Address(Base):
     """A postal address (adres) of a party; one VISIT address is the head office."""
 
@@ -137,6 +144,14 @@ class Address(Base):
     house_number_addition: Mapped[str | None] = mapped_column(String(10))
     postcode: Mapped[str | None] = mapped_column(String(10))
     city: Mapped[str | None] = mapped_column(String(100))
+    # The folded city ("evry" for "Évry"), so the city filter ignores case and accents on
+    # both backends (SQLite's lower() only knows ASCII). Filled from `city`, never by hand.
+    city_key: Mapped[str] = mapped_column(String(100), default=_city_key, index=True)
     country: Mapped[str] = mapped_column(String(2), default="NL")
     is_head_office: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @validates("city")
+    def _keep_city_key(self, _key: str, city: str | None) -> str | None:
+        self.city_key = fold(city)
+        return city

@@ -48,7 +48,9 @@ class SalesRelation(Base):
 
     __tablename__ = "sales_relations"
     __table_args__ = (
-        CheckConstraint("discount_percent IS NULL OR (discount_percent >= 0 AND discount_percent <= 100)", name="discount"),
+        CheckConstraint(
+            "discount_percent IS NULL OR (discount_percent >= 0 AND discount_percent <= 100)", name="discount"
+        ),
         CheckConstraint("payment_term_days IS NULL OR payment_term_days >= 0", name="payment_term"),
     )
 
@@ -65,7 +67,9 @@ class PurchaseRelation(Base):
     """Data of a SUPPLIER (inkooprelatie). Financial: shown only with FINANCE."""
 
     __tablename__ = "purchase_relations"
-    __table_args__ = (CheckConstraint("payment_term_days IS NULL OR payment_term_days >= 0", name="payment_term"),)
+    __table_args__ = (
+        CheckConstraint("payment_term_days IS NULL OR payment_term_days >= 0", name="payment_term"),
+    )
 
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True)
     payment_term_days: Mapped[int | None] = mapped_column(Integer)

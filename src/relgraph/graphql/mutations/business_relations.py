@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +11,15 @@ from relgraph.domain import business_relations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import IdCollector
-from relgraph.graphql.mutations.memberships import MembershipFieldsInput, membership_data
-from relgraph.graphql.mutations.organisations import CreateOrganisationInput, organisation_data
+from relgraph.graphql.inputs import INPUT
+from relgraph.graphql.mutations.memberships import (
+    MembershipFieldsInput,
+    membership_data,
+)
+from relgraph.graphql.mutations.organisations import (
+    CreateOrganisationInput,
+    organisation_data,
+)
 from relgraph.graphql.mutations.persons import CreatePersonInput, person_data
 from relgraph.graphql.types.membership import Membership
 from relgraph.graphql.types.organisation import Organisation
@@ -62,12 +69,16 @@ class BusinessRelationMutations:
             "nothing: if any part is invalid, nothing is created and every problem is listed."
         )
     )
-    async def add_business_relation(self, info: Info, input: AddBusinessRelationInput) -> AddBusinessRelationPayload:
+    async def add_business_relation(
+        self, info: Info, input: Annotated[AddBusinessRelationInput, strawberry.argument(description=INPUT)]
+    ) -> AddBusinessRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             # IDs are decoded into the same error list as the fields: all problems at once.
             ids = IdCollector()
             organisation_id = (
-                None if input.organisation_id is None else ids.parse(input.organisation_id, "Organisation", ["organisationId"])
+                None
+                if input.organisation_id is None
+                else ids.parse(input.organisation_id, "Organisation", ["organisationId"])
             )
             result = await business_relations.add(
                 session,
@@ -75,7 +86,9 @@ class BusinessRelationMutations:
                 person=person_data(input.person),
                 membership=membership_data(input.membership, ids, ("membership",)),
                 organisation_id=organisation_id,
-                new_organisation=None if input.new_organisation is None else organisation_data(input.new_organisation),
+                new_organisation=None
+                if input.new_organisation is None
+                else organisation_data(input.new_organisation),
                 input_errors=ids.errors,
                 organisation_given=input.organisation_id is not None,
             )

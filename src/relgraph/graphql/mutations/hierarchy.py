@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from relgraph.domain import hierarchy
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import perform
 from relgraph.graphql.ids import parse_id
+from relgraph.graphql.inputs import INPUT
 from relgraph.graphql.mutations.organisations import OrganisationPayload
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write
@@ -37,13 +38,17 @@ class HierarchyMutations:
             "the organisation itself or one of its descendants; safe under concurrent changes."
         )
     )
-    async def set_parent_organisation(self, info: Info, input: SetParentOrganisationInput) -> OrganisationPayload:
+    async def set_parent_organisation(
+        self, info: Info, input: Annotated[SetParentOrganisationInput, strawberry.argument(description=INPUT)]
+    ) -> OrganisationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             org = await hierarchy.set_parent(
                 session,
                 actor=info.context.viewer,
                 organisation_id=parse_id(input.organisation_id, "Organisation", "organisationId"),
-                parent_id=None if input.parent_id is None else parse_id(input.parent_id, "Organisation", "parentId"),
+                parent_id=None
+                if input.parent_id is None
+                else parse_id(input.parent_id, "Organisation", "parentId"),
                 expected_version=input.expected_version,
             )
             return {"organisation": Organisation.from_row(org)}

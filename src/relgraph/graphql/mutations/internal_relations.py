@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,12 @@ from relgraph.errors import Forbidden
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.mutations.payloads import DeletePayload
-from relgraph.graphql.types.internal_relation import InternalRelation, InternalRelationCategory
+from relgraph.graphql.types.internal_relation import (
+    InternalRelation,
+    InternalRelationCategory,
+)
 from relgraph.policy import Write, can_see_financials
 
 __all__ = ["InternalRelationMutations"]
@@ -37,12 +40,16 @@ class UpdateInternalRelationCategoryInput:
     expected_version: int | None = strawberry.field(default=None, description="The version you last saw.")
     name: str | None = strawberry.field(default=UNSET, description="New name.")
     description: str | None = strawberry.field(default=UNSET, description=f"Description. {_D}")
-    active: bool | None = strawberry.field(default=UNSET, description="Deactivate (false) or reactivate (true).")
+    active: bool | None = strawberry.field(
+        default=UNSET, description="Deactivate (false) or reactivate (true)."
+    )
 
 
 @strawberry.type(description="Result of a mutation on an internal relation category.")
 class InternalRelationCategoryPayload:
-    category: InternalRelationCategory | None = strawberry.field(default=None, description="The category after the change.")
+    category: InternalRelationCategory | None = strawberry.field(
+        default=None, description="The category after the change."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
@@ -77,13 +84,15 @@ class DeleteInternalRelationInput:
 
 @strawberry.type(description="Result of a mutation on an internal relation.")
 class InternalRelationPayload:
-    internal_relation: InternalRelation | None = strawberry.field(default=None, description="The internal relation after the change.")
+    internal_relation: InternalRelation | None = strawberry.field(
+        default=None, description="The internal relation after the change."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
 def _check_commission(info: Info, data: dict[str, Any]) -> None:
     # Setting a value you may not read would be writing blind: FINANCE only.
-    if data.get("commission_percent") is not None and not can_see_financials(info.context.viewer):
+    if "commission_percent" in data and not can_see_financials(info.context.viewer):
         raise Forbidden("Setting a commission needs the FINANCE permission.")
 
 
@@ -91,7 +100,9 @@ def _check_commission(info: Info, data: dict[str, Any]) -> None:
 class InternalRelationMutations:
     @strawberry.mutation(description="Add an internal relation category (ADMIN).")
     async def create_internal_relation_category(
-        self, info: Info, input: CreateInternalRelationCategoryInput
+        self,
+        info: Info,
+        input: Annotated[CreateInternalRelationCategoryInput, strawberry.argument(description=INPUT)],
     ) -> InternalRelationCategoryPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await internal_relations.create_category(
@@ -103,7 +114,9 @@ class InternalRelationMutations:
 
     @strawberry.mutation(description="Rename, describe or (de)activate a category (ADMIN).")
     async def update_internal_relation_category(
-        self, info: Info, input: UpdateInternalRelationCategoryInput
+        self,
+        info: Info,
+        input: Annotated[UpdateInternalRelationCategoryInput, strawberry.argument(description=INPUT)],
     ) -> InternalRelationCategoryPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await internal_relations.update_category(
@@ -118,9 +131,13 @@ class InternalRelationMutations:
         return await perform(info, InternalRelationCategoryPayload, Write.DOMAIN_DATA, change)
 
     @strawberry.mutation(description="Link a staff member to a customer file in a category (TEAM, ADMIN).")
-    async def add_internal_relation(self, info: Info, input: AddInternalRelationInput) -> InternalRelationPayload:
+    async def add_internal_relation(
+        self, info: Info, input: Annotated[AddInternalRelationInput, strawberry.argument(description=INPUT)]
+    ) -> InternalRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            data = {"since": input.since, "until": input.until, "commission_percent": input.commission_percent}
+            data: dict[str, Any] = {"since": input.since, "until": input.until}
+            if input.commission_percent is not None:
+                data["commission_percent"] = input.commission_percent
             _check_commission(info, data)
             row = await internal_relations.add(
                 session,
@@ -134,10 +151,18 @@ class InternalRelationMutations:
 
         return await perform(info, InternalRelationPayload, Write.INTERNAL_RELATION, change)
 
-    @strawberry.mutation(description="Change since, until or the commission of an internal relation (TEAM, ADMIN).")
-    async def update_internal_relation(self, info: Info, input: UpdateInternalRelationInput) -> InternalRelationPayload:
+    @strawberry.mutation(
+        description="Change since, until or the commission of an internal relation (TEAM, ADMIN)."
+    )
+    async def update_internal_relation(
+        self,
+        info: Info,
+        input: Annotated[UpdateInternalRelationInput, strawberry.argument(description=INPUT)],
+    ) -> InternalRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            data = provided(input, {"since": "since", "until": "until", "commission_percent": "commission_percent"})
+            data = provided(
+                input, {"since": "since", "until": "until", "commission_percent": "commission_percent"}
+            )
             _check_commission(info, data)
             row = await internal_relations.update(
                 session,
@@ -150,8 +175,14 @@ class InternalRelationMutations:
 
         return await perform(info, InternalRelationPayload, Write.INTERNAL_RELATION, change)
 
-    @strawberry.mutation(description="Delete an internal relation (set until instead to keep history) (TEAM, ADMIN).")
-    async def delete_internal_relation(self, info: Info, input: DeleteInternalRelationInput) -> DeletePayload:
+    @strawberry.mutation(
+        description="Delete an internal relation (set until instead to keep history) (TEAM, ADMIN)."
+    )
+    async def delete_internal_relation(
+        self,
+        info: Info,
+        input: Annotated[DeleteInternalRelationInput, strawberry.argument(description=INPUT)],
+    ) -> DeletePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             await internal_relations.delete(
                 session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from relgraph.domain import memberships
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import IdCollector, parse_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.types.membership import Membership
 from relgraph.policy import Write
 
@@ -33,7 +33,9 @@ _FIELDS = {
 _D = "Leave out to keep the current value; null clears it."
 
 
-def membership_data(source: Any, ids: IdCollector | None = None, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+def membership_data(
+    source: Any, ids: IdCollector | None = None, prefix: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The membership fields the client sent, keyed by domain name (IDs decoded).
 
     With `ids`, a malformed ID is collected there (under `prefix`) instead of raised.
@@ -84,7 +86,9 @@ class UpdateMembershipInput:
     phone2: str | None = strawberry.field(default=UNSET, description=f"Phone 2. {_D}")
     role: str | None = strawberry.field(default=UNSET, description=f"Role. {_D}")
     tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces all tags when sent.")
-    account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description=f"Account manager. {_D}")
+    account_manager_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description=f"Account manager. {_D}"
+    )
     start_date: dt.date | None = strawberry.field(default=UNSET, description=f"Start date. {_D}")
     end_date: dt.date | None = strawberry.field(default=UNSET, description=f"End date. {_D}")
 
@@ -102,7 +106,9 @@ class ReactivateMembershipInput:
     expected_version: int | None = strawberry.field(default=None, description="The version you last saw.")
 
 
-@strawberry.input(description="Delete a membership that was linked by mistake (use deactivate when someone leaves).")
+@strawberry.input(
+    description="Delete a membership that was linked by mistake (use deactivate when someone leaves)."
+)
 class DeleteMembershipInput:
     id: strawberry.ID = strawberry.field(description="The membership.")
     reason: str = strawberry.field(description="Why the link was wrong; kept in the audit trail.")
@@ -141,7 +147,9 @@ class MembershipMutations:
             "of the same person at the same organisation in the same role is a CONFLICT."
         )
     )
-    async def add_membership(self, info: Info, input: AddMembershipInput) -> MembershipPayload:
+    async def add_membership(
+        self, info: Info, input: Annotated[AddMembershipInput, strawberry.argument(description=INPUT)]
+    ) -> MembershipPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await memberships.add(
                 session,
@@ -155,7 +163,9 @@ class MembershipMutations:
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
     @strawberry.mutation(description="Change a membership's details.")
-    async def update_membership(self, info: Info, input: UpdateMembershipInput) -> MembershipPayload:
+    async def update_membership(
+        self, info: Info, input: Annotated[UpdateMembershipInput, strawberry.argument(description=INPUT)]
+    ) -> MembershipPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await memberships.update(
                 session,
@@ -169,7 +179,9 @@ class MembershipMutations:
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
     @strawberry.mutation(description="End a membership (someone left): inactive, with an end date.")
-    async def deactivate_membership(self, info: Info, input: DeactivateMembershipInput) -> MembershipPayload:
+    async def deactivate_membership(
+        self, info: Info, input: Annotated[DeactivateMembershipInput, strawberry.argument(description=INPUT)]
+    ) -> MembershipPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await memberships.deactivate(
                 session,
@@ -183,7 +195,9 @@ class MembershipMutations:
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
     @strawberry.mutation(description="Make an ended membership active again.")
-    async def reactivate_membership(self, info: Info, input: ReactivateMembershipInput) -> MembershipPayload:
+    async def reactivate_membership(
+        self, info: Info, input: Annotated[ReactivateMembershipInput, strawberry.argument(description=INPUT)]
+    ) -> MembershipPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await memberships.reactivate(
                 session,
@@ -195,8 +209,12 @@ class MembershipMutations:
 
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
-    @strawberry.mutation(description="Delete a wrong link between a person and an organisation; the reason is kept.")
-    async def delete_membership(self, info: Info, input: DeleteMembershipInput) -> DeleteMembershipPayload:
+    @strawberry.mutation(
+        description="Delete a wrong link between a person and an organisation; the reason is kept."
+    )
+    async def delete_membership(
+        self, info: Info, input: Annotated[DeleteMembershipInput, strawberry.argument(description=INPUT)]
+    ) -> DeleteMembershipPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             await memberships.delete_wrong_link(
                 session,

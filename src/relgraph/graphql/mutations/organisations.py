@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from relgraph.domain import organisations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.types.address import AddressInput
 from relgraph.graphql.types.enums import OrganisationStatus
 from relgraph.graphql.types.organisation import Organisation
@@ -49,7 +49,9 @@ class CreateOrganisationInput:
         default=None, description="VAT number with country prefix, e.g. NL123456789B01."
     )
     industry: str | None = strawberry.field(default=None, description="Industry or sector.")
-    description: str | None = strawberry.field(default=None, description="Free text, at most 4000 characters.")
+    description: str | None = strawberry.field(
+        default=None, description="Free text, at most 4000 characters."
+    )
     website: str | None = strawberry.field(default=None, description="http(s) URL.")
     email: str | None = strawberry.field(default=None, description="General email address.")
     phone: str | None = strawberry.field(default=None, description="General phone number.")
@@ -152,9 +154,13 @@ class OrganisationMutations:
             "so the user can check, but does not block the create."
         )
     )
-    async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> CreateOrganisationPayload:
+    async def create_organisation(
+        self, info: Info, input: Annotated[CreateOrganisationInput, strawberry.argument(description=INPUT)]
+    ) -> CreateOrganisationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            org = await organisations.create(session, actor=info.context.viewer, data=organisation_data(input))
+            org = await organisations.create(
+                session, actor=info.context.viewer, data=organisation_data(input)
+            )
             duplicates = await organisations.possible_duplicates(session, org=org)
             return {
                 "organisation": Organisation.from_row(org),
@@ -164,7 +170,9 @@ class OrganisationMutations:
         return await perform(info, CreateOrganisationPayload, Write.ORGANISATION, change)
 
     @strawberry.mutation(description="Change an organisation's fields.")
-    async def update_organisation(self, info: Info, input: UpdateOrganisationInput) -> OrganisationPayload:
+    async def update_organisation(
+        self, info: Info, input: Annotated[UpdateOrganisationInput, strawberry.argument(description=INPUT)]
+    ) -> OrganisationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             org = await organisations.update(
                 session,
@@ -177,10 +185,16 @@ class OrganisationMutations:
 
         return await perform(info, OrganisationPayload, Write.ORGANISATION, change)
 
-    @strawberry.mutation(description="Archive an organisation: it leaves search results but keeps its data and history.")
-    async def archive_organisation(self, info: Info, input: ArchiveOrganisationInput) -> OrganisationPayload:
+    @strawberry.mutation(
+        description="Archive an organisation: it leaves search results but keeps its data and history."
+    )
+    async def archive_organisation(
+        self, info: Info, input: Annotated[ArchiveOrganisationInput, strawberry.argument(description=INPUT)]
+    ) -> OrganisationPayload:
         return await _archive(info, input, archived=True)
 
     @strawberry.mutation(description="Bring an archived organisation back into search results.")
-    async def unarchive_organisation(self, info: Info, input: ArchiveOrganisationInput) -> OrganisationPayload:
+    async def unarchive_organisation(
+        self, info: Info, input: Annotated[ArchiveOrganisationInput, strawberry.argument(description=INPUT)]
+    ) -> OrganisationPayload:
         return await _archive(info, input, archived=False)

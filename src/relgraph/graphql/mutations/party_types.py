@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,14 @@ from relgraph.errors import Forbidden
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_party_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.types.enums import PartyKind
-from relgraph.graphql.types.party_type import EmployeeData, PartyType, PurchaseRelation, SalesRelation
+from relgraph.graphql.types.party_type import (
+    EmployeeData,
+    PartyType,
+    PurchaseRelation,
+    SalesRelation,
+)
 from relgraph.policy import Write, can_see_financials
 
 __all__ = ["PartyTypeMutations"]
@@ -29,7 +34,9 @@ _D = "Leave out to keep the current value; null clears it."
 class CreatePartyTypeInput:
     code: str = strawberry.field(description="Stable code in capitals, e.g. PARTNER.")
     name: str = strawberry.field(description="Name to show.")
-    party_kind: PartyKind = strawberry.field(description="Whether organisations or persons can have this type.")
+    party_kind: PartyKind = strawberry.field(
+        description="Whether organisations or persons can have this type."
+    )
     description: str | None = strawberry.field(default=None, description="What the type means.")
 
 
@@ -42,7 +49,9 @@ class PartyTypePayload:
 @strawberry.input(description="Set exactly which types a party has.")
 class SetPartyTypesInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation or person.")
-    types: list[str] = strawberry.field(description="Type codes, e.g. [\"CUSTOMER\", \"SUPPLIER\"]; an empty list removes all.")
+    types: list[str] = strawberry.field(
+        description='Type codes, e.g. ["CUSTOMER", "SUPPLIER"]; an empty list removes all.'
+    )
 
 
 @strawberry.type(description="Result of setPartyTypes.")
@@ -55,25 +64,37 @@ class SetPartyTypesPayload:
 class SetSalesRelationInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation.")
     vat_liable: bool | None = strawberry.field(default=UNSET, description="VAT is charged on sales.")
-    credit_limit: decimal.Decimal | None = strawberry.field(default=UNSET, description=f"Credit limit, a decimal string. {_D}")
+    credit_limit: decimal.Decimal | None = strawberry.field(
+        default=UNSET, description=f"Credit limit, a decimal string. {_D}"
+    )
     currency: str | None = strawberry.field(default=UNSET, description="ISO 4217 code; EUR when empty.")
-    payment_term_days: int | None = strawberry.field(default=UNSET, description=f"Payment term, 0-365 days. {_D}")
-    discount_percent: decimal.Decimal | None = strawberry.field(default=UNSET, description=f"Discount, 0-100. {_D}")
+    payment_term_days: int | None = strawberry.field(
+        default=UNSET, description=f"Payment term, 0-365 days. {_D}"
+    )
+    discount_percent: decimal.Decimal | None = strawberry.field(
+        default=UNSET, description=f"Discount, 0-100. {_D}"
+    )
     order_stop: bool | None = strawberry.field(default=UNSET, description="Refuse new orders.")
 
 
 @strawberry.input(description="Purchase data of a supplier; adds the SUPPLIER type. Needs FINANCE.")
 class SetPurchaseRelationInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation.")
-    payment_term_days: int | None = strawberry.field(default=UNSET, description=f"Their payment term, 0-365 days. {_D}")
-    our_account_number: str | None = strawberry.field(default=UNSET, description=f"Our number in their books. {_D}")
+    payment_term_days: int | None = strawberry.field(
+        default=UNSET, description=f"Their payment term, 0-365 days. {_D}"
+    )
+    our_account_number: str | None = strawberry.field(
+        default=UNSET, description=f"Our number in their books. {_D}"
+    )
 
 
 @strawberry.input(description="Employee data of a person; adds the EMPLOYEE type. Needs FINANCE.")
 class SetEmployeeDataInput:
     person_id: strawberry.ID = strawberry.field(description="The person.")
     employee_number: str | None = strawberry.field(default=UNSET, description=f"Personnel number. {_D}")
-    salary: decimal.Decimal | None = strawberry.field(default=UNSET, description=f"Salary, a decimal string. {_D}")
+    salary: decimal.Decimal | None = strawberry.field(
+        default=UNSET, description=f"Salary, a decimal string. {_D}"
+    )
     currency: str | None = strawberry.field(default=UNSET, description="ISO 4217 code; EUR when empty.")
 
 
@@ -85,7 +106,9 @@ class SalesRelationPayload:
 
 @strawberry.type(description="Result of setPurchaseRelation.")
 class PurchaseRelationPayload:
-    purchase_relation: PurchaseRelation | None = strawberry.field(default=None, description="The purchase data now.")
+    purchase_relation: PurchaseRelation | None = strawberry.field(
+        default=None, description="The purchase data now."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
@@ -101,15 +124,26 @@ def _require_finance(info: Info) -> None:
         raise Forbidden("Type-specific data is financial: it needs the FINANCE permission.")
 
 
-async def _set(info: Info, session: AsyncSession, code: str, party: tuple[str, int], data: dict[str, Any]) -> Any:
+async def _set(
+    info: Info,
+    session: AsyncSession,
+    code: str,
+    party: tuple[str, int],
+    data: dict[str, Any],
+    field: str = "partyId",
+) -> Any:
     _require_finance(info)
-    return await party_types.set_data(session, actor=info.context.viewer, code=code, party=party, data=data)
+    return await party_types.set_data(
+        session, actor=info.context.viewer, code=code, party=party, data=data, field=field
+    )
 
 
 @strawberry.type
 class PartyTypeMutations:
     @strawberry.mutation(description="Add a party type (ADMIN).")
-    async def create_party_type(self, info: Info, input: CreatePartyTypeInput) -> PartyTypePayload:
+    async def create_party_type(
+        self, info: Info, input: Annotated[CreatePartyTypeInput, strawberry.argument(description=INPUT)]
+    ) -> PartyTypePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await party_types.create_type(
                 session,
@@ -126,39 +160,67 @@ class PartyTypeMutations:
     @strawberry.mutation(
         description="Set a party's types. A type whose data is filled (e.g. CUSTOMER with sales data) cannot be removed: CONFLICT."
     )
-    async def set_party_types(self, info: Info, input: SetPartyTypesInput) -> SetPartyTypesPayload:
+    async def set_party_types(
+        self, info: Info, input: Annotated[SetPartyTypesInput, strawberry.argument(description=INPUT)]
+    ) -> SetPartyTypesPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             rows = await party_types.set_types(
-                session, actor=info.context.viewer, party=parse_party_id(input.party_id, "partyId"), codes=input.types
+                session,
+                actor=info.context.viewer,
+                party=parse_party_id(input.party_id, "partyId"),
+                codes=input.types,
             )
             return {"types": [PartyType.from_row(r) for r in rows]}
 
         return await perform(info, SetPartyTypesPayload, Write.ORGANISATION, change)
 
-    @strawberry.mutation(description="Set sales data (verkooprelatie) of an organisation; it becomes a CUSTOMER.")
-    async def set_sales_relation(self, info: Info, input: SetSalesRelationInput) -> SalesRelationPayload:
+    @strawberry.mutation(
+        description="Set sales data (verkooprelatie) of an organisation; it becomes a CUSTOMER."
+    )
+    async def set_sales_relation(
+        self, info: Info, input: Annotated[SetSalesRelationInput, strawberry.argument(description=INPUT)]
+    ) -> SalesRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            fields = ["vat_liable", "credit_limit", "currency", "payment_term_days", "discount_percent", "order_stop"]
+            fields = [
+                "vat_liable",
+                "credit_limit",
+                "currency",
+                "payment_term_days",
+                "discount_percent",
+                "order_stop",
+            ]
             data = provided(input, {f: f for f in fields})
             row = await _set(info, session, CUSTOMER, parse_party_id(input.party_id, "partyId"), data)
             return {"sales_relation": SalesRelation.from_row(row)}
 
         return await perform(info, SalesRelationPayload, Write.ORGANISATION, change)
 
-    @strawberry.mutation(description="Set purchase data (inkooprelatie) of an organisation; it becomes a SUPPLIER.")
-    async def set_purchase_relation(self, info: Info, input: SetPurchaseRelationInput) -> PurchaseRelationPayload:
+    @strawberry.mutation(
+        description="Set purchase data (inkooprelatie) of an organisation; it becomes a SUPPLIER."
+    )
+    async def set_purchase_relation(
+        self, info: Info, input: Annotated[SetPurchaseRelationInput, strawberry.argument(description=INPUT)]
+    ) -> PurchaseRelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            data = provided(input, {"payment_term_days": "payment_term_days", "our_account_number": "our_account_number"})
+            data = provided(
+                input, {"payment_term_days": "payment_term_days", "our_account_number": "our_account_number"}
+            )
             row = await _set(info, session, SUPPLIER, parse_party_id(input.party_id, "partyId"), data)
             return {"purchase_relation": PurchaseRelation.from_row(row)}
 
         return await perform(info, PurchaseRelationPayload, Write.ORGANISATION, change)
 
     @strawberry.mutation(description="Set employee data of a person; they become an EMPLOYEE.")
-    async def set_employee_data(self, info: Info, input: SetEmployeeDataInput) -> EmployeeDataPayload:
+    async def set_employee_data(
+        self, info: Info, input: Annotated[SetEmployeeDataInput, strawberry.argument(description=INPUT)]
+    ) -> EmployeeDataPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            data = provided(input, {"employee_number": "employee_number", "salary": "salary", "currency": "currency"})
-            row = await _set(info, session, EMPLOYEE, parse_party_id(input.person_id, "personId"), data)
+            data = provided(
+                input, {"employee_number": "employee_number", "salary": "salary", "currency": "currency"}
+            )
+            row = await _set(
+                info, session, EMPLOYEE, parse_party_id(input.person_id, "personId"), data, field="personId"
+            )
             return {"employee": EmployeeData.from_row(row)}
 
         return await perform(info, EmployeeDataPayload, Write.PERSON, change)

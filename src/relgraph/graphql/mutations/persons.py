@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from relgraph.domain import persons
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.types.enums import Gender
 from relgraph.graphql.types.person import Person
 from relgraph.policy import Write
@@ -46,7 +46,9 @@ class CreatePersonInput:
     gender: Gender = strawberry.field(default=Gender.UNKNOWN, description="Gender.")
     email: str | None = strawberry.field(default=None, description="Private email address.")
     phone: str | None = strawberry.field(default=None, description="Private phone number.")
-    birth_date: dt.date | None = strawberry.field(default=None, description="Date of birth (not in the future).")
+    birth_date: dt.date | None = strawberry.field(
+        default=None, description="Date of birth (not in the future)."
+    )
     bsn: str | None = strawberry.field(default=None, description="BSN: 9 digits passing the 11-check.")
 
 
@@ -87,7 +89,9 @@ def person_data(source: Any) -> dict[str, Any]:
 @strawberry.type
 class PersonMutations:
     @strawberry.mutation(description="Add a person (not yet linked to any organisation).")
-    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonPayload:
+    async def create_person(
+        self, info: Info, input: Annotated[CreatePersonInput, strawberry.argument(description=INPUT)]
+    ) -> PersonPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             person = await persons.create(session, actor=info.context.viewer, data=person_data(input))
             return {"person": Person.from_row(person)}
@@ -95,7 +99,9 @@ class PersonMutations:
         return await perform(info, PersonPayload, Write.PERSON, change)
 
     @strawberry.mutation(description="Change a person's fields. A person you may not see is NOT_FOUND.")
-    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonPayload:
+    async def update_person(
+        self, info: Info, input: Annotated[UpdatePersonInput, strawberry.argument(description=INPUT)]
+    ) -> PersonPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             person = await persons.update(
                 session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from relgraph.domain import relation_types, relations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
-from relgraph.graphql.inputs import provided
+from relgraph.graphql.inputs import INPUT, provided
 from relgraph.graphql.mutations.payloads import DeletePayload
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.relation import Relation, RelationType
@@ -28,7 +28,8 @@ _D = "Leave out to keep the current value."
 class CreateRelationTypeInput:
     name: str = strawberry.field(description='How the source sees the target, e.g. "supplier of".')
     inverse_name: str | None = strawberry.field(
-        default=None, description='How the target sees the source, e.g. "customer of"; ignored when symmetric.'
+        default=None,
+        description='How the target sees the source, e.g. "customer of"; ignored when symmetric.',
     )
     symmetric: bool = strawberry.field(default=False, description='True for types like "partner of".')
     source_kinds: list[PartyKind] = strawberry.field(description="Kinds of party allowed as source.")
@@ -36,7 +37,9 @@ class CreateRelationTypeInput:
     description: str | None = strawberry.field(default=None, description="What the type means.")
 
 
-@strawberry.input(description="Changes to a relation type. Kinds and symmetry are fixed once the type is in use.")
+@strawberry.input(
+    description="Changes to a relation type. Kinds and symmetry are fixed once the type is in use."
+)
 class UpdateRelationTypeInput:
     id: strawberry.ID = strawberry.field(description="The relation type.")
     expected_version: int | None = strawberry.field(default=None, description="The version you last saw.")
@@ -46,7 +49,9 @@ class UpdateRelationTypeInput:
     source_kinds: list[PartyKind] | None = strawberry.field(default=UNSET, description=f"Source kinds. {_D}")
     target_kinds: list[PartyKind] | None = strawberry.field(default=UNSET, description=f"Target kinds. {_D}")
     description: str | None = strawberry.field(default=UNSET, description=f"Description. {_D}")
-    active: bool | None = strawberry.field(default=UNSET, description="Reactivate (true) or deactivate (false).")
+    active: bool | None = strawberry.field(
+        default=UNSET, description="Reactivate (true) or deactivate (false)."
+    )
 
 
 @strawberry.input(description="Identifies one relation type.")
@@ -56,14 +61,18 @@ class RelationTypeIdInput:
 
 @strawberry.type(description="Result of a mutation on a relation type.")
 class RelationTypePayload:
-    relation_type: RelationType | None = strawberry.field(default=None, description="The relation type after the change.")
+    relation_type: RelationType | None = strawberry.field(
+        default=None, description="The relation type after the change."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
 @strawberry.input(description="Relate two parties.")
 class AddRelationInput:
     type_id: strawberry.ID = strawberry.field(description="The relation type.")
-    source_id: strawberry.ID = strawberry.field(description="The party the relation starts at (Organisation or Person).")
+    source_id: strawberry.ID = strawberry.field(
+        description="The party the relation starts at (Organisation or Person)."
+    )
     target_id: strawberry.ID = strawberry.field(description="The party it points to.")
     start_date: dt.date | None = strawberry.field(default=None, description="Since when it holds.")
     end_date: dt.date | None = strawberry.field(default=None, description="Until when, if known.")
@@ -77,7 +86,9 @@ class UpdateRelationInput:
     start_date: dt.date | None = strawberry.field(default=UNSET, description=f"Start date. {_D}")
     end_date: dt.date | None = strawberry.field(default=UNSET, description=f"End date. {_D}")
     note: str | None = strawberry.field(default=UNSET, description=f"Note. {_D}")
-    active: bool | None = strawberry.field(default=UNSET, description="End (false) or revive (true) the relation.")
+    active: bool | None = strawberry.field(
+        default=UNSET, description="End (false) or revive (true) the relation."
+    )
 
 
 @strawberry.input(description="Delete one relation.")
@@ -116,7 +127,9 @@ def _type_payload(row: Any) -> dict[str, Any]:
 @strawberry.type
 class RelationMutations:
     @strawberry.mutation(description="Add a relation type (ADMIN).")
-    async def create_relation_type(self, info: Info, input: CreateRelationTypeInput) -> RelationTypePayload:
+    async def create_relation_type(
+        self, info: Info, input: Annotated[CreateRelationTypeInput, strawberry.argument(description=INPUT)]
+    ) -> RelationTypePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             data = _kinds_as_text(provided(input, _TYPE_FIELDS))
             return _type_payload(await relation_types.create(session, actor=info.context.viewer, data=data))
@@ -124,7 +137,9 @@ class RelationMutations:
         return await perform(info, RelationTypePayload, Write.DOMAIN_DATA, change)
 
     @strawberry.mutation(description="Change a relation type (ADMIN).")
-    async def update_relation_type(self, info: Info, input: UpdateRelationTypeInput) -> RelationTypePayload:
+    async def update_relation_type(
+        self, info: Info, input: Annotated[UpdateRelationTypeInput, strawberry.argument(description=INPUT)]
+    ) -> RelationTypePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             data = _kinds_as_text(provided(input, {**_TYPE_FIELDS, "active": "active"}))
             row = await relation_types.update(
@@ -139,19 +154,30 @@ class RelationMutations:
         return await perform(info, RelationTypePayload, Write.DOMAIN_DATA, change)
 
     @strawberry.mutation(description="Stop offering a relation type; existing relations keep it (ADMIN).")
-    async def deactivate_relation_type(self, info: Info, input: RelationTypeIdInput) -> RelationTypePayload:
+    async def deactivate_relation_type(
+        self, info: Info, input: Annotated[RelationTypeIdInput, strawberry.argument(description=INPUT)]
+    ) -> RelationTypePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await relation_types.update(
-                session, actor=info.context.viewer, id=parse_id(input.id, "RelationType", "id"), data={"active": False}
+                session,
+                actor=info.context.viewer,
+                id=parse_id(input.id, "RelationType", "id"),
+                data={"active": False},
             )
             return _type_payload(row)
 
         return await perform(info, RelationTypePayload, Write.DOMAIN_DATA, change)
 
-    @strawberry.mutation(description="Delete a relation type that no relation uses; one in use gives CONFLICT (ADMIN).")
-    async def delete_relation_type(self, info: Info, input: RelationTypeIdInput) -> DeletePayload:
+    @strawberry.mutation(
+        description="Delete a relation type that no relation uses; one in use gives CONFLICT (ADMIN)."
+    )
+    async def delete_relation_type(
+        self, info: Info, input: Annotated[RelationTypeIdInput, strawberry.argument(description=INPUT)]
+    ) -> DeletePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            await relation_types.delete(session, actor=info.context.viewer, id=parse_id(input.id, "RelationType", "id"))
+            await relation_types.delete(
+                session, actor=info.context.viewer, id=parse_id(input.id, "RelationType", "id")
+            )
             return {"deleted_id": input.id}
 
         return await perform(info, DeletePayload, Write.DOMAIN_DATA, change)
@@ -162,7 +188,9 @@ class RelationMutations:
             "allow, a second active relation of the same type between the same pair."
         )
     )
-    async def add_relation(self, info: Info, input: AddRelationInput) -> RelationPayload:
+    async def add_relation(
+        self, info: Info, input: Annotated[AddRelationInput, strawberry.argument(description=INPUT)]
+    ) -> RelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await relations.add(
                 session,
@@ -177,13 +205,18 @@ class RelationMutations:
         return await perform(info, RelationPayload, Write.RELATION, change)
 
     @strawberry.mutation(description="Change a relation's dates, note or active state.")
-    async def update_relation(self, info: Info, input: UpdateRelationInput) -> RelationPayload:
+    async def update_relation(
+        self, info: Info, input: Annotated[UpdateRelationInput, strawberry.argument(description=INPUT)]
+    ) -> RelationPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await relations.update(
                 session,
                 actor=info.context.viewer,
                 id=parse_id(input.id, "Relation", "id"),
-                data=provided(input, {"start_date": "start_date", "end_date": "end_date", "note": "note", "active": "active"}),
+                data=provided(
+                    input,
+                    {"start_date": "start_date", "end_date": "end_date", "note": "note", "active": "active"},
+                ),
                 expected_version=input.expected_version,
             )
             return {"relation": Relation.from_row(row)}
@@ -191,7 +224,9 @@ class RelationMutations:
         return await perform(info, RelationPayload, Write.RELATION, change)
 
     @strawberry.mutation(description="Delete a relation (to keep its history, set active false instead).")
-    async def delete_relation(self, info: Info, input: DeleteRelationInput) -> DeletePayload:
+    async def delete_relation(
+        self, info: Info, input: Annotated[DeleteRelationInput, strawberry.argument(description=INPUT)]
+    ) -> DeletePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             await relations.delete(
                 session,

@@ -10,7 +10,10 @@ import strawberry
 from relgraph.domain import internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.queries.node import register_node_type
-from relgraph.graphql.types.internal_relation import InternalRelation, InternalRelationCategory
+from relgraph.graphql.types.internal_relation import (
+    InternalRelation,
+    InternalRelationCategory,
+)
 from relgraph.graphql.types.party_type import PartyType
 from relgraph.graphql.types.relation import Relation, RelationType
 
@@ -37,7 +40,9 @@ _register("PartyType", "party_type_by_id", PartyType)
 @strawberry.type
 class DomainDataQueries:
     @strawberry.field(description="The relation types (relatietypes) to choose from, by name.")
-    async def relation_types(self, info: Info, include_inactive: IncludeInactive = False) -> list[RelationType]:
+    async def relation_types(
+        self, info: Info, include_inactive: IncludeInactive = False
+    ) -> list[RelationType]:
         rows = await info.context.read(relation_types.list_all, include_inactive=include_inactive)
         return [RelationType.from_row(r) for r in rows]
 

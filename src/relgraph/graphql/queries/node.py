@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -40,13 +40,19 @@ class NodeQueries:
             "points to something you may not see."
         )
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
+    ) -> Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(
         description="Fetch several objects by global ID at once; null in place of each one not found."
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Up to 100 global IDs.")],
+    ) -> list[Node | None]:
         if len(ids) > 100:
             raise PublicError("At most 100 IDs per call.", "BAD_USER_INPUT")
         # Gathered, so that the loaders batch the lookups into one query per type.

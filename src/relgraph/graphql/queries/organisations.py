@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 import strawberry
 
@@ -50,9 +51,7 @@ class OrganisationFilter:
         default=None, description="City of one of the organisation's addresses (case-insensitive)."
     )
     status: OrganisationStatus | None = strawberry.field(default=None, description="Only this status.")
-    include_archived: bool = strawberry.field(
-        default=False, description="Also list archived organisations."
-    )
+    include_archived: bool = strawberry.field(default=False, description="Also list archived organisations.")
 
 
 @strawberry.enum(description="Fields organisations can be sorted on.")
@@ -73,7 +72,11 @@ class OrganisationOrder:
 @strawberry.type
 class OrganisationQueries:
     @strawberry.field(description="One organisation by ID, archived or not; null when unknown.")
-    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
+    async def organisation(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The organisation's global ID.")],
+    ) -> Organisation | None:
         decoded = decode_id(id)
         if decoded is None or decoded[0] != "Organisation":
             return None
@@ -88,8 +91,12 @@ class OrganisationQueries:
     async def organisations(
         self,
         info: Info,
-        filter: OrganisationFilter | None = None,
-        order_by: OrganisationOrder | None = None,
+        filter: Annotated[
+            OrganisationFilter | None, strawberry.argument(description="Which organisations.")
+        ] = None,
+        order_by: Annotated[
+            OrganisationOrder | None, strawberry.argument(description="Sort order; by name by default.")
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,

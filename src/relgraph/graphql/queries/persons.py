@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 import strawberry
 
@@ -51,7 +52,9 @@ class PersonOrderField(enum.Enum):
     UPDATED_AT = "UPDATED_AT"
 
 
-@strawberry.input(description="Sort order of a person list; NAME sorts the Dutch way (last name, infix ignored).")
+@strawberry.input(
+    description="Sort order of a person list; NAME sorts the Dutch way (last name, infix ignored)."
+)
 class PersonOrder:
     field: PersonOrderField = strawberry.field(default=PersonOrderField.NAME, description="What to sort on.")
     direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="ASC or DESC.")
@@ -60,7 +63,11 @@ class PersonOrder:
 @strawberry.type
 class PersonQueries:
     @strawberry.field(description="One person by ID; null when unknown or not visible to you.")
-    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
+    async def person(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The person's global ID.")],
+    ) -> Person | None:
         decoded = decode_id(id)
         if decoded is None or decoded[0] != "Person":
             return None
@@ -75,8 +82,11 @@ class PersonQueries:
     async def persons(
         self,
         info: Info,
-        filter: PersonFilter | None = None,
-        order_by: PersonOrder | None = None,
+        filter: Annotated[PersonFilter | None, strawberry.argument(description="Which persons.")] = None,
+        order_by: Annotated[
+            PersonOrder | None,
+            strawberry.argument(description="Sort order; by name (the Dutch way) by default."),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,

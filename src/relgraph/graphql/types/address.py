@@ -55,7 +55,9 @@ class AddressInput:
     )
     postcode: str | None = strawberry.field(default=None, description='Postcode, e.g. "1234 AB".')
     city: str | None = strawberry.field(default=None, description="City.")
-    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code; NL when empty.")
+    country: str | None = strawberry.field(
+        default=None, description="ISO 3166-1 alpha-2 code; NL when empty."
+    )
 
     def to_data(self) -> dict[str, str | None]:
         return {

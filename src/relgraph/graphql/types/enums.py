@@ -30,9 +30,7 @@ Permission = strawberry.enum(
     models.Permission,
     description="Extra rights on top of a role: FINANCE shows financial values, SENSITIVE shows the BSN.",
 )
-PartyKind = strawberry.enum(
-    models.PartyKind, description="Whether a party is an organisation or a person."
-)
+PartyKind = strawberry.enum(models.PartyKind, description="Whether a party is an organisation or a person.")
 OrganisationStatus = strawberry.enum(
     models.OrganisationStatus,
     description="Where an organisation stands with us: PROSPECT, ACTIVE or INACTIVE.",

@@ -32,10 +32,14 @@ __all__ = ["InternalRelation", "InternalRelationCategory"]
 )
 class InternalRelationCategory(Node):
     pk: strawberry.Private[int]
-    code: str | None = strawberry.field(description="ACCOUNT_MANAGER for the built-in category; null for added ones.")
+    code: str | None = strawberry.field(
+        description="ACCOUNT_MANAGER for the built-in category; null for added ones."
+    )
     name: str = strawberry.field(description="Name of the category.")
     description: str | None = strawberry.field(description="What the category means.")
-    active: bool = strawberry.field(description="Inactive categories are not offered for new internal relations.")
+    active: bool = strawberry.field(
+        description="Inactive categories are not offered for new internal relations."
+    )
     built_in: bool = strawberry.field(description="Built-in categories cannot be removed or deactivated.")
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
 
@@ -80,9 +84,10 @@ class InternalRelation(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="True while the relation lasts (no end date, or one not yet passed).")
+    @strawberry.field(description="True while the relation holds: begun (or no start date) and not ended (or no end date).")
     def current(self) -> bool:
-        return self.until is None or self.until >= dt.date.today()
+        today = dt.date.today()
+        return (self.since is None or self.since <= today) and (self.until is None or self.until >= today)
 
     @strawberry.field(description="The staff member (a user; possibly no longer active).")
     async def employee(self, info: Info) -> User:
@@ -91,7 +96,9 @@ class InternalRelation(Node):
         return user
 
     @strawberry.field(description="The customer file: the organisation or person looked after.")
-    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+    async def party(
+        self, info: Info
+    ) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
         from relgraph.graphql.types.relation import party_or_none
 
         kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
@@ -108,5 +115,3 @@ class InternalRelation(Node):
     def commission_percent(self, info: Info) -> decimal.Decimal | None:
         shown_only_if(can_see_financials(info.context.viewer), "a commission", "FINANCE")
         return self.commission
-
-

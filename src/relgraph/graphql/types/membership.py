@@ -45,7 +45,9 @@ class Membership(Node):
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
     department: str | None = strawberry.field(description="Department (afdeling).")
     job_title: str | None = strawberry.field(description="Job title (functie).")
-    business_email: str | None = strawberry.field(description="Business email address (zakelijk e-mailadres).")
+    business_email: str | None = strawberry.field(
+        description="Business email address (zakelijk e-mailadres)."
+    )
     phone1: str | None = strawberry.field(description="Business phone number 1.")
     phone2: str | None = strawberry.field(description="Business phone number 2.")
     role: str | None = strawberry.field(
@@ -150,9 +152,7 @@ async def memberships_connection(
     return connection(rows, Membership.from_row, total)
 
 
-IncludeInactive = Annotated[
-    bool, strawberry.argument(description="Also list ended (inactive) memberships.")
-]
+IncludeInactive = Annotated[bool, strawberry.argument(description="Also list ended (inactive) memberships.")]
 MembershipFilterArgument = Annotated[
     MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")
 ]

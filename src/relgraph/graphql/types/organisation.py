@@ -9,7 +9,14 @@ import strawberry
 
 from relgraph.db.pagination import Page
 from relgraph.domain.hierarchy import MAX_DEPTH
-from relgraph.graphql.connections import After, Connection, First, PageInfo, connection, page_request
+from relgraph.graphql.connections import (
+    After,
+    Connection,
+    First,
+    PageInfo,
+    connection,
+    page_request,
+)
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError
 from relgraph.graphql.ids import encode_id
@@ -29,9 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Organisation", "OrganisationDescendantConnection", "OrganisationDescendantEdge"]
 
-IncludeArchived = Annotated[
-    bool, strawberry.argument(description="Also list archived organisations.")
-]
+IncludeArchived = Annotated[bool, strawberry.argument(description="Also list archived organisations.")]
 
 
 @strawberry.type(
@@ -150,7 +155,8 @@ class Organisation(Party):
         self,
         info: Info,
         max_depth: Annotated[
-            int | None, strawberry.argument(description=f"How many levels down to go, 1-{MAX_DEPTH}; all when null.")
+            int | None,
+            strawberry.argument(description=f"How many levels down to go, 1-{MAX_DEPTH}; all when null."),
         ] = None,
         first: First = None,
         after: After = None,
@@ -191,19 +197,25 @@ class Organisation(Party):
         first: First = None,
         after: After = None,
     ) -> Connection[Membership]:
-        return await memberships_connection(info, self.pk, "organisation", include_inactive, filter, first, after)
+        return await memberships_connection(
+            info, self.pk, "organisation", include_inactive, filter, first, after
+        )
 
 
 @strawberry.type(description="An organisation below another one, with how far below it is.")
 class OrganisationDescendantEdge:
     cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
-    depth: int = strawberry.field(description="Levels below the organisation asked about: 1 = direct subsidiary.")
+    depth: int = strawberry.field(
+        description="Levels below the organisation asked about: 1 = direct subsidiary."
+    )
     node: Organisation = strawberry.field(description="The descendant organisation.")
 
 
 @strawberry.type(description="A page of descendants, breadth first.")
 class OrganisationDescendantConnection:
-    edges: list[OrganisationDescendantEdge] = strawberry.field(description="The descendants with their depth.")
+    edges: list[OrganisationDescendantEdge] = strawberry.field(
+        description="The descendants with their depth."
+    )
     page_info: PageInfo = strawberry.field(description="Whether there is more.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
@@ -212,7 +224,9 @@ class OrganisationDescendantConnection:
         return await self._count()
 
     @classmethod
-    def build(cls, page: Page[tuple[models.Organisation, int]], count: Callable[[], Awaitable[int]]) -> OrganisationDescendantConnection:
+    def build(
+        cls, page: Page[tuple[models.Organisation, int]], count: Callable[[], Awaitable[int]]
+    ) -> OrganisationDescendantConnection:
         plain = connection(page, lambda item: item, count)
         return cls(
             edges=[

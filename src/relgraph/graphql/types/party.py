@@ -10,7 +10,13 @@ import strawberry
 from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
 from relgraph.domain.internal_relations import InternalRelationFilter
 from relgraph.domain.relations import RelationFilter
-from relgraph.graphql.connections import After, Connection, First, connection, page_request
+from relgraph.graphql.connections import (
+    After,
+    Connection,
+    First,
+    connection,
+    page_request,
+)
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import parse_id
@@ -122,11 +128,14 @@ class Party(Node):
         self,
         info: Info,
         types: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only relations of these relation types.")
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only relations of these relation types."),
         ] = None,
         type_names: Annotated[
             list[str] | None,
-            strawberry.argument(description='Only relations of the types with these names, e.g. ["supplier of"] (case-insensitive).'),
+            strawberry.argument(
+                description='Only relations of the types with these names, e.g. ["supplier of"] (case-insensitive).'
+            ),
         ] = None,
         direction: Annotated[
             RelationDirection | None, strawberry.argument(description="Only relations pointing this way.")
@@ -163,7 +172,9 @@ class Party(Node):
         first: First = None,
         after: After = None,
     ) -> Connection[InternalRelation]:
-        return await internal_relations_connection(info, self.pk, "party", categories, include_ended, first, after)
+        return await internal_relations_connection(
+            info, self.pk, "party", categories, include_ended, first, after
+        )
 
     @strawberry.field(description="The roles this party plays for us (koppelingen), e.g. CUSTOMER, SUPPLIER.")
     async def types(self, info: Info) -> list[PartyType]:

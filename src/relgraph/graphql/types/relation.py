@@ -70,7 +70,9 @@ class RelationType(Node):
     source_kinds: list[PartyKind] = strawberry.field(description="Which kinds of party may be the source.")
     target_kinds: list[PartyKind] = strawberry.field(description="Which kinds of party may be the target.")
     description: str | None = strawberry.field(description="What the type means, for the user picking it.")
-    active: bool = strawberry.field(description="Inactive types are kept for history but not offered for new relations.")
+    active: bool = strawberry.field(
+        description="Inactive types are kept for history but not offered for new relations."
+    )
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
 
     @classmethod
@@ -100,7 +102,9 @@ class Relation(Node):
     start_date: dt.date | None = strawberry.field(description="Since when the relation holds.")
     end_date: dt.date | None = strawberry.field(description="Until when it held, if it ended.")
     note: str | None = strawberry.field(description="Free-text note about the relation.")
-    active: bool = strawberry.field(description="Inactive relations are history; listed only with includeInactive.")
+    active: bool = strawberry.field(
+        description="Inactive relations are history; listed only with includeInactive."
+    )
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When the relation was recorded.")
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
@@ -133,7 +137,9 @@ class Relation(Node):
         kind = await info.context.loaders.party_kind_by_id.load(pk)
         return await party_or_none(info, kind, pk)
 
-    @strawberry.field(description="The party the relation starts at (for a symmetric type: the one with the lower id).")
+    @strawberry.field(
+        description="The party the relation starts at (for a symmetric type: the one with the lower id)."
+    )
     async def source(self, info: Info) -> LazyParty | None:
         return await self._party(info, self.source_id)
 
@@ -153,7 +159,9 @@ class Relation(Node):
 @strawberry.type(description="A relation as seen from one of its parties.")
 class PartyRelationEdge:
     cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
-    direction: RelationDirection = strawberry.field(description="Which way the relation points from this party.")
+    direction: RelationDirection = strawberry.field(
+        description="Which way the relation points from this party."
+    )
     relation: Relation = strawberry.field(description="The relation itself.")
     other_kind: strawberry.Private[str]
     other_id: strawberry.Private[int]

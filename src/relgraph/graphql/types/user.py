@@ -45,7 +45,6 @@ class User:
             created_at=row.created_at,
         )
 
-
     @strawberry.field(
         description="The customer files this staff member looks after (internal relations), current ones unless includeEnded."
     )
@@ -53,15 +52,20 @@ class User:
         self,
         info: Info,
         categories: Annotated[
-            list[strawberry.ID] | None, strawberry.argument(description="Only these categories, e.g. the account manager one.")
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only these categories, e.g. the account manager one."),
         ] = None,
         include_ended: Annotated[bool, strawberry.argument(description="Also list ended ones.")] = False,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1-100 (default 20).")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1-100 (default 20).")
+        ] = None,
         after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
     ) -> Connection[InternalRelation]:
         from relgraph.graphql.types.party import internal_relations_connection
 
-        return await internal_relations_connection(info, self.pk, "user", categories, include_ended, first, after)
+        return await internal_relations_connection(
+            info, self.pk, "user", categories, include_ended, first, after
+        )
 
 
 async def user_or_none(info: Info, pk: int | None) -> User | None:

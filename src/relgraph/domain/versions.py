@@ -1,0 +1,46 @@
+"""Optimistic concurrency: a change names the version it was based on, or loses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from relgraph.errors import Conflict
+from relgraph.policy import Viewer
+
+__all__ = ["check_version", "flush", "stamp"]
+
+
+def check_version(row: Any, expected: int | None, noun: str) -> None:
+    """CONFLICT when the caller based its change on another version than the current one."""
+    if expected is not None and row.version != expected:
+        raise Conflict(
+            "expectedVersion", f"This {noun} is at version {row.version}, not {expected}; reload it."
+        )
+
+
+def stamp(row: Any, actor: Viewer) -> None:
+    """Record who changed `row`, and when."""
+    row.updated_at = dt.datetime.now(dt.UTC)
+    row.updated_by_id = actor.id
+
+
+async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | None = None) -> None:
+    """Flush the unit of work, turning lost races into CONFLICT.
+
+    A concurrent update of the same row shows as a stale version (the ORM's version
+    check); a concurrent insert of the same key as an IntegrityError, reported at
+    `unique` = (field, message) when the caller expects one.
+    """
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise Conflict("expectedVersion", f"Someone else changed this {noun}; reload it.") from None
+    except IntegrityError:
+        if unique is None:
+            raise
+        raise Conflict(*unique) from None
