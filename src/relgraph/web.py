@@ -171,6 +171,12 @@ class GraphQLEndpoint:
         except GraphQLRequestError as error:
             headers = {**error.headers, "X-Request-Id": request_id}
             return _error_response(error.status, error.message, media_type, "BAD_REQUEST", headers)
+        except Exception:
+            # Outside execution (authentication, say): masked like an error in a resolver.
+            logger.exception("request %s: unexpected error", request_id)
+            return _error_response(
+                500, f"Internal error (request id {request_id}).", media_type, "INTERNAL", {"X-Request-Id": request_id}
+            )
 
     async def _authenticate(self, request: Request) -> Any:
         token = _bearer(request)

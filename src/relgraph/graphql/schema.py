@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -71,9 +74,20 @@ class Mutation(
     pass
 
 
+class RelgraphSchema(strawberry.Schema):
+    """Strawberry's schema, minus its logging of every error with a traceback.
+
+    Validation errors and PublicErrors are answers to the client, not incidents; the
+    unexpected ones are logged once, with the request id, by MaskUnexpectedErrors.
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    return strawberry.Schema(
+    return RelgraphSchema(
         query=Query,
         mutation=Mutation,
         types=[

@@ -70,8 +70,9 @@ class Organisation(Party):
 
     id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Lower-case, accent-free name: the sort key and the duplicate check.
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # Lower-case, accent-free name: the sort key and the duplicate check. Text, not
+    # String(200): folding can lengthen a name ("ß" becomes "ss").
+    name_key: Mapped[str] = mapped_column(Text, index=True)
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     legal_name: Mapped[str | None] = mapped_column(String(200))
     kvk_number: Mapped[str | None] = mapped_column(String(8), index=True)
@@ -110,7 +111,7 @@ class Person(Party):
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     bsn: Mapped[str | None] = mapped_column(String(9))
     # The Dutch sort order: last name without infix, then first name and infix ("berg jan van der").
-    sort_key: Mapped[str] = mapped_column(String(300), index=True)
+    sort_key: Mapped[str] = mapped_column(Text, index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     __mapper_args__ = {"polymorphic_identity": PartyKind.PERSON.value}

@@ -120,7 +120,7 @@ def upgrade() -> None:
         "organisations",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.Text(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=True),
         sa.Column("legal_name", sa.String(length=200), nullable=True),
         sa.Column("kvk_number", sa.String(length=8), nullable=True),
@@ -170,7 +170,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("bsn", sa.String(length=9), nullable=True),
-        sa.Column("sort_key", sa.String(length=300), nullable=False),
+        sa.Column("sort_key", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.CheckConstraint(
             "gender IN ('FEMALE', 'MALE', 'OTHER', 'UNKNOWN')", name=op.f("ck_persons_gender")
