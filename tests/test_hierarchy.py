@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from relgraph.db.models import Membership, MembershipTag, Organisation, Person
+from relgraph.db.models import (
+    InternalRelation,
+    InternalRelationCategory,
+    Membership,
+    MembershipTag,
+    Organisation,
+    Person,
+    Relation,
+    RelationType,
+)
 from relgraph.graphql.ids import decode_id, encode_id
 
 USER_ERRORS = "userErrors { field message code }"
@@ -623,6 +632,7 @@ query($id: ID!) {
   organisation(id: $id) {
     name
     ancestors { name }
+    accountManagers { name }
     memberships(first: 100) {
       totalCount
       nodes { jobTitle role tags person { displayName } }
@@ -631,6 +641,8 @@ query($id: ID!) {
       totalCount
       nodes {
         name
+        accountManagers { name }
+        relations(first: 10) { totalCount edges { label direction otherParty { displayName } } }
         memberships(first: 100) { nodes { jobTitle role tags person { displayName } } }
         subsidiaries(first: 100) {
           nodes {
@@ -645,9 +657,10 @@ query($id: ID!) {
 """
 
 
-async def _build_group(session: Any, label: str, subsidiaries: int, people: int) -> int:
+async def _build_group(session: Any, label: str, subsidiaries: int, people: int, manager_id: int) -> int:
     """Insert a group directly: a holding under a parent, `subsidiaries` x `people` people,
-    3 people at the holding, one sub-subsidiary with 2 people under each subsidiary."""
+    3 people at the holding, one sub-subsidiary with 2 people under each subsidiary; each
+    subsidiary supplies the next one, and `manager_id` manages the holding and each subsidiary."""
 
     def new_org(name: str, parent_id: int | None) -> Organisation:
         return Organisation(
@@ -707,16 +720,35 @@ async def _build_group(session: Any, label: str, subsidiaries: int, people: int)
             for tag in ("nieuwsbrief", f"groep{m.id % 3}")
         ],
     )
+    supplies = RelationType(
+        name=f"{label} supplier of",
+        inverse_name=f"{label} customer of",
+        source_kinds=["ORGANISATION"],
+        target_kinds=["ORGANISATION"],
+    )
+    session.add(supplies)
+    await session.flush()
+    session.add_all(
+        Relation(type_id=supplies.id, source_id=s.id, target_id=subs[(i + 1) % len(subs)].id)
+        for i, s in enumerate(subs)
+    )
+    account_manager = await session.scalar(
+        select(InternalRelationCategory.id).where(InternalRelationCategory.code == "ACCOUNT_MANAGER")
+    )
+    session.add_all(
+        InternalRelation(user_id=manager_id, party_id=o.id, category_id=account_manager)
+        for o in [holding, *subs]
+    )
     await session.commit()
     return holding.id
 
 
 async def test_card_statement_count_does_not_depend_on_size(admin, session) -> None:
     small = encode_id(
-        "Organisation", await _build_group(session, "small", subsidiaries=2, people=3)
+        "Organisation", await _build_group(session, "small", subsidiaries=2, people=3, manager_id=admin.user_id)
     )
     big = encode_id(
-        "Organisation", await _build_group(session, "big", subsidiaries=50, people=20)
+        "Organisation", await _build_group(session, "big", subsidiaries=50, people=20, manager_id=admin.user_id)
     )
 
     small_data, small_count = await admin.counted(CARD, {"id": small})
@@ -729,11 +761,16 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
         assert card["ancestors"] == [
             {"name": card["name"].replace("holding", "parent")}
         ]
+        assert card["accountManagers"] == [{"name": "Admin Tester"}]
         assert card["memberships"]["totalCount"] == 3
         assert len(card["memberships"]["nodes"]) == 3
         assert card["subsidiaries"]["totalCount"] == subsidiaries
         assert len(card["subsidiaries"]["nodes"]) == subsidiaries
         for sub in card["subsidiaries"]["nodes"]:
+            assert sub["accountManagers"] == [{"name": "Admin Tester"}]
+            # Each subsidiary supplies the next and is supplied by the previous one.
+            assert sub["relations"]["totalCount"] == 2
+            assert sorted(e["direction"] for e in sub["relations"]["edges"]) == ["INCOMING", "OUTGOING"]
             assert len(sub["memberships"]["nodes"]) == people, sub["name"]
             assert all(
                 m["person"]["displayName"].startswith("Piet ")
@@ -751,4 +788,5 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
             )
 
     assert small_count == big_count
-    assert big_count <= 20
+    # One statement per loader per level of the query (authentication included).
+    assert big_count <= 25
