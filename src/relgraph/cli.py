@@ -46,10 +46,6 @@ DEMO_USERS = [
 ]
 
 
-class CLIError(Exception):
-    """A failure to report as one line, without a traceback."""
-
-
 def _fail(message: str) -> None:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(1)
@@ -66,8 +62,6 @@ def clean_errors(fn: Callable[..., T]) -> Callable[..., T]:
             raise
         except DomainError as error:
             _fail("; ".join(e.message for e in error.errors))
-        except CLIError as error:
-            _fail(str(error))
         except Exception as error:  # the contract: never a traceback on the terminal
             logging.getLogger("relgraph.cli").debug("command failed", exc_info=True)
             _fail(f"{type(error).__name__}: {_first_line(error)}")
@@ -113,7 +107,7 @@ def db_upgrade() -> None:
     err.print("database is up to date")
 
 
-async def _seed(session: Any, organisations: int, persons: int, seed: int) -> Any:
+async def _seed(session: Any, organisations: int, persons: int, staff: int, seed: int) -> Any:
     from relgraph import demo
 
     with Progress(console=err, transient=True) as progress:
@@ -122,7 +116,9 @@ async def _seed(session: Any, organisations: int, persons: int, seed: int) -> An
         def report(label: str, done: int) -> None:
             progress.update(task, description=f"seeding {label}", completed=done)
 
-        return await demo.seed(session, organisations=organisations, persons=persons, seed=seed, progress=report)
+        return await demo.seed(
+            session, organisations=organisations, persons=persons, staff=staff, seed=seed, progress=report
+        )
 
 
 @demo_app.command("seed")
@@ -130,13 +126,15 @@ async def _seed(session: Any, organisations: int, persons: int, seed: int) -> An
 def demo_seed(
     organisations: Annotated[int, typer.Option(min=1, max=1_000_000, help="Organisations to create.")] = 150,
     persons: Annotated[int, typer.Option(min=1, max=5_000_000, help="Persons to create.")] = 500,
+    staff: Annotated[int, typer.Option(min=0, max=1000, help="Staff users (account managers) to create.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
 ) -> None:
     """Add realistic Dutch demo data (organisations, groups, persons, memberships)."""
-    summary = _run(_in_session, _seed, organisations, persons, seed)
+    summary = _run(_in_session, _seed, organisations, persons, staff, seed)
     err.print(
         f"seeded {summary.organisations} organisations, {summary.persons} persons, "
-        f"{summary.memberships} memberships"
+        f"{summary.memberships} memberships, {summary.relations} relations, "
+        f"{summary.internal_relations} internal relations, {summary.staff} staff users"
     )
 
 
@@ -191,11 +189,10 @@ async def _prepare_demo(session: Any) -> dict[str, str] | None:
 
     if not await demo.is_empty(session):
         return None
-    created = []
     for email, name, role, permissions in DEMO_USERS:
         if await users.get_by_email(session, email=email) is None:
-            created.append(await users.create(session, email=email, name=name, role=role, permissions=permissions))
-    await _seed(session, 150, 500, 42)
+            await users.create(session, email=email, name=name, role=role, permissions=permissions)
+    await _seed(session, 150, 500, 8, 42)
     return {email: await users.create_token(session, email=email) for email, *_ in DEMO_USERS}
 
 
