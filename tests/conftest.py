@@ -138,8 +138,8 @@ async def session(sessionmaker: Any) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, documents_dir=tmp_path / "documents")
 
 
 @pytest.fixture

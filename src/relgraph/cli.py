@@ -30,10 +30,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+documents_app = typer.Typer(help="Stored document files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(documents_app, name="documents")
 
 # soft_wrap: a message is one line however narrow the terminal (scripts parse them).
 err = Console(stderr=True, soft_wrap=True)
@@ -171,6 +173,37 @@ def tokens_revoke(email: Annotated[str, typer.Option(help="The user's email.")])
 
     count = _run(_in_session, users.revoke_tokens, email=email)
     err.print(f"revoked {count} token(s) of {email}")
+
+
+async def _cleanup(session: Any, older_than_minutes: int, dry_run: bool) -> tuple[int, int]:
+    from relgraph.domain import documents
+    from relgraph.storage import DocumentStore
+
+    settings = get_settings()
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+    referenced = await documents.referenced_hashes(session)
+    orphans = store.orphans(referenced, older_than_seconds=older_than_minutes * 60)
+    stale = store.stale_uploads(older_than_seconds=older_than_minutes * 60)
+    if not dry_run:
+        for sha in orphans:
+            store.remove(sha)
+        for path in stale:
+            path.unlink(missing_ok=True)
+    return len(orphans), len(stale)
+
+
+@documents_app.command("cleanup")
+@clean_errors
+def documents_cleanup(
+    older_than_minutes: Annotated[
+        int, typer.Option(min=1, help="Leave files younger than this alone: they may be uploads in flight.")
+    ] = 60,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
+) -> None:
+    """Remove stored files no document refers to (deleted documents, refused uploads)."""
+    orphans, stale = _run(_in_session, _cleanup, older_than_minutes, dry_run)
+    verb = "would remove" if dry_run else "removed"
+    err.print(f"{verb} {orphans} unreferenced file(s) and {stale} unfinished upload(s)")
 
 
 @app.command("export-schema")

@@ -31,9 +31,25 @@ class Settings:
             f"sqlite+aiosqlite:///{Path.cwd() / DEFAULT_DATABASE_FILE}",
         )
     )
+    # Unset: documents/ beside the SQLite file, or in the working directory for PostgreSQL.
+    documents_dir: Path | None = field(
+        default_factory=lambda: Path(p) if (p := os.environ.get("RELGRAPH_DOCUMENTS_DIR")) else None
+    )
+    max_document_bytes: int = field(
+        default_factory=lambda: _int("RELGRAPH_MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
+    )
     max_query_depth: int = field(default_factory=lambda: _int("RELGRAPH_MAX_QUERY_DEPTH", 12))
     max_aliases: int = field(default_factory=lambda: _int("RELGRAPH_MAX_ALIASES", 30))
     max_tokens: int = field(default_factory=lambda: _int("RELGRAPH_MAX_TOKENS", 5000))
+
+    @property
+    def document_root(self) -> Path:
+        """Where uploaded files are stored."""
+        if self.documents_dir is not None:
+            return self.documents_dir
+        if self.is_sqlite and ":///" in self.database_url:
+            return Path(self.database_url.split(":///", 1)[1]).parent / "documents"
+        return Path.cwd() / "documents"
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,12 +6,23 @@ the queries behind the loaders. No I/O here, and no copy of a rule anywhere else
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 
-from relgraph.db.models import Membership, Permission, Person, Role
+from relgraph.db.models import (
+    Document,
+    InternalRelation,
+    InternalRelationCategory,
+    Membership,
+    Permission,
+    Person,
+    Role,
+)
+from relgraph.db.models.relations import ACCOUNT_MANAGER
 
 __all__ = [
     "Viewer",
@@ -19,6 +30,8 @@ __all__ = [
     "can_see_financials",
     "can_see_sensitive",
     "can_write",
+    "documents_of_party_visible",
+    "documents_visible",
     "persons_visible",
     "sees_all_persons",
 ]
@@ -94,3 +107,32 @@ def can_see_financials(viewer: Viewer) -> bool:
 def can_see_sensitive(viewer: Viewer) -> bool:
     """R4: the BSN needs the SENSITIVE permission."""
     return Permission.SENSITIVE in viewer.permissions
+
+
+def _current_account_managers(party_id: Any, today: dt.date) -> Any:
+    return (
+        select(InternalRelation.user_id)
+        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+        .where(
+            InternalRelation.party_id == party_id,
+            InternalRelationCategory.code == ACCOUNT_MANAGER,
+            InternalRelation.holds_on(today),
+        )
+    )
+
+
+def documents_of_party_visible(viewer: Viewer, party_id: Any, today: dt.date | None = None) -> ColumnElement[bool]:
+    """R2 as SQL: may `viewer` see the documents of the party `party_id` (a value or a column)?
+
+    Once a party has account managers, its documents are for those account managers and
+    ADMIN only (need-to-know); without account managers, for everyone who sees the party.
+    """
+    if viewer.role is Role.ADMIN:
+        return true()
+    managers = _current_account_managers(party_id, today or dt.date.today())
+    return or_(~managers.exists(), managers.where(InternalRelation.user_id == viewer.id).exists())
+
+
+def documents_visible(viewer: Viewer, today: dt.date | None = None) -> ColumnElement[bool]:
+    """R2 as SQL, for rows of the documents table."""
+    return documents_of_party_visible(viewer, Document.party_id, today)

@@ -14,20 +14,24 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
+from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from relgraph import __version__, ide
 from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
-from relgraph.domain import users
+from relgraph.domain import documents, users
 from relgraph.graphql.context import Context
+from relgraph.graphql.ids import decode_id
 from relgraph.graphql.schema import build_schema
+from relgraph.storage import DocumentStore
 
 __all__ = ["create_app", "examples_dir"]
 
@@ -98,18 +102,45 @@ def _json_param(value: Any, name: str) -> dict[str, Any] | None:
     return value
 
 
-async def _parameters(request: Request) -> dict[str, Any]:
+def _json_body(raw: bytes | str, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise GraphQLRequestError(400, f"{what} is not valid JSON.") from None
+
+
+async def _multipart(request: Request, max_bytes: int) -> dict[str, Any]:
+    """A GraphQL multipart request (file uploads): `operations`, `map` and the file parts."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + 1024 * 1024:
+        raise GraphQLRequestError(413, f"The upload is larger than {max_bytes // (1024 * 1024)} MB.")
+    try:
+        form = await request.form(max_files=10, max_fields=10)
+    except Exception:  # python-multipart's parse errors have no common base class
+        raise GraphQLRequestError(400, "The multipart body cannot be parsed.") from None
+    operations = _json_body(str(form.get("operations", "")), "`operations`")
+    files_map = _json_body(str(form.get("map", "{}")), "`map`")
+    if not isinstance(operations, dict) or not isinstance(files_map, dict):
+        raise GraphQLRequestError(400, "`operations` and `map` must be JSON objects (no batches).")
+    files = {key: value for key, value in form.multi_items() if isinstance(value, UploadFile)}
+    try:
+        return replace_placeholders_with_files(operations, files_map, files)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        raise GraphQLRequestError(400, "`map` points at files or variables that are not there.") from None
+
+
+async def _parameters(request: Request, max_upload_bytes: int) -> dict[str, Any]:
     """The GraphQL request parameters (query, variables, operationName, extensions)."""
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != JSON:
-            raise GraphQLRequestError(415, f"Send GraphQL requests as {JSON}.")
-        try:
-            params = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise GraphQLRequestError(400, "The request body is not valid JSON.") from None
+        if content_type == "multipart/form-data":
+            params = await _multipart(request, max_upload_bytes)
+        elif content_type == JSON:
+            params = _json_body(await request.body(), "The request body")
+        else:
+            raise GraphQLRequestError(415, f"Send GraphQL requests as {JSON} (or multipart/form-data with files).")
         if not isinstance(params, dict):
             raise GraphQLRequestError(400, "The request body must be one JSON object (no batches).")
     query = params.get("query")
@@ -134,6 +165,7 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     schema: Schema
+    store: DocumentStore
 
 
 class GraphQLEndpoint:
@@ -166,7 +198,7 @@ class GraphQLEndpoint:
                     "UNAUTHENTICATED",
                     {"WWW-Authenticate": 'Bearer realm="relgraph"', "X-Request-Id": request_id},
                 )
-            params = await _parameters(request)
+            params = await _parameters(request, self.state.settings.max_document_bytes)
             return await self._execute(request, params, viewer, media_type, request_id)
         except GraphQLRequestError as error:
             headers = {**error.headers, "X-Request-Id": request_id}
@@ -189,7 +221,9 @@ class GraphQLEndpoint:
         self, request: Request, params: dict[str, Any], viewer: Any, media_type: str, request_id: str
     ) -> Response:
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-        context = Context(viewer=viewer, sessionmaker=self.state.sessionmaker, request_id=request_id)
+        context = Context(
+            viewer=viewer, sessionmaker=self.state.sessionmaker, request_id=request_id, store=self.state.store
+        )
         try:
             result = await self.state.schema.execute(
                 params["query"],
@@ -219,6 +253,33 @@ class GraphQLEndpoint:
         return JSONResponse(body, status_code=status, media_type=media_type, headers={"X-Request-Id": request_id})
 
 
+async def download_document(request: Request) -> Response:
+    """GET /documents/{id}: the file, for a viewer who may see the document; 404 otherwise."""
+    state: Runtime = request.app.state.runtime
+    token = _bearer(request)
+    async with state.sessionmaker() as session:
+        viewer = await users.authenticate(session, token=token) if token else None
+        if viewer is None:
+            return JSONResponse(
+                {"errors": [{"message": "A valid API token is required.", "extensions": {"code": "UNAUTHENTICATED"}}]},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="relgraph"'},
+            )
+        decoded = decode_id(request.path_params["id"])
+        found = None
+        if decoded is not None and decoded[0] == "Document":
+            [found] = await documents.get_visible(session, viewer=viewer, ids=[decoded[1]])
+    # The same answer for "no such document" and "not yours to see" (R2): never a 403.
+    not_found = JSONResponse({"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404)
+    if found is None:
+        return not_found
+    path = state.store.path(found.sha256)
+    if not path.is_file():
+        logger.error("document %s: stored file %s is missing", found.id, found.sha256)
+        return not_found
+    return FileResponse(path, media_type=found.content_type, filename=found.filename)
+
+
 async def healthz(request: Request) -> Response:
     """Report whether the database answers."""
     state: Runtime = request.app.state.runtime
@@ -241,6 +302,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
         schema=build_schema(settings),
+        store=DocumentStore(settings.document_root, settings.max_document_bytes),
     )
 
     @contextlib.asynccontextmanager
@@ -253,6 +315,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         routes=[
             Route("/graphql", GraphQLEndpoint(runtime)),
             Route("/healthz", healthz),
+            Route("/documents/{id}", download_document),
             Mount("/static", app=StaticFiles(directory=ide.STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,

@@ -14,7 +14,13 @@ from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import LockRow, Organisation
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, versions
 from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound

@@ -12,12 +12,25 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import InternalRelation, InternalRelationCategory, Party, PartyKind, Person, User
+from relgraph.db.models import (
+    InternalRelation,
+    InternalRelationCategory,
+    Party,
+    PartyKind,
+    Person,
+    User,
+)
 from relgraph.db.models.relations import ACCOUNT_MANAGER
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
@@ -49,11 +62,7 @@ class InternalRelationFilter:
 
 
 def _current(today: dt.date) -> Any:
-    """SQL: the relation holds on `today` (begun, or no start; not ended, or no end)."""
-    return and_(
-        or_(InternalRelation.since.is_(None), InternalRelation.since <= today),
-        or_(InternalRelation.until.is_(None), InternalRelation.until >= today),
-    )
+    return InternalRelation.holds_on(today)
 
 
 # ---- categories (domain data) ----------------------------------------------------------

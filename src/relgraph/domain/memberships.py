@@ -15,12 +15,18 @@ from sqlalchemy import Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, persons, versions
-from relgraph.text import like_pattern
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
+from relgraph.text import like_pattern
 
 __all__ = [
     "AUDITED_FIELDS",

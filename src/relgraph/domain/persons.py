@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import Gender, Membership, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain import audit, versions
-from relgraph.text import fold, like_pattern, search_key
 from relgraph.domain.validation import Checks
 from relgraph.errors import NotFound
 from relgraph.policy import Viewer, persons_visible
+from relgraph.text import fold, like_pattern, search_key
 
 __all__ = [
     "AUDITED_FIELDS",

@@ -12,7 +12,13 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Party, PartyKind, Person, Relation, RelationType
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound

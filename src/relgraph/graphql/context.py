@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from relgraph.errors import DomainError
 from relgraph.graphql.errors import PublicError
 from relgraph.policy import Viewer
+from relgraph.storage import DocumentStore
 
 if TYPE_CHECKING:
     from relgraph.graphql.loaders import Loaders
@@ -30,6 +31,7 @@ class Context:
     viewer: Viewer
     sessionmaker: async_sessionmaker[AsyncSession]
     request_id: str
+    store: DocumentStore
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: Loaders | None = None

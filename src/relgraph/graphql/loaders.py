@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from relgraph.db.pagination import Page
 from relgraph.domain import (
     addresses,
+    documents,
     hierarchy,
     internal_relations,
     memberships,
@@ -266,3 +267,28 @@ class Loaders:
     @cached_property
     def _typed_data(self) -> dict[str, DataLoader[int, Any]]:
         return {}
+
+    @cached_property
+    def documents_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party id, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], page: Any) -> dict[Any, Any]:
+            return await documents.list_for(session, ids, viewer=self.context.viewer, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def documents_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party id,)."""
+
+        async def fetch(session: Any, ids: list[int]) -> dict[Any, Any]:
+            return await documents.count_for(session, ids, viewer=self.context.viewer)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def document_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await documents.get_visible(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)

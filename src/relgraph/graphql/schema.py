@@ -19,6 +19,7 @@ from relgraph.config import Settings, get_settings
 from relgraph.graphql.context import Info
 from relgraph.graphql.extensions import MaskUnexpectedErrors
 from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
+from relgraph.graphql.mutations.documents import DocumentMutations
 from relgraph.graphql.mutations.hierarchy import HierarchyMutations
 from relgraph.graphql.mutations.internal_relations import InternalRelationMutations
 from relgraph.graphql.mutations.memberships import MembershipMutations
@@ -31,6 +32,7 @@ from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.persons import PersonQueries
+from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
     InternalRelationCategory,
@@ -70,6 +72,7 @@ class Mutation(
     RelationMutations,
     InternalRelationMutations,
     PartyTypeMutations,
+    DocumentMutations,
 ):
     pass
 
@@ -99,6 +102,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             InternalRelation,
             InternalRelationCategory,
             PartyType,
+            Document,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

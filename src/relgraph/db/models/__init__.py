@@ -15,6 +15,7 @@ from relgraph.db.models.base import (
     Permission,
     Role,
 )
+from relgraph.db.models.documents import Document
 from relgraph.db.models.memberships import Membership, MembershipTag
 from relgraph.db.models.parties import Address, Organisation, Party, Person
 from relgraph.db.models.party_types import (
@@ -37,6 +38,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Document",
     "EmployeeData",
     "Gender",
     "InternalRelation",

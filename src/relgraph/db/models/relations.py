@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -16,6 +17,8 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    and_,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -129,3 +132,11 @@ class InternalRelation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @classmethod
+    def holds_on(cls, day: dt.date) -> ColumnElement[bool]:
+        """SQL: the internal relation holds on `day` (begun or no start; not ended or no end)."""
+        return and_(
+            or_(cls.since.is_(None), cls.since <= day),
+            or_(cls.until.is_(None), cls.until >= day),
+        )

@@ -10,6 +10,7 @@ import strawberry
 from relgraph.domain import internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
     InternalRelationCategory,
@@ -35,6 +36,7 @@ _register("Relation", "relation_by_id", Relation)
 _register("InternalRelationCategory", "category_by_id", InternalRelationCategory)
 _register("InternalRelation", "internal_relation_by_id", InternalRelation)
 _register("PartyType", "party_type_by_id", PartyType)
+_register("Document", "document_by_id", Document)
 
 
 @strawberry.type

@@ -21,6 +21,7 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import parse_id
 from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.internal_relation import InternalRelation
 from relgraph.graphql.types.node import Node
@@ -195,3 +196,19 @@ class Party(Node):
         shown_only_if(can_see_financials(info.context.viewer), "purchase data", "FINANCE")
         row = await info.context.loaders.typed_data_by_party(SUPPLIER).load(self.pk)
         return PurchaseRelation.from_row(row) if row else None
+
+    @strawberry.field(
+        description=(
+            "Files on this party, newest first. Once the party has account managers, only they "
+            "and ADMIN see them (need-to-know); the total counts only what you may see."
+        )
+    )
+    async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
+        page = page_request(first, after)
+        loaders = info.context.loaders
+        rows = await loaders.documents_page.load((self.pk, page))
+
+        async def total() -> int:
+            return await loaders.documents_count.load((self.pk,))
+
+        return connection(rows, Document.from_row, total)

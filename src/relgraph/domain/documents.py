@@ -1,0 +1,155 @@
+"""Documents (documenten) on parties, shielded by the need-to-know rule (R2)."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import Document, Party, PartyKind, Person
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
+from relgraph.domain import audit, parties
+from relgraph.domain.validation import Checks
+from relgraph.errors import Forbidden, NotFound
+from relgraph.policy import (
+    Viewer,
+    documents_of_party_visible,
+    documents_visible,
+    persons_visible,
+)
+from relgraph.storage import StoredFile
+
+__all__ = [
+    "add",
+    "count_for",
+    "delete",
+    "get_visible",
+    "list_for",
+    "referenced_hashes",
+    "sole_user_of",
+]
+
+# Newest first: the file uploaded last is the one looked for most.
+_ORDER = [OrderKey(Document.id, "id", descending=True)]
+
+
+def _visible(viewer: Viewer) -> Select[Any]:
+    """Documents `viewer` may see: R2 for the documents, R1 for a person's party."""
+    people = Person.__table__
+    party = Party.__table__
+    visible_person = select(people.c.id).where(people.c.id == Document.party_id, persons_visible(viewer).self_group())
+    return (
+        select(Document)
+        .join(party, party.c.id == Document.party_id)
+        .where(documents_visible(viewer), or_(party.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
+    )
+
+
+async def list_for(
+    session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, page: PageRequest
+) -> dict[Hashable, Page[Document]]:
+    """One page of each party's documents that `viewer` may see, newest first."""
+    return await paginate_many(session, _visible(viewer), Document, Document.party_id, party_ids, _ORDER, page)
+
+
+async def count_for(session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer) -> dict[Hashable, int]:
+    return await count_many(session, _visible(viewer), Document.party_id, party_ids)
+
+
+async def get_visible(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Document | None]:
+    """The documents with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
+    found = {d.id: d for d in await session.scalars(_visible(viewer).where(Document.id.in_(ids)))}
+    return [found.get(i) for i in ids]
+
+
+def _clean_filename(checks: Checks, filename: str | None) -> str:
+    # Only the last path segment: a browser may send "C:\\fakepath\\x.pdf".
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    clean = checks.text("file", name or "document", max_length=255)
+    return clean or "document"
+
+
+def _content_type(declared: str | None, filename: str) -> str:
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared and declared != "application/octet-stream" and len(declared) <= 255 and "/" in declared:
+        return declared
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    party: tuple[str, int],
+    stored: StoredFile,
+    filename: str | None,
+    content_type: str | None,
+    description: str | None,
+) -> Document:
+    """Record a stored file as a document of `party`; the party's documents must be visible to `actor`."""
+    checks = Checks()
+    name = _clean_filename(checks, filename)
+    text = checks.multiline("description", description, max_length=2000)
+    checks.raise_if_any()
+    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    if not await session.scalar(select(documents_of_party_visible(actor, target.id))):
+        raise Forbidden("The documents of this party are shielded: only its account managers and ADMIN may add them.")
+    document = Document(
+        party_id=target.id,
+        filename=name,
+        content_type=_content_type(content_type, name),
+        size=stored.size,
+        sha256=stored.sha256,
+        description=text,
+        uploaded_by_id=actor.id,
+    )
+    session.add(document)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Document",
+        object_id=document.id,
+        party_id=target.id,
+        action="UPLOAD",
+        changes={"filename": {"before": None, "after": name}, "size": {"before": None, "after": stored.size}},
+    )
+    return document
+
+
+async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> Document:
+    """Delete a document `actor` may see; its file goes once no other document shares it."""
+    document = (await get_visible(session, viewer=actor, ids=[id]))[0]
+    if document is None:
+        raise NotFound("id", "No document with this id.")
+    audit.record(
+        session,
+        actor=actor,
+        object_type="Document",
+        object_id=document.id,
+        party_id=document.party_id,
+        action="DELETE",
+        changes={"filename": {"before": document.filename, "after": None}},
+    )
+    await session.delete(document)
+    await session.flush()
+    return document
+
+
+async def sole_user_of(session: AsyncSession, sha256: str) -> bool:
+    """True when no document row refers to the file `sha256` any more."""
+    return not await session.scalar(select(func.count()).where(Document.sha256 == sha256))
+
+
+async def referenced_hashes(session: AsyncSession) -> set[str]:
+    """Every stored file some document refers to."""
+    return set(await session.scalars(select(Document.sha256).distinct()))

@@ -1,0 +1,205 @@
+"""Documents: multipart upload, listing, download, shielding (R2), storage and cleanup."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Caller
+from relgraph.config import Settings
+from relgraph.storage import DocumentStore
+
+UPLOAD = """
+mutation($input: UploadDocumentInput!) {
+  uploadDocument(input: $input) {
+    document { id filename contentType size sha256 description downloadUrl uploadedBy { name } }
+    userErrors { field message code }
+  }
+}
+"""
+DOCUMENTS = """
+query($id: ID!) { node(id: $id) { ... on Party { documents(first: 10) { totalCount nodes { id filename } } } } }
+"""
+DELETE = "mutation($id: ID!) { deleteDocument(input: {id: $id}) { deletedId userErrors { field code } } }"
+
+
+async def upload(caller: Caller, party_id: str, content: bytes, filename: str = "offerte.pdf",
+                 content_type: str = "application/pdf", description: str | None = "Offerte 2026") -> dict[str, Any]:
+    operations = {"query": UPLOAD, "variables": {"input": {"partyId": party_id, "file": None, "description": description}}}
+    response = await caller.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
+        files={"0": (filename, content, content_type)},
+        headers={"Authorization": f"Bearer {caller.token}"},
+    )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return body["data"]["uploadDocument"]
+
+
+async def create_org(caller: Caller, name: str) -> str:
+    data = await caller.gql('mutation($n: String!) { createOrganisation(input: {name: $n}) { organisation { id } } }', {"n": name})
+    return data["createOrganisation"]["organisation"]["id"]
+
+
+async def make_account_manager(admin: Caller, org: str, user: Caller) -> None:
+    data = await admin.gql("{ internalRelationCategories { id code } }")
+    category = next(c["id"] for c in data["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER")
+    user_id = (await user.gql("{ viewer { id } }"))["viewer"]["id"]
+    result = await admin.gql(
+        "mutation($e: ID!, $p: ID!, $c: ID!) { addInternalRelation(input: {employeeId: $e, partyId: $p, categoryId: $c}) { userErrors { code } } }",
+        {"e": user_id, "p": org, "c": category},
+    )
+    assert result["addInternalRelation"]["userErrors"] == []
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    root = settings.document_root
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+async def test_upload_list_and_download_round_trip(admin, settings) -> None:
+    org = await create_org(admin, "Archief BV")
+    content = b"%PDF-1.4 quote for \xe2\x82\xac 1.000"
+    payload = await upload(admin, org, content, filename="C:\\fakepath\\offerte 2026 €.pdf")
+    assert payload["userErrors"] == []
+    document = payload["document"]
+    assert document["filename"] == "offerte 2026 €.pdf"
+    assert document["size"] == len(content)
+    assert document["sha256"] == hashlib.sha256(content).hexdigest()
+    assert document["contentType"] == "application/pdf"
+    assert document["uploadedBy"]["name"] == "Admin Tester"
+
+    listed = (await admin.gql(DOCUMENTS, {"id": org}))["node"]["documents"]
+    assert listed["totalCount"] == 1 and listed["nodes"][0]["id"] == document["id"]
+
+    response = await admin.client.get(document["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
+    assert response.status_code == 200
+    assert response.content == content
+    assert response.headers["content-type"].startswith("application/pdf")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert "offerte" in response.headers["content-disposition"]
+    # Content-addressed: the file on disk is named by its hash.
+    assert [p.name for p in stored_files(settings)] == [document["sha256"]]
+
+
+async def test_download_needs_a_token_and_hides_unknown_documents(admin) -> None:
+    org = await create_org(admin, "Archief BV")
+    document = (await upload(admin, org, b"abc"))["document"]
+    assert (await admin.client.get(document["downloadUrl"])).status_code == 401
+    missing = document["downloadUrl"][:-2] + "zz"
+    assert (await admin.client.get(missing, headers={"Authorization": f"Bearer {admin.token}"})).status_code == 404
+
+
+async def test_documents_of_a_party_with_account_managers_are_shielded(admin, make_caller) -> None:
+    manager = await make_caller("TEAM")
+    colleague = await make_caller("TEAM")
+    business = await make_caller("BUSINESS")
+    open_org = await create_org(admin, "Open BV")
+    shielded = await create_org(admin, "Geheim BV")
+    open_doc = (await upload(admin, open_org, b"open"))["document"]
+    secret = (await upload(admin, shielded, b"secret"))["document"]
+    await make_account_manager(admin, shielded, manager)
+
+    for caller, sees_secret in ((admin, True), (manager, True), (colleague, False), (business, False)):
+        listed = (await caller.gql(DOCUMENTS, {"id": shielded}))["node"]["documents"]
+        assert listed["totalCount"] == (1 if sees_secret else 0), caller.email
+        assert [n["id"] for n in listed["nodes"]] == ([secret["id"]] if sees_secret else [])
+        assert (await caller.gql(DOCUMENTS, {"id": open_org}))["node"]["documents"]["totalCount"] == 1
+        download = await caller.client.get(secret["downloadUrl"], headers={"Authorization": f"Bearer {caller.token}"})
+        assert download.status_code == (200 if sees_secret else 404), caller.email
+        node = await caller.gql("query($id: ID!) { node(id: $id) { id } }", {"id": secret["id"]})
+        assert (node["node"] is not None) == sees_secret
+    assert (await colleague.client.get(open_doc["downloadUrl"], headers={"Authorization": f"Bearer {colleague.token}"})).status_code == 200
+
+    # Shielded for uploads and deletes too.
+    refused = await upload(colleague, shielded, b"more")
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    deleted = (await colleague.gql(DELETE, {"id": secret["id"]}))["deleteDocument"]
+    assert [e["code"] for e in deleted["userErrors"]] == ["NOT_FOUND"]
+    assert (await upload(manager, shielded, b"more"))["userErrors"] == []
+
+
+async def test_business_and_readonly_may_not_upload_and_nothing_is_stored(admin, make_caller, settings) -> None:
+    org = await create_org(admin, "Archief BV")
+    for role in ("BUSINESS", "READONLY"):
+        caller = await make_caller(role)
+        payload = await upload(caller, org, b"not allowed")
+        assert payload["document"] is None
+        assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
+    assert stored_files(settings) == []
+
+
+async def test_a_file_over_the_limit_is_refused_and_leaves_no_file(admin, client, engine, tmp_path) -> None:
+    import httpx
+
+    from relgraph.web import create_app
+
+    small = Settings(database_url=str(engine.url.render_as_string(hide_password=False)), documents_dir=tmp_path / "docs", max_document_bytes=1000)
+    app = create_app(small, engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as limited:
+        caller = Caller(client=limited, token=admin.token, user_id=admin.user_id, email=admin.email)
+        org = await create_org(caller, "Archief BV")
+        payload = await upload(caller, org, b"x" * 1001)
+        assert payload["document"] is None
+        assert payload["userErrors"][0]["field"] == ["file"] and payload["userErrors"][0]["code"] == "INVALID"
+        assert (await upload(caller, org, b"x" * 1000))["userErrors"] == []
+        assert (await caller.gql(DOCUMENTS, {"id": org}))["node"]["documents"]["totalCount"] == 1
+    files = [p for p in (tmp_path / "docs").rglob("*") if p.is_file()]
+    assert len(files) == 1, "the refused upload left no file, not even a temporary one"
+
+
+async def test_a_refused_row_leaves_an_orphan_that_cleanup_removes(admin, settings, sessionmaker) -> None:
+    from relgraph.domain import documents
+
+    # A party that does not exist: the file is stored first, the row is refused.
+    payload = await upload(admin, "UGVyc29uOjk5OTk5", b"orphan")
+    assert [e["code"] for e in payload["userErrors"]] == ["NOT_FOUND"]
+    org = await create_org(admin, "Archief BV")
+    kept = (await upload(admin, org, b"kept"))["document"]
+    assert len(stored_files(settings)) == 2
+
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+    async with sessionmaker() as session:
+        referenced = await documents.referenced_hashes(session)
+    assert store.orphans(referenced, older_than_seconds=3600) == [], "a fresh file may be an upload in flight"
+    for path in stored_files(settings):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    orphans = store.orphans(referenced, older_than_seconds=3600)
+    assert orphans == [hashlib.sha256(b"orphan").hexdigest()]
+    assert kept["sha256"] not in orphans
+
+
+@pytest.mark.parametrize("body", [{"operations": "{", "map": "{}"}, {"operations": "{}", "map": '{"0": ["variables.x"]}'}])
+async def test_malformed_multipart_requests_are_400(admin, body) -> None:
+    response = await admin.client.post(
+        "/graphql", data=body, files={"1": ("a.txt", b"a", "text/plain")}, headers={"Authorization": f"Bearer {admin.token}"}
+    )
+    assert response.status_code == 400
+
+
+async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settings, database_url) -> None:
+    import subprocess
+    import sys
+
+    deleted = (await upload(admin, await create_org(admin, "Archief BV"), b"deleted later"))["document"]
+    kept = (await upload(admin, await create_org(admin, "Bewaar BV"), b"kept"))["document"]
+    assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
+    for path in stored_files(settings):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root)}
+    command = [str(Path(sys.executable).parent / "relgraph"), "documents", "cleanup"]
+    dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0 and "would remove 1 unreferenced" in dry.stderr, dry.stderr
+    assert len(stored_files(settings)) == 2
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "removed 1 unreferenced" in done.stderr, done.stderr
+    assert [p.name for p in stored_files(settings)] == [kept["sha256"]]
+    response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
+    assert response.content == b"kept"
