@@ -87,6 +87,8 @@ class Organisation(Party):
     creditworthy: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Set when this organisation was merged into another: old IDs still resolve to the survivor.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # Accent-free, lower-case text of name, legal name, code, KvK and city: what search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
 
