@@ -32,6 +32,7 @@ __all__ = [
     "can_write",
     "documents_of_party_visible",
     "documents_visible",
+    "party_visible",
     "persons_visible",
     "sees_all_persons",
 ]
@@ -97,6 +98,18 @@ def persons_visible(viewer: Viewer) -> ColumnElement[bool]:
     if sees_all_persons(viewer):
         return true()
     return exists(select(Membership.id).where(Membership.person_id == Person.id))
+
+
+def party_visible(viewer: Viewer, party_id: Any) -> ColumnElement[bool]:
+    """R1 as SQL for any party column: it is not a person hidden from `viewer`.
+
+    Organisations are always visible; so is every person to ADMIN and TEAM.
+    """
+    if sees_all_persons(viewer):
+        return true()
+    people = Person.__table__
+    hidden = select(people.c.id).where(people.c.id == party_id, ~persons_visible(viewer))
+    return ~hidden.exists()
 
 
 def can_see_financials(viewer: Viewer) -> bool:

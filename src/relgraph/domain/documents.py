@@ -6,10 +6,10 @@ import mimetypes
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import Document, Party, PartyKind, Person
+from relgraph.db.models import Document
 from relgraph.db.pagination import (
     OrderKey,
     Page,
@@ -24,7 +24,7 @@ from relgraph.policy import (
     Viewer,
     documents_of_party_visible,
     documents_visible,
-    persons_visible,
+    party_visible,
 )
 from relgraph.storage import StoredFile
 
@@ -44,14 +44,7 @@ _ORDER = [OrderKey(Document.id, "id", descending=True)]
 
 def _visible(viewer: Viewer) -> Select[Any]:
     """Documents `viewer` may see: R2 for the documents, R1 for a person's party."""
-    people = Person.__table__
-    party = Party.__table__
-    visible_person = select(people.c.id).where(people.c.id == Document.party_id, persons_visible(viewer).self_group())
-    return (
-        select(Document)
-        .join(party, party.c.id == Document.party_id)
-        .where(documents_visible(viewer), or_(party.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
-    )
+    return select(Document).where(documents_visible(viewer), party_visible(viewer, Document.party_id))
 
 
 async def list_for(

@@ -12,15 +12,13 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
     InternalRelation,
     InternalRelationCategory,
     Party,
-    PartyKind,
-    Person,
     User,
 )
 from relgraph.db.models.relations import ACCOUNT_MANAGER
@@ -34,7 +32,7 @@ from relgraph.db.pagination import (
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
-from relgraph.policy import Viewer, persons_visible
+from relgraph.policy import Viewer, party_visible
 
 __all__ = [
     "InternalRelationFilter",
@@ -153,14 +151,8 @@ async def update_category(
 
 
 def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Select[Any]:
-    people = Person.__table__
-    party = Party.__table__
-    stmt = select(InternalRelation).join(party, party.c.id == InternalRelation.party_id)
     # R1: files of persons the viewer may not see are left out.
-    visible_person = select(people.c.id).where(
-        people.c.id == InternalRelation.party_id, persons_visible(viewer).self_group()
-    )
-    stmt = stmt.where(or_(party.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
+    stmt = select(InternalRelation).where(party_visible(viewer, InternalRelation.party_id))
     if not flt.include_ended:
         stmt = stmt.where(_current(today))
     if flt.category_ids is not None:

@@ -8,10 +8,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import Party, PartyKind, Person, Relation, RelationType
+from relgraph.db.models import Party, Relation, RelationType
 from relgraph.db.pagination import (
     OrderKey,
     Page,
@@ -22,7 +22,7 @@ from relgraph.db.pagination import (
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
-from relgraph.policy import Viewer, persons_visible
+from relgraph.policy import Viewer, party_visible
 
 __all__ = [
     "Direction",
@@ -31,6 +31,7 @@ __all__ = [
     "add",
     "count_for",
     "delete",
+    "ends_visible",
     "get_many",
     "list_for",
     "update",
@@ -85,7 +86,6 @@ def _perspectives() -> Any:
 def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> tuple[Select[Any], Any]:
     view = _perspectives()
     other = Party.__table__
-    people = Person.__table__
     direction = case(
         (RelationType.symmetric.is_(True), literal(Direction.SYMMETRIC.value)),
         (view.c.side == "OUT", literal(Direction.OUTGOING.value)),
@@ -104,10 +104,7 @@ def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> t
         .where(view.c.owner_id.in_(owner_ids))
     )
     # R1: a person the viewer may not see is never the other end of a visible relation.
-    visible_person = select(people.c.id).where(
-        people.c.id == view.c.other_id, persons_visible(viewer).self_group()
-    )
-    stmt = stmt.where(or_(other.c.kind == PartyKind.ORGANISATION.value, visible_person.exists()))
+    stmt = stmt.where(party_visible(viewer, view.c.other_id))
     if not flt.include_inactive:
         stmt = stmt.where(Relation.active.is_(True))
     if flt.type_ids is not None:
@@ -140,18 +137,14 @@ async def count_for(
     return await count_many(session, stmt, owner, owner_ids)
 
 
-def _ends_visible(viewer: Viewer) -> Any:
+def ends_visible(viewer: Viewer) -> Any:
     """SQL: neither end of the relation is a person hidden from `viewer` (R1)."""
-    people = Person.__table__
-    hidden = select(people.c.id).where(
-        people.c.id.in_([Relation.source_id, Relation.target_id]), ~persons_visible(viewer).self_group()
-    )
-    return ~hidden.exists()
+    return and_(party_visible(viewer, Relation.source_id), party_visible(viewer, Relation.target_id))
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Relation | None]:
     """The relations with `ids` that `viewer` may see, aligned with `ids`."""
-    stmt = select(Relation).where(Relation.id.in_(ids), _ends_visible(viewer))
+    stmt = select(Relation).where(Relation.id.in_(ids), ends_visible(viewer))
     found = {r.id: r for r in await session.scalars(stmt)}
     return [found.get(i) for i in ids]
 
@@ -279,7 +272,7 @@ async def add(
 async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> Relation:
     relation = await session.scalar(
         select(Relation)
-        .where(Relation.id == id, _ends_visible(viewer))
+        .where(Relation.id == id, ends_visible(viewer))
         .execution_options(populate_existing=True)
     )
     if relation is None:
