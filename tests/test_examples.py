@@ -115,3 +115,62 @@ async def test_account_manager_files_example_lists_their_customer_files(demo_cal
         files = manager["internalRelations"]["nodes"]
         assert manager["internalRelations"]["totalCount"] >= len(files) > 0
         assert org["name"] in {f["party"]["displayName"] for f in files}
+
+
+async def test_neighbourhood_example_is_a_connected_graph_around_bouw(demo_caller) -> None:
+    data = await demo_caller.gql(_query("neighbourhood"))
+    [org] = data["organisations"]["nodes"]
+    graph = org["neighbourhood"]
+    nodes = {n["party"]["id"]: n["distance"] for n in graph["nodes"]}
+    assert [n["party"]["displayName"] for n in graph["nodes"] if n["distance"] == 0] == [org["name"]]
+    assert {1, 2} <= set(nodes.values()) and max(nodes.values()) <= 2
+    assert len(nodes) <= 150
+    staff = {s["user"]["name"] for s in graph["staff"]}
+    assert staff, "the account managers of Bouw are one link away"
+    nodes.update({s["user"]["id"]: s["distance"] for s in graph["staff"]})
+    for edge in graph["edges"]:
+        assert edge["source"] in nodes and edge["target"] in nodes, edge
+    # Every node but the start is linked to a node one step nearer.
+    for pid, distance in nodes.items():
+        if distance:
+            neighbours = [e["target"] if e["source"] == pid else e["source"] for e in graph["edges"] if pid in (e["source"], e["target"])]
+            assert any(nodes.get(n, 99) == distance - 1 for n in neighbours), pid
+
+
+async def test_shortest_path_example_links_the_two_organisations(demo_caller) -> None:
+    data = await demo_caller.gql(_query("shortest-path"))
+    path = data["shortestPath"]
+    assert path is not None
+    names = [p["displayName"] for p in path["parties"]]
+    assert names[0] == "Noorderlicht Renovatie Drenthe B.V." and names[-1] == "Noorderlicht Warehousing B.V."
+    assert 1 <= path["length"] == len(path["edges"]) <= 6
+
+
+async def test_group_people_example_lists_people_at_every_level(demo_caller) -> None:
+    data = await demo_caller.gql(_query("group-people"))
+    [holding] = data["organisations"]["nodes"]
+    edges = holding["descendants"]["edges"]
+    assert len(edges) == holding["descendants"]["totalCount"] >= 10
+    assert all(e["node"]["memberships"]["totalCount"] >= 1 for e in edges)
+
+
+async def test_competitors_example_shows_people_of_competing_organisations(demo_caller) -> None:
+    data = await demo_caller.gql(_query("competitors-people"))
+    [bouw] = data["organisations"]["nodes"]
+    edges = bouw["relations"]["edges"]
+    assert edges and all(e["label"] == "competitor of" for e in edges)
+    assert any(e["otherParty"]["memberships"]["nodes"] for e in edges)
+
+
+async def test_busiest_staff_example_is_sorted_by_customer_files(demo_caller) -> None:
+    data = await demo_caller.gql(_query("busiest-staff"))
+    counts = [u["customerFileCount"] for u in data["users"]["nodes"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0
+    for user in data["users"]["nodes"]:
+        assert len(user["internalRelations"]["nodes"]) == min(5, user["customerFileCount"])
+
+
+async def test_person_connections_example_finds_people_named_jansen(demo_caller) -> None:
+    data = await demo_caller.gql(_query("person-connections"))
+    for person in data["persons"]["nodes"]:
+        assert "jansen" in fold(person["displayName"])

@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /healthz, assets."""
+"""The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /explore, /healthz, assets."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from relgraph import __version__, ide
+from relgraph import __version__, explore, ide
 from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
@@ -280,6 +280,11 @@ async def download_document(request: Request) -> Response:
     return FileResponse(path, media_type=found.content_type, filename=found.filename)
 
 
+async def explore_page(request: Request) -> Response:
+    """GET /explore: the network view. The page needs no token; its GraphQL calls carry one."""
+    return HTMLResponse(explore.explore_html(endpoint="/graphql", static_url="/static"))
+
+
 async def healthz(request: Request) -> Response:
     """Report whether the database answers."""
     state: Runtime = request.app.state.runtime
@@ -315,6 +320,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         routes=[
             Route("/graphql", GraphQLEndpoint(runtime)),
             Route("/healthz", healthz),
+            Route("/explore", explore_page, methods=["GET"]),
             Route("/documents/{id}", download_document),
             Mount("/static", app=StaticFiles(directory=ide.STATIC_DIR), name="static"),
         ],

@@ -7,17 +7,22 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import ApiToken, Permission, Role, User
+from relgraph.db.models import ApiToken, InternalRelation, Permission, Role, User
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
-from relgraph.policy import Viewer
+from relgraph.policy import Viewer, party_visible
 
 __all__ = [
     "authenticate",
+    "count_all",
+    "list_page",
+    "order_keys",
     "create",
     "create_token",
     "get_by_email",
@@ -55,6 +60,56 @@ async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[User | Non
     """Return the users with `ids`, aligned with `ids`."""
     found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
     return [found.get(i) for i in ids]
+
+
+def _customer_files(viewer: Viewer, today: dt.date) -> Any:
+    """SQL: how many customer files (current internal relations) each user looks after.
+
+    Files of persons hidden from `viewer` do not count (R1): a count must not betray them.
+    """
+    return (
+        select(func.count(InternalRelation.id))
+        .where(
+            InternalRelation.user_id == User.id,
+            InternalRelation.holds_on(today),
+            party_visible(viewer, InternalRelation.party_id),
+        )
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def order_keys(
+    viewer: Viewer, field: str = "NAME", descending: bool = False, today: dt.date | None = None
+) -> list[OrderKey]:
+    """Sort keys for the staff list: by name, or by number of customer files."""
+    if field == "CUSTOMER_FILES":
+        files = _customer_files(viewer, today or dt.date.today())
+        return [OrderKey(files, lambda row: row[1], descending), OrderKey(User.id, lambda row: row[0].id, descending)]
+    return [OrderKey(User.name, lambda row: row[0].name, descending), OrderKey(User.id, lambda row: row[0].id, descending)]
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    order: list[OrderKey],
+    page: PageRequest,
+    include_inactive: bool,
+    today: dt.date | None = None,
+) -> Page[tuple[User, int]]:
+    """One page of staff users, each with their number of current customer files."""
+    stmt = select(User, _customer_files(viewer, today or dt.date.today()).label("customer_files"))
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    return await paginate(session, stmt, order, page, scalars=False)
+
+
+async def count_all(session: AsyncSession, *, include_inactive: bool) -> int:
+    stmt = select(User)
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    return await count(session, stmt)
 
 
 async def create(

@@ -29,9 +29,11 @@ from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401 (registers the node type)
 from relgraph.graphql.queries.domain_data import DomainDataQueries
+from relgraph.graphql.queries.network import NetworkQueries
 from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.persons import PersonQueries
+from relgraph.graphql.queries.users import UserQueries
 from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
@@ -48,7 +50,7 @@ __all__ = ["build_schema", "schema_sdl"]
 
 
 @strawberry.type(description="Everything you can read. Start with `organisations`, `persons` or `node`.")
-class Query(NodeQueries, OrganisationQueries, PersonQueries, DomainDataQueries):
+class Query(NodeQueries, OrganisationQueries, PersonQueries, DomainDataQueries, NetworkQueries, UserQueries):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:
         user = await user_or_none(info, info.context.viewer.id)

@@ -24,6 +24,14 @@ from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.internal_relation import InternalRelation
+from relgraph.graphql.types.network import (
+    ALL_KINDS,
+    Neighbourhood,
+    NeighbourhoodKind,
+    NeighbourhoodNode,
+    NeighbourhoodStaff,
+    edge_of,
+)
 from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.party_type import PartyType, PurchaseRelation, SalesRelation
 from relgraph.graphql.types.relation import PartyRelationConnection, RelationDirection
@@ -212,3 +220,51 @@ class Party(Node):
             return await loaders.documents_count.load((self.pk,))
 
         return connection(rows, Document.from_row, total)
+
+    @strawberry.field(
+        description=(
+            "The network around this party: the parties (and staff) within `depth` links, "
+            "with the links between them. Stops at maxNodes (see `truncated`)."
+        )
+    )
+    async def neighbourhood(
+        self,
+        info: Info,
+        depth: Annotated[int, strawberry.argument(description="How many links out, 1-3.")] = 1,
+        relation_types: Annotated[
+            list[str] | None, strawberry.argument(description="Only relations with these type names.")
+        ] = None,
+        include: Annotated[
+            list[NeighbourhoodKind] | None, strawberry.argument(description="Which kinds of link to follow; all by default.")
+        ] = None,
+        max_nodes: Annotated[int, strawberry.argument(description="At most this many nodes, 1-1000.")] = 200,
+    ) -> Neighbourhood:
+        from relgraph.domain import network
+        from relgraph.graphql.errors import PublicError
+        from relgraph.graphql.queries.network import kinds_of_nodes
+
+        if not 1 <= depth <= 3:
+            raise PublicError("depth must be between 1 and 3.", "BAD_USER_INPUT")
+        if not 1 <= max_nodes <= 1000:
+            raise PublicError("maxNodes must be between 1 and 1000.", "BAD_USER_INPUT")
+        found = await info.context.read(
+            network.neighbourhood,
+            viewer=info.context.viewer,
+            start=self.pk,
+            depth=depth,
+            links=frozenset(include or ALL_KINDS),
+            type_names=relation_types,
+            max_nodes=max_nodes,
+        )
+        ordered = sorted(found.distances.items(), key=lambda item: (item[1], item[0].kind, item[0].id))
+        kinds = await kinds_of_nodes(info, [n for n, _ in ordered])
+        return Neighbourhood(
+            nodes=[
+                NeighbourhoodNode(distance=d, kind_of=kinds[n.id], pk=n.id)
+                for n, d in ordered
+                if n.kind == "party" and n.id in kinds
+            ],
+            staff=[NeighbourhoodStaff(distance=d, pk=n.id) for n, d in ordered if n.kind == "user"],
+            edges=[edge_of(e, kinds) for e in found.edges],
+            truncated=found.truncated,
+        )

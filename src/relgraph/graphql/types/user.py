@@ -31,10 +31,12 @@ class User:
         description="Inactive users cannot log in but can still be account managers."
     )
     created_at: dt.datetime = strawberry.field(description="When the account was created.")
+    known_files: strawberry.Private[int | None] = None
 
     @classmethod
-    def from_row(cls, row: models.User) -> User:
+    def from_row(cls, row: models.User, customer_files: int | None = None) -> User:
         return cls(
+            known_files=customer_files,
             pk=row.id,
             id=strawberry.ID(encode_id("User", row.id)),
             name=row.name,
@@ -66,6 +68,15 @@ class User:
         return await internal_relations_connection(
             info, self.pk, "user", categories, include_ended, first, after
         )
+
+
+    @strawberry.field(description="How many customer files (current internal relations) this staff member looks after.")
+    async def customer_file_count(self, info: Info) -> int:
+        if self.known_files is not None:
+            return self.known_files
+        from relgraph.domain.internal_relations import InternalRelationFilter
+
+        return await info.context.loaders.internal_relations_count.load((self.pk, "user", InternalRelationFilter()))
 
 
 async def user_or_none(info: Info, pk: int | None) -> User | None:

@@ -1,0 +1,77 @@
+"""shortestPath: how two parties are connected."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from relgraph.domain import network
+from relgraph.errors import DomainError
+from relgraph.graphql.context import Info
+from relgraph.graphql.errors import PublicError
+from relgraph.graphql.ids import parse_party_id
+from relgraph.graphql.types.network import (
+    ALL_KINDS,
+    NeighbourhoodKind,
+    NetworkPath,
+    edge_of,
+)
+
+__all__ = ["NetworkQueries", "kinds_of_nodes"]
+
+MAX_PATH_DEPTH = 8
+
+
+async def kinds_of_nodes(info: Info, nodes: list[network.Node]) -> dict[int, str]:
+    """ORGANISATION / PERSON for each party node, through the batching loader."""
+    ids = sorted({n.id for n in nodes if n.kind == "party"})
+    kinds = await info.context.loaders.party_kind_by_id.load_many(ids)
+    return {pk: kind for pk, kind in zip(ids, kinds, strict=True) if kind}
+
+
+def _party(global_id: str, argument: str) -> int:
+    try:
+        return parse_party_id(global_id, argument)[1]
+    except DomainError as error:
+        raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
+
+
+@strawberry.type
+class NetworkQueries:
+    @strawberry.field(
+        description=(
+            "A shortest chain of links between two parties, or null when there is none within "
+            "maxDepth links (or one of them is not visible to you). Hidden persons are never a hop."
+        )
+    )
+    async def shortest_path(
+        self,
+        info: Info,
+        from_id: Annotated[strawberry.ID, strawberry.argument(description="Where the chain starts.")],
+        to_id: Annotated[strawberry.ID, strawberry.argument(description="Where it ends.")],
+        max_depth: Annotated[
+            int, strawberry.argument(description=f"The longest chain to look for, 1-{MAX_PATH_DEPTH} links.")
+        ] = 6,
+        include: Annotated[
+            list[NeighbourhoodKind] | None, strawberry.argument(description="Which kinds of link to follow; all by default.")
+        ] = None,
+    ) -> NetworkPath | None:
+        if not 1 <= max_depth <= MAX_PATH_DEPTH:
+            raise PublicError(f"maxDepth must be between 1 and {MAX_PATH_DEPTH}.", "BAD_USER_INPUT")
+        start, goal = _party(from_id, "fromId"), _party(to_id, "toId")
+        edges = await info.context.read(
+            network.shortest_path,
+            viewer=info.context.viewer,
+            start=start,
+            goal=goal,
+            max_depth=max_depth,
+            links=frozenset(include or ALL_KINDS),
+        )
+        if edges is None:
+            return None
+        chain = [network.Node("party", start)]
+        for edge in edges:
+            chain.append(edge.target if edge.source == chain[-1] else edge.source)
+        kinds = await kinds_of_nodes(info, chain)
+        return NetworkPath(length=len(edges), edges=[edge_of(e, kinds) for e in edges], node_ids=chain, kinds=kinds)

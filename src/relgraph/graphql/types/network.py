@@ -1,0 +1,118 @@
+"""The relationship network as a graph: neighbourhoods and paths, for analysts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from relgraph.domain.network import Edge, Link, Node
+from relgraph.graphql.context import Info
+from relgraph.graphql.ids import encode_id
+from relgraph.graphql.types.user import User, user_or_none
+
+if TYPE_CHECKING:
+    from relgraph.graphql.types.party import Party
+
+__all__ = [
+    "Neighbourhood",
+    "NeighbourhoodEdge",
+    "NeighbourhoodKind",
+    "NeighbourhoodNode",
+    "NetworkPath",
+    "edge_of",
+    "parties_of",
+]
+
+NeighbourhoodKind = strawberry.enum(
+    Link,
+    name="NeighbourhoodKind",
+    description=(
+        "Which links to follow: RELATIONS (typed relations), HIERARCHY (parent and "
+        "subsidiaries), MEMBERSHIPS (people and where they work), INTERNAL (staff members "
+        "and the customer files they look after)."
+    ),
+)
+ALL_KINDS = list(Link)
+LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")]
+
+
+def _global_id(node: Node, kinds: dict[int, str]) -> str:
+    if node.kind == "user":
+        return encode_id("User", node.id)
+    return encode_id("Organisation" if kinds.get(node.id) == "ORGANISATION" else "Person", node.id)
+
+
+@strawberry.type(description="A link in the network, from one node's global ID to another's.")
+class NeighbourhoodEdge:
+    source: strawberry.ID = strawberry.field(description="Global ID of the node the link starts at.")
+    target: strawberry.ID = strawberry.field(description="Global ID of the node it points to.")
+    kind: NeighbourhoodKind = strawberry.field(description="What kind of link it is.")
+    label: str = strawberry.field(
+        description='What it says, read from source to target: "supplier of", "subsidiary of", a job title, "account manager".'
+    )
+
+
+def edge_of(edge: Edge, kinds: dict[int, str]) -> NeighbourhoodEdge:
+    return NeighbourhoodEdge(
+        source=strawberry.ID(_global_id(edge.source, kinds)),
+        target=strawberry.ID(_global_id(edge.target, kinds)),
+        kind=edge.link,
+        label=edge.label,
+    )
+
+
+@strawberry.type(description="A party in a neighbourhood, with its distance from the party asked about.")
+class NeighbourhoodNode:
+    distance: int = strawberry.field(description="Links between this party and the start (0 for the start).")
+    kind_of: strawberry.Private[str]
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The party.")
+    async def party(self, info: Info) -> LazyParty:
+        from relgraph.graphql.types.relation import party_or_none
+
+        return await party_or_none(info, self.kind_of, self.pk)
+
+
+@strawberry.type(description="A staff member in a neighbourhood (reached through INTERNAL links).")
+class NeighbourhoodStaff:
+    distance: int = strawberry.field(description="Links between this staff member and the start.")
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The staff user.")
+    async def user(self, info: Info) -> User:
+        user = await user_or_none(info, self.pk)
+        assert user is not None  # the walk found them through a foreign key
+        return user
+
+
+@strawberry.type(description="The parties around one party, and the links between them.")
+class Neighbourhood:
+    nodes: list[NeighbourhoodNode] = strawberry.field(description="The parties, nearest first.")
+    staff: list[NeighbourhoodStaff] = strawberry.field(description="Staff members reached through INTERNAL links.")
+    edges: list[NeighbourhoodEdge] = strawberry.field(description="The links between the nodes (and staff).")
+    truncated: bool = strawberry.field(
+        description="True when maxNodes was reached: there is more beyond what is shown; narrow the query."
+    )
+
+
+@strawberry.type(description="A shortest chain of links between two parties.")
+class NetworkPath:
+    length: int = strawberry.field(description="How many links the chain has.")
+    edges: list[NeighbourhoodEdge] = strawberry.field(description="The links, in order from the start.")
+    node_ids: strawberry.Private[list[Node]]
+    kinds: strawberry.Private[dict[int, str]]
+
+    @strawberry.field(description="The parties along the chain, from start to goal (staff members in between left out).")
+    async def parties(self, info: Info) -> list[LazyParty]:
+        found = await parties_of(info, [n for n in self.node_ids if n.kind == "party"], self.kinds)
+        return [p for p in found if p is not None]
+
+
+async def parties_of(info: Info, nodes: list[Node], kinds: dict[int, str]) -> list[Any]:
+    """Load the parties of `nodes` through the loaders, in one batch per kind."""
+    from relgraph.graphql.types.relation import party_or_none
+
+    return list(await asyncio.gather(*(party_or_none(info, kinds[n.id], n.id) for n in nodes)))

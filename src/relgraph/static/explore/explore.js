@@ -1,0 +1,517 @@
+/*
+ * relgraph's /explore network view: plain ES2017, no build step.
+ *
+ * Expects the global `cytoscape` (vendored UMD build, static/explore/) and the
+ * markup of explore.py: the token bar (#relgraph-bar), a search form, a results
+ * list, the graph container #explore[data-endpoint] > #explore-graph and the
+ * status line #explore-status. Everything is served by relgraph itself: the
+ * page must work offline.
+ *
+ * The API token is kept under the same localStorage key as GraphiQL's, so a
+ * token saved in one is used by the other.
+ *
+ * For tests and the curious, window.relgraphExplore exposes { cy, load, expand,
+ * search, state }; tapping a node (cy.$id(id).emit('tap')) expands it.
+ */
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'relgraph.token';
+  var TOKEN_HINT = 'Paste an API token (relgraph tokens create --email you@example.com)';
+  var PAGE_SIZE = 20;
+  var DEPTH = 1;
+
+  var root = document.getElementById('explore');
+  var statusLine = document.getElementById('explore-status');
+  if (!root || !statusLine) {
+    return;
+  }
+  var endpoint = root.getAttribute('data-endpoint') || '/graphql';
+
+  function setStatus(message, level) {
+    statusLine.textContent = message;
+    statusLine.className = level ? 'explore-' + level : '';
+  }
+
+  if (typeof window.cytoscape !== 'function') {
+    setStatus('The network view failed to load: cytoscape.min.js is missing from the static folder.', 'error');
+    return;
+  }
+
+  // --- token storage (as in relgraph-graphiql.js) --------------------------
+  var memoryToken = '';
+
+  function loadToken() {
+    try {
+      return window.localStorage.getItem(TOKEN_KEY) || '';
+    } catch (e) {
+      return memoryToken;
+    }
+  }
+
+  function storeToken(value) {
+    memoryToken = value;
+    try {
+      if (value) {
+        window.localStorage.setItem(TOKEN_KEY, value);
+      } else {
+        window.localStorage.removeItem(TOKEN_KEY);
+      }
+    } catch (e) {
+      // Kept in memory only.
+    }
+  }
+
+  var tokenBar = document.getElementById('relgraph-bar');
+  var tokenInput = document.getElementById('relgraph-token');
+  var tokenStatus = document.getElementById('relgraph-status');
+  var currentToken = loadToken();
+
+  function setTokenStatus(message, warn) {
+    if (tokenStatus) {
+      tokenStatus.textContent = message;
+      tokenStatus.className = warn ? 'relgraph-hint' : 'relgraph-status';
+    }
+  }
+
+  function showTokenState() {
+    if (currentToken) {
+      setTokenStatus('Token saved in this browser.', false);
+    } else {
+      setTokenStatus(TOKEN_HINT, true);
+    }
+  }
+
+  function saveToken() {
+    var value = tokenInput.value.trim();
+    if (!value) {
+      tokenInput.focus();
+      setTokenStatus(TOKEN_HINT, true);
+      return;
+    }
+    storeToken(value);
+    currentToken = value;
+    showTokenState();
+  }
+
+  function forgetToken() {
+    storeToken('');
+    currentToken = '';
+    tokenInput.value = '';
+    showTokenState();
+  }
+
+  if (tokenBar && tokenInput) {
+    tokenBar.addEventListener('submit', function (event) {
+      event.preventDefault(); // Enter in the token field saves it
+      saveToken();
+    });
+    document.getElementById('relgraph-token-save').addEventListener('click', saveToken);
+    document.getElementById('relgraph-token-forget').addEventListener('click', forgetToken);
+    tokenInput.value = currentToken;
+  }
+  // A token saved or forgotten in GraphiQL in another tab applies here too.
+  window.addEventListener('storage', function (event) {
+    if (event.key === TOKEN_KEY) {
+      currentToken = event.newValue || '';
+      if (tokenInput) {
+        tokenInput.value = currentToken;
+      }
+      showTokenState();
+    }
+  });
+  showTokenState();
+
+  // --- GraphQL -------------------------------------------------------------
+  function GraphQLError(message) {
+    this.message = message;
+  }
+
+  async function gql(query, variables) {
+    if (!currentToken) {
+      throw new GraphQLError('No API token: paste one in the bar above and click Save.');
+    }
+    var response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/graphql-response+json, application/json',
+          Authorization: 'Bearer ' + currentToken,
+        },
+        body: JSON.stringify({ query: query, variables: variables || {} }),
+        credentials: 'same-origin',
+      });
+    } catch (e) {
+      throw new GraphQLError('The server cannot be reached (' + e.message + ').');
+    }
+    if (response.status === 401 || response.status === 403) {
+      setTokenStatus('The server rejected this token (HTTP ' + response.status + ').', true);
+      throw new GraphQLError('The server rejected the API token (HTTP ' + response.status + ').');
+    }
+    var text = await response.text();
+    var body;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new GraphQLError('HTTP ' + response.status + ' ' + response.statusText + ': ' + text.slice(0, 300));
+    }
+    if (body.errors && body.errors.length) {
+      throw new GraphQLError(body.errors[0].message || 'The server answered with an error.');
+    }
+    if (!body.data) {
+      throw new GraphQLError('The server answered without data (HTTP ' + response.status + ').');
+    }
+    return body.data;
+  }
+
+  var SEARCH_QUERY =
+    'query ExploreSearch($search: String!, $first: Int!) {\n' +
+    '  organisations(filter: {search: $search}, first: $first) { totalCount nodes { id kind displayName } }\n' +
+    '  persons(filter: {search: $search}, first: $first) { totalCount nodes { id kind displayName } }\n' +
+    '}';
+
+  var NEIGHBOURHOOD_QUERY =
+    'query ExploreNeighbourhood($id: ID!, $depth: Int!, $include: [NeighbourhoodKind!]) {\n' +
+    '  node(id: $id) {\n' +
+    '    ... on Party {\n' +
+    '      id kind displayName\n' +
+    '      neighbourhood(depth: $depth, include: $include) {\n' +
+    '        nodes { distance party { id kind displayName } }\n' +
+    '        edges { source target kind label }\n' +
+    '        truncated\n' +
+    '      }\n' +
+    '    }\n' +
+    '  }\n' +
+    '}';
+
+  // --- the graph -----------------------------------------------------------
+  var COLOURS = { ORGANISATION: '#2f6db5', PERSON: '#e08a1e' };
+
+  var cy = cytoscape({
+    container: document.getElementById('explore-graph'),
+    elements: [],
+    minZoom: 0.2,
+    maxZoom: 3,
+    wheelSensitivity: 0.3,
+    style: [
+      {
+        selector: 'node',
+        style: {
+          label: 'data(label)',
+          'background-color': '#7a8194',
+          color: '#1b2240',
+          'font-size': 11,
+          'text-valign': 'bottom',
+          'text-margin-y': 4,
+          'text-wrap': 'ellipsis',
+          'text-max-width': 140,
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 0.8,
+          'text-background-padding': 1,
+          width: 26,
+          height: 26,
+          'border-width': 2,
+          'border-color': '#ffffff',
+        },
+      },
+      {
+        selector: 'node[kind = "ORGANISATION"]',
+        style: { 'background-color': COLOURS.ORGANISATION, shape: 'round-rectangle', width: 30, height: 24 },
+      },
+      { selector: 'node[kind = "PERSON"]', style: { 'background-color': COLOURS.PERSON, shape: 'ellipse' } },
+      { selector: 'node[?expanded]', style: { 'border-color': '#1b2240' } },
+      { selector: 'node[?root]', style: { 'border-width': 4, 'font-weight': 'bold', width: 36, height: 32 } },
+      { selector: 'node:selected', style: { 'overlay-color': '#1b2240', 'overlay-opacity': 0.15 } },
+      {
+        selector: 'edge',
+        style: {
+          label: 'data(label)',
+          width: 1.5,
+          'curve-style': 'bezier',
+          'line-color': '#8a92a6',
+          'target-arrow-color': '#8a92a6',
+          'target-arrow-shape': 'triangle',
+          'arrow-scale': 0.8,
+          'font-size': 9,
+          color: '#3c4356',
+          'text-rotation': 'autorotate',
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 0.85,
+          'text-background-padding': 1,
+        },
+      },
+      // Relations between parties: solid grey arrows (source -> target of the relation type).
+      { selector: 'edge[kind = "RELATIONS"]', style: { 'line-color': '#6b7280', 'target-arrow-color': '#6b7280' } },
+      // Group structure: heavier, in the organisation colour, parent -> subsidiary.
+      {
+        selector: 'edge[kind = "HIERARCHY"]',
+        style: { width: 3, 'line-color': '#2f6db5', 'target-arrow-color': '#2f6db5', 'target-arrow-shape': 'triangle-backcurve' },
+      },
+      // Memberships (a person's role at an organisation): dashed, in the person colour.
+      {
+        selector: 'edge[kind = "MEMBERSHIPS"]',
+        style: { 'line-style': 'dashed', 'line-color': '#e08a1e', 'target-arrow-color': '#e08a1e', 'target-arrow-shape': 'circle', 'arrow-scale': 0.6 },
+      },
+      { selector: 'edge[kind = "INTERNAL"]', style: { 'line-style': 'dotted' } },
+    ],
+  });
+
+  var state = {
+    rootId: null,
+    generation: 0, // bumped when a new party is picked: late answers for the old graph are dropped
+    loading: 0,
+    loads: 0, // neighbourhood answers merged into the current graph
+    truncated: false,
+    error: null,
+  };
+
+  function includeKinds() {
+    var boxes = document.querySelectorAll('#explore-include input[type=checkbox]');
+    var kinds = [];
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].checked) {
+        kinds.push(boxes[i].value);
+      }
+    }
+    return kinds;
+  }
+
+  function edgeId(edge) {
+    return 'edge|' + edge.kind + '|' + edge.source + '|' + edge.target + '|' + edge.label;
+  }
+
+  function showCounts(prefix) {
+    var nodes = cy.nodes().length;
+    var edges = cy.edges().length;
+    var text =
+      (prefix ? prefix + ' ' : '') +
+      nodes + (nodes === 1 ? ' party, ' : ' parties, ') +
+      edges + (edges === 1 ? ' connection' : ' connections') +
+      ' \u00b7 truncated: ' + (state.truncated ? 'yes (the server stopped at its node limit; expand nodes to see more)' : 'no');
+    if (state.loading) {
+      text += ' \u00b7 loading\u2026';
+    }
+    setStatus(text, state.truncated ? 'warn' : '');
+    statusLine.setAttribute('data-nodes', String(nodes));
+    statusLine.setAttribute('data-edges', String(edges));
+    statusLine.setAttribute('data-truncated', String(state.truncated));
+  }
+
+  // Merge one neighbourhood into the graph; returns how many nodes were new.
+  function merge(centre, hood) {
+    var around = cy.getElementById(centre.id);
+    var origin = around.nonempty() ? around.position() : { x: 0, y: 0 };
+    var added = [];
+    var parties = [centre].concat(
+      hood.nodes.map(function (n) {
+        return n.party;
+      })
+    );
+    parties.forEach(function (party, index) {
+      if (!party || cy.getElementById(party.id).nonempty()) {
+        return;
+      }
+      // New nodes start in a ring around the party they were found from.
+      var angle = (2 * Math.PI * index) / parties.length;
+      added.push({
+        group: 'nodes',
+        data: { id: party.id, label: party.displayName, kind: party.kind, expanded: false, root: false },
+        position: { x: origin.x + 120 * Math.cos(angle), y: origin.y + 120 * Math.sin(angle) },
+      });
+    });
+    cy.add(added);
+    var edges = [];
+    hood.edges.forEach(function (edge) {
+      var id = edgeId(edge);
+      // INTERNAL edges point at staff users, which are not drawn; edges to
+      // parties beyond a truncated answer have nothing to attach to either.
+      if (cy.getElementById(id).nonempty() ||
+          cy.getElementById(edge.source).empty() ||
+          cy.getElementById(edge.target).empty()) {
+        return;
+      }
+      edges.push({
+        group: 'edges',
+        data: { id: id, source: edge.source, target: edge.target, kind: edge.kind, label: edge.label || '' },
+      });
+    });
+    cy.add(edges);
+    cy.getElementById(centre.id).data('expanded', true);
+    return added.length;
+  }
+
+  function runLayout(first) {
+    var layout = cy.layout({
+      name: 'cose',
+      animate: false,
+      randomize: false,
+      fit: true,
+      padding: 40,
+      nodeDimensionsIncludeLabels: true,
+      idealEdgeLength: function () {
+        return first ? 110 : 90;
+      },
+      nodeRepulsion: function () {
+        return 9000;
+      },
+    });
+    layout.run();
+  }
+
+  async function fetchNeighbourhood(id) {
+    var data = await gql(NEIGHBOURHOOD_QUERY, { id: id, depth: DEPTH, include: includeKinds() });
+    var party = data.node;
+    if (!party || !party.neighbourhood) {
+      throw new GraphQLError('This party is not there, or not visible to you.');
+    }
+    return party;
+  }
+
+  // Load a party as the centre of a new graph.
+  async function load(id) {
+    state.generation += 1;
+    var generation = state.generation;
+    cy.elements().remove();
+    state.rootId = id;
+    state.truncated = false;
+    state.error = null;
+    state.loads = 0;
+    state.loading += 1;
+    setStatus('Loading the neighbourhood\u2026');
+    try {
+      var party = await fetchNeighbourhood(id);
+      if (generation !== state.generation) {
+        return;
+      }
+      merge(party, party.neighbourhood);
+      cy.getElementById(party.id).data('root', true);
+      state.truncated = party.neighbourhood.truncated;
+      state.loads += 1;
+      runLayout(true);
+      state.loading -= 1;
+      showCounts(party.displayName + ':');
+    } catch (error) {
+      if (generation === state.generation) {
+        state.loading -= 1;
+        fail(error);
+      }
+    }
+  }
+
+  // Expand a node: merge its neighbourhood into the current graph.
+  async function expand(id) {
+    var node = cy.getElementById(id);
+    if (node.empty()) {
+      return;
+    }
+    if (node.data('expanded')) {
+      showCounts(node.data('label') + ' is already expanded.');
+      return;
+    }
+    var generation = state.generation;
+    state.loading += 1;
+    showCounts();
+    try {
+      var party = await fetchNeighbourhood(id);
+      if (generation !== state.generation) {
+        return;
+      }
+      var added = merge(party, party.neighbourhood);
+      state.truncated = state.truncated || party.neighbourhood.truncated;
+      state.loads += 1;
+      runLayout(false);
+      state.loading -= 1;
+      showCounts('Expanded ' + party.displayName + ' (' + added + ' new):');
+    } catch (error) {
+      if (generation === state.generation) {
+        state.loading -= 1;
+        fail(error);
+      }
+    }
+  }
+
+  function fail(error) {
+    state.error = error && error.message ? error.message : String(error);
+    setStatus(state.error, 'error');
+  }
+
+  cy.on('tap', 'node', function (event) {
+    expand(event.target.id());
+  });
+
+  // --- search --------------------------------------------------------------
+  var searchForm = document.getElementById('explore-search-form');
+  var searchInput = document.getElementById('explore-search');
+  var results = document.getElementById('explore-results');
+
+  function note(text) {
+    var item = document.createElement('li');
+    item.className = 'explore-note';
+    item.textContent = text;
+    results.append(item);
+  }
+
+  function resultItem(party) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'explore-result';
+    button.setAttribute('data-id', party.id);
+    button.setAttribute('data-kind', party.kind);
+    var key = document.createElement('span');
+    key.className = 'explore-key explore-key-' + party.kind.toLowerCase();
+    var name = document.createElement('span');
+    name.className = 'explore-name';
+    name.textContent = party.displayName;
+    name.title = party.displayName;
+    button.append(key, name);
+    button.addEventListener('click', function () {
+      var current = results.querySelectorAll('.explore-result[aria-current]');
+      for (var i = 0; i < current.length; i++) {
+        current[i].removeAttribute('aria-current');
+      }
+      button.setAttribute('aria-current', 'true');
+      load(party.id);
+    });
+    var item = document.createElement('li');
+    item.append(button);
+    return item;
+  }
+
+  async function search(text) {
+    text = (text || '').trim();
+    results.textContent = '';
+    if (!text) {
+      searchInput.focus();
+      return;
+    }
+    note('Searching\u2026');
+    try {
+      var data = await gql(SEARCH_QUERY, { search: text, first: PAGE_SIZE });
+      results.textContent = '';
+      var parties = data.organisations.nodes.concat(data.persons.nodes);
+      var total = data.organisations.totalCount + data.persons.totalCount;
+      if (!parties.length) {
+        note('Nothing found for \u201c' + text + '\u201d.');
+        return;
+      }
+      parties.forEach(function (party) {
+        results.append(resultItem(party));
+      });
+      if (total > parties.length) {
+        note(total - parties.length + ' more; refine the search to see them.');
+      }
+    } catch (error) {
+      results.textContent = '';
+      note(error && error.message ? error.message : String(error));
+    }
+  }
+
+  searchForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    search(searchInput.value);
+  });
+
+  window.relgraphExplore = { cy: cy, load: load, expand: expand, search: search, state: state };
+})();
