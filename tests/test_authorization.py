@@ -16,8 +16,8 @@ The scenario:
 * Persons: a member (active membership, BSN, salary), a former member (only an inactive
   membership: still a business relation) and a hidden person (no membership at all) who
   is the source of a relation to the member and has an internal relation.
-* Documents (built only by the document tests): on Alfa, Beta, Gamma, Delta and the hidden
-  person.
+* Documents (built only by the document tests): on Alfa, Beta, Gamma, Delta, the hidden
+  person and the member (who then gets the TEAM account manager: a shielded person).
 """
 
 from __future__ import annotations
@@ -228,12 +228,15 @@ class Scenario:
         return doc
 
     async def with_documents(self) -> Scenario:
-        """Upload, as ADMIN, one document to each of Alfa, Beta, Gamma, Delta and the hidden person."""
+        """Upload, as ADMIN, one document to each of Alfa, Beta, Gamma, Delta, the hidden person and the member."""
         await self.add_document("alfa", self.alfa, "alfa-contract.pdf")
         await self.add_document("beta", self.beta, "beta-offerte.pdf")
         await self.add_document("gamma", self.gamma, "gamma-notes.txt", "text/plain")
         await self.add_document("delta", self.delta, "delta-plan.pdf")
         await self.add_document("hidden", self.hidden, "verborgen-id.pdf")
+        # A person with an account manager is shielded too (R2 speaks of parties).
+        await self.link(user_id(self.viewers["TEAM_AM"]), self.member, self.manager_category)
+        await self.add_document("member", self.member, "zara-cv.pdf")
         return self
 
 
@@ -423,6 +426,8 @@ query($id: ID!) {
 }"""
 VIEWER_FILES = """
 { viewer { internalRelations(includeEnded: true, first: 100) { totalCount nodes { id party { id } } } } }"""
+USERS_FILES = """
+{ users(includeInactive: true, first: 100) { nodes { id internalRelations(includeEnded: true) { totalCount nodes { id } } } } }"""
 IR_NODE = "query($id: ID!) { node(id: $id) { id ... on InternalRelation { party { id } } } }"
 
 
@@ -450,6 +455,11 @@ async def test_r1_internal_relations_on_hidden_persons_are_left_out(admin, make_
         node = (await caller.gql(PARTY_FILES, {"id": s.hidden}))["node"]
         if (node is not None) != sees:
             problems.append(f"{role}: internalRelations reachable on the hidden person: {node}")
+        staff_files = (await caller.gql(USERS_FILES))["users"]["nodes"]
+        staff_seen = next((u["internalRelations"] for u in staff_files if u["id"] == s.staff_id), None)
+        want = {s.ir_hidden} if sees else set()
+        if staff_seen is None or {n["id"] for n in staff_seen["nodes"]} != want or staff_seen["totalCount"] != len(want):
+            problems.append(f"{role}: users[staff].internalRelations = {staff_seen}, expected {want}")
         member_links.add(on_member)
         member_files = (await caller.gql(PARTY_FILES, {"id": s.member}))["node"]["internalRelations"]
         if {n["id"] for n in member_files["nodes"]} != member_links or member_files["totalCount"] != len(member_links):
@@ -474,7 +484,7 @@ def _run(name: str, selection: str, **fixed: Any) -> Callable[..., Awaitable[dic
     return run
 
 
-WRITERS = {"ORGANISATION": {"ADMIN", "TEAM", "BUSINESS"}, "INTERNAL": {"ADMIN", "TEAM"}}
+# Roles refused by R5 before any lookup: FORBIDDEN says nothing about the person.
 NOT_BUSINESS_WRITES = frozenset({"READONLY"})
 NOT_INTERNAL_WRITES = frozenset({"READONLY", "BUSINESS"})
 
@@ -598,14 +608,80 @@ async def test_r1_mutations_on_a_hidden_person_are_not_found(admin, make_caller,
     report(problems)
 
 
+NEIGHBOURHOOD = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Party {
+      neighbourhood(depth: 3, maxNodes: 1000) {
+        truncated
+        nodes { distance party { id } }
+        staff { user { id } }
+        edges { source target kind }
+      }
+    }
+  }
+}"""
+SHORTEST_PATH = """
+query($from: ID!, $to: ID!) {
+  shortestPath(fromId: $from, toId: $to, maxDepth: 8) { length edges { source target } parties { id } }
+}"""
+
+
+async def test_r1_network_never_shows_or_passes_through_a_hidden_person(admin, make_caller, client) -> None:
+    """neighbourhood and shortestPath: a hidden person is no node and no hop, and looks like a missing one."""
+    s = await build_scenario(admin, make_caller, client)
+    epsilon = await s.new_org("Epsilon BV")  # reachable only through the hidden person
+    await s.new_relation(s.hidden, epsilon)
+    behind_hidden = {s.hidden, epsilon, s.staff_id}  # the staff member looks after the hidden person only
+    EXPECTED = {  # role -> (sees what lies behind the hidden person, path lengths)
+        role: (
+            sees,
+            {
+                "Alfa to Epsilon": 2 if sees else None,
+                "Alfa to hidden": 1 if sees else None,
+                "hidden to hidden": 0 if sees else None,
+                "missing to missing": None,
+                "Alfa to missing": None,
+            },
+        )
+        for role, sees in SEES_ALL_PERSONS.items()
+    }
+    paths = {
+        "Alfa to Epsilon": (s.alfa, epsilon),
+        "Alfa to hidden": (s.alfa, s.hidden),
+        "hidden to hidden": (s.hidden, s.hidden),
+        "missing to missing": (MISSING_PERSON, MISSING_PERSON),
+        "Alfa to missing": (s.alfa, MISSING_PERSON),
+    }
+    problems: list[str] = []
+    for role, (sees, lengths) in EXPECTED.items():
+        caller = s.viewers[role]
+        for start in (s.alfa, s.member):
+            around = (await caller.gql(NEIGHBOURHOOD, {"id": start}))["node"]["neighbourhood"]
+            ids = {n["party"]["id"] for n in around["nodes"]} | {u["user"]["id"] for u in around["staff"]}
+            ids |= {e["source"] for e in around["edges"]} | {e["target"] for e in around["edges"]}
+            shown = ids & behind_hidden
+            if shown != (behind_hidden if sees else set()):
+                problems.append(f"{role}: neighbourhood of {start} shows {shown} of what lies behind the hidden person")
+        for label, (start, goal) in paths.items():
+            body = await raw(caller, SHORTEST_PATH, {"from": start, "to": goal})
+            path = (body.get("data") or {}).get("shortestPath")
+            got = path["length"] if path else None
+            if body.get("errors") or got != lengths[label]:
+                problems.append(f"{role}: shortestPath {label} = {path} {body.get('errors', '')}, expected length {lengths[label]}")
+            elif path and not sees and behind_hidden & {p["id"] for p in path["parties"]}:
+                problems.append(f"{role}: shortestPath {label} passes through the hidden person: {path}")
+    report(problems)
+
+
 # --- R2: documents of shielded parties ------------------------------------------------------------
 
 DOC_VIEWERS = ("ADMIN", "TEAM", "TEAM_AM", "TEAM_EX_AM", "TEAM_FUTURE_AM", "BUSINESS", "BUSINESS_AM", "READONLY")
 # viewer -> which of the documents it may see
 DOCS_EXPECTED: dict[str, set[str]] = {
-    "ADMIN": {"alfa", "beta", "gamma", "delta", "hidden"},
+    "ADMIN": {"alfa", "beta", "gamma", "delta", "hidden", "member"},
     "TEAM": {"beta", "gamma", "delta", "hidden"},
-    "TEAM_AM": {"alfa", "beta", "gamma", "delta", "hidden"},
+    "TEAM_AM": {"alfa", "beta", "gamma", "delta", "hidden", "member"},
     "TEAM_EX_AM": {"beta", "gamma", "delta", "hidden"},  # an ended account manager is no longer one
     "TEAM_FUTURE_AM": {"beta", "gamma", "delta", "hidden"},
     "BUSINESS": {"beta", "gamma", "delta"},  # hidden person: R1
@@ -617,7 +693,7 @@ DOC_NODE = "query($id: ID!) { node(id: $id) { id } }"
 
 async def test_r2_document_lists_counts_and_nodes_follow_shielding(admin, make_caller, client) -> None:
     s = await (await build_scenario(admin, make_caller, client)).with_documents()
-    parties = {"alfa": s.alfa, "beta": s.beta, "gamma": s.gamma, "delta": s.delta, "hidden": s.hidden}
+    parties = {"alfa": s.alfa, "beta": s.beta, "gamma": s.gamma, "delta": s.delta, "hidden": s.hidden, "member": s.member}
     problems: list[str] = []
     for viewer in DOC_VIEWERS:
         caller = s.viewers[viewer]
@@ -630,8 +706,9 @@ async def test_r2_document_lists_counts_and_nodes_follow_shielding(admin, make_c
                 if ids != want or total != len(want):
                     problems.append(f"{viewer}: documents of {key} = {ids} (totalCount {total}), expected {want}")
             node = (await caller.gql(DOC_NODE, {"id": s.docs[key].id}))["node"]
-            if key not in expected and node is not None:
-                problems.append(f"{viewer}: node({key} document) = {node}, expected null")
+            want_node = {"id": s.docs[key].id} if key in expected else None
+            if node != want_node:
+                problems.append(f"{viewer}: node({key} document) = {node}, expected {want_node}")
     report(problems)
 
 
@@ -951,6 +1028,18 @@ async def _fresh_membership(s: Scenario, role: str) -> dict[str, Any]:
     return {**_base(s, role), "org": org, "membership": await s.new_membership(s.member, org)}
 
 
+async def _fresh_archived_org(s: Scenario, role: str) -> dict[str, Any]:
+    context = await _fresh_org(s, role)
+    await ok(s.admin, "archiveOrganisation", "organisation { id }", id=context["org"])
+    return context
+
+
+async def _fresh_inactive_membership(s: Scenario, role: str) -> dict[str, Any]:
+    context = await _fresh_membership(s, role)
+    await ok(s.admin, "deactivateMembership", "membership { id }", id=context["membership"])
+    return context
+
+
 async def _fresh_relation(s: Scenario, role: str) -> dict[str, Any]:
     org = await s.new_org(f"W5 {role.title()} Relatie")
     return {**_base(s, role), "org": org, "relation": await s.new_relation(org, s.member, note="original")}
@@ -1005,6 +1094,13 @@ WRITE_CASES = [
         _fresh_org,
     ),
     WriteCase(
+        "unarchiveOrganisation",
+        "organisation",
+        lambda c, x: mutate(c, "unarchiveOrganisation", "organisation { id }", id=x["org"]),
+        lambda a, x: _eq(_org_field(a, x["org"], "archived"), {"archived": False}),
+        _fresh_archived_org,
+    ),
+    WriteCase(
         "setParentOrganisation",
         "organisation",
         lambda c, x: mutate(c, "setParentOrganisation", "organisation { id }", organisationId=x["org"], parentId=x["s"].gamma),
@@ -1023,6 +1119,13 @@ WRITE_CASES = [
         "organisation",
         lambda c, x: mutate(c, "setSalesRelation", "salesRelation { currency }", partyId=x["org"], paymentTermDays=30),
         lambda a, x: _eq(_org_field(a, x["org"], "salesRelation { paymentTermDays }"), {"salesRelation": {"paymentTermDays": 30}}),
+        _fresh_org,
+    ),
+    WriteCase(
+        "setPurchaseRelation",
+        "organisation",
+        lambda c, x: mutate(c, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=x["org"], paymentTermDays=45),
+        lambda a, x: _eq(_org_field(a, x["org"], "purchaseRelation { paymentTermDays }"), {"purchaseRelation": {"paymentTermDays": 45}}),
         _fresh_org,
     ),
     # persons
@@ -1068,6 +1171,13 @@ WRITE_CASES = [
         lambda c, x: mutate(c, "deactivateMembership", "membership { id }", id=x["membership"]),
         lambda a, x: _eq(_node(a, x["membership"], "... on Membership { active }"), {"active": False}),
         _fresh_membership,
+    ),
+    WriteCase(
+        "reactivateMembership",
+        "membership",
+        lambda c, x: mutate(c, "reactivateMembership", "membership { id }", id=x["membership"]),
+        lambda a, x: _eq(_node(a, x["membership"], "... on Membership { active }"), {"active": True}),
+        _fresh_inactive_membership,
     ),
     WriteCase(
         "deleteMembership",

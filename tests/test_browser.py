@@ -22,7 +22,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -150,6 +149,8 @@ class Page:
                 found.append(details.get("exception", {}).get("description") or details.get("text", "?"))
             elif event["method"] == "Log.entryAdded" and event["params"]["entry"]["level"] == "error":
                 entry = event["params"]["entry"]
+                if entry.get("source") == "network" and entry.get("url", "").endswith("/graphql"):
+                    continue  # an API answer such as 401 before a token is saved: the page shows it
                 found.append(f"{entry.get('text')} {entry.get('url', '')}".strip())
         return found
 
@@ -167,7 +168,22 @@ class Browser:
 
     def __init__(self, profile: Path) -> None:
         assert CHROMIUM is not None
-        self.process = subprocess.Popen(
+        self.log = profile.parent / "chromium.log"
+        with self.log.open("w") as log:
+            self.process = self._start(profile, log)
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"chromium did not start:\n{self.log.read_text()[-4000:]}")
+            time.sleep(0.1)
+        self.port = int(port_file.read_text().splitlines()[0])
+
+    @staticmethod
+    def _start(profile: Path, log: Any) -> subprocess.Popen[bytes]:
+        assert CHROMIUM is not None
+        return subprocess.Popen(
             [
                 CHROMIUM,
                 "--headless",
@@ -190,24 +206,10 @@ class Browser:
                 "--remote-debugging-port=0",  # Chromium writes the port it chose to DevToolsActivePort
                 "about:blank",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=log,
+            stderr=log,  # a file, not a pipe nobody reads: Chromium can be chatty
             start_new_session=True,
         )
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"chromium did not start:\n{self.stderr()}")
-            time.sleep(0.1)
-        self.port = int(port_file.read_text().splitlines()[0])
-
-    def stderr(self) -> str:
-        if self.process.poll() is None or self.process.stderr is None:
-            return "(still running)"
-        return self.process.stderr.read()[-4000:]
 
     def new_page(self) -> Page:
         target = httpx.put(f"http://127.0.0.1:{self.port}/json/new?about:blank", timeout=20).json()
@@ -283,9 +285,9 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
-def colours_in(data: bytes, box: tuple[int, int, int, int] | None = None) -> dict[bytes, int]:
-    """How many pixels of each RGB colour the PNG has (inside box = (left, top, right, bottom))."""
-    width, height, rows = png_pixels(data)
+def colours_in(image: tuple[int, int, list[bytes]], box: tuple[int, int, int, int] | None = None) -> dict[bytes, int]:
+    """How many pixels of each RGB colour a decoded PNG has (inside box = (left, top, right, bottom))."""
+    width, height, rows = image
     bpp = len(rows[0]) // width
     left, top, right, bottom = box or (0, 0, width, height)
     counts: dict[bytes, int] = {}
@@ -304,15 +306,14 @@ def near(counts: dict[bytes, int], rgb: tuple[int, int, int], tolerance: int = 1
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    folder = Path(tempfile.mkdtemp(prefix="relgraph-browser-"))
-    running = Server(folder)
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`relgraph serve --demo` in a fresh folder, shared by the browser tests of this module."""
+    running = Server(tmp_path_factory.mktemp("serve"))
     try:
         running.wait_ready()
         yield running
     finally:
         running.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -342,7 +343,7 @@ def assert_offline(page: Page, server: Server) -> None:
     """Every request the page made went to relgraph itself (or was a data: URL)."""
     urls = page.requested_urls()
     assert urls, "no requests recorded"
-    foreign = [u for u in urls if not (u.startswith(server.url + "/") or u.startswith("data:"))]
+    foreign = [u for u in urls if not u.startswith((server.url + "/", "data:"))]
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
@@ -364,11 +365,16 @@ def test_graphiql_runs_a_query_offline(server: Server, admin_token: str, page: P
     assert page.evaluate("localStorage.getItem('relgraph.token')") == admin_token
     assert "Token saved" in page.evaluate("document.getElementById('relgraph-status').textContent")
 
-    # Write the query into GraphiQL's editor (CodeMirror keeps its instance on its element)
-    # and press the run button.
-    query = '{ organisations(filter: {search: "Noorderlicht"}) { totalCount nodes { displayName } } }'
+    # Write the query into GraphiQL's editor (CodeMirror keeps its instance on its element),
+    # wait for GraphiQL to take in the new operation name (it does so ~100 ms after an edit;
+    # the tab's title shows it), and press the run button.
+    query = 'query BrowserCheck { organisations(filter: {search: "Noorderlicht"}) { totalCount nodes { displayName } } }'
     page.evaluate(
         f"document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue({json.dumps(query)})"
+    )
+    page.wait_for(
+        "(document.querySelector('.graphiql-tab-active') || document.body).textContent.includes('BrowserCheck')",
+        what="GraphiQL to pick up the edited query",
     )
     page.click(".graphiql-execute-button")
 
@@ -453,15 +459,15 @@ def test_explore_page_draws_and_expands(server: Server, admin_token: str, page: 
     shot = page.screenshot()
     path = tmp_path / "explore.png"
     path.write_bytes(shot)
-    width, height, _ = png_pixels(shot)
-    assert (width, height) == VIEWPORT
-    everything = colours_in(shot)
+    image = png_pixels(shot)
+    assert image[:2] == VIEWPORT
+    everything = colours_in(image)
     assert len(everything) > 50, f"a nearly blank screenshot: {len(everything)} colours ({path})"
     graph = page.evaluate(
         """(() => { const r = document.getElementById('explore-graph').getBoundingClientRect();
                     return [Math.ceil(r.left), Math.ceil(r.top), Math.floor(r.right), Math.floor(r.bottom)]; })()"""
     )
-    drawn = colours_in(shot, tuple(graph))
+    drawn = colours_in(image, tuple(graph))
     assert near(drawn, (0x2F, 0x6D, 0xB5)) > 100, f"no organisation nodes drawn ({path})"
     assert near(drawn, (0xE0, 0x8A, 0x1E)) > 100, f"no person nodes drawn ({path})"
 
@@ -492,3 +498,19 @@ async def test_explore_page_uses_only_local_assets(client) -> None:
         fetched = await client.get(asset)
         assert fetched.status_code == 200, asset
         assert fetched.content, asset
+
+
+async def test_a_stale_operation_name_is_a_request_error_not_a_crash(admin) -> None:
+    """GraphiQL sends the previous tab's operationName when run right after an edit."""
+    document = "query Renamed { viewer { email } }"
+    for accept, status in (("application/json", 200), ("application/graphql-response+json", 400)):
+        response = await admin.client.post(
+            "/graphql",
+            json={"query": document, "operationName": "AccountManagerFiles"},
+            headers={"Authorization": f"Bearer {admin.token}", "Accept": accept},
+        )
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert "data" not in body
+        assert body["errors"][0]["message"] == "Unknown operation named 'AccountManagerFiles'."
+        assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from relgraph.ide import _same_origin
+from relgraph.ide import same_origin
 
 __all__ = ["explore_html"]
 
@@ -78,8 +78,8 @@ def explore_html(*, endpoint: str, static_url: str) -> str:
     *static_url* is where ``ide.STATIC_DIR`` is mounted (e.g. ``"/static"``).
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
-    assets = _same_origin(static_url, "static_url").rstrip("/") + "/explore"
+    assets = same_origin(static_url, "static_url").rstrip("/") + "/explore"
     return _PAGE.format(
         assets=html.escape(assets),
-        endpoint=html.escape(_same_origin(endpoint, "endpoint")),
+        endpoint=html.escape(same_origin(endpoint, "endpoint")),
     )

@@ -11,7 +11,7 @@ import html
 import json
 from pathlib import Path
 
-__all__ = ["STATIC_DIR", "graphiql_html", "load_examples"]
+__all__ = ["STATIC_DIR", "graphiql_html", "load_examples", "same_origin"]
 
 #: The package's ``static`` folder; mount it with ``StaticFiles(directory=STATIC_DIR)``.
 STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
@@ -75,7 +75,7 @@ def _script_json(value: object) -> str:
     return text.replace("/", "\\/").replace("<!--", "\\u003c!--")
 
 
-def _same_origin(url: str, what: str) -> str:
+def same_origin(url: str, what: str) -> str:
     # The page must work offline: refuse anything that names another host.
     if "://" in url or url.startswith("//"):
         raise ValueError(f"{what} must be a same-origin path, got {url!r}")
@@ -89,10 +89,10 @@ def graphiql_html(*, endpoint: str, static_url: str, examples: list[dict[str, st
     *examples* are ``{"name", "description", "query"}`` dicts, see ``load_examples``.
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
-    assets = _same_origin(static_url, "static_url").rstrip("/") + "/graphiql"
+    assets = same_origin(static_url, "static_url").rstrip("/") + "/graphiql"
     return _PAGE.format(
         assets=html.escape(assets),
-        endpoint=html.escape(_same_origin(endpoint, "endpoint")),
+        endpoint=html.escape(same_origin(endpoint, "endpoint")),
         examples=_script_json(examples),
     )
 

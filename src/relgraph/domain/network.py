@@ -250,11 +250,12 @@ async def shortest_path(
     grows with the square root of what a one-sided walk would touch.
     """
     today = today or dt.date.today()
-    if start == goal:
-        return []
+    # Visibility first: even the empty path from a party to itself would betray a hidden one.
     visible = await _visible_parties(session, viewer, {start, goal})
     if visible != {start, goal}:
         return None
+    if start == goal:
+        return []
     # For each side: node -> (edge that reached it, the node it came from).
     came: list[dict[Node, tuple[Edge, Node] | None]] = [{_party(start): None}, {_party(goal): None}]
     steps: list[dict[Node, int]] = [{_party(start): 0}, {_party(goal): 0}]

@@ -115,4 +115,5 @@ async def parties_of(info: Info, nodes: list[Node], kinds: dict[int, str]) -> li
     """Load the parties of `nodes` through the loaders, in one batch per kind."""
     from relgraph.graphql.types.relation import party_or_none
 
-    return list(await asyncio.gather(*(party_or_none(info, kinds[n.id], n.id) for n in nodes)))
+    known = [n for n in nodes if n.id in kinds]
+    return list(await asyncio.gather(*(party_or_none(info, kinds[n.id], n.id) for n in known)))

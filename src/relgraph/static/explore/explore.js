@@ -244,12 +244,12 @@
       },
       // Relations between parties: solid grey arrows (source -> target of the relation type).
       { selector: 'edge[kind = "RELATIONS"]', style: { 'line-color': '#6b7280', 'target-arrow-color': '#6b7280' } },
-      // Group structure: heavier, in the organisation colour, parent -> subsidiary.
+      // Group structure: heavier, in the organisation colour, subsidiary -> parent ("subsidiary of").
       {
         selector: 'edge[kind = "HIERARCHY"]',
         style: { width: 3, 'line-color': '#2f6db5', 'target-arrow-color': '#2f6db5', 'target-arrow-shape': 'triangle-backcurve' },
       },
-      // Memberships (a person's role at an organisation): dashed, in the person colour.
+      // Memberships (person -> organisation, labelled with the job title): dashed, in the person colour.
       {
         selector: 'edge[kind = "MEMBERSHIPS"]',
         style: { 'line-style': 'dashed', 'line-color': '#e08a1e', 'target-arrow-color': '#e08a1e', 'target-arrow-shape': 'circle', 'arrow-scale': 0.6 },
@@ -346,16 +346,19 @@
     var layout = cy.layout({
       name: 'cose',
       animate: false,
-      randomize: false,
       fit: true,
       padding: 40,
       nodeDimensionsIncludeLabels: true,
       idealEdgeLength: function () {
-        return first ? 110 : 90;
+        return 110;
       },
       nodeRepulsion: function () {
-        return 9000;
+        return 400000;
       },
+      nodeOverlap: 20,
+      gravity: 0.4,
+      numIter: 2000,
+      randomize: first,
     });
     layout.run();
   }
@@ -511,6 +514,13 @@
   searchForm.addEventListener('submit', function (event) {
     event.preventDefault();
     search(searchInput.value);
+  });
+
+  // Other kinds of link: draw the current party again with them.
+  document.getElementById('explore-include').addEventListener('change', function () {
+    if (state.rootId) {
+      load(state.rootId);
+    }
   });
 
   window.relgraphExplore = { cy: cy, load: load, expand: expand, search: search, state: state };
