@@ -25,7 +25,10 @@ from relgraph.db.models import (
     Address,
     AddressKind,
     ApiToken,
+    BankAccount,
     Base,
+    ContactMean,
+    CustomerGroup,
     EmployeeData,
     InternalRelation,
     InternalRelationCategory,
@@ -34,6 +37,7 @@ from relgraph.db.models import (
     Organisation,
     OrganisationStatus,
     Party,
+    PartyGroup,
     PartyKind,
     PartyType,
     PartyTypeLink,
@@ -45,7 +49,10 @@ from relgraph.db.models import (
     SalesRelation,
     User,
 )
+from relgraph.domain import iban
 from relgraph.domain import relations as relation_domain
+from relgraph.domain.contact_means import clean_value
+from relgraph.domain.contact_values import terms_of
 from relgraph.domain.internal_relations import account_managers_of
 from relgraph.domain.persons import display_name, refresh_search
 from relgraph.domain.validation import Checks, valid_bsn
@@ -83,13 +90,13 @@ async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
             select(
                 Organisation.id, Organisation.name, Organisation.code, Organisation.kvk_number,
                 Organisation.vat_number, Organisation.parent_id, Organisation.status,
-                Organisation.website, Organisation.phone, Organisation.created_at,
+                Organisation.website, Organisation.created_at,
             ).order_by(Organisation.id)
         )).all()
         persons = (await session.execute(
             select(
                 Person.id, Person.first_name, Person.infix, Person.last_name, Person.initials,
-                Person.bsn, Person.birth_date, Person.email, Person.created_at,
+                Person.bsn, Person.birth_date, Person.created_at,
             ).order_by(Person.id)
         )).all()
         memberships = (await session.execute(
@@ -131,6 +138,10 @@ async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
                 "sales": select(SalesRelation.__table__).order_by(SalesRelation.party_id),
                 "purchases": select(PurchaseRelation.__table__).order_by(PurchaseRelation.party_id),
                 "employees": select(EmployeeData.__table__).order_by(EmployeeData.person_id),
+                "contact_means": select(ContactMean.__table__).order_by(ContactMean.id),
+                "bank_accounts": select(BankAccount.__table__).order_by(BankAccount.id),
+                "customer_groups": select(CustomerGroup.__table__).order_by(CustomerGroup.id),
+                "group_links": select(PartyGroup.__table__).order_by(PartyGroup.group_id, PartyGroup.party_id),
             }.items()
         }
     return {
@@ -166,6 +177,7 @@ async def test_same_seed_gives_same_data_and_another_seed_differs(tmp_path: Path
 
     assert first == again
     assert first["relations"] and first["internal_relations"] and first["sales"] and first["employees"]
+    assert first["contact_means"] and first["bank_accounts"] and first["group_links"]
     names = [o[1] for o in first["organisations"]]
     assert names[0] == demo.FLAGSHIP_NAME
     assert [o[1] for o in other["organisations"]] != names
@@ -194,6 +206,9 @@ async def test_summary_matches_rows(default_demo: Demo) -> None:
             relations=len((await session.scalars(select(Relation.id))).all()),
             internal_relations=len((await session.scalars(select(InternalRelation.id))).all()),
             party_type_links=len((await session.execute(select(PartyTypeLink.party_id))).all()),
+            contact_means=len((await session.scalars(select(ContactMean.id))).all()),
+            bank_accounts=len((await session.scalars(select(BankAccount.id))).all()),
+            group_links=len((await session.execute(select(PartyGroup.party_id))).all()),
         )
     assert counts == summary
     assert (summary.organisations, summary.persons, summary.staff) == (150, 500, 8)
@@ -293,6 +308,8 @@ async def test_values_pass_the_domain_checks(
         persons = (await session.scalars(select(Person))).all()
         addresses = (await session.scalars(select(Address))).all()
         memberships = (await session.scalars(select(Membership))).all()
+        contact_means = (await session.scalars(select(ContactMean))).all()
+        bank_accounts = (await session.scalars(select(BankAccount))).all()
 
     kvks = [o.kvk_number for o in orgs if o.kvk_number]
     assert kvks and all(KVK.match(k) for k in kvks)
@@ -322,13 +339,14 @@ async def test_values_pass_the_domain_checks(
     # The same checks the mutations apply: demo data could have been typed in by a user.
     checks = Checks()
     for o in orgs:
-        checks.email("email", o.email)
         checks.url("website", o.website)
-        checks.phone("phone", o.phone)
     for p in persons:
-        checks.email("email", p.email)
-        checks.phone("phone", p.phone)
         assert p.birth_date is None or dt.date(1900, 1, 1) <= p.birth_date <= demo.REFERENCE_DATE
+    for c in contact_means:
+        # Stored as the domain stores them: validating again changes nothing.
+        assert clean_value(checks, c.kind, c.value) == c.value, (c.kind, c.value)
+    for b in bank_accounts:
+        assert iban.problem(b.iban) is None and checks.bic("bic", b.bic) == b.bic
     for m in memberships:
         checks.email("businessEmail", m.business_email)
         checks.phone("phone1", m.phone1)
@@ -356,11 +374,19 @@ async def test_names_and_search_keys_follow_the_domain(
             select(Membership.person_id, Membership.business_email).order_by(Membership.id)
         ):
             emails[person_id].append(email)
+        contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for party_id, kind, value in await session.execute(
+            select(ContactMean.party_id, ContactMean.kind, ContactMean.value)
+            .where(ContactMean.active.is_(True))
+            .order_by(ContactMean.id)
+        ):
+            contacts[party_id].append((kind, value))
 
     assert len({o.name_key for o in orgs}) == len(orgs)
     for o in orgs:
         assert o.name_key == fold(o.name)
-        assert o.search_text == search_key(o.name, o.legal_name, o.code, o.kvk_number, *cities[o.id])
+        expected_text = search_key(o.name, o.legal_name, o.code, o.kvk_number, *cities[o.id], *terms_of(contacts[o.id]))
+        assert o.search_text == expected_text
     flagship = next(o for o in orgs if o.code == demo.FLAGSHIP_CODE)
     assert "groningen" in flagship.search_text
 
@@ -371,10 +397,8 @@ async def test_names_and_search_keys_follow_the_domain(
         assert p.last_name and p.last_name[0].isupper() and " " not in p.last_name
         assert p.infix is None or p.infix == p.infix.lower()
         assert p.first_name and p.initials and p.initials.startswith(p.first_name[0].upper())
-        expected = Person(
-            first_name=p.first_name, infix=p.infix, last_name=p.last_name, initials=p.initials, email=p.email
-        )
-        refresh_search(expected, emails[p.id])
+        expected = Person(first_name=p.first_name, infix=p.infix, last_name=p.last_name, initials=p.initials)
+        refresh_search(expected, emails[p.id], terms_of(contacts[p.id]))
         assert (p.sort_key, p.search_text) == (expected.sort_key, expected.search_text)
         assert fold(display_name(p)) in p.search_text
 
@@ -601,3 +625,54 @@ async def test_party_types_and_their_data(default_demo: Demo) -> None:
     numbers = [e.employee_number for e in employees]
     assert len(set(numbers)) == len(numbers)
     assert all(e.salary is not None and e.salary > 0 and e.salary == e.salary.quantize(cent) for e in employees)
+
+
+async def test_contact_means_bank_accounts_and_groups(default_demo: Demo) -> None:
+    sessions, _ = default_demo
+    async with sessions() as session:
+        orgs = (await session.scalars(select(Organisation).order_by(Organisation.id))).all()
+        kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
+        contact_means = (await session.scalars(select(ContactMean))).all()
+        bank_accounts = (await session.scalars(select(BankAccount))).all()
+        groups = {g.id: g for g in await session.scalars(select(CustomerGroup))}
+        links = (await session.execute(select(PartyGroup.group_id, PartyGroup.party_id))).all()
+
+    persons = [p for p, k in kinds.items() if k == PartyKind.PERSON.value]
+    primary = Counter((c.party_id, c.kind) for c in contact_means if c.is_primary)
+    assert max(primary.values()) == 1
+    assert all(c.active for c in contact_means if c.is_primary)
+    email_of = {c.party_id: c.value for c in contact_means if c.is_primary and c.kind == "EMAIL"}
+    phone_of = {c.party_id: c.value for c in contact_means if c.is_primary and c.kind == "PHONE"}
+    # Most organisations have an info@ address and a switchboard; the flagship group all do.
+    assert 0.55 < sum(o.id in email_of for o in orgs) / len(orgs) < 0.8
+    assert 0.7 < sum(o.id in phone_of for o in orgs) / len(orgs) < 0.9
+    assert email_of[orgs[0].id] == "info@noorderlicht.nl" and orgs[0].id in phone_of
+    assert all(v.startswith("+31") for v in phone_of.values())
+    extra = Counter(c.kind for c in contact_means if not c.is_primary)
+    assert extra["EMAIL"] and extra["PHONE"]
+    assert {c.kind for c in contact_means} == {"EMAIL", "PHONE", "MOBILE", "FAX", "WEBSITE", "SOCIAL"}
+    assert any(not c.active for c in contact_means)
+    assert 0.1 < sum(p in phone_of for p in persons) / len(persons) < 0.5
+
+    # Bank accounts: valid Dutch IBANs, one primary per party, and one IBAN shared in a group.
+    assert all(b.iban.startswith("NL") for b in bank_accounts)
+    assert Counter(b.party_id for b in bank_accounts if b.is_primary).most_common(1)[0][1] == 1
+    with_account = {b.party_id for b in bank_accounts}
+    assert 0.65 < sum(o.id in with_account for o in orgs) / len(orgs) < 0.9
+    assert 0.1 < sum(p in with_account for p in persons) / len(persons) < 0.4
+    shared = Counter(b.iban for b in bank_accounts)
+    techniek = next(o for o in orgs if o.name == "Noorderlicht Techniek B.V.")
+    [techniek_iban] = [b.iban for b in bank_accounts if b.party_id == techniek.id and b.is_primary]
+    assert shared[techniek_iban] == 2
+
+    # Groups: every demo group is used, one is inactive, key accounts are reachable customers.
+    assert {g.name for g in groups.values()} == {g.name for g in demo.GROUPS}
+    assert sum(not g.active for g in groups.values()) == 1
+    members = defaultdict(set)
+    for group_id, party_id in links:
+        members[groups[group_id].name].add(party_id)
+    assert set(members) == {g.name for g in demo.GROUPS}
+    key_accounts = members[demo.KEY_ACCOUNTS]
+    assert {orgs[0].id, orgs[1].id} <= key_accounts and len(key_accounts) >= 5
+    assert all(p in email_of and p in phone_of for p in key_accounts)
+    assert any(kinds[p] == PartyKind.PERSON.value for p in members["Nieuwsbrief"])

@@ -174,3 +174,19 @@ async def test_person_connections_example_finds_people_named_jansen(demo_caller)
     data = await demo_caller.gql(_query("person-connections"))
     for person in data["persons"]["nodes"]:
         assert "jansen" in fold(person["displayName"])
+
+
+async def test_group_contacts_example_lists_key_accounts_with_their_primary_email_and_phone(demo_caller) -> None:
+    data = await demo_caller.gql(_query("group-contacts"))
+    [group] = data["customerGroups"]
+    assert group["name"] == demo.KEY_ACCOUNTS
+    organisations = group["members"]["nodes"]
+    assert group["members"]["totalCount"] == len(organisations) >= 3
+    assert {demo.FLAGSHIP_NAME, demo.BOUW_NAME} <= {o["name"] for o in organisations}
+    names = [fold(o["name"]) for o in organisations]
+    assert names == sorted(names)
+    for org in organisations:
+        assert org["email"] and "@" in org["email"], org["name"]
+        assert org["phone"] and org["phone"].startswith("+31"), org["name"]
+        primary = [m for m in org["contactMeans"] if m["kind"] == "PHONE" and m["primary"]]
+        assert [m["formatted"].replace(" ", "") for m in primary] == [org["phone"]]

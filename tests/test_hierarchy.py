@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from relgraph.db.models import (
+    ContactMean,
     InternalRelation,
     InternalRelationCategory,
     Membership,
@@ -633,6 +634,8 @@ query($id: ID!) {
     name
     ancestors { name }
     accountManagers { name }
+    email
+    contactMeans { kind value primary }
     memberships(first: 100) {
       totalCount
       nodes { jobTitle role tags person { displayName } }
@@ -642,11 +645,14 @@ query($id: ID!) {
       nodes {
         name
         accountManagers { name }
+        phone
+        contactMeans { kind value primary }
         relations(first: 10) { totalCount edges { label direction otherParty { displayName } } }
         memberships(first: 100) { nodes { jobTitle role tags person { displayName } } }
         subsidiaries(first: 100) {
           nodes {
             name
+            contactMeans(kinds: [PHONE]) { value }
             memberships(first: 100) { nodes { jobTitle person { displayName } } }
           }
         }
@@ -739,6 +745,15 @@ async def _build_group(session: Any, label: str, subsidiaries: int, people: int,
         InternalRelation(user_id=manager_id, party_id=o.id, category_id=account_manager)
         for o in [holding, *subs]
     )
+    # Every organisation of the group: a primary email and phone, and an extra phone.
+    for n, o in enumerate([holding, *subs, *subsubs]):
+        session.add_all(
+            [
+                ContactMean(party_id=o.id, kind="EMAIL", value=f"info@{label}{n}.example", is_primary=True),
+                ContactMean(party_id=o.id, kind="PHONE", value=f"+3120{n:07d}", is_primary=True),
+                ContactMean(party_id=o.id, kind="PHONE", value=f"+3130{n:07d}", label="after hours"),
+            ]
+        )
     await session.commit()
     return holding.id
 
@@ -762,12 +777,17 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
             {"name": card["name"].replace("holding", "parent")}
         ]
         assert card["accountManagers"] == [{"name": "Admin Tester"}]
+        assert card["email"].startswith("info@") and len(card["contactMeans"]) == 3
         assert card["memberships"]["totalCount"] == 3
         assert len(card["memberships"]["nodes"]) == 3
         assert card["subsidiaries"]["totalCount"] == subsidiaries
         assert len(card["subsidiaries"]["nodes"]) == subsidiaries
         for sub in card["subsidiaries"]["nodes"]:
             assert sub["accountManagers"] == [{"name": "Admin Tester"}]
+            assert [(m["kind"], m["primary"]) for m in sub["contactMeans"]] == [
+                ("EMAIL", True), ("PHONE", True), ("PHONE", False)
+            ]
+            assert sub["phone"] == sub["contactMeans"][1]["value"]
             # Each subsidiary supplies the next and is supplied by the previous one.
             assert sub["relations"]["totalCount"] == 2
             assert sorted(e["direction"] for e in sub["relations"]["edges"]) == ["INCOMING", "OUTGOING"]
@@ -782,6 +802,7 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
             )
             branches = sub["subsidiaries"]["nodes"]
             assert [b["name"] for b in branches] == [f"{sub['name']} branch"]
+            assert len(branches[0]["contactMeans"]) == 2
             assert len(branches[0]["memberships"]["nodes"]) == 2
             assert all(
                 m["person"] is not None for m in branches[0]["memberships"]["nodes"]

@@ -163,7 +163,9 @@ async def test_create_organisation_round_trips_every_field(admin) -> None:
     created = await create_ok(admin, **fields)
     stored = await fetch(admin, created["id"])
     assert stored == created
-    for name, value in fields.items():
+    # Phone numbers are stored normalised, in E.164 (they are the primary PHONE contact mean).
+    normalised = {**fields, "phone": "+31301234567"}
+    for name, value in normalised.items():
         if name != "visitAddress":
             assert stored[name] == value, name
     assert stored["visitAddress"] == {
@@ -320,7 +322,7 @@ async def test_update_changes_only_the_fields_sent_and_null_clears(admin) -> Non
     payload = await update(admin, id=org["id"], phone="030 1234567", expectedVersion=1)
     assert payload["userErrors"] == []
     changed = payload["organisation"]
-    assert (changed["phone"], changed["version"]) == ("030 1234567", 2)
+    assert (changed["phone"], changed["version"]) == ("+31301234567", 2)
     assert {k: v for k, v in changed.items() if k not in ("phone", "version")} == {
         k: v for k, v in org.items() if k not in ("phone", "version")
     }
@@ -331,7 +333,7 @@ async def test_update_changes_only_the_fields_sent_and_null_clears(admin) -> Non
         None,
         None,
         "Bouw",
-        "030 1234567",
+        "+31301234567",
     )
     assert cleared["version"] == 3
     # The cleared customer number is free again.

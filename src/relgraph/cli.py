@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import functools
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -136,7 +139,9 @@ def demo_seed(
     err.print(
         f"seeded {summary.organisations} organisations, {summary.persons} persons, "
         f"{summary.memberships} memberships, {summary.relations} relations, "
-        f"{summary.internal_relations} internal relations, {summary.staff} staff users"
+        f"{summary.internal_relations} internal relations, {summary.contact_means} contact means, "
+        f"{summary.bank_accounts} bank accounts, {summary.group_links} customer group members, "
+        f"{summary.staff} staff users"
     )
 
 
@@ -215,6 +220,69 @@ def export_schema() -> None:
     sys.stdout.write(schema_sdl())
 
 
+class TransferKind(enum.StrEnum):
+    organisations = "organisations"
+    persons = "persons"
+    memberships = "memberships"
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        yield report
+
+
+@app.command("import")
+@clean_errors
+def import_rows(
+    kind: Annotated[TransferKind, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="A CSV file in the format `relgraph export` writes.")],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows; the others go to the rejects file.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where --skip-invalid puts the rejected rows [default: FILE.rejects.csv].")
+    ] = None,
+) -> None:
+    """Import organisations, persons or memberships from CSV: every row, or none when one is invalid."""
+    from relgraph import transfer
+
+    with _progress_bar() as report:
+        result = _run(
+            transfer.import_file, get_settings().database_url, kind.value, file, skip_invalid=skip_invalid, progress=report
+        )
+    for row in result.rejected:
+        for column, message in row.errors:
+            err.print(f"{file}, line {row.line}, column {column}: {message}", highlight=False, markup=False)
+    if not result.applied:
+        _fail(f"{len(result.rejected)} invalid row(s); nothing was imported (--skip-invalid imports the others)")
+    if result.rejected:
+        target = rejects or file.with_suffix(".rejects.csv")
+        transfer.write_rejects(result, target)
+        err.print(f"skipped {len(result.rejected)} invalid row(s), written to {target}", highlight=False)
+    err.print(f"imported {result.imported} {kind.value} from {file}", highlight=False)
+
+
+@app.command("export")
+@clean_errors
+def export_rows(
+    kind: Annotated[TransferKind, typer.Argument(help="What to export.")],
+    file: Annotated[Path | None, typer.Argument(help="The CSV file to write; standard output when left out.")] = None,
+) -> None:
+    """Export organisations, persons or memberships as CSV, in the format `relgraph import` reads."""
+    from relgraph import transfer
+
+    target = file.open("w", newline="", encoding="utf-8") if file else contextlib.nullcontext(sys.stdout)
+    with _progress_bar() as report, target as out:
+        count = _run(transfer.export_to, get_settings().database_url, kind.value, out, progress=report)
+    err.print(f"exported {count} {kind.value}" + (f" to {file}" if file else ""), highlight=False)
+
+
 async def _prepare_demo(session: Any) -> dict[str, str] | None:
     """Seed an empty database and create the demo users; return their tokens."""
     from relgraph import demo
@@ -251,7 +319,8 @@ def serve(
             err.print("demo users and their API tokens (shown once):")
             for email, token in tokens.items():
                 err.print(f"  {email:<22} {token}", highlight=False)
-    err.print(f"GraphiQL: http://{host}:{port}/graphql   health: http://{host}:{port}/healthz")
+    base = f"http://{host}:{port}"
+    err.print(f"GraphiQL: {base}/graphql   network view: {base}/explore   health: {base}/healthz")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         "relgraph.web:create_app",

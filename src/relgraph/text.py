@@ -14,6 +14,8 @@ def fold(value: str | None) -> str:
     """Lower-case `value`, strip accents and squeeze whitespace ("Société " -> "societe")."""
     if not value:
         return ""
+    if value.isascii():  # the common case, and no accents to strip: skip the per-character pass
+        return _SPACES.sub(" ", value.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped.casefold()).strip()

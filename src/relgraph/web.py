@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
 from strawberry.file_uploads.utils import replace_placeholders_with_files
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from relgraph import __version__, explore, ide
@@ -235,6 +235,13 @@ class GraphQLEndpoint:
             )
         except InvalidOperationTypeError:
             raise GraphQLRequestError(405, "Mutations need POST.", {"Allow": "POST"}) from None
+        except CannotGetOperationTypeError:
+            # An operationName the document does not define (GraphiQL sends a stale one when
+            # run right after an edit), or none for a document with several: a request error.
+            name = params["operation_name"]
+            message = f"Unknown operation named {name!r}." if name else "Say which operation to run with `operationName`."
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            return _error_response(status, message, media_type, "BAD_REQUEST", {"X-Request-Id": request_id})
         finally:
             await context.close()
         body: dict[str, Any] = {}

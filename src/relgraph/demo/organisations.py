@@ -63,6 +63,9 @@ class OrgSpec:
     area_code: str
     addresses: list[AddressSpec] = field(default_factory=list)
     values: dict[str, object] = field(default_factory=dict)
+    # The general email and phone (as typed): the primary EMAIL and PHONE contact means.
+    email: str | None = None
+    phone: str | None = None
 
     @property
     def industry(self) -> str:
@@ -206,6 +209,9 @@ def _finish(gen: Generator, spec: OrgSpec, industry: str, city: str) -> None:
     if gen.chance(0.3):
         spec.addresses.append(gen.address(AddressKind.POSTAL, city, head_office=False))
     spec.values = _values(gen, spec, industry, city)
+    # Drawn with the other values (so every later draw stays the same), stored as contact means.
+    spec.email = spec.values.pop("email")  # type: ignore[assignment]
+    spec.phone = spec.values.pop("phone")  # type: ignore[assignment]
 
 
 def _standalone(gen: Generator, index: int) -> OrgSpec:

@@ -49,6 +49,9 @@ class PersonSpec:
     values: dict[str, object]
     memberships: list[MembershipSpec] = field(default_factory=list)
     address: AddressSpec | None = None
+    # The private email and phone (as typed): the primary EMAIL and PHONE contact means.
+    email: str | None = None
+    phone: str | None = None
 
 
 def _person_values(gen: Generator) -> dict[str, object]:
@@ -188,4 +191,6 @@ def plan_persons(gen: Generator, count: int, orgs: Sequence[OrgSpec]) -> list[Pe
         if gen.chance(0.6 if private else 0.15):
             city, _ = gen.city()
             person.address = gen.address(AddressKind.VISIT, city, head_office=True)
+        person.email = person.values.pop("email")  # type: ignore[assignment]
+        person.phone = person.values.pop("phone")  # type: ignore[assignment]
     return people

@@ -9,12 +9,15 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import EmployeeData, Organisation, Party
+from relgraph.demo import contact_means
+from relgraph.demo.bank_accounts import plan_bank_accounts
 from relgraph.demo.base import Generator, stream
 from relgraph.demo.domain_data import (
     ensure_categories,
     ensure_party_types,
     ensure_relation_types,
 )
+from relgraph.demo.groups import ensure_groups, plan_group_links
 from relgraph.demo.internal_relations import plan_internal_relations
 from relgraph.demo.organisations import plan_organisations
 from relgraph.demo.party_types import plan_party_types
@@ -25,6 +28,9 @@ from relgraph.demo.writer import (
     Parties,
     address_row,
     write_addresses,
+    write_bank_accounts,
+    write_contact_means,
+    write_group_links,
     write_internal_relations,
     write_memberships,
     write_organisations,
@@ -48,6 +54,9 @@ class SeedSummary:
     relations: int
     internal_relations: int
     party_type_links: int
+    contact_means: int
+    bank_accounts: int
+    group_links: int
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -65,7 +74,8 @@ async def seed(
     created_by_id: int | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> SeedSummary:
-    """Add demo organisations, persons, memberships, staff and relations; the caller commits."""
+    """Add demo organisations, persons, memberships, staff, relations, contact means, bank
+    accounts and customer groups; the caller commits."""
     report = progress or (lambda _label, _done: None)
     taken = set(await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None))))
     # Organisations and persons come from this generator in a fixed order; everything
@@ -76,7 +86,10 @@ async def seed(
 
     org_specs = plan_organisations(gen, max(organisations, 0))
     org_times = gen.timestamps(len(org_specs), years=8)
-    org_ids = await write_organisations(session, gen, org_specs, org_times, by, report)
+    # Planned before the parties are written: their search texts hold the contact values.
+    org_contacts = contact_means.plan_organisation_contacts(stream(seed, "organisation contacts"), org_specs)
+    org_terms = contact_means.search_terms(org_contacts, len(org_specs))
+    org_ids = await write_organisations(session, gen, org_specs, org_times, by, report, org_terms)
     addresses = [
         address_row(org_id, a, created)
         for org_id, created, spec in zip(org_ids, org_times, org_specs, strict=True)
@@ -85,7 +98,9 @@ async def seed(
 
     person_specs = plan_persons(gen, max(persons, 0), org_specs)
     person_times = gen.timestamps(len(person_specs), years=6)
-    person_ids = await write_persons(session, gen, person_specs, person_times, by, report)
+    person_contacts = contact_means.plan_person_contacts(stream(seed, "person contacts"), person_specs)
+    person_terms = contact_means.search_terms(person_contacts, len(person_specs))
+    person_ids = await write_persons(session, gen, person_specs, person_times, by, report, person_terms)
     parties = Parties(org_ids, org_times, person_ids, person_times)
     addresses.extend(
         address_row(person_id, spec.address, created)
@@ -120,6 +135,15 @@ async def seed(
     report("relations", relation_count)
     internal_count = await write_internal_relations(session, internal_specs, parties, staff_ids, category_ids, by)
     report("internal relations", internal_count)
+    contact_count = await write_contact_means(session, [*org_contacts, *person_contacts], parties, by)
+    report("contact means", contact_count)
+    bank_specs = plan_bank_accounts(stream(seed, "bank accounts"), org_specs, person_specs, type_plan)
+    bank_count = await write_bank_accounts(session, bank_specs, parties, by)
+    report("bank accounts", bank_count)
+    group_ids = await ensure_groups(session)
+    group_links = plan_group_links(stream(seed, "groups"), org_specs, person_specs, type_plan)
+    group_count = await write_group_links(session, group_links, parties, group_ids, by)
+    report("group members", group_count)
     return SeedSummary(
         organisations=len(org_ids),
         persons=len(person_ids),
@@ -129,4 +153,7 @@ async def seed(
         relations=relation_count,
         internal_relations=internal_count,
         party_type_links=links,
+        contact_means=contact_count,
+        bank_accounts=bank_count,
+        group_links=group_count,
     )

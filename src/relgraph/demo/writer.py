@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
     Address,
+    BankAccount,
     Base,
+    ContactMean,
     EmployeeData,
     InternalRelation,
     Membership,
     MembershipTag,
     Organisation,
+    PartyGroup,
     PartyKind,
     PartyTypeLink,
     Person,
@@ -24,8 +27,11 @@ from relgraph.db.models import (
     Relation,
     SalesRelation,
 )
+from relgraph.demo.bank_accounts import BankSpec
 from relgraph.demo.base import BATCH, REFERENCE_TIME, AddressSpec, Generator, Ref, at
+from relgraph.demo.contact_means import ContactSpec
 from relgraph.demo.domain_data import RELATION_TYPES
+from relgraph.demo.groups import GroupLink
 from relgraph.demo.internal_relations import InternalSpec
 from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.party_types import TypePlan
@@ -37,6 +43,9 @@ from relgraph.domain.persons import refresh_search as refresh_person_search
 __all__ = [
     "Parties",
     "Report",
+    "write_bank_accounts",
+    "write_contact_means",
+    "write_group_links",
     "write_internal_relations",
     "write_organisations",
     "write_party_types",
@@ -114,8 +123,12 @@ async def write_organisations(
     times: Sequence[dt.datetime],
     by: dict[str, Any],
     report: Report,
+    contact_terms: Sequence[Sequence[str]],
 ) -> list[int]:
-    """Insert the organisations; return their ids in planned order."""
+    """Insert the organisations; return their ids in planned order.
+
+    `contact_terms` are the search terms of each one's contact means, written later.
+    """
     # Save the pending ones whenever the next one's parent is among them, so that parent
     # ids are known and ids follow the planned order exactly.
     ids: list[int] = []
@@ -132,7 +145,7 @@ async def write_organisations(
             updated_at=gen.updated(times[index]),
             **by,
         )
-        refresh_organisation_search(org, [a.city for a in spec.addresses])
+        refresh_organisation_search(org, [a.city for a in spec.addresses], contact_terms[index])
         pending.append(org)
     ids.extend(await _insert_ids(session, pending))
     report("organisations", len(ids))
@@ -146,15 +159,20 @@ async def write_persons(
     times: Sequence[dt.datetime],
     by: dict[str, Any],
     report: Report,
+    contact_terms: Sequence[Sequence[str]],
 ) -> list[int]:
-    """Insert the persons; return their ids in planned order."""
+    """Insert the persons; return their ids in planned order.
+
+    `contact_terms` are the search terms of each one's contact means, written later.
+    """
     ids: list[int] = []
     for start in range(0, len(specs), BATCH):
         batch = []
         for offset, spec in enumerate(specs[start : start + BATCH]):
             created = times[start + offset]
             person = Person(**spec.values, created_at=created, updated_at=gen.updated(created), **by)
-            refresh_person_search(person, [m.business_email for m in spec.memberships])
+            emails = [m.business_email for m in spec.memberships]
+            refresh_person_search(person, emails, contact_terms[start + offset])
             batch.append(person)
         ids.extend(await _insert_ids(session, batch))
         report("persons", len(ids))
@@ -294,4 +312,69 @@ async def write_internal_relations(
             }
         )
     await _insert_values(session, InternalRelation, rows)
+    return len(rows)
+
+
+async def write_contact_means(
+    session: AsyncSession, specs: Sequence[ContactSpec], parties: Parties, by: dict[str, Any]
+) -> int:
+    """Insert the contact means, each entered when its party was."""
+    rows = [
+        {
+            "party_id": parties.id(spec.party),
+            "kind": spec.kind,
+            "value": spec.value,
+            "label": spec.label,
+            "is_primary": spec.primary,
+            "active": spec.active,
+            "created_at": parties.created(spec.party),
+            "updated_at": parties.created(spec.party),
+            "version": 1,
+            **by,
+        }
+        for spec in specs
+    ]
+    await _insert_values(session, ContactMean, rows)
+    return len(rows)
+
+
+async def write_bank_accounts(
+    session: AsyncSession, specs: Sequence[BankSpec], parties: Parties, by: dict[str, Any]
+) -> int:
+    """Insert the bank accounts, each entered a day after its party."""
+    rows = []
+    for spec in specs:
+        created = min(REFERENCE_TIME, parties.created(spec.party) + dt.timedelta(days=1))
+        rows.append(
+            {
+                "party_id": parties.id(spec.party),
+                "iban": spec.iban,
+                "bic": spec.bic,
+                "holder_name": spec.holder_name,
+                "is_primary": spec.primary,
+                "active": spec.active,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+                **by,
+            }
+        )
+    await _insert_values(session, BankAccount, rows)
+    return len(rows)
+
+
+async def write_group_links(
+    session: AsyncSession, links: Sequence[GroupLink], parties: Parties, group_ids: dict[str, int], by: dict[str, Any]
+) -> int:
+    """Insert who is in which customer group; a party joins when it comes in."""
+    rows = [
+        {
+            "group_id": group_ids[link.group],
+            "party_id": parties.id(link.party),
+            "added_at": parties.created(link.party),
+            "added_by_id": by.get("created_by_id"),
+        }
+        for link in links
+    ]
+    await _insert_values(session, PartyGroup, rows)
     return len(rows)

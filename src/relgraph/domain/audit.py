@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.bulk import insert_rows
 from relgraph.db.models import AuditEvent
 from relgraph.policy import Viewer
 
-__all__ = ["changes_between", "record", "snapshot"]
+__all__ = ["changes_between", "event", "record", "record_many", "snapshot"]
 
 
 def _plain(value: Any) -> Any:
@@ -62,3 +63,32 @@ def record(
             reason=reason,
         )
     )
+
+
+def event(
+    *,
+    actor: Viewer | None,
+    object_type: str,
+    object_id: int,
+    action: str,
+    party_id: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """One audit event as a row for `record_many`."""
+    return {
+        "at": at or dt.datetime.now(dt.UTC),
+        "actor_id": actor.id if actor else None,
+        "object_type": object_type,
+        "object_id": object_id,
+        "party_id": party_id,
+        "action": action,
+        "changes": dict(changes or {}),
+        "reason": reason,
+    }
+
+
+async def record_many(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Insert many audit events at once (bulk work: still one event per changed object)."""
+    await insert_rows(session, AuditEvent.__table__, events)

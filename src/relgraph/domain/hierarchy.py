@@ -34,6 +34,7 @@ __all__ = [
     "depth_after_move",
     "descendants_of",
     "lock",
+    "move_subsidiaries",
     "set_parent",
     "would_cycle",
     "subsidiaries_of",
@@ -238,3 +239,61 @@ async def set_parent(
         changes=audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS)),
     )
     return org
+
+
+async def move_subsidiaries(
+    session: AsyncSession, *, actor: Viewer, from_id: int, to_id: int, field: str = "toOrganisationId"
+) -> list[Organisation]:
+    """Put every direct subsidiary of `from_id` under `to_id`; refuses cycles with CYCLE.
+
+    Moving them creates a cycle exactly when `to_id` lies in the subtree of one of them.
+    `field` names the input field that holds `to_id`, for the error paths.
+    """
+    await lock(session)
+    source = await session.get(Organisation, from_id)
+    if source is None:
+        raise NotFound("fromOrganisationId", "No organisation with this id.")
+    target = await session.get(Organisation, to_id)
+    if target is None:
+        raise NotFound(field, "No organisation with this id.")
+    if from_id == to_id:
+        raise InvalidInput.at(field, "The subsidiaries are under this organisation already.")
+    children = list(
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.parent_id == from_id)
+            .order_by(Organisation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    if not children:
+        return []
+    by_id = {c.id: c for c in children}
+    lineage = _lineage(to_id)
+    below = await session.scalar(select(lineage.c.id).where(lineage.c.id.in_(by_id)).limit(1))
+    if below is not None:
+        where = "is" if below == to_id else f"lies below {by_id[below].name},"
+        message = f"{target.name} {where} a subsidiary of {source.name}; moving them under it would make a cycle."
+        raise DomainError([FieldError((field,), message, ErrorCode.CYCLE)])
+    parent_depth = (await session.scalar(select(func.count()).select_from(lineage))) or 1
+    tree = _descendant_tree(list(by_id), MAX_DEPTH + 1, include_archived=True)
+    height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
+    if parent_depth + height > MAX_DEPTH:
+        raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
+    befores = [audit.snapshot(c, AUDITED_FIELDS) for c in children]
+    for child in children:
+        child.parent_id = to_id
+        versions.stamp(child, actor)
+    await versions.flush(session, "organisation")
+    for child, before in zip(children, befores, strict=True):
+        audit.record(
+            session,
+            actor=actor,
+            object_type="Organisation",
+            object_id=child.id,
+            party_id=child.id,
+            action="SET_PARENT",
+            changes=audit.changes_between(before, audit.snapshot(child, AUDITED_FIELDS)),
+            reason=f"Moved with the other subsidiaries of {source.name} to {target.name}.",
+        )
+    return children

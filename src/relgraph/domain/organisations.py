@@ -10,13 +10,20 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import Address, AddressKind, Organisation, OrganisationStatus
+from relgraph.db.models import (
+    Address,
+    AddressKind,
+    ContactKind,
+    Organisation,
+    OrganisationStatus,
+    PartyGroup,
+)
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
-from relgraph.domain import addresses, audit, versions
+from relgraph.domain import addresses, audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
-from relgraph.text import fold, like_pattern, search_key
+from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -43,8 +50,6 @@ AUDITED_FIELDS = [
     "industry",
     "description",
     "website",
-    "email",
-    "phone",
     "status",
     "checked",
     "creditworthy",
@@ -60,6 +65,8 @@ class OrganisationFilter:
     city: str | None = None
     status: OrganisationStatus | None = None
     include_archived: bool = False
+    # In at least one of these customer groups.
+    group_ids: tuple[int, ...] | None = None
 
 
 def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
@@ -78,7 +85,8 @@ def _filtered(flt: OrganisationFilter) -> Select[Any]:
     if not flt.include_archived:
         stmt = stmt.where(Organisation.archived.is_(False))
     if flt.search and flt.search.strip():
-        stmt = stmt.where(Organisation.search_text.like(like_pattern(flt.search), escape="\\"))
+        patterns = contact_values.search_patterns(flt.search)
+        stmt = stmt.where(or_(*(Organisation.search_text.like(p, escape="\\") for p in patterns)))
     if flt.kvk_number:
         stmt = stmt.where(Organisation.kvk_number == flt.kvk_number.replace(" ", ""))
     if flt.status:
@@ -88,6 +96,14 @@ def _filtered(flt: OrganisationFilter) -> Select[Any]:
             exists(
                 select(Address.id).where(
                     Address.party_id == Organisation.id, Address.city_key == fold(flt.city)
+                )
+            )
+        )
+    if flt.group_ids is not None:
+        stmt = stmt.where(
+            exists(
+                select(PartyGroup.party_id).where(
+                    PartyGroup.party_id == Organisation.id, PartyGroup.group_id.in_(flt.group_ids)
                 )
             )
         )
@@ -136,7 +152,7 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
         "description": lambda v: checks.multiline("description", v, max_length=4000),
         "website": lambda v: checks.url("website", v),
         "email": lambda v: checks.email("email", v),
-        "phone": lambda v: checks.phone("phone", v),
+        "phone": lambda v: checks.phone_number("phone", v),
     }
     for name, validate in validators.items():
         if name in data:
@@ -149,18 +165,37 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-def set_search_keys(org: Organisation, cities: Sequence[str | None]) -> None:
-    """Fill the name key and search text of `org` from its fields and `cities`."""
+def set_search_keys(
+    org: Organisation, cities: Sequence[str | None], contact_terms: Sequence[str] = ()
+) -> None:
+    """Fill the name key and search text of `org` from its fields, `cities` and the
+    search terms of its active contact means."""
     org.name_key = fold(org.name)
-    org.search_text = search_key(org.name, org.legal_name, org.code, org.kvk_number, *cities)
+    org.search_text = search_key(org.name, org.legal_name, org.code, org.kvk_number, *cities, *contact_terms)
 
 
 async def refresh_search(session: AsyncSession, org: Organisation) -> None:
-    """Recompute what search matches for `org` (its names, numbers and cities)."""
+    """Recompute what search matches for `org` (its names, numbers, cities, contact values)."""
     cities = await session.scalars(
         select(Address.city).where(Address.party_id == org.id).order_by(Address.id)
     )
-    set_search_keys(org, list(cities))
+    set_search_keys(org, list(cities), await contact_means.search_terms_of(session, org.id))
+
+
+# The input fields that are the organisation's primary contact means, by kind.
+CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
+
+
+def _contacts(values: dict[str, Any]) -> dict[str, str | None]:
+    """Take the contact fields out of cleaned `values`: {kind: value}, for those sent."""
+    return {kind: values.pop(name) for name, kind in CONTACT_FIELDS.items() if name in values}
+
+
+async def _write_contacts(
+    session: AsyncSession, actor: Viewer, party_id: int, contacts: Mapping[str, str | None]
+) -> None:
+    for kind, value in contacts.items():
+        await contact_means.set_primary_value(session, actor=actor, party_id=party_id, kind=kind, value=value)
 
 
 async def possible_duplicates(
@@ -203,6 +238,7 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
         visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
     checks.raise_if_any()
     await _check_code_free(session, values.get("code"), None)
+    contacts = _contacts(values)
     now = dt.datetime.now(dt.UTC)
     org = Organisation(
         **values,
@@ -211,11 +247,13 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
         created_at=now,
         updated_at=now,
     )
-    set_search_keys(org, [visit.get("city") if visit else None])
+    terms = contact_values.terms_of((kind, value) for kind, value in contacts.items() if value)
+    set_search_keys(org, [visit.get("city") if visit else None], terms)
     session.add(org)
     await _flush(session)
     if visit:
         session.add(Address(party_id=org.id, kind=AddressKind.VISIT.value, is_head_office=True, **visit))
+    await _write_contacts(session, actor, org.id, contacts)
     audit.record(
         session,
         actor=actor,
@@ -258,6 +296,8 @@ async def update(
     org = await load_for_update(session, id=id, expected_version=expected_version)
     if "code" in values:
         await _check_code_free(session, values["code"], org.id)
+    # Before the organisation's own fields change: these writes flush the session.
+    await _write_contacts(session, actor, org.id, _contacts(values))
     before = audit.snapshot(org, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(org, name, value)

@@ -7,16 +7,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import Gender, Membership, Person
+from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
-from relgraph.domain import audit, versions
+from relgraph.domain import audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import NotFound
 from relgraph.policy import Viewer, persons_visible
-from relgraph.text import fold, like_pattern, search_key
+from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -39,8 +39,6 @@ AUDITED_FIELDS = [
     "first_name",
     "infix",
     "last_name",
-    "email",
-    "phone",
     "birth_date",
     "bsn",
 ]
@@ -64,6 +62,8 @@ def sort_name(person: Person) -> str:
 @dataclass(frozen=True)
 class PersonFilter:
     search: str | None = None
+    # In at least one of these customer groups.
+    group_ids: tuple[int, ...] | None = None
 
 
 def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
@@ -83,7 +83,16 @@ def _visible(viewer: Viewer) -> Select[Any]:
 def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
     stmt = _visible(viewer)
     if flt.search and flt.search.strip():
-        stmt = stmt.where(Person.search_text.like(like_pattern(flt.search), escape="\\"))
+        patterns = contact_values.search_patterns(flt.search)
+        stmt = stmt.where(or_(*(Person.search_text.like(p, escape="\\") for p in patterns)))
+    if flt.group_ids is not None:
+        stmt = stmt.where(
+            exists(
+                select(PartyGroup.party_id).where(
+                    PartyGroup.party_id == Person.id, PartyGroup.group_id.in_(flt.group_ids)
+                )
+            )
+        )
     return stmt
 
 
@@ -119,7 +128,7 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     if "email" in data:
         clean["email"] = checks.email("email", data["email"])
     if "phone" in data:
-        clean["phone"] = checks.phone("phone", data["phone"])
+        clean["phone"] = checks.phone_number("phone", data["phone"])
     if "bsn" in data:
         clean["bsn"] = checks.bsn("bsn", data["bsn"])
     if "gender" in data:
@@ -132,19 +141,39 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-def refresh_search(person: Person, business_emails: Sequence[str | None] = ()) -> None:
-    """Recompute the sort key and what search matches (names, emails)."""
+def refresh_search(
+    person: Person, business_emails: Sequence[str | None] = (), contact_terms: Sequence[str] = ()
+) -> None:
+    """Recompute the sort key and what search matches (names, business emails, contact values)."""
     person.sort_key = fold(
         " ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p)
     )
     person.search_text = search_key(
-        display_name(person), person.last_name, person.initials, person.email, *business_emails
+        display_name(person), person.last_name, person.initials, *business_emails, *contact_terms
     )
 
 
 async def refresh_search_of(session: AsyncSession, person: Person) -> None:
-    emails = await session.scalars(select(Membership.business_email).where(Membership.person_id == person.id))
-    refresh_search(person, list(emails))
+    emails = await session.scalars(
+        select(Membership.business_email).where(Membership.person_id == person.id).order_by(Membership.id)
+    )
+    refresh_search(person, list(emails), await contact_means.search_terms_of(session, person.id))
+
+
+# The input fields that are the person's primary contact means, by kind.
+CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
+
+
+def _contacts(values: dict[str, Any]) -> dict[str, str | None]:
+    """Take the contact fields out of cleaned `values`: {kind: value}, for those sent."""
+    return {kind: values.pop(name) for name, kind in CONTACT_FIELDS.items() if name in values}
+
+
+async def _write_contacts(
+    session: AsyncSession, actor: Viewer, party_id: int, contacts: Mapping[str, str | None]
+) -> None:
+    for kind, value in contacts.items():
+        await contact_means.set_primary_value(session, actor=actor, party_id=party_id, kind=kind, value=value)
 
 
 def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
@@ -156,11 +185,13 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     checks = Checks()
     values = clean(checks, data, creating=True)
     checks.raise_if_any()
+    contacts = _contacts(values)
     now = dt.datetime.now(dt.UTC)
     person = Person(**values, created_by_id=actor.id, updated_by_id=actor.id, created_at=now, updated_at=now)
-    refresh_search(person)
+    refresh_search(person, contact_terms=contact_values.terms_of((k, v) for k, v in contacts.items() if v))
     session.add(person)
     await session.flush()
+    await _write_contacts(session, actor, person.id, contacts)
     audit.record(
         session,
         actor=actor,
@@ -199,6 +230,8 @@ async def update(
     values = clean(checks, data, creating=False)
     checks.raise_if_any()
     person = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    # Before the person's own fields change: these writes flush the session.
+    await _write_contacts(session, actor, person.id, _contacts(values))
     before = audit.snapshot(person, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(person, name, value)

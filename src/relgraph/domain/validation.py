@@ -7,9 +7,12 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
+import phonenumbers
+
+from relgraph.domain import iban as ibans
 from relgraph.errors import DomainError, FieldError
 
-__all__ = ["Checks", "normalise_postcode", "valid_bsn"]
+__all__ = ["DEFAULT_PHONE_REGION", "Checks", "normalise_phone", "normalise_postcode", "valid_bsn"]
 
 E = TypeVar("E")
 
@@ -20,6 +23,10 @@ _EMAIL = re.compile(
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9 ()\-./]{6,25}$")
 _KVK = re.compile(r"^\d{8}$")
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_HANDLE = re.compile(r"^@[A-Za-z0-9_.]{1,100}$")
+# Numbers without a country code are read as Dutch ones.
+DEFAULT_PHONE_REGION = "NL"
 _NL_POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Z]{2})$")
 
 # VAT identification numbers per EU member state (VIES formats), country prefix included.
@@ -61,6 +68,17 @@ def valid_bsn(value: str) -> bool:
     digits = [int(c) for c in value]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
     return total % 11 == 0 and value != "000000000"
+
+
+def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
+    """Return `value` as an E.164 number ("+31201234567"), or None if it is not a valid number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_postcode(value: str, country: str = "NL") -> str | None:
@@ -123,7 +141,7 @@ class Checks:
             self.fail(field, f"At most {max_length} characters.")
         return value.strip()
 
-    def email(self, field: str, value: str | None) -> str | None:
+    def email(self, field: str | Sequence[str], value: str | None) -> str | None:
         value = self.text(field, value, max_length=254)
         if value is not None and not _EMAIL.match(value):
             self.fail(field, "Not a valid email address.")
@@ -135,7 +153,46 @@ class Checks:
             self.fail(field, "Not a valid phone number.")
         return value
 
-    def url(self, field: str, value: str | None) -> str | None:
+    def phone_number(self, field: str | Sequence[str], value: str | None) -> str | None:
+        """A phone number in any format, returned in E.164; without country code it is Dutch."""
+        value = self.text(field, value, max_length=40)
+        if value is None:
+            return None
+        number = normalise_phone(value)
+        if number is None:
+            self.fail(field, 'Not a valid phone number (e.g. "020 123 4567" or "+31 20 123 4567").')
+            return value
+        return number
+
+    def iban(self, field: str | Sequence[str], value: str | None, *, required: bool = False) -> str | None:
+        """An IBAN with the mod-97 check and its country's length, returned compact, upper case."""
+        value = self.text(field, value, max_length=50, required=required)
+        if value is None:
+            return None
+        compact = ibans.compact(value)
+        problem = ibans.problem(compact)
+        if problem:
+            self.fail(field, problem)
+        return compact
+
+    def bic(self, field: str | Sequence[str], value: str | None) -> str | None:
+        """A BIC (SWIFT code) of 8 or 11 characters, e.g. ABNANL2A."""
+        value = self.text(field, value, max_length=20)
+        if value is None:
+            return None
+        value = value.replace(" ", "").upper()
+        if not _BIC.match(value):
+            self.fail(field, "A BIC has 8 or 11 letters and digits, e.g. ABNANL2A.")
+        return value
+
+    def social(self, field: str | Sequence[str], value: str | None) -> str | None:
+        """A social media profile: its http(s) URL or a handle like @relgraph."""
+        value = self.text(field, value, max_length=500)
+        if value is not None and not (_URL.match(value) or _HANDLE.match(value)):
+            self.fail(field, "Give the profile's URL (https://...) or a handle like @name.")
+        return value
+
+    def url(self, field: str | Sequence[str], value: str | None) -> str | None:
         value = self.text(field, value, max_length=500)
         if value is not None and not _URL.match(value):
             self.fail(field, "Not a valid URL (it must start with http:// or https://).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
@@ -16,7 +16,15 @@ from relgraph.policy import Write, can_write
 if TYPE_CHECKING:
     from relgraph.graphql.context import Info
 
-__all__ = ["PublicError", "UserError", "UserErrorCode", "perform", "shown_only_if", "user_errors"]
+__all__ = [
+    "PublicError",
+    "UserError",
+    "UserErrorCode",
+    "perform",
+    "perform_all_or_nothing",
+    "shown_only_if",
+    "user_errors",
+]
 
 logger = logging.getLogger("relgraph.graphql")
 P = TypeVar("P")
@@ -80,6 +88,44 @@ async def perform(
     try:
         async with context.write() as session:
             fields = await change(session)
+    except DomainError as error:
+        return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
+    return payload(**fields)
+
+
+class _Undo(Exception):
+    """Rolls the unit of work back while keeping the payload fields it computed."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        super().__init__("undo")
+        self.fields = fields
+
+
+async def perform_all_or_nothing(
+    info: Info,
+    payload: type[P],
+    writes: Write | Sequence[Write],
+    change: Callable[[AsyncSession], Awaitable[tuple[dict[str, Any], bool]]],
+) -> P:
+    """Like `perform`, for bulk and dry-run mutations: `change` returns (fields, keep).
+
+    The payload is built from `fields` either way, but the changes commit only when `keep`
+    is true: a dry run, or a bulk call where some item failed, runs the real thing and
+    rolls it back, so its results are those of a real run. The viewer needs every kind
+    in `writes`.
+    """
+    context = info.context
+    for kind in (writes,) if isinstance(writes, Write) else writes:
+        if not can_write(context.viewer, kind):
+            forbidden = FieldError((), f"Your role may not change {kind.value} data.", ErrorCode.FORBIDDEN)
+            return payload(user_errors=user_errors([forbidden]))  # type: ignore[call-arg]
+    try:
+        async with context.write() as session:
+            fields, keep = await change(session)
+            if not keep:
+                raise _Undo(fields)
+    except _Undo as undo:
+        fields = undo.fields
     except DomainError as error:
         return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
     return payload(**fields)

@@ -16,7 +16,10 @@ from strawberry.dataloader import DataLoader
 from relgraph.db.pagination import Page
 from relgraph.domain import (
     addresses,
+    bank_accounts,
+    contact_means,
     documents,
+    groups,
     hierarchy,
     internal_relations,
     memberships,
@@ -292,3 +295,53 @@ class Loaders:
             return await documents.get_visible(session, viewer=self.context.viewer, ids=keys)
 
         return self._loader(fetch)
+
+    @cached_property
+    def contact_means_by_party(self) -> DataLoader[int, list[Any]]:
+        """Every contact mean of a party, inactive ones too; the fields filter them."""
+        return self._loader(contact_means.list_for_parties)
+
+    @cached_property
+    def contact_mean_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await contact_means.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def bank_accounts_by_party(self) -> DataLoader[int, list[Any]]:
+        """Every bank account of a party; callers check FINANCE first (R4)."""
+        return self._loader(bank_accounts.list_for_parties)
+
+    @cached_property
+    def bank_account_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await bank_accounts.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def customer_group_by_id(self) -> DataLoader[int, Any]:
+        return self._loader(groups.get_many)
+
+    @cached_property
+    def customer_groups_by_party(self) -> DataLoader[int, list[Any]]:
+        return self._loader(groups.groups_of)
+
+    @cached_property
+    def group_members_page(self) -> DataLoader[tuple[Any, ...], Page[tuple[str, int]]]:
+        """Keys: (group id, MemberFilter, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], flt: Any, page: Any) -> dict[Any, Any]:
+            return await groups.members_of(session, ids, viewer=self.context.viewer, flt=flt, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def group_members_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (group id, MemberFilter)."""
+
+        async def fetch(session: Any, ids: list[int], flt: Any) -> dict[Any, Any]:
+            return await groups.count_members(session, ids, viewer=self.context.viewer, flt=flt)
+
+        return self._grouped(fetch)

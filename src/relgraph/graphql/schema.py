@@ -18,15 +18,20 @@ from strawberry.schema.config import StrawberryConfig
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.context import Info
 from relgraph.graphql.extensions import MaskUnexpectedErrors
+from relgraph.graphql.mutations.bank_accounts import BankAccountMutations
 from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
+from relgraph.graphql.mutations.contact_means import ContactMeanMutations
 from relgraph.graphql.mutations.documents import DocumentMutations
+from relgraph.graphql.mutations.groups import CustomerGroupMutations
 from relgraph.graphql.mutations.hierarchy import HierarchyMutations
 from relgraph.graphql.mutations.internal_relations import InternalRelationMutations
 from relgraph.graphql.mutations.memberships import MembershipMutations
+from relgraph.graphql.mutations.merges import MergeMutations
 from relgraph.graphql.mutations.organisations import OrganisationMutations
 from relgraph.graphql.mutations.party_types import PartyTypeMutations
 from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
+from relgraph.graphql.mutations.relinking import RelinkingMutations
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401 (registers the node type)
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries
@@ -34,6 +39,9 @@ from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.persons import PersonQueries
 from relgraph.graphql.queries.users import UserQueries
+from relgraph.graphql.types.bank_account import BankAccount
+from relgraph.graphql.types.contact_mean import ContactMean
+from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
@@ -70,11 +78,16 @@ class Mutation(
     HierarchyMutations,
     PersonMutations,
     MembershipMutations,
+    RelinkingMutations,
+    MergeMutations,
     BusinessRelationMutations,
     RelationMutations,
     InternalRelationMutations,
     PartyTypeMutations,
     DocumentMutations,
+    ContactMeanMutations,
+    BankAccountMutations,
+    CustomerGroupMutations,
 ):
     pass
 
@@ -105,6 +118,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             InternalRelationCategory,
             PartyType,
             Document,
+            ContactMean,
+            BankAccount,
+            CustomerGroup,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

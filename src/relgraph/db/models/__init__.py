@@ -9,13 +9,17 @@ from relgraph.db.models.audit import AuditEvent, LockRow
 from relgraph.db.models.base import (
     AddressKind,
     Base,
+    ContactKind,
     Gender,
     OrganisationStatus,
     PartyKind,
     Permission,
     Role,
 )
+from relgraph.db.models.bank_accounts import BankAccount
+from relgraph.db.models.contact_means import ContactMean
 from relgraph.db.models.documents import Document
+from relgraph.db.models.groups import CustomerGroup, PartyGroup
 from relgraph.db.models.memberships import Membership, MembershipTag
 from relgraph.db.models.parties import Address, Organisation, Party, Person
 from relgraph.db.models.party_types import (
@@ -37,7 +41,11 @@ __all__ = [
     "AddressKind",
     "ApiToken",
     "AuditEvent",
+    "BankAccount",
     "Base",
+    "ContactKind",
+    "ContactMean",
+    "CustomerGroup",
     "Document",
     "EmployeeData",
     "Gender",
@@ -49,6 +57,7 @@ __all__ = [
     "Organisation",
     "OrganisationStatus",
     "Party",
+    "PartyGroup",
     "PartyKind",
     "PartyType",
     "PartyTypeLink",

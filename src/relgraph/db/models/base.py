@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase
 __all__ = [
     "AddressKind",
     "Base",
+    "ContactKind",
     "Gender",
     "Id",
     "OrganisationStatus",
@@ -97,6 +98,15 @@ class AddressKind(enum.StrEnum):
     VISIT = "VISIT"
     POSTAL = "POSTAL"
     INVOICE = "INVOICE"
+
+
+class ContactKind(enum.StrEnum):
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    MOBILE = "MOBILE"
+    FAX = "FAX"
+    WEBSITE = "WEBSITE"
+    SOCIAL = "SOCIAL"
 
 
 def enum_check(column: str, values: type[enum.StrEnum]) -> str:

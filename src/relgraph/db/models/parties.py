@@ -80,8 +80,6 @@ class Organisation(Party):
     industry: Mapped[str | None] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(500))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=OrganisationStatus.ACTIVE.value)
     checked: Mapped[bool] = mapped_column(Boolean, default=False)
     creditworthy: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -89,7 +87,8 @@ class Organisation(Party):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Set when this organisation was merged into another: old IDs still resolve to the survivor.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    # Accent-free, lower-case text of name, legal name, code, KvK and city: what search matches.
+    # Accent-free, lower-case text of name, legal name, code, KvK, cities and active contact
+    # means (phone numbers also as digits): what search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     __mapper_args__ = {"polymorphic_identity": PartyKind.ORGANISATION.value}
@@ -108,8 +107,6 @@ class Person(Party):
     first_name: Mapped[str | None] = mapped_column(String(100))
     infix: Mapped[str | None] = mapped_column(String(30))
     last_name: Mapped[str] = mapped_column(String(150))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     bsn: Mapped[str | None] = mapped_column(String(9))
     # The Dutch sort order: last name without infix, then first name and infix ("berg jan van der").

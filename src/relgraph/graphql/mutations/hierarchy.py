@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import hierarchy
+from relgraph.domain import hierarchy, organisations
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import perform
+from relgraph.graphql.errors import UserError, perform, perform_all_or_nothing
 from relgraph.graphql.ids import parse_id
 from relgraph.graphql.inputs import INPUT
 from relgraph.graphql.mutations.organisations import OrganisationPayload
@@ -27,6 +27,33 @@ class SetParentOrganisationInput:
     )
     expected_version: int | None = strawberry.field(
         default=None, description="The organisation's version you last saw (optimistic concurrency)."
+    )
+
+
+@strawberry.input(description="Move every direct subsidiary of one organisation under another.")
+class MoveSubsidiariesInput:
+    from_organisation_id: strawberry.ID = strawberry.field(description="The organisation whose subsidiaries move.")
+    to_organisation_id: strawberry.ID = strawberry.field(description="Their new parent.")
+    dry_run: bool = strawberry.field(
+        default=False, description="Check and report what would move, and change nothing."
+    )
+
+
+@strawberry.type(description="Result of moveSubsidiaries.")
+class MoveSubsidiariesPayload:
+    moved_organisations: list[Organisation] = strawberry.field(
+        default_factory=list,
+        description="The subsidiaries that moved (in a dry run: would move), under their new parent.",
+    )
+    from_organisation: Organisation | None = strawberry.field(
+        default=None, description="The organisation they left; null when userErrors is not empty."
+    )
+    to_organisation: Organisation | None = strawberry.field(
+        default=None, description="Their new parent; null when userErrors is not empty."
+    )
+    dry_run: bool = strawberry.field(default=False, description="True when this was a dry run.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong with the input; empty on success."
     )
 
 
@@ -54,3 +81,28 @@ class HierarchyMutations:
             return {"organisation": Organisation.from_row(org)}
 
         return await perform(info, OrganisationPayload, Write.ORGANISATION, change)
+
+    @strawberry.mutation(
+        description=(
+            "Move all direct subsidiaries of an organisation under another one, in one "
+            "transaction (their own subsidiaries come along). Refused with CYCLE when the new "
+            "parent lies below one of them; safe under concurrent changes."
+        )
+    )
+    async def move_subsidiaries(
+        self, info: Info, input: Annotated[MoveSubsidiariesInput, strawberry.argument(description=INPUT)]
+    ) -> MoveSubsidiariesPayload:
+        async def change(session: AsyncSession) -> tuple[dict[str, Any], bool]:
+            from_id = parse_id(input.from_organisation_id, "Organisation", "fromOrganisationId")
+            to_id = parse_id(input.to_organisation_id, "Organisation", "toOrganisationId")
+            moved = await hierarchy.move_subsidiaries(session, actor=info.context.viewer, from_id=from_id, to_id=to_id)
+            ends = await organisations.get_many(session, [from_id, to_id])
+            fields = {
+                "moved_organisations": [Organisation.from_row(o) for o in moved],
+                "from_organisation": Organisation.from_row(ends[0]) if ends[0] else None,
+                "to_organisation": Organisation.from_row(ends[1]) if ends[1] else None,
+                "dry_run": input.dry_run,
+            }
+            return fields, not input.dry_run
+
+        return await perform_all_or_nothing(info, MoveSubsidiariesPayload, Write.ORGANISATION, change)

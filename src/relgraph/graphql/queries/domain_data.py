@@ -1,5 +1,5 @@
-"""Domain data (relation types, internal relation categories, party types) and the
-relation objects reachable by global ID."""
+"""Domain data (relation types, internal relation categories, party types, customer
+groups) and the relation objects reachable by global ID."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.domain import internal_relations, party_types, relation_types
+from relgraph.domain import groups, internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.bank_account import BankAccount
+from relgraph.graphql.types.contact_mean import ContactMean
+from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
@@ -17,6 +20,7 @@ from relgraph.graphql.types.internal_relation import (
 )
 from relgraph.graphql.types.party_type import PartyType
 from relgraph.graphql.types.relation import Relation, RelationType
+from relgraph.policy import can_see_financials
 
 __all__ = ["DomainDataQueries"]
 
@@ -37,6 +41,19 @@ _register("InternalRelationCategory", "category_by_id", InternalRelationCategory
 _register("InternalRelation", "internal_relation_by_id", InternalRelation)
 _register("PartyType", "party_type_by_id", PartyType)
 _register("Document", "document_by_id", Document)
+_register("ContactMean", "contact_mean_by_id", ContactMean)
+_register("CustomerGroup", "customer_group_by_id", CustomerGroup)
+
+
+async def _bank_account(info: Info, pk: int) -> BankAccount | None:
+    # R4: without FINANCE a bank account is as absent as one that does not exist.
+    if not can_see_financials(info.context.viewer):
+        return None
+    row = await info.context.loaders.bank_account_by_id.load(pk)
+    return BankAccount.from_row(row) if row else None
+
+
+register_node_type("BankAccount", _bank_account)
 
 
 @strawberry.type
@@ -59,3 +76,16 @@ class DomainDataQueries:
     async def party_types(self, info: Info, include_inactive: IncludeInactive = False) -> list[PartyType]:
         rows = await info.context.read(party_types.list_types, include_inactive=include_inactive)
         return [PartyType.from_row(r) for r in rows]
+
+    @strawberry.field(description="The customer groups (klantgroepen), by name.")
+    async def customer_groups(
+        self,
+        info: Info,
+        include_inactive: IncludeInactive = False,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Only groups whose name contains this, ignoring case and accents."),
+        ] = None,
+    ) -> list[CustomerGroup]:
+        rows = await info.context.read(groups.list_all, include_inactive=include_inactive, search=search)
+        return [CustomerGroup.from_row(r) for r in rows]

@@ -20,6 +20,7 @@ from relgraph.graphql.connections import (
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import decode_id
 from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.customer_group import GroupIds, group_ids
 from relgraph.graphql.types.enums import OrderDirection, OrganisationStatus
 from relgraph.graphql.types.organisation import Organisation
 
@@ -42,8 +43,9 @@ class OrganisationFilter:
     search: str | None = strawberry.field(
         default=None,
         description=(
-            "Matches name, legal name, customer number, KvK number and city anywhere in the "
-            'text, ignoring case and accents ("societe" finds "Société").'
+            "Matches name, legal name, customer number, KvK number, city and any active "
+            "contact value (email, website, phone number in any format) anywhere in the text, "
+            'ignoring case and accents ("societe" finds "Société", "020-1234567" finds +31201234567).'
         ),
     )
     kvk_number: str | None = strawberry.field(default=None, description="Exact KvK number.")
@@ -52,6 +54,7 @@ class OrganisationFilter:
     )
     status: OrganisationStatus | None = strawberry.field(default=None, description="Only this status.")
     include_archived: bool = strawberry.field(default=False, description="Also list archived organisations.")
+    group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=GroupIds)
 
 
 @strawberry.enum(description="Fields organisations can be sorted on.")
@@ -110,6 +113,7 @@ class OrganisationQueries:
             city=flt.city,
             status=flt.status,
             include_archived=flt.include_archived,
+            group_ids=group_ids(flt.group_ids, "filter.groupIds"),
         )
         order = order_by or OrganisationOrder()
         keys = organisations.order_keys(order.field.value, order.direction is OrderDirection.DESC)

@@ -20,6 +20,7 @@ from relgraph.graphql.connections import (
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import decode_id
 from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.customer_group import GroupIds, group_ids
 from relgraph.graphql.types.enums import OrderDirection
 from relgraph.graphql.types.person import Person
 
@@ -41,8 +42,12 @@ register_node_type("Person", person_or_none)
 class PersonFilter:
     search: str | None = strawberry.field(
         default=None,
-        description="Matches names (first, infix, last, initials) and email addresses, ignoring case and accents.",
+        description=(
+            "Matches names (first, infix, last, initials), business email addresses and any "
+            "active contact value (email, phone number in any format), ignoring case and accents."
+        ),
     )
+    group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=GroupIds)
 
 
 @strawberry.enum(description="Fields persons can be sorted on.")
@@ -94,7 +99,10 @@ class PersonQueries:
     ) -> Connection[Person]:
         page = page_request(first, after, last, before)
         viewer = info.context.viewer
-        domain_filter = persons.PersonFilter(search=(filter or PersonFilter()).search)
+        flt = filter or PersonFilter()
+        domain_filter = persons.PersonFilter(
+            search=flt.search, group_ids=group_ids(flt.group_ids, "filter.groupIds")
+        )
         order = order_by or PersonOrder()
         keys = persons.order_keys(order.field.value, order.direction is OrderDirection.DESC)
         rows = await info.context.read(

@@ -10,6 +10,7 @@ from relgraph.db import models
 
 __all__ = [
     "AddressKind",
+    "ContactKind",
     "Gender",
     "OrderDirection",
     "OrganisationStatus",
@@ -39,6 +40,13 @@ Gender = strawberry.enum(models.Gender, description="A person's gender (geslacht
 AddressKind = strawberry.enum(
     models.AddressKind,
     description="VISIT (bezoekadres), POSTAL (postadres) or INVOICE (factuuradres).",
+)
+ContactKind = strawberry.enum(
+    models.ContactKind,
+    description=(
+        "What a contact mean is: EMAIL, PHONE (a landline), MOBILE, FAX, WEBSITE, or SOCIAL "
+        "(a social media profile)."
+    ),
 )
 
 

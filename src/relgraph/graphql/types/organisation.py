@@ -21,7 +21,8 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.address import Address
-from relgraph.graphql.types.enums import OrganisationStatus, PartyKind
+from relgraph.graphql.types.contact_mean import primary_value
+from relgraph.graphql.types.enums import ContactKind, OrganisationStatus, PartyKind
 from relgraph.graphql.types.membership import (
     IncludeInactive,
     Membership,
@@ -58,8 +59,6 @@ class Organisation(Party):
     industry: str | None = strawberry.field(description="Industry or sector (branche).")
     description: str | None = strawberry.field(description="Free-text description.")
     website: str | None = strawberry.field(description="Website URL.")
-    email: str | None = strawberry.field(description="General email address.")
-    phone: str | None = strawberry.field(description="General phone number.")
     status: OrganisationStatus = strawberry.field(description="PROSPECT, ACTIVE or INACTIVE.")
     checked: bool = strawberry.field(description="The data has been checked (gecontroleerd).")
     creditworthy: bool = strawberry.field(description="Judged creditworthy (kredietwaardig).")
@@ -67,6 +66,7 @@ class Organisation(Party):
         description="Archived organisations are left out of search unless asked for."
     )
     parent_id: strawberry.Private[int | None]
+    merged_into_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Organisation) -> Organisation:
@@ -88,14 +88,33 @@ class Organisation(Party):
             industry=row.industry,
             description=row.description,
             website=row.website,
-            email=row.email,
-            phone=row.phone,
             status=OrganisationStatus(row.status),
             checked=row.checked,
             creditworthy=row.creditworthy,
             archived=row.archived,
             parent_id=row.parent_id,
+            merged_into_id=row.merged_into_id,
         )
+
+    @strawberry.field(description="General email address: the primary EMAIL contact mean.")
+    async def email(self, info: Info) -> str | None:
+        return await primary_value(info, self.pk, ContactKind.EMAIL)
+
+    @strawberry.field(description='General phone number (E.164, "+31201234567"): the primary PHONE contact mean.')
+    async def phone(self, info: Info) -> str | None:
+        return await primary_value(info, self.pk, ContactKind.PHONE)
+
+    @strawberry.field(
+        description=(
+            "The organisation this one was merged into; null unless it was merged. A merged "
+            "organisation is archived and keeps its ID: follow mergedInto to the survivor."
+        )
+    )
+    async def merged_into(self, info: Info) -> Organisation | None:
+        if self.merged_into_id is None:
+            return None
+        row = await info.context.loaders.organisation_by_id.load(self.merged_into_id)
+        return Organisation.from_row(row) if row else None
 
     @strawberry.field(description="The head-office visit address (hoofdkantoor), if any.")
     async def visit_address(self, info: Info) -> Address | None:

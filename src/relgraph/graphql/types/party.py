@@ -21,8 +21,11 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import parse_id
 from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.bank_account import BankAccount
+from relgraph.graphql.types.contact_mean import ContactMean, contact_means_of
+from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
-from relgraph.graphql.types.enums import PartyKind
+from relgraph.graphql.types.enums import ContactKind, PartyKind
 from relgraph.graphql.types.internal_relation import InternalRelation
 from relgraph.graphql.types.network import (
     ALL_KINDS,
@@ -116,6 +119,52 @@ class Party(Node):
     async def addresses(self, info: Info) -> list[Address]:
         rows = await info.context.loaders.addresses_by_party.load(self.pk)
         return [Address.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description=(
+            "How to reach the party: emails, phone numbers, websites, social media; by kind, "
+            "the primary one of each kind first. Inactive ones only with includeInactive."
+        )
+    )
+    async def contact_means(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[ContactKind] | None, strawberry.argument(description="Only these kinds, e.g. [EMAIL].")
+        ] = None,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list contact means no longer in use.")
+        ] = False,
+    ) -> list[ContactMean]:
+        return await contact_means_of(info, self.pk, kinds, include_inactive)
+
+    @strawberry.field(
+        description=(
+            "The party's bank accounts, the primary one first. Financial: needs FINANCE, else "
+            "null with a FORBIDDEN error (check `viewerCanSeeFinancials`)."
+        )
+    )
+    async def bank_accounts(
+        self,
+        info: Info,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list accounts no longer in use.")
+        ] = False,
+    ) -> list[BankAccount] | None:
+        shown_only_if(can_see_financials(info.context.viewer), "bank accounts", "FINANCE")
+        rows = await info.context.loaders.bank_accounts_by_party.load(self.pk)
+        return [BankAccount.from_row(r) for r in rows if include_inactive or r.active]
+
+    @strawberry.field(description="The customer groups (klantgroepen) the party belongs to, by name.")
+    async def groups(
+        self,
+        info: Info,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list groups that were deactivated.")
+        ] = False,
+    ) -> list[CustomerGroup]:
+        rows = await info.context.loaders.customer_groups_by_party.load(self.pk)
+        return [CustomerGroup.from_row(g) for g in rows if include_inactive or g.active]
 
     @strawberry.field(
         description="True when you may see this party's financial values; hide that section otherwise."

@@ -13,7 +13,8 @@ from relgraph.graphql.connections import After, Connection, First
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.enums import Gender, PartyKind
+from relgraph.graphql.types.contact_mean import primary_value
+from relgraph.graphql.types.enums import ContactKind, Gender, PartyKind
 from relgraph.graphql.types.membership import (
     IncludeInactive,
     Membership,
@@ -48,8 +49,6 @@ class Person(Party):
     sort_name: str = strawberry.field(
         description='The name in directory order, the Dutch way: "Berg, Jan van der".'
     )
-    email: str | None = strawberry.field(description="Private email address.")
-    phone: str | None = strawberry.field(description="Private phone number.")
     birth_date: dt.date | None = strawberry.field(description="Date of birth.")
     bsn_value: strawberry.Private[str | None]
 
@@ -72,11 +71,17 @@ class Person(Party):
             infix=row.infix,
             last_name=row.last_name,
             sort_name=sort_name(row),
-            email=row.email,
-            phone=row.phone,
             birth_date=row.birth_date,
             bsn_value=row.bsn,
         )
+
+    @strawberry.field(description="Private email address: the primary EMAIL contact mean.")
+    async def email(self, info: Info) -> str | None:
+        return await primary_value(info, self.pk, ContactKind.EMAIL)
+
+    @strawberry.field(description='Private phone number (E.164, "+31612345678"): the primary PHONE contact mean.')
+    async def phone(self, info: Info) -> str | None:
+        return await primary_value(info, self.pk, ContactKind.PHONE)
 
     @strawberry.field(
         description=(

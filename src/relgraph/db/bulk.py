@@ -1,0 +1,166 @@
+"""Set-based helpers for bulk work: chunked IN lookups and row locks in id order.
+
+Bulk operations load what they need in a few statements and write with executemany,
+never one round trip per item. On PostgreSQL they lock the rows they will change, always
+in the same order (organisations, then persons, then memberships, each by id), so that
+two bulk operations over overlapping rows queue instead of deadlocking. On SQLite the
+writer already holds the database lock (BEGIN IMMEDIATE), and FOR UPDATE renders nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["CHUNK", "chunked", "insert_rows", "is_postgres", "lock_rows", "one_of", "reserve_ids", "rows_in"]
+
+T = TypeVar("T")
+
+# Rows per statement of a bulk read or insert: big enough that round trips do not count,
+# small enough that one statement's rows never weigh much in memory.
+CHUNK = 5000
+
+
+def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """SQL: `column` is one of `values`, sent as ONE parameter (a JSON list on SQLite, an
+    array on PostgreSQL): binding thousands of parameters costs more than the query."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String)).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+async def rows_in(
+    session: AsyncSession,
+    stmt: Select[Any],
+    column: ColumnElement[Any],
+    values: Iterable[Any],
+    *,
+    lock: bool = False,
+) -> list[Row[Any]]:
+    """The rows of `stmt` whose `column` is one of `values`, a chunk at a time, by `column`.
+
+    With `lock`, PostgreSQL locks them (FOR NO KEY UPDATE: rows that reference them can
+    still be inserted), in `column` order across the chunks.
+    """
+    found: list[Row[Any]] = []
+    for part in chunked(sorted(set(values))):
+        query = stmt.where(one_of(session, column, part)).order_by(column)
+        if lock:
+            query = query.with_for_update(key_share=True)
+        found.extend((await session.execute(query)).all())
+    return found
+
+
+async def lock_rows(session: AsyncSession, table: Table, ids: Iterable[int], *, shared: bool = False) -> None:
+    """PostgreSQL: lock the rows of `table` with `ids` in id order (FOR SHARE when `shared`)."""
+    if not is_postgres(session):
+        return
+    for part in chunked(sorted(set(ids))):
+        query = select(table.c.id).where(one_of(session, table.c.id, part)).order_by(table.c.id)
+        query = query.with_for_update(read=True) if shared else query.with_for_update(key_share=True)
+        await session.execute(query)
+
+
+async def reserve_ids(session: AsyncSession, table: Table, count: int, *, above: int = 0) -> list[int]:
+    """`count` new ids for rows of `table`, all greater than `above`, so that a bulk insert
+    needs no RETURNING.
+
+    PostgreSQL draws them from the table's sequence (moved past `above` first, for rows
+    inserted with ids of their own). SQLite numbers rows max(id) + 1 on, which is what it
+    would do itself; the caller's transaction must hold the write lock (BEGIN IMMEDIATE),
+    so no one else can take them. (SQLite's RETURNING after a multi-row insert has no
+    defined order, and SQLAlchemy falls back to one statement per row to keep it.)
+    """
+    if is_postgres(session):
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        if above:
+            # Never backwards: another transaction may hold values beyond max(id).
+            await session.execute(
+                text(f"SELECT setval({sequence}, GREATEST(:above, nextval({sequence})))"), {"above": above}
+            )
+        if count == 0:
+            return []
+        rows = await session.execute(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}
+        )
+        return sorted(r[0] for r in rows)
+    if count == 0:
+        return []
+    highest = max(await session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0, above)
+    return list(range(highest + 1, highest + 1 + count))
+
+
+_PLACEHOLDERS = {
+    "qmark": lambda i: "?",
+    "numeric": lambda i: f":{i}",
+    "numeric_dollar": lambda i: f"${i}",
+    "format": lambda i: "%s",
+}
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT `rows` with the driver's executemany; SQLAlchemy compiles nothing per row.
+
+    Every row has the same keys, and gives every column the table needs: Python-side
+    column defaults do not run here. Values go through the columns' bind processors, as
+    with a Core insert; only the per-row bookkeeping of SQLAlchemy's executemany (several
+    times the cost of the insert itself on SQLite) is skipped.
+    """
+    if not rows:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    placeholder = _PLACEHOLDERS[dialect.paramstyle]
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(placeholder(i) for i in range(1, len(names) + 1))})"
+    )
+    for part in chunked(rows):
+        # Column by column: a column without a processor is copied as it is, and a value
+        # repeated down a column (the same timestamp on every row) is converted once.
+        columns = [
+            _converted([row[name] for row in part], p) for name, p in zip(names, processors, strict=True)
+        ]
+        await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _converted(values: list[Any], processor: Callable[[Any], Any] | None) -> list[Any]:
+    if processor is None:
+        return values
+    out: list[Any] = []
+    last_in: Any = out  # a sentinel no value is
+    last_out: Any = None
+    for value in values:
+        if value is not last_in:
+            last_in, last_out = value, (None if value is None else processor(value))
+        out.append(last_out)
+    return out

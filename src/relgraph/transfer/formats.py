@@ -1,0 +1,162 @@
+"""The CSV formats of `relgraph import` and `relgraph export`: one per kind, the same both ways.
+
+A file has a header row; any subset of a kind's columns may be given, in any order (an
+import needs the required ones). Empty means "no value". Booleans are true/false (yes/no,
+1/0 and ja/nee are read too), dates YYYY-MM-DD, tags separated by "|". IDs are relgraph's
+numeric ids: an export writes them, an import keeps a given one (it must be free) or
+numbers the row itself when it is empty, so files exported together import together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "REQUIRED",
+    "TAG_SEPARATOR",
+    "Column",
+    "column_of_error",
+    "format_value",
+    "parse_value",
+]
+
+KINDS = ("organisations", "persons", "memberships")
+TAG_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, how its text reads, and where domain checks report it."""
+
+    name: str
+    type: str = "text"  # text, bool, date, id, tags
+    # The input field path the domain checks report errors at ("legalName", "visitAddress.city").
+    api: str | None = None
+
+
+def _text(name: str, api: str) -> Column:
+    return Column(name, "text", api)
+
+
+_ADDRESS = [
+    _text("street", "visitAddress.street"),
+    _text("house_number", "visitAddress.houseNumber"),
+    _text("house_number_addition", "visitAddress.houseNumberAddition"),
+    _text("postcode", "visitAddress.postcode"),
+    _text("city", "visitAddress.city"),
+    _text("country", "visitAddress.country"),
+]
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "organisations": (
+        Column("id", "id"),
+        _text("name", "name"),
+        _text("code", "code"),
+        _text("legal_name", "legalName"),
+        _text("kvk_number", "kvkNumber"),
+        _text("vat_number", "vatNumber"),
+        _text("industry", "industry"),
+        _text("description", "description"),
+        _text("website", "website"),
+        _text("email", "email"),
+        _text("phone", "phone"),
+        _text("status", "status"),
+        Column("checked", "bool"),
+        Column("creditworthy", "bool"),
+        Column("archived", "bool"),
+        Column("parent_id", "id", "parentId"),
+        *_ADDRESS,
+    ),
+    "persons": (
+        Column("id", "id"),
+        _text("gender", "gender"),
+        _text("title", "title"),
+        _text("initials", "initials"),
+        _text("first_name", "firstName"),
+        _text("infix", "infix"),
+        _text("last_name", "lastName"),
+        _text("email", "email"),
+        _text("phone", "phone"),
+        Column("birth_date", "date", "birthDate"),
+    ),
+    "memberships": (
+        Column("id", "id"),
+        Column("person_id", "id", "personId"),
+        Column("organisation_id", "id", "organisationId"),
+        _text("department", "department"),
+        _text("job_title", "jobTitle"),
+        _text("business_email", "businessEmail"),
+        _text("phone1", "phone1"),
+        _text("phone2", "phone2"),
+        _text("role", "role"),
+        Column("tags", "tags", "tags"),
+        _text("account_manager", "accountManagerId"),
+        Column("active", "bool"),
+        Column("start_date", "date", "startDate"),
+        Column("end_date", "date", "endDate"),
+    ),
+}
+
+REQUIRED = {
+    "organisations": ("name",),
+    "persons": ("last_name",),
+    "memberships": ("person_id", "organisation_id"),
+}
+
+_TRUE = {"true", "yes", "1", "ja", "y", "j"}
+_FALSE = {"false", "no", "0", "nee", "n"}
+
+
+def parse_value(column: Column, raw: str | None) -> tuple[Any, str | None]:
+    """(value, error message) of one cell; empty is None."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    if column.type == "bool":
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True, None
+        if lowered in _FALSE:
+            return False, None
+        return None, f"{text!r} is not true or false."
+    if column.type == "date":
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            return None, f"{text!r} is not a date (YYYY-MM-DD)."
+    if column.type == "id":
+        if text.isascii() and text.isdigit() and len(text) <= 18 and int(text) > 0:
+            return int(text), None
+        return None, f"{text!r} is not an id (a positive whole number)."
+    if column.type == "tags":
+        return [t for t in (part.strip() for part in text.split(TAG_SEPARATOR)) if t], None
+    return raw, None
+
+
+def format_value(value: Any) -> str:
+    """The cell text of `value`, as the importer reads it back."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return TAG_SEPARATOR.join(value)
+    return str(value)
+
+
+def column_of_error(kind: str, field: tuple[str, ...]) -> str:
+    """The CSV column a domain error's field path points at (the path itself when unknown)."""
+    path = ".".join(p for p in field if not p.isdigit())
+    return _BY_API[kind].get(path, path or "row")
+
+
+_BY_API: Mapping[str, Mapping[str, str]] = {
+    kind: {c.api: c.name for c in columns if c.api} for kind, columns in COLUMNS.items()
+}
