@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import BankAccount, Organisation, Person
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible, persons_visible
 
 __all__ = [
@@ -175,15 +175,9 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> BankAccount:
     """Fetch a bank account of a party `viewer` may see, checking the version the caller saw."""
-    row = await session.scalar(
-        select(BankAccount)
-        .where(BankAccount.id == id, party_visible(viewer, BankAccount.party_id))
-        .execution_options(populate_existing=True)
+    return await versions.load_of_visible_party(
+        session, BankAccount, viewer=viewer, id=id, expected_version=expected_version, noun="bank account"
     )
-    if row is None:
-        raise NotFound("id", "No bank account with this id.")
-    versions.check_version(row, expected_version, "bank account")
-    return row
 
 
 async def update(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import ContactKind, ContactMean, Organisation, PartyKind, Person
 from relgraph.domain import audit, contact_values, parties, versions
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
@@ -216,15 +216,9 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> ContactMean:
     """Fetch a contact mean of a party `viewer` may see, checking the version the caller saw."""
-    row = await session.scalar(
-        select(ContactMean)
-        .where(ContactMean.id == id, party_visible(viewer, ContactMean.party_id))
-        .execution_options(populate_existing=True)
+    return await versions.load_of_visible_party(
+        session, ContactMean, viewer=viewer, id=id, expected_version=expected_version, noun="contact mean"
     )
-    if row is None:
-        raise NotFound("id", "No contact mean with this id.")
-    versions.check_version(row, expected_version, "contact mean")
-    return row
 
 
 async def update(

@@ -9,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from relgraph.errors import Conflict
-from relgraph.policy import Viewer
+from sqlalchemy import select
 
-__all__ = ["check_version", "flush", "stamp"]
+from relgraph.errors import Conflict, NotFound
+from relgraph.policy import Viewer, party_visible
+
+__all__ = ["check_version", "flush", "load_of_visible_party", "stamp"]
 
 
 def check_version(row: Any, expected: int | None, noun: str) -> None:
@@ -44,3 +46,22 @@ async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | N
         if unique is None:
             raise
         raise Conflict(*unique) from None
+
+
+async def load_of_visible_party(
+    session: AsyncSession, model: Any, *, viewer: Viewer, id: int, expected_version: int | None, noun: str
+) -> Any:
+    """Fetch row `id` of `model` (which has a party_id) to change it.
+
+    NOT_FOUND when its party is hidden from `viewer` (R1); CONFLICT when the caller saw
+    another version.
+    """
+    row = await session.scalar(
+        select(model)
+        .where(model.id == id, party_visible(viewer, model.party_id))
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound("id", f"No {noun} with this id.")
+    check_version(row, expected_version, noun)
+    return row
