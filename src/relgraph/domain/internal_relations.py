@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.models import (
     InternalRelation,
     InternalRelationCategory,
-    Party,
     User,
 )
 from relgraph.db.models.relations import ACCOUNT_MANAGER
@@ -315,14 +314,9 @@ async def add(
 async def _load(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> InternalRelation:
-    row = await session.get(InternalRelation, id, populate_existing=True)
-    if row is None:
-        raise NotFound("id", "No internal relation with this id.")
-    party = await session.get(Party, row.party_id)
-    assert party is not None  # a foreign key guarantees it
-    await parties.get_visible(session, viewer=viewer, kind=party.kind, id=party.id, field="id")
-    versions.check_version(row, expected_version, "internal relation")
-    return row
+    return await versions.load_of_visible_party(
+        session, InternalRelation, viewer=viewer, id=id, expected_version=expected_version, noun="internal relation"
+    )
 
 
 async def update(
