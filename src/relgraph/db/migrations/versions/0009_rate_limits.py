@@ -1,0 +1,24 @@
+"""Per-token cost-point counters for the rate limit (issue 11).
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-25 14:45:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
