@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -71,6 +73,68 @@ class DatabaseTemplate:
     drop: Callable[[str], None]
 
 
+class _PostgresCopies:
+    """Copies of the template database, made ahead by a background thread.
+
+    CREATE DATABASE ... STRATEGY FILE_COPY forces two checkpoints (~0.2 s); made while
+    the previous test runs, a test finds its copy waiting. Drops go the same way.
+    """
+
+    def __init__(self, url: Any, template: str, ahead: int = 2) -> None:
+        self._url = url
+        self._template = template
+        self._ready: queue.Queue[str] = queue.Queue(maxsize=ahead)
+        self._drops: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._work()), daemon=True)
+        self._thread.start()
+
+    async def _work(self) -> None:
+        import asyncpg
+
+        url = self._url
+        conn = await asyncpg.connect(
+            user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+        )
+        try:
+            while not self._stop.is_set():
+                if not self._drops.empty():
+                    await conn.execute(f"DROP DATABASE IF EXISTS {self._drops.get()} WITH (FORCE)")
+                elif not self._ready.full():
+                    name = f"relgraph_t_{os.getpid()}_{next(_counter)}"
+                    await conn.execute(f"CREATE DATABASE {name} TEMPLATE {self._template} STRATEGY FILE_COPY")
+                    self._ready.put(name)
+                else:
+                    await asyncio.sleep(0.005)
+            while not self._ready.empty():
+                self._drops.put(self._ready.get())
+            while not self._drops.empty():
+                await conn.execute(f"DROP DATABASE IF EXISTS {self._drops.get()} WITH (FORCE)")
+        except BaseException as error:  # surfaced to the waiting test by take()
+            self._failure = error
+            raise
+        finally:
+            await conn.close()
+
+    def take(self) -> str:
+        while True:
+            if self._failure is not None:
+                raise RuntimeError("making a test database failed") from self._failure
+            try:
+                name = self._ready.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            return self._url.set(database=name).render_as_string(hide_password=False)
+
+    def give_back(self, db_url: str) -> None:
+        self._drops.put(make_url(db_url).database or "")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
     """Migrate a template database once; hand out copies of it."""
@@ -80,17 +144,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Data
         _pg_admin(f"DROP DATABASE IF EXISTS {template}")
         _pg_admin(f"CREATE DATABASE {template}")
         upgrade(url.set(database=template).render_as_string(hide_password=False))
-
-        def make_pg() -> str:
-            name = f"relgraph_t_{os.getpid()}_{next(_counter)}"
-            # FILE_COPY: a small template copies about three times faster than with WAL_LOG.
-            _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
-            return url.set(database=name).render_as_string(hide_password=False)
-
-        def drop_pg(db_url: str) -> None:
-            _pg_admin(f"DROP DATABASE IF EXISTS {make_url(db_url).database} WITH (FORCE)")
-
-        yield DatabaseTemplate(make_pg, drop_pg)
+        copies = _PostgresCopies(url, template)
+        yield DatabaseTemplate(copies.take, copies.give_back)
+        copies.close()
         _pg_admin(f"DROP DATABASE IF EXISTS {template}")
         return
 

@@ -403,6 +403,19 @@ async def test_an_ended_internal_relation_does_not_block_a_new_one(admin, make_c
     assert (await party_files(admin, org, ended=True))["totalCount"] == 2
 
 
+async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(admin, make_caller, session) -> None:
+    """A future relation beside an open one, or reopening an ended one, would double up later."""
+    manager = await account_manager_category(admin)
+    org = await create_org(admin, "Alfa BV")
+    _, anna = await staff(make_caller, session, "Anna")
+    ended = await link(admin, anna, org, manager, since=LAST_YEAR, until=YESTERDAY)
+    await link(admin, anna, org, manager, since=TODAY.isoformat())
+    assert only_error(await add(admin, anna, org, manager, since=TOMORROW)) == (["employeeId"], "CONFLICT")
+    reopened = await mutate(admin, UPDATE, "updateInternalRelation", id=ended["id"], until=None)
+    assert only_error(reopened) == (["until"], "CONFLICT")
+    assert (await party_files(admin, org, ended=True))["totalCount"] == 2
+
+
 # --- account managers -------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
@@ -239,6 +239,34 @@ def _check_dates(row: InternalRelation) -> None:
         raise InvalidInput.at("until", "The end date lies before the start date.")
 
 
+async def _refuse_overlap(
+    session: AsyncSession, row: InternalRelation, category: InternalRelationCategory | None, *, field: str
+) -> None:
+    """One user holds a category on a party at most once at any day.
+
+    Checked over the whole period, not only today: a relation that starts next month
+    beside an open-ended one would otherwise become a duplicate when that month comes, and
+    an update could reopen an ended relation beside its successor.
+    """
+    other = InternalRelation
+    conditions = [
+        other.user_id == row.user_id,
+        other.party_id == row.party_id,
+        other.category_id == row.category_id,
+    ]
+    if row.id is not None:
+        conditions.append(other.id != row.id)
+    # Periods [since, until] overlap unless one ends before the other starts; NULL is open.
+    if row.until is not None:
+        conditions.append(or_(other.since.is_(None), other.since <= row.until))
+    if row.since is not None:
+        conditions.append(or_(other.until.is_(None), other.until >= row.since))
+    clash = await session.scalar(select(func.count()).select_from(other).where(*conditions))
+    if clash:
+        name = category.name.lower() if category else "linked"
+        raise Conflict(field, f"This user is already {name} of this party in that period.")
+
+
 def _record(
     session: AsyncSession,
     actor: Viewer,
@@ -281,18 +309,6 @@ async def add(
     if not category.active:
         raise InvalidInput.at("categoryId", f"The category {category.name!r} is no longer in use.")
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
-    duplicate = await session.scalar(
-        select(func.count())
-        .select_from(InternalRelation)
-        .where(
-            InternalRelation.user_id == user_id,
-            InternalRelation.party_id == target.id,
-            InternalRelation.category_id == category_id,
-            _current(dt.date.today()),
-        )
-    )
-    if duplicate:
-        raise Conflict("employeeId", f"This user is already {category.name.lower()} of this party.")
     now = dt.datetime.now(dt.UTC)
     row = InternalRelation(
         user_id=user_id,
@@ -305,6 +321,7 @@ async def add(
         **values,
     )
     _check_dates(row)
+    await _refuse_overlap(session, row, category, field="employeeId")
     session.add(row)
     await versions.flush(session, "internal relation")
     _record(session, actor, row, "CREATE", {})
@@ -336,6 +353,9 @@ async def update(
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row)
+    if values.keys() & {"since", "until"}:
+        category = await session.get(InternalRelationCategory, row.category_id)
+        await _refuse_overlap(session, row, category, field="since" if "since" in values else "until")
     versions.stamp(row, actor)
     await versions.flush(session, "internal relation")
     _record(session, actor, row, "UPDATE", before)
