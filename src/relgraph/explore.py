@@ -66,6 +66,7 @@ _PAGE = """\
 </div>
 <p id="explore-status" role="status" aria-live="polite">Search for a party to start.</p>
 <script src="{assets}/cytoscape.min.js"></script>
+<script src="{static}/token-bar.js"></script>
 <script src="{assets}/explore.js"></script>
 </body>
 </html>
@@ -78,8 +79,9 @@ def explore_html(*, endpoint: str, static_url: str) -> str:
     *static_url* is where ``ide.STATIC_DIR`` is mounted (e.g. ``"/static"``).
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
-    assets = same_origin(static_url, "static_url").rstrip("/") + "/explore"
+    static = same_origin(static_url, "static_url").rstrip("/")
     return _PAGE.format(
-        assets=html.escape(assets),
+        static=html.escape(static),
+        assets=html.escape(static + "/explore"),
         endpoint=html.escape(same_origin(endpoint, "endpoint")),
     )

@@ -59,6 +59,7 @@ body.graphiql-dark .relgraph-bar .relgraph-status {{ color: #5fd39a; }}
 <script src="{assets}/react.production.min.js"></script>
 <script src="{assets}/react-dom.production.min.js"></script>
 <script src="{assets}/graphiql.min.js"></script>
+<script src="{static}/token-bar.js"></script>
 <script src="{assets}/relgraph-graphiql.js"></script>
 </body>
 </html>
@@ -89,9 +90,10 @@ def graphiql_html(*, endpoint: str, static_url: str, examples: list[dict[str, st
     *examples* are ``{"name", "description", "query"}`` dicts, see ``load_examples``.
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
-    assets = same_origin(static_url, "static_url").rstrip("/") + "/graphiql"
+    static = same_origin(static_url, "static_url").rstrip("/")
     return _PAGE.format(
-        assets=html.escape(assets),
+        static=html.escape(static),
+        assets=html.escape(static + "/graphiql"),
         endpoint=html.escape(same_origin(endpoint, "endpoint")),
         examples=_script_json(examples),
     )

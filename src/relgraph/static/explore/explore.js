@@ -7,8 +7,7 @@
  * status line #explore-status. Everything is served by relgraph itself: the
  * page must work offline.
  *
- * The API token is kept under the same localStorage key as GraphiQL's, so a
- * token saved in one is used by the other.
+ * The API token bar is static/token-bar.js, shared with GraphiQL.
  *
  * For tests and the curious, window.relgraphExplore exposes { cy, load, expand,
  * search, state }; tapping a node (cy.$id(id).emit('tap')) expands it.
@@ -16,8 +15,6 @@
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'relgraph.token';
-  var TOKEN_HINT = 'Paste an API token (relgraph tokens create --email you@example.com)';
   var PAGE_SIZE = 20;
   var DEPTH = 1;
 
@@ -38,89 +35,17 @@
     return;
   }
 
-  // --- token storage (as in relgraph-graphiql.js) --------------------------
-  var memoryToken = '';
-
-  function loadToken() {
-    try {
-      return window.localStorage.getItem(TOKEN_KEY) || '';
-    } catch (e) {
-      return memoryToken;
-    }
-  }
-
-  function storeToken(value) {
-    memoryToken = value;
-    try {
-      if (value) {
-        window.localStorage.setItem(TOKEN_KEY, value);
-      } else {
-        window.localStorage.removeItem(TOKEN_KEY);
-      }
-    } catch (e) {
-      // Kept in memory only.
-    }
-  }
-
-  var tokenBar = document.getElementById('relgraph-bar');
-  var tokenInput = document.getElementById('relgraph-token');
-  var tokenStatus = document.getElementById('relgraph-status');
-  var currentToken = loadToken();
-
-  function setTokenStatus(message, warn) {
-    if (tokenStatus) {
-      tokenStatus.textContent = message;
-      tokenStatus.className = warn ? 'relgraph-hint' : 'relgraph-status';
-    }
-  }
-
-  function showTokenState() {
-    if (currentToken) {
-      setTokenStatus('Token saved in this browser.', false);
-    } else {
-      setTokenStatus(TOKEN_HINT, true);
-    }
-  }
-
-  function saveToken() {
-    var value = tokenInput.value.trim();
-    if (!value) {
-      tokenInput.focus();
-      setTokenStatus(TOKEN_HINT, true);
-      return;
-    }
-    storeToken(value);
-    currentToken = value;
-    showTokenState();
-  }
-
-  function forgetToken() {
-    storeToken('');
-    currentToken = '';
-    tokenInput.value = '';
-    showTokenState();
-  }
-
-  if (tokenBar && tokenInput) {
-    tokenBar.addEventListener('submit', function (event) {
-      event.preventDefault(); // Enter in the token field saves it
-      saveToken();
+  // --- API token (static/token-bar.js) ------------------------------------
+  var tokenBar = { token: function () { return ''; }, setStatus: function () {} };
+  if (window.relgraphTokenBar && document.getElementById('relgraph-bar')) {
+    tokenBar = window.relgraphTokenBar.bind({
+      form: document.getElementById('relgraph-bar'),
+      input: document.getElementById('relgraph-token'),
+      save: document.getElementById('relgraph-token-save'),
+      forget: document.getElementById('relgraph-token-forget'),
+      status: document.getElementById('relgraph-status'),
     });
-    document.getElementById('relgraph-token-save').addEventListener('click', saveToken);
-    document.getElementById('relgraph-token-forget').addEventListener('click', forgetToken);
-    tokenInput.value = currentToken;
   }
-  // A token saved or forgotten in GraphiQL in another tab applies here too.
-  window.addEventListener('storage', function (event) {
-    if (event.key === TOKEN_KEY) {
-      currentToken = event.newValue || '';
-      if (tokenInput) {
-        tokenInput.value = currentToken;
-      }
-      showTokenState();
-    }
-  });
-  showTokenState();
 
   // --- GraphQL -------------------------------------------------------------
   function GraphQLError(message) {
@@ -128,7 +53,7 @@
   }
 
   async function gql(query, variables) {
-    if (!currentToken) {
+    if (!tokenBar.token()) {
       throw new GraphQLError('No API token: paste one in the bar above and click Save.');
     }
     var response;
@@ -138,7 +63,7 @@
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/graphql-response+json, application/json',
-          Authorization: 'Bearer ' + currentToken,
+          Authorization: 'Bearer ' + tokenBar.token(),
         },
         body: JSON.stringify({ query: query, variables: variables || {} }),
         credentials: 'same-origin',
@@ -147,7 +72,7 @@
       throw new GraphQLError('The server cannot be reached (' + e.message + ').');
     }
     if (response.status === 401 || response.status === 403) {
-      setTokenStatus('The server rejected this token (HTTP ' + response.status + ').', true);
+      tokenBar.setStatus('The server rejected this token (HTTP ' + response.status + ').', true);
       throw new GraphQLError('The server rejected the API token (HTTP ' + response.status + ').');
     }
     var text = await response.text();

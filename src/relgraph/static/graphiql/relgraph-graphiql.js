@@ -9,45 +9,17 @@
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'relgraph.token';
-  var TOKEN_HINT = 'Paste an API token (relgraph tokens create --email you@example.com)';
 
   var root = document.getElementById('graphiql');
   if (!root) {
     return;
   }
-  if (!window.React || !window.ReactDOM || !window.GraphiQL) {
+  if (!window.React || !window.ReactDOM || !window.GraphiQL || !window.relgraphTokenBar) {
     root.textContent = 'GraphiQL failed to load: its scripts are missing from the static folder.';
     return;
   }
   var endpoint = root.getAttribute('data-endpoint') || '/graphql';
   var h = React.createElement;
-
-  // --- token storage -------------------------------------------------------
-  // localStorage can be disabled or throw (private windows, strict policies);
-  // fall back to keeping the token for this page only.
-  var memoryToken = '';
-
-  function loadToken() {
-    try {
-      return window.localStorage.getItem(TOKEN_KEY) || '';
-    } catch (e) {
-      return memoryToken;
-    }
-  }
-
-  function storeToken(value) {
-    memoryToken = value;
-    try {
-      if (value) {
-        window.localStorage.setItem(TOKEN_KEY, value);
-      } else {
-        window.localStorage.removeItem(TOKEN_KEY);
-      }
-    } catch (e) {
-      // Kept in memory only.
-    }
-  }
 
   // --- examples ------------------------------------------------------------
   function readExamples() {
@@ -108,7 +80,10 @@
         credentials: 'same-origin',
       });
       if (response.status === 401 || response.status === 403) {
-        setStatus(token ? 'The server rejected this token (HTTP ' + response.status + ').' : TOKEN_HINT, true);
+        tokenBar.setStatus(
+          token ? 'The server rejected this token (HTTP ' + response.status + ').' : window.relgraphTokenBar.HINT,
+          true
+        );
       }
       var text = await response.text();
       try {
@@ -123,7 +98,6 @@
   }
 
   // --- login bar -----------------------------------------------------------
-  var currentToken = loadToken();
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -148,19 +122,6 @@
   var status = el('span', { id: 'relgraph-status', role: 'status', 'aria-live': 'polite' });
   var picker = el('select', { id: 'relgraph-examples-picker' });
 
-  function setStatus(message, warn) {
-    status.textContent = message;
-    status.className = warn ? 'relgraph-hint' : 'relgraph-status';
-  }
-
-  function showTokenState() {
-    if (currentToken) {
-      setStatus('Token saved in this browser.', false);
-    } else {
-      setStatus(TOKEN_HINT, true);
-    }
-  }
-
   var examples = readExamples();
   picker.append(el('option', { value: '' }, [examples.length ? 'Choose an example\u2026' : 'No examples']));
   examples.forEach(function (ex, index) {
@@ -181,7 +142,7 @@
   root.parentNode.insertBefore(bar, root);
 
   // --- GraphiQL ------------------------------------------------------------
-  var fetcher = makeFetcher(currentToken);
+  var fetcher; // made for the saved token once the bar is bound, below
   var queryOverride; // only used when the editor bridge is unavailable
 
   // GraphiQL's editor state lives in React context; this invisible toolbar
@@ -245,35 +206,18 @@
     ctx.addTab();
   }
 
-  function saveToken() {
-    var value = tokenInput.value.trim();
-    if (!value) {
-      tokenInput.focus();
-      setStatus(TOKEN_HINT, true);
-      return;
-    }
-    storeToken(value);
-    currentToken = value;
-    fetcher = makeFetcher(currentToken);
-    showTokenState();
-    render();
-  }
-
-  function forgetToken() {
-    storeToken('');
-    currentToken = '';
-    tokenInput.value = '';
-    fetcher = makeFetcher(currentToken);
-    showTokenState();
-    render();
-  }
-
-  bar.addEventListener('submit', function (event) {
-    event.preventDefault(); // Enter in the token field saves it
-    saveToken();
+  var tokenBar = window.relgraphTokenBar.bind({
+    form: bar,
+    input: tokenInput,
+    save: saveButton,
+    forget: forgetButton,
+    status: status,
+    onChange: function (token) {
+      fetcher = makeFetcher(token);
+      render();
+    },
   });
-  saveButton.addEventListener('click', saveToken);
-  forgetButton.addEventListener('click', forgetToken);
+  fetcher = makeFetcher(tokenBar.token());
   picker.addEventListener('change', function () {
     var ex = examples[Number(picker.value)];
     if (picker.value !== '' && ex) {
@@ -282,7 +226,5 @@
     picker.value = ''; // so choosing the same example again reopens it
   });
 
-  tokenInput.value = currentToken;
-  showTokenState();
   render();
 })();
