@@ -1,13 +1,23 @@
-"""Benchmark: `relgraph import` speed in rows per second, and export for comparison.
+"""Benchmark: `relgraph import` speed in rows per second, beside plain SQL and export.
 
 Writes CSV files of realistic organisations (name, numbers, email, phone, website, visit
-address, some in groups), persons and memberships, imports them into a fresh SQLite
-database (and PostgreSQL when reachable), and prints rows/s for each: reading, checking
-every row with the domain's rules, and writing, all in one transaction. A second
-organisations file without email and phone shows what the phone numbers cost: each is
-parsed and validated (phonenumbers) and parsed again for its search terms.
+address, some in groups), persons and memberships, and per backend (a temporary SQLite
+file, and PostgreSQL when reachable; it creates and drops its own databases), in rounds:
 
-    .venv/bin/python bench/import.py [--rows 20000] [--pg postgresql+asyncpg://...]
+  plain SQL  what a one-off script without checks would do: csv.DictReader, then
+             SQLAlchemy Core executemany into the same tables (contact means, visit
+             address and an audit event per object included), no validation, no search
+             text, no phone parsing
+  import     relgraph's importer (transfer.import_csv): every row checked with the API's
+             rules, checks between rows and against the database, search text, one audit
+             event per object, all in one transaction
+
+and a second organisations file without email and phone shows what the phone numbers
+cost. The best round counts; wall and CPU time (this process) are both shown, because the
+machine is shared, and the ratio to plain SQL measured in the same run.
+
+    .venv/bin/python bench/import.py [--rows 20000] [--repeat 2] [--backend both|sqlite|postgresql]
+                                     [--pg postgresql+asyncpg://...]
 """
 
 from __future__ import annotations
@@ -15,193 +25,251 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import datetime as dt
 import io
 import os
-import random
+import shutil
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+from import_files import write_files, write_plain_organisations  # bench/, beside this script
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.migrate import upgrade
+from relgraph.db.models import (
+    Address,
+    AuditEvent,
+    ContactMean,
+    Membership,
+    MembershipTag,
+    Organisation,
+    Party,
+    Person,
+)
 from relgraph.transfer import export_csv, import_csv
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-CITIES = [
-    ("Amsterdam", "1012"),
-    ("Rotterdam", "3011"),
-    ("Utrecht", "3511"),
-    ("Groningen", "9711"),
-    ("Zwolle", "8011"),
-]
-WORDS = ["Noord", "Zuid", "Techniek", "Bouw", "Zorg", "Logistiek", "Groen", "Data", "Water", "Energie"]
+_parties, _orgs, _people = Party.__table__, Organisation.__table__, Person.__table__
+_m, _tags, _audit = Membership.__table__, MembershipTag.__table__, AuditEvent.__table__
+_contacts, _addresses = ContactMean.__table__, Address.__table__
+def _records(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
-def _kvk(i: int) -> str:
-    return f"{10_000_000 + i:08d}"
+def _event(kind: str, object_id: int, party_id: int, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "at": now,
+        "actor_id": None,
+        "object_type": kind,
+        "object_id": object_id,
+        "party_id": party_id,
+        "action": "CREATE",
+        "changes": {},
+        "reason": None,
+    }
 
 
-def write_files(folder: Path, rows: int) -> dict[str, Path]:
-    rng = random.Random(7)
-    paths = {kind: folder / f"{kind}.csv" for kind in ("organisations", "persons", "memberships")}
-    with paths["organisations"].open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(
+async def baseline(session: AsyncSession, kind: str, path: Path, first_id: int) -> None:
+    """The same rows as a one-off script would write them: csv.DictReader, then SQLAlchemy
+    Core executemany into the same tables (contact means, address and an empty audit event
+    per object included), without checks, search text or phone parsing."""
+    records = _records(path)
+    now = dt.datetime.now(dt.UTC)
+    ids = [int(r["id"]) if r.get("id") else first_id + n for n, r in enumerate(records)]
+    if kind == "memberships":
+        await session.execute(
+            insert(_m),
             [
-                "id",
-                "name",
-                "code",
-                "kvk_number",
-                "vat_number",
-                "industry",
-                "website",
-                "email",
-                "phone",
-                "status",
-                "checked",
-                "parent_id",
-                "street",
-                "house_number",
-                "postcode",
-                "city",
-                "country",
-            ]
+                {
+                    "id": i,
+                    "person_id": int(r["person_id"]),
+                    "organisation_id": int(r["organisation_id"]),
+                    "department": r["department"],
+                    "job_title": r["job_title"],
+                    "business_email": r["business_email"],
+                    "role": r["role"],
+                    "active": r["active"] == "true",
+                    "start_date": dt.date.fromisoformat(r["start_date"]),
+                }
+                for i, r in zip(ids, records, strict=True)
+            ],
         )
-        for i in range(1, rows + 1):
-            word = rng.choice(WORDS)
-            city, digits = rng.choice(CITIES)
-            parent = rng.randint(1, i - 1) if i > 10 and rng.random() < 0.3 else ""
-            out.writerow(
-                [
-                    i,
-                    f"{word} {i} B.V.",
-                    f"C{i:07d}",
-                    _kvk(i),
-                    f"NL{100_000_000 + i:09d}B01",
-                    word,
-                    f"https://www.{word.lower()}{i}.nl",
-                    f"info@{word.lower()}{i}.nl",
-                    f"020 {rng.randint(1_000_000, 9_999_999)}",
-                    "ACTIVE",
-                    "true",
-                    parent,
-                    "Hoofdstraat",
-                    str(rng.randint(1, 300)),
-                    f"{digits} {rng.choice('ABCDEFGH')}{rng.choice('JKLMNPRS')}",
-                    city,
-                    "NL",
-                ]
-            )
-    with paths["persons"].open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(
-            ["id", "gender", "initials", "first_name", "infix", "last_name", "email", "phone", "birth_date"]
-        )
-        for i in range(1, rows + 1):
-            out.writerow(
-                [
-                    rows + i,
-                    rng.choice(["FEMALE", "MALE"]),
-                    "J.",
-                    "Jan",
-                    rng.choice(["", "van", "de"]),
-                    f"Jansen{i}",
-                    f"jan{i}@example.nl",
-                    f"06 {rng.randint(1, 5)}{rng.randint(0, 9_999_999):07d}",
-                    "1980-05-01",
-                ]
-            )
-    with paths["memberships"].open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(
+        await session.execute(
+            insert(_tags),
             [
-                "person_id",
-                "organisation_id",
-                "department",
-                "job_title",
-                "business_email",
-                "role",
-                "tags",
-                "active",
-                "start_date",
-            ]
+                {"membership_id": i, "tag": t}
+                for i, r in zip(ids, records, strict=True)
+                for t in r["tags"].split("|")
+            ],
         )
-        for i in range(1, rows + 1):
-            out.writerow(
-                [
-                    rows + i,
-                    rng.randint(1, rows),
-                    "Inkoop",
-                    "Inkoper",
-                    f"jan{i}@werk.nl",
-                    "Contact",
-                    "nieuwsbrief|beurs",
-                    "true",
-                    "2020-01-01",
-                ]
-            )
-    return paths
-
-
-def write_plain_organisations(folder: Path, rows: int) -> Path:
-    """Organisations with names, numbers, website and address, but no email or phone."""
-    path = folder / "plain.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(
+        await session.execute(
+            insert(_audit),
+            [_event("Membership", i, int(r["organisation_id"]), now) for i, r in zip(ids, records)],
+        )
+        return
+    party_kind = "ORGANISATION" if kind == "organisations" else "PERSON"
+    await session.execute(insert(_parties), [{"id": i, "kind": party_kind} for i in ids])
+    if kind == "organisations":
+        await session.execute(
+            insert(_orgs),
             [
-                "name",
-                "code",
-                "kvk_number",
-                "industry",
-                "website",
-                "street",
-                "house_number",
-                "postcode",
-                "city",
-            ]
+                {
+                    "id": i,
+                    "name": r["name"],
+                    "code": r["code"],
+                    "kvk_number": r["kvk_number"],
+                    "vat_number": r.get("vat_number") or None,
+                    "industry": r["industry"],
+                    "website": r["website"],
+                    "status": r.get("status") or "ACTIVE",
+                    "checked": r.get("checked") == "true",
+                    "parent_id": int(r["parent_id"]) if r.get("parent_id") else None,
+                    "name_key": r["name"].lower(),
+                    "search_text": r["name"].lower(),
+                }
+                for i, r in zip(ids, records, strict=True)
+            ],
         )
-        for i in range(1, rows + 1):
-            out.writerow(
-                [
-                    f"Bedrijf {i} B.V.",
-                    f"P{i:07d}",
-                    _kvk(i),
-                    "Bouw",
-                    f"https://bedrijf{i}.nl",
-                    "Kade",
-                    "1",
-                    "1012 AB",
-                    "Amsterdam",
-                ]
+        await session.execute(
+            insert(_addresses),
+            [
+                {
+                    "party_id": i,
+                    "kind": "VISIT",
+                    "street": r["street"],
+                    "house_number": r["house_number"],
+                    "postcode": r["postcode"],
+                    "city": r["city"],
+                    "city_key": r["city"].lower(),
+                    "country": r.get("country") or "NL",
+                    "is_head_office": True,
+                }
+                for i, r in zip(ids, records, strict=True)
+            ],
+        )
+    else:
+        await session.execute(
+            insert(_people),
+            [
+                {
+                    "id": i,
+                    "gender": r["gender"],
+                    "initials": r["initials"],
+                    "first_name": r["first_name"],
+                    "infix": r["infix"] or None,
+                    "last_name": r["last_name"],
+                    "birth_date": dt.date.fromisoformat(r["birth_date"]),
+                    "sort_key": r["last_name"].lower(),
+                    "search_text": r["last_name"].lower(),
+                }
+                for i, r in zip(ids, records, strict=True)
+            ],
+        )
+    contacts = [
+        {"party_id": i, "kind": contact_kind, "value": r[column], "is_primary": True}
+        for i, r in zip(ids, records, strict=True)
+        for column, contact_kind in (("email", "EMAIL"), ("phone", "PHONE"))
+        if r.get(column)
+    ]
+    if contacts:
+        await session.execute(insert(_contacts), contacts)
+    object_type = "Organisation" if kind == "organisations" else "Person"
+    await session.execute(insert(_audit), [_event(object_type, i, i, now) for i in ids])
+
+
+async def _timed(engine: AsyncEngine, work: Callable[[AsyncSession], Awaitable[Any]]) -> tuple[float, float]:
+    async with make_sessionmaker(engine)() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        started, cpu = time.perf_counter(), time.process_time()
+        await work(session)
+        await session.commit()
+        return time.perf_counter() - started, time.process_time() - cpu
+
+
+async def _imported(session: AsyncSession, kind: str, path: Path) -> None:
+    result = await import_csv(session, kind, path)
+    assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
+
+
+async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: int, repeat: int) -> None:
+    """Import each file into a fresh database and write the same rows the plain way into
+    another, `repeat` rounds; print the best of each with its ratio to the plain way."""
+    steps = [("organisations", "organisations"), ("persons", "persons"), ("memberships", "memberships")]
+    steps.append(("organisations", "plain"))  # no email or phone: what phone numbers cost
+    names = {"plain": "organisations, no email/phone"}
+    best: dict[tuple[str, str], list[float]] = {}
+    exported: dict[str, tuple[float, int]] = {}
+    template = await make_db("template")
+    await asyncio.to_thread(upgrade, template)
+    for attempt in range(repeat):
+        for way in ("baseline", "import"):
+            url = await make_db(f"{way} {attempt}", template)
+            engine = create_engine(url)
+            try:
+                for kind, file in steps:
+                    path = paths[file]
+                    if way == "baseline":
+                        first_id = 3 * rows + 1  # after the ids of the other files
+
+                        async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
+                            await baseline(session, kind, path, first_id)
+                    else:
+
+                        async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
+                            await _imported(session, kind, path)
+
+                    wall, cpu = await _timed(engine, work)
+                    found = best.setdefault((way, file), [float("inf"), float("inf")])
+                    found[0], found[1] = min(found[0], wall), min(found[1], cpu)
+                if way == "import" and attempt == repeat - 1:
+                    for kind in ("organisations", "persons", "memberships"):
+                        async with make_sessionmaker(engine)() as session:
+                            started = time.perf_counter()
+                            count = await export_csv(session, kind, io.StringIO())
+                            exported[kind] = (time.perf_counter() - started, count)
+            finally:
+                await engine.dispose()
+    print(
+        f"{label}: {rows:,} rows per file, best of {repeat} "
+        "(CPU: this process; for PostgreSQL without the server)"
+    )
+    print(
+        f"  {'':<40} {'wall':>7} {'rows/s':>9}   {'CPU':>6} {'rows/s':>9}   {'x plain SQL (wall, CPU)':>24}"
+    )
+    for _, file in steps:
+        name = names.get(file, file)
+        for way, title in (("baseline", f"plain SQL  {name}"), ("import", f"import     {name}")):
+            wall, cpu = best[(way, file)]
+            ratio = ""
+            if way == "import":
+                base_wall, base_cpu = best[("baseline", file)]
+                ratio = f"{wall / base_wall:10.2f}x {cpu / base_cpu:8.2f}x"
+            print(
+                f"  {title:<40} {wall:6.2f}s {rows / wall:9,.0f}   {cpu:5.2f}s {rows / cpu:9,.0f}   {ratio}"
             )
-    return path
+    for kind in ("organisations", "persons", "memberships"):
+        elapsed, count = exported[kind]
+        print(f"  {'export     ' + kind:<40} {elapsed:6.2f}s {count / elapsed:9,.0f}")
 
 
-async def run(url: str, label: str, paths: dict[str, Path], rows: int) -> None:
-    await asyncio.to_thread(upgrade, url)
-    engine = create_engine(url)
-    print(f"{label}: {rows:,} rows per file")
-    try:
-        for kind, path in paths.items():
-            async with make_sessionmaker(engine)() as session:
-                await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-                started = time.perf_counter()
-                result = await import_csv(session, kind, path)
-                await session.commit()
-                elapsed = time.perf_counter() - started
-            assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
-            print(f"  import {kind:<14} {elapsed:6.2f} s  {rows / elapsed:9,.0f} rows/s")
-        for kind in paths:
-            async with make_sessionmaker(engine)() as session:
-                started = time.perf_counter()
-                count = await export_csv(session, kind, io.StringIO())
-                elapsed = time.perf_counter() - started
-            print(f"  export {kind:<14} {elapsed:6.2f} s  {count / elapsed:9,.0f} rows/s")
-    finally:
-        await engine.dispose()
+MakeDatabase = Callable[..., Awaitable[str]]
+
+
+def sqlite_databases(folder: Path) -> MakeDatabase:
+    async def make(label: str, copy_of: str | None = None) -> str:
+        path = folder / f"{label.replace(' ', '_')}.db"
+        if copy_of is not None:
+            shutil.copyfile(make_url(copy_of).database or "", path)
+        return f"sqlite+aiosqlite:///{path}"
+
+    return make
 
 
 async def _pg(url: str, sql: str) -> None:
@@ -221,35 +289,46 @@ async def _pg(url: str, sql: str) -> None:
         await conn.close()
 
 
-async def run_postgres(url: str, paths: dict[str, Path], rows: int) -> None:
+def pg_databases(url: str, created: list[str]) -> MakeDatabase:
+    async def make(label: str, copy_of: str | None = None) -> str:
+        name = f"relgraph_bench_import_{os.getpid()}_{label.replace(' ', '_').lower()}"
+        template = f" TEMPLATE {make_url(copy_of).database}" if copy_of else ""
+        await _pg(url, f"DROP DATABASE IF EXISTS {name}")
+        await _pg(url, f"CREATE DATABASE {name}{template}")
+        created.append(name)
+        return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+    return make
+
+
+async def run_postgres(url: str, paths: dict[str, Path], rows: int, repeat: int) -> None:
     try:
         await _pg(url, "SELECT 1")
     except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL here
         print(f"PostgreSQL: skipped ({type(error).__name__}: {error})")
         return
-    name = f"relgraph_bench_import_{os.getpid()}"
-    await _pg(url, f"CREATE DATABASE {name}")
+    created: list[str] = []
     try:
-        await run(
-            make_url(url).set(database=name).render_as_string(hide_password=False), "PostgreSQL", paths, rows
-        )
+        await run("PostgreSQL", pg_databases(url, created), paths, rows, repeat)
     finally:
-        await _pg(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for name in reversed(created):
+            await _pg(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each measurement counts")
     parser.add_argument("--pg", default=os.environ.get("RELGRAPH_BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths = write_files(Path(folder), args.rows)
-        plain = {"organisations": write_plain_organisations(Path(folder), args.rows)}
-        asyncio.run(run(f"sqlite+aiosqlite:///{folder}/import.db", "SQLite", paths, args.rows))
-        asyncio.run(
-            run(f"sqlite+aiosqlite:///{folder}/plain.db", "SQLite, no email or phone", plain, args.rows)
-        )
-        asyncio.run(run_postgres(args.pg, paths, args.rows))
+        paths["plain"] = write_plain_organisations(Path(folder), args.rows)
+        if args.backend in ("both", "sqlite"):
+            asyncio.run(run("SQLite", sqlite_databases(Path(folder)), paths, args.rows, args.repeat))
+        if args.backend in ("both", "postgresql"):
+            asyncio.run(run_postgres(args.pg, paths, args.rows, args.repeat))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ CREDIT_LIMIT = "98765.00"
 ACCOUNT_NUMBER = "ACC-778899"
 SALARY = "4321.00"
 COMMISSION = "12.34"
+INVOICE_EMAIL = "facturen@alfa-geheim.example"
+INVOICE_CITY = "Factuurdorp"
 
 MISSING_PERSON = encode_id("Person", 987_654_321)
 
@@ -83,10 +85,12 @@ def outcome(payload: dict[str, Any]) -> str:
 
 
 async def raw(caller: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The whole response body (data and errors), status 200 required."""
+    """The response body's data and errors (not `extensions`: the cost report varies), status 200 required."""
     response = await caller.post(query, variables)
     assert response.status_code == 200, response.text
-    return response.json()
+    body = response.json()
+    body.pop("extensions", None)
+    return body
 
 
 def report(problems: list[str]) -> None:
@@ -287,6 +291,8 @@ async def build_scenario(admin: Any, make_caller: Any, client: httpx.AsyncClient
     await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=s.alfa, creditLimit=CREDIT_LIMIT)
     await ok(admin, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=s.alfa, ourAccountNumber=ACCOUNT_NUMBER)
     await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=s.member, employeeNumber="E-1", salary=SALARY)
+    await ok(admin, "updateOrganisation", "organisation { id }", id=s.alfa, invoiceEmail=INVOICE_EMAIL)
+    await ok(admin, "addAddress", "address { id }", partyId=s.alfa, kind="INVOICE", city=INVOICE_CITY)
 
     # The viewers of the matrix. Plain roles have no extra permissions.
     for role in ROLES:
@@ -910,6 +916,10 @@ query($org: ID!, $person: ID!) {
     salesRelation { creditLimit { amount } }
     purchaseRelation { ourAccountNumber }
     internalRelations(first: 100) { nodes { id commissionPercent } }
+    vatNumber
+    invoiceEmail
+    invoiceAddress { city }
+    addresses { city }
   }
   person(id: $person) {
     viewerCanSeeFinancials
@@ -942,6 +952,9 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             want_errors |= {
                 ("organisation", "salesRelation"): "FORBIDDEN",
                 ("organisation", "purchaseRelation"): "FORBIDDEN",
+                ("organisation", "vatNumber"): "FORBIDDEN",
+                ("organisation", "invoiceEmail"): "FORBIDDEN",
+                ("organisation", "invoiceAddress"): "FORBIDDEN",
                 ("person", "employee", "salary"): "FORBIDDEN",
             }
             want_errors |= {
@@ -967,11 +980,17 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             problems.append(f"{who}: employee = {person['employee']}")
         if person["bsn"] != (MEMBER_BSN if sensitive else None):
             problems.append(f"{who}: bsn = {person['bsn']}")
+        invoice = (org["invoiceEmail"], org["invoiceAddress"], org["addresses"])
+        want_invoice = (INVOICE_EMAIL, {"city": INVOICE_CITY}, [{"city": INVOICE_CITY}]) if finance else (None, None, [])
+        if invoice != want_invoice:
+            problems.append(f"{who}: invoiceEmail/invoiceAddress/addresses = {invoice}")
         for secret, allowed in (
             (CREDIT_LIMIT, finance),
             (ACCOUNT_NUMBER, finance),
             (SALARY, finance),
             (COMMISSION, finance),
+            (INVOICE_EMAIL, finance),
+            (INVOICE_CITY, finance),
             (MEMBER_BSN, sensitive),
         ):
             if not allowed and secret in response.text:
@@ -988,6 +1007,9 @@ WRITE_ROLES = {  # kind of change -> roles that may make it
     "relation": {"ADMIN", "TEAM", "BUSINESS"},
     "internal relation": {"ADMIN", "TEAM"},
     "domain data": {"ADMIN"},
+    "note": {"ADMIN", "TEAM", "BUSINESS"},
+    "activity": {"ADMIN", "TEAM", "BUSINESS"},
+    "person deletion": {"ADMIN"},
 }
 
 
@@ -1028,6 +1050,13 @@ async def _fresh_membership(s: Scenario, role: str) -> dict[str, Any]:
     return {**_base(s, role), "org": org, "membership": await s.new_membership(s.member, org)}
 
 
+async def _fresh_business_person(s: Scenario, role: str) -> dict[str, Any]:
+    """A person with a membership: every role sees it (R1)."""
+    person = await s.new_person(f"W5 {role.title()} Persoon")
+    await s.new_membership(person, s.beta)
+    return {**_base(s, role), "person": person}
+
+
 async def _fresh_archived_org(s: Scenario, role: str) -> dict[str, Any]:
     context = await _fresh_org(s, role)
     await ok(s.admin, "archiveOrganisation", "organisation { id }", id=context["org"])
@@ -1060,6 +1089,15 @@ async def _fresh_type(s: Scenario, role: str) -> dict[str, Any]:
 async def _fresh_category(s: Scenario, role: str) -> dict[str, Any]:
     payload = await ok(s.admin, "createInternalRelationCategory", "category { id }", name=f"W5 {role.title()} Category")
     return {**_base(s, role), "category": payload["category"]["id"]}
+
+
+async def _fresh_addresses(s: Scenario, role: str) -> dict[str, Any]:
+    """An organisation with two visit addresses; the first is its head office."""
+    context = await _fresh_org(s, role)
+    for key in ("head", "other"):
+        payload = await ok(s.admin, "addAddress", "address { id }", partyId=context["org"], kind="VISIT", city=key)
+        context[key] = payload["address"]["id"]
+    return context
 
 
 async def _org_field(admin: Any, org: str, selection: str) -> Any:
@@ -1128,6 +1166,49 @@ WRITE_CASES = [
         lambda a, x: _eq(_org_field(a, x["org"], "purchaseRelation { paymentTermDays }"), {"purchaseRelation": {"paymentTermDays": 45}}),
         _fresh_org,
     ),
+    WriteCase(
+        "updateOrganisation (invoice data)",
+        "organisation",
+        lambda c, x: mutate(c, "updateOrganisation", "organisation { id }", id=x["org"], invoiceEmail=f"{x['role'].lower()}@factuur.example"),
+        lambda a, x: _eq(_org_field(a, x["org"], "invoiceEmail"), {"invoiceEmail": f"{x['role'].lower()}@factuur.example"}),
+        _fresh_org,
+    ),
+    # addresses: who may write the party may write its addresses
+    WriteCase(
+        "addAddress",
+        "organisation",
+        lambda c, x: mutate(c, "addAddress", "address { id }", partyId=x["org"], kind="VISIT", city=f"Stad {x['tag']}"),
+        lambda a, x: _eq(_org_field(a, x["org"], "addresses { city }"), {"addresses": [{"city": f"Stad {x['tag']}"}]}),
+        _fresh_org,
+    ),
+    WriteCase(
+        "addAddress (person)",
+        "person",
+        lambda c, x: mutate(c, "addAddress", "address { id }", partyId=x["person"], kind="POSTAL", city=f"Dorp {x['tag']}"),
+        lambda a, x: _eq(_node(a, x["person"], "... on Person { addresses { city } }"), {"addresses": [{"city": f"Dorp {x['tag']}"}]}),
+        _fresh_business_person,
+    ),
+    WriteCase(
+        "updateAddress",
+        "organisation",
+        lambda c, x: mutate(c, "updateAddress", "address { id }", id=x["head"], street=f"Straat {x['tag']}"),
+        lambda a, x: _eq(_node(a, x["head"], "... on Address { street }"), {"street": f"Straat {x['tag']}"}),
+        _fresh_addresses,
+    ),
+    WriteCase(
+        "setHeadOffice",
+        "organisation",
+        lambda c, x: mutate(c, "setHeadOffice", "address { id }", addressId=x["other"]),
+        lambda a, x: _eq(_node(a, x["other"], "... on Address { isHeadOffice }"), {"isHeadOffice": True}),
+        _fresh_addresses,
+    ),
+    WriteCase(
+        "removeAddress",
+        "organisation",
+        lambda c, x: mutate(c, "removeAddress", "deletedId", id=x["head"]),
+        lambda a, x: _is_none(_node(a, x["head"])),
+        _fresh_addresses,
+    ),
     # persons
     WriteCase(
         "createPerson",
@@ -1142,6 +1223,20 @@ WRITE_CASES = [
         lambda c, x: mutate(c, "updatePerson", "person { id }", id=x["s"].member, firstName=f"Zara{x['tag']}"),
         lambda a, x: _eq(_node(a, x["s"].member, "... on Person { firstName }"), {"firstName": f"Zara{x['tag']}"}),
         lambda s, r: _async(_base(s, r)),
+    ),
+    WriteCase(
+        "updatePerson (deactivate)",
+        "person",
+        lambda c, x: mutate(c, "updatePerson", "person { id }", id=x["person"], active=False),
+        lambda a, x: _eq(_node(a, x["person"], "... on Person { active }"), {"active": False}),
+        _fresh_business_person,
+    ),
+    WriteCase(
+        "deletePerson",
+        "person deletion",
+        lambda c, x: mutate(c, "deletePerson", "person { id }", id=x["person"], confirm=True),
+        lambda a, x: _eq(_node(a, x["person"], "... on Person { displayName }"), {"displayName": "Deleted contact"}),
+        _fresh_business_person,
     ),
     WriteCase(
         "setEmployeeData",
@@ -1333,4 +1428,148 @@ async def test_r5_write_matrix(admin, make_caller, client) -> None:
             changed = bool(await case.changed(admin, context))
             if changed != (want == "ok"):
                 problems.append(f"{role}: {case.name} ({got}) {'changed' if changed else 'did not change'} the data")
+    report(problems)
+
+
+# --- notes and activities (issue 9) -------------------------------------------------------------
+
+NOTE_KINDS = ("GENERAL", "INTERNAL", "PRICE_AGREEMENT")
+PARTY_NOTES = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Party {
+      notes(first: 100) { totalCount nodes { id kind } }
+      activities(first: 100) { totalCount nodes { id } }
+      timeline(first: 100, kinds: [NOTE]) { totalCount }
+    }
+  }
+}"""
+
+
+ALFA_TRAIL = """
+query($id: ID!) { node(id: $id) { ... on Party { auditTrail(first: 100) { nodes { objectType objectId } } } } }"""
+
+
+async def _fresh_note(s: Scenario, role: str) -> dict[str, Any]:
+    org = await s.new_org(f"W5 {role.title()} Notities")
+    note = await ok(s.admin, "addNote", "note { id }", partyId=org, body="origineel")
+    return {**_base(s, role), "org": org, "note": note["note"]["id"]}
+
+
+async def _fresh_activity(s: Scenario, role: str) -> dict[str, Any]:
+    org = await s.new_org(f"W5 {role.title()} Taken")
+    activity = await ok(s.admin, "addActivity", "activity { id }", partyId=org, subject="Bellen")
+    return {**_base(s, role), "org": org, "activity": activity["activity"]["id"]}
+
+
+WRITE_CASES.extend(
+    [
+        WriteCase(
+            "addNote",
+            "note",
+            lambda c, x: mutate(c, "addNote", "note { id }", partyId=x["org"], body=f"van {x['tag']}"),
+            lambda a, x: _eq(_org_field(a, x["org"], "notes { totalCount }"), {"notes": {"totalCount": 1}}),
+            _fresh_org,
+        ),
+        WriteCase(
+            "updateNote",
+            "note",
+            lambda c, x: mutate(c, "updateNote", "note { id }", id=x["note"], body=f"door {x['tag']}"),
+            lambda a, x: _eq(_node(a, x["note"], "... on Note { body }"), {"body": f"door {x['tag']}"}),
+            _fresh_note,
+        ),
+        WriteCase(
+            "removeNote",
+            "note",
+            lambda c, x: mutate(c, "removeNote", "deletedId", id=x["note"]),
+            lambda a, x: _is_none(_node(a, x["note"])),
+            _fresh_note,
+        ),
+        WriteCase(
+            "addActivity",
+            "activity",
+            lambda c, x: mutate(c, "addActivity", "activity { id }", partyId=x["org"], subject=f"Taak {x['tag']}"),
+            lambda a, x: _eq(_org_field(a, x["org"], "activities { totalCount }"), {"activities": {"totalCount": 1}}),
+            _fresh_org,
+        ),
+        WriteCase(
+            "completeActivity",
+            "activity",
+            lambda c, x: mutate(c, "completeActivity", "activity { id }", id=x["activity"]),
+            lambda a, x: _eq(_node(a, x["activity"], "... on Activity { status }"), {"status": "DONE"}),
+            _fresh_activity,
+        ),
+        WriteCase(
+            "removeActivity",
+            "activity",
+            lambda c, x: mutate(c, "removeActivity", "deletedId", id=x["activity"]),
+            lambda a, x: _is_none(_node(a, x["activity"])),
+            _fresh_activity,
+        ),
+    ]
+)
+
+
+async def test_r1_r4_r5_notes_by_kind_and_on_hidden_persons(admin, make_caller, client) -> None:
+    """Notes: GENERAL for all, INTERNAL for ADMIN and TEAM, PRICE_AGREEMENT with FINANCE; a
+    hidden person's notes and activities are as missing as the person. Writing follows reading."""
+    s = await build_scenario(admin, make_caller, client)
+    notes = {}
+    for kind in NOTE_KINDS:
+        notes[kind] = (await ok(admin, "addNote", "note { id }", partyId=s.alfa, kind=kind, body=f"{kind} op Alfa"))["note"]["id"]
+    hidden_note = (await ok(admin, "addNote", "note { id }", partyId=s.hidden, body="over Vera"))["note"]["id"]
+    hidden_activity = (await ok(admin, "addActivity", "activity { id }", partyId=s.hidden, subject="Vera bellen"))["activity"]["id"]
+    missing_note = encode_id("Note", 987_654_321)
+    EXPECTED = {  # (role, permissions) -> note kinds it reads (and, if it may write at all, writes)
+        ("ADMIN", ()): {"GENERAL", "INTERNAL"},
+        ("ADMIN", ("FINANCE",)): {"GENERAL", "INTERNAL", "PRICE_AGREEMENT"},
+        ("TEAM", ()): {"GENERAL", "INTERNAL"},
+        ("TEAM", ("FINANCE",)): {"GENERAL", "INTERNAL", "PRICE_AGREEMENT"},
+        ("BUSINESS", ()): {"GENERAL"},
+        ("BUSINESS", ("FINANCE", "SENSITIVE")): {"GENERAL", "PRICE_AGREEMENT"},
+        ("READONLY", ("FINANCE",)): {"GENERAL", "PRICE_AGREEMENT"},
+    }
+    problems: list[str] = []
+    for (role, permissions), readable in EXPECTED.items():
+        who = f"{role}+{'+'.join(permissions) or 'nothing'}"
+        caller = await make_caller(role, permissions)
+        listed = (await caller.gql(PARTY_NOTES, {"id": s.alfa}))["node"]
+        got = {n["kind"] for n in listed["notes"]["nodes"]}
+        if got != readable or listed["notes"]["totalCount"] != len(readable) or listed["timeline"]["totalCount"] != len(readable):
+            problems.append(f"{who}: Alfa notes {got} (totals {listed['notes']['totalCount']}, {listed['timeline']['totalCount']}), expected {readable}")
+        for kind, note in notes.items():
+            node = (await caller.gql(DOC_NODE, {"id": note}))["node"]
+            if (node is not None) != (kind in readable):
+                problems.append(f"{who}: node({kind} note) = {node}")
+        sees = SEES_ALL_PERSONS[role]
+        trail = (await caller.gql(ALFA_TRAIL, {"id": s.alfa}))["node"]["auditTrail"]["nodes"]
+        related = {e["objectId"] for e in trail if e["objectType"] == "Relation"}
+        want_related = {s.rel_member, s.rel_inactive} | ({s.rel_hidden} if sees else set())
+        if related != want_related:
+            problems.append(f"{who}: Alfa's audit trail shows the relations {related}, expected {want_related}")
+        for label, item in (("note", hidden_note), ("activity", hidden_activity)):
+            if ((await caller.gql(DOC_NODE, {"id": item}))["node"] is not None) != sees:
+                problems.append(f"{who}: node(hidden person's {label}) visible={not sees}")
+        writes = role != "READONLY"
+        for kind in NOTE_KINDS:
+            payload = await mutate(caller, "addNote", "note { id }", partyId=s.beta, kind=kind, body=f"{who} schrijft")
+            want = "FORBIDDEN" if not writes or kind not in readable else "ok"
+            if outcome(payload) != want:
+                problems.append(f"{who}: addNote {kind} -> {outcome(payload)}, expected {want}")
+        if writes:
+            # Someone else's note of a kind it may not read: as missing as a note that does not exist.
+            for kind in set(NOTE_KINDS) - readable:
+                payload = await mutate(caller, "updateNote", "note { id }", id=notes[kind], body="overschreven")
+                missing = await mutate(caller, "updateNote", "note { id }", id=missing_note, body="overschreven")
+                if outcome(payload) != "NOT_FOUND" or payload["userErrors"] != missing["userErrors"]:
+                    problems.append(f"{who}: updateNote on an unreadable {kind} note -> {payload['userErrors']}")
+            if not sees:
+                for name, fields in (("addNote", {"body": "x"}), ("addActivity", {"subject": "x"})):
+                    on_hidden = await mutate(caller, name, "__typename", partyId=s.hidden, **fields)
+                    on_missing = await mutate(caller, name, "__typename", partyId=MISSING_PERSON, **fields)
+                    if outcome(on_hidden) != "NOT_FOUND" or on_hidden["userErrors"] != on_missing["userErrors"]:
+                        problems.append(f"{who}: {name} on the hidden person -> {on_hidden['userErrors']}")
+    bodies = """query($id: ID!) { node(id: $id) { ... on Party { notes(first: 100) { nodes { body } } } } }"""
+    texts = {n["body"] for n in (await admin.gql(bodies, {"id": s.alfa}))["node"]["notes"]["nodes"]}
+    assert texts == {f"{kind} op Alfa" for kind in NOTE_KINDS}, "a refused update changed a note"
     report(problems)

@@ -430,6 +430,71 @@ async def test_a_dry_run_answers_as_the_real_run_and_changes_nothing(admin, worl
     assert dry["results"][0]["newMembership"]["tags"] == ["nieuwsbrief", "tag0"]
 
 
+async def test_columns_relink_as_items_do_and_place_errors_in_their_lists(admin, world, sessionmaker) -> None:
+    m, new = world["members"], world["new"]
+    before = await table_state(sessionmaker)
+
+    async def columns(dry_run: bool = False, **lists: Any) -> dict[str, Any]:
+        data = await admin.gql(RELINK, {"input": {"columns": lists, "dryRun": dry_run}})
+        return data["bulkRelinkMemberships"]
+
+    failed = await columns(
+        membershipIds=[m[0], encode_id("Membership", 999_999), m[2]],
+        organisationIds=[new],  # one for all
+        startDates=[None, None, "2019-01-01"],
+    )
+    errors = {r["index"]: [(e["field"], e["code"]) for e in r["userErrors"]] for r in failed["results"]}
+    assert errors == {
+        0: [],
+        1: [(["columns", "membershipIds", "1"], "NOT_FOUND")],
+        2: [(["columns", "startDates", "2"], "INVALID")],
+    }
+    shared = await columns(membershipIds=[m[0], m[1]], organisationIds=[world["old"]])
+    assert [e["field"] for r in shared["results"] for e in r["userErrors"]] == [
+        ["columns", "organisationIds", "0"]
+    ] * 2  # the one entry that counts for both items
+    wrong_length = await columns(
+        membershipIds=[m[0], m[1], m[2]], organisationIds=[new], startDates=[None] * 2
+    )
+    assert wrong_length["totals"] is None
+    assert [(e["field"], e["code"]) for e in wrong_length["userErrors"]] == [
+        (["columns", "startDates"], "INVALID")
+    ]
+    both = await admin.gql(
+        RELINK,
+        {
+            "input": {
+                "items": [{"membershipId": m[0], "organisationId": new}],
+                "columns": {"membershipIds": [m[0]], "organisationIds": [new]},
+            }
+        },
+    )
+    assert [e["field"] for e in both["bulkRelinkMemberships"]["userErrors"]] == [["items"]]
+    assert await table_state(sessionmaker) == before
+
+    # The same relinks as columns (dry run) and as items (real run) give the same answer.
+    dry = await columns(
+        dry_run=True,
+        membershipIds=[m[0], m[1], m[2]],
+        organisationIds=[new, new, new],
+        keepHistory=[True, False, True],
+        startDates=["2024-01-01", None, None],
+        expectedVersions=[None, None, 1],
+    )
+    assert await table_state(sessionmaker) == before
+    real = await relink(
+        admin,
+        [
+            {"membershipId": m[0], "organisationId": new, "startDate": "2024-01-01"},
+            {"membershipId": m[1], "organisationId": new, "keepHistory": False},
+            {"membershipId": m[2], "organisationId": new, "expectedVersion": 1},
+        ],
+    )
+    assert real["applied"] and dry["totals"] == {"requested": 3, "relinked": 3, "failed": 0}
+    assert _comparable(dry) == _comparable(real)
+    assert dry["results"][0]["newMembership"]["tags"] == ["nieuwsbrief", "tag0"]
+
+
 async def test_more_than_10000_items_is_one_clear_error(admin, world, sessionmaker) -> None:
     before = await table_state(sessionmaker)
     item = {"membershipId": world["members"][0], "organisationId": world["new"]}

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from relgraph import demo
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.models import (
+    Activity,
     Address,
     AddressKind,
     ApiToken,
@@ -34,6 +35,7 @@ from relgraph.db.models import (
     InternalRelationCategory,
     Membership,
     MembershipTag,
+    Note,
     Organisation,
     OrganisationStatus,
     Party,
@@ -209,8 +211,12 @@ async def test_summary_matches_rows(default_demo: Demo) -> None:
             contact_means=len((await session.scalars(select(ContactMean.id))).all()),
             bank_accounts=len((await session.scalars(select(BankAccount.id))).all()),
             group_links=len((await session.execute(select(PartyGroup.party_id))).all()),
+            notes_and_activities=len((await session.scalars(select(Note.id))).all())
+            + len((await session.scalars(select(Activity.id))).all()),
         )
     assert counts == summary
+    # The holding and Noorderlicht Bouw: a note of each kind and three activities each.
+    assert summary.notes_and_activities == 12
     assert (summary.organisations, summary.persons, summary.staff) == (150, 500, 8)
     # About 1.5 relations per organisation.
     assert 1.3 * summary.organisations <= summary.relations <= 1.7 * summary.organisations

@@ -43,6 +43,8 @@ async def test_organisation_card_has_the_expected_shape(demo_caller) -> None:
     assert card["name"] == "Noorderlicht Bouw B.V."
     assert [a["name"] for a in card["ancestors"]] == [demo.FLAGSHIP_NAME]
     assert card["depth"] == 1
+    assert card["invoiceEmail"] and card["invoiceAddress"]["lines"], "the card shows invoice data"
+    assert card["addresses"][0]["isHeadOffice"]
     assert len(card["accountManagers"]) == 2
     assert card["relations"]["totalCount"] >= len(card["relations"]["edges"]) > 0
     subsidiaries = card["subsidiaries"]["nodes"]

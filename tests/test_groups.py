@@ -294,9 +294,9 @@ async def test_groups_members_and_their_contact_means_cost_the_same_for_any_size
         await add_parties(admin, group["id"], parties)
 
     await build("klein", 1)
-    _, small = await admin.counted(LISTING, {"first": 100})
+    _, small = await admin.counted(LISTING, {"first": 30})
     await build("groot", 12)
-    data, big = await admin.counted(LISTING, {"first": 100})
+    data, big = await admin.counted(LISTING, {"first": 30})
     assert [g["members"]["totalCount"] for g in data["customerGroups"]] == [24, 2]
     big_group = data["customerGroups"][0]["members"]["nodes"]
     assert sum(len(m["bankAccounts"]) for m in big_group) == 12

@@ -640,7 +640,7 @@ query($id: ID!) {
       totalCount
       nodes { jobTitle role tags person { displayName } }
     }
-    subsidiaries(first: 100) {
+    subsidiaries(first: 50) {
       totalCount
       nodes {
         name
@@ -648,12 +648,12 @@ query($id: ID!) {
         phone
         contactMeans { kind value primary }
         relations(first: 10) { totalCount edges { label direction otherParty { displayName } } }
-        memberships(first: 100) { nodes { jobTitle role tags person { displayName } } }
-        subsidiaries(first: 100) {
+        memberships(first: 20) { nodes { jobTitle role tags person { displayName } } }
+        subsidiaries(first: 5) {
           nodes {
             name
             contactMeans(kinds: [PHONE]) { value }
-            memberships(first: 100) { nodes { jobTitle person { displayName } } }
+            memberships(first: 10) { nodes { jobTitle person { displayName } } }
           }
         }
       }

@@ -287,6 +287,12 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
             await _admin_ok(admin, "addContactMean", "AddContactMeanInput", "contactMean { id }",
                             partyId=encode_id("Person", pk), kind="EMAIL", value=value)
             secrets.other_words.add(value)
+    if await _has_field(admin, "Mutation", "addAddress"):
+        for pk in hidden_pks[:3]:
+            city = f"Verborgenstad{uuid.uuid4().hex[:8]}"
+            await _admin_ok(admin, "addAddress", "AddAddressInput", "address { id }",
+                            partyId=encode_id("Person", pk), kind="VISIT", city=city)
+            secrets.other_words.add(city)
     if await _has_field(admin, "Query", "customerGroups"):
         group = await _admin_ok(admin, "createCustomerGroup", "CreateCustomerGroupInput", "customerGroup { id }",
                                 name="Leaktest groep")
@@ -426,6 +432,7 @@ query($ids: [ID!]!) {
     ... on InternalRelation { party { id displayName } }
     ... on Membership { person { id displayName } }
     ... on Document { filename party { id displayName } }
+    ... on Address { city party { id displayName } }
   }
 }"""
 NODE = """
@@ -694,7 +701,7 @@ async def test_admin_sees_what_the_leak_test_looks_for(world: World) -> None:
         response = await w.client.get(f"/documents/{doc_id}", headers={"Authorization": f"Bearer {w.business.token}"})
         assert response.status_code == 200
     if w.secrets.other_words:  # the hidden persons' contact details, where the schema has them
-        query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Party { contactMeans { value } } } }"
+        query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Party { contactMeans { value } addresses { city } } } }"
         await ask(w.admin, transcript, "contact means of hidden persons", query, {"ids": hidden_ids})
     # The scanner finds what ADMIN was shown: IDs, names, document filenames, contact details.
     flagged = " ".join(hit for _, text in transcript.responses for hit in w.secrets.find(text))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,13 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, cwd: Path) -> None:
+    """`relgraph serve` as a child process; `env` adds RELGRAPH_ settings to a clean environment."""
+
+    def __init__(self, cwd: Path, args: Sequence[str] = ("--demo",), env: Mapping[str, str] | None = None) -> None:
         self.port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_")} | dict(env or {})
         self.process = subprocess.Popen(
-            [str(RELGRAPH), "serve", "--demo", "--port", str(self.port)],
+            [str(RELGRAPH), "serve", *args, "--port", str(self.port)],
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -74,6 +77,11 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no rollback, no flush; as a power cut is for the process."""
+        self.process.kill()
+        self.process.wait(timeout=20)
+
 
 def _query(server: Server, token: str, query: str) -> httpx.Response:
     return httpx.post(
@@ -92,6 +100,8 @@ def test_serve_demo_starts_with_demo_users_and_data(tmp_path: Path) -> None:
         assert found.status_code == 200, body
         assert body["data"]["organisations"]["totalCount"] >= 10
         assert body["data"]["viewer"] == {"role": "ADMIN", "permissions": ["FINANCE", "SENSITIVE"]}
+        assert body["extensions"]["cost"]["requestedQueryCost"] == 20
+        assert "rateLimit" not in body["extensions"]["cost"], "no rate limit in demo mode"
         assert _query(server, "rg_not-a-token", "{ viewer { id } }").status_code == 401
         page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"}, timeout=10)
         assert page.status_code == 200 and "graphiql" in page.text.lower()

@@ -228,16 +228,32 @@ def resolve(api: Api, plan: Plan) -> None:
             )
 
 
-def items(rows: list[Row]) -> list[dict[str, Any]]:
-    return [
-        {
-            "membershipId": r.membership_id,
-            "organisationId": r.to_organisation_id,
-            "keepHistory": r.keep_history,
-            "startDate": r.start_date,
+def relinks(rows: list[Row]) -> dict[str, Any]:
+    """The rows as bulkRelinkMemberships `columns`: parallel lists, the lean input for
+    thousands of items. A list whose entries are all the same goes as one entry, which
+    the API applies to every item."""
+
+    def column(values: list[Any]) -> list[Any]:
+        return values[:1] if len(set(values)) == 1 else values
+
+    return {
+        "columns": {
+            "membershipIds": [r.membership_id for r in rows],
+            "organisationIds": column([r.to_organisation_id for r in rows]),
+            "keepHistory": column([r.keep_history for r in rows]),
+            "startDates": column([r.start_date for r in rows]),
         }
-        for r in rows
-    ]
+    }
+
+
+# The lists of `columns` by the item field they hold, for messages that name the field.
+ITEM_FIELD = {
+    "membershipIds": "membershipId",
+    "organisationIds": "organisationId",
+    "keepHistory": "keepHistory",
+    "startDates": "startDate",
+    "expectedVersions": "expectedVersion",
+}
 
 
 def item_errors(rows: list[Row], payload: dict[str, Any]) -> list[str]:
@@ -246,7 +262,11 @@ def item_errors(rows: list[Row], payload: dict[str, Any]) -> list[str]:
     for result in payload["results"] or []:
         row = rows[result["index"]]
         for error in result["userErrors"]:
-            field_name = error["field"][-1] if len(error["field"]) > 2 else "item"
+            path = error["field"]
+            if path[:1] == ["columns"] and len(path) > 1:
+                field_name = ITEM_FIELD.get(path[1], path[1])
+            else:
+                field_name = path[-1] if len(path) > 2 else "item"
             found.append(f"line {row.line}: {field_name}: {error['message']} ({error['code']})")
     return found
 
@@ -257,7 +277,7 @@ def dry_run(api: Api, rows: list[Row]) -> list[dict[str, Any]]:
     errors: list[str] = []
     for start in range(0, len(rows), MAX_ITEMS):
         part = rows[start : start + MAX_ITEMS]
-        variables = {"input": {"items": items(part), "dryRun": True}, "failedOnly": False}
+        variables = {"input": {**relinks(part), "dryRun": True}, "failedOnly": False}
         payload = api.run(RELINK, variables)["bulkRelinkMemberships"]
         errors.extend(item_errors(part, payload))
         results.extend(payload["results"] or [])
@@ -296,7 +316,7 @@ def apply(api: Api, rows: list[Row], chunk_size: int) -> None:
         task = progress.add_task("relinking", total=len(rows))
         for start in range(0, len(rows), chunk_size):
             part = rows[start : start + chunk_size]
-            variables = {"input": {"items": items(part)}, "failedOnly": True}
+            variables = {"input": relinks(part), "failedOnly": True}
             payload = api.run(RELINK, variables)["bulkRelinkMemberships"]
             if not payload["applied"]:
                 progress.stop()

@@ -7,7 +7,9 @@ import contextlib
 import enum
 import functools
 import logging
+import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -126,6 +128,49 @@ async def _seed(session: Any, organisations: int, persons: int, staff: int, seed
         )
 
 
+class DemoScale(enum.StrEnum):
+    DEMO = "demo"
+    LARGE = "large"
+
+
+async def _seed_large(seed: int, factor: float) -> None:
+    """Bulk-load the large dataset into the configured (empty, migrated) database."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from relgraph.db.engine import create_engine
+    from relgraph.demo.bulk_load import seed_large
+    from relgraph.demo.large import Counts
+
+    c = Counts.at(factor)
+    total = 3 * c.organisations + 2 * c.persons + c.memberships + c.relations + c.internal_relations
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    engine = create_engine(get_settings().database_url)
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        with Progress(*columns, console=err, transient=True) as progress:
+            # Tags are extra rows the total does not know in advance; they count as they come.
+            task = progress.add_task("loading", total=total)
+
+            def report(table: str, rows: int) -> None:
+                progress.update(task, description=f"loading {table}", advance=rows if table != "membership_tags" else 0)
+
+            summary = await seed_large(engine, seed=seed, factor=factor, progress=report)
+    finally:
+        await engine.dispose()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    err.print(
+        f"loaded {summary.organisations} organisations, {summary.persons} persons, {summary.memberships} memberships "
+        f"({summary.tags} tags), {summary.relations} relations, {summary.internal_relations} internal relations: "
+        f"{summary.rows} rows in {seconds:.1f} s ({summary.rows / seconds:,.0f} rows/s; this process used "
+        f"{cpu:.1f} s of CPU)"
+    )
+
+
 @demo_app.command("seed")
 @clean_errors
 def demo_seed(
@@ -133,8 +178,15 @@ def demo_seed(
     persons: Annotated[int, typer.Option(min=1, max=5_000_000, help="Persons to create.")] = 500,
     staff: Annotated[int, typer.Option(min=0, max=1000, help="Staff users (account managers) to create.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    scale: Annotated[
+        DemoScale, typer.Option(help="demo: the options above; large: 100,000 organisations, 500,000 persons, ...")
+    ] = DemoScale.DEMO,
+    scale_factor: Annotated[float, typer.Option(hidden=True, min=0.0001, max=10)] = 1.0,
 ) -> None:
     """Add realistic Dutch demo data (organisations, groups, persons, memberships)."""
+    if scale is DemoScale.LARGE:
+        _run(_seed_large, seed, scale_factor)
+        return
     summary = _run(_in_session, _seed, organisations, persons, staff, seed)
     err.print(
         f"seeded {summary.organisations} organisations, {summary.persons} persons, "
@@ -312,6 +364,9 @@ def serve(
     if settings.is_sqlite or demo:
         _upgrade()
     if demo:
+        # A demo is for exploring: no rate limit, unless one is set explicitly. Through the
+        # environment, since each uvicorn worker builds its app from it.
+        os.environ.setdefault("RELGRAPH_RATE_LIMIT_PER_MINUTE", "0")
         tokens = _run(_in_session, _prepare_demo)
         if tokens is None:
             err.print("database already has data: not seeding again (create tokens with `relgraph tokens create`)")

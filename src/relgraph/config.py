@@ -41,6 +41,12 @@ class Settings:
     max_query_depth: int = field(default_factory=lambda: _int("RELGRAPH_MAX_QUERY_DEPTH", 12))
     max_aliases: int = field(default_factory=lambda: _int("RELGRAPH_MAX_ALIASES", 30))
     max_tokens: int = field(default_factory=lambda: _int("RELGRAPH_MAX_TOKENS", 5000))
+    # GitHub's measure: the number of nodes a query could return, known before it runs.
+    max_query_cost: int = field(default_factory=lambda: _int("RELGRAPH_MAX_QUERY_COST", 50_000))
+    # Cost points a user may spend per minute, shared by all workers; 0 turns the limit off.
+    rate_limit_per_minute: int = field(default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_PER_MINUTE", 1_000_000))
+    # Largest GraphQL request body; multipart uploads have max_document_bytes instead.
+    max_request_bytes: int = field(default_factory=lambda: _int("RELGRAPH_MAX_REQUEST_BYTES", 1024 * 1024))
 
     @property
     def document_root(self) -> Path:

@@ -28,10 +28,13 @@ __all__ = [
     "Viewer",
     "Write",
     "can_see_financials",
+    "can_export_person_data",
     "can_see_sensitive",
     "can_write",
     "documents_of_party_visible",
     "documents_visible",
+    "note_kinds_readable",
+    "note_kinds_writable",
     "party_visible",
     "persons_visible",
     "sees_all_persons",
@@ -62,12 +65,14 @@ class Write(enum.Enum):
     USER = "user"
     DOMAIN_DATA = "domain data"
     DELETE_PERSON = "person deletion"
+    NOTE = "note"
+    ACTIVITY = "activity"
 
 
 _WRITES: dict[Role, frozenset[Write]] = {
     Role.READONLY: frozenset(),
     Role.BUSINESS: frozenset(
-        {Write.ORGANISATION, Write.PERSON, Write.MEMBERSHIP, Write.RELATION}
+        {Write.ORGANISATION, Write.PERSON, Write.MEMBERSHIP, Write.RELATION, Write.NOTE, Write.ACTIVITY}
     ),
     Role.TEAM: frozenset(
         {
@@ -77,6 +82,8 @@ _WRITES: dict[Role, frozenset[Write]] = {
             Write.RELATION,
             Write.INTERNAL_RELATION,
             Write.DOCUMENT,
+            Write.NOTE,
+            Write.ACTIVITY,
         }
     ),
     Role.ADMIN: frozenset(Write),
@@ -110,6 +117,11 @@ def party_visible(viewer: Viewer, party_id: Any) -> ColumnElement[bool]:
     people = Person.__table__
     hidden = select(people.c.id).where(people.c.id == party_id, ~persons_visible(viewer))
     return ~hidden.exists()
+
+
+def can_export_person_data(viewer: Viewer) -> bool:
+    """Data subject access (inzage): only ADMIN, who also deletes persons, exports all about one."""
+    return viewer.role is Role.ADMIN
 
 
 def can_see_financials(viewer: Viewer) -> bool:
@@ -149,3 +161,27 @@ def documents_of_party_visible(viewer: Viewer, party_id: Any, today: dt.date | N
 def documents_visible(viewer: Viewer, today: dt.date | None = None) -> ColumnElement[bool]:
     """R2 as SQL, for rows of the documents table."""
     return documents_of_party_visible(viewer, Document.party_id, today)
+
+
+# Note kinds (db.models.NoteKind values) by what they need to be read.
+_STAFF_NOTE = "INTERNAL"
+_FINANCIAL_NOTE = "PRICE_AGREEMENT"
+
+
+def note_kinds_readable(viewer: Viewer) -> frozenset[str]:
+    """Which kinds of note `viewer` may read on a party it sees.
+
+    GENERAL: everyone. INTERNAL: the CRM staff proper, ADMIN and TEAM (not the business
+    user group, not READONLY). PRICE_AGREEMENT: financial (R4), FINANCE only.
+    """
+    kinds = {"GENERAL"}
+    if viewer.role in (Role.ADMIN, Role.TEAM):
+        kinds.add(_STAFF_NOTE)
+    if can_see_financials(viewer):
+        kinds.add(_FINANCIAL_NOTE)
+    return frozenset(kinds)
+
+
+def note_kinds_writable(viewer: Viewer) -> frozenset[str]:
+    """R5 for notes: the kinds `viewer` may read, if its role may write notes at all."""
+    return note_kinds_readable(viewer) if can_write(viewer, Write.NOTE) else frozenset()

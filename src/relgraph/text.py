@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "like_pattern", "search_key"]
+from relgraph.errors import InvalidInput
+
+__all__ = ["MAX_SEARCH_LENGTH", "fold", "like_pattern", "search_key"]
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_SEARCH_LENGTH = 500
 
 
 def fold(value: str | None) -> str:
@@ -27,6 +31,15 @@ def search_key(*parts: str | None) -> str:
 
 
 def like_pattern(term: str) -> str:
-    """A LIKE pattern that finds folded `term` anywhere; '\\' escapes LIKE's wildcards."""
+    """A LIKE pattern that finds folded `term` anywhere; '\\' escapes LIKE's wildcards.
+
+    Raises InvalidInput for a term no stored text can contain: one longer than any
+    searched value (SQLite refuses LIKE patterns over 50,000 bytes outright) or with
+    control characters (PostgreSQL refuses a NUL in any text).
+    """
+    if len(term) > MAX_SEARCH_LENGTH:
+        raise InvalidInput.at("search", f"Search for at most {MAX_SEARCH_LENGTH} characters.")
+    if _CONTROL.search(term):
+        raise InvalidInput.at("search", "Search text cannot contain control characters.")
     escaped = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

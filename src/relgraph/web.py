@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
 from relgraph.graphql.context import Context
+from relgraph.graphql.extensions import mask_unexpected
 from relgraph.graphql.ids import decode_id
+from relgraph.graphql.limits import RATE_LIMITED
 from relgraph.graphql.schema import build_schema
 from relgraph.storage import DocumentStore
 
@@ -93,12 +96,10 @@ def _json_param(value: Any, name: str) -> dict[str, Any] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise GraphQLRequestError(400, f"`{name}` is not valid JSON.") from None
+        value = _json_body(value, f"`{name}`")
     if not isinstance(value, dict):
         raise GraphQLRequestError(400, f"`{name}` must be a JSON object.")
+    _refuse_lone_surrogates(value)
     return value
 
 
@@ -107,6 +108,31 @@ def _json_body(raw: bytes | str, what: str) -> Any:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise GraphQLRequestError(400, f"{what} is not valid JSON.") from None
+    except RecursionError:
+        raise GraphQLRequestError(400, f"{what} is nested too deeply.") from None
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """JSON's \\uD800 escapes can smuggle in half a character, which no database can store.
+
+    (In a GraphQL string literal the parser refuses it already.)
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise GraphQLRequestError(
+                    400, "The request holds a lone UTF-16 surrogate (\\uD800-\\uDFFF), not a character."
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 async def _multipart(request: Request, max_bytes: int) -> dict[str, Any]:
@@ -129,16 +155,32 @@ async def _multipart(request: Request, max_bytes: int) -> dict[str, Any]:
         raise GraphQLRequestError(400, "`map` points at files or variables that are not there.") from None
 
 
-async def _parameters(request: Request, max_upload_bytes: int) -> dict[str, Any]:
+async def _body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refused with a 413 as soon as it passes `max_bytes` (chunked too)."""
+    too_large = GraphQLRequestError(413, f"The request body is larger than {max_bytes:,} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _parameters(request: Request, settings: Settings) -> dict[str, Any]:
     """The GraphQL request parameters (query, variables, operationName, extensions)."""
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "multipart/form-data":
-            params = await _multipart(request, max_upload_bytes)
+            params = await _multipart(request, settings.max_document_bytes)
         elif content_type == JSON:
-            params = _json_body(await request.body(), "The request body")
+            params = _json_body(await _body(request, settings.max_request_bytes), "The request body")
         else:
             raise GraphQLRequestError(415, f"Send GraphQL requests as {JSON} (or multipart/form-data with files).")
         if not isinstance(params, dict):
@@ -146,6 +188,7 @@ async def _parameters(request: Request, max_upload_bytes: int) -> dict[str, Any]
     query = params.get("query")
     if not isinstance(query, str) or not query.strip():
         raise GraphQLRequestError(400, "The request has no `query` string.")
+    _refuse_lone_surrogates(query)
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise GraphQLRequestError(400, "`operationName` must be a string.")
@@ -198,7 +241,7 @@ class GraphQLEndpoint:
                     "UNAUTHENTICATED",
                     {"WWW-Authenticate": 'Bearer realm="relgraph"', "X-Request-Id": request_id},
                 )
-            params = await _parameters(request, self.state.settings.max_document_bytes)
+            params = await _parameters(request, self.state.settings)
             return await self._execute(request, params, viewer, media_type, request_id)
         except GraphQLRequestError as error:
             headers = {**error.headers, "X-Request-Id": request_id}
@@ -244,10 +287,21 @@ class GraphQLEndpoint:
             return _error_response(status, message, media_type, "BAD_REQUEST", {"X-Request-Id": request_id})
         finally:
             await context.close()
+        if result.errors:
+            result.errors = mask_unexpected(result.errors, request_id)
         body: dict[str, Any] = {}
         status = 200
+        headers = {"X-Request-Id": request_id}
         request_failed = result.data is None and result.errors and all(e.path is None for e in result.errors)
-        if request_failed:
+        rate_limited = [e for e in result.errors or () if (e.extensions or {}).get("code") == RATE_LIMITED]
+        if rate_limited:
+            # Not about the document: the transport's own 429, whatever the media type.
+            status = 429
+            headers["Retry-After"] = str(rate_limited[0].extensions["retryAfter"])
+        elif request_failed and any((e.extensions or {}).get("code") == "INTERNAL" for e in result.errors or ()):
+            # Our failure before execution (in an extension, say), not a bad request.
+            status = 500
+        elif request_failed:
             # The document did not parse or validate: no execution took place, so no "data"
             # entry (GraphQL spec, Response); the newer media type says so with a 400 too.
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -257,7 +311,7 @@ class GraphQLEndpoint:
             body["errors"] = [e.formatted for e in result.errors]
         if result.extensions:
             body["extensions"] = result.extensions
-        return JSONResponse(body, status_code=status, media_type=media_type, headers={"X-Request-Id": request_id})
+        return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
 
 
 async def download_document(request: Request) -> Response:

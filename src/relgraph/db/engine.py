@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -39,6 +40,10 @@ class StatementCounter:
 
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
+# aiosqlite logs every call with its arguments (statements and their parameters) at DEBUG;
+# debug logging of the service must not write BSNs into the log.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 
 def _on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
     counter = statement_counter.get()
@@ -57,6 +62,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Erased personal data (deletePerson) must not linger in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -70,6 +77,9 @@ def _sqlite_on_begin(conn: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the engine for `url` with relgraph's connection set-up."""
     parsed = make_url(url)
+    # Statement parameters hold BSNs and token hashes: keep them out of SQL logs (echo) and
+    # out of the text of database errors, which are logged with their traceback.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": 10})
     else:

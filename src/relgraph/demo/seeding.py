@@ -19,6 +19,8 @@ from relgraph.demo.domain_data import (
 )
 from relgraph.demo.groups import ensure_groups, plan_group_links
 from relgraph.demo.internal_relations import plan_internal_relations
+from relgraph.demo.notes import plan_notes, write_notes
+from relgraph.demo.invoicing import plan_invoice_data
 from relgraph.demo.organisations import plan_organisations
 from relgraph.demo.party_types import plan_party_types
 from relgraph.demo.persons import plan_persons
@@ -57,6 +59,7 @@ class SeedSummary:
     contact_means: int
     bank_accounts: int
     group_links: int
+    notes_and_activities: int = 0
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -85,6 +88,7 @@ async def seed(
     by = {"created_by_id": created_by_id, "updated_by_id": created_by_id}
 
     org_specs = plan_organisations(gen, max(organisations, 0))
+    plan_invoice_data(stream(seed, "invoice data"), org_specs)
     org_times = gen.timestamps(len(org_specs), years=8)
     # Planned before the parties are written: their search texts hold the contact values.
     org_contacts = contact_means.plan_organisation_contacts(stream(seed, "organisation contacts"), org_specs)
@@ -144,6 +148,9 @@ async def seed(
     group_links = plan_group_links(stream(seed, "groups"), org_specs, person_specs, type_plan)
     group_count = await write_group_links(session, group_links, parties, group_ids, by)
     report("group members", group_count)
+    note_specs, activity_specs = plan_notes(stream(seed, "notes"), org_specs, staff_specs)
+    note_count = await write_notes(session, note_specs, activity_specs, parties, staff_ids)
+    report("notes and activities", note_count)
     return SeedSummary(
         organisations=len(org_ids),
         persons=len(person_ids),
@@ -156,4 +163,5 @@ async def seed(
         contact_means=contact_count,
         bank_accounts=bank_count,
         group_links=group_count,
+        notes_and_activities=note_count,
     )

@@ -113,6 +113,7 @@ def address_row(party_id: int, spec: AddressSpec, created_at: dt.datetime) -> Ad
         country="NL",
         is_head_office=spec.is_head_office,
         created_at=created_at,
+        updated_at=created_at,
     )
 
 

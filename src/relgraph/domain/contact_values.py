@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import phonenumbers
 
 from relgraph.db.models import ContactKind
+from relgraph.domain import phones
 from relgraph.domain.validation import normalise_phone
 from relgraph.text import like_pattern
 
@@ -47,6 +48,9 @@ def search_terms(kind: str, value: str) -> list[str]:
     """What one contact value adds to its party's search text."""
     if kind not in PHONE_KINDS:
         return [value]
+    national = phones.dutch_national_digits(value)
+    if national is not None:
+        return [value, national]
     number = _parsed(value)
     if number is None:
         return [value, _NOT_DIGIT.sub("", value)]

@@ -48,6 +48,8 @@ MAX_PARTIES = 1000
 class MemberFilter:
     kind: str | None = None
     include_archived: bool = False
+    # Deactivated persons too (R3).
+    include_inactive: bool = False
 
 
 async def list_all(
@@ -104,6 +106,8 @@ def _members(viewer: Viewer, flt: MemberFilter) -> Select[Any]:
         stmt = stmt.where(_parties.c.kind == flt.kind)
     if not flt.include_archived:
         stmt = stmt.where(or_(_orgs.c.archived.is_(None), _orgs.c.archived.is_(False)))
+    if not flt.include_inactive:
+        stmt = stmt.where(or_(_people.c.active.is_(None), _people.c.active.is_(True)))
     return stmt
 
 
@@ -228,7 +232,10 @@ async def _visible_parties(
         (PartyKind.ORGANISATION.value, pk)
         for pk in await session.scalars(select(_orgs.c.id).where(_orgs.c.id.in_(org_ids)))
     }
-    visible = select(_people.c.id).where(_people.c.id.in_(person_ids), persons_visible(viewer))
+    # A deleted person (tombstone) is in no group and joins none.
+    visible = select(_people.c.id).where(
+        _people.c.id.in_(person_ids), persons_visible(viewer), _people.c.deleted_at.is_(None)
+    )
     found.update((PartyKind.PERSON.value, pk) for pk in await session.scalars(visible))
     missing = [
         FieldError((field, str(i)), f"No {kind.lower()} with this id.", ErrorCode.NOT_FOUND)

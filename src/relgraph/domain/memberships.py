@@ -7,26 +7,25 @@ and the reason is kept in the audit trail.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
 from relgraph.domain import audit, persons, versions
+from relgraph.domain.membership_queries import (
+    MembershipFilter,
+    count_for,
+    get_many,
+    has_memberships,
+    list_for,
+    tags_of,
+)
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
-from relgraph.text import like_pattern
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -61,102 +60,6 @@ AUDITED_FIELDS = [
     "end_date",
 ]
 MAX_TAGS = 20
-
-
-@dataclass(frozen=True)
-class MembershipFilter:
-    include_inactive: bool = False
-    role: str | None = None
-    tag: str | None = None
-    search: str | None = None
-
-
-# Plain tables: joining the mapped classes would join their shared `parties` table twice.
-_people = Person.__table__
-_orgs = Organisation.__table__
-
-
-def _listing(flt: MembershipFilter, other: Any) -> Select[Any]:
-    """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`."""
-    stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
-    stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
-    if not flt.include_inactive:
-        stmt = stmt.where(Membership.active.is_(True))
-    if flt.role and flt.role.strip():
-        stmt = stmt.where(func.lower(Membership.role) == flt.role.strip().lower())
-    if flt.tag and flt.tag.strip():
-        stmt = stmt.where(
-            exists(
-                select(MembershipTag.tag).where(
-                    MembershipTag.membership_id == Membership.id, MembershipTag.tag == flt.tag.strip().lower()
-                )
-            )
-        )
-    if flt.search and flt.search.strip():
-        pattern = like_pattern(flt.search)
-        stmt = stmt.where(
-            or_(
-                _people.c.search_text.like(pattern, escape="\\"),
-                func.lower(Membership.job_title).like(pattern, escape="\\"),
-                func.lower(Membership.department).like(pattern, escape="\\"),
-            )
-        )
-    return stmt
-
-
-def _side(by: str) -> tuple[Any, Any]:
-    """(partition column, sort column) for listing by organisation or by person."""
-    if by == "organisation":
-        return Membership.organisation_id, _people.c.sort_key
-    return Membership.person_id, _orgs.c.name_key
-
-
-async def list_for(
-    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
-) -> dict[Hashable, Page[Membership]]:
-    """One page of memberships per organisation (sorted by person) or per person (by organisation)."""
-    partition, other = _side(by)
-    order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
-    pages = await paginate_many(
-        session, _listing(flt, other), Membership, partition, ids, order, page, extras=("sort_key",)
-    )
-    for result in pages.values():
-        result.items = [item[0] for item in result.items]
-    return pages
-
-
-async def count_for(
-    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter
-) -> dict[Hashable, int]:
-    partition, other = _side(by)
-    return await count_many(session, _listing(flt, other), partition, ids)
-
-
-async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[list[str]]:
-    """The tags of each membership, alphabetically, aligned with `membership_ids`."""
-    rows = await session.execute(
-        select(MembershipTag.membership_id, MembershipTag.tag)
-        .where(MembershipTag.membership_id.in_(membership_ids))
-        .order_by(MembershipTag.membership_id, MembershipTag.tag)
-    )
-    found: dict[int, list[str]] = {i: [] for i in membership_ids}
-    for membership_id, tag in rows.all():
-        found[membership_id].append(tag)
-    return [found[i] for i in membership_ids]
-
-
-async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:
-    """Whether each person has any membership (active or not): a business relation."""
-    rows = await session.scalars(
-        select(Membership.person_id).where(Membership.person_id.in_(person_ids)).distinct()
-    )
-    with_membership = set(rows)
-    return [i in with_membership for i in person_ids]
-
-
-async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Membership | None]:
-    found = {m.id: m for m in await session.scalars(select(Membership).where(Membership.id.in_(ids)))}
-    return [found.get(i) for i in ids]
 
 
 def clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -270,7 +173,7 @@ async def add(
     clean(checks, data)
     checks.raise_if_any()
     person = (await persons.get_many(session, viewer=actor, ids=[person_id]))[0]
-    if person is None:
+    if person is None or persons.is_tombstone(person):
         raise NotFound("personId", "No person with this id.")
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
@@ -314,11 +217,31 @@ async def link(
 
 
 async def load_for_update(session: AsyncSession, *, id: int, expected_version: int | None) -> Membership:
-    membership = await session.get(Membership, id, populate_existing=True)
+    # Locked (PostgreSQL) before anything is written, in the order every bulk operation
+    # locks (db/bulk.py): the person, then the membership. A concurrent change of the same
+    # membership waits here and then meets the new version as a CONFLICT, instead of racing
+    # this one through the tags and the unique index; a bulk relink of the same person
+    # queues instead of deadlocking (this change may update the person's search text).
+    await session.execute(
+        select(Person.id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.id == id)
+        .with_for_update(of=Person.__table__, key_share=True)
+    )
+    membership = await session.get(
+        Membership, id, populate_existing=True, with_for_update={"key_share": True}
+    )
     if membership is None:
         raise NotFound("id", "No membership with this id.")
     versions.check_version(membership, expected_version, "membership")
     return membership
+
+
+async def _check_person_not_deleted(session: AsyncSession, membership: Membership) -> None:
+    # The membership of a deleted person stays as history; it takes no new contact data.
+    person = await session.get(Person, membership.person_id)
+    if person is not None and persons.is_tombstone(person):
+        raise InvalidInput.at("id", "The person of this membership was deleted; its history cannot change.")
 
 
 async def _save(
@@ -349,6 +272,7 @@ async def update(
     values = clean(checks, data)
     checks.raise_if_any()
     membership = await load_for_update(session, id=id, expected_version=expected_version)
+    await _check_person_not_deleted(session, membership)
     before = audit.snapshot(membership, AUDITED_FIELDS)
     tags = values.pop("tags", None)
     for name, value in values.items():
@@ -392,6 +316,7 @@ async def reactivate(
     membership = await load_for_update(session, id=id, expected_version=expected_version)
     if membership.active:
         raise InvalidInput.at("id", "This membership is already active.")
+    await _check_person_not_deleted(session, membership)
     before = audit.snapshot(membership, AUDITED_FIELDS)
     membership.active = True
     membership.end_date = None

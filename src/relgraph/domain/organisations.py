@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db import search
+from relgraph.db.bulk import lock_rows
 from relgraph.db.models import (
     Address,
-    AddressKind,
     ContactKind,
     Organisation,
     OrganisationStatus,
@@ -21,14 +22,23 @@ from relgraph.db.models import (
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain import addresses, audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput, NotFound
-from relgraph.policy import Viewer
+from relgraph.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    FieldError,
+    InvalidInput,
+    NotFound,
+)
+from relgraph.policy import Viewer, can_see_financials
 from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
+    "FINANCIAL_FIELDS",
     "OrganisationFilter",
     "archive",
+    "check_financial",
     "count_all",
     "create",
     "get",
@@ -47,6 +57,9 @@ AUDITED_FIELDS = [
     "legal_name",
     "kvk_number",
     "vat_number",
+    "invoice_company_name",
+    "invoice_email",
+    "invoice_uses_postal_address",
     "industry",
     "description",
     "website",
@@ -56,6 +69,34 @@ AUDITED_FIELDS = [
     "archived",
     "parent_id",
 ]
+
+
+# Invoice data (factuurgegevens), financial (R4): only FINANCE users read or write these.
+# Domain name -> input field name.
+FINANCIAL_FIELDS = {
+    "vat_number": "vatNumber",
+    "invoice_company_name": "invoiceCompanyName",
+    "invoice_email": "invoiceEmail",
+    "invoice_uses_postal_address": "invoiceUsesPostalAddress",
+}
+
+
+def check_financial(actor: Viewer, data: Mapping[str, Any], *, creating: bool) -> None:
+    """FORBIDDEN at each invoice field sent by a viewer without FINANCE (R4).
+
+    A new organisation's empty fields are not "sent": creating one without invoice data
+    needs no FINANCE; on an update, sending a field at all (null too) would change it.
+    """
+    if can_see_financials(actor):
+        return
+    message = "Invoice data is financial: changing it needs the FINANCE permission."
+    errors = [
+        FieldError((field,), message, ErrorCode.FORBIDDEN)
+        for name, field in FINANCIAL_FIELDS.items()
+        if name in data and not (creating and data[name] in (None, False))
+    ]
+    if errors:
+        raise DomainError(errors)
 
 
 @dataclass(frozen=True)
@@ -86,7 +127,7 @@ def _filtered(flt: OrganisationFilter) -> Select[Any]:
         stmt = stmt.where(Organisation.archived.is_(False))
     if flt.search and flt.search.strip():
         patterns = contact_values.search_patterns(flt.search)
-        stmt = stmt.where(or_(*(Organisation.search_text.like(p, escape="\\") for p in patterns)))
+        stmt = stmt.where(search.matches(Organisation.search_text, Organisation.id, patterns))
     if flt.kvk_number:
         stmt = stmt.where(Organisation.kvk_number == flt.kvk_number.replace(" ", ""))
     if flt.status:
@@ -148,6 +189,8 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
         "legal_name": lambda v: checks.text("legalName", v, max_length=200),
         "kvk_number": lambda v: checks.kvk("kvkNumber", v),
         "vat_number": lambda v: checks.vat("vatNumber", v),
+        "invoice_company_name": lambda v: checks.text("invoiceCompanyName", v, max_length=200),
+        "invoice_email": lambda v: checks.email("invoiceEmail", v),
         "industry": lambda v: checks.text("industry", v, max_length=100),
         "description": lambda v: checks.multiline("description", v, max_length=4000),
         "website": lambda v: checks.url("website", v),
@@ -157,7 +200,7 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     for name, validate in validators.items():
         if name in data:
             clean[name] = validate(data[name])
-    for name in ("checked", "creditworthy"):
+    for name in ("checked", "creditworthy", "invoice_uses_postal_address"):
         if name in data:
             clean[name] = bool(data[name])
     if "status" in data and data["status"] is not None:
@@ -231,6 +274,7 @@ async def _flush(session: AsyncSession) -> None:
 
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Organisation:
     """Create an organisation from `data` (field name -> value), with an optional visit address."""
+    check_financial(actor, data, creating=True)
     checks = Checks()
     values = clean(checks, data, creating=True)
     visit = None
@@ -252,7 +296,7 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     session.add(org)
     await _flush(session)
     if visit:
-        session.add(Address(party_id=org.id, kind=AddressKind.VISIT.value, is_head_office=True, **visit))
+        await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
     await _write_contacts(session, actor, org.id, contacts)
     audit.record(
         session,
@@ -271,6 +315,12 @@ async def load_for_update(
     session: AsyncSession, *, id: int, expected_version: int | None, field: str = "id"
 ) -> Organisation:
     """Fetch an organisation to change it, checking the caller saw its latest version."""
+    # Locked (PostgreSQL) before its contact means and addresses are written, so that a
+    # concurrent change queues here and then reads the new version. The organisations row
+    # only, as merges lock it (db/bulk.py): locking the parties row in the same statement
+    # deadlocks with a merge that holds the one and comes for the other. Read after the
+    # lock, in a statement of its own, to see what the change before committed.
+    await lock_rows(session, Organisation.__table__, [id])
     org = await session.get(Organisation, id, populate_existing=True)
     if org is None:
         raise NotFound(field, "No organisation with this id.")
@@ -287,6 +337,7 @@ async def update(
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the fields present in `data`; absent fields keep their value."""
+    check_financial(actor, data, creating=False)
     checks = Checks()
     values = clean(checks, data, creating=False)
     visit = None
@@ -302,7 +353,7 @@ async def update(
     for name, value in values.items():
         setattr(org, name, value)
     if visit is not None:
-        await addresses.set_head_office_fields(session, party_id=org.id, values=visit)
+        await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
     await refresh_search(session, org)
     return await _save(session, actor=actor, org=org, before=before, action="UPDATE")
 

@@ -17,12 +17,18 @@ __all__ = ["get_visible", "kinds_of"]
 async def get_visible(
     session: AsyncSession, *, viewer: Viewer, kind: str, id: int, field: str = "partyId"
 ) -> Organisation | Person:
-    """The party `id` of `kind` that `viewer` may see; NOT_FOUND (at `field`) otherwise."""
+    """The party `id` of `kind` that `viewer` may see, to change; NOT_FOUND (at `field`) otherwise.
+
+    A deleted person (tombstone) is NOT_FOUND here.
+    """
     found: Party | None
     if kind == PartyKind.ORGANISATION:
         found = await session.get(Organisation, id)
     else:
-        found = await session.scalar(select(Person).where(Person.id == id, persons_visible(viewer)))
+        # A tombstone takes no new data: to a change it is gone (reads still show it).
+        found = await session.scalar(
+            select(Person).where(Person.id == id, persons_visible(viewer), Person.deleted_at.is_(None))
+        )
     if found is None:
         raise NotFound(field, f"No {kind.lower()} with this id.")
     return found  # type: ignore[return-value]

@@ -134,7 +134,10 @@ async def set_types(
     """Make the party's types exactly `codes`; types of the other party kind are refused."""
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     wanted = {c.strip().upper() for c in codes if c.strip()}
-    known = {t.code: t for t in await session.scalars(select(PartyType).where(PartyType.code.in_(wanted)))}
+    # Only what could be a code is looked up: anything else (a NUL, which PostgreSQL refuses
+    # in any text, say) is simply unknown.
+    lookup = {c for c in wanted if c.replace("_", "").isalnum()}
+    known = {t.code: t for t in await session.scalars(select(PartyType).where(PartyType.code.in_(lookup)))}
     checks = Checks()
     for code in sorted(wanted):
         found = known.get(code)
@@ -250,6 +253,10 @@ async def clear_data(session: AsyncSession, *, actor: Viewer, code: str, party: 
     """Remove the `code` type's data of a party; the type itself stays."""
     model, _, key = TYPED_DATA[code]
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    row = await session.get(model, target.id, populate_existing=True)
+    # What was cleared stays in the audit trail (masked there for who may not see it).
+    fields = [c.key for c in model.__table__.columns if c.key != key]
+    before = audit.snapshot(row, fields) if row is not None else {}
     await session.execute(delete(model).where(getattr(model, key) == target.id))
     audit.record(
         session,
@@ -258,5 +265,5 @@ async def clear_data(session: AsyncSession, *, actor: Viewer, code: str, party: 
         object_id=target.id,
         party_id=target.id,
         action="CLEAR",
-        changes={},
+        changes={name: {"before": value, "after": None} for name, value in before.items() if value is not None},
     )

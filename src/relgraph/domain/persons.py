@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
+from relgraph.db import search
+from relgraph.db.bulk import lock_rows
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain import audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks
@@ -20,12 +22,15 @@ from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
+    "TOMBSTONE_NAME",
     "PersonFilter",
     "count_all",
     "create",
     "display_name",
     "get_many",
+    "is_tombstone",
     "list_page",
+    "listed",
     "order_keys",
     "refresh_search",
     "sort_name",
@@ -41,20 +46,32 @@ AUDITED_FIELDS = [
     "last_name",
     "birth_date",
     "bsn",
+    "active",
 ]
 # Values the audit trail keeps only as "changed", never in clear.
 SENSITIVE_FIELDS = frozenset({"bsn"})
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+# What a deleted person (a tombstone) shows everywhere instead of a name (contactpersoon verwijderd).
+TOMBSTONE_NAME = "Deleted contact"
+
+
+def is_tombstone(person: Any) -> bool:
+    """True when the person was deleted: its personal data is gone, only the row is left."""
+    return getattr(person, "deleted_at", None) is not None
 
 
 def display_name(person: Person) -> str:
     """The name as written: "Jan van der Berg" (the first name, else the initials)."""
+    if is_tombstone(person):
+        return TOMBSTONE_NAME
     given = person.first_name or person.initials
     return " ".join(p for p in (given, person.infix, person.last_name) if p)
 
 
 def sort_name(person: Person) -> str:
     """The Dutch directory form: "Berg, Jan van der" (sorted on the last name, infix after)."""
+    if is_tombstone(person):
+        return TOMBSTONE_NAME
     given = " ".join(p for p in (person.first_name or person.initials, person.infix) if p)
     return f"{person.last_name}, {given}" if given else person.last_name
 
@@ -64,6 +81,14 @@ class PersonFilter:
     search: str | None = None
     # In at least one of these customer groups.
     group_ids: tuple[int, ...] | None = None
+    # Deactivated persons too (R3); deleted ones (tombstones) never.
+    include_inactive: bool = False
+
+
+def listed(include_inactive: bool) -> ColumnElement[bool]:
+    """SQL: the persons that search and lists show (R3): no tombstone; active unless asked."""
+    alive = Person.deleted_at.is_(None)
+    return alive if include_inactive else and_(alive, Person.active.is_(True))
 
 
 def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
@@ -81,10 +106,10 @@ def _visible(viewer: Viewer) -> Select[Any]:
 
 
 def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
-    stmt = _visible(viewer)
+    stmt = _visible(viewer).where(listed(flt.include_inactive))
     if flt.search and flt.search.strip():
         patterns = contact_values.search_patterns(flt.search)
-        stmt = stmt.where(or_(*(Person.search_text.like(p, escape="\\") for p in patterns)))
+        stmt = stmt.where(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
         stmt = stmt.where(
             exists(
@@ -131,6 +156,11 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
         clean["phone"] = checks.phone_number("phone", data["phone"])
     if "bsn" in data:
         clean["bsn"] = checks.bsn("bsn", data["bsn"])
+    if "active" in data:
+        if data["active"] is None:
+            checks.fail("active", "Say true (active) or false (deactivated).")
+        else:
+            clean["active"] = bool(data["active"])
     if "gender" in data:
         clean["gender"] = Gender(data["gender"] or Gender.UNKNOWN).value
     if "birth_date" in data:
@@ -145,6 +175,10 @@ def refresh_search(
     person: Person, business_emails: Sequence[str | None] = (), contact_terms: Sequence[str] = ()
 ) -> None:
     """Recompute the sort key and what search matches (names, business emails, contact values)."""
+    if is_tombstone(person):
+        # Sorted where its name reads; found by no search.
+        person.sort_key, person.search_text = fold(TOMBSTONE_NAME), ""
+        return
     person.sort_key = fold(
         " ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p)
     )
@@ -208,11 +242,17 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None, field: str = "id"
 ) -> Person:
     """Fetch a person `viewer` may see, to change it; a hidden person is NOT_FOUND."""
+    # Locked first (PostgreSQL), the persons row as bulk relinks and merges lock it: a
+    # concurrent change queues here, then the read below sees what it committed.
+    await lock_rows(session, Person.__table__, [id])
     person = await session.scalar(
         _visible(viewer).where(Person.id == id).execution_options(populate_existing=True)
     )
     if person is None:
         raise NotFound(field, "No person with this id.")
+    if is_tombstone(person):
+        # Deleted is final: nothing is left to change, and no new data may be attached.
+        raise NotFound(field, "This person was deleted.")
     versions.check_version(person, expected_version, "person")
     return person
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import insert_rows, is_postgres, lock_rows, reserve_ids, rows_in
+from relgraph.db.bulk import is_postgres, lock_rows, rows_in
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person
-from relgraph.domain import audit
-from relgraph.domain.memberships import AUDITED_FIELDS
+from relgraph.domain import relink_writes
+from relgraph.domain.relink_items import (
+    STATE_COLUMNS,
+    MembershipState,
+    Plan,
+    RelinkItem,
+    RelinkOutcome,
+    RelinkResult,
+    Target,
+    active_key,
+)
 from relgraph.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from relgraph.policy import Viewer
 
@@ -34,107 +42,16 @@ _tags = MembershipTag.__table__
 _orgs = Organisation.__table__
 _people = Person.__table__
 
-_DAY = dt.timedelta(days=1)
-# What a relink with history carries over to the new membership.
-_CARRIED = ("department", "job_title", "business_email", "phone1", "phone2", "role", "account_manager_id")
-
-
-@dataclass(slots=True)
-class MembershipState:
-    """A membership's columns, as loaded or as a bulk change leaves them."""
-
-    id: int
-    person_id: int
-    organisation_id: int
-    department: str | None
-    job_title: str | None
-    business_email: str | None
-    phone1: str | None
-    phone2: str | None
-    role: str | None
-    account_manager_id: int | None
-    active: bool
-    start_date: dt.date | None
-    end_date: dt.date | None
-    created_at: dt.datetime
-    created_by_id: int | None
-    updated_at: dt.datetime
-    updated_by_id: int | None
-    version: int
-
-
-_STATE_COLUMNS = [_m.c[f.name] for f in fields(MembershipState)]
-
-
-@dataclass(frozen=True, slots=True)
-class RelinkItem:
-    """One requested relink; `errors` holds what was wrong with its input already."""
-
-    membership_id: int | None
-    organisation_id: int | None
-    keep_history: bool = True
-    start_date: dt.date | None = None
-    expected_version: int | None = None
-    errors: tuple[FieldError, ...] = ()
-
-
-@dataclass
-class RelinkResult:
-    index: int
-    # Where the membership was before the call (None when it does not exist).
-    from_organisation_id: int | None = None
-    old: MembershipState | None = None
-    new: MembershipState | None = None
-    errors: list[FieldError] = field(default_factory=list)
-
-
-@dataclass
-class RelinkOutcome:
-    results: list[RelinkResult]
-    # The tags of every membership in the results, new ones included.
-    tags: dict[int, list[str]]
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for r in self.results if r.errors)
-
-    @property
-    def relinked(self) -> int:
-        return 0 if self.failed else len(self.results)
-
-
-@dataclass
-class _Org:
-    id: int
-    name: str
-    archived: bool
-    merged_into_id: int | None
-
 
 def _fail(result: RelinkResult, name: str, message: str, code: ErrorCode = ErrorCode.INVALID) -> None:
     result.errors.append(FieldError((name,), message, code))
-
-
-def _key(person_id: int, organisation_id: int, role: str | None) -> tuple[int, int, str]:
-    # As the unique index sees it: no role counts as one role.
-    return (person_id, organisation_id, role or "")
 
 
 def _as_role(role: str | None) -> str:
     return f" as {role}" if role else ""
 
 
-@dataclass
-class _Plan:
-    results: list[RelinkResult]
-    memberships: dict[int, MembershipState]
-    orgs: dict[int, _Org]
-    tags: dict[int, list[str]]
-    # Per valid item: (index, membership, target organisation, start date).
-    valid: list[tuple[int, MembershipState, _Org, dt.date | None]]
-
-
-async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> _Plan:
+async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> Plan:
     membership_ids = {i.membership_id for i in items if i.membership_id is not None}
     target_ids = {i.organisation_id for i in items if i.organisation_id is not None}
     # Lock order, shared by every bulk operation: organisations, persons, memberships.
@@ -145,7 +62,7 @@ async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> _Plan:
         _orgs.c.id,
         target_ids,
     )
-    orgs = {r.id: _Org(r.id, r.name, r.archived, r.merged_into_id) for r in org_rows}
+    orgs = {r.id: Target(r.id, r.name, r.archived, r.merged_into_id) for r in org_rows}
     if is_postgres(session):
         # The persons first: two bulk calls over the same people queue here, so the second
         # sees what the first did to their memberships (the duplicate rule included).
@@ -153,7 +70,7 @@ async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> _Plan:
             r.person_id for r in await rows_in(session, select(_m.c.person_id), _m.c.id, membership_ids)
         ]
         await lock_rows(session, _people, person_ids)
-    rows = await rows_in(session, select(*_STATE_COLUMNS), _m.c.id, membership_ids, lock=True)
+    rows = await rows_in(session, select(*STATE_COLUMNS), _m.c.id, membership_ids, lock=True)
     memberships = {r.id: MembershipState(*r) for r in rows}
     tags: dict[int, list[str]] = {i: [] for i in memberships}
     for row in await rows_in(
@@ -162,10 +79,10 @@ async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> _Plan:
         tags[row.membership_id].append(row.tag)
     for names in tags.values():
         names.sort()
-    return _Plan([], memberships, orgs, tags, [])
+    return Plan([], memberships, orgs, tags, [])
 
 
-def _check_items(plan: _Plan, items: Sequence[RelinkItem], today: dt.date) -> None:
+def _check_items(plan: Plan, items: Sequence[RelinkItem], today: dt.date) -> None:
     """The checks each item passes or fails on its own (and against earlier items)."""
     first_item_of: dict[int, int] = {}
     for index, item in enumerate(items):
@@ -227,17 +144,17 @@ def _check_items(plan: _Plan, items: Sequence[RelinkItem], today: dt.date) -> No
             plan.valid.append((index, membership, org, start))
 
 
-def _check_duplicates(plan: _Plan, active: Sequence[Any]) -> None:
+def _check_duplicates(plan: Plan, active: Sequence[Any]) -> None:
     """One active membership per person, organisation and role, in the state after the call."""
     vacated = {m.id for _, m, _, _ in plan.valid if m.active}
     holder: dict[tuple[int, int, str], tuple[str, int]] = {}
     for row in active:
         if row.id not in vacated:
-            holder[_key(row.person_id, row.organisation_id, row.role)] = ("membership", row.id)
+            holder[active_key(row.person_id, row.organisation_id, row.role)] = ("membership", row.id)
     for index, membership, org, _ in plan.valid:
         if not membership.active:
             continue  # moving an ended membership makes no active one
-        key = _key(membership.person_id, org.id, membership.role)
+        key = active_key(membership.person_id, org.id, membership.role)
         found = holder.setdefault(key, ("item", index))
         if found == ("item", index):
             continue
@@ -250,7 +167,7 @@ def _check_duplicates(plan: _Plan, active: Sequence[Any]) -> None:
         _fail(plan.results[index], "organisationId", message, ErrorCode.CONFLICT)
 
 
-async def _plan(session: AsyncSession, items: Sequence[RelinkItem], today: dt.date) -> _Plan:
+async def _plan(session: AsyncSession, items: Sequence[RelinkItem], today: dt.date) -> Plan:
     plan = await _load(session, items)
     _check_items(plan, items, today)
     person_ids = {m.person_id for _, m, _, _ in plan.valid}
@@ -262,154 +179,6 @@ async def _plan(session: AsyncSession, items: Sequence[RelinkItem], today: dt.da
     )
     _check_duplicates(plan, active)
     return plan
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _created(values: dict[str, Any], tags: list[str]) -> dict[str, Any]:
-    """The audit changes of a new membership: every audited field that has a value."""
-    changes = {
-        name: {"before": None, "after": _iso(value) if isinstance(value, dt.date) else value}
-        for name in AUDITED_FIELDS
-        if (value := values[name]) is not None
-    }
-    changes["tags"] = {"before": None, "after": tags}
-    return changes
-
-
-async def _apply(session: AsyncSession, plan: _Plan, items: Sequence[RelinkItem], actor: Viewer) -> None:
-    """Write the plan set-based; the plan's membership states become what was written."""
-    now = dt.datetime.now(dt.UTC)
-    ended: list[tuple[int, MembershipState, _Org, dt.date]] = []
-    moved: list[tuple[int, MembershipState, _Org, dt.date | None]] = []
-    for index, membership, org, start in plan.valid:
-        if items[index].keep_history:
-            assert start is not None
-            ended.append((index, membership, org, start))
-        else:
-            moved.append((index, membership, org, start))
-    stamp = {"version": _m.c.version + 1, "updated_at": now, "updated_by_id": actor.id}
-    events: list[dict[str, Any]] = []
-
-    if ended:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(active=False, end_date=bindparam("b_end"), **stamp),
-            [{"b_id": m.id, "b_end": start - _DAY} for _, m, _, start in ended],
-        )
-    if moved:
-        # A move can take the place of another membership moving away in this call; those
-        # step aside (inactive) first, so the unique index never sees both at once.
-        arriving = {_key(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active}
-        blocking = [
-            m.id
-            for _, m, _, _ in moved
-            if m.active and _key(m.person_id, m.organisation_id, m.role) in arriving
-        ]
-        if blocking:
-            await session.execute(update(_m).where(_m.c.id.in_(blocking)).values(active=False))
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                organisation_id=bindparam("b_org"),
-                start_date=bindparam("b_start"),
-                active=bindparam("b_active"),
-                **stamp,
-            ),
-            [
-                {"b_id": m.id, "b_org": org.id, "b_start": start or m.start_date, "b_active": m.active}
-                for _, m, org, start in moved
-            ],
-        )
-
-    new_ids = await reserve_ids(session, _m, len(ended))
-    new_rows = [
-        {
-            "id": new_id,
-            "person_id": m.person_id,
-            "organisation_id": org.id,
-            **{name: getattr(m, name) for name in _CARRIED},
-            "active": True,
-            "start_date": start,
-            "end_date": None,
-            "created_at": now,
-            "created_by_id": actor.id,
-            "updated_at": now,
-            "updated_by_id": actor.id,
-            "version": 1,
-        }
-        for new_id, (_, m, org, start) in zip(new_ids, ended, strict=True)
-    ]
-    await insert_rows(session, _m, new_rows)
-    tag_rows = [
-        {"membership_id": new_id, "tag": tag}
-        for new_id, (_, m, _, _) in zip(new_ids, ended, strict=True)
-        for tag in plan.tags[m.id]
-    ]
-    await insert_rows(session, _tags, tag_rows)
-
-    for values, (index, m, org, start) in zip(new_rows, ended, strict=True):
-        end = start - _DAY
-        tags = plan.tags[m.id]
-        events.append(
-            audit.event(
-                actor=actor,
-                object_type="Membership",
-                object_id=m.id,
-                party_id=m.organisation_id,
-                action="DEACTIVATE",
-                changes={
-                    "active": {"before": True, "after": False},
-                    "end_date": {"before": _iso(m.end_date), "after": end.isoformat()},
-                },
-                reason=f"Relinked to {org.name}: membership {values['id']}.",
-                at=now,
-            )
-        )
-        events.append(
-            audit.event(
-                actor=actor,
-                object_type="Membership",
-                object_id=values["id"],
-                party_id=org.id,
-                action="CREATE",
-                changes=_created(values, tags),
-                reason=f"Relinked from membership {m.id}.",
-                at=now,
-            )
-        )
-        m.active, m.end_date, m.version, m.updated_at, m.updated_by_id = (
-            False,
-            end,
-            m.version + 1,
-            now,
-            actor.id,
-        )
-        plan.results[index].new = MembershipState(**values)
-        plan.tags[values["id"]] = tags
-    for index, m, org, start in moved:
-        changes = {"organisation_id": {"before": m.organisation_id, "after": org.id}}
-        if start is not None and start != m.start_date:
-            changes["start_date"] = {"before": _iso(m.start_date), "after": start.isoformat()}
-            m.start_date = start
-        events.append(
-            audit.event(
-                actor=actor,
-                object_type="Membership",
-                object_id=m.id,
-                party_id=org.id,
-                action="RELINK",
-                changes=changes,
-                at=now,
-            )
-        )
-        m.organisation_id, m.version, m.updated_at, m.updated_by_id = org.id, m.version + 1, now, actor.id
-        plan.results[index].new = m
-    await audit.record_many(session, events)
 
 
 _RACE = "Another change made one of these memberships at the same moment; nothing was applied. Try again."
@@ -440,7 +209,7 @@ async def relink(
             # A single addMembership racing this call meets it in the unique index; the
             # savepoint keeps the transaction usable so the second plan can say where.
             async with session.begin_nested():
-                await _apply(session, plan, items, actor)
+                await relink_writes.apply(session, plan, items, actor)
         except DBAPIError as error:
             if not _is_race(error):
                 raise

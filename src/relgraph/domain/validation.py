@@ -10,6 +10,8 @@ from typing import TypeVar
 import phonenumbers
 
 from relgraph.domain import iban as ibans
+from relgraph.domain import phones
+from relgraph.domain.countries import COUNTRY_CODES, HOME_COUNTRY
 from relgraph.errors import DomainError, FieldError
 
 __all__ = ["DEFAULT_PHONE_REGION", "Checks", "normalise_phone", "normalise_postcode", "valid_bsn"]
@@ -72,6 +74,10 @@ def valid_bsn(value: str) -> bool:
 
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
     """Return `value` as an E.164 number ("+31201234567"), or None if it is not a valid number."""
+    if region == "NL" or value.lstrip().startswith("+31"):
+        fast = phones.dutch_e164(value)
+        if fast is not None:
+            return fast or None
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -241,9 +247,9 @@ class Checks:
 
     def country(self, field: str, value: str | None) -> str:
         if value is None or not value.strip():
-            return "NL"
+            return HOME_COUNTRY
         code = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", code):
+        if code not in COUNTRY_CODES:
             self.fail(field, "A country is an ISO 3166-1 alpha-2 code, e.g. NL.")
         return code
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.errors import DomainError, ErrorCode, FieldError
@@ -28,6 +29,24 @@ __all__ = [
 
 logger = logging.getLogger("relgraph.graphql")
 P = TypeVar("P")
+
+# PostgreSQL gave this transaction up for another's sake (a deadlock victim, a serialization
+# failure), or SQLite's write lock stayed taken past the busy timeout: the caller lost a race
+# and may simply try again, so it hears CONFLICT, not a 500.
+_LOST_RACE = frozenset({"40P01", "40001", "SQLITE_BUSY", "SQLITE_LOCKED"})
+_RACE_ERROR = FieldError(
+    (), "Another change to the same data ran at the same moment; nothing was changed. Try again.", ErrorCode.CONFLICT
+)
+
+
+def _lost_race(error: DBAPIError, request_id: str) -> bool:
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or getattr(orig, "sqlite_errorname", None)
+    if code not in _LOST_RACE:
+        return False
+    logger.warning("request %s: lost a race in the database (%s), answered CONFLICT", request_id, code)
+    return True
+
 
 UserErrorCode = strawberry.enum(
     ErrorCode,
@@ -79,7 +98,8 @@ async def perform(
     """Run `change` as one unit of work and build the mutation's payload from its result.
 
     A DomainError (from validation, a lookup or a rule) rolls everything back and becomes
-    the payload's userErrors; other exceptions propagate to the masking extension.
+    the payload's userErrors, and so does a race lost in the database (CONFLICT); other
+    exceptions propagate to the masking extension.
     """
     context = info.context
     if not can_write(context.viewer, write):
@@ -90,6 +110,10 @@ async def perform(
             fields = await change(session)
     except DomainError as error:
         return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
+    except DBAPIError as error:
+        if not _lost_race(error, context.request_id):
+            raise
+        return payload(user_errors=user_errors([_RACE_ERROR]))  # type: ignore[call-arg]
     return payload(**fields)
 
 
@@ -128,4 +152,8 @@ async def perform_all_or_nothing(
         fields = undo.fields
     except DomainError as error:
         return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
+    except DBAPIError as error:
+        if not _lost_race(error, context.request_id):
+            raise
+        return payload(user_errors=user_errors([_RACE_ERROR]))  # type: ignore[call-arg]
     return payload(**fields)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-__all__ = ["MaskUnexpectedErrors"]
+__all__ = ["MaskUnexpectedErrors", "mask_unexpected"]
 
 logger = logging.getLogger("relgraph.errors")
 
@@ -19,8 +19,37 @@ def _is_expected(error: GraphQLError) -> bool:
     return error.original_error is None or isinstance(error.original_error, GraphQLError)
 
 
+def mask_unexpected(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """`errors` with each unexpected one replaced by "Internal error" and the request id, and logged."""
+    masked = []
+    for error in errors:
+        if _is_expected(error):
+            masked.append(error)
+            continue
+        logger.error(
+            "request %s: unexpected error at %s",
+            request_id,
+            ".".join(str(p) for p in error.path or ()),
+            exc_info=error.original_error,
+        )
+        masked.append(
+            GraphQLError(
+                f"Internal error (request id {request_id}).",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL", "requestId": request_id},
+            )
+        )
+    return masked
+
+
 class MaskUnexpectedErrors(SchemaExtension):
-    """Replace an unexpected exception by "Internal error" plus the request id, and log it."""
+    """Replace an unexpected exception by "Internal error" plus the request id, and log it.
+
+    An exception raised by another extension's hook (outside any resolver) escapes this
+    one: Strawberry builds that result after the operation hooks have run. The HTTP
+    endpoint applies `mask_unexpected` once more for those.
+    """
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -28,23 +57,4 @@ class MaskUnexpectedErrors(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", "-")
-        masked = []
-        for error in result.errors:
-            if _is_expected(error):
-                masked.append(error)
-                continue
-            logger.error(
-                "request %s: unexpected error at %s",
-                request_id,
-                ".".join(str(p) for p in error.path or ()),
-                exc_info=error.original_error,
-            )
-            masked.append(
-                GraphQLError(
-                    f"Internal error (request id {request_id}).",
-                    nodes=error.nodes,
-                    path=error.path,
-                    extensions={"code": "INTERNAL", "requestId": request_id},
-                )
-            )
-        result.errors = masked
+        result.errors = mask_unexpected(result.errors, request_id)

@@ -15,7 +15,9 @@ from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
 from relgraph.domain import (
+    activities,
     addresses,
+    audit_trail,
     bank_accounts,
     contact_means,
     documents,
@@ -23,12 +25,14 @@ from relgraph.domain import (
     hierarchy,
     internal_relations,
     memberships,
+    notes,
     organisations,
     parties,
     party_types,
     persons,
     relation_types,
     relations,
+    timeline,
     users,
 )
 
@@ -91,7 +95,15 @@ class Loaders:
 
     @cached_property
     def addresses_by_party(self) -> DataLoader[int, list[Address]]:
+        """Every address of a party, INVOICE ones too; the fields apply R4."""
         return self._loader(addresses.list_for_parties)
+
+    @cached_property
+    def address_by_id(self) -> DataLoader[int, Address | None]:
+        async def fetch(session: Any, keys: list[int]) -> list[Address | None]:
+            return await addresses.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
 
     def _grouped(self, fetch: Callable[..., Awaitable[dict[Any, Any]]]) -> DataLoader[Any, Any]:
         """A loader whose keys are (id, *arguments), batched per distinct arguments."""
@@ -343,5 +355,93 @@ class Loaders:
 
         async def fetch(session: Any, ids: list[int], flt: Any) -> dict[Any, Any]:
             return await groups.count_members(session, ids, viewer=self.context.viewer, flt=flt)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def note_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await notes.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def notes_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party id, kinds or None, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], kinds: Any, page: Any) -> dict[Any, Any]:
+            return await notes.list_for(session, ids, viewer=self.context.viewer, kinds=kinds, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def notes_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party id, kinds or None)."""
+
+        async def fetch(session: Any, ids: list[int], kinds: Any) -> dict[Any, Any]:
+            return await notes.count_for(session, ids, viewer=self.context.viewer, kinds=kinds)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def activity_by_id(self) -> DataLoader[int, Any]:
+        async def fetch(session: Any, keys: list[int]) -> list[Any]:
+            return await activities.get_many(session, viewer=self.context.viewer, ids=keys)
+
+        return self._loader(fetch)
+
+    @cached_property
+    def activities_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party or user id, "party" | "assignee", Status or None, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, status: Any, page: Any) -> dict[Any, Any]:
+            return await activities.list_for(
+                session, ids, by=by, viewer=self.context.viewer, status=status, page=page
+            )
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def activities_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party or user id, "party" | "assignee", Status or None)."""
+
+        async def fetch(session: Any, ids: list[int], by: str, status: Any) -> dict[Any, Any]:
+            return await activities.count_for(session, ids, by=by, viewer=self.context.viewer, status=status)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def audit_events_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party id, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], page: Any) -> dict[Any, Any]:
+            return await audit_trail.list_for(session, ids, viewer=self.context.viewer, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def audit_events_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party id,)."""
+
+        async def fetch(session: Any, ids: list[int]) -> dict[Any, Any]:
+            return await audit_trail.count_for(session, ids, viewer=self.context.viewer)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def timeline_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
+        """Keys: (party id, kinds, PageRequest)."""
+
+        async def fetch(session: Any, ids: list[int], kinds: Any, page: Any) -> dict[Any, Any]:
+            return await timeline.list_for(session, ids, viewer=self.context.viewer, kinds=kinds, page=page)
+
+        return self._grouped(fetch)
+
+    @cached_property
+    def timeline_count(self) -> DataLoader[tuple[Any, ...], int]:
+        """Keys: (party id, kinds)."""
+
+        async def fetch(session: Any, ids: list[int], kinds: Any) -> dict[Any, Any]:
+            return await timeline.count_for(session, ids, viewer=self.context.viewer, kinds=kinds)
 
         return self._grouped(fetch)

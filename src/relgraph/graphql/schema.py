@@ -18,6 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.context import Info
 from relgraph.graphql.extensions import MaskUnexpectedErrors
+from relgraph.graphql.limits import QueryCostLimiter
+from relgraph.graphql.mutations.addresses import AddressMutations
 from relgraph.graphql.mutations.bank_accounts import BankAccountMutations
 from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
 from relgraph.graphql.mutations.contact_means import ContactMeanMutations
@@ -27,16 +29,20 @@ from relgraph.graphql.mutations.hierarchy import HierarchyMutations
 from relgraph.graphql.mutations.internal_relations import InternalRelationMutations
 from relgraph.graphql.mutations.memberships import MembershipMutations
 from relgraph.graphql.mutations.merges import MergeMutations
+from relgraph.graphql.mutations.notes import NoteMutations
 from relgraph.graphql.mutations.organisations import OrganisationMutations
 from relgraph.graphql.mutations.party_types import PartyTypeMutations
+from relgraph.graphql.mutations.person_deletion import PersonDeletionMutations
 from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.mutations.relinking import RelinkingMutations
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401 (registers the node type)
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries
+from relgraph.graphql.queries.notes import ActivityQueries
 from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
+from relgraph.graphql.queries.person_data import PersonDataQueries
 from relgraph.graphql.queries.persons import PersonQueries
 from relgraph.graphql.queries.users import UserQueries
 from relgraph.graphql.types.bank_account import BankAccount
@@ -48,6 +54,7 @@ from relgraph.graphql.types.internal_relation import (
     InternalRelationCategory,
 )
 from relgraph.graphql.types.membership import Membership
+from relgraph.graphql.types.note import Activity, Note
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.graphql.types.party_type import PartyType
 from relgraph.graphql.types.person import Person
@@ -58,7 +65,16 @@ __all__ = ["build_schema", "schema_sdl"]
 
 
 @strawberry.type(description="Everything you can read. Start with `organisations`, `persons` or `node`.")
-class Query(NodeQueries, OrganisationQueries, PersonQueries, DomainDataQueries, NetworkQueries, UserQueries):
+class Query(
+    NodeQueries,
+    OrganisationQueries,
+    PersonQueries,
+    PersonDataQueries,
+    DomainDataQueries,
+    NetworkQueries,
+    UserQueries,
+    ActivityQueries,
+):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:
         user = await user_or_none(info, info.context.viewer.id)
@@ -77,6 +93,7 @@ class Mutation(
     OrganisationMutations,
     HierarchyMutations,
     PersonMutations,
+    PersonDeletionMutations,
     MembershipMutations,
     RelinkingMutations,
     MergeMutations,
@@ -86,8 +103,10 @@ class Mutation(
     PartyTypeMutations,
     DocumentMutations,
     ContactMeanMutations,
+    AddressMutations,
     BankAccountMutations,
     CustomerGroupMutations,
+    NoteMutations,
 ):
     pass
 
@@ -121,6 +140,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ContactMean,
             BankAccount,
             CustomerGroup,
+            Note,
+            Activity,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
@@ -131,6 +152,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: QueryCostLimiter(max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute),
         ],
     )
 

@@ -55,6 +55,9 @@ def _organisations() -> Select[Any]:
             o.legal_name,
             o.kvk_number,
             o.vat_number,
+            o.invoice_company_name,
+            o.invoice_email,
+            o.invoice_uses_postal_address,
             o.industry,
             o.description,
             o.website,
@@ -97,6 +100,8 @@ def _persons() -> Select[Any]:
         )
         .outerjoin(email, on_email)
         .outerjoin(phone, on_phone)
+        # A deleted person (tombstone) has no data left to export; its memberships are history.
+        .where(p.deleted_at.is_(None))
     )
 
 
@@ -148,7 +153,10 @@ async def export_csv(
     writer.writerow(columns)
     build, model = _QUERIES[kind]
     key = model.id
-    total = await session.scalar(select(func.count()).select_from(model))
+    counted = select(func.count()).select_from(model)
+    if model is Person:
+        counted = counted.where(Person.deleted_at.is_(None))
+    total = await session.scalar(counted)
     written, last = 0, 0
     while True:
         rows = (await session.execute(build().where(key > last).order_by(key).limit(PAGE))).all()

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from relgraph.db.engine import create_engine
 from relgraph.db.models import Base
+from relgraph.db.search import is_search_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search index objects are made by migration 0010 and not modelled as tables.
+        include_name=lambda name, type_, _parent: not is_search_object(name, type_),
     )
     with context.begin_transaction():
         context.run_migrations()

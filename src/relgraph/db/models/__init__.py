@@ -21,6 +21,7 @@ from relgraph.db.models.contact_means import ContactMean
 from relgraph.db.models.documents import Document
 from relgraph.db.models.groups import CustomerGroup, PartyGroup
 from relgraph.db.models.memberships import Membership, MembershipTag
+from relgraph.db.models.notes import Activity, ActivityKind, Note, NoteKind
 from relgraph.db.models.parties import Address, Organisation, Party, Person
 from relgraph.db.models.party_types import (
     EmployeeData,
@@ -29,14 +30,21 @@ from relgraph.db.models.party_types import (
     PurchaseRelation,
     SalesRelation,
 )
+from relgraph.db.models.rate_limits import RateLimitWindow
 from relgraph.db.models.relations import (
     InternalRelation,
     InternalRelationCategory,
     Relation,
     RelationType,
 )
+from relgraph.db.search import register as _register_search
+
+# SQLite's search tables come with the searched tables when a database is built from the models.
+_register_search([Organisation.__table__, Person.__table__])
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
     "Address",
     "AddressKind",
     "ApiToken",
@@ -54,6 +62,8 @@ __all__ = [
     "LockRow",
     "Membership",
     "MembershipTag",
+    "Note",
+    "NoteKind",
     "Organisation",
     "OrganisationStatus",
     "Party",
@@ -64,6 +74,7 @@ __all__ = [
     "Permission",
     "Person",
     "PurchaseRelation",
+    "RateLimitWindow",
     "Relation",
     "RelationType",
     "Role",

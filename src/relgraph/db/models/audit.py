@@ -33,7 +33,11 @@ class AuditEvent(Base):
     """Who changed what, when: one row per changed object per mutation."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # A party's trail and timeline, newest first (keyset on at, id).
+        Index("ix_audit_events_party_at", "party_id", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

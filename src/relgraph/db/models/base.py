@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 __all__ = [
@@ -41,23 +41,34 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(DateTime):
-    """A timezone-aware timestamp; SQLite hands back naive values, so we re-attach UTC."""
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp, stored in UTC.
+
+    SQLite keeps no offset: values go in converted to UTC and come back naive, so UTC is
+    re-attached on the way out. (A DateTime subclass cannot do this: the SQLite dialect
+    swaps it for its own DATETIME type, and the override is lost.)
+    """
+
+    impl = DateTime
+    cache_ok = True
 
     def __init__(self) -> None:
         super().__init__(timezone=True)
 
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        parent = super().result_processor(dialect, coltype)
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        # TypeDecorator answers `object`; cursors decode by this type.
+        return dt.datetime
 
-        def process(value: Any) -> Any:
-            if parent is not None:
-                value = parent(value)
-            if isinstance(value, dt.datetime) and value.tzinfo is None:
-                value = value.replace(tzinfo=dt.UTC)
-            return value
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(dt.UTC)
+        return value
 
-        return process
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
 
 class Base(DeclarativeBase):

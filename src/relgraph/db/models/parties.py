@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -77,6 +78,11 @@ class Organisation(Party):
     legal_name: Mapped[str | None] = mapped_column(String(200))
     kvk_number: Mapped[str | None] = mapped_column(String(8), index=True)
     vat_number: Mapped[str | None] = mapped_column(String(20))
+    # Invoice data (factuurgegevens, financial: R4). While the flag is set, the postal
+    # address is the invoice address: read through, never copied, so the two cannot drift.
+    invoice_company_name: Mapped[str | None] = mapped_column(String(200))
+    invoice_email: Mapped[str | None] = mapped_column(String(254))
+    invoice_uses_postal_address: Mapped[bool] = mapped_column(Boolean, default=False)
     industry: Mapped[str | None] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(500))
@@ -112,6 +118,12 @@ class Person(Party):
     # The Dutch sort order: last name without infix, then first name and infix ("berg jan van der").
     sort_key: Mapped[str] = mapped_column(Text, index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Deactivated (gedeactiveerd): kept, but left out of search and lists unless asked.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set when the person was deleted: the personal data is erased and the row stays as a
+    # tombstone, so that memberships, relations and the audit trail still point somewhere.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __mapper_args__ = {"polymorphic_identity": PartyKind.PERSON.value}
 
@@ -122,17 +134,30 @@ def _city_key(context: Any) -> str:
 
 
 class Address(Base):
-    """A postal address (adres) of a party; one VISIT address is the head office."""
+    """A postal address (adres) of a party; one VISIT address is the head office.
+
+    A party has any number of visit addresses but at most one POSTAL and one INVOICE
+    address: the invoice address must be unambiguous.
+    """
 
     __tablename__ = "addresses"
     __table_args__ = (
         CheckConstraint(enum_check("kind", AddressKind), name="kind"),
+        CheckConstraint("kind = 'VISIT' OR NOT is_head_office", name="head_office_is_visit"),
         Index(
             "uq_addresses_head_office",
             "party_id",
             unique=True,
             sqlite_where=text("is_head_office"),
             postgresql_where=text("is_head_office"),
+        ),
+        Index(
+            "uq_addresses_single_kind",
+            "party_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind <> 'VISIT'"),
+            postgresql_where=text("kind <> 'VISIT'"),
         ),
     )
 
@@ -150,6 +175,12 @@ class Address(Base):
     country: Mapped[str] = mapped_column(String(2), default="NL")
     is_head_office: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     @validates("city")
     def _keep_city_key(self, _key: str, city: str | None) -> str | None:

@@ -63,7 +63,13 @@ class MergeCounts:
         description="Customer or supplier data both had: the target's stays, the source's was removed."
     )
     addresses_moved: int = strawberry.field(
-        description="Addresses now on the target (none is its head office)."
+        description=(
+            "Addresses now on the target; the source's head office stays one only where the "
+            "target had none."
+        )
+    )
+    addresses_merged: int = strawberry.field(
+        description="Postal or invoice addresses the target had already: the target's stays, the source's was removed."
     )
     contact_means_moved: int = strawberry.field(
         description="Contact means now on the target; a moved primary one stays primary where the target had none."
@@ -76,6 +82,8 @@ class MergeCounts:
         description="Bank accounts the target had already (same IBAN): the source's was removed."
     )
     customer_groups_added: int = strawberry.field(description="Customer groups the target joined.")
+    notes_moved: int = strawberry.field(description="Notes (of every kind) now on the target.")
+    activities_moved: int = strawberry.field(description="Activities (planned or done) now on the target.")
     earlier_merges_redirected: int = strawberry.field(
         description="Organisations merged into the source before, whose mergedInto now names the target."
     )
@@ -103,8 +111,8 @@ class MergeMutations:
         description=(
             "Merge a duplicate organisation into another, in one transaction: memberships, "
             "subsidiaries, relations, internal relations, documents, party types and their "
-            "data, addresses, contact means, bank accounts and customer groups move to the "
-            "target; where both have the same, the target's "
+            "data, addresses, contact means, bank accounts, customer groups, notes and "
+            "activities move to the target; where both have the same, the target's "
             "stays. The source is archived and points to the target (`mergedInto`), so its "
             "ID still resolves. Needs the right to change all of these (TEAM or ADMIN)."
         )

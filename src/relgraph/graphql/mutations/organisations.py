@@ -26,6 +26,9 @@ _FIELDS = {
     "legal_name": "legal_name",
     "kvk_number": "kvk_number",
     "vat_number": "vat_number",
+    "invoice_company_name": "invoice_company_name",
+    "invoice_email": "invoice_email",
+    "invoice_uses_postal_address": "invoice_uses_postal_address",
     "industry": "industry",
     "description": "description",
     "website": "website",
@@ -37,6 +40,7 @@ _FIELDS = {
 }
 
 _D = "Leave out to keep the current value; null clears it."
+_FINANCE = "Invoice data: sending it without FINANCE is FORBIDDEN at this field."
 
 
 @strawberry.input(description="A new organisation. Only the name is required.")
@@ -46,7 +50,16 @@ class CreateOrganisationInput:
     legal_name: str | None = strawberry.field(default=None, description="Registered legal name.")
     kvk_number: str | None = strawberry.field(default=None, description="KvK number: exactly 8 digits.")
     vat_number: str | None = strawberry.field(
-        default=None, description="VAT number with country prefix, e.g. NL123456789B01."
+        default=None, description=f"VAT number with country prefix, e.g. NL123456789B01. {_FINANCE}"
+    )
+    invoice_company_name: str | None = strawberry.field(
+        default=None, description=f"Name on invoices, when not the trade name. {_FINANCE}"
+    )
+    invoice_email: str | None = strawberry.field(
+        default=None, description=f"Email address invoices are sent to. {_FINANCE}"
+    )
+    invoice_uses_postal_address: bool = strawberry.field(
+        default=False, description=f"Invoices go to the postal address. {_FINANCE}"
     )
     industry: str | None = strawberry.field(default=None, description="Industry or sector.")
     description: str | None = strawberry.field(
@@ -76,7 +89,20 @@ class UpdateOrganisationInput:
     code: str | None = strawberry.field(default=UNSET, description=f"Customer number. {_D}")
     legal_name: str | None = strawberry.field(default=UNSET, description=f"Legal name. {_D}")
     kvk_number: str | None = strawberry.field(default=UNSET, description=f"KvK number. {_D}")
-    vat_number: str | None = strawberry.field(default=UNSET, description=f"VAT number. {_D}")
+    vat_number: str | None = strawberry.field(default=UNSET, description=f"VAT number. {_D} {_FINANCE}")
+    invoice_company_name: str | None = strawberry.field(
+        default=UNSET, description=f"Name on invoices. {_D} {_FINANCE}"
+    )
+    invoice_email: str | None = strawberry.field(
+        default=UNSET, description=f"Email address for invoices. {_D} {_FINANCE}"
+    )
+    invoice_uses_postal_address: bool | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "True: invoices go to the postal address, which then is `invoiceAddress` (no copy); "
+            f"false: to the INVOICE address. {_FINANCE}"
+        ),
+    )
     industry: str | None = strawberry.field(default=UNSET, description=f"Industry. {_D}")
     description: str | None = strawberry.field(default=UNSET, description=f"Description. {_D}")
     website: str | None = strawberry.field(default=UNSET, description=f"Website URL. {_D}")

@@ -69,6 +69,13 @@ class UpdatePersonInput:
     phone: str | None = strawberry.field(default=UNSET, description=f"Private phone. {_D}")
     birth_date: dt.date | None = strawberry.field(default=UNSET, description=f"Date of birth. {_D}")
     bsn: str | None = strawberry.field(default=UNSET, description=f"BSN. {_D}")
+    active: bool | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "false deactivates the person (gedeactiveerd): nothing is deleted, but search and "
+            "lists leave it out unless asked with includeInactive; true reactivates it."
+        ),
+    )
 
 
 @strawberry.type(description="Result of a mutation that changes one person.")
@@ -98,7 +105,12 @@ class PersonMutations:
 
         return await perform(info, PersonPayload, Write.PERSON, change)
 
-    @strawberry.mutation(description="Change a person's fields. A person you may not see is NOT_FOUND.")
+    @strawberry.mutation(
+        description=(
+            "Change a person's fields, or (de)activate it with `active`. A person you may not "
+            "see, or one that was deleted, is NOT_FOUND."
+        )
+    )
     async def update_person(
         self, info: Info, input: Annotated[UpdatePersonInput, strawberry.argument(description=INPUT)]
     ) -> PersonPayload:
@@ -107,7 +119,7 @@ class PersonMutations:
                 session,
                 actor=info.context.viewer,
                 id=parse_id(input.id, "Person", "id"),
-                data=person_data(input),
+                data=provided(input, {**PERSON_FIELDS, "active": "active"}),
                 expected_version=input.expected_version,
             )
             return {"person": Person.from_row(person)}

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import strawberry
 
+from relgraph.db.models import AddressKind
 from relgraph.domain import groups, internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.contact_mean import ContactMean
 from relgraph.graphql.types.customer_group import CustomerGroup
@@ -43,6 +45,19 @@ _register("PartyType", "party_type_by_id", PartyType)
 _register("Document", "document_by_id", Document)
 _register("ContactMean", "contact_mean_by_id", ContactMean)
 _register("CustomerGroup", "customer_group_by_id", CustomerGroup)
+
+
+async def _address(info: Info, pk: int) -> Address | None:
+    row = await info.context.loaders.address_by_id.load(pk)
+    if row is None:
+        return None
+    # R4: without FINANCE an invoice address is as absent as one that does not exist.
+    if row.kind == AddressKind.INVOICE and not can_see_financials(info.context.viewer):
+        return None
+    return Address.from_row(row)
+
+
+register_node_type("Address", _address)
 
 
 async def _bank_account(info: Info, pk: int) -> BankAccount | None:

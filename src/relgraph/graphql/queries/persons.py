@@ -48,6 +48,10 @@ class PersonFilter:
         ),
     )
     group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=GroupIds)
+    include_inactive: bool = strawberry.field(
+        default=False,
+        description="Also deactivated persons (R3). Deleted persons (tombstones) are never listed.",
+    )
 
 
 @strawberry.enum(description="Fields persons can be sorted on.")
@@ -81,7 +85,8 @@ class PersonQueries:
     @strawberry.field(
         description=(
             "Search persons. BUSINESS and READONLY users see only business relations "
-            "(persons with a membership); the total counts only what you may see."
+            "(persons with a membership); the total counts only what you may see. Deactivated "
+            "persons only with filter.includeInactive; deleted persons never."
         )
     )
     async def persons(
@@ -101,7 +106,9 @@ class PersonQueries:
         viewer = info.context.viewer
         flt = filter or PersonFilter()
         domain_filter = persons.PersonFilter(
-            search=flt.search, group_ids=group_ids(flt.group_ids, "filter.groupIds")
+            search=flt.search,
+            group_ids=group_ids(flt.group_ids, "filter.groupIds"),
+            include_inactive=flt.include_inactive,
         )
         order = order_by or PersonOrder()
         keys = persons.order_keys(order.field.value, order.direction is OrderDirection.DESC)

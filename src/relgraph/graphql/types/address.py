@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from relgraph.domain import addresses
+from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import AddressKind
+from relgraph.graphql.types.node import Node
+from relgraph.graphql.types.user import User, user_or_none
+from relgraph.policy import can_see_financials
 
 if TYPE_CHECKING:
     from relgraph.db import models
+    from relgraph.graphql.types.party import Party
 
-__all__ = ["Address", "AddressInput"]
+__all__ = ["Address", "AddressInput", "addresses_of"]
 
 
-@strawberry.type(description="A postal address (adres) of a party.")
-class Address:
-    id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
-    kind: AddressKind = strawberry.field(description="VISIT, POSTAL or INVOICE.")
+@strawberry.type(
+    description=(
+        "An address (adres) of a party: a VISIT address (bezoekadres; one of them is the head "
+        "office), the POSTAL address (postadres) or the INVOICE address (factuuradres). A party "
+        "has at most one POSTAL and one INVOICE address. INVOICE addresses are invoice data: "
+        "only users with FINANCE see or change them."
+    )
+)
+class Address(Node):
+    pk: strawberry.Private[int]
+    party_id: strawberry.Private[int]
+    kind: AddressKind = strawberry.field(description="VISIT, POSTAL or INVOICE; fixed once added.")
     street: str | None = strawberry.field(description="Street name (straat).")
     house_number: str | None = strawberry.field(description="House number (huisnummer).")
     house_number_addition: str | None = strawberry.field(
@@ -28,13 +43,29 @@ class Address:
     city: str | None = strawberry.field(description="City (plaats).")
     country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code, e.g. NL.")
     is_head_office: bool = strawberry.field(
-        description="True for the one visit address that is the head office (hoofdkantoor)."
+        description=(
+            "True for the one visit address that is the head office (hoofdkantoor): the first "
+            "visit address added, changeable with setHeadOffice."
+        )
     )
+    lines: list[str] = strawberry.field(
+        description=(
+            'The address as printed on an envelope: "Street 12 A", "1234 AB City", and the '
+            "country code when it is not NL; empty parts are left out."
+        )
+    )
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+    created_at: dt.datetime = strawberry.field(description="When the address was added.")
+    updated_at: dt.datetime = strawberry.field(description="When the address was last changed.")
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Address) -> Address:
         return cls(
+            pk=row.id,
             id=strawberry.ID(encode_id("Address", row.id)),
+            party_id=row.party_id,
             kind=AddressKind(row.kind),
             street=row.street,
             house_number=row.house_number,
@@ -43,7 +74,41 @@ class Address:
             city=row.city,
             country=row.country,
             is_head_office=row.is_head_office,
+            lines=addresses.lines(row),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
         )
+
+    @strawberry.field(description='The address on one line: its lines joined by ", ".')
+    def formatted(self) -> str:
+        return ", ".join(self.lines)
+
+    @strawberry.field(description="The staff user who added the address, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="The staff user who last changed the address, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+    @strawberry.field(description="The organisation or person this address belongs to.")
+    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+        from relgraph.graphql.types.relation import party_or_none
+
+        kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
+        return await party_or_none(info, kind, self.party_id)
+
+
+async def addresses_of(info: Info, party_id: int, kinds: list[AddressKind] | None) -> list[Address]:
+    """The addresses of a party through the request's loader; INVOICE ones only with FINANCE (R4)."""
+    wanted = set(kinds) if kinds is not None else set(AddressKind)
+    if not can_see_financials(info.context.viewer):
+        wanted.discard(AddressKind.INVOICE)
+    rows = await info.context.loaders.addresses_by_party.load(party_id)
+    return [Address.from_row(r) for r in rows if AddressKind(r.kind) in wanted]
 
 
 @strawberry.input(description="An address; every field is optional, the country defaults to NL.")

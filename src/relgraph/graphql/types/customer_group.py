@@ -89,7 +89,8 @@ class CustomerGroup(Node):
     @strawberry.field(
         description=(
             "The organisations and persons in the group, by name (persons by last name). "
-            "Persons you may not see are left out, also from the total."
+            "Persons you may not see are left out, also from the total; deactivated persons "
+            "only with includeInactive."
         )
     )
     async def members(
@@ -101,13 +102,18 @@ class CustomerGroup(Node):
         include_archived: Annotated[
             bool, strawberry.argument(description="Also list archived organisations.")
         ] = False,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list deactivated persons.")
+        ] = False,
         first: First = None,
         after: After = None,
     ) -> CustomerGroupMemberConnection:
         from relgraph.graphql.types.relation import party_or_none
 
         page = page_request(first, after)
-        flt = MemberFilter(kind=kind.value if kind else None, include_archived=include_archived)
+        flt = MemberFilter(
+            kind=kind.value if kind else None, include_archived=include_archived, include_inactive=include_inactive
+        )
         loaders = info.context.loaders
         rows = await loaders.group_members_page.load((self.pk, flt, page))
         # Gathered, so that the loaders fetch each page's organisations and persons at once.

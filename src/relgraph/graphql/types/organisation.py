@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -18,11 +19,16 @@ from relgraph.graphql.connections import (
     page_request,
 )
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
+from relgraph.graphql.errors import PublicError, shown_only_if
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.contact_mean import primary_value
-from relgraph.graphql.types.enums import ContactKind, OrganisationStatus, PartyKind
+from relgraph.graphql.types.enums import (
+    AddressKind,
+    ContactKind,
+    OrganisationStatus,
+    PartyKind,
+)
 from relgraph.graphql.types.membership import (
     IncludeInactive,
     Membership,
@@ -31,11 +37,36 @@ from relgraph.graphql.types.membership import (
 )
 from relgraph.graphql.types.party import Party
 from relgraph.graphql.types.user import User
+from relgraph.policy import can_see_financials
 
 if TYPE_CHECKING:
     from relgraph.db import models
 
 __all__ = ["Organisation", "OrganisationDescendantConnection", "OrganisationDescendantEdge"]
+
+_FINANCIAL = (
+    "Invoice data, financial (R4): needs FINANCE, else null with a FORBIDDEN error "
+    "(check `viewerCanSeeFinancials`)."
+)
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    """The invoice data of an organisation, held back from viewers without FINANCE."""
+
+    vat_number: str | None
+    company_name: str | None
+    email: str | None
+    uses_postal_address: bool
+
+    @classmethod
+    def from_row(cls, row: models.Organisation) -> InvoiceData:
+        return cls(row.vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address)
+
+    def shown(self, info: Info) -> InvoiceData:
+        shown_only_if(can_see_financials(info.context.viewer), "invoice data", "FINANCE")
+        return self
+
 
 IncludeArchived = Annotated[bool, strawberry.argument(description="Also list archived organisations.")]
 
@@ -53,9 +84,7 @@ class Organisation(Party):
     kvk_number: str | None = strawberry.field(
         description="Dutch Chamber of Commerce number (KvK-nummer): 8 digits."
     )
-    vat_number: str | None = strawberry.field(
-        description="VAT identification number (btw-nummer), e.g. NL123456789B01."
-    )
+    invoice_data: strawberry.Private[InvoiceData]
     industry: str | None = strawberry.field(description="Industry or sector (branche).")
     description: str | None = strawberry.field(description="Free-text description.")
     website: str | None = strawberry.field(description="Website URL.")
@@ -84,7 +113,7 @@ class Organisation(Party):
             code=row.code,
             legal_name=row.legal_name,
             kvk_number=row.kvk_number,
-            vat_number=row.vat_number,
+            invoice_data=InvoiceData.from_row(row),
             industry=row.industry,
             description=row.description,
             website=row.website,
@@ -115,6 +144,40 @@ class Organisation(Party):
             return None
         row = await info.context.loaders.organisation_by_id.load(self.merged_into_id)
         return Organisation.from_row(row) if row else None
+
+    @strawberry.field(description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}")
+    def vat_number(self, info: Info) -> str | None:
+        return self.invoice_data.shown(info).vat_number
+
+    @strawberry.field(description=f"Name to put on invoices (factuur bedrijfsnaam) when not the trade name. {_FINANCIAL}")
+    def invoice_company_name(self, info: Info) -> str | None:
+        return self.invoice_data.shown(info).company_name
+
+    @strawberry.field(description=f"Email address invoices are sent to (factuur e-mailadres). {_FINANCIAL}")
+    def invoice_email(self, info: Info) -> str | None:
+        return self.invoice_data.shown(info).email
+
+    @strawberry.field(
+        description=(
+            "True when invoices go to the postal address (postadres is factuuradres): then "
+            f"`invoiceAddress` is the POSTAL address itself, not a copy. {_FINANCIAL}"
+        )
+    )
+    def invoice_uses_postal_address(self, info: Info) -> bool | None:
+        return self.invoice_data.shown(info).uses_postal_address
+
+    @strawberry.field(
+        description=(
+            "Where invoices go (factuuradres): the POSTAL address while "
+            "invoiceUsesPostalAddress is set (so it follows every change of the postal address), "
+            f"else the INVOICE address; null when there is none. {_FINANCIAL}"
+        )
+    )
+    async def invoice_address(self, info: Info) -> Address | None:
+        kind = AddressKind.POSTAL if self.invoice_data.shown(info).uses_postal_address else AddressKind.INVOICE
+        rows = await info.context.loaders.addresses_by_party.load(self.pk)
+        found = next((r for r in rows if r.kind == kind), None)
+        return Address.from_row(found) if found else None
 
     @strawberry.field(description="The head-office visit address (hoofdkantoor), if any.")
     async def visit_address(self, info: Info) -> Address | None:

@@ -20,12 +20,19 @@ from relgraph.graphql.connections import (
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import parse_id
-from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.address import Address, addresses_of
+from relgraph.graphql.types.audit_event import (
+    AuditEvent,
+    TimelineItem,
+    TimelineKind,
+    audit_connection,
+    timeline_connection,
+)
 from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.contact_mean import ContactMean, contact_means_of
 from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
-from relgraph.graphql.types.enums import ContactKind, PartyKind
+from relgraph.graphql.types.enums import AddressKind, ContactKind, PartyKind
 from relgraph.graphql.types.internal_relation import InternalRelation
 from relgraph.graphql.types.network import (
     ALL_KINDS,
@@ -36,6 +43,14 @@ from relgraph.graphql.types.network import (
     edge_of,
 )
 from relgraph.graphql.types.node import Node
+from relgraph.graphql.types.note import (
+    Activity,
+    ActivityStatus,
+    Note,
+    NoteKind,
+    activities_connection,
+    notes_connection,
+)
 from relgraph.graphql.types.party_type import PartyType, PurchaseRelation, SalesRelation
 from relgraph.graphql.types.relation import PartyRelationConnection, RelationDirection
 from relgraph.graphql.types.user import User, user_or_none
@@ -115,10 +130,21 @@ class Party(Node):
     async def updated_by(self, info: Info) -> User | None:
         return await user_or_none(info, self.updated_by_id)
 
-    @strawberry.field(description="The party's addresses, the head office first.")
-    async def addresses(self, info: Info) -> list[Address]:
-        rows = await info.context.loaders.addresses_by_party.load(self.pk)
-        return [Address.from_row(r) for r in rows]
+    @strawberry.field(
+        description=(
+            "The party's addresses, the head office first, then by when they were added. "
+            "INVOICE addresses are invoice data (R4): listed only for users with FINANCE "
+            "(see `viewerCanSeeFinancials`)."
+        )
+    )
+    async def addresses(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[AddressKind] | None, strawberry.argument(description="Only these kinds, e.g. [VISIT].")
+        ] = None,
+    ) -> list[Address]:
+        return await addresses_of(info, self.pk, kinds)
 
     @strawberry.field(
         description=(
@@ -269,6 +295,69 @@ class Party(Node):
             return await loaders.documents_count.load((self.pk,))
 
         return connection(rows, Document.from_row, total)
+
+    @strawberry.field(
+        description=(
+            "Notes (notities) on this party, newest first. Only the kinds you may read: "
+            "INTERNAL ones need ADMIN or TEAM, PRICE_AGREEMENT ones FINANCE."
+        )
+    )
+    async def notes(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[NoteKind] | None, strawberry.argument(description="Only notes of these kinds.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Note]:
+        return await notes_connection(info, self.pk, kinds, first, after)
+
+    @strawberry.field(
+        description=(
+            "Tasks, calls and meetings about this party. With status PLANNED or OVERDUE the "
+            "soonest due come first; otherwise the latest first (by when it was done, else its "
+            "due time, else when it was recorded)."
+        )
+    )
+    async def activities(
+        self,
+        info: Info,
+        status: Annotated[
+            ActivityStatus | None, strawberry.argument(description="Only PLANNED, OVERDUE or DONE ones.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Activity]:
+        return await activities_connection(info, self.pk, "party", status, first, after)
+
+    @strawberry.field(
+        description=(
+            "Every recorded change to this party and what belongs to it (memberships, "
+            "relations, notes, ...), newest first. Financial and sensitive values are masked "
+            "unless you may see them; document events follow the documents' shielding."
+        )
+    )
+    async def audit_trail(self, info: Info, first: First = None, after: After = None) -> Connection[AuditEvent]:
+        return await audit_connection(info, self.pk, first, after)
+
+    @strawberry.field(
+        description=(
+            "Notes, activities and audit events of this party merged into one list, newest "
+            "first (notes and activities at the time they were recorded). The audit part "
+            "leaves out the events of notes and activities, which are items themselves."
+        )
+    )
+    async def timeline(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[TimelineKind] | None, strawberry.argument(description="Only these kinds of item; all by default.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[TimelineItem]:
+        return await timeline_connection(info, self.pk, kinds, first, after)
 
     @strawberry.field(
         description=(

@@ -50,6 +50,18 @@ class Person(Party):
         description='The name in directory order, the Dutch way: "Berg, Jan van der".'
     )
     birth_date: dt.date | None = strawberry.field(description="Date of birth.")
+    active: bool = strawberry.field(
+        description=(
+            "False when the person was deactivated (gedeactiveerd) or deleted: left out of "
+            "search and of organisations' people lists unless asked with includeInactive."
+        )
+    )
+    deleted_at: dt.datetime | None = strawberry.field(
+        description=(
+            'When the person was deleted. A deleted person is a tombstone: its name reads "Deleted '
+            'contact", its personal data is gone, and it only shows where something refers to it.'
+        )
+    )
     bsn_value: strawberry.Private[str | None]
 
     @classmethod
@@ -72,6 +84,8 @@ class Person(Party):
             last_name=row.last_name,
             sort_name=sort_name(row),
             birth_date=row.birth_date,
+            active=row.active,
+            deleted_at=row.deleted_at,
             bsn_value=row.bsn,
         )
 

@@ -1,0 +1,151 @@
+"""Benchmark 1: the flagship organisation card over HTTP, against its floor.
+
+For a small card (LG-SMALL: 3 subsidiaries, 4 active people each) and a big one (LG-CARD:
+50 subsidiaries, 20 active people each, 1,020 memberships in the answer):
+
+  relgraph  `relgraph serve` answering CARD (sequential keep-alive client)
+  floor     bench/card_floor.py: three hand-written SQL statements plus graphql-core
+            executing the same document over plain dicts, on the same HTTP stack
+  stmts     SQL statements per relgraph request (authentication included), counted in-process
+
+The two servers are measured in alternating rounds, so that noise from other work on the
+machine falls on both. Goal: relgraph within 1.5x of the floor; statements constant in size.
+
+    .venv/bin/python bench/card.py [sqlite] [postgresql] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from _common import (
+    BACKENDS,
+    ROOT,
+    Client,
+    backends,
+    bench_token,
+    count_statements,
+    ensure_dataset,
+    free_port,
+    org_id,
+    run,
+    server,
+    summary,
+    timed,
+)
+
+from relgraph.demo.large import CARD_CODE, SMALL_CARD_CODE
+from relgraph.graphql.ids import encode_id
+
+CARD = """query Card($id: ID!) {
+  organisation(id: $id) {
+    id name code kvkNumber
+    parent { id name }
+    memberships(first: 50) { nodes { id jobTitle role person { id firstName infix lastName } } }
+    subsidiaries(first: 50) {
+      nodes {
+        id name code kvkNumber
+        memberships(first: 50) { nodes { id jobTitle role person { id firstName infix lastName } } }
+      }
+    }
+  }
+}"""
+
+
+@contextlib.contextmanager
+def floor_server(url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {**os.environ, "RELGRAPH_DATABASE_URL": url}
+    uvicorn = str(ROOT / ".venv" / "bin" / "uvicorn")
+    proc = subprocess.Popen(
+        [
+            uvicorn,
+            "--app-dir",
+            str(ROOT / "bench"),
+            "card_floor:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/graphql", json={}, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/graphql", proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _size(data: dict[str, Any]) -> tuple[int, int]:
+    org = data["organisation"]
+    subs = org["subsidiaries"]["nodes"]
+    return len(subs), len(org["memberships"]["nodes"]) + sum(len(s["memberships"]["nodes"]) for s in subs)
+
+
+async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, Any]]:
+    ensure_dataset(backend)
+    url = BACKENDS[backend]
+    token = await bench_token(url)
+    results = []
+    with server(url) as (address, _), floor_server(url) as (floor_address, _):
+        ours, floor = Client(address, token), Client(floor_address, token)
+        for label, code in (("small", SMALL_CARD_CODE), ("big", CARD_CODE)):
+            variables = {"id": encode_id("Organisation", await org_id(url, code))}
+            mine, theirs = (
+                await ours.gql(CARD, variables),
+                await floor.gql(CARD, variables),
+            )
+            if mine != theirs:
+                raise AssertionError(f"relgraph and the floor answer the {label} card differently")
+            subs, people = _size(mine)
+            statements = await count_statements(url, token, CARD, variables)
+            times: dict[str, list[float]] = {"relgraph": [], "floor": []}
+            for _ in range(rounds):
+                times["relgraph"] += await timed(lambda v=variables: ours.gql(CARD, v), repeat=repeat // rounds)
+                times["floor"] += await timed(lambda v=variables: floor.gql(CARD, v), repeat=repeat // rounds)
+            ratio = statistics.median(times["relgraph"]) / statistics.median(times["floor"])
+            print(f"{backend}: {label} card ({subs} subsidiaries, {people} memberships), {statements} statements")
+            print(f"    relgraph {summary(times['relgraph'])}")
+            print(f"    floor    {summary(times['floor'])}")
+            print(f"    ratio    {ratio:.2f}x the floor (goal 1.5x)")
+            results.append(
+                {
+                    "backend": backend,
+                    "card": label,
+                    "subs": subs,
+                    "people": people,
+                    "statements": statements,
+                    "ratio": ratio,
+                    **times,
+                }
+            )
+        await ours.aclose()
+        await floor.aclose()
+    return results
+
+
+async def main() -> None:
+    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 200
+    for backend in backends(sys.argv[1:]):
+        await bench(backend, repeat)
+
+
+if __name__ == "__main__":
+    run(main)

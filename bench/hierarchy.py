@@ -1,0 +1,142 @@
+"""Benchmark 3: the hierarchy at scale: descendants of the group with 10,000 descendants,
+and the ancestors of one of its leaves (depth 5).
+
+  API       organisation(id) { descendants(first: 100) { totalCount edges {...} } } and
+            organisation(id) { ancestors {...} } over HTTP to `relgraph serve`
+  SQL       the same rows with a hand-written recursive CTE (page of 100 + count for the
+            descendants; the chain for the ancestors): the floor
+  stmts     SQL statements per request, counted in-process; "per request" is what any
+            request costs (authentication), the rest depends on the query's shape only
+
+Goal: one statement each (beyond authentication), under 50 ms.
+    .venv/bin/python bench/hierarchy.py [sqlite] [postgresql] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from _common import (
+    BACKENDS,
+    Client,
+    backends,
+    bench_token,
+    count_statements,
+    ensure_dataset,
+    org_id,
+    run,
+    server,
+    summary,
+    timed,
+)
+from sqlalchemy import text
+
+from relgraph.db.engine import create_engine
+from relgraph.demo.large import BIG_GROUP_CODE, Counts
+from relgraph.graphql.ids import encode_id
+
+DESCENDANTS = """query($id: ID!) {
+  organisation(id: $id) {
+    descendants(first: 100) { totalCount edges { depth node { id name } } }
+  }
+}"""
+ANCESTORS = "query($id: ID!) { organisation(id: $id) { ancestors { id name } } }"
+TRIVIAL = "query($id: ID!) { organisation(id: $id) { id } }"
+
+SQL_DESCENDANTS = """
+WITH RECURSIVE tree(id, depth) AS (
+  SELECT id, 1 FROM organisations WHERE parent_id = :root
+  UNION ALL
+  SELECT o.id, t.depth + 1 FROM organisations o JOIN tree t ON o.parent_id = t.id WHERE t.depth < 10
+)
+SELECT o.id, o.name, t.depth FROM tree t JOIN organisations o ON o.id = t.id
+WHERE o.archived = false ORDER BY t.depth, o.name_key, o.id LIMIT 101
+"""
+SQL_COUNT = """
+WITH RECURSIVE tree(id, depth) AS (
+  SELECT id, 1 FROM organisations WHERE parent_id = :root
+  UNION ALL
+  SELECT o.id, t.depth + 1 FROM organisations o JOIN tree t ON o.parent_id = t.id WHERE t.depth < 10
+)
+SELECT count(*) FROM tree t JOIN organisations o ON o.id = t.id WHERE o.archived = false
+"""
+SQL_ANCESTORS = """
+WITH RECURSIVE chain(id, parent_id, depth) AS (
+  SELECT id, parent_id, 0 FROM organisations WHERE id = :leaf
+  UNION ALL
+  SELECT o.id, o.parent_id, c.depth + 1 FROM organisations o JOIN chain c ON o.id = c.parent_id
+)
+SELECT o.id, o.name FROM chain c JOIN organisations o ON o.id = c.id WHERE c.depth > 0 ORDER BY c.depth
+"""
+
+
+async def sql_times(url: str, root: int, leaf: int, repeat: int) -> tuple[list[float], list[float]]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            async def descendants() -> Any:
+                await conn.execute(text(SQL_DESCENDANTS), {"root": root})
+                await conn.execute(text(SQL_COUNT), {"root": root})
+
+            async def ancestors() -> Any:
+                await conn.execute(text(SQL_ANCESTORS), {"leaf": leaf})
+
+            return await timed(descendants, repeat=repeat), await timed(ancestors, repeat=repeat)
+    finally:
+        await engine.dispose()
+
+
+async def bench(backend: str, repeat: int) -> dict[str, Any]:
+    ensure_dataset(backend)
+    url = BACKENDS[backend]
+    token = await bench_token(url)
+    root = await org_id(url, BIG_GROUP_CODE)
+    leaf = root + Counts.at(1.0).big_group  # the heap's last node: depth 5
+    ids = {
+        "root": {"id": encode_id("Organisation", root)},
+        "leaf": {"id": encode_id("Organisation", leaf)},
+    }
+    fixed = await count_statements(url, token, TRIVIAL, ids["root"])
+    stmts = {
+        "descendants": await count_statements(url, token, DESCENDANTS, ids["root"]) - fixed,
+        "ancestors": await count_statements(url, token, ANCESTORS, ids["leaf"]) - fixed,
+    }
+    with server(url) as (address, _proc):
+        client = Client(address, token)
+        data = await client.gql(DESCENDANTS, ids["root"])
+        total = data["organisation"]["descendants"]["totalCount"]
+        chain = (await client.gql(ANCESTORS, ids["leaf"]))["organisation"]["ancestors"]
+        api_desc = await timed(lambda: client.gql(DESCENDANTS, ids["root"]), repeat=repeat)
+        api_anc = await timed(lambda: client.gql(ANCESTORS, ids["leaf"]), repeat=repeat)
+        await client.aclose()
+    sql_desc, sql_anc = await sql_times(url, root, leaf, repeat)
+    print(f"{backend}: descendants of the big group ({total} in all), ancestors of a leaf ({len(chain)} up)")
+    print(
+        f"    descendants API {summary(api_desc)}  {stmts['descendants']} statements beyond the {fixed} of any request"
+    )
+    print(f"    descendants SQL {summary(sql_desc)}  (hand-written recursive CTE, page + count)")
+    print(f"    ancestors   API {summary(api_anc)}  {stmts['ancestors']} statements beyond the {fixed} of any request")
+    print(f"    ancestors   SQL {summary(sql_anc)}")
+    return {
+        "backend": backend,
+        "total": total,
+        "chain": len(chain),
+        "fixed": fixed,
+        "stmts": stmts,
+        "api_desc": api_desc,
+        "sql_desc": sql_desc,
+        "api_anc": api_anc,
+        "sql_anc": sql_anc,
+    }
+
+
+async def main() -> None:
+    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 50
+    for backend in backends(sys.argv[1:]):
+        await bench(backend, repeat)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,122 @@
+"""Benchmark 4: the neighbourhood, depth 2, of a well-connected party.
+
+The card organisation (LG-CARD) has 40 relations of its own; its depth-2 network through
+relations and the hierarchy (its parent, its 50 subsidiaries, their relations):
+
+  API    organisation(id) { neighbourhood(depth: 2, include: [RELATIONS, HIERARCHY], maxNodes: 1000) }
+         over HTTP to `relgraph serve`
+  SQL    the same walk hand-written: per hop one query for the active relations touching the
+         frontier and one for parents and subsidiaries, without visibility rules: the floor
+
+    .venv/bin/python bench/neighbourhood.py [sqlite] [postgresql] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from _common import (
+    BACKENDS,
+    Client,
+    backends,
+    bench_token,
+    count_statements,
+    ensure_dataset,
+    org_id,
+    run,
+    server,
+    summary,
+    timed,
+)
+from sqlalchemy import bindparam, text
+
+from relgraph.db.engine import create_engine
+from relgraph.demo.large import CARD_CODE
+from relgraph.graphql.ids import encode_id
+
+QUERY = """query($id: ID!) {
+  organisation(id: $id) {
+    neighbourhood(depth: 2, include: [RELATIONS, HIERARCHY], maxNodes: 1000) {
+      truncated
+      nodes { distance party { id displayName } }
+      edges { source target kind label }
+    }
+  }
+}"""
+RELATED = text(
+    "SELECT source_id, target_id FROM relations WHERE active AND (source_id IN :ids OR target_id IN :ids)"
+).bindparams(bindparam("ids", expanding=True))
+FAMILY = text(
+    "SELECT id, parent_id FROM organisations WHERE archived = false AND (id IN :ids OR parent_id IN :ids)"
+).bindparams(bindparam("ids", expanding=True))
+
+
+async def sql_walk(url: str, start: int, repeat: int) -> tuple[list[float], int]:
+    engine = create_engine(url)
+    seen: set[int] = set()
+    try:
+        async with engine.connect() as conn:
+
+            async def walk() -> None:
+                seen.clear()
+                seen.add(start)
+                frontier = {start}
+                for _ in range(2):
+                    found: set[int] = set()
+                    for row in await conn.execute(RELATED, {"ids": list(frontier)}):
+                        found.update(row)
+                    for row in await conn.execute(FAMILY, {"ids": list(frontier)}):
+                        found.update(v for v in row if v is not None)
+                    frontier = found - seen
+                    seen.update(frontier)
+                # The names of the nodes, as the API shows them.
+                await conn.execute(
+                    text("SELECT id, kind FROM parties WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                    {"ids": list(seen)},
+                )
+
+            times = await timed(walk, repeat=repeat)
+            return times, len(seen)
+    finally:
+        await engine.dispose()
+
+
+async def bench(backend: str, repeat: int) -> dict[str, Any]:
+    ensure_dataset(backend)
+    url = BACKENDS[backend]
+    token = await bench_token(url)
+    start = await org_id(url, CARD_CODE)
+    variables = {"id": encode_id("Organisation", start)}
+    statements = await count_statements(url, token, QUERY, variables)
+    with server(url) as (address, _):
+        client = Client(address, token)
+        data = (await client.gql(QUERY, variables))["organisation"]["neighbourhood"]
+        api = await timed(lambda: client.gql(QUERY, variables), repeat=repeat)
+        await client.aclose()
+    sql, nodes = await sql_walk(url, start, repeat)
+    print(
+        f"{backend}: neighbourhood depth 2 of the card organisation: {len(data['nodes'])} nodes "
+        f"({nodes} by the hand-written walk), {len(data['edges'])} edges, {statements} statements"
+    )
+    print(f"    API {summary(api)}")
+    print(f"    SQL {summary(sql)}  (hand-written walk, no visibility rules)")
+    return {
+        "backend": backend,
+        "nodes": len(data["nodes"]),
+        "sql_nodes": nodes,
+        "edges": len(data["edges"]),
+        "statements": statements,
+        "api": api,
+        "sql": sql,
+    }
+
+
+async def main() -> None:
+    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 30
+    for backend in backends(sys.argv[1:]):
+        await bench(backend, repeat)
+
+
+if __name__ == "__main__":
+    run(main)

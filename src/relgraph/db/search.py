@@ -1,0 +1,166 @@
+"""Indexed substring search on the folded `search_text` of organisations and persons.
+
+Search means "the folded text contains the folded term" (LIKE '%term%'), which no B-tree
+index serves. PostgreSQL answers it from a pg_trgm GIN index on the column itself, so the
+plain LIKE stays. SQLite gets an FTS5 table with the trigram tokenizer beside each table
+(external content: it stores the index only, read through triggers), and the condition
+becomes `id IN (SELECT rowid FROM <fts> WHERE search_text LIKE ...)`: FTS5 evaluates LIKE
+with the same semantics, using the trigrams of the pattern when it has three characters
+or more and scanning its own rows otherwise, so results are identical either way.
+
+Migration 0010 creates these objects in real databases; the DDL below also runs after
+`metadata.create_all`, so a database built from the models searches the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    ColumnElement,
+    Table,
+    event,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
+
+__all__ = ["is_search_object", "matches", "rebuild_search_index", "register", "sqlite_search_ddl", "suspend_search_index"]
+
+SEARCHED = ("organisations", "persons")
+
+
+def fts_name(table_name: str) -> str:
+    return f"{table_name}_search"
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """Whether `name` is one of the search index objects, which the models do not describe:
+    SQLite's FTS5 tables (and their shadow tables), PostgreSQL's trigram indexes."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return any(name == fts_name(t) or name.startswith(f"{fts_name(t)}_") for t in SEARCHED)
+    return type_ == "index" and name in {f"ix_{t}_search_trgm" for t in SEARCHED}
+
+
+def sqlite_search_ddl(table_name: str) -> list[str]:
+    """The FTS5 table of `table_name` and the triggers that keep it in step."""
+    fts = fts_name(table_name)
+    return [
+        (
+            f"CREATE VIRTUAL TABLE {fts} USING fts5("
+            f"search_text, content='{table_name}', content_rowid='id', tokenize='trigram', detail='none')"
+        ),
+        (
+            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table_name} BEGIN "
+            f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END"
+        ),
+        (
+            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table_name} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END"
+        ),
+        (
+            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_text ON {table_name} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+            f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END"
+        ),
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+async def suspend_search_index(conn: AsyncConnection) -> list[str]:
+    """Drop SQLite's search triggers for a bulk load (indexing row by row triples its time);
+    return the tables whose index `rebuild_search_index` must rebuild. PostgreSQL's trigram
+    indexes are ordinary indexes: a bulk load drops and recreates them with the others."""
+    suspended = []
+    if conn.dialect.name == "sqlite":
+        for name in SEARCHED:
+            fts = fts_name(name)
+            if await conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = :n"), {"n": fts}):
+                for suffix in ("insert", "delete", "update"):
+                    await conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+                suspended.append(name)
+    return suspended
+
+
+async def rebuild_search_index(conn: AsyncConnection, tables: Sequence[str]) -> None:
+    """Index every row of `tables` at once and put back the triggers `suspend_search_index` dropped."""
+    for name in tables:
+        _create, *triggers, rebuild = sqlite_search_ddl(name)
+        for statement in (rebuild, *triggers):
+            await conn.exec_driver_sql(statement)
+
+
+class _Match(ColumnElement[bool]):
+    """`column` contains one of the LIKE patterns: compiled per dialect (see the module)."""
+
+    type = Boolean()
+    inherit_cache = True
+    # A predicate in its own right: without this, SQLite gets "(... IN (...)) = 1", which
+    # hides the IN from the planner and scans every organisation.
+    _is_implicitly_boolean = True
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
+        ("plain", InternalTraversal.dp_clauseelement),
+        ("indexed", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, plain: ColumnElement[bool], indexed: ColumnElement[bool]) -> None:
+        self.plain = plain
+        self.indexed = indexed
+
+
+@compiles(_Match)
+def _compile_plain(element: _Match, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.plain, **kw))
+
+
+@compiles(_Match, "sqlite")
+def _compile_sqlite(element: _Match, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.indexed, **kw))
+
+
+def _indexable(pattern: str) -> bool:
+    """Whether FTS5 can answer `pattern` from its trigrams: at least three characters
+    between the wildcards, and no escaped character. SQLite hands LIKE ... ESCAPE to a
+    virtual table as a function it cannot use, so such a pattern would scan the index."""
+    return "\\" not in pattern and len(pattern.strip("%")) >= 3
+
+
+def matches(search_text: Any, id_column: Any, patterns: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: `search_text` (of the row whose key is `id_column`) is LIKE one of `patterns`
+    ('%...%', escaped with '\\'), through the search index where the backend has one."""
+    plain = or_(*(search_text.like(p, escape="\\") for p in patterns))
+    if not all(_indexable(p) for p in patterns):
+        # One or two characters (or LIKE's own wildcards, escaped): the table scan is the
+        # better plan, and the only one that exists for fewer characters than a trigram.
+        return plain
+    fts = table(fts_name(search_text.table.name))
+    hits = [
+        # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
+        select(literal_column("rowid")).select_from(fts).where(literal_column("search_text").like(p))
+        for p in patterns
+    ]
+    indexed = id_column.in_(hits[0] if len(hits) == 1 else union(*hits))
+    return _Match(plain, indexed)
+
+
+def _create_fts_after(target: Table) -> None:
+    for statement in sqlite_search_ddl(target.name):
+        event.listen(target, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+
+
+def register(tables: Sequence[Table]) -> None:
+    """Have `create_all` build the SQLite search tables of `tables` too."""
+    for t in tables:
+        if t.name in SEARCHED:
+            _create_fts_after(t)

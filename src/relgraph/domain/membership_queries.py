@@ -1,0 +1,125 @@
+"""Reading memberships (persoon in organisatie): the pages and counts of an organisation's
+people or a person's organisations, tags, and whether a person is a business relation."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import Membership, MembershipTag, Organisation, Person
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
+from relgraph.text import like_pattern
+
+__all__ = ["MembershipFilter", "count_for", "get_many", "has_memberships", "list_for", "tags_of"]
+
+
+@dataclass(frozen=True)
+class MembershipFilter:
+    include_inactive: bool = False
+    role: str | None = None
+    tag: str | None = None
+    search: str | None = None
+
+
+# Plain tables: joining the mapped classes would join their shared `parties` table twice.
+_people = Person.__table__
+_orgs = Organisation.__table__
+
+
+def _listing(flt: MembershipFilter, other: Any, by: str) -> Select[Any]:
+    """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`."""
+    stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
+    stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
+    if not flt.include_inactive:
+        stmt = stmt.where(Membership.active.is_(True))
+        if by == "organisation":
+            # A deactivated person leaves the organisation's people list (seed 004), not
+            # its own card: there the memberships are what the person is looked at for.
+            stmt = stmt.where(_people.c.active.is_(True))
+    if flt.role and flt.role.strip():
+        stmt = stmt.where(func.lower(Membership.role) == flt.role.strip().lower())
+    if flt.tag and flt.tag.strip():
+        stmt = stmt.where(
+            exists(
+                select(MembershipTag.tag).where(
+                    MembershipTag.membership_id == Membership.id, MembershipTag.tag == flt.tag.strip().lower()
+                )
+            )
+        )
+    if flt.search and flt.search.strip():
+        pattern = like_pattern(flt.search)
+        stmt = stmt.where(
+            or_(
+                _people.c.search_text.like(pattern, escape="\\"),
+                func.lower(Membership.job_title).like(pattern, escape="\\"),
+                func.lower(Membership.department).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def _side(by: str) -> tuple[Any, Any]:
+    """(partition column, sort column) for listing by organisation or by person."""
+    if by == "organisation":
+        return Membership.organisation_id, _people.c.sort_key
+    return Membership.person_id, _orgs.c.name_key
+
+
+async def list_for(
+    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
+) -> dict[Hashable, Page[Membership]]:
+    """One page of memberships per organisation (sorted by person) or per person (by organisation)."""
+    partition, other = _side(by)
+    order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
+    pages = await paginate_many(
+        session, _listing(flt, other, by), Membership, partition, ids, order, page, extras=("sort_key",)
+    )
+    for result in pages.values():
+        result.items = [item[0] for item in result.items]
+    return pages
+
+
+async def count_for(
+    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter
+) -> dict[Hashable, int]:
+    partition, other = _side(by)
+    return await count_many(session, _listing(flt, other, by), partition, ids)
+
+
+async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[list[str]]:
+    """The tags of each membership, alphabetically, aligned with `membership_ids`."""
+    rows = await session.execute(
+        select(MembershipTag.membership_id, MembershipTag.tag)
+        .where(MembershipTag.membership_id.in_(membership_ids))
+        .order_by(MembershipTag.membership_id, MembershipTag.tag)
+    )
+    found: dict[int, list[str]] = {i: [] for i in membership_ids}
+    for membership_id, tag in rows.all():
+        found[membership_id].append(tag)
+    return [found[i] for i in membership_ids]
+
+
+async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:
+    """Whether each person has any membership (active or not): a business relation."""
+    rows = await session.scalars(
+        select(Membership.person_id).where(Membership.person_id.in_(person_ids)).distinct()
+    )
+    with_membership = set(rows)
+    return [i in with_membership for i in person_ids]
+
+
+async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Membership | None]:
+    found = {m.id: m for m in await session.scalars(select(Membership).where(Membership.id.in_(ids)))}
+    return [found.get(i) for i in ids]
+
+

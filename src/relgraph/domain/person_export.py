@@ -1,0 +1,254 @@
+"""Everything stored about one person as one JSON document (inzageverzoek, data subject access).
+
+The document follows the tables, not the API: every column of the person's own rows,
+plus the names that make the links readable (organisations, relation types, staff).
+Financial and sensitive values follow R4 like everywhere else: without FINANCE or
+SENSITIVE they are left out, and `withheld` says what and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import (
+    Activity,
+    Address,
+    AuditEvent,
+    BankAccount,
+    ContactMean,
+    CustomerGroup,
+    Document,
+    EmployeeData,
+    InternalRelation,
+    InternalRelationCategory,
+    Membership,
+    MembershipTag,
+    Note,
+    Organisation,
+    PartyGroup,
+    PartyType,
+    PartyTypeLink,
+    Person,
+    Relation,
+    RelationType,
+    User,
+)
+from relgraph.domain import audit_trail, persons
+from relgraph.policy import (
+    Viewer,
+    can_see_financials,
+    can_see_sensitive,
+    note_kinds_readable,
+)
+
+__all__ = ["export_person"]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _row(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """Every mapped column of `obj` (JSON-ready, camelCase keys) except `skip`."""
+    left_out = {"version", "search_text", "sort_key", "city_key", "name_key", *skip}
+    return {
+        _camel(attr.key): _plain(getattr(obj, attr.key))
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in left_out
+    }
+
+
+async def _names(session: AsyncSession, party_ids: Iterable[int]) -> dict[int, str]:
+    """The display name of each party: an organisation's name, a person's written name."""
+    ids = sorted(set(party_ids))
+    if not ids:
+        return {}
+    found = {o.id: o.name for o in await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    found |= {p.id: persons.display_name(p) for p in await session.scalars(select(Person).where(Person.id.in_(ids)))}
+    return found
+
+
+async def _users(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, dict[str, str]]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(wanted)))
+    return {u.id: {"name": u.name, "email": u.email} for u in rows}
+
+
+async def _all(session: AsyncSession, stmt: Any) -> list[Any]:
+    return list(await session.scalars(stmt))
+
+
+async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> dict[str, Any] | None:
+    """The data subject access document of person `id`; None when `viewer` cannot see it."""
+    person = (await persons.get_many(session, viewer=viewer, ids=[id]))[0]
+    if person is None:
+        return None
+    finance, sensitive = can_see_financials(viewer), can_see_sensitive(viewer)
+    withheld: list[str] = []
+
+    own = _row(person, skip={"kind"})
+    own |= {"displayName": persons.display_name(person), "sortName": persons.sort_name(person)}
+    if not sensitive:
+        own.pop("bsn", None)
+        withheld.append("bsn (needs SENSITIVE)")
+
+    contact_means = await _all(session, select(ContactMean).where(ContactMean.party_id == id).order_by(ContactMean.id))
+    addresses = await _all(session, select(Address).where(Address.party_id == id).order_by(Address.id))
+    bank_accounts = await _all(session, select(BankAccount).where(BankAccount.party_id == id).order_by(BankAccount.id))
+    employee = await session.get(EmployeeData, id)
+    memberships = await _all(session, select(Membership).where(Membership.person_id == id).order_by(Membership.id))
+    tags: dict[int, list[str]] = {}
+    for membership_id, tag in (
+        await session.execute(
+            select(MembershipTag.membership_id, MembershipTag.tag)
+            .where(MembershipTag.membership_id.in_([m.id for m in memberships]))
+            .order_by(MembershipTag.tag)
+        )
+    ).all():
+        tags.setdefault(membership_id, []).append(tag)
+    relations = (
+        await session.execute(
+            select(Relation, RelationType)
+            .join(RelationType, RelationType.id == Relation.type_id)
+            .where(or_(Relation.source_id == id, Relation.target_id == id))
+            .order_by(Relation.id)
+        )
+    ).all()
+    internal = (
+        await session.execute(
+            select(InternalRelation, InternalRelationCategory)
+            .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+            .where(InternalRelation.party_id == id)
+            .order_by(InternalRelation.id)
+        )
+    ).all()
+    types = await _all(
+        session,
+        select(PartyType)
+        .join(PartyTypeLink, PartyTypeLink.party_type_id == PartyType.id)
+        .where(PartyTypeLink.party_id == id)
+        .order_by(PartyType.code),
+    )
+    groups = await _all(
+        session,
+        select(CustomerGroup)
+        .join(PartyGroup, PartyGroup.group_id == CustomerGroup.id)
+        .where(PartyGroup.party_id == id)
+        .order_by(CustomerGroup.name_key),
+    )
+    documents = await _all(session, select(Document).where(Document.party_id == id).order_by(Document.id))
+    readable = note_kinds_readable(viewer)
+    notes = await _all(session, select(Note).where(Note.party_id == id, Note.kind.in_(readable)).order_by(Note.id))
+    activities = await _all(session, select(Activity).where(Activity.party_id == id).order_by(Activity.id))
+    events = await _events(session, id, [m.id for m in memberships])
+
+    names = await _names(
+        session,
+        [m.organisation_id for m in memberships]
+        + [r.target_id if r.source_id == id else r.source_id for r, _ in relations],
+    )
+    staff = await _users(
+        session,
+        [ir.user_id for ir, _ in internal]
+        + [m.account_manager_id for m in memberships]
+        + [a.assignee_id for a in activities]
+        + [e.actor_id for e in events],
+    )
+
+    document: dict[str, Any] = {
+        "exportedAt": dt.datetime.now(dt.UTC).isoformat(),
+        "person": own,
+        "contactMeans": [_row(c, skip={"party_id"}) for c in contact_means],
+        "addresses": [_row(a, skip={"party_id"}) for a in addresses],
+        "memberships": [
+            _row(m, skip={"person_id"})
+            | {"organisationName": names.get(m.organisation_id), "tags": tags.get(m.id, [])}
+            | {"accountManager": staff.get(m.account_manager_id) if m.account_manager_id else None}
+            for m in memberships
+        ],
+        "relations": [_relation(r, t, id, names) for r, t in relations],
+        "internalRelations": [
+            _row(ir, skip={"party_id"} if finance else {"party_id", "commission_percent"})
+            | {"category": c.name, "staff": staff.get(ir.user_id)}
+            for ir, c in internal
+        ],
+        "partyTypes": [t.code for t in types],
+        "customerGroups": [g.name for g in groups],
+        "documents": [_row(d, skip={"party_id"}) for d in documents],
+        "notes": [_row(n, skip={"party_id"}) for n in notes],
+        "activities": [
+            _row(a, skip={"party_id"}) | {"assignee": staff.get(a.assignee_id) if a.assignee_id else None}
+            for a in activities
+        ],
+        "auditEvents": [_event(e, viewer, staff) for e in events],
+    }
+    if finance:
+        document["bankAccounts"] = [_row(b, skip={"party_id"}) for b in bank_accounts]
+        document["employee"] = _row(employee) if employee else None
+    else:
+        withheld.append("bank accounts, employee data, commissions and financial audit values (need FINANCE)")
+    if readable != {"GENERAL", "INTERNAL", "PRICE_AGREEMENT"}:
+        withheld.append("notes of kinds " + ", ".join(sorted({"INTERNAL", "PRICE_AGREEMENT"} - readable)))
+    document["withheld"] = withheld
+    return document
+
+
+def _relation(relation: Relation, kind: RelationType, person_id: int, names: dict[int, str]) -> dict[str, Any]:
+    outgoing = relation.source_id == person_id
+    other = relation.target_id if outgoing else relation.source_id
+    label = kind.name if outgoing or kind.symmetric else kind.inverse_name
+    return _row(relation) | {"label": label, "otherPartyId": other, "otherPartyName": names.get(other)}
+
+
+async def _events(session: AsyncSession, person_id: int, membership_ids: Sequence[int]) -> list[AuditEvent]:
+    """The events on the person's trail, and those of its memberships (kept on the organisations')."""
+    stmt = (
+        select(AuditEvent)
+        .where(
+            or_(
+                AuditEvent.party_id == person_id,
+                (AuditEvent.object_type == "Person") & (AuditEvent.object_id == person_id),
+                (AuditEvent.object_type == "Membership") & AuditEvent.object_id.in_(membership_ids),
+            )
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return await _all(session, stmt)
+
+
+def _decoded(shown: str | None) -> Any:
+    # The trail shows values as JSON text; the export is JSON already.
+    return None if shown is None else json.loads(shown)
+
+
+def _event(event: AuditEvent, viewer: Viewer, staff: dict[int, dict[str, str]]) -> dict[str, Any]:
+    return {
+        "at": _plain(event.at),
+        "actor": staff.get(event.actor_id) if event.actor_id else None,
+        "objectType": event.object_type,
+        "objectId": event.object_id,
+        "action": event.action,
+        "changes": {
+            c.field: {"before": _decoded(c.before), "after": _decoded(c.after), "masked": c.masked}
+            for c in audit_trail.shown_changes(event, viewer)
+        },
+        "reason": event.reason,
+    }
