@@ -35,7 +35,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from import_files import write_files, write_plain_organisations  # bench/, beside this script
+from import_files import (  # bench/, beside this script
+    write_files,
+    write_plain_organisations,
+)
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession

@@ -14,11 +14,18 @@ import random
 from typing import Any
 
 import pytest
+from conftest import Caller, MakeCaller
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from conftest import Caller, MakeCaller
-from relgraph.db.models import AuditEvent, ContactMean, Membership, MembershipTag, Organisation, Person
+from relgraph.db.models import (
+    AuditEvent,
+    ContactMean,
+    Membership,
+    MembershipTag,
+    Organisation,
+    Person,
+)
 from relgraph.graphql.ids import decode_id, encode_id
 
 USER_ERRORS = "userErrors { field message code }"

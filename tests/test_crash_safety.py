@@ -27,14 +27,23 @@ from typing import Any, Self
 
 import httpx
 import pytest
+from conftest import IS_POSTGRES
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-
-from conftest import IS_POSTGRES
-from relgraph.db.bulk import insert_rows, reserve_ids
-from relgraph.db.models import AuditEvent, Document, Membership, MembershipTag, Organisation, Party, PartyKind, Person
-from relgraph.graphql.ids import encode_id
 from test_serve import Server
+
+from relgraph.db.bulk import insert_rows, reserve_ids
+from relgraph.db.models import (
+    AuditEvent,
+    Document,
+    Membership,
+    MembershipTag,
+    Organisation,
+    Party,
+    PartyKind,
+    Person,
+)
+from relgraph.graphql.ids import encode_id
 
 ITEMS = 10_000
 RELINK = """

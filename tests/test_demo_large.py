@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.models import Address, Organisation, Person
 from relgraph.demo.bulk_load import seed_large
-from relgraph.demo.large import BIG_BRANCHING, BIG_GROUP_CODE, CARD_CODE, MAX_DEPTH, Counts
+from relgraph.demo.large import (
+    BIG_BRANCHING,
+    BIG_GROUP_CODE,
+    CARD_CODE,
+    MAX_DEPTH,
+    Counts,
+)
 from relgraph.domain import organisations, persons
 from relgraph.errors import Conflict
 from relgraph.text import fold

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Caller
+
 from relgraph.config import Settings
 from relgraph.storage import DocumentStore
 

@@ -103,7 +103,7 @@ async def test_activity_statuses_filters_completion_and_my_activities(admin, mak
     for fields, expected in checks:
         assert errors(await mutate(admin, "addActivity", "activity { id }", partyId=org, **fields)) == expected, fields
 
-    add = lambda **f: ok(seller, "addActivity", f"activity {{ {ACTIVITY} }}", partyId=org, **f)  # noqa: E731
+    add = lambda **f: ok(seller, "addActivity", f"activity {{ {ACTIVITY} }}", partyId=org, **f)
     overdue = (await add(kind="CALL", subject="Terugbellen", dueAt=yesterday, assigneeId=seller_id))["activity"]
     planned = (await add(kind="MEETING", subject="Kennismaking", dueAt=tomorrow, assigneeId=seller_id))["activity"]
     open_ended = (await add(subject="Offerte maken"))["activity"]

@@ -27,8 +27,8 @@ from relgraph.db.models.relations import ACCOUNT_MANAGER
 __all__ = [
     "Viewer",
     "Write",
-    "can_see_financials",
     "can_export_person_data",
+    "can_see_financials",
     "can_see_sensitive",
     "can_write",
     "documents_of_party_visible",

@@ -19,8 +19,8 @@ from relgraph.demo.domain_data import (
 )
 from relgraph.demo.groups import ensure_groups, plan_group_links
 from relgraph.demo.internal_relations import plan_internal_relations
-from relgraph.demo.notes import plan_notes, write_notes
 from relgraph.demo.invoicing import plan_invoice_data
+from relgraph.demo.notes import plan_notes, write_notes
 from relgraph.demo.organisations import plan_organisations
 from relgraph.demo.party_types import plan_party_types
 from relgraph.demo.persons import plan_persons

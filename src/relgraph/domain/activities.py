@@ -15,7 +15,13 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Activity, ActivityKind, User
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.policy import Viewer, party_visible

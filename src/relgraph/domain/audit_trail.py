@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from relgraph.db.models import AuditEvent
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.policy import (
     Viewer,
     can_see_financials,

@@ -15,8 +15,21 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import CustomerGroup, Organisation, Party, PartyGroup, PartyKind, Person
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.db.models import (
+    CustomerGroup,
+    Organisation,
+    Party,
+    PartyGroup,
+    PartyKind,
+    Person,
+)
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
 from relgraph.domain import audit, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound

@@ -36,8 +36,8 @@ __all__ = [
     "lock",
     "move_subsidiaries",
     "set_parent",
-    "would_cycle",
     "subsidiaries_of",
+    "would_cycle",
 ]
 
 # A guard against corrupt data: no real group is this deep, and recursion must end.

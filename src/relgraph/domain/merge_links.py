@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from relgraph.db.bulk import lock_rows, rows_in
-from relgraph.db.models import InternalRelation, Membership, MembershipTag, Person, Relation, RelationType
+from relgraph.db.models import (
+    InternalRelation,
+    Membership,
+    MembershipTag,
+    Person,
+    Relation,
+    RelationType,
+)
 from relgraph.domain import audit, memberships
 from relgraph.domain import relations as relations_domain
 from relgraph.domain.merge_moves import MergeJob

@@ -23,7 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Document, Organisation
 from relgraph.domain import audit, hierarchy, organisations, versions
-from relgraph.domain.merge_links import move_internal_relations, move_memberships, move_relations
+from relgraph.domain.merge_links import (
+    move_internal_relations,
+    move_memberships,
+    move_relations,
+)
 from relgraph.domain.merge_moves import (
     MergeCounts,
     MergeJob,

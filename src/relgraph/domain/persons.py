@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
 from relgraph.db import search
 from relgraph.db.bulk import lock_rows
+from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain import audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks

@@ -14,7 +14,13 @@ from relgraph.db.bulk import insert_rows, reserve_ids
 from relgraph.db.models import Membership, MembershipTag
 from relgraph.domain import audit
 from relgraph.domain.memberships import AUDITED_FIELDS
-from relgraph.domain.relink_items import MembershipState, Plan, RelinkItem, Target, active_key
+from relgraph.domain.relink_items import (
+    MembershipState,
+    Plan,
+    RelinkItem,
+    Target,
+    active_key,
+)
 from relgraph.policy import Viewer
 
 __all__ = ["apply"]

@@ -21,13 +21,13 @@ from relgraph.policy import Viewer, party_visible
 __all__ = [
     "authenticate",
     "count_all",
-    "list_page",
-    "order_keys",
     "create",
     "create_token",
     "get_by_email",
     "get_many",
     "hash_token",
+    "list_page",
+    "order_keys",
     "revoke_tokens",
     "viewer_of",
 ]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
-
-from sqlalchemy import select
 
 from relgraph.errors import Conflict, NotFound
 from relgraph.policy import Viewer, party_visible

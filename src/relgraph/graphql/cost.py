@@ -43,7 +43,11 @@ from graphql import (
     is_list_type,
     type_from_ast,
 )
-from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
+from graphql.execution.values import (
+    get_argument_values,
+    get_directive_values,
+    get_variable_values,
+)
 from graphql.language import Node as AstNode
 from graphql.type import GraphQLCompositeType, GraphQLNamedType
 

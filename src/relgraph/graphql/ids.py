@@ -7,7 +7,7 @@ import binascii
 
 from relgraph.errors import DomainError, FieldError, InvalidInput
 
-__all__ = ["IdCollector", "decode_id", "encode_id", "parse_id", "parse_party_id"]
+__all__ = ["IdCollector", "decode_id", "encode_id", "parse_id", "parse_id_filter", "parse_party_id"]
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -66,3 +66,19 @@ class IdCollector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise DomainError(self.errors)
+
+
+def parse_id_filter(ids: list[str] | None, type_name: str, argument: str) -> tuple[int, ...] | None:
+    """Decode a list argument of global IDs (a filter): sorted, without repeats.
+
+    A malformed ID there is a client error at the top level (BAD_USER_INPUT): filters are
+    arguments of queries, which have no userErrors.
+    """
+    if ids is None:
+        return None
+    from relgraph.graphql.errors import PublicError
+
+    try:
+        return tuple(sorted({parse_id(i, type_name, argument) for i in ids}))
+    except DomainError as error:
+        raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None

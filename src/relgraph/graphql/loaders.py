@@ -7,17 +7,14 @@ number of rows. Loaders are named <Target>By<Key>; they live as long as the requ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
 from relgraph.domain import (
-    activities,
     addresses,
-    audit_trail,
     bank_accounts,
     contact_means,
     documents,
@@ -25,58 +22,25 @@ from relgraph.domain import (
     hierarchy,
     internal_relations,
     memberships,
-    notes,
     organisations,
     parties,
     party_types,
     persons,
     relation_types,
     relations,
-    timeline,
     users,
 )
+from relgraph.graphql.history_loaders import HistoryLoaders
+from relgraph.graphql.loader_base import grouped
 
 if TYPE_CHECKING:
     from relgraph.db.models import Address, Membership, Organisation, Person, User
-    from relgraph.graphql.context import Context
 
 __all__ = ["Loaders", "grouped"]
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
-
-async def grouped(
-    keys: Sequence[tuple[Any, ...]],
-    fetch: Callable[[list[Any], tuple[Any, ...]], Awaitable[dict[Any, V]]],
-) -> list[V]:
-    """Batch keys of the form (id, *arguments): one fetch per distinct set of arguments.
-
-    Sibling fields with the same arguments (the common case: every subsidiary asks
-    `memberships(first: 20)`) share one query.
-    """
-    by_arguments: dict[tuple[Any, ...], list[Any]] = {}
-    for key in keys:
-        by_arguments.setdefault(key[1:], []).append(key[0])
-    results: dict[tuple[Any, ...], V] = {}
-    for arguments, ids in by_arguments.items():
-        found = await fetch(list(dict.fromkeys(ids)), arguments)
-        for id_ in ids:
-            results[(id_, *arguments)] = found[id_]
-    return [results[key] for key in keys]
-
-
-class Loaders:
+class Loaders(HistoryLoaders):
     """The loaders of one request, created on first use."""
-
-    def __init__(self, context: Context) -> None:
-        self.context = context
-
-    def _loader(self, fn: Callable[..., Awaitable[list[Any]]], *args: Any) -> DataLoader[Any, Any]:
-        async def load(keys: list[Any]) -> list[Any]:
-            return await self.context.read(fn, *args, keys)
-
-        return DataLoader(load_fn=load)
 
     @cached_property
     def organisation_by_id(self) -> DataLoader[int, Organisation | None]:
@@ -104,17 +68,6 @@ class Loaders:
             return await addresses.get_many(session, viewer=self.context.viewer, ids=keys)
 
         return self._loader(fetch)
-
-    def _grouped(self, fetch: Callable[..., Awaitable[dict[Any, Any]]]) -> DataLoader[Any, Any]:
-        """A loader whose keys are (id, *arguments), batched per distinct arguments."""
-
-        async def load(keys: list[tuple[Any, ...]]) -> list[Any]:
-            async def fetch_group(ids: list[Any], arguments: tuple[Any, ...]) -> dict[Any, Any]:
-                return await self.context.read(fetch, ids, *arguments)
-
-            return await grouped(keys, fetch_group)
-
-        return DataLoader(load_fn=load)
 
     @cached_property
     def ancestors_by_organisation(self) -> DataLoader[int, list[Organisation]]:
@@ -355,93 +308,5 @@ class Loaders:
 
         async def fetch(session: Any, ids: list[int], flt: Any) -> dict[Any, Any]:
             return await groups.count_members(session, ids, viewer=self.context.viewer, flt=flt)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def note_by_id(self) -> DataLoader[int, Any]:
-        async def fetch(session: Any, keys: list[int]) -> list[Any]:
-            return await notes.get_many(session, viewer=self.context.viewer, ids=keys)
-
-        return self._loader(fetch)
-
-    @cached_property
-    def notes_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
-        """Keys: (party id, kinds or None, PageRequest)."""
-
-        async def fetch(session: Any, ids: list[int], kinds: Any, page: Any) -> dict[Any, Any]:
-            return await notes.list_for(session, ids, viewer=self.context.viewer, kinds=kinds, page=page)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def notes_count(self) -> DataLoader[tuple[Any, ...], int]:
-        """Keys: (party id, kinds or None)."""
-
-        async def fetch(session: Any, ids: list[int], kinds: Any) -> dict[Any, Any]:
-            return await notes.count_for(session, ids, viewer=self.context.viewer, kinds=kinds)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def activity_by_id(self) -> DataLoader[int, Any]:
-        async def fetch(session: Any, keys: list[int]) -> list[Any]:
-            return await activities.get_many(session, viewer=self.context.viewer, ids=keys)
-
-        return self._loader(fetch)
-
-    @cached_property
-    def activities_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
-        """Keys: (party or user id, "party" | "assignee", Status or None, PageRequest)."""
-
-        async def fetch(session: Any, ids: list[int], by: str, status: Any, page: Any) -> dict[Any, Any]:
-            return await activities.list_for(
-                session, ids, by=by, viewer=self.context.viewer, status=status, page=page
-            )
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def activities_count(self) -> DataLoader[tuple[Any, ...], int]:
-        """Keys: (party or user id, "party" | "assignee", Status or None)."""
-
-        async def fetch(session: Any, ids: list[int], by: str, status: Any) -> dict[Any, Any]:
-            return await activities.count_for(session, ids, by=by, viewer=self.context.viewer, status=status)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def audit_events_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
-        """Keys: (party id, PageRequest)."""
-
-        async def fetch(session: Any, ids: list[int], page: Any) -> dict[Any, Any]:
-            return await audit_trail.list_for(session, ids, viewer=self.context.viewer, page=page)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def audit_events_count(self) -> DataLoader[tuple[Any, ...], int]:
-        """Keys: (party id,)."""
-
-        async def fetch(session: Any, ids: list[int]) -> dict[Any, Any]:
-            return await audit_trail.count_for(session, ids, viewer=self.context.viewer)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def timeline_page(self) -> DataLoader[tuple[Any, ...], Page[Any]]:
-        """Keys: (party id, kinds, PageRequest)."""
-
-        async def fetch(session: Any, ids: list[int], kinds: Any, page: Any) -> dict[Any, Any]:
-            return await timeline.list_for(session, ids, viewer=self.context.viewer, kinds=kinds, page=page)
-
-        return self._grouped(fetch)
-
-    @cached_property
-    def timeline_count(self) -> DataLoader[tuple[Any, ...], int]:
-        """Keys: (party id, kinds)."""
-
-        async def fetch(session: Any, ids: list[int], kinds: Any) -> dict[Any, Any]:
-            return await timeline.count_for(session, ids, viewer=self.context.viewer, kinds=kinds)
 
         return self._grouped(fetch)

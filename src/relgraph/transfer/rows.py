@@ -17,7 +17,13 @@ from relgraph.db.models import Gender, OrganisationStatus
 from relgraph.domain import addresses, memberships, organisations, persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import InvalidInput
-from relgraph.transfer.formats import COLUMNS, KINDS, REQUIRED, column_of_error, parse_value
+from relgraph.transfer.formats import (
+    COLUMNS,
+    KINDS,
+    REQUIRED,
+    column_of_error,
+    parse_value,
+)
 
 __all__ = ["Row", "clean_row", "read_rows"]
 

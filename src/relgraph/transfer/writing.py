@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import analyze, chunked, insert_rows, reserve_ids, rows_in, update_rows
+from relgraph.db.bulk import (
+    analyze,
+    chunked,
+    insert_rows,
+    reserve_ids,
+    rows_in,
+    update_rows,
+)
 from relgraph.db.models import (
     Address,
     AddressKind,

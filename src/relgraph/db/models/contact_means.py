@@ -15,7 +15,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relgraph.db.models.base import Base, ContactKind, Id, UTCDateTime, enum_check, utcnow
+from relgraph.db.models.base import (
+    Base,
+    ContactKind,
+    Id,
+    UTCDateTime,
+    enum_check,
+    utcnow,
+)
 
 __all__ = ["ContactMean"]
 

@@ -9,7 +9,12 @@ import strawberry
 from relgraph.graphql.connections import After, Connection, First
 from relgraph.graphql.context import Info
 from relgraph.graphql.queries.node import register_node_type
-from relgraph.graphql.types.note import Activity, ActivityStatus, Note, activities_connection
+from relgraph.graphql.types.note import (
+    Activity,
+    ActivityStatus,
+    Note,
+    activities_connection,
+)
 
 __all__ = ["ActivityQueries", "activity_or_none", "note_or_none"]
 

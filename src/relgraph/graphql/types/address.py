@@ -95,7 +95,7 @@ class Address(Node):
         return await user_or_none(info, self.updated_by_id)
 
     @strawberry.field(description="The organisation or person this address belongs to.")
-    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+    async def party(self, info: Info) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
         from relgraph.graphql.types.relation import party_or_none
 
         kind = await info.context.loaders.party_kind_by_id.load(self.party_id)

@@ -58,7 +58,7 @@ class BankAccount(Node):
         )
 
     @strawberry.field(description="The organisation or person that holds the account.")
-    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+    async def party(self, info: Info) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
         from relgraph.graphql.types.relation import party_or_none
 
         kind = await info.context.loaders.party_kind_by_id.load(self.party_id)

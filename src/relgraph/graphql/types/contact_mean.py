@@ -69,7 +69,7 @@ class ContactMean(Node):
         )
 
     @strawberry.field(description="The organisation or person this contact mean belongs to.")
-    async def party(self, info: Info) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+    async def party(self, info: Info) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
         from relgraph.graphql.types.relation import party_or_none
 
         kind = await info.context.loaders.party_kind_by_id.load(self.party_id)

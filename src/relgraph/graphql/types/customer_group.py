@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.domain.groups import MemberFilter
-from relgraph.errors import DomainError
-from relgraph.graphql.connections import After, First, PageInfo, connection, page_request
+from relgraph.graphql.connections import (
+    After,
+    First,
+    PageInfo,
+    connection,
+    page_request,
+)
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
-from relgraph.graphql.ids import encode_id, parse_id
+from relgraph.graphql.ids import encode_id, parse_id_filter
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.node import Node
 
@@ -31,12 +35,7 @@ GroupIds = "Only parties in at least one of these customer groups (CustomerGroup
 
 def group_ids(ids: list[strawberry.ID] | None, argument: str = "groupIds") -> tuple[int, ...] | None:
     """Decode a filter's customer group IDs; a malformed one is a client error."""
-    if ids is None:
-        return None
-    try:
-        return tuple(sorted({parse_id(i, "CustomerGroup", argument) for i in ids}))
-    except DomainError as error:
-        raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
+    return parse_id_filter(ids, "CustomerGroup", argument)
 
 
 @strawberry.type(description="A party in a customer group.")

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from relgraph.db.models.relations import ACCOUNT_MANAGER
+from relgraph.domain.internal_relations import InternalRelationFilter
+from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.ids import encode_id, parse_id_filter
 from relgraph.graphql.types.money import cents
 from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.user import User, user_or_none
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from relgraph.db import models
     from relgraph.graphql.types.party import Party
 
-__all__ = ["InternalRelation", "InternalRelationCategory"]
+__all__ = ["Categories", "IncludeEnded", "InternalRelation", "InternalRelationCategory", "internal_relations_connection"]
 
 
 @strawberry.type(
@@ -98,7 +100,7 @@ class InternalRelation(Node):
     @strawberry.field(description="The customer file: the organisation or person looked after.")
     async def party(
         self, info: Info
-    ) -> Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")] | None:
+    ) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
         from relgraph.graphql.types.relation import party_or_none
 
         kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
@@ -115,3 +117,35 @@ class InternalRelation(Node):
     def commission_percent(self, info: Info) -> decimal.Decimal | None:
         shown_only_if(can_see_financials(info.context.viewer), "a commission", "FINANCE")
         return self.commission
+
+
+async def internal_relations_connection(
+    info: Info,
+    owner_id: int,
+    by: str,
+    categories: list[strawberry.ID] | None,
+    include_ended: bool,
+    first: int | None,
+    after: str | None,
+) -> Connection[InternalRelation]:
+    """Internal relations of one party or one staff user, through the batching loaders."""
+    page = page_request(first, after)
+    flt = InternalRelationFilter(
+        category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
+    )
+    loaders = info.context.loaders
+    rows = await loaders.internal_relations_page.load((owner_id, by, flt, page))
+
+    async def total() -> int:
+        return await loaders.internal_relations_count.load((owner_id, by, flt))
+
+    return connection(rows, InternalRelation.from_row, total)
+
+
+Categories = Annotated[
+    list[strawberry.ID] | None,
+    strawberry.argument(description="Only these internal relation categories."),
+]
+IncludeEnded = Annotated[
+    bool, strawberry.argument(description="Also list internal relations that have ended (until in the past).")
+]

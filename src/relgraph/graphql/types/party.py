@@ -8,7 +8,6 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
-from relgraph.domain.internal_relations import InternalRelationFilter
 from relgraph.domain.relations import RelationFilter
 from relgraph.graphql.connections import (
     After,
@@ -19,7 +18,7 @@ from relgraph.graphql.connections import (
 )
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
-from relgraph.graphql.ids import parse_id
+from relgraph.graphql.ids import parse_id_filter
 from relgraph.graphql.types.address import Address, addresses_of
 from relgraph.graphql.types.audit_event import (
     AuditEvent,
@@ -33,7 +32,12 @@ from relgraph.graphql.types.contact_mean import ContactMean, contact_means_of
 from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
 from relgraph.graphql.types.enums import AddressKind, ContactKind, PartyKind
-from relgraph.graphql.types.internal_relation import InternalRelation
+from relgraph.graphql.types.internal_relation import (
+    Categories,
+    IncludeEnded,
+    InternalRelation,
+    internal_relations_connection,
+)
 from relgraph.graphql.types.network import (
     ALL_KINDS,
     Neighbourhood,
@@ -56,52 +60,7 @@ from relgraph.graphql.types.relation import PartyRelationConnection, RelationDir
 from relgraph.graphql.types.user import User, user_or_none
 from relgraph.policy import can_see_financials, can_see_sensitive
 
-__all__ = ["Party", "internal_relations_connection"]
-
-
-def _ids(ids: list[strawberry.ID] | None, type_name: str, argument: str) -> tuple[int, ...] | None:
-    """Decode a list filter of global IDs; a malformed one is a client error."""
-    if ids is None:
-        return None
-    from relgraph.errors import DomainError
-    from relgraph.graphql.errors import PublicError
-
-    try:
-        return tuple(sorted({parse_id(i, type_name, argument) for i in ids}))
-    except DomainError as error:
-        raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
-
-
-async def internal_relations_connection(
-    info: Info,
-    owner_id: int,
-    by: str,
-    categories: list[strawberry.ID] | None,
-    include_ended: bool,
-    first: int | None,
-    after: str | None,
-) -> Connection[InternalRelation]:
-    """Internal relations of one party or one staff user, through the batching loaders."""
-    page = page_request(first, after)
-    flt = InternalRelationFilter(
-        category_ids=_ids(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
-    )
-    loaders = info.context.loaders
-    rows = await loaders.internal_relations_page.load((owner_id, by, flt, page))
-
-    async def total() -> int:
-        return await loaders.internal_relations_count.load((owner_id, by, flt))
-
-    return connection(rows, InternalRelation.from_row, total)
-
-
-Categories = Annotated[
-    list[strawberry.ID] | None,
-    strawberry.argument(description="Only these internal relation categories."),
-]
-IncludeEnded = Annotated[
-    bool, strawberry.argument(description="Also list internal relations that have ended (until in the past).")
-]
+__all__ = ["Party"]
 
 
 @strawberry.interface(
@@ -232,7 +191,7 @@ class Party(Node):
     ) -> PartyRelationConnection:
         page = page_request(first, after)
         flt = RelationFilter(
-            type_ids=_ids(types, "RelationType", "types"),
+            type_ids=parse_id_filter(types, "RelationType", "types"),
             type_names=None if type_names is None else tuple(sorted(set(type_names))),
             direction=direction,
             include_inactive=include_inactive,

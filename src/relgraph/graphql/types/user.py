@@ -63,7 +63,9 @@ class User:
         ] = None,
         after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
     ) -> Connection[InternalRelation]:
-        from relgraph.graphql.types.party import internal_relations_connection
+        from relgraph.graphql.types.internal_relation import (
+            internal_relations_connection,
+        )
 
         return await internal_relations_connection(
             info, self.pk, "user", categories, include_ended, first, after
@@ -89,5 +91,5 @@ async def user_or_none(info: Info, pk: int | None) -> User | None:
 
 # Imported last: these modules import User themselves; the annotations above resolve
 # when the schema is built.
-from relgraph.graphql.connections import Connection  # noqa: E402
-from relgraph.graphql.types.internal_relation import InternalRelation  # noqa: E402
+from relgraph.graphql.connections import Connection
+from relgraph.graphql.types.internal_relation import InternalRelation
