@@ -85,6 +85,8 @@ class Page(Generic[T]):
     cursors: list[str] = field(default_factory=list)
     has_next_page: bool = False
     has_previous_page: bool = False
+    # The size of the whole list, when the query that fetched the page could tell.
+    total: int | None = None
 
 
 def _encode(values: Sequence[Any]) -> str:
@@ -179,27 +181,50 @@ async def paginate_many(
     order: Sequence[OrderKey],
     page: PageRequest,
     extras: Sequence[str] = (),
+    *,
+    with_total: bool = False,
 ) -> dict[Hashable, Page[Any]]:
     """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
 
     `stmt` selects `entity`, plus the labelled columns named in `extras`; with extras,
-    each item is a tuple (entity, *extras).
+    each item is a tuple (entity, *extras). With `with_total`, a first page also carries
+    the size of its whole list (`Page.total`), so totalCount costs no statement of its own.
     """
     if not keys:
         return {}
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
-    subquery = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
-    row = aliased(entity, subquery)
+    # Rank narrow rows (keys and sort columns only) and fetch whole rows for the winners:
+    # a big list (10,000 descendants) is sorted without dragging every column along.
+    primary_key = entity.__mapper__.primary_key
+    counted = with_total and page.after is None and page.before is None
+    ranked = inner.with_only_columns(
+        *(column.label(f"_pk{i}") for i, column in enumerate(primary_key)),
+        *(inner.selected_columns[name] for name in extras),
+        partition.label("_partition"),
+        rank.label("_rank"),
+        *([func.count().over(partition_by=partition).label("_total")] if counted else []),
+        maintain_column_froms=True,
+    ).subquery()
     outer = (
-        select(row, subquery.c._partition, *(subquery.c[name] for name in extras))
-        .where(subquery.c._rank <= page.size + 1)
-        .order_by(subquery.c._partition, subquery.c._rank)
+        select(entity, ranked.c._partition, *(ranked.c[name] for name in extras))
+        .join(ranked, and_(*(ranked.c[f"_pk{i}"] == column for i, column in enumerate(primary_key))))
+        .where(ranked.c._rank <= page.size + 1)
+        .order_by(ranked.c._partition, ranked.c._rank)
     )
+    if counted:
+        outer = outer.add_columns(ranked.c._total)
     grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
+    totals: dict[Hashable, int] = {}
     for item, key, *values in (await session.execute(outer)).all():
+        if counted:
+            totals[key] = values.pop()
         grouped[key].append((item, *values) if extras else item)
-    return {key: _page(rows, order, page) for key, rows in grouped.items()}
+    pages = {key: _page(rows, order, page) for key, rows in grouped.items()}
+    if counted:
+        for key, result in pages.items():
+            result.total = totals.get(key, 0)
+    return pages
 
 
 async def count(session: AsyncSession, stmt: Select[Any]) -> int:

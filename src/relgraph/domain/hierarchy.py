@@ -147,7 +147,7 @@ async def descendants_of(
         OrderKey(Organisation.id, lambda item: item[0].id),
     ]
     return await paginate_many(
-        session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",)
+        session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",), with_total=True
     )
 
 

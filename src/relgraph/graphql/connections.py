@@ -84,5 +84,12 @@ def connection(
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
-        _count=count,
+        _count=count if page.total is None else _known(page.total),
     )
+
+
+def _known(total: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return total
+
+    return count

@@ -252,6 +252,8 @@ class Organisation(Party):
         rows = await loaders.descendants_page.load((self.pk, depth, include_archived, page))
 
         async def total() -> int:
+            if rows.total is not None:  # counted by the page's own statement (a first page)
+                return rows.total
             return await loaders.descendants_count.load((self.pk, depth, include_archived))
 
         return OrganisationDescendantConnection.build(rows, total)
