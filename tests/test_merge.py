@@ -426,6 +426,17 @@ async def test_the_merged_source_still_resolves_and_points_to_the_survivor(admin
         assert data["organisation"]["mergedInto"]["id"] == org_id(w.target)
         assert data["organisation"]["mergedInto"]["mergedInto"] is None
         assert data["node"]["mergedInto"] == {"id": org_id(w.target), "name": "Doel BV"}
+    # A merged organisation takes no changes, neither to itself nor to what hangs on it.
+    source = org_id(w.source)
+    refused = await admin.gql(
+        """mutation($id: ID!) {
+          updateOrganisation(input: {id: $id, description: "nieuw"}) { userErrors { field code } }
+          addContactMean(input: {partyId: $id, kind: EMAIL, value: "oud@example.nl"}) { userErrors { field code } }
+        }""",
+        {"id": source},
+    )
+    assert refused["updateOrganisation"]["userErrors"] == [{"field": ["id"], "code": "INVALID"}]
+    assert refused["addContactMean"]["userErrors"] == [{"field": ["partyId"], "code": "INVALID"}]
 
 
 async def test_a_dry_run_reports_the_same_counts_and_changes_nothing(admin, sessionmaker) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, Organisation, Person
-from relgraph.domain import addresses, memberships, organisations, persons
+from relgraph.domain import addresses, memberships, organisations, parties, persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, FieldError, NotFound
 from relgraph.policy import Viewer
@@ -71,6 +71,7 @@ async def add(
         found = await session.get(Organisation, organisation_id)
         if found is None:
             raise NotFound("organisationId", "No organisation with this id.")
+        parties.refuse_merged(found, "organisationId")
         organisation = found
     new_person = await persons.create(session, actor=actor, data=person)
     try:

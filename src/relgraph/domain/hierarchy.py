@@ -21,7 +21,7 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, versions
+from relgraph.domain import audit, parties, versions
 from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -216,6 +216,7 @@ async def set_parent(
         parent = await session.get(Organisation, parent_id)
         if parent is None:
             raise NotFound("parentId", "No organisation with this id.")
+        parties.refuse_merged(parent, "parentId")
         if await would_cycle(session, organisation_id=organisation_id, parent_id=parent_id):
             message = (
                 "An organisation cannot be its own parent."

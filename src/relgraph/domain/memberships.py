@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
-from relgraph.domain import audit, persons, versions
+from relgraph.domain import audit, parties, persons, versions
 from relgraph.domain.membership_queries import (
     MembershipFilter,
     count_for,
@@ -178,6 +178,7 @@ async def add(
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("organisationId", "No organisation with this id.")
+    parties.refuse_merged(organisation, "organisationId")
     return await link(session, actor=actor, person=person, organisation=organisation, data=data)
 
 

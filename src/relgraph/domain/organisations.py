@@ -20,7 +20,14 @@ from relgraph.db.models import (
     PartyGroup,
 )
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
-from relgraph.domain import addresses, audit, contact_means, contact_values, versions
+from relgraph.domain import (
+    addresses,
+    audit,
+    contact_means,
+    contact_values,
+    parties,
+    versions,
+)
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,
@@ -324,6 +331,7 @@ async def load_for_update(
     org = await session.get(Organisation, id, populate_existing=True)
     if org is None:
         raise NotFound(field, "No organisation with this id.")
+    parties.refuse_merged(org, field)
     versions.check_version(org, expected_version, "organisation")
     return org
 

@@ -8,10 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Organisation, Party, PartyKind, Person
-from relgraph.errors import NotFound
+from relgraph.errors import InvalidInput, NotFound
 from relgraph.policy import Viewer, persons_visible
 
 __all__ = ["get_visible", "kinds_of"]
+
+
+def refuse_merged(organisation: Organisation, field: str) -> None:
+    """A merged organisation takes no changes: they belong on the one it was merged into.
+
+    Its ID keeps resolving (old links, `mergedInto`), so without this a script holding an
+    old ID would quietly add data to an archived shell nobody looks at.
+    """
+    if organisation.merged_into_id is not None:
+        raise InvalidInput.at(
+            field, f"{organisation.name} was merged into another organisation; change that one instead."
+        )
 
 
 async def get_visible(
@@ -31,6 +43,8 @@ async def get_visible(
         )
     if found is None:
         raise NotFound(field, f"No {kind.lower()} with this id.")
+    if isinstance(found, Organisation):
+        refuse_merged(found, field)
     return found  # type: ignore[return-value]
 
 
