@@ -37,7 +37,7 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.domain import audit, contact_values, organisations, persons
+from relgraph.domain import audit, contact_values, memberships, organisations, persons
 from relgraph.text import fold, search_key
 from relgraph.transfer.rows import Row
 
@@ -70,20 +70,8 @@ _ORG_FIELDS = (
     "archived",
 )
 _PERSON_FIELDS = ("gender", "title", "initials", "first_name", "infix", "last_name", "birth_date")
-_MEMBERSHIP_FIELDS = (
-    "person_id",
-    "organisation_id",
-    "department",
-    "job_title",
-    "business_email",
-    "phone1",
-    "phone2",
-    "role",
-    "account_manager_id",
-    "active",
-    "start_date",
-    "end_date",
-)
+# What a membership row holds is what its audit events record.
+_MEMBERSHIP_FIELDS = tuple(memberships.AUDITED_FIELDS)
 
 
 async def _assign_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> None:
