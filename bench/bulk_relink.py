@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
-import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -31,8 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from scratch_databases import (  # bench/
+    PG_DEFAULT,
+    MakeDatabase,
+    on_postgres,
+    sqlite_databases,
+)
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from relgraph.config import Settings
@@ -49,7 +52,6 @@ from relgraph.domain import relinking, users
 from relgraph.graphql.ids import encode_id
 from relgraph.web import create_app
 
-PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 START = dt.date(2026, 1, 1)
 _m, _tags, _audit = Membership.__table__, MembershipTag.__table__, AuditEvent.__table__
 _COPIED = (
@@ -238,9 +240,6 @@ async def api(engine: AsyncEngine, world: dict[str, Any], url: str, *, columns: 
     assert payload["applied"], payload
 
 
-MakeDatabase = Callable[..., Awaitable[str]]
-
-
 async def run_backend(name: str, make_db: MakeDatabase, size: int, repeat: int) -> None:
     print(f"{name}: relinking {size:,} memberships (keepHistory, 2 tags each), best of {repeat}")
     template = await make_db("template")
@@ -279,64 +278,15 @@ async def run_backend(name: str, make_db: MakeDatabase, size: int, repeat: int) 
         )
 
 
-def sqlite_databases(folder: Path) -> MakeDatabase:
-    async def make(label: str, copy_of: str | None = None) -> str:
-        path = folder / f"{label.replace(' ', '_')}.db"
-        if copy_of is not None:
-            shutil.copyfile(make_url(copy_of).database or "", path)
-        return f"sqlite+aiosqlite:///{path}"
-
-    return make
-
-
-async def _pg(url: str, sql: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.host,
-        port=parsed.port or 5432,
-        database=parsed.database,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def pg_databases(url: str, created: list[str]) -> MakeDatabase:
-    async def make(label: str, copy_of: str | None = None) -> str:
-        name = f"relgraph_bench_{os.getpid()}_{label.replace(' ', '_').lower()}"
-        template = f" TEMPLATE {make_url(copy_of).database}" if copy_of else ""
-        await _pg(url, f"DROP DATABASE IF EXISTS {name}")
-        await _pg(url, f"CREATE DATABASE {name}{template}")
-        created.append(name)
-        return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-    return make
-
-
 async def run_postgres(url: str, size: int, repeat: int) -> None:
-    try:
-        await _pg(url, "SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL here
-        print(f"PostgreSQL: skipped ({type(error).__name__}: {error})")
-        return
-    created: list[str] = []
-    try:
-        await run_backend("PostgreSQL", pg_databases(url, created), size, repeat)
-    finally:
-        for name in reversed(created):
-            await _pg(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await on_postgres(url, "relgraph_bench", lambda make: run_backend("PostgreSQL", make, size, repeat))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts")
-    parser.add_argument("--pg", default=os.environ.get("RELGRAPH_BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg", default=PG_DEFAULT)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run_backend("SQLite", sqlite_databases(Path(folder)), args.items, args.repeat))

@@ -27,8 +27,6 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import os
-import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -39,8 +37,13 @@ from import_files import (  # bench/, beside this script
     write_files,
     write_plain_organisations,
 )
+from scratch_databases import (  # bench/
+    PG_DEFAULT,
+    MakeDatabase,
+    on_postgres,
+    sqlite_databases,
+)
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from relgraph.db.engine import create_engine, make_sessionmaker
@@ -57,7 +60,6 @@ from relgraph.db.models import (
 )
 from relgraph.transfer import export_csv, import_csv
 
-PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 _parties, _orgs, _people = Party.__table__, Organisation.__table__, Person.__table__
 _m, _tags, _audit = Membership.__table__, MembershipTag.__table__, AuditEvent.__table__
 _contacts, _addresses = ContactMean.__table__, Address.__table__
@@ -262,67 +264,15 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
         print(f"  {'export     ' + kind:<40} {elapsed:6.2f}s {count / elapsed:9,.0f}")
 
 
-MakeDatabase = Callable[..., Awaitable[str]]
-
-
-def sqlite_databases(folder: Path) -> MakeDatabase:
-    async def make(label: str, copy_of: str | None = None) -> str:
-        path = folder / f"{label.replace(' ', '_')}.db"
-        if copy_of is not None:
-            shutil.copyfile(make_url(copy_of).database or "", path)
-        return f"sqlite+aiosqlite:///{path}"
-
-    return make
-
-
-async def _pg(url: str, sql: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.host,
-        port=parsed.port or 5432,
-        database=parsed.database,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def pg_databases(url: str, created: list[str]) -> MakeDatabase:
-    async def make(label: str, copy_of: str | None = None) -> str:
-        name = f"relgraph_bench_import_{os.getpid()}_{label.replace(' ', '_').lower()}"
-        template = f" TEMPLATE {make_url(copy_of).database}" if copy_of else ""
-        await _pg(url, f"DROP DATABASE IF EXISTS {name}")
-        await _pg(url, f"CREATE DATABASE {name}{template}")
-        created.append(name)
-        return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-    return make
-
-
 async def run_postgres(url: str, paths: dict[str, Path], rows: int, repeat: int) -> None:
-    try:
-        await _pg(url, "SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL here
-        print(f"PostgreSQL: skipped ({type(error).__name__}: {error})")
-        return
-    created: list[str] = []
-    try:
-        await run("PostgreSQL", pg_databases(url, created), paths, rows, repeat)
-    finally:
-        for name in reversed(created):
-            await _pg(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await on_postgres(url, "relgraph_bench_import", lambda make: run("PostgreSQL", make, paths, rows, repeat))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each measurement counts")
-    parser.add_argument("--pg", default=os.environ.get("RELGRAPH_BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg", default=PG_DEFAULT)
     parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
