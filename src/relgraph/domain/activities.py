@@ -163,14 +163,10 @@ async def add(
     """Plan (or log, with doneAt) an activity on a party `actor` may see."""
     values = await _clean(session, data, creating=True)
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
-    now = dt.datetime.now(dt.UTC)
     row = Activity(
         party_id=target.id,
         **values,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
     )
     session.add(row)
     await session.flush()

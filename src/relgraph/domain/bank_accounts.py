@@ -7,7 +7,6 @@ parties are reported as possible duplicates, never refused.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -153,15 +152,11 @@ async def add(
         primary = not await _has_primary(session, target.id)
     if primary:
         await _drop_primary(session, actor, target.id, None)
-    now = dt.datetime.now(dt.UTC)
     row = BankAccount(
         party_id=target.id,
         is_primary=bool(primary),
         active=True,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
         **values,
     )
     session.add(row)

@@ -7,7 +7,6 @@ EMAIL and PHONE contact means, written through `set_primary_value`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -192,7 +191,6 @@ async def add(
         primary = await _primary(session, target.id, kind) is None
     if primary:
         await _drop_primary(session, actor, target.id, kind, None)
-    now = dt.datetime.now(dt.UTC)
     row = ContactMean(
         party_id=target.id,
         kind=kind,
@@ -200,10 +198,7 @@ async def add(
         label=label,
         is_primary=bool(primary),
         active=True,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
     )
     session.add(row)
     await _flush(session)
@@ -324,17 +319,13 @@ async def set_primary_value(
         await _flush(session)
         _record(session, actor, existing, "UPDATE", before)
         return
-    now = dt.datetime.now(dt.UTC)
     row = ContactMean(
         party_id=party_id,
         kind=kind,
         value=value,
         is_primary=True,
         active=True,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
     )
     session.add(row)
     await _flush(session)

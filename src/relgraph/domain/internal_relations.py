@@ -309,15 +309,11 @@ async def add(
     if not category.active:
         raise InvalidInput.at("categoryId", f"The category {category.name!r} is no longer in use.")
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
-    now = dt.datetime.now(dt.UTC)
     row = InternalRelation(
         user_id=user_id,
         party_id=target.id,
         category_id=category_id,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
         **values,
     )
     _check_dates(row)

@@ -196,15 +196,11 @@ async def link(
     checks.raise_if_any()
     await _check_account_manager(session, values.get("account_manager_id"))
     tags = values.pop("tags", [])
-    now = dt.datetime.now(dt.UTC)
     membership = Membership(
         person_id=person.id,
         organisation_id=organisation.id,
         active=True,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
         **values,
     )
     await _check_no_duplicate(session, membership)

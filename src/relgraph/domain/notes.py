@@ -6,7 +6,6 @@ is, to that viewer, a note that does not exist.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -114,14 +113,10 @@ async def add(session: AsyncSession, *, actor: Viewer, party: tuple[str, int], d
     values = _clean(checks, actor, data, creating=True)
     checks.raise_if_any()
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
-    now = dt.datetime.now(dt.UTC)
     note = Note(
         party_id=target.id,
         **values,
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
     )
     session.add(note)
     await session.flush()

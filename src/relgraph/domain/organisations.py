@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -290,13 +289,9 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     checks.raise_if_any()
     await _check_code_free(session, values.get("code"), None)
     contacts = _contacts(values)
-    now = dt.datetime.now(dt.UTC)
     org = Organisation(
         **values,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
-        created_at=now,
-        updated_at=now,
+        **versions.created(actor),
     )
     terms = contact_values.terms_of((kind, value) for kind, value in contacts.items() if value)
     set_search_keys(org, [visit.get("city") if visit else None], terms)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -248,16 +247,12 @@ async def add(
     source_id, target_id = source_party.id, target_party.id
     if relation_type.symmetric and source_id > target_id:
         source_id, target_id = target_id, source_id  # one stored direction per pair
-    now = dt.datetime.now(dt.UTC)
     relation = Relation(
         type_id=type_id,
         source_id=source_id,
         target_id=target_id,
         active=values.pop("active", True),
-        created_at=now,
-        updated_at=now,
-        created_by_id=actor.id,
-        updated_by_id=actor.id,
+        **versions.created(actor),
         **values,
     )
     _check_dates(relation)

@@ -24,6 +24,12 @@ def check_version(row: Any, expected: int | None, noun: str) -> None:
         )
 
 
+def created(actor: Viewer) -> dict[str, Any]:
+    """The audit columns of a new row made by `actor`: created and last changed now, by it."""
+    now = dt.datetime.now(dt.UTC)
+    return {"created_at": now, "updated_at": now, "created_by_id": actor.id, "updated_by_id": actor.id}
+
+
 def stamp(row: Any, actor: Viewer) -> None:
     """Record who changed `row`, and when."""
     row.updated_at = dt.datetime.now(dt.UTC)
