@@ -102,26 +102,35 @@ def _json_param(value: Any, name: str) -> dict[str, Any] | None:
         value = _json_body(value, f"`{name}`")
     if not isinstance(value, dict):
         raise GraphQLRequestError(400, f"`{name}` must be a JSON object.")
-    _refuse_lone_surrogates(value)
     return value
 
 
 def _json_body(raw: bytes | str, what: str) -> Any:
+    """Parse JSON from the request (every JSON a request carries comes through here)."""
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise GraphQLRequestError(400, f"{what} is not valid JSON.") from None
     except RecursionError:
         raise GraphQLRequestError(400, f"{what} is nested too deeply.") from None
+    # Only a \uD8xx-\uDFxx escape can bring a surrogate in (UTF-8 cannot): walk the
+    # parsed value only when the text has one, not for every request.
+    escape = _SURROGATE_ESCAPE_BYTES if isinstance(raw, bytes) else _SURROGATE_ESCAPE
+    if escape.search(raw):  # type: ignore[arg-type]
+        _refuse_lone_surrogates(value)
+    return value
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _refuse_lone_surrogates(value: Any) -> None:
     """JSON's \\uD800 escapes can smuggle in half a character, which no database can store.
 
-    (In a GraphQL string literal the parser refuses it already.)
+    (In a GraphQL string literal the parser refuses it already.) A pair of escapes making
+    one character (an emoji) is fine: JSON joins it.
     """
     stack = [value]
     while stack:
@@ -191,7 +200,6 @@ async def _parameters(request: Request, settings: Settings) -> dict[str, Any]:
     query = params.get("query")
     if not isinstance(query, str) or not query.strip():
         raise GraphQLRequestError(400, "The request has no `query` string.")
-    _refuse_lone_surrogates(query)
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise GraphQLRequestError(400, "`operationName` must be a string.")
