@@ -36,7 +36,7 @@ from relgraph.graphql.mutations.person_deletion import PersonDeletionMutations
 from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.mutations.relinking import RelinkingMutations
-from relgraph.graphql.queries import memberships as _membership_nodes
+from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401  # registers the node type
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries
 from relgraph.graphql.queries.node import NodeQueries

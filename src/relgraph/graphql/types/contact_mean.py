@@ -70,10 +70,9 @@ class ContactMean(Node):
 
     @strawberry.field(description="The organisation or person this contact mean belongs to.")
     async def party(self, info: Info) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
-        from relgraph.graphql.types.relation import party_or_none
+        from relgraph.graphql.types.relation import party_by_id
 
-        kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
-        return await party_or_none(info, kind, self.party_id)
+        return await party_by_id(info, self.party_id)
 
 
 async def contact_means_of(

@@ -101,10 +101,9 @@ class InternalRelation(Node):
     async def party(
         self, info: Info
     ) -> Annotated[Party, strawberry.lazy("relgraph.graphql.types.party")] | None:
-        from relgraph.graphql.types.relation import party_or_none
+        from relgraph.graphql.types.relation import party_by_id
 
-        kind = await info.context.loaders.party_kind_by_id.load(self.party_id)
-        return await party_or_none(info, kind, self.party_id)
+        return await party_by_id(info, self.party_id)
 
     @strawberry.field(description="The category, e.g. account manager.")
     async def category(self, info: Info) -> InternalRelationCategory:

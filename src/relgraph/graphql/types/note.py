@@ -52,10 +52,9 @@ LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")]
 
 
 async def _party(info: Info, party_id: int) -> Any:
-    from relgraph.graphql.types.relation import party_or_none
+    from relgraph.graphql.types.relation import party_by_id
 
-    kind = await info.context.loaders.party_kind_by_id.load(party_id)
-    return await party_or_none(info, kind, party_id)
+    return await party_by_id(info, party_id)
 
 
 @strawberry.type(

@@ -54,6 +54,12 @@ async def party_or_none(info: Info, kind: str, pk: int) -> Any:
     return await person_or_none(info, pk)
 
 
+async def party_by_id(info: Info, pk: int) -> Any:
+    """The party `pk`, whatever its kind (looked up through the loaders); None when hidden."""
+    kind = await info.context.loaders.party_kind_by_id.load(pk)
+    return await party_or_none(info, kind, pk)
+
+
 @strawberry.type(
     description=(
         'A kind of relation (relatietype), e.g. "supplier of" with inverse "customer of", or '
@@ -134,8 +140,7 @@ class Relation(Node):
         return RelationType.from_row(row)
 
     async def _party(self, info: Info, pk: int) -> Any:
-        kind = await info.context.loaders.party_kind_by_id.load(pk)
-        return await party_or_none(info, kind, pk)
+        return await party_by_id(info, pk)
 
     @strawberry.field(
         description="The party the relation starts at (for a symmetric type: the one with the lower id)."
