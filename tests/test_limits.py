@@ -296,3 +296,20 @@ async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(adm
     )
     assert upload.status_code == 200, upload.text
     assert upload.json()["data"]["uploadDocument"]["document"]["size"] == 2 * 1024 * 1024
+
+
+async def test_a_repeated_document_is_validated_once_with_the_limits_still_applied() -> None:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    schema = build_schema(Settings(max_aliases=2))
+    cache = _get_validate_cache(256)
+    query = "{ a: __typename b: __typename }"
+    await schema.execute(query)
+    before = cache.cache_info()
+    for _ in range(3):
+        assert (await schema.execute(query)).errors is None
+    after = cache.cache_info()
+    # The limiters' rules are the same objects in every request, so the cache answers.
+    assert after.hits - before.hits == 3 and after.misses == before.misses
+    refused = await schema.execute("{ a: __typename b: __typename c: __typename }")
+    assert refused.errors and "aliases" in refused.errors[0].message

@@ -408,6 +408,35 @@ async def test_memberships_sorted_by_last_name_ignoring_infix(admin) -> None:
     assert listing["totalCount"] == 6
 
 
+async def test_people_lists_read_their_persons_with_the_page(admin) -> None:
+    """The persons of a people list cost no statement of their own, on either side."""
+    org = await create_org(admin, "Statement BV")
+    other = await create_org(admin, "Other BV")
+    for last in ("Aalders", "Berg", "Dam"):
+        person = await create_person(admin, last, "Jan")
+        await add_ok(admin, person, org)
+        await add_ok(admin, person, other)
+    without_persons = """query($id: ID!) { organisation(id: $id) {
+        memberships { nodes { id role } }
+        subsidiaries { nodes { id } } } }"""
+    with_persons = """query($id: ID!) { organisation(id: $id) {
+        memberships { nodes { id role person { id lastName displayName
+          memberships { nodes { organisation { name } } } } } }
+        subsidiaries { nodes { id } } } }"""
+    _, plain = await admin.counted(without_persons, {"id": org})
+    data, with_people = await admin.counted(with_persons, {"id": org})
+    nodes = data["organisation"]["memberships"]["nodes"]
+    assert [n["person"]["lastName"] for n in nodes] == ["Aalders", "Berg", "Dam"]
+    assert nodes[0]["person"]["displayName"] == "Jan Aalders"
+    assert [m["organisation"]["name"] for m in nodes[0]["person"]["memberships"]["nodes"]] == [
+        "Other BV",
+        "Statement BV",
+    ]
+    # One more list level (the persons' memberships) and their organisations: two
+    # statements; the persons themselves come with the memberships that list them.
+    assert with_people == plain + 2
+
+
 async def test_memberships_paginate(admin) -> None:
     org = await create_org(admin, "Paging BV")
     names = [f"Persoon{i:02d}" for i in range(5)]

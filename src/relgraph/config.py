@@ -47,6 +47,9 @@ class Settings:
     rate_limit_per_minute: int = field(default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_PER_MINUTE", 1_000_000))
     # Largest GraphQL request body; multipart uploads have max_document_bytes instead.
     max_request_bytes: int = field(default_factory=lambda: _int("RELGRAPH_MAX_REQUEST_BYTES", 1024 * 1024))
+    # Allocations between two young-generation garbage collections in a served process;
+    # 0 keeps Python's default (700). See relgraph.gc_tuning.
+    gc_threshold: int = field(default_factory=lambda: _int("RELGRAPH_GC_THRESHOLD", 50_000))
 
     @property
     def document_root(self) -> Path:

@@ -32,6 +32,7 @@ from relgraph import __version__, explore, ide
 from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
+from relgraph.gc_tuning import tune_for_serving
 from relgraph.graphql.context import Context
 from relgraph.graphql.extensions import mask_unexpected
 from relgraph.graphql.ids import decode_id
@@ -384,6 +385,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tune_for_serving(settings.gc_threshold)
         yield
         if owns_engine:
             await runtime.engine.dispose()

@@ -16,7 +16,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from relgraph.errors import InvalidInput
 
@@ -183,12 +182,14 @@ async def paginate_many(
     extras: Sequence[str] = (),
     *,
     with_total: bool = False,
+    options: Sequence[Any] = (),
 ) -> dict[Hashable, Page[Any]]:
     """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
 
     `stmt` selects `entity`, plus the labelled columns named in `extras`; with extras,
     each item is a tuple (entity, *extras). With `with_total`, a first page also carries
     the size of its whole list (`Page.total`), so totalCount costs no statement of its own.
+    `options` are loader options for the entities of the page (a joinedload, say).
     """
     if not keys:
         return {}
@@ -211,6 +212,7 @@ async def paginate_many(
         .join(ranked, and_(*(ranked.c[f"_pk{i}"] == column for i, column in enumerate(primary_key))))
         .where(ranked.c._rank <= page.size + 1)
         .order_by(ranked.c._partition, ranked.c._rank)
+        .options(*options)
     )
     if counted:
         outer = outer.add_columns(ranked.c._total)

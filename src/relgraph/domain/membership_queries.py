@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person
 from relgraph.db.pagination import (
@@ -78,11 +79,23 @@ def _side(by: str) -> tuple[Any, Any]:
 async def list_for(
     session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
 ) -> dict[Hashable, Page[Membership]]:
-    """One page of memberships per organisation (sorted by person) or per person (by organisation)."""
+    """One page of memberships per organisation (sorted by person) or per person (by organisation).
+
+    Each membership comes with its person (`Membership.person`) from the same statement: a
+    person with a membership is visible to every viewer (R1), so no check is skipped.
+    """
     partition, other = _side(by)
     order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
     pages = await paginate_many(
-        session, _listing(flt, other, by), Membership, partition, ids, order, page, extras=("sort_key",)
+        session,
+        _listing(flt, other, by),
+        Membership,
+        partition,
+        ids,
+        order,
+        page,
+        extras=("sort_key",),
+        options=[joinedload(Membership.person, innerjoin=True)],
     )
     for result in pages.values():
         result.items = [item[0] for item in result.items]

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -124,6 +125,13 @@ class RelgraphSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
+    # The depth and alias limiters build a new rule class per instance; made once here, the
+    # rules are the same objects in every request, so the validation cache can hit (a fresh
+    # rule class per request made every request validate its document again).
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     return RelgraphSchema(
         query=Query,
         mutation=Mutation,
@@ -148,9 +156,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             MaskUnexpectedErrors,
             # Factories: a fresh extension per request; the caches live at module level.
             lambda: ParserCache(maxsize=256),
+            lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryCostLimiter(max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute),
         ],

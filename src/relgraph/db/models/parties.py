@@ -89,7 +89,7 @@ class Organisation(Party):
     status: Mapped[str] = mapped_column(String(16), default=OrganisationStatus.ACTIVE.value)
     checked: Mapped[bool] = mapped_column(Boolean, default=False)
     creditworthy: Mapped[bool] = mapped_column(Boolean, default=False)
-    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Set when this organisation was merged into another: old IDs still resolve to the survivor.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))

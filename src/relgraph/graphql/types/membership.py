@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from relgraph.db import models
 from relgraph.domain.memberships import MembershipFilter as DomainFilter
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
@@ -15,7 +16,6 @@ from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
-    from relgraph.db import models
     from relgraph.graphql.types.organisation import Organisation
     from relgraph.graphql.types.person import Person
 
@@ -42,6 +42,8 @@ class Membership(Node):
     account_manager_id: strawberry.Private[int | None]
     created_by_id: strawberry.Private[int | None]
     updated_by_id: strawberry.Private[int | None]
+    # The person's row when the membership was read with it (a people list); else None.
+    person_row: strawberry.Private[models.Person | None]
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
     department: str | None = strawberry.field(description="Department (afdeling).")
     job_title: str | None = strawberry.field(description="Job title (functie).")
@@ -61,7 +63,7 @@ class Membership(Node):
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
 
     @classmethod
-    def from_row(cls, row: models.Membership) -> Membership:
+    def from_row(cls, row: models.Membership, person_row: models.Person | None = None) -> Membership:
         return cls(
             pk=row.id,
             person_id=row.person_id,
@@ -69,6 +71,7 @@ class Membership(Node):
             account_manager_id=row.account_manager_id,
             created_by_id=row.created_by_id,
             updated_by_id=row.updated_by_id,
+            person_row=person_row,
             id=strawberry.ID(encode_id("Membership", row.id)),
             department=row.department,
             job_title=row.job_title,
@@ -84,13 +87,23 @@ class Membership(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The person. Members are business relations, so always visible.")
-    async def person(
-        self, info: Info
-    ) -> Annotated[Person, strawberry.lazy("relgraph.graphql.types.person")] | None:
-        from relgraph.graphql.queries.persons import person_or_none
+    @classmethod
+    def with_person(cls, row: models.Membership) -> Membership:
+        """A membership read together with its person (membership_queries.list_for)."""
+        return cls.from_row(row, row.person)
 
-        return await person_or_none(info, self.person_id)
+    @strawberry.field(description="The person. Members are business relations, so always visible.")
+    def person(self, info: Info) -> Annotated[Person, strawberry.lazy("relgraph.graphql.types.person")] | None:
+        from relgraph.graphql.queries.persons import person_or_none
+        from relgraph.graphql.types.person import Person
+
+        if self.person_row is not None:
+            # Read with the page: no loader round, no await per membership (a big card
+            # lists a thousand people).
+            return Person.from_row(self.person_row)
+        # Not async itself, so that the common case above costs no coroutine: GraphQL
+        # awaits what this returns.
+        return person_or_none(info, self.person_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The organisation.")
     async def organisation(
@@ -149,7 +162,7 @@ async def memberships_connection(
     async def total() -> int:
         return await loaders.memberships_count.load((owner_id, by, domain_filter))
 
-    return connection(rows, Membership.from_row, total)
+    return connection(rows, Membership.with_person, total)
 
 
 IncludeInactive = Annotated[bool, strawberry.argument(description="Also list ended (inactive) memberships.")]

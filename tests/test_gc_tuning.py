@@ -1,0 +1,44 @@
+"""A served process freezes what startup built and collects the young generation less often."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from relgraph.config import Settings
+from relgraph.gc_tuning import tune_for_serving
+from relgraph.web import create_app
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_tuning_freezes_startup_objects_and_raises_the_threshold(restored_gc) -> None:
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    tune_for_serving(50_000)
+    assert gc.get_threshold() == (50_000, 10, 10)
+    assert gc.get_freeze_count() > 0
+
+
+def test_zero_keeps_pythons_threshold(restored_gc) -> None:
+    gc.set_threshold(700, 10, 10)
+    tune_for_serving(0)
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+async def test_the_app_tunes_the_collector_when_it_starts(restored_gc, database_url: str) -> None:
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    app = create_app(Settings(database_url=database_url, gc_threshold=12_345))
+    assert gc.get_threshold()[0] == 700  # building the app is not serving it
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold()[0] == 12_345
+        assert gc.get_freeze_count() > 0
