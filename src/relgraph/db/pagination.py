@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from relgraph.errors import InvalidInput
 
@@ -81,11 +82,20 @@ class OrderKey:
 @dataclass
 class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
-    cursors: list[str] = field(default_factory=list)
+    # Either the cursors themselves, or a function that makes them when first asked: a
+    # big card lists a thousand memberships and rarely asks for their cursors.
+    cursors_of: Callable[[], list[str]] | list[str] = field(default_factory=list)
     has_next_page: bool = False
     has_previous_page: bool = False
     # The size of the whole list, when the query that fetched the page could tell.
     total: int | None = None
+
+    @property
+    def cursors(self) -> list[str]:
+        """The cursor of each item, in order."""
+        if callable(self.cursors_of):
+            self.cursors_of = self.cursors_of()
+        return self.cursors_of
 
 
 def _encode(values: Sequence[Any]) -> str:
@@ -150,7 +160,8 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
         rows.reverse()
     return Page(
         items=rows,
-        cursors=[_encode([k.value(r) for k in order]) for r in rows],
+        # The rows as fetched: a caller may replace the items (tuples by their entities).
+        cursors_of=lambda fetched=list(rows): [_encode([k.value(r) for k in order]) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )
@@ -182,23 +193,31 @@ async def paginate_many(
     extras: Sequence[str] = (),
     *,
     with_total: bool = False,
-    options: Sequence[Any] = (),
+    options: Callable[[Any], Sequence[Any]] = lambda entity: (),
+    narrow: bool = True,
 ) -> dict[Hashable, Page[Any]]:
     """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
 
     `stmt` selects `entity`, plus the labelled columns named in `extras`; with extras,
     each item is a tuple (entity, *extras). With `with_total`, a first page also carries
     the size of its whole list (`Page.total`), so totalCount costs no statement of its own.
-    `options` are loader options for the entities of the page (a joinedload, say).
+    `options(entity)` gives loader options for the entities of the page (a joinedload, say).
+    With `narrow` (the default) the ranking reads only keys and sort columns and the
+    winners are read again by primary key: right for long lists of wide rows. Without it,
+    whole rows are ranked and read once: right for short lists (an entity of one table).
     """
     if not keys:
         return {}
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
+    counted = with_total and page.after is None and page.before is None
+    if not narrow:
+        return await _paginate_whole_rows(
+            session, inner, entity, partition, rank, keys, order, page, extras, counted, options
+        )
     # Rank narrow rows (keys and sort columns only) and fetch whole rows for the winners:
     # a big list (10,000 descendants) is sorted without dragging every column along.
     primary_key = entity.__mapper__.primary_key
-    counted = with_total and page.after is None and page.before is None
     ranked = inner.with_only_columns(
         *(column.label(f"_pk{i}") for i, column in enumerate(primary_key)),
         *(inner.selected_columns[name] for name in extras),
@@ -212,13 +231,56 @@ async def paginate_many(
         .join(ranked, and_(*(ranked.c[f"_pk{i}"] == column for i, column in enumerate(primary_key))))
         .where(ranked.c._rank <= page.size + 1)
         .order_by(ranked.c._partition, ranked.c._rank)
-        .options(*options)
+        .options(*options(entity))
     )
     if counted:
         outer = outer.add_columns(ranked.c._total)
+    return await _pages(session, outer, keys, order, page, extras, counted)
+
+
+async def _paginate_whole_rows(
+    session: AsyncSession,
+    inner: Select[Any],
+    entity: Any,
+    partition: Any,
+    rank: Any,
+    keys: Sequence[Hashable],
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    extras: Sequence[str],
+    counted: bool,
+    options: Callable[[Any], Sequence[Any]],
+) -> dict[Hashable, Page[Any]]:
+    ranked = inner.add_columns(
+        partition.label("_partition"),
+        rank.label("_rank"),
+        *([func.count().over(partition_by=partition).label("_total")] if counted else []),
+    ).subquery()
+    rows = aliased(entity, ranked)
+    outer = (
+        select(rows, ranked.c._partition, *(ranked.c[name] for name in extras))
+        .where(ranked.c._rank <= page.size + 1)
+        .order_by(ranked.c._partition, ranked.c._rank)
+        .options(*options(rows))
+    )
+    if counted:
+        outer = outer.add_columns(ranked.c._total)
+    return await _pages(session, outer, keys, order, page, extras, counted)
+
+
+async def _pages(
+    session: AsyncSession,
+    stmt: Select[Any],
+    keys: Sequence[Hashable],
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    extras: Sequence[str],
+    counted: bool,
+) -> dict[Hashable, Page[Any]]:
+    """Split the ranked rows of `stmt` (item, partition, *extras[, total]) into pages."""
     grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
     totals: dict[Hashable, int] = {}
-    for item, key, *values in (await session.execute(outer)).all():
+    for item, key, *values in (await session.execute(stmt)).all():
         if counted:
             totals[key] = values.pop()
         grouped[key].append((item, *values) if extras else item)

@@ -40,7 +40,8 @@ _orgs = Organisation.__table__
 def _listing(flt: MembershipFilter, other: Any, by: str) -> Select[Any]:
     """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`."""
     stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
-    stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
+    if by == "person":  # sorted by organisation name; an organisation's list needs only persons
+        stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
     if not flt.include_inactive:
         stmt = stmt.where(Membership.active.is_(True))
         if by == "organisation":
@@ -95,7 +96,10 @@ async def list_for(
         order,
         page,
         extras=("sort_key",),
-        options=[joinedload(Membership.person, innerjoin=True)],
+        options=lambda memberships: [joinedload(memberships.person, innerjoin=True)],
+        # People lists are short (at most 100 per owner): rank the membership rows
+        # themselves rather than ranking keys and reading each winner again.
+        narrow=False,
     )
     for result in pages.values():
         result.items = [item[0] for item in result.items]

@@ -124,7 +124,7 @@ async def list_for(
         found = found[: page.size]
         pages[party_id] = Page(
             items=[TimelineItem(kind, rows[(kind, id_)]) for _at, kind, id_ in found],
-            cursors=[_encode(at, kind, id_) for at, kind, id_ in found],
+            cursors_of=[_encode(at, kind, id_) for at, kind, id_ in found],
             has_next_page=more,
             has_previous_page=page.after is not None,
         )

@@ -20,6 +20,7 @@ __all__ = [
     "Last",
     "PageInfo",
     "connection",
+    "page_info_of",
     "page_request",
 ]
 
@@ -50,10 +51,22 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of a list (Relay connection) with its total size.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
-    nodes: list[T] = strawberry.field(description="The items of this page, without cursors.")
-    page_info: PageInfo = strawberry.field(description="Whether there is more before or after.")
+    _nodes: strawberry.Private[list[Any]]
+    _page: strawberry.Private[Page[Any]]
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The items of this page with their cursors.")
+    def edges(self) -> list[Edge[T]]:
+        # Made when asked: cursors cost an encoding per item, and most pages are read as nodes.
+        return [Edge(cursor=c, node=n) for c, n in zip(self._page.cursors, self._nodes, strict=True)]
+
+    @strawberry.field(description="The items of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return self._nodes
+
+    @strawberry.field(description="Whether there is more before or after.")
+    def page_info(self) -> PageInfo:
+        return page_info_of(self._page)
 
     @strawberry.field(description="How many items the whole list has (all pages together).")
     async def total_count(self) -> int:
@@ -70,20 +83,24 @@ def page_request(
         raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
 
 
+def page_info_of(page: Page[Any]) -> PageInfo:
+    """The PageInfo of a page: the cursors of its first and last item."""
+    cursors = page.cursors
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
 def connection(
     page: Page[Any], convert: Callable[[Any], T], count: Callable[[], Awaitable[int]]
 ) -> Connection[T]:
     """Wrap a page of rows, converting each row to its GraphQL type."""
-    nodes = [convert(item) for item in page.items]
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-        nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
+        _nodes=[convert(item) for item in page.items],
+        _page=page,
         _count=count if page.total is None else _known(page.total),
     )
 

@@ -14,7 +14,7 @@ from relgraph.graphql.connections import (
     After,
     First,
     PageInfo,
-    connection,
+    page_info_of,
     page_request,
 )
 from relgraph.graphql.context import Info
@@ -121,12 +121,11 @@ class CustomerGroup(Node):
         async def total() -> int:
             return await loaders.group_members_count.load((self.pk, flt))
 
-        plain = connection(rows, lambda item: item, total)
         # A member that vanished between the two queries is left out rather than shown as null.
         kept = [(c, p) for c, p in zip(rows.cursors, parties, strict=True) if p is not None]
         return CustomerGroupMemberConnection(
             edges=[CustomerGroupMemberEdge(cursor=c, node=p) for c, p in kept],
             nodes=[p for _, p in kept],
-            page_info=plain.page_info,
+            page_info=page_info_of(rows),
             _count=total,
         )

@@ -16,6 +16,7 @@ from relgraph.graphql.connections import (
     First,
     PageInfo,
     connection,
+    page_info_of,
     page_request,
 )
 from relgraph.graphql.context import Info
@@ -311,12 +312,11 @@ class OrganisationDescendantConnection:
     def build(
         cls, page: Page[tuple[models.Organisation, int]], count: Callable[[], Awaitable[int]]
     ) -> OrganisationDescendantConnection:
-        plain = connection(page, lambda item: item, count)
         return cls(
             edges=[
                 OrganisationDescendantEdge(cursor=cursor, depth=depth, node=Organisation.from_row(row))
                 for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
             ],
-            page_info=plain.page_info,
+            page_info=page_info_of(page),
             _count=count,
         )

@@ -10,7 +10,7 @@ import strawberry
 
 from relgraph.domain.relations import Direction as DomainDirection
 from relgraph.domain.relations import RelationView
-from relgraph.graphql.connections import PageInfo, connection
+from relgraph.graphql.connections import PageInfo, page_info_of
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import PartyKind
@@ -195,7 +195,6 @@ class PartyRelationConnection:
 
     @classmethod
     def build(cls, page: Page[RelationView], count: Callable[[], Awaitable[int]]) -> PartyRelationConnection:
-        plain = connection(page, lambda item: item, count)
         return cls(
             edges=[
                 PartyRelationEdge(
@@ -207,6 +206,6 @@ class PartyRelationConnection:
                 )
                 for cursor, view in zip(page.cursors, page.items, strict=True)
             ],
-            page_info=plain.page_info,
+            page_info=page_info_of(page),
             _count=count,
         )
