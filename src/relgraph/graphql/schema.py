@@ -37,6 +37,7 @@ from relgraph.graphql.mutations.person_deletion import PersonDeletionMutations
 from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.mutations.relinking import RelinkingMutations
+from relgraph.graphql.planned import PlannedExecution
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401  # registers the node type
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries
@@ -160,6 +161,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=256),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryCostLimiter(max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute),
+            # Last: only a query the limits let through is run, by Strawberry or by the plan.
+            *([PlannedExecution] if settings.planned_execution else []),
         ],
     )
 
