@@ -2,15 +2,16 @@
 
 A big organisation card allocates some 100,000 objects (ORM rows, GraphQL objects,
 resolver frames), nearly all of which die with the request and are freed by reference
-counting alone. With Python's default threshold of 700 allocations, the cyclic collector
-ran ~130 times per card and every tenth run also walked the older generations, i.e. the
-whole schema and ORM metadata: measured in-process on PostgreSQL, 40% of the card's time
-went to collections that found almost nothing (bench/card.py, issue 10).
+counting alone. The cyclic collector's cost is not the garbage but the live objects it
+walks: a collection in the middle of a card walks the card's 50,000 live objects and
+took 25 ms (bench/card.py on 100,000 organisations, issue 10). With Python's default of
+a collection every 700 allocations that was ~40% of the card; every 50,000, ~15%.
 
 So a served process, once started, moves everything it has built so far (schema, mappers,
-compiled statements) out of the collector's sight with `gc.freeze()` and collects the
-young generation every `threshold` allocations instead of every 700. Cycles are still
-collected; they only live a little longer.
+compiled statements) out of the collector's sight with `gc.freeze()`, and collects the
+young generation every `threshold` allocations (default 1,000,000: about once per 40 big
+cards). Cycles are still collected; they only live longer, which a service whose
+requests free their objects by reference counting can afford.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -184,7 +184,7 @@ async def paginate(
 
 async def paginate_many(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[Any] | Callable[[], Select[Any]],
     entity: Any,
     partition: Any,
     keys: Sequence[Hashable],
@@ -195,6 +195,7 @@ async def paginate_many(
     with_total: bool = False,
     options: Callable[[Any], Sequence[Any]] = lambda entity: (),
     narrow: bool = True,
+    reuse_as: Hashable | None = None,
 ) -> dict[Hashable, Page[Any]]:
     """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
 
@@ -205,16 +206,60 @@ async def paginate_many(
     With `narrow` (the default) the ranking reads only keys and sort columns and the
     winners are read again by primary key: right for long lists of wide rows. Without it,
     whole rows are ranked and read once: right for short lists (an entity of one table).
+
+    `reuse_as` names everything the statement depends on besides the page (the caller's
+    query and its arguments); a first page's statement is then built once and reused with
+    the keys as a parameter. Building it is a good part of a small card's time.
+    `stmt` may be a function, called only when the statement must be built.
     """
     if not keys:
         return {}
+    counted = with_total and page.after is None and page.before is None
+    reusable = reuse_as is not None and page.after is None and page.before is None
+    reuse_key = (reuse_as, page.size, page.backwards, counted)
+    outer = _REUSED.get(reuse_key) if reusable else None
+    if outer is None:
+        built = _paging_statement(
+            stmt() if callable(stmt) else stmt,
+            entity,
+            partition,
+            bindparam("keys", expanding=True) if reusable else list(keys),
+            order,
+            page,
+            extras,
+            counted,
+            options,
+            narrow,
+        )
+        if reusable:
+            if len(_REUSED) >= _MAX_REUSED:
+                _REUSED.clear()
+            _REUSED[reuse_key] = built
+        outer = built
+    parameters = {"keys": list(keys)} if reusable else {}
+    return await _pages(session, outer, parameters, keys, order, page, extras, counted)
+
+
+_REUSED: dict[Hashable, Select[Any]] = {}
+_MAX_REUSED = 256
+
+
+def _paging_statement(
+    stmt: Select[Any],
+    entity: Any,
+    partition: Any,
+    keys: Any,
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    extras: Sequence[str],
+    counted: bool,
+    options: Callable[[Any], Sequence[Any]],
+    narrow: bool,
+) -> Select[Any]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
-    counted = with_total and page.after is None and page.before is None
     if not narrow:
-        return await _paginate_whole_rows(
-            session, inner, entity, partition, rank, keys, order, page, extras, counted, options
-        )
+        return _whole_rows_statement(inner, entity, partition, rank, extras, counted, options, page)
     # Rank narrow rows (keys and sort columns only) and fetch whole rows for the winners:
     # a big list (10,000 descendants) is sorted without dragging every column along.
     primary_key = entity.__mapper__.primary_key
@@ -233,24 +278,19 @@ async def paginate_many(
         .order_by(ranked.c._partition, ranked.c._rank)
         .options(*options(entity))
     )
-    if counted:
-        outer = outer.add_columns(ranked.c._total)
-    return await _pages(session, outer, keys, order, page, extras, counted)
+    return outer.add_columns(ranked.c._total) if counted else outer
 
 
-async def _paginate_whole_rows(
-    session: AsyncSession,
+def _whole_rows_statement(
     inner: Select[Any],
     entity: Any,
     partition: Any,
     rank: Any,
-    keys: Sequence[Hashable],
-    order: Sequence[OrderKey],
-    page: PageRequest,
     extras: Sequence[str],
     counted: bool,
     options: Callable[[Any], Sequence[Any]],
-) -> dict[Hashable, Page[Any]]:
+    page: PageRequest,
+) -> Select[Any]:
     ranked = inner.add_columns(
         partition.label("_partition"),
         rank.label("_rank"),
@@ -263,14 +303,13 @@ async def _paginate_whole_rows(
         .order_by(ranked.c._partition, ranked.c._rank)
         .options(*options(rows))
     )
-    if counted:
-        outer = outer.add_columns(ranked.c._total)
-    return await _pages(session, outer, keys, order, page, extras, counted)
+    return outer.add_columns(ranked.c._total) if counted else outer
 
 
 async def _pages(
     session: AsyncSession,
     stmt: Select[Any],
+    parameters: dict[str, Any],
     keys: Sequence[Hashable],
     order: Sequence[OrderKey],
     page: PageRequest,
@@ -280,7 +319,7 @@ async def _pages(
     """Split the ranked rows of `stmt` (item, partition, *extras[, total]) into pages."""
     grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
     totals: dict[Hashable, int] = {}
-    for item, key, *values in (await session.execute(stmt)).all():
+    for item, key, *values in (await session.execute(stmt, parameters)).all():
         if counted:
             totals[key] = values.pop()
         grouped[key].append((item, *values) if extras else item)

@@ -64,12 +64,13 @@ async def subsidiaries_of(
     """One page of direct subsidiaries per parent, sorted by name, in one statement."""
     return await paginate_many(
         session,
-        _subsidiaries(include_archived),
+        lambda: _subsidiaries(include_archived),
         Organisation,
         Organisation.parent_id,
         parent_ids,
         SUBSIDIARY_ORDER,
         page,
+        reuse_as=("subsidiaries", include_archived),
     )
 
 

@@ -87,9 +87,10 @@ async def list_for(
     """
     partition, other = _side(by)
     order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
+    plain = flt.role is None and flt.tag is None and flt.search is None
     pages = await paginate_many(
         session,
-        _listing(flt, other, by),
+        lambda: _listing(flt, other, by),
         Membership,
         partition,
         ids,
@@ -100,6 +101,8 @@ async def list_for(
         # People lists are short (at most 100 per owner): rank the membership rows
         # themselves rather than ranking keys and reading each winner again.
         narrow=False,
+        # The people lists of cards: one statement per side and inactive-or-not, kept.
+        reuse_as=("memberships", by, flt.include_inactive) if plain else None,
     )
     for result in pages.values():
         result.items = [item[0] for item in result.items]

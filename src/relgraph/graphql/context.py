@@ -26,9 +26,12 @@ T = TypeVar("T")
 
 @dataclass
 class Context:
-    """Per-request state. One session, used by one coroutine at a time (the lock)."""
+    """Per-request state. One session, used by one coroutine at a time (the lock).
 
-    viewer: Viewer
+    `viewer` is None only while the request authenticates (on this same session).
+    """
+
+    viewer: Viewer  # type: ignore[assignment]  # None until authenticated
     sessionmaker: async_sessionmaker[AsyncSession]
     request_id: str
     store: DocumentStore
@@ -63,6 +66,16 @@ class Context:
                 return await fn(self._get_session(), *args, **kwargs)
             except DomainError as error:  # a bad cursor or filter value in a query
                 raise PublicError(error.errors[0].message, "BAD_USER_INPUT") from None
+
+    async def release_connection(self) -> None:
+        """End the read transaction (authentication's) so the connection goes back to the pool.
+
+        For work that takes a connection of its own meanwhile (the rate-limit charge):
+        holding one while waiting for another would let concurrent requests exhaust the pool.
+        """
+        async with self._lock:
+            if self._session is not None:
+                await self._session.rollback()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -66,6 +66,7 @@ class QueryCostLimiter(SchemaExtension):
         if self.rate_limit <= 0 or viewer is None:
             return
         try:
+            await context.release_connection()
             self.charge = await rate_limits.charge(
                 context.sessionmaker, user_id=viewer.id, points=cost, limit=self.rate_limit
             )
