@@ -16,7 +16,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from relgraph.errors import InvalidInput
 
@@ -193,8 +192,6 @@ async def paginate_many(
     extras: Sequence[str] = (),
     *,
     with_total: bool = False,
-    options: Callable[[Any], Sequence[Any]] = lambda entity: (),
-    narrow: bool = True,
     reuse_as: Hashable | None = None,
 ) -> dict[Hashable, Page[Any]]:
     """Page `stmt` separately for each value of `partition` in `keys`, in one statement.
@@ -202,10 +199,8 @@ async def paginate_many(
     `stmt` selects `entity`, plus the labelled columns named in `extras`; with extras,
     each item is a tuple (entity, *extras). With `with_total`, a first page also carries
     the size of its whole list (`Page.total`), so totalCount costs no statement of its own.
-    `options(entity)` gives loader options for the entities of the page (a joinedload, say).
-    With `narrow` (the default) the ranking reads only keys and sort columns and the
-    winners are read again by primary key: right for long lists of wide rows. Without it,
-    whole rows are ranked and read once: right for short lists (an entity of one table).
+    The ranking reads only keys and sort columns and the winners are read again by primary
+    key: a big list (10,000 descendants) is sorted without dragging every column along.
 
     `reuse_as` names everything the statement depends on besides the page (the caller's
     query and its arguments); a first page's statement is then built once and reused with
@@ -228,16 +223,56 @@ async def paginate_many(
             page,
             extras,
             counted,
-            options,
-            narrow,
         )
         if reusable:
-            if len(_REUSED) >= _MAX_REUSED:
-                _REUSED.clear()
-            _REUSED[reuse_key] = built
+            _remember(reuse_key, built)
         outer = built
     parameters = {"keys": list(keys)} if reusable else {}
     return await _pages(session, outer, parameters, keys, order, page, extras, counted)
+
+
+async def paginate_rows_many(
+    session: AsyncSession,
+    stmt: Callable[[], Select[Any]],
+    partition: Any,
+    keys: Sequence[Hashable],
+    order: Sequence[OrderKey],
+    page: PageRequest,
+    *,
+    reuse_as: Hashable | None = None,
+) -> dict[Hashable, Page[Any]]:
+    """Like paginate_many, for a statement of plain columns: the items are its rows.
+
+    Whole rows are ranked (the lists are short) and read once; `stmt()` builds the
+    statement, `reuse_as` as in paginate_many.
+    """
+    if not keys:
+        return {}
+    reusable = reuse_as is not None and page.after is None and page.before is None
+    reuse_key = ("rows", reuse_as, page.size, page.backwards)
+    outer = _REUSED.get(reuse_key) if reusable else None
+    if outer is None:
+        rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
+        where = bindparam("keys", expanding=True) if reusable else list(keys)
+        inner = _filtered(stmt().where(partition.in_(where)), order, page)
+        ranked = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
+        outer = (
+            select(ranked)
+            .where(ranked.c._rank <= page.size + 1)
+            .order_by(ranked.c._partition, ranked.c._rank)
+        )
+        if reusable:
+            _remember(reuse_key, outer)
+    grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
+    for row in (await session.execute(outer, {"keys": list(keys)} if reusable else {})).all():
+        grouped[row._partition].append(row)
+    return {key: _page(rows, order, page) for key, rows in grouped.items()}
+
+
+def _remember(key: Hashable, stmt: Select[Any]) -> None:
+    if len(_REUSED) >= _MAX_REUSED:
+        _REUSED.clear()
+    _REUSED[key] = stmt
 
 
 _REUSED: dict[Hashable, Select[Any]] = {}
@@ -253,15 +288,9 @@ def _paging_statement(
     page: PageRequest,
     extras: Sequence[str],
     counted: bool,
-    options: Callable[[Any], Sequence[Any]],
-    narrow: bool,
 ) -> Select[Any]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
-    if not narrow:
-        return _whole_rows_statement(inner, entity, partition, rank, extras, counted, options, page)
-    # Rank narrow rows (keys and sort columns only) and fetch whole rows for the winners:
-    # a big list (10,000 descendants) is sorted without dragging every column along.
     primary_key = entity.__mapper__.primary_key
     ranked = inner.with_only_columns(
         *(column.label(f"_pk{i}") for i, column in enumerate(primary_key)),
@@ -276,32 +305,6 @@ def _paging_statement(
         .join(ranked, and_(*(ranked.c[f"_pk{i}"] == column for i, column in enumerate(primary_key))))
         .where(ranked.c._rank <= page.size + 1)
         .order_by(ranked.c._partition, ranked.c._rank)
-        .options(*options(entity))
-    )
-    return outer.add_columns(ranked.c._total) if counted else outer
-
-
-def _whole_rows_statement(
-    inner: Select[Any],
-    entity: Any,
-    partition: Any,
-    rank: Any,
-    extras: Sequence[str],
-    counted: bool,
-    options: Callable[[Any], Sequence[Any]],
-    page: PageRequest,
-) -> Select[Any]:
-    ranked = inner.add_columns(
-        partition.label("_partition"),
-        rank.label("_rank"),
-        *([func.count().over(partition_by=partition).label("_total")] if counted else []),
-    ).subquery()
-    rows = aliased(entity, ranked)
-    outer = (
-        select(rows, ranked.c._partition, *(ranked.c[name] for name in extras))
-        .where(ranked.c._rank <= page.size + 1)
-        .order_by(ranked.c._partition, ranked.c._rank)
-        .options(*options(rows))
     )
     return outer.add_columns(ranked.c._total) if counted else outer
 

@@ -3,21 +3,21 @@ people or a person's organisations, tags, and whether a person is a business rel
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from relgraph.db.models import Membership, MembershipTag, Organisation, Person
+from relgraph.db.models import Membership, MembershipTag, Organisation, Party, Person
 from relgraph.db.pagination import (
     OrderKey,
     Page,
     PageRequest,
     count_many,
-    paginate_many,
+    paginate_rows_many,
 )
 from relgraph.text import like_pattern
 
@@ -37,9 +37,38 @@ _people = Person.__table__
 _orgs = Organisation.__table__
 
 
-def _listing(flt: MembershipFilter, other: Any, by: str) -> Select[Any]:
-    """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`."""
-    stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
+# The columns of a person as Person's attributes (parties' and persons' own), for rows that
+# carry a membership and its person together.
+_PERSON_COLUMNS = [
+    *Party.__table__.c,
+    *(c for c in _people.c if c.key != "id"),
+]
+_parties = Party.__table__
+ListedPerson = namedtuple("ListedPerson", [c.key for c in _PERSON_COLUMNS])  # type: ignore[misc]
+ListedMembership = namedtuple(  # type: ignore[misc]
+    "ListedMembership", [*(c.key for c in Membership.__table__.c), "person"]
+)
+
+
+def _listing(flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False) -> Select[Any]:
+    """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`.
+
+    `with_person`: plain rows of the membership's columns, then its person's (labelled
+    `person__<attribute>`), then `sort_key`, instead of Membership entities.
+    """
+    if with_person:
+        stmt = (
+            select(
+                *Membership.__table__.c,
+                *(c.label(f"person__{c.key}") for c in _PERSON_COLUMNS),
+                other.label("sort_key"),
+            )
+            .select_from(Membership)
+            .join(_people, _people.c.id == Membership.person_id)
+            .join(_parties, _parties.c.id == _people.c.id)
+        )
+    else:
+        stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
     if by == "person":  # sorted by organisation name; an organisation's list needs only persons
         stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
     if not flt.include_inactive:
@@ -79,33 +108,33 @@ def _side(by: str) -> tuple[Any, Any]:
 
 async def list_for(
     session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
-) -> dict[Hashable, Page[Membership]]:
+) -> dict[Hashable, Page[Any]]:
     """One page of memberships per organisation (sorted by person) or per person (by organisation).
 
-    Each membership comes with its person (`Membership.person`) from the same statement: a
-    person with a membership is visible to every viewer (R1), so no check is skipped.
+    The items are ListedMembership rows (a Membership's attributes and `person`, a
+    ListedPerson with a Person's attributes), read in one statement: a person with a
+    membership is visible to every viewer (R1), so no check is skipped. Plain rows rather
+    than ORM entities: a big card lists a thousand of them, read-only.
     """
     partition, other = _side(by)
-    order = [OrderKey(other, lambda item: item[1]), OrderKey(Membership.id, lambda item: item[0].id)]
+    order = [OrderKey(other, lambda row: row.sort_key), OrderKey(Membership.id, lambda row: row.id)]
     plain = flt.role is None and flt.tag is None and flt.search is None
-    pages = await paginate_many(
+    pages = await paginate_rows_many(
         session,
-        lambda: _listing(flt, other, by),
-        Membership,
+        lambda: _listing(flt, other, by, with_person=True),
         partition,
         ids,
         order,
         page,
-        extras=("sort_key",),
-        options=lambda memberships: [joinedload(memberships.person, innerjoin=True)],
-        # People lists are short (at most 100 per owner): rank the membership rows
-        # themselves rather than ranking keys and reading each winner again.
-        narrow=False,
         # The people lists of cards: one statement per side and inactive-or-not, kept.
         reuse_as=("memberships", by, flt.include_inactive) if plain else None,
     )
+    width = len(Membership.__table__.c)
     for result in pages.values():
-        result.items = [item[0] for item in result.items]
+        result.items = [
+            ListedMembership(*row[:width], ListedPerson._make(row[width : width + len(_PERSON_COLUMNS)]))
+            for row in result.items
+        ]
     return pages
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -15,7 +14,7 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from relgraph.db.models.base import (
     Base,
@@ -23,9 +22,6 @@ from relgraph.db.models.base import (
     UTCDateTime,
     utcnow,
 )
-
-if TYPE_CHECKING:
-    from relgraph.db.models.parties import Person
 
 __all__ = [
     "Membership",
@@ -69,9 +65,6 @@ class Membership(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Only ever loaded together with the membership (joinedload), for the people lists of
-    # organisation cards: a lazy load would be one statement per row, so it raises instead.
-    person: Mapped[Person] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

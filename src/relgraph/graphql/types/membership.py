@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from relgraph.db import models
+from relgraph.domain.membership_queries import ListedMembership
 from relgraph.domain.memberships import MembershipFilter as DomainFilter
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
@@ -42,8 +43,9 @@ class Membership(Node):
     account_manager_id: strawberry.Private[int | None]
     created_by_id: strawberry.Private[int | None]
     updated_by_id: strawberry.Private[int | None]
-    # The person's row when the membership was read with it (a people list); else None.
-    person_row: strawberry.Private[models.Person | None]
+    # The person's row when the membership was read with it (a ListedPerson of a people
+    # list); else None.
+    person_row: strawberry.Private[Any]
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
     department: str | None = strawberry.field(description="Department (afdeling).")
     job_title: str | None = strawberry.field(description="Job title (functie).")
@@ -63,7 +65,7 @@ class Membership(Node):
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
 
     @classmethod
-    def from_row(cls, row: models.Membership, person_row: models.Person | None = None) -> Membership:
+    def from_row(cls, row: models.Membership | ListedMembership, person_row: Any = None) -> Membership:
         return cls(
             pk=row.id,
             person_id=row.person_id,
@@ -88,7 +90,7 @@ class Membership(Node):
         )
 
     @classmethod
-    def with_person(cls, row: models.Membership) -> Membership:
+    def with_person(cls, row: ListedMembership) -> Membership:
         """A membership read together with its person (membership_queries.list_for)."""
         return cls.from_row(row, row.person)
 
