@@ -7,9 +7,18 @@ wildcards, which must stay literal.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from conftest import Caller
+import pytest
+from conftest import IS_POSTGRES, Caller
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph import transfer
+from relgraph.db.models import Membership, Person
+from relgraph.db.search import SearchIndexBatch
+from relgraph.graphql.ids import decode_id
 
 CREATE = """mutation($input: CreateOrganisationInput!) {
   createOrganisation(input: $input) { organisation { id version } userErrors { message } }
@@ -60,9 +69,139 @@ async def test_search_index_follows_writes_and_keeps_like_semantics(admin: Calle
     # A rename re-indexes: the old name no longer matches, the new one does.
     renamed = (
         await admin.gql(
-            UPDATE, {"input": {"id": zon["id"], "name": "Maanlicht Transport", "expectedVersion": zon["version"]}}
+            UPDATE,
+            {"input": {"id": zon["id"], "name": "Maanlicht Transport", "expectedVersion": zon["version"]}},
         )
     )["updateOrganisation"]
     assert renamed["userErrors"] == []
     assert (await found(admin, "straal"))[0] == []
     assert (await found(admin, "maanlicht t"))[0] == ["Maanlicht Transport"]
+
+
+# --- imports keep the index themselves (transfer/writing.py, search.SearchIndexBatch) -----
+
+UPDATE_PERSON = """mutation($input: UpdatePersonInput!) {
+  updatePerson(input: $input) { person { id } userErrors { message } }
+}"""
+
+
+async def _search_objects(session: AsyncSession) -> tuple[list[str], dict[str, set[tuple[str, int]]]]:
+    """SQLite: the search triggers, and what each FTS5 index holds (term, row) as the index
+    itself reads it back."""
+    triggers = sorted(await session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    held = {}
+    for name in ("organisations_search", "persons_search"):
+        await session.execute(
+            text(f"CREATE VIRTUAL TABLE temp.{name}_terms USING fts5vocab(main, {name}, 'instance')")
+        )
+        held[name] = set((await session.execute(text(f"SELECT term, doc FROM temp.{name}_terms"))).all())
+        await session.execute(text(f"DROP TABLE temp.{name}_terms"))
+    return triggers, held
+
+
+async def _rebuilt(session: AsyncSession) -> dict[str, set[tuple[str, int]]]:
+    """What the indexes hold when rebuilt from the tables' search text (rolled back after)."""
+    for name in ("organisations_search", "persons_search"):
+        await session.execute(text(f"INSERT INTO {name}({name}) VALUES ('rebuild')"))
+    _triggers, held = await _search_objects(session)
+    await session.rollback()
+    return held
+
+
+ALL_TRIGGERS = sorted(
+    f"{t}_search_{w}" for t in ("organisations", "persons") for w in ("delete", "insert", "update")
+)
+
+
+async def test_an_import_indexes_its_rows_as_the_triggers_would(
+    sessionmaker: Any, admin: Caller, tmp_path: Path
+) -> None:
+    # Rows indexed by the triggers before: the memberships import changes one's search text.
+    await create(admin, "Bestaand BV")
+    created = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Eerder"}}))["createPerson"]
+    earlier_id = created["person"]["id"]
+    earlier = int(decode_id(earlier_id)[1])
+    files = {
+        "organisations": "id,name,email,phone,city\n9001,Kwartel Installaties,post@kwartel.nl,020 555 0101,Zwolle\n",
+        "persons": "id,last_name,first_name,email,phone\n9002,Fazant,Els,els@fazant.nl,06 1234 5678\n",
+        "memberships": (
+            "person_id,organisation_id,business_email\n"
+            f"9002,9001,els@kwartel.nl\n{earlier},9001,inkoop@kwartel.nl\n"
+        ),
+    }
+    for kind, content in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(content, encoding="utf-8")
+        async with sessionmaker() as session:
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            result = await transfer.import_csv(session, kind, path)
+            assert result.applied and result.imported == content.count("\n") - 1
+            await session.commit()
+
+    # Found right after the import, by name, email, phone and business email.
+    assert await found(admin, "kwartel inst", "fazant") == (["Kwartel Installaties"], ["Fazant"])
+    assert (await found(admin, "post@kwartel"))[0] == ["Kwartel Installaties"]
+    assert (await found(admin, "205550101"))[0] == ["Kwartel Installaties"]
+    assert (await found(admin, "-", "els@fazant.nl"))[1] == ["Fazant"]
+    assert (await found(admin, "-", "612345678"))[1] == ["Fazant"]
+    assert (await found(admin, "-", "@kwartel.nl"))[1] == ["Eerder", "Fazant"]
+    assert (await found(admin, "-", "eerder"))[1] == ["Eerder"]
+
+    if IS_POSTGRES:
+        return  # PostgreSQL maintains its trigram index itself
+    async with sessionmaker() as session:
+        triggers, held = await _search_objects(session)
+        assert triggers == ALL_TRIGGERS
+        assert held == await _rebuilt(session)
+        assert ("ins", 9001) in held["organisations_search"] and ("rde", earlier) in held["persons_search"]
+
+    # The triggers work on after the import: a change through the API re-indexes.
+    renamed = (await admin.gql(UPDATE_PERSON, {"input": {"id": earlier_id, "lastName": "Later"}}))[
+        "updatePerson"
+    ]
+    assert renamed["userErrors"] == []
+    assert (await found(admin, "-", "eerder"))[1] == []
+    assert (await found(admin, "-", "inkoop@kwartel"))[1] == ["Later"]
+    async with sessionmaker() as session:
+        assert (await _search_objects(session))[1] == await _rebuilt(session)
+
+
+async def test_an_import_that_fails_while_writing_leaves_triggers_and_index_as_they_were(
+    sessionmaker: Any, admin: Caller, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Gans"}}))["createPerson"]
+    person = int(decode_id(created["person"]["id"])[1])
+    org = int(decode_id((await create(admin, "Vijver BV"))["id"])[1])
+    path = tmp_path / "m.csv"
+    path.write_text(
+        f"person_id,organisation_id,business_email\n{person},{org},gans@vijver.nl\n", encoding="utf-8"
+    )
+    async with sessionmaker() as session:
+        before = None if IS_POSTGRES else await _search_objects(session)
+        text_before = await session.scalar(select(Person.search_text).where(Person.id == person))
+
+    index = SearchIndexBatch.index
+
+    async def index_then_fail(self: SearchIndexBatch, ids: Any) -> None:
+        await index(self, ids)  # the person's new search text is indexed, then the disk fills up
+        raise OSError("disk full")
+
+    monkeypatch.setattr(SearchIndexBatch, "index", index_then_fail)
+    async with sessionmaker() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        with pytest.raises(OSError, match="disk full"):
+            await transfer.import_csv(session, "memberships", path)
+        if not IS_POSTGRES:
+            # Rolled back to the savepoint already: the caller's transaction has its triggers.
+            assert (await _search_objects(session))[0] == ALL_TRIGGERS
+        await session.rollback()
+    monkeypatch.undo()
+
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 0
+        assert await session.scalar(select(Person.search_text).where(Person.id == person)) == text_before
+        if not IS_POSTGRES:
+            assert before is not None and await _search_objects(session) == before
+            assert before[1] == await _rebuilt(session)
+    assert (await found(admin, "-", "gans@vijver"))[1] == []
+    assert (await found(admin, "-", "gans"))[1] == ["Gans"]

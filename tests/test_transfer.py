@@ -292,3 +292,43 @@ def _person_id(pk: int) -> str:
     from relgraph.graphql.ids import encode_id
 
     return encode_id("Person", pk)
+
+
+async def test_a_file_of_many_chunks_goes_in_parents_first_with_an_event_per_object(
+    sessionmaker, admin, tmp_path, monkeypatch
+) -> None:
+    from relgraph.transfer import writing
+
+    monkeypatch.setattr(writing, "CHUNK", 2)  # five chunks, parents in earlier ones
+    path = write(
+        tmp_path / "orgs.csv",
+        "id,name,parent_id,email\n"
+        "1,Kleindochter BV,2,\n"  # its parent and grandparent come later in the file
+        "2,Dochter BV,5,dochter@groep.nl\n"
+        "3,Los BV,,\n"
+        "4,Ander Los BV,,\n"
+        "5,Moeder BV,,moeder@groep.nl\n"
+        "6,Zus BV,5,\n"
+        "7,Nicht BV,6,\n"
+        "8,Laatste BV,,\n"
+        "9,Na Laatste BV,8,\n",
+    )
+    reported: list[tuple[str, int, int]] = []
+    async with sessionmaker() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        result = await transfer.import_csv(
+            session, "organisations", path, progress=lambda *step: reported.append(step)
+        )
+        assert result.applied and result.imported == 9
+        await session.commit()
+    written = [done for stage, done, total in reported if stage == "writing" and total == 9]
+    assert written == [2, 4, 6, 8, 9]
+    async with sessionmaker() as session:
+        parents = dict((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
+        events = list(
+            await session.scalars(select(AuditEvent.object_id).where(AuditEvent.object_type == "Organisation"))
+        )
+    assert parents == {1: 2, 2: 5, 3: None, 4: None, 5: None, 6: 5, 7: 6, 8: None, 9: 8}
+    assert sorted(events) == list(range(1, 10))
+    found = await admin.gql('{ organisations(filter: {search: "@groep.nl"}) { nodes { name } } }')
+    assert sorted(n["name"] for n in found["organisations"]["nodes"]) == ["Dochter BV", "Moeder BV"]

@@ -1,45 +1,42 @@
 """Writing checked import rows: set-based inserts, one audit event per new object.
 
-Ids are reserved up front (no RETURNING), rows go in with one executemany per table
-(one array per column on PostgreSQL), and every imported organisation, person or
-membership gets its own CREATE audit event, inserted in the same batches.
+Ids are reserved up front (no RETURNING), and the rows go in a chunk at a time, one
+executemany per table (one array per column on PostgreSQL); every imported organisation,
+person or membership gets its own CREATE audit event in the same chunk. The search index
+is kept per chunk, set-based (`search.search_index_by_batch`).
+
+Turning the next chunk into table rows in a worker thread while the database writes the
+current one was measured and gained nothing (the GIL, two cores): it is not done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from types import SimpleNamespace
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import (
-    analyze,
-    chunked,
-    insert_rows,
-    reserve_ids,
-    rows_in,
-    update_rows,
-)
+from relgraph.db.bulk import analyze, insert_rows, reserve_ids, rows_in, update_rows
 from relgraph.db.models import (
     Address,
-    AddressKind,
-    ContactKind,
     ContactMean,
-    Gender,
     Membership,
     MembershipTag,
     Organisation,
-    OrganisationStatus,
     Party,
-    PartyKind,
     Person,
 )
-from relgraph.domain import audit, contact_values, memberships, organisations, persons
-from relgraph.text import fold, search_key
+from relgraph.db.search import SearchIndexBatch, search_index_by_batch
+from relgraph.text import search_key
 from relgraph.transfer.rows import Row
+from relgraph.transfer.tables import (
+    Tables,
+    membership_tables,
+    organisation_tables,
+    person_tables,
+)
 
 __all__ = ["Progress", "write_rows"]
 
@@ -53,25 +50,11 @@ _tags = MembershipTag.__table__
 _contacts = ContactMean.__table__
 _addresses = Address.__table__
 
-_ORG_FIELDS = (
-    "name",
-    "code",
-    "legal_name",
-    "kvk_number",
-    "vat_number",
-    "invoice_company_name",
-    "invoice_email",
-    "industry",
-    "description",
-    "website",
-    "status",
-    "checked",
-    "creditworthy",
-    "archived",
-)
-_PERSON_FIELDS = ("gender", "title", "initials", "first_name", "infix", "last_name", "birth_date")
-# What a membership row holds is what its audit events record.
-_MEMBERSHIP_FIELDS = tuple(memberships.AUDITED_FIELDS)
+# Rows per chunk: big enough that a statement's round trip does not count, small enough
+# that one chunk's table rows weigh little and progress moves.
+CHUNK = 2000
+
+TablesOf = Callable[[Sequence[Row], str, dt.datetime], Tables]
 
 
 async def _assign_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> None:
@@ -83,80 +66,24 @@ async def _assign_ids(session: AsyncSession, rows: Sequence[Row], table: Any) ->
         row.values["id"] = new_id
 
 
-def _contact_terms(values: dict[str, Any]) -> list[tuple[str, str]]:
-    found = [(ContactKind.EMAIL.value, values.get("email")), (ContactKind.PHONE.value, values.get("phone"))]
-    return [(kind, value) for kind, value in found if value]
-
-
-def _party_rows(rows: Sequence[Row], kind: str, now: dt.datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": r.values["id"],
-            "kind": kind,
-            "created_at": now,
-            "created_by_id": None,
-            "updated_at": now,
-            "updated_by_id": None,
-            "version": 1,
-        }
-        for r in rows
-    ]
-
-
-def _contact_rows(rows: Sequence[Row], now: dt.datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "party_id": r.values["id"],
-            "kind": kind,
-            "value": value,
-            "label": None,
-            "is_primary": True,
-            "active": True,
-            "created_at": now,
-            "created_by_id": None,
-            "updated_at": now,
-            "updated_by_id": None,
-            "version": 1,
-        }
-        for r in rows
-        for kind, value in _contact_terms(r.values)
-    ]
-
-
-def _event(
-    row: Row,
-    object_type: str,
-    object_id: int,
-    party_id: int,
-    fields: Iterable[str],
+async def _write_chunks(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    tables_of: TablesOf,
     source: str,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    changes = {
-        name: {"before": None, "after": value.isoformat() if isinstance(value, dt.date) else value}
-        for name in fields
-        if (value := row.values.get(name)) not in (None, [], False)
-    }
-    return audit.event(
-        actor=None,
-        object_type=object_type,
-        object_id=object_id,
-        party_id=party_id,
-        action="CREATE",
-        changes=changes,
-        reason=f"Imported from {source}, line {row.line}.",
-        at=now,
-    )
-
-
-async def _insert(
-    session: AsyncSession, table: Any, rows: list[dict[str, Any]], progress: Progress, stage: str
+    progress: Progress,
+    search_index: SearchIndexBatch | None = None,
 ) -> None:
-    done = 0
-    for part in chunked(rows):
-        await insert_rows(session, table, part)
-        done += len(part)
-        progress(stage, done, len(rows))
+    """Insert the tables of `rows` chunk by chunk, in their order; index the new objects'
+    search text when given."""
+    now = dt.datetime.now(dt.UTC)
+    for start in range(0, len(rows), CHUNK):
+        tables = tables_of(rows[start : start + CHUNK], source, now)
+        for table, table_rows in tables.in_order():
+            await insert_rows(session, table, table_rows)
+        if search_index is not None:
+            await search_index.index(tables.ids)
+        progress("writing", start + len(tables.ids), len(rows))
 
 
 def _depths(rows: Sequence[Row]) -> dict[int, int]:
@@ -179,124 +106,34 @@ def _depths(rows: Sequence[Row]) -> dict[int, int]:
 async def _write_organisations(
     session: AsyncSession, rows: Sequence[Row], source: str, progress: Progress
 ) -> None:
-    now = dt.datetime.now(dt.UTC)
     await _assign_ids(session, rows, _parties)
-    org_rows, address_rows = [], []
-    for row in rows:
-        v = row.values
-        address = v.get("address")
-        names = SimpleNamespace(
-            name=v["name"], legal_name=v.get("legal_name"), code=v.get("code"), kvk_number=v.get("kvk_number")
-        )
-        organisations.set_search_keys(
-            names,  # type: ignore[arg-type]
-            [address.get("city")] if address else [],
-            contact_values.terms_of(_contact_terms(v)),
-        )
-        org_rows.append(
-            {
-                "id": v["id"],
-                **{name: v.get(name) for name in _ORG_FIELDS},
-                "status": v.get("status") or OrganisationStatus.ACTIVE.value,
-                "checked": bool(v.get("checked")),
-                "creditworthy": bool(v.get("creditworthy")),
-                "invoice_uses_postal_address": bool(v.get("invoice_uses_postal_address")),
-                "archived": bool(v.get("archived")),
-                "parent_id": v.get("parent_id"),
-                "merged_into_id": None,
-                "name_key": names.name_key,
-                "search_text": names.search_text,
-            }
-        )
-        if address:
-            address_rows.append(
-                {
-                    "party_id": v["id"],
-                    "kind": AddressKind.VISIT.value,
-                    **address,
-                    "city_key": fold(address.get("city")),
-                    "is_head_office": True,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-            )
-    await _insert(
-        session, _parties, _party_rows(rows, PartyKind.ORGANISATION.value, now), progress, "writing"
-    )
     # A parent may come later in the file: the rows go in parents first, each with its parent.
     depth = _depths(rows)
-    await insert_rows(session, _orgs, sorted(org_rows, key=lambda o: depth[o["id"]]))
-    await insert_rows(session, _addresses, address_rows)
-    await insert_rows(session, _contacts, _contact_rows(rows, now))
-    fields = ("name", *_ORG_FIELDS[1:], "invoice_uses_postal_address", "parent_id", "email", "phone")
-    await audit.record_many(
-        session,
-        [_event(r, "Organisation", r.values["id"], r.values["id"], fields, source, now) for r in rows],
-    )
+    ordered = sorted(rows, key=lambda r: depth[r.values["id"]])
+    async with search_index_by_batch(session, _orgs.name) as search_index:
+        await _write_chunks(session, ordered, organisation_tables, source, progress, search_index)
 
 
 async def _write_persons(session: AsyncSession, rows: Sequence[Row], source: str, progress: Progress) -> None:
-    now = dt.datetime.now(dt.UTC)
     await _assign_ids(session, rows, _parties)
-    person_rows = []
-    for row in rows:
-        v = row.values
-        person = SimpleNamespace(**{name: v.get(name) for name in _PERSON_FIELDS})
-        persons.refresh_search(person, (), contact_values.terms_of(_contact_terms(v)))  # type: ignore[arg-type]
-        person_rows.append(
-            {
-                "id": v["id"],
-                **{name: v.get(name) for name in _PERSON_FIELDS},
-                "gender": v.get("gender") or Gender.UNKNOWN.value,
-                "bsn": None,
-                "sort_key": person.sort_key,
-                "search_text": person.search_text,
-            }
-        )
-    await _insert(session, _parties, _party_rows(rows, PartyKind.PERSON.value, now), progress, "writing")
-    await insert_rows(session, _people, person_rows)
-    await insert_rows(session, _contacts, _contact_rows(rows, now))
-    fields = (*_PERSON_FIELDS, "email", "phone")
-    await audit.record_many(
-        session, [_event(r, "Person", r.values["id"], r.values["id"], fields, source, now) for r in rows]
-    )
+    async with search_index_by_batch(session, _people.name) as search_index:
+        await _write_chunks(session, rows, person_tables, source, progress, search_index)
 
 
 async def _write_memberships(
     session: AsyncSession, rows: Sequence[Row], source: str, progress: Progress
 ) -> None:
-    now = dt.datetime.now(dt.UTC)
     await _assign_ids(session, rows, _m)
-    membership_rows = [
-        {
-            "id": r.values["id"],
-            **{name: r.values.get(name) for name in _MEMBERSHIP_FIELDS},
-            "active": bool(r.values.get("active")),
-            "created_at": now,
-            "created_by_id": None,
-            "updated_at": now,
-            "updated_by_id": None,
-            "version": 1,
-        }
-        for r in rows
-    ]
-    await _insert(session, _m, membership_rows, progress, "writing")
-    tag_rows = [{"membership_id": r.values["id"], "tag": t} for r in rows for t in r.values.get("tags") or []]
-    await insert_rows(session, _tags, tag_rows)
-    fields = (*_MEMBERSHIP_FIELDS, "tags")
-    await audit.record_many(
-        session,
-        [
-            _event(r, "Membership", r.values["id"], r.values["organisation_id"], fields, source, now)
-            for r in rows
-        ],
-    )
-    await _refresh_person_search(session, rows)
+    await _write_chunks(session, rows, membership_tables, source, progress)
+    async with search_index_by_batch(session, _people.name) as search_index:
+        await _refresh_person_search(session, rows, search_index)
 
 
-async def _refresh_person_search(session: AsyncSession, rows: Sequence[Row]) -> None:
-    """Search finds people by their business emails: add the new ones to their search text.
+async def _refresh_person_search(
+    session: AsyncSession, rows: Sequence[Row], search_index: SearchIndexBatch
+) -> None:
+    """Search finds people by their business emails: add the new ones to their search text,
+    once per person, however many of the file's memberships are theirs.
 
     Appended, not rebuilt: search matches a part anywhere in the text, so the order does
     not matter, and rebuilding would parse every phone number of these people again. The
@@ -315,7 +152,10 @@ async def _refresh_person_search(session: AsyncSession, rows: Sequence[Row]) -> 
             updates.append(
                 {"id": person.id, "search_text": " | ".join([text, *new]) if text else " | ".join(new)}
             )
+    changed = [u["id"] for u in updates]
+    await search_index.unindex(changed)
     await update_rows(session, _people, updates)
+    await search_index.index(changed)
 
 
 # The tables each kind writes that queries join, and from how many rows on their statistics
