@@ -42,3 +42,31 @@ async def test_the_app_tunes_the_collector_when_it_starts(restored_gc, database_
     async with app.router.lifespan_context(app):
         assert gc.get_threshold()[0] == 12_345
         assert gc.get_freeze_count() > 0
+
+
+async def test_a_finished_request_leaves_no_cycles_holding_its_rows(admin, sessionmaker) -> None:
+    """With the collector run rarely, rows kept alive by reference cycles would pile up."""
+    from relgraph import demo
+    from relgraph.db.pagination import Page
+    from relgraph.domain.membership_queries import ListedMembership
+
+    async with sessionmaker() as session:
+        await demo.seed(session, organisations=10, persons=40, seed=3, created_by_id=admin.user_id)
+        await session.commit()
+    query = """{ organisations(first: 10) { nodes { name
+        memberships(first: 20) { nodes { role person { lastName } } }
+        subsidiaries { nodes { name memberships { nodes { role } } } } } } }"""
+    assert (await admin.gql(query))["organisations"]["nodes"]  # warm up
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        data = await admin.gql(query)
+        gc.collect()
+        kinds = {type(o) for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert any(n["memberships"]["nodes"] for n in data["organisations"]["nodes"])
+    assert Page not in kinds and ListedMembership not in kinds

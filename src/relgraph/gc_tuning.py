@@ -10,8 +10,10 @@ a collection every 700 allocations that was ~40% of the card; every 50,000, ~15%
 So a served process, once started, moves everything it has built so far (schema, mappers,
 compiled statements) out of the collector's sight with `gc.freeze()`, and collects the
 young generation every `threshold` allocations (default 1,000,000: about once per 40 big
-cards). Cycles are still collected; they only live longer, which a service whose
-requests free their objects by reference counting can afford.
+cards). Cycles are still collected; they only live longer. That is affordable because a
+request frees its objects by reference counting when it ends: Context.close breaks the
+one cycle that held a request's rows (loaders <-> context), which with this threshold had
+kept 400 MB of finished requests waiting (tests/test_gc_tuning.py checks it stays broken).
 """
 
 from __future__ import annotations

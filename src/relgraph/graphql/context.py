@@ -104,6 +104,11 @@ class Context:
         """
         async with self._lock:
             self._closed = True
+            # The loaders refer back to this context: emptying and dropping them breaks the
+            # cycle, so a request's rows are freed when it ends, not at the next collection.
+            if self._loaders is not None:
+                self._loaders.forget()
+                self._loaders = None
             if self._session is not None:
                 await self._session.close()
                 self._session = None
