@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
@@ -18,7 +18,7 @@ from relgraph.db.models import (
     OrganisationStatus,
     PartyGroup,
 )
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
+from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import (
     addresses,
     audit,
@@ -127,19 +127,20 @@ def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
     return [OrderKey(column, attribute, descending), OrderKey(Organisation.id, "id", descending)]
 
 
-def _filtered(flt: OrganisationFilter) -> Select[Any]:
-    stmt = select(Organisation)
+def _conditions(flt: OrganisationFilter) -> list[ColumnElement[bool]]:
+    """What `flt` asks, on the organisations table alone (no condition needs `parties`)."""
+    conditions: list[ColumnElement[bool]] = []
     if not flt.include_archived:
-        stmt = stmt.where(Organisation.archived.is_(False))
+        conditions.append(Organisation.archived.is_(False))
     if flt.search and flt.search.strip():
         patterns = contact_values.search_patterns(flt.search)
-        stmt = stmt.where(search.matches(Organisation.search_text, Organisation.id, patterns))
+        conditions.append(search.matches(Organisation.search_text, Organisation.id, patterns))
     if flt.kvk_number:
-        stmt = stmt.where(Organisation.kvk_number == flt.kvk_number.replace(" ", ""))
+        conditions.append(Organisation.kvk_number == flt.kvk_number.replace(" ", ""))
     if flt.status:
-        stmt = stmt.where(Organisation.status == flt.status.value)
+        conditions.append(Organisation.status == flt.status.value)
     if flt.city and flt.city.strip():
-        stmt = stmt.where(
+        conditions.append(
             exists(
                 select(Address.id).where(
                     Address.party_id == Organisation.id, Address.city_key == fold(flt.city)
@@ -147,14 +148,18 @@ def _filtered(flt: OrganisationFilter) -> Select[Any]:
             )
         )
     if flt.group_ids is not None:
-        stmt = stmt.where(
+        conditions.append(
             exists(
                 select(PartyGroup.party_id).where(
                     PartyGroup.party_id == Organisation.id, PartyGroup.group_id.in_(flt.group_ids)
                 )
             )
         )
-    return stmt
+    return conditions
+
+
+def _filtered(flt: OrganisationFilter) -> Select[Any]:
+    return select(Organisation).where(*_conditions(flt))
 
 
 async def get(session: AsyncSession, *, id: int) -> Organisation | None:
@@ -181,8 +186,14 @@ async def list_page(
 
 
 async def count_all(session: AsyncSession, *, flt: OrganisationFilter) -> int:
-    """How many organisations match `flt`."""
-    return await count(session, _filtered(flt))
+    """How many organisations match `flt`.
+
+    Counted on the organisations table alone: with `parties` joined (every organisation
+    has its row there), PostgreSQL merge-joined 100,000 party ids to count 1,563 search
+    hits (14 ms instead of 3).
+    """
+    stmt = select(func.count()).select_from(Organisation.__table__).where(*_conditions(flt))
+    return (await session.scalar(stmt)) or 0
 
 
 def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
-from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
+from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import audit, contact_means, contact_values, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import NotFound
@@ -105,20 +105,25 @@ def _visible(viewer: Viewer) -> Select[Any]:
     return select(Person).where(persons_visible(viewer))
 
 
-def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
-    stmt = _visible(viewer).where(listed(flt.include_inactive))
+def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
+    """What R1 and `flt` ask, on the persons table alone (no condition needs `parties`)."""
+    conditions = [persons_visible(viewer), listed(flt.include_inactive)]
     if flt.search and flt.search.strip():
         patterns = contact_values.search_patterns(flt.search)
-        stmt = stmt.where(search.matches(Person.search_text, Person.id, patterns))
+        conditions.append(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
-        stmt = stmt.where(
+        conditions.append(
             exists(
                 select(PartyGroup.party_id).where(
                     PartyGroup.party_id == Person.id, PartyGroup.group_id.in_(flt.group_ids)
                 )
             )
         )
-    return stmt
+    return conditions
+
+
+def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
+    return select(Person).where(*_conditions(viewer, flt))
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Person | None]:
@@ -134,7 +139,10 @@ async def list_page(
 
 
 async def count_all(session: AsyncSession, *, viewer: Viewer, flt: PersonFilter) -> int:
-    return await count(session, _filtered(viewer, flt))
+    """How many persons `viewer` may see match `flt`; counted on the persons table alone
+    (see organisations.count_all)."""
+    stmt = select(func.count()).select_from(Person.__table__).where(*_conditions(viewer, flt))
+    return (await session.scalar(stmt)) or 0
 
 
 def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
