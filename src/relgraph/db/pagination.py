@@ -291,7 +291,9 @@ def _paging_statement(
 ) -> Select[Any]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
-    primary_key = entity.__mapper__.primary_key
+    # The entity's own table's key (organisations.id, not parties.id): a `stmt` on plain
+    # tables then ranks without joining `parties` (10,000 lookups for the big group).
+    primary_key = list(entity.__table__.primary_key.columns)
     ranked = inner.with_only_columns(
         *(column.label(f"_pk{i}") for i, column in enumerate(primary_key)),
         *(inner.selected_columns[name] for name in extras),

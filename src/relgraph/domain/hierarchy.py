@@ -141,11 +141,12 @@ async def descendants_of(
 ) -> dict[Hashable, Page[tuple[Organisation, int]]]:
     """Per root, one page of its descendants breadth first: (organisation, depth) items."""
     tree = _descendant_tree(root_ids, max_depth, include_archived)
-    stmt = select(Organisation, tree.c.depth.label("depth")).join(tree, tree.c.id == Organisation.id)
+    # On the organisations table: the ranking of all descendants needs no `parties` row.
+    stmt = select(_orgs, tree.c.depth.label("depth")).join(tree, tree.c.id == _orgs.c.id)
     order = [
         OrderKey(tree.c.depth, lambda item: item[1]),
-        OrderKey(Organisation.name_key, lambda item: item[0].name_key),
-        OrderKey(Organisation.id, lambda item: item[0].id),
+        OrderKey(_orgs.c.name_key, lambda item: item[0].name_key),
+        OrderKey(_orgs.c.id, lambda item: item[0].id),
     ]
     return await paginate_many(
         session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",), with_total=True
@@ -156,7 +157,7 @@ async def count_descendants(
     session: AsyncSession, root_ids: Sequence[int], *, max_depth: int, include_archived: bool
 ) -> dict[Hashable, int]:
     tree = _descendant_tree(root_ids, max_depth, include_archived)
-    stmt = select(Organisation).join(tree, tree.c.id == Organisation.id)
+    stmt = select(_orgs.c.id).join(tree, tree.c.id == _orgs.c.id)
     return await count_many(session, stmt, tree.c.root_id, root_ids)
 
 
