@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from relgraph.db import models
 from relgraph.domain.membership_queries import ListedMembership
 from relgraph.domain.memberships import MembershipFilter as DomainFilter
 from relgraph.graphql.connections import Connection, connection, page_request
@@ -17,6 +16,7 @@ from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
+    from relgraph.db import models
     from relgraph.graphql.types.organisation import Organisation
     from relgraph.graphql.types.person import Person
 
