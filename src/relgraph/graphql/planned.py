@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
@@ -176,7 +177,8 @@ class Plan:
     selection: list[FieldPlan]
 
 
-_PLANS: dict[tuple[int, str, str | None], Plan | None] = {}
+# Per schema (weakly: a schema that is gone takes its plans along), per query text.
+_PLANS: WeakKeyDictionary[Any, dict[tuple[str, str | None], Plan | None]] = WeakKeyDictionary()
 _MAX_PLANS = 256
 
 
@@ -198,12 +200,13 @@ def plan_for(schema: Any, query: str, document: DocumentNode, operation_name: st
 
     Kept per query text (the parser cache hands out one document per text, too).
     """
-    key = (id(schema), query, operation_name)
-    if key not in _PLANS:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[key] = _plan(schema, document, operation_name)
-    return _PLANS[key]
+    plans = _PLANS.setdefault(schema, {})
+    key = (query, operation_name)
+    if key not in plans:
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plans[key] = _plan(schema, document, operation_name)
+    return plans[key]
 
 
 class _Run:
