@@ -246,7 +246,15 @@ class _Run:
         kwargs = self._arguments(plan)
         if plan.info_name is not None:
             kwargs[plan.info_name] = self.info
-        values = [plan.resolver(o, **kwargs) for o in objects]
+        values: list[Any] = []
+        try:
+            for o in objects:
+                values.append(plan.resolver(o, **kwargs))
+        except BaseException:
+            for value in values:  # never started: close them rather than leave them unawaited
+                if inspect.iscoroutine(value):
+                    value.close()
+            raise
         pending = [i for i, v in enumerate(values) if inspect.isawaitable(v)]
         if pending:
             # Together, so that their DataLoaders batch one statement for the whole level;
