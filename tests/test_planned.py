@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ async def demo_data(admin, sessionmaker) -> None:
 @pytest.fixture
 async def strawberry_client(settings: Settings, engine: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The same service with every query executed by Strawberry."""
-    plain = Settings(**{**settings.__dict__, "planned_execution": False})
+    plain = dataclasses.replace(settings, planned_execution=False)
     app = create_app(plain, engine=engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test") as client:
         yield client

@@ -210,24 +210,14 @@ async def paginate_many(
     if not keys:
         return {}
     counted = with_total and page.after is None and page.before is None
-    reusable = reuse_as is not None and page.after is None and page.before is None
-    reuse_key = (reuse_as, page.size, page.backwards, counted)
-    outer = _REUSED.get(reuse_key) if reusable else None
-    if outer is None:
-        built = _paging_statement(
-            stmt() if callable(stmt) else stmt,
-            entity,
-            partition,
-            bindparam("keys", expanding=True) if reusable else list(keys),
-            order,
-            page,
-            extras,
-            counted,
-        )
-        if reusable:
-            _remember(reuse_key, built)
-        outer = built
-    parameters = {"keys": list(keys)} if reusable else {}
+    outer, parameters = _statement(
+        None if reuse_as is None else (reuse_as, counted),
+        page,
+        keys,
+        lambda where: _paging_statement(
+            stmt() if callable(stmt) else stmt, entity, partition, where, order, page, extras, counted
+        ),
+    )
     return await _pages(session, outer, parameters, keys, order, page, extras, counted)
 
 
@@ -248,35 +238,45 @@ async def paginate_rows_many(
     """
     if not keys:
         return {}
-    reusable = reuse_as is not None and page.after is None and page.before is None
-    reuse_key = ("rows", reuse_as, page.size, page.backwards)
-    outer = _REUSED.get(reuse_key) if reusable else None
-    if outer is None:
+
+    def build(where: Any) -> Select[Any]:
         rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
-        where = bindparam("keys", expanding=True) if reusable else list(keys)
         inner = _filtered(stmt().where(partition.in_(where)), order, page)
         ranked = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
-        outer = (
+        return (
             select(ranked)
             .where(ranked.c._rank <= page.size + 1)
             .order_by(ranked.c._partition, ranked.c._rank)
         )
-        if reusable:
-            _remember(reuse_key, outer)
+
+    outer, parameters = _statement(None if reuse_as is None else ("rows", reuse_as), page, keys, build)
     grouped: dict[Hashable, list[Any]] = {key: [] for key in keys}
-    for row in (await session.execute(outer, {"keys": list(keys)} if reusable else {})).all():
+    for row in (await session.execute(outer, parameters)).all():
         grouped[row._partition].append(row)
     return {key: _page(rows, order, page) for key, rows in grouped.items()}
 
 
-def _remember(key: Hashable, stmt: Select[Any]) -> None:
-    if len(_REUSED) >= _MAX_REUSED:
-        _REUSED.clear()
-    _REUSED[key] = stmt
-
-
 _REUSED: dict[Hashable, Select[Any]] = {}
 _MAX_REUSED = 256
+
+
+def _statement(
+    reuse_as: Hashable | None, page: PageRequest, keys: Sequence[Hashable], build: Callable[[Any], Select[Any]]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement of a page and its parameters; `build(keys)` makes the statement.
+
+    A first page with a `reuse_as` is built once, with the keys as an expanding parameter;
+    anything else (a cursor is part of the statement) is built for this call.
+    """
+    if reuse_as is None or page.after is not None or page.before is not None:
+        return build(list(keys)), {}
+    key = (reuse_as, page.size, page.backwards)
+    stmt = _REUSED.get(key)
+    if stmt is None:
+        if len(_REUSED) >= _MAX_REUSED:
+            _REUSED.clear()
+        stmt = _REUSED[key] = build(bindparam("keys", expanding=True))
+    return stmt, {"keys": list(keys)}
 
 
 def _paging_statement(

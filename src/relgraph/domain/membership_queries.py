@@ -53,22 +53,18 @@ ListedMembership = namedtuple(  # type: ignore[misc]
 def _listing(flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False) -> Select[Any]:
     """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`.
 
-    `with_person`: plain rows of the membership's columns, then its person's (labelled
-    `person__<attribute>`), then `sort_key`, instead of Membership entities.
+    `with_person`: rows of the membership's columns, then its person's (labelled
+    `person__<attribute>`), then `sort_key`; else the membership's id and `sort_key` (for
+    counting).
     """
+    columns = [*Membership.__table__.c, *(c.label(f"person__{c.key}") for c in _PERSON_COLUMNS)]
+    stmt = (
+        select(*(columns if with_person else [Membership.id]), other.label("sort_key"))
+        .select_from(Membership)
+        .join(_people, _people.c.id == Membership.person_id)
+    )
     if with_person:
-        stmt = (
-            select(
-                *Membership.__table__.c,
-                *(c.label(f"person__{c.key}") for c in _PERSON_COLUMNS),
-                other.label("sort_key"),
-            )
-            .select_from(Membership)
-            .join(_people, _people.c.id == Membership.person_id)
-            .join(_parties, _parties.c.id == _people.c.id)
-        )
-    else:
-        stmt = select(Membership, other.label("sort_key")).join(_people, _people.c.id == Membership.person_id)
+        stmt = stmt.join(_parties, _parties.c.id == _people.c.id)
     if by == "person":  # sorted by organisation name; an organisation's list needs only persons
         stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
     if not flt.include_inactive:

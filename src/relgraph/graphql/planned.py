@@ -75,7 +75,6 @@ class FieldPlan:
     key: str  # the response key: the alias, else the field name
     node: FieldNode
     definition: Any  # graphql-core's GraphQLField (None for __typename)
-    return_type: Any
     attribute: str | None = None  # a plain attribute of the object
     resolver: Callable[..., Any] | None = None
     info_name: str | None = None
@@ -136,13 +135,13 @@ def _plan_selection(
         node = nodes[0]  # validation made sure that fields of one key can merge
         name = node.name.value
         if name == "__typename":
-            plans.append(FieldPlan(key, node, None, None))
+            plans.append(FieldPlan(key, node, None))
             continue
         definition = parent.fields.get(name)  # None for __schema and __type
         strawberry_field = definition.extensions.get(_DEFINITION) if definition else None
         if strawberry_field is None or strawberry_field.permission_classes or strawberry_field.extensions:
             raise Unplanned(f"field {parent.name}.{name}")
-        plan = FieldPlan(key, node, definition, definition.type)
+        plan = FieldPlan(key, node, definition)
         resolver = strawberry_field.base_resolver
         if resolver is None:
             plan.attribute = strawberry_field.python_name
@@ -234,7 +233,7 @@ class _Run:
                     answer[plan.key] = type_name
                 continue
             values = await self._values(plan, objects)
-            for answer, value in zip(answers, await self.complete(values, plan.return_type, plan), strict=True):
+            for answer, value in zip(answers, await self.complete(values, plan.definition.type, plan), strict=True):
                 answer[plan.key] = value
         return answers
 

@@ -197,9 +197,7 @@ def organisation_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> T
                     **address,
                     "city_key": fold(address.get("city")),
                     "is_head_office": True,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
+                    **chunk.versioned,
                 }
             )
         chunk.event(row, "Organisation", org_id, org_id, _ORG_AUDITED)
