@@ -294,8 +294,6 @@ async def test_sigkill_mid_relink_and_mid_upload_leaves_old_or_new_data_and_no_d
     env = {
         "RELGRAPH_DATABASE_URL": database_url,
         "RELGRAPH_DOCUMENTS_DIR": str(documents),
-        # 10,000 items are about 0.9 MB of JSON, next to the default body limit of 1 MB.
-        "RELGRAPH_MAX_REQUEST_BYTES": str(8 * 1024 * 1024),
         "RELGRAPH_RATE_LIMIT_PER_MINUTE": "0",
     }
     async with sessionmaker() as session:

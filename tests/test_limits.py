@@ -124,7 +124,7 @@ def test_the_limits_come_from_the_environment(monkeypatch) -> None:
     for name in ("RELGRAPH_MAX_QUERY_COST", "RELGRAPH_RATE_LIMIT_PER_MINUTE", "RELGRAPH_MAX_REQUEST_BYTES"):
         monkeypatch.delenv(name, raising=False)
     assert Settings().rate_limit_per_minute == 1_000_000
-    assert (Settings().max_query_cost, Settings().max_request_bytes) == (50_000, 1024 * 1024)
+    assert (Settings().max_query_cost, Settings().max_request_bytes) == (50_000, 4 * 1024 * 1024)
     monkeypatch.setenv("RELGRAPH_MAX_QUERY_COST", "123")
     monkeypatch.setenv("RELGRAPH_RATE_LIMIT_PER_MINUTE", "0")
     monkeypatch.setenv("RELGRAPH_MAX_REQUEST_BYTES", "2048")
@@ -262,13 +262,14 @@ async def test_charges_are_atomic_and_a_new_minute_starts_afresh(sessionmaker, a
 # --- the request body ----------------------------------------------------------------------------
 
 
-async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(admin, client) -> None:
-    padding = "x" * (1024 * 1024)
+async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(admin, client, settings) -> None:
+    limit = settings.max_request_bytes
+    padding = "x" * limit
     body = json.dumps({"query": "{ viewer { email } }", "variables": {"pad": padding}})
     headers = {"Authorization": f"Bearer {admin.token}", "Content-Type": "application/json"}
     response = await client.post("/graphql", content=body, headers=headers)
     assert response.status_code == 413
-    assert "1,048,576 bytes" in response.json()["errors"][0]["message"]
+    assert f"{limit:,} bytes" in response.json()["errors"][0]["message"]
 
     async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
         for start in range(0, len(body), 65536):
@@ -277,10 +278,11 @@ async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(adm
     response = await client.post("/graphql", content=chunked(), headers=headers)
     assert response.status_code == 413
 
-    just_under = json.dumps({"query": "{ viewer { email } }", "variables": {"pad": padding[: 1024 * 1024 - 100]}})
+    just_under = json.dumps({"query": "{ viewer { email } }", "variables": {"pad": padding[: limit - 100]}})
     assert (await client.post("/graphql", content=just_under, headers=headers)).status_code == 200
 
-    # A 2 MB document goes through the multipart upload, which has max_document_bytes.
+    # A document bigger than that goes through the multipart upload, which has max_document_bytes.
+    size = limit + 1024 * 1024
     [org] = (await admin.gql('mutation { createOrganisation(input: {name: "Files"}) { organisation { id } } }'))[
         "createOrganisation"
     ].values()
@@ -291,11 +293,11 @@ async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(adm
     upload = await client.post(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("big.bin", b"\0" * (2 * 1024 * 1024), "application/octet-stream")},
+        files={"0": ("big.bin", b"\0" * size, "application/octet-stream")},
         headers={"Authorization": f"Bearer {admin.token}"},
     )
     assert upload.status_code == 200, upload.text
-    assert upload.json()["data"]["uploadDocument"]["document"]["size"] == 2 * 1024 * 1024
+    assert upload.json()["data"]["uploadDocument"]["document"]["size"] == size
 
 
 async def test_a_repeated_document_is_validated_once_with_the_limits_still_applied() -> None:
