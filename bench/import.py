@@ -12,6 +12,11 @@ file, and PostgreSQL when reachable; it creates and drops its own databases), in
              rules, checks between rows and against the database, search text, one audit
              event per object, all in one transaction
 
+  database   the import's own statements, recorded at the driver and replayed into a
+             database in the same state: what the database and its driver cost for what
+             the importer writes (and reads), without any of relgraph's Python work; the
+             most any importer of these rows could reach here
+
 and a second organisations file without email and phone shows what the phone numbers
 cost. The best round counts; wall and CPU time (this process) are both shown, because the
 machine is shared, and the ratio to plain SQL measured in the same run.
@@ -43,7 +48,7 @@ from scratch_databases import (  # bench/
     on_postgres,
     sqlite_databases,
 )
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from relgraph.db.engine import create_engine, make_sessionmaker
@@ -203,6 +208,28 @@ async def _imported(session: AsyncSession, kind: str, path: Path) -> None:
     assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
 
 
+Statements = list[tuple[str, Any]]
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
+    """Record every statement `engine` sends from now on as its driver gets it (SQL and
+    parameters after conversion); return what stops the recording."""
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not statement.startswith(_CONTROL):
+            into.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    return lambda: event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _replayed(session: AsyncSession, statements: Statements) -> None:
+    connection = await session.connection()
+    for statement, parameters in statements:
+        await connection.exec_driver_sql(statement, parameters)
+
+
 async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: int, repeat: int) -> None:
     """Import each file into a fresh database and write the same rows the plain way into
     another, `repeat` rounds; print the best of each with its ratio to the plain way."""
@@ -211,26 +238,38 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
     names = {"plain": "organisations, no email/phone"}
     best: dict[tuple[str, str], list[float]] = {}
     exported: dict[str, tuple[float, int]] = {}
+    recorded: dict[str, Statements] = {}
     template = await make_db("template")
     await asyncio.to_thread(upgrade, template)
+    first_id = 3 * rows + 1  # the plain way's ids: after the ids of the other files
     for attempt in range(repeat):
-        for way in ("baseline", "import"):
+        for way in ("baseline", "import", "database"):
             url = await make_db(f"{way} {attempt}", template)
             engine = create_engine(url)
             try:
                 for kind, file in steps:
                     path = paths[file]
                     if way == "baseline":
-                        first_id = 3 * rows + 1  # after the ids of the other files
 
                         async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
                             await baseline(session, kind, path, first_id)
-                    else:
+                    elif way == "import":
 
                         async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
                             await _imported(session, kind, path)
+                    else:
 
-                    wall, cpu = await _timed(engine, work)
+                        async def work(session: AsyncSession, file: str = file) -> None:
+                            await _replayed(session, recorded[file])
+
+                    statements: Statements = []
+                    stop = _recording(engine, statements) if way == "import" else lambda: None
+                    try:
+                        wall, cpu = await _timed(engine, work)
+                    finally:
+                        stop()
+                    if way == "import":
+                        recorded[file] = statements
                     found = best.setdefault((way, file), [float("inf"), float("inf")])
                     found[0], found[1] = min(found[0], wall), min(found[1], cpu)
                 if way == "import" and attempt == repeat - 1:
@@ -246,18 +285,22 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
         "(CPU: this process; for PostgreSQL without the server)"
     )
     print(
-        f"  {'':<40} {'wall':>7} {'rows/s':>9}   {'CPU':>6} {'rows/s':>9}   {'x plain SQL (wall, CPU)':>24}"
+        f"  {'':<40} {'wall':>7} {'rows/s':>9}   {'CPU':>6} {'rows/s':>9}   "
+        f"{'x plain SQL (wall, CPU)':>24}   {'x database (wall)':>17}"
     )
+    titles = (("baseline", "plain SQL "), ("database", "database  "), ("import", "import    "))
     for _, file in steps:
         name = names.get(file, file)
-        for way, title in (("baseline", f"plain SQL  {name}"), ("import", f"import     {name}")):
+        for way, title in titles:
             wall, cpu = best[(way, file)]
             ratio = ""
-            if way == "import":
+            if way != "baseline":
                 base_wall, base_cpu = best[("baseline", file)]
                 ratio = f"{wall / base_wall:10.2f}x {cpu / base_cpu:8.2f}x"
+            if way == "import":
+                ratio += f"   {wall / best[('database', file)][0]:15.2f}x"
             print(
-                f"  {title:<40} {wall:6.2f}s {rows / wall:9,.0f}   {cpu:5.2f}s {rows / cpu:9,.0f}   {ratio}"
+                f"  {title + ' ' + name:<40} {wall:6.2f}s {rows / wall:9,.0f}   {cpu:5.2f}s {rows / cpu:9,.0f}   {ratio}"
             )
     for kind in ("organisations", "persons", "memberships"):
         elapsed, count = exported[kind]
