@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -201,5 +203,85 @@ async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settin
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "removed 1 unreferenced" in done.stderr, done.stderr
     assert [p.name for p in stored_files(settings)] == [kept["sha256"]]
+    response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
+    assert response.content == b"kept"
+
+
+async def test_removing_keeps_a_file_an_upload_wants_meanwhile(admin, settings, sessionmaker, monkeypatch) -> None:
+    """Between finding that nothing refers to an old file and deleting it, an upload of the
+    same content may touch it, store it anew, or commit its row: each of those files stays."""
+    from relgraph.domain import documents
+
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+    org = await create_org(admin, "Archief BV")
+    contents = {name: name.encode() for name in ("touched", "stored again", "committed", "gone")}
+    sha = {name: hashlib.sha256(content).hexdigest() for name, content in contents.items()}
+    for content in contents.values():
+        document = (await upload(admin, org, content))["document"]
+        assert (await admin.gql(DELETE, {"id": document["id"]}))["deleteDocument"]["userErrors"] == []
+    for path in stored_files(settings):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    # All four are now old and unreferenced: what a cleanup lists. Then, before it deletes:
+    os.utime(store.path(sha["touched"]))  # an upload's row not committed yet
+    assert (await upload(admin, org, contents["committed"]))["userErrors"] == []
+    os.utime(store.path(sha["committed"]), (time.time() - 7200, time.time() - 7200))  # only its row tells
+    withdraw = store.withdraw
+
+    def withdraw_then_upload(digest: str) -> Path | None:
+        aside = withdraw(digest)
+        if digest == sha["stored again"]:  # an upload publishes right after the withdrawal
+            store.path(digest).write_bytes(contents["stored again"])
+        return aside
+
+    monkeypatch.setattr(store, "withdraw", withdraw_then_upload)
+    async with sessionmaker() as session:
+        removed = await documents.remove_unreferenced(session, store, sha.values(), untouched_since=time.time() - 3600)
+    assert removed == 1
+    assert {name for name in sha if store.exists(sha[name])} == {"touched", "stored again", "committed"}
+    for name in ("touched", "stored again", "committed"):
+        assert store.path(sha[name]).read_bytes() == contents[name]
+    assert store.withdrawn() == [], "nothing is left aside"
+
+
+async def test_an_upload_whose_file_is_withdrawn_while_it_publishes_stores_its_own_copy(settings, monkeypatch) -> None:
+    import relgraph.storage as storage
+
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"same bytes"
+
+    stored = await store.put(chunks())
+    touch = storage.os.utime
+
+    def withdrawn_before_the_touch(path: Any, *args: Any) -> None:
+        store.withdraw(stored.sha256)  # a cleanup got there between exists() and utime()
+        touch(path, *args)
+
+    monkeypatch.setattr(storage.os, "utime", withdrawn_before_the_touch)
+    again = await store.put(chunks())
+    assert again == stored and store.path(stored.sha256).read_bytes() == b"same bytes"
+    assert store.withdrawn() == [stored.sha256]
+
+
+async def test_cleanup_finishes_what_a_killed_cleanup_withdrew(admin, settings, database_url) -> None:
+    import subprocess
+    import sys
+
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+    deleted = (await upload(admin, await create_org(admin, "Archief BV"), b"deleted later"))["document"]
+    kept = (await upload(admin, await create_org(admin, "Bewaar BV"), b"kept"))["document"]
+    assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
+    for path in stored_files(settings):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    # Killed after withdrawing both: the kept one because its row committed only afterwards.
+    assert store.withdraw(deleted["sha256"]) and store.withdraw(kept["sha256"])
+    env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root)}
+    command = [str(Path(sys.executable).parent / "relgraph"), "documents", "cleanup"]
+    dry = await asyncio.to_thread(subprocess.run, [*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0 and "would remove 1 unreferenced" in dry.stderr, dry.stderr
+    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "removed 1 unreferenced" in done.stderr, done.stderr
+    assert [p.name for p in stored_files(settings)] == [kept["sha256"]] and store.withdrawn() == []
     response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
     assert response.content == b"kept"

@@ -238,15 +238,21 @@ async def _cleanup(session: Any, older_than_minutes: int, dry_run: bool) -> tupl
 
     settings = get_settings()
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
+    seconds = older_than_minutes * 60
     referenced = await documents.referenced_hashes(session)
-    orphans = store.orphans(referenced, older_than_seconds=older_than_minutes * 60)
-    stale = store.stale_uploads(older_than_seconds=older_than_minutes * 60)
-    if not dry_run:
-        for sha in orphans:
-            store.remove(sha)
-        for path in stale:
-            path.unlink(missing_ok=True)
-    return len(orphans), len(stale)
+    orphans = store.orphans(referenced, older_than_seconds=seconds)
+    # What an earlier cleanup withdrew and did not finish with (it was killed): removed or
+    # put back now, by the same checks.
+    leftovers = store.withdrawn()
+    stale = store.stale_uploads(older_than_seconds=seconds)
+    if dry_run:
+        return len(orphans) + sum(sha not in referenced for sha in leftovers), len(stale)
+    removed = await documents.remove_unreferenced(
+        session, store, [*orphans, *leftovers], untouched_since=time.time() - seconds
+    )
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return removed, len(stale)
 
 
 @documents_app.command("cleanup")

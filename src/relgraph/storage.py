@@ -3,6 +3,10 @@
 A file is complete on disk (temporary name, fsync, rename, fsync of the folder) before
 the row that points at it commits; a failed transaction leaves at worst an unreferenced
 file, which `relgraph documents cleanup` removes. Never the reverse.
+
+Removing is two steps, because an upload of the same content may store a file again at
+any moment: `withdraw` moves it aside (from then on an upload stores a fresh copy), and
+after checking that nothing wants it, `discard` deletes it or `put_back` returns it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 __all__ = ["DocumentStore", "StoredFile", "TooLarge"]
 
 CHUNK = 1024 * 1024
+# A withdrawn file's name, beside where it was: no upload or reader looks there.
+_ASIDE = ".removing-"
 
 
 class TooLarge(Exception):
@@ -69,17 +75,54 @@ class DocumentStore:
         # Same content already stored: the bytes are identical, keep the existing file, but
         # touch it so that cleanup sees it as fresh while this upload's row commits.
         if target.exists():
-            temporary.unlink()
-            os.utime(target)
-            return
+            try:
+                os.utime(target)
+            except FileNotFoundError:
+                pass  # withdrawn by a cleanup in between: store this copy instead
+            else:
+                temporary.unlink()
+                return
         os.replace(temporary, target)
         _sync_folder(target.parent)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def remove(self, sha256: str) -> None:
-        self.path(sha256).unlink(missing_ok=True)
+    def _aside(self, sha256: str) -> Path:
+        return self.path(sha256).with_name(_ASIDE + sha256)
+
+    def withdraw(self, sha256: str) -> Path | None:
+        """Move the file aside, the first step of removing it; its path there, or None
+        when there is no such file (withdrawn already by a cleanup that did not finish:
+        that path)."""
+        aside = self._aside(sha256)
+        try:
+            os.rename(self.path(sha256), aside)
+        except FileNotFoundError:
+            return aside if aside.is_file() else None
+        return aside
+
+    def put_back(self, sha256: str) -> None:
+        """Return a withdrawn file (an upload may have stored the same bytes again meanwhile)."""
+        aside, target = self._aside(sha256), self.path(sha256)
+        if target.exists():
+            aside.unlink(missing_ok=True)
+        else:
+            os.replace(aside, target)
+
+    def discard(self, sha256: str) -> None:
+        """Delete a withdrawn file for good."""
+        self._aside(sha256).unlink(missing_ok=True)
+
+    def modified(self, sha256: str, *, withdrawn: bool = False) -> float:
+        """When the file (or its withdrawn copy) was last written or touched."""
+        return (self._aside(sha256) if withdrawn else self.path(sha256)).stat().st_mtime
+
+    def withdrawn(self) -> list[str]:
+        """The files a cleanup withdrew and did not finish with (it was killed, say)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name.removeprefix(_ASIDE) for p in self.root.glob(f"??/{_ASIDE}*"))
 
     def stored(self) -> Iterable[tuple[str, float]]:
         """(sha256, modification time) of every stored file."""

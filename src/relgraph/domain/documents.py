@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.bulk import one_of
 from relgraph.db.models import Document
 from relgraph.db.pagination import (
     OrderKey,
@@ -26,7 +27,7 @@ from relgraph.policy import (
     documents_visible,
     party_visible,
 )
-from relgraph.storage import StoredFile
+from relgraph.storage import DocumentStore, StoredFile
 
 __all__ = [
     "add",
@@ -35,7 +36,7 @@ __all__ = [
     "get_visible",
     "list_for",
     "referenced_hashes",
-    "sole_user_of",
+    "remove_unreferenced",
 ]
 
 # Newest first: the file uploaded last is the one looked for most.
@@ -138,11 +139,33 @@ async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> Document:
     return document
 
 
-async def sole_user_of(session: AsyncSession, sha256: str) -> bool:
-    """True when no document row refers to the file `sha256` any more."""
-    return not await session.scalar(select(func.count()).where(Document.sha256 == sha256))
-
-
 async def referenced_hashes(session: AsyncSession) -> set[str]:
     """Every stored file some document refers to."""
     return set(await session.scalars(select(Document.sha256).distinct()))
+
+
+async def remove_unreferenced(
+    session: AsyncSession, store: DocumentStore, candidates: Iterable[str], *, untouched_since: float
+) -> int:
+    """Remove the stored files `candidates` (SHA-256s) that no document refers to and no
+    upload touched since `untouched_since` (a time.time()); return how many went.
+
+    An upload of the same content may store the file again, and its row commit, at any
+    moment. So each file is withdrawn first (uploads store a fresh copy from then on), and
+    only then checked against the committed rows and its modification time: an upload
+    touches the file before its row commits. What is still wanted is put back. The
+    session's transaction is ended to see rows committed meanwhile: it must hold no work.
+    """
+    aside = [sha for sha in dict.fromkeys(candidates) if store.withdraw(sha) is not None]
+    if not aside:
+        return 0
+    await session.rollback()
+    wanted = set(await session.scalars(select(Document.sha256).where(one_of(session, Document.sha256, aside))))
+    removed = 0
+    for sha in aside:
+        if sha in wanted or store.modified(sha, withdrawn=True) >= untouched_since:
+            store.put_back(sha)
+        else:
+            store.discard(sha)
+            removed += not store.exists(sha)  # an upload may have stored it anew meanwhile
+    return removed

@@ -223,16 +223,6 @@ async def remove_files(session: AsyncSession, store: DocumentStore, deletion: De
     since the deletion began, which is a new upload of the same content whose row may
     not have committed yet (`relgraph documents cleanup` takes it if that upload failed).
     """
-    removed = 0
-    for sha in deletion.file_hashes:
-        if not await documents.sole_user_of(session, sha):
-            continue
-        path = store.path(sha)
-        try:
-            touched = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if touched < deletion.started:
-            store.remove(sha)
-            removed += 1
-    return removed
+    return await documents.remove_unreferenced(
+        session, store, deletion.file_hashes, untouched_since=deletion.started
+    )
