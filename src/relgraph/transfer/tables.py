@@ -48,27 +48,18 @@ _audit = AuditEvent.__table__
 # The order the tables of a chunk go in: every row after the rows it refers to.
 ORDER = (_parties, _orgs, _people, _addresses, _contacts, _m, _tags, _audit)
 
-_ORG_FIELDS = (
-    "name",
-    "code",
-    "legal_name",
-    "kvk_number",
-    "vat_number",
-    "invoice_company_name",
-    "invoice_email",
-    "industry",
-    "description",
-    "website",
-    "status",
-    "checked",
-    "creditworthy",
-    "archived",
+# The audited columns an imported row gives as they are; these two need a default or come
+# from the file's order of parents.
+_ORG_FIELDS = tuple(
+    f for f in organisations.AUDITED_FIELDS if f not in ("invoice_uses_postal_address", "parent_id")
 )
-_PERSON_FIELDS = ("gender", "title", "initials", "first_name", "infix", "last_name", "birth_date")
+# Not the BSN (imports do not take it) and not `active` (the column's default).
+_PERSON_FIELDS = tuple(f for f in persons.AUDITED_FIELDS if f not in ("bsn", "active"))
 # What a membership row holds is what its audit events record.
 _MEMBERSHIP_FIELDS = tuple(memberships.AUDITED_FIELDS)
-# What each kind's CREATE event records, when the row has it.
-_ORG_AUDITED = ("name", *_ORG_FIELDS[1:], "invoice_uses_postal_address", "parent_id", "email", "phone")
+# What each kind's CREATE event records, when the row has it: what the API's events
+# record, and the primary email and phone.
+_ORG_AUDITED = (*organisations.AUDITED_FIELDS, "email", "phone")
 _PERSON_AUDITED = (*_PERSON_FIELDS, "email", "phone")
 _MEMBERSHIP_AUDITED = (*_MEMBERSHIP_FIELDS, "tags")
 
