@@ -210,7 +210,10 @@ def _import_section(chosen: list[str], quick: bool) -> list[str]:
     return [
         "## 8. Import (issue 7)",
         "",
-        "Output of `bench/import.py` (its own databases, its own plain-SQL baseline):",
+        "Output of `bench/import.py` (its own databases, its own plain-SQL baseline). The",
+        "`database` line replays the import's own statements, recorded at the driver, into a",
+        "database in the same state: what the database and its driver alone cost for what the",
+        "importer writes and reads.",
         "",
         "```",
         *(out.stdout.strip() or out.stderr.strip()[-2000:]).splitlines(),
