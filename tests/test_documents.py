@@ -243,6 +243,30 @@ async def test_removing_keeps_a_file_an_upload_wants_meanwhile(admin, settings, 
     assert store.withdrawn() == [], "nothing is left aside"
 
 
+
+async def test_two_cleanups_at_once_do_not_trip_over_each_other(settings, sessionmaker, monkeypatch) -> None:
+    from relgraph.domain import documents
+
+    store = DocumentStore(settings.document_root, settings.max_document_bytes)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"orphan"
+
+    orphan = (await store.put(chunks())).sha256
+    os.utime(store.path(orphan), (time.time() - 7200, time.time() - 7200))
+    withdraw = store.withdraw
+
+    def withdraw_then_lose_it(digest: str) -> Path | None:
+        aside = withdraw(digest)
+        store.discard(digest)  # the other cleanup, holding it too, deletes it now
+        return aside
+
+    monkeypatch.setattr(store, "withdraw", withdraw_then_lose_it)
+    async with sessionmaker() as session:
+        assert await documents.remove_unreferenced(session, store, [orphan], untouched_since=time.time()) == 0
+    store.put_back(orphan)  # nothing to put back: no error either
+    assert not store.exists(orphan) and store.withdrawn() == []
+
 async def test_an_upload_whose_file_is_withdrawn_while_it_publishes_stores_its_own_copy(settings, monkeypatch) -> None:
     import relgraph.storage as storage
 

@@ -12,6 +12,7 @@ after checking that nothing wants it, `discard` deletes it or `put_back` returns
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -108,7 +109,8 @@ class DocumentStore:
         if target.exists():
             aside.unlink(missing_ok=True)
         else:
-            os.replace(aside, target)
+            with contextlib.suppress(FileNotFoundError):  # put back by a cleanup beside this one
+                os.replace(aside, target)
 
     def discard(self, sha256: str) -> None:
         """Delete a withdrawn file for good."""

@@ -163,7 +163,11 @@ async def remove_unreferenced(
     wanted = set(await session.scalars(select(Document.sha256).where(one_of(session, Document.sha256, aside))))
     removed = 0
     for sha in aside:
-        if sha in wanted or store.modified(sha, withdrawn=True) >= untouched_since:
+        try:
+            keep = sha in wanted or store.modified(sha, withdrawn=True) >= untouched_since
+        except FileNotFoundError:
+            continue  # a cleanup running beside this one got there first
+        if keep:
             store.put_back(sha)
         else:
             store.discard(sha)
