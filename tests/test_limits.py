@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Caller
+from conftest import IS_POSTGRES, Caller
 from graphql import parse, validate
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
+from relgraph.db.models import RateLimitWindow
 from relgraph.domain import rate_limits, users
 from relgraph.graphql.cost import operation_of, query_cost
 from relgraph.graphql.schema import build_schema
@@ -238,6 +244,78 @@ async def test_the_rate_limit_counts_points_per_user_across_workers_and_answers_
         headers={"Authorization": f"Bearer {other}"},
     )
     assert big.status_code == 200 and big.json()["errors"][0]["extensions"]["limit"] == 100
+
+
+
+@contextlib.contextmanager
+def _write_lock_held(database_url: str) -> Iterator[None]:
+    """Another connection holds SQLite's write lock for the block (a long import, say)."""
+    release, holding = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        writer = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        holding.set()
+        release.wait(60)
+        writer.execute("ROLLBACK")
+        writer.close()
+
+    thread = threading.Thread(target=long_write)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
+async def _lock_tried_again() -> None:
+    """After a charge found the lock held, its process counts alone for a moment."""
+    await asyncio.sleep(2 * rate_limits.SQLITE_LOCK_WAIT_MS / 1000)
+
+
+sqlite_lock = pytest.mark.skipif(IS_POSTGRES, reason="SQLite's one write lock; PostgreSQL locks rows")
+
+
+@sqlite_lock
+async def test_requests_are_charged_without_waiting_for_a_long_write_to_end(limited, database_url) -> None:
+    """An import or a bulk relink holds SQLite's write lock for seconds: requests meanwhile
+    are answered and counted by their process, which adds the points once the lock is free."""
+    client, _, sessionmaker = limited
+    token = await _token(sessionmaker, "busy@test.example")
+    query = {"query": "{ organisations { nodes { id } } }"}  # 20 points
+    with _write_lock_held(database_url):
+        answers = [await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token}"}) for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429], "the limit holds while the lock is held"
+    assert [a.json()["extensions"]["cost"]["rateLimit"]["remaining"] for a in answers[:5]] == [80, 60, 40, 20, 0]
+    async with sessionmaker() as session:
+        assert await session.scalar(select(RateLimitWindow.points)) is None, "nothing was written meanwhile"
+
+    # The lock is free: the next charge adds what was counted meanwhile, and is refused.
+    await _lock_tried_again()
+    refused = await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 429
+    async with sessionmaker() as session:
+        assert await session.scalar(select(RateLimitWindow.points)) == 100
+
+
+@sqlite_lock
+async def test_points_counted_under_a_held_lock_lapse_with_their_minute(sessionmaker, admin, database_url) -> None:
+    now = 1_800_000_030.0
+
+    async def spend(points: int, at: float) -> rate_limits.Charge:
+        return await rate_limits.charge(sessionmaker, user_id=admin.user_id, points=points, limit=100, now=at)
+
+    assert (await spend(10, now)).remaining == 90
+    with _write_lock_held(database_url):
+        assert (await spend(30, now)).remaining == 60  # the last committed 10, and 30 owed
+    await _lock_tried_again()
+    next_minute = await spend(5, now + 60)
+    assert next_minute.allowed and next_minute.remaining == 95, "the owed 30 belonged to the minute before"
+    async with sessionmaker() as session:
+        row = (await session.execute(select(RateLimitWindow.window_start, RateLimitWindow.points))).one()
+    assert tuple(row) == (1_800_000_060, 5)
 
 
 async def test_charges_are_atomic_and_a_new_minute_starts_afresh(sessionmaker, admin) -> None:

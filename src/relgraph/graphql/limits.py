@@ -71,8 +71,9 @@ class QueryCostLimiter(SchemaExtension):
                 context.sessionmaker, user_id=viewer.id, points=cost, limit=self.rate_limit
             )
         except Exception:
-            # The counter is protection, not data: a database hiccup here (SQLite busy under a
-            # long bulk write, say) lets the request through rather than failing it.
+            # The counter is protection, not data: a database hiccup here lets the request
+            # through rather than failing it. (A long write on SQLite is no hiccup: the
+            # process counts on its own meanwhile, see rate_limits.)
             logger.exception("request %s: rate limit not checked", getattr(context, "request_id", "-"))
             return
         if not self.charge.allowed:
