@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from relgraph.db.sqlite_driver import one_trip_dbapi
+
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "StatementCounter", "create_engine", "make_sessionmaker", "statement_counter"]
 
 # How long a SQLite statement waits for another connection's write lock before it fails.
@@ -87,6 +89,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": 10})
+        if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
+            module = one_trip_dbapi()
+            if module is not None:
+                kwargs["module"] = module
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
