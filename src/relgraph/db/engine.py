@@ -88,7 +88,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # out of the text of database errors, which are logged with their traceback.
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {"timeout": 10})
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
             module = one_trip_dbapi()
             if module is not None:
