@@ -41,7 +41,7 @@ class _Outcome:
         """The cursor was closed in the thread, right after the statement."""
 
 
-def _run(
+def _statement_in_thread(
     connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, int, int | None, list[Any]]:
     # In aiosqlite's thread: the whole statement, its rows and the cursor's end.
@@ -72,7 +72,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             aio = self._connection
-            description, rowcount, lastrowid, rows = await aio._execute(_run, aio, operation, parameters, many)
+            description, rowcount, lastrowid, rows = await aio._execute(_statement_in_thread, aio, operation, parameters, many)
         outcome = self._cursor
         outcome.description, outcome.rowcount, outcome.lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
