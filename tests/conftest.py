@@ -175,6 +175,19 @@ def database_url(database_template: DatabaseTemplate) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, for tests that migrate step by step."""
+    if IS_POSTGRES:
+        url = make_url(TEST_URL)
+        name = f"relgraph_empty_{os.getpid()}_{next(_counter)}"
+        _pg_admin(f"CREATE DATABASE {name}")
+        yield url.set(database=name).render_as_string(hide_password=False)
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine

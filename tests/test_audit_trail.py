@@ -238,3 +238,65 @@ async def test_created_and_updated_by_on_parties_memberships_and_relations(admin
     # The users come through one loader: asking for one object costs as much as for four.
     _, statements_one = await admin.counted(query, {"ids": [org]})
     assert statements_many <= statements_one + 3  # one lookup per object type, not per object
+
+
+async def test_membership_and_relation_events_name_their_other_party(admin, session) -> None:
+    """Every write path records the second party an event names (R1 on reading, erasure)."""
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Een BV"))["organisation"]["id"]
+    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Twee BV"))["organisation"]["id"]
+    person = (await ok(admin, "createPerson", "person { id }", lastName="Noemer"))["person"]["id"]
+    added = await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="a")
+    membership = added["membership"]["id"]
+    await ok(admin, "updateMembership", "membership { id }", id=membership, jobTitle="Inkoper")
+    await ok(admin, "deactivateMembership", "membership { id }", id=membership)
+    await ok(admin, "reactivateMembership", "membership { id }", id=membership)
+    wrong = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="b"))
+    await ok(admin, "deleteMembership", "", id=wrong["membership"]["id"], reason="Verkeerde persoon")
+    relinked = await ok(
+        admin,
+        "bulkRelinkMemberships",
+        "applied",
+        items=[{"membershipId": membership, "organisationId": other, "keepHistory": True}],
+    )
+    assert relinked["applied"], relinked
+    business = await ok(
+        admin, "addBusinessRelation", "membership { id }", person={"lastName": "Zakelijk"}, organisationId=org
+    )
+    assert business["membership"]["id"]
+    kind = (
+        await ok(
+            admin,
+            "createRelationType",
+            "relationType { id }",
+            name="adviseert",
+            inverseName="wordt geadviseerd door",
+            sourceKinds=["PERSON"],
+            targetKinds=["ORGANISATION"],
+        )
+    )["relationType"]["id"]
+    relation = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=person, targetId=org))
+    await ok(admin, "updateRelation", "relation { id }", id=relation["relation"]["id"], note="Sinds 2020")
+    await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=person, targetId=other)
+    await ok(admin, "mergeOrganisations", "", sourceId=other, targetId=org)
+    await ok(admin, "deleteRelation", "", id=relation["relation"]["id"])
+
+    events = (
+        await session.execute(
+            select(AuditEvent).where(AuditEvent.object_type.in_(["Membership", "Relation"])).order_by(AuditEvent.id)
+        )
+    ).scalars().all()
+    person_pk = decode_id(person)[1]
+    assert {e.action for e in events} >= {"CREATE", "UPDATE", "DEACTIVATE", "REACTIVATE", "DELETE", "RELINK"}
+    unnamed = [(e.object_type, e.action, e.party_id) for e in events if e.other_party_id is None]
+    assert unnamed == []
+    person_of: dict[int, int] = {}  # membership id -> its person, as of its latest CREATE
+    named = 0
+    for e in events:
+        if e.object_type == "Membership":
+            if e.action == "CREATE":
+                person_of[e.object_id] = e.changes["person_id"]["after"]
+            assert e.other_party_id == person_of[e.object_id], (e.action, e.party_id)
+            named += e.other_party_id == person_pk
+        else:  # a relation of the person: the person on the organisation's trail, and vice versa
+            assert (e.party_id == person_pk) != (e.other_party_id == person_pk), (e.action, e.party_id)
+    assert named == 9

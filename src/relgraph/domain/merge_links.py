@@ -98,6 +98,7 @@ async def move_memberships(job: MergeJob) -> None:
                 m.id,
                 "RELINK",
                 target.id,
+                other_party_id=m.person_id,
                 changes={"organisation_id": {"before": source.id, "after": target.id}},
             )
     if duplicates:
@@ -128,6 +129,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             mine.id,
             "DEACTIVATE",
             job.source.id,
+            other_party_id=mine.person_id,
             changes=audit.changes_between(
                 audit.snapshot(mine, memberships.AUDITED_FIELDS),
                 audit.snapshot(ended, memberships.AUDITED_FIELDS),
@@ -165,6 +167,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
                 kept.id,
                 "UPDATE",
                 job.target.id,
+                other_party_id=kept.person_id,
                 changes=changes,
                 reason=f"{job.reason} Took over what membership {mine.id} knew and this one did not.",
             )
@@ -194,6 +197,11 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
         )
     if new_tags:
         await session.execute(insert(_tags), new_tags)
+
+
+def _far_end(relation: Any, party_id: int) -> int:
+    """The end of `relation` that is not `party_id`."""
+    return relation.target_id if relation.source_id == party_id else relation.source_id
 
 
 async def move_relations(job: MergeJob) -> None:
@@ -254,6 +262,7 @@ async def move_relations(job: MergeJob) -> None:
             r.id,
             "UPDATE",
             target.id,
+            other_party_id=_far_end(r, source.id),
             changes=audit.changes_between(
                 {"source_id": r.source_id, "target_id": r.target_id},
                 {"source_id": ends[0], "target_id": ends[1]},
@@ -264,7 +273,15 @@ async def move_relations(job: MergeJob) -> None:
         for r, action, reason in dropped:
             before = audit.snapshot(r, relations_domain.AUDITED_FIELDS)
             changes = {k: {"before": v, "after": None} for k, v in before.items()}
-            job.event("Relation", r.id, action, source.id, changes=changes, reason=reason)
+            job.event(
+                "Relation",
+                r.id,
+                action,
+                source.id,
+                other_party_id=_far_end(r, source.id),
+                changes=changes,
+                reason=reason,
+            )
         await session.execute(delete(_rel).where(_rel.c.id.in_([r.id for r, _, _ in dropped])))
     if moves:
         await session.execute(

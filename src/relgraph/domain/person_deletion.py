@@ -156,6 +156,7 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
             object_type="Membership",
             object_id=membership.id,
             party_id=membership.organisation_id,
+            other_party_id=person_id,
             action="DEACTIVATE" if was_active else "UPDATE",
             changes=scrub(changes, MEMBERSHIP_PERSONAL_FIELDS),
             reason="The person was deleted.",

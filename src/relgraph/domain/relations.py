@@ -198,13 +198,15 @@ def _record(
     changes = audit.changes_between(
         before, after if after is not None else audit.snapshot(relation, AUDITED_FIELDS)
     )
-    for party_id in (relation.source_id, relation.target_id):
+    ends = (relation.source_id, relation.target_id)
+    for party_id, other_party_id in (ends, ends[::-1]):
         audit.record(
             session,
             actor=actor,
             object_type="Relation",
             object_id=relation.id,
             party_id=party_id,
+            other_party_id=other_party_id,
             action=action,
             changes=changes,
         )

@@ -127,7 +127,15 @@ class _Chunk:
             )
         return contact_values.terms_of(terms)
 
-    def event(self, row: Row, object_type: str, object_id: int, party_id: int, fields: Iterable[str]) -> None:
+    def event(
+        self,
+        row: Row,
+        object_type: str,
+        object_id: int,
+        party_id: int,
+        fields: Iterable[str],
+        other_party_id: int | None = None,
+    ) -> None:
         values = row.values
         changes = {}
         for name in fields:
@@ -143,6 +151,7 @@ class _Chunk:
                 object_type=object_type,
                 object_id=object_id,
                 party_id=party_id,
+                other_party_id=other_party_id,
                 action="CREATE",
                 changes=changes,
                 reason=f"Imported from {self.source}, line {row.line}.",
@@ -238,5 +247,5 @@ def membership_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> Tab
         )
         for tag in v.get("tags") or []:
             tags.append({"membership_id": membership_id, "tag": tag})
-        chunk.event(row, "Membership", membership_id, v["organisation_id"], _MEMBERSHIP_AUDITED)
+        chunk.event(row, "Membership", membership_id, v["organisation_id"], _MEMBERSHIP_AUDITED, v["person_id"])
     return chunk.tables

@@ -46,6 +46,11 @@ class AuditEvent(Base):
     object_id: Mapped[int] = mapped_column(Id)
     # The party whose trail shows the event (the organisation of a membership, say).
     party_id: Mapped[int | None] = mapped_column(Id, index=True)
+    # The other party the event names: a membership's person on its organisation's trail,
+    # the far end of a relation. Kept in a column, not only in `changes`, because reading
+    # (R1: a reader must see both parties) and erasure (find a person's events by the
+    # person, never by a reused object id) both need it for events whose object is gone.
+    other_party_id: Mapped[int | None] = mapped_column(Id, index=True)
     action: Mapped[str] = mapped_column(String(40))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
