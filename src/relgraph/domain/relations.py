@@ -54,7 +54,10 @@ class RelationFilter:
     type_ids: tuple[int, ...] | None = None
     type_names: tuple[str, ...] | None = None
     direction: Direction | None = None
+    # Also those not in force on `day` (ended, or not begun yet).
     include_inactive: bool = False
+    # The day the list is about; None: today.
+    day: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> t
     # R1: a person the viewer may not see is never the other end of a visible relation.
     stmt = stmt.where(party_visible(viewer, view.c.other_id))
     if not flt.include_inactive:
-        stmt = stmt.where(Relation.active.is_(True))
+        stmt = stmt.where(Relation.holds_on(flt.day))
     if flt.type_ids is not None:
         stmt = stmt.where(Relation.type_id.in_(flt.type_ids))
     if flt.type_names is not None:
