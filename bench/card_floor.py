@@ -59,7 +59,10 @@ SUBS = text(
 MEMBERS = text(
     "SELECT m.id, m.organisation_id, m.job_title, m.role, p.id AS pid, p.first_name, p.infix, p.last_name "
     "FROM memberships m JOIN persons p ON p.id = m.person_id "
-    "WHERE m.organisation_id IN :ids AND m.active ORDER BY m.organisation_id, p.sort_key, m.id"
+    "WHERE m.organisation_id IN :ids AND m.active "
+    # In force today, as relgraph asks it (db/models/in_force.py).
+    "AND (m.start_date IS NULL OR m.start_date <= CURRENT_DATE) AND (m.end_date IS NULL OR m.end_date >= CURRENT_DATE) "
+    "ORDER BY m.organisation_id, p.sort_key, m.id"
 ).bindparams(bindparam("ids", expanding=True))
 
 engine = create_engine(os.environ["RELGRAPH_DATABASE_URL"])

@@ -45,7 +45,9 @@ QUERY = """query($id: ID!) {
   }
 }"""
 RELATED = text(
-    "SELECT source_id, target_id FROM relations WHERE active AND (source_id IN :ids OR target_id IN :ids)"
+    "SELECT source_id, target_id FROM relations WHERE active AND (source_id IN :ids OR target_id IN :ids) "
+    # In force today, as relgraph asks it (db/models/in_force.py).
+    "AND (start_date IS NULL OR start_date <= CURRENT_DATE) AND (end_date IS NULL OR end_date >= CURRENT_DATE)"
 ).bindparams(bindparam("ids", expanding=True))
 FAMILY = text(
     "SELECT id, parent_id FROM organisations WHERE archived = false AND (id IN :ids OR parent_id IN :ids)"

@@ -349,12 +349,12 @@ async def test_add_relation_between_organisations_and_from_a_person(admin) -> No
     jan = await create_person(admin, "Jansen", "Jan")
 
     relation = await relate(
-        admin, supplier["id"], a, b, startDate="2023-01-01", endDate="2024-12-31", note="Frame contract."
+        admin, supplier["id"], a, b, startDate="2023-01-01", endDate="2099-12-31", note="Frame contract."
     )
     assert relation["type"] == {"id": supplier["id"], "name": "supplier of"}
     assert relation["source"] == {"id": a, "displayName": "Alfa BV"}
     assert relation["target"] == {"id": b, "displayName": "Beta BV"}
-    assert (relation["startDate"], relation["endDate"], relation["note"]) == ("2023-01-01", "2024-12-31", "Frame contract.")
+    assert (relation["startDate"], relation["endDate"], relation["note"]) == ("2023-01-01", "2099-12-31", "Frame contract.")
     assert relation["active"] is True
 
     from_person = await relate(admin, consultant["id"], jan, a)

@@ -3,6 +3,7 @@ people or a person's organisations, tags, and whether a person is a business rel
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import namedtuple
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,10 @@ __all__ = ["MembershipFilter", "count_for", "get_many", "has_memberships", "list
 
 @dataclass(frozen=True)
 class MembershipFilter:
+    # Also those not in force on `day` (ended, or not begun yet).
     include_inactive: bool = False
+    # The day the list is about; None: today.
+    day: dt.date | None = None
     role: str | None = None
     tag: str | None = None
     search: str | None = None
@@ -68,7 +72,7 @@ def _listing(flt: MembershipFilter, other: Any, by: str, *, with_person: bool = 
     if by == "person":  # sorted by organisation name; an organisation's list needs only persons
         stmt = stmt.join(_orgs, _orgs.c.id == Membership.organisation_id)
     if not flt.include_inactive:
-        stmt = stmt.where(Membership.active.is_(True))
+        stmt = stmt.where(Membership.holds_on(flt.day))
         if by == "organisation":
             # A deactivated person leaves the organisation's people list (seed 004), not
             # its own card: there the memberships are what the person is looked at for.
@@ -122,8 +126,9 @@ async def list_for(
         ids,
         order,
         page,
-        # The people lists of cards: one statement per side and inactive-or-not, kept.
-        reuse_as=("memberships", by, flt.include_inactive) if plain else None,
+        # The people lists of cards: one statement per side, inactive-or-not and day, kept
+        # (the day and today are bound in it).
+        reuse_as=("memberships", by, flt.include_inactive, flt.day, dt.date.today()) if plain else None,
     )
     width = len(Membership.__table__.c)
     for result in pages.values():

@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
-from relgraph.domain import audit, parties, persons, versions
+from relgraph.db.models.in_force import has_ended
+from relgraph.domain import audit, parties, persons, places, versions
 from relgraph.domain.membership_queries import (
     MembershipFilter,
     count_for,
@@ -102,19 +103,22 @@ async def _check_account_manager(session: AsyncSession, user_id: int | None) -> 
         raise NotFound("accountManagerId", "No user with this id.")
 
 
-async def _check_no_duplicate(session: AsyncSession, membership: Membership) -> None:
-    same = await session.scalar(
-        select(Membership.id).where(
+async def _take_place(session: AsyncSession, membership: Membership) -> None:
+    """Make room for `membership` as the one not ended by hand in its person, organisation
+    and role: a lapsed one there gives way (domain/places.py); a current or future one is
+    a CONFLICT."""
+    role = f" as {membership.role}" if membership.role else ""
+    await places.take_place(
+        session,
+        Membership,
+        [
             Membership.person_id == membership.person_id,
             Membership.organisation_id == membership.organisation_id,
             func.coalesce(Membership.role, "") == (membership.role or ""),
-            Membership.active.is_(True),
             Membership.id != (membership.id or 0),
-        )
+        ],
+        Conflict("role", f"This person already has an active membership here{role}."),
     )
-    if same is not None:
-        role = f" as {membership.role}" if membership.role else ""
-        raise Conflict("role", f"This person already has an active membership here{role}.")
 
 
 async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) -> None:
@@ -204,7 +208,7 @@ async def link(
         **versions.created(actor),
         **values,
     )
-    await _check_no_duplicate(session, membership)
+    await _take_place(session, membership)
     session.add(membership)
     await _flush(session)
     await _set_tags(session, membership.id, tags)
@@ -278,7 +282,10 @@ async def update(
     _check_dates(membership.start_date, membership.end_date)
     await _check_account_manager(session, membership.account_manager_id)
     if "role" in values and membership.active:
-        await _check_no_duplicate(session, membership)
+        if has_ended(membership):
+            membership.active = False  # lapsed: it needs no place (domain/places.py)
+        else:
+            await _take_place(session, membership)
     if tags is not None:
         await _set_tags(session, membership.id, tags)
     await _save(session, actor, membership, before, "UPDATE")
@@ -295,14 +302,19 @@ async def deactivate(
     end_date: dt.date | None = None,
     expected_version: int | None = None,
 ) -> Membership:
-    """Mark a membership as ended (uit dienst) on `end_date` (default today); history stays."""
+    """End a membership (uit dienst) on `end_date` (default today); history stays.
+
+    Ended today or earlier, it is inactive at once (ended by hand, db/models/in_force.py);
+    with a later end date it stays active until that day: a planned end.
+    """
     membership = await load_for_update(session, id=id, expected_version=expected_version)
-    if not membership.active:
+    if has_ended(membership):
         raise InvalidInput.at("id", "This membership is already inactive.")
-    end_date = end_date or dt.date.today()
+    today = dt.date.today()
+    end_date = end_date or today
     _check_dates(membership.start_date, end_date)
     before = audit.snapshot(membership, AUDITED_FIELDS)
-    membership.active = False
+    membership.active = end_date > today
     membership.end_date = end_date
     return await _save(session, actor, membership, before, "DEACTIVATE")
 
@@ -312,13 +324,13 @@ async def reactivate(
 ) -> Membership:
     """Make an ended membership active again (the end date is cleared)."""
     membership = await load_for_update(session, id=id, expected_version=expected_version)
-    if membership.active:
-        raise InvalidInput.at("id", "This membership is already active.")
+    if not has_ended(membership):
+        raise InvalidInput.at("id", "This membership has not ended.")
     await _check_person_not_deleted(session, membership)
     before = audit.snapshot(membership, AUDITED_FIELDS)
     membership.active = True
     membership.end_date = None
-    await _check_no_duplicate(session, membership)
+    await _take_place(session, membership)
     return await _save(session, actor, membership, before, "REACTIVATE")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
-from relgraph.db.bulk import lock_rows, rows_in
+from relgraph.db.bulk import lock_rows, one_of, rows_in
 from relgraph.db.models import (
     InternalRelation,
     Membership,
@@ -22,7 +22,8 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
-from relgraph.domain import audit, memberships
+from relgraph.db.models.in_force import dates_hold
+from relgraph.domain import audit, memberships, places
 from relgraph.domain import relations as relations_domain
 from relgraph.domain.merge_moves import MergeJob
 from relgraph.domain.relinking import MembershipState
@@ -54,6 +55,14 @@ async def move_memberships(job: MergeJob) -> None:
     if not person_ids:
         return
     await lock_rows(session, _people, person_ids)
+    # Lapsed ones give up their places first (domain/places.py): the flags compared below
+    # then say "not ended", as the unique index does.
+    await places.free_lapsed(
+        session,
+        Membership,
+        _m.c.organisation_id.in_((source.id, target.id)),
+        one_of(session, _m.c.person_id, list(person_ids)),
+    )
     rows = (
         await session.execute(
             select(*_STATE_COLUMNS)
@@ -208,6 +217,8 @@ async def move_relations(job: MergeJob) -> None:
     """Re-point relations to the target; drop those between the two and active duplicates."""
     session, source, target = job.session, job.source, job.target
     involving = or_(_rel.c.source_id == source.id, _rel.c.target_id == source.id)
+    both = (source.id, target.id)
+    await places.free_lapsed(session, Relation, or_(_rel.c.source_id.in_(both), _rel.c.target_id.in_(both)))
     rows = (
         await session.execute(
             select(_rel).where(involving).order_by(_rel.c.id).with_for_update(key_share=True)
@@ -319,7 +330,7 @@ async def move_internal_relations(job: MergeJob) -> None:
     }
     dropped, moved = [], []
     for r in rows:
-        holds = (r.since is None or r.since <= job.today) and (r.until is None or r.until >= job.today)
+        holds = dates_hold(r.since, r.until, job.today)
         same = held.get((r.user_id, r.category_id)) if holds else None
         if same is None:
             moved.append(r.id)

@@ -77,13 +77,13 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 async def _relations(
-    session: AsyncSession, viewer: Viewer, parties: list[int], type_names: Sequence[str] | None
+    session: AsyncSession, viewer: Viewer, parties: list[int], type_names: Sequence[str] | None, today: dt.date
 ) -> list[Edge]:
     stmt = (
         select(Relation.source_id, Relation.target_id, RelationType.name)
         .join(RelationType, RelationType.id == Relation.type_id)
         .where(
-            Relation.active.is_(True),
+            Relation.holds_on(today),
             or_(Relation.source_id.in_(parties), Relation.target_id.in_(parties)),
             ends_visible(viewer),
         )
@@ -108,14 +108,14 @@ async def _hierarchy(session: AsyncSession, parties: list[int]) -> list[Edge]:
     return [Edge(_party(c), _party(p), Link.HIERARCHY, "subsidiary of") for c, p in await session.execute(stmt)]
 
 
-async def _memberships(session: AsyncSession, parties: list[int]) -> list[Edge]:
+async def _memberships(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
     # A person with a membership is a business relation: visible to every role (R1).
     orgs = Organisation.__table__
     stmt = (
         select(Membership.person_id, Membership.organisation_id, Membership.job_title, Membership.role)
         .join(orgs, orgs.c.id == Membership.organisation_id)
         .where(
-            Membership.active.is_(True),
+            Membership.holds_on(today),
             or_(Membership.person_id.in_(parties), Membership.organisation_id.in_(parties)),
             orgs.c.archived.is_(False),
         )
@@ -157,11 +157,11 @@ async def _step(
     edges: list[Edge] = []
     for chunk in _chunks(parties):
         if Link.RELATIONS in links:
-            edges += await _relations(session, viewer, chunk, type_names)
+            edges += await _relations(session, viewer, chunk, type_names, today)
         if Link.HIERARCHY in links:
             edges += await _hierarchy(session, chunk)
         if Link.MEMBERSHIPS in links:
-            edges += await _memberships(session, chunk)
+            edges += await _memberships(session, chunk, today)
     if Link.INTERNAL in links and (parties or users):
         for chunk_parties, chunk_users in _paired_chunks(parties, users):
             edges += await _internal(session, viewer, chunk_parties, chunk_users, today)

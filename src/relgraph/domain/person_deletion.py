@@ -33,6 +33,7 @@ from relgraph.db.models import (
     PurchaseRelation,
     SalesRelation,
 )
+from relgraph.db.models.in_force import has_ended
 from relgraph.domain import audit, documents, memberships, persons, versions
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer
@@ -137,10 +138,10 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
     )
     for membership in rows:
         before = audit.snapshot(membership, memberships.AUDITED_FIELDS)
-        was_active = membership.active
-        if membership.active:
+        was_active = not has_ended(membership)
+        if was_active:
             membership.active = False
-            if membership.end_date is None:
+            if membership.end_date is None or membership.end_date > today:
                 # A membership that was to start later ends the day it would have begun.
                 start = membership.start_date
                 membership.end_date = max(start, today) if start else today

@@ -180,7 +180,7 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
         "addresses": [_row(a, skip={"party_id"}) for a in addresses],
         "memberships": [
             _row(m, skip={"person_id"})
-            | {"organisationName": names.get(m.organisation_id), "tags": tags.get(m.id, [])}
+            | {"active": m.holds_on(), "organisationName": names.get(m.organisation_id), "tags": tags.get(m.id, [])}
             | {"accountManager": staff.get(m.account_manager_id) if m.account_manager_id else None}
             for m in memberships
         ],
@@ -215,7 +215,12 @@ def _relation(relation: Relation, kind: RelationType, person_id: int, names: dic
     outgoing = relation.source_id == person_id
     other = relation.target_id if outgoing else relation.source_id
     label = kind.name if outgoing or kind.symmetric else kind.inverse_name
-    return _row(relation) | {"label": label, "otherPartyId": other, "otherPartyName": names.get(other)}
+    return _row(relation) | {
+        "active": relation.holds_on(),
+        "label": label,
+        "otherPartyId": other,
+        "otherPartyName": names.get(other),
+    }
 
 
 async def _events(session: AsyncSession, person_id: int, membership_ids: Sequence[int]) -> list[AuditEvent]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Party, Relation, RelationType
+from relgraph.db.models.in_force import has_ended
 from relgraph.db.pagination import (
     OrderKey,
     Page,
@@ -18,7 +20,7 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import audit, parties, places, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
@@ -52,7 +54,10 @@ class RelationFilter:
     type_ids: tuple[int, ...] | None = None
     type_names: tuple[str, ...] | None = None
     direction: Direction | None = None
+    # Also those not in force on `day` (ended, or not begun yet).
     include_inactive: bool = False
+    # The day the list is about; None: today.
+    day: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> t
     # R1: a person the viewer may not see is never the other end of a visible relation.
     stmt = stmt.where(party_visible(viewer, view.c.other_id))
     if not flt.include_inactive:
-        stmt = stmt.where(Relation.active.is_(True))
+        stmt = stmt.where(Relation.holds_on(flt.day))
     if flt.type_ids is not None:
         stmt = stmt.where(Relation.type_id.in_(flt.type_ids))
     if flt.type_names is not None:
@@ -165,18 +170,39 @@ def _check_dates(relation: Relation) -> None:
         raise InvalidInput.at("endDate", "The end date lies before the start date.")
 
 
-async def _check_no_duplicate(session: AsyncSession, relation: Relation) -> None:
-    same = await session.scalar(
-        select(Relation.id).where(
+async def _take_place(session: AsyncSession, relation: Relation) -> None:
+    """Make room for `relation` as the one of its type between its parties not ended by
+    hand: a lapsed one gives way (domain/places.py); a current or future one is a CONFLICT."""
+    await places.take_place(
+        session,
+        Relation,
+        [
             Relation.type_id == relation.type_id,
             Relation.source_id == relation.source_id,
             Relation.target_id == relation.target_id,
-            Relation.active.is_(True),
             Relation.id != (relation.id or 0),
-        )
+        ],
+        Conflict("targetId", "These parties already have an active relation of this type."),
     )
-    if same is not None:
-        raise Conflict("targetId", "These parties already have an active relation of this type.")
+
+
+def _end_or_revive(relation: Relation, values: dict[str, Any], was_ended: bool) -> None:
+    """What `active` in an update does to the dates (db/models/in_force.py).
+
+    Ending (false) sets the end date to today when none or a later one is kept, so that
+    the history knows the last day; an end date after today sent with it plans the end
+    instead (the relation stays active until then). Reviving (true) an ended relation
+    clears its end date unless one is sent.
+    """
+    today = dt.date.today()
+    if values["active"] is False:
+        if "end_date" in values and relation.end_date is not None and relation.end_date > today:
+            relation.active = True
+        elif "end_date" not in values and (relation.end_date is None or relation.end_date > today):
+            start = relation.start_date
+            relation.end_date = max(start, today) if start else today
+    elif was_ended and "end_date" not in values:
+        relation.end_date = None
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -259,7 +285,7 @@ async def add(
     )
     _check_dates(relation)
     if relation.active:
-        await _check_no_duplicate(session, relation)
+        await _take_place(session, relation)
     session.add(relation)
     await _flush(session)
     _record(session, actor, relation, "CREATE", {})
@@ -292,11 +318,14 @@ async def update(
     checks.raise_if_any()
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
     before = audit.snapshot(relation, AUDITED_FIELDS)
+    was_ended = has_ended(relation)
     for name, value in values.items():
         setattr(relation, name, value)
+    if "active" in values:
+        _end_or_revive(relation, values, was_ended)
     _check_dates(relation)
     if relation.active and not before["active"]:
-        await _check_no_duplicate(session, relation)
+        await _take_place(session, relation)
     versions.stamp(relation, actor)
     await _flush(session)
     _record(session, actor, relation, "UPDATE", before)

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import is_postgres, lock_rows, rows_in
+from relgraph.db.bulk import is_postgres, lock_rows, one_of, rows_in
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person
-from relgraph.domain import relink_writes
+from relgraph.domain import places, relink_writes
 from relgraph.domain.relink_items import (
     STATE_COLUMNS,
     MembershipState,
@@ -63,13 +63,16 @@ async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> Plan:
         target_ids,
     )
     orgs = {r.id: Target(r.id, r.name, r.archived, r.merged_into_id) for r in org_rows}
+    person_ids = [r.person_id for r in await rows_in(session, select(_m.c.person_id), _m.c.id, membership_ids)]
     if is_postgres(session):
         # The persons first: two bulk calls over the same people queue here, so the second
         # sees what the first did to their memberships (the duplicate rule included).
-        person_ids = [
-            r.person_id for r in await rows_in(session, select(_m.c.person_id), _m.c.id, membership_ids)
-        ]
         await lock_rows(session, _people, person_ids)
+    # Their lapsed memberships give up their places (domain/places.py): from here on the
+    # flag of a membership of theirs says it has not ended, which is what the duplicate
+    # rule and the unique index compare.
+    if person_ids:
+        await places.free_lapsed(session, Membership, one_of(session, _m.c.person_id, person_ids))
     rows = await rows_in(session, select(*STATE_COLUMNS), _m.c.id, membership_ids, lock=True)
     memberships = {r.id: MembershipState(*r) for r in rows}
     tags: dict[int, list[str]] = {i: [] for i in memberships}

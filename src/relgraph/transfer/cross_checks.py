@@ -111,7 +111,8 @@ async def _check_memberships(session: AsyncSession, rows: Sequence[Row]) -> None
     }
     active = await rows_in(
         session,
-        select(_m.c.person_id, _m.c.organisation_id, _m.c.role).where(_m.c.active.is_(True)),
+        # A lapsed one gives up its place when the rows are written (writing.py).
+        select(_m.c.person_id, _m.c.organisation_id, _m.c.role).where(Membership.not_ended()),
         _m.c.person_id,
         person_ids,
     )

@@ -25,6 +25,7 @@ from relgraph.db.models import (
     Person,
     User,
 )
+from relgraph.db.models.in_force import holds_on
 from relgraph.transfer.formats import COLUMNS, KINDS, format_value
 
 __all__ = ["PAGE", "export_csv"]
@@ -167,6 +168,8 @@ async def export_csv(
             values = dict(row._mapping)
             if kind == "memberships":
                 values["tags"] = tags.get(row.id, [])
+                # Active as the API says it (in force today), not the stored flag.
+                values["active"] = holds_on(row)
             writer.writerow([format_value(values[name]) for name in columns])
         written += len(rows)
         last = rows[-1].id

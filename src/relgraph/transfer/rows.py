@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from relgraph.db.models import Gender, OrganisationStatus
+from relgraph.db.models.in_force import flag_for
 from relgraph.domain import addresses, memberships, organisations, persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import InvalidInput
@@ -169,6 +170,8 @@ def _clean_membership(row: Row) -> None:
     for name in ("person_id", "organisation_id"):
         if row.values[name] is None and not any(c == name for c, _ in row.errors):
             row.fail(name, "This field is required.")
+    # `active` as an export writes it (in force today) back to the stored flag.
+    row.values["active"] = flag_for(row.values["active"], data.get("start_date"), data.get("end_date"))
     _checked("memberships", row, memberships.clean, data)
 
 

@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import analyze, insert_rows, reserve_ids, rows_in, update_rows
+from relgraph.db.bulk import (
+    analyze,
+    insert_rows,
+    one_of,
+    reserve_ids,
+    rows_in,
+    update_rows,
+)
 from relgraph.db.models import (
     Address,
     ContactMean,
@@ -29,6 +36,7 @@ from relgraph.db.models import (
     Person,
 )
 from relgraph.db.search import SearchIndexBatch, search_index_by_batch
+from relgraph.domain import places
 from relgraph.text import search_key
 from relgraph.transfer.rows import Row
 from relgraph.transfer.tables import (
@@ -124,6 +132,9 @@ async def _write_memberships(
     session: AsyncSession, rows: Sequence[Row], source: str, progress: Progress
 ) -> None:
     await _assign_ids(session, rows, _m)
+    # The people's lapsed memberships give up their places to the new ones (domain/places.py).
+    people = sorted({r.values["person_id"] for r in rows})
+    await places.free_lapsed(session, Membership, one_of(session, _m.c.person_id, people))
     await _write_chunks(session, rows, membership_tables, source, progress)
     async with search_index_by_batch(session, _people.name) as search_index:
         await _refresh_person_search(session, rows, search_index)

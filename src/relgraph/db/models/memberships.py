@@ -22,6 +22,7 @@ from relgraph.db.models.base import (
     UTCDateTime,
     utcnow,
 )
+from relgraph.db.models.in_force import EndedByHand
 
 __all__ = [
     "Membership",
@@ -29,12 +30,17 @@ __all__ = [
 ]
 
 
-class Membership(Base):
-    """A person's place in an organisation (persoon in organisatie, "PIO")."""
+class Membership(EndedByHand, Base):
+    """A person's place in an organisation (persoon in organisatie, "PIO").
+
+    Whether it is active (in force on a day) is `holds_on`, never the `active` column
+    alone: that flag is false once ended by hand (db/models/in_force.py).
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (
-        # One active membership per person, organisation and role (no role counts as one).
+        # One membership per person, organisation and role not ended by hand (no role
+        # counts as one); a lapsed one gives way to a new one (db/models/in_force.py).
         Index(
             "uq_memberships_active_role",
             "person_id",

@@ -17,13 +17,13 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    and_,
-    or_,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relgraph.db.models.base import Base, Id, UTCDateTime, utcnow
+from relgraph.db.models.in_force import EndedByHand, dates_hold, dates_hold_sql
 
 __all__ = ["InternalRelation", "InternalRelationCategory", "Relation", "RelationType"]
 
@@ -50,11 +50,13 @@ class RelationType(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Relation(Base):
+class Relation(EndedByHand, Base):
     """A typed link between two parties (relatie tussen klanten).
 
     A symmetric type's relations are stored with the lower party id as source, so that
-    the unique index below also forbids the same pair in the other direction.
+    the unique index below also forbids the same pair in the other direction. Whether it
+    is active (in force on a day) is `holds_on`, never the `active` column alone: that
+    flag is false once ended by hand (db/models/in_force.py).
     """
 
     __tablename__ = "relations"
@@ -133,10 +135,12 @@ class InternalRelation(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @hybrid_method
+    def holds_on(self, day: dt.date | None = None) -> bool:
+        """In force on `day` (default today): begun (or no start) and not ended (or no end)."""
+        return dates_hold(self.since, self.until, day)
+
+    @holds_on.inplace.expression
     @classmethod
-    def holds_on(cls, day: dt.date) -> ColumnElement[bool]:
-        """SQL: the internal relation holds on `day` (begun or no start; not ended or no end)."""
-        return and_(
-            or_(cls.since.is_(None), cls.since <= day),
-            or_(cls.until.is_(None), cls.until >= day),
-        )
+    def _holds_on_sql(cls, day: dt.date | None = None) -> ColumnElement[bool]:
+        return dates_hold_sql(cls.since, cls.until, day)

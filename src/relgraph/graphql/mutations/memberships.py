@@ -96,7 +96,10 @@ class UpdateMembershipInput:
 @strawberry.input(description="End a membership (the person left); the history stays.")
 class DeactivateMembershipInput:
     id: strawberry.ID = strawberry.field(description="The membership.")
-    end_date: dt.date | None = strawberry.field(default=None, description="Last day; today when left out.")
+    end_date: dt.date | None = strawberry.field(
+        default=None,
+        description="Last day; today when left out. A day after today plans the end: active until then.",
+    )
     expected_version: int | None = strawberry.field(default=None, description="The version you last saw.")
 
 
@@ -143,8 +146,9 @@ def _payload(row: Any) -> dict[str, Any]:
 class MembershipMutations:
     @strawberry.mutation(
         description=(
-            "Link a person to an organisation. Both must exist; a second active membership "
-            "of the same person at the same organisation in the same role is a CONFLICT."
+            "Link a person to an organisation. Both must exist; a second membership of the "
+            "same person at the same organisation in the same role is a CONFLICT while the "
+            "first one is active or yet to begin (one whose end date has passed gives way)."
         )
     )
     async def add_membership(
@@ -178,7 +182,12 @@ class MembershipMutations:
 
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
-    @strawberry.mutation(description="End a membership (someone left): inactive, with an end date.")
+    @strawberry.mutation(
+        description=(
+            "End a membership (someone left): with an end date of today or earlier it is "
+            "inactive at once; with a later one it stays active until that day."
+        )
+    )
     async def deactivate_membership(
         self, info: Info, input: Annotated[DeactivateMembershipInput, strawberry.argument(description=INPUT)]
     ) -> MembershipPayload:
@@ -194,7 +203,9 @@ class MembershipMutations:
 
         return await perform(info, MembershipPayload, Write.MEMBERSHIP, change)
 
-    @strawberry.mutation(description="Make an ended membership active again.")
+    @strawberry.mutation(
+        description="Make an ended membership (deactivated, or its end date passed) active again: the end date is cleared."
+    )
     async def reactivate_membership(
         self, info: Info, input: Annotated[ReactivateMembershipInput, strawberry.argument(description=INPUT)]
     ) -> MembershipPayload:

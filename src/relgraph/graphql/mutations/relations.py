@@ -87,7 +87,12 @@ class UpdateRelationInput:
     end_date: dt.date | None = strawberry.field(default=UNSET, description=f"End date. {_D}")
     note: str | None = strawberry.field(default=UNSET, description=f"Note. {_D}")
     active: bool | None = strawberry.field(
-        default=UNSET, description="End (false) or revive (true) the relation."
+        default=UNSET,
+        description=(
+            "End (false) or revive (true) the relation. Ending sets endDate to today unless "
+            "one is sent (an endDate after today plans the end: active until then); reviving "
+            "an ended relation clears endDate unless one is sent."
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.domain.internal_relations import InternalRelationFilter
 from relgraph.graphql.connections import Connection, connection, page_request
@@ -88,8 +89,7 @@ class InternalRelation(Node):
 
     @strawberry.field(description="True while the relation holds: begun (or no start date) and not ended (or no end date).")
     def current(self) -> bool:
-        today = dt.date.today()
-        return (self.since is None or self.since <= today) and (self.until is None or self.until >= today)
+        return dates_hold(self.since, self.until)
 
     @strawberry.field(description="The staff member (a user; possibly no longer active).")
     async def employee(self, info: Info) -> User:

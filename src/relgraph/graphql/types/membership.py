@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from relgraph.db.models.in_force import holds_on
 from relgraph.domain.membership_queries import ListedMembership
 from relgraph.domain.memberships import MembershipFilter as DomainFilter
 from relgraph.graphql.connections import Connection, connection, page_request
@@ -57,9 +58,17 @@ class Membership(Node):
     role: str | None = strawberry.field(
         description="Role of the person for us at this organisation (rol), e.g. 'Beslisser'."
     )
-    active: bool = strawberry.field(description="False once the person has left (uit dienst).")
+    active: bool = strawberry.field(
+        description=(
+            "True while in force: today lies between startDate and endDate (either may be "
+            "missing) and it was not deactivated. False once the person has left (uit "
+            "dienst) or the end date has passed, and before the start date."
+        )
+    )
     start_date: dt.date | None = strawberry.field(description="First day in this position.")
-    end_date: dt.date | None = strawberry.field(description="Last day; set when deactivated.")
+    end_date: dt.date | None = strawberry.field(
+        description="Last day; set when deactivated, or ahead of time for a planned end."
+    )
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When the membership was recorded.")
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
@@ -81,7 +90,7 @@ class Membership(Node):
             phone1=row.phone1,
             phone2=row.phone2,
             role=row.role,
-            active=row.active,
+            active=holds_on(row),
             start_date=row.start_date,
             end_date=row.end_date,
             version=row.version,
@@ -167,7 +176,9 @@ async def memberships_connection(
     return connection(rows, Membership.with_person, total)
 
 
-IncludeInactive = Annotated[bool, strawberry.argument(description="Also list ended (inactive) memberships.")]
+IncludeInactive = Annotated[
+    bool, strawberry.argument(description="Also list inactive memberships: ended ones, and those not begun yet.")
+]
 MembershipFilterArgument = Annotated[
     MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")
 ]

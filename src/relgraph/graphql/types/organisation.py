@@ -271,7 +271,7 @@ class Organisation(Party):
     @strawberry.field(
         description=(
             "The people in this organisation (persoon in organisatie), sorted by last name. "
-            "Ended memberships only with includeInactive."
+            "Inactive memberships (ended, or not begun yet) only with includeInactive."
         )
     )
     async def memberships(

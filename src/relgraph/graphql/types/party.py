@@ -184,7 +184,8 @@ class Party(Node):
             RelationDirection | None, strawberry.argument(description="Only relations pointing this way.")
         ] = None,
         include_inactive: Annotated[
-            bool, strawberry.argument(description="Also list relations that are no longer active.")
+            bool,
+            strawberry.argument(description="Also list inactive relations: ended ones, and those not begun yet."),
         ] = False,
         first: First = None,
         after: After = None,

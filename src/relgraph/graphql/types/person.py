@@ -114,7 +114,7 @@ class Person(Party):
         return await info.context.loaders.is_business_relation.load(self.pk)
 
     @strawberry.field(
-        description="Where this person works or worked, sorted by organisation name. Ended ones only with includeInactive."
+        description="Where this person works or worked, sorted by organisation name. Inactive ones (ended, or not begun yet) only with includeInactive."
     )
     async def memberships(
         self,

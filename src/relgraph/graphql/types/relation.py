@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations import Direction as DomainDirection
 from relgraph.domain.relations import RelationView
 from relgraph.graphql.connections import PageInfo, page_info_of
@@ -109,7 +110,11 @@ class Relation(Node):
     end_date: dt.date | None = strawberry.field(description="Until when it held, if it ended.")
     note: str | None = strawberry.field(description="Free-text note about the relation.")
     active: bool = strawberry.field(
-        description="Inactive relations are history; listed only with includeInactive."
+        description=(
+            "True while in force: today lies between startDate and endDate (either may be "
+            "missing) and it was not ended by hand. Inactive relations (ended, or not begun "
+            "yet) are listed only with includeInactive."
+        )
     )
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When the relation was recorded.")
@@ -128,7 +133,7 @@ class Relation(Node):
             start_date=row.start_date,
             end_date=row.end_date,
             note=row.note,
-            active=row.active,
+            active=holds_on(row),
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,

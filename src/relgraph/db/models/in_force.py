@@ -1,0 +1,137 @@
+"""When a membership, relation or internal relation is in force: one rule, asked by every path.
+
+A link is in force on a day when that day lies in [start, end] (a missing date is
+unbounded) and it was not deleted. "Active" is that rule for today: lists, counts, the
+neighbourhood, exports and the `active` fields ask it here, so that a link whose end date
+has passed reads as inactive everywhere without a job flipping a flag, and one that
+starts tomorrow is not active yet. Each function takes the day (default today), so that
+a list as of another day asks the same rule.
+
+Memberships and relations also store a flag, `active`, that is false once the link was
+ended by hand (deactivateMembership, updateRelation with active false). Ending by hand
+takes effect at once: from today on such a link is in force on no day, whatever its end
+date says (deactivating with the default end date, today, ends it now); the days before
+today follow its dates, so its history stays. Internal relations have dates only.
+
+The flag also gives a link its place in a partial unique index ("one active membership
+per person, organisation and role", "one active relation of a type per pair"), which
+cannot read the date. A lapsed link (flag still set, end date passed) keeps that place
+until a write wants it; the write first clears the flag of such links (`lapsed`). That
+changes no answer of the rule on any day: their last day lies before today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
+
+__all__ = [
+    "DatedLink",
+    "EndedByHand",
+    "dates_hold",
+    "dates_hold_sql",
+    "flag_for",
+    "has_ended",
+    "holds_on",
+    "holds_on_sql",
+    "lapsed_sql",
+    "not_ended_sql",
+]
+
+
+class DatedLink(Protocol):
+    """A membership or relation: an ORM row, a plain row or a state with these attributes."""
+
+    @property
+    def start_date(self) -> dt.date | None: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
+    @property
+    def active(self) -> bool: ...
+
+
+def dates_hold(start: dt.date | None, end: dt.date | None, day: dt.date | None = None) -> bool:
+    """Python: `day` (default today) lies in [start, end], a missing date being unbounded."""
+    day = day or dt.date.today()
+    return (start is None or start <= day) and (end is None or end >= day)
+
+
+def dates_hold_sql(start: Any, end: Any, day: dt.date | None = None) -> ColumnElement[bool]:
+    """SQL of dates_hold."""
+    day = day or dt.date.today()
+    return and_(or_(start.is_(None), start <= day), or_(end.is_(None), end >= day))
+
+
+def holds_on(link: DatedLink, day: dt.date | None = None) -> bool:
+    """Python: membership or relation `link` is in force on `day` (default today)."""
+    today = dt.date.today()
+    day = day or today
+    if not link.active and day >= today:
+        return False
+    return dates_hold(link.start_date, link.end_date, day)
+
+
+def has_ended(link: DatedLink) -> bool:
+    """Python: ended by hand, or its end date has passed (not merely not begun yet)."""
+    return not link.active or (link.end_date is not None and link.end_date < dt.date.today())
+
+
+def flag_for(active: bool, start: dt.date | None, end: dt.date | None) -> bool:
+    """The stored flag of a link read back from `active` as holds_on answered it today (an
+    export): one that starts after today was not ended by hand; one whose end date has
+    passed needs no place in the unique index."""
+    today = dt.date.today()
+    return (active or (start is not None and start > today)) and (end is None or end >= today)
+
+
+def holds_on_sql(start: Any, end: Any, flag: Any, day: dt.date | None = None) -> ColumnElement[bool]:
+    """SQL of holds_on over the columns given (so that aliases can ask it too)."""
+    today = dt.date.today()
+    day = day or today
+    dates = dates_hold_sql(start, end, day)
+    # The flag is a plain column beside the dates: the card's lists stay an index lookup
+    # by organisation or person, then a filter.
+    return dates if day < today else and_(flag.is_(True), dates)
+
+
+def not_ended_sql(end: Any, flag: Any) -> ColumnElement[bool]:
+    """SQL of `not has_ended`: the links that need their place in the unique index."""
+    return and_(flag.is_(True), or_(end.is_(None), end >= dt.date.today()))
+
+
+def lapsed_sql(end: Any, flag: Any) -> ColumnElement[bool]:
+    """SQL: the flag still holds a place in the unique index, but the end date has passed."""
+    return and_(flag.is_(True), end < dt.date.today())
+
+
+class EndedByHand:
+    """The rule on a mapped class with start_date, end_date and active (Membership, Relation):
+    `Model.holds_on(day)` is SQL, `row.holds_on(day)` Python."""
+
+    if TYPE_CHECKING:
+        start_date: Any
+        end_date: Any
+        active: Any
+
+    @hybrid_method
+    def holds_on(self, day: dt.date | None = None) -> bool:
+        """In force on `day` (default today); see the module's docstring."""
+        return holds_on(self, day)
+
+    @holds_on.inplace.expression
+    @classmethod
+    def _holds_on_sql(cls, day: dt.date | None = None) -> ColumnElement[bool]:
+        return holds_on_sql(cls.start_date, cls.end_date, cls.active, day)
+
+    @classmethod
+    def not_ended(cls) -> ColumnElement[bool]:
+        """SQL: not ended by hand, end date not passed (begun or not)."""
+        return not_ended_sql(cls.end_date, cls.active)
+
+    @classmethod
+    def lapsed(cls) -> ColumnElement[bool]:
+        """SQL: lapsed (see the module's docstring)."""
+        return lapsed_sql(cls.end_date, cls.active)
