@@ -287,6 +287,21 @@ async def test_skip_invalid_leaves_out_the_rows_that_lean_on_rejected_ones(sessi
     assert from_cell(rejected[2]["name"]) == "=1+1 BV", "and reads back as it was"
 
 
+async def test_dates_outside_1900_to_2199_are_refused_at_their_column(sessionmaker, tmp_path) -> None:
+    path = write(
+        tmp_path / "m.csv",
+        "person_id,organisation_id,start_date,end_date\n"
+        "1,1,1899-12-31,\n"
+        "1,1,,2200-01-01\n"
+        "1,1,0001-01-01,9999-12-31\n",
+    )
+    result = await run_import(sessionmaker, "memberships", path)
+    assert errors(result) == [(2, "start_date"), (3, "end_date"), (4, "end_date"), (4, "start_date")]
+    assert {m for r in result.rejected for _, m in r.errors} == {"Dates lie between 1900-01-01 and 2199-12-31."}
+    people = await run_import(sessionmaker, "persons", write(tmp_path / "p.csv", "last_name,birth_date\nA,1899-12-31\n"))
+    assert errors(people) == [(2, "birth_date")]
+
+
 async def test_parent_cycles_in_a_file_are_refused(sessionmaker, tmp_path) -> None:
     path = write(tmp_path / "orgs.csv", "id,name,parent_id\n1,A,3\n2,B,1\n3,C,2\n4,D,4\n5,E,\n")
     result = await run_import(sessionmaker, "organisations", path)
