@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -36,6 +37,7 @@ from relgraph.graphql.limits import RATE_LIMITED
 from relgraph.graphql.schema import build_schema
 from relgraph.graphql_request import JSON, GraphQLRequestError, request_parameters
 from relgraph.storage import DocumentStore
+from relgraph.web_guard import WebGuard
 
 __all__ = ["create_app", "examples_dir"]
 
@@ -263,6 +265,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await runtime.engine.dispose()
 
     app = Starlette(
+        middleware=[Middleware(WebGuard)],
         routes=[
             Route("/graphql", GraphQLEndpoint(runtime)),
             Route("/healthz", healthz),
