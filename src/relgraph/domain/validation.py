@@ -73,10 +73,11 @@ _VAT_FORMATS = {
 }
 
 
-# Every date the service takes, and every time once in UTC, lies in these years (the API,
-# the CSV import, and the arguments of queries). Any date a CRM holds fits, and so does
-# whatever a time zone does to a time in it: Python and both databases hold years 1 to 9999,
-# and a time at 9999-12-31 with offset -14:00 is past that in UTC (an OverflowError).
+# Every date the service takes, and every time once in UTC, lies in these years: mutation
+# inputs and the CSV import check them here (Checks.date, Checks.instant), and so must any
+# query argument that takes a date. Any date a CRM holds fits, and so does whatever a time
+# zone does to a time in it: Python and both databases hold years 1 to 9999, and a time at
+# 9999-12-31 with offset -14:00 is past that in UTC (an OverflowError).
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
 
