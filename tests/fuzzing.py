@@ -210,7 +210,15 @@ def _scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.Va
     )
     datetimes = st.one_of(
         st.datetimes().map(lambda d: d.isoformat()),
-        st.sampled_from(["9999-12-31T23:59:59+14:00", "2024-01-01T25:00:00Z", "0001-01-01T00:00:00-12:00"]),
+        st.sampled_from(
+            [
+                "9999-12-31T23:59:59+14:00",
+                "9999-12-31T23:59:59-14:00",  # past year 9999 in UTC
+                "2024-01-01T25:00:00Z",
+                "0001-01-01T00:00:00-12:00",
+                "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+            ]
+        ),
         _text(),
     )
     decimals = st.one_of(

@@ -7,6 +7,7 @@ where an organisation's belongs is a foreign-type ID).
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from fuzzing import UNMASKED
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import users
+from relgraph.graphql.ids import encode_id
 from relgraph.web import create_app
 
 USER_ERRORS = "{ userErrors { field message code } }"
@@ -36,6 +38,8 @@ class Bad:
     # "data": an answer without errors (harmless input, for contrast); "clean": any answer
     # without a 500 or an unmasked error.
     expect: str = "error"
+    # For a user error: the input field it must name.
+    field: tuple[str, ...] | None = None
 
 
 LONG = "x" * 100_000
@@ -291,6 +295,128 @@ CATALOGUE: list[Bad] = [
     Bad("a 400-digit int", "{ organisations(first: " + "9" * 400 + ") { totalCount } }"),
 ]
 
+# --- dates and times outside 1900-2199 ----------------------------------------------------------------
+# Every Date and DateTime input of the schema (test_every_date_input_is_in_the_catalogue keeps
+# this complete): the mutation that takes it, with $v where the value goes, and the field its
+# userError names.
+DATE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "AddActivityInput.dueAt": ('addActivity(input: {partyId: "{org}", subject: "Bellen", dueAt: $v})', ("dueAt",)),
+    "AddActivityInput.doneAt": ('addActivity(input: {partyId: "{org}", subject: "Bellen", doneAt: $v})', ("doneAt",)),
+    "UpdateActivityInput.dueAt": ('updateActivity(input: {id: "{activity}", dueAt: $v})', ("dueAt",)),
+    "UpdateActivityInput.doneAt": ('updateActivity(input: {id: "{activity}", doneAt: $v})', ("doneAt",)),
+    "AddInternalRelationInput.since": (
+        'addInternalRelation(input: {employeeId: "{user}", partyId: "{org}", categoryId: "{category}", since: $v})',
+        ("since",),
+    ),
+    "AddInternalRelationInput.until": (
+        'addInternalRelation(input: {employeeId: "{user}", partyId: "{org}", categoryId: "{category}", until: $v})',
+        ("until",),
+    ),
+    "UpdateInternalRelationInput.since": ('updateInternalRelation(input: {id: "{internal}", since: $v})', ("since",)),
+    "UpdateInternalRelationInput.until": ('updateInternalRelation(input: {id: "{internal}", until: $v})', ("until",)),
+    "AddMembershipInput.startDate": (
+        'addMembership(input: {personId: "{person}", organisationId: "{org}", role: "Datum", startDate: $v})',
+        ("startDate",),
+    ),
+    "AddMembershipInput.endDate": (
+        'addMembership(input: {personId: "{person}", organisationId: "{org}", role: "Datum", endDate: $v})',
+        ("endDate",),
+    ),
+    "MembershipFieldsInput.startDate": (
+        'addBusinessRelation(input: {person: {lastName: "D"}, organisationId: "{org}", membership: {startDate: $v}})',
+        ("membership", "startDate"),
+    ),
+    "MembershipFieldsInput.endDate": (
+        'addBusinessRelation(input: {person: {lastName: "D"}, organisationId: "{org}", membership: {endDate: $v}})',
+        ("membership", "endDate"),
+    ),
+    "UpdateMembershipInput.startDate": ('updateMembership(input: {id: "{membership}", startDate: $v})', ("startDate",)),
+    "UpdateMembershipInput.endDate": ('updateMembership(input: {id: "{membership}", endDate: $v})', ("endDate",)),
+    "DeactivateMembershipInput.endDate": (
+        'deactivateMembership(input: {id: "{membership}", endDate: $v})',
+        ("endDate",),
+    ),
+    "AddRelationInput.startDate": (
+        'addRelation(input: {typeId: "{type}", sourceId: "{org}", targetId: "{other}", startDate: $v})',
+        ("startDate",),
+    ),
+    "AddRelationInput.endDate": (
+        'addRelation(input: {typeId: "{type}", sourceId: "{org}", targetId: "{other}", endDate: $v})',
+        ("endDate",),
+    ),
+    "UpdateRelationInput.startDate": ('updateRelation(input: {id: "{relation}", startDate: $v})', ("startDate",)),
+    "UpdateRelationInput.endDate": ('updateRelation(input: {id: "{relation}", endDate: $v})', ("endDate",)),
+    "CreatePersonInput.birthDate": ('createPerson(input: {lastName: "D", birthDate: $v})', ("birthDate",)),
+    "UpdatePersonInput.birthDate": ('updatePerson(input: {id: "{person}", birthDate: $v})', ("birthDate",)),
+    "RelinkMembershipItemInput.startDate": (
+        (
+            'bulkRelinkMemberships(input: {dryRun: true, items: [{membershipId: "{membership}", '
+            'organisationId: "{other}", startDate: $v}]})'
+        ),
+        ("items", "0", "startDate"),
+    ),
+    "RelinkMembershipColumnsInput.startDates": (
+        (
+            'bulkRelinkMemberships(input: {dryRun: true, columns: {membershipIds: ["{membership}"], '
+            'organisationIds: ["{other}"], startDates: [$v]}})'
+        ),
+        ("columns", "startDates", "0"),
+    ),
+}
+OUT_OF_RANGE = {
+    "Date": ["1899-12-31", "2200-01-01", "0001-01-01", "9999-12-31"],
+    "DateTime": [
+        "9999-12-31T23:59:59-14:00",  # past Python's last year once in UTC
+        "0001-01-01T00:00:00+14:00",  # before its first
+        "2200-01-01T00:00:00Z",
+        "1900-01-01T00:30:00+01:00",  # 1899 in UTC
+    ],
+}
+
+
+def _date_type(name: str) -> str:
+    return "DateTime" if name.split(".")[1] in ("dueAt", "doneAt") else "Date"
+
+
+
+def _cursor(*values: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+# Cursors are opaque, but a client can make one: a time in one that is past year 9999 (or
+# before year 1) in UTC is a bad cursor, not an overflow.
+CATALOGUE += [
+    Bad(
+        f"{field} after a cursor at {at}",
+        'query($c: String) { organisation(id: "{org}") { ' + field + "(after: $c) { totalCount } } }",
+        {"c": _cursor(at, *rest)},
+    )
+    for field, rest in (("notes", [1]), ("activities", [1]), ("auditTrail", [1]), ("timeline", ["NOTE", 1]))
+    for at in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00")
+]
+CATALOGUE.append(
+    Bad(
+        "timeline after a cursor with a 70-bit id",
+        'query($c: String) { organisation(id: "{org}") { timeline(after: $c) { totalCount } } }',
+        {"c": _cursor("2026-01-01T00:00:00+00:00", "NOTE", 2**70)},
+    )
+)
+
+# A bulk relink reports an item's errors in its result.
+_ITEM_ERRORS = "{ userErrors { field message code } results { userErrors { field message code } } }"
+
+CATALOGUE += [
+    Bad(
+        f"{name} {value}",
+        f"mutation($v: {_date_type(name)}) {{ {call} {_ITEM_ERRORS if 'Relink' in name else USER_ERRORS} }}",
+        {"v": value},
+        expect="user error INVALID",
+        field=field,
+    )
+    for name, (call, field) in DATE_INPUTS.items()
+    for value in OUT_OF_RANGE[_date_type(name)]
+]
+
 
 @dataclass
 class World:
@@ -324,16 +450,50 @@ async def world(module_database_url, tmp_path_factory) -> AsyncIterator[World]:
                 'newOrganisation: {name: "Catalogus B.V."}}) { membership { id person { id } organisation { id } } } }'
             )
             membership = made["addBusinessRelation"]["membership"]
-            yield World(
-                caller,
-                {
-                    "org": membership["organisation"]["id"],
-                    "person": membership["person"]["id"],
-                    "membership": membership["id"],
-                },
-            )
+            ids = {
+                "org": membership["organisation"]["id"],
+                "person": membership["person"]["id"],
+                "membership": membership["id"],
+                "user": encode_id("User", user.id),
+            }
+            ids.update(await _more_objects(caller, ids))
+            yield World(caller, ids)
     finally:
         await engine.dispose()
+
+
+async def _more_objects(caller: Caller, ids: dict[str, str]) -> dict[str, str]:
+    """A second organisation, a relation, an internal relation and an activity to change."""
+    made = await caller.gql(
+        """mutation($org: ID!) {
+            other: createOrganisation(input: {name: "Andere B.V."}) { organisation { id } }
+            type: createRelationType(input: {name: "levert aan", sourceKinds: [ORGANISATION],
+                                             targetKinds: [ORGANISATION], inverseName: "koopt van"}) { relationType { id } }
+            activity: addActivity(input: {partyId: $org, subject: "Bellen"}) { activity { id } }
+        }""",
+        {"org": ids["org"]},
+    )
+    found = {
+        "other": made["other"]["organisation"]["id"],
+        "type": made["type"]["relationType"]["id"],
+        "activity": made["activity"]["activity"]["id"],
+    }
+    [category] = (await caller.gql("{ internalRelationCategories { id } }"))["internalRelationCategories"]
+    linked = await caller.gql(
+        """mutation($org: ID!, $other: ID!, $type: ID!, $user: ID!, $category: ID!) {
+            relation: addRelation(input: {typeId: $type, sourceId: $org, targetId: $other}) { relation { id } }
+            internal: addInternalRelation(input: {employeeId: $user, partyId: $other, categoryId: $category}) {
+                internalRelation { id }
+            }
+        }""",
+        {**ids, **found, "category": category["id"]},
+    )
+    return {
+        **found,
+        "category": category["id"],
+        "relation": linked["relation"]["relation"]["id"],
+        "internal": linked["internal"]["internalRelation"]["id"],
+    }
 
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:
@@ -366,7 +526,10 @@ async def test_bad_input_gets_a_user_error_or_a_graphql_error(world, bad: Bad) -
         code = bad.expect.split()[-1]
         assert errors == [], errors
         [payload] = body["data"].values()
-        assert code in [e["code"] for e in payload["userErrors"]], payload
+        found = payload["userErrors"] + [e for r in payload.get("results") or () for e in r["userErrors"]]
+        assert code in [e["code"] for e in found], payload
+        if bad.field is not None:
+            assert [e for e in found if e["code"] == code and tuple(e["field"]) == bad.field], payload
     else:
         assert errors, body
         assert all(e["message"] for e in errors)
@@ -404,3 +567,34 @@ async def test_a_broken_raw_body_is_a_clean_400(world, content: bytes, why: str,
     assert all(e.get("extensions", {}).get("code") != "INTERNAL" for e in errors), errors
     if status == 400:
         assert [e["extensions"]["code"] for e in errors] == ["BAD_REQUEST"]
+
+
+def _date_inputs() -> set[str]:
+    """Every argument and input field of the schema that takes a Date or a DateTime."""
+    from graphql import GraphQLInputObjectType, GraphQLObjectType, get_named_type
+
+    from relgraph.graphql.schema import build_schema
+
+    schema = build_schema()._schema
+    found = set()
+    for name, named in schema.type_map.items():
+        if isinstance(named, GraphQLObjectType):
+            for field_name, field in named.fields.items():
+                found |= {
+                    f"{name}.{field_name}({arg_name})"
+                    for arg_name, arg in field.args.items()
+                    if get_named_type(arg.type).name in OUT_OF_RANGE
+                }
+        elif isinstance(named, GraphQLInputObjectType):
+            found |= {
+                f"{name}.{field_name}"
+                for field_name, field in named.fields.items()
+                if get_named_type(field.type).name in OUT_OF_RANGE
+            }
+    return found
+
+
+def test_every_date_input_is_in_the_catalogue() -> None:
+    # A new date argument or input field gets its out-of-range cases here (an argument of a
+    # query: a GraphQL error coded INVALID that names it).
+    assert _date_inputs() == set(DATE_INPUTS)

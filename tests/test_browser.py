@@ -138,6 +138,16 @@ class Page:
     def screenshot(self) -> bytes:
         return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
 
+    def response_headers(self, url: str) -> dict[str, str]:
+        """The headers of the (last) response to `url`, names in lower case."""
+        found = [
+            e["params"]["response"]["headers"]
+            for e in self.events
+            if e["method"] == "Network.responseReceived" and e["params"]["response"]["url"] == url
+        ]
+        assert found, f"no response from {url}"
+        return {name.lower(): value for name, value in found[-1].items()}
+
     def requested_urls(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
 
@@ -216,6 +226,12 @@ class Browser:
         page = Page(target["webSocketDebuggerUrl"])
         for domain in ("Page", "Runtime", "Network", "Log"):
             page.call(f"{domain}.enable")
+        # Whatever the pages' Content-Security-Policy refuses is recorded, to be checked.
+        page.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            source="window.cspViolations = []; document.addEventListener('securitypolicyviolation', "
+            "e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));",
+        )
         page.call(
             "Emulation.setDeviceMetricsOverride",
             width=VIEWPORT[0],
@@ -347,6 +363,20 @@ def assert_offline(page: Page, server: Server) -> None:
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
+def assert_policy_holds(page: Page, url: str) -> None:
+    """The page came with its Content-Security-Policy, nothing it does breaks it, and it is enforced."""
+    headers = page.response_headers(url)
+    assert "frame-ancestors 'none'" in headers["content-security-policy"], headers
+    assert headers["x-content-type-options"] == "nosniff", headers
+    assert page.evaluate("window.cspViolations") == [], page.evaluate("window.cspViolations")
+    injected = page.evaluate(
+        """(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
+                    document.body.appendChild(s); return window.injected === undefined; })()"""
+    )
+    assert injected, "an inline script ran: the policy is not enforced"
+    page.wait_for("window.cspViolations.length === 1", what="the refused inline script to be reported")
+
+
 def save_token(page: Page, token: str) -> None:
     """The token bar, as a user: paste the token, click Save."""
     page.type_into("#relgraph-token", token)
@@ -394,6 +424,7 @@ def test_graphiql_runs_a_query_offline(server: Server, admin_token: str, page: P
 
     assert_offline(page, server)
     assert not page.errors(), page.errors()
+    assert_policy_holds(page, f"{server.url}/graphql")
 
 
 # --- the network view ------------------------------------------------------------------------------
@@ -473,6 +504,87 @@ def test_explore_page_draws_and_expands(server: Server, admin_token: str, page: 
 
     assert_offline(page, server)
     assert not page.errors(), page.errors()
+    assert_policy_holds(page, f"{server.url}/explore")
+
+
+# --- uploaded documents ----------------------------------------------------------------------------
+
+ACTIVE_CONTENT = {
+    "page.html": (
+        "text/html",
+        b"<!doctype html><title>uploaded page</title><script>document.title = 'script ran'</script><h1>uploaded</h1>",
+    ),
+    "drawing.svg": (
+        "image/svg+xml",
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="document.title = \'script ran\'">'
+            b'<script>document.title = "script ran"</script><text y="20">uploaded</text></svg>'
+        ),
+    ),
+    "feed.xml": (
+        "application/xml",
+        (
+            b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            b'<script>document.title = "script ran"</script><p>uploaded</p></body></html>'
+        ),
+    ),
+}
+
+
+def upload_documents(server: Server, token: str) -> dict[str, str]:
+    """Upload ACTIVE_CONTENT to a new organisation; their download URLs by file name."""
+    auth = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": 'mutation { createOrganisation(input: {name: "Actief B.V."}) { organisation { id } } }'},
+        headers=auth,
+        timeout=30,
+    ).json()
+    org = made["data"]["createOrganisation"]["organisation"]["id"]
+    urls = {}
+    for name, (content_type, content) in ACTIVE_CONTENT.items():
+        query = (
+            "mutation($p: ID!, $f: Upload!) { uploadDocument(input: {partyId: $p, file: $f}) "
+            "{ document { downloadUrl } userErrors { message } } }"
+        )
+        operations = {"query": query, "variables": {"p": org, "f": None}}
+        body = httpx.post(
+            f"{server.url}/graphql",
+            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+            files={"0": (name, content, content_type)},
+            headers=auth,
+            timeout=30,
+        ).json()
+        assert body["data"]["uploadDocument"]["userErrors"] == [], body
+        urls[name] = server.url + body["data"]["uploadDocument"]["document"]["downloadUrl"]
+    return urls
+
+
+@needs_chromium
+def test_uploaded_html_svg_and_xml_are_downloaded_not_rendered(
+    server: Server, admin_token: str, page: Page, tmp_path: Path
+) -> None:
+    urls = upload_documents(server, admin_token)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads), eventsEnabled=True)
+    # The download route takes the token from the header, as any API client sends it.
+    page.call("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {admin_token}"})
+    for name, (_, content) in ACTIVE_CONTENT.items():
+        page.navigate(f"{server.url}/healthz")  # a page of relgraph's origin, as the uploaded one would be
+        page.call("Page.navigate", url=urls[name])
+        deadline = time.monotonic() + 30
+        while not (downloads / name).is_file() or (downloads / name).read_bytes() != content:
+            assert time.monotonic() < deadline, f"{name} was not downloaded\n{page.diagnostics()}"
+            page.pump(0.2)
+        page.pump(0.5)
+        assert page.evaluate("location.href") == f"{server.url}/healthz", f"{name} replaced the page"
+        assert page.evaluate("document.title") != "script ran"
+        assert "uploaded" not in page.evaluate("document.documentElement.outerHTML")
+        headers = page.response_headers(urls[name])
+        assert headers["content-type"] == "application/octet-stream", headers
+        assert headers["content-disposition"].startswith("attachment;"), headers
+        assert "sandbox" in headers["content-security-policy"], headers
 
 
 # --- no browser ------------------------------------------------------------------------------------

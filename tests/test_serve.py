@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -36,19 +37,31 @@ class Server:
             [str(RELGRAPH), "serve", *args, "--port", str(self.port)],
             cwd=cwd,
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,  # the access log
             stderr=subprocess.PIPE,
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.pumps = [
+            threading.Thread(target=self._pump, args=(stream,), daemon=True)
+            for stream in (self.process.stdout, self.process.stderr)
+        ]
+        for pump in self.pumps:
+            pump.start()
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def _pump(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
+    def _pump(self, stream: Any) -> None:
+        for line in stream:
             self.lines.put(line)
+
+    def everything_printed(self) -> list[str]:
+        """Every line of standard output and error, once the process has ended."""
+        for pump in self.pumps:
+            pump.join(timeout=20)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return self.output
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -21,11 +22,13 @@ from relgraph.db.models import (
     AuditEvent,
     ContactMean,
     Membership,
+    MembershipTag,
     Organisation,
     Person,
     User,
 )
 from relgraph.domain import users
+from relgraph.transfer.formats import from_cell, to_cell
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
 KINDS = ("organisations", "persons", "memberships")
@@ -116,6 +119,73 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_files(
         )
 
 
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP, CSV Injection).
+FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
+
+
+async def test_formula_like_cells_are_neutralised_and_read_back_unchanged(
+    admin, sessionmaker, other_db, tmp_path
+) -> None:
+    org = await admin.gql(
+        "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { organisation { id } } }",
+        {
+            "i": {
+                "name": "=SUM(A1)",
+                "legalName": "-",
+                "industry": "+31 20 123 4567",
+                "description": "@home\n=1+1",
+                "phone": "+31 20 123 4567",
+                "visitAddress": {"street": "Acme;=1+1", "city": "'=quoted already", "houseNumber": "-1"},
+            }
+        },
+    )
+    org_id = org["createOrganisation"]["organisation"]["id"]
+    made = await admin.gql(
+        "mutation($i: AddBusinessRelationInput!) { addBusinessRelation(input: $i) { membership { id } } }",
+        {
+            "i": {
+                "person": {"lastName": "@home", "firstName": "-", "infix": "''+x"},
+                "organisationId": org_id,
+                "membership": {"department": '=HYPERLINK("http://x.example";"klik")', "tags": ["-5", "@team"]},
+            }
+        },
+    )
+    assert made["addBusinessRelation"]["membership"]["id"]
+    first = await export_all(sessionmaker)
+
+    for kind, text in first.items():
+        rows = list(csv.reader(io.StringIO(text)))
+        assert not [c for row in rows for c in row if FORMULA_START.match(c)], (kind, text)
+        quoted = io.StringIO()
+        csv.writer(quoted, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        assert quoted.getvalue() == text, "every cell is quoted, so no separator inside one splits it"
+    organisations = list(csv.DictReader(io.StringIO(first["organisations"])))
+    assert organisations[0]["name"] == "'=SUM(A1)" and organisations[0]["phone"] == "'+31201234567"
+    assert organisations[0]["city"] == "''=quoted already", "a quote before a formula is escaped as well"
+
+    _, target = other_db
+    for kind in KINDS:
+        result = await run_import(target, kind, write(tmp_path / f"{kind}.csv", first[kind]))
+        assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:5]]
+    assert await export_all(target) == first
+    async with target() as session:
+        names = (await session.execute(select(Organisation.name, Organisation.legal_name, Organisation.industry))).one()
+        person = (await session.execute(select(Person.last_name, Person.first_name, Person.infix))).one()
+        tags = sorted(await session.scalars(select(MembershipTag.tag)))
+    assert tuple(names) == ("=SUM(A1)", "-", "+31 20 123 4567")
+    assert tuple(person) == ("@home", "-", "''+x")
+    assert tags == ["-5", "@team"]
+
+
+@pytest.mark.parametrize(
+    "value", ["=1", " =1", "\t=1", "\r", " \t@x", "'=1", "''-1", "'", "'hello", "a=1", "", " plain", "+"]
+)
+def test_a_cell_reads_back_as_it_was_written(value: str) -> None:
+    written = to_cell(value)
+    assert not FORMULA_START.match(written)
+    assert from_cell(written) == value
+
+
 async def test_the_cli_round_trip_and_its_messages(database_url, tmp_path) -> None:
     env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "COLUMNS": "200"}
 
@@ -135,7 +205,7 @@ async def test_the_cli_round_trip_and_its_messages(database_url, tmp_path) -> No
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert [(r["id"], r["name"], r["parent_id"], r["phone"], r["city"]) for r in rows] == [
-        ("1", "Moeder BV", "", "+31201234567", "Utrecht"),
+        ("1", "Moeder BV", "", "'+31201234567", "Utrecht"),  # neutralised: a spreadsheet would add it up
         ("2", "Dochter BV", "1", "", "Zwolle"),
     ]
     to_file = await asyncio.to_thread(relgraph, "export", "organisations", str(tmp_path / "out.csv"))
@@ -201,7 +271,7 @@ async def test_skip_invalid_leaves_out_the_rows_that_lean_on_rejected_ones(sessi
         "10,Top BV,,T\n"
         "11,,10,X\n"  # no name: rejected ...
         "12,Klein BV,11,K\n"  # ... and so its subsidiary, whose parent is gone
-        "13,Ook BV,10,T\n",  # a customer number that line 2 has
+        "13,=1+1 BV,10,T\n",  # a customer number that line 2 has
     )
     result = await run_import(sessionmaker, "organisations", path, skip_invalid=True)
     assert result.applied and result.imported == 1
@@ -213,6 +283,23 @@ async def test_skip_invalid_leaves_out_the_rows_that_lean_on_rejected_ones(sessi
     rejected = list(csv.DictReader(target.open(encoding="utf-8")))
     assert [r["id"] for r in rejected] == ["11", "12", "13"]
     assert rejected[1]["errors"] == "line 4, parent_id: No organisation 11, in the database or in this file."
+    assert rejected[2]["name"] == "'=1+1 BV", "the rejects file is opened in spreadsheets too"
+    assert from_cell(rejected[2]["name"]) == "=1+1 BV", "and reads back as it was"
+
+
+async def test_dates_outside_1900_to_2199_are_refused_at_their_column(sessionmaker, tmp_path) -> None:
+    path = write(
+        tmp_path / "m.csv",
+        "person_id,organisation_id,start_date,end_date\n"
+        "1,1,1899-12-31,\n"
+        "1,1,,2200-01-01\n"
+        "1,1,0001-01-01,9999-12-31\n",
+    )
+    result = await run_import(sessionmaker, "memberships", path)
+    assert errors(result) == [(2, "start_date"), (3, "end_date"), (4, "end_date"), (4, "start_date")]
+    assert {m for r in result.rejected for _, m in r.errors} == {"Dates lie between 1900-01-01 and 2199-12-31."}
+    people = await run_import(sessionmaker, "persons", write(tmp_path / "p.csv", "last_name,birth_date\nA,1899-12-31\n"))
+    assert errors(people) == [(2, "birth_date")]
 
 
 async def test_parent_cycles_in_a_file_are_refused(sessionmaker, tmp_path) -> None:

@@ -382,7 +382,8 @@ def serve(
                 err.print(f"  {email:<22} {token}", highlight=False)
     base = f"http://{host}:{port}"
     err.print(f"GraphiQL: {base}/graphql   network view: {base}/explore   health: {base}/healthz")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from relgraph.logs import serve_log_config
+
     uvicorn.run(
         "relgraph.web:create_app",
         factory=True,
@@ -390,6 +391,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=serve_log_config(),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -36,6 +37,7 @@ from relgraph.graphql.limits import RATE_LIMITED
 from relgraph.graphql.schema import build_schema
 from relgraph.graphql_request import JSON, GraphQLRequestError, request_parameters
 from relgraph.storage import DocumentStore
+from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 
 __all__ = ["create_app", "examples_dir"]
 
@@ -107,7 +109,8 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if _wants_ide(request):
             examples = ide.load_examples(examples_dir())
-            return HTMLResponse(ide.graphiql_html(endpoint="/graphql", static_url="/static", examples=examples))
+            page = ide.graphiql_html(endpoint="/graphql", static_url="/static", examples=examples)
+            return HTMLResponse(page, headers=PAGE_HEADERS)
         request_id = uuid.uuid4().hex[:12]
         media_type = JSON
         try:
@@ -222,12 +225,19 @@ async def download_document(request: Request) -> Response:
     if not path.is_file():
         logger.error("document %s: stored file %s is missing", found.id, found.sha256)
         return not_found
-    return FileResponse(path, media_type=found.content_type, filename=found.filename)
+    # Never a page: uploaded HTML or SVG would run in relgraph's origin (web_guard.py).
+    return FileResponse(
+        path,
+        media_type=download_type(found.content_type),
+        filename=found.filename,
+        content_disposition_type="attachment",
+        headers=DOWNLOAD_HEADERS,
+    )
 
 
 async def explore_page(request: Request) -> Response:
     """GET /explore: the network view. The page needs no token; its GraphQL calls carry one."""
-    return HTMLResponse(explore.explore_html(endpoint="/graphql", static_url="/static"))
+    return HTMLResponse(explore.explore_html(endpoint="/graphql", static_url="/static"), headers=PAGE_HEADERS)
 
 
 async def healthz(request: Request) -> Response:
@@ -263,6 +273,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             await runtime.engine.dispose()
 
     app = Starlette(
+        middleware=[Middleware(WebGuard)],
         routes=[
             Route("/graphql", GraphQLEndpoint(runtime)),
             Route("/healthz", healthz),

@@ -21,6 +21,7 @@ from relgraph.errors import InvalidInput
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "INT_RANGE",
     "MAX_PAGE_SIZE",
     "OrderKey",
     "Page",
@@ -102,15 +103,23 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
 
 
-_INT_RANGE = range(-(2**63), 2**63)
+# What a BIGINT holds: a cursor value outside it is forged, not an overflow in the driver.
+INT_RANGE = range(-(2**63), 2**63)
 
 
 def _cursor_value(value: Any, python_type: type) -> Any:
     """The cursor value as the column's Python type; ValueError when it cannot be one."""
-    if python_type in (dt.datetime, dt.date) and isinstance(value, str):
-        return python_type.fromisoformat(value)
+    if python_type is dt.datetime and isinstance(value, str):
+        moment = dt.datetime.fromisoformat(value)
+        try:
+            # Compared with times stored in UTC; a forged one may not even have a UTC time.
+            return moment.astimezone(dt.UTC) if moment.tzinfo else moment
+        except OverflowError:
+            raise ValueError(value) from None
+    if python_type is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value)
     # type() rather than isinstance(): true is no integer here, and 1.5 no id.
-    if python_type is int and type(value) is int and value in _INT_RANGE:
+    if python_type is int and type(value) is int and value in INT_RANGE:
         return value
     if python_type is str and type(value) is str and len(value) <= 1000:
         return value

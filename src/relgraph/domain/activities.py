@@ -127,10 +127,7 @@ async def _clean(session: AsyncSession, data: Mapping[str, Any], *, creating: bo
         values["body"] = checks.multiline("body", data["body"], max_length=10_000)
     for name, field in (("due_at", "dueAt"), ("done_at", "doneAt")):
         if name in data:
-            value = data[name]
-            if value is not None and value.tzinfo is None:
-                checks.fail(field, "Give the time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00.")
-            values[name] = value.astimezone(dt.UTC) if value is not None and value.tzinfo else value
+            values[name] = checks.instant(field, data[name])
     done_at = values.get("done_at")
     # A time without offset has failed above already; it cannot be compared with an aware one.
     if done_at and done_at.tzinfo and done_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):

@@ -226,7 +226,7 @@ def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ("since", "until"):
         if name in data:
-            values[name] = data[name]
+            values[name] = checks.date(name, data[name])
     if "commission_percent" in data:
         values["commission_percent"] = checks.decimal(
             "commissionPercent", data["commission_percent"], minimum=decimal.Decimal(0), maximum=_HUNDRED

@@ -75,9 +75,11 @@ def clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("phone1", "phone2"):
         if name in data:
             values[name] = checks.phone(name, data[name])
-    for name in ("start_date", "end_date", "account_manager_id"):
+    for name, field in (("start_date", "startDate"), ("end_date", "endDate")):
         if name in data:
-            values[name] = data[name]
+            values[name] = checks.date(field, data[name])
+    if "account_manager_id" in data:
+        values["account_manager_id"] = data["account_manager_id"]
     if "tags" in data:
         tags: dict[str, None] = {}
         for i, raw in enumerate(data["tags"] or []):
@@ -312,6 +314,9 @@ async def deactivate(
         raise InvalidInput.at("id", "This membership is already inactive.")
     today = dt.date.today()
     end_date = end_date or today
+    checks = Checks()
+    checks.date("endDate", end_date)
+    checks.raise_if_any()
     _check_dates(membership.start_date, end_date)
     before = audit.snapshot(membership, AUDITED_FIELDS)
     membership.active = end_date > today

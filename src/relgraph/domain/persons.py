@@ -15,7 +15,7 @@ from relgraph.db.bulk import lock_rows
 from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import audit, contact_means, contact_values, versions
-from relgraph.domain.validation import Checks
+from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound
 from relgraph.policy import Viewer, persons_visible
 from relgraph.text import fold, search_key
@@ -50,7 +50,7 @@ AUDITED_FIELDS = [
 ]
 # Values the audit trail keeps only as "changed", never in clear.
 SENSITIVE_FIELDS = frozenset({"bsn"})
-EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+EARLIEST_BIRTH_DATE = EARLIEST_DATE  # the first day any date may be
 # What a deleted person (a tombstone) shows everywhere instead of a name (contactpersoon verwijderd).
 TOMBSTONE_NAME = "Deleted contact"
 

@@ -157,9 +157,9 @@ def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "note" in data:
         values["note"] = checks.multiline("note", data["note"], max_length=2000)
-    for name in ("start_date", "end_date"):
+    for name, field in (("start_date", "startDate"), ("end_date", "endDate")):
         if name in data:
-            values[name] = data[name]
+            values[name] = checks.date(field, data[name])
     if "active" in data and data["active"] is not None:
         values["active"] = bool(data["active"])
     return values

@@ -30,6 +30,7 @@ from relgraph.domain.relink_items import (
     Target,
     active_key,
 )
+from relgraph.domain.validation import date_problem
 from relgraph.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from relgraph.policy import Viewer
 
@@ -97,6 +98,8 @@ def _check_items(plan: Plan, items: Sequence[RelinkItem], today: dt.date) -> Non
         result.from_organisation_id = membership.organisation_id if membership else None
         if item.membership_id is not None and membership is None:
             _fail(result, "membershipId", "No membership with this id.", ErrorCode.NOT_FOUND)
+        if item.start_date is not None and (problem := date_problem(item.start_date)):
+            _fail(result, "startDate", problem)
         if item.organisation_id is not None and org is None:
             _fail(result, "organisationId", "No organisation with this id.", ErrorCode.NOT_FOUND)
         elif org is not None and org.archived:

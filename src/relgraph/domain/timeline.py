@@ -19,7 +19,7 @@ from sqlalchemy import String, and_, func, literal_column, or_, select, union_al
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Activity, AuditEvent, Note
-from relgraph.db.pagination import Page, PageRequest
+from relgraph.db.pagination import INT_RANGE, Page, PageRequest
 from relgraph.domain import audit_trail, notes
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer, party_visible
@@ -70,10 +70,11 @@ def _decode(cursor: str) -> tuple[dt.datetime, str, int]:
     try:
         at, kind, id_ = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         moment = dt.datetime.fromisoformat(at)
-        if kind not in KINDS or type(id_) is not int or moment.tzinfo is None:
+        if kind not in KINDS or type(id_) is not int or id_ not in INT_RANGE or moment.tzinfo is None:
             raise ValueError
-        return moment, kind, id_
-    except (ValueError, TypeError, UnicodeError, json.JSONDecodeError):
+        # OverflowError: a forged time past year 9999 (or before year 1) in UTC.
+        return moment.astimezone(dt.UTC), kind, id_
+    except (ValueError, TypeError, UnicodeError, OverflowError, json.JSONDecodeError):
         raise InvalidInput.at("after", "Not a valid cursor for this list.") from None
 
 

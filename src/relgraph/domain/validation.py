@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import re
 from collections.abc import Sequence
@@ -14,7 +15,16 @@ from relgraph.domain import phones
 from relgraph.domain.countries import COUNTRY_CODES, HOME_COUNTRY
 from relgraph.errors import DomainError, FieldError
 
-__all__ = ["DEFAULT_PHONE_REGION", "Checks", "normalise_phone", "normalise_postcode", "valid_bsn"]
+__all__ = [
+    "DEFAULT_PHONE_REGION",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "Checks",
+    "date_problem",
+    "normalise_phone",
+    "normalise_postcode",
+    "valid_bsn",
+]
 
 E = TypeVar("E")
 
@@ -61,6 +71,29 @@ _VAT_FORMATS = {
     "SI": r"SI\d{8}",
     "SK": r"SK\d{10}",
 }
+
+
+# Every date the service takes, and every time once in UTC, lies in these years: mutation
+# inputs and the CSV import check them here (Checks.date, Checks.instant), and so must any
+# query argument that takes a date. Any date a CRM holds fits, and so does whatever a time
+# zone does to a time in it: Python and both databases hold years 1 to 9999, and a time at
+# 9999-12-31 with offset -14:00 is past that in UTC (an OverflowError).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+
+def date_problem(value: dt.date) -> str | None:
+    """Why a date, or a time (in UTC), is refused: it lies outside EARLIEST_DATE..LATEST_DATE; else None."""
+    day: dt.date | None = value
+    if isinstance(value, dt.datetime):
+        try:
+            day = (value.astimezone(dt.UTC) if value.tzinfo else value).date()
+        except OverflowError:  # before year 1 or after 9999 in UTC
+            day = None
+    if day is not None and EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    in_utc = " (in UTC)" if isinstance(value, dt.datetime) else ""
+    return f"Dates lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}{in_utc}."
 
 
 def valid_bsn(value: str) -> bool:
@@ -121,6 +154,26 @@ class Checks:
     def raise_if_any(self) -> None:
         if self.errors:
             raise DomainError(self.errors)
+
+    def date(self, field: str | Sequence[str], value: dt.date | None) -> dt.date | None:
+        """A date from EARLIEST_DATE to LATEST_DATE."""
+        problem = date_problem(value) if value is not None else None
+        if problem:
+            self.fail(field, problem)
+        return value
+
+    def instant(self, field: str | Sequence[str], value: dt.datetime | None) -> dt.datetime | None:
+        """A time with its UTC offset, within the dates' range once in UTC; returned in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            self.fail(field, "Give the time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00.")
+            return value
+        problem = date_problem(value)
+        if problem:
+            self.fail(field, problem)
+            return value
+        return value.astimezone(dt.UTC)
 
     def text(
         self, field: str | Sequence[str], value: str | None, *, max_length: int, required: bool = False

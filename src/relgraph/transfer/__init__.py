@@ -7,12 +7,11 @@ one transaction each.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TextIO
 
 from relgraph.transfer.exporting import export_csv
-from relgraph.transfer.formats import COLUMNS, KINDS
+from relgraph.transfer.formats import COLUMNS, KINDS, to_cell, writer
 from relgraph.transfer.importing import ImportResult, Progress, Row, import_csv
 
 __all__ = [
@@ -61,10 +60,10 @@ async def export_to(database_url: str, kind: str, out: TextIO, *, progress: Prog
 
 
 def write_rejects(result: ImportResult, path: Path) -> None:
-    """The rejected rows as they were, with an `errors` column saying why."""
+    """The rejected rows as they were, with an `errors` column saying why; importable once fixed."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([*result.header, "errors"])
+        csv_out = writer(handle)
+        csv_out.writerow([*result.header, "errors"])
         for row in result.rejected:
             reasons = "; ".join(f"line {row.line}, {column}: {message}" for column, message in row.errors)
-            writer.writerow([*(row.record.get(name, "") for name in result.header), reasons])
+            csv_out.writerow([*(to_cell(row.record.get(name, "")) for name in result.header), to_cell(reasons)])

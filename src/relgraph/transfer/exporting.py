@@ -2,12 +2,12 @@
 
 Rows come in id order, a page at a time (keyset pagination), so an export of a large
 database keeps little in memory. Email and phone are the primary contact means; an
-organisation's address is its head office.
+organisation's address is its head office. Cells are quoted and formulas neutralised
+(formats.to_cell).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -26,7 +26,7 @@ from relgraph.db.models import (
     User,
 )
 from relgraph.db.models.in_force import holds_on
-from relgraph.transfer.formats import COLUMNS, KINDS, format_value
+from relgraph.transfer.formats import COLUMNS, KINDS, format_value, to_cell, writer
 
 __all__ = ["PAGE", "export_csv"]
 
@@ -150,8 +150,8 @@ async def export_csv(
     """Write every row of `kind` to `out` as CSV (header first); return how many."""
     assert kind in KINDS, kind
     columns = [c.name for c in COLUMNS[kind]]
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    csv_out = writer(out)
+    csv_out.writerow(columns)
     build, model = _QUERIES[kind]
     key = model.id
     counted = select(func.count()).select_from(model)
@@ -170,7 +170,7 @@ async def export_csv(
                 values["tags"] = tags.get(row.id, [])
                 # Active as the API says it (in force today), not the stored flag.
                 values["active"] = holds_on(row)
-            writer.writerow([format_value(values[name]) for name in columns])
+            csv_out.writerow([to_cell(format_value(values[name])) for name in columns])
         written += len(rows)
         last = rows[-1].id
         if progress:

@@ -5,14 +5,22 @@ import needs the required ones). Empty means "no value". Booleans are true/false
 1/0 and ja/nee are read too), dates YYYY-MM-DD, tags separated by "|". IDs are relgraph's
 numeric ids: an export writes them, an import keeps a given one (it must be free) or
 numbers the row itself when it is empty, so files exported together import together.
+
+Files are opened in spreadsheets, and anyone who may write a name may type "=HYPERLINK(...)".
+As OWASP recommends against CSV injection, every cell is quoted (so that no separator,
+not even the semicolon of a Dutch Excel, splits one) and a cell that a spreadsheet would
+run as a formula gets a single quote in front (`to_cell`); the import takes it off again
+(`from_cell`), so a file reads back as it was written.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = [
     "COLUMNS",
@@ -22,7 +30,10 @@ __all__ = [
     "Column",
     "column_of_error",
     "format_value",
+    "from_cell",
     "parse_value",
+    "to_cell",
+    "writer",
 ]
 
 KINDS = ("organisations", "persons", "memberships")
@@ -152,6 +163,37 @@ def format_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return TAG_SEPARATOR.join(value)
     return str(value)
+
+
+# A spreadsheet runs a cell as a formula when it starts with one of = + - @ tab CR, also
+# after spaces; quotes in front count too, so that a value that starts with a quote of its
+# own is told apart from an escaped one.
+_RUNS_AS_FORMULA = re.compile(r"'*\s*[=+\-@\t\r]")
+# The first characters a cell that may need the quote can start with: a cheap test first.
+_SUSPECT_START = frozenset("=+-@'")
+
+
+def _suspect(text: str) -> bool:
+    return text[0] in _SUSPECT_START or text[0].isspace()
+
+
+def to_cell(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs as a formula: a single quote in front if needed."""
+    if text and _suspect(text) and _RUNS_AS_FORMULA.match(text):
+        return "'" + text
+    return text
+
+
+def from_cell(cell: str) -> str:
+    """The text `to_cell` was given: one single quote taken off a neutralised formula."""
+    if cell[:1] == "'" and _RUNS_AS_FORMULA.match(cell, 1):
+        return cell[1:]
+    return cell
+
+
+def writer(out: TextIO) -> Any:
+    """A CSV writer that quotes every cell; give it cells made by `to_cell`."""
+    return csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
 
 def column_of_error(kind: str, field: tuple[str, ...]) -> str:

@@ -23,6 +23,7 @@ from relgraph.transfer.formats import (
     KINDS,
     REQUIRED,
     column_of_error,
+    from_cell,
     parse_value,
 )
 
@@ -80,6 +81,7 @@ def read_rows(kind: str, path: Path) -> tuple[list[str], list[Row]]:
             for cells in reader:
                 if not any(c.strip() for c in cells):
                     continue  # a blank line
+                cells = [from_cell(c) for c in cells]
                 row = Row(reader.line_num, dict(zip(header, cells, strict=False)))
                 if len(cells) != len(header):
                     row.fail("row", f"It has {len(cells)} cells; the header has {len(header)}.")
