@@ -23,6 +23,7 @@ from typing import Any
 from conftest import IS_POSTGRES, Caller
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from test_documents import upload
 
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
@@ -69,22 +70,6 @@ async def run(caller: Caller, name: str, selection: str = "", /, **input: Any) -
     payload = (await caller.gql(query, {"input": input}))[name]
     assert payload["userErrors"] == [], (name, payload)
     return payload
-
-
-async def upload(caller: Caller, party: str, filename: str, content: bytes, description: str) -> str:
-    operations = {
-        "query": "mutation($input: UploadDocumentInput!) { uploadDocument(input: $input) { document { id } userErrors { message } } }",
-        "variables": {"input": {"partyId": party, "file": None, "description": description}},
-    }
-    response = await caller.client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
-        files={"0": (filename, content, "application/pdf")},
-        headers={"Authorization": f"Bearer {caller.token}"},
-    )
-    payload = response.json()["data"]["uploadDocument"]
-    assert payload["userErrors"] == [], payload
-    return payload["document"]["id"]
 
 
 async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmaker: Any, tmp_path: Path) -> dict[str, str]:
@@ -208,10 +193,10 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
     await run(admin, "completeActivity", "activity { id }", id=activities[0])
     await run(admin, "removeActivity", "", id=activities[1])
 
-    kept_document = await upload(admin, person, p["filename"] + ".pdf", p["content"].encode(), p["description"])
-    gone_document = await upload(admin, person, p["filename"] + "2.pdf", b"%PDF " + p["content"].encode(), "")
-    await run(admin, "deleteDocument", "", id=gone_document)
-    return {"person": person, "employer": employer, "group": group, "document": kept_document}
+    kept = await upload(admin, person, p["content"].encode(), p["filename"] + ".pdf", description=p["description"])
+    gone = await upload(admin, person, b"%PDF " + p["content"].encode(), p["filename"] + "2.pdf")
+    await run(admin, "deleteDocument", "", id=gone["document"]["id"])
+    return {"person": person, "employer": employer, "group": group, "document": kept["document"]["id"]}
 
 
 def _markers_in(value: str, markers: dict[str, str]) -> list[str]:

@@ -51,6 +51,8 @@ __all__ = ["ERASED", "Deletion", "delete_person", "remove_files"]
 
 # What an erased value reads as in the audit trail: that there was a value, not which.
 ERASED = "<erased>"
+# The reason of the changes the deletion makes to what outlives the person.
+DELETED = "The person was deleted."
 # Objects of the person's that outlive it (their rows stay): the fields that are the
 # person's. Every other object on the person's trail is the person's own: all its values go.
 MEMBERSHIP_PERSONAL_FIELDS = frozenset({"business_email", "phone1", "phone2"})
@@ -134,30 +136,32 @@ async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> 
         .where(Activity.party_id == person_id)
         .values(subject=ERASED, body=None, version=Activity.version + 1, **stamped)
     )
-    relations = list(
-        await session.scalars(
-            select(Relation)
-            .where(or_(Relation.source_id == person_id, Relation.target_id == person_id), Relation.note.is_not(None))
-            .order_by(Relation.id)
-        )
-    )
-    for relation in relations:
-        relation.note = None
-        versions.stamp(relation, actor)
-        ends = (relation.source_id, relation.target_id)
-        for party_id, other_party_id in (ends, ends[::-1]):
-            audit.record(
-                session,
-                actor=actor,
-                object_type="Relation",
-                object_id=relation.id,
-                party_id=party_id,
-                other_party_id=other_party_id,
-                action="UPDATE",
-                changes={"note": {"before": ERASED, "after": None}},
-                reason="The person was deleted.",
+    ends = (
+        await session.execute(
+            select(Relation.id, Relation.source_id, Relation.target_id).where(
+                or_(Relation.source_id == person_id, Relation.target_id == person_id), Relation.note.is_not(None)
             )
-    return {"notes": _count(notes), "activities": _count(activities), "relation notes": len(relations)}
+        )
+    ).all()
+    if ends:
+        await session.execute(
+            update(Relation)
+            .where(Relation.id.in_([r.id for r in ends]))
+            .values(note=None, version=Relation.version + 1, **stamped)
+        )
+        erased = {"note": {"before": ERASED, "after": None}}
+        await audit.record_many(
+            session,
+            [
+                audit.event(
+                    actor=actor, object_type="Relation", object_id=r.id, party_id=party_id,
+                    other_party_id=other_party_id, action="UPDATE", changes=erased, reason=DELETED,
+                )
+                for r in ends
+                for party_id, other_party_id in ((r.source_id, r.target_id), (r.target_id, r.source_id))
+            ],
+        )  # fmt: skip
+    return {"notes": _count(notes), "activities": _count(activities), "relation notes": len(ends)}
 
 
 async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int) -> list[Membership]:
@@ -192,7 +196,7 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
             other_party_id=person_id,
             action="DEACTIVATE" if was_active else "UPDATE",
             changes=scrub(changes, MEMBERSHIP_PERSONAL_FIELDS),
-            reason="The person was deleted.",
+            reason=DELETED,
         )
     return rows
 
