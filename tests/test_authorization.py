@@ -805,7 +805,7 @@ async def test_r2_r5_document_writes(admin, make_caller, client) -> None:
                 facts = (document["filename"], document["contentType"], document["size"], document["sha256"], document["description"])
                 if facts != (filename, "application/pdf", len(content), hashlib.sha256(content).hexdigest(), viewer):
                     problems.append(f"{viewer}: uploaded document reads back as {document}")
-                if document["id"] not in stored or not document["downloadUrl"].endswith(f"/documents/{document['id']}"):
+                if document["id"] not in stored or document["downloadUrl"] != f"/documents/{document['id']}?sha256={document['sha256']}":
                     problems.append(f"{viewer}: uploaded document id/downloadUrl wrong: {document}")
                 if document["uploadedBy"] is None:
                     problems.append(f"{viewer}: uploadedBy is null")

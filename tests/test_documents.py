@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 from conftest import Caller
+from sqlalchemy import text
 
 from relgraph.config import Settings
+from relgraph.graphql.ids import decode_id, encode_id
 from relgraph.storage import DocumentStore
 
 UPLOAD = """
@@ -309,3 +311,69 @@ async def test_cleanup_finishes_what_a_killed_cleanup_withdrew(admin, settings, 
     assert [p.name for p in stored_files(settings)] == [kept["sha256"]] and store.withdrawn() == []
     response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
     assert response.content == b"kept"
+
+
+NEVER_EXISTED = encode_id("Document", 987_654_321)
+
+
+async def answer(caller: Caller, url: str) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """A download's whole answer, but for what differs between any two requests."""
+    response = await caller.client.get(url, headers={"Authorization": f"Bearer {caller.token}"})
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in ("date", "x-request-id"))
+    return response.status_code, response.content, headers
+
+
+async def assert_never_existed(caller: Caller, *urls: str) -> None:
+    nothing = await answer(caller, f"/documents/{NEVER_EXISTED}")
+    assert nothing[0] == 404
+    assert nothing == await answer(caller, f"/documents/{NEVER_EXISTED}?sha256={'0' * 64}")
+    for url in urls:
+        assert await answer(caller, url) == nothing, url
+
+
+async def test_a_deleted_documents_url_never_serves_the_next_upload(admin) -> None:
+    """IDs are never reused: after deleteDocument, the old URL (with or without its hash)
+    answers as for a document that never existed, while another organisation uploads."""
+    first, second = await create_org(admin, "Eerste BV"), await create_org(admin, "Tweede BV")
+    old = (await upload(admin, first, b"%PDF eerste"))["document"]
+    deleted = await admin.gql(DELETE, {"id": old["id"]})
+    assert deleted["deleteDocument"]["userErrors"] == []
+    new = (await upload(admin, second, b"%PDF van een ander"))["document"]
+    assert new["id"] != old["id"]
+    await assert_never_existed(admin, old["downloadUrl"], f"/documents/{old['id']}")
+    # A URL without the hash, as handed out before, still serves a document no other ever shared its id with.
+    assert (await answer(admin, f"/documents/{new['id']}"))[1] == b"%PDF van een ander"
+
+
+async def test_an_erased_persons_document_url_answers_as_none_also_where_its_id_was_reused(
+    admin, sessionmaker
+) -> None:
+    """After an erasure the old URL is dead; where SQLite gave the id to another
+    organisation's upload before ids were never reused, neither the old URL (which carried
+    no hash then) nor one with the old hash serves that file, and the new one's URL does."""
+    person = await admin.gql('mutation { createPerson(input: {lastName: "Weg"}) { person { id } } }')
+    person_id = person["createPerson"]["person"]["id"]
+    private = (await upload(admin, person_id, b"%PDF paspoort"))["document"]
+    erased = await admin.gql(
+        "mutation($id: ID!) { deletePerson(input: {id: $id, confirm: true}) { userErrors { code } } }",
+        {"id": person_id},
+    )
+    assert erased["deletePerson"]["userErrors"] == []
+    bare = f"/documents/{private['id']}"
+    await assert_never_existed(admin, private["downloadUrl"], bare)
+
+    org = await create_org(admin, "Ander BV")
+    other = (await upload(admin, org, b"%PDF offerte van een ander"))["document"]
+    old_pk, new_pk = decode_id(private["id"])[1], decode_id(other["id"])[1]  # type: ignore[index]
+    async with sessionmaker() as session:  # what SQLite did before migration 0013
+        await session.execute(text("UPDATE documents SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk})
+        await session.execute(
+            text("UPDATE audit_events SET object_id = :old WHERE object_type = 'Document' AND object_id = :new"),
+            {"old": old_pk, "new": new_pk},
+        )
+        await session.commit()
+    await assert_never_existed(admin, private["downloadUrl"], bare)
+    listed = await admin.gql(DOCUMENTS.replace("id filename", "id filename downloadUrl"), {"id": org})
+    [now] = listed["node"]["documents"]["nodes"]
+    assert now["id"] == private["id"] and now["downloadUrl"] != private["downloadUrl"]
+    assert (await answer(admin, now["downloadUrl"]))[1] == b"%PDF offerte van een ander"

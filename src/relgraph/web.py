@@ -216,7 +216,8 @@ async def download_document(request: Request) -> Response:
         decoded = decode_id(request.path_params["id"])
         found = None
         if decoded is not None and decoded[0] == "Document":
-            [found] = await documents.get_visible(session, viewer=viewer, ids=[decoded[1]])
+            sha256 = request.query_params.get("sha256")
+            found = await documents.for_download(session, viewer=viewer, id=decoded[1], sha256=sha256)
     # The same answer for "no such document" and "not yours to see" (R2): never a 403.
     not_found = JSONResponse({"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404)
     if found is None:

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.ids import highest_id_ever
+
 __all__ = [
     "CHUNK",
     "analyze",
@@ -103,10 +105,11 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int, *, above:
     needs no RETURNING.
 
     PostgreSQL draws them from the table's sequence (moved past `above` first, for rows
-    inserted with ids of their own). SQLite numbers rows max(id) + 1 on, which is what it
-    would do itself; the caller's transaction must hold the write lock (BEGIN IMMEDIATE),
-    so no one else can take them. (SQLite's RETURNING after a multi-row insert has no
-    defined order, and SQLAlchemy falls back to one statement per row to keep it.)
+    inserted with ids of their own). SQLite numbers rows on from its AUTOINCREMENT counter,
+    as it would itself (never a deleted row's id); the caller's transaction must hold the
+    write lock (BEGIN IMMEDIATE), so no one else can take them. (SQLite's RETURNING after a
+    multi-row insert has no defined order, and SQLAlchemy falls back to one statement per
+    row to keep it.)
     """
     if is_postgres(session):
         sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
@@ -123,7 +126,7 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int, *, above:
         return sorted(r[0] for r in rows)
     if count == 0:
         return []
-    highest = max(await session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0, above)
+    highest = max(await highest_id_ever(session, table), above)
     return list(range(highest + 1, highest + 1 + count))
 
 

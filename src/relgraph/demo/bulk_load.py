@@ -4,8 +4,8 @@
     summary = await seed_large(engine, seed=42, factor=1.0, progress=report)
 
 The rows bypass the ORM (no identity map, no per-row events): ids are assigned by the
-planner and the sequences are moved past them afterwards on PostgreSQL. The database
-must hold no parties yet.
+planner, above every id the tables ever gave, and the sequences are moved past them
+afterwards on PostgreSQL. The database must hold no parties yet.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from relgraph.db.engine import make_sessionmaker
+from relgraph.db.ids import highest_id_ever, sequence_past_rows
 from relgraph.db.models import (
     Address,
     InternalRelation,
@@ -251,7 +252,7 @@ async def _ahead(batches: Iterator[T]) -> AsyncIterator[T]:
 
 
 async def _next_id(conn: AsyncConnection, table: Table) -> int:
-    return int(await conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+    return await highest_id_ever(conn, table) + 1
 
 
 async def _prepare(engine: AsyncEngine, seed: int, counts: Counts) -> tuple[list[int], dict[str, int], dict[str, int]]:
@@ -342,15 +343,8 @@ async def seed_large(
             report("indexes", 0)
             await recreate_indexes(conn, indexes)
             await rebuild_search_index(conn, suspended)
-            if conn.dialect.name == "postgresql":
-                for table in (Party, Address, Membership, Relation, InternalRelation):
-                    name = table.__table__.name  # type: ignore[attr-defined]
-                    await conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                            f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"
-                        )
-                    )
+            for table in (Party, Address, Membership, Relation, InternalRelation):
+                await sequence_past_rows(conn, table.__table__)  # type: ignore[arg-type]
         if conn.dialect.name == "postgresql":
             # Fresh statistics: without them PostgreSQL ignores the trigram and hierarchy
             # indexes. And a visibility map: until (auto)vacuum has passed, every

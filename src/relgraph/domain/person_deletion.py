@@ -1,24 +1,31 @@
 """Deleting a person (contactpersoon verwijderen): the personal data goes, a tombstone stays.
 
 Irreversible (seed 004): names, birth date, BSN, contact means, bank accounts, addresses,
-documents, employee data, party types and customer group links are erased, and so are
-their values in the audit trail. The row itself stays, named "Deleted contact", so that
-memberships (deactivated), relations, internal relations, notes and audit events that
-point at it still read sensibly. Existing invoices are not touched.
+documents, employee data, party types and customer group links are erased, and so are the
+texts written about the person (notes, activities, relation notes); every value of these
+goes from the audit trail too, with the reasons recorded there. The row itself stays,
+named "Deleted contact", so that memberships (ended; their job, department, role and
+tags are the organisation's history), relations, internal relations, notes, activities
+and audit events that point at it still read sensibly. Existing invoices are not touched.
+
+The audit trail is searched by the person (the party and the second party of its events),
+never by the ids of its objects: an id may have named another object before ids were
+never reused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
+    Activity,
     Address,
     AuditEvent,
     BankAccount,
@@ -27,10 +34,12 @@ from relgraph.db.models import (
     EmployeeData,
     Gender,
     Membership,
+    Note,
     PartyGroup,
     PartyTypeLink,
     Person,
     PurchaseRelation,
+    Relation,
     SalesRelation,
 )
 from relgraph.db.models.in_force import has_ended
@@ -43,10 +52,18 @@ __all__ = ["ERASED", "Deletion", "delete_person", "remove_files"]
 
 # What an erased value reads as in the audit trail: that there was a value, not which.
 ERASED = "<erased>"
-# Objects of the person whose every audited value is personal data.
-PERSONAL_OBJECTS = frozenset({"Person", "ContactMean", "BankAccount", "Address", "Document", "EmployeeData"})
-# The membership fields that are the person's (the job title and role are the organisation's history).
+# The reason of the changes the deletion makes to what outlives the person.
+DELETED = "The person was deleted."
+# Objects of the person's that outlive it (their rows stay): the fields that are the
+# person's. Every other object on the person's trail is the person's own: all its values go.
 MEMBERSHIP_PERSONAL_FIELDS = frozenset({"business_email", "phone1", "phone2"})
+SHARED_OBJECTS_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "Membership": MEMBERSHIP_PERSONAL_FIELDS,
+    "Relation": frozenset({"note"}),
+    "InternalRelation": frozenset(),
+}
+# Events that are nothing but a link of the person to domain data (the group): they go whole.
+LINK_EVENTS = frozenset({("CustomerGroup", "ADD_MEMBER"), ("CustomerGroup", "REMOVE_MEMBER")})
 # Rows erased with the person, by what the deletion event counts them as.
 _ERASED_ROWS: tuple[tuple[str, Any, Any], ...] = (
     ("contact means", ContactMean, ContactMean.party_id),
@@ -88,44 +105,64 @@ def scrub(changes: Mapping[str, Any], fields: Iterable[str] | None = None) -> di
     return scrubbed
 
 
-async def _scrub_trail(session: AsyncSession, person_id: int, membership_ids: Sequence[int]) -> int:
-    """Erase the person's values from the audit events that hold them; return how many changed."""
-    personal = select(AuditEvent).where(
-        or_(
-            (AuditEvent.party_id == person_id) & AuditEvent.object_type.in_(PERSONAL_OBJECTS),
-            (AuditEvent.object_type == "Person") & (AuditEvent.object_id == person_id),
+async def _scrub_trail(session: AsyncSession, person_id: int) -> tuple[int, int]:
+    """Erase the person's values (and the reasons given) from the events that name the
+    person; drop its links to domain data. Return how many events changed and went."""
+    events = await session.scalars(
+        select(AuditEvent).where(or_(AuditEvent.party_id == person_id, AuditEvent.other_party_id == person_id))
+    )
+    changed = removed = 0
+    for event in events:
+        if (event.object_type, event.action) in LINK_EVENTS:
+            await session.delete(event)
+            removed += 1
+            continue
+        changes = scrub(event.changes or {}, SHARED_OBJECTS_PERSONAL_FIELDS.get(event.object_type))
+        reason = _erased(event.reason)
+        if changes != (event.changes or {}) or reason != event.reason:
+            event.changes, event.reason = changes, reason
+            changed += 1
+    return changed, removed
+
+
+async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> dict[str, int]:
+    """Blank what staff wrote about the person; the notes and activities themselves stay
+    (kind, dates, who), and so do the relations (both ends are told on their trails)."""
+    stamped = {"updated_at": dt.datetime.now(dt.UTC), "updated_by_id": actor.id}
+    notes = await session.execute(
+        update(Note).where(Note.party_id == person_id).values(body=ERASED, version=Note.version + 1, **stamped)
+    )
+    activities = await session.execute(
+        update(Activity)
+        .where(Activity.party_id == person_id)
+        .values(subject=ERASED, body=None, version=Activity.version + 1, **stamped)
+    )
+    ends = (
+        await session.execute(
+            select(Relation.id, Relation.source_id, Relation.target_id).where(
+                or_(Relation.source_id == person_id, Relation.target_id == person_id), Relation.note.is_not(None)
+            )
         )
-    )
-    # Memberships deleted as wrong links left events that name the person only in their
-    # changes; such deletions are rare, so reading them all and matching here stays cheap
-    # (and the same on both backends, where JSON operators differ).
-    gone = select(AuditEvent).where(
-        AuditEvent.object_type == "Membership",
-        ~exists(select(Membership.id).where(Membership.id == AuditEvent.object_id)),
-    )
-    kept = select(AuditEvent).where(
-        AuditEvent.object_type == "Membership", AuditEvent.object_id.in_(membership_ids)
-    )
-    changed = 0
-    for event in await session.scalars(personal):
-        changed += _replace(event, scrub(event.changes or {}))
-    for event in list(await session.scalars(kept)) + [
-        e for e in await session.scalars(gone) if _names_person(e.changes or {}, person_id)
-    ]:
-        changed += _replace(event, scrub(event.changes or {}, MEMBERSHIP_PERSONAL_FIELDS))
-    return changed
-
-
-def _names_person(changes: Mapping[str, Any], person_id: int) -> bool:
-    change = changes.get("person_id")
-    return isinstance(change, Mapping) and person_id in (change.get("before"), change.get("after"))
-
-
-def _replace(event: AuditEvent, changes: dict[str, Any]) -> int:
-    if changes == (event.changes or {}):
-        return 0
-    event.changes = changes
-    return 1
+    ).all()
+    if ends:
+        await session.execute(
+            update(Relation)
+            .where(Relation.id.in_([r.id for r in ends]))
+            .values(note=None, version=Relation.version + 1, **stamped)
+        )
+        erased = {"note": {"before": ERASED, "after": None}}
+        await audit.record_many(
+            session,
+            [
+                audit.event(
+                    actor=actor, object_type="Relation", object_id=r.id, party_id=party_id,
+                    other_party_id=other_party_id, action="UPDATE", changes=erased, reason=DELETED,
+                )
+                for r in ends
+                for party_id, other_party_id in ((r.source_id, r.target_id), (r.target_id, r.source_id))
+            ],
+        )  # fmt: skip
+    return {"notes": _count(notes), "activities": _count(activities), "relation notes": len(ends)}
 
 
 async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int) -> list[Membership]:
@@ -160,7 +197,7 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
             other_party_id=person_id,
             action="DEACTIVATE" if was_active else "UPDATE",
             changes=scrub(changes, MEMBERSHIP_PERSONAL_FIELDS),
-            reason="The person was deleted.",
+            reason=DELETED,
         )
     return rows
 
@@ -186,13 +223,14 @@ async def delete_person(
         raise InvalidInput.at("confirm", "Deleting a person cannot be undone: send confirm: true to go ahead.")
     started = time.time()
     person = await persons.load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    # Before the deletion's own events join the trail (they hold no personal values).
+    scrubbed, unlinked = await _scrub_trail(session, person.id)
     ended = await _end_memberships(session, actor, person.id)
-    # Before the deletion event joins the trail (the memberships' new events hold no values).
-    scrubbed = await _scrub_trail(session, person.id, [m.id for m in ended])
     hashes = tuple(sorted(set(await session.scalars(select(Document.sha256).where(Document.party_id == person.id)))))
     counts = {"documents": await _delete_rows(session, Document, Document.party_id, person.id)}
     for what, model, column in _ERASED_ROWS:
         counts[what] = await _delete_rows(session, model, column, person.id)
+    counts.update(await _erase_texts(session, actor, person.id))
     _erase_person(person, actor)
     await versions.flush(session, "person")
     erased = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "no related rows"
@@ -206,7 +244,7 @@ async def delete_person(
         changes={"deleted": {"before": False, "after": True}},
         reason=(
             f"Personal data erased ({erased}); {len(ended)} membership(s) ended; "
-            f"{scrubbed} audit event(s) scrubbed."
+            f"{scrubbed} audit event(s) scrubbed, {unlinked} link event(s) removed."
         ),
     )
     await session.flush()
@@ -214,8 +252,11 @@ async def delete_person(
 
 
 async def _delete_rows(session: AsyncSession, model: Any, column: Any, person_id: int) -> int:
-    result = await session.execute(delete(model).where(column == person_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _count(await session.execute(delete(model).where(column == person_id)))
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 async def remove_files(session: AsyncSession, store: DocumentStore, deletion: Deletion) -> int:

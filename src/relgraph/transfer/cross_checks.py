@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import chunked, rows_in
-from relgraph.db.models import Membership, Organisation, Party, Person, User
+from relgraph.db.models import AuditEvent, Membership, Organisation, Party, Person, User
 from relgraph.domain import hierarchy
 from relgraph.transfer.rows import Row
 
@@ -26,10 +26,21 @@ _orgs = Organisation.__table__
 _people = Person.__table__
 _m = Membership.__table__
 _users = User.__table__
+_events = AuditEvent.__table__
+# Where the audit trail names the ids a table ever had: every party is the party of its own
+# events, every membership the object of its own.
+_USED_IDS = {
+    _parties.name: (select(_events.c.party_id).distinct(), _events.c.party_id),
+    _m.name: (
+        select(_events.c.object_id).where(_events.c.object_type == "Membership").distinct(),
+        _events.c.object_id,
+    ),
+}
 
 
 async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> None:
-    """Given ids must be unique in the file and not yet taken."""
+    """Given ids must be unique in the file, not taken, and never used before: the audit
+    trail remembers the ids of deleted rows (IDs are never reused)."""
     seen: dict[int, int] = {}
     for row in rows:
         if (given := row.values.get("id")) is not None:
@@ -37,9 +48,13 @@ async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> N
             if first != row.line:
                 row.fail("id", f"Line {first} has this id already.")
     taken = {r.id for r in await rows_in(session, select(table.c.id), table.c.id, seen)}
+    query, column = _USED_IDS[table.name]
+    used = {r[0] for r in await rows_in(session, query, column, seen)}
     for row in rows:
         if row.values.get("id") in taken:
             row.fail("id", f"Id {row.values['id']} is taken.")
+        elif row.values.get("id") in used:
+            row.fail("id", f"Id {row.values['id']} belonged to a deleted row; leave it empty for a new id.")
 
 
 async def _check_organisations(session: AsyncSession, rows: Sequence[Row]) -> None:

@@ -15,7 +15,29 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _foreign_keys(connection: Connection, on: bool) -> None:
+    # On the driver's cursor: SQLAlchemy would open a transaction first, inside which
+    # SQLite ignores this pragma.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"The migration left rows that refer to nothing (table, rowid, parent): {broken[:10]}")
+
+
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copying it and dropping the original; with foreign
+        # keys enforced, that DROP deletes the rows referring to it (ON DELETE CASCADE).
+        # Every reference is checked once, before the migrations commit.
+        _foreign_keys(connection, on=False)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -26,6 +48,10 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            _check_foreign_keys(connection)
+    if sqlite:
+        _foreign_keys(connection, on=True)
 
 
 async def _run_async(url: str) -> None:

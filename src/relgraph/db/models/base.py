@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 __all__ = [
@@ -73,6 +73,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kwargs: Any) -> Table:
+        # IDs are never reused: without AUTOINCREMENT, SQLite gives a new row max(id) + 1,
+        # the id of the newest row if it was deleted (PostgreSQL's sequences never go back).
+        kwargs.setdefault("sqlite_autoincrement", True)
+        return Table(name, metadata, *args, **kwargs)
 
 
 class Role(enum.StrEnum):

@@ -52,7 +52,9 @@ class PersonDeletionMutations:
             "gender, title, initials, birth date, BSN, contact means, bank accounts, addresses, "
             "documents (and their files unless another party's document has the same content), "
             "employee data, party types, customer groups, the business email and phones of its "
-            "memberships, and all these values in the audit trail. The memberships end today. "
+            "memberships, the texts of its notes and activities and its relations' notes, and all "
+            "these values (and the reasons given) in the audit trail. The memberships end today; "
+            "their job title, department, role and tags stay, the organisation's history. "
             'What is left is a tombstone named "Deleted contact", so memberships history, '
             "relations, notes and audit events that refer to it still read sensibly; it is in "
             "no search or list, and changing it is NOT_FOUND. To hide a person reversibly, "

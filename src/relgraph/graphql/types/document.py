@@ -36,7 +36,10 @@ class Document(Node):
     description: str | None = strawberry.field(description="What the document is.")
     uploaded_at: dt.datetime = strawberry.field(description="When it was uploaded.")
     download_url: str = strawberry.field(
-        description="Where to GET the file, with the same bearer token (relative to the API's host)."
+        description=(
+            "Where to GET the file, with the same bearer token (relative to the API's host). It "
+            "names the content too (`?sha256=`), so it never serves another document's file."
+        )
     )
 
     @classmethod
@@ -53,7 +56,7 @@ class Document(Node):
             sha256=row.sha256,
             description=row.description,
             uploaded_at=row.uploaded_at,
-            download_url=f"/documents/{global_id}",
+            download_url=f"/documents/{global_id}?sha256={row.sha256}",
         )
 
     @strawberry.field(description="Who uploaded it, when known.")
