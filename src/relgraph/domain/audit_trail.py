@@ -24,6 +24,7 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
+from relgraph.domain import merge_report
 from relgraph.policy import (
     Viewer,
     can_see_financials,
@@ -127,8 +128,14 @@ def _kinds(changes: Mapping[str, Any]) -> set[str]:
     return {k for k in (kind.get("before"), kind.get("after")) if k}
 
 
-def shown_changes(event: AuditEvent, viewer: Viewer) -> list[ShownChange]:
-    """The event's changes as `viewer` may see them: masked values are null, `masked` true."""
+def shown_changes(
+    event: AuditEvent, viewer: Viewer, merge_sight: merge_report.Sight | None = None
+) -> list[ShownChange]:
+    """The event's changes as `viewer` may see them: masked values are null, `masked` true.
+
+    A merge's report is counted for the reader by `merge_sight` (merge_report.sight_of, or
+    a loader): without it, what depends on the database counts as hidden.
+    """
     finance, sensitive = can_see_financials(viewer), can_see_sensitive(viewer)
     changes: Mapping[str, Any] = event.changes or {}
     whole_hidden = (event.object_type in FINANCIAL_OBJECTS and not finance) or (
@@ -139,6 +146,11 @@ def shown_changes(event: AuditEvent, viewer: Viewer) -> list[ShownChange]:
         change = changes[name]
         if not isinstance(change, Mapping):
             change = {"before": None, "after": change}
+        if name == merge_report.RECORDED_FIELD:
+            # Never as stored (it names hidden parties): counted for this reader.
+            after = merge_report.shown(change.get("after"), merge_sight or merge_report.Sight(viewer))
+            shown.append(ShownChange(name, None, _json(after), False))
+            continue
         if event.object_type in ("Note", "Address") and name == "kind":
             hidden = False
         elif whole_hidden:

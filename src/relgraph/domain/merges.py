@@ -15,7 +15,7 @@ handful of statements.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,6 @@ from relgraph.domain.merge_links import (
     move_relations,
 )
 from relgraph.domain.merge_moves import (
-    MergeCounts,
     MergeJob,
     move_addresses,
     move_contact_details,
@@ -38,6 +37,7 @@ from relgraph.domain.merge_moves import (
     move_party_types,
     redirect_earlier_merges,
 )
+from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, sight_of
 from relgraph.errors import (
     DomainError,
     ErrorCode,
@@ -58,7 +58,7 @@ class MergeOutcome:
     source: Organisation
     target: Organisation
     subsidiaries: list[Organisation]
-    counts: MergeCounts = field(default_factory=MergeCounts)
+    counts: MergeCounts  # as the actor may see them
 
 
 async def _load_pair(
@@ -119,13 +119,11 @@ async def merge(
     """Merge organisation `source_id` into `target_id`: move everything, archive the source."""
     source, target = await _load_pair(session, source_id, target_id)
     await _check_documents_visible(session, actor, source, target)
-    job = MergeJob(
-        session, actor, source, target, today or dt.date.today(), dt.datetime.now(dt.UTC), MergeCounts()
-    )
+    job = MergeJob(session, actor, source, target, today or dt.date.today(), dt.datetime.now(dt.UTC))
     subsidiaries = await hierarchy.move_subsidiaries(
         session, actor=actor, from_id=source.id, to_id=target.id, field="targetId"
     )
-    job.counts.subsidiaries_moved = len(subsidiaries)
+    job.report.add("subsidiaries_moved", count=len(subsidiaries))
     await move_memberships(job)
     await move_relations(job)
     await move_internal_relations(job)
@@ -146,7 +144,6 @@ async def merge(
     await organisations.refresh_search(session, target)
     versions.stamp(target, actor)
     await versions.flush(session, "organisation")
-    counts = {k: v for k, v in asdict(job.counts).items() if v}
     job.event(
         "Organisation",
         source.id,
@@ -164,8 +161,10 @@ async def merge(
         target.id,
         changes={
             **audit.changes_between(target_before, audit.snapshot(target, organisations.AUDITED_FIELDS)),
-            "merged_from": {"before": None, "after": {"id": source.id, "name": source.name, **counts}},
+            RECORDED_FIELD: {"before": None, "after": job.report.recorded(source.id, source.name)},
         },
     )
     await audit.record_many(session, job.events)
-    return MergeOutcome(source, target, subsidiaries, job.counts)
+    # Counted as the trail will show it to the actor: after the move, on the survivor.
+    sight = await sight_of(session, actor, job.report, target.id)
+    return MergeOutcome(source, target, subsidiaries, job.report.counts_for(sight))

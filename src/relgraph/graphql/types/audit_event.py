@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain import audit_trail
+from relgraph.domain import audit_trail, merge_report
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
@@ -85,10 +85,18 @@ class AuditEvent:
     @strawberry.field(
         description="The changed fields, by name; financial and sensitive values masked unless you may see them."
     )
-    def changes(self, info: Info) -> list[AuditChange]:
+    async def changes(self, info: Info) -> list[AuditChange]:
+        viewer = info.context.viewer
+        report = merge_report.recorded_in(self.row.changes)
+        sight = None
+        if report is not None:
+            # A merge's counts are the reader's: batched over the page's events by the loader.
+            parties = merge_report.parties_to_look_up(report, self.row.party_id)
+            seen = await info.context.loaders.party_sight_by_id.load_many(parties)
+            sight = merge_report.sight_from(viewer, parties, seen)
         return [
             AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
-            for c in audit_trail.shown_changes(self.row, info.context.viewer)
+            for c in audit_trail.shown_changes(self.row, viewer, sight)
         ]
 
 
