@@ -25,7 +25,7 @@ from relgraph.db.models import (
 from relgraph.domain import audit, memberships
 from relgraph.domain import relations as relations_domain
 from relgraph.domain.merge_moves import MergeJob
-from relgraph.domain.merge_report import named_party
+from relgraph.domain.merge_report import item
 from relgraph.domain.relinking import MembershipState
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
@@ -104,9 +104,9 @@ async def move_memberships(job: MergeJob) -> None:
     if duplicates:
         await _merge_duplicates(job, duplicates)
     for m in moves:
-        job.report.add("memberships_moved", named_party(m.person_id))
+        job.report.add("memberships_moved", item("Membership", party=m.person_id))
     for mine, _ in duplicates:
-        job.report.add("memberships_merged", named_party(mine.person_id))
+        job.report.add("memberships_merged", item("Membership", party=mine.person_id))
 
 
 async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, MembershipState]]) -> None:
@@ -233,7 +233,7 @@ async def move_relations(job: MergeJob) -> None:
     moves: list[dict[str, Any]] = []
     for r in rows:
         # R1: a relation counts for whoever sees the party at its other end.
-        other = named_party(r.target_id if r.source_id == source.id else r.source_id)
+        other = item("Relation", party=r.target_id if r.source_id == source.id else r.source_id)
         ends = (
             target.id if r.source_id == source.id else r.source_id,
             target.id if r.target_id == source.id else r.target_id,
@@ -341,5 +341,5 @@ async def move_internal_relations(job: MergeJob) -> None:
                 party_id=target.id, version=_ir.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id
             )
         )
-    job.report.add("internal_relations_moved", count=len(moved))
-    job.report.add("internal_relations_merged", count=len(dropped))
+    job.report.add("internal_relations_moved", item("InternalRelation"), len(moved))
+    job.report.add("internal_relations_merged", item("InternalRelation"), len(dropped))

@@ -29,13 +29,7 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.domain import addresses, audit
-from relgraph.domain.merge_report import (
-    DOCUMENTS,
-    FINANCIAL,
-    MergeReport,
-    address_condition,
-    note_of_kind,
-)
+from relgraph.domain.merge_report import MergeReport, item
 from relgraph.policy import Viewer
 
 __all__ = [
@@ -102,7 +96,7 @@ async def move_documents(job: MergeJob) -> None:
                 target.id,
                 changes={"party_id": {"before": source.id, "after": target.id}},
             )
-    job.report.add("documents_moved", DOCUMENTS, len(ids))
+    job.report.add("documents_moved", item("Document", documents=True), len(ids))
 
 
 async def move_party_types(job: MergeJob) -> None:
@@ -127,7 +121,7 @@ async def move_party_types(job: MergeJob) -> None:
             changes={"party_type_ids": {"before": sorted(theirs), "after": sorted(theirs | set(added))}},
         )
     await session.execute(delete(_links).where(_links.c.party_id == source.id))
-    job.report.add("party_types_added", count=len(added))
+    job.report.add("party_types_added", item("Party"), len(added))
     for model in (SalesRelation, PurchaseRelation):
         table = model.__table__
         found = {
@@ -150,7 +144,7 @@ async def move_party_types(job: MergeJob) -> None:
                 changes={k: {"before": v, "after": None} for k, v in before.items()},
                 reason=f"{job.reason} {target.name} has its own, which stays.",
             )
-            job.report.add("typed_data_merged", FINANCIAL)
+            job.report.add("typed_data_merged", item(model.__name__))
         else:
             await session.execute(
                 update(table).where(table.c.party_id == source.id).values(party_id=target.id)
@@ -162,7 +156,7 @@ async def move_party_types(job: MergeJob) -> None:
                 target.id,
                 changes={"party_id": {"before": source.id, "after": target.id}},
             )
-            job.report.add("typed_data_moved", FINANCIAL)
+            job.report.add("typed_data_moved", item(model.__name__))
 
 
 async def move_addresses(job: MergeJob) -> None:
@@ -182,10 +176,9 @@ async def move_addresses(job: MergeJob) -> None:
     for r in rows:
         if r.party_id != source.id:
             continue
-        condition = address_condition(r.kind)
         if r.kind != AddressKind.VISIT and r.kind in theirs:
             dropped.append(r.id)
-            job.report.add("addresses_merged", condition)
+            job.report.add("addresses_merged", item("Address", r.kind))
             job.event(
                 "Address",
                 r.id,
@@ -197,12 +190,8 @@ async def move_addresses(job: MergeJob) -> None:
             continue
         head = r.is_head_office and not has_head
         moved.append({"b_id": r.id, "b_head": head})
-        job.report.add("addresses_moved", condition)
-        # The audit trail masks an address's event by its kind (an INVOICE one is financial).
-        changes: dict[str, Any] = {
-            "party_id": {"before": source.id, "after": target.id},
-            "kind": {"before": r.kind, "after": r.kind},
-        }
+        job.report.add("addresses_moved", item("Address", r.kind))
+        changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_head_office and not head:
             changes["is_head_office"] = {"before": True, "after": False}
         job.event("Address", r.id, "MOVE", target.id, changes=changes)
@@ -285,11 +274,11 @@ async def _owned(
 async def move_contact_details(job: MergeJob) -> None:
     """Contact means and bank accounts move (the same value twice is kept once); groups join."""
     moved, merged = await _owned(job, ContactMean, ("kind", "value"), ("kind",))
-    job.report.add("contact_means_moved", count=moved)
-    job.report.add("contact_means_merged", count=merged)
+    job.report.add("contact_means_moved", item("ContactMean"), moved)
+    job.report.add("contact_means_merged", item("ContactMean"), merged)
     moved, merged = await _owned(job, BankAccount, ("iban",), ())
-    job.report.add("bank_accounts_moved", FINANCIAL, moved)
-    job.report.add("bank_accounts_merged", FINANCIAL, merged)
+    job.report.add("bank_accounts_moved", item("BankAccount"), moved)
+    job.report.add("bank_accounts_merged", item("BankAccount"), merged)
     session, source, target = job.session, job.source, job.target
     links = (
         await session.execute(
@@ -316,7 +305,7 @@ async def move_contact_details(job: MergeJob) -> None:
             changes={"group_ids": {"before": None, "after": added}},
         )
     await session.execute(delete(_groups).where(_groups.c.party_id == source.id))
-    job.report.add("customer_groups_added", count=len(added))
+    job.report.add("customer_groups_added", item("Party"), len(added))
 
 
 async def move_notes_and_activities(job: MergeJob) -> None:
@@ -342,9 +331,9 @@ async def move_notes_and_activities(job: MergeJob) -> None:
                 changes["kind"] = {"before": row.kind, "after": row.kind}
             job.event(object_type, row.id, "MOVE", target.id, changes=changes)
             if model is Note:
-                job.report.add("notes_moved", note_of_kind(row.kind))
+                job.report.add("notes_moved", item("Note", row.kind))
             else:
-                job.report.add("activities_moved")
+                job.report.add("activities_moved", item("Activity"))
 
 
 async def redirect_earlier_merges(job: MergeJob) -> None:
@@ -367,4 +356,4 @@ async def redirect_earlier_merges(job: MergeJob) -> None:
                 org_id,
                 changes={"merged_into_id": {"before": source.id, "after": target.id}},
             )
-    job.report.add("earlier_merges_redirected", count=len(ids))
+    job.report.add("earlier_merges_redirected", item("Organisation"), len(ids))

@@ -1,13 +1,13 @@
 """What a merge reports, and to whom: its counts answer what the reader may see.
 
-A merge records every item it counts with the rule that decides whether a reader may see
-it: a party it names (R1: the person of a membership, the other end of a relation), the
-documents of the organisation it now belongs to (R2), the kind of a note, financial data
-(R4); everything else is seen by whoever sees the organisation. The MERGE event on the
-survivor keeps the totals with those conditions (`merged_from`), so that every reader of
-the trail, whenever they read it, is shown the counts of what they may see then; the
-actor's payload is counted the same way. A hidden item is left out of a count exactly as
-if it had never been there.
+A merge records every item it counts as the audit trail would judge the item's own event:
+its object type and kind (R4: bank accounts, customer and supplier data, invoice addresses
+and some kinds of note are not there for every reader), the party it names (R1: the person
+of a membership, the other end of a relation) and, for a document, the documents of the
+organisation it now belongs to (R2). The MERGE event on the survivor keeps the totals with
+those items (`merged_from`), so that every reader of the trail, whenever they read it, is
+shown the counts of what they may see then; the actor's payload is counted the same way. A
+hidden item is left out of a count exactly as if it had never been there.
 """
 
 from __future__ import annotations
@@ -32,16 +32,11 @@ from relgraph.policy import (
 )
 
 __all__ = [
-    "ALWAYS",
-    "DOCUMENTS",
-    "FINANCIAL",
     "RECORDED_FIELD",
     "MergeCounts",
     "MergeReport",
     "Sight",
-    "address_condition",
-    "named_party",
-    "note_of_kind",
+    "item",
     "parties_to_look_up",
     "recorded_in",
     "shown",
@@ -52,31 +47,41 @@ __all__ = [
 
 # The change of the survivor's MERGE event that holds the report.
 RECORDED_FIELD = "merged_from"
-# Where the recorded report keeps its conditional items: {kind: {condition: how many}}.
-_CONDITIONS = "seen_only_by"
-
-# What a reader must be allowed to see for one item to count (stored as these strings).
-ALWAYS = ""
-FINANCIAL = "finance"
-DOCUMENTS = "documents"
+# Where the recorded report keeps its items: {count: {item: how many}}.
+_ITEMS = "items"
+# An item is a few facets, space-separated: "Note:INTERNAL", "Relation party:31",
+# "Document documents". `*` stands for every kind, or every party.
 _PARTY = "party:"
-_NOTE = "note:"
-# Events recorded before the conditions were: the whole count of a kind shows only to a
-# reader who passes its rule for every item it could hold.
-_EVERY = "every:"
+_DOCUMENTS = "documents"
+_EVERY = "*"
 
 
-def named_party(party_id: int) -> str:
-    return f"{_PARTY}{party_id}"
+def item(object_type: str, kind: str | None = None, *, party: int | None = None, documents: bool = False) -> str:
+    """One moved item as the report records it: what a reader must see for it to count."""
+    facets = [object_type if kind is None else f"{object_type}:{kind}"]
+    if party is not None:
+        facets.append(f"{_PARTY}{party}")
+    if documents:
+        facets.append(_DOCUMENTS)
+    return " ".join(facets)
 
 
-def note_of_kind(kind: str) -> str:
-    return f"{_NOTE}{kind}"
+_KINDS_OF = {"Address": tuple(AddressKind), "Note": tuple(NoteKind)}
 
 
-def address_condition(kind: str) -> str:
-    # R4: an INVOICE address is invoice data, financial (README "Addresses").
-    return FINANCIAL if kind == AddressKind.INVOICE else ALWAYS
+def _may_read(viewer: Viewer, object_type: str, kind: str | None) -> bool:
+    """R4 on a whole object (of a kind): may `viewer` see that it exists at all?
+
+    As the audit trail judges it today; policy.may_read takes its place once policy.py
+    holds the classification of objects and kinds (issue 18).
+    """
+    kinds = set(_KINDS_OF.get(object_type, ())) if kind == _EVERY else {kind}
+    if object_type == "Note":
+        return kinds <= note_kinds_readable(viewer)
+    financial = object_type in ("BankAccount", "SalesRelation", "PurchaseRelation") or (
+        object_type == "Address" and AddressKind.INVOICE in kinds
+    )
+    return can_see_financials(viewer) or not financial
 
 
 @dataclass
@@ -107,24 +112,34 @@ class MergeCounts:
     earlier_merges_redirected: int = 0
 
 
-_KINDS = tuple(f.name for f in fields(MergeCounts))
-# For events recorded before their items' conditions were: the rule each kind's items may
-# fall under (the kinds not listed hold nothing any reader of the organisation may not see).
+_COUNTS = tuple(f.name for f in fields(MergeCounts))
+# Events recorded before their items were: what each count is of, every kind and party it
+# could name, so that its total shows only to a reader who would see all of them.
 _UNRECORDED = {
-    "memberships_moved": _EVERY + "party",
-    "memberships_merged": _EVERY + "party",
-    "relations_moved": _EVERY + "party",
-    "relations_merged": _EVERY + "party",
-    "relations_dropped": _EVERY + "party",
-    "documents_moved": DOCUMENTS,
-    "typed_data_moved": FINANCIAL,
-    "typed_data_merged": FINANCIAL,
-    "addresses_moved": FINANCIAL,
-    "addresses_merged": FINANCIAL,
-    "bank_accounts_moved": FINANCIAL,
-    "bank_accounts_merged": FINANCIAL,
-    "notes_moved": _EVERY + "note",
+    "memberships_moved": "Membership party:*",
+    "memberships_merged": "Membership party:*",
+    "subsidiaries_moved": "Organisation",
+    "relations_moved": "Relation party:*",
+    "relations_merged": "Relation party:*",
+    "relations_dropped": "Relation party:*",
+    "internal_relations_moved": "InternalRelation",
+    "internal_relations_merged": "InternalRelation",
+    "documents_moved": "Document documents",
+    "party_types_added": "Party",
+    "typed_data_moved": "SalesRelation PurchaseRelation",
+    "typed_data_merged": "SalesRelation PurchaseRelation",
+    "addresses_moved": "Address:*",
+    "addresses_merged": "Address:*",
+    "contact_means_moved": "ContactMean",
+    "contact_means_merged": "ContactMean",
+    "bank_accounts_moved": "BankAccount",
+    "bank_accounts_merged": "BankAccount",
+    "customer_groups_added": "Party",
+    "notes_moved": "Note:*",
+    "activities_moved": "Activity",
+    "earlier_merges_redirected": "Organisation",
 }
+assert set(_UNRECORDED) == set(_COUNTS)
 
 
 @dataclass(frozen=True)
@@ -139,78 +154,70 @@ class Sight:
     visible_parties: frozenset[int] = frozenset()
     sees_documents: bool = False
 
-    def allows(self, condition: str) -> bool:
-        viewer = self.viewer
-        if condition == ALWAYS:
-            return True
-        if condition == FINANCIAL:
-            return can_see_financials(viewer)
-        if condition == DOCUMENTS:
+    def allows(self, recorded: str) -> bool:
+        return all(self._allows(facet) for facet in recorded.split())
+
+    def _allows(self, facet: str) -> bool:
+        if facet == _DOCUMENTS:
             return self.sees_documents
-        if condition.startswith(_PARTY):
-            return int(condition.removeprefix(_PARTY)) in self.visible_parties
-        if condition.startswith(_NOTE):
-            return condition.removeprefix(_NOTE) in note_kinds_readable(viewer)
-        if condition == _EVERY + "party":
-            return sees_all_persons(viewer)
-        if condition == _EVERY + "note":
-            return note_kinds_readable(viewer) >= set(NoteKind)
-        return False  # a condition this code does not know: hide rather than guess
+        if facet.startswith(_PARTY):
+            party = facet.removeprefix(_PARTY)
+            return sees_all_persons(self.viewer) if party == _EVERY else int(party) in self.visible_parties
+        object_type, _, kind = facet.partition(":")
+        return _may_read(self.viewer, object_type, kind or None)
 
 
 @dataclass
 class MergeReport:
-    """The items of one merge per kind, each with what a reader needs to see it."""
+    """The items of one merge per count, each as `item` records it."""
 
     items: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def add(self, kind: str, condition: str = ALWAYS, count: int = 1) -> None:
-        assert kind in _KINDS, kind
-        if count:
-            self.items.setdefault(kind, Counter())[condition] += count
+    def add(self, count: str, recorded: str, how_many: int = 1) -> None:
+        assert count in _COUNTS, count
+        if how_many:
+            self.items.setdefault(count, Counter())[recorded] += how_many
 
     def named_parties(self) -> set[int]:
         return {
-            int(c.removeprefix(_PARTY)) for found in self.items.values() for c in found if c.startswith(_PARTY)
+            int(facet.removeprefix(_PARTY))
+            for found in self.items.values()
+            for recorded in found
+            for facet in recorded.split()
+            if facet.startswith(_PARTY) and facet != _PARTY + _EVERY
         }
 
     def counts_for(self, sight: Sight) -> MergeCounts:
         """The counts as the reader of `sight` may see them."""
         return MergeCounts(
             **{
-                kind: sum(n for condition, n in found.items() if sight.allows(condition))
-                for kind, found in self.items.items()
+                count: sum(n for recorded, n in found.items() if sight.allows(recorded))
+                for count, found in self.items.items()
             }
         )
 
     def recorded(self, source_id: int, source_name: str) -> dict[str, Any]:
-        """The report as the survivor's MERGE event keeps it: the totals and the conditions."""
-        totals = {kind: sum(found.values()) for kind, found in self.items.items()}
-        conditions = {
-            kind: {c: n for c, n in sorted(found.items()) if c != ALWAYS} for kind, found in self.items.items()
-        }
+        """The report as the survivor's MERGE event keeps it: the totals and the items."""
         return {
             "id": source_id,
             "name": source_name,
-            **{kind: n for kind, n in totals.items() if n},
-            _CONDITIONS: {kind: found for kind, found in conditions.items() if found},
+            **{count: sum(found.values()) for count, found in self.items.items()},
+            _ITEMS: {count: dict(sorted(found.items())) for count, found in self.items.items()},
         }
 
     @classmethod
     def from_recorded(cls, value: Mapping[str, Any]) -> MergeReport:
         report = cls()
-        conditions = value.get(_CONDITIONS)
-        for kind in _KINDS:
-            total = value.get(kind)
+        items = value.get(_ITEMS)
+        for count in _COUNTS:
+            total = value.get(count)
             if not isinstance(total, int):
                 continue
-            if not isinstance(conditions, Mapping):
-                report.add(kind, _UNRECORDED.get(kind, ALWAYS), total)
+            if not isinstance(items, Mapping):
+                report.add(count, _UNRECORDED[count], total)
                 continue
-            found = conditions.get(kind) or {}
-            for condition, n in found.items():
-                report.add(kind, condition, n)
-            report.add(kind, ALWAYS, total - sum(found.values()))
+            for recorded, n in (items.get(count) or {}).items():
+                report.add(count, recorded, n)
         return report
 
 

@@ -37,7 +37,7 @@ from relgraph.domain.merge_moves import (
     move_party_types,
     redirect_earlier_merges,
 )
-from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, sight_of
+from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, item, sight_of
 from relgraph.errors import (
     DomainError,
     ErrorCode,
@@ -123,7 +123,7 @@ async def merge(
     subsidiaries = await hierarchy.move_subsidiaries(
         session, actor=actor, from_id=source.id, to_id=target.id, field="targetId"
     )
-    job.report.add("subsidiaries_moved", count=len(subsidiaries))
+    job.report.add("subsidiaries_moved", item("Organisation"), len(subsidiaries))
     await move_memberships(job)
     await move_relations(job)
     await move_internal_relations(job)
