@@ -137,7 +137,8 @@ def shown_changes(
     a loader): without it, what depends on the database counts as hidden.
     """
     finance, sensitive = can_see_financials(viewer), can_see_sensitive(viewer)
-    changes: Mapping[str, Any] = event.changes or {}
+    # A merge's report, never as stored (it names hidden parties): counted for this reader.
+    changes = merge_report.for_reader(event.changes or {}, merge_sight or merge_report.Sight(viewer))
     whole_hidden = (event.object_type in FINANCIAL_OBJECTS and not finance) or (
         event.object_type == "Note" and not _kinds(changes) <= note_kinds_readable(viewer)
     ) or (event.object_type == "Address" and "INVOICE" in _kinds(changes) and not finance)
@@ -146,11 +147,6 @@ def shown_changes(
         change = changes[name]
         if not isinstance(change, Mapping):
             change = {"before": None, "after": change}
-        if name == merge_report.RECORDED_FIELD:
-            # Never as stored (it names hidden parties): counted for this reader.
-            after = merge_report.shown(change.get("after"), merge_sight or merge_report.Sight(viewer))
-            shown.append(ShownChange(name, None, _json(after), False))
-            continue
         if event.object_type in ("Note", "Address") and name == "kind":
             hidden = False
         elif whole_hidden:

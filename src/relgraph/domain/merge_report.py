@@ -36,6 +36,7 @@ __all__ = [
     "MergeCounts",
     "MergeReport",
     "Sight",
+    "for_reader",
     "item",
     "parties_to_look_up",
     "recorded_in",
@@ -238,6 +239,14 @@ def shown(value: Any, sight: Sight) -> Any:
         "name": value.get("name"),
         **{kind: n for kind, n in vars(counts).items() if n},
     }
+
+
+def for_reader(changes: Mapping[str, Any], sight: Sight) -> Mapping[str, Any]:
+    """An audit event's `changes` with the merge report they may hold shown to the reader of `sight`."""
+    change = changes.get(RECORDED_FIELD)
+    if not isinstance(change, Mapping):
+        return changes
+    return {**changes, RECORDED_FIELD: {**change, "after": shown(change.get("after"), sight)}}
 
 
 async def sight_of_parties(
