@@ -92,8 +92,23 @@ COSTS: list[tuple[str, dict[str, Any], int, str]] = [
     (
         "{ organisations(first: 100) { nodes { ancestors { id } types { name } } } }",
         {},
-        100 + 100 * 20,
-        "a plain list of objects counts 20 a parent; a list of value objects nothing",
+        100 + 100 * 64,
+        "a plain list of objects counts its bound (ancestors: 64 levels); a list of value objects nothing",
+    ),
+    (
+        "{ organisations(first: 10) { nodes { addresses { city } contactMeans(first: 3) { value } } } }",
+        {},
+        10 + 10 * (20 + 3),
+        "a plain list that can grow takes first, 20 by default",
+    ),
+    (
+        (
+            "mutation($input: MoveSubsidiariesInput!) { moveSubsidiaries(input: $input) "
+            "{ movedCount movedOrganisations { id } } }"
+        ),
+        {"input": {"fromOrganisationId": "x", "toOrganisationId": "y"}},
+        100,
+        "a payload list has a fixed cap, stated in its description",
     ),
     ("{ __schema { types { name fields { name args { name } } } } }", {}, 1, "introspection is free"),
     (

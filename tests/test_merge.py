@@ -500,8 +500,13 @@ async def test_only_roles_that_may_change_everything_a_merge_touches_may_merge(
     assert await snapshot(sessionmaker) == before
     async with sessionmaker() as session:
         no_documents = await _org(session, "Zonder Documenten BV")
+        unmanaged = await _org(session, "Zonder Beheer BV")
         await session.commit()
-    assert (await merge(team, no_documents.id, w.target))["userErrors"] == []
+    # Refused too without documents to move: the target's are shielded, and whether the
+    # source has any must not change the answer (test_merge_visibility.py).
+    refused = await merge(team, no_documents.id, w.target)
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    assert (await merge(team, no_documents.id, unmanaged.id))["userErrors"] == []
 
 
 # --- races -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
+from relgraph.domain import merge_report
 from relgraph.policy import (
     Viewer,
     can_see_financials,
@@ -127,10 +128,17 @@ def _kinds(changes: Mapping[str, Any]) -> set[str]:
     return {k for k in (kind.get("before"), kind.get("after")) if k}
 
 
-def shown_changes(event: AuditEvent, viewer: Viewer) -> list[ShownChange]:
-    """The event's changes as `viewer` may see them: masked values are null, `masked` true."""
+def shown_changes(
+    event: AuditEvent, viewer: Viewer, merge_sight: merge_report.Sight | None = None
+) -> list[ShownChange]:
+    """The event's changes as `viewer` may see them: masked values are null, `masked` true.
+
+    A merge's report is counted for the reader by `merge_sight` (merge_report.sight_of, or
+    a loader): without it, what depends on the database counts as hidden.
+    """
     finance, sensitive = can_see_financials(viewer), can_see_sensitive(viewer)
-    changes: Mapping[str, Any] = event.changes or {}
+    # A merge's report, never as stored (it names hidden parties): counted for this reader.
+    changes = merge_report.for_reader(event.changes or {}, merge_sight or merge_report.Sight(viewer))
     whole_hidden = (event.object_type in FINANCIAL_OBJECTS and not finance) or (
         event.object_type == "Note" and not _kinds(changes) <= note_kinds_readable(viewer)
     ) or (event.object_type == "Address" and "INVOICE" in _kinds(changes) and not finance)

@@ -26,6 +26,7 @@ from relgraph.db.models.in_force import dates_hold
 from relgraph.domain import audit, memberships, places
 from relgraph.domain import relations as relations_domain
 from relgraph.domain.merge_moves import MergeJob
+from relgraph.domain.merge_report import item
 from relgraph.domain.relinking import MembershipState
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
@@ -112,8 +113,10 @@ async def move_memberships(job: MergeJob) -> None:
             )
     if duplicates:
         await _merge_duplicates(job, duplicates)
-    job.counts.memberships_moved = len(moves)
-    job.counts.memberships_merged = len(duplicates)
+    for m in moves:
+        job.report.add("memberships_moved", item("Membership", party=m.person_id))
+    for mine, _ in duplicates:
+        job.report.add("memberships_merged", item("Membership", party=mine.person_id))
 
 
 async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, MembershipState]]) -> None:
@@ -248,13 +251,15 @@ async def move_relations(job: MergeJob) -> None:
     dropped: list[tuple[Any, str, str]] = []
     moves: list[dict[str, Any]] = []
     for r in rows:
+        # R1: a relation counts for whoever sees the party at its other end.
+        other = item("Relation", party=r.target_id if r.source_id == source.id else r.source_id)
         ends = (
             target.id if r.source_id == source.id else r.source_id,
             target.id if r.target_id == source.id else r.target_id,
         )
         if ends[0] == ends[1]:
             dropped.append((r, "DELETE", f"{job.reason} It related the two, so it was dropped."))
-            job.counts.relations_dropped += 1
+            job.report.add("relations_dropped", other)
             continue
         if symmetric.get(r.type_id) and ends[0] > ends[1]:
             ends = (ends[1], ends[0])  # one stored direction per pair
@@ -263,11 +268,12 @@ async def move_relations(job: MergeJob) -> None:
             same = held.setdefault(key, r.id)
             if same != r.id:
                 dropped.append((r, "DELETE", f"{job.reason} Duplicate of relation {same}, which stays."))
-                job.counts.relations_merged += 1
+                job.report.add("relations_merged", other)
                 continue
         moves.append(
             {"b_id": r.id, "b_source": ends[0], "b_target": ends[1], "b_at": job.now, "b_by": job.actor.id}
         )
+        job.report.add("relations_moved", other)
         job.event(
             "Relation",
             r.id,
@@ -279,7 +285,6 @@ async def move_relations(job: MergeJob) -> None:
                 {"source_id": ends[0], "target_id": ends[1]},
             ),
         )
-    job.counts.relations_moved = len(moves)
     if dropped:
         for r, action, reason in dropped:
             before = audit.snapshot(r, relations_domain.AUDITED_FIELDS)
@@ -364,5 +369,5 @@ async def move_internal_relations(job: MergeJob) -> None:
                 party_id=target.id, version=_ir.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id
             )
         )
-    job.counts.internal_relations_moved = len(moved)
-    job.counts.internal_relations_merged = len(dropped)
+    job.report.add("internal_relations_moved", item("InternalRelation"), len(moved))
+    job.report.add("internal_relations_merged", item("InternalRelation"), len(dropped))

@@ -29,10 +29,10 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.domain import addresses, audit
+from relgraph.domain.merge_report import MergeReport, item
 from relgraph.policy import Viewer
 
 __all__ = [
-    "MergeCounts",
     "MergeJob",
     "move_addresses",
     "move_contact_details",
@@ -50,36 +50,8 @@ _groups = PartyGroup.__table__
 
 
 @dataclass
-class MergeCounts:
-    """What a merge moved, merged (the target's kept) or dropped, per kind."""
-
-    memberships_moved: int = 0
-    memberships_merged: int = 0
-    subsidiaries_moved: int = 0
-    relations_moved: int = 0
-    relations_merged: int = 0
-    relations_dropped: int = 0
-    internal_relations_moved: int = 0
-    internal_relations_merged: int = 0
-    documents_moved: int = 0
-    party_types_added: int = 0
-    typed_data_moved: int = 0
-    typed_data_merged: int = 0
-    addresses_moved: int = 0
-    addresses_merged: int = 0
-    contact_means_moved: int = 0
-    contact_means_merged: int = 0
-    bank_accounts_moved: int = 0
-    bank_accounts_merged: int = 0
-    customer_groups_added: int = 0
-    notes_moved: int = 0
-    activities_moved: int = 0
-    earlier_merges_redirected: int = 0
-
-
-@dataclass
 class MergeJob:
-    """One merge in progress: the pair, its clock, its counts and its audit events (written at the end)."""
+    """One merge in progress: the pair, its clock, its report and its audit events (written at the end)."""
 
     session: AsyncSession
     actor: Viewer
@@ -87,7 +59,7 @@ class MergeJob:
     target: Organisation
     today: dt.date
     now: dt.datetime
-    counts: MergeCounts
+    report: MergeReport = field(default_factory=MergeReport)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -124,7 +96,7 @@ async def move_documents(job: MergeJob) -> None:
                 target.id,
                 changes={"party_id": {"before": source.id, "after": target.id}},
             )
-    job.counts.documents_moved = len(ids)
+    job.report.add("documents_moved", item("Document", documents=True), len(ids))
 
 
 async def move_party_types(job: MergeJob) -> None:
@@ -149,7 +121,7 @@ async def move_party_types(job: MergeJob) -> None:
             changes={"party_type_ids": {"before": sorted(theirs), "after": sorted(theirs | set(added))}},
         )
     await session.execute(delete(_links).where(_links.c.party_id == source.id))
-    job.counts.party_types_added = len(added)
+    job.report.add("party_types_added", item("Party"), len(added))
     for model in (SalesRelation, PurchaseRelation):
         table = model.__table__
         found = {
@@ -172,7 +144,7 @@ async def move_party_types(job: MergeJob) -> None:
                 changes={k: {"before": v, "after": None} for k, v in before.items()},
                 reason=f"{job.reason} {target.name} has its own, which stays.",
             )
-            job.counts.typed_data_merged += 1
+            job.report.add("typed_data_merged", item(model.__name__))
         else:
             await session.execute(
                 update(table).where(table.c.party_id == source.id).values(party_id=target.id)
@@ -184,7 +156,7 @@ async def move_party_types(job: MergeJob) -> None:
                 target.id,
                 changes={"party_id": {"before": source.id, "after": target.id}},
             )
-            job.counts.typed_data_moved += 1
+            job.report.add("typed_data_moved", item(model.__name__))
 
 
 async def move_addresses(job: MergeJob) -> None:
@@ -206,6 +178,7 @@ async def move_addresses(job: MergeJob) -> None:
             continue
         if r.kind != AddressKind.VISIT and r.kind in theirs:
             dropped.append(r.id)
+            job.report.add("addresses_merged", item("Address", r.kind))
             job.event(
                 "Address",
                 r.id,
@@ -217,6 +190,7 @@ async def move_addresses(job: MergeJob) -> None:
             continue
         head = r.is_head_office and not has_head
         moved.append({"b_id": r.id, "b_head": head})
+        job.report.add("addresses_moved", item("Address", r.kind))
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_head_office and not head:
             changes["is_head_office"] = {"before": True, "after": False}
@@ -236,8 +210,6 @@ async def move_addresses(job: MergeJob) -> None:
             ),
             moved,
         )
-    job.counts.addresses_moved = len(moved)
-    job.counts.addresses_merged = len(dropped)
 
 
 async def _owned(
@@ -301,11 +273,12 @@ async def _owned(
 
 async def move_contact_details(job: MergeJob) -> None:
     """Contact means and bank accounts move (the same value twice is kept once); groups join."""
-    counts = job.counts
-    counts.contact_means_moved, counts.contact_means_merged = await _owned(
-        job, ContactMean, ("kind", "value"), ("kind",)
-    )
-    counts.bank_accounts_moved, counts.bank_accounts_merged = await _owned(job, BankAccount, ("iban",), ())
+    moved, merged = await _owned(job, ContactMean, ("kind", "value"), ("kind",))
+    job.report.add("contact_means_moved", item("ContactMean"), moved)
+    job.report.add("contact_means_merged", item("ContactMean"), merged)
+    moved, merged = await _owned(job, BankAccount, ("iban",), ())
+    job.report.add("bank_accounts_moved", item("BankAccount"), moved)
+    job.report.add("bank_accounts_merged", item("BankAccount"), merged)
     session, source, target = job.session, job.source, job.target
     links = (
         await session.execute(
@@ -332,7 +305,7 @@ async def move_contact_details(job: MergeJob) -> None:
             changes={"group_ids": {"before": None, "after": added}},
         )
     await session.execute(delete(_groups).where(_groups.c.party_id == source.id))
-    counts.customer_groups_added = len(added)
+    job.report.add("customer_groups_added", item("Party"), len(added))
 
 
 async def move_notes_and_activities(job: MergeJob) -> None:
@@ -357,10 +330,10 @@ async def move_notes_and_activities(job: MergeJob) -> None:
                 # The audit trail masks a note's event by its kind.
                 changes["kind"] = {"before": row.kind, "after": row.kind}
             job.event(object_type, row.id, "MOVE", target.id, changes=changes)
-        if model is Note:
-            job.counts.notes_moved = len(rows)
-        else:
-            job.counts.activities_moved = len(rows)
+            if model is Note:
+                job.report.add("notes_moved", item("Note", row.kind))
+            else:
+                job.report.add("activities_moved", item("Activity"))
 
 
 async def redirect_earlier_merges(job: MergeJob) -> None:
@@ -383,4 +356,4 @@ async def redirect_earlier_merges(job: MergeJob) -> None:
                 org_id,
                 changes={"merged_into_id": {"before": source.id, "after": target.id}},
             )
-    job.counts.earlier_merges_redirected = len(ids)
+    job.report.add("earlier_merges_redirected", item("Organisation"), len(ids))

@@ -15,13 +15,13 @@ handful of statements.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import Document, Organisation
+from relgraph.db.models import Organisation
 from relgraph.domain import audit, hierarchy, organisations, versions
 from relgraph.domain.merge_links import (
     move_internal_relations,
@@ -29,7 +29,6 @@ from relgraph.domain.merge_links import (
     move_relations,
 )
 from relgraph.domain.merge_moves import (
-    MergeCounts,
     MergeJob,
     move_addresses,
     move_contact_details,
@@ -38,6 +37,7 @@ from relgraph.domain.merge_moves import (
     move_party_types,
     redirect_earlier_merges,
 )
+from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, item, sight_of
 from relgraph.errors import (
     DomainError,
     ErrorCode,
@@ -51,7 +51,6 @@ from relgraph.policy import Viewer, documents_of_party_visible
 __all__ = ["MergeCounts", "MergeOutcome", "merge"]
 
 _orgs = Organisation.__table__
-_docs = Document.__table__
 
 
 @dataclass
@@ -59,7 +58,7 @@ class MergeOutcome:
     source: Organisation
     target: Organisation
     subsidiaries: list[Organisation]
-    counts: MergeCounts = field(default_factory=MergeCounts)
+    counts: MergeCounts  # as the actor may see them
 
 
 async def _load_pair(
@@ -95,10 +94,13 @@ async def _load_pair(
 async def _check_documents_visible(
     session: AsyncSession, actor: Viewer, source: Organisation, target: Organisation
 ) -> None:
-    """R2: shielded documents move only in the hands of someone who may see them on both sides."""
-    has_documents = await session.scalar(select(_docs.c.id).where(_docs.c.party_id == source.id).limit(1))
-    if has_documents is None:
-        return
+    """R2: only someone who may see the documents of both organisations merges them.
+
+    Whether there are any is not asked: the answer would tell who may not see them whether
+    shielded documents exist. Their account managers move to the survivor with them, so
+    the survivor's documents are then for the account managers of both: a merge by anyone
+    else would show them the other's.
+    """
     allowed = await session.scalar(
         select(
             and_(documents_of_party_visible(actor, source.id), documents_of_party_visible(actor, target.id))
@@ -117,13 +119,11 @@ async def merge(
     """Merge organisation `source_id` into `target_id`: move everything, archive the source."""
     source, target = await _load_pair(session, source_id, target_id)
     await _check_documents_visible(session, actor, source, target)
-    job = MergeJob(
-        session, actor, source, target, today or dt.date.today(), dt.datetime.now(dt.UTC), MergeCounts()
-    )
+    job = MergeJob(session, actor, source, target, today or dt.date.today(), dt.datetime.now(dt.UTC))
     subsidiaries = await hierarchy.move_subsidiaries(
         session, actor=actor, from_id=source.id, to_id=target.id, field="targetId"
     )
-    job.counts.subsidiaries_moved = len(subsidiaries)
+    job.report.add("subsidiaries_moved", item("Organisation"), len(subsidiaries))
     await move_memberships(job)
     await move_relations(job)
     await move_internal_relations(job)
@@ -144,7 +144,6 @@ async def merge(
     await organisations.refresh_search(session, target)
     versions.stamp(target, actor)
     await versions.flush(session, "organisation")
-    counts = {k: v for k, v in asdict(job.counts).items() if v}
     job.event(
         "Organisation",
         source.id,
@@ -162,8 +161,10 @@ async def merge(
         target.id,
         changes={
             **audit.changes_between(target_before, audit.snapshot(target, organisations.AUDITED_FIELDS)),
-            "merged_from": {"before": None, "after": {"id": source.id, "name": source.name, **counts}},
+            RECORDED_FIELD: {"before": None, "after": job.report.recorded(source.id, source.name)},
         },
     )
     await audit.record_many(session, job.events)
-    return MergeOutcome(source, target, subsidiaries, job.counts)
+    # Counted as the trail will show it to the actor: after the move, on the survivor.
+    sight = await sight_of(session, actor, job.report, target.id)
+    return MergeOutcome(source, target, subsidiaries, job.report.counts_for(sight))

@@ -198,9 +198,13 @@ async def neighbourhood(
     links: frozenset[Link],
     type_names: Sequence[str] | None = None,
     max_nodes: int = 200,
+    max_edges: int | None = None,
     today: dt.date | None = None,
 ) -> Neighbourhood:
-    """The parties (and staff) within `depth` links of party `start`, with the links between them."""
+    """The parties (and staff) within `depth` links of party `start`, with the links between them.
+
+    At most `max_nodes` nodes and `max_edges` links: reaching either ends the walk (`truncated`).
+    """
     today = today or dt.date.today()
     origin = _party(start)
     result = Neighbourhood(distances={origin: 0})
@@ -225,6 +229,9 @@ async def neighbourhood(
             next_frontier.add(node)
         for edge in found:
             if edge not in seen_edges and edge.source in result.distances and edge.target in result.distances:
+                if max_edges is not None and len(result.edges) >= max_edges:
+                    result.truncated = True
+                    break
                 seen_edges.add(edge)
                 result.edges.append(edge)
         frontier = next_frontier

@@ -8,12 +8,13 @@ products of the page sizes down each nested connection are summed:
 
 costs 100 + 100 x 50 = 5,100. A plain list counts its items the same way when they are
 objects with fields of their own (parties, neighbourhood nodes, bulk results); its size is
-taken from the field's arguments (`ids`, `maxNodes`), else from the list arguments of the
-field above it (the `items` of a bulk mutation give the length of its `results`), else 20.
-Lists of value objects (addresses, userErrors) are data of their parent and cost nothing,
-like scalars; so do single objects (`parent`, `root`) and introspection. Every query costs
-at least 1. An abstract type (Node, Party) costs what its most expensive member costs with
-the fragments that apply to it.
+the bound it declares (list_bounds.py): an argument (`first`, `ids`), a fixed cap, or so
+many per unit of what the field above was given (`maxNodes`, or the longest list in its
+arguments: the `items` of a bulk mutation give the length of its `results`). Lists of value
+objects (userErrors, audit changes) are data of their parent and cost nothing, like
+scalars, though they are bounded too; so do single objects (`parent`, `root`) and
+introspection. Every query costs at least 1. An abstract type (Node, Party) costs what its
+most expensive member costs with the fragments that apply to it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ from graphql.execution.values import (
 from graphql.language import Node as AstNode
 from graphql.type import GraphQLCompositeType, GraphQLNamedType
 
-__all__ = ["DEFAULT_PAGE_SIZE", "operation_of", "query_cost"]
+from relgraph.graphql.list_bounds import bound_of
+
+__all__ = ["DEFAULT_PAGE_SIZE", "operation_of", "passed_down", "query_cost"]
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -108,6 +111,13 @@ def _longest_list(value: Any) -> int | None:
         # Strawberry input objects may arrive as dataclass instances.
         return _longest_list(vars(value))
     return None
+
+
+def passed_down(args: Mapping[str, Any]) -> int | None:
+    """What a field's arguments give the lists below it to count by (list_bounds.per_item_above):
+    a neighbourhood's maxNodes, else the longest list in them (a bulk mutation's items)."""
+    listed = args.get("maxNodes")
+    return listed if listed is not None else _longest_list(args)
 
 
 class _Walker:
@@ -190,11 +200,13 @@ class _Walker:
         if _is_connection(named):
             size = max(0, page) if page is not None else DEFAULT_PAGE_SIZE
             return size + size * self._connection(nodes, named)
-        listed = args.get("maxNodes")
-        if listed is None:
-            listed = _longest_list(args)
+        listed = passed_down(args)
         if is_list_type(get_nullable_type(field.type)):
-            size = max(0, listed if listed is not None else inherited if inherited is not None else DEFAULT_PAGE_SIZE)
+            bound = bound_of(field, named.name)
+            if bound is not None:
+                size = bound.size(args, inherited)
+            else:  # no list field is without a bound (tests/test_list_bounds.py); a guess
+                size = max(0, listed if listed is not None else inherited if inherited is not None else DEFAULT_PAGE_SIZE)
             each = self.selections(nodes, named, None)
             return size * ((1 if _has_objects(named, self.schema) else 0) + each)
         return self.selections(nodes, named, listed)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from relgraph.graphql.context import Info
 
 __all__ = [
+    "MAX_USER_ERRORS",
     "PublicError",
     "UserError",
     "UserErrorCode",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger("relgraph.graphql")
+# The most userErrors a payload lists (graphql/list_bounds.py): a form has far fewer fields.
+MAX_USER_ERRORS = 100
 P = TypeVar("P")
 
 # PostgreSQL gave this transaction up for another's sake (a deadlock victim, a serialization
@@ -60,7 +63,12 @@ UserErrorCode = strawberry.enum(
 )
 
 
-@strawberry.type(description="A problem with the input of a mutation, to show next to a form field.")
+@strawberry.type(
+    description=(
+        "A problem with the input of a mutation, to show next to a form field. A payload lists "
+        f"at most {MAX_USER_ERRORS}; when there are more, the last one says how many were left out."
+    )
+)
 class UserError:
     field: list[str] = strawberry.field(
         description=(
@@ -73,6 +81,13 @@ class UserError:
 
 
 def user_errors(errors: list[FieldError]) -> list[UserError]:
+    """The errors as a payload lists them: at most MAX_USER_ERRORS, the last saying how many more."""
+    if len(errors) > MAX_USER_ERRORS:
+        more = len(errors) - MAX_USER_ERRORS + 1
+        errors = [
+            *errors[: MAX_USER_ERRORS - 1],
+            FieldError((), f"{more} more problems with this input are not listed.", errors[MAX_USER_ERRORS - 1].code),
+        ]
     return [UserError(field=list(e.field), message=e.message, code=e.code) for e in errors]
 
 

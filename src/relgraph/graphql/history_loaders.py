@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
-from relgraph.domain import activities, audit_trail, notes, timeline
+from relgraph.domain import activities, audit_trail, merge_report, notes, timeline
 from relgraph.graphql.loader_base import LoaderBase
 
 __all__ = ["HistoryLoaders"]
@@ -104,3 +104,12 @@ class HistoryLoaders(LoaderBase):
             return await timeline.count_for(session, ids, viewer=self.context.viewer, kinds=kinds)
 
         return self._grouped(fetch)
+
+    @cached_property
+    def party_sight_by_id(self) -> DataLoader[int, tuple[bool, bool]]:
+        """Keys: party id. Values: may the viewer see the party (R1), and its documents (R2)?"""
+
+        async def fetch(session: Any, keys: list[int]) -> list[tuple[bool, bool]]:
+            return list(await merge_report.sight_of_parties(session, self.context.viewer, keys))
+
+        return self._loader(fetch)

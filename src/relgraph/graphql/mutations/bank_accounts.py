@@ -14,6 +14,7 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
 from relgraph.graphql.inputs import INPUT, provided
+from relgraph.graphql.list_bounds import DUPLICATES_SHOWN, at_most
 from relgraph.graphql.mutations.payloads import DeletePayload
 from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.organisation import Organisation
@@ -69,8 +70,10 @@ class BankAccountPayload:
         default_factory=list,
         description=(
             "Other parties with a bank account of the same IBAN (a subsidiary paying from its "
-            "holding's account, or a duplicate record). Shown, not blocking: the change was made."
+            "holding's account, or a duplicate record), by id, at most "
+            f"{DUPLICATES_SHOWN}. Shown, not blocking: the change was made."
         ),
+        metadata=at_most(DUPLICATES_SHOWN),
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="What was wrong with the input; empty on success."
@@ -84,7 +87,9 @@ def _require_finance(info: Info) -> None:
 
 
 async def _payload(info: Info, session: AsyncSession, row: Any) -> dict[str, Any]:
-    duplicates = await bank_accounts.possible_duplicates(session, viewer=info.context.viewer, account=row)
+    duplicates = await bank_accounts.possible_duplicates(
+        session, viewer=info.context.viewer, account=row, limit=DUPLICATES_SHOWN
+    )
     return {
         "bank_account": BankAccount.from_row(row),
         "possible_duplicates": [

@@ -12,11 +12,15 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform, perform_all_or_nothing
 from relgraph.graphql.ids import parse_id
 from relgraph.graphql.inputs import INPUT
+from relgraph.graphql.list_bounds import at_most
 from relgraph.graphql.mutations.organisations import OrganisationPayload
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write
 
 __all__ = ["HierarchyMutations"]
+
+# A page's worth of the moved subsidiaries: the payload shows what happened, not the group.
+MOVED_SHOWN = 100
 
 
 @strawberry.input(description="Put an organisation under a parent, or detach it.")
@@ -43,7 +47,15 @@ class MoveSubsidiariesInput:
 class MoveSubsidiariesPayload:
     moved_organisations: list[Organisation] = strawberry.field(
         default_factory=list,
-        description="The subsidiaries that moved (in a dry run: would move), under their new parent.",
+        description=(
+            "The subsidiaries that moved (in a dry run: would move), under their new parent: "
+            f"the first {MOVED_SHOWN}, oldest first. `movedCount` says how many in all; the new "
+            "parent's `subsidiaries` lists every one."
+        ),
+        metadata=at_most(MOVED_SHOWN),
+    )
+    moved_count: int = strawberry.field(
+        default=0, description="How many subsidiaries moved (in a dry run: would move)."
     )
     from_organisation: Organisation | None = strawberry.field(
         default=None, description="The organisation they left; null when userErrors is not empty."
@@ -98,7 +110,8 @@ class HierarchyMutations:
             moved = await hierarchy.move_subsidiaries(session, actor=info.context.viewer, from_id=from_id, to_id=to_id)
             ends = await organisations.get_many(session, [from_id, to_id])
             fields = {
-                "moved_organisations": [Organisation.from_row(o) for o in moved],
+                "moved_organisations": [Organisation.from_row(o) for o in moved[:MOVED_SHOWN]],
+                "moved_count": len(moved),
                 "from_organisation": Organisation.from_row(ends[0]) if ends[0] else None,
                 "to_organisation": Organisation.from_row(ends[1]) if ends[1] else None,
                 "dry_run": input.dry_run,

@@ -35,9 +35,18 @@ class MergeOrganisationsInput:
     )
 
 
-@strawberry.type(description="What a merge moved, merged or dropped, per kind.")
+@strawberry.type(
+    description=(
+        "What a merge moved, merged or dropped, per kind. Only what you may see counts: a "
+        "relation or membership of a person hidden from you, shielded documents (R2), notes "
+        "of a kind you may not read and financial data without FINANCE count 0, as if "
+        "there were none; the audit trail's `merged_from` counts the same way for its reader."
+    )
+)
 class MergeCounts:
-    memberships_moved: int = strawberry.field(description="Memberships (active or ended) now at the target.")
+    memberships_moved: int = strawberry.field(
+        description="Memberships (active or ended) now at the target, of persons you may see."
+    )
     memberships_merged: int = strawberry.field(
         description=(
             "Active memberships of a person the target already had in the same role: the "
@@ -45,7 +54,7 @@ class MergeCounts:
         )
     )
     subsidiaries_moved: int = strawberry.field(description="Direct subsidiaries now under the target.")
-    relations_moved: int = strawberry.field(description="Relations now of the target.")
+    relations_moved: int = strawberry.field(description="Relations now of the target, with parties you may see.")
     relations_merged: int = strawberry.field(
         description="Active relations the target already had (same type, same other party): removed."
     )
@@ -56,20 +65,30 @@ class MergeCounts:
     internal_relations_merged: int = strawberry.field(
         description="Current internal relations the target already had (same user and category): removed."
     )
-    documents_moved: int = strawberry.field(description="Documents now on the target.")
+    documents_moved: int = strawberry.field(
+        description="Documents now on the target; counted when you may see the target's documents (R2)."
+    )
     party_types_added: int = strawberry.field(description="Party types the target did not have yet.")
-    typed_data_moved: int = strawberry.field(description="Customer or supplier data the target did not have.")
+    typed_data_moved: int = strawberry.field(
+        description="Customer or supplier data the target did not have (financial: FINANCE only)."
+    )
     typed_data_merged: int = strawberry.field(
-        description="Customer or supplier data both had: the target's stays, the source's was removed."
+        description=(
+            "Customer or supplier data both had: the target's stays, the source's was removed "
+            "(financial: FINANCE only)."
+        )
     )
     addresses_moved: int = strawberry.field(
         description=(
             "Addresses now on the target; the source's head office stays one only where the "
-            "target had none."
+            "target had none. INVOICE addresses count with FINANCE only."
         )
     )
     addresses_merged: int = strawberry.field(
-        description="Postal or invoice addresses the target had already: the target's stays, the source's was removed."
+        description=(
+            "Postal or invoice addresses the target had already: the target's stays, the source's "
+            "was removed. INVOICE addresses count with FINANCE only."
+        )
     )
     contact_means_moved: int = strawberry.field(
         description="Contact means now on the target; a moved primary one stays primary where the target had none."
@@ -77,12 +96,12 @@ class MergeCounts:
     contact_means_merged: int = strawberry.field(
         description="Contact means the target had already (same kind and value): the source's was removed."
     )
-    bank_accounts_moved: int = strawberry.field(description="Bank accounts now on the target.")
+    bank_accounts_moved: int = strawberry.field(description="Bank accounts now on the target (FINANCE only).")
     bank_accounts_merged: int = strawberry.field(
-        description="Bank accounts the target had already (same IBAN): the source's was removed."
+        description="Bank accounts the target had already (same IBAN): the source's was removed (FINANCE only)."
     )
     customer_groups_added: int = strawberry.field(description="Customer groups the target joined.")
-    notes_moved: int = strawberry.field(description="Notes (of every kind) now on the target.")
+    notes_moved: int = strawberry.field(description="Notes now on the target, of the kinds you may read.")
     activities_moved: int = strawberry.field(description="Activities (planned or done) now on the target.")
     earlier_merges_redirected: int = strawberry.field(
         description="Organisations merged into the source before, whose mergedInto now names the target."
@@ -114,7 +133,9 @@ class MergeMutations:
             "data, addresses, contact means, bank accounts, customer groups, notes and "
             "activities move to the target; where both have the same, the target's "
             "stays. The source is archived and points to the target (`mergedInto`), so its "
-            "ID still resolves. Needs the right to change all of these (TEAM or ADMIN)."
+            "ID still resolves. Needs the right to change all of these (TEAM or ADMIN) and "
+            "sight of both organisations' documents (R2: their account managers, or ADMIN), "
+            "whether they have any or not."
         )
     )
     async def merge_organisations(

@@ -13,6 +13,7 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id
 from relgraph.graphql.inputs import INPUT, provided
+from relgraph.graphql.list_bounds import DUPLICATES_SHOWN, at_most
 from relgraph.graphql.types.address import AddressInput
 from relgraph.graphql.types.enums import OrganisationStatus
 from relgraph.graphql.types.organisation import Organisation
@@ -133,8 +134,10 @@ class CreateOrganisationPayload:
         default_factory=list,
         description=(
             "Existing organisations with the same KvK number or the same name (ignoring case "
-            "and accents). Shown, not blocking: the new organisation was still created."
+            f"and accents), by name, at most {DUPLICATES_SHOWN}. Shown, not blocking: the new "
+            "organisation was still created."
         ),
+        metadata=at_most(DUPLICATES_SHOWN),
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="What was wrong with the input; empty on success."
@@ -187,7 +190,7 @@ class OrganisationMutations:
             org = await organisations.create(
                 session, actor=info.context.viewer, data=organisation_data(input)
             )
-            duplicates = await organisations.possible_duplicates(session, org=org)
+            duplicates = await organisations.possible_duplicates(session, org=org, limit=DUPLICATES_SHOWN)
             return {
                 "organisation": Organisation.from_row(org),
                 "possible_duplicates": [Organisation.from_row(d) for d in duplicates],

@@ -16,6 +16,7 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_party_id
 from relgraph.graphql.inputs import INPUT, provided
+from relgraph.graphql.list_bounds import MAX_DOMAIN_DATA, at_most
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.party_type import (
     EmployeeData,
@@ -56,7 +57,11 @@ class SetPartyTypesInput:
 
 @strawberry.type(description="Result of setPartyTypes.")
 class SetPartyTypesPayload:
-    types: list[PartyType] | None = strawberry.field(default=None, description="The party's types now.")
+    types: list[PartyType] | None = strawberry.field(
+        default=None,
+        description=f"The party's types now; at most {MAX_DOMAIN_DATA}.",
+        metadata=at_most(MAX_DOMAIN_DATA),
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
@@ -170,7 +175,7 @@ class PartyTypeMutations:
                 party=parse_party_id(input.party_id, "partyId"),
                 codes=input.types,
             )
-            return {"types": [PartyType.from_row(r) for r in rows]}
+            return {"types": [PartyType.from_row(r) for r in rows[:MAX_DOMAIN_DATA]]}
 
         return await perform(info, SetPartyTypesPayload, Write.ORGANISATION, change)
 

@@ -15,6 +15,7 @@ from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform_all_or_nothing, user_errors
 from relgraph.graphql.ids import IdCollector
 from relgraph.graphql.inputs import INPUT
+from relgraph.graphql.list_bounds import per_item_above
 from relgraph.graphql.queries.organisations import organisation_or_none
 from relgraph.graphql.types.membership import Membership
 from relgraph.graphql.types.organisation import Organisation
@@ -182,7 +183,10 @@ class BulkRelinkMembershipsPayload:
     # Where an item's error points in the input: the shape the items came in.
     _shape: strawberry.Private[_Shape | None] = None
 
-    @strawberry.field(description="One result per item, in input order.")
+    @strawberry.field(
+        description=f"One result per item, in input order (at most {relinking.MAX_ITEMS:,}, as many as items).",
+        metadata=per_item_above(relinking.MAX_ITEMS),
+    )
     def results(
         self,
         info: Info,

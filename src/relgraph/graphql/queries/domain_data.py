@@ -8,8 +8,16 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.models import AddressKind
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain import groups, internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
+from relgraph.graphql.list_bounds import (
+    MAX_DOMAIN_DATA,
+    ListFirst,
+    at_most,
+    first_of,
+    sized_by,
+)
 from relgraph.graphql.queries.node import register_node_type
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.bank_account import BankAccount
@@ -73,26 +81,44 @@ register_node_type("BankAccount", _bank_account)
 
 @strawberry.type
 class DomainDataQueries:
-    @strawberry.field(description="The relation types (relatietypes) to choose from, by name.")
+    @strawberry.field(
+        description=f"The relation types (relatietypes) to choose from, by name; at most {MAX_DOMAIN_DATA}.",
+        metadata=at_most(MAX_DOMAIN_DATA),
+    )
     async def relation_types(
         self, info: Info, include_inactive: IncludeInactive = False
     ) -> list[RelationType]:
         rows = await info.context.read(relation_types.list_all, include_inactive=include_inactive)
-        return [RelationType.from_row(r) for r in rows]
+        return [RelationType.from_row(r) for r in rows[:MAX_DOMAIN_DATA]]
 
-    @strawberry.field(description="The internal relation categories (account manager, ...), by name.")
+    @strawberry.field(
+        description=(
+            "The internal relation categories (account manager, ...), by name; at most "
+            f"{MAX_DOMAIN_DATA}."
+        ),
+        metadata=at_most(MAX_DOMAIN_DATA),
+    )
     async def internal_relation_categories(
         self, info: Info, include_inactive: IncludeInactive = False
     ) -> list[InternalRelationCategory]:
         rows = await info.context.read(internal_relations.categories, include_inactive=include_inactive)
-        return [InternalRelationCategory.from_row(r) for r in rows]
+        return [InternalRelationCategory.from_row(r) for r in rows[:MAX_DOMAIN_DATA]]
 
-    @strawberry.field(description="The party types (koppelingen): CUSTOMER, SUPPLIER, EMPLOYEE, ...")
+    @strawberry.field(
+        description=(
+            "The party types (koppelingen): CUSTOMER, SUPPLIER, EMPLOYEE, ...; at most "
+            f"{MAX_DOMAIN_DATA}."
+        ),
+        metadata=at_most(MAX_DOMAIN_DATA),
+    )
     async def party_types(self, info: Info, include_inactive: IncludeInactive = False) -> list[PartyType]:
         rows = await info.context.read(party_types.list_types, include_inactive=include_inactive)
-        return [PartyType.from_row(r) for r in rows]
+        return [PartyType.from_row(r) for r in rows[:MAX_DOMAIN_DATA]]
 
-    @strawberry.field(description="The customer groups (klantgroepen), by name.")
+    @strawberry.field(
+        description="The customer groups (klantgroepen), by name; narrow them with `search`.",
+        metadata=sized_by("first", MAX_PAGE_SIZE),
+    )
     async def customer_groups(
         self,
         info: Info,
@@ -101,6 +127,7 @@ class DomainDataQueries:
             str | None,
             strawberry.argument(description="Only groups whose name contains this, ignoring case and accents."),
         ] = None,
+        first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[CustomerGroup]:
         rows = await info.context.read(groups.list_all, include_inactive=include_inactive, search=search)
-        return [CustomerGroup.from_row(r) for r in rows]
+        return first_of([CustomerGroup.from_row(r) for r in rows], first)

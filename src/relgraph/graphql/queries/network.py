@@ -13,14 +13,13 @@ from relgraph.graphql.errors import PublicError
 from relgraph.graphql.ids import parse_party_id
 from relgraph.graphql.types.network import (
     ALL_KINDS,
+    MAX_PATH_DEPTH,
     NeighbourhoodKind,
     NetworkPath,
     edge_of,
 )
 
 __all__ = ["NetworkQueries", "kinds_of_nodes"]
-
-MAX_PATH_DEPTH = 8
 
 
 async def kinds_of_nodes(info: Info, nodes: list[network.Node]) -> dict[int, str]:

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 import strawberry
 
+from relgraph.db.pagination import MAX_PAGE_SIZE
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError
 from relgraph.graphql.ids import decode_id
+from relgraph.graphql.list_bounds import sized_by
 from relgraph.graphql.types.node import Node
 
 __all__ = ["NodeQueries", "register_node_type"]
@@ -46,14 +48,17 @@ class NodeQueries:
         return await resolve_node(info, id)
 
     @strawberry.field(
-        description="Fetch several objects by global ID at once; null in place of each one not found."
+        description="Fetch several objects by global ID at once; null in place of each one not found.",
+        metadata=sized_by("ids", MAX_PAGE_SIZE),
     )
     async def nodes(
         self,
         info: Info,
-        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Up to 100 global IDs.")],
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_PAGE_SIZE} global IDs.")
+        ],
     ) -> list[Node | None]:
-        if len(ids) > 100:
-            raise PublicError("At most 100 IDs per call.", "BAD_USER_INPUT")
+        if len(ids) > MAX_PAGE_SIZE:
+            raise PublicError(f"At most {MAX_PAGE_SIZE} IDs per call.", "BAD_USER_INPUT")
         # Gathered, so that the loaders batch the lookups into one query per type.
         return list(await asyncio.gather(*(resolve_node(info, i) for i in ids)))

@@ -9,14 +9,18 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain import audit_trail
+from relgraph.domain import audit_trail, merge_report
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
+from relgraph.graphql.list_bounds import at_most
 from relgraph.graphql.types.note import Activity, Note
 from relgraph.graphql.types.user import User, user_or_none
 
 __all__ = ["AuditChange", "AuditEvent", "TimelineItem", "TimelineKind", "audit_connection", "timeline_connection"]
+
+# More than any object has fields: a bound for the query cost, never reached.
+MAX_CHANGES = 100
 
 
 @strawberry.type(description="One changed field of an audit event, with its value before and after.")
@@ -83,12 +87,24 @@ class AuditEvent:
         return await user_or_none(info, self.actor_id)
 
     @strawberry.field(
-        description="The changed fields, by name; financial and sensitive values masked unless you may see them."
+        description=(
+            "The changed fields, by name; financial and sensitive values masked unless you may "
+            f"see them. At most {MAX_CHANGES} (no object has as many fields)."
+        ),
+        metadata=at_most(MAX_CHANGES),
     )
-    def changes(self, info: Info) -> list[AuditChange]:
+    async def changes(self, info: Info) -> list[AuditChange]:
+        viewer = info.context.viewer
+        report = merge_report.recorded_in(self.row.changes)
+        sight = None
+        if report is not None:
+            # A merge's counts are the reader's: batched over the page's events by the loader.
+            parties = merge_report.parties_to_look_up(report, self.row.party_id)
+            seen = await info.context.loaders.party_sight_by_id.load_many(parties)
+            sight = merge_report.sight_from(viewer, parties, seen)
         return [
             AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
-            for c in audit_trail.shown_changes(self.row, info.context.viewer)
+            for c in audit_trail.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
         ]
 
 

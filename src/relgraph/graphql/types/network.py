@@ -10,12 +10,16 @@ import strawberry
 from relgraph.domain.network import Edge, Link, Node
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
+from relgraph.graphql.list_bounds import at_most, per_item_above
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
     from relgraph.graphql.types.party import Party
 
 __all__ = [
+    "LINKS_PER_NODE",
+    "MAX_NODES",
+    "MAX_PATH_DEPTH",
     "Neighbourhood",
     "NeighbourhoodEdge",
     "NeighbourhoodKind",
@@ -35,6 +39,12 @@ NeighbourhoodKind = strawberry.enum(
     ),
 )
 ALL_KINDS = list(Link)
+# The bounds of the network's lists (README "Limits"): a neighbourhood holds at most maxNodes
+# parties and staff (maxNodes at most MAX_NODES) and LINKS_PER_NODE links per node; a path
+# at most MAX_PATH_DEPTH links.
+MAX_NODES = 1000
+LINKS_PER_NODE = 5
+MAX_PATH_DEPTH = 8
 LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.types.party")]
 
 
@@ -90,22 +100,43 @@ class NeighbourhoodStaff:
 
 @strawberry.type(description="The parties around one party, and the links between them.")
 class Neighbourhood:
-    nodes: list[NeighbourhoodNode] = strawberry.field(description="The parties, nearest first.")
-    staff: list[NeighbourhoodStaff] = strawberry.field(description="Staff members reached through INTERNAL links.")
-    edges: list[NeighbourhoodEdge] = strawberry.field(description="The links between the nodes (and staff).")
+    nodes: list[NeighbourhoodNode] = strawberry.field(
+        description="The parties, nearest first; with the staff, at most maxNodes.",
+        metadata=per_item_above(MAX_NODES),
+    )
+    staff: list[NeighbourhoodStaff] = strawberry.field(
+        description="Staff members reached through INTERNAL links; with the parties, at most maxNodes.",
+        metadata=per_item_above(MAX_NODES),
+    )
+    edges: list[NeighbourhoodEdge] = strawberry.field(
+        description=f"The links between the nodes (and staff), at most {LINKS_PER_NODE} per node (maxNodes).",
+        metadata=per_item_above(MAX_NODES * LINKS_PER_NODE, LINKS_PER_NODE),
+    )
     truncated: bool = strawberry.field(
-        description="True when maxNodes was reached: there is more beyond what is shown; narrow the query."
+        description=(
+            f"True when maxNodes (or {LINKS_PER_NODE} links per node) was reached: there is more "
+            "beyond what is shown; narrow the query."
+        )
     )
 
 
 @strawberry.type(description="A shortest chain of links between two parties.")
 class NetworkPath:
     length: int = strawberry.field(description="How many links the chain has.")
-    edges: list[NeighbourhoodEdge] = strawberry.field(description="The links, in order from the start.")
+    edges: list[NeighbourhoodEdge] = strawberry.field(
+        description=f"The links, in order from the start: at most {MAX_PATH_DEPTH} (maxDepth).",
+        metadata=at_most(MAX_PATH_DEPTH),
+    )
     node_ids: strawberry.Private[list[Node]]
     kinds: strawberry.Private[dict[int, str]]
 
-    @strawberry.field(description="The parties along the chain, from start to goal (staff members in between left out).")
+    @strawberry.field(
+        description=(
+            "The parties along the chain, from start to goal (staff members in between left "
+            f"out): at most {MAX_PATH_DEPTH + 1}, one more than the links."
+        ),
+        metadata=at_most(MAX_PATH_DEPTH + 1),
+    )
     async def parties(self, info: Info) -> list[LazyParty]:
         found = await parties_of(info, [n for n in self.node_ids if n.kind == "party"], self.kinds)
         return [p for p in found if p is not None]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.db.pagination import Page
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from relgraph.domain.hierarchy import MAX_DEPTH
 from relgraph.graphql.connections import (
     After,
@@ -22,6 +22,7 @@ from relgraph.graphql.connections import (
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError, shown_only_if
 from relgraph.graphql.ids import encode_id
+from relgraph.graphql.list_bounds import ListFirst, at_most, first_of, sized_by
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.contact_mean import primary_value
 from relgraph.graphql.types.enums import (
@@ -197,10 +198,14 @@ class Organisation(Party):
         return Organisation.from_row(row) if row else None
 
     @strawberry.field(
-        description="The chain of parents up to the top of the group, nearest first; empty for a root."
+        description=(
+            "The chain of parents up to the top of the group, nearest first; empty for a root. "
+            f"At most {MAX_DEPTH}: no group is deeper."
+        ),
+        metadata=at_most(MAX_DEPTH),
     )
     async def ancestors(self, info: Info) -> list[Organisation]:
-        return [Organisation.from_row(r) for r in await self._ancestor_rows(info)]
+        return [Organisation.from_row(r) for r in (await self._ancestor_rows(info))[:MAX_DEPTH]]
 
     @strawberry.field(description="The top of this organisation's group; itself when it has no parent.")
     async def root(self, info: Info) -> Organisation:
@@ -263,10 +268,14 @@ class Organisation(Party):
         description=(
             "The staff users who are account managers of this organisation now (0, 1 or more; "
             "they need not be active users). Derived from ACCOUNT_MANAGER internal relations."
-        )
+        ),
+        metadata=sized_by("first", MAX_PAGE_SIZE),
     )
-    async def account_managers(self, info: Info) -> list[User]:
-        return [User.from_row(u) for u in await info.context.loaders.account_managers_by_party.load(self.pk)]
+    async def account_managers(
+        self, info: Info, first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE
+    ) -> list[User]:
+        managers = await info.context.loaders.account_managers_by_party.load(self.pk)
+        return first_of([User.from_row(u) for u in managers], first)
 
     @strawberry.field(
         description=(

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain.relations import RelationFilter
 from relgraph.graphql.connections import (
     After,
@@ -19,6 +20,13 @@ from relgraph.graphql.connections import (
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if
 from relgraph.graphql.ids import parse_id_filter
+from relgraph.graphql.list_bounds import (
+    MAX_DOMAIN_DATA,
+    ListFirst,
+    at_most,
+    first_of,
+    sized_by,
+)
 from relgraph.graphql.types.address import Address, addresses_of
 from relgraph.graphql.types.audit_event import (
     AuditEvent,
@@ -40,6 +48,8 @@ from relgraph.graphql.types.internal_relation import (
 )
 from relgraph.graphql.types.network import (
     ALL_KINDS,
+    LINKS_PER_NODE,
+    MAX_NODES,
     Neighbourhood,
     NeighbourhoodKind,
     NeighbourhoodNode,
@@ -94,7 +104,8 @@ class Party(Node):
             "The party's addresses, the head office first, then by when they were added. "
             "INVOICE addresses are invoice data (R4): listed only for users with FINANCE "
             "(see `viewerCanSeeFinancials`)."
-        )
+        ),
+        metadata=sized_by("first", MAX_PAGE_SIZE),
     )
     async def addresses(
         self,
@@ -102,14 +113,16 @@ class Party(Node):
         kinds: Annotated[
             list[AddressKind] | None, strawberry.argument(description="Only these kinds, e.g. [VISIT].")
         ] = None,
+        first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[Address]:
-        return await addresses_of(info, self.pk, kinds)
+        return first_of(await addresses_of(info, self.pk, kinds), first)
 
     @strawberry.field(
         description=(
             "How to reach the party: emails, phone numbers, websites, social media; by kind, "
             "the primary one of each kind first. Inactive ones only with includeInactive."
-        )
+        ),
+        metadata=sized_by("first", MAX_PAGE_SIZE),
     )
     async def contact_means(
         self,
@@ -120,14 +133,16 @@ class Party(Node):
         include_inactive: Annotated[
             bool, strawberry.argument(description="Also list contact means no longer in use.")
         ] = False,
+        first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[ContactMean]:
-        return await contact_means_of(info, self.pk, kinds, include_inactive)
+        return first_of(await contact_means_of(info, self.pk, kinds, include_inactive), first)
 
     @strawberry.field(
         description=(
             "The party's bank accounts, the primary one first. Financial: needs FINANCE, else "
             "null with a FORBIDDEN error (check `viewerCanSeeFinancials`)."
-        )
+        ),
+        metadata=sized_by("first", MAX_PAGE_SIZE),
     )
     async def bank_accounts(
         self,
@@ -135,21 +150,26 @@ class Party(Node):
         include_inactive: Annotated[
             bool, strawberry.argument(description="Also list accounts no longer in use.")
         ] = False,
+        first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[BankAccount] | None:
         shown_only_if(can_see_financials(info.context.viewer), "bank accounts", "FINANCE")
         rows = await info.context.loaders.bank_accounts_by_party.load(self.pk)
-        return [BankAccount.from_row(r) for r in rows if include_inactive or r.active]
+        return first_of([BankAccount.from_row(r) for r in rows if include_inactive or r.active], first)
 
-    @strawberry.field(description="The customer groups (klantgroepen) the party belongs to, by name.")
+    @strawberry.field(
+        description="The customer groups (klantgroepen) the party belongs to, by name.",
+        metadata=sized_by("first", MAX_PAGE_SIZE),
+    )
     async def groups(
         self,
         info: Info,
         include_inactive: Annotated[
             bool, strawberry.argument(description="Also list groups that were deactivated.")
         ] = False,
+        first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[CustomerGroup]:
         rows = await info.context.loaders.customer_groups_by_party.load(self.pk)
-        return [CustomerGroup.from_row(g) for g in rows if include_inactive or g.active]
+        return first_of([CustomerGroup.from_row(g) for g in rows if include_inactive or g.active], first)
 
     @strawberry.field(
         description="True when you may see this party's financial values; hide that section otherwise."
@@ -220,9 +240,16 @@ class Party(Node):
             info, self.pk, "party", categories, include_ended, first, after
         )
 
-    @strawberry.field(description="The roles this party plays for us (koppelingen), e.g. CUSTOMER, SUPPLIER.")
+    @strawberry.field(
+        description=(
+            "The roles this party plays for us (koppelingen), e.g. CUSTOMER, SUPPLIER; at most "
+            f"{MAX_DOMAIN_DATA}."
+        ),
+        metadata=at_most(MAX_DOMAIN_DATA),
+    )
     async def types(self, info: Info) -> list[PartyType]:
-        return [PartyType.from_row(t) for t in await info.context.loaders.party_types_by_party.load(self.pk)]
+        rows = await info.context.loaders.party_types_by_party.load(self.pk)
+        return [PartyType.from_row(t) for t in rows[:MAX_DOMAIN_DATA]]
 
     @strawberry.field(
         description="Sales data when the party is a CUSTOMER. Financial: needs FINANCE, else null with FORBIDDEN."
@@ -335,7 +362,9 @@ class Party(Node):
         include: Annotated[
             list[NeighbourhoodKind] | None, strawberry.argument(description="Which kinds of link to follow; all by default.")
         ] = None,
-        max_nodes: Annotated[int, strawberry.argument(description="At most this many nodes, 1-1000.")] = 200,
+        max_nodes: Annotated[
+            int, strawberry.argument(description=f"At most this many nodes, 1-{MAX_NODES:,}.")
+        ] = 200,
     ) -> Neighbourhood:
         from relgraph.domain import network
         from relgraph.graphql.errors import PublicError
@@ -343,8 +372,8 @@ class Party(Node):
 
         if not 1 <= depth <= 3:
             raise PublicError("depth must be between 1 and 3.", "BAD_USER_INPUT")
-        if not 1 <= max_nodes <= 1000:
-            raise PublicError("maxNodes must be between 1 and 1000.", "BAD_USER_INPUT")
+        if not 1 <= max_nodes <= MAX_NODES:
+            raise PublicError(f"maxNodes must be between 1 and {MAX_NODES:,}.", "BAD_USER_INPUT")
         found = await info.context.read(
             network.neighbourhood,
             viewer=info.context.viewer,
@@ -353,6 +382,7 @@ class Party(Node):
             links=frozenset(include or ALL_KINDS),
             type_names=relation_types,
             max_nodes=max_nodes,
+            max_edges=max_nodes * LINKS_PER_NODE,
         )
         ordered = sorted(found.distances.items(), key=lambda item: (item[1], item[0].kind, item[0].id))
         kinds = await kinds_of_nodes(info, [n for n, _ in ordered])
