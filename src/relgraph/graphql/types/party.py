@@ -17,7 +17,7 @@ from relgraph.graphql.connections import (
     page_request,
 )
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.errors import shown_only_if_readable
 from relgraph.graphql.ids import parse_id_filter
 from relgraph.graphql.types.address import Address, addresses_of
 from relgraph.graphql.types.audit_event import (
@@ -136,7 +136,7 @@ class Party(Node):
             bool, strawberry.argument(description="Also list accounts no longer in use.")
         ] = False,
     ) -> list[BankAccount] | None:
-        shown_only_if(can_see_financials(info.context.viewer), "bank accounts", "FINANCE")
+        shown_only_if_readable(info, "BankAccount", what="bank accounts")
         rows = await info.context.loaders.bank_accounts_by_party.load(self.pk)
         return [BankAccount.from_row(r) for r in rows if include_inactive or r.active]
 
@@ -227,7 +227,7 @@ class Party(Node):
         description="Sales data when the party is a CUSTOMER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def sales_relation(self, info: Info) -> SalesRelation | None:
-        shown_only_if(can_see_financials(info.context.viewer), "sales data", "FINANCE")
+        shown_only_if_readable(info, "SalesRelation", what="sales data")
         row = await info.context.loaders.typed_data_by_party(CUSTOMER).load(self.pk)
         return SalesRelation.from_row(row) if row else None
 
@@ -235,7 +235,7 @@ class Party(Node):
         description="Purchase data when the party is a SUPPLIER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def purchase_relation(self, info: Info) -> PurchaseRelation | None:
-        shown_only_if(can_see_financials(info.context.viewer), "purchase data", "FINANCE")
+        shown_only_if_readable(info, "PurchaseRelation", what="purchase data")
         row = await info.context.loaders.typed_data_by_party(SUPPLIER).load(self.pk)
         return PurchaseRelation.from_row(row) if row else None
 
