@@ -482,3 +482,21 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller, cli
                     if any(c["masked"] and (c["before"], c["after"]) != (None, None) for c in event["changes"]):
                         problems.append(f"{who} {name}: a masked change carries values in {event}")
     assert not problems, "\n".join(problems)
+
+
+async def test_a_merged_invoice_address_moves_out_of_sight_of_who_may_not_see_it(admin, make_caller) -> None:
+    """A merge records one MOVE event per address; an invoice address's names its kind like
+    its other events, so that it stays as absent as the address for a viewer without FINANCE."""
+    source = (await ok(admin, "createOrganisation", "organisation { id }", name="Bron BV"))["organisation"]["id"]
+    target = (await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV"))["organisation"]["id"]
+    invoice = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="INVOICE", city="Assen"))["address"]["id"]
+    visit = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="VISIT", city="Emmen"))["address"]["id"]
+    await ok(admin, "mergeOrganisations", "", sourceId=source, targetId=target)
+
+    def moves(events: list[dict[str, Any]]) -> set[str]:
+        return {e["objectId"] for e in events if (e["objectType"], e["action"]) == ("Address", "MOVE")}
+
+    assert moves((await _trail(admin, target))[0]) == {invoice, visit}
+    team = await make_caller("TEAM", ("SENSITIVE",))
+    events, total, _ = await _trail(team, target)
+    assert moves(events) == {visit} and total == len(events)
