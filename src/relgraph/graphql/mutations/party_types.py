@@ -87,7 +87,9 @@ class SetPurchaseRelationInput:
     )
 
 
-@strawberry.input(description="Employee data of a person; adds the EMPLOYEE type. Needs FINANCE.")
+@strawberry.input(
+    description="Employee data of a person; adds the EMPLOYEE type. The salary and its currency need FINANCE."
+)
 class SetEmployeeDataInput:
     person_id: strawberry.ID = strawberry.field(description="The person.")
     employee_number: str | None = strawberry.field(default=UNSET, description=f"Personnel number. {_D}")
