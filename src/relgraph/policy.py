@@ -149,13 +149,13 @@ def can_export_person_data(viewer: Viewer) -> bool:
 
 
 def can_see_financials(viewer: Viewer) -> bool:
-    """R4: financial values need the FINANCE permission."""
-    return Permission.FINANCE in viewer.permissions
+    """R4: financial values need the FINANCE permission (`viewerCanSeeFinancials`)."""
+    return FINANCIAL.met_by(viewer)
 
 
 def can_see_sensitive(viewer: Viewer) -> bool:
-    """R4: the BSN needs the SENSITIVE permission."""
-    return Permission.SENSITIVE in viewer.permissions
+    """R4: the BSN needs the SENSITIVE permission (`viewerCanSeeSensitive`)."""
+    return SENSITIVE.met_by(viewer)
 
 
 def _current_account_managers(party_id: Any, today: dt.date) -> Any:
@@ -264,7 +264,9 @@ def unreadable(
         CLASSIFIED_KINDS.get(object_type, {}).get(kind) if kind is not None else None,
         CLASSIFIED_FIELDS.get(object_type, {}).get(EVERY_FIELD),
     ]
-    missing: list[tuple[str | None, Need]] = [(None, n) for n in wholes if n is not None and not n.met_by(viewer)]
+    missing: list[tuple[str | None, Need]] = [
+        (None, need) for need in wholes if need is not None and not need.met_by(viewer)
+    ]
     for name in fields:
         need = CLASSIFIED_FIELDS.get(object_type, {}).get(name)
         if need is not None and not need.met_by(viewer):
@@ -289,7 +291,8 @@ def kind_is_classified(object_type: str, kind: str) -> bool:
 
 def hidden_kinds(viewer: Viewer, object_type: str) -> frozenset[str]:
     """The kinds of `object_type` that do not exist for `viewer`."""
-    return frozenset(k for k, need in CLASSIFIED_KINDS.get(object_type, {}).items() if not need.met_by(viewer))
+    kinds = CLASSIFIED_KINDS.get(object_type, {})
+    return frozenset(kind for kind, need in kinds.items() if not need.met_by(viewer))
 
 
 def readable_kinds(viewer: Viewer, object_type: str) -> frozenset[str]:
