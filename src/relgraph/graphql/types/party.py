@@ -293,8 +293,10 @@ class Party(Node):
     @strawberry.field(
         description=(
             "Every recorded change to this party and what belongs to it (memberships, "
-            "relations, notes, ...), newest first. Financial and sensitive values are masked "
-            "unless you may see them; document events follow the documents' shielding."
+            "relations, notes, ...), newest first: the events whose object and parties you may "
+            "see (as the objects themselves read: documents shielded, bank accounts, invoice "
+            "addresses and notes you may not read left out), with financial and sensitive "
+            "values masked unless you may see them."
         )
     )
     async def audit_trail(self, info: Info, first: First = None, after: After = None) -> Connection[AuditEvent]:
