@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ __all__ = [
     "field_need",
     "hidden_kinds",
     "kind_is_classified",
+    "mask_record",
     "may_read",
     "note_kinds_readable",
     "note_kinds_writable",
@@ -277,6 +278,11 @@ def unreadable(
 def may_read(viewer: Viewer, object_type: str, field: str | None = None, *, kind: str | None = None) -> bool:
     """R4: may `viewer` read an `object_type` (of `kind`), or that object's `field`?"""
     return not unreadable(viewer, object_type, () if field is None else (field,), kind=kind)
+
+
+def mask_record(viewer: Viewer, object_type: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """`record` (field -> value) of an `object_type` without the fields `viewer` may not read."""
+    return {name: value for name, value in record.items() if may_read(viewer, object_type, name)}
 
 
 def withheld_fields(viewer: Viewer, object_type: str) -> list[str]:

@@ -48,6 +48,7 @@ from relgraph.policy import (
     Viewer,
     audit_events_readable,
     hidden_kinds,
+    mask_record,
     may_read,
     unreadable,
     withheld_fields,
@@ -67,12 +68,8 @@ def _plain(value: Any) -> Any:
 def _row(obj: Any, viewer: Viewer, skip: Iterable[str] = ()) -> dict[str, Any]:
     """Every mapped column of `obj` that `viewer` may read (JSON-ready, camelCase keys) except `skip`."""
     left_out = {"version", "search_text", "sort_key", "city_key", "name_key", *skip}
-    object_type = type(obj).__name__
-    return {
-        camel(attr.key): _plain(getattr(obj, attr.key))
-        for attr in inspect(obj).mapper.column_attrs
-        if attr.key not in left_out and may_read(viewer, object_type, attr.key)
-    }
+    columns = {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key not in left_out}
+    return {camel(name): _plain(value) for name, value in mask_record(viewer, type(obj).__name__, columns).items()}
 
 
 def _visible(viewer: Viewer, row: Any) -> bool:
