@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from test_authorization import upload
 
 from relgraph.db.models import AuditEvent
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.ids import decode_id, encode_id
 
 ERRORS = "userErrors { field message code }"
 CREDIT_LIMIT = "76543.21"
@@ -84,6 +85,7 @@ async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller,
         caller = await make_caller(role, permissions)
         text = ""
         shown: dict[tuple[str, str, str], dict[str, Any]] = {}
+        note_kinds: set[str] = set()
         for party in (org, person):
             response = await caller.post(TRAIL, {"id": party, "after": None})
             text += response.text
@@ -94,15 +96,24 @@ async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller,
             for event in trail["nodes"]:
                 for change in event["changes"]:
                     shown[(event["objectType"], event["action"], change["field"])] = change
+                    if (event["objectType"], change["field"]) == ("Note", "kind"):
+                        note_kinds.add(json.loads(change["after"]))
+        # True: shown; False: masked; None: checked below. Bank accounts and invoice addresses
+        # do not exist without FINANCE (R4, as node(id:) says), nor do their events.
         want = {
             ("SalesRelation", "SET", "credit_limit"): finance,
-            ("BankAccount", "CREATE", "iban"): finance,
             ("Person", "UPDATE", "bsn"): sensitive,
             ("Note", "CREATE", "body"): None,  # two notes: checked through the texts below
             ("Person", "UPDATE", "first_name"): True,
             ("Organisation", "UPDATE", "description"): True,
-            ("Address", "CREATE", "street"): finance,  # an invoice address is invoice data (R4)
         }
+        if finance:
+            want |= {("BankAccount", "CREATE", "iban"): True, ("Address", "CREATE", "street"): True}
+        for key in (("BankAccount", "CREATE", "iban"), ("Address", "CREATE", "street")):
+            if not finance and key in shown:
+                problems.append(f"{who}: {key} is in the trail")
+        if not internal and not finance:
+            want.pop(("Note", "CREATE", "body"))  # it reads neither note
         for key, visible in want.items():
             change = shown.get(key)
             if change is None:
@@ -127,9 +138,8 @@ async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller,
                 problems.append(f"{who}: {secret!r} {'missing from' if allowed else 'appears in'} the response")
         if sensitive and shown[("Person", "UPDATE", "bsn")]["after"] != json.dumps("<changed>"):
             problems.append(f"{who}: the BSN change reads {shown[('Person', 'UPDATE', 'bsn')]}")
-        # The kind of a note is never masked: the frontend can say "a price agreement changed".
-        note_kinds = [c for (t, _a, f), c in shown.items() if t == "Note" and f == "kind"]
-        if not note_kinds or any(c["masked"] for c in note_kinds):
+        # A note's events are there for who may read its kind, and show the kind.
+        if note_kinds != {k for k, reads in (("PRICE_AGREEMENT", finance), ("INTERNAL", internal)) if reads}:
             problems.append(f"{who}: note kinds {note_kinds}")
     assert not problems, "\n".join(problems)
 
@@ -300,3 +310,193 @@ async def test_membership_and_relation_events_name_their_other_party(admin, sess
         else:  # a relation of the person: the person on the organisation's trail, and vice versa
             assert (e.party_id == person_pk) != (e.other_party_id == person_pk), (e.action, e.party_id)
     assert named == 9
+
+
+# --- who may read which event (R1-R4 on the trail) ------------------------------------------------
+
+ROWS = """
+query($id: ID!, $first: Int, $after: String) {
+  node(id: $id) {
+    ... on Party {
+      auditTrail(first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { objectType objectId action reason changes { field before after masked } }
+      }
+      timeline(first: 100, kinds: [AUDIT]) { totalCount nodes { ... on AuditEvent { objectType objectId action } } }
+    }
+  }
+}"""
+HIDDEN_EMAIL, HIDDEN_PHONE, HIDDEN_JOB = "vera@verborgen.example", "+31201234999", "Stille vennoot"
+
+
+async def _trail(caller: Any, party: str, page_size: int = 100) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    """Every event of `party`'s trail as `caller` reads it (paged), the totalCount, and the timeline's audit part."""
+    events: list[dict[str, Any]] = []
+    after = None
+    while True:
+        node = (await caller.gql(ROWS, {"id": party, "first": page_size, "after": after}))["node"]
+        trail = node["auditTrail"]
+        events += trail["nodes"]
+        if not trail["pageInfo"]["hasNextPage"]:
+            return events, trail["totalCount"], node["timeline"]
+        after = trail["pageInfo"]["endCursor"]
+
+
+async def test_membership_events_of_a_hidden_person_are_not_on_the_trail(admin, make_caller) -> None:
+    """Issue 18, item 1: a wrong link to a person who has no other membership, deleted again,
+    leaves that person hidden (R1); the organisation's trail must not show the two events."""
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Spoorloos BV"))["organisation"]["id"]
+    hidden = (await ok(admin, "createPerson", "person { id }", lastName="Verborgen", firstName="Vera"))["person"]["id"]
+    added = await ok(
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=hidden,
+        organisationId=org,
+        jobTitle=HIDDEN_JOB,
+        businessEmail=HIDDEN_EMAIL,
+        phone1=HIDDEN_PHONE,
+    )
+    await ok(admin, "deleteMembership", "", id=added["membership"]["id"], reason="Verkeerde persoon")
+    await ok(admin, "updateOrganisation", "organisation { id }", id=org, description="Openbaar")
+
+    full, _, _ = await _trail(admin, org)
+    assert [(e["objectType"], e["action"]) for e in full] == [
+        ("Organisation", "UPDATE"), ("Membership", "DELETE"), ("Membership", "CREATE"), ("Organisation", "CREATE")
+    ]
+    for role in ("ADMIN", "TEAM", "BUSINESS", "READONLY"):
+        caller = await make_caller(role, ("FINANCE", "SENSITIVE"))
+        response = await caller.post(ROWS, {"id": org, "first": 100, "after": None})
+        node = response.json()["data"]["node"]
+        shown = [(e["objectType"], e["action"]) for e in node["auditTrail"]["nodes"]]
+        in_timeline = [(e["objectType"], e["action"]) for e in node["timeline"]["nodes"]]
+        if role in ("ADMIN", "TEAM"):
+            assert shown == in_timeline == [(e["objectType"], e["action"]) for e in full], role
+            continue
+        assert shown == in_timeline == [("Organisation", "UPDATE"), ("Organisation", "CREATE")], role
+        assert node["auditTrail"]["totalCount"] == node["timeline"]["totalCount"] == 2, role
+        for secret in (HIDDEN_EMAIL, HIDDEN_PHONE, HIDDEN_JOB, hidden):
+            assert secret not in response.text, (role, secret)
+
+
+async def test_which_events_and_fields_each_viewer_reads(admin, make_caller, client) -> None:
+    """The trail per role and permission: an event is listed only when its object and every
+    party it names are visible to the reader (R1, R2, R4 as the objects themselves read);
+    a listed event masks the fields its reader may not see. The count, the pages and the
+    timeline agree with the list."""
+    org = (
+        await ok(admin, "createOrganisation", "organisation { id }", name="Matrix BV", vatNumber="NL123456789B01")
+    )["organisation"]["id"]
+    await ok(admin, "updateOrganisation", "organisation { id }", id=org, invoiceEmail="f@matrix.example", description="x")
+    member = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar", bsn=BSN_BEFORE))["person"]["id"]
+    hidden = (await ok(admin, "createPerson", "person { id }", lastName="Verborgen"))["person"]["id"]
+    await ok(admin, "addMembership", "membership { id }", personId=member, organisationId=org, businessEmail="z@m.example")
+    wrong = (await ok(admin, "addMembership", "membership { id }", personId=hidden, organisationId=org))["membership"]["id"]
+    await ok(admin, "deleteMembership", "", id=wrong, reason="Verkeerde persoon")
+    await ok(admin, "updatePerson", "person { id }", id=member, bsn=BSN_AFTER)
+    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=member, employeeNumber="E-7", salary="3000.00")
+    kind = (
+        await ok(
+            admin, "createRelationType", "relationType { id }", name="kent", inverseName="gekend door",
+            sourceKinds=["ORGANISATION"], targetKinds=["PERSON"],
+        )
+    )["relationType"]["id"]
+    to_hidden = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=hidden))["relation"]["id"]
+    to_member = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=member))["relation"]["id"]
+    await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=CREDIT_LIMIT)
+    account = (await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, iban=IBAN))["bankAccount"]["id"]
+    invoice = (await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=INVOICE_STREET))["address"]["id"]
+    visit = (await ok(admin, "addAddress", "address { id }", partyId=org, kind="VISIT", street="Bezoekweg"))["address"]["id"]
+    notes = {
+        k: (await ok(admin, "addNote", "note { id }", partyId=org, kind=k, body=f"{k} tekst"))["note"]["id"]
+        for k in ("GENERAL", "INTERNAL", "PRICE_AGREEMENT")
+    }
+    categories = (await admin.gql("{ internalRelationCategories { id code } }"))["internalRelationCategories"]
+    manager = next(c["id"] for c in categories if c["code"] == "ACCOUNT_MANAGER")
+    admin_user = encode_id("User", admin.user_id)
+    link = (
+        await ok(
+            admin, "addInternalRelation", "internalRelation { id }",
+            employeeId=admin_user, partyId=org, categoryId=manager, commissionPercent="12.50",
+        )
+    )["internalRelation"]["id"]
+    # Alfa now has an account manager: its documents are shielded (R2).
+    document = (await upload(client, admin.token, org, "matrix.pdf", b"%PDF-1.4 matrix"))["document"]["id"]
+
+    everything = {party: (await _trail(admin, party))[0] for party in (org, member)}
+    assert {e["objectId"] for e in everything[org]} >= {
+        wrong, to_hidden, to_member, account, invoice, visit, link, document, *notes.values()
+    }
+
+    def readable(event: dict[str, Any], role: str, finance: bool) -> bool:
+        staff = role in ("ADMIN", "TEAM")
+        hidden_objects = {wrong, to_hidden} if not staff else set()  # R1: they name the hidden person
+        if not finance:
+            hidden_objects |= {account, invoice, notes["PRICE_AGREEMENT"]}  # R4: as absent as node(id:) says
+        if not staff:
+            hidden_objects.add(notes["INTERNAL"])
+        if role != "ADMIN":
+            hidden_objects.add(document)  # R2: shielded, and none of these viewers manages Alfa
+        return event["objectId"] not in hidden_objects
+
+    def masked(event: dict[str, Any], finance: bool, sensitive: bool) -> set[str]:
+        fields = {c["field"] for c in event["changes"]}
+        kind = event["objectType"]
+        if kind == "SalesRelation":
+            return fields if not finance else set()
+        financial = {
+            "Organisation": {"vat_number", "invoice_email", "invoice_company_name", "invoice_uses_postal_address"},
+            "EmployeeData": {"salary", "currency"},
+            "InternalRelation": {"commission_percent"},
+        }.get(kind, set())
+        return (fields & financial if not finance else set()) | ({"bsn"} & fields if kind == "Person" and not sensitive else set())
+
+    problems: list[str] = []
+    for role in ("ADMIN", "TEAM", "BUSINESS", "READONLY"):
+        for permissions in ((), ("FINANCE",), ("SENSITIVE",), ("FINANCE", "SENSITIVE")):
+            finance, sensitive = "FINANCE" in permissions, "SENSITIVE" in permissions
+            who = f"{role}+{'+'.join(permissions) or 'nothing'}"
+            caller = await make_caller(role, permissions)
+            for party, name in ((org, "org"), (member, "member")):
+                events, total, timeline = await _trail(caller, party, page_size=4)
+                want = [e for e in everything[party] if readable(e, role, finance)]
+                key = [(e["objectType"], e["objectId"], e["action"]) for e in want]
+                got = [(e["objectType"], e["objectId"], e["action"]) for e in events]
+                if got != key:
+                    problems.append(f"{who} {name}: extra {sorted(set(got) - set(key))}, missing {sorted(set(key) - set(got))}")
+                if total != len(events):
+                    problems.append(f"{who} {name}: totalCount {total} for {len(events)} events")
+                audit_only = [k for k in key if k[0] not in ("Note", "Activity")]
+                in_timeline = [(e["objectType"], e["objectId"], e["action"]) for e in timeline["nodes"]]
+                if in_timeline != audit_only or timeline["totalCount"] != len(audit_only):
+                    problems.append(f"{who} {name}: timeline {len(in_timeline)}/{timeline['totalCount']}, expected {len(audit_only)}")
+                by_key = {(e["objectType"], e["objectId"], e["action"]): e for e in want}
+                for event in events:
+                    full = by_key.get((event["objectType"], event["objectId"], event["action"]))
+                    if full is None:
+                        continue
+                    hidden_fields = {c["field"] for c in event["changes"] if c["masked"]}
+                    if hidden_fields != masked(full, finance, sensitive):
+                        problems.append(f"{who} {name}: {event['objectType']} {event['action']} masks {hidden_fields}")
+                    if any(c["masked"] and (c["before"], c["after"]) != (None, None) for c in event["changes"]):
+                        problems.append(f"{who} {name}: a masked change carries values in {event}")
+    assert not problems, "\n".join(problems)
+
+
+async def test_a_merged_invoice_address_moves_out_of_sight_of_who_may_not_see_it(admin, make_caller) -> None:
+    """A merge records one MOVE event per address; an invoice address's names its kind like
+    its other events, so that it stays as absent as the address for a viewer without FINANCE."""
+    source = (await ok(admin, "createOrganisation", "organisation { id }", name="Bron BV"))["organisation"]["id"]
+    target = (await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV"))["organisation"]["id"]
+    invoice = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="INVOICE", city="Assen"))["address"]["id"]
+    visit = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="VISIT", city="Emmen"))["address"]["id"]
+    await ok(admin, "mergeOrganisations", "", sourceId=source, targetId=target)
+
+    def moves(events: list[dict[str, Any]]) -> set[str]:
+        return {e["objectId"] for e in events if (e["objectType"], e["action"]) == ("Address", "MOVE")}
+
+    assert moves((await _trail(admin, target))[0]) == {invoice, visit}
+    team = await make_caller("TEAM", ("SENSITIVE",))
+    events, total, _ = await _trail(team, target)
+    assert moves(events) == {visit} and total == len(events)

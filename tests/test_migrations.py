@@ -327,3 +327,40 @@ def test_ids_of_deleted_rows_are_never_given_again_after_the_upgrade(empty_datab
     assert sorted(new) == sorted(highest)
     reused = {name: (new[name], highest[name]) for name in new if new[name] <= highest[name]}
     assert reused == {}
+
+
+def test_invoice_address_events_learn_their_kind(empty_database_url: str) -> None:
+    """0014: a merge's MOVE events of invoice addresses did not name the kind, which decides
+    who may read them (R4); they learn it from the address's other events or its row."""
+    url = empty_database_url
+    upgrade(url, "0013")
+    org, other = 1, 2
+    seed = [*_party("ORGANISATION", org), *_party("ORGANISATION", other)]
+    insert_address = (
+        "INSERT INTO addresses (id, party_id, kind, city, city_key, country, is_head_office, created_at,"
+        " updated_at, version) VALUES (:id, :party, :kind, 'x', 'x', 'NL', false, :at, :at, 1)"
+    )
+    for pk, kind in ((6, "INVOICE"), (7, "VISIT")):
+        seed.append((insert_address, {"id": pk, "party": org, "kind": kind, "at": NOW}))
+    moved = {"party_id": {"before": other, "after": org}}
+    invoice = {"kind": {"before": "INVOICE", "after": "INVOICE"}}
+    seed += [
+        # Address 5: an invoice address, moved, then deleted (gone from the table).
+        _event(1, "Address", 5, other, "CREATE", _created(kind="INVOICE", city="x")),
+        _event(2, "Address", 5, org, "MOVE", moved),
+        _event(3, "Address", 5, org, "DELETE", {"city": {"before": "x", "after": None}, **invoice}),
+        # Address 6: an invoice address that is still there; its events were seeded without it.
+        _event(4, "Address", 6, org, "MOVE", moved),
+        # Address 7: a visit address keeps its events as they were.
+        _event(5, "Address", 7, org, "MOVE", moved),
+        _event(6, "Organisation", 5, org, "UPDATE", {"name": {"before": "A", "after": "B"}}),
+    ]
+    _run(url, seed)
+
+    upgrade(url, "0014")
+
+    stored = _run(url, [], "SELECT id, changes FROM audit_events ORDER BY id")
+    rows = {pk: json.loads(changes) if isinstance(changes, str) else changes for pk, changes in stored}
+    assert rows[2] == {**moved, **invoice} and rows[4] == {**moved, **invoice}
+    assert rows[3]["kind"] == invoice["kind"] and rows[1]["kind"] == {"before": None, "after": "INVOICE"}
+    assert rows[5] == moved and rows[6] == {"name": {"before": "A", "after": "B"}}

@@ -383,9 +383,14 @@ async def test_writing_financial_data_needs_finance(admin, make_caller) -> None:
     assert sales["salesRelation"] is None
     purchase = await mutate(team, SET_PURCHASE, "setPurchaseRelation", partyId=org, paymentTermDays=14)
     assert fields_of(purchase) == {(): {"FORBIDDEN"}}
-    employee = await mutate(team, SET_EMPLOYEE, "setEmployeeData", personId=person, employeeNumber="E-1")
-    assert fields_of(employee) == {(): {"FORBIDDEN"}}
+    # Employee data is financial in its salary only (R4 as policy classifies it): the
+    # personnel number, which every viewer reads, every writer may write.
+    employee = await mutate(team, SET_EMPLOYEE, "setEmployeeData", personId=person, employeeNumber="E-1", salary="1.00")
+    assert fields_of(employee) == {("salary",): {"FORBIDDEN"}}
     data = await admin.gql(FINANCIALS, {"org": org, "person": person})
     assert data["organisation"]["types"] == [] and data["organisation"]["salesRelation"] is None
     assert data["organisation"]["purchaseRelation"] is None
     assert data["person"]["types"] == [] and data["person"]["employee"] is None
+    without_salary = SET_EMPLOYEE.replace(" salary { amount currency }", "")
+    plain = await mutate(team, without_salary, "setEmployeeData", personId=person, employeeNumber="E-1")
+    assert plain["userErrors"] == [] and plain["employee"] == {"employeeNumber": "E-1"}

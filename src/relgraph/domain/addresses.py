@@ -18,17 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Address, AddressKind, Organisation
 from relgraph.domain import audit, parties, versions
+from relgraph.domain.classified import check_writable
 from relgraph.domain.countries import HOME_COUNTRY
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,
-    DomainError,
-    ErrorCode,
-    FieldError,
     InvalidInput,
     NotFound,
 )
-from relgraph.policy import Viewer, can_see_financials, party_visible
+from relgraph.policy import Viewer, kind_is_classified, party_visible
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -106,9 +104,9 @@ def _record(
         changes = {name: {"before": value, "after": None} for name, value in before.items()}
     else:
         changes = audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS))
-    if row.kind == AddressKind.INVOICE:
+    if kind_is_classified("Address", row.kind):
         # Every event of an invoice address names its kind, so that reading the trail can
-        # mask it as financial (R4) even when the kind itself did not change.
+        # leave it out for who may not see the address (R4) even when the kind did not change.
         changes.setdefault("kind", {"before": row.kind, "after": row.kind})
     audit.record(
         session,
@@ -123,9 +121,7 @@ def _record(
 
 def _check_financial(actor: Viewer, kind: str, field: str) -> None:
     # Invoice addresses are invoice data (R4): who may not read them may not write them.
-    if kind == AddressKind.INVOICE and not can_see_financials(actor):
-        message = "Invoice addresses are financial data: they need the FINANCE permission."
-        raise DomainError([FieldError((field,), message, ErrorCode.FORBIDDEN)])
+    check_writable(actor, "Address", kind=kind, what=f"Changing {kind.lower()} addresses", at=(field,))
 
 
 async def _flush(session: AsyncSession, field: str = "id") -> None:

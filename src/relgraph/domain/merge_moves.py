@@ -30,7 +30,7 @@ from relgraph.db.models import (
 )
 from relgraph.domain import addresses, audit
 from relgraph.domain.merge_report import MergeReport, item
-from relgraph.policy import Viewer
+from relgraph.policy import Viewer, kind_is_classified
 
 __all__ = [
     "MergeJob",
@@ -194,6 +194,9 @@ async def move_addresses(job: MergeJob) -> None:
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_head_office and not head:
             changes["is_head_office"] = {"before": True, "after": False}
+        if kind_is_classified("Address", r.kind):
+            # Who may read the event depends on the address's kind (R4), as for its other events.
+            changes["kind"] = {"before": r.kind, "after": r.kind}
         job.event("Address", r.id, "MOVE", target.id, changes=changes)
     if dropped:
         await session.execute(delete(_addr).where(_addr.c.id.in_(dropped)))

@@ -27,21 +27,18 @@ from relgraph.domain import (
     parties,
     versions,
 )
+from relgraph.domain.classified import check_writable
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,
-    DomainError,
-    ErrorCode,
-    FieldError,
     InvalidInput,
     NotFound,
 )
-from relgraph.policy import Viewer, can_see_financials
+from relgraph.policy import Viewer
 from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
-    "FINANCIAL_FIELDS",
     "OrganisationFilter",
     "archive",
     "check_financial",
@@ -77,32 +74,14 @@ AUDITED_FIELDS = [
 ]
 
 
-# Invoice data (factuurgegevens), financial (R4): only FINANCE users read or write these.
-# Domain name -> input field name.
-FINANCIAL_FIELDS = {
-    "vat_number": "vatNumber",
-    "invoice_company_name": "invoiceCompanyName",
-    "invoice_email": "invoiceEmail",
-    "invoice_uses_postal_address": "invoiceUsesPostalAddress",
-}
-
-
 def check_financial(actor: Viewer, data: Mapping[str, Any], *, creating: bool) -> None:
-    """FORBIDDEN at each invoice field sent by a viewer without FINANCE (R4).
+    """FORBIDDEN at each field sent that `actor` may not read (R4: the invoice data).
 
     A new organisation's empty fields are not "sent": creating one without invoice data
     needs no FINANCE; on an update, sending a field at all (null too) would change it.
     """
-    if can_see_financials(actor):
-        return
-    message = "Invoice data is financial: changing it needs the FINANCE permission."
-    errors = [
-        FieldError((field,), message, ErrorCode.FORBIDDEN)
-        for name, field in FINANCIAL_FIELDS.items()
-        if name in data and not (creating and data[name] in (None, False))
-    ]
-    if errors:
-        raise DomainError(errors)
+    sent = [name for name, value in data.items() if not (creating and value in (None, False))]
+    check_writable(actor, "Organisation", sent, what="Changing invoice data")
 
 
 @dataclass(frozen=True)

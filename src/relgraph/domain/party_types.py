@@ -24,6 +24,7 @@ from relgraph.db.models import (
 )
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
 from relgraph.domain import audit, parties
+from relgraph.domain.classified import check_writable
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer
@@ -219,6 +220,8 @@ async def set_data(
     `field` names the input field that holds the party, for the error paths.
     """
     model, _, key = TYPED_DATA[code]
+    # Who may not read a value may not write it either (R4), whoever the party is.
+    check_writable(actor, model.__name__, data, what=f"Changing {code.lower()} data")
     party_type = await session.scalar(select(PartyType).where(PartyType.code == code))
     assert party_type is not None  # built in by the migrations
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1], field=field)

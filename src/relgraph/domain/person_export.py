@@ -2,8 +2,10 @@
 
 The document follows the tables, not the API: every column of the person's own rows,
 plus the names that make the links readable (organisations, relation types, staff).
-Financial and sensitive values follow R4 like everywhere else: without FINANCE or
-SENSITIVE they are left out, and `withheld` says what and why.
+Financial and sensitive values follow R4 like everywhere else, as policy classifies
+them: an object or kind the viewer may not see (bank accounts, invoice addresses, price
+agreements) is left out with its audit events, a field it may not read is left out of
+its row and masked in the events, and `withheld` says what and why.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import inspect, or_, select
@@ -41,19 +43,18 @@ from relgraph.db.models import (
     User,
 )
 from relgraph.domain import audit_trail, persons
+from relgraph.domain.classified import camel
 from relgraph.policy import (
     Viewer,
-    can_see_financials,
-    can_see_sensitive,
-    note_kinds_readable,
+    audit_events_readable,
+    hidden_kinds,
+    mask_record,
+    may_read,
+    unreadable,
+    withheld_fields,
 )
 
 __all__ = ["export_person"]
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _plain(value: Any) -> Any:
@@ -64,14 +65,51 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
-    """Every mapped column of `obj` (JSON-ready, camelCase keys) except `skip`."""
+def _row(obj: Any, viewer: Viewer, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """Every mapped column of `obj` that `viewer` may read (JSON-ready, camelCase keys) except `skip`."""
     left_out = {"version", "search_text", "sort_key", "city_key", "name_key", *skip}
-    return {
-        _camel(attr.key): _plain(getattr(obj, attr.key))
-        for attr in inspect(obj).mapper.column_attrs
-        if attr.key not in left_out
-    }
+    columns = {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key not in left_out}
+    return {camel(name): _plain(value) for name, value in mask_record(viewer, type(obj).__name__, columns).items()}
+
+
+def _visible(viewer: Viewer, row: Any) -> bool:
+    """May `viewer` see the object (of its kind) at all (R4)?"""
+    return may_read(viewer, type(row).__name__, kind=getattr(row, "kind", None))
+
+
+def _shown(viewer: Viewer, rows: Iterable[Any]) -> list[Any]:
+    return [r for r in rows if _visible(viewer, r)]
+
+
+# The document's sections of rows, by the object type policy classifies them as.
+_SECTIONS = (
+    ("person", "Person"),
+    ("contactMeans", "ContactMean"),
+    ("addresses", "Address"),
+    ("bankAccounts", "BankAccount"),
+    ("employee", "EmployeeData"),
+    ("memberships", "Membership"),
+    ("relations", "Relation"),
+    ("internalRelations", "InternalRelation"),
+    ("documents", "Document"),
+    ("notes", "Note"),
+    ("activities", "Activity"),
+)
+
+
+def _withheld(viewer: Viewer) -> list[str]:
+    """What R4 keeps out of the document for `viewer`, and why; the same whatever the person has."""
+    withheld = []
+    for section, object_type in _SECTIONS:
+        for _, need in unreadable(viewer, object_type):
+            withheld.append(f"{section} (needs {need.describe()})")
+        for kind in sorted(hidden_kinds(viewer, object_type)):
+            need = unreadable(viewer, object_type, kind=kind)[0][1]
+            withheld.append(f"{section} of kind {kind} (needs {need.describe()})")
+        for field in withheld_fields(viewer, object_type):
+            need = unreadable(viewer, object_type, (field,))[-1][1]
+            withheld.append(f"{section}.{camel(field)} (needs {need.describe()})")
+    return withheld
 
 
 async def _names(session: AsyncSession, party_ids: Iterable[int]) -> dict[int, str]:
@@ -101,14 +139,8 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
     person = (await persons.get_many(session, viewer=viewer, ids=[id]))[0]
     if person is None:
         return None
-    finance, sensitive = can_see_financials(viewer), can_see_sensitive(viewer)
-    withheld: list[str] = []
-
-    own = _row(person, skip={"kind"})
+    own = _row(person, viewer, skip={"kind"})
     own |= {"displayName": persons.display_name(person), "sortName": persons.sort_name(person)}
-    if not sensitive:
-        own.pop("bsn", None)
-        withheld.append("bsn (needs SENSITIVE)")
 
     contact_means = await _all(session, select(ContactMean).where(ContactMean.party_id == id).order_by(ContactMean.id))
     addresses = await _all(session, select(Address).where(Address.party_id == id).order_by(Address.id))
@@ -155,10 +187,9 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
         .order_by(CustomerGroup.name_key),
     )
     documents = await _all(session, select(Document).where(Document.party_id == id).order_by(Document.id))
-    readable = note_kinds_readable(viewer)
-    notes = await _all(session, select(Note).where(Note.party_id == id, Note.kind.in_(readable)).order_by(Note.id))
+    notes = await _all(session, select(Note).where(Note.party_id == id).order_by(Note.id))
     activities = await _all(session, select(Activity).where(Activity.party_id == id).order_by(Activity.id))
-    events = await _events(session, id, [m.id for m in memberships])
+    events = await _events(session, viewer, id)
 
     names = await _names(
         session,
@@ -176,46 +207,46 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
     document: dict[str, Any] = {
         "exportedAt": dt.datetime.now(dt.UTC).isoformat(),
         "person": own,
-        "contactMeans": [_row(c, skip={"party_id"}) for c in contact_means],
-        "addresses": [_row(a, skip={"party_id"}) for a in addresses],
+        "contactMeans": [_row(c, viewer, skip={"party_id"}) for c in _shown(viewer, contact_means)],
+        "addresses": [_row(a, viewer, skip={"party_id"}) for a in _shown(viewer, addresses)],
         "memberships": [
-            _row(m, skip={"person_id"})
+            _row(m, viewer, skip={"person_id"})
             | {"active": m.holds_on(), "organisationName": names.get(m.organisation_id), "tags": tags.get(m.id, [])}
             | {"accountManager": staff.get(m.account_manager_id) if m.account_manager_id else None}
-            for m in memberships
+            for m in _shown(viewer, memberships)
         ],
-        "relations": [_relation(r, t, id, names) for r, t in relations],
+        "relations": [_relation(r, t, id, names, viewer) for r, t in relations if _visible(viewer, r)],
         "internalRelations": [
-            _row(ir, skip={"party_id"} if finance else {"party_id", "commission_percent"})
-            | {"category": c.name, "staff": staff.get(ir.user_id)}
+            _row(ir, viewer, skip={"party_id"}) | {"category": c.name, "staff": staff.get(ir.user_id)}
             for ir, c in internal
+            if _visible(viewer, ir)
         ],
         "partyTypes": [t.code for t in types],
         "customerGroups": [g.name for g in groups],
-        "documents": [_row(d, skip={"party_id"}) for d in documents],
-        "notes": [_row(n, skip={"party_id"}) for n in notes],
+        "documents": [_row(d, viewer, skip={"party_id"}) for d in _shown(viewer, documents)],
+        "notes": [_row(n, viewer, skip={"party_id"}) for n in _shown(viewer, notes)],
         "activities": [
-            _row(a, skip={"party_id"}) | {"assignee": staff.get(a.assignee_id) if a.assignee_id else None}
-            for a in activities
+            _row(a, viewer, skip={"party_id"}) | {"assignee": staff.get(a.assignee_id) if a.assignee_id else None}
+            for a in _shown(viewer, activities)
         ],
+        "bankAccounts": [_row(b, viewer, skip={"party_id"}) for b in _shown(viewer, bank_accounts)],
+        "employee": _row(employee, viewer) if employee else None,
         "auditEvents": [_event(e, viewer, staff) for e in events],
     }
-    if finance:
-        document["bankAccounts"] = [_row(b, skip={"party_id"}) for b in bank_accounts]
-        document["employee"] = _row(employee) if employee else None
-    else:
-        withheld.append("bank accounts, employee data, commissions and financial audit values (need FINANCE)")
-    if readable != {"GENERAL", "INTERNAL", "PRICE_AGREEMENT"}:
-        withheld.append("notes of kinds " + ", ".join(sorted({"INTERNAL", "PRICE_AGREEMENT"} - readable)))
-    document["withheld"] = withheld
+    for section, object_type in _SECTIONS:
+        if unreadable(viewer, object_type):
+            del document[section]  # a kind of object the viewer may not see at all, as in the API
+    document["withheld"] = _withheld(viewer)
     return document
 
 
-def _relation(relation: Relation, kind: RelationType, person_id: int, names: dict[int, str]) -> dict[str, Any]:
+def _relation(
+    relation: Relation, kind: RelationType, person_id: int, names: dict[int, str], viewer: Viewer
+) -> dict[str, Any]:
     outgoing = relation.source_id == person_id
     other = relation.target_id if outgoing else relation.source_id
     label = kind.name if outgoing or kind.symmetric else kind.inverse_name
-    return _row(relation) | {
+    return _row(relation, viewer) | {
         "active": relation.holds_on(),
         "label": label,
         "otherPartyId": other,
@@ -223,16 +254,18 @@ def _relation(relation: Relation, kind: RelationType, person_id: int, names: dic
     }
 
 
-async def _events(session: AsyncSession, person_id: int, membership_ids: Sequence[int]) -> list[AuditEvent]:
-    """The events on the person's trail, and those of its memberships (kept on the organisations')."""
+async def _events(session: AsyncSession, viewer: Viewer, person_id: int) -> list[AuditEvent]:
+    """The events `viewer` may read on the person's trail, and those of its memberships (kept
+    on the organisations', found by the person they name: also those of deleted wrong links)."""
     stmt = (
         select(AuditEvent)
         .where(
             or_(
                 AuditEvent.party_id == person_id,
                 (AuditEvent.object_type == "Person") & (AuditEvent.object_id == person_id),
-                (AuditEvent.object_type == "Membership") & AuditEvent.object_id.in_(membership_ids),
-            )
+                (AuditEvent.object_type == "Membership") & (AuditEvent.other_party_id == person_id),
+            ),
+            audit_events_readable(viewer),
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     )

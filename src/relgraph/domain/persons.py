@@ -17,7 +17,7 @@ from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import audit, contact_means, contact_values, versions
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound
-from relgraph.policy import Viewer, persons_visible
+from relgraph.policy import SENSITIVE, Viewer, field_need, persons_visible
 from relgraph.text import fold, search_key
 
 __all__ = [
@@ -48,8 +48,6 @@ AUDITED_FIELDS = [
     "bsn",
     "active",
 ]
-# Values the audit trail keeps only as "changed", never in clear.
-SENSITIVE_FIELDS = frozenset({"bsn"})
 EARLIEST_BIRTH_DATE = EARLIEST_DATE  # the first day any date may be
 # What a deleted person (a tombstone) shows everywhere instead of a name (contactpersoon verwijderd).
 TOMBSTONE_NAME = "Deleted contact"
@@ -219,7 +217,10 @@ async def _write_contacts(
 
 
 def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("<changed>" if k in SENSITIVE_FIELDS and v is not None else v) for k, v in values.items()}
+    # Sensitive values (R4) are kept in the trail only as "changed", never in clear.
+    return {
+        k: "<changed>" if field_need("Person", k) is SENSITIVE and v is not None else v for k, v in values.items()
+    }
 
 
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Person:

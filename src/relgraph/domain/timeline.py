@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Activity, AuditEvent, Note
 from relgraph.db.pagination import INT_RANGE, Page, PageRequest
-from relgraph.domain import audit_trail, notes
+from relgraph.domain import notes
 from relgraph.errors import InvalidInput
-from relgraph.policy import Viewer, party_visible
+from relgraph.policy import Viewer, audit_events_readable, party_visible
 
 __all__ = ["KINDS", "TimelineItem", "count_for", "list_for"]
 
@@ -54,7 +54,7 @@ def _union(viewer: Viewer, party_ids: Sequence[int], kinds: tuple[str, ...]) -> 
             "AUDIT",
             AuditEvent,
             AuditEvent.at,
-            audit_trail.visible(viewer),
+            audit_events_readable(viewer),
             AuditEvent.object_type.not_in(["Note", "Activity"]),
         ),
     }

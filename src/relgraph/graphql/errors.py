@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.errors import DomainError, ErrorCode, FieldError
-from relgraph.policy import Write, can_write
+from relgraph.policy import Write, can_write, unreadable
 
 if TYPE_CHECKING:
     from relgraph.graphql.context import Info
@@ -24,7 +24,7 @@ __all__ = [
     "UserErrorCode",
     "perform",
     "perform_all_or_nothing",
-    "shown_only_if",
+    "shown_only_if_readable",
     "user_errors",
 ]
 
@@ -98,10 +98,13 @@ class PublicError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-def shown_only_if(allowed: bool, what: str, permission: str) -> None:
-    """R4 at a field: without the permission the value is null with a FORBIDDEN error."""
-    if not allowed:
-        raise PublicError(f"Showing {what} needs the {permission} permission.", "FORBIDDEN")
+def shown_only_if_readable(
+    info: Info, object_type: str, field: str | None = None, *, kind: str | None = None, what: str
+) -> None:
+    """R4 at a field: what the viewer may not read (policy) is null with a FORBIDDEN error."""
+    fields = () if field is None else (field,)
+    for _name, need in unreadable(info.context.viewer, object_type, fields, kind=kind):
+        raise PublicError(f"Showing {what} needs {need.describe()}.", "FORBIDDEN")
 
 
 async def perform(

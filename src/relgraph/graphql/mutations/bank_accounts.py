@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import bank_accounts
-from relgraph.errors import Forbidden
+from relgraph.domain.classified import check_writable
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
@@ -20,7 +20,7 @@ from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.graphql.types.party import Party
 from relgraph.graphql.types.person import Person
-from relgraph.policy import Write, can_see_financials
+from relgraph.policy import Write
 
 __all__ = ["BankAccountMutations"]
 
@@ -81,9 +81,8 @@ class BankAccountPayload:
 
 
 def _require_finance(info: Info) -> None:
-    # Bank accounts are financial (R4): who may not read them may not write them either.
-    if not can_see_financials(info.context.viewer):
-        raise Forbidden("Bank accounts are financial data: they need the FINANCE permission.")
+    # Who may not read bank accounts (R4) may not write them either.
+    check_writable(info.context.viewer, "BankAccount", what="Changing bank accounts")
 
 
 async def _payload(info: Info, session: AsyncSession, row: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import internal_relations
-from relgraph.errors import Forbidden
+from relgraph.domain.classified import check_writable
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
@@ -21,7 +21,7 @@ from relgraph.graphql.types.internal_relation import (
     InternalRelation,
     InternalRelationCategory,
 )
-from relgraph.policy import Write, can_see_financials
+from relgraph.policy import Write
 
 __all__ = ["InternalRelationMutations"]
 
@@ -91,9 +91,8 @@ class InternalRelationPayload:
 
 
 def _check_commission(info: Info, data: dict[str, Any]) -> None:
-    # Setting a value you may not read would be writing blind: FINANCE only.
-    if "commission_percent" in data and not can_see_financials(info.context.viewer):
-        raise Forbidden("Setting a commission needs the FINANCE permission.")
+    # Setting a value you may not read would be writing blind (R4).
+    check_writable(info.context.viewer, "InternalRelation", data, what="Setting a commission")
 
 
 @strawberry.type

@@ -11,7 +11,6 @@ from strawberry.types.unset import UNSET
 
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
 from relgraph.domain import party_types
-from relgraph.errors import Forbidden
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_party_id
@@ -24,7 +23,7 @@ from relgraph.graphql.types.party_type import (
     PurchaseRelation,
     SalesRelation,
 )
-from relgraph.policy import Write, can_see_financials
+from relgraph.policy import Write
 
 __all__ = ["PartyTypeMutations"]
 
@@ -93,7 +92,9 @@ class SetPurchaseRelationInput:
     )
 
 
-@strawberry.input(description="Employee data of a person; adds the EMPLOYEE type. Needs FINANCE.")
+@strawberry.input(
+    description="Employee data of a person; adds the EMPLOYEE type. The salary and its currency need FINANCE."
+)
 class SetEmployeeDataInput:
     person_id: strawberry.ID = strawberry.field(description="The person.")
     employee_number: str | None = strawberry.field(default=UNSET, description=f"Personnel number. {_D}")
@@ -123,12 +124,6 @@ class EmployeeDataPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
-def _require_finance(info: Info) -> None:
-    # Type-specific data is financial (R4): who may not read it may not write it either.
-    if not can_see_financials(info.context.viewer):
-        raise Forbidden("Type-specific data is financial: it needs the FINANCE permission.")
-
-
 async def _set(
     info: Info,
     session: AsyncSession,
@@ -137,7 +132,6 @@ async def _set(
     data: dict[str, Any],
     field: str = "partyId",
 ) -> Any:
-    _require_finance(info)
     return await party_types.set_data(
         session, actor=info.context.viewer, code=code, party=party, data=data, field=field
     )

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.db.models import AddressKind
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain import groups, internal_relations, party_types, relation_types
 from relgraph.graphql.context import Info
@@ -30,7 +29,7 @@ from relgraph.graphql.types.internal_relation import (
 )
 from relgraph.graphql.types.party_type import PartyType
 from relgraph.graphql.types.relation import Relation, RelationType
-from relgraph.policy import can_see_financials
+from relgraph.policy import may_read
 
 __all__ = ["DomainDataQueries"]
 
@@ -57,10 +56,8 @@ _register("CustomerGroup", "customer_group_by_id", CustomerGroup)
 
 async def _address(info: Info, pk: int) -> Address | None:
     row = await info.context.loaders.address_by_id.load(pk)
-    if row is None:
-        return None
-    # R4: without FINANCE an invoice address is as absent as one that does not exist.
-    if row.kind == AddressKind.INVOICE and not can_see_financials(info.context.viewer):
+    # R4: an address of a kind the viewer may not see is as absent as one that does not exist.
+    if row is None or not may_read(info.context.viewer, "Address", kind=row.kind):
         return None
     return Address.from_row(row)
 
@@ -69,8 +66,8 @@ register_node_type("Address", _address)
 
 
 async def _bank_account(info: Info, pk: int) -> BankAccount | None:
-    # R4: without FINANCE a bank account is as absent as one that does not exist.
-    if not can_see_financials(info.context.viewer):
+    # R4: a bank account the viewer may not see is as absent as one that does not exist.
+    if not may_read(info.context.viewer, "BankAccount"):
         return None
     row = await info.context.loaders.bank_account_by_id.load(pk)
     return BankAccount.from_row(row) if row else None

@@ -13,7 +13,7 @@ from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import AddressKind
 from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.user import User, user_or_none
-from relgraph.policy import can_see_financials
+from relgraph.policy import readable_kinds
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -102,12 +102,11 @@ class Address(Node):
 
 
 async def addresses_of(info: Info, party_id: int, kinds: list[AddressKind] | None) -> list[Address]:
-    """The addresses of a party through the request's loader; INVOICE ones only with FINANCE (R4)."""
-    wanted = set(kinds) if kinds is not None else set(AddressKind)
-    if not can_see_financials(info.context.viewer):
-        wanted.discard(AddressKind.INVOICE)
+    """The addresses of a party through the request's loader; only the kinds the viewer may see (R4)."""
+    wanted = {k.value for k in kinds} if kinds is not None else {k.value for k in AddressKind}
+    wanted &= readable_kinds(info.context.viewer, "Address")
     rows = await info.context.loaders.addresses_by_party.load(party_id)
-    return [Address.from_row(r) for r in rows if AddressKind(r.kind) in wanted]
+    return [Address.from_row(r) for r in rows if r.kind in wanted]
 
 
 @strawberry.input(description="An address; every field is optional, the country defaults to NL.")

@@ -34,8 +34,8 @@ class AuditChange:
     )
     masked: bool = strawberry.field(
         description=(
-            "True when you may not see these values: financial ones need FINANCE, the BSN "
-            "SENSITIVE, notes the right to read their kind. The change itself is still shown."
+            "True when you may not see these values (R4: financial ones need FINANCE, the BSN "
+            "SENSITIVE). The change itself is still shown."
         )
     )
 

@@ -13,12 +13,11 @@ from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.domain.internal_relations import InternalRelationFilter
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.errors import shown_only_if_readable
 from relgraph.graphql.ids import encode_id, parse_id_filter
 from relgraph.graphql.types.money import cents
 from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.user import User, user_or_none
-from relgraph.policy import can_see_financials
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -114,7 +113,7 @@ class InternalRelation(Node):
         description="Commission in percent (0-100, two decimals). Financial: needs FINANCE, else null with FORBIDDEN."
     )
     def commission_percent(self, info: Info) -> decimal.Decimal | None:
-        shown_only_if(can_see_financials(info.context.viewer), "a commission", "FINANCE")
+        shown_only_if_readable(info, "InternalRelation", "commission_percent", what="a commission")
         return self.commission
 
 

@@ -20,7 +20,7 @@ from relgraph.graphql.connections import (
     page_request,
 )
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError, shown_only_if
+from relgraph.graphql.errors import PublicError, shown_only_if_readable
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.list_bounds import ListFirst, at_most, first_of, sized_by
 from relgraph.graphql.types.address import Address
@@ -39,7 +39,6 @@ from relgraph.graphql.types.membership import (
 )
 from relgraph.graphql.types.party import Party
 from relgraph.graphql.types.user import User
-from relgraph.policy import can_see_financials
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -54,7 +53,7 @@ _FINANCIAL = (
 
 @dataclass(frozen=True)
 class InvoiceData:
-    """The invoice data of an organisation, held back from viewers without FINANCE."""
+    """The invoice data of an organisation; each resolver asks policy before showing a value."""
 
     vat_number: str | None
     company_name: str | None
@@ -65,9 +64,9 @@ class InvoiceData:
     def from_row(cls, row: models.Organisation) -> InvoiceData:
         return cls(row.vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address)
 
-    def shown(self, info: Info) -> InvoiceData:
-        shown_only_if(can_see_financials(info.context.viewer), "invoice data", "FINANCE")
-        return self
+
+def _invoice_field(info: Info, column: str) -> None:
+    shown_only_if_readable(info, "Organisation", column, what="invoice data")
 
 
 IncludeArchived = Annotated[bool, strawberry.argument(description="Also list archived organisations.")]
@@ -149,15 +148,18 @@ class Organisation(Party):
 
     @strawberry.field(description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}")
     def vat_number(self, info: Info) -> str | None:
-        return self.invoice_data.shown(info).vat_number
+        _invoice_field(info, "vat_number")
+        return self.invoice_data.vat_number
 
     @strawberry.field(description=f"Name to put on invoices (factuur bedrijfsnaam) when not the trade name. {_FINANCIAL}")
     def invoice_company_name(self, info: Info) -> str | None:
-        return self.invoice_data.shown(info).company_name
+        _invoice_field(info, "invoice_company_name")
+        return self.invoice_data.company_name
 
     @strawberry.field(description=f"Email address invoices are sent to (factuur e-mailadres). {_FINANCIAL}")
     def invoice_email(self, info: Info) -> str | None:
-        return self.invoice_data.shown(info).email
+        _invoice_field(info, "invoice_email")
+        return self.invoice_data.email
 
     @strawberry.field(
         description=(
@@ -166,7 +168,8 @@ class Organisation(Party):
         )
     )
     def invoice_uses_postal_address(self, info: Info) -> bool | None:
-        return self.invoice_data.shown(info).uses_postal_address
+        _invoice_field(info, "invoice_uses_postal_address")
+        return self.invoice_data.uses_postal_address
 
     @strawberry.field(
         description=(
@@ -176,7 +179,9 @@ class Organisation(Party):
         )
     )
     async def invoice_address(self, info: Info) -> Address | None:
-        kind = AddressKind.POSTAL if self.invoice_data.shown(info).uses_postal_address else AddressKind.INVOICE
+        _invoice_field(info, "invoice_uses_postal_address")
+        kind = AddressKind.POSTAL if self.invoice_data.uses_postal_address else AddressKind.INVOICE
+        shown_only_if_readable(info, "Address", kind=kind.value, what="invoice data")
         rows = await info.context.loaders.addresses_by_party.load(self.pk)
         found = next((r for r in rows if r.kind == kind), None)
         return Address.from_row(found) if found else None

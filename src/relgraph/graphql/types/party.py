@@ -18,7 +18,7 @@ from relgraph.graphql.connections import (
     page_request,
 )
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.errors import shown_only_if_readable
 from relgraph.graphql.ids import parse_id_filter
 from relgraph.graphql.list_bounds import (
     MAX_DOMAIN_DATA,
@@ -152,7 +152,7 @@ class Party(Node):
         ] = False,
         first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[BankAccount] | None:
-        shown_only_if(can_see_financials(info.context.viewer), "bank accounts", "FINANCE")
+        shown_only_if_readable(info, "BankAccount", what="bank accounts")
         rows = await info.context.loaders.bank_accounts_by_party.load(self.pk)
         return first_of([BankAccount.from_row(r) for r in rows if include_inactive or r.active], first)
 
@@ -255,7 +255,7 @@ class Party(Node):
         description="Sales data when the party is a CUSTOMER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def sales_relation(self, info: Info) -> SalesRelation | None:
-        shown_only_if(can_see_financials(info.context.viewer), "sales data", "FINANCE")
+        shown_only_if_readable(info, "SalesRelation", what="sales data")
         row = await info.context.loaders.typed_data_by_party(CUSTOMER).load(self.pk)
         return SalesRelation.from_row(row) if row else None
 
@@ -263,7 +263,7 @@ class Party(Node):
         description="Purchase data when the party is a SUPPLIER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def purchase_relation(self, info: Info) -> PurchaseRelation | None:
-        shown_only_if(can_see_financials(info.context.viewer), "purchase data", "FINANCE")
+        shown_only_if_readable(info, "PurchaseRelation", what="purchase data")
         row = await info.context.loaders.typed_data_by_party(SUPPLIER).load(self.pk)
         return PurchaseRelation.from_row(row) if row else None
 
@@ -321,8 +321,10 @@ class Party(Node):
     @strawberry.field(
         description=(
             "Every recorded change to this party and what belongs to it (memberships, "
-            "relations, notes, ...), newest first. Financial and sensitive values are masked "
-            "unless you may see them; document events follow the documents' shielding."
+            "relations, notes, ...), newest first: the events whose object and parties you may "
+            "see (as the objects themselves read: documents shielded, bank accounts, invoice "
+            "addresses and notes you may not read left out), with financial and sensitive "
+            "values masked unless you may see them."
         )
     )
     async def audit_trail(self, info: Info, first: First = None, after: After = None) -> Connection[AuditEvent]:

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.errors import shown_only_if_readable
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import PartyKind
 from relgraph.graphql.types.money import Money, cents
 from relgraph.graphql.types.node import Node
-from relgraph.policy import can_see_financials
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -90,5 +89,5 @@ class EmployeeData:
 
     @strawberry.field(description="Salary. Financial: needs FINANCE, else null with a FORBIDDEN error.")
     def salary(self, info: Info) -> Money | None:
-        shown_only_if(can_see_financials(info.context.viewer), "a salary", "FINANCE")
+        shown_only_if_readable(info, "EmployeeData", "salary", what="a salary")
         return self.salary_value

@@ -11,7 +11,7 @@ from relgraph.db.models.party_types import EMPLOYEE
 from relgraph.domain.persons import display_name, sort_name
 from relgraph.graphql.connections import After, Connection, First
 from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if
+from relgraph.graphql.errors import shown_only_if_readable
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.contact_mean import primary_value
 from relgraph.graphql.types.enums import ContactKind, Gender, PartyKind
@@ -23,7 +23,6 @@ from relgraph.graphql.types.membership import (
 )
 from relgraph.graphql.types.party import Party
 from relgraph.graphql.types.party_type import EmployeeData
-from relgraph.policy import can_see_sensitive
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -104,7 +103,7 @@ class Person(Party):
         )
     )
     def bsn(self, info: Info) -> str | None:
-        shown_only_if(can_see_sensitive(info.context.viewer), "a BSN", "SENSITIVE")
+        shown_only_if_readable(info, "Person", "bsn", what="a BSN")
         return self.bsn_value
 
     @strawberry.field(
