@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import one_of
-from relgraph.db.models import AddressKind, NoteKind, Party
+from relgraph.db.models import Party
 from relgraph.policy import (
     Viewer,
-    can_see_financials,
     documents_of_party_visible,
-    note_kinds_readable,
+    hidden_kinds,
+    may_read,
     party_visible,
     sees_all_persons,
 )
@@ -67,22 +67,11 @@ def item(object_type: str, kind: str | None = None, *, party: int | None = None,
     return " ".join(facets)
 
 
-_KINDS_OF = {"Address": tuple(AddressKind), "Note": tuple(NoteKind)}
-
-
 def _may_read(viewer: Viewer, object_type: str, kind: str | None) -> bool:
-    """R4 on a whole object (of a kind): may `viewer` see that it exists at all?
-
-    As the audit trail judges it today; policy.may_read takes its place once policy.py
-    holds the classification of objects and kinds (issue 18).
-    """
-    kinds = set(_KINDS_OF.get(object_type, ())) if kind == _EVERY else {kind}
-    if object_type == "Note":
-        return kinds <= note_kinds_readable(viewer)
-    financial = object_type in ("BankAccount", "SalesRelation", "PurchaseRelation") or (
-        object_type == "Address" and AddressKind.INVOICE in kinds
-    )
-    return can_see_financials(viewer) or not financial
+    """R4 on a whole object (of a kind, or of every kind): may `viewer` see that it exists?"""
+    if kind == _EVERY:
+        return may_read(viewer, object_type) and not hidden_kinds(viewer, object_type)
+    return may_read(viewer, object_type, kind=kind)
 
 
 @dataclass
