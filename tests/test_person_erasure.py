@@ -288,3 +288,41 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
     kept = await session.scalars(select(AuditEvent.changes).where(AuditEvent.object_type == "Membership"))
     assert any("blijft@werk.example" in json.dumps(c) for c in kept)  # the other person's stays
 
+
+
+ERASED_TRAIL = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Party { auditTrail(first: 100) { totalCount nodes { objectType action reason changes { field after } } } }
+  }
+}"""
+
+
+async def test_what_erasure_leaves_on_the_trail_reads_as_the_erased_objects_did(admin, make_caller) -> None:
+    """The events of an erased invoice address, price agreement or bank account stay out of
+    sight of who could not see those objects (their kind survives the erasure), and the
+    deletion's own reason counts nothing such a reader may not see."""
+    org = (await run(admin, "createOrganisation", "organisation { id }", name="Werk BV"))["organisation"]["id"]
+    person = (await run(admin, "createPerson", "person { id }", lastName="Geheim"))["person"]["id"]
+    await run(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
+    await run(admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurweg", city="Ede")
+    await run(admin, "addNote", "note { id }", partyId=person, kind="PRICE_AGREEMENT", body="Tien procent")
+    await run(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban("ABNA0417164300"))
+    await run(admin, "deletePerson", "person { id }", id=person, confirm=True)
+
+    def classified(events: list[dict[str, Any]]) -> list[str]:
+        found = []
+        for e in events:
+            kinds = {c["after"] for c in e["changes"] if c["field"] == "kind"}
+            if e["objectType"] == "BankAccount" or kinds & {'"INVOICE"', '"PRICE_AGREEMENT"'}:
+                found.append(f"{e['objectType']} {e['action']}")
+        return found
+
+    seen_by_admin = (await admin.gql(ERASED_TRAIL, {"id": person}))["node"]["auditTrail"]["nodes"]
+    assert len(classified(seen_by_admin)) >= 3  # they are there, and their kind is kept
+    for role in ("TEAM", "BUSINESS"):
+        events = (await (await make_caller(role)).gql(ERASED_TRAIL, {"id": person}))["node"]["auditTrail"]["nodes"]
+        assert classified(events) == [], role
+        assert len(events) < len(seen_by_admin)
+        deletion = next(e for e in events if e["objectType"] == "Person" and e["action"] == "DELETE")
+        assert deletion["reason"] == "Personal data erased; 1 membership(s) ended.", role
