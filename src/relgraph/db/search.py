@@ -200,14 +200,17 @@ class _Match(ColumnElement[bool]):
         self.indexed = indexed
 
 
+# Grouped: the element stands for one condition among others, and a search term that looks
+# like a phone number has several patterns (`a LIKE p1 OR a LIKE p2`), which without the
+# parentheses would bind weaker than the AND before them and drop the other conditions.
 @compiles(_Match)
 def _compile_plain(element: _Match, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.plain, **kw))
+    return str(compiler.process(element.plain.self_group(), **kw))
 
 
 @compiles(_Match, "sqlite")
 def _compile_sqlite(element: _Match, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.indexed, **kw))
+    return str(compiler.process(element.indexed.self_group(), **kw))
 
 
 def _indexable(pattern: str) -> bool:
