@@ -25,8 +25,10 @@ from relgraph.db.models import (
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 
 __all__ = [
+    "OPEN_ADDRESS_KINDS",
     "Viewer",
     "Write",
+    "address_kinds_readable",
     "can_export_person_data",
     "can_see_financials",
     "can_see_sensitive",
@@ -132,6 +134,19 @@ def can_see_financials(viewer: Viewer) -> bool:
 def can_see_sensitive(viewer: Viewer) -> bool:
     """R4: the BSN needs the SENSITIVE permission."""
     return Permission.SENSITIVE in viewer.permissions
+
+
+# Address kinds (db.models.AddressKind values) that everyone who sees the party may read;
+# an INVOICE address is invoice data (R4).
+OPEN_ADDRESS_KINDS = frozenset({"VISIT", "POSTAL"})
+_FINANCIAL_ADDRESS = "INVOICE"
+
+
+def address_kinds_readable(viewer: Viewer) -> frozenset[str]:
+    """R4: which kinds of address `viewer` may read, or find a party by, on a party it sees."""
+    if can_see_financials(viewer):
+        return OPEN_ADDRESS_KINDS | {_FINANCIAL_ADDRESS}
+    return OPEN_ADDRESS_KINDS
 
 
 def _current_account_managers(party_id: Any, today: dt.date) -> Any:
