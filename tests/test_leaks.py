@@ -23,8 +23,6 @@ them (and the scanner flags those answers).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import itertools
 import json
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from leakscan import BASE64_TOKEN, TOKEN_EDGE, b64
 from sqlalchemy import String, Text, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,8 +55,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 ERRORS = "userErrors { field message code }"
 # Tables whose text is not shown to anyone as such (or holds the very history of hidden rows).
 _NOT_CORPUS = {"audit_events", "api_tokens", "locks"}
-_TOKEN_EDGE = r"A-Za-z0-9_\-+/="
-_BASE64_TOKEN = re.compile(r"[A-Za-z0-9_\-+/]{8,}={0,2}")
 
 
 # --- what must not leak ------------------------------------------------------------------------
@@ -74,7 +71,7 @@ class Secrets:
 
     def compile(self) -> None:
         ids = sorted(self.hidden_ids | self.document_ids, key=len, reverse=True)
-        self._ids = re.compile(rf"(?<![{_TOKEN_EDGE}])(?:{'|'.join(map(re.escape, ids))})(?![{_TOKEN_EDGE}])")
+        self._ids = re.compile(rf"(?<![{TOKEN_EDGE}])(?:{'|'.join(map(re.escape, ids))})(?![{TOKEN_EDGE}])")
         words = sorted(self.hidden_names | self.document_names | self.other_words, key=len, reverse=True)
         self._words = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
         self._pk = re.compile(r"Person:(\d+)(?!\d)")
@@ -83,8 +80,8 @@ class Secrets:
         """Every secret in `text`, also inside base64 tokens (cursors)."""
         found = [m.group(0) for m in self._ids.finditer(text)]
         found += [m.group(0) for m in self._words.finditer(text)]
-        for token in set(_BASE64_TOKEN.findall(text)):
-            decoded = _b64(token)
+        for token in set(BASE64_TOKEN.findall(text)):
+            decoded = b64(token)
             if decoded is None:
                 continue
             found += [f"{m.group(0)} (in base64 {token})" for m in self._words.finditer(decoded)]
@@ -94,17 +91,6 @@ class Secrets:
                 if int(m.group(1)) in self.hidden_pks and token not in self.hidden_ids
             ]
         return found
-
-
-def _b64(token: str) -> str | None:
-    stripped = token.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    for decode in (base64.urlsafe_b64decode, base64.b64decode):
-        try:
-            return decode(padded.encode("ascii")).decode("utf-8")
-        except (binascii.Error, UnicodeError, ValueError):
-            continue
-    return None
 
 
 async def _text_corpus(session: AsyncSession, hidden: set[int]) -> str:

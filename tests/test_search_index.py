@@ -205,3 +205,37 @@ async def test_an_import_that_fails_while_writing_leaves_triggers_and_index_as_t
             assert before[1] == await _rebuilt(session)
     assert (await found(admin, "-", "gans@vijver"))[1] == []
     assert (await found(admin, "-", "gans"))[1] == ["Gans"]
+
+
+async def test_a_phone_number_search_keeps_the_other_conditions(admin: Caller, make_caller) -> None:
+    """A term that looks like a phone number is matched by several patterns (its text, its
+    digits, its E.164 form); the search must still leave out whom the viewer may not see
+    (R1) and what the list leaves out unless asked (R3: archived, deactivated)."""
+    hidden = await admin.gql(CREATE_PERSON, {"input": {"lastName": "Verborgen", "phone": "06 1234 5678"}})
+    assert hidden["createPerson"]["userErrors"] == []
+    inactive = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Gestopt", "phone": "06 8765 4321"}}))
+    await admin.gql(
+        "mutation($i: UpdatePersonInput!) { updatePerson(input: $i) { userErrors { message } } }",
+        {"i": {"id": inactive["createPerson"]["person"]["id"], "active": False}},
+    )
+    archived = await admin.gql(CREATE, {"input": {"name": "Opgeheven BV", "phone": "020 765 4321"}})
+    await admin.gql(
+        "mutation($i: ArchiveOrganisationInput!) { archiveOrganisation(input: $i) { userErrors { message } } }",
+        {"i": {"id": archived["createOrganisation"]["organisation"]["id"]}},
+    )
+    business = await make_caller("BUSINESS")
+    for term in ("06 1234 5678", "0612345678", "+31 6 12345678"):
+        assert await found(business, "-", term) == ([], []), term
+    assert await found(admin, "-", "06 1234 5678") == ([], ["Verborgen"]), "ADMIN sees every person"
+    assert await found(admin, "020 765 4321", "06 8765 4321") == ([], [])
+    listed = await admin.gql(
+        """query($q: String!) {
+          organisations(filter: {search: $q, includeArchived: true}) { totalCount nodes { name } }
+          persons(filter: {search: "0687654321", includeInactive: true}) { totalCount nodes { lastName } }
+        }""",
+        {"q": "020 765 4321"},
+    )
+    assert listed == {
+        "organisations": {"totalCount": 1, "nodes": [{"name": "Opgeheven BV"}]},
+        "persons": {"totalCount": 1, "nodes": [{"lastName": "Gestopt"}]},
+    }

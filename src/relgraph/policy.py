@@ -39,8 +39,8 @@ __all__ = [
     "CLASSIFIED_OBJECTS",
     "EVERY_FIELD",
     "FINANCIAL",
-    "SENSITIVE",
     "Need",
+    "SENSITIVE",
     "Viewer",
     "Write",
     "audit_events_readable",
@@ -57,6 +57,7 @@ __all__ = [
     "may_read",
     "note_kinds_readable",
     "note_kinds_writable",
+    "open_kinds",
     "party_visible",
     "persons_visible",
     "readable_kinds",
@@ -299,6 +300,11 @@ def hidden_kinds(viewer: Viewer, object_type: str) -> frozenset[str]:
     """The kinds of `object_type` that do not exist for `viewer`."""
     kinds = CLASSIFIED_KINDS.get(object_type, {})
     return frozenset(kind for kind, need in kinds.items() if not need.met_by(viewer))
+
+
+def open_kinds(object_type: str) -> frozenset[str]:
+    """The kinds of `object_type` (Address, Note) that everyone who sees the party may see."""
+    return frozenset(_KINDS[object_type]) - CLASSIFIED_KINDS.get(object_type, {}).keys()
 
 
 def readable_kinds(viewer: Viewer, object_type: str) -> frozenset[str]:

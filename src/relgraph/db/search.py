@@ -26,6 +26,7 @@ from sqlalchemy import (
     DDL,
     Boolean,
     ColumnElement,
+    Select,
     Table,
     event,
     literal_column,
@@ -42,6 +43,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from relgraph.db.bulk import chunked
 
 __all__ = [
+    "SECOND_TEXTS",
     "SearchIndexBatch",
     "is_search_object",
     "matches",
@@ -53,6 +55,15 @@ __all__ = [
 ]
 
 SEARCHED = ("organisations", "persons")
+# (table, column): texts that only some viewers search (organisations' invoice cities,
+# FINANCE only: issue 18), beside the search text everyone searches. Mostly empty: SQLite
+# scans a partial index of the others, PostgreSQL has a trigram index as for search_text.
+SECOND_TEXTS = (("organisations", "invoice_search_text"),)
+
+
+def _second_text_indexes(table_name: str, column: str) -> tuple[str, str]:
+    """The names of the indexes of a second text: PostgreSQL's (trigrams), SQLite's (partial)."""
+    return f"ix_{table_name}_{column}_trgm", f"ix_{table_name}_{column}"
 
 
 def fts_name(table_name: str) -> str:
@@ -66,7 +77,8 @@ def is_search_object(name: str | None, type_: str) -> bool:
         return False
     if type_ == "table":
         return any(name == fts_name(t) or name.startswith(f"{fts_name(t)}_") for t in SEARCHED)
-    return type_ == "index" and name in {f"ix_{t}_search_trgm" for t in SEARCHED}
+    second = {name for t, c in SECOND_TEXTS for name in _second_text_indexes(t, c)}
+    return type_ == "index" and name in {f"ix_{t}_search_trgm" for t in SEARCHED} | second
 
 
 def sqlite_search_ddl(table_name: str) -> list[str]:
@@ -200,14 +212,17 @@ class _Match(ColumnElement[bool]):
         self.indexed = indexed
 
 
+# Grouped: the element stands for one condition among others, and a search term that looks
+# like a phone number has several patterns (`a LIKE p1 OR a LIKE p2`), which without the
+# parentheses would bind weaker than the AND before them and drop the other conditions.
 @compiles(_Match)
 def _compile_plain(element: _Match, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.plain, **kw))
+    return str(compiler.process(element.plain.self_group(), **kw))
 
 
 @compiles(_Match, "sqlite")
 def _compile_sqlite(element: _Match, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.indexed, **kw))
+    return str(compiler.process(element.indexed.self_group(), **kw))
 
 
 def _indexable(pattern: str) -> bool:
@@ -217,20 +232,27 @@ def _indexable(pattern: str) -> bool:
     return "\\" not in pattern and len(pattern.strip("%")) >= 3
 
 
-def matches(search_text: Any, id_column: Any, patterns: Sequence[str]) -> ColumnElement[bool]:
+def matches(search_text: Any, id_column: Any, patterns: Sequence[str], *, also: Any = None) -> ColumnElement[bool]:
     """SQL: `search_text` (of the row whose key is `id_column`) is LIKE one of `patterns`
-    ('%...%', escaped with '\\'), through the search index where the backend has one."""
-    plain = or_(*(search_text.like(p, escape="\\") for p in patterns))
+    ('%...%', escaped with '\\'), through the search index where the backend has one; or
+    so is `also`, a second searched text of the same table (see `SECOND_TEXTS`), when given."""
+    texts = [search_text] if also is None else [search_text, also]
+    plain = or_(*(column.like(p, escape="\\") for column in texts for p in patterns))
     if not all(_indexable(p) for p in patterns):
         # One or two characters (or LIKE's own wildcards, escaped): the table scan is the
         # better plan, and the only one that exists for fewer characters than a trigram.
         return plain
     fts = table(fts_name(search_text.table.name))
-    hits = [
+    hits: list[Select[Any]] = [
         # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
         select(literal_column("rowid")).select_from(fts).where(literal_column("search_text").like(p))
         for p in patterns
     ]
+    if also is not None:
+        # Mostly empty: the rows that have one are read from a partial index of them.
+        other = search_text.table.alias("searched")
+        column = other.c[also.key]
+        hits.append(select(other.c[id_column.key]).where(column != "", or_(*(column.like(p) for p in patterns))))
     indexed = id_column.in_(hits[0] if len(hits) == 1 else union(*hits))
     return _Match(plain, indexed)
 
@@ -238,6 +260,11 @@ def matches(search_text: Any, id_column: Any, patterns: Sequence[str]) -> Column
 def _create_fts_after(target: Table) -> None:
     for statement in sqlite_search_ddl(target.name):
         event.listen(target, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for name, column in SECOND_TEXTS:
+        if name == target.name:
+            _, index = _second_text_indexes(name, column)
+            statement = f"CREATE INDEX {index} ON {name} ({column}) WHERE {column} <> ''"
+            event.listen(target, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
 
 def register(tables: Sequence[Table]) -> None:

@@ -129,6 +129,7 @@ class _Named:
     name_key: str = ""
     sort_key: str = ""
     search_text: str = ""
+    invoice_search_text: str = ""
 
 
 @dataclass

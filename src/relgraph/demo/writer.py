@@ -39,6 +39,7 @@ from relgraph.demo.persons import PersonSpec
 from relgraph.demo.relations import RelationSpec
 from relgraph.domain.organisations import set_search_keys as refresh_organisation_search
 from relgraph.domain.persons import refresh_search as refresh_person_search
+from relgraph.policy import open_kinds
 
 __all__ = [
     "Parties",
@@ -146,7 +147,9 @@ async def write_organisations(
             updated_at=gen.updated(times[index]),
             **by,
         )
-        refresh_organisation_search(org, [a.city for a in spec.addresses], contact_terms[index])
+        cities = [a.city for a in spec.addresses if a.kind in open_kinds("Address")]
+        invoice_cities = [a.city for a in spec.addresses if a.kind not in open_kinds("Address")]
+        refresh_organisation_search(org, cities, contact_terms[index], invoice_cities)
         pending.append(org)
     ids.extend(await _insert_ids(session, pending))
     report("organisations", len(ids))

@@ -96,6 +96,8 @@ class Organisation(Party):
     # Accent-free, lower-case text of name, legal name, code, KvK, cities and active contact
     # means (phone numbers also as digits): what search matches.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The same of the INVOICE address's city: invoice data (R4), which only FINANCE searches.
+    invoice_search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __mapper_args__ = {"polymorphic_identity": PartyKind.ORGANISATION.value}
 

@@ -45,12 +45,17 @@ class OrganisationFilter:
         description=(
             "Matches name, legal name, customer number, KvK number, city and any active "
             "contact value (email, website, phone number in any format) anywhere in the text, "
-            'ignoring case and accents ("societe" finds "Société", "020-1234567" finds +31201234567).'
+            'ignoring case and accents ("societe" finds "Société", "020-1234567" finds +31201234567). '
+            "The city of an INVOICE address counts only for users with FINANCE (invoice data)."
         ),
     )
     kvk_number: str | None = strawberry.field(default=None, description="Exact KvK number.")
     city: str | None = strawberry.field(
-        default=None, description="City of one of the organisation's addresses (case-insensitive)."
+        default=None,
+        description=(
+            "City of one of the organisation's addresses (case-insensitive); "
+            "of an INVOICE address only for users with FINANCE."
+        ),
     )
     status: OrganisationStatus | None = strawberry.field(default=None, description="Only this status.")
     include_archived: bool = strawberry.field(default=False, description="Also list archived organisations.")
@@ -117,9 +122,12 @@ class OrganisationQueries:
         )
         order = order_by or OrganisationOrder()
         keys = organisations.order_keys(order.field.value, order.direction is OrderDirection.DESC)
-        rows = await info.context.read(organisations.list_page, flt=domain_filter, order=keys, page=page)
+        viewer = info.context.viewer
+        rows = await info.context.read(
+            organisations.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page
+        )
 
         async def total() -> int:
-            return await info.context.read(organisations.count_all, flt=domain_filter)
+            return await info.context.read(organisations.count_all, viewer=viewer, flt=domain_filter)
 
         return connection(rows, Organisation.from_row, total)
