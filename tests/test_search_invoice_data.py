@@ -30,7 +30,7 @@ VISIT_CITY = "Amersfoort"
 NO_FINANCE = [("ADMIN", ("SENSITIVE",)), ("TEAM", ()), ("BUSINESS", ()), ("READONLY", ())]
 FINANCE = [("ADMIN", ("FINANCE", "SENSITIVE")), ("TEAM", ("FINANCE",)), ("BUSINESS", ("FINANCE",))]
 _spec = importlib.util.spec_from_file_location(
-    "migration_0012", MIGRATIONS_DIR / "versions" / "0012_invoice_cities_out_of_search.py"
+    "migration_0015", MIGRATIONS_DIR / "versions" / "0015_invoice_cities_out_of_search.py"
 )
 assert _spec is not None and _spec.loader is not None
 migration = importlib.util.module_from_spec(_spec)
