@@ -38,7 +38,13 @@ VIEWERS = (
     Seer("READONLY+FINANCE", "READONLY", ("FINANCE",)),
 )
 # What erasing a person takes (README: deleting persons); the rest stays with the tombstone.
-ERASED_KINDS = frozenset({"personal", "contact", "address", "bank", "document", "employee", "membership contact"})
+ERASED_KINDS = frozenset(
+    {
+        "personal", "contact", "address", "bank", "document", "employee", "membership contact",
+        # What staff wrote about the person: the notes, activities and relations stay, their texts go.
+        "note text", "activity text", "relation note", "reason",
+    }
+)  # fmt: skip
 _digits = itertools.count(41719301)
 
 
@@ -160,7 +166,7 @@ async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Nee
                            iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
                            holderName=text("bank", "bank account holder", FINANCE), bic="ABNANL2A")
     ident("bank", "bank account", account["bankAccount"]["id"], FINANCE)
-    await _notes_and_activity(api, m, w, me, who, lambda kind, *extra: needs("note", *extra), tag, ctx)
+    await _notes_and_activity(api, m, w, me, who, needs, tag, ctx)
     document = await api.upload(me, f"{text('document', 'document filename')}.pdf", text("document", "document description"))
     ident("document", "document", document)
     await api.ok("setPartyTypes", "types { code }", partyId=me, types=["EMPLOYEE", "TAX_CLIENT"])
@@ -169,7 +175,7 @@ async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Nee
                  employeeNumber=text("employee", "employee number"))
     for source, target in ((ctx["V"], me), (me, ctx["P"])):
         relation = await api.ok("addRelation", "relation { id }", typeId=ctx["knows"], sourceId=source, targetId=target,
-                                note=text("relation", "relation note"))
+                                note=text("relation note", "relation note"))
         ident("relation", "relation", relation["relation"]["id"])
     commission = m.value(f"{next(_digits) % 80 + 10}.{next(_digits) % 90 + 10}", needs("relation", FINANCE),
                          f"{who}: commission")
@@ -186,21 +192,22 @@ async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Nee
         phone1=phone("membership contact", "wrong-link phone1"), phone2=phone("membership contact", "wrong-link phone2"),
     )
     wrong_id = ident("job", "wrong-link membership", wrong["membership"]["id"])
-    await api.ok("deleteMembership", "deletedMembershipId", id=wrong_id, reason=text("job", "wrong-link deletion reason"))
+    await api.ok("deleteMembership", "deletedMembershipId", id=wrong_id, reason=text("reason", "wrong-link deletion reason"))
     return me
 
 
 async def _notes_and_activity(
     api: Api, m: Markers, w: World, party: str, who: str, needs: Needs, tag: str, ctx: dict[str, str]
 ) -> None:
+    """`needs(kind, *extra)` classes each value: kinds "note", "note text", "activity", "activity text"."""
     for kind, extra in (("GENERAL", ()), ("INTERNAL", (STAFF,)), ("PRICE_AGREEMENT", (FINANCE,))):
         note = await api.ok("addNote", "note { id }", partyId=party, kind=kind,
-                            body=m.text(needs(kind, *extra), f"{who}: {kind} note", tag))
-        w.ids.add(m.global_id(note["note"]["id"], needs(kind, *extra), f"{who}: {kind} note ID"))
+                            body=m.text(needs("note text", *extra), f"{who}: {kind} note", tag))
+        w.ids.add(m.global_id(note["note"]["id"], needs("note", *extra), f"{who}: {kind} note ID"))
     activity = await api.ok(
         "addActivity", "activity { id }", partyId=party, kind="CALL", assigneeId=ctx["business user"],
-        subject=m.text(needs("activity"), f"{who}: activity subject", tag),
-        body=m.text(needs("activity"), f"{who}: activity body", tag), dueAt="2030-01-01T09:00:00Z",
+        subject=m.text(needs("activity text"), f"{who}: activity subject", tag),
+        body=m.text(needs("activity text"), f"{who}: activity body", tag), dueAt="2030-01-01T09:00:00Z",
     )
     w.ids.add(m.global_id(activity["activity"]["id"], needs("activity"), f"{who}: activity ID"))
 

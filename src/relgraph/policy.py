@@ -39,8 +39,8 @@ __all__ = [
     "CLASSIFIED_OBJECTS",
     "EVERY_FIELD",
     "FINANCIAL",
-    "Need",
     "SENSITIVE",
+    "Need",
     "Viewer",
     "Write",
     "audit_events_readable",
@@ -342,10 +342,15 @@ def audit_events_readable(viewer: Viewer, today: dt.date | None = None) -> Colum
     (`may_read`), not here.
     """
     event = AuditEvent
+    # A document is shielded by the party it is on now (a merge moves it to the survivor,
+    # whose account managers then decide); a deleted one by the party it was on.
+    document_party = func.coalesce(
+        select(Document.party_id).where(Document.id == event.object_id).scalar_subquery(), event.party_id
+    )
     conditions = [
         party_visible(viewer, event.party_id),
         party_visible(viewer, event.other_party_id),
-        or_(event.object_type != "Document", documents_of_party_visible(viewer, event.party_id, today)),
+        or_(event.object_type != "Document", documents_of_party_visible(viewer, document_party, today)),
     ]
     absent = sorted(t for t, need in CLASSIFIED_OBJECTS.items() if not need.met_by(viewer))
     if absent:

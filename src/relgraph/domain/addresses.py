@@ -26,7 +26,7 @@ from relgraph.errors import (
     InvalidInput,
     NotFound,
 )
-from relgraph.policy import Viewer, kind_is_classified, party_visible
+from relgraph.policy import Viewer, kind_is_classified, may_read, party_visible
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -197,8 +197,10 @@ async def load_for_update(
             session, Address, viewer=viewer, id=id, expected_version=None, noun="address"
         )
     except NotFound:
-        raise NotFound(field, "No address with this id.") from None
-    _check_financial(viewer, row.kind, field)
+        row = None
+    # An address of a kind the viewer may not read does not exist for it (R4), as by node(id:).
+    if row is None or not may_read(viewer, "Address", kind=row.kind):
+        raise NotFound(field, "No address with this id.")
     versions.check_version(row, expected_version, "address")
     return row
 
