@@ -345,7 +345,13 @@ def audit_events_readable(viewer: Viewer, today: dt.date | None = None) -> Colum
     # A document is shielded by the party it is on now (a merge moves it to the survivor,
     # whose account managers then decide); a deleted one by the party it was on.
     document_party = func.coalesce(
-        select(Document.party_id).where(Document.id == event.object_id).scalar_subquery(), event.party_id
+        # The event's row comes from the query this condition is part of, however deep it
+        # nests (documents_of_party_visible puts it inside an EXISTS).
+        select(Document.party_id)
+        .where(Document.id == event.object_id)
+        .correlate_except(Document)
+        .scalar_subquery(),
+        event.party_id,
     )
     conditions = [
         party_visible(viewer, event.party_id),
