@@ -500,3 +500,29 @@ async def test_a_merged_invoice_address_moves_out_of_sight_of_who_may_not_see_it
     team = await make_caller("TEAM", ("SENSITIVE",))
     events, total, _ = await _trail(team, target)
     assert moves(events) == {visit} and total == len(events)
+
+
+async def test_document_events_follow_the_party_each_document_is_on(admin, make_caller) -> None:
+    """R2 on a document's events is decided per document, by the party it is on now: a merge
+    moves a shielded document's events out of sight on the old trail, and an open
+    organisation's documents stay in sight beside a shielded one's."""
+    from test_documents import create_org, make_account_manager
+    from test_documents import upload as upload_to
+
+    shielded, open_org, merged = [await create_org(admin, n) for n in ("Afgeschermd BV", "Open BV", "Weg BV")]
+    manager, team = await make_caller("TEAM"), await make_caller("TEAM")
+    await make_account_manager(admin, shielded, manager)
+    await upload_to(admin, shielded, b"%PDF-1.4 een", "een.pdf")
+    await upload_to(admin, open_org, b"%PDF-1.4 twee", "twee.pdf")
+    await upload_to(admin, merged, b"%PDF-1.4 drie", "drie.pdf")
+    await ok(admin, "mergeOrganisations", "", sourceId=merged, targetId=shielded)
+
+    async def document_events(caller: Any, party: str) -> list[str]:
+        trail = (await caller.gql(TRAIL, {"id": party}))["node"]["auditTrail"]["nodes"]
+        return [e["action"] for e in trail if e["objectType"] == "Document"]
+
+    assert await document_events(team, open_org) == ["UPLOAD"]
+    assert await document_events(team, shielded) == []
+    assert await document_events(team, merged) == []  # on the survivor now, shielded there
+    assert await document_events(manager, merged) != []
+    assert await document_events(admin, merged) != []
