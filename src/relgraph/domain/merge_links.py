@@ -8,7 +8,7 @@ type with the same party, a current internal relation of the same user and categ
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
@@ -27,7 +27,7 @@ from relgraph.domain import audit, memberships, places
 from relgraph.domain import relations as relations_domain
 from relgraph.domain.merge_moves import MergeJob
 from relgraph.domain.merge_report import item
-from relgraph.domain.relinking import MembershipState
+from relgraph.domain.relink_items import STATE_COLUMNS, MembershipState
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
 
@@ -36,7 +36,6 @@ _tags = MembershipTag.__table__
 _people = Person.__table__
 _rel = Relation.__table__
 _ir = InternalRelation.__table__
-_STATE_COLUMNS = [_m.c[f.name] for f in fields(MembershipState)]
 # Filled in on the target's membership when it has no value of its own.
 _FILLABLE = (
     "department",
@@ -66,7 +65,7 @@ async def move_memberships(job: MergeJob) -> None:
     )
     rows = (
         await session.execute(
-            select(*_STATE_COLUMNS)
+            select(*STATE_COLUMNS)
             .where(_m.c.organisation_id == source.id)
             .order_by(_m.c.id)
             .with_for_update(key_share=True)
@@ -74,7 +73,7 @@ async def move_memberships(job: MergeJob) -> None:
     ).all()
     theirs = await rows_in(
         session,
-        select(*_STATE_COLUMNS).where(_m.c.organisation_id == target.id, _m.c.active.is_(True)),
+        select(*STATE_COLUMNS).where(_m.c.organisation_id == target.id, _m.c.active.is_(True)),
         _m.c.person_id,
         person_ids,
         lock=True,

@@ -31,7 +31,6 @@ from relgraph.policy import Viewer
 
 __all__ = [
     "TYPED_DATA",
-    "clear_data",
     "create_type",
     "data_of",
     "get_many",
@@ -251,22 +250,3 @@ async def set_data(
     await session.flush()
     return row
 
-
-async def clear_data(session: AsyncSession, *, actor: Viewer, code: str, party: tuple[str, int]) -> None:
-    """Remove the `code` type's data of a party; the type itself stays."""
-    model, _, key = TYPED_DATA[code]
-    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
-    row = await session.get(model, target.id, populate_existing=True)
-    # What was cleared stays in the audit trail (masked there for who may not see it).
-    fields = [c.key for c in model.__table__.columns if c.key != key]
-    before = audit.snapshot(row, fields) if row is not None else {}
-    await session.execute(delete(model).where(getattr(model, key) == target.id))
-    audit.record(
-        session,
-        actor=actor,
-        object_type=model.__name__,
-        object_id=target.id,
-        party_id=target.id,
-        action="CLEAR",
-        changes={name: {"before": value, "after": None} for name, value in before.items() if value is not None},
-    )

@@ -144,7 +144,7 @@ async def update(
     }
     if structural and await _in_use(session, row.id):
         field = {"symmetric": "symmetric", "source_kinds": "sourceKinds", "target_kinds": "targetKinds"}[
-            sorted(structural)[0]
+            min(structural)
         ]
         raise Conflict(field, "Relations use this type; its kinds and symmetry can no longer change.")
     _settle(values, row)

@@ -46,9 +46,6 @@ class MembershipState:
     version: int
 
 
-_STATE_COLUMNS = [_m.c[f.name] for f in fields(MembershipState)]
-
-
 STATE_COLUMNS = [_m.c[f.name] for f in fields(MembershipState)]
 
 
