@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Address, AddressKind, Organisation
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import audit, parties, search_text, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.countries import HOME_COUNTRY
 from relgraph.domain.validation import Checks
@@ -133,12 +133,9 @@ async def _flush(session: AsyncSession, field: str = "id") -> None:
 
 async def _refresh_search(session: AsyncSession, party_id: int) -> None:
     """An organisation is found by the cities of its addresses: recompute its search text."""
-    # Imported here: organisations imports this module for its visit address.
-    from relgraph.domain import organisations
-
     org = await session.get(Organisation, party_id)
     if org is not None:
-        await organisations.refresh_search(session, org)
+        await search_text.refresh_organisation(session, org)
         await session.flush()
 
 

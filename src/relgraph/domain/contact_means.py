@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import ContactKind, ContactMean, Organisation, PartyKind, Person
-from relgraph.domain import audit, contact_values, parties, versions
+from relgraph.db.models import ContactKind, ContactMean
+from relgraph.domain import audit, parties, phones, search_text, versions
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible
@@ -23,11 +24,11 @@ __all__ = [
     "AUDITED_FIELDS",
     "add",
     "clean_value",
+    "formatted",
     "get_many",
     "list_for_parties",
     "load_for_update",
     "remove",
-    "search_terms_of",
     "set_primary",
     "set_primary_value",
     "update",
@@ -53,11 +54,20 @@ def clean_value(checks: Checks, kind: str, value: str | None, field: str = "valu
         return None
     if kind == ContactKind.EMAIL:
         return checks.email(field, value)
-    if kind in contact_values.PHONE_KINDS:
+    if kind in phones.PHONE_KINDS:
         return checks.phone_number(field, value)
     if kind == ContactKind.WEBSITE:
         return checks.url(field, value)
     return checks.social(field, value)
+
+
+def formatted(kind: str, value: str) -> str:
+    """The value for people to read: phone numbers internationally ("+31 20 123 4567")."""
+    if kind in phones.PHONE_KINDS:
+        number = phones.parse(value)
+        if number is not None:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return value
 
 
 def _sort_key(row: ContactMean) -> tuple[int, bool, bool, int]:
@@ -80,16 +90,6 @@ async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int])
     return [found.get(i) for i in ids]
 
 
-async def search_terms_of(session: AsyncSession, party_id: int) -> list[str]:
-    """What the party's active contact means add to its search text, oldest first."""
-    rows = await session.execute(
-        select(ContactMean.kind, ContactMean.value)
-        .where(ContactMean.party_id == party_id, ContactMean.active.is_(True))
-        .order_by(ContactMean.id)
-    )
-    return contact_values.terms_of((kind, value) for kind, value in rows.all())
-
-
 def _record(
     session: AsyncSession, actor: Viewer, row: ContactMean, action: str, before: Mapping[str, Any]
 ) -> None:
@@ -106,23 +106,6 @@ def _record(
         action=action,
         changes=changes,
     )
-
-
-async def _refresh_search(session: AsyncSession, party_id: int) -> None:
-    """Recompute the search text of the party, whose contact values changed."""
-    # Imported here: organisations and persons import this module to write their email/phone.
-    from relgraph.domain import organisations, persons
-
-    kind = (await parties.kinds_of(session, [party_id]))[0]
-    if kind == PartyKind.ORGANISATION:
-        org = await session.get(Organisation, party_id)
-        assert org is not None
-        await organisations.refresh_search(session, org)
-    else:
-        person = await session.get(Person, party_id)
-        assert person is not None
-        await persons.refresh_search_of(session, person)
-    await session.flush()
 
 
 async def _flush(session: AsyncSession, field: str = "value") -> None:
@@ -203,7 +186,7 @@ async def add(
     session.add(row)
     await _flush(session)
     _record(session, actor, row, "CREATE", {})
-    await _refresh_search(session, target.id)
+    await search_text.refresh(session, target.id)
     return row
 
 
@@ -246,7 +229,7 @@ async def update(
     await _flush(session)
     _record(session, actor, row, "UPDATE", before)
     if before["value"] != row.value or before["active"] != row.active:
-        await _refresh_search(session, row.party_id)
+        await search_text.refresh(session, row.party_id)
     return row
 
 
@@ -260,7 +243,7 @@ async def remove(
     _record(session, actor, row, "DELETE", before)
     await session.delete(row)
     await session.flush()
-    await _refresh_search(session, party_id)
+    await search_text.refresh(session, party_id)
     return id
 
 

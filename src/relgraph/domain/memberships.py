@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import audit, parties, persons, places, versions
+from relgraph.domain import audit, parties, persons, places, search_text, versions
 from relgraph.domain.membership_queries import (
     MembershipFilter,
     count_for,
@@ -24,6 +24,7 @@ from relgraph.domain.membership_queries import (
     list_for,
     tags_of,
 )
+from relgraph.domain.person_names import is_tombstone
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -143,7 +144,7 @@ async def _flush(session: AsyncSession) -> None:
 async def _refresh_person_search(session: AsyncSession, person_id: int) -> None:
     person = await session.get(Person, person_id)
     if person is not None:
-        await persons.refresh_search_of(session, person)
+        await search_text.refresh_person(session, person)
 
 
 def _record(
@@ -180,7 +181,7 @@ async def add(
     clean(checks, data)
     checks.raise_if_any()
     person = (await persons.get_many(session, viewer=actor, ids=[person_id]))[0]
-    if person is None or persons.is_tombstone(person):
+    if person is None or is_tombstone(person):
         raise NotFound("personId", "No person with this id.")
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
@@ -214,7 +215,7 @@ async def link(
     session.add(membership)
     await _flush(session)
     await _set_tags(session, membership.id, tags)
-    await persons.refresh_search_of(session, person)
+    await search_text.refresh_person(session, person)
     _record(session, actor, membership, "CREATE", {})
     await session.flush()
     return membership
@@ -244,7 +245,7 @@ async def load_for_update(session: AsyncSession, *, id: int, expected_version: i
 async def _check_person_not_deleted(session: AsyncSession, membership: Membership) -> None:
     # The membership of a deleted person stays as history; it takes no new contact data.
     person = await session.get(Person, membership.person_id)
-    if person is not None and persons.is_tombstone(person):
+    if person is not None and is_tombstone(person):
         raise InvalidInput.at("id", "The person of this membership was deleted; its history cannot change.")
 
 

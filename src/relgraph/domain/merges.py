@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Organisation
-from relgraph.domain import audit, hierarchy, organisations, versions
+from relgraph.domain import audit, hierarchy, organisations, search_text, versions
 from relgraph.domain.merge_links import (
     move_internal_relations,
     move_memberships,
@@ -140,8 +140,8 @@ async def merge(
     source.merged_into_id = target.id
     versions.stamp(source, actor)
     # The addresses' cities moved along, and what search finds with them.
-    await organisations.refresh_search(session, source)
-    await organisations.refresh_search(session, target)
+    await search_text.refresh_organisation(session, source)
+    await search_text.refresh_organisation(session, target)
     versions.stamp(target, actor)
     await versions.flush(session, "organisation")
     job.event(

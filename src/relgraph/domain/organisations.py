@@ -19,14 +19,7 @@ from relgraph.db.models import (
     PartyGroup,
 )
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import (
-    addresses,
-    audit,
-    contact_means,
-    contact_values,
-    parties,
-    versions,
-)
+from relgraph.domain import addresses, audit, contact_means, parties, search_text, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
@@ -35,7 +28,7 @@ from relgraph.errors import (
     NotFound,
 )
 from relgraph.policy import Viewer, open_kinds, readable_kinds
-from relgraph.text import fold, search_key
+from relgraph.text import fold
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -49,8 +42,6 @@ __all__ = [
     "list_page",
     "order_keys",
     "possible_duplicates",
-    "refresh_search",
-    "set_search_keys",
     "update",
 ]
 
@@ -118,7 +109,7 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
     if not flt.include_archived:
         conditions.append(Organisation.archived.is_(False))
     if flt.search and flt.search.strip():
-        patterns = contact_values.search_patterns(flt.search)
+        patterns = search_text.search_patterns(flt.search)
         # The invoice city is a second text, for who may read invoice addresses.
         invoice = Organisation.invoice_search_text if readable - open_kinds("Address") else None
         conditions.append(search.matches(Organisation.search_text, Organisation.id, patterns, also=invoice))
@@ -215,35 +206,6 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-def set_search_keys(
-    org: Organisation,
-    cities: Sequence[str | None],
-    contact_terms: Sequence[str] = (),
-    invoice_cities: Sequence[str | None] = (),
-) -> None:
-    """Fill the name key and search texts of `org` from its fields, the `cities` of its open
-    addresses, the search terms of its active contact means and its `invoice_cities`."""
-    org.name_key = fold(org.name)
-    org.search_text = search_key(org.name, org.legal_name, org.code, org.kvk_number, *cities, *contact_terms)
-    org.invoice_search_text = search_key(*invoice_cities)
-
-
-async def refresh_search(session: AsyncSession, org: Organisation) -> None:
-    """Recompute what search matches for `org` (its names, numbers, cities, contact values).
-
-    The search text everyone searches holds the cities of the addresses everyone may read;
-    an invoice address's city is invoice data, searched only by FINANCE (`_conditions`).
-    """
-    rows = await session.execute(
-        select(Address.kind, Address.city).where(Address.party_id == org.id).order_by(Address.id)
-    )
-    cities: dict[bool, list[str | None]] = {True: [], False: []}
-    for kind, city in rows.all():
-        cities[kind in open_kinds("Address")].append(city)
-    terms = await contact_means.search_terms_of(session, org.id)
-    set_search_keys(org, cities[True], terms, invoice_cities=cities[False])
-
-
 # The input fields that are the organisation's primary contact means, by kind.
 CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
 
@@ -306,8 +268,8 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
         **values,
         **versions.created(actor),
     )
-    terms = contact_values.terms_of((kind, value) for kind, value in contacts.items() if value)
-    set_search_keys(org, [visit.get("city") if visit else None], terms)
+    terms = search_text.terms_of((kind, value) for kind, value in contacts.items() if value)
+    search_text.set_organisation_keys(org, [visit.get("city") if visit else None], terms)
     session.add(org)
     await _flush(session)
     if visit:
@@ -370,7 +332,7 @@ async def update(
         setattr(org, name, value)
     if visit is not None:
         await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
-    await refresh_search(session, org)
+    await search_text.refresh_organisation(session, org)
     return await _save(session, actor=actor, org=org, before=before, action="UPDATE")
 
 

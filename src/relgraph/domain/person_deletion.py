@@ -43,7 +43,8 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import audit, documents, memberships, persons, versions
+from relgraph.domain import audit, documents, memberships, persons, search_text, versions
+from relgraph.domain.person_names import TOMBSTONE_NAME
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer
 from relgraph.storage import DocumentStore
@@ -210,11 +211,11 @@ def _erase_person(person: Person, actor: Viewer) -> None:
     person.title = person.initials = person.first_name = person.infix = None
     person.birth_date = None
     person.bsn = None
-    person.last_name = persons.TOMBSTONE_NAME
+    person.last_name = TOMBSTONE_NAME
     person.active = False
     person.deleted_at = dt.datetime.now(dt.UTC)
     person.deleted_by_id = actor.id
-    persons.refresh_search(person)
+    search_text.set_person_keys(person)
     versions.stamp(person, actor)
 
 

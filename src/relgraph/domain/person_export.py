@@ -44,6 +44,7 @@ from relgraph.db.models import (
 )
 from relgraph.domain import audit_trail, persons
 from relgraph.domain.classified import camel
+from relgraph.domain.person_names import display_name, sort_name
 from relgraph.policy import (
     Viewer,
     audit_events_readable,
@@ -118,7 +119,7 @@ async def _names(session: AsyncSession, party_ids: Iterable[int]) -> dict[int, s
     if not ids:
         return {}
     found = {o.id: o.name for o in await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
-    found |= {p.id: persons.display_name(p) for p in await session.scalars(select(Person).where(Person.id.in_(ids)))}
+    found |= {p.id: display_name(p) for p in await session.scalars(select(Person).where(Person.id.in_(ids)))}
     return found
 
 
@@ -140,7 +141,7 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
     if person is None:
         return None
     own = _row(person, viewer, skip={"kind"})
-    own |= {"displayName": persons.display_name(person), "sortName": persons.sort_name(person)}
+    own |= {"displayName": display_name(person), "sortName": sort_name(person)}
 
     contact_means = await _all(session, select(ContactMean).where(ContactMean.party_id == id).order_by(ContactMean.id))
     addresses = await _all(session, select(Address).where(Address.party_id == id).order_by(Address.id))

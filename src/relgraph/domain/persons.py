@@ -1,4 +1,4 @@
-"""Persons (personen): names the Dutch way, search, create, update."""
+"""Persons (personen): search, create, update."""
 
 from __future__ import annotations
 
@@ -12,28 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import ContactKind, Gender, Membership, PartyGroup, Person
+from relgraph.db.models import ContactKind, Gender, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import audit, contact_means, contact_values, versions
+from relgraph.domain import audit, contact_means, search_text, versions
+from relgraph.domain.person_names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound
 from relgraph.policy import SENSITIVE, Viewer, field_need, persons_visible
-from relgraph.text import fold, search_key
 
 __all__ = [
     "AUDITED_FIELDS",
-    "TOMBSTONE_NAME",
     "PersonFilter",
     "count_all",
     "create",
-    "display_name",
     "get_many",
-    "is_tombstone",
     "list_page",
     "listed",
     "order_keys",
-    "refresh_search",
-    "sort_name",
     "update",
 ]
 
@@ -49,29 +44,6 @@ AUDITED_FIELDS = [
     "active",
 ]
 EARLIEST_BIRTH_DATE = EARLIEST_DATE  # the first day any date may be
-# What a deleted person (a tombstone) shows everywhere instead of a name (contactpersoon verwijderd).
-TOMBSTONE_NAME = "Deleted contact"
-
-
-def is_tombstone(person: Any) -> bool:
-    """True when the person was deleted: its personal data is gone, only the row is left."""
-    return getattr(person, "deleted_at", None) is not None
-
-
-def display_name(person: Person) -> str:
-    """The name as written: "Jan van der Berg" (the first name, else the initials)."""
-    if is_tombstone(person):
-        return TOMBSTONE_NAME
-    given = person.first_name or person.initials
-    return " ".join(p for p in (given, person.infix, person.last_name) if p)
-
-
-def sort_name(person: Person) -> str:
-    """The Dutch directory form: "Berg, Jan van der" (sorted on the last name, infix after)."""
-    if is_tombstone(person):
-        return TOMBSTONE_NAME
-    given = " ".join(p for p in (person.first_name or person.initials, person.infix) if p)
-    return f"{person.last_name}, {given}" if given else person.last_name
 
 
 @dataclass(frozen=True)
@@ -107,7 +79,7 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
     """What R1 and `flt` ask, on the persons table alone (no condition needs `parties`)."""
     conditions = [persons_visible(viewer), listed(flt.include_inactive)]
     if flt.search and flt.search.strip():
-        patterns = contact_values.search_patterns(flt.search)
+        patterns = search_text.search_patterns(flt.search)
         conditions.append(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
         conditions.append(
@@ -177,29 +149,6 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-def refresh_search(
-    person: Person, business_emails: Sequence[str | None] = (), contact_terms: Sequence[str] = ()
-) -> None:
-    """Recompute the sort key and what search matches (names, business emails, contact values)."""
-    if is_tombstone(person):
-        # Sorted where its name reads; found by no search.
-        person.sort_key, person.search_text = fold(TOMBSTONE_NAME), ""
-        return
-    person.sort_key = fold(
-        " ".join(p for p in (person.last_name, person.first_name or person.initials, person.infix) if p)
-    )
-    person.search_text = search_key(
-        display_name(person), person.last_name, person.initials, *business_emails, *contact_terms
-    )
-
-
-async def refresh_search_of(session: AsyncSession, person: Person) -> None:
-    emails = await session.scalars(
-        select(Membership.business_email).where(Membership.person_id == person.id).order_by(Membership.id)
-    )
-    refresh_search(person, list(emails), await contact_means.search_terms_of(session, person.id))
-
-
 # The input fields that are the person's primary contact means, by kind.
 CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
 
@@ -230,7 +179,7 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     checks.raise_if_any()
     contacts = _contacts(values)
     person = Person(**values, **versions.created(actor))
-    refresh_search(person, contact_terms=contact_values.terms_of((k, v) for k, v in contacts.items() if v))
+    search_text.set_person_keys(person, contact_terms=search_text.terms_of((k, v) for k, v in contacts.items() if v))
     session.add(person)
     await session.flush()
     await _write_contacts(session, actor, person.id, contacts)
@@ -283,7 +232,7 @@ async def update(
     before = audit.snapshot(person, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(person, name, value)
-    await refresh_search_of(session, person)
+    await search_text.refresh_person(session, person)
     versions.stamp(person, actor)
     await versions.flush(session, "person")
     audit.record(
