@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Address, AddressKind, Organisation
-from relgraph.domain import audit, parties, search_text, versions
+from relgraph.domain import parties, search_text, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.countries import HOME_COUNTRY
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,
@@ -103,12 +104,12 @@ def _record(
     if action == "DELETE":
         changes = {name: {"before": value, "after": None} for name, value in before.items()}
     else:
-        changes = audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS))
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
     if kind_is_classified("Address", row.kind):
         # Every event of an invoice address names its kind, so that reading the trail can
         # leave it out for who may not see the address (R4) even when the kind did not change.
         changes.setdefault("kind", {"before": row.kind, "after": row.kind})
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Address",
@@ -219,7 +220,7 @@ async def update(
     checks = Checks()
     values = clean(checks, merged, prefix=())
     checks.raise_if_any()
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     versions.stamp(row, actor)
@@ -242,7 +243,7 @@ async def promote_head_office(session: AsyncSession, *, actor: Viewer | None, pa
     )
     if oldest is None:
         return None
-    before = audit.snapshot(oldest, AUDITED_FIELDS)
+    before = audit_writes.snapshot(oldest, AUDITED_FIELDS)
     oldest.is_head_office = True
     if actor is not None:
         versions.stamp(oldest, actor)
@@ -257,7 +258,7 @@ async def remove(
     """Delete an address; when it was the head office, the oldest remaining visit address
     takes over. Returns the party's id and that new head office, if any."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    _record(session, actor, row, "DELETE", audit.snapshot(row, AUDITED_FIELDS))
+    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
     party_id, was_head = row.party_id, row.is_head_office
     await session.delete(row)
     await session.flush()
@@ -280,13 +281,13 @@ async def set_head_office(
         return row
     current = await _head_office(session, row.party_id)
     if current is not None:
-        before = audit.snapshot(current, AUDITED_FIELDS)
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
         current.is_head_office = False
         versions.stamp(current, actor)
         # Flushed on its own, so that the new head office never meets the old one in the index.
         await _flush(session, "addressId")
         _record(session, actor, current, "UPDATE", before)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     row.is_head_office = True
     versions.stamp(row, actor)
     await _flush(session, "addressId")
@@ -306,12 +307,12 @@ async def set_head_office_fields(
         await _flush(session)
         _record(session, actor, address, "CREATE", {})
         return address
-    before = audit.snapshot(address, AUDITED_FIELDS)
+    before = audit_writes.snapshot(address, AUDITED_FIELDS)
     for name in FIELDS:
         setattr(address, name, values.get(name))
     if actor is not None:
         versions.stamp(address, actor)
     await _flush(session)
-    if audit.changes_between(before, audit.snapshot(address, AUDITED_FIELDS)):
+    if audit_writes.changes_between(before, audit_writes.snapshot(address, AUDITED_FIELDS)):
         _record(session, actor, address, "UPDATE", before)
     return address

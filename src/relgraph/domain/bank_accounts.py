@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import BankAccount, Organisation, Person
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible, persons_visible
@@ -85,8 +86,8 @@ def _record(
     if action == "DELETE":
         changes = {name: {"before": value, "after": None} for name, value in before.items()}
     else:
-        changes = audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS))
-    audit.record(
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
+    audit_writes.record(
         session,
         actor=actor,
         object_type="BankAccount",
@@ -123,7 +124,7 @@ async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, kee
         .execution_options(populate_existing=True)
     )
     if current is not None and current.id != keep:
-        before = audit.snapshot(current, AUDITED_FIELDS)
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
         current.is_primary = False
         versions.stamp(current, actor)
         # Flushed on its own, so that the new primary never meets the old one in the index.
@@ -190,7 +191,7 @@ async def update(
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     if "iban" in values:
         await _check_free(session, row.party_id, values["iban"], row.id)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     if not row.active:
@@ -207,7 +208,7 @@ async def remove(
 ) -> int:
     """Delete a bank account; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    _record(session, actor, row, "DELETE", audit.snapshot(row, AUDITED_FIELDS))
+    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
     await session.delete(row)
     await session.flush()
     return id
@@ -223,7 +224,7 @@ async def set_primary(
     if row.is_primary:
         return row
     await _drop_primary(session, actor, row.party_id, row.id)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     row.is_primary = True
     versions.stamp(row, actor)
     await _flush(session, "id")

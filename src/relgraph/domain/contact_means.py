@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import ContactKind, ContactMean
-from relgraph.domain import audit, parties, phones, search_text, versions
+from relgraph.domain import parties, phones, search_text, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible
@@ -96,8 +97,8 @@ def _record(
     if action == "DELETE":
         changes = {name: {"before": value, "after": None} for name, value in before.items()}
     else:
-        changes = audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS))
-    audit.record(
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
+    audit_writes.record(
         session,
         actor=actor,
         object_type="ContactMean",
@@ -149,7 +150,7 @@ async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, kin
     """Take the primary flag off the party's current primary of `kind` (unless it is `keep`)."""
     current = await _primary(session, party_id, kind)
     if current is not None and current.id != keep:
-        before = audit.snapshot(current, AUDITED_FIELDS)
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
         current.is_primary = False
         versions.stamp(current, actor)
         # Flushed on its own, so that the new primary never meets the old one in the index.
@@ -220,7 +221,7 @@ async def update(
     checks.raise_if_any()
     if "value" in values:
         await _check_free(session, row.party_id, row.kind, values["value"], row.id)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     if not row.active:
@@ -238,7 +239,7 @@ async def remove(
 ) -> int:
     """Delete a contact mean; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     party_id = row.party_id
     _record(session, actor, row, "DELETE", before)
     await session.delete(row)
@@ -257,7 +258,7 @@ async def set_primary(
     if row.is_primary:
         return row
     await _drop_primary(session, actor, row.party_id, row.kind, row.id)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     row.is_primary = True
     versions.stamp(row, actor)
     await _flush(session, "id")
@@ -278,7 +279,7 @@ async def set_primary_value(
     if current is not None and current.value == value:
         return
     if current is not None:
-        before = audit.snapshot(current, AUDITED_FIELDS)
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
         existing = None if value is None else await _same_value(session, party_id, kind, value, current.id)
         if value is None or existing is not None:
             _record(session, actor, current, "DELETE", before)
@@ -295,7 +296,7 @@ async def set_primary_value(
     existing = await _same_value(session, party_id, kind, value, None)
     if existing is not None:
         # The value is there already, as a plain (maybe inactive) entry: promote it.
-        before = audit.snapshot(existing, AUDITED_FIELDS)
+        before = audit_writes.snapshot(existing, AUDITED_FIELDS)
         existing.is_primary = True
         existing.active = True
         versions.stamp(existing, actor)

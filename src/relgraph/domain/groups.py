@@ -30,7 +30,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, versions
+from relgraph.domain import versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer, persons_visible
@@ -178,13 +179,13 @@ async def _flush(session: AsyncSession) -> None:
 
 
 def _record(session: AsyncSession, actor: Viewer, row: CustomerGroup, action: str, before: dict[str, Any]) -> None:
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="CustomerGroup",
         object_id=row.id,
         action=action,
-        changes=audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS)),
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS)),
     )
 
 
@@ -223,7 +224,7 @@ async def update(
     values = _clean(checks, data, creating=False)
     checks.raise_if_any()
     row = await load_for_update(session, id=id, expected_version=expected_version)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     row.name_key = fold(row.name)
@@ -281,7 +282,7 @@ async def add_parties(
             [{"group_id": group.id, "party_id": i, "added_at": now, "added_by_id": actor.id} for i in new],
         )
     for party_id in new:
-        audit.record(
+        audit_writes.record(
             session,
             actor=actor,
             object_type="CustomerGroup",
@@ -311,7 +312,7 @@ async def remove_parties(
             delete(PartyGroup).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(present))
         )
     for party_id in sorted(present):
-        audit.record(
+        audit_writes.record(
             session,
             actor=actor,
             object_type="CustomerGroup",

@@ -21,7 +21,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations import AUDITED_FIELDS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -228,18 +229,18 @@ async def set_parent(
             raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
         if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
             raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
-    before = audit.snapshot(org, AUDITED_FIELDS)
+    before = audit_writes.snapshot(org, AUDITED_FIELDS)
     org.parent_id = parent_id
     versions.stamp(org, actor)
     await versions.flush(session, "organisation")
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Organisation",
         object_id=org.id,
         party_id=org.id,
         action="SET_PARENT",
-        changes=audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS)),
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS)),
     )
     return org
 
@@ -283,20 +284,20 @@ async def move_subsidiaries(
     height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
     if parent_depth + height > MAX_DEPTH:
         raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
-    befores = [audit.snapshot(c, AUDITED_FIELDS) for c in children]
+    befores = [audit_writes.snapshot(c, AUDITED_FIELDS) for c in children]
     for child in children:
         child.parent_id = to_id
         versions.stamp(child, actor)
     await versions.flush(session, "organisation")
     for child, before in zip(children, befores, strict=True):
-        audit.record(
+        audit_writes.record(
             session,
             actor=actor,
             object_type="Organisation",
             object_id=child.id,
             party_id=child.id,
             action="SET_PARENT",
-            changes=audit.changes_between(before, audit.snapshot(child, AUDITED_FIELDS)),
+            changes=audit_writes.changes_between(before, audit_writes.snapshot(child, AUDITED_FIELDS)),
             reason=f"Moved with the other subsidiaries of {source.name} to {target.name}.",
         )
     return children

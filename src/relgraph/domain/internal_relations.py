@@ -28,7 +28,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
@@ -96,7 +97,7 @@ async def create_category(
     row = InternalRelationCategory(name=clean_name, description=clean_description, active=True)
     session.add(row)
     await _category_flush(session)
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="InternalRelationCategory",
@@ -135,13 +136,13 @@ async def update_category(
     for name, value in values.items():
         setattr(row, name, value)
     await _category_flush(session)
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="InternalRelationCategory",
         object_id=row.id,
         action="UPDATE",
-        changes=audit.changes_between(before, values),
+        changes=audit_writes.changes_between(before, values),
     )
     return row
 
@@ -275,15 +276,15 @@ def _record(
     before: dict[str, Any],
     after: dict[str, Any] | None = None,
 ) -> None:
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="InternalRelation",
         object_id=row.id,
         party_id=row.party_id,
         action=action,
-        changes=audit.changes_between(
-            before, after if after is not None else audit.snapshot(row, AUDITED_FIELDS)
+        changes=audit_writes.changes_between(
+            before, after if after is not None else audit_writes.snapshot(row, AUDITED_FIELDS)
         ),
     )
 
@@ -345,7 +346,7 @@ async def update(
     values = _clean(checks, data)
     checks.raise_if_any()
     row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row)
@@ -363,7 +364,7 @@ async def delete(
 ) -> None:
     """Remove an internal relation (set `until` instead to keep the history)."""
     row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     _record(session, actor, row, "DELETE", before, {k: None for k in before})
     await session.delete(row)
     await session.flush()

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import audit, parties, persons, places, search_text, versions
+from relgraph.domain import parties, persons, places, search_text, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.membership_queries import (
     MembershipFilter,
     count_for,
@@ -155,7 +156,7 @@ def _record(
     before: dict[str, Any],
     reason: str | None = None,
 ) -> None:
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Membership",
@@ -163,7 +164,7 @@ def _record(
         party_id=membership.organisation_id,
         other_party_id=membership.person_id,
         action=action,
-        changes=audit.changes_between(before, audit.snapshot(membership, AUDITED_FIELDS)),
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(membership, AUDITED_FIELDS)),
         reason=reason,
     )
 
@@ -278,7 +279,7 @@ async def update(
     checks.raise_if_any()
     membership = await load_for_update(session, id=id, expected_version=expected_version)
     await _check_person_not_deleted(session, membership)
-    before = audit.snapshot(membership, AUDITED_FIELDS)
+    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
     tags = values.pop("tags", None)
     for name, value in values.items():
         setattr(membership, name, value)
@@ -319,7 +320,7 @@ async def deactivate(
     checks.date("endDate", end_date)
     checks.raise_if_any()
     _check_dates(membership.start_date, end_date)
-    before = audit.snapshot(membership, AUDITED_FIELDS)
+    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
     membership.active = end_date > today
     membership.end_date = end_date
     return await _save(session, actor, membership, before, "DEACTIVATE")
@@ -333,7 +334,7 @@ async def reactivate(
     if not has_ended(membership):
         raise InvalidInput.at("id", "This membership has not ended.")
     await _check_person_not_deleted(session, membership)
-    before = audit.snapshot(membership, AUDITED_FIELDS)
+    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
     membership.active = True
     membership.end_date = None
     await _take_place(session, membership)
@@ -351,8 +352,8 @@ async def delete_wrong_link(
     checks.raise_if_any()
     membership = await load_for_update(session, id=id, expected_version=expected_version)
     tags = (await tags_of(session, [membership.id]))[0]
-    before = {**audit.snapshot(membership, AUDITED_FIELDS), "tags": tags}
-    audit.record(
+    before = {**audit_writes.snapshot(membership, AUDITED_FIELDS), "tags": tags}
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Membership",

@@ -23,8 +23,9 @@ from relgraph.db.models import (
     RelationType,
 )
 from relgraph.db.models.in_force import dates_hold
-from relgraph.domain import audit, memberships, places
+from relgraph.domain import memberships, places
 from relgraph.domain import relations as relations_domain
+from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_moves import MergeJob
 from relgraph.domain.merge_report import item
 from relgraph.domain.relink_items import STATE_COLUMNS, MembershipState
@@ -141,9 +142,9 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             "DEACTIVATE",
             job.source.id,
             other_party_id=mine.person_id,
-            changes=audit.changes_between(
-                audit.snapshot(mine, memberships.AUDITED_FIELDS),
-                audit.snapshot(ended, memberships.AUDITED_FIELDS),
+            changes=audit_writes.changes_between(
+                audit_writes.snapshot(mine, memberships.AUDITED_FIELDS),
+                audit_writes.snapshot(ended, memberships.AUDITED_FIELDS),
             ),
             reason=f"{job.reason} Duplicate of membership {kept.id} there, which stays.",
         )
@@ -167,9 +168,9 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
                     "b_by": job.actor.id,
                 }
             )
-            changes = audit.changes_between(
-                audit.snapshot(kept, memberships.AUDITED_FIELDS),
-                audit.snapshot(filled, memberships.AUDITED_FIELDS),
+            changes = audit_writes.changes_between(
+                audit_writes.snapshot(kept, memberships.AUDITED_FIELDS),
+                audit_writes.snapshot(filled, memberships.AUDITED_FIELDS),
             )
             if extra:
                 changes["tags"] = {"before": sorted(have), "after": sorted(have | set(extra))}
@@ -279,14 +280,14 @@ async def move_relations(job: MergeJob) -> None:
             "UPDATE",
             target.id,
             other_party_id=_far_end(r, source.id),
-            changes=audit.changes_between(
+            changes=audit_writes.changes_between(
                 {"source_id": r.source_id, "target_id": r.target_id},
                 {"source_id": ends[0], "target_id": ends[1]},
             ),
         )
     if dropped:
         for r, action, reason in dropped:
-            before = audit.snapshot(r, relations_domain.AUDITED_FIELDS)
+            before = audit_writes.snapshot(r, relations_domain.AUDITED_FIELDS)
             changes = {k: {"before": v, "after": None} for k, v in before.items()}
             job.event(
                 "Relation",
@@ -347,7 +348,7 @@ async def move_internal_relations(job: MergeJob) -> None:
             )
         else:
             dropped.append(r.id)
-            before = audit.snapshot(
+            before = audit_writes.snapshot(
                 r, ["user_id", "party_id", "category_id", "since", "until", "commission_percent"]
             )
             job.event(

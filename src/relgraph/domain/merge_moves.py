@@ -28,7 +28,8 @@ from relgraph.db.models import (
     PurchaseRelation,
     SalesRelation,
 )
-from relgraph.domain import addresses, audit
+from relgraph.domain import addresses
+from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_report import MergeReport, item
 from relgraph.policy import Viewer, kind_is_classified
 
@@ -68,7 +69,7 @@ class MergeJob:
 
     def event(self, object_type: str, object_id: int, action: str, party_id: int, **kwargs: Any) -> None:
         self.events.append(
-            audit.event(
+            audit_writes.event(
                 actor=self.actor,
                 object_type=object_type,
                 object_id=object_id,
@@ -134,7 +135,7 @@ async def move_party_types(job: MergeJob) -> None:
             continue
         if target.id in found:
             mine = found[source.id]
-            before = audit.snapshot(mine, [c.name for c in table.columns if c.name != "party_id"])
+            before = audit_writes.snapshot(mine, [c.name for c in table.columns if c.name != "party_id"])
             await session.execute(delete(table).where(table.c.party_id == source.id))
             job.event(
                 model.__name__,

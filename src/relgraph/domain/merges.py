@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Organisation
-from relgraph.domain import audit, hierarchy, organisations, search_text, versions
+from relgraph.domain import hierarchy, organisations, search_text, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_links import (
     move_internal_relations,
     move_memberships,
@@ -134,8 +135,8 @@ async def merge(
     await move_notes_and_activities(job)
     await redirect_earlier_merges(job)
 
-    source_before = audit.snapshot(source, organisations.AUDITED_FIELDS)
-    target_before = audit.snapshot(target, organisations.AUDITED_FIELDS)
+    source_before = audit_writes.snapshot(source, organisations.AUDITED_FIELDS)
+    target_before = audit_writes.snapshot(target, organisations.AUDITED_FIELDS)
     source.archived = True
     source.merged_into_id = target.id
     versions.stamp(source, actor)
@@ -150,7 +151,9 @@ async def merge(
         "MERGE",
         source.id,
         changes={
-            **audit.changes_between(source_before, audit.snapshot(source, organisations.AUDITED_FIELDS)),
+            **audit_writes.changes_between(
+                source_before, audit_writes.snapshot(source, organisations.AUDITED_FIELDS)
+            ),
             "merged_into_id": {"before": None, "after": target.id},
         },
     )
@@ -160,11 +163,13 @@ async def merge(
         "MERGE",
         target.id,
         changes={
-            **audit.changes_between(target_before, audit.snapshot(target, organisations.AUDITED_FIELDS)),
+            **audit_writes.changes_between(
+                target_before, audit_writes.snapshot(target, organisations.AUDITED_FIELDS)
+            ),
             RECORDED_FIELD: {"before": None, "after": job.report.recorded(source.id, source.name)},
         },
     )
-    await audit.record_many(session, job.events)
+    await audit_writes.record_many(session, job.events)
     # Counted as the trail will show it to the actor: after the move, on the survivor.
     sight = await sight_of(session, actor, job.report, target.id)
     return MergeOutcome(source, target, subsidiaries, job.report.counts_for(sight))

@@ -19,8 +19,9 @@ from relgraph.db.models import (
     PartyGroup,
 )
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import addresses, audit, contact_means, parties, search_text, versions
+from relgraph.domain import addresses, contact_means, parties, search_text, versions
 from relgraph.domain.classified import check_writable
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,
@@ -275,14 +276,14 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     if visit:
         await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
     await _write_contacts(session, actor, org.id, contacts)
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Organisation",
         object_id=org.id,
         party_id=org.id,
         action="CREATE",
-        changes=audit.changes_between({}, audit.snapshot(org, AUDITED_FIELDS)),
+        changes=audit_writes.changes_between({}, audit_writes.snapshot(org, AUDITED_FIELDS)),
     )
     await session.flush()
     return org
@@ -327,7 +328,7 @@ async def update(
         await _check_code_free(session, values["code"], org.id)
     # Before the organisation's own fields change: these writes flush the session.
     await _write_contacts(session, actor, org.id, _contacts(values))
-    before = audit.snapshot(org, AUDITED_FIELDS)
+    before = audit_writes.snapshot(org, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(org, name, value)
     if visit is not None:
@@ -339,10 +340,10 @@ async def update(
 async def _save(
     session: AsyncSession, *, actor: Viewer, org: Organisation, before: dict[str, Any], action: str
 ) -> Organisation:
-    changes = audit.changes_between(before, audit.snapshot(org, AUDITED_FIELDS))
+    changes = audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS))
     versions.stamp(org, actor)
     await _flush(session)
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Organisation",
@@ -368,7 +369,7 @@ async def archive(
     if org.archived == archived:
         state = "archived" if archived else "not archived"
         raise InvalidInput.at("id", f"This organisation is already {state}.")
-    before = audit.snapshot(org, AUDITED_FIELDS)
+    before = audit_writes.snapshot(org, AUDITED_FIELDS)
     org.archived = archived
     return await _save(
         session, actor=actor, org=org, before=before, action="ARCHIVE" if archived else "UNARCHIVE"

@@ -23,8 +23,9 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
-from relgraph.domain import audit, parties
+from relgraph.domain import parties
 from relgraph.domain.classified import check_writable
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer
@@ -107,7 +108,7 @@ async def create_type(
         await session.flush()
     except IntegrityError:
         raise Conflict("code", f"A party type with code {row.code} already exists.") from None
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="PartyType",
@@ -153,7 +154,7 @@ async def set_types(
             raise Conflict("types", f"Clear the {name} data before removing type {code}.")
     await session.execute(delete(PartyTypeLink).where(PartyTypeLink.party_id == target.id))
     await _link(session, target.id, {t.id for t in known.values()})
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Party",
@@ -230,7 +231,7 @@ async def set_data(
     values = _clean(checks, code, data)
     checks.raise_if_any()
     row = await session.get(model, target.id, populate_existing=True)
-    before = audit.snapshot(row, sorted(values)) if row is not None else {}
+    before = audit_writes.snapshot(row, sorted(values)) if row is not None else {}
     if row is None:
         row = model(**{key: target.id})
         session.add(row)
@@ -238,14 +239,14 @@ async def set_data(
         setattr(row, name, value)
     await session.flush()
     await _link(session, target.id, {party_type.id})
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type=model.__name__,
         object_id=target.id,
         party_id=target.id,
         action="SET",
-        changes=audit.changes_between(before, audit.snapshot(row, sorted(values))),
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, sorted(values))),
     )
     await session.flush()
     return row

@@ -43,7 +43,8 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import audit, documents, memberships, persons, search_text, versions
+from relgraph.domain import documents, memberships, persons, search_text, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.person_names import TOMBSTONE_NAME
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer
@@ -156,10 +157,10 @@ async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> 
             .values(note=None, version=Relation.version + 1, **stamped)
         )
         erased = {"note": {"before": ERASED, "after": None}}
-        await audit.record_many(
+        await audit_writes.record_many(
             session,
             [
-                audit.event(
+                audit_writes.event(
                     actor=actor, object_type="Relation", object_id=r.id, party_id=party_id,
                     other_party_id=other_party_id, action="UPDATE", changes=erased, reason=DELETED,
                 )
@@ -178,7 +179,7 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
         )
     )
     for membership in rows:
-        before = audit.snapshot(membership, memberships.AUDITED_FIELDS)
+        before = audit_writes.snapshot(membership, memberships.AUDITED_FIELDS)
         was_active = not has_ended(membership)
         if was_active:
             membership.active = False
@@ -188,11 +189,12 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
                 membership.end_date = max(start, today) if start else today
         for name in MEMBERSHIP_PERSONAL_FIELDS:
             setattr(membership, name, None)
-        if audit.snapshot(membership, memberships.AUDITED_FIELDS) == before:
+        after = audit_writes.snapshot(membership, memberships.AUDITED_FIELDS)
+        if after == before:
             continue
         versions.stamp(membership, actor)
-        changes = audit.changes_between(before, audit.snapshot(membership, memberships.AUDITED_FIELDS))
-        audit.record(
+        changes = audit_writes.changes_between(before, after)
+        audit_writes.record(
             session,
             actor=actor,
             object_type="Membership",
@@ -236,7 +238,7 @@ async def delete_person(
     await _erase_texts(session, actor, person.id)
     _erase_person(person, actor)
     await versions.flush(session, "person")
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Person",

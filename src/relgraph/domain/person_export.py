@@ -42,8 +42,9 @@ from relgraph.db.models import (
     RelationType,
     User,
 )
-from relgraph.domain import audit_trail, persons
+from relgraph.domain import persons
 from relgraph.domain.classified import camel
+from relgraph.domain.history import audit_reads
 from relgraph.domain.person_names import display_name, sort_name
 from relgraph.policy import (
     Viewer,
@@ -287,7 +288,7 @@ def _event(event: AuditEvent, viewer: Viewer, staff: dict[int, dict[str, str]]) 
         "action": event.action,
         "changes": {
             c.field: {"before": _decoded(c.before), "after": _decoded(c.after), "masked": c.masked}
-            for c in audit_trail.shown_changes(event, viewer)
+            for c in audit_reads.shown_changes(event, viewer)
         },
         "reason": event.reason,
     }

@@ -14,7 +14,8 @@ from relgraph.db import search
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import ContactKind, Gender, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import audit, contact_means, search_text, versions
+from relgraph.domain import contact_means, search_text, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.person_names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound
@@ -183,14 +184,14 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     session.add(person)
     await session.flush()
     await _write_contacts(session, actor, person.id, contacts)
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Person",
         object_id=person.id,
         party_id=person.id,
         action="CREATE",
-        changes=_audit_view(audit.changes_between({}, audit.snapshot(person, AUDITED_FIELDS))),
+        changes=_audit_view(audit_writes.changes_between({}, audit_writes.snapshot(person, AUDITED_FIELDS))),
     )
     return person
 
@@ -229,19 +230,21 @@ async def update(
     person = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     # Before the person's own fields change: these writes flush the session.
     await _write_contacts(session, actor, person.id, _contacts(values))
-    before = audit.snapshot(person, AUDITED_FIELDS)
+    before = audit_writes.snapshot(person, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(person, name, value)
     await search_text.refresh_person(session, person)
     versions.stamp(person, actor)
     await versions.flush(session, "person")
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Person",
         object_id=person.id,
         party_id=person.id,
         action="UPDATE",
-        changes=_audit_view(audit.changes_between(before, audit.snapshot(person, AUDITED_FIELDS))),
+        changes=_audit_view(
+            audit_writes.changes_between(before, audit_writes.snapshot(person, AUDITED_FIELDS))
+        ),
     )
     return person

@@ -9,7 +9,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import PartyKind, Relation, RelationType
-from relgraph.domain import audit, versions
+from relgraph.domain import versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -91,13 +92,13 @@ async def _in_use(session: AsyncSession, type_id: int) -> bool:
 def _record(
     session: AsyncSession, actor: Viewer, row: RelationType, action: str, before: dict[str, Any]
 ) -> None:
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="RelationType",
         object_id=row.id,
         action=action,
-        changes=audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS)),
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS)),
     )
 
 
@@ -148,7 +149,7 @@ async def update(
         ]
         raise Conflict(field, "Relations use this type; its kinds and symmetry can no longer change.")
     _settle(values, row)
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
     await _flush(session)
@@ -161,10 +162,10 @@ async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> None:
     row = await _load(session, id, None)
     if await _in_use(session, row.id):
         raise Conflict("id", "Relations use this type: deactivate it instead of deleting it.")
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     await session.delete(row)
     await session.flush()
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="RelationType",

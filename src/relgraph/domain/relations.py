@@ -20,7 +20,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, places, versions
+from relgraph.domain import parties, places, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
@@ -221,12 +222,12 @@ def _record(
     before: dict[str, Any],
     after: dict[str, Any] | None = None,
 ) -> None:
-    changes = audit.changes_between(
-        before, after if after is not None else audit.snapshot(relation, AUDITED_FIELDS)
+    changes = audit_writes.changes_between(
+        before, after if after is not None else audit_writes.snapshot(relation, AUDITED_FIELDS)
     )
     ends = (relation.source_id, relation.target_id)
     for party_id, other_party_id in (ends, ends[::-1]):
-        audit.record(
+        audit_writes.record(
             session,
             actor=actor,
             object_type="Relation",
@@ -317,7 +318,7 @@ async def update(
     values = _clean(checks, data)
     checks.raise_if_any()
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit.snapshot(relation, AUDITED_FIELDS)
+    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
     was_ended = has_ended(relation)
     for name, value in values.items():
         setattr(relation, name, value)
@@ -337,7 +338,7 @@ async def delete(
 ) -> None:
     """Remove a relation (to end one and keep its history, set active false instead)."""
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit.snapshot(relation, AUDITED_FIELDS)
+    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
     _record(session, actor, relation, "DELETE", before, {k: None for k in before})
     await session.delete(relation)
     await session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import insert_rows, reserve_ids
 from relgraph.db.models import Membership, MembershipTag
-from relgraph.domain import audit
+from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import AUDITED_FIELDS
 from relgraph.domain.relink_items import (
     MembershipState,
@@ -125,7 +125,7 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
         end = start - _DAY
         tags = plan.tags[m.id]
         events.append(
-            audit.event(
+            audit_writes.event(
                 actor=actor,
                 object_type="Membership",
                 object_id=m.id,
@@ -141,7 +141,7 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
             )
         )
         events.append(
-            audit.event(
+            audit_writes.event(
                 actor=actor,
                 object_type="Membership",
                 object_id=values["id"],
@@ -168,7 +168,7 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
             changes["start_date"] = {"before": _iso(m.start_date), "after": start.isoformat()}
             m.start_date = start
         events.append(
-            audit.event(
+            audit_writes.event(
                 actor=actor,
                 object_type="Membership",
                 object_id=m.id,
@@ -181,4 +181,4 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
         )
         m.organisation_id, m.version, m.updated_at, m.updated_by_id = org.id, m.version + 1, now, actor.id
         plan.results[index].new = m
-    await audit.record_many(session, events)
+    await audit_writes.record_many(session, events)

@@ -30,7 +30,8 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.domain import audit, memberships, organisations, persons, search_text
+from relgraph.domain import memberships, organisations, persons, search_text
+from relgraph.domain.history import audit_writes
 from relgraph.text import fold
 from relgraph.transfer.rows import Row
 
@@ -146,7 +147,7 @@ class _Chunk:
                     "after": value.isoformat() if isinstance(value, dt.date) else value,
                 }
         self.out[_audit].append(
-            audit.event(
+            audit_writes.event(
                 actor=None,
                 object_type=object_type,
                 object_id=object_id,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Activity, AuditEvent, Note
 from relgraph.db.pagination import INT_RANGE, Page, PageRequest
-from relgraph.domain import notes
+from relgraph.domain.history import notes
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer, audit_events_readable, party_visible
 

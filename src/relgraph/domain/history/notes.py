@@ -20,7 +20,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
 from relgraph.policy import (
@@ -94,15 +95,15 @@ def _clean(checks: Checks, viewer: Viewer, data: Mapping[str, Any], *, creating:
 
 
 def _record(session: AsyncSession, actor: Viewer, note: Note, action: str, before: Mapping[str, Any]) -> None:
-    after = audit.snapshot(note, AUDITED_FIELDS) if action != "DELETE" else {}
+    after = audit_writes.snapshot(note, AUDITED_FIELDS) if action != "DELETE" else {}
     changes = (
         {name: {"before": value, "after": None} for name, value in before.items()}
         if action == "DELETE"
-        else audit.changes_between(before, after)
+        else audit_writes.changes_between(before, after)
     )
     # The kind always travels with the event: the audit trail masks a note's values by it.
     changes.setdefault("kind", {"before": before.get("kind"), "after": after.get("kind")})
-    audit.record(
+    audit_writes.record(
         session, actor=actor, object_type="Note", object_id=note.id, party_id=note.party_id, action=action, changes=changes
     )
 
@@ -145,10 +146,10 @@ async def update(
     if note.kind not in note_kinds_writable(actor):
         raise DomainError([FieldError(("id",), "You may not change notes of this kind.", ErrorCode.FORBIDDEN)])
     checks.raise_if_any()
-    before = audit.snapshot(note, AUDITED_FIELDS)
+    before = audit_writes.snapshot(note, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(note, name, value)
-    if audit.snapshot(note, AUDITED_FIELDS) == before:
+    if audit_writes.snapshot(note, AUDITED_FIELDS) == before:
         return note
     versions.stamp(note, actor)
     await versions.flush(session, "note")
@@ -161,7 +162,7 @@ async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_vers
     note = await _load(session, actor, id, expected_version)
     if note.kind not in note_kinds_writable(actor):
         raise DomainError([FieldError(("id",), "You may not remove notes of this kind.", ErrorCode.FORBIDDEN)])
-    _record(session, actor, note, "DELETE", audit.snapshot(note, AUDITED_FIELDS))
+    _record(session, actor, note, "DELETE", audit_writes.snapshot(note, AUDITED_FIELDS))
     await session.delete(note)
     await session.flush()
     return id

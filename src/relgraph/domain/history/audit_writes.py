@@ -1,4 +1,4 @@
-"""The audit trail (R6): every change records who, when, what, before and after."""
+"""Writing the audit trail (R6): every change records who, when, what, before and after."""
 
 from __future__ import annotations
 

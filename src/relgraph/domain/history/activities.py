@@ -22,7 +22,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties, versions
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.policy import Viewer, party_visible
 
@@ -148,8 +149,8 @@ def _record(session: AsyncSession, actor: Viewer, row: Activity, action: str, be
     if action == "DELETE":
         changes = {name: {"before": value, "after": None} for name, value in before.items()}
     else:
-        changes = audit.changes_between(before, audit.snapshot(row, AUDITED_FIELDS))
-    audit.record(
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
+    audit_writes.record(
         session, actor=actor, object_type="Activity", object_id=row.id, party_id=row.party_id, action=action, changes=changes
     )
 
@@ -178,10 +179,10 @@ async def _load(session: AsyncSession, actor: Viewer, id: int, expected_version:
 
 
 async def _change(session: AsyncSession, actor: Viewer, row: Activity, values: Mapping[str, Any], action: str) -> Activity:
-    before = audit.snapshot(row, AUDITED_FIELDS)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     for name, value in values.items():
         setattr(row, name, value)
-    if audit.snapshot(row, AUDITED_FIELDS) == before:
+    if audit_writes.snapshot(row, AUDITED_FIELDS) == before:
         return row
     versions.stamp(row, actor)
     await versions.flush(session, "activity")
@@ -212,7 +213,7 @@ async def complete(
 async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> int:
     """Delete an activity; the audit trail keeps what it was."""
     row = await _load(session, actor, id, expected_version)
-    _record(session, actor, row, "DELETE", audit.snapshot(row, AUDITED_FIELDS))
+    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
     await session.delete(row)
     await session.flush()
     return id
