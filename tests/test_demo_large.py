@@ -22,7 +22,7 @@ from relgraph.demo.large import (
     MAX_DEPTH,
     Counts,
 )
-from relgraph.domain import search_text
+from relgraph.domain.party_data import search_text
 from relgraph.errors import Conflict
 from relgraph.text import fold
 

@@ -6,7 +6,7 @@ import random
 
 import phonenumbers
 
-from relgraph.domain import phones, search_text
+from relgraph.domain.party_data import phones, search_text
 from relgraph.domain.validation import normalise_phone
 
 

@@ -41,7 +41,7 @@ from relgraph.demo.names import (
     mailbox_name,
     split_infix,
 )
-from relgraph.domain.search_text import set_organisation_keys, set_person_keys
+from relgraph.domain.party_data.search_text import set_organisation_keys, set_person_keys
 from relgraph.text import fold
 
 __all__ = [

@@ -37,7 +37,7 @@ from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.party_types import TypePlan
 from relgraph.demo.persons import PersonSpec
 from relgraph.demo.relations import RelationSpec
-from relgraph.domain.search_text import set_organisation_keys, set_person_keys
+from relgraph.domain.party_data.search_text import set_organisation_keys, set_person_keys
 from relgraph.policy import open_kinds
 
 __all__ = [

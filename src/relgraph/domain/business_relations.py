@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, Organisation, Person
-from relgraph.domain import addresses, memberships, organisations, parties, persons
+from relgraph.domain import memberships, organisations, persons
+from relgraph.domain.party_data import addresses, parties
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, FieldError, NotFound
 from relgraph.policy import Viewer

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import parties, persons, places, search_text, versions
+from relgraph.domain import persons, places, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.membership_queries import (
     MembershipFilter,
@@ -25,6 +25,7 @@ from relgraph.domain.membership_queries import (
     list_for,
     tags_of,
 )
+from relgraph.domain.party_data import parties, search_text
 from relgraph.domain.person_names import is_tombstone
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput, NotFound

@@ -28,9 +28,9 @@ from relgraph.db.models import (
     PurchaseRelation,
     SalesRelation,
 )
-from relgraph.domain import addresses
 from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_report import MergeReport, item
+from relgraph.domain.party_data import addresses
 from relgraph.policy import Viewer, kind_is_classified
 
 __all__ = [

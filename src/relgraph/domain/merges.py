@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Organisation
-from relgraph.domain import hierarchy, organisations, search_text, versions
+from relgraph.domain import hierarchy, organisations, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_links import (
     move_internal_relations,
@@ -39,6 +39,7 @@ from relgraph.domain.merge_moves import (
     redirect_earlier_merges,
 )
 from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, item, sight_of
+from relgraph.domain.party_data import search_text
 from relgraph.errors import (
     DomainError,
     ErrorCode,

@@ -14,8 +14,9 @@ from relgraph.db import search
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import ContactKind, Gender, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import contact_means, search_text, versions
+from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
+from relgraph.domain.party_data import contact_means, search_text
 from relgraph.domain.person_names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound

@@ -14,22 +14,17 @@ from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
 from relgraph.domain import (
-    addresses,
-    bank_accounts,
-    contact_means,
     documents,
-    groups,
     hierarchy,
     internal_relations,
     memberships,
     organisations,
-    parties,
-    party_types,
     persons,
     relation_types,
     relations,
     users,
 )
+from relgraph.domain.party_data import addresses, bank_accounts, contact_means, groups, parties, party_types
 from relgraph.graphql.history_loaders import HistoryLoaders
 from relgraph.graphql.loader_base import grouped
 

@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import addresses
+from relgraph.domain.party_data import addresses
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id
@@ -129,7 +129,7 @@ class RemoveAddressPayload:
 
 
 async def _key(session: AsyncSession, party_id: int) -> tuple[str, int]:
-    from relgraph.domain import parties
+    from relgraph.domain.party_data import parties
 
     kind = (await parties.kinds_of(session, [party_id]))[0]
     assert kind is not None
