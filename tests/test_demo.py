@@ -51,12 +51,12 @@ from relgraph.db.models import (
     SalesRelation,
     User,
 )
-from relgraph.domain import relations as relation_domain
-from relgraph.domain.internal_relations import account_managers_of
 from relgraph.domain.party_data import iban
 from relgraph.domain.party_data.contact_means import clean_value
 from relgraph.domain.party_data.search_text import set_person_keys, terms_of
 from relgraph.domain.person_names import display_name
+from relgraph.domain.relations import relations as relation_domain
+from relgraph.domain.relations.internal_relations import account_managers_of
 from relgraph.domain.validation import Checks, valid_bsn
 from relgraph.policy import Viewer
 from relgraph.text import fold, search_key

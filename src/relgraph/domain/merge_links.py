@@ -24,7 +24,7 @@ from relgraph.db.models import (
 )
 from relgraph.db.models.in_force import dates_hold
 from relgraph.domain import memberships, places
-from relgraph.domain import relations as relations_domain
+from relgraph.domain.relations import relations as relations_domain
 from relgraph.domain.history import audit_writes
 from relgraph.domain.merge_moves import MergeJob
 from relgraph.domain.merge_report import item

@@ -25,7 +25,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
-from relgraph.domain.relations import ends_visible
+from relgraph.domain.relations.relations import ends_visible
 from relgraph.policy import Viewer, party_visible
 
 __all__ = ["Edge", "Link", "Neighbourhood", "Node", "neighbourhood", "shortest_path"]
