@@ -23,12 +23,13 @@ from relgraph.db.models import (
     RelationType,
 )
 from relgraph.db.models.in_force import dates_hold
-from relgraph.domain import memberships, places
-from relgraph.domain.relations import relations as relations_domain
+from relgraph.domain import places
 from relgraph.domain.history import audit_writes
+from relgraph.domain.memberships import memberships
+from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, MembershipState
 from relgraph.domain.merge_moves import MergeJob
 from relgraph.domain.merge_report import item
-from relgraph.domain.relink_items import STATE_COLUMNS, MembershipState
+from relgraph.domain.relations import relations as relations_domain
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
 

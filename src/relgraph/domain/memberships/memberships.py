@@ -17,7 +17,7 @@ from relgraph.db.models import Membership, MembershipTag, Organisation, Person, 
 from relgraph.db.models.in_force import has_ended
 from relgraph.domain import persons, places, versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.membership_queries import (
+from relgraph.domain.memberships.queries import (
     MembershipFilter,
     count_for,
     get_many,

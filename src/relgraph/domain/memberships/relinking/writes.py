@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.bulk import insert_rows, reserve_ids
 from relgraph.db.models import Membership, MembershipTag
 from relgraph.domain.history import audit_writes
-from relgraph.domain.memberships import AUDITED_FIELDS
-from relgraph.domain.relink_items import (
+from relgraph.domain.memberships.memberships import AUDITED_FIELDS
+from relgraph.domain.memberships.relinking.plan import (
     MembershipState,
     Plan,
     RelinkItem,

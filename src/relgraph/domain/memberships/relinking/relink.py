@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import is_postgres, lock_rows, one_of, rows_in
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person
-from relgraph.domain import places, relink_writes
-from relgraph.domain.relink_items import (
+from relgraph.domain import places
+from relgraph.domain.memberships.relinking import writes
+from relgraph.domain.memberships.relinking.plan import (
     STATE_COLUMNS,
     MembershipState,
     Plan,
@@ -215,7 +216,7 @@ async def relink(
             # A single addMembership racing this call meets it in the unique index; the
             # savepoint keeps the transaction usable so the second plan can say where.
             async with session.begin_nested():
-                await relink_writes.apply(session, plan, items, actor)
+                await writes.apply(session, plan, items, actor)
         except DBAPIError as error:
             if not _is_race(error):
                 raise
