@@ -54,7 +54,7 @@ from relgraph.db.models import (
 from relgraph.domain.party_data import iban
 from relgraph.domain.party_data.contact_means import clean_value
 from relgraph.domain.party_data.search_text import set_person_keys, terms_of
-from relgraph.domain.person_names import display_name
+from relgraph.domain.persons.names import display_name
 from relgraph.domain.relations import relations as relation_domain
 from relgraph.domain.relations.internal_relations import account_managers_of
 from relgraph.domain.validation import Checks, valid_bsn

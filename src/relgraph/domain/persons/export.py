@@ -42,10 +42,10 @@ from relgraph.db.models import (
     RelationType,
     User,
 )
-from relgraph.domain import persons
 from relgraph.domain.classified import camel
 from relgraph.domain.history import audit_reads
-from relgraph.domain.person_names import display_name, sort_name
+from relgraph.domain.persons import persons
+from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.policy import (
     Viewer,
     audit_events_readable,

@@ -43,11 +43,12 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import documents, persons, versions
+from relgraph.domain import documents, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import memberships
 from relgraph.domain.party_data import search_text
-from relgraph.domain.person_names import TOMBSTONE_NAME
+from relgraph.domain.persons import persons
+from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer
 from relgraph.storage import DocumentStore

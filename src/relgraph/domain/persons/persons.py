@@ -17,7 +17,7 @@ from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.party_data import contact_means, search_text
-from relgraph.domain.person_names import is_tombstone
+from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.errors import NotFound
 from relgraph.policy import SENSITIVE, Viewer, field_need, persons_visible
