@@ -15,8 +15,8 @@ from typing import Any
 
 from relgraph.db.models import Gender, OrganisationStatus
 from relgraph.db.models.in_force import flag_for
-from relgraph.domain import organisations
 from relgraph.domain.memberships import memberships
+from relgraph.domain.organisations import organisations
 from relgraph.domain.party_data import addresses
 from relgraph.domain.persons import persons
 from relgraph.domain.validation import Checks

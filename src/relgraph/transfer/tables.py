@@ -30,9 +30,9 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.domain import organisations
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import memberships
+from relgraph.domain.organisations import organisations
 from relgraph.domain.party_data import search_text
 from relgraph.domain.persons import persons
 from relgraph.text import fold

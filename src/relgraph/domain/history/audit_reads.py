@@ -23,7 +23,7 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import merge_report
+from relgraph.domain.organisations.merging import report as merge_report
 from relgraph.policy import Viewer, audit_events_readable, may_read
 
 __all__ = [

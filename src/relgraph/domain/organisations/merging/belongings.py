@@ -29,7 +29,7 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.domain.history import audit_writes
-from relgraph.domain.merge_report import MergeReport, item
+from relgraph.domain.organisations.merging.report import MergeReport, item
 from relgraph.domain.party_data import addresses
 from relgraph.policy import Viewer, kind_is_classified
 

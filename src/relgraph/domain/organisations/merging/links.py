@@ -27,8 +27,8 @@ from relgraph.domain import places
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import memberships
 from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, MembershipState
-from relgraph.domain.merge_moves import MergeJob
-from relgraph.domain.merge_report import item
+from relgraph.domain.organisations.merging.belongings import MergeJob
+from relgraph.domain.organisations.merging.report import item
 from relgraph.domain.relations import relations as relations_domain
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]

@@ -22,14 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Organisation
-from relgraph.domain import hierarchy, organisations, versions
+from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.merge_links import (
-    move_internal_relations,
-    move_memberships,
-    move_relations,
-)
-from relgraph.domain.merge_moves import (
+from relgraph.domain.organisations import hierarchy, organisations
+from relgraph.domain.organisations.merging.belongings import (
     MergeJob,
     move_addresses,
     move_contact_details,
@@ -38,7 +34,12 @@ from relgraph.domain.merge_moves import (
     move_party_types,
     redirect_earlier_merges,
 )
-from relgraph.domain.merge_report import RECORDED_FIELD, MergeCounts, item, sight_of
+from relgraph.domain.organisations.merging.links import (
+    move_internal_relations,
+    move_memberships,
+    move_relations,
+)
+from relgraph.domain.organisations.merging.report import RECORDED_FIELD, MergeCounts, item, sight_of
 from relgraph.domain.party_data import search_text
 from relgraph.errors import (
     DomainError,
