@@ -1,18 +1,15 @@
-"""Merging organisations, part one: what the source owns moves to the survivor.
+"""Merging organisations: what the source owns moves to the survivor.
 
 Documents, party types and their data, addresses, contact means, bank accounts,
 customer groups, notes and activities; and organisations merged into the source before
-now point at the survivor. `MergeJob` carries one merge's state and its audit events.
+now point at the survivor.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
     Activity,
@@ -29,12 +26,12 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.domain.history import audit_writes
-from relgraph.domain.organisations.merging.report import MergeReport, item
+from relgraph.domain.organisations.merging.job import MergeJob
+from relgraph.domain.organisations.merging.report import item
 from relgraph.domain.party_data import addresses
-from relgraph.policy import Viewer, kind_is_classified
+from relgraph.policy import kind_is_classified
 
 __all__ = [
-    "MergeJob",
     "move_addresses",
     "move_contact_details",
     "move_documents",
@@ -48,38 +45,6 @@ _docs = Document.__table__
 _addr = Address.__table__
 _links = PartyTypeLink.__table__
 _groups = PartyGroup.__table__
-
-
-@dataclass
-class MergeJob:
-    """One merge in progress: the pair, its clock, its report and its audit events (written at the end)."""
-
-    session: AsyncSession
-    actor: Viewer
-    source: Organisation
-    target: Organisation
-    today: dt.date
-    now: dt.datetime
-    report: MergeReport = field(default_factory=MergeReport)
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def reason(self) -> str:
-        return f"Merged {self.source.name} (organisation {self.source.id}) into {self.target.name}."
-
-    def event(self, object_type: str, object_id: int, action: str, party_id: int, **kwargs: Any) -> None:
-        self.events.append(
-            audit_writes.event(
-                actor=self.actor,
-                object_type=object_type,
-                object_id=object_id,
-                party_id=party_id,
-                action=action,
-                at=self.now,
-                reason=kwargs.pop("reason", self.reason),
-                **kwargs,
-            )
-        )
 
 
 async def move_documents(job: MergeJob) -> None:

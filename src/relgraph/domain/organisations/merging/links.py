@@ -1,4 +1,4 @@
-"""Merging organisations, part two: the links between parties move to the survivor.
+"""Merging organisations: the links between parties move to the survivor.
 
 Memberships, relations and internal relations, each set-based: a few statements per
 kind whatever the number of rows. Where the target has the same link already, its own
@@ -27,7 +27,7 @@ from relgraph.domain import places
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import memberships
 from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, MembershipState
-from relgraph.domain.organisations.merging.belongings import MergeJob
+from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
 from relgraph.domain.relations import relations as relations_domain
 

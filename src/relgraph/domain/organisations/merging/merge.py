@@ -3,7 +3,7 @@
 Everything of the source moves to the target in one transaction: memberships,
 subsidiaries, relations, internal relations, documents, party types and their data,
 addresses, contact means, bank accounts, customer groups, notes and activities (moved
-by merge_links and merge_moves). Where both have the same thing the target's is kept:
+by `links` and `belongings`). Where both have the same thing the target's is kept:
 an active membership of the same person in the same role, an active relation of the same
 type with the same party, a current internal relation of the same user and category,
 type-specific data.
@@ -26,7 +26,6 @@ from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations import hierarchy, organisations
 from relgraph.domain.organisations.merging.belongings import (
-    MergeJob,
     move_addresses,
     move_contact_details,
     move_documents,
@@ -34,6 +33,7 @@ from relgraph.domain.organisations.merging.belongings import (
     move_party_types,
     redirect_earlier_merges,
 )
+from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.links import (
     move_internal_relations,
     move_memberships,
