@@ -18,8 +18,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
+from relgraph.domain import parties
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import parties
 from relgraph.domain.validation import Checks
 from relgraph.errors import Forbidden, NotFound
 from relgraph.policy import (

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, Organisation, Person
+from relgraph.domain import parties
 from relgraph.domain.memberships import memberships
 from relgraph.domain.organisations import organisations
-from relgraph.domain.party_data import addresses, parties
+from relgraph.domain.party_data import addresses
 from relgraph.domain.persons import persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, FieldError, NotFound

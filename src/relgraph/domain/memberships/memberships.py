@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.models.in_force import has_ended
-from relgraph.domain import places, versions
+from relgraph.domain import parties, places, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships.queries import (
     MembershipFilter,
@@ -25,7 +25,7 @@ from relgraph.domain.memberships.queries import (
     list_for,
     tags_of,
 )
-from relgraph.domain.party_data import parties, search_text
+from relgraph.domain.party_data import search_text
 from relgraph.domain.persons import persons
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import Checks

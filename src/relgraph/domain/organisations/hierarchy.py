@@ -21,10 +21,9 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations.organisations import AUDITED_FIELDS, load_for_update
-from relgraph.domain.party_data import parties
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
 

@@ -19,10 +19,10 @@ from relgraph.db.models import (
     PartyGroup,
 )
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import addresses, contact_means, parties, search_text
+from relgraph.domain.party_data import addresses, contact_means, search_text
 from relgraph.domain.validation import Checks
 from relgraph.errors import (
     Conflict,

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Address, AddressKind, Organisation
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import parties, search_text
+from relgraph.domain.party_data import search_text
 from relgraph.domain.party_data.countries import HOME_COUNTRY
 from relgraph.domain.validation import Checks
 from relgraph.errors import (

@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import BankAccount, Organisation, Person
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import parties
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible, persons_visible

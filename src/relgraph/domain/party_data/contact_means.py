@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import ContactKind, ContactMean
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import parties, phones, search_text
+from relgraph.domain.party_data import phones, search_text
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer, party_visible

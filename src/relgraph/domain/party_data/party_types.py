@@ -23,9 +23,9 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
+from relgraph.domain import parties
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import parties
 from relgraph.domain.validation import Checks
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Address, ContactMean, Membership, Organisation, PartyKind, Person
-from relgraph.domain.party_data import parties, phones
+from relgraph.domain import parties
+from relgraph.domain.party_data import phones
 from relgraph.domain.persons.names import TOMBSTONE_NAME, display_name, is_tombstone
 from relgraph.domain.validation import normalise_phone
 from relgraph.policy import open_kinds

@@ -129,7 +129,7 @@ class RemoveAddressPayload:
 
 
 async def _key(session: AsyncSession, party_id: int) -> tuple[str, int]:
-    from relgraph.domain.party_data import parties
+    from relgraph.domain import parties
 
     kind = (await parties.kinds_of(session, [party_id]))[0]
     assert kind is not None
