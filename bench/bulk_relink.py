@@ -48,7 +48,8 @@ from relgraph.db.models import (
     Organisation,
     Person,
 )
-from relgraph.domain import relinking, users
+from relgraph.domain import users
+from relgraph.domain.memberships.relinking import relink as relinking
 from relgraph.graphql.ids import encode_id
 from relgraph.web import create_app
 

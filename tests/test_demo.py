@@ -51,12 +51,12 @@ from relgraph.db.models import (
     SalesRelation,
     User,
 )
-from relgraph.domain import iban
-from relgraph.domain import relations as relation_domain
-from relgraph.domain.contact_means import clean_value
-from relgraph.domain.contact_values import terms_of
-from relgraph.domain.internal_relations import account_managers_of
-from relgraph.domain.persons import display_name, refresh_search
+from relgraph.domain.party_data import iban
+from relgraph.domain.party_data.contact_means import clean_value
+from relgraph.domain.party_data.search_text import set_person_keys, terms_of
+from relgraph.domain.persons.names import display_name
+from relgraph.domain.relations import relations as relation_domain
+from relgraph.domain.relations.internal_relations import account_managers_of
 from relgraph.domain.validation import Checks, valid_bsn
 from relgraph.policy import Viewer
 from relgraph.text import fold, search_key
@@ -408,7 +408,7 @@ async def test_names_and_search_keys_follow_the_domain(
         assert p.infix is None or p.infix == p.infix.lower()
         assert p.first_name and p.initials and p.initials.startswith(p.first_name[0].upper())
         expected = Person(first_name=p.first_name, infix=p.infix, last_name=p.last_name, initials=p.initials)
-        refresh_search(expected, emails[p.id], terms_of(contacts[p.id]))
+        set_person_keys(expected, emails[p.id], terms_of(contacts[p.id]))
         assert (p.sort_key, p.search_text) == (expected.sort_key, expected.search_text)
         assert fold(display_name(p)) in p.search_text
 

@@ -22,7 +22,7 @@ from relgraph.demo.large import (
     MAX_DEPTH,
     Counts,
 )
-from relgraph.domain import organisations, persons
+from relgraph.domain.party_data import search_text
 from relgraph.errors import Conflict
 from relgraph.text import fold
 
@@ -123,12 +123,12 @@ async def test_large_dataset_loads_consistently_and_the_api_reads_it(engine, dat
         orgs = list(await session.scalars(select(Organisation).order_by(Organisation.id).limit(40)))
         for org in orgs:
             stored = (org.name_key, org.search_text)
-            await organisations.refresh_search(session, org)
+            await search_text.refresh_organisation(session, org)
             assert (org.name_key, org.search_text) == stored
         people = list(await session.scalars(select(Person).order_by(Person.id.desc()).limit(40)))
         for person in people:
             stored = (person.sort_key, person.search_text)
-            await persons.refresh_search_of(session, person)
+            await search_text.refresh_person(session, person)
             assert (person.sort_key, person.search_text) == stored
         await session.rollback()
         assert all(a.city_key == fold(a.city) for a in await session.scalars(select(Address)))

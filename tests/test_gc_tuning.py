@@ -48,7 +48,7 @@ async def test_a_finished_request_leaves_no_cycles_holding_its_rows(admin, sessi
     """With the collector run rarely, rows kept alive by reference cycles would pile up."""
     from relgraph import demo
     from relgraph.db.pagination import Page
-    from relgraph.domain.membership_queries import ListedMembership
+    from relgraph.domain.memberships.queries import ListedMembership
 
     async with sessionmaker() as session:
         await demo.seed(session, organisations=10, persons=40, seed=3, created_by_id=admin.user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relgraph.domain import iban
+from relgraph.domain.party_data import iban
 
 USER_ERRORS = "userErrors { field message code }"
 GROUP = "id name description active version"

@@ -286,7 +286,7 @@ async def test_more_than_30_aliases_are_refused(admin) -> None:
 
 
 async def test_unexpected_exceptions_are_masked_and_logged_with_the_request_id(admin, monkeypatch, caplog) -> None:
-    from relgraph.domain import organisations
+    from relgraph.domain.organisations import organisations
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret detail")

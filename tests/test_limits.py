@@ -17,10 +17,11 @@ from graphql import parse, validate
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from relgraph import rate_limits
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
 from relgraph.db.models import RateLimitWindow
-from relgraph.domain import rate_limits, users
+from relgraph.domain import users
 from relgraph.graphql.cost import operation_of, query_cost
 from relgraph.graphql.schema import build_schema
 from relgraph.web import create_app

@@ -6,7 +6,7 @@ import random
 
 import phonenumbers
 
-from relgraph.domain import contact_values, phones
+from relgraph.domain.party_data import phones, search_text
 from relgraph.domain.validation import normalise_phone
 
 
@@ -47,7 +47,7 @@ def test_every_dutch_prefix_validates_and_searches_as_phonenumbers_does() -> Non
             assert phones.dutch_national_digits(f"+31{nsn}") is None
             continue
         valid += 1
-        assert contact_values.search_terms("PHONE", expected) == [
+        assert search_text.search_terms("PHONE", expected) == [
             expected,
             _reference_national_digits(expected),
         ]
@@ -59,4 +59,4 @@ def test_other_forms_go_to_phonenumbers() -> None:
         assert phones.dutch_e164(value) is None
         assert normalise_phone(value) == _reference_e164(value), value
     assert normalise_phone("+31 (0)20 123 4567") == "+31201234567"
-    assert contact_values.search_terms("PHONE", "+3225551212") == ["+3225551212", "025551212"]
+    assert search_text.search_terms("PHONE", "+3225551212") == ["+3225551212", "025551212"]

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from relgraph.domain import persons, users
+from relgraph.domain import users
+from relgraph.domain.persons import persons
 
 BSN, OTHER_BSN = "123456782", "111222333"
 CONTENT = b"VERTROUWELIJK: offerte Noorderlicht, korting 37 procent, kenmerk Q7X-2291"

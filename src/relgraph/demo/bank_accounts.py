@@ -18,7 +18,7 @@ from relgraph.demo.base import Ref
 from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.party_types import TypePlan
 from relgraph.demo.persons import PersonSpec
-from relgraph.domain import iban
+from relgraph.domain.party_data import iban
 
 __all__ = ["BANKS", "BankSpec", "plan_bank_accounts"]
 

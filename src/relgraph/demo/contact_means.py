@@ -17,7 +17,7 @@ from relgraph.demo.base import Ref
 from relgraph.demo.names import mailbox_name
 from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.persons import PersonSpec
-from relgraph.domain.contact_values import terms_of
+from relgraph.domain.party_data.search_text import terms_of
 from relgraph.domain.validation import normalise_phone
 
 __all__ = ["ContactSpec", "plan_organisation_contacts", "plan_person_contacts", "search_terms"]

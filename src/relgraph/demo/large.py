@@ -41,8 +41,7 @@ from relgraph.demo.names import (
     mailbox_name,
     split_infix,
 )
-from relgraph.domain.organisations import set_search_keys
-from relgraph.domain.persons import refresh_search
+from relgraph.domain.party_data.search_text import set_organisation_keys, set_person_keys
 from relgraph.text import fold
 
 __all__ = [
@@ -227,7 +226,7 @@ def organisation_rows(
         oid = first_id + index
         created = _created(index, len(orgs), rng)
         keys = _Named(name=org.name, code=org.code, kvk_number=org.kvk)
-        set_search_keys(cast(Organisation, keys), [org.city])
+        set_organisation_keys(cast(Organisation, keys), [org.city])
         status = "ACTIVE" if rng.random() < 0.85 else rng.choice(("PROSPECT", "INACTIVE"))
         yield (
             (oid, "ORGANISATION", created, created, 1),
@@ -368,7 +367,7 @@ def plan_persons(
                 out.tags.extend((mid, tag) for tag in rng.sample(TAGS, k=rng.randint(1, 2)))
             mid += 1
         keys = _Named(first_name=first, initials=f"{initial(first)}.", infix=infix, last_name=last)
-        refresh_search(cast(Person, keys), emails)
+        set_person_keys(cast(Person, keys), emails)
         out.parties.append((pid, "PERSON", created, created, 1))
         out.persons.append(
             (

@@ -37,8 +37,7 @@ from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.party_types import TypePlan
 from relgraph.demo.persons import PersonSpec
 from relgraph.demo.relations import RelationSpec
-from relgraph.domain.organisations import set_search_keys as refresh_organisation_search
-from relgraph.domain.persons import refresh_search as refresh_person_search
+from relgraph.domain.party_data.search_text import set_organisation_keys, set_person_keys
 from relgraph.policy import open_kinds
 
 __all__ = [
@@ -149,7 +148,7 @@ async def write_organisations(
         )
         cities = [a.city for a in spec.addresses if a.kind in open_kinds("Address")]
         invoice_cities = [a.city for a in spec.addresses if a.kind not in open_kinds("Address")]
-        refresh_organisation_search(org, cities, contact_terms[index], invoice_cities)
+        set_organisation_keys(org, cities, contact_terms[index], invoice_cities)
         pending.append(org)
     ids.extend(await _insert_ids(session, pending))
     report("organisations", len(ids))
@@ -176,7 +175,7 @@ async def write_persons(
             created = times[start + offset]
             person = Person(**spec.values, created_at=created, updated_at=gen.updated(created), **by)
             emails = [m.business_email for m in spec.memberships]
-            refresh_person_search(person, emails, contact_terms[start + offset])
+            set_person_keys(person, emails, contact_terms[start + offset])
             batch.append(person)
         ids.extend(await _insert_ids(session, batch))
         report("persons", len(ids))

@@ -1,1 +1,1 @@
-"""Domain rules and writes, one module per aggregate; no GraphQL here."""
+"""Domain rules and writes, one package per aggregate and the pieces they share; no GraphQL here."""

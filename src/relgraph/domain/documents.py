@@ -18,7 +18,8 @@ from relgraph.db.pagination import (
     count_many,
     paginate_many,
 )
-from relgraph.domain import audit, parties
+from relgraph.domain import parties
+from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
 from relgraph.errors import Forbidden, NotFound
 from relgraph.policy import (
@@ -129,7 +130,7 @@ async def add(
     )
     session.add(document)
     await session.flush()
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Document",
@@ -146,7 +147,7 @@ async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> Document:
     document = (await get_visible(session, viewer=actor, ids=[id]))[0]
     if document is None:
         raise NotFound("id", "No document with this id.")
-    audit.record(
+    audit_writes.record(
         session,
         actor=actor,
         object_type="Document",

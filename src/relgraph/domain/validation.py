@@ -10,9 +10,9 @@ from typing import TypeVar
 
 import phonenumbers
 
-from relgraph.domain import iban as ibans
-from relgraph.domain import phones
-from relgraph.domain.countries import COUNTRY_CODES, HOME_COUNTRY
+from relgraph.domain.party_data import iban as ibans
+from relgraph.domain.party_data import phones
+from relgraph.domain.party_data.countries import COUNTRY_CODES, HOME_COUNTRY
 from relgraph.errors import DomainError, FieldError
 
 __all__ = [

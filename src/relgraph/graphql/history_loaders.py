@@ -8,7 +8,9 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
-from relgraph.domain import activities, audit_trail, merge_report, notes, timeline
+from relgraph.domain.history import activities, notes, timeline
+from relgraph.domain.history import audit_reads as audit_trail
+from relgraph.domain.organisations.merging import report as merge_report
 from relgraph.graphql.loader_base import LoaderBase
 
 __all__ = ["HistoryLoaders"]

@@ -10,7 +10,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from relgraph.domain import rate_limits
+from relgraph import rate_limits
 from relgraph.graphql.cost import operation_of, query_cost
 
 __all__ = ["RATE_LIMITED", "QueryCostLimiter"]

@@ -13,23 +13,12 @@ from typing import TYPE_CHECKING, Any
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
-from relgraph.domain import (
-    addresses,
-    bank_accounts,
-    contact_means,
-    documents,
-    groups,
-    hierarchy,
-    internal_relations,
-    memberships,
-    organisations,
-    parties,
-    party_types,
-    persons,
-    relation_types,
-    relations,
-    users,
-)
+from relgraph.domain import documents, parties, users
+from relgraph.domain.memberships import memberships
+from relgraph.domain.organisations import hierarchy, organisations
+from relgraph.domain.party_data import addresses, bank_accounts, contact_means, groups, party_types
+from relgraph.domain.persons import persons
+from relgraph.domain.relations import internal_relations, relation_types, relations
 from relgraph.graphql.history_loaders import HistoryLoaders
 from relgraph.graphql.loader_base import grouped
 

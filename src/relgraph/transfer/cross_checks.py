@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import chunked, rows_in
 from relgraph.db.models import AuditEvent, Membership, Organisation, Party, Person, User
-from relgraph.domain import hierarchy
+from relgraph.domain.organisations import hierarchy
 from relgraph.transfer.rows import Row
 
 __all__ = ["check_rows"]

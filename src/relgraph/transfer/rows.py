@@ -15,7 +15,10 @@ from typing import Any
 
 from relgraph.db.models import Gender, OrganisationStatus
 from relgraph.db.models.in_force import flag_for
-from relgraph.domain import addresses, memberships, organisations, persons
+from relgraph.domain.memberships import memberships
+from relgraph.domain.organisations import organisations
+from relgraph.domain.party_data import addresses
+from relgraph.domain.persons import persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import InvalidInput
 from relgraph.transfer.formats import (

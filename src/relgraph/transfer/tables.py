@@ -30,7 +30,11 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.domain import audit, contact_values, memberships, organisations, persons
+from relgraph.domain.history import audit_writes
+from relgraph.domain.memberships import memberships
+from relgraph.domain.organisations import organisations
+from relgraph.domain.party_data import search_text
+from relgraph.domain.persons import persons
 from relgraph.text import fold
 from relgraph.transfer.rows import Row
 
@@ -125,7 +129,7 @@ class _Chunk:
                     **self.versioned,
                 }
             )
-        return contact_values.terms_of(terms)
+        return search_text.terms_of(terms)
 
     def event(
         self,
@@ -146,7 +150,7 @@ class _Chunk:
                     "after": value.isoformat() if isinstance(value, dt.date) else value,
                 }
         self.out[_audit].append(
-            audit.event(
+            audit_writes.event(
                 actor=None,
                 object_type=object_type,
                 object_id=object_id,
@@ -173,7 +177,7 @@ def organisation_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> T
             name=v["name"], legal_name=v.get("legal_name"), code=v.get("code"), kvk_number=v.get("kvk_number")
         )
         terms = chunk.contacts(org_id, v)
-        organisations.set_search_keys(names, [address.get("city")] if address else [], terms)  # type: ignore[arg-type]
+        search_text.set_organisation_keys(names, [address.get("city")] if address else [], terms)  # type: ignore[arg-type]
         orgs.append(
             {
                 "id": org_id,
@@ -215,7 +219,7 @@ def person_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> Tables:
         terms = chunk.contacts(person_id, v)
         fields = {name: v.get(name) for name in _PERSON_FIELDS}
         person = SimpleNamespace(**fields)
-        persons.refresh_search(person, (), terms)  # type: ignore[arg-type]
+        search_text.set_person_keys(person, (), terms)  # type: ignore[arg-type]
         people.append(
             {
                 "id": person_id,

@@ -14,7 +14,7 @@ class RateLimitWindow(Base):
     """One row per user: the minute being counted and the points spent in it.
 
     A new minute overwrites the row instead of adding one, so the table never grows past
-    the number of users; every worker process updates the same row (see domain/rate_limits).
+    the number of users; every worker process updates the same row (see relgraph/rate_limits.py).
     """
 
     __tablename__ = "rate_limit_windows"

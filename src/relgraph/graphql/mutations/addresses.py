@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import addresses
+from relgraph.domain.party_data import addresses
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id

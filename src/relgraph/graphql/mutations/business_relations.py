@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import business_relations
+from relgraph.domain.memberships import business_relations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import IdCollector

@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import groups
+from relgraph.domain.party_data import groups
 from relgraph.errors import DomainError, FieldError
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import hierarchy, organisations
+from relgraph.domain.organisations import hierarchy, organisations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform, perform_all_or_nothing
 from relgraph.graphql.ids import parse_id

@@ -10,8 +10,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import internal_relations
 from relgraph.domain.classified import check_writable
+from relgraph.domain.relations import internal_relations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id

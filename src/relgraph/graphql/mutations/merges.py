@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import merges
+from relgraph.domain.organisations.merging import merge as merges
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform_all_or_nothing
 from relgraph.graphql.ids import IdCollector

@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import activities, notes
+from relgraph.domain.history import activities, notes
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id, parse_party_id

@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain import organisations
+from relgraph.domain.organisations import organisations
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
-from relgraph.domain import party_types
+from relgraph.domain.party_data import party_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_party_id

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import person_deletion
+from relgraph.domain.persons import deletion as person_deletion
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform
 from relgraph.graphql.ids import parse_id

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain import relinking
+from relgraph.domain.memberships.relinking import relink as relinking
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import UserError, perform_all_or_nothing, user_errors

@@ -8,7 +8,8 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from relgraph.domain import groups, internal_relations, party_types, relation_types
+from relgraph.domain.party_data import groups, party_types
+from relgraph.domain.relations import internal_relations, relation_types
 from relgraph.graphql.context import Info
 from relgraph.graphql.list_bounds import (
     MAX_DOMAIN_DATA,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.domain import network
+from relgraph.domain.relations import network
 from relgraph.errors import DomainError
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.domain import organisations
+from relgraph.domain.organisations import organisations
 from relgraph.graphql.connections import (
     After,
     Before,

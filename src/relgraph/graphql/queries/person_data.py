@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from relgraph.domain.person_export import export_person
+from relgraph.domain.persons.export import export_person
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import PublicError
 from relgraph.graphql.ids import decode_id, encode_id

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.domain import persons
+from relgraph.domain.persons import persons
 from relgraph.graphql.connections import (
     After,
     Before,

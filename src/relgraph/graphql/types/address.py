@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.domain import addresses
+from relgraph.domain.party_data import addresses
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import AddressKind

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain import audit_trail, merge_report
+from relgraph.domain.history import audit_reads as audit_trail
+from relgraph.domain.organisations.merging import report as merge_report
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.domain import iban
+from relgraph.domain.party_data import iban
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.node import Node

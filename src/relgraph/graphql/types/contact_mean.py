@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.domain.contact_values import formatted
+from relgraph.domain.party_data.contact_means import formatted
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.types.enums import ContactKind

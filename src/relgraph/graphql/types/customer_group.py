@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from relgraph.domain.groups import MemberFilter
+from relgraph.domain.party_data.groups import MemberFilter
 from relgraph.graphql.connections import (
     After,
     First,

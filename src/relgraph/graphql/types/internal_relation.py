@@ -10,7 +10,7 @@ import strawberry
 
 from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
-from relgraph.domain.internal_relations import InternalRelationFilter
+from relgraph.domain.relations.internal_relations import InternalRelationFilter
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if_readable

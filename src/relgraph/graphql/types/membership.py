@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.db.models.in_force import holds_on
-from relgraph.domain.membership_queries import ListedMembership
-from relgraph.domain.memberships import MembershipFilter as DomainFilter
+from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
+from relgraph.domain.memberships.queries import ListedMembership
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from relgraph.domain.network import Edge, Link, Node
+from relgraph.domain.relations.network import Edge, Link, Node
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id
 from relgraph.graphql.list_bounds import at_most, per_item_above

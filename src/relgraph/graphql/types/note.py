@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain import activities
+from relgraph.domain.history import activities
 from relgraph.graphql.connections import Connection, connection, page_request
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from relgraph.domain.hierarchy import MAX_DEPTH
+from relgraph.domain.organisations.hierarchy import MAX_DEPTH
 from relgraph.graphql.connections import (
     After,
     Connection,

@@ -9,7 +9,7 @@ import strawberry
 
 from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from relgraph.domain.relations import RelationFilter
+from relgraph.domain.relations.relations import RelationFilter
 from relgraph.graphql.connections import (
     After,
     Connection,
@@ -368,7 +368,7 @@ class Party(Node):
             int, strawberry.argument(description=f"At most this many nodes, 1-{MAX_NODES:,}.")
         ] = 200,
     ) -> Neighbourhood:
-        from relgraph.domain import network
+        from relgraph.domain.relations import network
         from relgraph.graphql.errors import PublicError
         from relgraph.graphql.queries.network import kinds_of_nodes
 

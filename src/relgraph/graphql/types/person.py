@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from relgraph.db.models.party_types import EMPLOYEE
-from relgraph.domain.persons import display_name, sort_name
+from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.graphql.connections import After, Connection, First
 from relgraph.graphql.context import Info
 from relgraph.graphql.errors import shown_only_if_readable

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.db.models.in_force import holds_on
-from relgraph.domain.relations import Direction as DomainDirection
-from relgraph.domain.relations import RelationView
+from relgraph.domain.relations.relations import Direction as DomainDirection
+from relgraph.domain.relations.relations import RelationView
 from relgraph.graphql.connections import PageInfo, page_info_of
 from relgraph.graphql.context import Info
 from relgraph.graphql.ids import encode_id

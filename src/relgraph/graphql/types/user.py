@@ -76,7 +76,7 @@ class User:
     async def customer_file_count(self, info: Info) -> int:
         if self.known_files is not None:
             return self.known_files
-        from relgraph.domain.internal_relations import InternalRelationFilter
+        from relgraph.domain.relations.internal_relations import InternalRelationFilter
 
         return await info.context.loaders.internal_relations_count.load((self.pk, "user", InternalRelationFilter()))
 

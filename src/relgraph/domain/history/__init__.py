@@ -1,0 +1,1 @@
+"""A party's history: notes, activities, the audit trail (written, read) and the timeline."""

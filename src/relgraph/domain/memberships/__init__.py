@@ -1,0 +1,1 @@
+"""Memberships (persoon in organisatie): who works where; business relations; bulk relinking."""

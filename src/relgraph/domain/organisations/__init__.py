@@ -1,0 +1,1 @@
+"""Organisations (organisaties): search and writes, the hierarchy, and merging duplicates."""

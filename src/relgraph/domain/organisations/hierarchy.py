@@ -1,0 +1,303 @@
+"""The organisation hierarchy (hoofdorganisatie / suborganisaties).
+
+Ancestors and descendants are one recursive CTE each, for any number of organisations at
+once. Reparenting serialises on the 'hierarchy' lock row and checks for cycles inside the
+transaction, so two racing requests can never build A -> B -> A between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import LockRow, Organisation
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
+from relgraph.domain.organisations.organisations import AUDITED_FIELDS, load_for_update
+from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+from relgraph.policy import Viewer
+
+__all__ = [
+    "MAX_DEPTH",
+    "ancestors_of",
+    "count_descendants",
+    "count_subsidiaries",
+    "depth_after_move",
+    "descendants_of",
+    "lock",
+    "move_subsidiaries",
+    "set_parent",
+    "subsidiaries_of",
+    "would_cycle",
+]
+
+# A guard against corrupt data: no real group is this deep, and recursion must end.
+MAX_DEPTH = 64
+
+_orgs = Organisation.__table__
+
+SUBSIDIARY_ORDER = [
+    OrderKey(Organisation.name_key, "name_key"),
+    OrderKey(Organisation.id, "id"),
+]
+
+
+def _subsidiaries(include_archived: bool) -> Select[Any]:
+    stmt = select(Organisation)
+    if not include_archived:
+        stmt = stmt.where(Organisation.archived.is_(False))
+    return stmt
+
+
+async def subsidiaries_of(
+    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool, page: PageRequest
+) -> dict[Hashable, Page[Organisation]]:
+    """One page of direct subsidiaries per parent, sorted by name, in one statement."""
+    return await paginate_many(
+        session,
+        lambda: _subsidiaries(include_archived),
+        Organisation,
+        Organisation.parent_id,
+        parent_ids,
+        SUBSIDIARY_ORDER,
+        page,
+        reuse_as=("subsidiaries", include_archived),
+    )
+
+
+async def count_subsidiaries(
+    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool
+) -> dict[Hashable, int]:
+    """The number of direct subsidiaries per parent."""
+    return await count_many(session, _subsidiaries(include_archived), Organisation.parent_id, parent_ids)
+
+
+def _ancestor_chain(ids: Sequence[int]) -> Any:
+    """CTE (start_id, id, depth): every ancestor of each of `ids`, depth 1 = the parent."""
+    anchor = select(
+        _orgs.c.id.label("start_id"), _orgs.c.parent_id.label("id"), literal(1).label("depth")
+    ).where(_orgs.c.id.in_(ids), _orgs.c.parent_id.is_not(None))
+    chain = anchor.cte("ancestor_chain", recursive=True)
+    step = (
+        select(chain.c.start_id, _orgs.c.parent_id, chain.c.depth + 1)
+        .join(_orgs, _orgs.c.id == chain.c.id)
+        .where(_orgs.c.parent_id.is_not(None), chain.c.depth < MAX_DEPTH)
+    )
+    return chain.union_all(step)
+
+
+async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[Organisation]]:
+    """The ancestors of each organisation, nearest first, aligned with `ids`."""
+    chain = _ancestor_chain(ids)
+    stmt = (
+        select(Organisation, chain.c.start_id)
+        .join(chain, chain.c.id == Organisation.id)
+        .order_by(chain.c.start_id, chain.c.depth)
+    )
+    found: dict[int, list[Organisation]] = {i: [] for i in ids}
+    for org, start_id in (await session.execute(stmt)).all():
+        found[start_id].append(org)
+    return [found[i] for i in ids]
+
+
+def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:
+    """CTE (root_id, id, depth): the subtree below each root, depth 1 = its subsidiaries.
+
+    Without archived organisations, an archived one hides its whole branch: its
+    subsidiaries would otherwise show up without their parent.
+    """
+    anchor = select(
+        _orgs.c.parent_id.label("root_id"), _orgs.c.id.label("id"), literal(1).label("depth")
+    ).where(_orgs.c.parent_id.in_(root_ids))
+    if not include_archived:
+        anchor = anchor.where(_orgs.c.archived.is_(False))
+    tree = anchor.cte("descendant_tree", recursive=True)
+    step = (
+        select(tree.c.root_id, _orgs.c.id, tree.c.depth + 1)
+        .join(_orgs, _orgs.c.parent_id == tree.c.id)
+        .where(tree.c.depth < min(max_depth, MAX_DEPTH))
+    )
+    if not include_archived:
+        step = step.where(_orgs.c.archived.is_(False))
+    return tree.union_all(step)
+
+
+async def descendants_of(
+    session: AsyncSession,
+    root_ids: Sequence[int],
+    *,
+    max_depth: int,
+    include_archived: bool,
+    page: PageRequest,
+) -> dict[Hashable, Page[tuple[Organisation, int]]]:
+    """Per root, one page of its descendants breadth first: (organisation, depth) items."""
+    tree = _descendant_tree(root_ids, max_depth, include_archived)
+    # On the organisations table: the ranking of all descendants needs no `parties` row.
+    stmt = select(_orgs, tree.c.depth.label("depth")).join(tree, tree.c.id == _orgs.c.id)
+    order = [
+        OrderKey(tree.c.depth, lambda item: item[1]),
+        OrderKey(_orgs.c.name_key, lambda item: item[0].name_key),
+        OrderKey(_orgs.c.id, lambda item: item[0].id),
+    ]
+    return await paginate_many(
+        session, stmt, Organisation, tree.c.root_id, root_ids, order, page, extras=("depth",), with_total=True
+    )
+
+
+async def count_descendants(
+    session: AsyncSession, root_ids: Sequence[int], *, max_depth: int, include_archived: bool
+) -> dict[Hashable, int]:
+    tree = _descendant_tree(root_ids, max_depth, include_archived)
+    stmt = select(_orgs.c.id).join(tree, tree.c.id == _orgs.c.id)
+    return await count_many(session, stmt, tree.c.root_id, root_ids)
+
+
+async def lock(session: AsyncSession) -> None:
+    """Take the hierarchy lock for the rest of the transaction (row lock / write lock)."""
+    await session.execute(
+        update(LockRow).where(LockRow.name == "hierarchy").values(counter=LockRow.counter + 1)
+    )
+
+
+def _lineage(start_id: int) -> Any:
+    """CTE (id): `start_id` and all its ancestors, however deep.
+
+    UNION (not UNION ALL) and no depth column: the recursion ends on its own, even if
+    the data already held a cycle, so the check below never misses one.
+    """
+    anchor = select(_orgs.c.id.label("id")).where(_orgs.c.id == start_id)
+    lineage = anchor.cte("lineage", recursive=True)
+    step = (
+        select(_orgs.c.parent_id)
+        .join(lineage, _orgs.c.id == lineage.c.id)
+        .where(_orgs.c.parent_id.is_not(None))
+    )
+    return lineage.union(step)
+
+
+async def would_cycle(session: AsyncSession, *, organisation_id: int, parent_id: int) -> bool:
+    """True if `parent_id` is `organisation_id` itself or lies below it."""
+    lineage = _lineage(parent_id)
+    hit = await session.scalar(select(lineage.c.id).where(lineage.c.id == organisation_id).limit(1))
+    return hit is not None
+
+
+async def depth_after_move(session: AsyncSession, *, organisation_id: int, parent_id: int) -> int:
+    """How deep the deepest organisation of the moved subtree would sit under `parent_id`."""
+    lineage = _lineage(parent_id)
+    parent_depth = (await session.scalar(select(func.count()).select_from(lineage))) or 1
+    tree = _descendant_tree([organisation_id], MAX_DEPTH + 1, include_archived=True)
+    height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
+    # parent_depth counts the parent itself, which sits at depth parent_depth - 1.
+    return parent_depth + height
+
+
+async def set_parent(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    organisation_id: int,
+    parent_id: int | None,
+    expected_version: int | None = None,
+) -> Organisation:
+    """Put an organisation under `parent_id` (None detaches it); refuses cycles with CYCLE."""
+    await lock(session)
+    org = await load_for_update(
+        session, id=organisation_id, expected_version=expected_version, field="organisationId"
+    )
+    if parent_id is not None:
+        parent = await session.get(Organisation, parent_id)
+        if parent is None:
+            raise NotFound("parentId", "No organisation with this id.")
+        parties.refuse_merged(parent, "parentId")
+        if await would_cycle(session, organisation_id=organisation_id, parent_id=parent_id):
+            message = (
+                "An organisation cannot be its own parent."
+                if parent_id == organisation_id
+                else f"{parent.name} lies below {org.name}; this would make a cycle."
+            )
+            raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
+        if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
+            raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
+    before = audit_writes.snapshot(org, AUDITED_FIELDS)
+    org.parent_id = parent_id
+    versions.stamp(org, actor)
+    await versions.flush(session, "organisation")
+    audit_writes.record(
+        session,
+        actor=actor,
+        object_type="Organisation",
+        object_id=org.id,
+        party_id=org.id,
+        action="SET_PARENT",
+        changes=audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS)),
+    )
+    return org
+
+
+async def move_subsidiaries(
+    session: AsyncSession, *, actor: Viewer, from_id: int, to_id: int, field: str = "toOrganisationId"
+) -> list[Organisation]:
+    """Put every direct subsidiary of `from_id` under `to_id`; refuses cycles with CYCLE.
+
+    Moving them creates a cycle exactly when `to_id` lies in the subtree of one of them.
+    `field` names the input field that holds `to_id`, for the error paths.
+    """
+    await lock(session)
+    source = await session.get(Organisation, from_id)
+    if source is None:
+        raise NotFound("fromOrganisationId", "No organisation with this id.")
+    target = await session.get(Organisation, to_id)
+    if target is None:
+        raise NotFound(field, "No organisation with this id.")
+    if from_id == to_id:
+        raise InvalidInput.at(field, "The subsidiaries are under this organisation already.")
+    children = list(
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.parent_id == from_id)
+            .order_by(Organisation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    if not children:
+        return []
+    by_id = {c.id: c for c in children}
+    lineage = _lineage(to_id)
+    below = await session.scalar(select(lineage.c.id).where(lineage.c.id.in_(by_id)).limit(1))
+    if below is not None:
+        where = "is" if below == to_id else f"lies below {by_id[below].name},"
+        message = f"{target.name} {where} a subsidiary of {source.name}; moving them under it would make a cycle."
+        raise DomainError([FieldError((field,), message, ErrorCode.CYCLE)])
+    parent_depth = (await session.scalar(select(func.count()).select_from(lineage))) or 1
+    tree = _descendant_tree(list(by_id), MAX_DEPTH + 1, include_archived=True)
+    height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
+    if parent_depth + height > MAX_DEPTH:
+        raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
+    befores = [audit_writes.snapshot(c, AUDITED_FIELDS) for c in children]
+    for child in children:
+        child.parent_id = to_id
+        versions.stamp(child, actor)
+    await versions.flush(session, "organisation")
+    for child, before in zip(children, befores, strict=True):
+        audit_writes.record(
+            session,
+            actor=actor,
+            object_type="Organisation",
+            object_id=child.id,
+            party_id=child.id,
+            action="SET_PARENT",
+            changes=audit_writes.changes_between(before, audit_writes.snapshot(child, AUDITED_FIELDS)),
+            reason=f"Moved with the other subsidiaries of {source.name} to {target.name}.",
+        )
+    return children

@@ -1,0 +1,1 @@
+"""Merging a duplicate organisation into the one that stays: the merge, what moves, its report."""

@@ -1,0 +1,233 @@
+"""Bank accounts (bankrekeningen) of parties: add, change, remove, choose the primary one.
+
+Financial data (R4): the API layer lets only FINANCE users read or write them. The same
+IBAN may belong to two parties (a subsidiary paying from the holding's account); such
+parties are reported as possible duplicates, never refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import BankAccount, Organisation, Person
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput
+from relgraph.policy import Viewer, party_visible, persons_visible
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "add",
+    "get_many",
+    "list_for_parties",
+    "load_for_update",
+    "possible_duplicates",
+    "remove",
+    "set_primary",
+    "update",
+]
+
+AUDITED_FIELDS = ["party_id", "iban", "bic", "holder_name", "is_primary", "active"]
+
+
+def _sort_key(row: BankAccount) -> tuple[bool, bool, int]:
+    return (not row.is_primary, not row.active, row.id)
+
+
+async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[BankAccount]]:
+    """Every bank account of each party, the primary one first, aligned with `party_ids`."""
+    rows = await session.scalars(select(BankAccount).where(BankAccount.party_id.in_(party_ids)))
+    grouped: dict[int, list[BankAccount]] = {i: [] for i in party_ids}
+    for row in rows:
+        grouped[row.party_id].append(row)
+    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+
+
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[BankAccount | None]:
+    """The bank accounts with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
+    stmt = select(BankAccount).where(BankAccount.id.in_(ids), party_visible(viewer, BankAccount.party_id))
+    found = {r.id: r for r in await session.scalars(stmt)}
+    return [found.get(i) for i in ids]
+
+
+async def possible_duplicates(
+    session: AsyncSession, *, viewer: Viewer, account: BankAccount, limit: int = 10
+) -> list[Organisation | Person]:
+    """Other parties `viewer` may see with a bank account of the same IBAN, by id."""
+    others = select(BankAccount.party_id).where(
+        BankAccount.iban == account.iban, BankAccount.party_id != account.party_id
+    )
+    orgs = await session.scalars(select(Organisation).where(Organisation.id.in_(others)))
+    people = await session.scalars(select(Person).where(Person.id.in_(others), persons_visible(viewer)))
+    return sorted([*orgs, *people], key=lambda party: party.id)[:limit]
+
+
+def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if creating or "iban" in data:
+        values["iban"] = checks.iban("iban", data.get("iban"), required=True)
+    if "bic" in data:
+        values["bic"] = checks.bic("bic", data["bic"])
+    if "holder_name" in data:
+        values["holder_name"] = checks.text("holderName", data["holder_name"], max_length=200)
+    if data.get("active") is not None:
+        values["active"] = bool(data["active"])
+    return values
+
+
+def _record(
+    session: AsyncSession, actor: Viewer, row: BankAccount, action: str, before: Mapping[str, Any]
+) -> None:
+    if action == "DELETE":
+        changes = {name: {"before": value, "after": None} for name, value in before.items()}
+    else:
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
+    audit_writes.record(
+        session,
+        actor=actor,
+        object_type="BankAccount",
+        object_id=row.id,
+        party_id=row.party_id,
+        action=action,
+        changes=changes,
+    )
+
+
+async def _flush(session: AsyncSession, field: str = "iban") -> None:
+    # The unique indexes: one primary per party, and no IBAN twice on one party.
+    await versions.flush(
+        session,
+        "bank account",
+        unique=(field, "This party already has this IBAN, or another primary account was just chosen; reload."),
+    )
+
+
+async def _check_free(session: AsyncSession, party_id: int, iban: str, own_id: int | None) -> None:
+    taken = await session.scalar(
+        select(BankAccount.id).where(
+            BankAccount.party_id == party_id, BankAccount.iban == iban, BankAccount.id != (own_id or 0)
+        )
+    )
+    if taken is not None:
+        raise Conflict("iban", "This party already has a bank account with this IBAN.")
+
+
+async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, keep: int | None) -> None:
+    current = await session.scalar(
+        select(BankAccount)
+        .where(BankAccount.party_id == party_id, BankAccount.is_primary.is_(True))
+        .execution_options(populate_existing=True)
+    )
+    if current is not None and current.id != keep:
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
+        current.is_primary = False
+        versions.stamp(current, actor)
+        # Flushed on its own, so that the new primary never meets the old one in the index.
+        await _flush(session, "primary")
+        _record(session, actor, current, "UPDATE", before)
+
+
+async def _has_primary(session: AsyncSession, party_id: int) -> bool:
+    found = await session.scalar(
+        select(BankAccount.id).where(BankAccount.party_id == party_id, BankAccount.is_primary.is_(True))
+    )
+    return found is not None
+
+
+async def add(
+    session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]
+) -> BankAccount:
+    """Add a bank account to a party `actor` may see; its first one is the primary one."""
+    checks = Checks()
+    values = _clean(checks, data, creating=True)
+    checks.raise_if_any()
+    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    await _check_free(session, target.id, values["iban"], None)
+    primary = data.get("primary")
+    if primary is None:
+        primary = not await _has_primary(session, target.id)
+    if primary:
+        await _drop_primary(session, actor, target.id, None)
+    row = BankAccount(
+        party_id=target.id,
+        is_primary=bool(primary),
+        active=True,
+        **versions.created(actor),
+        **values,
+    )
+    session.add(row)
+    await _flush(session)
+    _record(session, actor, row, "CREATE", {})
+    await session.flush()
+    return row
+
+
+async def load_for_update(
+    session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
+) -> BankAccount:
+    """Fetch a bank account of a party `viewer` may see, checking the version the caller saw."""
+    return await versions.load_of_visible_party(
+        session, BankAccount, viewer=viewer, id=id, expected_version=expected_version, noun="bank account"
+    )
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> BankAccount:
+    """Change the fields present in `data`; a deactivated primary stops being primary."""
+    checks = Checks()
+    values = _clean(checks, data, creating=False)
+    checks.raise_if_any()
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    if "iban" in values:
+        await _check_free(session, row.party_id, values["iban"], row.id)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if not row.active:
+        row.is_primary = False
+    versions.stamp(row, actor)
+    await _flush(session)
+    _record(session, actor, row, "UPDATE", before)
+    await session.flush()
+    return row
+
+
+async def remove(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> int:
+    """Delete a bank account; the audit trail keeps what it was."""
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
+    await session.delete(row)
+    await session.flush()
+    return id
+
+
+async def set_primary(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> BankAccount:
+    """Make a bank account the party's primary one; the previous primary stays, as a plain one."""
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    if not row.active:
+        raise InvalidInput.at("id", "Only an active bank account can be the primary one; activate it first.")
+    if row.is_primary:
+        return row
+    await _drop_primary(session, actor, row.party_id, row.id)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    row.is_primary = True
+    versions.stamp(row, actor)
+    await _flush(session, "id")
+    _record(session, actor, row, "UPDATE", before)
+    await session.flush()
+    return row

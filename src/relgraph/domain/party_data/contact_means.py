@@ -1,0 +1,317 @@
+"""Contact means (contactgegevens) of parties: add, change, remove, choose the primary one.
+
+A party's first active contact mean of a kind becomes its primary one; `set_primary`
+moves the flag. The organisation's and person's `email` and `phone` are their primary
+EMAIL and PHONE contact means, written through `set_primary_value`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import ContactKind, ContactMean
+from relgraph.domain import parties, versions
+from relgraph.domain.history import audit_writes
+from relgraph.domain.party_data import phones, search_text
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput
+from relgraph.policy import Viewer, party_visible
+
+__all__ = [
+    "AUDITED_FIELDS",
+    "add",
+    "clean_value",
+    "formatted",
+    "get_many",
+    "list_for_parties",
+    "load_for_update",
+    "remove",
+    "set_primary",
+    "set_primary_value",
+    "update",
+]
+
+AUDITED_FIELDS = ["party_id", "kind", "value", "label", "is_primary", "active"]
+# The order a party's contact means are listed in: by kind, then primary, active, oldest first.
+_KIND_ORDER = {kind.value: i for i, kind in enumerate(ContactKind)}
+_NOUNS = {
+    ContactKind.EMAIL.value: "email address",
+    ContactKind.PHONE.value: "phone number",
+    ContactKind.MOBILE.value: "mobile number",
+    ContactKind.FAX.value: "fax number",
+    ContactKind.WEBSITE.value: "website",
+    ContactKind.SOCIAL.value: "social media profile",
+}
+
+
+def clean_value(checks: Checks, kind: str, value: str | None, field: str = "value") -> str | None:
+    """Validate and normalise a value of `kind`: emails lower case, phone numbers E.164."""
+    if value is None or not value.strip():
+        checks.fail(field, "This field is required.")
+        return None
+    if kind == ContactKind.EMAIL:
+        return checks.email(field, value)
+    if kind in phones.PHONE_KINDS:
+        return checks.phone_number(field, value)
+    if kind == ContactKind.WEBSITE:
+        return checks.url(field, value)
+    return checks.social(field, value)
+
+
+def formatted(kind: str, value: str) -> str:
+    """The value for people to read: phone numbers internationally ("+31 20 123 4567")."""
+    if kind in phones.PHONE_KINDS:
+        number = phones.parse(value)
+        if number is not None:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return value
+
+
+def _sort_key(row: ContactMean) -> tuple[int, bool, bool, int]:
+    return (_KIND_ORDER[row.kind], not row.is_primary, not row.active, row.id)
+
+
+async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[ContactMean]]:
+    """Every contact mean of each party (inactive ones too), aligned with `party_ids`."""
+    rows = await session.scalars(select(ContactMean).where(ContactMean.party_id.in_(party_ids)))
+    grouped: dict[int, list[ContactMean]] = {i: [] for i in party_ids}
+    for row in rows:
+        grouped[row.party_id].append(row)
+    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+
+
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[ContactMean | None]:
+    """The contact means with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
+    stmt = select(ContactMean).where(ContactMean.id.in_(ids), party_visible(viewer, ContactMean.party_id))
+    found = {r.id: r for r in await session.scalars(stmt)}
+    return [found.get(i) for i in ids]
+
+
+def _record(
+    session: AsyncSession, actor: Viewer, row: ContactMean, action: str, before: Mapping[str, Any]
+) -> None:
+    if action == "DELETE":
+        changes = {name: {"before": value, "after": None} for name, value in before.items()}
+    else:
+        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
+    audit_writes.record(
+        session,
+        actor=actor,
+        object_type="ContactMean",
+        object_id=row.id,
+        party_id=row.party_id,
+        action=action,
+        changes=changes,
+    )
+
+
+async def _flush(session: AsyncSession, field: str = "value") -> None:
+    # The unique indexes: one primary per party and kind, and no value twice per kind.
+    await versions.flush(
+        session,
+        "contact mean",
+        unique=(field, "This party already has this value, or another primary one was just chosen; reload."),
+    )
+
+
+async def _primary(session: AsyncSession, party_id: int, kind: str) -> ContactMean | None:
+    return await session.scalar(
+        select(ContactMean)
+        .where(ContactMean.party_id == party_id, ContactMean.kind == kind, ContactMean.is_primary.is_(True))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _same_value(
+    session: AsyncSession, party_id: int, kind: str, value: str, own_id: int | None
+) -> ContactMean | None:
+    return await session.scalar(
+        select(ContactMean)
+        .where(
+            ContactMean.party_id == party_id,
+            ContactMean.kind == kind,
+            ContactMean.value == value,
+            ContactMean.id != (own_id or 0),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _check_free(session: AsyncSession, party_id: int, kind: str, value: str, own_id: int | None) -> None:
+    if await _same_value(session, party_id, kind, value, own_id) is not None:
+        raise Conflict("value", f"This party already has this {_NOUNS[kind]}.")
+
+
+async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, kind: str, keep: int | None) -> None:
+    """Take the primary flag off the party's current primary of `kind` (unless it is `keep`)."""
+    current = await _primary(session, party_id, kind)
+    if current is not None and current.id != keep:
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
+        current.is_primary = False
+        versions.stamp(current, actor)
+        # Flushed on its own, so that the new primary never meets the old one in the index.
+        await _flush(session, "primary")
+        _record(session, actor, current, "UPDATE", before)
+
+
+async def add(
+    session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]
+) -> ContactMean:
+    """Add a contact mean to a party `actor` may see; the first active one of a kind is primary."""
+    checks = Checks()
+    kind = ContactKind(data["kind"]).value
+    value = clean_value(checks, kind, data.get("value"))
+    label = checks.text("label", data.get("label"), max_length=100)
+    checks.raise_if_any()
+    assert value is not None
+    target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
+    await _check_free(session, target.id, kind, value, None)
+    primary = data.get("primary")
+    if primary is None:
+        primary = await _primary(session, target.id, kind) is None
+    if primary:
+        await _drop_primary(session, actor, target.id, kind, None)
+    row = ContactMean(
+        party_id=target.id,
+        kind=kind,
+        value=value,
+        label=label,
+        is_primary=bool(primary),
+        active=True,
+        **versions.created(actor),
+    )
+    session.add(row)
+    await _flush(session)
+    _record(session, actor, row, "CREATE", {})
+    await search_text.refresh(session, target.id)
+    return row
+
+
+async def load_for_update(
+    session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
+) -> ContactMean:
+    """Fetch a contact mean of a party `viewer` may see, checking the version the caller saw."""
+    return await versions.load_of_visible_party(
+        session, ContactMean, viewer=viewer, id=id, expected_version=expected_version, noun="contact mean"
+    )
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> ContactMean:
+    """Change the value, label or active flag; a deactivated primary stops being primary."""
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    checks = Checks()
+    values: dict[str, Any] = {}
+    if "value" in data:
+        values["value"] = clean_value(checks, row.kind, data["value"])
+    if "label" in data:
+        values["label"] = checks.text("label", data["label"], max_length=100)
+    if data.get("active") is not None:
+        values["active"] = bool(data["active"])
+    checks.raise_if_any()
+    if "value" in values:
+        await _check_free(session, row.party_id, row.kind, values["value"], row.id)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if not row.active:
+        row.is_primary = False
+    versions.stamp(row, actor)
+    await _flush(session)
+    _record(session, actor, row, "UPDATE", before)
+    if before["value"] != row.value or before["active"] != row.active:
+        await search_text.refresh(session, row.party_id)
+    return row
+
+
+async def remove(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> int:
+    """Delete a contact mean; the audit trail keeps what it was."""
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    party_id = row.party_id
+    _record(session, actor, row, "DELETE", before)
+    await session.delete(row)
+    await session.flush()
+    await search_text.refresh(session, party_id)
+    return id
+
+
+async def set_primary(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> ContactMean:
+    """Make a contact mean the primary one of its kind; the previous primary stays, as a plain one."""
+    row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
+    if not row.active:
+        raise InvalidInput.at("id", "Only an active contact mean can be the primary one; activate it first.")
+    if row.is_primary:
+        return row
+    await _drop_primary(session, actor, row.party_id, row.kind, row.id)
+    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    row.is_primary = True
+    versions.stamp(row, actor)
+    await _flush(session, "id")
+    _record(session, actor, row, "UPDATE", before)
+    return row
+
+
+async def set_primary_value(
+    session: AsyncSession, *, actor: Viewer, party_id: int, kind: str, value: str | None
+) -> None:
+    """Make `value` (already validated) the party's primary contact mean of `kind`.
+
+    This is what `email` / `phone` on an organisation or person input do: the primary
+    entry's value is replaced (or the entry created); null removes the primary entry.
+    The caller refreshes the party's search text.
+    """
+    current = await _primary(session, party_id, kind)
+    if current is not None and current.value == value:
+        return
+    if current is not None:
+        before = audit_writes.snapshot(current, AUDITED_FIELDS)
+        existing = None if value is None else await _same_value(session, party_id, kind, value, current.id)
+        if value is None or existing is not None:
+            _record(session, actor, current, "DELETE", before)
+            await session.delete(current)
+            await session.flush()
+        else:
+            current.value = value
+            versions.stamp(current, actor)
+            await _flush(session)
+            _record(session, actor, current, "UPDATE", before)
+            return
+    if value is None:
+        return
+    existing = await _same_value(session, party_id, kind, value, None)
+    if existing is not None:
+        # The value is there already, as a plain (maybe inactive) entry: promote it.
+        before = audit_writes.snapshot(existing, AUDITED_FIELDS)
+        existing.is_primary = True
+        existing.active = True
+        versions.stamp(existing, actor)
+        await _flush(session)
+        _record(session, actor, existing, "UPDATE", before)
+        return
+    row = ContactMean(
+        party_id=party_id,
+        kind=kind,
+        value=value,
+        is_primary=True,
+        active=True,
+        **versions.created(actor),
+    )
+    session.add(row)
+    await _flush(session)
+    _record(session, actor, row, "CREATE", {})

@@ -1,0 +1,1 @@
+"""Persons (personen): their names, search and writes, deletion (erasure) and export."""

@@ -1,0 +1,313 @@
+"""The relationship network for analysts: neighbourhoods and shortest paths.
+
+Both walk the graph breadth first, one set-based query per kind of link per hop (never
+one per node), and both see only what the viewer may see: a hidden person is never a
+node nor a hop (R1), archived organisations and ended links are left out (R3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from relgraph.db.models import (
+    InternalRelation,
+    InternalRelationCategory,
+    Membership,
+    Organisation,
+    Party,
+    Relation,
+    RelationType,
+)
+from relgraph.domain.relations.relations import ends_visible
+from relgraph.policy import Viewer, party_visible
+
+__all__ = ["Edge", "Link", "Neighbourhood", "Node", "neighbourhood", "shortest_path"]
+
+# IN-lists are sent in chunks this size: well under SQLite's and asyncpg's parameter limits.
+CHUNK = 5000
+
+
+class Link(enum.StrEnum):
+    """The kinds of link the walk may follow."""
+
+    RELATIONS = "RELATIONS"
+    HIERARCHY = "HIERARCHY"
+    MEMBERSHIPS = "MEMBERSHIPS"
+    INTERNAL = "INTERNAL"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A party (kind "party") or a staff user (kind "user") in the network."""
+
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: Node
+    target: Node
+    link: Link
+    label: str
+
+
+@dataclass
+class Neighbourhood:
+    distances: dict[Node, int] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    truncated: bool = False
+
+
+def _party(pk: int) -> Node:
+    return Node("party", pk)
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    items = sorted(ids)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+async def _relations(
+    session: AsyncSession, viewer: Viewer, parties: list[int], type_names: Sequence[str] | None, today: dt.date
+) -> list[Edge]:
+    stmt = (
+        select(Relation.source_id, Relation.target_id, RelationType.name)
+        .join(RelationType, RelationType.id == Relation.type_id)
+        .where(
+            Relation.holds_on(today),
+            or_(Relation.source_id.in_(parties), Relation.target_id.in_(parties)),
+            ends_visible(viewer),
+        )
+    )
+    if type_names:
+        stmt = stmt.where(RelationType.name.in_(list(type_names)))
+    return [Edge(_party(s), _party(t), Link.RELATIONS, name) for s, t, name in await session.execute(stmt)]
+
+
+async def _hierarchy(session: AsyncSession, parties: list[int]) -> list[Edge]:
+    child = Organisation.__table__
+    parent = aliased(child)
+    stmt = (
+        select(child.c.id, child.c.parent_id)
+        .join(parent, parent.c.id == child.c.parent_id)
+        .where(
+            or_(child.c.id.in_(parties), child.c.parent_id.in_(parties)),
+            child.c.archived.is_(False),
+            parent.c.archived.is_(False),
+        )
+    )
+    return [Edge(_party(c), _party(p), Link.HIERARCHY, "subsidiary of") for c, p in await session.execute(stmt)]
+
+
+async def _memberships(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
+    # A person with a membership is a business relation: visible to every role (R1).
+    orgs = Organisation.__table__
+    stmt = (
+        select(Membership.person_id, Membership.organisation_id, Membership.job_title, Membership.role)
+        .join(orgs, orgs.c.id == Membership.organisation_id)
+        .where(
+            Membership.holds_on(today),
+            or_(Membership.person_id.in_(parties), Membership.organisation_id.in_(parties)),
+            orgs.c.archived.is_(False),
+        )
+    )
+    return [
+        Edge(_party(person), _party(org), Link.MEMBERSHIPS, job or role or "works at")
+        for person, org, job, role in await session.execute(stmt)
+    ]
+
+
+async def _internal(
+    session: AsyncSession, viewer: Viewer, parties: list[int], users: list[int], today: dt.date
+) -> list[Edge]:
+    stmt = (
+        select(InternalRelation.party_id, InternalRelation.user_id, InternalRelationCategory.name)
+        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+        .where(
+            or_(InternalRelation.party_id.in_(parties), InternalRelation.user_id.in_(users)),
+            InternalRelation.holds_on(today),
+            party_visible(viewer, InternalRelation.party_id),
+        )
+    )
+    return [
+        Edge(_party(p), Node("user", u), Link.INTERNAL, name.lower()) for p, u, name in await session.execute(stmt)
+    ]
+
+
+async def _step(
+    session: AsyncSession,
+    viewer: Viewer,
+    frontier: set[Node],
+    links: frozenset[Link],
+    type_names: Sequence[str] | None,
+    today: dt.date,
+) -> list[Edge]:
+    """Every link touching the frontier: one query per kind of link per chunk."""
+    parties = [n.id for n in frontier if n.kind == "party"]
+    users = [n.id for n in frontier if n.kind == "user"]
+    edges: list[Edge] = []
+    for chunk in _chunks(parties):
+        if Link.RELATIONS in links:
+            edges += await _relations(session, viewer, chunk, type_names, today)
+        if Link.HIERARCHY in links:
+            edges += await _hierarchy(session, chunk)
+        if Link.MEMBERSHIPS in links:
+            edges += await _memberships(session, chunk, today)
+    if Link.INTERNAL in links and (parties or users):
+        for chunk_parties, chunk_users in _paired_chunks(parties, users):
+            edges += await _internal(session, viewer, chunk_parties, chunk_users, today)
+    return edges
+
+
+def _paired_chunks(parties: list[int], users: list[int]) -> Iterable[tuple[list[int], list[int]]]:
+    party_chunks = list(_chunks(parties)) or [[]]
+    user_chunks = list(_chunks(users)) or [[]]
+    for i in range(max(len(party_chunks), len(user_chunks))):
+        yield (party_chunks[i] if i < len(party_chunks) else []), (user_chunks[i] if i < len(user_chunks) else [])
+
+
+async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
+    """Which of `ids` the viewer may see as nodes: no hidden person, no archived organisation."""
+    orgs = Organisation.__table__
+    found: set[int] = set()
+    parties = Party.__table__
+    for chunk in _chunks(ids):
+        archived = select(orgs.c.id).where(orgs.c.id == parties.c.id, orgs.c.archived.is_(True)).exists()
+        rows = await session.scalars(
+            select(parties.c.id).where(parties.c.id.in_(chunk), party_visible(viewer, parties.c.id), ~archived)
+        )
+        found.update(rows)
+    return found
+
+
+async def neighbourhood(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    start: int,
+    depth: int,
+    links: frozenset[Link],
+    type_names: Sequence[str] | None = None,
+    max_nodes: int = 200,
+    max_edges: int | None = None,
+    today: dt.date | None = None,
+) -> Neighbourhood:
+    """The parties (and staff) within `depth` links of party `start`, with the links between them.
+
+    At most `max_nodes` nodes and `max_edges` links: reaching either ends the walk (`truncated`).
+    """
+    today = today or dt.date.today()
+    origin = _party(start)
+    result = Neighbourhood(distances={origin: 0})
+    frontier = {origin}
+    seen_edges: set[Edge] = set()
+    for distance in range(1, depth + 1):
+        if not frontier:
+            break
+        found = await _step(session, viewer, frontier, links, type_names, today)
+        new = {n for e in found for n in (e.source, e.target)} - result.distances.keys()
+        new_parties = {n.id for n in new if n.kind == "party"}
+        # A relation's ends were checked above; hierarchy and membership ends are checked here.
+        allowed = await _visible_parties(session, viewer, new_parties) if new_parties else set()
+        next_frontier: set[Node] = set()
+        for node in sorted(new, key=lambda n: (n.kind, n.id)):
+            if node.kind == "party" and node.id not in allowed:
+                continue
+            if len(result.distances) >= max_nodes:
+                result.truncated = True
+                break
+            result.distances[node] = distance
+            next_frontier.add(node)
+        for edge in found:
+            if edge not in seen_edges and edge.source in result.distances and edge.target in result.distances:
+                if max_edges is not None and len(result.edges) >= max_edges:
+                    result.truncated = True
+                    break
+                seen_edges.add(edge)
+                result.edges.append(edge)
+        frontier = next_frontier
+        if result.truncated:
+            break
+    return result
+
+
+async def shortest_path(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    start: int,
+    goal: int,
+    max_depth: int,
+    links: frozenset[Link],
+    max_visited: int = 50_000,
+    today: dt.date | None = None,
+) -> list[Edge] | None:
+    """The links of a shortest chain from party `start` to party `goal`, or None.
+
+    Walks from both ends at once, always widening the smaller frontier, so the work
+    grows with the square root of what a one-sided walk would touch.
+    """
+    today = today or dt.date.today()
+    # Visibility first: even the empty path from a party to itself would betray a hidden one.
+    visible = await _visible_parties(session, viewer, {start, goal})
+    if visible != {start, goal}:
+        return None
+    if start == goal:
+        return []
+    # For each side: node -> (edge that reached it, the node it came from).
+    came: list[dict[Node, tuple[Edge, Node] | None]] = [{_party(start): None}, {_party(goal): None}]
+    steps: list[dict[Node, int]] = [{_party(start): 0}, {_party(goal): 0}]
+    frontiers = [{_party(start)}, {_party(goal)}]
+    for _hop in range(max_depth):
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        if not frontiers[side]:
+            return None
+        found = await _step(session, viewer, frontiers[side], links, None, today)
+        candidates: dict[Node, tuple[Edge, Node]] = {}
+        for edge in found:
+            for here, there in ((edge.source, edge.target), (edge.target, edge.source)):
+                if here in frontiers[side] and there not in came[side] and there not in candidates:
+                    candidates[there] = (edge, here)
+        new_parties = {n.id for n in candidates if n.kind == "party"}
+        allowed = await _visible_parties(session, viewer, new_parties) if new_parties else set()
+        next_frontier: set[Node] = set()
+        meetings: list[Node] = []
+        for node in sorted(candidates, key=lambda n: (n.kind, n.id)):
+            if node.kind == "party" and node.id not in allowed:
+                continue
+            came[side][node] = candidates[node]
+            steps[side][node] = steps[side][candidates[node][1]] + 1
+            next_frontier.add(node)
+            if node in came[1 - side]:
+                meetings.append(node)
+        if meetings:
+            # The other side reached its nodes at different depths: take the nearest.
+            return _join(came, min(meetings, key=lambda n: steps[1 - side][n]))
+        frontiers[side] = next_frontier
+        if sum(len(c) for c in came) > max_visited:
+            return None
+    return None
+
+
+def _join(came: list[dict[Node, tuple[Edge, Node] | None]], meeting: Node) -> list[Edge]:
+    """The edges from the start to `meeting`, then from `meeting` to the goal."""
+    forward: list[Edge] = []
+    node = meeting
+    while (step := came[0][node]) is not None:
+        forward.append(step[0])
+        node = step[1]
+    forward.reverse()
+    node = meeting
+    while (step := came[1][node]) is not None:
+        forward.append(step[0])
+        node = step[1]
+    return forward

@@ -1,0 +1,344 @@
+"""Relations between parties (relaties tussen klanten): typed, dated, read from either end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relgraph.db.models import Party, Relation, RelationType
+from relgraph.db.models.in_force import has_ended
+from relgraph.db.pagination import (
+    OrderKey,
+    Page,
+    PageRequest,
+    count_many,
+    paginate_many,
+)
+from relgraph.domain import parties, places, versions
+from relgraph.domain.history import audit_writes
+from relgraph.domain.validation import Checks
+from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.policy import Viewer, party_visible
+
+__all__ = [
+    "Direction",
+    "RelationFilter",
+    "RelationView",
+    "add",
+    "count_for",
+    "delete",
+    "ends_visible",
+    "get_many",
+    "list_for",
+    "update",
+]
+
+AUDITED_FIELDS = ["type_id", "source_id", "target_id", "start_date", "end_date", "note", "active"]
+
+
+class Direction(enum.StrEnum):
+    """Which way a relation points, seen from one of its parties."""
+
+    OUTGOING = "OUTGOING"
+    INCOMING = "INCOMING"
+    SYMMETRIC = "SYMMETRIC"
+
+
+@dataclass(frozen=True)
+class RelationFilter:
+    type_ids: tuple[int, ...] | None = None
+    type_names: tuple[str, ...] | None = None
+    direction: Direction | None = None
+    # Also those not in force on `day` (ended, or not begun yet).
+    include_inactive: bool = False
+    # The day the list is about; None: today.
+    day: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RelationView:
+    """A relation as one of its parties sees it."""
+
+    relation: Relation
+    direction: Direction
+    other_id: int
+    other_kind: str
+
+
+def _perspectives() -> Any:
+    """Each relation twice: once from its source (OUT), once from its target (IN)."""
+    outgoing = select(
+        Relation.id.label("relation_id"),
+        Relation.source_id.label("owner_id"),
+        Relation.target_id.label("other_id"),
+        literal("OUT").label("side"),
+    )
+    incoming = select(
+        Relation.id.label("relation_id"),
+        Relation.target_id.label("owner_id"),
+        Relation.source_id.label("other_id"),
+        literal("IN").label("side"),
+    )
+    return union_all(outgoing, incoming).subquery("perspective")
+
+
+def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> tuple[Select[Any], Any]:
+    view = _perspectives()
+    other = Party.__table__
+    direction = case(
+        (RelationType.symmetric.is_(True), literal(Direction.SYMMETRIC.value)),
+        (view.c.side == "OUT", literal(Direction.OUTGOING.value)),
+        else_=literal(Direction.INCOMING.value),
+    )
+    stmt = (
+        select(
+            Relation,
+            direction.label("direction"),
+            view.c.other_id.label("other_id"),
+            other.c.kind.label("other_kind"),
+        )
+        .join(view, view.c.relation_id == Relation.id)
+        .join(RelationType, RelationType.id == Relation.type_id)
+        .join(other, other.c.id == view.c.other_id)
+        .where(view.c.owner_id.in_(owner_ids))
+    )
+    # R1: a person the viewer may not see is never the other end of a visible relation.
+    stmt = stmt.where(party_visible(viewer, view.c.other_id))
+    if not flt.include_inactive:
+        stmt = stmt.where(Relation.holds_on(flt.day))
+    if flt.type_ids is not None:
+        stmt = stmt.where(Relation.type_id.in_(flt.type_ids))
+    if flt.type_names is not None:
+        stmt = stmt.where(func.lower(RelationType.name).in_([n.strip().lower() for n in flt.type_names]))
+    if flt.direction is not None:
+        stmt = stmt.where(direction == flt.direction.value)
+    return stmt, view.c.owner_id
+
+
+async def list_for(
+    session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter, page: PageRequest
+) -> dict[Hashable, Page[RelationView]]:
+    """One page of relations per party, oldest first, each read from that party's side."""
+    stmt, owner = _listing(viewer, flt, owner_ids)
+    order = [OrderKey(Relation.id, lambda item: item[0].id)]
+    pages = await paginate_many(
+        session, stmt, Relation, owner, owner_ids, order, page, extras=("direction", "other_id", "other_kind")
+    )
+    for result in pages.values():
+        result.items = [RelationView(r, Direction(d), other, kind) for r, d, other, kind in result.items]
+    return pages
+
+
+async def count_for(
+    session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter
+) -> dict[Hashable, int]:
+    stmt, owner = _listing(viewer, flt, owner_ids)
+    return await count_many(session, stmt, owner, owner_ids)
+
+
+def ends_visible(viewer: Viewer) -> Any:
+    """SQL: neither end of the relation is a person hidden from `viewer` (R1)."""
+    return and_(party_visible(viewer, Relation.source_id), party_visible(viewer, Relation.target_id))
+
+
+async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Relation | None]:
+    """The relations with `ids` that `viewer` may see, aligned with `ids`."""
+    stmt = select(Relation).where(Relation.id.in_(ids), ends_visible(viewer))
+    found = {r.id: r for r in await session.scalars(stmt)}
+    return [found.get(i) for i in ids]
+
+
+def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "note" in data:
+        values["note"] = checks.multiline("note", data["note"], max_length=2000)
+    for name, field in (("start_date", "startDate"), ("end_date", "endDate")):
+        if name in data:
+            values[name] = checks.date(field, data[name])
+    if "active" in data and data["active"] is not None:
+        values["active"] = bool(data["active"])
+    return values
+
+
+def _check_dates(relation: Relation) -> None:
+    if relation.start_date and relation.end_date and relation.end_date < relation.start_date:
+        raise InvalidInput.at("endDate", "The end date lies before the start date.")
+
+
+async def _take_place(session: AsyncSession, relation: Relation) -> None:
+    """Make room for `relation` as the one of its type between its parties not ended by
+    hand: a lapsed one gives way (domain/places.py); a current or future one is a CONFLICT."""
+    await places.take_place(
+        session,
+        Relation,
+        [
+            Relation.type_id == relation.type_id,
+            Relation.source_id == relation.source_id,
+            Relation.target_id == relation.target_id,
+            Relation.id != (relation.id or 0),
+        ],
+        Conflict("targetId", "These parties already have an active relation of this type."),
+    )
+
+
+def _end_or_revive(relation: Relation, values: dict[str, Any], was_ended: bool) -> None:
+    """What `active` in an update does to the dates (db/models/in_force.py).
+
+    Ending (false) sets the end date to today when none or a later one is kept, so that
+    the history knows the last day; an end date after today sent with it plans the end
+    instead (the relation stays active until then). Reviving (true) an ended relation
+    clears its end date unless one is sent.
+    """
+    today = dt.date.today()
+    if values["active"] is False:
+        if "end_date" in values and relation.end_date is not None and relation.end_date > today:
+            relation.active = True
+        elif "end_date" not in values and (relation.end_date is None or relation.end_date > today):
+            start = relation.start_date
+            relation.end_date = max(start, today) if start else today
+    elif was_ended and "end_date" not in values:
+        relation.end_date = None
+
+
+async def _flush(session: AsyncSession) -> None:
+    await versions.flush(
+        session,
+        "relation",
+        unique=("targetId", "These parties already have an active relation of this type."),
+    )
+
+
+def _record(
+    session: AsyncSession,
+    actor: Viewer,
+    relation: Relation,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> None:
+    changes = audit_writes.changes_between(
+        before, after if after is not None else audit_writes.snapshot(relation, AUDITED_FIELDS)
+    )
+    ends = (relation.source_id, relation.target_id)
+    for party_id, other_party_id in (ends, ends[::-1]):
+        audit_writes.record(
+            session,
+            actor=actor,
+            object_type="Relation",
+            object_id=relation.id,
+            party_id=party_id,
+            other_party_id=other_party_id,
+            action=action,
+            changes=changes,
+        )
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    type_id: int,
+    source: tuple[str, int],
+    target: tuple[str, int],
+    data: Mapping[str, Any],
+) -> Relation:
+    """Relate `source` to `target` (each a (kind, id)) with relation type `type_id`."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    if source[1] == target[1]:
+        raise InvalidInput.at("targetId", "A party cannot be related to itself.")
+    relation_type = await session.get(RelationType, type_id)
+    if relation_type is None:
+        raise NotFound("typeId", "No relation type with this id.")
+    if not relation_type.active:
+        raise InvalidInput.at("typeId", f"The relation type {relation_type.name!r} is no longer in use.")
+    source_party = await parties.get_visible(
+        session, viewer=actor, kind=source[0], id=source[1], field="sourceId"
+    )
+    target_party = await parties.get_visible(
+        session, viewer=actor, kind=target[0], id=target[1], field="targetId"
+    )
+    if source_party.kind not in relation_type.source_kinds:
+        raise InvalidInput.at(
+            "sourceId", f"{relation_type.name!r} cannot start at a {source_party.kind.lower()}."
+        )
+    if target_party.kind not in relation_type.target_kinds:
+        raise InvalidInput.at(
+            "targetId", f"{relation_type.name!r} cannot end at a {target_party.kind.lower()}."
+        )
+    source_id, target_id = source_party.id, target_party.id
+    if relation_type.symmetric and source_id > target_id:
+        source_id, target_id = target_id, source_id  # one stored direction per pair
+    relation = Relation(
+        type_id=type_id,
+        source_id=source_id,
+        target_id=target_id,
+        active=values.pop("active", True),
+        **versions.created(actor),
+        **values,
+    )
+    _check_dates(relation)
+    if relation.active:
+        await _take_place(session, relation)
+    session.add(relation)
+    await _flush(session)
+    _record(session, actor, relation, "CREATE", {})
+    return relation
+
+
+async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> Relation:
+    relation = await session.scalar(
+        select(Relation)
+        .where(Relation.id == id, ends_visible(viewer))
+        .execution_options(populate_existing=True)
+    )
+    if relation is None:
+        raise NotFound("id", "No relation with this id.")
+    versions.check_version(relation, expected_version, "relation")
+    return relation
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Relation:
+    """Change dates, note or active state; the type and the parties stay."""
+    checks = Checks()
+    values = _clean(checks, data)
+    checks.raise_if_any()
+    relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
+    was_ended = has_ended(relation)
+    for name, value in values.items():
+        setattr(relation, name, value)
+    if "active" in values:
+        _end_or_revive(relation, values, was_ended)
+    _check_dates(relation)
+    if relation.active and not before["active"]:
+        await _take_place(session, relation)
+    versions.stamp(relation, actor)
+    await _flush(session)
+    _record(session, actor, relation, "UPDATE", before)
+    return relation
+
+
+async def delete(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> None:
+    """Remove a relation (to end one and keep its history, set active false instead)."""
+    relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
+    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
+    _record(session, actor, relation, "DELETE", before, {k: None for k in before})
+    await session.delete(relation)
+    await session.flush()
