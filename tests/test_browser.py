@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_serve import Server
+from server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (.ci/run installs Debian's chromium)")

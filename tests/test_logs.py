@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from server import Server
 from sqlalchemy import text
-from test_serve import Server
 
 from relgraph.domain import users
 
