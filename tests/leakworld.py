@@ -12,18 +12,17 @@ same merged into it. Every value is a marker (leakscan.Markers) that says who ma
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import graphql
+from helpers import ok, upload_ok
 from leakscan import ERASED, FINANCE, R1, R2, SENSITIVE, STAFF, Marker, Markers, Seer
 from leakwalk import Selections
 
-__all__ = ["VIEWERS", "Api", "World", "seed"]
+__all__ = ["VIEWERS", "World", "seed"]
 
-ERRORS = "userErrors { field message code }"
 # The viewers of the walk; the first one seeds. BUSINESS+FINANCE manages S's files (R2).
 VIEWERS = (
     Seer("ADMIN+FINANCE+SENSITIVE", "ADMIN", ("FINANCE", "SENSITIVE")),
@@ -65,36 +64,9 @@ def _bsn() -> str:
                 return value + str(last)
 
 
-@dataclass
-class Api:
-    """GraphQL mutations as one caller, failing loudly on any error (seeding must work)."""
-
-    schema: graphql.GraphQLSchema
-    caller: Any
-
-    async def ok(self, mutation: str, selection: str = "__typename", /, **input: Any) -> dict[str, Any]:
-        assert self.schema.mutation_type is not None
-        input_type = self.schema.mutation_type.fields[mutation].args["input"].type
-        query = f"mutation($input: {input_type}) {{ {mutation}(input: $input) {{ {selection} {ERRORS} }} }}"
-        payload = (await self.caller.gql(query, {"input": input}))[mutation]
-        assert payload["userErrors"] == [], (mutation, input, payload)
-        return payload
-
-    async def upload(self, party: str, filename: str, description: str) -> str:
-        query = (
-            "mutation($input: UploadDocumentInput!) { uploadDocument(input: $input) "
-            f"{{ document {{ id }} {ERRORS} }} }}"
-        )
-        operations = {"query": query, "variables": {"input": {"partyId": party, "file": None, "description": description}}}
-        response = await self.caller.client.post(
-            "/graphql",
-            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
-            files={"0": (filename, f"content of {filename}".encode(), "application/pdf")},
-            headers={"Authorization": f"Bearer {self.caller.token}"},
-        )
-        payload = response.json()["data"]["uploadDocument"]
-        assert payload["userErrors"] == [], payload
-        return payload["document"]["id"]
+async def _document(admin: Any, party: str, filename: str, description: str) -> str:
+    """A PDF uploaded to the party (its content names the file); its global ID."""
+    return (await upload_ok(admin, party, f"content of {filename}".encode(), filename, description=description))["id"]
 
 
 @dataclass
@@ -113,7 +85,7 @@ class World:
 Needs = Callable[..., set[str]]
 
 
-async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Needs, ctx: dict[str, str]) -> str:
+async def _person(admin: Any, m: Markers, w: World, tag: str, who: str, needs: Needs, ctx: dict[str, str]) -> str:
     """A person with everything a person can have; `needs(kind, *extra)` classes each value."""
 
     def text(kind: str, what: str, *extra: str) -> str:
@@ -134,8 +106,8 @@ async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Nee
 
     born = m.value(f"19{30 + len(w.parties)}-0{len(w.parties) % 9 + 1}-1{len(w.parties) % 9}", needs("personal"), f"{who}: birthDate")
     person = (
-        await api.ok(
-            "createPerson", "person { id }",
+        await ok(
+            admin, "createPerson", "person { id }",
             firstName=text("personal", "firstName"), lastName=text("personal", "lastName"),
             infix=text("personal", "infix"), initials=text("personal", "initials"), title=text("personal", "title"),
             gender="FEMALE", email=f"{text('contact', 'email')}@example.nl", phone=phone("contact", "phone"),
@@ -149,70 +121,70 @@ async def _person(api: Api, m: Markers, w: World, tag: str, who: str, needs: Nee
         ("SOCIAL", f"@{text('contact', 'social handle')}"),
         ("EMAIL", f"{text('contact', 'second email')}@example.nl"),
     ):
-        mean = await api.ok("addContactMean", "contactMean { id }", partyId=me, kind=kind, value=value,
-                            label=text("contact", f"{kind} label"))
+        mean = await ok(admin, "addContactMean", "contactMean { id }", partyId=me, kind=kind, value=value,
+                        label=text("contact", f"{kind} label"))
         ident("contact", f"{kind} contact mean", mean["contactMean"]["id"])
     for kind, extra in (("VISIT", ()), ("POSTAL", ()), ("INVOICE", (FINANCE,))):
         postcode = m.value(f"{9000 + next(_digits) % 1000} ZQ", needs("address", *extra), f"{who}: {kind} postcode")
-        address = await api.ok(
-            "addAddress", "address { id }", partyId=me, kind=kind, street=text("address", f"{kind} street", *extra),
+        address = await ok(
+            admin, "addAddress", "address { id }", partyId=me, kind=kind, street=text("address", f"{kind} street", *extra),
             houseNumber="7", houseNumberAddition=text("address", f"{kind} addition", *extra), postcode=postcode,
             city=text("address", f"{kind} city", *extra),
         )
         ident("address", f"{kind} address", address["address"]["id"], *extra)
     iban = _iban(f"{next(_digits) % 10**10:010d}")
     grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
-    account = await api.ok("addBankAccount", "bankAccount { id }", partyId=me,
-                           iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
-                           holderName=text("bank", "bank account holder", FINANCE), bic="ABNANL2A")
+    account = await ok(admin, "addBankAccount", "bankAccount { id }", partyId=me,
+                       iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
+                       holderName=text("bank", "bank account holder", FINANCE), bic="ABNANL2A")
     ident("bank", "bank account", account["bankAccount"]["id"], FINANCE)
-    await _notes_and_activity(api, m, w, me, who, needs, tag, ctx)
-    document = await api.upload(me, f"{text('document', 'document filename')}.pdf", text("document", "document description"))
+    await _notes_and_activity(admin, m, w, me, who, needs, tag, ctx)
+    document = await _document(admin, me, f"{text('document', 'document filename')}.pdf", text("document", "document description"))
     ident("document", "document", document)
-    await api.ok("setPartyTypes", "types { code }", partyId=me, types=["EMPLOYEE", "TAX_CLIENT"])
+    await ok(admin, "setPartyTypes", "types { code }", partyId=me, types=["EMPLOYEE", "TAX_CLIENT"])
     salary = m.value(f"{next(_digits) % 90000 + 10000}.27", needs("employee", FINANCE), f"{who}: salary")
-    await api.ok("setEmployeeData", "employee { employeeNumber }", personId=me, salary=salary, currency="EUR",
-                 employeeNumber=text("employee", "employee number"))
+    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=me, salary=salary, currency="EUR",
+             employeeNumber=text("employee", "employee number"))
     for source, target in ((ctx["V"], me), (me, ctx["P"])):
-        relation = await api.ok("addRelation", "relation { id }", typeId=ctx["knows"], sourceId=source, targetId=target,
-                                note=text("relation note", "relation note"))
+        relation = await ok(admin, "addRelation", "relation { id }", typeId=ctx["knows"], sourceId=source, targetId=target,
+                            note=text("relation note", "relation note"))
         ident("relation", "relation", relation["relation"]["id"])
     commission = m.value(f"{next(_digits) % 80 + 10}.{next(_digits) % 90 + 10}", needs("relation", FINANCE),
                          f"{who}: commission")
-    internal = await api.ok("addInternalRelation", "internalRelation { id }", employeeId=ctx["team user"], partyId=me,
-                            categoryId=ctx["tax"], commissionPercent=commission)
+    internal = await ok(admin, "addInternalRelation", "internalRelation { id }", employeeId=ctx["team user"], partyId=me,
+                        categoryId=ctx["tax"], commissionPercent=commission)
     ident("relation", "internal relation", internal["internalRelation"]["id"])
-    await api.ok("addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[me])
+    await ok(admin, "addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[me])
     # A wrong link: created, then deleted; the trail of V keeps both events.
-    wrong = await api.ok(
-        "addMembership", "membership { id }", personId=me, organisationId=ctx["V"],
+    wrong = await ok(
+        admin, "addMembership", "membership { id }", personId=me, organisationId=ctx["V"],
         jobTitle=text("job", "wrong-link jobTitle"), department=text("job", "wrong-link department"),
         role=text("job", "wrong-link role"), tags=[text("job", "wrong-link tag")],
         businessEmail=f"{text('membership contact', 'wrong-link businessEmail')}@example.nl",
         phone1=phone("membership contact", "wrong-link phone1"), phone2=phone("membership contact", "wrong-link phone2"),
     )
     wrong_id = ident("job", "wrong-link membership", wrong["membership"]["id"])
-    await api.ok("deleteMembership", "deletedMembershipId", id=wrong_id, reason=text("reason", "wrong-link deletion reason"))
+    await ok(admin, "deleteMembership", "deletedMembershipId", id=wrong_id, reason=text("reason", "wrong-link deletion reason"))
     return me
 
 
 async def _notes_and_activity(
-    api: Api, m: Markers, w: World, party: str, who: str, needs: Needs, tag: str, ctx: dict[str, str]
+    admin: Any, m: Markers, w: World, party: str, who: str, needs: Needs, tag: str, ctx: dict[str, str]
 ) -> None:
     """`needs(kind, *extra)` classes each value: kinds "note", "note text", "activity", "activity text"."""
     for kind, extra in (("GENERAL", ()), ("INTERNAL", (STAFF,)), ("PRICE_AGREEMENT", (FINANCE,))):
-        note = await api.ok("addNote", "note { id }", partyId=party, kind=kind,
-                            body=m.text(needs("note text", *extra), f"{who}: {kind} note", tag))
+        note = await ok(admin, "addNote", "note { id }", partyId=party, kind=kind,
+                        body=m.text(needs("note text", *extra), f"{who}: {kind} note", tag))
         w.ids.add(m.global_id(note["note"]["id"], needs("note", *extra), f"{who}: {kind} note ID"))
-    activity = await api.ok(
-        "addActivity", "activity { id }", partyId=party, kind="CALL", assigneeId=ctx["business user"],
+    activity = await ok(
+        admin, "addActivity", "activity { id }", partyId=party, kind="CALL", assigneeId=ctx["business user"],
         subject=m.text(needs("activity text"), f"{who}: activity subject", tag),
         body=m.text(needs("activity text"), f"{who}: activity body", tag), dueAt="2030-01-01T09:00:00Z",
     )
     w.ids.add(m.global_id(activity["activity"]["id"], needs("activity"), f"{who}: activity ID"))
 
 
-async def _organisation(api: Api, m: Markers, w: World, tag: str, who: str, ctx: dict[str, str]) -> str:
+async def _organisation(admin: Any, m: Markers, w: World, tag: str, who: str, ctx: dict[str, str]) -> str:
     """An organisation with invoice data, bank account, notes, typed data and a document."""
 
     def text(what: str, *needs: str) -> str:
@@ -220,28 +192,28 @@ async def _organisation(api: Api, m: Markers, w: World, tag: str, who: str, ctx:
 
     vat = m.value(f"NL{next(_digits) % 10**9:09d}B42", {FINANCE}, f"{who}: vatNumber")
     org = (
-        await api.ok(
-            "createOrganisation", "organisation { id }", name=f"{who.split()[0]} BV", vatNumber=vat,
+        await ok(
+            admin, "createOrganisation", "organisation { id }", name=f"{who.split()[0]} BV", vatNumber=vat,
             invoiceCompanyName=text("invoiceCompanyName", FINANCE), invoiceEmail=f"{text('invoiceEmail', FINANCE)}@example.nl",
             visitAddress={"city": "Utrecht"},
         )
     )["organisation"]["id"]
     postcode = m.value(f"{9000 + next(_digits) % 1000} QZ", {FINANCE}, f"{who}: INVOICE postcode")
-    address = await api.ok("addAddress", "address { id }", partyId=org, kind="INVOICE", street=text("INVOICE street", FINANCE),
-                           houseNumber="1", postcode=postcode, city=text("INVOICE city", FINANCE))
+    address = await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=text("INVOICE street", FINANCE),
+                       houseNumber="1", postcode=postcode, city=text("INVOICE city", FINANCE))
     w.ids.add(m.global_id(address["address"]["id"], {FINANCE}, f"{who}: INVOICE address ID"))
     iban = _iban(f"{next(_digits) % 10**10:010d}")
-    account = await api.ok("addBankAccount", "bankAccount { id }", partyId=org, holderName=text("bank account holder", FINANCE),
-                           iban=m.value(iban, {FINANCE}, f"{who}: iban", forms=(" ".join(iban[i : i + 4] for i in range(0, 24, 4)),)))
+    account = await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, holderName=text("bank account holder", FINANCE),
+                       iban=m.value(iban, {FINANCE}, f"{who}: iban", forms=(" ".join(iban[i : i + 4] for i in range(0, 24, 4)),)))
     w.ids.add(m.global_id(account["bankAccount"]["id"], {FINANCE}, f"{who}: bank account ID"))
-    await _notes_and_activity(api, m, w, org, who, lambda kind, *extra: set(extra), tag, ctx)
-    await api.ok("setPartyTypes", "types { code }", partyId=org, types=["CUSTOMER", "SUPPLIER"])
+    await _notes_and_activity(admin, m, w, org, who, lambda kind, *extra: set(extra), tag, ctx)
+    await ok(admin, "setPartyTypes", "types { code }", partyId=org, types=["CUSTOMER", "SUPPLIER"])
     credit = m.value(f"{next(_digits) % 900000 + 100000}.64", {FINANCE}, f"{who}: creditLimit")
-    await api.ok("setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=credit, paymentTermDays=45,
-                 discountPercent=m.value(f"{next(_digits) % 80 + 10}.38", {FINANCE}, f"{who}: discountPercent"))
-    await api.ok("setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=org, paymentTermDays=30,
-                 ourAccountNumber=text("ourAccountNumber", FINANCE))
-    document = await api.upload(org, f"{text('document filename', R2)}.pdf", text("document description", R2))
+    await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=credit, paymentTermDays=45,
+             discountPercent=m.value(f"{next(_digits) % 80 + 10}.38", {FINANCE}, f"{who}: discountPercent"))
+    await ok(admin, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=org, paymentTermDays=30,
+             ourAccountNumber=text("ourAccountNumber", FINANCE))
+    document = await _document(admin, org, f"{text('document filename', R2)}.pdf", text("document description", R2))
     w.ids.add(m.global_id(document, {R2}, f"{who}: document ID"))
     return org
 
@@ -257,36 +229,36 @@ def _needs_of_erased(kind: str, *extra: str) -> set[str]:
 async def seed(schema: graphql.GraphQLSchema, callers: dict[str, Any], user_ids: dict[str, str]) -> World:
     """The world, seeded by the first viewer's caller; `user_ids` are the viewers' User IDs."""
     admin = callers[VIEWERS[0].label]
-    api, m = Api(schema, admin), Markers()
+    m = Markers()
     w = World(m, callers, {})
     categories = (await admin.gql("{ internalRelationCategories(includeInactive: true) { id code } }"))
     ctx = {
         "account manager": next(c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER"),
-        "tax": (await api.ok("createInternalRelationCategory", "category { id }", name="Belastingadviseur"))["category"]["id"],
-        "group": (await api.ok("createCustomerGroup", "customerGroup { id }", name="Leaktest groep"))["customerGroup"]["id"],
+        "tax": (await ok(admin, "createInternalRelationCategory", "category { id }", name="Belastingadviseur"))["category"]["id"],
+        "group": (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Leaktest groep"))["customerGroup"]["id"],
         "knows": (
-            await api.ok("createRelationType", "relationType { id }", name="kent", inverseName="is bekend bij",
-                         sourceKinds=["ORGANISATION", "PERSON"], targetKinds=["ORGANISATION", "PERSON"])
+            await ok(admin, "createRelationType", "relationType { id }", name="kent", inverseName="is bekend bij",
+                     sourceKinds=["ORGANISATION", "PERSON"], targetKinds=["ORGANISATION", "PERSON"])
         )["relationType"]["id"],
         "team user": user_ids["TEAM"],
         "business user": user_ids["BUSINESS"],
     }
-    ctx["V"] = w.parties["V"] = (await api.ok("createOrganisation", "organisation { id }", name="Zichtbaar BV"))["organisation"]["id"]
-    ctx["P"] = w.parties["P"] = (await api.ok("createPerson", "person { id }", lastName="Zichtbaar"))["person"]["id"]
-    await api.ok("addMembership", "membership { id }", personId=ctx["P"], organisationId=ctx["V"], jobTitle="Inkoper")
-    await api.ok("addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[ctx["V"]])
+    ctx["V"] = w.parties["V"] = (await ok(admin, "createOrganisation", "organisation { id }", name="Zichtbaar BV"))["organisation"]["id"]
+    ctx["P"] = w.parties["P"] = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar"))["person"]["id"]
+    await ok(admin, "addMembership", "membership { id }", personId=ctx["P"], organisationId=ctx["V"], jobTitle="Inkoper")
+    await ok(admin, "addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[ctx["V"]])
 
-    w.parties["S"] = await _organisation(api, m, w, "sh", "Shielded organisation S", ctx)
-    await api.ok("addInternalRelation", "internalRelation { id }", employeeId=user_ids[VIEWERS[7].label],
-                 partyId=w.parties["S"], categoryId=ctx["account manager"],
-                 commissionPercent=m.value("63.17", {FINANCE}, "S: account manager's commission"))
-    w.parties["M"] = await _organisation(api, m, w, "mg", "Merged organisation M (into S)", ctx)
-    await api.ok("mergeOrganisations", "counts { documentsMoved }", sourceId=w.parties["M"], targetId=w.parties["S"], dryRun=False)
+    w.parties["S"] = await _organisation(admin, m, w, "sh", "Shielded organisation S", ctx)
+    await ok(admin, "addInternalRelation", "internalRelation { id }", employeeId=user_ids[VIEWERS[7].label],
+             partyId=w.parties["S"], categoryId=ctx["account manager"],
+             commissionPercent=m.value("63.17", {FINANCE}, "S: account manager's commission"))
+    w.parties["M"] = await _organisation(admin, m, w, "mg", "Merged organisation M (into S)", ctx)
+    await ok(admin, "mergeOrganisations", "counts { documentsMoved }", sourceId=w.parties["M"], targetId=w.parties["S"], dryRun=False)
 
-    w.parties["H"] = await _person(api, m, w, "hp", "hidden person H", _needs_of_hidden, ctx)
-    w.parties["E"] = await _person(api, m, w, "er", "erased person E", _needs_of_erased, ctx)
-    await api.ok(
-        "addMembership", "membership { id }", personId=w.parties["E"], organisationId=ctx["V"],
+    w.parties["H"] = await _person(admin, m, w, "hp", "hidden person H", _needs_of_hidden, ctx)
+    w.parties["E"] = await _person(admin, m, w, "er", "erased person E", _needs_of_erased, ctx)
+    await ok(
+        admin, "addMembership", "membership { id }", personId=w.parties["E"], organisationId=ctx["V"],
         jobTitle=m.text((), "erased person E: membership jobTitle (kept)", "er"),
         businessEmail=f"{m.text({ERASED}, 'erased person E: membership businessEmail', 'er')}@example.nl",
         phone1=m.value("0612983476", {ERASED}, "erased person E: membership phone1", forms=("+31612983476", "+31 6 12983476")),
@@ -296,7 +268,7 @@ async def seed(schema: graphql.GraphQLSchema, callers: dict[str, Any], user_ids:
     probe = f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {Selections(schema).of(node, 2)} }} }}"  # type: ignore[arg-type]
     answer = await admin.post(probe, {"ids": [w.parties["E"], ctx["V"]]})
     w.before_erasure = {mk for mk in m.find(answer.text) if ERASED in mk.needs}
-    await api.ok("deletePerson", "person { id }", id=w.parties["E"], confirm=True)
+    await ok(admin, "deletePerson", "person { id }", id=w.parties["E"], confirm=True)
     w.ids.update(w.parties.values())
     return w
 

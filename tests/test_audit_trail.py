@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from helpers import create_organisation, make_account_manager, ok, upload
 from sqlalchemy import select
-from test_authorization import upload
 
 from relgraph.db.models import AuditEvent
 from relgraph.graphql.ids import decode_id, encode_id
 
-ERRORS = "userErrors { field message code }"
 CREDIT_LIMIT = "76543.21"
 BSN_BEFORE, BSN_AFTER = "111222333", "123456782"
 IBAN = "NL91ABNA0417164300"
@@ -49,13 +48,6 @@ query($id: ID!, $first: Int, $after: String, $kinds: [TimelineKind!]) {
     }
   }
 }"""
-
-
-async def ok(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    query = f"mutation($input: {name[0].upper() + name[1:]}Input!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    payload = (await caller.gql(query, {"input": input}))[name]
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
 
 
 async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller, session) -> None:
@@ -380,7 +372,7 @@ async def test_membership_events_of_a_hidden_person_are_not_on_the_trail(admin, 
             assert secret not in response.text, (role, secret)
 
 
-async def test_which_events_and_fields_each_viewer_reads(admin, make_caller, client) -> None:
+async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> None:
     """The trail per role and permission: an event is listed only when its object and every
     party it names are visible to the reader (R1, R2, R4 as the objects themselves read);
     a listed event masks the fields its reader may not see. The count, the pages and the
@@ -422,7 +414,7 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller, cli
         )
     )["internalRelation"]["id"]
     # Alfa now has an account manager: its documents are shielded (R2).
-    document = (await upload(client, admin.token, org, "matrix.pdf", b"%PDF-1.4 matrix"))["document"]["id"]
+    document = (await upload(admin, org, b"%PDF-1.4 matrix", "matrix.pdf"))["document"]["id"]
 
     everything = {party: (await _trail(admin, party))[0] for party in (org, member)}
     assert {e["objectId"] for e in everything[org]} >= {
@@ -506,15 +498,12 @@ async def test_document_events_follow_the_party_each_document_is_on(admin, make_
     """R2 on a document's events is decided per document, by the party it is on now: a merge
     moves a shielded document's events out of sight on the old trail, and an open
     organisation's documents stay in sight beside a shielded one's."""
-    from test_documents import create_org, make_account_manager
-    from test_documents import upload as upload_to
-
-    shielded, open_org, merged = [await create_org(admin, n) for n in ("Afgeschermd BV", "Open BV", "Weg BV")]
+    shielded, open_org, merged = [await create_organisation(admin, n) for n in ("Afgeschermd BV", "Open BV", "Weg BV")]
     manager, team = await make_caller("TEAM"), await make_caller("TEAM")
     await make_account_manager(admin, shielded, manager)
-    await upload_to(admin, shielded, b"%PDF-1.4 een", "een.pdf")
-    await upload_to(admin, open_org, b"%PDF-1.4 twee", "twee.pdf")
-    await upload_to(admin, merged, b"%PDF-1.4 drie", "drie.pdf")
+    await upload(admin, shielded, b"%PDF-1.4 een", "een.pdf")
+    await upload(admin, open_org, b"%PDF-1.4 twee", "twee.pdf")
+    await upload(admin, merged, b"%PDF-1.4 drie", "drie.pdf")
     await ok(admin, "mergeOrganisations", "", sourceId=merged, targetId=shielded)
 
     async def document_events(caller: Any, party: str) -> list[str]:

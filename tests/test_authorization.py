@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from helpers import mutate, ok, upload
 
 from relgraph.graphql.ids import encode_id
 
 ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 SEES_ALL_PERSONS = {"ADMIN": True, "TEAM": True, "BUSINESS": False, "READONLY": False}
-ERRORS = "userErrors { field message code }"
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
@@ -54,28 +54,8 @@ INVOICE_CITY = "Factuurdorp"
 
 MISSING_PERSON = encode_id("Person", 987_654_321)
 
-# Input type of each mutation whose name does not follow <Mutation>Input.
-_INPUT_TYPES = {
-    "deactivateRelationType": "RelationTypeIdInput",
-    "deleteRelationType": "RelationTypeIdInput",
-    "unarchiveOrganisation": "ArchiveOrganisationInput",
-}
-
 
 # --- plumbing ---------------------------------------------------------------------------------
-
-
-async def mutate(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    """Run mutation `name` with `input`, selecting `selection` and the userErrors; the payload."""
-    input_type = _INPUT_TYPES.get(name, name[0].upper() + name[1:] + "Input")
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    return (await caller.gql(query, {"input": input}))[name]
-
-
-async def ok(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    payload = await mutate(caller, name, selection, **input)
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
 
 
 def outcome(payload: dict[str, Any]) -> str:
@@ -97,44 +77,10 @@ def report(problems: list[str]) -> None:
     assert not problems, "authorization matrix mismatches:\n  " + "\n  ".join(problems)
 
 
-# --- documents (GraphQL multipart request spec) -----------------------------------------------
+# --- documents -------------------------------------------------------------------------------
 
-DOCUMENT_FIELDS = "id filename contentType size sha256 description uploadedAt uploadedBy { name } downloadUrl"
-UPLOAD = f"""
-mutation($partyId: ID!, $file: Upload!, $description: String) {{
-  uploadDocument(input: {{partyId: $partyId, file: $file, description: $description}}) {{
-    document {{ {DOCUMENT_FIELDS} }}
-    {ERRORS}
-  }}
-}}"""
 PARTY_DOCUMENTS = """
 query($id: ID!) { node(id: $id) { ... on Party { documents(first: 100) { totalCount nodes { id filename } } } } }"""
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    token: str,
-    party_id: str,
-    filename: str,
-    content: bytes,
-    content_type: str = "application/pdf",
-    description: str | None = None,
-) -> dict[str, Any]:
-    """uploadDocument as a multipart request; the payload."""
-    operations = {
-        "query": UPLOAD,
-        "variables": {"partyId": party_id, "file": None, "description": description},
-    }
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (filename, content, content_type)},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    return body["data"]["uploadDocument"]
 
 
 async def download(client: httpx.AsyncClient, token: str | None, document_id: str) -> httpx.Response:
@@ -225,7 +171,7 @@ class Scenario:
 
     async def add_document(self, key: str, party: str, filename: str, content_type: str = "application/pdf") -> Doc:
         content = f"%PDF-1.4 {key} {uuid.uuid4().hex}".encode()
-        payload = await upload(self.client, self.admin.token, party, filename, content, content_type)
+        payload = await upload(self.admin, party, content, filename, content_type)
         assert payload["userErrors"] == [], payload
         doc = Doc(payload["document"]["id"], filename, content, content_type)
         self.docs[key] = doc
@@ -791,7 +737,7 @@ async def test_r2_r5_document_writes(admin, make_caller, client) -> None:
         for party_key, party, want in (("Beta", s.beta, expected[0]), ("Alfa", s.alfa, expected[1])):
             filename = f"{viewer.lower()}-{party_key.lower()}.pdf"
             content = f"upload by {viewer}".encode()
-            payload = await upload(client, caller.token, party, filename, content, description=viewer)
+            payload = await upload(caller, party, content, filename, description=viewer)
             got = outcome(payload)
             if got != want:
                 problems.append(f"{viewer}: uploadDocument to {party_key} -> {got}, expected {want}: {payload['userErrors']}")

@@ -5,42 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import create_organisation, create_person, errors, mutate
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import BankAccount
 from relgraph.graphql.ids import decode_id
 
-USER_ERRORS = "userErrors { field message code }"
 ACCOUNT = "id iban ibanCompact bic holderName primary active version"
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD = f"""
-mutation($input: AddBankAccountInput!) {{
-  addBankAccount(input: $input) {{
-    bankAccount {{ {ACCOUNT} }}
-    possibleDuplicates {{ id displayName }}
-    {USER_ERRORS}
-  }}
-}}"""
-UPDATE = f"""
-mutation($input: UpdateBankAccountInput!) {{
-  updateBankAccount(input: $input) {{ bankAccount {{ {ACCOUNT} }} possibleDuplicates {{ id }} {USER_ERRORS} }}
-}}"""
-REMOVE = f"""
-mutation($input: BankAccountIdInput!) {{
-  removeBankAccount(input: $input) {{ deletedId {USER_ERRORS} }}
-}}"""
-SET_PRIMARY = f"""
-mutation($input: BankAccountIdInput!) {{
-  setPrimaryBankAccount(input: $input) {{ bankAccount {{ {ACCOUNT} }} {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+ADD = f"bankAccount {{ {ACCOUNT} }} possibleDuplicates {{ id displayName }}"
+UPDATE = f"bankAccount {{ {ACCOUNT} }} possibleDuplicates {{ id }}"
+REMOVE = "deletedId"
+SET_PRIMARY = f"bankAccount {{ {ACCOUNT} }}"
+
 ACCOUNTS = f"""
 query($id: ID!, $all: Boolean!) {{
   node(id: $id) {{
@@ -54,28 +32,8 @@ RABO = "NL44RABO0123456789"
 INGB = "NL20INGB0001234567"
 
 
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
-
-
-async def create_org(caller: Any, name: str) -> str:
-    payload = await mutate(caller, CREATE_ORG, "createOrganisation", name=name)
-    assert payload["userErrors"] == []
-    return payload["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str) -> str:
-    payload = await mutate(caller, CREATE_PERSON, "createPerson", lastName=last_name)
-    assert payload["userErrors"] == []
-    return payload["person"]["id"]
-
-
 async def add(caller: Any, party: str, iban: str, **fields: Any) -> dict[str, Any]:
-    return await mutate(caller, ADD, "addBankAccount", partyId=party, iban=iban, **fields)
+    return await mutate(caller, "addBankAccount", ADD, partyId=party, iban=iban, **fields)
 
 
 async def add_ok(caller: Any, party: str, iban: str, **fields: Any) -> dict[str, Any]:
@@ -89,7 +47,7 @@ async def accounts(caller: Any, party: str, include_inactive: bool = False) -> l
 
 
 async def test_an_iban_is_stored_compact_and_shown_in_groups_of_four(admin) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     payload = await add_ok(admin, org, "nl91 abna 0417 1643 00", bic="abnanl2a", holderName="Acme B.V.")
     account = payload["bankAccount"]
     assert account == {
@@ -120,7 +78,7 @@ async def test_an_iban_is_stored_compact_and_shown_in_groups_of_four(admin) -> N
     ],
 )
 async def test_an_invalid_iban_is_invalid_at_iban(admin, iban: str, message: str) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     payload = await add(admin, org, iban)
     assert errors(payload) == [(["iban"], "INVALID")]
     assert message in payload["userErrors"][0]["message"]
@@ -129,15 +87,15 @@ async def test_an_invalid_iban_is_invalid_at_iban(admin, iban: str, message: str
 
 
 async def test_a_bad_bic_is_invalid_and_nothing_is_added(admin) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     payload = await add(admin, org, ABN, bic="ABN")
     assert errors(payload) == [(["bic"], "INVALID")]
     assert await accounts(admin, org, True) == []
 
 
 async def test_the_same_iban_on_another_party_is_allowed_and_reported(admin, make_caller) -> None:
-    holding = await create_org(admin, "Holding BV")
-    subsidiary = await create_org(admin, "Dochter BV")
+    holding = await create_organisation(admin, "Holding BV")
+    subsidiary = await create_organisation(admin, "Dochter BV")
     private = await create_person(admin, "Jansen")
     await add_ok(admin, holding, ABN)
     await add_ok(admin, private, ABN)
@@ -145,7 +103,7 @@ async def test_the_same_iban_on_another_party_is_allowed_and_reported(admin, mak
     assert {d["id"] for d in payload["possibleDuplicates"]} == {holding, private}
     # The person has no membership: a BUSINESS user with FINANCE does not see them (R1).
     business = await make_caller("BUSINESS", ("FINANCE",))
-    other = await create_org(admin, "Neef BV")
+    other = await create_organisation(admin, "Neef BV")
     seen = await add_ok(business, other, ABN)
     assert {d["id"] for d in seen["possibleDuplicates"]} == {holding, subsidiary}
     # The same IBAN twice on one party is a mistake.
@@ -153,7 +111,7 @@ async def test_the_same_iban_on_another_party_is_allowed_and_reported(admin, mak
 
 
 async def test_reading_bank_accounts_needs_finance(admin, make_caller) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     account = (await add_ok(admin, org, ABN))["bankAccount"]
     for role in ("ADMIN", "TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role)
@@ -175,24 +133,24 @@ async def test_reading_bank_accounts_needs_finance(admin, make_caller) -> None:
 
 
 async def test_writing_bank_accounts_needs_finance(admin, make_caller) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     account = (await add_ok(admin, org, ABN))["bankAccount"]
     for role in ("ADMIN", "TEAM", "BUSINESS"):
         caller = await make_caller(role)
         assert errors(await add(caller, org, RABO)) == [([], "FORBIDDEN")], role
-        refused = await mutate(caller, UPDATE, "updateBankAccount", id=account["id"], holderName="x")
+        refused = await mutate(caller, "updateBankAccount", UPDATE, id=account["id"], holderName="x")
         assert errors(refused) == [([], "FORBIDDEN")]
-        assert errors(await mutate(caller, REMOVE, "removeBankAccount", id=account["id"])) == [([], "FORBIDDEN")]
+        assert errors(await mutate(caller, "removeBankAccount", REMOVE, id=account["id"])) == [([], "FORBIDDEN")]
     readonly = await make_caller("READONLY", ("FINANCE",))
     assert errors(await add(readonly, org, RABO)) == [([], "FORBIDDEN")]
     assert [a["version"] for a in await accounts(admin, org, True)] == [1]
 
 
 async def test_set_primary_switches_and_the_database_allows_one_primary(admin, session) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     first = (await add_ok(admin, org, ABN))["bankAccount"]
     second = (await add_ok(admin, org, RABO))["bankAccount"]
-    payload = await mutate(admin, SET_PRIMARY, "setPrimaryBankAccount", id=second["id"], expectedVersion=1)
+    payload = await mutate(admin, "setPrimaryBankAccount", SET_PRIMARY, id=second["id"], expectedVersion=1)
     assert payload["userErrors"] == []
     assert [(a["ibanCompact"], a["primary"]) for a in await accounts(admin, org)] == [(RABO, True), (ABN, False)]
     third = (await add_ok(admin, org, INGB, primary=True))["bankAccount"]
@@ -207,27 +165,27 @@ async def test_set_primary_switches_and_the_database_allows_one_primary(admin, s
 
 
 async def test_update_deactivate_and_remove(admin) -> None:
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     account = (await add_ok(admin, org, ABN, holderName="Acme"))["bankAccount"]
-    assert errors(await mutate(admin, UPDATE, "updateBankAccount", id=account["id"], iban="NL00ABNA0000000000")) == [
+    assert errors(await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], iban="NL00ABNA0000000000")) == [
         (["iban"], "INVALID")
     ]
     changed = await mutate(
-        admin, UPDATE, "updateBankAccount", id=account["id"], iban=RABO, bic="RABONL2U", expectedVersion=1
+        admin, "updateBankAccount", UPDATE, id=account["id"], iban=RABO, bic="RABONL2U", expectedVersion=1
     )
     assert changed["userErrors"] == []
     assert (changed["bankAccount"]["ibanCompact"], changed["bankAccount"]["version"]) == (RABO, 2)
-    stale = await mutate(admin, UPDATE, "updateBankAccount", id=account["id"], holderName="x", expectedVersion=1)
+    stale = await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], holderName="x", expectedVersion=1)
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
 
-    closed = await mutate(admin, UPDATE, "updateBankAccount", id=account["id"], active=False)
+    closed = await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], active=False)
     assert (closed["bankAccount"]["active"], closed["bankAccount"]["primary"]) == (False, False)
     assert await accounts(admin, org) == []
     assert [a["active"] for a in await accounts(admin, org, True)] == [False]
-    assert errors(await mutate(admin, SET_PRIMARY, "setPrimaryBankAccount", id=account["id"])) == [
+    assert errors(await mutate(admin, "setPrimaryBankAccount", SET_PRIMARY, id=account["id"])) == [
         (["id"], "INVALID")
     ]
-    removed = await mutate(admin, REMOVE, "removeBankAccount", id=account["id"])
+    removed = await mutate(admin, "removeBankAccount", REMOVE, id=account["id"])
     assert removed == {"deletedId": account["id"], "userErrors": []}
     assert await accounts(admin, org, True) == []
 
@@ -237,6 +195,6 @@ async def test_bank_accounts_of_a_hidden_person_are_not_found(admin, make_caller
     account = (await add_ok(admin, hidden, ABN))["bankAccount"]
     business = await make_caller("BUSINESS", ("FINANCE",))
     assert errors(await add(business, hidden, RABO)) == [(["partyId"], "NOT_FOUND")]
-    refused = await mutate(business, UPDATE, "updateBankAccount", id=account["id"], holderName="x")
+    refused = await mutate(business, "updateBankAccount", UPDATE, id=account["id"], holderName="x")
     assert errors(refused) == [(["id"], "NOT_FOUND")]
     assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": account["id"]}))["node"] is None

@@ -1,6 +1,6 @@
 """GraphiQL and the /explore network view in headless Chromium, against a real server, offline.
 
-The browser tests start `relgraph serve --demo` (see test_serve.py) and Debian's
+The browser tests start `relgraph serve --demo` (server.Server) and Debian's
 chromium, and drive Chromium over the DevTools protocol (CDP) with the small
 client below (the `websockets` package): open a page, evaluate JavaScript, click
 with real mouse events, wait for conditions, take screenshots. Chromium runs with
@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_serve import Server
+from server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (.ci/run installs Debian's chromium)")

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, add_membership, create_organisation, create_person, errors, pk
 from sqlalchemy import func, select
 
 from relgraph.db.bulk import insert_rows, reserve_ids
@@ -20,22 +21,8 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.ids import encode_id
 
-USER_ERRORS = "userErrors { field message code }"
-
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD = f"""
-mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ id version }} {USER_ERRORS} }}
-}}"""
 ARCHIVE = f"""
 mutation($id: ID!) {{ archiveOrganisation(input: {{id: $id}}) {{ organisation {{ id }} {USER_ERRORS} }} }}"""
 
@@ -69,33 +56,9 @@ mutation($input: BulkRelinkMembershipsInput!) {{
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def create_org(caller: Any, name: str) -> str:
-    data = await caller.gql(CREATE_ORG, {"input": {"name": name}})
-    assert data["createOrganisation"]["userErrors"] == []
-    return data["createOrganisation"]["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str) -> str:
-    data = await caller.gql(CREATE_PERSON, {"input": {"lastName": last_name}})
-    assert data["createPerson"]["userErrors"] == []
-    return data["createPerson"]["person"]["id"]
-
-
-async def add(caller: Any, person: str, org: str, **fields: Any) -> str:
-    data = await caller.gql(ADD, {"input": {"personId": person, "organisationId": org, **fields}})
-    assert data["addMembership"]["userErrors"] == [], data
-    return data["addMembership"]["membership"]["id"]
-
-
 async def relink(caller: Any, items: list[dict[str, Any]], dry_run: bool = False) -> dict[str, Any]:
     data = await caller.gql(RELINK, {"input": {"items": items, "dryRun": dry_run}})
     return data["bulkRelinkMemberships"]
-
-
-def pk(global_id: str) -> int:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return decoded[1]
 
 
 async def table_state(sessionmaker: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
@@ -120,11 +83,11 @@ async def table_state(sessionmaker: Any) -> tuple[list[tuple[Any, ...]], list[tu
 @pytest.fixture
 async def world(admin: Any) -> dict[str, Any]:
     """Two organisations and four people working at the first one."""
-    old = await create_org(admin, "Oud BV")
-    new = await create_org(admin, "Nieuw BV")
+    old = await create_organisation(admin, "Oud BV")
+    new = await create_organisation(admin, "Nieuw BV")
     people = [await create_person(admin, f"Medewerker{i}") for i in range(4)]
     members = [
-        await add(
+        await add_membership(
             admin,
             p,
             old,
@@ -253,7 +216,7 @@ async def test_without_history_the_membership_itself_moves(admin, world, session
 async def test_an_ended_membership_cannot_be_relinked_with_history(admin, world) -> None:
     first = await relink(admin, [{"membershipId": world["members"][3], "organisationId": world["new"]}])
     assert first["applied"]
-    elsewhere = await create_org(admin, "Elders BV")
+    elsewhere = await create_organisation(admin, "Elders BV")
     again = await relink(admin, [{"membershipId": world["members"][3], "organisationId": elsewhere}])
     assert again["applied"] is False
     assert [(e["field"], e["code"]) for e in again["results"][0]["userErrors"]] == [
@@ -277,7 +240,7 @@ async def test_a_start_date_on_or_before_the_old_start_is_refused(admin, world) 
 async def test_one_bad_item_means_nothing_changes_and_every_bad_item_is_reported(
     admin, world, sessionmaker
 ) -> None:
-    archived = await create_org(admin, "Gearchiveerd BV")
+    archived = await create_organisation(admin, "Gearchiveerd BV")
     assert (await admin.gql(ARCHIVE, {"id": archived}))["archiveOrganisation"]["userErrors"] == []
     before = await table_state(sessionmaker)
     m = world["members"]
@@ -327,9 +290,9 @@ async def test_a_stale_expected_version_is_a_conflict_for_that_item(admin, world
 
 async def test_a_duplicate_at_the_target_is_a_conflict(admin, world, sessionmaker) -> None:
     # Person 0 works at the target already, in the same role: relinking would double it.
-    await add(admin, world["people"][0], world["new"], role="Beslisser")
+    await add_membership(admin, world["people"][0], world["new"], role="Beslisser")
     # Person 1 works there too, but in another role: that is allowed.
-    await add(admin, world["people"][1], world["new"], role="Gebruiker")
+    await add_membership(admin, world["people"][1], world["new"], role="Gebruiker")
     before = await table_state(sessionmaker)
     payload = await relink(
         admin,
@@ -347,8 +310,8 @@ async def test_a_duplicate_at_the_target_is_a_conflict(admin, world, sessionmake
 
 async def test_two_items_making_the_same_active_membership_conflict(admin, world, sessionmaker) -> None:
     person = world["people"][0]
-    third = await create_org(admin, "Derde BV")
-    second = await add(admin, person, third, role="Beslisser")
+    third = await create_organisation(admin, "Derde BV")
+    second = await add_membership(admin, person, third, role="Beslisser")
     before = await table_state(sessionmaker)
     items = [
         {"membershipId": world["members"][0], "organisationId": world["new"]},
@@ -378,10 +341,10 @@ async def test_two_items_making_the_same_active_membership_conflict(admin, world
 
 async def test_memberships_may_trade_places_within_one_call(admin, sessionmaker) -> None:
     """Final state counts: X->Y and Y->X of one person in one role is no duplicate."""
-    x, y = await create_org(admin, "X BV"), await create_org(admin, "Y BV")
+    x, y = await create_organisation(admin, "X BV"), await create_organisation(admin, "Y BV")
     person = await create_person(admin, "Wissel")
-    at_x = await add(admin, person, x, role="Contact", startDate="2020-01-01")
-    at_y = await add(admin, person, y, role="Contact", startDate="2020-01-01")
+    at_x = await add_membership(admin, person, x, role="Contact", startDate="2020-01-01")
+    at_y = await add_membership(admin, person, y, role="Contact", startDate="2020-01-01")
     for keep_history in (False, True):
         items = [
             {"membershipId": at_x, "organisationId": y, "keepHistory": keep_history},
@@ -519,7 +482,7 @@ async def test_business_may_relink_and_readonly_may_not(admin, make_caller, worl
     before = await table_state(sessionmaker)
     item = {"membershipId": world["members"][0], "organisationId": world["new"]}
     refused = await relink(readonly, [item])
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [([], "FORBIDDEN")]
+    assert errors(refused) == [([], "FORBIDDEN")]
     assert refused["results"] == [] and refused["totals"] is None
     assert await table_state(sessionmaker) == before
 
@@ -638,7 +601,7 @@ async def test_concurrent_overlapping_relinks_never_duplicate_or_lose_a_membersh
         start = await session.scalar(select(func.count()).select_from(Membership))
     created = 0
     for round_ in range(6):
-        targets = [await create_org(admin, f"Doel {round_}-{i}") for i in range(2)]
+        targets = [await create_organisation(admin, f"Doel {round_}-{i}") for i in range(2)]
         async with sessionmaker() as session:
             active = list(
                 await session.scalars(
@@ -699,10 +662,10 @@ async def test_concurrent_relinks_of_one_person_to_one_organisation_make_one_mem
     """Different memberships of the same people, both to the same place: one call wins, whole."""
     other = await make_caller("TEAM")
     for round_ in range(5):
-        a, b, target = [await create_org(admin, f"{n} {round_}") for n in ("A", "B", "Doel")]
+        a, b, target = [await create_organisation(admin, f"{n} {round_}") for n in ("A", "B", "Doel")]
         people = [await create_person(admin, f"Dubbel{round_}-{i}") for i in range(8)]
-        at_a = [await add(admin, p, a, role="Contact", startDate="2020-01-01") for p in people]
-        at_b = [await add(admin, p, b, role="Contact", startDate="2020-01-01") for p in people]
+        at_a = [await add_membership(admin, p, a, role="Contact", startDate="2020-01-01") for p in people]
+        at_b = [await add_membership(admin, p, b, role="Contact", startDate="2020-01-01") for p in people]
         responses = await asyncio.gather(
             admin.post(
                 TOTALS_ONLY,

@@ -24,6 +24,7 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from helpers import ok
 from sqlalchemy import Boolean, Numeric, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +33,6 @@ from relgraph.db.models import AuditEvent, Base, Permission, Role
 from relgraph.graphql.ids import decode_id, encode_id
 from relgraph.graphql.schema import build_schema
 
-ERRORS = "userErrors { field message code }"
 EXPORT = "query($id: ID!) { personDataExport(id: $id) }"
 TRAIL = """
 query($id: ID!) { node(id: $id) { ... on Party { auditTrail(first: 100) { nodes { changes { before after } } } } } }"""
@@ -40,13 +40,6 @@ query($id: ID!) { node(id: $id) { ... on Party { auditTrail(first: 100) { nodes 
 # are the roots, and every party reached from them would multiply the query.
 _PARTIES = {"Organisation", "Person", "Party"}
 _ALL_PERMISSIONS = ("FINANCE", "SENSITIVE")
-
-
-async def ok(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    query = f"mutation($input: {name[0].upper() + name[1:]}Input!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    payload = (await caller.gql(query, {"input": input}))[name]
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
 
 
 def _models() -> dict[str, Any]:

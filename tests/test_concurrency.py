@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Caller, MakeCaller
+from helpers import USER_ERRORS, codes, pk
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -26,9 +27,8 @@ from relgraph.db.models import (
     Organisation,
     Person,
 )
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.ids import encode_id
 
-USER_ERRORS = "userErrors { field message code }"
 SET_PARENT = f"""
 mutation($input: SetParentOrganisationInput!) {{
   setParentOrganisation(input: $input) {{ organisation {{ id version }} {USER_ERRORS} }}
@@ -46,14 +46,9 @@ def payload_of(response: Any, field: str) -> dict[str, Any]:
     return body["data"][field]
 
 
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]] or ["ok"]
-
-
-def pk(global_id: str) -> int:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return decoded[1]
+def codes_or_ok(payload: dict[str, Any]) -> list[str]:
+    """The payload's userError codes, or ["ok"] for none."""
+    return codes(payload) or ["ok"]
 
 
 async def clients(make_caller: MakeCaller) -> list[Caller]:
@@ -111,7 +106,7 @@ async def test_twenty_clients_reparenting_one_subtree_never_make_a_cycle(make_ca
             payload = payload_of(
                 await caller.post(SET_PARENT, {"input": move}), "setParentOrganisation"
             )
-            [outcome] = codes(payload)
+            [outcome] = codes_or_ok(payload)
             assert outcome in ("ok", "CYCLE", "CONFLICT"), payload
             outcomes.append((pk(org), outcome))
 
@@ -255,7 +250,7 @@ async def test_concurrent_versioned_updates_have_one_winner_and_lose_nothing(adm
                 )
             )
             payloads = [payload_of(r, field) for r in responses]
-            outcomes = [codes(p) for p in payloads]
+            outcomes = [codes_or_ok(p) for p in payloads]
             winners = [i for i, o in enumerate(outcomes) if o == ["ok"]]
             assert len(winners) == 1, (kind, round_, outcomes)
             assert sorted(map(tuple, outcomes)) == [("CONFLICT",)] * (CLIENTS - 1) + [("ok",)], (kind, outcomes)

@@ -6,46 +6,22 @@ import asyncio
 from typing import Any
 
 import pytest
+from helpers import errors, mutate, ok
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import ContactMean
 from relgraph.graphql.ids import decode_id
 
-USER_ERRORS = "userErrors { field message code }"
 MEAN = "id kind value formatted label primary active version"
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id email phone }} {USER_ERRORS} }}
-}}"""
-UPDATE_ORG = f"""
-mutation($input: UpdateOrganisationInput!) {{
-  updateOrganisation(input: $input) {{ organisation {{ id version email phone }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id email phone }} {USER_ERRORS} }}
-}}"""
-UPDATE_PERSON = f"""
-mutation($input: UpdatePersonInput!) {{
-  updatePerson(input: $input) {{ person {{ id email phone }} {USER_ERRORS} }}
-}}"""
-ADD = f"""
-mutation($input: AddContactMeanInput!) {{
-  addContactMean(input: $input) {{ contactMean {{ {MEAN} }} {USER_ERRORS} }}
-}}"""
-UPDATE = f"""
-mutation($input: UpdateContactMeanInput!) {{
-  updateContactMean(input: $input) {{ contactMean {{ {MEAN} }} {USER_ERRORS} }}
-}}"""
-REMOVE = f"""
-mutation($input: ContactMeanIdInput!) {{
-  removeContactMean(input: $input) {{ deletedId {USER_ERRORS} }}
-}}"""
-SET_PRIMARY = f"""
-mutation($input: ContactMeanIdInput!) {{
-  setPrimaryContactMean(input: $input) {{ contactMean {{ {MEAN} }} {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+CREATE_ORG = "organisation { id email phone }"
+UPDATE_ORG = "organisation { id version email phone }"
+CREATE_PERSON = "person { id email phone }"
+UPDATE_PERSON = "person { id email phone }"
+CONTACT_MEAN = f"contactMean {{ {MEAN} }}"
+REMOVE = "deletedId"
+
 CARD = f"""
 query($id: ID!, $all: Boolean!) {{
   node(id: $id) {{
@@ -58,28 +34,16 @@ SEARCH_ORGS = "query($q: String!) { organisations(filter: {search: $q}) { totalC
 SEARCH_PERSONS = "query($q: String!) { persons(filter: {search: $q}) { totalCount nodes { lastName } } }"
 
 
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
-
-
 async def create_org(caller: Any, name: str, **fields: Any) -> dict[str, Any]:
-    payload = await mutate(caller, CREATE_ORG, "createOrganisation", name=name, **fields)
-    assert payload["userErrors"] == []
-    return payload["organisation"]
+    return (await ok(caller, "createOrganisation", CREATE_ORG, name=name, **fields))["organisation"]
 
 
 async def create_person(caller: Any, last_name: str, **fields: Any) -> dict[str, Any]:
-    payload = await mutate(caller, CREATE_PERSON, "createPerson", lastName=last_name, **fields)
-    assert payload["userErrors"] == []
-    return payload["person"]
+    return (await ok(caller, "createPerson", CREATE_PERSON, lastName=last_name, **fields))["person"]
 
 
 async def add(caller: Any, party: str, kind: str, value: str, **fields: Any) -> dict[str, Any]:
-    return await mutate(caller, ADD, "addContactMean", partyId=party, kind=kind, value=value, **fields)
+    return await mutate(caller, "addContactMean", CONTACT_MEAN, partyId=party, kind=kind, value=value, **fields)
 
 
 async def add_ok(caller: Any, party: str, kind: str, value: str, **fields: Any) -> dict[str, Any]:
@@ -112,7 +76,7 @@ async def test_email_and_phone_of_an_organisation_are_its_primary_contact_means(
 
     # Updating the field replaces the primary entry's value; other entries stay.
     await add_ok(admin, org["id"], "PHONE", "020 7654321", label="after hours")
-    payload = await mutate(admin, UPDATE_ORG, "updateOrganisation", id=org["id"], phone="+31 30 123 4567")
+    payload = await mutate(admin, "updateOrganisation", UPDATE_ORG, id=org["id"], phone="+31 30 123 4567")
     assert payload["userErrors"] == []
     assert payload["organisation"]["phone"] == "+31301234567"
     # Adding the second phone changed what search matches (version 2), this update made 3.
@@ -121,7 +85,7 @@ async def test_email_and_phone_of_an_organisation_are_its_primary_contact_means(
     assert phones == [("+31301234567", True), ("+31207654321", False)]
 
     # Null clears the field: the primary entry goes, a plain one is not promoted.
-    cleared = await mutate(admin, UPDATE_ORG, "updateOrganisation", id=org["id"], email=None, phone=None)
+    cleared = await mutate(admin, "updateOrganisation", UPDATE_ORG, id=org["id"], email=None, phone=None)
     assert (cleared["organisation"]["email"], cleared["organisation"]["phone"]) == (None, None)
     assert [m["value"] for m in (await card(admin, org["id"]))["contactMeans"]] == ["+31207654321"]
 
@@ -129,7 +93,7 @@ async def test_email_and_phone_of_an_organisation_are_its_primary_contact_means(
 async def test_setting_the_field_to_a_value_the_party_has_promotes_that_entry(admin) -> None:
     person = await create_person(admin, "Jansen", email="jan@home.nl")
     await add_ok(admin, person["id"], "EMAIL", "jan@work.nl", label="werk")
-    payload = await mutate(admin, UPDATE_PERSON, "updatePerson", id=person["id"], email="JAN@work.nl")
+    payload = await mutate(admin, "updatePerson", UPDATE_PERSON, id=person["id"], email="JAN@work.nl")
     assert payload["userErrors"] == []
     assert payload["person"]["email"] == "jan@work.nl"
     means = (await card(admin, person["id"]))["contactMeans"]
@@ -139,17 +103,17 @@ async def test_setting_the_field_to_a_value_the_party_has_promotes_that_entry(ad
 async def test_person_email_and_phone_round_trip_through_contact_means(admin) -> None:
     person = await create_person(admin, "Berg", email="jan@berg.example", phone="06 1234 5678")
     assert (person["email"], person["phone"]) == ("jan@berg.example", "+31612345678")
-    payload = await mutate(admin, UPDATE_PERSON, "updatePerson", id=person["id"], phone="0201234567")
+    payload = await mutate(admin, "updatePerson", UPDATE_PERSON, id=person["id"], phone="0201234567")
     assert payload["person"]["phone"] == "+31201234567"
     assert payload["person"]["email"] == "jan@berg.example"
 
 
 async def test_bad_email_and_phone_in_the_party_inputs_are_invalid_at_their_field(admin) -> None:
-    refused = await mutate(admin, CREATE_ORG, "createOrganisation", name="Fout", email="nope", phone="12")
+    refused = await mutate(admin, "createOrganisation", CREATE_ORG, name="Fout", email="nope", phone="12")
     assert errors(refused) == [(["email"], "INVALID"), (["phone"], "INVALID")]
     assert refused["organisation"] is None
     person = await create_person(admin, "Jansen")
-    refused = await mutate(admin, UPDATE_PERSON, "updatePerson", id=person["id"], phone="bel me maar")
+    refused = await mutate(admin, "updatePerson", UPDATE_PERSON, id=person["id"], phone="bel me maar")
     assert errors(refused) == [(["phone"], "INVALID")]
     assert (await card(admin, person["id"]))["contactMeans"] == []
 
@@ -232,7 +196,7 @@ async def test_unknown_and_hidden_parties(admin, make_caller) -> None:
     assert errors(await add(admin, "bm9wZQ", "EMAIL", "a@b.nl")) == [(["partyId"], "INVALID")]
     mean = await add_ok(admin, hidden["id"], "EMAIL", "a@b.nl")
     assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": mean["id"]}))["node"] is None
-    refused = await mutate(business, UPDATE, "updateContactMean", id=mean["id"], label="x")
+    refused = await mutate(business, "updateContactMean", CONTACT_MEAN, id=mean["id"], label="x")
     assert errors(refused) == [(["id"], "NOT_FOUND")]
     node = (await admin.gql("query($id: ID!) { node(id: $id) { ... on ContactMean { value party { id } } } }", {"id": mean["id"]}))
     assert node["node"] == {"value": "a@b.nl", "party": {"id": hidden["id"]}}
@@ -248,7 +212,7 @@ async def test_set_primary_switches_in_one_step(admin) -> None:
     org = await create_org(admin, "Acme", phone="020 1234567")
     second = await add_ok(admin, org["id"], "PHONE", "030 1234567", label="Utrecht")
     assert second["primary"] is False
-    payload = await mutate(admin, SET_PRIMARY, "setPrimaryContactMean", id=second["id"], expectedVersion=1)
+    payload = await mutate(admin, "setPrimaryContactMean", CONTACT_MEAN, id=second["id"], expectedVersion=1)
     assert payload["userErrors"] == []
     assert (payload["contactMean"]["primary"], payload["contactMean"]["version"]) == (True, 2)
     data = await card(admin, org["id"])
@@ -279,33 +243,33 @@ async def test_the_database_refuses_a_second_primary_and_an_inactive_primary(adm
 async def test_deactivating_the_primary_takes_its_flag_and_hides_it(admin) -> None:
     org = await create_org(admin, "Acme", email="info@acme.nl")
     [mean] = (await card(admin, org["id"]))["contactMeans"]
-    payload = await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], active=False, expectedVersion=1)
+    payload = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=False, expectedVersion=1)
     assert payload["userErrors"] == []
     assert (payload["contactMean"]["active"], payload["contactMean"]["primary"]) == (False, False)
     data = await card(admin, org["id"])
     assert (data["email"], data["contactMeans"]) == (None, [])
     assert [m["value"] for m in (await card(admin, org["id"], True))["contactMeans"]] == ["info@acme.nl"]
     # Only an active one can be primary; reactivated, it is a plain one until chosen.
-    refused = await mutate(admin, SET_PRIMARY, "setPrimaryContactMean", id=mean["id"])
+    refused = await mutate(admin, "setPrimaryContactMean", CONTACT_MEAN, id=mean["id"])
     assert errors(refused) == [(["id"], "INVALID")]
-    revived = await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], active=True)
+    revived = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=True)
     assert (revived["contactMean"]["active"], revived["contactMean"]["primary"]) == (True, False)
 
 
 async def test_update_revalidates_checks_the_version_and_remove_deletes(admin) -> None:
     org = await create_org(admin, "Acme")
     mean = await add_ok(admin, org["id"], "PHONE", "020 1234567", label="receptie")
-    assert errors(await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], value="nope")) == [
+    assert errors(await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], value="nope")) == [
         (["value"], "INVALID")
     ]
-    changed = await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], value="0301234567", label=None)
+    changed = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], value="0301234567", label=None)
     assert (changed["contactMean"]["value"], changed["contactMean"]["label"]) == ("+31301234567", None)
-    stale = await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], label="x", expectedVersion=1)
+    stale = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], label="x", expectedVersion=1)
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
-    removed = await mutate(admin, REMOVE, "removeContactMean", id=mean["id"])
+    removed = await mutate(admin, "removeContactMean", REMOVE, id=mean["id"])
     assert removed == {"deletedId": mean["id"], "userErrors": []}
     assert (await card(admin, org["id"], True))["contactMeans"] == []
-    assert errors(await mutate(admin, REMOVE, "removeContactMean", id=mean["id"])) == [(["id"], "NOT_FOUND")]
+    assert errors(await mutate(admin, "removeContactMean", REMOVE, id=mean["id"])) == [(["id"], "NOT_FOUND")]
 
 
 # --- search -------------------------------------------------------------------------------
@@ -333,13 +297,13 @@ async def test_search_finds_any_active_contact_value_and_forgets_removed_ones(ad
     assert await found(admin, SEARCH_ORGS, "werkenbij-zoek") == ["Zoek BV"]
     assert await found(admin, SEARCH_PERSONS, "06-87654321") == ["Privé"]
 
-    await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], active=False)
+    await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=False)
     assert await found(admin, SEARCH_ORGS, "facturen@zoek") == []
-    await mutate(admin, REMOVE, "removeContactMean", id=site["id"])
+    await mutate(admin, "removeContactMean", REMOVE, id=site["id"])
     assert await found(admin, SEARCH_ORGS, "werkenbij-zoek") == []
     # Renaming the organisation keeps its contact values searchable.
-    await mutate(admin, UPDATE, "updateContactMean", id=mean["id"], active=True)
-    await mutate(admin, UPDATE_ORG, "updateOrganisation", id=org["id"], name="Gevonden BV")
+    await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=True)
+    await mutate(admin, "updateOrganisation", UPDATE_ORG, id=org["id"], name="Gevonden BV")
     assert await found(admin, SEARCH_ORGS, "facturen@zoek") == ["Gevonden BV"]
 
 
@@ -348,7 +312,7 @@ async def test_two_concurrent_primary_switches_leave_exactly_one_primary(admin) 
     second = await add_ok(admin, org["id"], "PHONE", "030 1234567")
     third = await add_ok(admin, org["id"], "PHONE", "040 1234567")
     results = await asyncio.gather(
-        *(mutate(admin, SET_PRIMARY, "setPrimaryContactMean", id=m["id"]) for m in (second, third))
+        *(mutate(admin, "setPrimaryContactMean", CONTACT_MEAN, id=m["id"]) for m in (second, third))
     )
     for payload in results:
         assert payload["userErrors"] == [] or errors(payload)[0][1] == "CONFLICT", payload

@@ -28,9 +28,9 @@ from typing import Any, Self
 import httpx
 import pytest
 from conftest import IS_POSTGRES
+from server import Server
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-from test_serve import Server
 
 from relgraph.db.bulk import insert_rows, reserve_ids
 from relgraph.db.models import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -13,54 +12,17 @@ from typing import Any
 
 import pytest
 from conftest import Caller
+from helpers import codes, create_organisation, make_account_manager, upload
 from sqlalchemy import text
 
 from relgraph.config import Settings
 from relgraph.graphql.ids import decode_id, encode_id
 from relgraph.storage import DocumentStore
 
-UPLOAD = """
-mutation($input: UploadDocumentInput!) {
-  uploadDocument(input: $input) {
-    document { id filename contentType size sha256 description downloadUrl uploadedBy { name } }
-    userErrors { field message code }
-  }
-}
-"""
 DOCUMENTS = """
 query($id: ID!) { node(id: $id) { ... on Party { documents(first: 10) { totalCount nodes { id filename } } } } }
 """
 DELETE = "mutation($id: ID!) { deleteDocument(input: {id: $id}) { deletedId userErrors { field code } } }"
-
-
-async def upload(caller: Caller, party_id: str, content: bytes, filename: str = "offerte.pdf",
-                 content_type: str = "application/pdf", description: str | None = "Offerte 2026") -> dict[str, Any]:
-    operations = {"query": UPLOAD, "variables": {"input": {"partyId": party_id, "file": None, "description": description}}}
-    response = await caller.client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
-        files={"0": (filename, content, content_type)},
-        headers={"Authorization": f"Bearer {caller.token}"},
-    )
-    body = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
-    return body["data"]["uploadDocument"]
-
-
-async def create_org(caller: Caller, name: str) -> str:
-    data = await caller.gql('mutation($n: String!) { createOrganisation(input: {name: $n}) { organisation { id } } }', {"n": name})
-    return data["createOrganisation"]["organisation"]["id"]
-
-
-async def make_account_manager(admin: Caller, org: str, user: Caller) -> None:
-    data = await admin.gql("{ internalRelationCategories { id code } }")
-    category = next(c["id"] for c in data["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER")
-    user_id = (await user.gql("{ viewer { id } }"))["viewer"]["id"]
-    result = await admin.gql(
-        "mutation($e: ID!, $p: ID!, $c: ID!) { addInternalRelation(input: {employeeId: $e, partyId: $p, categoryId: $c}) { userErrors { code } } }",
-        {"e": user_id, "p": org, "c": category},
-    )
-    assert result["addInternalRelation"]["userErrors"] == []
 
 
 def stored_files(settings: Settings) -> list[Path]:
@@ -69,7 +31,7 @@ def stored_files(settings: Settings) -> list[Path]:
 
 
 async def test_upload_list_and_download_round_trip(admin, settings) -> None:
-    org = await create_org(admin, "Archief BV")
+    org = await create_organisation(admin, "Archief BV")
     content = b"%PDF-1.4 quote for \xe2\x82\xac 1.000"
     payload = await upload(admin, org, content, filename="C:\\fakepath\\offerte 2026 €.pdf")
     assert payload["userErrors"] == []
@@ -94,7 +56,7 @@ async def test_upload_list_and_download_round_trip(admin, settings) -> None:
 
 
 async def test_download_needs_a_token_and_hides_unknown_documents(admin) -> None:
-    org = await create_org(admin, "Archief BV")
+    org = await create_organisation(admin, "Archief BV")
     document = (await upload(admin, org, b"abc"))["document"]
     assert (await admin.client.get(document["downloadUrl"])).status_code == 401
     missing = document["downloadUrl"][:-2] + "zz"
@@ -105,8 +67,8 @@ async def test_documents_of_a_party_with_account_managers_are_shielded(admin, ma
     manager = await make_caller("TEAM")
     colleague = await make_caller("TEAM")
     business = await make_caller("BUSINESS")
-    open_org = await create_org(admin, "Open BV")
-    shielded = await create_org(admin, "Geheim BV")
+    open_org = await create_organisation(admin, "Open BV")
+    shielded = await create_organisation(admin, "Geheim BV")
     open_doc = (await upload(admin, open_org, b"open"))["document"]
     secret = (await upload(admin, shielded, b"secret"))["document"]
     await make_account_manager(admin, shielded, manager)
@@ -124,19 +86,19 @@ async def test_documents_of_a_party_with_account_managers_are_shielded(admin, ma
 
     # Shielded for uploads and deletes too.
     refused = await upload(colleague, shielded, b"more")
-    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    assert codes(refused) == ["FORBIDDEN"]
     deleted = (await colleague.gql(DELETE, {"id": secret["id"]}))["deleteDocument"]
-    assert [e["code"] for e in deleted["userErrors"]] == ["NOT_FOUND"]
+    assert codes(deleted) == ["NOT_FOUND"]
     assert (await upload(manager, shielded, b"more"))["userErrors"] == []
 
 
 async def test_business_and_readonly_may_not_upload_and_nothing_is_stored(admin, make_caller, settings) -> None:
-    org = await create_org(admin, "Archief BV")
+    org = await create_organisation(admin, "Archief BV")
     for role in ("BUSINESS", "READONLY"):
         caller = await make_caller(role)
         payload = await upload(caller, org, b"not allowed")
         assert payload["document"] is None
-        assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
+        assert codes(payload) == ["FORBIDDEN"]
     assert stored_files(settings) == []
 
 
@@ -149,7 +111,7 @@ async def test_a_file_over_the_limit_is_refused_and_leaves_no_file(admin, client
     app = create_app(small, engine=engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as limited:
         caller = Caller(client=limited, token=admin.token, user_id=admin.user_id, email=admin.email)
-        org = await create_org(caller, "Archief BV")
+        org = await create_organisation(caller, "Archief BV")
         payload = await upload(caller, org, b"x" * 1001)
         assert payload["document"] is None
         assert payload["userErrors"][0]["field"] == ["file"] and payload["userErrors"][0]["code"] == "INVALID"
@@ -164,8 +126,8 @@ async def test_a_refused_row_leaves_an_orphan_that_cleanup_removes(admin, settin
 
     # A party that does not exist: the file is stored first, the row is refused.
     payload = await upload(admin, "UGVyc29uOjk5OTk5", b"orphan")
-    assert [e["code"] for e in payload["userErrors"]] == ["NOT_FOUND"]
-    org = await create_org(admin, "Archief BV")
+    assert codes(payload) == ["NOT_FOUND"]
+    org = await create_organisation(admin, "Archief BV")
     kept = (await upload(admin, org, b"kept"))["document"]
     assert len(stored_files(settings)) == 2
 
@@ -192,8 +154,8 @@ async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settin
     import subprocess
     import sys
 
-    deleted = (await upload(admin, await create_org(admin, "Archief BV"), b"deleted later"))["document"]
-    kept = (await upload(admin, await create_org(admin, "Bewaar BV"), b"kept"))["document"]
+    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))["document"]
+    kept = (await upload(admin, await create_organisation(admin, "Bewaar BV"), b"kept"))["document"]
     assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
     for path in stored_files(settings):
         os.utime(path, (time.time() - 7200, time.time() - 7200))
@@ -215,7 +177,7 @@ async def test_removing_keeps_a_file_an_upload_wants_meanwhile(admin, settings, 
     from relgraph.domain import documents
 
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
-    org = await create_org(admin, "Archief BV")
+    org = await create_organisation(admin, "Archief BV")
     contents = {name: name.encode() for name in ("touched", "stored again", "committed", "gone")}
     sha = {name: hashlib.sha256(content).hexdigest() for name, content in contents.items()}
     for content in contents.values():
@@ -295,8 +257,8 @@ async def test_cleanup_finishes_what_a_killed_cleanup_withdrew(admin, settings, 
     import sys
 
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
-    deleted = (await upload(admin, await create_org(admin, "Archief BV"), b"deleted later"))["document"]
-    kept = (await upload(admin, await create_org(admin, "Bewaar BV"), b"kept"))["document"]
+    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))["document"]
+    kept = (await upload(admin, await create_organisation(admin, "Bewaar BV"), b"kept"))["document"]
     assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
     for path in stored_files(settings):
         os.utime(path, (time.time() - 7200, time.time() - 7200))
@@ -334,7 +296,7 @@ async def assert_never_existed(caller: Caller, *urls: str) -> None:
 async def test_a_deleted_documents_url_never_serves_the_next_upload(admin) -> None:
     """IDs are never reused: after deleteDocument, the old URL (with or without its hash)
     answers as for a document that never existed, while another organisation uploads."""
-    first, second = await create_org(admin, "Eerste BV"), await create_org(admin, "Tweede BV")
+    first, second = await create_organisation(admin, "Eerste BV"), await create_organisation(admin, "Tweede BV")
     old = (await upload(admin, first, b"%PDF eerste"))["document"]
     deleted = await admin.gql(DELETE, {"id": old["id"]})
     assert deleted["deleteDocument"]["userErrors"] == []
@@ -362,7 +324,7 @@ async def test_an_erased_persons_document_url_answers_as_none_also_where_its_id_
     bare = f"/documents/{private['id']}"
     await assert_never_existed(admin, private["downloadUrl"], bare)
 
-    org = await create_org(admin, "Ander BV")
+    org = await create_organisation(admin, "Ander BV")
     other = (await upload(admin, org, b"%PDF offerte van een ander"))["document"]
     old_pk, new_pk = decode_id(private["id"])[1], decode_id(other["id"])[1]  # type: ignore[index]
     async with sessionmaker() as session:  # what SQLite did before migration 0013

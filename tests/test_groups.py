@@ -4,51 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import add_membership, create_organisation, create_person, errors, mutate, ok
+
 from relgraph.domain.party_data import iban
 
-USER_ERRORS = "userErrors { field message code }"
 GROUP = "id name description active version"
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD_MEMBERSHIP = f"""
-mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ id }} {USER_ERRORS} }}
-}}"""
-ADD_ACCOUNT = f"""
-mutation($input: AddBankAccountInput!) {{
-  addBankAccount(input: $input) {{ bankAccount {{ id }} {USER_ERRORS} }}
-}}"""
-ARCHIVE = f"""
-mutation($input: ArchiveOrganisationInput!) {{
-  archiveOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE = f"""
-mutation($input: CreateCustomerGroupInput!) {{
-  createCustomerGroup(input: $input) {{ customerGroup {{ {GROUP} }} {USER_ERRORS} }}
-}}"""
-UPDATE = f"""
-mutation($input: UpdateCustomerGroupInput!) {{
-  updateCustomerGroup(input: $input) {{ customerGroup {{ {GROUP} }} {USER_ERRORS} }}
-}}"""
-DEACTIVATE = f"""
-mutation($input: CustomerGroupIdInput!) {{
-  deactivateCustomerGroup(input: $input) {{ customerGroup {{ {GROUP} }} {USER_ERRORS} }}
-}}"""
-ADD_PARTIES = f"""
-mutation($input: GroupPartiesInput!) {{
-  addPartiesToGroup(input: $input) {{ customerGroup {{ id }} changedCount {USER_ERRORS} }}
-}}"""
-REMOVE_PARTIES = f"""
-mutation($input: GroupPartiesInput!) {{
-  removePartiesFromGroup(input: $input) {{ customerGroup {{ id }} changedCount {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+CUSTOMER_GROUP = f"customerGroup {{ {GROUP} }}"
+MEMBERS_CHANGED = "customerGroup { id } changedCount"
+
 GROUPS = f"""
 query($all: Boolean!, $search: String) {{ customerGroups(includeInactive: $all, search: $search) {{ {GROUP} }} }}
 """
@@ -70,38 +35,20 @@ ORGS_IN = "query($ids: [ID!]) { organisations(filter: {groupIds: $ids}) { totalC
 PERSONS_IN = "query($ids: [ID!]) { persons(filter: {groupIds: $ids}) { totalCount nodes { lastName } } }"
 
 
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
-
-
-async def create_org(caller: Any, name: str) -> str:
-    payload = await mutate(caller, CREATE_ORG, "createOrganisation", name=name)
-    assert payload["userErrors"] == []
-    return payload["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str, works_at: str | None = None) -> str:
-    payload = await mutate(caller, CREATE_PERSON, "createPerson", lastName=last_name, firstName="Piet")
-    assert payload["userErrors"] == []
-    person = payload["person"]["id"]
+async def new_person(caller: Any, last_name: str, works_at: str | None = None) -> str:
+    """Piet `last_name`, a member of `works_at` when given; the person's ID."""
+    person = await create_person(caller, last_name, firstName="Piet")
     if works_at:
-        linked = await mutate(caller, ADD_MEMBERSHIP, "addMembership", personId=person, organisationId=works_at)
-        assert linked["userErrors"] == []
+        await add_membership(caller, person, works_at)
     return person
 
 
 async def create_group(caller: Any, name: str, **fields: Any) -> dict[str, Any]:
-    payload = await mutate(caller, CREATE, "createCustomerGroup", name=name, **fields)
-    assert payload["userErrors"] == [], payload
-    return payload["customerGroup"]
+    return (await ok(caller, "createCustomerGroup", CUSTOMER_GROUP, name=name, **fields))["customerGroup"]
 
 
 async def add_parties(caller: Any, group: str, parties: list[str]) -> dict[str, Any]:
-    return await mutate(caller, ADD_PARTIES, "addPartiesToGroup", groupId=group, partyIds=parties)
+    return await mutate(caller, "addPartiesToGroup", MEMBERS_CHANGED, groupId=group, partyIds=parties)
 
 
 async def members(caller: Any, group: str, **arguments: Any) -> dict[str, Any]:
@@ -121,20 +68,20 @@ async def test_admin_manages_groups_and_others_may_not(admin, make_caller) -> No
     assert (group["name"], group["description"], group["active"], group["version"]) == (
         "Nieuwsbrief", "Maandelijks", True, 1
     )
-    assert errors(await mutate(admin, CREATE, "createCustomerGroup", name="Nieuwsbrief")) == [(["name"], "CONFLICT")]
-    assert errors(await mutate(admin, CREATE, "createCustomerGroup", name="  ")) == [(["name"], "INVALID")]
+    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="Nieuwsbrief")) == [(["name"], "CONFLICT")]
+    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="  ")) == [(["name"], "INVALID")]
     for role in ("TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
-        assert errors(await mutate(caller, CREATE, "createCustomerGroup", name=f"Van {role}")) == [([], "FORBIDDEN")]
-        refused = await mutate(caller, DEACTIVATE, "deactivateCustomerGroup", id=group["id"])
+        assert errors(await mutate(caller, "createCustomerGroup", CUSTOMER_GROUP, name=f"Van {role}")) == [([], "FORBIDDEN")]
+        refused = await mutate(caller, "deactivateCustomerGroup", CUSTOMER_GROUP, id=group["id"])
         assert errors(refused) == [([], "FORBIDDEN")]
 
-    renamed = await mutate(admin, UPDATE, "updateCustomerGroup", id=group["id"], name="Nieuwsbrief NL", expectedVersion=1)
+    renamed = await mutate(admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], name="Nieuwsbrief NL", expectedVersion=1)
     assert (renamed["customerGroup"]["name"], renamed["customerGroup"]["version"]) == ("Nieuwsbrief NL", 2)
-    stale = await mutate(admin, UPDATE, "updateCustomerGroup", id=group["id"], description="x", expectedVersion=1)
+    stale = await mutate(admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], description="x", expectedVersion=1)
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
     await create_group(admin, "Kerstpakket")
-    off = await mutate(admin, DEACTIVATE, "deactivateCustomerGroup", id=group["id"])
+    off = await mutate(admin, "deactivateCustomerGroup", CUSTOMER_GROUP, id=group["id"])
     assert off["customerGroup"]["active"] is False
 
     listed = (await admin.gql(GROUPS, {"all": False, "search": None}))["customerGroups"]
@@ -152,8 +99,8 @@ async def test_admin_manages_groups_and_others_may_not(admin, make_caller) -> No
 
 async def test_whoever_writes_parties_puts_them_in_groups(admin, make_caller) -> None:
     group = await create_group(admin, "Beurs")
-    org = await create_org(admin, "Acme")
-    person = await create_person(admin, "Jansen", works_at=org)
+    org = await create_organisation(admin, "Acme")
+    person = await new_person(admin, "Jansen", works_at=org)
     business = await make_caller("BUSINESS")
     payload = await add_parties(business, group["id"], [org, person, org])
     assert (payload["changedCount"], payload["userErrors"]) == (2, [])
@@ -163,16 +110,16 @@ async def test_whoever_writes_parties_puts_them_in_groups(admin, make_caller) ->
 
     groups_of = (await admin.gql(PARTY_GROUPS, {"id": person, "all": False}))["node"]["groups"]
     assert groups_of == [{"name": "Beurs"}]
-    removed = await mutate(business, REMOVE_PARTIES, "removePartiesFromGroup", groupId=group["id"], partyIds=[person])
+    removed = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person])
     assert (removed["changedCount"], removed["userErrors"]) == (1, [])
-    again = await mutate(business, REMOVE_PARTIES, "removePartiesFromGroup", groupId=group["id"], partyIds=[person])
+    again = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person])
     assert again["changedCount"] == 0
     assert (await admin.gql(PARTY_GROUPS, {"id": person, "all": False}))["node"]["groups"] == []
 
 
 async def test_bad_ids_and_unknown_parties_are_reported_at_their_index(admin) -> None:
     group = await create_group(admin, "Beurs")
-    org = await create_org(admin, "Acme")
+    org = await create_organisation(admin, "Acme")
     bad = await add_parties(admin, group["id"], [org, "bm9wZQ", group["id"]])
     assert errors(bad) == [(["partyIds", "1"], "INVALID"), (["partyIds", "2"], "INVALID")]
     gone = "T3JnYW5pc2F0aW9uOjk5OTk5"  # Organisation:99999
@@ -183,8 +130,8 @@ async def test_bad_ids_and_unknown_parties_are_reported_at_their_index(admin) ->
 
 async def test_members_are_listed_by_name_page_by_page(admin) -> None:
     group = await create_group(admin, "Mailing")
-    parties = [await create_org(admin, name) for name in ("Delta BV", "alfa BV", "Echo BV")]
-    parties += [await create_person(admin, name) for name in ("Bravo", "Charlie")]
+    parties = [await create_organisation(admin, name) for name in ("Delta BV", "alfa BV", "Echo BV")]
+    parties += [await new_person(admin, name) for name in ("Bravo", "Charlie")]
     assert (await add_parties(admin, group["id"], parties))["changedCount"] == 5
 
     everyone = await members(admin, group["id"])
@@ -200,7 +147,7 @@ async def test_members_are_listed_by_name_page_by_page(admin) -> None:
     assert {e["node"]["kind"] for e in (await members(admin, group["id"], kind="PERSON"))["edges"]} == {"PERSON"}
 
     # Archived organisations stay members but are listed only when asked.
-    assert (await mutate(admin, ARCHIVE, "archiveOrganisation", id=parties[0]))["userErrors"] == []
+    assert (await mutate(admin, "archiveOrganisation", "organisation { id }", id=parties[0]))["userErrors"] == []
     assert "Delta BV" not in names(await members(admin, group["id"]))
     assert (await members(admin, group["id"]))["totalCount"] == 4
     assert (await members(admin, group["id"], archived=True))["totalCount"] == 5
@@ -208,9 +155,9 @@ async def test_members_are_listed_by_name_page_by_page(admin) -> None:
 
 async def test_hidden_persons_are_no_members_for_business_and_readonly(admin, make_caller) -> None:
     group = await create_group(admin, "Klantenpanel")
-    org = await create_org(admin, "Acme")
-    employee = await create_person(admin, "Zichtbaar", works_at=org)
-    private = await create_person(admin, "Verborgen")  # no membership: R1 hides them
+    org = await create_organisation(admin, "Acme")
+    employee = await new_person(admin, "Zichtbaar", works_at=org)
+    private = await new_person(admin, "Verborgen")  # no membership: R1 hides them
     assert (await add_parties(admin, group["id"], [org, employee, private]))["changedCount"] == 3
     assert (await members(admin, group["id"]))["totalCount"] == 3
     team = await make_caller("TEAM")
@@ -223,7 +170,7 @@ async def test_hidden_persons_are_no_members_for_business_and_readonly(admin, ma
         persons = (await caller.gql(PERSONS_IN, {"ids": [group["id"]]}))["persons"]
         assert persons == {"totalCount": 1, "nodes": [{"lastName": "Zichtbaar"}]}
     business = await make_caller("BUSINESS")
-    refused = await mutate(business, REMOVE_PARTIES, "removePartiesFromGroup", groupId=group["id"], partyIds=[org, private])
+    refused = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[org, private])
     assert errors(refused) == [(["partyIds", "1"], "NOT_FOUND")]
     assert (await members(admin, group["id"]))["totalCount"] == 3
 
@@ -231,8 +178,8 @@ async def test_hidden_persons_are_no_members_for_business_and_readonly(admin, ma
 async def test_filter_organisations_and_persons_by_group(admin) -> None:
     north = await create_group(admin, "Noord")
     south = await create_group(admin, "Zuid")
-    a, b, c = [await create_org(admin, name) for name in ("Aa BV", "Bb BV", "Cc BV")]
-    person = await create_person(admin, "Jansen", works_at=a)
+    a, b, c = [await create_organisation(admin, name) for name in ("Aa BV", "Bb BV", "Cc BV")]
+    person = await new_person(admin, "Jansen", works_at=a)
     await add_parties(admin, north["id"], [a, b, person])
     await add_parties(admin, south["id"], [b, c])
     found = (await admin.gql(ORGS_IN, {"ids": [north["id"]]}))["organisations"]
@@ -248,9 +195,9 @@ async def test_filter_organisations_and_persons_by_group(admin) -> None:
 
 async def test_an_inactive_group_keeps_its_members_but_takes_no_new_ones(admin) -> None:
     group = await create_group(admin, "Campagne 2023")
-    org, other = await create_org(admin, "Acme"), await create_org(admin, "Beta")
+    org, other = await create_organisation(admin, "Acme"), await create_organisation(admin, "Beta")
     await add_parties(admin, group["id"], [org])
-    await mutate(admin, DEACTIVATE, "deactivateCustomerGroup", id=group["id"])
+    await mutate(admin, "deactivateCustomerGroup", CUSTOMER_GROUP, id=group["id"])
     assert errors(await add_parties(admin, group["id"], [other])) == [(["groupId"], "INVALID")]
     assert names(await members(admin, group["id"])) == ["Acme"]
     assert (await admin.gql(PARTY_GROUPS, {"id": org, "all": False}))["node"]["groups"] == []
@@ -283,13 +230,13 @@ async def test_groups_members_and_their_contact_means_cost_the_same_for_any_size
         group = await create_group(admin, f"{label} groep")
         parties = []
         for i in range(size):
-            org = await create_org(admin, f"{label} org {i:02d}")
+            org = await create_organisation(admin, f"{label} org {i:02d}")
             bban = f"INGB{len(label) * 1000 + i:010d}"
             account = f"NL{iban.check_digits('NL', bban)}{bban}"
-            added = await mutate(admin, ADD_ACCOUNT, "addBankAccount", partyId=org, iban=account)
+            added = await mutate(admin, "addBankAccount", "bankAccount { id }", partyId=org, iban=account)
             assert added["userErrors"] == []
-            person = await create_person(admin, f"{label}{i:02d}", works_at=org)
-            await mutate(admin, CREATE_ORG, "createOrganisation", name=f"{label} extra {i}")
+            person = await new_person(admin, f"{label}{i:02d}", works_at=org)
+            await mutate(admin, "createOrganisation", "organisation { id }", name=f"{label} extra {i}")
             parties += [org, person]
         await add_parties(admin, group["id"], parties)
 

@@ -11,6 +11,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, codes, create_organisation, create_person, errors, pk
 from sqlalchemy import insert, select
 
 from relgraph.db.models import (
@@ -24,14 +25,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
-from relgraph.graphql.ids import decode_id, encode_id
-
-USER_ERRORS = "userErrors { field message code }"
-
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id version }} {USER_ERRORS} }}
-}}"""
+from relgraph.graphql.ids import encode_id
 
 SET_PARENT = f"""
 mutation($input: SetParentOrganisationInput!) {{
@@ -46,21 +40,13 @@ mutation($id: ID!) {{
   archiveOrganisation(input: {{id: $id}}) {{ organisation {{ id archived }} {USER_ERRORS} }}
 }}"""
 
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-
 
 # --- helpers -----------------------------------------------------------------------------
 
 
 async def create_org(caller: Any, name: str, parent: str | None = None) -> str:
     """Create an organisation through the API (under `parent` when given); return its id."""
-    data = await caller.gql(CREATE_ORG, {"input": {"name": name}})
-    payload = data["createOrganisation"]
-    assert payload["userErrors"] == [], payload
-    org_id = payload["organisation"]["id"]
+    org_id = await create_organisation(caller, name)
     if parent is not None:
         result = await set_parent(caller, org_id, parent)
         assert result["userErrors"] == [], result
@@ -97,12 +83,6 @@ async def org(
     return data["organisation"]
 
 
-def pk(global_id: str) -> int:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return decoded[1]
-
-
 async def parent_ids(sessionmaker: Any) -> dict[int, int | None]:
     """Every organisation's parent id, read fresh from the database."""
     async with sessionmaker() as session:
@@ -119,10 +99,6 @@ def walk_up(parents: dict[int, int | None], start: int) -> list[int]:
         seen.append(current)
         current = parents[current]
     return seen[1:]
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
 
 
 # --- parent, subsidiaries --------------------------------------------------------------
@@ -423,7 +399,7 @@ async def test_set_parent_unknown_parent_is_not_found(admin) -> None:
     a = await create_org(admin, "Lonely")
     payload = await set_parent(admin, a, encode_id("Organisation", 987654))
     assert payload["organisation"] is None
-    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+    assert errors(payload) == [
         (["parentId"], "NOT_FOUND")
     ]
 
@@ -431,18 +407,17 @@ async def test_set_parent_unknown_parent_is_not_found(admin) -> None:
 async def test_set_parent_unknown_organisation_is_not_found(admin) -> None:
     a = await create_org(admin, "Parent")
     payload = await set_parent(admin, encode_id("Organisation", 987654), a)
-    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+    assert errors(payload) == [
         (["organisationId"], "NOT_FOUND")
     ]
 
 
 async def test_set_parent_with_a_person_id_is_invalid(admin) -> None:
     a = await create_org(admin, "Org")
-    data = await admin.gql(CREATE_PERSON, {"input": {"lastName": "Jansen"}})
-    person = data["createPerson"]["person"]["id"]
+    person = await create_person(admin, "Jansen")
     payload = await set_parent(admin, a, person)
     assert payload["organisation"] is None
-    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+    assert errors(payload) == [
         (["parentId"], "INVALID")
     ]
     assert (await org(admin, a, "parent { id }"))["parent"] is None
@@ -460,7 +435,7 @@ async def test_set_parent_with_stale_version_is_a_conflict(admin) -> None:
 
     stale = await set_parent(admin, a, p2, expected_version=version)
     assert stale["organisation"] is None
-    assert [(e["field"], e["code"]) for e in stale["userErrors"]] == [
+    assert errors(stale) == [
         (["expectedVersion"], "CONFLICT")
     ]
     assert (await org(admin, a, "parent { id }"))["parent"] == {"id": p1}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import IS_POSTGRES, Caller
+from conftest import IS_POSTGRES
+from helpers import ok, pk
 from schema_rows import insert_row, reflect, surrogate_key_tables
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from relgraph import transfer
 from relgraph.db.models import Base, Membership
 from relgraph.demo.bulk_load import seed_large
-from relgraph.graphql.ids import decode_id
 
 
 async def test_every_table_gives_a_new_id_after_its_newest_row_was_deleted(engine: AsyncEngine) -> None:
@@ -73,23 +73,6 @@ async def test_every_integer_key_counts_up_from_a_counter_that_never_goes_back(e
     assert from_models == []
 
 
-ERRORS = "userErrors { field message code }"
-
-
-async def _mutate(caller: Caller, mutation: str, selection: str, /, **input: Any) -> dict[str, Any]:
-    kind = f"{mutation[0].upper()}{mutation[1:]}Input"
-    query = f"mutation($input: {kind}!) {{ {mutation}(input: $input) {{ {selection} {ERRORS} }} }}"
-    payload = (await caller.gql(query, {"input": input}))[mutation]
-    assert payload["userErrors"] == [], (mutation, payload)
-    return payload
-
-
-def _pk(global_id: str) -> int:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return decoded[1]
-
-
 async def _import(sessionmaker: Any, kind: str, path: Path) -> transfer.ImportResult:
     async with sessionmaker() as session:
         await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
@@ -103,26 +86,26 @@ async def test_bulk_relinks_and_imports_never_give_a_deleted_rows_id(admin, sess
     """Writers that number rows themselves (bulk relink, CSV import) start above every id
     the table ever gave, and an import refuses a given id that belonged to a deleted row."""
     orgs = [
-        (await _mutate(admin, "createOrganisation", "organisation { id }", name=name))["organisation"]["id"]
+        (await ok(admin, "createOrganisation", "organisation { id }", name=name))["organisation"]["id"]
         for name in ("Oud BV", "Nieuw BV")
     ]
-    person = (await _mutate(admin, "createPerson", "person { id }", lastName="Verhuizer"))["person"]["id"]
-    kept = (await _mutate(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[0]))
-    wrong = await _mutate(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[1], role="x")
-    deleted = _pk(wrong["membership"]["id"])
-    await _mutate(admin, "deleteMembership", "deletedMembershipId", id=wrong["membership"]["id"], reason="Vergissing")
+    person = (await ok(admin, "createPerson", "person { id }", lastName="Verhuizer"))["person"]["id"]
+    kept = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[0]))
+    wrong = await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[1], role="x")
+    deleted = pk(wrong["membership"]["id"])
+    await ok(admin, "deleteMembership", "deletedMembershipId", id=wrong["membership"]["id"], reason="Vergissing")
 
-    relinked = await _mutate(
+    relinked = await ok(
         admin,
         "bulkRelinkMemberships",
         "applied results { newMembership { id } }",
         items=[{"membershipId": kept["membership"]["id"], "organisationId": orgs[1], "keepHistory": True}],
     )
     assert relinked["applied"]
-    copy = _pk(relinked["results"][0]["newMembership"]["id"])
+    copy = pk(relinked["results"][0]["newMembership"]["id"])
     assert copy > deleted
 
-    person_pk, org_pk = _pk(person), _pk(orgs[0])
+    person_pk, org_pk = pk(person), pk(orgs[0])
     path = tmp_path / "memberships.csv"
     path.write_text(f"id,person_id,organisation_id,role\n{deleted},{person_pk},{org_pk},a\n,{person_pk},{org_pk},b\n")
     refused = await _import(sessionmaker, "memberships", path)

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from conftest import Caller
+from helpers import create_organisation, create_person, pk
 from sqlalchemy import select
 
 from relgraph import transfer
 from relgraph.db.models import Membership, Relation
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.ids import encode_id
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
@@ -52,14 +53,6 @@ PATH = """
 query($a: ID!, $b: ID!, $include: [NeighbourhoodKind!]) { shortestPath(fromId: $a, toId: $b, include: $include) { length } }"""
 
 
-async def create(caller: Caller, kind: str, name: str) -> str:
-    field = "name" if kind == "Organisation" else "lastName"
-    data = await caller.gql(
-        f"mutation($n: String!) {{ create{kind}(input: {{{field}: $n}}) {{ {kind.lower()} {{ id }} }} }}", {"n": name}
-    )
-    return data[f"create{kind}"][kind.lower()]["id"]
-
-
 async def add_membership(caller: Caller, person: str, org: str, **fields: Any) -> dict[str, Any]:
     data = await caller.gql(ADD_MEMBERSHIP, {"input": {"personId": person, "organisationId": org, **fields}})
     return data["addMembership"]
@@ -89,15 +82,9 @@ async def flags(sessionmaker: Any, model: Any) -> dict[int, bool]:
         return dict((await session.execute(select(model.id, model.active))).all())
 
 
-def pk(global_id: str) -> int:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return decoded[1]
-
-
 async def test_a_membership_past_its_end_date_is_inactive_on_every_path(admin, sessionmaker) -> None:
-    org = await create(admin, "Organisation", "Acme")
-    old, new = await create(admin, "Person", "Oudgediende"), await create(admin, "Person", "Nieuwkomer")
+    org = await create_organisation(admin, "Acme")
+    old, new = await create_person(admin, "Oudgediende"), await create_person(admin, "Nieuwkomer")
     ended = await add_membership(
         admin, old, org, role="Inkoper", tags=["nieuwsbrief"], startDate="2020-01-01", endDate=YESTERDAY
     )
@@ -134,7 +121,7 @@ async def test_a_membership_past_its_end_date_is_inactive_on_every_path(admin, s
 
 
 async def test_a_new_membership_takes_the_place_of_one_past_its_end_date(admin, sessionmaker) -> None:
-    org, person = await create(admin, "Organisation", "Acme"), await create(admin, "Person", "Terugkeerder")
+    org, person = await create_organisation(admin, "Acme"), await create_person(admin, "Terugkeerder")
     ended = (await add_membership(admin, person, org, role="Beslisser", startDate="2019-05-01", endDate=YESTERDAY))[
         "membership"
     ]
@@ -154,7 +141,7 @@ async def test_a_new_membership_takes_the_place_of_one_past_its_end_date(admin, 
 
 
 async def test_a_membership_that_starts_tomorrow_is_not_active_yet(admin) -> None:
-    org, person = await create(admin, "Organisation", "Acme"), await create(admin, "Person", "Aanstaand")
+    org, person = await create_organisation(admin, "Acme"), await create_person(admin, "Aanstaand")
     planned = await add_membership(admin, person, org, role="Gebruiker", startDate=TOMORROW)
     assert planned["userErrors"] == [] and planned["membership"]["active"] is False
     assert (await memberships(admin, org))["totalCount"] == 0
@@ -165,8 +152,8 @@ async def test_a_membership_that_starts_tomorrow_is_not_active_yet(admin) -> Non
 
 
 async def test_deactivating_ends_at_once_or_on_a_later_last_day(admin) -> None:
-    org = await create(admin, "Organisation", "Acme")
-    leaving, gone = await create(admin, "Person", "Vertrekker"), await create(admin, "Person", "Weg")
+    org = await create_organisation(admin, "Acme")
+    leaving, gone = await create_person(admin, "Vertrekker"), await create_person(admin, "Weg")
     later = (await add_membership(admin, leaving, org))["membership"]["id"]
     now = (await add_membership(admin, gone, org))["membership"]["id"]
     deactivate = (
@@ -182,7 +169,7 @@ async def test_deactivating_ends_at_once_or_on_a_later_last_day(admin) -> None:
 
 async def test_a_relation_past_its_end_date_is_inactive_on_every_path(admin, sessionmaker) -> None:
     supplies = await relation_type(admin)
-    a, b, c = [await create(admin, "Organisation", n) for n in ("Alfa", "Beta", "Gamma")]
+    a, b, c = [await create_organisation(admin, n) for n in ("Alfa", "Beta", "Gamma")]
     ended = await add_relation(admin, supplies, a, b, startDate="2020-01-01", endDate=YESTERDAY)
     assert ended["userErrors"] == [] and ended["relation"]["active"] is False
     assert (await flags(sessionmaker, Relation))[pk(ended["relation"]["id"])] is True, "the flag is still set"
@@ -204,7 +191,7 @@ async def test_a_relation_past_its_end_date_is_inactive_on_every_path(admin, ses
 
 async def test_ending_a_relation_by_hand_keeps_its_last_day_and_reviving_clears_it(admin) -> None:
     supplies = await relation_type(admin)
-    a, b = await create(admin, "Organisation", "Alfa"), await create(admin, "Organisation", "Beta")
+    a, b = await create_organisation(admin, "Alfa"), await create_organisation(admin, "Beta")
     relation = (await add_relation(admin, supplies, a, b, startDate="2020-01-01"))["relation"]["id"]
 
     async def update(**fields: Any) -> dict[str, Any]:
@@ -220,7 +207,7 @@ async def test_ending_a_relation_by_hand_keeps_its_last_day_and_reviving_clears_
 
 
 async def test_an_internal_relation_past_its_until_is_not_current(admin) -> None:
-    org = await create(admin, "Organisation", "Acme")
+    org = await create_organisation(admin, "Acme")
     categories = await admin.gql("{ internalRelationCategories { id code } }")
     manager = next(c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER")
     added = await admin.gql(
@@ -250,8 +237,8 @@ LAPSED = {"role": "Inkoper", "startDate": "2018-01-01", "endDate": YESTERDAY}
 
 
 async def test_relinking_into_the_place_of_a_lapsed_membership(admin) -> None:
-    mover = await create(admin, "Person", "Verhuizer")
-    old, target = await create(admin, "Organisation", "Oud"), await create(admin, "Organisation", "Doel")
+    mover = await create_person(admin, "Verhuizer")
+    old, target = await create_organisation(admin, "Oud"), await create_organisation(admin, "Doel")
     current = (await add_membership(admin, mover, old, role="Inkoper"))["membership"]["id"]
     await add_membership(admin, mover, target, **LAPSED)
     relinked = await admin.gql(
@@ -265,8 +252,8 @@ async def test_relinking_into_the_place_of_a_lapsed_membership(admin) -> None:
 
 
 async def test_merging_into_the_place_of_a_lapsed_membership_moves_the_current_one(admin) -> None:
-    stayer = await create(admin, "Person", "Blijver")
-    source, target = await create(admin, "Organisation", "Bron"), await create(admin, "Organisation", "Doel")
+    stayer = await create_person(admin, "Blijver")
+    source, target = await create_organisation(admin, "Bron"), await create_organisation(admin, "Doel")
     await add_membership(admin, stayer, source, role="Inkoper")
     await add_membership(admin, stayer, target, **LAPSED)
     merged = await admin.gql(
@@ -280,7 +267,7 @@ async def test_merging_into_the_place_of_a_lapsed_membership_moves_the_current_o
 
 
 async def test_an_import_takes_the_place_of_a_lapsed_membership(admin, sessionmaker, tmp_path: Path) -> None:
-    org, person = await create(admin, "Organisation", "Acme"), await create(admin, "Person", "Ingelezen")
+    org, person = await create_organisation(admin, "Acme"), await create_person(admin, "Ingelezen")
     await add_membership(admin, person, org, role="Beslisser", startDate="2018-01-01", endDate=YESTERDAY)
     path = tmp_path / "m.csv"
     path.write_text(
@@ -298,9 +285,9 @@ async def test_an_import_takes_the_place_of_a_lapsed_membership(admin, sessionma
 @pytest.mark.postgres_only
 async def test_two_adds_racing_for_a_lapsed_place_give_one_membership_and_a_conflict(admin, make_caller) -> None:
     other = await make_caller("TEAM")
-    org = await create(admin, "Organisation", "Race BV")
+    org = await create_organisation(admin, "Race BV")
     for round_ in range(6):
-        person = await create(admin, "Person", f"Racer{round_}")
+        person = await create_person(admin, f"Racer{round_}")
         await add_membership(admin, person, org, role="Beslisser", startDate="2018-01-01", endDate=YESTERDAY)
         variables = {"input": {"personId": person, "organisationId": org, "role": "Beslisser"}}
         responses = await asyncio.gather(admin.post(ADD_MEMBERSHIP, variables), other.post(ADD_MEMBERSHIP, variables))

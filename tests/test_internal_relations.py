@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from helpers import add_membership, create_organisation, create_person, mutate, ok, only_error
 from sqlalchemy import update
 
 from relgraph.db.models import User as UserRow
 from relgraph.graphql.ids import encode_id
 
-USER_ERRORS = "userErrors { field message code }"
 CATEGORY_FIELDS = "id code name description active builtIn version"
 IR_FIELDS = """
   id since until current version
@@ -19,47 +19,12 @@ IR_FIELDS = """
   category { id code name }
 """
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD_MEMBERSHIP = f"""
-mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ id }} {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+CATEGORY = f"category {{ {CATEGORY_FIELDS} }}"
+INTERNAL_RELATION = f"internalRelation {{ {IR_FIELDS} }}"
+INTERNAL_RELATION_WITH_COMMISSION = f"internalRelation {{ {IR_FIELDS} commissionPercent }}"
+
 CATEGORIES = f"query($all: Boolean!) {{ internalRelationCategories(includeInactive: $all) {{ {CATEGORY_FIELDS} }} }}"
-CREATE_CATEGORY = f"""
-mutation($input: CreateInternalRelationCategoryInput!) {{
-  createInternalRelationCategory(input: $input) {{ category {{ {CATEGORY_FIELDS} }} {USER_ERRORS} }}
-}}"""
-UPDATE_CATEGORY = f"""
-mutation($input: UpdateInternalRelationCategoryInput!) {{
-  updateInternalRelationCategory(input: $input) {{ category {{ {CATEGORY_FIELDS} }} {USER_ERRORS} }}
-}}"""
-ADD = f"""
-mutation($input: AddInternalRelationInput!) {{
-  addInternalRelation(input: $input) {{ internalRelation {{ {IR_FIELDS} }} {USER_ERRORS} }}
-}}"""
-ADD_WITH_COMMISSION = f"""
-mutation($input: AddInternalRelationInput!) {{
-  addInternalRelation(input: $input) {{ internalRelation {{ {IR_FIELDS} commissionPercent }} {USER_ERRORS} }}
-}}"""
-UPDATE = f"""
-mutation($input: UpdateInternalRelationInput!) {{
-  updateInternalRelation(input: $input) {{ internalRelation {{ {IR_FIELDS} }} {USER_ERRORS} }}
-}}"""
-UPDATE_WITH_COMMISSION = f"""
-mutation($input: UpdateInternalRelationInput!) {{
-  updateInternalRelation(input: $input) {{ internalRelation {{ {IR_FIELDS} commissionPercent }} {USER_ERRORS} }}
-}}"""
-DELETE = f"""
-mutation($input: DeleteInternalRelationInput!) {{
-  deleteInternalRelation(input: $input) {{ deletedId {USER_ERRORS} }}
-}}"""
 NODE = f"query($id: ID!) {{ node(id: $id) {{ id ... on InternalRelation {{ {IR_FIELDS} }} ... on InternalRelationCategory {{ name }} }} }}"
 PARTY_FILES = f"""
 query($id: ID!, $categories: [ID!], $ended: Boolean!, $first: Int, $after: String) {{
@@ -91,28 +56,6 @@ LAST_YEAR = (TODAY - dt.timedelta(days=365)).isoformat()
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    """Run `mutation` with `input`; return the payload of root field `field`."""
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
-async def create_org(caller: Any, name: str) -> str:
-    payload = await mutate(caller, CREATE_ORG, "createOrganisation", name=name)
-    assert payload["userErrors"] == []
-    return payload["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str) -> str:
-    payload = await mutate(caller, CREATE_PERSON, "createPerson", lastName=last_name)
-    assert payload["userErrors"] == []
-    return payload["person"]["id"]
-
-
-async def add_membership(caller: Any, person: str, organisation: str) -> None:
-    payload = await mutate(caller, ADD_MEMBERSHIP, "addMembership", personId=person, organisationId=organisation)
-    assert payload["userErrors"] == []
-
-
 async def staff(make_caller: Any, session: Any, name: str, role: str = "TEAM", permissions: tuple[str, ...] = ()) -> tuple[Any, str]:
     """A staff user called `name` with a token; returns (caller, the user's global ID)."""
     caller = await make_caller(role, permissions)
@@ -139,14 +82,12 @@ async def account_manager_category(caller: Any) -> str:
 
 
 async def create_category(caller: Any, name: str, description: str | None = None) -> dict[str, Any]:
-    payload = await mutate(caller, CREATE_CATEGORY, "createInternalRelationCategory", name=name, description=description)
-    assert payload["userErrors"] == [], payload
-    return payload["category"]
+    return (await ok(caller, "createInternalRelationCategory", CATEGORY, name=name, description=description))["category"]
 
 
 async def add(caller: Any, employee: str, party: str, category: str, **fields: Any) -> dict[str, Any]:
-    mutation = ADD_WITH_COMMISSION if "commissionPercent" in fields else ADD
-    return await mutate(caller, mutation, "addInternalRelation", employeeId=employee, partyId=party, categoryId=category, **fields)
+    selection = INTERNAL_RELATION_WITH_COMMISSION if "commissionPercent" in fields else INTERNAL_RELATION
+    return await mutate(caller, "addInternalRelation", selection, employeeId=employee, partyId=party, categoryId=category, **fields)
 
 
 async def link(caller: Any, employee: str, party: str, category: str, **fields: Any) -> dict[str, Any]:
@@ -170,13 +111,6 @@ async def account_managers(caller: Any, org: str) -> list[tuple[str, bool]]:
     return [(u["name"], u["active"]) for u in data["organisation"]["accountManagers"]]
 
 
-def only_error(payload: dict[str, Any]) -> tuple[list[str], str]:
-    assert len(payload["userErrors"]) >= 1, payload
-    assert len({e["code"] for e in payload["userErrors"]}) == 1, payload
-    error = payload["userErrors"][0]
-    return error["field"], error["code"]
-
-
 # --- categories ----------------------------------------------------------------------------
 
 
@@ -196,7 +130,7 @@ async def test_admin_creates_and_renames_categories(admin) -> None:
     assert tax["description"] == "Helps with the income tax return."
     support = await create_category(admin, "Support contact")
     renamed = await mutate(
-        admin, UPDATE_CATEGORY, "updateInternalRelationCategory", id=support["id"], expectedVersion=support["version"],
+        admin, "updateInternalRelationCategory", CATEGORY, id=support["id"], expectedVersion=support["version"],
         name="Helpdesk contact",
     )
     assert renamed["userErrors"] == []
@@ -207,7 +141,7 @@ async def test_admin_creates_and_renames_categories(admin) -> None:
     assert {"Tax advisor", "Helpdesk contact"} <= set(names)
     assert "Support contact" not in names
     stale = await mutate(
-        admin, UPDATE_CATEGORY, "updateInternalRelationCategory", id=support["id"], expectedVersion=support["version"],
+        admin, "updateInternalRelationCategory", CATEGORY, id=support["id"], expectedVersion=support["version"],
         name="Lost update",
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
@@ -215,27 +149,27 @@ async def test_admin_creates_and_renames_categories(admin) -> None:
 
 async def test_category_names_are_unique(admin) -> None:
     await create_category(admin, "Tax advisor")
-    duplicate = await mutate(admin, CREATE_CATEGORY, "createInternalRelationCategory", name="Tax advisor")
+    duplicate = await mutate(admin, "createInternalRelationCategory", CATEGORY, name="Tax advisor")
     assert only_error(duplicate) == (["name"], "CONFLICT")
     other = await create_category(admin, "Support contact")
-    clash = await mutate(admin, UPDATE_CATEGORY, "updateInternalRelationCategory", id=other["id"], name="Tax advisor")
+    clash = await mutate(admin, "updateInternalRelationCategory", CATEGORY, id=other["id"], name="Tax advisor")
     assert only_error(clash) == (["name"], "CONFLICT")
     assert [c["name"] for c in await categories(admin)].count("Tax advisor") == 1
 
 
 async def test_built_in_category_cannot_be_deactivated_others_can(admin) -> None:
     manager = await account_manager_category(admin)
-    refused = await mutate(admin, UPDATE_CATEGORY, "updateInternalRelationCategory", id=manager, active=False)
+    refused = await mutate(admin, "updateInternalRelationCategory", CATEGORY, id=manager, active=False)
     assert only_error(refused) == (["active"], "INVALID")
     assert any(c["id"] == manager and c["active"] for c in await categories(admin))
 
     tax = await create_category(admin, "Tax advisor")
-    done = await mutate(admin, UPDATE_CATEGORY, "updateInternalRelationCategory", id=tax["id"], active=False)
+    done = await mutate(admin, "updateInternalRelationCategory", CATEGORY, id=tax["id"], active=False)
     assert done["userErrors"] == []
     assert tax["id"] not in [c["id"] for c in await categories(admin)]
     assert tax["id"] in [c["id"] for c in await categories(admin, include_inactive=True)]
     # An inactive category is not offered for new internal relations.
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     viewer = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     assert only_error(await add(admin, viewer, org, tax["id"])) == (["categoryId"], "INVALID")
 
@@ -244,10 +178,10 @@ async def test_only_admin_manages_categories(admin, make_caller) -> None:
     tax = await create_category(admin, "Tax advisor")
     for role in ("TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
-        created = await mutate(caller, CREATE_CATEGORY, "createInternalRelationCategory", name=f"By {role}")
+        created = await mutate(caller, "createInternalRelationCategory", CATEGORY, name=f"By {role}")
         assert only_error(created) == ([], "FORBIDDEN"), role
         assert created["category"] is None
-        renamed = await mutate(caller, UPDATE_CATEGORY, "updateInternalRelationCategory", id=tax["id"], name="x")
+        renamed = await mutate(caller, "updateInternalRelationCategory", CATEGORY, id=tax["id"], name="x")
         assert only_error(renamed)[1] == "FORBIDDEN", role
     names = [c["name"] for c in await categories(admin, include_inactive=True)]
     assert "Tax advisor" in names
@@ -261,7 +195,7 @@ async def test_team_links_staff_to_organisations_and_persons(admin, make_caller,
     team, team_id = await staff(make_caller, session, "Tineke Team")
     _, anna_id = await staff(make_caller, session, "Anna Accountmanager", role="BUSINESS")
     manager = await account_manager_category(team)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     person = await create_person(admin, "Jansen")
 
     to_org = await link(team, anna_id, org, manager, since="2024-01-01")
@@ -278,7 +212,7 @@ async def test_team_links_staff_to_organisations_and_persons(admin, make_caller,
 
 async def test_business_and_readonly_may_not_add_internal_relations(admin, make_caller) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     for role in ("BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
         me = (await caller.gql("{ viewer { id } }"))["viewer"]["id"]
@@ -291,7 +225,7 @@ async def test_business_and_readonly_may_not_add_internal_relations(admin, make_
 
 async def test_unknown_ids_are_not_found(admin) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     assert only_error(await add(admin, encode_id("User", 999_999), org, manager)) == (["employeeId"], "NOT_FOUND")
     assert only_error(await add(admin, me, encode_id("Organisation", 999_999), manager)) == (["partyId"], "NOT_FOUND")
@@ -301,7 +235,7 @@ async def test_unknown_ids_are_not_found(admin) -> None:
 
 async def test_commission_round_trips_as_a_two_decimal_string(admin) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     created = await link(admin, me, org, manager, commissionPercent="12.50")
     assert created["commissionPercent"] == "12.50"
@@ -311,7 +245,7 @@ async def test_commission_round_trips_as_a_two_decimal_string(admin) -> None:
     assert read["organisation"]["internalRelations"]["nodes"] == [{"commissionPercent": "12.50"}]
     for value, shown in (("7", "7.00"), ("0", "0.00"), ("100", "100.00"), ("99.99", "99.99")):
         payload = await mutate(
-            admin, UPDATE_WITH_COMMISSION, "updateInternalRelation", id=created["id"], commissionPercent=value
+            admin, "updateInternalRelation", INTERNAL_RELATION_WITH_COMMISSION, id=created["id"], commissionPercent=value
         )
         assert payload["userErrors"] == [], value
         assert payload["internalRelation"]["commissionPercent"] == shown
@@ -319,7 +253,7 @@ async def test_commission_round_trips_as_a_two_decimal_string(admin) -> None:
 
 async def test_commission_out_of_range_or_with_three_decimals_is_invalid(admin) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     for value in ("100.01", "-1", "1.005", "-0.01"):
         payload = await add(admin, me, org, manager, commissionPercent=value)
@@ -327,13 +261,13 @@ async def test_commission_out_of_range_or_with_three_decimals_is_invalid(admin) 
         assert payload["internalRelation"] is None
     assert (await party_files(admin, org))["totalCount"] == 0
     created = await link(admin, me, org, manager, commissionPercent="5.00")
-    payload = await mutate(admin, UPDATE, "updateInternalRelation", id=created["id"], commissionPercent="100.01")
+    payload = await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="100.01")
     assert only_error(payload) == (["commissionPercent"], "INVALID")
 
 
 async def test_setting_a_commission_needs_finance(admin, make_caller) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     team = await make_caller("TEAM")
     me = (await team.gql("{ viewer { id } }"))["viewer"]["id"]
     refused = await add(team, me, org, manager, commissionPercent="10.00")
@@ -341,10 +275,10 @@ async def test_setting_a_commission_needs_finance(admin, make_caller) -> None:
     assert (await party_files(admin, org))["totalCount"] == 0
     # Without a commission TEAM may link; changing the commission later is refused as well.
     created = await link(team, me, org, manager)
-    refused = await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], commissionPercent="10.00")
+    refused = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="10.00")
     assert only_error(refused)[1] == "FORBIDDEN"
     finance_team = await make_caller("TEAM", ("FINANCE",))
-    allowed = await mutate(finance_team, UPDATE_WITH_COMMISSION, "updateInternalRelation", id=created["id"], commissionPercent="10.00")
+    allowed = await mutate(finance_team, "updateInternalRelation", INTERNAL_RELATION_WITH_COMMISSION, id=created["id"], commissionPercent="10.00")
     assert allowed["userErrors"] == []
     assert allowed["internalRelation"]["commissionPercent"] == "10.00"
 
@@ -352,28 +286,28 @@ async def test_setting_a_commission_needs_finance(admin, make_caller) -> None:
 async def test_clearing_a_commission_needs_finance_too(admin, make_caller) -> None:
     """The commission needs FINANCE to change; null clears it, which is a change too (R4)."""
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     created = await link(admin, me, org, manager, commissionPercent="10.00")
     team = await make_caller("TEAM")
-    cleared = await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], commissionPercent=None)
+    cleared = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent=None)
     assert only_error(cleared)[1] == "FORBIDDEN"
     read = await admin.gql(
         "query($id: ID!) { node(id: $id) { ... on InternalRelation { commissionPercent } } }", {"id": created["id"]}
     )
     assert read["node"]["commissionPercent"] == "10.00"
     # Changing other fields without touching the commission is fine.
-    assert (await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], since="2024-01-01"))["userErrors"] == []
+    assert (await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], since="2024-01-01"))["userErrors"] == []
 
 
 async def test_until_before_since_is_invalid(admin) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     payload = await add(admin, me, org, manager, since="2024-05-01", until="2024-04-30")
     assert only_error(payload) == (["until"], "INVALID")
     created = await link(admin, me, org, manager, since="2024-05-01")
-    payload = await mutate(admin, UPDATE, "updateInternalRelation", id=created["id"], until="2024-01-01")
+    payload = await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], until="2024-01-01")
     assert only_error(payload) == (["until"], "INVALID")
     assert (await admin.gql(NODE, {"id": created["id"]}))["node"]["until"] is None
 
@@ -381,7 +315,7 @@ async def test_until_before_since_is_invalid(admin) -> None:
 async def test_duplicate_current_internal_relation_is_a_conflict(admin, make_caller, session) -> None:
     manager = await account_manager_category(admin)
     tax = await create_category(admin, "Tax advisor")
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     _, anna = await staff(make_caller, session, "Anna")
     await link(admin, anna, org, manager)
     duplicate = await add(admin, anna, org, manager)
@@ -395,7 +329,7 @@ async def test_duplicate_current_internal_relation_is_a_conflict(admin, make_cal
 
 async def test_an_ended_internal_relation_does_not_block_a_new_one(admin, make_caller, session) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     _, anna = await staff(make_caller, session, "Anna")
     await link(admin, anna, org, manager, since=LAST_YEAR, until=YESTERDAY)
     again = await link(admin, anna, org, manager, since=TODAY.isoformat())
@@ -406,12 +340,12 @@ async def test_an_ended_internal_relation_does_not_block_a_new_one(admin, make_c
 async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(admin, make_caller, session) -> None:
     """A future relation beside an open one, or reopening an ended one, would double up later."""
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     _, anna = await staff(make_caller, session, "Anna")
     ended = await link(admin, anna, org, manager, since=LAST_YEAR, until=YESTERDAY)
     await link(admin, anna, org, manager, since=TODAY.isoformat())
     assert only_error(await add(admin, anna, org, manager, since=TOMORROW)) == (["employeeId"], "CONFLICT")
-    reopened = await mutate(admin, UPDATE, "updateInternalRelation", id=ended["id"], until=None)
+    reopened = await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=ended["id"], until=None)
     assert only_error(reopened) == (["until"], "CONFLICT")
     assert (await party_files(admin, org, ended=True))["totalCount"] == 2
 
@@ -422,9 +356,9 @@ async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(admin
 async def test_account_managers_are_current_account_manager_users_by_name(admin, make_caller, session) -> None:
     manager = await account_manager_category(admin)
     tax = await create_category(admin, "Tax advisor")
-    none_org = await create_org(admin, "Zonder BV")
-    one_org = await create_org(admin, "Een BV")
-    many_org = await create_org(admin, "Veel BV")
+    none_org = await create_organisation(admin, "Zonder BV")
+    one_org = await create_organisation(admin, "Een BV")
+    many_org = await create_organisation(admin, "Veel BV")
     zoe, zoe_id = await staff(make_caller, session, "Zoë Zwart")
     _, anna_id = await staff(make_caller, session, "Anna Appel")
     _, mark_id = await staff(make_caller, session, "Mark Midden")
@@ -452,16 +386,16 @@ async def test_account_managers_are_current_account_manager_users_by_name(admin,
     # Ending today still counts today; ending yesterday does not.
     files = await party_files(admin, many_org, categories=[manager])
     mark_link = next(n for n in files["nodes"] if n["employee"]["id"] == mark_id)
-    assert (await mutate(admin, UPDATE, "updateInternalRelation", id=mark_link["id"], until=TODAY.isoformat()))["userErrors"] == []
+    assert (await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=TODAY.isoformat()))["userErrors"] == []
     assert [n for n, _ in await account_managers(admin, many_org)] == ["Anna Appel", "Mark Midden", "Zoë Zwart"]
-    assert (await mutate(admin, UPDATE, "updateInternalRelation", id=mark_link["id"], until=YESTERDAY))["userErrors"] == []
+    assert (await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=YESTERDAY))["userErrors"] == []
     assert [n for n, _ in await account_managers(admin, many_org)] == ["Anna Appel", "Zoë Zwart"]
 
 
 async def test_a_future_internal_relation_is_not_current_yet(admin, make_caller, session) -> None:
     """Current means from `since` (or always) until `until` (or for good): not before it starts."""
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     _, anna = await staff(make_caller, session, "Anna Appel")
     _, bert = await staff(make_caller, session, "Bert Later")
     await link(admin, anna, org, manager, since=LAST_YEAR)
@@ -515,8 +449,8 @@ async def test_user_internal_relations_list_a_staff_members_files(admin, make_ca
     tax = await create_category(admin, "Tax advisor")
     anna, anna_id = await staff(make_caller, session, "Anna")
     bert, bert_id = await staff(make_caller, session, "Bert")
-    alfa = await create_org(admin, "Alfa BV")
-    beta = await create_org(admin, "Beta BV")
+    alfa = await create_organisation(admin, "Alfa BV")
+    beta = await create_organisation(admin, "Beta BV")
     person = await create_person(admin, "Jansen")
     await link(admin, anna_id, alfa, manager)
     await link(admin, anna_id, person, tax["id"])
@@ -540,7 +474,7 @@ async def test_user_internal_relations_list_a_staff_members_files(admin, make_ca
 
 async def test_commission_without_finance_is_null_with_a_forbidden_error(admin, make_caller) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     await link(admin, me, org, manager, commissionPercent="12.50")
     query = """
@@ -575,40 +509,40 @@ async def test_commission_without_finance_is_null_with_a_forbidden_error(admin, 
 
 async def test_update_and_delete_with_optimistic_concurrency(admin, make_caller, session) -> None:
     manager = await account_manager_category(admin)
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     team = await make_caller("TEAM")
     _, anna = await staff(make_caller, session, "Anna")
     created = await link(team, anna, org, manager, since="2024-01-01")
 
     updated = await mutate(
-        team, UPDATE, "updateInternalRelation", id=created["id"], expectedVersion=created["version"], until="2030-12-31"
+        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], expectedVersion=created["version"], until="2030-12-31"
     )
     assert updated["userErrors"] == []
     assert (updated["internalRelation"]["since"], updated["internalRelation"]["until"]) == ("2024-01-01", "2030-12-31")
     assert updated["internalRelation"]["version"] > created["version"]
 
     stale = await mutate(
-        team, UPDATE, "updateInternalRelation", id=created["id"], expectedVersion=created["version"], since=None
+        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], expectedVersion=created["version"], since=None
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
-    cleared = await mutate(team, UPDATE, "updateInternalRelation", id=created["id"], since=None)
+    cleared = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], since=None)
     assert cleared["userErrors"] == []
     assert cleared["internalRelation"]["since"] is None
     assert cleared["internalRelation"]["until"] == "2030-12-31"
 
-    stale_delete = await mutate(team, DELETE, "deleteInternalRelation", id=created["id"], expectedVersion=created["version"])
+    stale_delete = await mutate(team, "deleteInternalRelation", "deletedId", id=created["id"], expectedVersion=created["version"])
     assert only_error(stale_delete) == (["expectedVersion"], "CONFLICT")
     business = await make_caller("BUSINESS")
-    forbidden = await mutate(business, DELETE, "deleteInternalRelation", id=created["id"])
+    forbidden = await mutate(business, "deleteInternalRelation", "deletedId", id=created["id"])
     assert only_error(forbidden)[1] == "FORBIDDEN"
     deleted = await mutate(
-        team, DELETE, "deleteInternalRelation", id=created["id"], expectedVersion=cleared["internalRelation"]["version"]
+        team, "deleteInternalRelation", "deletedId", id=created["id"], expectedVersion=cleared["internalRelation"]["version"]
     )
     assert deleted == {"deletedId": created["id"], "userErrors": []}
     assert (await team.gql(NODE, {"id": created["id"]}))["node"] is None
     assert (await party_files(admin, org, ended=True))["totalCount"] == 0
     assert await account_managers(admin, org) == []
-    again = await mutate(team, DELETE, "deleteInternalRelation", id=created["id"])
+    again = await mutate(team, "deleteInternalRelation", "deletedId", id=created["id"])
     assert only_error(again) == (["id"], "NOT_FOUND")
 
 
@@ -618,7 +552,7 @@ async def test_update_and_delete_with_optimistic_concurrency(admin, make_caller,
 async def test_business_does_not_see_internal_relations_on_hidden_persons(admin, make_caller, session) -> None:
     manager = await account_manager_category(admin)
     business, business_id = await staff(make_caller, session, "Bas Business", role="BUSINESS", permissions=("FINANCE",))
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     hidden = await create_person(admin, "Verborgen")  # no membership
     visible = await create_person(admin, "Zichtbaar")
     await add_membership(admin, visible, org)
@@ -658,7 +592,7 @@ async def test_account_managers_and_internal_relations_are_batched(admin, make_c
     tax = await create_category(admin, "Tax advisor")
     _, anna = await staff(make_caller, session, "Anna")
     _, bert = await staff(make_caller, session, "Bert")
-    orgs = [await create_org(admin, f"Org {i:02d}") for i in range(11)]
+    orgs = [await create_organisation(admin, f"Org {i:02d}") for i in range(11)]
     for i, org in enumerate(orgs):
         await link(admin, anna, org, manager)
         await link(admin, bert if i % 2 else anna, org, tax["id"])

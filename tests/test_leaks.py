@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, codes, ok, upload_ok
 from leakscan import BASE64_TOKEN, TOKEN_EDGE, b64
 from sqlalchemy import String, Text, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,7 +53,6 @@ from relgraph.db.models import (
 from relgraph.graphql.ids import encode_id
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
-ERRORS = "userErrors { field message code }"
 # Tables whose text is not shown to anyone as such (or holds the very history of hidden rows).
 _NOT_CORPUS = {"audit_events", "api_tokens", "locks"}
 
@@ -137,32 +137,6 @@ class World:
     open_docs: list[str] = field(default_factory=list)  # documents every viewer may see
 
 
-async def _upload(client: Any, token: str, party: str, filename: str, content: bytes) -> dict[str, Any]:
-    query = f"""
-    mutation($partyId: ID!, $file: Upload!) {{
-      uploadDocument(input: {{partyId: $partyId, file: $file}}) {{ document {{ id filename }} {ERRORS} }}
-    }}"""
-    operations = {"query": query, "variables": {"partyId": party, "file": None}}
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (filename, content, "application/pdf")},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    body = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
-    payload = body["data"]["uploadDocument"]
-    assert payload["userErrors"] == [], payload
-    return payload["document"]
-
-
-async def _admin_ok(admin: Any, name: str, input_type: str, selection: str, /, **input: Any) -> dict[str, Any]:
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    payload = (await admin.gql(query, {"input": input}))[name]
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
-
-
 @pytest.fixture
 async def world(admin, make_caller, client, sessionmaker, session) -> World:
     async with sessionmaker() as seeding:
@@ -195,8 +169,8 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
 
     # The demo relates few hidden persons; relate every one of them to an organisation and to
     # a visible person too, so that the relation lists and the network have something to hide.
-    knows = await _admin_ok(
-        admin, "createRelationType", "CreateRelationTypeInput", "relationType { id }",
+    knows = await ok(
+        admin, "createRelationType", "relationType { id }",
         name="kent (leaktest)", inverseName="is bekend bij (leaktest)",
         sourceKinds=["ORGANISATION", "PERSON"], targetKinds=["ORGANISATION", "PERSON"],
     )
@@ -206,8 +180,8 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
             (encode_id("Organisation", org_pks[(7 * i) % len(org_pks)]), encode_id("Person", pk)),
             (encode_id("Person", pk), encode_id("Person", visible_pks[(11 * i) % len(visible_pks)])),
         ):
-            await _admin_ok(
-                admin, "addRelation", "AddRelationInput", "relation { id }",
+            await ok(
+                admin, "addRelation", "relation { id }",
                 typeId=knows["relationType"]["id"], sourceId=source, targetId=target, note="leaktest",
             )
 
@@ -229,13 +203,13 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
     business = await make_caller("BUSINESS")
     # The BUSINESS user looks after some files itself (not as account manager): two hidden
     # persons and one organisation. Its own list must show the organisation only.
-    tax = await _admin_ok(
-        admin, "createInternalRelationCategory", "CreateInternalRelationCategoryInput", "category { id }",
+    tax = await ok(
+        admin, "createInternalRelationCategory", "category { id }",
         name="Belastingadviseur (leaktest)",
     )
     for party in [encode_id("Person", pk) for pk in hidden_pks[:2]] + [encode_id("Organisation", org_pks[0])]:
-        await _admin_ok(
-            admin, "addInternalRelation", "AddInternalRelationInput", "internalRelation { id }",
+        await ok(
+            admin, "addInternalRelation", "internalRelation { id }",
             employeeId=encode_id("User", business.user_id), partyId=party, categoryId=tax["category"]["id"],
         )
 
@@ -259,32 +233,32 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
     # hidden persons, and open ones on organisations without account managers (allowed).
     for org in w.shielded_org_ids[:4]:
         filename = f"vertrouwelijk-{uuid.uuid4().hex[:10]}.pdf"
-        w.docs.append(await _upload(client, admin.token, org, filename, f"secret {org}".encode()))
+        w.docs.append(await upload_ok(admin, org, f"secret {org}".encode(), filename))
     for pk in hidden_pks[:3]:
         filename = f"privedossier-{uuid.uuid4().hex[:10]}.pdf"
-        w.docs.append(await _upload(client, admin.token, encode_id("Person", pk), filename, b"private"))
+        w.docs.append(await upload_ok(admin, encode_id("Person", pk), b"private", filename))
     open_org = next(o for o in w.org_ids if o not in w.shielded_org_ids)
-    w.open_docs.append((await _upload(client, admin.token, open_org, "openbaar.pdf", b"public"))["id"])
+    w.open_docs.append((await upload_ok(admin, open_org, b"public", "openbaar.pdf"))["id"])
     # Features that arrived with the growing schema: contact details on hidden persons, and a
     # customer group holding hidden persons next to organisations.
     if await _has_field(admin, "Mutation", "addContactMean"):
         for pk in hidden_pks[:3]:
             value = f"verborgen-{uuid.uuid4().hex[:8]}@example.nl"
-            await _admin_ok(admin, "addContactMean", "AddContactMeanInput", "contactMean { id }",
-                            partyId=encode_id("Person", pk), kind="EMAIL", value=value)
+            await ok(admin, "addContactMean", "contactMean { id }",
+                     partyId=encode_id("Person", pk), kind="EMAIL", value=value)
             secrets.other_words.add(value)
     if await _has_field(admin, "Mutation", "addAddress"):
         for pk in hidden_pks[:3]:
             city = f"Verborgenstad{uuid.uuid4().hex[:8]}"
-            await _admin_ok(admin, "addAddress", "AddAddressInput", "address { id }",
-                            partyId=encode_id("Person", pk), kind="VISIT", city=city)
+            await ok(admin, "addAddress", "address { id }",
+                     partyId=encode_id("Person", pk), kind="VISIT", city=city)
             secrets.other_words.add(city)
     if await _has_field(admin, "Query", "customerGroups"):
-        group = await _admin_ok(admin, "createCustomerGroup", "CreateCustomerGroupInput", "customerGroup { id }",
-                                name="Leaktest groep")
+        group = await ok(admin, "createCustomerGroup", "customerGroup { id }",
+                         name="Leaktest groep")
         members = [encode_id("Person", pk) for pk in hidden_pks[:5]] + w.org_ids[:3]
-        await _admin_ok(admin, "addPartiesToGroup", "GroupPartiesInput", "changedCount",
-                        groupId=group["customerGroup"]["id"], partyIds=members)
+        await ok(admin, "addPartiesToGroup", "changedCount",
+                 groupId=group["customerGroup"]["id"], partyIds=members)
         w.group_visible_members = 3
 
     secrets.document_ids = {d["id"] for d in w.docs}
@@ -550,7 +524,7 @@ async def run_battery(w: World, caller: Any) -> Transcript:
             caller,
             t,
             f"updatePerson({global_id})",
-            f"mutation($id: ID!) {{ updatePerson(input: {{id: $id}}) {{ person {{ id displayName }} {ERRORS} }} }}",
+            f"mutation($id: ID!) {{ updatePerson(input: {{id: $id}}) {{ person {{ id displayName }} {USER_ERRORS} }} }}",
             {"id": global_id},
         )
         await ask(
@@ -558,7 +532,7 @@ async def run_battery(w: World, caller: Any) -> Transcript:
             t,
             f"addMembership({global_id})",
             f"""mutation($p: ID!, $o: ID!) {{ addMembership(input: {{personId: $p, organisationId: $o}}) {{
-                  membership {{ id person {{ id displayName }} }} {ERRORS} }} }}""",
+                  membership {{ id person {{ id displayName }} }} {USER_ERRORS} }} }}""",
             {"p": global_id, "o": first_org},
         )
 
@@ -614,7 +588,7 @@ async def test_business_user_never_sees_a_hidden_person_or_a_shielded_document(w
                 wrong.append(label)
         elif label.startswith(("updatePerson(", "addMembership(")):
             [payload] = body["data"].values()
-            if [e["code"] for e in payload["userErrors"]] != ["NOT_FOUND"]:
+            if codes(payload) != ["NOT_FOUND"]:
                 wrong.append(f"{label}: {payload}")
         elif label.startswith("shortestPath(") and "hidden" in label and body["data"]["shortestPath"] is not None:
             wrong.append(f"{label}: {body}")

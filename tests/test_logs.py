@@ -1,6 +1,6 @@
 """What `relgraph serve` writes to its log: never a token, a BSN, query text or variables.
 
-A real server (test_serve.Server) on this test's database gets GETs and POSTs that carry
+A real server (server.Server) on this test's database gets GETs and POSTs that carry
 marker strings everywhere a client can put something: the query text, the variables, the
 URL (`?access_token=`), the Authorization header, a BSN in a mutation, and a request that
 fails inside (an Internal error, logged with its traceback). Not one marker may appear in
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from server import Server
 from sqlalchemy import text
-from test_serve import Server
 
 from relgraph.domain import users
 

@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, codes, create_organisation, create_person, errors, mutate
 from sqlalchemy import func, select
 
 from relgraph.db.models import AuditEvent
 from relgraph.db.models import Membership as MembershipRow
 from relgraph.graphql.ids import decode_id, encode_id
 
-USER_ERRORS = "userErrors { field message code }"
 MEMBERSHIP_FIELDS = """
   id department jobTitle businessEmail phone1 phone2 role tags active startDate endDate version
   accountManager { id email }
@@ -21,39 +21,14 @@ MEMBERSHIP_FIELDS = """
   organisation { id name }
 """
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
+# What the membership mutations select (helpers.mutate adds the userErrors).
+MEMBERSHIP = f"membership {{ {MEMBERSHIP_FIELDS} }}"
+DELETED = "deletedMembershipId"
 
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-
+# Sent as it is by two users at once.
 ADD = f"""
 mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ {MEMBERSHIP_FIELDS} }} {USER_ERRORS} }}
-}}"""
-
-UPDATE = f"""
-mutation($input: UpdateMembershipInput!) {{
-  updateMembership(input: $input) {{ membership {{ {MEMBERSHIP_FIELDS} }} {USER_ERRORS} }}
-}}"""
-
-DEACTIVATE = f"""
-mutation($input: DeactivateMembershipInput!) {{
-  deactivateMembership(input: $input) {{ membership {{ {MEMBERSHIP_FIELDS} }} {USER_ERRORS} }}
-}}"""
-
-REACTIVATE = f"""
-mutation($input: ReactivateMembershipInput!) {{
-  reactivateMembership(input: $input) {{ membership {{ {MEMBERSHIP_FIELDS} }} {USER_ERRORS} }}
-}}"""
-
-DELETE = f"""
-mutation($input: DeleteMembershipInput!) {{
-  deleteMembership(input: $input) {{ deletedMembershipId {USER_ERRORS} }}
+  addMembership(input: $input) {{ {MEMBERSHIP} {USER_ERRORS} }}
 }}"""
 
 ORG_MEMBERSHIPS = """
@@ -79,31 +54,11 @@ query($id: ID!, $inactive: Boolean!) {
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def create_org(caller: Any, name: str) -> str:
-    data = await caller.gql(CREATE_ORG, {"input": {"name": name}})
-    assert data["createOrganisation"]["userErrors"] == []
-    return data["createOrganisation"]["organisation"]["id"]
-
-
-async def create_person(
-    caller: Any, last_name: str, first_name: str | None = None, infix: str | None = None
-) -> str:
-    data = await caller.gql(
-        CREATE_PERSON,
-        {"input": {"lastName": last_name, "firstName": first_name, "infix": infix}},
-    )
-    assert data["createPerson"]["userErrors"] == []
-    return data["createPerson"]["person"]["id"]
-
-
 async def add_membership(
     caller: Any, person: str, organisation: str, **fields: Any
 ) -> dict[str, Any]:
     """Run addMembership; return its payload."""
-    data = await caller.gql(
-        ADD, {"input": {"personId": person, "organisationId": organisation, **fields}}
-    )
-    return data["addMembership"]
+    return await mutate(caller, "addMembership", MEMBERSHIP, personId=person, organisationId=organisation, **fields)
 
 
 async def add_ok(
@@ -112,11 +67,6 @@ async def add_ok(
     payload = await add_membership(caller, person, organisation, **fields)
     assert payload["userErrors"] == [], payload
     return payload["membership"]
-
-
-async def mutate(caller: Any, mutation: str, name: str, **input: Any) -> dict[str, Any]:
-    data = await caller.gql(mutation, {"input": input})
-    return data[name]
 
 
 async def org_memberships(
@@ -142,17 +92,13 @@ async def membership_count(sessionmaker: Any) -> int:
         )
 
 
-def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
-
-
 # --- addMembership ---------------------------------------------------------------------
 
 
 async def test_add_membership_with_all_fields_round_trips(admin) -> None:
     viewer = (await admin.gql("{ viewer { id email } }"))["viewer"]
-    org = await create_org(admin, "Acme BV")
-    person = await create_person(admin, "Berg", "Jan", "van der")
+    org = await create_organisation(admin, "Acme BV")
+    person = await create_person(admin, "Berg", firstName="Jan", infix="van der")
 
     created = await add_ok(
         admin,
@@ -200,7 +146,7 @@ async def test_add_membership_with_all_fields_round_trips(admin) -> None:
 async def test_add_membership_needs_existing_person_and_organisation(
     admin, sessionmaker
 ) -> None:
-    org = await create_org(admin, "Existing")
+    org = await create_organisation(admin, "Existing")
     person = await create_person(admin, "Bestaand")
 
     no_person = await add_membership(admin, encode_id("Person", 987654), org)
@@ -225,7 +171,7 @@ async def test_add_membership_needs_existing_person_and_organisation(
 
 
 async def test_add_membership_rejects_invalid_fields(admin, sessionmaker) -> None:
-    org = await create_org(admin, "Validating BV")
+    org = await create_organisation(admin, "Validating BV")
     person = await create_person(admin, "Klaassen")
     payload = await add_membership(
         admin,
@@ -241,7 +187,7 @@ async def test_add_membership_rejects_invalid_fields(admin, sessionmaker) -> Non
 
 
 async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> None:
-    org = await create_org(admin, "Dup BV")
+    org = await create_organisation(admin, "Dup BV")
     person = await create_person(admin, "Dubbel")
     first = await add_ok(admin, person, org, role="Beslisser")
 
@@ -249,7 +195,7 @@ async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> 
         admin, person, org, role="Beslisser", jobTitle="Other title"
     )
     assert duplicate["membership"] is None
-    assert [e["code"] for e in duplicate["userErrors"]] == ["CONFLICT"]
+    assert codes(duplicate) == ["CONFLICT"]
 
     # Another role at the same organisation is fine.
     await add_ok(admin, person, org, role="Gebruiker")
@@ -260,7 +206,7 @@ async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> 
     ] == ["CONFLICT"]
 
     # Once the first one has ended, the same role can be taken up again.
-    ended = await mutate(admin, DEACTIVATE, "deactivateMembership", id=first["id"])
+    ended = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=first["id"])
     assert ended["userErrors"] == []
     again = await add_ok(admin, person, org, role="Beslisser")
     assert again["id"] != first["id"]
@@ -276,12 +222,12 @@ async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> 
 
 
 async def test_readonly_cannot_add_membership(admin, make_caller, sessionmaker) -> None:
-    org = await create_org(admin, "Read Only BV")
+    org = await create_organisation(admin, "Read Only BV")
     person = await create_person(admin, "Lezer")
     reader = await make_caller("READONLY")
     payload = await add_membership(reader, person, org, role="Beslisser")
     assert payload["membership"] is None
-    assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
+    assert codes(payload) == ["FORBIDDEN"]
     assert await membership_count(sessionmaker) == 0
     assert (await person_memberships(admin, person, inactive=True))["memberships"][
         "totalCount"
@@ -292,7 +238,7 @@ async def test_business_user_cannot_link_a_person_they_cannot_see(
     admin, make_caller, sessionmaker
 ) -> None:
     """R1: a person without memberships is hidden from BUSINESS, so linking it is NOT_FOUND."""
-    org = await create_org(admin, "Verborgen BV")
+    org = await create_organisation(admin, "Verborgen BV")
     hidden = await create_person(admin, "Onzichtbaar")
     business = await make_caller("BUSINESS")
     payload = await add_membership(business, hidden, org)
@@ -301,17 +247,17 @@ async def test_business_user_cannot_link_a_person_they_cannot_see(
 
     # Once the person is a business relation, BUSINESS may add a second membership.
     await add_ok(admin, hidden, org, role="Contact")
-    other_org = await create_org(admin, "Tweede BV")
+    other_org = await create_organisation(admin, "Tweede BV")
     second = await add_ok(business, hidden, other_org, role="Contact")
     assert second["person"] == {"id": hidden, "displayName": "Onzichtbaar"}
 
 
 async def test_overlong_tag_is_reported_at_the_tags_field(admin, sessionmaker) -> None:
-    org = await create_org(admin, "Tags BV")
+    org = await create_organisation(admin, "Tags BV")
     person = await create_person(admin, "Etiket")
     payload = await add_membership(admin, person, org, tags=["ok", "x" * 51])
     assert payload["membership"] is None
-    assert [e["code"] for e in payload["userErrors"]] == ["INVALID"]
+    assert codes(payload) == ["INVALID"]
     # The path is made of input field names (a list index may follow), never "tags.1".
     assert payload["userErrors"][0]["field"][0] == "tags"
     assert await membership_count(sessionmaker) == 0
@@ -324,7 +270,7 @@ async def test_concurrent_duplicate_adds_give_one_membership_and_a_conflict(
     other = await make_caller(
         "TEAM"
     )  # TEAM sees persons without memberships, like ADMIN
-    org = await create_org(admin, "Race BV")
+    org = await create_organisation(admin, "Race BV")
     for round_ in range(8):
         person = await create_person(admin, f"Racer{round_}")
         variables = {
@@ -341,7 +287,7 @@ async def test_concurrent_duplicate_adds_give_one_membership_and_a_conflict(
                 "errors"
             ]  # a lost race is a CONFLICT, not an internal error
             payload = body["data"]["addMembership"]
-            outcomes.append([e["code"] for e in payload["userErrors"]] or ["ok"])
+            outcomes.append(codes(payload) or ["ok"])
         assert sorted(outcomes) == [["CONFLICT"], ["ok"]], f"round {round_}: {outcomes}"
         listing = await person_memberships(admin, person, inactive=True)
         assert listing["memberships"]["totalCount"] == 1
@@ -351,14 +297,14 @@ async def test_concurrent_duplicate_adds_give_one_membership_and_a_conflict(
 
 
 async def test_inactive_memberships_are_left_out_unless_asked(admin) -> None:
-    acme = await create_org(admin, "Acme")
-    zeta = await create_org(admin, "Zeta")
+    acme = await create_organisation(admin, "Acme")
+    zeta = await create_organisation(admin, "Zeta")
     person = await create_person(admin, "Wisselaar")
     colleague = await create_person(admin, "Collega")
     old = await add_ok(admin, person, acme)
     current = await add_ok(admin, person, zeta)
     at_acme = await add_ok(admin, colleague, acme)
-    assert (await mutate(admin, DEACTIVATE, "deactivateMembership", id=old["id"]))[
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))[
         "userErrors"
     ] == []
 
@@ -385,7 +331,7 @@ async def test_inactive_memberships_are_left_out_unless_asked(admin) -> None:
 
 
 async def test_memberships_sorted_by_last_name_ignoring_infix(admin) -> None:
-    org = await create_org(admin, "Sorting BV")
+    org = await create_organisation(admin, "Sorting BV")
     people = [
         ("Zwart", "Anna", None),
         ("Vries", "Kees", "de"),
@@ -395,7 +341,7 @@ async def test_memberships_sorted_by_last_name_ignoring_infix(admin) -> None:
         ("Berg", "Anton", None),
     ]
     for last, first, infix in people:
-        await add_ok(admin, await create_person(admin, last, first, infix), org)
+        await add_ok(admin, await create_person(admin, last, firstName=first, infix=infix), org)
     listing = await org_memberships(admin, org)
     assert [n["person"]["sortName"] for n in listing["nodes"]] == [
         "Aalders, Piet",
@@ -410,10 +356,10 @@ async def test_memberships_sorted_by_last_name_ignoring_infix(admin) -> None:
 
 async def test_people_lists_read_their_persons_with_the_page(admin) -> None:
     """The persons of a people list cost no statement of their own, on either side."""
-    org = await create_org(admin, "Statement BV")
-    other = await create_org(admin, "Other BV")
+    org = await create_organisation(admin, "Statement BV")
+    other = await create_organisation(admin, "Other BV")
     for last in ("Aalders", "Berg", "Dam"):
-        person = await create_person(admin, last, "Jan")
+        person = await create_person(admin, last, firstName="Jan")
         await add_ok(admin, person, org)
         await add_ok(admin, person, other)
     without_persons = """query($id: ID!) { organisation(id: $id) {
@@ -438,7 +384,7 @@ async def test_people_lists_read_their_persons_with_the_page(admin) -> None:
 
 
 async def test_memberships_paginate(admin) -> None:
-    org = await create_org(admin, "Paging BV")
+    org = await create_organisation(admin, "Paging BV")
     names = [f"Persoon{i:02d}" for i in range(5)]
     for name in reversed(names):
         await add_ok(admin, await create_person(admin, name), org)
@@ -455,10 +401,10 @@ async def test_memberships_paginate(admin) -> None:
 
 
 async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
-    org = await create_org(admin, "Filter BV")
+    org = await create_organisation(admin, "Filter BV")
     jansen = await add_ok(
         admin,
-        await create_person(admin, "Jansen", "Eva"),
+        await create_person(admin, "Jansen", firstName="Eva"),
         org,
         role="Beslisser",
         tags=["VIP"],
@@ -466,7 +412,7 @@ async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
     )
     pietersen = await add_ok(
         admin,
-        await create_person(admin, "Pietersen", "Bram"),
+        await create_person(admin, "Pietersen", firstName="Bram"),
         org,
         role="beslisser",
         tags=["nieuwsbrief"],
@@ -474,7 +420,7 @@ async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
     )
     visser = await add_ok(
         admin,
-        await create_person(admin, "Visser", "Tom"),
+        await create_person(admin, "Visser", firstName="Tom"),
         org,
         role="Gebruiker",
         tags=["vip", "nieuwsbrief"],
@@ -483,12 +429,12 @@ async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
     # An inactive VIP stays out unless asked.
     ended = await add_ok(
         admin,
-        await create_person(admin, "Oud", "Ex"),
+        await create_person(admin, "Oud", firstName="Ex"),
         org,
         role="Beslisser",
         tags=["vip"],
     )
-    assert (await mutate(admin, DEACTIVATE, "deactivateMembership", id=ended["id"]))[
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))[
         "userErrors"
     ] == []
 
@@ -511,13 +457,13 @@ async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
 
 
 async def test_is_business_relation(admin) -> None:
-    org = await create_org(admin, "Relatie BV")
+    org = await create_organisation(admin, "Relatie BV")
     loner = await create_person(admin, "Alleen")
     worker = await create_person(admin, "Werker")
     leaver = await create_person(admin, "Vertrokken")
     await add_ok(admin, worker, org)
     ended = await add_ok(admin, leaver, org)
-    assert (await mutate(admin, DEACTIVATE, "deactivateMembership", id=ended["id"]))[
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))[
         "userErrors"
     ] == []
 
@@ -531,7 +477,7 @@ async def test_is_business_relation(admin) -> None:
 
 
 async def test_update_changes_only_the_fields_sent(admin) -> None:
-    org = await create_org(admin, "Update BV")
+    org = await create_organisation(admin, "Update BV")
     person = await create_person(admin, "Veranderaar")
     created = await add_ok(
         admin,
@@ -547,8 +493,8 @@ async def test_update_changes_only_the_fields_sent(admin) -> None:
 
     payload = await mutate(
         admin,
-        UPDATE,
         "updateMembership",
+        MEMBERSHIP,
         id=created["id"],
         jobTitle="Verkoopleider",
         tags=["C", "d"],
@@ -574,7 +520,7 @@ async def test_update_changes_only_the_fields_sent(admin) -> None:
 
     # Not sending tags keeps them.
     again = await mutate(
-        admin, UPDATE, "updateMembership", id=created["id"], department="Marketing"
+        admin, "updateMembership", MEMBERSHIP, id=created["id"], department="Marketing"
     )
     assert again["membership"]["tags"] == ["c", "d"]
     assert again["membership"]["jobTitle"] == "Verkoopleider"
@@ -582,14 +528,14 @@ async def test_update_changes_only_the_fields_sent(admin) -> None:
 
 
 async def test_update_with_stale_version_is_a_conflict(admin) -> None:
-    org = await create_org(admin, "Stale BV")
+    org = await create_organisation(admin, "Stale BV")
     created = await add_ok(
         admin, await create_person(admin, "Oudversie"), org, jobTitle="Eerst"
     )
     first = await mutate(
         admin,
-        UPDATE,
         "updateMembership",
+        MEMBERSHIP,
         id=created["id"],
         jobTitle="Tweede",
         expectedVersion=created["version"],
@@ -598,8 +544,8 @@ async def test_update_with_stale_version_is_a_conflict(admin) -> None:
 
     stale = await mutate(
         admin,
-        UPDATE,
         "updateMembership",
+        MEMBERSHIP,
         id=created["id"],
         jobTitle="Derde",
         expectedVersion=created["version"],
@@ -614,14 +560,14 @@ async def test_update_with_stale_version_is_a_conflict(admin) -> None:
 
 
 async def test_update_end_date_before_start_date_is_invalid(admin) -> None:
-    org = await create_org(admin, "Dates BV")
+    org = await create_organisation(admin, "Dates BV")
     created = await add_ok(
         admin, await create_person(admin, "Datum"), org, startDate="2022-06-01"
     )
     payload = await mutate(
         admin,
-        UPDATE,
         "updateMembership",
+        MEMBERSHIP,
         id=created["id"],
         endDate="2022-05-31",
         jobTitle="X",
@@ -640,45 +586,45 @@ async def test_update_end_date_before_start_date_is_invalid(admin) -> None:
 
 
 async def test_update_role_into_an_active_duplicate_is_a_conflict(admin) -> None:
-    org = await create_org(admin, "Rollen BV")
+    org = await create_organisation(admin, "Rollen BV")
     person = await create_person(admin, "Rolwissel")
     await add_ok(admin, person, org, role="Beslisser")
     other = await add_ok(admin, person, org, role="Gebruiker")
     payload = await mutate(
-        admin, UPDATE, "updateMembership", id=other["id"], role="Beslisser"
+        admin, "updateMembership", MEMBERSHIP, id=other["id"], role="Beslisser"
     )
-    assert [e["code"] for e in payload["userErrors"]] == ["CONFLICT"]
+    assert codes(payload) == ["CONFLICT"]
 
 
 # --- deactivate / reactivate -----------------------------------------------------------
 
 
 async def test_deactivate_sets_end_date_today_by_default(admin) -> None:
-    org = await create_org(admin, "Vertrek BV")
+    org = await create_organisation(admin, "Vertrek BV")
     created = await add_ok(
         admin, await create_person(admin, "Vertrekker"), org, startDate="2019-01-01"
     )
-    payload = await mutate(admin, DEACTIVATE, "deactivateMembership", id=created["id"])
+    payload = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=created["id"])
     assert payload["userErrors"] == []
     assert payload["membership"]["active"] is False
     assert payload["membership"]["endDate"] == dt.date.today().isoformat()
     # History kept: the row is still there with its data.
     assert payload["membership"]["startDate"] == "2019-01-01"
 
-    twice = await mutate(admin, DEACTIVATE, "deactivateMembership", id=created["id"])
+    twice = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=created["id"])
     assert twice["membership"] is None
-    assert [e["code"] for e in twice["userErrors"]] == ["INVALID"]
+    assert codes(twice) == ["INVALID"]
 
 
 async def test_deactivate_with_given_end_date(admin) -> None:
-    org = await create_org(admin, "Einddatum BV")
+    org = await create_organisation(admin, "Einddatum BV")
     created = await add_ok(
         admin, await create_person(admin, "Eind"), org, startDate="2019-01-01"
     )
     payload = await mutate(
         admin,
-        DEACTIVATE,
         "deactivateMembership",
+        MEMBERSHIP,
         id=created["id"],
         endDate="2023-12-31",
     )
@@ -692,26 +638,26 @@ async def test_deactivate_with_given_end_date(admin) -> None:
         admin, await create_person(admin, "Te vroeg"), org, startDate="2020-01-01"
     )
     early = await mutate(
-        admin, DEACTIVATE, "deactivateMembership", id=other["id"], endDate="2019-12-31"
+        admin, "deactivateMembership", MEMBERSHIP, id=other["id"], endDate="2019-12-31"
     )
     assert errors(early) == [(["endDate"], "INVALID")]
 
 
 async def test_reactivate_clears_end_date(admin) -> None:
-    org = await create_org(admin, "Terug BV")
+    org = await create_organisation(admin, "Terug BV")
     created = await add_ok(
         admin, await create_person(admin, "Terugkeerder"), org, role="Beslisser"
     )
     assert (
         await mutate(
             admin,
-            DEACTIVATE,
             "deactivateMembership",
+            MEMBERSHIP,
             id=created["id"],
             endDate="2024-01-31",
         )
     )["userErrors"] == []
-    payload = await mutate(admin, REACTIVATE, "reactivateMembership", id=created["id"])
+    payload = await mutate(admin, "reactivateMembership", MEMBERSHIP, id=created["id"])
     assert payload["userErrors"] == []
     assert (payload["membership"]["active"], payload["membership"]["endDate"]) == (
         True,
@@ -719,22 +665,22 @@ async def test_reactivate_clears_end_date(admin) -> None:
     )
     assert (await org_memberships(admin, org))["totalCount"] == 1
 
-    again = await mutate(admin, REACTIVATE, "reactivateMembership", id=created["id"])
-    assert [e["code"] for e in again["userErrors"]] == ["INVALID"]
+    again = await mutate(admin, "reactivateMembership", MEMBERSHIP, id=created["id"])
+    assert codes(again) == ["INVALID"]
 
 
 async def test_reactivate_when_an_identical_one_is_active_is_a_conflict(admin) -> None:
-    org = await create_org(admin, "Conflict BV")
+    org = await create_organisation(admin, "Conflict BV")
     person = await create_person(admin, "Tweemaal")
     old = await add_ok(admin, person, org, role="Beslisser")
-    assert (await mutate(admin, DEACTIVATE, "deactivateMembership", id=old["id"]))[
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))[
         "userErrors"
     ] == []
     await add_ok(admin, person, org, role="Beslisser")
 
-    payload = await mutate(admin, REACTIVATE, "reactivateMembership", id=old["id"])
+    payload = await mutate(admin, "reactivateMembership", MEMBERSHIP, id=old["id"])
     assert payload["membership"] is None
-    assert [e["code"] for e in payload["userErrors"]] == ["CONFLICT"]
+    assert codes(payload) == ["CONFLICT"]
     listing = await org_memberships(admin, org, inactive=True)
     assert sorted(n["active"] for n in listing["nodes"]) == [False, True]
 
@@ -743,11 +689,11 @@ async def test_reactivate_when_an_identical_one_is_active_is_a_conflict(admin) -
 
 
 async def test_delete_needs_a_reason(admin) -> None:
-    org = await create_org(admin, "Fout BV")
+    org = await create_organisation(admin, "Fout BV")
     created = await add_ok(admin, await create_person(admin, "Foutje"), org)
     for reason in ("", "   "):
         payload = await mutate(
-            admin, DELETE, "deleteMembership", id=created["id"], reason=reason
+            admin, "deleteMembership", DELETED, id=created["id"], reason=reason
         )
         assert payload["deletedMembershipId"] is None
         assert errors(payload) == [(["reason"], "INVALID")]
@@ -755,13 +701,13 @@ async def test_delete_needs_a_reason(admin) -> None:
 
 
 async def test_delete_removes_the_link_and_keeps_the_reason(admin, session) -> None:
-    org = await create_org(admin, "Verkeerd BV")
+    org = await create_organisation(admin, "Verkeerd BV")
     person = await create_person(admin, "Verkeerd")
     created = await add_ok(admin, person, org, role="Beslisser", tags=["vip"])
     reason = "Linked to the wrong Acme branch"
 
     payload = await mutate(
-        admin, DELETE, "deleteMembership", id=created["id"], reason=reason
+        admin, "deleteMembership", DELETED, id=created["id"], reason=reason
     )
     assert payload["userErrors"] == []
     assert payload["deletedMembershipId"] == created["id"]
@@ -793,7 +739,7 @@ async def test_delete_removes_the_link_and_keeps_the_reason(admin, session) -> N
     assert deletes[0].changes["role"]["before"] == "Beslisser"
 
     again = await mutate(
-        admin, DELETE, "deleteMembership", id=created["id"], reason=reason
+        admin, "deleteMembership", DELETED, id=created["id"], reason=reason
     )
     assert errors(again) == [(["id"], "NOT_FOUND")]
 
@@ -802,7 +748,7 @@ async def test_delete_removes_the_link_and_keeps_the_reason(admin, session) -> N
 
 
 async def test_node_resolves_a_membership(admin, make_caller) -> None:
-    org = await create_org(admin, "Node BV")
+    org = await create_organisation(admin, "Node BV")
     person = await create_person(admin, "Knoop")
     created = await add_ok(admin, person, org, jobTitle="Koper")
     query = """query($id: ID!) { node(id: $id) { __typename id ... on Membership {

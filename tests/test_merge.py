@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, codes, errors, insert_organisation, insert_person, organisation_id
 from sqlalchemy import func, select
 
 from relgraph.db.models import (
@@ -35,7 +36,6 @@ from relgraph.db.models import (
 )
 from relgraph.graphql.ids import encode_id
 
-USER_ERRORS = "userErrors { field message code }"
 COUNTS = """
   membershipsMoved membershipsMerged subsidiariesMoved relationsMoved relationsMerged relationsDropped
   internalRelationsMoved internalRelationsMerged documentsMoved partyTypesAdded typedDataMoved
@@ -72,10 +72,6 @@ query($id: ID!) {
 }"""
 
 
-def org_id(pk: int) -> str:
-    return encode_id("Organisation", pk)
-
-
 @dataclass
 class World:
     source: int
@@ -84,20 +80,6 @@ class World:
     grandchild: int
     other: int
     users: dict[str, int]
-
-
-async def _org(session: Any, name: str, **values: Any) -> Organisation:
-    org = Organisation(name=name, name_key=name.lower(), search_text=name.lower(), **values)
-    session.add(org)
-    await session.flush()
-    return org
-
-
-async def _person(session: Any, last_name: str) -> Person:
-    person = Person(last_name=last_name, sort_key=last_name.lower(), search_text=last_name.lower())
-    session.add(person)
-    await session.flush()
-    return person
 
 
 def _membership(person: Person, org: Organisation, **values: Any) -> Membership:
@@ -110,18 +92,18 @@ async def build_world(sessionmaker: Any, admin_id: int) -> World:
     """A source with some of everything, half of which the target has too."""
     async with sessionmaker() as session:
         # Creation order fixes the ids: lower < source < middle < target < higher (symmetric pairs).
-        lower = await _org(session, "Laag BV")
-        source = await _org(session, "Bron BV")
-        middle = await _org(session, "Midden BV")
-        target = await _org(session, "Doel BV")
-        higher = await _org(session, "Hoog BV")
-        child = await _org(session, "Dochter BV", parent_id=source.id)
-        grandchild = await _org(session, "Kleindochter BV", parent_id=child.id)
-        archived_child = await _org(session, "Oude Dochter BV", parent_id=source.id, archived=True)
+        lower = await insert_organisation(session, "Laag BV")
+        source = await insert_organisation(session, "Bron BV")
+        middle = await insert_organisation(session, "Midden BV")
+        target = await insert_organisation(session, "Doel BV")
+        higher = await insert_organisation(session, "Hoog BV")
+        child = await insert_organisation(session, "Dochter BV", parent_id=source.id)
+        grandchild = await insert_organisation(session, "Kleindochter BV", parent_id=child.id)
+        archived_child = await insert_organisation(session, "Oude Dochter BV", parent_id=source.id, archived=True)
         del archived_child
 
         # Memberships: a duplicate (same person and role), a plain move, an ended one, another role.
-        both, only, ended = [await _person(session, n) for n in ("Beiden", "Alleen", "Vertrokken")]
+        both, only, ended = [await insert_person(session, n) for n in ("Beiden", "Alleen", "Vertrokken")]
         dup_source = _membership(
             both,
             source,
@@ -261,7 +243,7 @@ async def build_world(sessionmaker: Any, admin_id: int) -> World:
 
 async def merge(caller: Any, source: int, target: int, dry_run: bool = False) -> dict[str, Any]:
     data = await caller.gql(
-        MERGE, {"input": {"sourceId": org_id(source), "targetId": org_id(target), "dryRun": dry_run}}
+        MERGE, {"input": {"sourceId": organisation_id(source), "targetId": organisation_id(target), "dryRun": dry_run}}
     )
     return data["mergeOrganisations"]
 
@@ -321,13 +303,13 @@ async def test_a_merge_moves_everything_and_merges_duplicates(admin, sessionmake
     assert payload["userErrors"] == [], payload
     assert payload["counts"] == EXPECTED_COUNTS
     assert payload["source"] == {
-        "id": org_id(w.source),
+        "id": organisation_id(w.source),
         "archived": True,
-        "mergedInto": {"id": org_id(w.target), "name": "Doel BV"},
+        "mergedInto": {"id": organisation_id(w.target), "name": "Doel BV"},
     }
     assert payload["target"]["archived"] is False and payload["target"]["mergedInto"] is None
 
-    card = (await admin.gql(CARD, {"id": org_id(w.target)}))["organisation"]
+    card = (await admin.gql(CARD, {"id": organisation_id(w.target)}))["organisation"]
     assert card["visitAddress"] == {"city": "Utrecht"}, "the target's head office stays"
     assert (card["email"], card["phone"]) == ("info@doel.nl", "+31381234567"), (
         "its primary email stays; a phone it lacked"
@@ -414,20 +396,20 @@ async def test_a_merge_moves_everything_and_merges_duplicates(admin, sessionmake
 async def test_the_merged_source_still_resolves_and_points_to_the_survivor(admin, sessionmaker) -> None:
     w = await build_world(sessionmaker, admin.user_id)
     async with sessionmaker() as session:
-        earlier = await _org(session, "Nog Ouder BV")
+        earlier = await insert_organisation(session, "Nog Ouder BV")
         await session.commit()
     # An organisation merged into the source before now points to the target directly.
     assert (await merge(admin, earlier.id, w.source))["userErrors"] == []
     payload = await merge(admin, w.source, w.target)
     assert payload["counts"]["earlierMergesRedirected"] == 1
     for old in (w.source, earlier.id):
-        data = await admin.gql(FOLLOW, {"id": org_id(old)})
+        data = await admin.gql(FOLLOW, {"id": organisation_id(old)})
         assert data["organisation"]["archived"] is True
-        assert data["organisation"]["mergedInto"]["id"] == org_id(w.target)
+        assert data["organisation"]["mergedInto"]["id"] == organisation_id(w.target)
         assert data["organisation"]["mergedInto"]["mergedInto"] is None
-        assert data["node"]["mergedInto"] == {"id": org_id(w.target), "name": "Doel BV"}
+        assert data["node"]["mergedInto"] == {"id": organisation_id(w.target), "name": "Doel BV"}
     # A merged organisation takes no changes, neither to itself nor to what hangs on it.
-    source = org_id(w.source)
+    source = organisation_id(w.source)
     refused = await admin.gql(
         """mutation($id: ID!) {
           updateOrganisation(input: {id: $id, description: "nieuw"}) { userErrors { field code } }
@@ -445,7 +427,7 @@ async def test_a_dry_run_reports_the_same_counts_and_changes_nothing(admin, sess
     dry = await merge(admin, w.source, w.target, dry_run=True)
     assert dry["userErrors"] == [] and dry["dryRun"] is True
     assert dry["counts"] == EXPECTED_COUNTS
-    assert dry["source"]["mergedInto"]["id"] == org_id(w.target)
+    assert dry["source"]["mergedInto"]["id"] == organisation_id(w.target)
     assert await snapshot(sessionmaker) == before
     real = await merge(admin, w.source, w.target)
     assert real["counts"] == dry["counts"]
@@ -456,7 +438,7 @@ async def test_merging_into_an_organisation_below_the_source_is_a_cycle(admin, s
     before = await snapshot(sessionmaker)
     for below in (w.child, w.grandchild):
         payload = await merge(admin, w.source, below)
-        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["targetId"], "CYCLE")]
+        assert errors(payload) == [(["targetId"], "CYCLE")]
         assert payload["counts"] is None
     assert await snapshot(sessionmaker) == before
     # The other way round is fine: a subsidiary merged into its group's top.
@@ -473,12 +455,12 @@ async def test_refused_merges(admin, sessionmaker) -> None:
     ]
     for source, target, field, code in cases:
         payload = await merge(admin, source, target)
-        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(field, code)], (source, target)
+        assert errors(payload) == [(field, code)], (source, target)
     assert (await merge(admin, w.source, w.target))["userErrors"] == []
     again = await merge(admin, w.source, w.other)
-    assert [(e["field"], e["code"]) for e in again["userErrors"]] == [(["sourceId"], "INVALID")]
+    assert errors(again) == [(["sourceId"], "INVALID")]
     into_merged = await merge(admin, w.other, w.source)
-    assert [(e["field"], e["code"]) for e in into_merged["userErrors"]] == [(["targetId"], "INVALID")]
+    assert errors(into_merged) == [(["targetId"], "INVALID")]
     assert "merged" in into_merged["userErrors"][0]["message"]
     malformed = await admin.gql(MERGE, {"input": {"sourceId": "nope", "targetId": encode_id("Person", 1)}})
     assert [e["field"] for e in malformed["mergeOrganisations"]["userErrors"]] == [["sourceId"], ["targetId"]]
@@ -492,20 +474,20 @@ async def test_only_roles_that_may_change_everything_a_merge_touches_may_merge(
     for role in ("READONLY", "BUSINESS"):
         caller = await make_caller(role)
         payload = await merge(caller, w.source, w.target)
-        assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"], role
+        assert codes(payload) == ["FORBIDDEN"], role
     # TEAM may merge, but not shielded documents it cannot see (R2: the source has account managers).
     team = await make_caller("TEAM")
     shielded = await merge(team, w.source, w.target)
-    assert [e["code"] for e in shielded["userErrors"]] == ["FORBIDDEN"]
+    assert codes(shielded) == ["FORBIDDEN"]
     assert await snapshot(sessionmaker) == before
     async with sessionmaker() as session:
-        no_documents = await _org(session, "Zonder Documenten BV")
-        unmanaged = await _org(session, "Zonder Beheer BV")
+        no_documents = await insert_organisation(session, "Zonder Documenten BV")
+        unmanaged = await insert_organisation(session, "Zonder Beheer BV")
         await session.commit()
     # Refused too without documents to move: the target's are shielded, and whether the
     # source has any must not change the answer (test_merge_visibility.py).
     refused = await merge(team, no_documents.id, w.target)
-    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    assert codes(refused) == ["FORBIDDEN"]
     assert (await merge(team, no_documents.id, unmanaged.id))["userErrors"] == []
 
 
@@ -522,10 +504,10 @@ async def test_a_merge_racing_a_relink_loses_and_doubles_nothing(admin, make_cal
     other = await make_caller("TEAM")
     for round_ in range(6):
         async with sessionmaker() as session:
-            source = await _org(session, f"Bron {round_}")
-            target = await _org(session, f"Doel {round_}")
-            elsewhere = await _org(session, f"Elders {round_}")
-            people = [await _person(session, f"Race{round_}-{i}") for i in range(20)]
+            source = await insert_organisation(session, f"Bron {round_}")
+            target = await insert_organisation(session, f"Doel {round_}")
+            elsewhere = await insert_organisation(session, f"Elders {round_}")
+            people = [await insert_person(session, f"Race{round_}-{i}") for i in range(20)]
             rows = [_membership(p, source, role="Contact", start_date=dt.date(2020, 1, 1)) for p in people]
             # Half of them work at the target already, in the same role: those merge.
             rows += [
@@ -535,7 +517,7 @@ async def test_a_merge_racing_a_relink_loses_and_doubles_nothing(admin, make_cal
             await session.commit()
             at_source = [m.id for m in rows[:20]]
         items = [
-            {"membershipId": encode_id("Membership", i), "organisationId": org_id(elsewhere.id)}
+            {"membershipId": encode_id("Membership", i), "organisationId": organisation_id(elsewhere.id)}
             for i in at_source
         ]
 
@@ -544,7 +526,7 @@ async def test_a_merge_racing_a_relink_loses_and_doubles_nothing(admin, make_cal
             return await other.post(RELINK, {"input": {"items": items}})
 
         first, second = await asyncio.gather(
-            admin.post(MERGE, {"input": {"sourceId": org_id(source.id), "targetId": org_id(target.id)}}),
+            admin.post(MERGE, {"input": {"sourceId": organisation_id(source.id), "targetId": organisation_id(target.id)}}),
             relink_after(0.005 * (round_ % 2), items),
         )
         merged = first.json()["data"]["mergeOrganisations"]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conftest import Caller, MakeCaller
+from helpers import insert_organisation, insert_person, organisation_id
 from sqlalchemy import select
-from test_merge import _org, _person, org_id
 
 from relgraph.db.models import (
     Activity,
@@ -115,10 +115,10 @@ async def build_pair(
     when `managers` are account managers of both), INTERNAL and PRICE_AGREEMENT notes, bank
     accounts, customer and supplier data, an INVOICE address (R4)."""
     async with sessionmaker() as session:
-        source = await _org(session, f"Bron{tag} BV")
-        target = await _org(session, f"Doel{tag} BV")
-        other = await _org(session, f"Ander{tag} BV")
-        member = await _person(session, f"Lid{tag}")
+        source = await insert_organisation(session, f"Bron{tag} BV")
+        target = await insert_organisation(session, f"Doel{tag} BV")
+        other = await insert_organisation(session, f"Ander{tag} BV")
+        member = await insert_person(session, f"Lid{tag}")
         session.add(
             Membership(
                 person_id=member.id,
@@ -152,7 +152,7 @@ async def build_pair(
         ]
         hidden_person = None
         if hidden:
-            hidden_person = (await _person(session, f"Verborgen{tag}")).id
+            hidden_person = (await insert_person(session, f"Verborgen{tag}")).id
             rows += [
                 Relation(
                     type_id=to_orgs.id,
@@ -182,8 +182,8 @@ async def merge(caller: Caller, pair: Pair, *, dry_run: bool = False) -> dict[st
         MERGE,
         {
             "input": {
-                "sourceId": org_id(pair.source),
-                "targetId": org_id(pair.target),
+                "sourceId": organisation_id(pair.source),
+                "targetId": organisation_id(pair.target),
                 "dryRun": dry_run,
             }
         },
@@ -194,7 +194,7 @@ async def merge(caller: Caller, pair: Pair, *, dry_run: bool = False) -> dict[st
 async def merged_from(caller: Caller, organisation: int) -> list[dict[str, Any] | None]:
     """The `merged_from` of every MERGE event on the organisation's trail, as `caller` sees it
     (and checked to be the same in its timeline)."""
-    node = (await caller.gql(TRAIL, {"id": org_id(organisation)}))["node"]
+    node = (await caller.gql(TRAIL, {"id": organisation_id(organisation)}))["node"]
     found = []
     for path in ("auditTrail", "timeline"):
         values = [
@@ -336,12 +336,12 @@ async def test_a_trail_of_many_merges_is_read_in_as_many_statements_as_one(
     reader = await make_caller("BUSINESS")
     first = await build_pair(sessionmaker, admin.user_id, hidden=True)
     assert (await merge(admin, first))["userErrors"] == []
-    _, one = await reader.counted(TRAIL, {"id": org_id(first.target)})
+    _, one = await reader.counted(TRAIL, {"id": organisation_id(first.target)})
     for n in range(3):
         more = await build_pair(sessionmaker, admin.user_id, hidden=True, tag=f"-{n}")
         more.target = first.target
         assert (await merge(admin, more))["userErrors"] == []
-    _, four = await reader.counted(TRAIL, {"id": org_id(first.target)})
+    _, four = await reader.counted(TRAIL, {"id": organisation_id(first.target)})
     assert four == one
     assert len(await merged_from(reader, first.target)) == 4
 
@@ -352,7 +352,7 @@ async def test_merge_events_recorded_before_their_conditions_show_only_what_cann
     """An event from before this release holds bare totals: a reader who might not see every
     item of a kind is shown no count of it; ADMIN sees them all, as before."""
     async with sessionmaker() as session:
-        target = await _org(session, "Oud Doel BV")
+        target = await insert_organisation(session, "Oud Doel BV")
         totals = {
             "memberships_moved": 2,
             "relations_moved": 3,
@@ -413,8 +413,8 @@ async def _with_managers(
 ) -> Pair:
     """A pair of which `managed` ("source", "target" or "both") has an account manager."""
     async with sessionmaker() as session:
-        source = await _org(session, "Bron BV")
-        target = await _org(session, "Doel BV")
+        source = await insert_organisation(session, "Bron BV")
+        target = await insert_organisation(session, "Doel BV")
         category = await _account_manager_category(session)
         for org in (source, target):
             if managed in ("both", "source" if org is source else "target"):

@@ -6,19 +6,11 @@ import asyncio
 from typing import Any
 
 import pytest
+from helpers import USER_ERRORS, codes, create_organisation, errors, ok
 from sqlalchemy import select
 
 from relgraph.db.models import AuditEvent, Organisation
 
-USER_ERRORS = "userErrors { field message code }"
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-SET_PARENT = f"""
-mutation($input: SetParentOrganisationInput!) {{
-  setParentOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
 ARCHIVE = f"""
 mutation($id: ID!) {{ archiveOrganisation(input: {{id: $id}}) {{ organisation {{ id }} {USER_ERRORS} }} }}"""
 MOVE = f"""
@@ -38,11 +30,9 @@ query($id: ID!) {
 
 
 async def create_org(caller: Any, name: str, parent: str | None = None) -> str:
-    data = await caller.gql(CREATE_ORG, {"input": {"name": name}})
-    org = data["createOrganisation"]["organisation"]["id"]
+    org = await create_organisation(caller, name)
     if parent:
-        result = await caller.gql(SET_PARENT, {"input": {"organisationId": org, "parentId": parent}})
-        assert result["setParentOrganisation"]["userErrors"] == []
+        await ok(caller, "setParentOrganisation", "organisation { id }", organisationId=org, parentId=parent)
     return org
 
 
@@ -118,13 +108,13 @@ async def test_moving_under_one_of_them_or_below_is_a_cycle(admin, groups, sessi
     before = await parents(sessionmaker)
     for inside in ("a", "grandchild"):
         payload = await move(admin, groups["old"], groups[inside])
-        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+        assert errors(payload) == [
             (["toOrganisationId"], "CYCLE")
         ], inside
     same = await move(admin, groups["old"], groups["old"])
-    assert [(e["field"], e["code"]) for e in same["userErrors"]] == [(["toOrganisationId"], "INVALID")]
+    assert errors(same) == [(["toOrganisationId"], "INVALID")]
     missing = await move(admin, groups["old"], "T3JnYW5pc2F0aW9uOjk5OTk5")
-    assert [(e["field"], e["code"]) for e in missing["userErrors"]] == [(["toOrganisationId"], "NOT_FOUND")]
+    assert errors(missing) == [(["toOrganisationId"], "NOT_FOUND")]
     assert await parents(sessionmaker) == before
     # Up the tree is fine: the grandchild's parent's subsidiaries go to the top.
     up = await move(admin, groups["a"], groups["old"])
@@ -135,7 +125,7 @@ async def test_business_may_move_and_readonly_may_not(admin, make_caller, groups
     before = await parents(sessionmaker)
     readonly = await make_caller("READONLY")
     refused = await move(readonly, groups["old"], groups["new"])
-    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    assert codes(refused) == ["FORBIDDEN"]
     assert await parents(sessionmaker) == before
     business = await make_caller("BUSINESS")
     assert (await move(business, groups["old"], groups["new"]))["userErrors"] == []

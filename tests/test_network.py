@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import Caller
+from helpers import add_membership, create_organisation, create_person, mutate, ok
 
 NEIGHBOURHOOD = """
 query($id: ID!, $depth: Int!, $include: [NeighbourhoodKind!], $types: [String!], $max: Int! = 200) {
@@ -22,35 +23,29 @@ query($a: ID!, $b: ID!, $max: Int! = 6, $include: [NeighbourhoodKind!]) {
 
 
 async def org(caller: Caller, name: str, parent: str | None = None) -> str:
-    data = await caller.gql('mutation($n: String!) { createOrganisation(input: {name: $n}) { organisation { id } } }', {"n": name})
-    pk = data["createOrganisation"]["organisation"]["id"]
+    organisation = await create_organisation(caller, name)
     if parent:
-        await caller.gql('mutation($o: ID!, $p: ID) { setParentOrganisation(input: {organisationId: $o, parentId: $p}) { userErrors { code } } }', {"o": pk, "p": parent})
-    return pk
+        await ok(caller, "setParentOrganisation", "", organisationId=organisation, parentId=parent)
+    return organisation
 
 
 async def person(caller: Caller, last: str, works_at: str | None = None) -> str:
-    data = await caller.gql('mutation($n: String!) { createPerson(input: {lastName: $n}) { person { id } } }', {"n": last})
-    pk = data["createPerson"]["person"]["id"]
+    person_id = await create_person(caller, last)
     if works_at:
-        await caller.gql('mutation($p: ID!, $o: ID!) { addMembership(input: {personId: $p, organisationId: $o, jobTitle: "Inkoper"}) { userErrors { code } } }', {"p": pk, "o": works_at})
-    return pk
+        await add_membership(caller, person_id, works_at, jobTitle="Inkoper")
+    return person_id
 
 
 async def relation_type(caller: Caller, name: str, inverse: str) -> str:
-    data = await caller.gql(
-        'mutation($n: String!, $i: String!) { createRelationType(input: {name: $n, inverseName: $i, sourceKinds: [ORGANISATION, PERSON], targetKinds: [ORGANISATION, PERSON]}) { relationType { id } } }',
-        {"n": name, "i": inverse},
+    kinds = ["ORGANISATION", "PERSON"]
+    payload = await ok(
+        caller, "createRelationType", "relationType { id }", name=name, inverseName=inverse, sourceKinds=kinds, targetKinds=kinds
     )
-    return data["createRelationType"]["relationType"]["id"]
+    return payload["relationType"]["id"]
 
 
 async def relate(caller: Caller, type_id: str, source: str, target: str) -> None:
-    data = await caller.gql(
-        'mutation($t: ID!, $s: ID!, $d: ID!) { addRelation(input: {typeId: $t, sourceId: $s, targetId: $d}) { userErrors { code } } }',
-        {"t": type_id, "s": source, "d": target},
-    )
-    assert data["addRelation"]["userErrors"] == []
+    await ok(caller, "addRelation", "", typeId=type_id, sourceId=source, targetId=target)
 
 
 async def neighbourhood(caller: Caller, pk: str, depth: int = 1, **variables: Any) -> dict[str, Any]:
@@ -75,7 +70,7 @@ async def world(admin: Caller) -> dict[str, str]:
     hidden = await person(admin, "Verborgen")
     await relate(admin, knows, hidden, a)
     await relate(admin, knows, hidden, d)
-    await admin.gql('mutation($d: ID!) { archiveOrganisation(input: {id: $d}) { userErrors { code } } }', {"d": d})
+    await mutate(admin, "archiveOrganisation", "", id=d)
     return {"a": a, "b": b, "c": c, "d": d, "piet": piet, "hidden": hidden, "supplies": supplies}
 
 
@@ -155,10 +150,7 @@ async def test_staff_list_sorts_by_customer_files_without_betraying_hidden_perso
     manager = categories["internalRelationCategories"][0]["id"]
     team_id = (await team.gql("{ viewer { id } }"))["viewer"]["id"]
     for party in (world["a"], world["b"], world["hidden"]):
-        await admin.gql(
-            'mutation($e: ID!, $p: ID!, $c: ID!) { addInternalRelation(input: {employeeId: $e, partyId: $p, categoryId: $c}) { userErrors { code } } }',
-            {"e": team_id, "p": party, "c": manager},
-        )
+        await mutate(admin, "addInternalRelation", "", employeeId=team_id, partyId=party, categoryId=manager)
     query = "{ users(orderBy: {field: CUSTOMER_FILES, direction: DESC}, first: 10) { nodes { email customerFileCount } } }"
     as_admin = (await admin.gql(query))["users"]["nodes"]
     assert as_admin[0] == {"email": team.email, "customerFileCount": 3}

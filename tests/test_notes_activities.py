@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+
+from helpers import USER_ERRORS, create_organisation, errors, mutate, ok
 
 from relgraph.graphql.ids import encode_id
 
-ERRORS = "userErrors { field message code }"
 NOTE = "id kind body version createdAt updatedAt author { name } createdBy { name } updatedBy { name }"
 ACTIVITY = "id kind subject body dueAt doneAt status version assignee { name } createdBy { name } updatedBy { name }"
 NOTES = f"""
@@ -21,28 +21,8 @@ query($id: ID!, $status: ActivityStatus) {
 NOW = dt.datetime.now(dt.UTC)
 
 
-async def mutate(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    input_type = name[0].upper() + name[1:] + "Input"
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    return (await caller.gql(query, {"input": input}))[name]
-
-
-async def ok(caller: Any, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    payload = await mutate(caller, name, selection, **input)
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
-
-
-async def new_org(caller: Any, name: str) -> str:
-    return (await ok(caller, "createOrganisation", "organisation { id }", name=name))["organisation"]["id"]
-
-
 async def test_notes_crud_validation_versions_and_kinds(admin, make_caller) -> None:
-    org = await new_org(admin, "Notitie BV")
+    org = await create_organisation(admin, "Notitie BV")
     team = await make_caller("TEAM")
 
     bad = await mutate(admin, "addNote", "note { id }", partyId=org, body="  ")
@@ -87,7 +67,7 @@ async def test_notes_crud_validation_versions_and_kinds(admin, make_caller) -> N
 
 
 async def test_activity_statuses_filters_completion_and_my_activities(admin, make_caller) -> None:
-    org = await new_org(admin, "Activiteit BV")
+    org = await create_organisation(admin, "Activiteit BV")
     seller = await make_caller("BUSINESS")
     seller_id = encode_id("User", seller.user_id)
     yesterday = (NOW - dt.timedelta(days=1)).isoformat()
@@ -161,7 +141,7 @@ async def test_notes_of_many_parties_take_a_constant_number_of_statements(admin)
 
     async def grow(n: int) -> int:
         for i in range(n):
-            org = await new_org(admin, f"Teller {i} BV")
+            org = await create_organisation(admin, f"Teller {i} BV")
             for j in range(3):
                 await ok(admin, "addNote", "note { id }", partyId=org, body=f"notitie {j}")
             await ok(admin, "addActivity", "activity { id }", partyId=org, subject="Bellen", assigneeId=encode_id("User", admin.user_id))
@@ -175,15 +155,15 @@ async def test_notes_of_many_parties_take_a_constant_number_of_statements(admin)
 
 
 async def test_merge_moves_notes_and_activities(admin) -> None:
-    source = await new_org(admin, "Dubbel BV")
-    target = await new_org(admin, "Echt BV")
+    source = await create_organisation(admin, "Dubbel BV")
+    target = await create_organisation(admin, "Echt BV")
     await ok(admin, "addNote", "note { id }", partyId=source, body="van de dubbele")
     await ok(admin, "addNote", "note { id }", partyId=source, kind="PRICE_AGREEMENT", body="2% korting")
     await ok(admin, "addNote", "note { id }", partyId=target, body="van de echte")
     await ok(admin, "addActivity", "activity { id }", partyId=source, subject="Afspraak plannen")
     merge = f"""
     mutation($input: MergeOrganisationsInput!) {{
-      mergeOrganisations(input: $input) {{ counts {{ notesMoved activitiesMoved }} {ERRORS} }}
+      mergeOrganisations(input: $input) {{ counts {{ notesMoved activitiesMoved }} {USER_ERRORS} }}
     }}"""
     for dry_run, source_notes in ((True, 2), (False, 0)):
         payload = (await admin.gql(merge, {"input": {"sourceId": source, "targetId": target, "dryRun": dry_run}}))["mergeOrganisations"]

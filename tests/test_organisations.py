@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Caller
+from helpers import codes, create_person, errors, mutate
 
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
@@ -25,32 +26,10 @@ ORG_FIELDS = """
     visitAddress { street houseNumber houseNumberAddition postcode city country isHeadOffice }
 """
 
-CREATE = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{
-    organisation {{ {ORG_FIELDS} }}
-    possibleDuplicates {{ id name }}
-    userErrors {{ field message code }}
-  }}
-}}"""
-
-UPDATE = f"""
-mutation($input: UpdateOrganisationInput!) {{
-  updateOrganisation(input: $input) {{
-    organisation {{ {ORG_FIELDS} }}
-    userErrors {{ field message code }}
-  }}
-}}"""
-
-ARCHIVE = """
-mutation($input: ArchiveOrganisationInput!) {
-  archiveOrganisation(input: $input) { organisation { id archived version } userErrors { field message code } }
-}"""
-
-UNARCHIVE = """
-mutation($input: ArchiveOrganisationInput!) {
-  unarchiveOrganisation(input: $input) { organisation { id archived version } userErrors { field message code } }
-}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+CREATED = f"organisation {{ {ORG_FIELDS} }} possibleDuplicates {{ id name }}"
+UPDATED = f"organisation {{ {ORG_FIELDS} }}"
+ARCHIVED = "organisation { id archived version }"
 
 GET = f"query($id: ID!) {{ organisation(id: $id) {{ {ORG_FIELDS} }} }}"
 
@@ -64,9 +43,6 @@ query($filter: OrganisationFilter, $orderBy: OrganisationOrder,
   }
 }"""
 
-CREATE_PERSON = """
-mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } userErrors { code } } }"""
-
 UNKNOWN_ORGANISATION = base64.urlsafe_b64encode(b"Organisation:99999").decode().rstrip("=")
 
 
@@ -75,7 +51,7 @@ UNKNOWN_ORGANISATION = base64.urlsafe_b64encode(b"Organisation:99999").decode().
 
 async def create(caller: Caller, **fields: Any) -> dict[str, Any]:
     """Run createOrganisation with `fields` as input; return the payload."""
-    return (await caller.gql(CREATE, {"input": fields}))["createOrganisation"]
+    return await mutate(caller, "createOrganisation", CREATED, **fields)
 
 
 async def create_ok(caller: Caller, **fields: Any) -> dict[str, Any]:
@@ -95,7 +71,7 @@ async def create_many(caller: Caller, names: list[str]) -> None:
 
 
 async def update(caller: Caller, **fields: Any) -> dict[str, Any]:
-    return (await caller.gql(UPDATE, {"input": fields}))["updateOrganisation"]
+    return await mutate(caller, "updateOrganisation", UPDATED, **fields)
 
 
 async def fetch(caller: Caller, org_id: str) -> dict[str, Any]:
@@ -112,14 +88,6 @@ async def names(caller: Caller, **variables: Any) -> list[str]:
 
 async def total(caller: Caller) -> int:
     return (await listing(caller, filter={"includeArchived": True}, first=1))["totalCount"]
-
-
-async def create_person(caller: Caller, last_name: str) -> str:
-    return (await caller.gql(CREATE_PERSON, {"input": {"lastName": last_name}}))["createPerson"]["person"]["id"]
-
-
-def error_codes(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 def graphql_error_codes(response: httpx.Response) -> list[str | None]:
@@ -242,7 +210,7 @@ async def test_invalid_input_is_reported_at_its_field_and_creates_nothing(admin)
         payload = await create(admin, **{"name": "Nieuw BV", **fields})
         if (
             payload["organisation"] is not None
-            or error_codes(payload) != [(path, "INVALID")]
+            or errors(payload) != [(path, "INVALID")]
             or not payload["userErrors"][0]["message"]
             or payload["possibleDuplicates"]
         ):
@@ -262,7 +230,7 @@ async def test_every_invalid_field_is_reported_once_and_at_once(admin) -> None:
         visitAddress={"postcode": "nope", "country": "Nederland"},
     )
     assert payload["organisation"] is None
-    assert sorted(error_codes(payload)) == sorted(
+    assert sorted(errors(payload)) == sorted(
         [
             (["name"], "INVALID"),
             (["kvkNumber"], "INVALID"),
@@ -280,13 +248,13 @@ async def test_duplicate_code_is_a_conflict_on_create_and_update(admin) -> None:
     await create_ok(admin, name="Eerste", code="K-1")
     refused = await create(admin, name="Tweede", code="K-1")
     assert refused["organisation"] is None
-    assert error_codes(refused) == [(["code"], "CONFLICT")]
+    assert errors(refused) == [(["code"], "CONFLICT")]
     assert await names(admin) == ["Eerste"]
 
     second = await create_ok(admin, name="Tweede", code="K-2")
     payload = await update(admin, id=second["id"], code="K-1", industry="Bouw")
     assert payload["organisation"] is None
-    assert error_codes(payload) == [(["code"], "CONFLICT")]
+    assert errors(payload) == [(["code"], "CONFLICT")]
     stored = await fetch(admin, second["id"])
     assert (stored["code"], stored["industry"], stored["version"]) == ("K-2", None, 1)
     # Keeping its own code is no conflict with itself.
@@ -342,11 +310,11 @@ async def test_update_changes_only_the_fields_sent_and_null_clears(admin) -> Non
 
 async def test_update_validates_like_create_and_cannot_clear_the_name(admin) -> None:
     org = await create_ok(admin, name="Valide BV", kvkNumber="12345678")
-    assert error_codes(await update(admin, id=org["id"], kvkNumber="123", industry="Bouw")) == [
+    assert errors(await update(admin, id=org["id"], kvkNumber="123", industry="Bouw")) == [
         (["kvkNumber"], "INVALID")
     ]
-    assert error_codes(await update(admin, id=org["id"], name=None)) == [(["name"], "INVALID")]
-    assert error_codes(await update(admin, id=org["id"], name="  ")) == [(["name"], "INVALID")]
+    assert errors(await update(admin, id=org["id"], name=None)) == [(["name"], "INVALID")]
+    assert errors(await update(admin, id=org["id"], name="  ")) == [(["name"], "INVALID")]
     stored = await fetch(admin, org["id"])
     assert (stored["name"], stored["kvkNumber"], stored["industry"], stored["version"]) == (
         "Valide BV",
@@ -361,16 +329,16 @@ async def test_stale_expected_version_is_a_conflict_and_changes_nothing(admin) -
     assert (await update(admin, id=org["id"], industry="Bouw", expectedVersion=1))["userErrors"] == []
     payload = await update(admin, id=org["id"], industry="Zorg", email="x@y.nl", expectedVersion=1)
     assert payload["organisation"] is None
-    assert error_codes(payload) == [(["expectedVersion"], "CONFLICT")]
+    assert errors(payload) == [(["expectedVersion"], "CONFLICT")]
     stored = await fetch(admin, org["id"])
     assert (stored["industry"], stored["email"], stored["version"]) == ("Bouw", None, 2)
 
 
 async def test_update_of_an_unknown_id_is_not_found_and_of_a_person_id_invalid(admin) -> None:
     person = await create_person(admin, "Jansen")
-    assert error_codes(await update(admin, id=UNKNOWN_ORGANISATION, name="X")) == [(["id"], "NOT_FOUND")]
-    assert error_codes(await update(admin, id=person, name="X")) == [(["id"], "INVALID")]
-    assert error_codes(await update(admin, id="garbage", name="X")) == [(["id"], "INVALID")]
+    assert errors(await update(admin, id=UNKNOWN_ORGANISATION, name="X")) == [(["id"], "NOT_FOUND")]
+    assert errors(await update(admin, id=person, name="X")) == [(["id"], "INVALID")]
+    assert errors(await update(admin, id="garbage", name="X")) == [(["id"], "INVALID")]
 
 
 async def test_updating_the_visit_address_moves_the_city_search(admin) -> None:
@@ -389,7 +357,7 @@ async def test_updating_the_visit_address_moves_the_city_search(admin) -> None:
 async def test_archived_organisation_leaves_the_list_but_stays_reachable(admin) -> None:
     keep = await create_ok(admin, name="Blijft")
     gone = await create_ok(admin, name="Archief BV")
-    payload = (await admin.gql(ARCHIVE, {"input": {"id": gone["id"], "expectedVersion": 1}}))["archiveOrganisation"]
+    payload = await mutate(admin, "archiveOrganisation", ARCHIVED, id=gone["id"], expectedVersion=1)
     assert payload == {"organisation": {"id": gone["id"], "archived": True, "version": 2}, "userErrors": []}
 
     page = await listing(admin, first=10)
@@ -405,26 +373,26 @@ async def test_archived_organisation_leaves_the_list_but_stays_reachable(admin) 
     )
     assert node["node"] == {"id": gone["id"], "archived": True}
 
-    back = (await admin.gql(UNARCHIVE, {"input": {"id": gone["id"], "expectedVersion": 2}}))["unarchiveOrganisation"]
+    back = await mutate(admin, "unarchiveOrganisation", ARCHIVED, id=gone["id"], expectedVersion=2)
     assert back == {"organisation": {"id": gone["id"], "archived": False, "version": 3}, "userErrors": []}
     assert await names(admin) == ["Archief BV", "Blijft"]
 
 
 async def test_archiving_twice_unarchiving_an_active_one_or_a_stale_version_changes_nothing(admin) -> None:
     org = await create_ok(admin, name="Dubbel BV")
-    unarchive = (await admin.gql(UNARCHIVE, {"input": {"id": org["id"]}}))["unarchiveOrganisation"]
+    unarchive = await mutate(admin, "unarchiveOrganisation", ARCHIVED, id=org["id"])
     assert unarchive["organisation"] is None
-    assert [e["code"] for e in unarchive["userErrors"]] == ["INVALID"]
+    assert codes(unarchive) == ["INVALID"]
 
     await update(admin, id=org["id"], industry="Bouw")
-    stale = (await admin.gql(ARCHIVE, {"input": {"id": org["id"], "expectedVersion": 1}}))["archiveOrganisation"]
-    assert error_codes(stale) == [(["expectedVersion"], "CONFLICT")]
+    stale = await mutate(admin, "archiveOrganisation", ARCHIVED, id=org["id"], expectedVersion=1)
+    assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
     assert (await fetch(admin, org["id"]))["archived"] is False
 
-    assert (await admin.gql(ARCHIVE, {"input": {"id": org["id"]}}))["archiveOrganisation"]["userErrors"] == []
-    again = (await admin.gql(ARCHIVE, {"input": {"id": org["id"]}}))["archiveOrganisation"]
+    assert (await mutate(admin, "archiveOrganisation", ARCHIVED, id=org["id"]))["userErrors"] == []
+    again = await mutate(admin, "archiveOrganisation", ARCHIVED, id=org["id"])
     assert again["organisation"] is None
-    assert [e["code"] for e in again["userErrors"]] == ["INVALID"]
+    assert codes(again) == ["INVALID"]
     assert (await fetch(admin, org["id"]))["version"] == 3
 
 
@@ -463,10 +431,10 @@ async def test_readonly_caller_cannot_write_and_business_caller_can(admin, make_
     reader = await make_caller("READONLY")
     payload = await create(reader, name="Stiekem BV")
     assert payload["organisation"] is None
-    assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
+    assert codes(payload) == ["FORBIDDEN"]
     assert [e["code"] for e in (await update(reader, id=org["id"], name="Nieuw"))["userErrors"]] == ["FORBIDDEN"]
-    archived = (await reader.gql(ARCHIVE, {"input": {"id": org["id"]}}))["archiveOrganisation"]
-    assert [e["code"] for e in archived["userErrors"]] == ["FORBIDDEN"]
+    archived = await mutate(reader, "archiveOrganisation", ARCHIVED, id=org["id"])
+    assert codes(archived) == ["FORBIDDEN"]
     assert await names(admin, filter={"includeArchived": True}) == ["Alleen Lezen BV"]
     assert (await fetch(admin, org["id"]))["version"] == 1
     assert await names(reader) == ["Alleen Lezen BV"]

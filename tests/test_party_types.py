@@ -4,39 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-USER_ERRORS = "userErrors { field message code }"
+from helpers import create_organisation, create_person, mutate
+
 TYPE_FIELDS = "id code name partyKind description builtIn active"
 SALES_FIELDS = "vatLiable creditLimit { amount currency } currency paymentTermDays discountPercent orderStop"
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+CREATE_TYPE = f"partyType {{ {TYPE_FIELDS} }}"
+SET_TYPES = "types { code }"
+SET_SALES = f"salesRelation {{ {SALES_FIELDS} }}"
+SET_PURCHASE = "purchaseRelation { paymentTermDays ourAccountNumber }"
+SET_EMPLOYEE = "employee { employeeNumber salary { amount currency } }"
+
 PARTY_TYPES = f"query($all: Boolean!) {{ partyTypes(includeInactive: $all) {{ {TYPE_FIELDS} }} }}"
-CREATE_TYPE = f"""
-mutation($input: CreatePartyTypeInput!) {{
-  createPartyType(input: $input) {{ partyType {{ {TYPE_FIELDS} }} {USER_ERRORS} }}
-}}"""
-SET_TYPES = f"""
-mutation($input: SetPartyTypesInput!) {{
-  setPartyTypes(input: $input) {{ types {{ code }} {USER_ERRORS} }}
-}}"""
-SET_SALES = f"""
-mutation($input: SetSalesRelationInput!) {{
-  setSalesRelation(input: $input) {{ salesRelation {{ {SALES_FIELDS} }} {USER_ERRORS} }}
-}}"""
-SET_PURCHASE = f"""
-mutation($input: SetPurchaseRelationInput!) {{
-  setPurchaseRelation(input: $input) {{ purchaseRelation {{ paymentTermDays ourAccountNumber }} {USER_ERRORS} }}
-}}"""
-SET_EMPLOYEE = f"""
-mutation($input: SetEmployeeDataInput!) {{
-  setEmployeeData(input: $input) {{ employee {{ employeeNumber salary {{ amount currency }} }} {USER_ERRORS} }}
-}}"""
 PARTY_TYPE_CODES = "query($id: ID!) { node(id: $id) { ... on Party { types { code name partyKind } } } }"
 SALES = f"query($id: ID!) {{ organisation(id: $id) {{ types {{ code }} salesRelation {{ {SALES_FIELDS} }} }} }}"
 FINANCIALS = """
@@ -66,25 +46,8 @@ BUILT_INS = {
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    """Run `mutation` with `input`; return the payload of root field `field`."""
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
-async def create_org(caller: Any, name: str) -> str:
-    payload = await mutate(caller, CREATE_ORG, "createOrganisation", name=name)
-    assert payload["userErrors"] == []
-    return payload["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str) -> str:
-    payload = await mutate(caller, CREATE_PERSON, "createPerson", lastName=last_name)
-    assert payload["userErrors"] == []
-    return payload["person"]["id"]
-
-
 async def set_types(caller: Any, party: str, types: list[str]) -> dict[str, Any]:
-    return await mutate(caller, SET_TYPES, "setPartyTypes", partyId=party, types=types)
+    return await mutate(caller, "setPartyTypes", SET_TYPES, partyId=party, types=types)
 
 
 async def codes_of(caller: Any, party: str) -> list[str]:
@@ -115,7 +78,7 @@ async def test_party_types_lists_the_built_ins_with_their_kinds(make_caller) -> 
 
 async def test_admin_creates_party_types_with_unique_codes(admin, make_caller) -> None:
     payload = await mutate(
-        admin, CREATE_TYPE, "createPartyType", code="PARTNER", name="Partner", partyKind="ORGANISATION",
+        admin, "createPartyType", CREATE_TYPE, code="PARTNER", name="Partner", partyKind="ORGANISATION",
         description="A partner company.",
     )
     assert payload["userErrors"] == []
@@ -125,25 +88,25 @@ async def test_admin_creates_party_types_with_unique_codes(admin, make_caller) -
     assert "PARTNER" in {t["code"] for t in await list_types(admin)}
 
     for code in ("PARTNER", "CUSTOMER"):
-        duplicate = await mutate(admin, CREATE_TYPE, "createPartyType", code=code, name="Again", partyKind="ORGANISATION")
+        duplicate = await mutate(admin, "createPartyType", CREATE_TYPE, code=code, name="Again", partyKind="ORGANISATION")
         assert fields_of(duplicate) == {("code",): {"CONFLICT"}}, code
         assert duplicate["partyType"] is None
 
     for role in ("TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
-        refused = await mutate(caller, CREATE_TYPE, "createPartyType", code=f"BY_{role}", name="x", partyKind="PERSON")
+        refused = await mutate(caller, "createPartyType", CREATE_TYPE, code=f"BY_{role}", name="x", partyKind="PERSON")
         assert fields_of(refused) == {(): {"FORBIDDEN"}}, role
     codes = [t["code"] for t in await list_types(admin, include_inactive=True)]
     assert sorted(codes) == sorted([*BUILT_INS, "PARTNER"])
 
     # The new type can be given to an organisation.
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["PARTNER", "CUSTOMER"]))["userErrors"] == []
     assert await codes_of(admin, org) == ["CUSTOMER", "PARTNER"]
 
 
 async def test_set_party_types_makes_them_exactly_so(admin, make_caller) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     business = await make_caller("BUSINESS")
     payload = await set_types(business, org, ["CUSTOMER", "SUPPLIER"])
     assert payload["userErrors"] == []
@@ -164,7 +127,7 @@ async def test_set_party_types_makes_them_exactly_so(admin, make_caller) -> None
 
 
 async def test_wrong_kind_or_unknown_type_is_invalid(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["CUSTOMER"]))["userErrors"] == []
     for types in (["CUSTOMER", "EMPLOYEE"], ["CUSTOMER", "NO_SUCH_TYPE"]):
         payload = await set_types(admin, org, types)
@@ -177,7 +140,7 @@ async def test_wrong_kind_or_unknown_type_is_invalid(admin) -> None:
 
 
 async def test_readonly_may_not_set_party_types(admin, make_caller) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     readonly = await make_caller("READONLY", ("FINANCE",))
     payload = await set_types(readonly, org, ["CUSTOMER"])
     assert fields_of(payload) == {(): {"FORBIDDEN"}}
@@ -195,9 +158,9 @@ async def test_business_may_not_type_a_hidden_person(admin, make_caller) -> None
 
 
 async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     payload = await mutate(
-        admin, SET_SALES, "setSalesRelation", partyId=org, creditLimit="25000.00", paymentTermDays=30,
+        admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="25000.00", paymentTermDays=30,
         discountPercent="2.50", currency="EUR",
     )
     assert payload["userErrors"] == []
@@ -216,7 +179,7 @@ async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admi
 
     # Fields left out keep their value; null clears; other currencies and large amounts stay exact.
     payload = await mutate(
-        admin, SET_SALES, "setSalesRelation", partyId=org, creditLimit="999999999999.99", currency="usd",
+        admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="999999999999.99", currency="usd",
         discountPercent=None, orderStop=True,
     )
     assert payload["userErrors"] == []
@@ -232,28 +195,28 @@ async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admi
 
 
 async def test_purchase_relation_adds_supplier(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["MANUFACTURER"]))["userErrors"] == []
-    payload = await mutate(admin, SET_PURCHASE, "setPurchaseRelation", partyId=org, paymentTermDays=14, ourAccountNumber="K-1234")
+    payload = await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14, ourAccountNumber="K-1234")
     assert payload == {"purchaseRelation": {"paymentTermDays": 14, "ourAccountNumber": "K-1234"}, "userErrors": []}
     assert await codes_of(admin, org) == ["MANUFACTURER", "SUPPLIER"]
 
 
 async def test_employee_data_on_a_person_adds_employee_with_money_salary(admin) -> None:
     person = await create_person(admin, "Jansen")
-    payload = await mutate(admin, SET_EMPLOYEE, "setEmployeeData", personId=person, employeeNumber="E-007", salary="3150.5")
+    payload = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-007", salary="3150.5")
     assert payload == {
         "employee": {"employeeNumber": "E-007", "salary": {"amount": "3150.50", "currency": "EUR"}},
         "userErrors": [],
     }
     assert await codes_of(admin, person) == ["EMPLOYEE"]
-    data = await admin.gql(FINANCIALS, {"org": await create_org(admin, "Alfa BV"), "person": person})
+    data = await admin.gql(FINANCIALS, {"org": await create_organisation(admin, "Alfa BV"), "person": person})
     assert data["person"]["employee"] == payload["employee"]
 
 
 async def test_employee_data_on_an_organisation_is_invalid(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
-    payload = await mutate(admin, SET_EMPLOYEE, "setEmployeeData", personId=org, employeeNumber="E-1")
+    org = await create_organisation(admin, "Alfa BV")
+    payload = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=org, employeeNumber="E-1")
     assert payload["employee"] is None
     assert {code for codes in fields_of(payload).values() for code in codes} == {"INVALID"}
     assert await codes_of(admin, org) == []
@@ -261,27 +224,27 @@ async def test_employee_data_on_an_organisation_is_invalid(admin) -> None:
 
 async def test_set_employee_data_errors_point_at_person_id(admin, make_caller) -> None:
     """SetEmployeeDataInput has no partyId: errors about the party belong at personId."""
-    org = await create_org(admin, "Alfa BV")
-    wrong_kind = await mutate(admin, SET_EMPLOYEE, "setEmployeeData", personId=org, employeeNumber="E-1")
+    org = await create_organisation(admin, "Alfa BV")
+    wrong_kind = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=org, employeeNumber="E-1")
     assert fields_of(wrong_kind) == {("personId",): {"INVALID"}}
     hidden = await create_person(admin, "Verborgen")  # no membership: hidden from BUSINESS (R1)
     business = await make_caller("BUSINESS", ("FINANCE",))
-    not_visible = await mutate(business, SET_EMPLOYEE, "setEmployeeData", personId=hidden, employeeNumber="E-1")
+    not_visible = await mutate(business, "setEmployeeData", SET_EMPLOYEE, personId=hidden, employeeNumber="E-1")
     assert fields_of(not_visible) == {("personId",): {"NOT_FOUND"}}
     assert await codes_of(admin, hidden) == []
 
 
 async def test_sales_data_on_a_person_is_invalid(admin) -> None:
     person = await create_person(admin, "Jansen")
-    payload = await mutate(admin, SET_SALES, "setSalesRelation", partyId=person, paymentTermDays=30)
+    payload = await mutate(admin, "setSalesRelation", SET_SALES, partyId=person, paymentTermDays=30)
     assert fields_of(payload) == {("partyId",): {"INVALID"}}
     assert await codes_of(admin, person) == []
 
 
 async def test_a_type_with_data_cannot_be_removed(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["MANUFACTURER"]))["userErrors"] == []
-    assert (await mutate(admin, SET_SALES, "setSalesRelation", partyId=org, paymentTermDays=30))["userErrors"] == []
+    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, paymentTermDays=30))["userErrors"] == []
     assert await codes_of(admin, org) == ["CUSTOMER", "MANUFACTURER"]
     for types in (["MANUFACTURER"], []):
         payload = await set_types(admin, org, types)
@@ -295,7 +258,7 @@ async def test_a_type_with_data_cannot_be_removed(admin) -> None:
 
 
 async def test_bad_sales_values_are_invalid_at_their_fields(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     cases = [
         ({"paymentTermDays": 400}, "paymentTermDays"),
         ({"paymentTermDays": -1}, "paymentTermDays"),
@@ -307,11 +270,11 @@ async def test_bad_sales_values_are_invalid_at_their_fields(admin) -> None:
         ({"currency": "E1"}, "currency"),
     ]
     for values, field in cases:
-        payload = await mutate(admin, SET_SALES, "setSalesRelation", partyId=org, **values)
+        payload = await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, **values)
         assert fields_of(payload) == {(field,): {"INVALID"}}, values
         assert payload["salesRelation"] is None
     everything = await mutate(
-        admin, SET_SALES, "setSalesRelation", partyId=org, paymentTermDays=400, discountPercent="101",
+        admin, "setSalesRelation", SET_SALES, partyId=org, paymentTermDays=400, discountPercent="101",
         creditLimit="-5", currency="EURO",
     )
     assert fields_of(everything) == {
@@ -325,12 +288,12 @@ async def test_bad_sales_values_are_invalid_at_their_fields(admin) -> None:
 
 
 async def test_bad_purchase_and_employee_values_are_invalid_at_their_fields(admin) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     person = await create_person(admin, "Jansen")
-    payload = await mutate(admin, SET_PURCHASE, "setPurchaseRelation", partyId=org, paymentTermDays=366)
+    payload = await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=366)
     assert fields_of(payload) == {("paymentTermDays",): {"INVALID"}}
     for values, field in (({"salary": "-1"}, "salary"), ({"salary": "1.234"}, "salary"), ({"currency": "EURO"}, "currency")):
-        payload = await mutate(admin, SET_EMPLOYEE, "setEmployeeData", personId=person, **values)
+        payload = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, **values)
         assert fields_of(payload) == {(field,): {"INVALID"}}, values
     assert await codes_of(admin, org) == []
     assert await codes_of(admin, person) == []
@@ -340,11 +303,11 @@ async def test_bad_purchase_and_employee_values_are_invalid_at_their_fields(admi
 
 
 async def test_financial_data_without_finance_is_null_with_forbidden_errors(admin, make_caller) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     person = await create_person(admin, "Jansen")
-    assert (await mutate(admin, SET_SALES, "setSalesRelation", partyId=org, creditLimit="25000.00"))["userErrors"] == []
-    assert (await mutate(admin, SET_PURCHASE, "setPurchaseRelation", partyId=org, paymentTermDays=14))["userErrors"] == []
-    assert (await mutate(admin, SET_EMPLOYEE, "setEmployeeData", personId=person, employeeNumber="E-1", salary="4000"))["userErrors"] == []
+    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="25000.00"))["userErrors"] == []
+    assert (await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14))["userErrors"] == []
+    assert (await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="4000"))["userErrors"] == []
 
     team = await make_caller("TEAM", ("SENSITIVE",))
     response = await team.post(FINANCIALS, {"org": org, "person": person})
@@ -375,22 +338,22 @@ async def test_financial_data_without_finance_is_null_with_forbidden_errors(admi
 
 
 async def test_writing_financial_data_needs_finance(admin, make_caller) -> None:
-    org = await create_org(admin, "Alfa BV")
+    org = await create_organisation(admin, "Alfa BV")
     person = await create_person(admin, "Jansen")
     team = await make_caller("TEAM")
-    sales = await mutate(team, SET_SALES, "setSalesRelation", partyId=org, creditLimit="1.00")
+    sales = await mutate(team, "setSalesRelation", SET_SALES, partyId=org, creditLimit="1.00")
     assert fields_of(sales) == {(): {"FORBIDDEN"}}
     assert sales["salesRelation"] is None
-    purchase = await mutate(team, SET_PURCHASE, "setPurchaseRelation", partyId=org, paymentTermDays=14)
+    purchase = await mutate(team, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14)
     assert fields_of(purchase) == {(): {"FORBIDDEN"}}
     # Employee data is financial in its salary only (R4 as policy classifies it): the
     # personnel number, which every viewer reads, every writer may write.
-    employee = await mutate(team, SET_EMPLOYEE, "setEmployeeData", personId=person, employeeNumber="E-1", salary="1.00")
+    employee = await mutate(team, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="1.00")
     assert fields_of(employee) == {("salary",): {"FORBIDDEN"}}
     data = await admin.gql(FINANCIALS, {"org": org, "person": person})
     assert data["organisation"]["types"] == [] and data["organisation"]["salesRelation"] is None
     assert data["organisation"]["purchaseRelation"] is None
     assert data["person"]["types"] == [] and data["person"]["employee"] is None
     without_salary = SET_EMPLOYEE.replace(" salary { amount currency }", "")
-    plain = await mutate(team, without_salary, "setEmployeeData", personId=person, employeeNumber="E-1")
+    plain = await mutate(team, "setEmployeeData", without_salary, personId=person, employeeNumber="E-1")
     assert plain["userErrors"] == [] and plain["employee"] == {"employeeNumber": "E-1"}

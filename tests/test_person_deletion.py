@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from conftest import Caller
+from helpers import codes, create_organisation, errors, mutate, ok, upload_ok
 from sqlalchemy import select, text
 
 from relgraph.db.models import Base
@@ -16,7 +16,6 @@ from relgraph.graphql.ids import decode_id
 from relgraph.storage import DocumentStore
 from relgraph.transfer.exporting import export_csv
 
-ERRORS = "userErrors { field message code }"
 TODAY = dt.date.today().isoformat()
 
 # Values that exist nowhere but on the person to delete: after deletion, none may be left.
@@ -33,39 +32,6 @@ LEFTOVERS = (
     FIRST, RENAMED, LAST, BSN, BIRTH, EMAIL, "612345678", "quaggelaar-prive", IBAN, "qwibbelstaart",
     EMPLOYEE_NUMBER, "werkplek.example", "vergissing.example", "201112233", STREET, "paspoort-qwx",
 )
-
-
-async def run(caller: Caller, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    """Run mutation `name` with `input` (its type <Name>Input); the payload."""
-    input_type = {"addPartiesToGroup": "GroupPartiesInput"}.get(name, name[0].upper() + name[1:] + "Input")
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    return (await caller.gql(query, {"input": input}))[name]
-
-
-async def ok(caller: Caller, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    payload = await run(caller, name, selection, **input)
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
-
-
-async def upload(caller: Caller, party_id: str, content: bytes, filename: str) -> str:
-    operations = {
-        "query": "mutation($input: UploadDocumentInput!) { uploadDocument(input: $input) { document { id } userErrors { code } } }",
-        "variables": {"input": {"partyId": party_id, "file": None}},
-    }
-    response = await caller.client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
-        files={"0": (filename, content, "application/pdf")},
-        headers={"Authorization": f"Bearer {caller.token}"},
-    )
-    payload = response.json()["data"]["uploadDocument"]
-    assert payload["userErrors"] == [], payload
-    return payload["document"]["id"]
-
-
-async def new_org(admin: Caller, name: str) -> str:
-    return (await ok(admin, "createOrganisation", "organisation { id }", name=name))["organisation"]["id"]
 
 
 async def leftovers(session: Any) -> list[str]:
@@ -97,8 +63,8 @@ query($person: ID!, $org: ID!) {
 async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombstone(
     admin, make_caller, session, settings
 ) -> None:
-    org = await new_org(admin, "Werkgever BV")
-    other_org = await new_org(admin, "Ander BV")
+    org = await create_organisation(admin, "Werkgever BV")
+    other_org = await create_organisation(admin, "Ander BV")
     person = (
         await ok(
             admin, "createPerson", "person { id }", lastName=LAST, firstName=FIRST, infix="van", initials="X.",
@@ -124,19 +90,19 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
     await ok(admin, "updateAddress", "address { id }", id=address, houseNumber="9")
     person_pk = decode_id(person)[1]  # type: ignore[index]
     private, shared = b"%PDF private " + BSN.encode(), b"%PDF the same content on two parties"
-    await upload(admin, person, private, PRIVATE_FILENAME)
-    await upload(admin, person, shared, "gedeeld.pdf")
-    kept_document = await upload(admin, other_org, shared, "gedeeld.pdf")
+    await upload_ok(admin, person, private, PRIVATE_FILENAME)
+    await upload_ok(admin, person, shared, "gedeeld.pdf")
+    kept_document = (await upload_ok(admin, other_org, shared, "gedeeld.pdf"))["id"]
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
     private_sha, shared_sha = hashlib.sha256(private).hexdigest(), hashlib.sha256(shared).hexdigest()
     assert store.exists(private_sha) and store.exists(shared_sha)
 
     # Only ADMIN deletes (R5), and only with confirm: true; nothing changes otherwise.
     for role in ("TEAM", "BUSINESS", "READONLY"):
-        payload = await run(await make_caller(role), "deletePerson", "person { id }", id=person, confirm=True)
-        assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"], (role, payload)
-    refused = await run(admin, "deletePerson", "person { id }", id=person, confirm=False)
-    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["confirm"], "INVALID")]
+        payload = await mutate(await make_caller(role), "deletePerson", "person { id }", id=person, confirm=True)
+        assert codes(payload) == ["FORBIDDEN"], (role, payload)
+    refused = await mutate(admin, "deletePerson", "person { id }", id=person, confirm=False)
+    assert errors(refused) == [(["confirm"], "INVALID")]
     assert (await admin.gql("query($id: ID!) { person(id: $id) { firstName } }", {"id": person}))["person"]["firstName"] == RENAMED
 
     deleted = await ok(admin, "deletePerson", "person { id displayName active deletedAt }", id=person, confirm=True)
@@ -184,10 +150,10 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
         ("updatePerson", {"firstName": "Terug"}),
         ("deletePerson", {"confirm": True}),
     ):
-        payload = await run(admin, name, "person { id }", id=person, **fields)
-        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["id"], "NOT_FOUND")], (name, payload)
-    again = await run(admin, "addMembership", "membership { id }", personId=person, organisationId=other_org)
-    assert [e["code"] for e in again["userErrors"]] == ["NOT_FOUND"]
+        payload = await mutate(admin, name, "person { id }", id=person, **fields)
+        assert errors(payload) == [(["id"], "NOT_FOUND")], (name, payload)
+    again = await mutate(admin, "addMembership", "membership { id }", personId=person, organisationId=other_org)
+    assert codes(again) == ["NOT_FOUND"]
     out = io.StringIO()
     assert await export_csv(session, "persons", out) == 0
     out = io.StringIO()
@@ -206,7 +172,7 @@ EXPORT = "query($id: ID!) { personDataExport(id: $id) }"
 
 async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_only(admin, make_caller) -> None:
     business = await make_caller("BUSINESS")
-    org = await new_org(admin, "Exportbedrijf BV")
+    org = await create_organisation(admin, "Exportbedrijf BV")
     person = (
         await ok(admin, "createPerson", "person { id }", lastName="Zwijgzaam", firstName="Dora", bsn=BSN, email=EMAIL)
     )["person"]["id"]
@@ -229,8 +195,8 @@ async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_
     assert await listed(True) == (1, 1, 1)
     direct = await business.gql("query($id: ID!) { person(id: $id) { active memberships { totalCount } } }", {"id": person})
     assert direct["person"] == {"active": False, "memberships": {"totalCount": 1}}
-    cleared = await run(business, "updatePerson", "person { active }", id=person, active=None)
-    assert [(e["field"], e["code"]) for e in cleared["userErrors"]] == [(["active"], "INVALID")]
+    cleared = await mutate(business, "updatePerson", "person { active }", id=person, active=None)
+    assert errors(cleared) == [(["active"], "INVALID")]
     await ok(business, "updatePerson", "person { active }", id=person, active=True)
     assert await listed(False) == (1, 1, 1)
 

@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from conftest import IS_POSTGRES, Caller
+from helpers import ok, upload
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
-from test_documents import upload
 
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
 from relgraph.domain.party_data.iban import check_digits
 from relgraph.graphql.ids import decode_id, encode_id
-from relgraph.graphql.schema import build_schema
 
 # Personal: must be gone. Phone numbers and amounts are digits; emails are lower case.
 PERSONAL = {
@@ -56,29 +55,18 @@ DOMAIN = {"type": "QZD_TYPE", "group": "Qzdgroup"}
 MEMBERSHIP_KEPT_FIELDS = {"job_title", "department", "role", "tags"}
 DOMAIN_TABLES = {"party_types": "PartyType", "customer_groups": "CustomerGroup"}
 
-SCHEMA = build_schema()._schema
-
 
 def iban(number: str) -> str:
     return f"NL{check_digits('NL', number)}{number}"
 
 
-async def run(caller: Caller, name: str, selection: str = "", /, **input: Any) -> dict[str, Any]:
-    """Mutation `name` with `input`, its input type read from the schema; the payload."""
-    kind = SCHEMA.mutation_type.fields[name].args["input"].type.of_type.name
-    query = f"mutation($input: {kind}!) {{ {name}(input: $input) {{ __typename {selection} userErrors {{ field message }} }} }}"
-    payload = (await caller.gql(query, {"input": input}))[name]
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
-
-
 async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmaker: Any, tmp_path: Path) -> dict[str, str]:
     """The person, through every mutation that can record something about it."""
     p = PERSONAL
-    employer = (await run(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
-    other = (await run(admin, "createOrganisation", "organisation { id }", name="Ander BV"))["organisation"]["id"]
-    merged = (await run(admin, "createOrganisation", "organisation { id }", name="Dubbel BV"))["organisation"]["id"]
-    business = await run(
+    employer = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
+    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Ander BV"))["organisation"]["id"]
+    merged = (await ok(admin, "createOrganisation", "organisation { id }", name="Dubbel BV"))["organisation"]["id"]
+    business = await ok(
         admin, "addBusinessRelation", "person { id } membership { id }",
         person={"lastName": p["last"], "firstName": p["first"], "infix": p["infix"], "initials": p["initials"],
                 "title": p["title"], "gender": "FEMALE", "birthDate": p["birth"], "bsn": p["bsn"],
@@ -89,64 +77,64 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
                     "phone2": f"0{p['phone2']}"},
     )  # fmt: skip
     person, membership = business["person"]["id"], business["membership"]["id"]
-    await run(admin, "updatePerson", "person { id }", id=person, firstName=p["renamed"])
+    await ok(admin, "updatePerson", "person { id }", id=person, firstName=p["renamed"])
 
     means = [
-        (await run(admin, "addContactMean", "contactMean { id }", partyId=person, kind=kind, value=value, label=p["label"]))[
+        (await ok(admin, "addContactMean", "contactMean { id }", partyId=person, kind=kind, value=value, label=p["label"]))[
             "contactMean"
         ]["id"]
         for kind, value in (("EMAIL", p["email2"]), ("WEBSITE", p["website"]), ("SOCIAL", p["social"]))
     ]
-    await run(admin, "updateContactMean", "contactMean { id }", id=means[1], value=p["website"] + "/x")
-    await run(admin, "setPrimaryContactMean", "contactMean { id }", id=means[0])
-    await run(admin, "removeContactMean", "", id=means[2])
+    await ok(admin, "updateContactMean", "contactMean { id }", id=means[1], value=p["website"] + "/x")
+    await ok(admin, "setPrimaryContactMean", "contactMean { id }", id=means[0])
+    await ok(admin, "removeContactMean", "", id=means[2])
 
     visit = (
-        await run(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street=p["street"],
-                  houseNumber="7", houseNumberAddition=p["addition"], postcode="1234 AB", city=p["city"])
+        await ok(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street=p["street"],
+                 houseNumber="7", houseNumberAddition=p["addition"], postcode="1234 AB", city=p["city"])
     )["address"]["id"]  # fmt: skip
     second = (
-        await run(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street=p["street2"], city=p["city"])
+        await ok(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street=p["street2"], city=p["city"])
     )["address"]["id"]
-    await run(admin, "updateAddress", "address { id }", id=visit, houseNumber="9")
-    await run(admin, "setHeadOffice", "address { id }", addressId=second)
-    await run(admin, "removeAddress", "", id=visit)
+    await ok(admin, "updateAddress", "address { id }", id=visit, houseNumber="9")
+    await ok(admin, "setHeadOffice", "address { id }", addressId=second)
+    await ok(admin, "removeAddress", "", id=visit)
 
     accounts = [
-        (await run(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban(number), holderName=p["holder"]))[
+        (await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban(number), holderName=p["holder"]))[
             "bankAccount"
         ]["id"]
         for number in (p["iban"], p["iban2"])
     ]
-    await run(admin, "updateBankAccount", "bankAccount { id }", id=accounts[0], holderName=p["holder2"])
-    await run(admin, "setPrimaryBankAccount", "bankAccount { id }", id=accounts[1])
-    await run(admin, "removeBankAccount", "", id=accounts[0])
+    await ok(admin, "updateBankAccount", "bankAccount { id }", id=accounts[0], holderName=p["holder2"])
+    await ok(admin, "setPrimaryBankAccount", "bankAccount { id }", id=accounts[1])
+    await ok(admin, "removeBankAccount", "", id=accounts[0])
 
-    await run(admin, "createPartyType", "partyType { code }", code=DOMAIN["type"], name="Qzd soort", partyKind="PERSON")
-    await run(admin, "setPartyTypes", "", partyId=person, types=["EMPLOYEE", DOMAIN["type"]])
-    await run(admin, "setEmployeeData", "", personId=person, employeeNumber=p["employee"], salary=p["salary"])
-    group = (await run(admin, "createCustomerGroup", "customerGroup { id }", name=DOMAIN["group"]))["customerGroup"]["id"]
-    await run(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
-    await run(admin, "removePartiesFromGroup", "", groupId=group, partyIds=[person])
-    await run(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
+    await ok(admin, "createPartyType", "partyType { code }", code=DOMAIN["type"], name="Qzd soort", partyKind="PERSON")
+    await ok(admin, "setPartyTypes", "", partyId=person, types=["EMPLOYEE", DOMAIN["type"]])
+    await ok(admin, "setEmployeeData", "", personId=person, employeeNumber=p["employee"], salary=p["salary"])
+    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name=DOMAIN["group"]))["customerGroup"]["id"]
+    await ok(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
+    await ok(admin, "removePartiesFromGroup", "", groupId=group, partyIds=[person])
+    await ok(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
 
-    await run(admin, "updateMembership", "membership { id }", id=membership, businessEmail=p["business2"])
-    await run(admin, "deactivateMembership", "membership { id }", id=membership)
-    await run(admin, "reactivateMembership", "membership { id }", id=membership)
+    await ok(admin, "updateMembership", "membership { id }", id=membership, businessEmail=p["business2"])
+    await ok(admin, "deactivateMembership", "membership { id }", id=membership)
+    await ok(admin, "reactivateMembership", "membership { id }", id=membership)
     wrong = (
-        await run(admin, "addMembership", "membership { id }", personId=person, organisationId=other, businessEmail=p["wrong"])
+        await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=other, businessEmail=p["wrong"])
     )["membership"]["id"]
-    await run(admin, "deleteMembership", "", id=wrong, reason=p["reason"])
+    await ok(admin, "deleteMembership", "", id=wrong, reason=p["reason"])
     at_merged = (
-        await run(admin, "addMembership", "membership { id }", personId=person, organisationId=merged,
-                  businessEmail=p["business"], phone1=f"0{p['phone1']}")
+        await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=merged,
+                 businessEmail=p["business"], phone1=f"0{p['phone1']}")
     )["membership"]["id"]  # fmt: skip
-    relinked = await run(
+    relinked = await ok(
         admin, "bulkRelinkMemberships", "applied",
         items=[{"membershipId": at_merged, "organisationId": other, "keepHistory": True}],
     )  # fmt: skip
     assert relinked["applied"]
-    await run(admin, "mergeOrganisations", "", sourceId=other, targetId=merged)
+    await ok(admin, "mergeOrganisations", "", sourceId=other, targetId=merged)
     csv_file = tmp_path / "memberships.csv"
     csv_file.write_text(
         f"person_id,organisation_id,role,business_email\n{decode_id(person)[1]},{decode_id(employer)[1]},"  # type: ignore[index]
@@ -158,44 +146,44 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
         await session.commit()
 
     knows = (
-        await run(admin, "createRelationType", "relationType { id }", name="kent", inverseName="wordt gekend door",
-                  sourceKinds=["ORGANISATION"], targetKinds=["PERSON"])
+        await ok(admin, "createRelationType", "relationType { id }", name="kent", inverseName="wordt gekend door",
+                 sourceKinds=["ORGANISATION"], targetKinds=["PERSON"])
     )["relationType"]["id"]  # fmt: skip
     relation = (
-        await run(admin, "addRelation", "relation { id }", typeId=knows, sourceId=employer, targetId=person, note=p["relation"])
+        await ok(admin, "addRelation", "relation { id }", typeId=knows, sourceId=employer, targetId=person, note=p["relation"])
     )["relation"]["id"]
-    await run(admin, "updateRelation", "relation { id }", id=relation, note=p["relation"] + " 2", startDate="2020-01-01")
+    await ok(admin, "updateRelation", "relation { id }", id=relation, note=p["relation"] + " 2", startDate="2020-01-01")
     ended = (
-        await run(admin, "addRelation", "relation { id }", typeId=knows, sourceId=merged, targetId=person, note=p["relation2"])
+        await ok(admin, "addRelation", "relation { id }", typeId=knows, sourceId=merged, targetId=person, note=p["relation2"])
     )["relation"]["id"]
-    await run(admin, "deleteRelation", "", id=ended)
+    await ok(admin, "deleteRelation", "", id=ended)
 
     staff = await make_caller("TEAM")
     categories = (await admin.gql("{ internalRelationCategories { id code } }"))["internalRelationCategories"]
     link = (
-        await run(admin, "addInternalRelation", "internalRelation { id }", employeeId=encode_id("User", staff.user_id),
-                  partyId=person, categoryId=categories[0]["id"], since="2020-01-01")
+        await ok(admin, "addInternalRelation", "internalRelation { id }", employeeId=encode_id("User", staff.user_id),
+                 partyId=person, categoryId=categories[0]["id"], since="2020-01-01")
     )["internalRelation"]["id"]  # fmt: skip
-    await run(admin, "updateInternalRelation", "internalRelation { id }", id=link, until="2030-01-01")
+    await ok(admin, "updateInternalRelation", "internalRelation { id }", id=link, until="2030-01-01")
 
     notes = [
-        (await run(admin, "addNote", "note { id }", partyId=person, kind=kind, body=body))["note"]["id"]
+        (await ok(admin, "addNote", "note { id }", partyId=person, kind=kind, body=body))["note"]["id"]
         for kind, body in (("GENERAL", p["note"]), ("INTERNAL", p["internal"]), ("PRICE_AGREEMENT", p["price"]))
     ]
-    await run(admin, "updateNote", "note { id }", id=notes[0], body=p["note2"])
-    await run(admin, "removeNote", "", id=notes[1])
+    await ok(admin, "updateNote", "note { id }", id=notes[0], body=p["note2"])
+    await ok(admin, "removeNote", "", id=notes[1])
     activities = [
-        (await run(admin, "addActivity", "activity { id }", partyId=person, kind=kind, subject=subject, body=p["body"],
-                   dueAt="2030-01-01T10:00:00Z", assigneeId=encode_id("User", staff.user_id)))["activity"]["id"]
+        (await ok(admin, "addActivity", "activity { id }", partyId=person, kind=kind, subject=subject, body=p["body"],
+                  dueAt="2030-01-01T10:00:00Z", assigneeId=encode_id("User", staff.user_id)))["activity"]["id"]
         for kind, subject in (("TASK", p["subject"]), ("CALL", p["subject2"]))
     ]  # fmt: skip
-    await run(admin, "updateActivity", "activity { id }", id=activities[0], body=p["body"] + " 2")
-    await run(admin, "completeActivity", "activity { id }", id=activities[0])
-    await run(admin, "removeActivity", "", id=activities[1])
+    await ok(admin, "updateActivity", "activity { id }", id=activities[0], body=p["body"] + " 2")
+    await ok(admin, "completeActivity", "activity { id }", id=activities[0])
+    await ok(admin, "removeActivity", "", id=activities[1])
 
     kept = await upload(admin, person, p["content"].encode(), p["filename"] + ".pdf", description=p["description"])
     gone = await upload(admin, person, b"%PDF " + p["content"].encode(), p["filename"] + "2.pdf")
-    await run(admin, "deleteDocument", "", id=gone["document"]["id"])
+    await ok(admin, "deleteDocument", "", id=gone["document"]["id"])
     return {"person": person, "employer": employer, "group": group, "document": kept["document"]["id"]}
 
 
@@ -241,7 +229,7 @@ async def test_no_marker_of_an_erased_person_is_left_anywhere(admin, make_caller
     assert {m.split(": ")[-1] for m in before} >= set(PERSONAL) - {"content"}  # the test sees them all
     await session.rollback()
 
-    await run(admin, "deletePerson", "person { id }", id=made["person"], confirm=True)
+    await ok(admin, "deletePerson", "person { id }", id=made["person"], confirm=True)
 
     assert await markers_left(session) == []
     # The links to domain data are gone from the trail too, not only their values.
@@ -264,14 +252,14 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
 ) -> None:
     """Before ids were never reused, a membership deleted as a wrong link could leave its id
     to another person's membership; erasure used to look events up by that id."""
-    org = (await run(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
-    erased = (await run(admin, "createPerson", "person { id }", lastName="Weg"))["person"]["id"]
-    stays = (await run(admin, "createPerson", "person { id }", lastName="Blijft"))["person"]["id"]
-    wrong = await run(admin, "addMembership", "membership { id }", personId=erased, organisationId=org,
-                      businessEmail=PERSONAL["wrong"], phone1=f"0{PERSONAL['phone1']}")  # fmt: skip
-    await run(admin, "deleteMembership", "", id=wrong["membership"]["id"], reason="Verkeerde persoon")
-    other = await run(admin, "addMembership", "membership { id }", personId=stays, organisationId=org,
-                      businessEmail="blijft@werk.example")  # fmt: skip
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
+    erased = (await ok(admin, "createPerson", "person { id }", lastName="Weg"))["person"]["id"]
+    stays = (await ok(admin, "createPerson", "person { id }", lastName="Blijft"))["person"]["id"]
+    wrong = await ok(admin, "addMembership", "membership { id }", personId=erased, organisationId=org,
+                     businessEmail=PERSONAL["wrong"], phone1=f"0{PERSONAL['phone1']}")  # fmt: skip
+    await ok(admin, "deleteMembership", "", id=wrong["membership"]["id"], reason="Verkeerde persoon")
+    other = await ok(admin, "addMembership", "membership { id }", personId=stays, organisationId=org,
+                     businessEmail="blijft@werk.example")  # fmt: skip
     old_pk, new_pk = decode_id(wrong["membership"]["id"])[1], decode_id(other["membership"]["id"])[1]  # type: ignore[index]
     async with sessionmaker() as writer:  # what SQLite did before migration 0013: the id given again
         await writer.execute(text("UPDATE memberships SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk})
@@ -281,7 +269,7 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
         )
         await writer.commit()
 
-    await run(admin, "deletePerson", "person { id }", id=erased, confirm=True)
+    await ok(admin, "deletePerson", "person { id }", id=erased, confirm=True)
 
     left = [m for m in await markers_left(session) if m.endswith(("wrong", "phone1"))]
     assert left == []
@@ -302,13 +290,13 @@ async def test_what_erasure_leaves_on_the_trail_reads_as_the_erased_objects_did(
     """The events of an erased invoice address, price agreement or bank account stay out of
     sight of who could not see those objects (their kind survives the erasure), and the
     deletion's own reason counts nothing such a reader may not see."""
-    org = (await run(admin, "createOrganisation", "organisation { id }", name="Werk BV"))["organisation"]["id"]
-    person = (await run(admin, "createPerson", "person { id }", lastName="Geheim"))["person"]["id"]
-    await run(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
-    await run(admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurweg", city="Ede")
-    await run(admin, "addNote", "note { id }", partyId=person, kind="PRICE_AGREEMENT", body="Tien procent")
-    await run(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban("ABNA0417164300"))
-    await run(admin, "deletePerson", "person { id }", id=person, confirm=True)
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Werk BV"))["organisation"]["id"]
+    person = (await ok(admin, "createPerson", "person { id }", lastName="Geheim"))["person"]["id"]
+    await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
+    await ok(admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurweg", city="Ede")
+    await ok(admin, "addNote", "note { id }", partyId=person, kind="PRICE_AGREEMENT", body="Tien procent")
+    await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban("ABNA0417164300"))
+    await ok(admin, "deletePerson", "person { id }", id=person, confirm=True)
 
     def classified(events: list[dict[str, Any]]) -> list[str]:
         found = []

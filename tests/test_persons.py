@@ -6,24 +6,17 @@ import datetime as dt
 from typing import Any
 
 from conftest import Caller
+from helpers import add_membership, codes, create_organisation, errors, mutate
 
 PERSON_FIELDS = """
     id lastName firstName infix initials title gender email phone birthDate
     displayName sortName version kind
 """
 
-CREATE = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ {PERSON_FIELDS} bsn }} userErrors {{ field message code }} }}
-}}"""
-
-# For callers without the SENSITIVE permission, who may not read the BSN back.
-CREATE_WITHOUT_BSN = CREATE.replace(" bsn }", " }")
-
-UPDATE = f"""
-mutation($input: UpdatePersonInput!) {{
-  updatePerson(input: $input) {{ person {{ {PERSON_FIELDS} }} userErrors {{ field message code }} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors); only callers with the
+# SENSITIVE permission may read the BSN back.
+PERSON = f"person {{ {PERSON_FIELDS} }}"
+PERSON_WITH_BSN = f"person {{ {PERSON_FIELDS} bsn }}"
 
 GET = f"query($id: ID!) {{ person(id: $id) {{ {PERSON_FIELDS} }} }}"
 
@@ -36,21 +29,13 @@ query($filter: PersonFilter, $orderBy: PersonOrder, $first: Int, $after: String)
   }
 }"""
 
-CREATE_ORG = """
-mutation($name: String!) { createOrganisation(input: {name: $name}) { organisation { id } userErrors { message } } }"""
-
-ADD_MEMBERSHIP = """
-mutation($input: AddMembershipInput!) {
-  addMembership(input: $input) { membership { id } userErrors { field message code } }
-}"""
-
 
 async def create(caller: Caller, **fields: Any) -> dict[str, Any]:
-    return (await caller.gql(CREATE, {"input": fields}))["createPerson"]
+    return await mutate(caller, "createPerson", PERSON_WITH_BSN, **fields)
 
 
 async def create_without_bsn(caller: Caller, **fields: Any) -> dict[str, Any]:
-    return (await caller.gql(CREATE_WITHOUT_BSN, {"input": fields}))["createPerson"]
+    return await mutate(caller, "createPerson", PERSON, **fields)
 
 
 async def create_ok(caller: Caller, **fields: Any) -> dict[str, Any]:
@@ -60,12 +45,11 @@ async def create_ok(caller: Caller, **fields: Any) -> dict[str, Any]:
 
 
 async def update(caller: Caller, **fields: Any) -> dict[str, Any]:
-    return (await caller.gql(UPDATE, {"input": fields}))["updatePerson"]
+    return await mutate(caller, "updatePerson", PERSON, **fields)
 
 
 async def update_bsn(caller: Caller, person_id: str, bsn: str | None) -> dict[str, Any]:
-    query = UPDATE.replace("displayName", "displayName bsn")
-    return (await caller.gql(query, {"input": {"id": person_id, "bsn": bsn}}))["updatePerson"]
+    return await mutate(caller, "updatePerson", PERSON_WITH_BSN, id=person_id, bsn=bsn)
 
 
 async def fetch(caller: Caller, person_id: str) -> dict[str, Any] | None:
@@ -78,10 +62,6 @@ async def listing(caller: Caller, **variables: Any) -> dict[str, Any]:
 
 async def display_names(caller: Caller, **variables: Any) -> list[str]:
     return [e["node"]["displayName"] for e in (await listing(caller, **variables))["edges"]]
-
-
-def error_codes(payload: dict[str, Any]) -> list[tuple[list[str], str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 async def count_persons(caller: Caller) -> int:
@@ -148,13 +128,13 @@ async def test_the_longest_allowed_names_are_accepted(admin) -> None:
     assert (person["lastName"], person["firstName"], person["infix"]) == (last.strip(), first.strip(), infix)
     assert await display_names(admin, filter={"search": "strassburger"}) == [person["displayName"]]
     too_long = await create(admin, lastName="x" * 151)
-    assert error_codes(too_long) == [(["lastName"], "INVALID")]
+    assert errors(too_long) == [(["lastName"], "INVALID")]
 
 
 async def test_update_cannot_clear_the_last_name(admin) -> None:
     person = await create_ok(admin, lastName="Blijft")
-    assert error_codes(await update(admin, id=person["id"], lastName=None)) == [(["lastName"], "INVALID")]
-    assert error_codes(await update(admin, id=person["id"], lastName=" ")) == [(["lastName"], "INVALID")]
+    assert errors(await update(admin, id=person["id"], lastName=None)) == [(["lastName"], "INVALID")]
+    assert errors(await update(admin, id=person["id"], lastName=" ")) == [(["lastName"], "INVALID")]
     assert (await fetch(admin, person["id"]))["lastName"] == "Blijft"
 
 
@@ -163,7 +143,7 @@ async def test_stale_expected_version_is_a_conflict_and_changes_nothing(admin) -
     assert (await update(admin, id=person["id"], firstName="Eva", expectedVersion=1))["userErrors"] == []
     payload = await update(admin, id=person["id"], firstName="Anna", email="a@b.nl", expectedVersion=1)
     assert payload["person"] is None
-    assert error_codes(payload) == [(["expectedVersion"], "CONFLICT")]
+    assert errors(payload) == [(["expectedVersion"], "CONFLICT")]
     stored = await fetch(admin, person["id"])
     assert (stored["firstName"], stored["email"], stored["version"]) == ("Eva", None, 2)
 
@@ -175,11 +155,11 @@ async def test_bsn_must_pass_the_11_check(admin) -> None:
     for invalid in ("123456789", "12345678", "1234567890", "12345678a", "000000000"):
         payload = await create(admin, lastName="Ongeldig", bsn=invalid)
         assert payload["person"] is None, invalid
-        assert error_codes(payload) == [(["bsn"], "INVALID")], invalid
+        assert errors(payload) == [(["bsn"], "INVALID")], invalid
     assert await count_persons(admin) == before
 
     person = await create_ok(admin, lastName="Wijzig", bsn="111222333")
-    assert error_codes(await update_bsn(admin, person["id"], "123456789")) == [(["bsn"], "INVALID")]
+    assert errors(await update_bsn(admin, person["id"], "123456789")) == [(["bsn"], "INVALID")]
     assert (await update_bsn(admin, person["id"], "123 456 782"))["person"]["bsn"] == "123456782"
     assert (await update_bsn(admin, person["id"], None))["person"]["bsn"] is None
 
@@ -188,18 +168,18 @@ async def test_birth_date_in_the_future_is_invalid(admin) -> None:
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     payload = await create(admin, lastName="Toekomst", birthDate=tomorrow)
     assert payload["person"] is None
-    assert error_codes(payload) == [(["birthDate"], "INVALID")]
+    assert errors(payload) == [(["birthDate"], "INVALID")]
     assert await count_persons(admin) == 0
 
     person = await create_ok(admin, lastName="Vandaag", birthDate=dt.date.today().isoformat())
-    assert error_codes(await update(admin, id=person["id"], birthDate=tomorrow)) == [(["birthDate"], "INVALID")]
+    assert errors(await update(admin, id=person["id"], birthDate=tomorrow)) == [(["birthDate"], "INVALID")]
     assert (await fetch(admin, person["id"]))["birthDate"] == dt.date.today().isoformat()
 
 
 async def test_invalid_fields_are_all_reported_and_nothing_is_created(admin) -> None:
     payload = await create(admin, lastName="", email="geen-email", phone="abc", firstName="Jan\x00")
     assert payload["person"] is None
-    assert sorted(error_codes(payload)) == sorted(
+    assert sorted(errors(payload)) == sorted(
         [(["lastName"], "INVALID"), (["email"], "INVALID"), (["phone"], "INVALID"), (["firstName"], "INVALID")]
     )
     assert await count_persons(admin) == 0
@@ -209,7 +189,7 @@ async def test_readonly_caller_cannot_create_or_update_persons(admin, make_calle
     reader = await make_caller("READONLY")
     payload = await create_without_bsn(reader, lastName="Stiekem")
     assert payload["person"] is None
-    assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
+    assert codes(payload) == ["FORBIDDEN"]
     assert await count_persons(admin) == 0
 
 
@@ -269,12 +249,8 @@ async def test_search_follows_updated_private_and_business_emails(admin) -> None
     assert await display_names(admin, filter={"search": "nieuw@"}) == ["Smit"]
     assert await display_names(admin, filter={"search": "oud@"}) == []
 
-    org = (await admin.gql(CREATE_ORG, {"name": "Werkgever BV"}))["createOrganisation"]["organisation"]
-    added = await admin.gql(
-        ADD_MEMBERSHIP,
-        {"input": {"personId": person["id"], "organisationId": org["id"], "businessEmail": "P.Smit@Werkgever.NL"}},
-    )
-    assert added["addMembership"]["userErrors"] == []
+    org = await create_organisation(admin, "Werkgever BV")
+    await add_membership(admin, person["id"], org, businessEmail="P.Smit@Werkgever.NL")
     assert await display_names(admin, filter={"search": "p.smit@werkgever"}) == ["Smit"]
 
 
@@ -351,9 +327,8 @@ async def test_viewer_can_see_flags_follow_the_permissions(admin, make_caller) -
 async def test_a_person_without_membership_is_hidden_from_business_and_readonly(admin, make_caller) -> None:
     member = await create_ok(admin, lastName="Lid", firstName="Mia")
     loner = await create_ok(admin, lastName="Los", firstName="Lars")
-    org = (await admin.gql(CREATE_ORG, {"name": "Werkgever BV"}))["createOrganisation"]["organisation"]
-    added = await admin.gql(ADD_MEMBERSHIP, {"input": {"personId": member["id"], "organisationId": org["id"]}})
-    assert added["addMembership"]["userErrors"] == []
+    org = await create_organisation(admin, "Werkgever BV")
+    await add_membership(admin, member["id"], org)
 
     lookup = """query($id: ID!) {
         person(id: $id) { id }
@@ -391,16 +366,15 @@ async def test_business_cannot_update_a_hidden_person_but_can_once_it_has_a_memb
 
     hidden = await update(business, id=loner["id"], firstName="Stiekem")
     assert hidden["person"] is None
-    assert error_codes(hidden) == [(["id"], "NOT_FOUND")]
+    assert errors(hidden) == [(["id"], "NOT_FOUND")]
     missing = await update(business, id="UGVyc29uOjk5OTk5", firstName="X")  # Person:99999
     assert missing["userErrors"][0]["message"] == hidden["userErrors"][0]["message"]
     assert (await fetch(admin, loner["id"]))["firstName"] is None
     # TEAM sees every person and may change it.
     assert (await update(team, id=loner["id"], firstName="Team"))["userErrors"] == []
 
-    org = (await admin.gql(CREATE_ORG, {"name": "Werkgever BV"}))["createOrganisation"]["organisation"]
-    added = await admin.gql(ADD_MEMBERSHIP, {"input": {"personId": loner["id"], "organisationId": org["id"]}})
-    assert added["addMembership"]["userErrors"] == []
+    org = await create_organisation(admin, "Werkgever BV")
+    membership = await add_membership(admin, loner["id"], org)
 
     assert (await fetch(business, loner["id"]))["firstName"] == "Team"
     assert [e["node"]["id"] for e in (await listing(business))["edges"]] == [loner["id"]]
@@ -409,7 +383,6 @@ async def test_business_cannot_update_a_hidden_person_but_can_once_it_has_a_memb
     assert changed["person"]["displayName"] == "Zakelijk Los"
 
     # An ended membership still makes the person a business relation.
-    membership = added["addMembership"]["membership"]["id"]
     ended = await admin.gql(
         "mutation($id: ID!) { deactivateMembership(input: {id: $id}) { userErrors { code } } }", {"id": membership}
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import add_membership, create_organisation, create_person, mutate, only_error
+
 from relgraph.graphql.ids import encode_id
 
-USER_ERRORS = "userErrors { field message code }"
 TYPE_FIELDS = "id name inverseName symmetric sourceKinds targetKinds description active version"
 RELATION_FIELDS = """
   id startDate endDate note active version
@@ -15,48 +16,12 @@ RELATION_FIELDS = """
   target { id displayName }
 """
 
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD_MEMBERSHIP = f"""
-mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_TYPE = f"""
-mutation($input: CreateRelationTypeInput!) {{
-  createRelationType(input: $input) {{ relationType {{ {TYPE_FIELDS} }} {USER_ERRORS} }}
-}}"""
-UPDATE_TYPE = f"""
-mutation($input: UpdateRelationTypeInput!) {{
-  updateRelationType(input: $input) {{ relationType {{ {TYPE_FIELDS} }} {USER_ERRORS} }}
-}}"""
-DEACTIVATE_TYPE = f"""
-mutation($input: RelationTypeIdInput!) {{
-  deactivateRelationType(input: $input) {{ relationType {{ {TYPE_FIELDS} }} {USER_ERRORS} }}
-}}"""
-DELETE_TYPE = f"""
-mutation($input: RelationTypeIdInput!) {{
-  deleteRelationType(input: $input) {{ deletedId {USER_ERRORS} }}
-}}"""
+# What each mutation selects (helpers.mutate adds the userErrors).
+RELATION_TYPE = f"relationType {{ {TYPE_FIELDS} }}"
+RELATION = f"relation {{ {RELATION_FIELDS} }}"
+
 RELATION_TYPES = f"""
 query($all: Boolean!) {{ relationTypes(includeInactive: $all) {{ {TYPE_FIELDS} }} }}"""
-ADD = f"""
-mutation($input: AddRelationInput!) {{
-  addRelation(input: $input) {{ relation {{ {RELATION_FIELDS} }} {USER_ERRORS} }}
-}}"""
-UPDATE = f"""
-mutation($input: UpdateRelationInput!) {{
-  updateRelation(input: $input) {{ relation {{ {RELATION_FIELDS} }} {USER_ERRORS} }}
-}}"""
-DELETE = f"""
-mutation($input: DeleteRelationInput!) {{
-  deleteRelation(input: $input) {{ deletedId {USER_ERRORS} }}
-}}"""
 NODE = f"""
 query($id: ID!) {{ node(id: $id) {{ id ... on Relation {{ {RELATION_FIELDS} }} ... on RelationType {{ name }} }} }}"""
 PARTY_RELATIONS = """
@@ -84,28 +49,6 @@ BOTH = ["ORGANISATION", "PERSON"]
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def create_org(caller: Any, name: str) -> str:
-    data = await caller.gql(CREATE_ORG, {"input": {"name": name}})
-    assert data["createOrganisation"]["userErrors"] == []
-    return data["createOrganisation"]["organisation"]["id"]
-
-
-async def create_person(caller: Any, last_name: str, first_name: str | None = None) -> str:
-    data = await caller.gql(CREATE_PERSON, {"input": {"lastName": last_name, "firstName": first_name}})
-    assert data["createPerson"]["userErrors"] == []
-    return data["createPerson"]["person"]["id"]
-
-
-async def add_membership(caller: Any, person: str, organisation: str) -> None:
-    data = await caller.gql(ADD_MEMBERSHIP, {"input": {"personId": person, "organisationId": organisation}})
-    assert data["addMembership"]["userErrors"] == []
-
-
-async def mutate(caller: Any, mutation: str, field: str, /, **input: Any) -> dict[str, Any]:
-    """Run `mutation` with `input`; return the payload of root field `field`."""
-    return (await caller.gql(mutation, {"input": input}))[field]
-
-
 async def create_type_payload(
     caller: Any,
     name: str,
@@ -118,8 +61,8 @@ async def create_type_payload(
 ) -> dict[str, Any]:
     return await mutate(
         caller,
-        CREATE_TYPE,
         "createRelationType",
+        RELATION_TYPE,
         name=name,
         inverseName=inverse,
         symmetric=symmetric,
@@ -136,7 +79,7 @@ async def create_type(caller: Any, name: str, inverse: str | None = None, **kwar
 
 
 async def add_relation(caller: Any, type_id: str, source: str, target: str, **fields: Any) -> dict[str, Any]:
-    return await mutate(caller, ADD, "addRelation", typeId=type_id, sourceId=source, targetId=target, **fields)
+    return await mutate(caller, "addRelation", RELATION, typeId=type_id, sourceId=source, targetId=target, **fields)
 
 
 async def relate(caller: Any, type_id: str, source: str, target: str, **fields: Any) -> dict[str, Any]:
@@ -149,14 +92,6 @@ async def party_relations(caller: Any, party_id: str, *, inactive: bool = False,
     data = await caller.gql(PARTY_RELATIONS, {"id": party_id, "inactive": inactive, **kwargs})
     assert data["node"] is not None
     return data["node"]["relations"]
-
-
-def only_error(payload: dict[str, Any]) -> tuple[list[str], str]:
-    assert len(payload["userErrors"]) >= 1, payload
-    codes = {e["code"] for e in payload["userErrors"]}
-    assert len(codes) == 1, payload
-    error = payload["userErrors"][0]
-    return error["field"], error["code"]
 
 
 async def type_names(caller: Any, *, include_inactive: bool = False) -> list[str]:
@@ -212,7 +147,7 @@ async def test_relation_type_names_are_unique(admin) -> None:
     payload = await create_type_payload(admin, "supplier of", "buys from")
     assert only_error(payload) == (["name"], "CONFLICT")
     other = await create_type(admin, "agent of", "represented by")
-    renamed = await mutate(admin, UPDATE_TYPE, "updateRelationType", id=other["id"], name="supplier of")
+    renamed = await mutate(admin, "updateRelationType", RELATION_TYPE, id=other["id"], name="supplier of")
     assert only_error(renamed) == (["name"], "CONFLICT")
     assert await type_names(admin) == ["agent of", "supplier of"]
 
@@ -223,11 +158,11 @@ async def test_only_admin_manages_relation_types(admin, make_caller) -> None:
         caller = await make_caller(role, ("FINANCE", "SENSITIVE"))
         created = await create_type_payload(caller, f"made by {role}", "inverse")
         assert only_error(created) == ([], "FORBIDDEN"), role
-        updated = await mutate(caller, UPDATE_TYPE, "updateRelationType", id=existing["id"], name="hacked")
+        updated = await mutate(caller, "updateRelationType", RELATION_TYPE, id=existing["id"], name="hacked")
         assert only_error(updated)[1] == "FORBIDDEN", role
-        deactivated = await mutate(caller, DEACTIVATE_TYPE, "deactivateRelationType", id=existing["id"])
+        deactivated = await mutate(caller, "deactivateRelationType", RELATION_TYPE, id=existing["id"])
         assert only_error(deactivated)[1] == "FORBIDDEN", role
-        deleted = await mutate(caller, DELETE_TYPE, "deleteRelationType", id=existing["id"])
+        deleted = await mutate(caller, "deleteRelationType", "deletedId", id=existing["id"])
         assert only_error(deleted)[1] == "FORBIDDEN", role
         assert deleted["deletedId"] is None
         # Everyone may read the list.
@@ -242,13 +177,13 @@ async def test_relation_types_lists_active_ones_by_name_unless_include_inactive(
     for name in ("supplier of", "agent of", "partner of"):
         await create_type(admin, name, "inverse " + name)
     agent = next(t for t in (await admin.gql(RELATION_TYPES, {"all": False}))["relationTypes"] if t["name"] == "agent of")
-    payload = await mutate(admin, DEACTIVATE_TYPE, "deactivateRelationType", id=agent["id"])
+    payload = await mutate(admin, "deactivateRelationType", RELATION_TYPE, id=agent["id"])
     assert payload["userErrors"] == []
     assert payload["relationType"]["active"] is False
     assert await type_names(admin) == ["partner of", "supplier of"]
     assert await type_names(admin, include_inactive=True) == ["agent of", "partner of", "supplier of"]
     # Reactivating brings it back.
-    payload = await mutate(admin, UPDATE_TYPE, "updateRelationType", id=agent["id"], active=True)
+    payload = await mutate(admin, "updateRelationType", RELATION_TYPE, id=agent["id"], active=True)
     assert payload["userErrors"] == []
     assert await type_names(admin) == ["agent of", "partner of", "supplier of"]
 
@@ -256,7 +191,7 @@ async def test_relation_types_lists_active_ones_by_name_unless_include_inactive(
 async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(admin) -> None:
     unused = await create_type(admin, "agent of", "represented by")
     changed = await mutate(
-        admin, UPDATE_TYPE, "updateRelationType", id=unused["id"], sourceKinds=BOTH, targetKinds=BOTH, symmetric=True
+        admin, "updateRelationType", RELATION_TYPE, id=unused["id"], sourceKinds=BOTH, targetKinds=BOTH, symmetric=True
     )
     assert changed["userErrors"] == []
     assert changed["relationType"]["symmetric"] is True
@@ -264,19 +199,19 @@ async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(adm
     assert sorted(changed["relationType"]["sourceKinds"]) == ["ORGANISATION", "PERSON"]
 
     used = await create_type(admin, "supplier of", "customer of")
-    a, b = await create_org(admin, "Alfa BV"), await create_org(admin, "Beta BV")
+    a, b = await create_organisation(admin, "Alfa BV"), await create_organisation(admin, "Beta BV")
     await relate(admin, used["id"], a, b)
     for change in ({"sourceKinds": BOTH}, {"targetKinds": PERSON}, {"symmetric": True}):
-        payload = await mutate(admin, UPDATE_TYPE, "updateRelationType", id=used["id"], **change)
+        payload = await mutate(admin, "updateRelationType", RELATION_TYPE, id=used["id"], **change)
         field, code = only_error(payload)
         assert code == "CONFLICT", change
         assert field == [next(iter(change))], change
     # Sending the current kinds again is no change at all.
-    same = await mutate(admin, UPDATE_TYPE, "updateRelationType", id=used["id"], sourceKinds=ORG, symmetric=False)
+    same = await mutate(admin, "updateRelationType", RELATION_TYPE, id=used["id"], sourceKinds=ORG, symmetric=False)
     assert same["userErrors"] == []
 
     renamed = await mutate(
-        admin, UPDATE_TYPE, "updateRelationType", id=used["id"], name="delivers to", inverseName="buys from"
+        admin, "updateRelationType", RELATION_TYPE, id=used["id"], name="delivers to", inverseName="buys from"
     )
     assert renamed["userErrors"] == []
     assert renamed["relationType"]["name"] == "delivers to"
@@ -290,12 +225,12 @@ async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(adm
 async def test_relation_type_update_with_stale_version_is_a_conflict(admin) -> None:
     created = await create_type(admin, "supplier of", "customer of")
     first = await mutate(
-        admin, UPDATE_TYPE, "updateRelationType", id=created["id"], expectedVersion=created["version"], description="x"
+        admin, "updateRelationType", RELATION_TYPE, id=created["id"], expectedVersion=created["version"], description="x"
     )
     assert first["userErrors"] == []
     assert first["relationType"]["version"] > created["version"]
     stale = await mutate(
-        admin, UPDATE_TYPE, "updateRelationType", id=created["id"], expectedVersion=created["version"], name="y"
+        admin, "updateRelationType", RELATION_TYPE, id=created["id"], expectedVersion=created["version"], name="y"
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
     assert await type_names(admin) == ["supplier of"]
@@ -304,31 +239,31 @@ async def test_relation_type_update_with_stale_version_is_a_conflict(admin) -> N
 async def test_delete_relation_type_only_when_unused(admin) -> None:
     unused = await create_type(admin, "agent of", "represented by")
     used = await create_type(admin, "supplier of", "customer of")
-    a, b = await create_org(admin, "Alfa BV"), await create_org(admin, "Beta BV")
+    a, b = await create_organisation(admin, "Alfa BV"), await create_organisation(admin, "Beta BV")
     relation = await relate(admin, used["id"], a, b)
 
-    deleted = await mutate(admin, DELETE_TYPE, "deleteRelationType", id=unused["id"])
+    deleted = await mutate(admin, "deleteRelationType", "deletedId", id=unused["id"])
     assert deleted == {"deletedId": unused["id"], "userErrors": []}
     assert (await admin.gql(NODE, {"id": unused["id"]}))["node"] is None
     assert await type_names(admin, include_inactive=True) == ["supplier of"]
 
-    refused = await mutate(admin, DELETE_TYPE, "deleteRelationType", id=used["id"])
+    refused = await mutate(admin, "deleteRelationType", "deletedId", id=used["id"])
     assert only_error(refused)[1] == "CONFLICT"
     assert refused["deletedId"] is None
     assert (await admin.gql(NODE, {"id": used["id"]}))["node"] == {"id": used["id"], "name": "supplier of"}
     # Even an inactive relation keeps its type in use.
-    assert (await mutate(admin, UPDATE, "updateRelation", id=relation["id"], active=False))["userErrors"] == []
-    refused = await mutate(admin, DELETE_TYPE, "deleteRelationType", id=used["id"])
+    assert (await mutate(admin, "updateRelation", RELATION, id=relation["id"], active=False))["userErrors"] == []
+    refused = await mutate(admin, "deleteRelationType", "deletedId", id=used["id"])
     assert only_error(refused)[1] == "CONFLICT"
 
 
 async def test_deactivated_type_cannot_be_used_but_existing_relations_keep_it(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
-    c = await create_org(admin, "Gamma BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
+    c = await create_organisation(admin, "Gamma BV")
     await relate(admin, supplier["id"], a, b)
-    assert (await mutate(admin, DEACTIVATE_TYPE, "deactivateRelationType", id=supplier["id"]))["userErrors"] == []
+    assert (await mutate(admin, "deactivateRelationType", RELATION_TYPE, id=supplier["id"]))["userErrors"] == []
     payload = await add_relation(admin, supplier["id"], a, c)
     assert only_error(payload) == (["typeId"], "INVALID")
     assert payload["relation"] is None
@@ -344,9 +279,9 @@ async def test_deactivated_type_cannot_be_used_but_existing_relations_keep_it(ad
 async def test_add_relation_between_organisations_and_from_a_person(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
     consultant = await create_type(admin, "consultant of", "advised by", source=PERSON, target=ORG)
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
-    jan = await create_person(admin, "Jansen", "Jan")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
+    jan = await create_person(admin, "Jansen", firstName="Jan")
 
     relation = await relate(
         admin, supplier["id"], a, b, startDate="2023-01-01", endDate="2099-12-31", note="Frame contract."
@@ -366,7 +301,7 @@ async def test_add_relation_between_organisations_and_from_a_person(admin) -> No
 
 async def test_a_party_cannot_be_related_to_itself(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
+    a = await create_organisation(admin, "Alfa BV")
     payload = await add_relation(admin, supplier["id"], a, a)
     field, code = only_error(payload)
     assert code == "INVALID"
@@ -377,9 +312,9 @@ async def test_a_party_cannot_be_related_to_itself(admin) -> None:
 async def test_kinds_the_type_does_not_allow_are_invalid_at_that_end(admin) -> None:
     org_to_org = await create_type(admin, "supplier of", "customer of", source=ORG, target=ORG)
     person_to_org = await create_type(admin, "consultant of", "advised by", source=PERSON, target=ORG)
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
-    jan = await create_person(admin, "Jansen", "Jan")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
+    jan = await create_person(admin, "Jansen", firstName="Jan")
 
     assert only_error(await add_relation(admin, org_to_org["id"], jan, a)) == (["sourceId"], "INVALID")
     assert only_error(await add_relation(admin, org_to_org["id"], a, jan)) == (["targetId"], "INVALID")
@@ -394,10 +329,10 @@ async def test_kinds_the_type_does_not_allow_are_invalid_at_that_end(admin) -> N
 
 async def test_unknown_type_or_party_is_not_found(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
+    a = await create_organisation(admin, "Alfa BV")
     missing_org = encode_id("Organisation", 999_999)
     missing_type = encode_id("RelationType", 999_999)
-    assert only_error(await add_relation(admin, missing_type, a, await create_org(admin, "Beta BV"))) == (
+    assert only_error(await add_relation(admin, missing_type, a, await create_organisation(admin, "Beta BV"))) == (
         ["typeId"],
         "NOT_FOUND",
     )
@@ -408,8 +343,8 @@ async def test_unknown_type_or_party_is_not_found(admin) -> None:
 async def test_duplicate_active_relation_is_a_conflict(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
     agent = await create_type(admin, "agent of", "represented by")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     await relate(admin, supplier["id"], a, b)
     duplicate = await add_relation(admin, supplier["id"], a, b, note="again")
     assert only_error(duplicate)[1] == "CONFLICT"
@@ -423,8 +358,8 @@ async def test_duplicate_active_relation_is_a_conflict(admin) -> None:
 
 async def test_symmetric_duplicate_in_either_direction_is_a_conflict(admin) -> None:
     partner = await create_type(admin, "partner of", symmetric=True)
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     await relate(admin, partner["id"], b, a)
     for source, target in ((a, b), (b, a)):
         payload = await add_relation(admin, partner["id"], source, target)
@@ -435,16 +370,16 @@ async def test_symmetric_duplicate_in_either_direction_is_a_conflict(admin) -> N
 
 async def test_after_ending_a_relation_an_identical_one_may_be_added(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     old = await relate(admin, supplier["id"], a, b, note="old")
-    ended = await mutate(admin, UPDATE, "updateRelation", id=old["id"], active=False)
+    ended = await mutate(admin, "updateRelation", RELATION, id=old["id"], active=False)
     assert ended["userErrors"] == []
     assert ended["relation"]["active"] is False
     new = await relate(admin, supplier["id"], a, b, note="new")
     assert new["id"] != old["id"]
     # Reviving the old one would make two active duplicates.
-    revived = await mutate(admin, UPDATE, "updateRelation", id=old["id"], active=True)
+    revived = await mutate(admin, "updateRelation", RELATION, id=old["id"], active=True)
     assert only_error(revived)[1] == "CONFLICT"
     listed = await party_relations(admin, a, inactive=True)
     assert sorted((e["relation"]["note"], e["relation"]["active"]) for e in listed["edges"]) == [
@@ -455,8 +390,8 @@ async def test_after_ending_a_relation_an_identical_one_may_be_added(admin) -> N
 
 async def test_readonly_cannot_add_relations(admin, make_caller) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     readonly = await make_caller("READONLY", ("FINANCE", "SENSITIVE"))
     payload = await add_relation(readonly, supplier["id"], a, b)
     assert only_error(payload) == ([], "FORBIDDEN")
@@ -472,9 +407,9 @@ async def test_readonly_cannot_add_relations(admin, make_caller) -> None:
 async def test_edges_read_from_each_party_side(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
     partner = await create_type(admin, "partner of", symmetric=True, source=BOTH, target=BOTH)
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
-    jan = await create_person(admin, "Jansen", "Jan")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
+    jan = await create_person(admin, "Jansen", firstName="Jan")
     supplies = await relate(admin, supplier["id"], a, b)
     partners = await relate(admin, partner["id"], jan, a)
 
@@ -502,10 +437,10 @@ async def test_filter_by_type_and_direction(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
     agent = await create_type(admin, "agent of", "represented by")
     partner = await create_type(admin, "partner of", symmetric=True)
-    hub = await create_org(admin, "Hub BV")
-    x = await create_org(admin, "X BV")
-    y = await create_org(admin, "Y BV")
-    z = await create_org(admin, "Z BV")
+    hub = await create_organisation(admin, "Hub BV")
+    x = await create_organisation(admin, "X BV")
+    y = await create_organisation(admin, "Y BV")
+    z = await create_organisation(admin, "Z BV")
     out_supplier = await relate(admin, supplier["id"], hub, x)
     in_supplier = await relate(admin, supplier["id"], y, hub)
     out_agent = await relate(admin, agent["id"], hub, z)
@@ -531,12 +466,12 @@ async def test_filter_by_type_and_direction(admin) -> None:
 
 async def test_inactive_relations_are_hidden_unless_asked(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
-    c = await create_org(admin, "Gamma BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
+    c = await create_organisation(admin, "Gamma BV")
     ended = await relate(admin, supplier["id"], a, b)
     await relate(admin, supplier["id"], a, c)
-    assert (await mutate(admin, UPDATE, "updateRelation", id=ended["id"], active=False))["userErrors"] == []
+    assert (await mutate(admin, "updateRelation", RELATION, id=ended["id"], active=False))["userErrors"] == []
 
     default = await party_relations(admin, a)
     assert default["totalCount"] == 1
@@ -551,10 +486,10 @@ async def test_inactive_relations_are_hidden_unless_asked(admin) -> None:
 
 async def test_relations_paginate_with_first_and_after(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    hub = await create_org(admin, "Hub BV")
+    hub = await create_organisation(admin, "Hub BV")
     expected = []
     for i in range(5):
-        other = await create_org(admin, f"Customer {i}")
+        other = await create_organisation(admin, f"Customer {i}")
         expected.append((await relate(admin, supplier["id"], hub, other))["id"])
 
     seen: list[str] = []
@@ -580,13 +515,13 @@ async def test_relations_paginate_with_first_and_after(admin) -> None:
 
 async def test_update_relation_note_and_dates(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     relation = await relate(admin, supplier["id"], a, b, startDate="2023-01-01", note="first")
     payload = await mutate(
         admin,
-        UPDATE,
         "updateRelation",
+        RELATION,
         id=relation["id"],
         expectedVersion=relation["version"],
         note="second",
@@ -599,10 +534,10 @@ async def test_update_relation_note_and_dates(admin) -> None:
     assert updated["source"]["id"] == a and updated["target"]["id"] == b
 
     stale = await mutate(
-        admin, UPDATE, "updateRelation", id=relation["id"], expectedVersion=relation["version"], note="lost"
+        admin, "updateRelation", RELATION, id=relation["id"], expectedVersion=relation["version"], note="lost"
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
-    backwards = await mutate(admin, UPDATE, "updateRelation", id=relation["id"], endDate="2022-12-31")
+    backwards = await mutate(admin, "updateRelation", RELATION, id=relation["id"], endDate="2022-12-31")
     assert only_error(backwards) == (["endDate"], "INVALID")
     # Neither refused change was stored.
     fetched = (await admin.gql(NODE, {"id": relation["id"]}))["node"]
@@ -611,24 +546,24 @@ async def test_update_relation_note_and_dates(admin) -> None:
 
 async def test_add_relation_with_end_before_start_is_invalid(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     payload = await add_relation(admin, supplier["id"], a, b, startDate="2024-01-01", endDate="2023-01-01")
     assert only_error(payload) == (["endDate"], "INVALID")
 
 
 async def test_delete_relation(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of")
-    a = await create_org(admin, "Alfa BV")
-    b = await create_org(admin, "Beta BV")
+    a = await create_organisation(admin, "Alfa BV")
+    b = await create_organisation(admin, "Beta BV")
     relation = await relate(admin, supplier["id"], a, b)
-    stale = await mutate(admin, DELETE, "deleteRelation", id=relation["id"], expectedVersion=relation["version"] + 1)
+    stale = await mutate(admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"] + 1)
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
-    payload = await mutate(admin, DELETE, "deleteRelation", id=relation["id"], expectedVersion=relation["version"])
+    payload = await mutate(admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"])
     assert payload == {"deletedId": relation["id"], "userErrors": []}
     assert (await admin.gql(NODE, {"id": relation["id"]}))["node"] is None
     assert (await party_relations(admin, a, inactive=True))["totalCount"] == 0
-    again = await mutate(admin, DELETE, "deleteRelation", id=relation["id"])
+    again = await mutate(admin, "deleteRelation", "deletedId", id=relation["id"])
     assert only_error(again) == (["id"], "NOT_FOUND")
 
 
@@ -637,9 +572,9 @@ async def test_delete_relation(admin) -> None:
 
 async def test_relations_to_hidden_persons_are_invisible_to_business(admin, make_caller) -> None:
     contact = await create_type(admin, "contact of", "has contact", source=ORG, target=PERSON)
-    a = await create_org(admin, "Alfa BV")
-    hidden = await create_person(admin, "Verborgen", "Henk")  # no membership: not a business relation
-    visible = await create_person(admin, "Zichtbaar", "Zoë")
+    a = await create_organisation(admin, "Alfa BV")
+    hidden = await create_person(admin, "Verborgen", firstName="Henk")  # no membership: not a business relation
+    visible = await create_person(admin, "Zichtbaar", firstName="Zoë")
     await add_membership(admin, visible, a)
     to_hidden = await relate(admin, contact["id"], a, hidden, note="secret")
     to_visible = await relate(admin, contact["id"], a, visible)
@@ -652,12 +587,12 @@ async def test_relations_to_hidden_persons_are_invisible_to_business(admin, make
     assert (await business.gql(NODE, {"id": to_hidden["id"]}))["node"] is None
     assert (await business.gql(NODE, {"id": to_visible["id"]}))["node"]["target"]["id"] == visible
 
-    updated = await mutate(business, UPDATE, "updateRelation", id=to_hidden["id"], note="changed")
+    updated = await mutate(business, "updateRelation", RELATION, id=to_hidden["id"], note="changed")
     assert only_error(updated) == (["id"], "NOT_FOUND")
     assert updated["relation"] is None
-    deleted = await mutate(business, DELETE, "deleteRelation", id=to_hidden["id"])
+    deleted = await mutate(business, "deleteRelation", "deletedId", id=to_hidden["id"])
     assert only_error(deleted) == (["id"], "NOT_FOUND")
-    other = await create_org(admin, "Beta BV")
+    other = await create_organisation(admin, "Beta BV")
     added = await add_relation(business, contact["id"], other, hidden)
     assert only_error(added) == (["targetId"], "NOT_FOUND")
     works_at = await create_type(admin, "works at", "employs", source=PERSON, target=ORG)
@@ -693,7 +628,7 @@ MANY_ORGS = f"query {{ organisations(first: 20) {{ nodes {{ name {RELATIONS_SELE
 async def test_relations_are_batched_statement_count_follows_query_shape(admin) -> None:
     supplier = await create_type(admin, "supplier of", "customer of", target=BOTH)
     partner = await create_type(admin, "partner of", symmetric=True)
-    orgs = [await create_org(admin, f"Org {i:02d}") for i in range(12)]
+    orgs = [await create_organisation(admin, f"Org {i:02d}") for i in range(12)]
     for i, org in enumerate(orgs):
         nxt = orgs[(i + 1) % len(orgs)]
         await relate(admin, supplier["id"], org, nxt)  # outgoing here, incoming at the next one

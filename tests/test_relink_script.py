@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,39 +14,21 @@ from typing import Any
 
 import pytest
 import uvicorn
+from helpers import add_membership, create_organisation, create_person, pk
+from server import free_port
 from sqlalchemy import select
 
 from relgraph.config import Settings
 from relgraph.db.models import Membership
-from relgraph.graphql.ids import decode_id
 from relgraph.web import create_app
 
 SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "scripts" / "relink_memberships.py"
-USER_ERRORS = "userErrors { field message code }"
-CREATE_ORG = f"""
-mutation($input: CreateOrganisationInput!) {{
-  createOrganisation(input: $input) {{ organisation {{ id }} {USER_ERRORS} }}
-}}"""
-CREATE_PERSON = f"""
-mutation($input: CreatePersonInput!) {{
-  createPerson(input: $input) {{ person {{ id }} {USER_ERRORS} }}
-}}"""
-ADD = f"""
-mutation($input: AddMembershipInput!) {{
-  addMembership(input: $input) {{ membership {{ id }} {USER_ERRORS} }}
-}}"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
     """relgraph on the test's database, served by uvicorn on a free port."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
@@ -63,12 +44,6 @@ def server(settings: Settings) -> Iterator[str]:
     thread.join(timeout=20)
 
 
-def pk(global_id: str) -> str:
-    decoded = decode_id(global_id)
-    assert decoded is not None
-    return str(decoded[1])
-
-
 async def run_script(server: str, token: str, csv_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(SCRIPT), str(csv_file), "--url", server, "--token", token, *args]
     return await asyncio.to_thread(
@@ -81,31 +56,15 @@ async def run_script(server: str, token: str, csv_file: Path, *args: str) -> sub
     )
 
 
-async def gql_id(caller: Any, query: str, field: str, key: str, /, **input: Any) -> str:
-    data = await caller.gql(query, {"input": input})
-    assert data[field]["userErrors"] == [], data
-    return data[field][key]["id"]
-
-
 @pytest.fixture
 async def people(admin: Any) -> dict[str, Any]:
-    old = await gql_id(admin, CREATE_ORG, "createOrganisation", "organisation", name="Oud BV")
-    new = await gql_id(admin, CREATE_ORG, "createOrganisation", "organisation", name="Nieuw BV")
+    old = await create_organisation(admin, "Oud BV")
+    new = await create_organisation(admin, "Nieuw BV")
     persons, memberships = [], []
     for i in range(5):
-        person = await gql_id(admin, CREATE_PERSON, "createPerson", "person", lastName=f"Verhuizer{i}")
+        person = await create_person(admin, f"Verhuizer{i}")
         persons.append(person)
-        memberships.append(
-            await gql_id(
-                admin,
-                ADD,
-                "addMembership",
-                "membership",
-                personId=person,
-                organisationId=old,
-                startDate="2020-01-01",
-            )
-        )
+        memberships.append(await add_membership(admin, person, old, startDate="2020-01-01"))
     return {"old": old, "new": new, "persons": persons, "memberships": memberships}
 
 
@@ -113,7 +72,7 @@ async def active_at(sessionmaker: Any, org: str) -> int:
     async with sessionmaker() as session:
         rows = await session.scalars(
             select(Membership.id).where(
-                Membership.organisation_id == int(pk(org)), Membership.active.is_(True)
+                Membership.organisation_id == pk(org), Membership.active.is_(True)
             )
         )
         return len(list(rows))

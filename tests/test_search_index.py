@@ -12,23 +12,14 @@ from typing import Any
 
 import pytest
 from conftest import IS_POSTGRES, Caller
+from helpers import create_organisation, create_person, mutate, ok, pk
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph import transfer
 from relgraph.db.models import Membership, Person
 from relgraph.db.search import SearchIndexBatch
-from relgraph.graphql.ids import decode_id
 
-CREATE = """mutation($input: CreateOrganisationInput!) {
-  createOrganisation(input: $input) { organisation { id version } userErrors { message } }
-}"""
-UPDATE = """mutation($input: UpdateOrganisationInput!) {
-  updateOrganisation(input: $input) { organisation { id } userErrors { message } }
-}"""
-CREATE_PERSON = """mutation($input: CreatePersonInput!) {
-  createPerson(input: $input) { person { id } userErrors { message } }
-}"""
 SEARCH = """query($org: String!, $person: String!) {
   organisations(filter: { search: $org }, first: 100) { totalCount nodes { name } }
   persons(filter: { search: $person }, first: 100) { totalCount nodes { lastName } }
@@ -43,9 +34,7 @@ async def found(caller: Caller, org: str, person: str = "-") -> tuple[list[str],
 
 
 async def create(caller: Caller, name: str) -> dict[str, Any]:
-    payload = (await caller.gql(CREATE, {"input": {"name": name}}))["createOrganisation"]
-    assert payload["userErrors"] == []
-    return payload["organisation"]
+    return (await ok(caller, "createOrganisation", "organisation { id version }", name=name))["organisation"]
 
 
 async def test_search_index_follows_writes_and_keeps_like_semantics(admin: Caller) -> None:
@@ -53,8 +42,7 @@ async def test_search_index_follows_writes_and_keeps_like_semantics(admin: Calle
     await create(admin, "100% Groen_Energie")
     await create(admin, "Société Générale Nederland")
     for last_name in ("Ibáñez", "Jansen"):
-        payload = (await admin.gql(CREATE_PERSON, {"input": {"lastName": last_name}}))["createPerson"]
-        assert payload["userErrors"] == []
+        await create_person(admin, last_name)
 
     assert await found(admin, "straal lo", "ibanez") == (["Zonnestraal Logistiek B.V."], ["Ibáñez"])
     assert (await found(admin, "GENERALE"))[0] == ["Société Générale Nederland"]
@@ -67,23 +55,15 @@ async def test_search_index_follows_writes_and_keeps_like_semantics(admin: Calle
     assert (await found(admin, "%"))[0] == ["100% Groen_Energie"]
 
     # A rename re-indexes: the old name no longer matches, the new one does.
-    renamed = (
-        await admin.gql(
-            UPDATE,
-            {"input": {"id": zon["id"], "name": "Maanlicht Transport", "expectedVersion": zon["version"]}},
-        )
-    )["updateOrganisation"]
-    assert renamed["userErrors"] == []
+    await ok(
+        admin, "updateOrganisation", "organisation { id }",
+        id=zon["id"], name="Maanlicht Transport", expectedVersion=zon["version"],
+    )
     assert (await found(admin, "straal"))[0] == []
     assert (await found(admin, "maanlicht t"))[0] == ["Maanlicht Transport"]
 
 
 # --- imports keep the index themselves (transfer/writing.py, search.SearchIndexBatch) -----
-
-UPDATE_PERSON = """mutation($input: UpdatePersonInput!) {
-  updatePerson(input: $input) { person { id } userErrors { message } }
-}"""
-
 
 async def _search_objects(session: AsyncSession) -> tuple[list[str], dict[str, set[tuple[str, int]]]]:
     """SQLite: the search triggers, and what each FTS5 index holds (term, row) as the index
@@ -118,9 +98,8 @@ async def test_an_import_indexes_its_rows_as_the_triggers_would(
 ) -> None:
     # Rows indexed by the triggers before: the memberships import changes one's search text.
     await create(admin, "Bestaand BV")
-    created = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Eerder"}}))["createPerson"]
-    earlier_id = created["person"]["id"]
-    earlier = int(decode_id(earlier_id)[1])
+    earlier_id = await create_person(admin, "Eerder")
+    earlier = pk(earlier_id)
     files = {
         "organisations": "id,name,email,phone,city\n9001,Kwartel Installaties,post@kwartel.nl,020 555 0101,Zwolle\n",
         "persons": "id,last_name,first_name,email,phone\n9002,Fazant,Els,els@fazant.nl,06 1234 5678\n",
@@ -156,10 +135,7 @@ async def test_an_import_indexes_its_rows_as_the_triggers_would(
         assert ("ins", 9001) in held["organisations_search"] and ("rde", earlier) in held["persons_search"]
 
     # The triggers work on after the import: a change through the API re-indexes.
-    renamed = (await admin.gql(UPDATE_PERSON, {"input": {"id": earlier_id, "lastName": "Later"}}))[
-        "updatePerson"
-    ]
-    assert renamed["userErrors"] == []
+    await ok(admin, "updatePerson", "person { id }", id=earlier_id, lastName="Later")
     assert (await found(admin, "-", "eerder"))[1] == []
     assert (await found(admin, "-", "inkoop@kwartel"))[1] == ["Later"]
     async with sessionmaker() as session:
@@ -169,9 +145,8 @@ async def test_an_import_indexes_its_rows_as_the_triggers_would(
 async def test_an_import_that_fails_while_writing_leaves_triggers_and_index_as_they_were(
     sessionmaker: Any, admin: Caller, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    created = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Gans"}}))["createPerson"]
-    person = int(decode_id(created["person"]["id"])[1])
-    org = int(decode_id((await create(admin, "Vijver BV"))["id"])[1])
+    person = pk(await create_person(admin, "Gans"))
+    org = pk((await create(admin, "Vijver BV"))["id"])
     path = tmp_path / "m.csv"
     path.write_text(
         f"person_id,organisation_id,business_email\n{person},{org},gans@vijver.nl\n", encoding="utf-8"
@@ -211,18 +186,11 @@ async def test_a_phone_number_search_keeps_the_other_conditions(admin: Caller, m
     """A term that looks like a phone number is matched by several patterns (its text, its
     digits, its E.164 form); the search must still leave out whom the viewer may not see
     (R1) and what the list leaves out unless asked (R3: archived, deactivated)."""
-    hidden = await admin.gql(CREATE_PERSON, {"input": {"lastName": "Verborgen", "phone": "06 1234 5678"}})
-    assert hidden["createPerson"]["userErrors"] == []
-    inactive = (await admin.gql(CREATE_PERSON, {"input": {"lastName": "Gestopt", "phone": "06 8765 4321"}}))
-    await admin.gql(
-        "mutation($i: UpdatePersonInput!) { updatePerson(input: $i) { userErrors { message } } }",
-        {"i": {"id": inactive["createPerson"]["person"]["id"], "active": False}},
-    )
-    archived = await admin.gql(CREATE, {"input": {"name": "Opgeheven BV", "phone": "020 765 4321"}})
-    await admin.gql(
-        "mutation($i: ArchiveOrganisationInput!) { archiveOrganisation(input: $i) { userErrors { message } } }",
-        {"i": {"id": archived["createOrganisation"]["organisation"]["id"]}},
-    )
+    await create_person(admin, "Verborgen", phone="06 1234 5678")
+    inactive = await create_person(admin, "Gestopt", phone="06 8765 4321")
+    await mutate(admin, "updatePerson", "", id=inactive, active=False)
+    archived = await create_organisation(admin, "Opgeheven BV", phone="020 765 4321")
+    await mutate(admin, "archiveOrganisation", "", id=archived)
     business = await make_caller("BUSINESS")
     for term in ("06 1234 5678", "0612345678", "+31 6 12345678"):
         assert await found(business, "-", term) == ([], []), term

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from alembic import command
+from helpers import ok
 from sqlalchemy import select, text
 
 from relgraph.db.migrate import MIGRATIONS_DIR, alembic_config, upgrade
 from relgraph.db.models import Organisation
 from relgraph.graphql.ids import decode_id
 
-ERRORS = "userErrors { field message code }"
 FIND = """
 query($search: String, $city: String) {
   organisations(filter: {search: $search, city: $city, includeArchived: true}) { totalCount nodes { id } }
@@ -37,13 +37,6 @@ migration = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(migration)
 
 
-async def _ok(caller: Any, name: str, input_type: str, selection: str, /, **input: Any) -> dict[str, Any]:
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} {ERRORS} }} }}"
-    payload = (await caller.gql(query, {"input": input}))[name]
-    assert payload["userErrors"] == [], (name, payload)
-    return payload
-
-
 async def _found(caller: Any, *, search: str | None = None, city: str | None = None) -> list[str]:
     connection = (await caller.gql(FIND, {"search": search, "city": city}))["organisations"]
     assert connection["totalCount"] == len(connection["nodes"]), connection
@@ -53,14 +46,14 @@ async def _found(caller: Any, *, search: str | None = None, city: str | None = N
 async def _organisation_with_invoice_data(admin: Any) -> tuple[str, str]:
     """An organisation with a visit address, invoice data and an INVOICE address; its ids."""
     org = (
-        await _ok(
-            admin, "createOrganisation", "CreateOrganisationInput", "organisation { id }",
+        await ok(
+            admin, "createOrganisation", "organisation { id }",
             name="Gieterij Oost", vatNumber="NL123456789B01", invoiceCompanyName="Zq7 Facturatie Holding",
             invoiceEmail="zq7facturen@example.nl", visitAddress={"city": VISIT_CITY},
         )
     )["organisation"]["id"]
-    address = await _ok(
-        admin, "addAddress", "AddAddressInput", "address { id }",
+    address = await ok(
+        admin, "addAddress", "address { id }",
         partyId=org, kind="INVOICE", street="Postweg", houseNumber="1", city=INVOICE_CITY,
     )
     return org, address["address"]["id"]
@@ -70,8 +63,8 @@ async def test_search_and_city_filter_match_invoice_data_only_with_finance(admin
     org, invoice_address = await _organisation_with_invoice_data(admin)
     # Another organisation visits in that city: the city itself stays searchable for all.
     neighbour = (
-        await _ok(
-            admin, "createOrganisation", "CreateOrganisationInput", "organisation { id }",
+        await ok(
+            admin, "createOrganisation", "organisation { id }",
             name="Smederij West", visitAddress={"city": INVOICE_CITY},
         )
     )["organisation"]["id"]
@@ -99,24 +92,24 @@ async def test_search_and_city_filter_match_invoice_data_only_with_finance(admin
         assert await _found(viewer, search="zq") == [org, neighbour]
 
     # The invoice address moves: its old city finds it for nobody, its new one for FINANCE only.
-    await _ok(admin, "updateAddress", "UpdateAddressInput", "address { id }", id=invoice_address, city="Zq7nieuwstad")
+    await ok(admin, "updateAddress", "address { id }", id=invoice_address, city="Zq7nieuwstad")
     plain = await make_caller("BUSINESS")
     assert await _found(plain, search="zq7nieuw") == []
     assert await _found(plain, city="Zq7nieuwstad") == []
     assert await _found(finance[0], search="zq7nieuw") == [org]
     assert await _found(finance[0], city="Zq7nieuwstad") == [org]
     assert await _found(finance[0], search="gieterij", city=INVOICE_CITY) == []
-    await _ok(admin, "removeAddress", "RemoveAddressInput", "deletedId", id=invoice_address)
+    await ok(admin, "removeAddress", "deletedId", id=invoice_address)
     assert await _found(finance[0], search="zq7nieuw") == []
 
 
 async def test_a_merge_takes_the_source_invoice_city_along_for_finance_only(admin, make_caller) -> None:
     source, _ = await _organisation_with_invoice_data(admin)
     target = (
-        await _ok(admin, "createOrganisation", "CreateOrganisationInput", "organisation { id }", name="Doel BV")
+        await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV")
     )["organisation"]["id"]
-    await _ok(
-        admin, "mergeOrganisations", "MergeOrganisationsInput", "counts { addressesMoved }",
+    await ok(
+        admin, "mergeOrganisations", "counts { addressesMoved }",
         sourceId=source, targetId=target, dryRun=False,
     )
     assert await _found(await make_caller("TEAM"), search=INVOICE_CITY) == []

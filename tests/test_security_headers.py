@@ -7,7 +7,7 @@ working and that an uploaded HTML, SVG or XML file is downloaded, not rendered.
 from __future__ import annotations
 
 import pytest
-from test_documents import create_org, upload
+from helpers import create_organisation, upload
 
 GRAPHIQL = {"accept": "text/html"}
 
@@ -68,7 +68,7 @@ DOWNLOADS = [
 
 @pytest.mark.parametrize(("declared", "sent"), DOWNLOADS, ids=[d for d, _ in DOWNLOADS])
 async def test_a_download_is_an_attachment_in_a_sandbox(admin, declared: str, sent: str) -> None:
-    org = await create_org(admin, "Bijlagen B.V.")
+    org = await create_organisation(admin, "Bijlagen B.V.")
     payload = await upload(admin, org, b"<script>alert(1)</script>", filename="bijlage", content_type=declared)
     document = payload["document"]
     assert document["contentType"] == declared.split(";")[0].lower(), "the API still says what was uploaded"
