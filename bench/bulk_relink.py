@@ -49,7 +49,7 @@ from relgraph.db.models import (
     Person,
 )
 from relgraph.domain import relinking, users
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 from relgraph.web import create_app
 
 START = dt.date(2026, 1, 1)

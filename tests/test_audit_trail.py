@@ -9,7 +9,7 @@ from sqlalchemy import select
 from test_authorization import upload
 
 from relgraph.db.models import AuditEvent
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 ERRORS = "userErrors { field message code }"
 CREDIT_LIMIT = "76543.21"

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 SEES_ALL_PERSONS = {"ADMIN": True, "TEAM": True, "BUSINESS": False, "READONLY": False}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import BankAccount
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 USER_ERRORS = "userErrors { field message code }"
 ACCOUNT = "id iban ibanCompact bic holderName primary active version"

@@ -20,7 +20,7 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 

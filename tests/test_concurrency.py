@@ -26,7 +26,7 @@ from relgraph.db.models import (
     Organisation,
     Person,
 )
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 SET_PARENT = f"""

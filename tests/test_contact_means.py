@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import ContactMean
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 USER_ERRORS = "userErrors { field message code }"
 MEAN = "id kind value formatted label primary active version"

@@ -16,7 +16,7 @@ from conftest import Caller
 from sqlalchemy import text
 
 from relgraph.config import Settings
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.storage import DocumentStore
 
 UPLOAD = """

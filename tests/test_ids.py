@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from relgraph import transfer
 from relgraph.db.models import Base, Membership
 from relgraph.demo.bulk_load import seed_large
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 
 async def test_every_table_gives_a_new_id_after_its_newest_row_was_deleted(engine: AsyncEngine) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from relgraph import transfer
 from relgraph.db.models import Membership, Relation
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()

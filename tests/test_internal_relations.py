@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import update
 
 from relgraph.db.models import User as UserRow
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 CATEGORY_FIELDS = "id code name description active builtIn version"

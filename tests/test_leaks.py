@@ -49,7 +49,7 @@ from relgraph.db.models import (
     Person,
     Relation,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 ERRORS = "userErrors { field message code }"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from relgraph.db.models import AuditEvent
 from relgraph.db.models import Membership as MembershipRow
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 MEMBERSHIP_FIELDS = """

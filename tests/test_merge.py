@@ -33,7 +33,7 @@ from relgraph.db.models import (
     SalesRelation,
     User,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 COUNTS = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 ERRORS = "userErrors { field message code }"
 NOTE = "id kind body version createdAt updatedAt author { name } createdBy { name } updatedBy { name }"

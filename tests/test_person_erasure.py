@@ -28,7 +28,7 @@ from test_documents import upload
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
 from relgraph.domain.iban import check_digits
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.graphql.schema import build_schema
 
 # Personal: must be gone. Phone numbers and amounts are digits; emails are lower case.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 USER_ERRORS = "userErrors { field message code }"
 TYPE_FIELDS = "id name inverseName symmetric sourceKinds targetKinds description active version"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from relgraph.config import Settings
 from relgraph.db.models import Membership
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 from relgraph.web import create_app
 
 SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "scripts" / "relink_memberships.py"

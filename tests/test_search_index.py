@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph import transfer
 from relgraph.db.models import Membership, Person
 from relgraph.db.search import SearchIndexBatch
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 CREATE = """mutation($input: CreateOrganisationInput!) {
   createOrganisation(input: $input) { organisation { id version } userErrors { message } }

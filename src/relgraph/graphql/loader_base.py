@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 if TYPE_CHECKING:
-    from relgraph.graphql.context import Context
+    from relgraph.graphql.core.context import Context
 
 __all__ = ["LoaderBase", "grouped"]
 

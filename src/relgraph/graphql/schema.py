@@ -17,9 +17,10 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
-from relgraph.graphql.context import Info
-from relgraph.graphql.extensions import MaskUnexpectedErrors
-from relgraph.graphql.limits import QueryCostLimiter
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.extensions import MaskUnexpectedErrors
+from relgraph.graphql.core.limits import QueryCostLimiter
+from relgraph.graphql.core.planned import PlannedExecution
 from relgraph.graphql.mutations.addresses import AddressMutations
 from relgraph.graphql.mutations.bank_accounts import BankAccountMutations
 from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
@@ -37,7 +38,6 @@ from relgraph.graphql.mutations.person_deletion import PersonDeletionMutations
 from relgraph.graphql.mutations.persons import PersonMutations
 from relgraph.graphql.mutations.relations import RelationMutations
 from relgraph.graphql.mutations.relinking import RelinkingMutations
-from relgraph.graphql.planned import PlannedExecution
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401  # registers the node type
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries

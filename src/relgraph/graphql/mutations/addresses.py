@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import addresses
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id, parse_party_id
-from relgraph.graphql.inputs import INPUT, provided
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import AddressKind
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import parse_id, parse_party_id
+from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.types.address import Address
-from relgraph.graphql.types.enums import AddressKind
 from relgraph.graphql.types.party import Party
 from relgraph.policy import Write
 

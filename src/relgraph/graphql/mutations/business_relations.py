@@ -8,10 +8,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import business_relations
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import IdCollector
-from relgraph.graphql.inputs import INPUT
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import IdCollector
+from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.mutations.memberships import (
     MembershipFieldsInput,
     membership_data,

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import contact_means
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id, parse_party_id
-from relgraph.graphql.inputs import INPUT, provided
-from relgraph.graphql.mutations.payloads import DeletePayload
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import ContactKind
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import parse_id, parse_party_id
+from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.payloads import DeletePayload
 from relgraph.graphql.types.contact_mean import ContactMean
-from relgraph.graphql.types.enums import ContactKind
 from relgraph.policy import Write
 
 __all__ = ["ContactMeanMutations"]

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import memberships
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import IdCollector, parse_id
-from relgraph.graphql.inputs import INPUT, provided
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import IdCollector, parse_id
+from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.types.membership import Membership
 from relgraph.policy import Write
 

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import organisations
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id
-from relgraph.graphql.inputs import INPUT, provided
-from relgraph.graphql.list_bounds import DUPLICATES_SHOWN, at_most
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import OrganisationStatus
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import parse_id
+from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.list_bounds import DUPLICATES_SHOWN, at_most
 from relgraph.graphql.types.address import AddressInput
-from relgraph.graphql.types.enums import OrganisationStatus
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write
 

@@ -11,12 +11,12 @@ from strawberry.types.unset import UNSET
 
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
 from relgraph.domain import party_types
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_party_id
-from relgraph.graphql.inputs import INPUT, provided
-from relgraph.graphql.list_bounds import MAX_DOMAIN_DATA, at_most
-from relgraph.graphql.types.enums import PartyKind
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import parse_party_id
+from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.list_bounds import MAX_DOMAIN_DATA, at_most
 from relgraph.graphql.types.party_type import (
     EmployeeData,
     PartyType,

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
 from relgraph.domain import persons
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform
-from relgraph.graphql.ids import parse_id
-from relgraph.graphql.inputs import INPUT, provided
-from relgraph.graphql.types.enums import Gender
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import Gender
+from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.ids import parse_id
+from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.types.person import Person
 from relgraph.policy import Write
 

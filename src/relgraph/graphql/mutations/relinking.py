@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import relinking
 from relgraph.errors import DomainError, FieldError, InvalidInput
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import UserError, perform_all_or_nothing, user_errors
-from relgraph.graphql.ids import IdCollector
-from relgraph.graphql.inputs import INPUT
-from relgraph.graphql.list_bounds import per_item_above
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import UserError, perform_all_or_nothing, user_errors
+from relgraph.graphql.core.ids import IdCollector
+from relgraph.graphql.core.inputs import INPUT
+from relgraph.graphql.core.list_bounds import per_item_above
 from relgraph.graphql.queries.organisations import organisation_or_none
 from relgraph.graphql.types.membership import Membership
 from relgraph.graphql.types.organisation import Organisation

@@ -9,8 +9,8 @@ import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain import groups, internal_relations, party_types, relation_types
-from relgraph.graphql.context import Info
-from relgraph.graphql.list_bounds import (
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.list_bounds import (
     MAX_DOMAIN_DATA,
     ListFirst,
     at_most,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relgraph.graphql.context import Info
+from relgraph.graphql.core.context import Info
 from relgraph.graphql.queries.node import register_node_type
 from relgraph.graphql.types.membership import Membership
 

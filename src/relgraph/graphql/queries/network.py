@@ -8,9 +8,9 @@ import strawberry
 
 from relgraph.domain import network
 from relgraph.errors import DomainError
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
-from relgraph.graphql.ids import parse_party_id
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import PublicError
+from relgraph.graphql.core.ids import parse_party_id
 from relgraph.graphql.types.network import (
     ALL_KINDS,
     MAX_PATH_DEPTH,

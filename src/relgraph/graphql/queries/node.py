@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db.pagination import MAX_PAGE_SIZE
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
-from relgraph.graphql.ids import decode_id
-from relgraph.graphql.list_bounds import sized_by
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import PublicError
+from relgraph.graphql.core.ids import decode_id
+from relgraph.graphql.core.list_bounds import sized_by
+from relgraph.graphql.core.node import Node
 
 __all__ = ["NodeQueries", "register_node_type"]
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.graphql.connections import After, Connection, First
-from relgraph.graphql.context import Info
+from relgraph.graphql.core.connections import After, Connection, First
+from relgraph.graphql.core.context import Info
 from relgraph.graphql.queries.node import register_node_type
 from relgraph.graphql.types.note import (
     Activity,

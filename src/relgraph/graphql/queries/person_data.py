@@ -8,9 +8,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from relgraph.domain.person_export import export_person
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import PublicError
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.policy import can_export_person_data
 
 __all__ = ["PersonDataQueries"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from relgraph.domain import persons
-from relgraph.graphql.connections import (
+from relgraph.graphql.core.connections import (
     After,
     Before,
     Connection,
@@ -17,11 +17,11 @@ from relgraph.graphql.connections import (
     connection,
     page_request,
 )
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import OrderDirection
+from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.queries.node import register_node_type
 from relgraph.graphql.types.customer_group import GroupIds, group_ids
-from relgraph.graphql.types.enums import OrderDirection
 from relgraph.graphql.types.person import Person
 
 __all__ = ["PersonQueries", "person_or_none"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from relgraph.domain import users
-from relgraph.graphql.connections import (
+from relgraph.graphql.core.connections import (
     After,
     Before,
     Connection,
@@ -17,8 +17,8 @@ from relgraph.graphql.connections import (
     connection,
     page_request,
 )
-from relgraph.graphql.context import Info
-from relgraph.graphql.types.enums import OrderDirection
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import OrderDirection
 from relgraph.graphql.types.user import User
 
 __all__ = ["UserQueries"]

@@ -10,10 +10,10 @@ import strawberry
 
 from relgraph.db import models
 from relgraph.domain import audit_trail, merge_report
-from relgraph.graphql.connections import Connection, connection, page_request
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.list_bounds import at_most
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.list_bounds import at_most
 from relgraph.graphql.types.note import Activity, Note
 from relgraph.graphql.types.user import User, user_or_none
 

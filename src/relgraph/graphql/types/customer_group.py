@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.domain.groups import MemberFilter
-from relgraph.graphql.connections import (
+from relgraph.graphql.core.connections import (
     After,
     First,
     PageInfo,
     page_info_of,
     page_request,
 )
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id, parse_id_filter
-from relgraph.graphql.types.enums import PartyKind
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.ids import encode_id, parse_id_filter
+from relgraph.graphql.core.node import Node
 
 if TYPE_CHECKING:
     from relgraph.db import models

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

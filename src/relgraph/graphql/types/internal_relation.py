@@ -11,12 +11,12 @@ import strawberry
 from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.domain.internal_relations import InternalRelationFilter
-from relgraph.graphql.connections import Connection, connection, page_request
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if_readable
-from relgraph.graphql.ids import encode_id, parse_id_filter
-from relgraph.graphql.types.money import cents
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import shown_only_if_readable
+from relgraph.graphql.core.ids import encode_id, parse_id_filter
+from relgraph.graphql.core.money import cents
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.membership_queries import ListedMembership
 from relgraph.domain.memberships import MembershipFilter as DomainFilter
-from relgraph.graphql.connections import Connection, connection, page_request
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

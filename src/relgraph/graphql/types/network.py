@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from relgraph.domain.network import Edge, Link, Node
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.list_bounds import at_most, per_item_above
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.list_bounds import at_most, per_item_above
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

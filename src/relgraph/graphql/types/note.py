@@ -9,10 +9,10 @@ import strawberry
 
 from relgraph.db import models
 from relgraph.domain import activities
-from relgraph.graphql.connections import Connection, connection, page_request
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

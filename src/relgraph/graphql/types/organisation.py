@@ -10,7 +10,7 @@ import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from relgraph.domain.hierarchy import MAX_DEPTH
-from relgraph.graphql.connections import (
+from relgraph.graphql.core.connections import (
     After,
     Connection,
     First,
@@ -19,18 +19,18 @@ from relgraph.graphql.connections import (
     page_info_of,
     page_request,
 )
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import PublicError, shown_only_if_readable
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.list_bounds import ListFirst, at_most, first_of, sized_by
-from relgraph.graphql.types.address import Address
-from relgraph.graphql.types.contact_mean import primary_value
-from relgraph.graphql.types.enums import (
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import (
     AddressKind,
     ContactKind,
     OrganisationStatus,
     PartyKind,
 )
+from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.list_bounds import ListFirst, at_most, first_of, sized_by
+from relgraph.graphql.types.address import Address
+from relgraph.graphql.types.contact_mean import primary_value
 from relgraph.graphql.types.membership import (
     IncludeInactive,
     Membership,

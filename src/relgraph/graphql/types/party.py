@@ -10,23 +10,25 @@ import strawberry
 from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain.relations import RelationFilter
-from relgraph.graphql.connections import (
+from relgraph.graphql.core.connections import (
     After,
     Connection,
     First,
     connection,
     page_request,
 )
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if_readable
-from relgraph.graphql.ids import parse_id_filter
-from relgraph.graphql.list_bounds import (
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import AddressKind, ContactKind, PartyKind
+from relgraph.graphql.core.errors import shown_only_if_readable
+from relgraph.graphql.core.ids import parse_id_filter
+from relgraph.graphql.core.list_bounds import (
     MAX_DOMAIN_DATA,
     ListFirst,
     at_most,
     first_of,
     sized_by,
 )
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.address import Address, addresses_of
 from relgraph.graphql.types.audit_event import (
     AuditEvent,
@@ -39,7 +41,6 @@ from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.contact_mean import ContactMean, contact_means_of
 from relgraph.graphql.types.customer_group import CustomerGroup
 from relgraph.graphql.types.document import Document
-from relgraph.graphql.types.enums import AddressKind, ContactKind, PartyKind
 from relgraph.graphql.types.internal_relation import (
     Categories,
     IncludeEnded,
@@ -56,7 +57,6 @@ from relgraph.graphql.types.network import (
     NeighbourhoodStaff,
     edge_of,
 )
-from relgraph.graphql.types.node import Node
 from relgraph.graphql.types.note import (
     Activity,
     ActivityStatus,
@@ -369,7 +369,7 @@ class Party(Node):
         ] = 200,
     ) -> Neighbourhood:
         from relgraph.domain import network
-        from relgraph.graphql.errors import PublicError
+        from relgraph.graphql.core.errors import PublicError
         from relgraph.graphql.queries.network import kinds_of_nodes
 
         if not 1 <= depth <= 3:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if_readable
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.enums import PartyKind
-from relgraph.graphql.types.money import Money, cents
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.errors import shown_only_if_readable
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.money import Money, cents
+from relgraph.graphql.core.node import Node
 
 if TYPE_CHECKING:
     from relgraph.db import models

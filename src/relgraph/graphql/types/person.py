@@ -9,12 +9,12 @@ import strawberry
 
 from relgraph.db.models.party_types import EMPLOYEE
 from relgraph.domain.persons import display_name, sort_name
-from relgraph.graphql.connections import After, Connection, First
-from relgraph.graphql.context import Info
-from relgraph.graphql.errors import shown_only_if_readable
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.connections import After, Connection, First
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import ContactKind, Gender, PartyKind
+from relgraph.graphql.core.errors import shown_only_if_readable
+from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.types.contact_mean import primary_value
-from relgraph.graphql.types.enums import ContactKind, Gender, PartyKind
 from relgraph.graphql.types.membership import (
     IncludeInactive,
     Membership,

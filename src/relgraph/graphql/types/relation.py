@@ -11,11 +11,11 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations import Direction as DomainDirection
 from relgraph.domain.relations import RelationView
-from relgraph.graphql.connections import PageInfo, page_info_of
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.enums import PartyKind
-from relgraph.graphql.types.node import Node
+from relgraph.graphql.core.connections import PageInfo, page_info_of
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import Node
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:

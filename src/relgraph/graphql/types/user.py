@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from relgraph.graphql.context import Info
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.types.enums import Permission, Role
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import Permission, Role
+from relgraph.graphql.core.ids import encode_id
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -91,5 +91,5 @@ async def user_or_none(info: Info, pk: int | None) -> User | None:
 
 # Imported last: these modules import User themselves; the annotations above resolve
 # when the schema is built.
-from relgraph.graphql.connections import Connection
+from relgraph.graphql.core.connections import Connection
 from relgraph.graphql.types.internal_relation import InternalRelation

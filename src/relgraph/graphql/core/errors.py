@@ -15,7 +15,7 @@ from relgraph.errors import DomainError, ErrorCode, FieldError
 from relgraph.policy import Write, can_write, unreadable
 
 if TYPE_CHECKING:
-    from relgraph.graphql.context import Info
+    from relgraph.graphql.core.context import Info
 
 __all__ = [
     "MAX_USER_ERRORS",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("relgraph.graphql")
-# The most userErrors a payload lists (graphql/list_bounds.py): a form has far fewer fields.
+# The most userErrors a payload lists (list_bounds.py): a form has far fewer fields.
 MAX_USER_ERRORS = 100
 P = TypeVar("P")
 

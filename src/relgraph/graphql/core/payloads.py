@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from relgraph.graphql.errors import UserError
+from relgraph.graphql.core.errors import UserError
 
 __all__ = ["DeletePayload"]
 

@@ -52,7 +52,7 @@ from graphql.execution.values import (
 from graphql.language import Node as AstNode
 from graphql.type import GraphQLCompositeType, GraphQLNamedType
 
-from relgraph.graphql.list_bounds import bound_of
+from relgraph.graphql.core.list_bounds import bound_of
 
 __all__ = ["DEFAULT_PAGE_SIZE", "operation_of", "passed_down", "query_cost"]
 

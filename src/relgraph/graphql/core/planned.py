@@ -55,7 +55,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types.arguments import convert_arguments
 
-from relgraph.graphql.cost import operation_of
+from relgraph.graphql.core.cost import operation_of
 
 __all__ = ["PlannedExecution", "plan_for", "run_plan"]
 

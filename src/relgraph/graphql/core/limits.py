@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from relgraph.domain import rate_limits
-from relgraph.graphql.cost import operation_of, query_cost
+from relgraph.graphql.core.cost import operation_of, query_cost
 
 __all__ = ["RATE_LIMITED", "QueryCostLimiter"]
 

@@ -12,7 +12,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relgraph.errors import DomainError
-from relgraph.graphql.errors import PublicError
+from relgraph.graphql.core.errors import PublicError
 from relgraph.policy import Viewer
 from relgraph.storage import DocumentStore
 

@@ -19,7 +19,7 @@ import strawberry
 from graphql import GraphQLField
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from relgraph.graphql.errors import MAX_USER_ERRORS, PublicError
+from relgraph.graphql.core.errors import MAX_USER_ERRORS, PublicError
 
 __all__ = [
     "DUPLICATES_SHOWN",
@@ -81,7 +81,7 @@ def per_item_above(most: int, per_item: int = 1) -> dict[str, ListBound]:
 
 
 # Lists bounded by what they hold, wherever they occur: every userErrors list comes from
-# graphql.errors.user_errors, which keeps to its cap.
+# errors.user_errors, which keeps to its cap.
 _BY_ITEM_TYPE = {"UserError": ListBound(MAX_USER_ERRORS)}
 
 

@@ -76,7 +76,7 @@ def parse_id_filter(ids: list[str] | None, type_name: str, argument: str) -> tup
     """
     if ids is None:
         return None
-    from relgraph.graphql.errors import PublicError
+    from relgraph.graphql.core.errors import PublicError
 
     try:
         return tuple(sorted({parse_id(i, type_name, argument) for i in ids}))

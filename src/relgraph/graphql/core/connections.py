@@ -9,7 +9,7 @@ import strawberry
 
 from relgraph.db.pagination import Page, PageRequest
 from relgraph.errors import DomainError
-from relgraph.graphql.errors import PublicError
+from relgraph.graphql.core.errors import PublicError
 
 __all__ = [
     "After",
