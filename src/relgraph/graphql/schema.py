@@ -20,6 +20,7 @@ from relgraph.config import Settings, get_settings
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.extensions import MaskUnexpectedErrors
 from relgraph.graphql.core.limits import QueryCostLimiter
+from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
 from relgraph.graphql.mutations.addresses import AddressMutations
 from relgraph.graphql.mutations.bank_accounts import BankAccountMutations
@@ -41,7 +42,6 @@ from relgraph.graphql.mutations.relinking import RelinkingMutations
 from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401  # registers the node type
 from relgraph.graphql.queries.domain_data import DomainDataQueries
 from relgraph.graphql.queries.network import NetworkQueries
-from relgraph.graphql.queries.node import NodeQueries
 from relgraph.graphql.queries.notes import ActivityQueries
 from relgraph.graphql.queries.organisations import OrganisationQueries
 from relgraph.graphql.queries.person_data import PersonDataQueries

@@ -6,18 +6,16 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from relgraph.errors import DomainError
 from relgraph.graphql.core.errors import PublicError
+from relgraph.graphql.core.loaders import Loaders
 from relgraph.policy import Viewer
 from relgraph.storage import DocumentStore
-
-if TYPE_CHECKING:
-    from relgraph.graphql.loaders import Loaders
 
 __all__ = ["Context", "Info"]
 
@@ -43,8 +41,6 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from relgraph.graphql.loaders import Loaders
-
             self._loaders = Loaders(self)
         return self._loaders
 

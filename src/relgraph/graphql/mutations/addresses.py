@@ -11,9 +11,10 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import addresses
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import AddressKind
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.party import Party
 from relgraph.policy import Write

@@ -11,11 +11,11 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import bank_accounts
 from relgraph.domain.classified import check_writable
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.core.list_bounds import DUPLICATES_SHOWN, at_most
-from relgraph.graphql.core.payloads import DeletePayload
+from relgraph.graphql.core.payloads import DeletePayload, perform
 from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.graphql.types.party import Party

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import business_relations
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.mutations.memberships import (
     MembershipFieldsInput,
     membership_data,

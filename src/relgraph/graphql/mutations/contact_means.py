@@ -11,10 +11,10 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import contact_means
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import ContactKind
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
-from relgraph.graphql.core.payloads import DeletePayload
+from relgraph.graphql.core.payloads import DeletePayload, perform
 from relgraph.graphql.types.contact_mean import ContactMean
 from relgraph.policy import Write
 

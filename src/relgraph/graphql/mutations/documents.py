@@ -12,10 +12,10 @@ from strawberry.file_uploads import Upload
 from relgraph.domain import documents
 from relgraph.errors import ErrorCode, FieldError
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform, user_errors
+from relgraph.graphql.core.errors import UserError, user_errors
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT
-from relgraph.graphql.core.payloads import DeletePayload
+from relgraph.graphql.core.payloads import DeletePayload, perform
 from relgraph.graphql.types.document import Document
 from relgraph.policy import Write, can_write
 from relgraph.storage import CHUNK, TooLarge

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import hierarchy, organisations
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform, perform_all_or_nothing
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import at_most
+from relgraph.graphql.core.payloads import perform, perform_all_or_nothing
 from relgraph.graphql.mutations.organisations import OrganisationPayload
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write

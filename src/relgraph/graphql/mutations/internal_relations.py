@@ -13,10 +13,10 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import internal_relations
 from relgraph.domain.classified import check_writable
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
-from relgraph.graphql.core.payloads import DeletePayload
+from relgraph.graphql.core.payloads import DeletePayload, perform
 from relgraph.graphql.types.internal_relation import (
     InternalRelation,
     InternalRelationCategory,

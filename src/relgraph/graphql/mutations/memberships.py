@@ -11,9 +11,10 @@ from strawberry.types.unset import UNSET
 
 from relgraph.domain import memberships
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import IdCollector, parse_id
 from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.membership import Membership
 from relgraph.policy import Write
 

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import merges
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform_all_or_nothing
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
+from relgraph.graphql.core.payloads import perform_all_or_nothing
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write
 

@@ -11,10 +11,11 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import organisations
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import OrganisationStatus
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
 from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.core.list_bounds import DUPLICATES_SHOWN, at_most
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.address import AddressInput
 from relgraph.graphql.types.organisation import Organisation
 from relgraph.policy import Write

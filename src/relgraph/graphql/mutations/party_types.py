@@ -13,10 +13,11 @@ from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
 from relgraph.domain import party_types
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.core.list_bounds import MAX_DOMAIN_DATA, at_most
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.party_type import (
     EmployeeData,
     PartyType,

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.domain import person_deletion
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
 from relgraph.graphql.core.inputs import INPUT
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.person import Person
 from relgraph.policy import Write
 

@@ -12,9 +12,10 @@ from strawberry.types.unset import UNSET
 from relgraph.domain import persons
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import Gender
-from relgraph.graphql.core.errors import UserError, perform
+from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
 from relgraph.graphql.core.inputs import INPUT, provided
+from relgraph.graphql.core.payloads import perform
 from relgraph.graphql.types.person import Person
 from relgraph.policy import Write
 

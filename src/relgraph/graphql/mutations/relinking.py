@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.domain import relinking
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, perform_all_or_nothing, user_errors
+from relgraph.graphql.core.errors import UserError, user_errors
 from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import per_item_above
+from relgraph.graphql.core.payloads import perform_all_or_nothing
+from relgraph.graphql.memberships.loaders import tags_by_membership
 from relgraph.graphql.queries.organisations import organisation_or_none
 from relgraph.graphql.types.membership import Membership
 from relgraph.graphql.types.organisation import Organisation
@@ -196,7 +198,7 @@ class BulkRelinkMembershipsPayload:
     ) -> list[BulkRelinkResult]:
         chosen = [r for r in self._results if r.errors or not failed_only]
         # No query for the tags, and right in a dry run, whose new memberships were rolled back.
-        tags = info.context.loaders.tags_by_membership
+        tags = info.context.loaders[tags_by_membership]
         for result in chosen:
             for state in (result.old, result.new):
                 if state is not None and state.id in self._tags:

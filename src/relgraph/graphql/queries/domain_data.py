@@ -17,7 +17,21 @@ from relgraph.graphql.core.list_bounds import (
     first_of,
     sized_by,
 )
-from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.core.node import register_loaded, register_type
+from relgraph.graphql.documents.loaders import document_by_id
+from relgraph.graphql.party_data.loaders import (
+    address_by_id,
+    bank_account_by_id,
+    contact_mean_by_id,
+    customer_group_by_id,
+    party_type_by_id,
+)
+from relgraph.graphql.relations.loaders import (
+    category_by_id,
+    internal_relation_by_id,
+    relation_by_id,
+    relation_type_by_id,
+)
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.bank_account import BankAccount
 from relgraph.graphql.types.contact_mean import ContactMean
@@ -36,44 +50,36 @@ __all__ = ["DomainDataQueries"]
 IncludeInactive = Annotated[bool, strawberry.argument(description="Also list inactive entries.")]
 
 
-def _register(name: str, loader: str, convert: type) -> None:
-    async def resolve(info: Info, pk: int) -> object | None:
-        row = await getattr(info.context.loaders, loader).load(pk)
-        return convert.from_row(row) if row else None  # type: ignore[attr-defined]
-
-    register_node_type(name, resolve)
-
-
-_register("RelationType", "relation_type_by_id", RelationType)
-_register("Relation", "relation_by_id", Relation)
-_register("InternalRelationCategory", "category_by_id", InternalRelationCategory)
-_register("InternalRelation", "internal_relation_by_id", InternalRelation)
-_register("PartyType", "party_type_by_id", PartyType)
-_register("Document", "document_by_id", Document)
-_register("ContactMean", "contact_mean_by_id", ContactMean)
-_register("CustomerGroup", "customer_group_by_id", CustomerGroup)
+register_loaded(RelationType, relation_type_by_id)
+register_loaded(Relation, relation_by_id)
+register_loaded(InternalRelationCategory, category_by_id)
+register_loaded(InternalRelation, internal_relation_by_id)
+register_loaded(PartyType, party_type_by_id)
+register_loaded(Document, document_by_id)
+register_loaded(ContactMean, contact_mean_by_id)
+register_loaded(CustomerGroup, customer_group_by_id)
 
 
 async def _address(info: Info, pk: int) -> Address | None:
-    row = await info.context.loaders.address_by_id.load(pk)
+    row = await info.context.loaders[address_by_id].load(pk)
     # R4: an address of a kind the viewer may not see is as absent as one that does not exist.
     if row is None or not may_read(info.context.viewer, "Address", kind=row.kind):
         return None
     return Address.from_row(row)
 
 
-register_node_type("Address", _address)
+register_type(Address, _address)
 
 
 async def _bank_account(info: Info, pk: int) -> BankAccount | None:
     # R4: a bank account the viewer may not see is as absent as one that does not exist.
     if not may_read(info.context.viewer, "BankAccount"):
         return None
-    row = await info.context.loaders.bank_account_by_id.load(pk)
+    row = await info.context.loaders[bank_account_by_id].load(pk)
     return BankAccount.from_row(row) if row else None
 
 
-register_node_type("BankAccount", _bank_account)
+register_type(BankAccount, _bank_account)
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from relgraph.errors import DomainError
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import parse_party_id
+from relgraph.graphql.core.node import party_kind_by_id
 from relgraph.graphql.types.network import (
     ALL_KINDS,
     MAX_PATH_DEPTH,
@@ -25,7 +26,7 @@ __all__ = ["NetworkQueries", "kinds_of_nodes"]
 async def kinds_of_nodes(info: Info, nodes: list[network.Node]) -> dict[int, str]:
     """ORGANISATION / PERSON for each party node, through the batching loader."""
     ids = sorted({n.id for n in nodes if n.kind == "party"})
-    kinds = await info.context.loaders.party_kind_by_id.load_many(ids)
+    kinds = await info.context.loaders[party_kind_by_id].load_many(ids)
     return {pk: kind for pk, kind in zip(ids, kinds, strict=True) if kind}
 
 

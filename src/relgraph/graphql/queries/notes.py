@@ -8,7 +8,8 @@ import strawberry
 
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.core.node import register_loaded
+from relgraph.graphql.history.loaders import activity_by_id, note_by_id
 from relgraph.graphql.types.note import (
     Activity,
     ActivityStatus,
@@ -16,22 +17,12 @@ from relgraph.graphql.types.note import (
     activities_connection,
 )
 
-__all__ = ["ActivityQueries", "activity_or_none", "note_or_none"]
+__all__ = ["ActivityQueries"]
 
 
-async def note_or_none(info: Info, pk: int) -> Note | None:
-    """Load note `pk`: null when its party is hidden or its kind is not for this viewer."""
-    row = await info.context.loaders.note_by_id.load(pk)
-    return Note.from_row(row) if row else None
-
-
-async def activity_or_none(info: Info, pk: int) -> Activity | None:
-    row = await info.context.loaders.activity_by_id.load(pk)
-    return Activity.from_row(row) if row else None
-
-
-register_node_type("Note", note_or_none)
-register_node_type("Activity", activity_or_none)
+# A note is null when its party is hidden or its kind is not for this viewer.
+register_loaded(Note, note_by_id)
+register_loaded(Activity, activity_by_id)
 
 
 @strawberry.type

@@ -20,7 +20,8 @@ from relgraph.graphql.core.connections import (
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import OrderDirection, OrganisationStatus
 from relgraph.graphql.core.ids import decode_id
-from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.core.node import register_type
+from relgraph.graphql.organisations.loaders import organisation_by_id
 from relgraph.graphql.types.customer_group import GroupIds, group_ids
 from relgraph.graphql.types.organisation import Organisation
 
@@ -31,11 +32,11 @@ async def organisation_or_none(info: Info, pk: int | None) -> Organisation | Non
     """Load organisation `pk` through the request's loader."""
     if pk is None:
         return None
-    row = await info.context.loaders.organisation_by_id.load(pk)
+    row = await info.context.loaders[organisation_by_id].load(pk)
     return Organisation.from_row(row) if row else None
 
 
-register_node_type("Organisation", organisation_or_none)
+register_type(Organisation, organisation_or_none)
 
 
 @strawberry.input(description="Which organisations to list; all conditions must hold.")

@@ -20,7 +20,8 @@ from relgraph.graphql.core.connections import (
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import OrderDirection
 from relgraph.graphql.core.ids import decode_id
-from relgraph.graphql.queries.node import register_node_type
+from relgraph.graphql.core.node import register_type
+from relgraph.graphql.persons.loaders import person_by_id
 from relgraph.graphql.types.customer_group import GroupIds, group_ids
 from relgraph.graphql.types.person import Person
 
@@ -31,11 +32,11 @@ async def person_or_none(info: Info, pk: int | None) -> Person | None:
     """Load person `pk` if the viewer may see it (R1), else None."""
     if pk is None:
         return None
-    row = await info.context.loaders.person_by_id.load(pk)
+    row = await info.context.loaders[person_by_id].load(pk)
     return Person.from_row(row) if row else None
 
 
-register_node_type("Person", person_or_none)
+register_type(Person, person_or_none)
 
 
 @strawberry.input(description="Which persons to list.")

@@ -12,6 +12,7 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import AddressKind
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.party_data.loaders import addresses_by_party
 from relgraph.graphql.types.user import User, user_or_none
 from relgraph.policy import readable_kinds
 
@@ -105,7 +106,7 @@ async def addresses_of(info: Info, party_id: int, kinds: list[AddressKind] | Non
     """The addresses of a party through the request's loader; only the kinds the viewer may see (R4)."""
     wanted = {k.value for k in kinds} if kinds is not None else {k.value for k in AddressKind}
     wanted &= readable_kinds(info.context.viewer, "Address")
-    rows = await info.context.loaders.addresses_by_party.load(party_id)
+    rows = await info.context.loaders[addresses_by_party].load(party_id)
     return [Address.from_row(r) for r in rows if r.kind in wanted]
 
 

@@ -14,6 +14,14 @@ from relgraph.graphql.core.connections import Connection, connection, page_reque
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
+from relgraph.graphql.core.node import party_kind_by_id
+from relgraph.graphql.history.loaders import (
+    audit_events_count,
+    audit_events_page,
+    party_sight_by_id,
+    timeline_count,
+    timeline_page,
+)
 from relgraph.graphql.types.note import Activity, Note
 from relgraph.graphql.types.user import User, user_or_none
 
@@ -78,7 +86,7 @@ class AuditEvent:
     async def object_id(self, info: Info) -> strawberry.ID:
         type_name = self.row.object_type
         if type_name == "Party":
-            kind = await info.context.loaders.party_kind_by_id.load(self.row.object_id)
+            kind = await info.context.loaders[party_kind_by_id].load(self.row.object_id)
             type_name = "Person" if kind == "PERSON" else "Organisation"
         return strawberry.ID(encode_id(type_name, self.row.object_id))
 
@@ -100,7 +108,7 @@ class AuditEvent:
         if report is not None:
             # A merge's counts are the reader's: batched over the page's events by the loader.
             parties = merge_report.parties_to_look_up(report, self.row.party_id)
-            seen = await info.context.loaders.party_sight_by_id.load_many(parties)
+            seen = await info.context.loaders[party_sight_by_id].load_many(parties)
             sight = merge_report.sight_from(viewer, parties, seen)
         return [
             AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
@@ -129,10 +137,10 @@ _CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": Audit
 async def audit_connection(info: Info, party_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
     page = page_request(first, after)
     loaders = info.context.loaders
-    rows = await loaders.audit_events_page.load((party_id, page))
+    rows = await loaders[audit_events_page].load((party_id, page))
 
     async def total() -> int:
-        return await loaders.audit_events_count.load((party_id,))
+        return await loaders[audit_events_count].load((party_id,))
 
     return connection(rows, AuditEvent.from_row, total)
 
@@ -143,9 +151,9 @@ async def timeline_connection(
     page = page_request(first, after)
     chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
     loaders = info.context.loaders
-    rows = await loaders.timeline_page.load((party_id, chosen, page))
+    rows = await loaders[timeline_page].load((party_id, chosen, page))
 
     async def total() -> int:
-        return await loaders.timeline_count.load((party_id, chosen))
+        return await loaders[timeline_count].load((party_id, chosen))
 
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)

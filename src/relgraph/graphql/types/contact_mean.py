@@ -12,6 +12,7 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import ContactKind
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.party_data.loaders import contact_means_by_party
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -79,7 +80,7 @@ async def contact_means_of(
     info: Info, party_id: int, kinds: list[ContactKind] | None, include_inactive: bool
 ) -> list[ContactMean]:
     """A party's contact means through the batching loader, filtered here (one query for all)."""
-    rows = await info.context.loaders.contact_means_by_party.load(party_id)
+    rows = await info.context.loaders[contact_means_by_party].load(party_id)
     wanted = None if kinds is None else {k.value for k in kinds}
     return [
         ContactMean.from_row(r)
@@ -90,5 +91,5 @@ async def contact_means_of(
 
 async def primary_value(info: Info, party_id: int, kind: ContactKind) -> str | None:
     """The value of the party's primary contact mean of `kind`, if it has one."""
-    rows = await info.context.loaders.contact_means_by_party.load(party_id)
+    rows = await info.context.loaders[contact_means_by_party].load(party_id)
     return next((r.value for r in rows if r.is_primary and r.kind == kind.value), None)

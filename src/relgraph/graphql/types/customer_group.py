@@ -21,6 +21,7 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.party_data.loaders import group_members_count, group_members_page
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -114,12 +115,12 @@ class CustomerGroup(Node):
             kind=kind.value if kind else None, include_archived=include_archived, include_inactive=include_inactive
         )
         loaders = info.context.loaders
-        rows = await loaders.group_members_page.load((self.pk, flt, page))
+        rows = await loaders[group_members_page].load((self.pk, flt, page))
         # Gathered, so that the loaders fetch each page's organisations and persons at once.
         parties: list[Any] = list(await asyncio.gather(*(party_or_none(info, k, pk) for k, pk in rows.items)))
 
         async def total() -> int:
-            return await loaders.group_members_count.load((self.pk, flt))
+            return await loaders[group_members_count].load((self.pk, flt))
 
         # A member that vanished between the two queries is left out rather than shown as null.
         kept = [(c, p) for c, p in zip(rows.cursors, parties, strict=True) if p is not None]

@@ -17,6 +17,11 @@ from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.money import cents
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.relations.loaders import (
+    category_by_id,
+    internal_relations_count,
+    internal_relations_page,
+)
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
@@ -106,14 +111,14 @@ class InternalRelation(Node):
 
     @strawberry.field(description="The category, e.g. account manager.")
     async def category(self, info: Info) -> InternalRelationCategory:
-        row = await info.context.loaders.category_by_id.load(self.category_id)
+        row = await info.context.loaders[category_by_id].load(self.category_id)
         return InternalRelationCategory.from_row(row)
 
     @strawberry.field(
         description="Commission in percent (0-100, two decimals). Financial: needs FINANCE, else null with FORBIDDEN."
     )
     def commission_percent(self, info: Info) -> decimal.Decimal | None:
-        shown_only_if_readable(info, "InternalRelation", "commission_percent", what="a commission")
+        shown_only_if_readable(info.context.viewer, "InternalRelation", "commission_percent", what="a commission")
         return self.commission
 
 
@@ -132,10 +137,10 @@ async def internal_relations_connection(
         category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
     )
     loaders = info.context.loaders
-    rows = await loaders.internal_relations_page.load((owner_id, by, flt, page))
+    rows = await loaders[internal_relations_page].load((owner_id, by, flt, page))
 
     async def total() -> int:
-        return await loaders.internal_relations_count.load((owner_id, by, flt))
+        return await loaders[internal_relations_count].load((owner_id, by, flt))
 
     return connection(rows, InternalRelation.from_row, total)
 

@@ -14,6 +14,7 @@ from relgraph.graphql.core.connections import Connection, connection, page_reque
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.memberships.loaders import memberships_count, memberships_page, tags_by_membership
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class Membership(Node):
 
     @strawberry.field(description="Keywords (kenmerken) for mailing lists and selections, lower case.")
     async def tags(self, info: Info) -> list[str]:
-        return await info.context.loaders.tags_by_membership.load(self.pk)
+        return await info.context.loaders[tags_by_membership].load(self.pk)
 
     @strawberry.field(description="The staff user who manages this contact (accountmanager), if any.")
     async def account_manager(self, info: Info) -> User | None:
@@ -168,10 +169,10 @@ async def memberships_connection(
         include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
     )
     loaders = info.context.loaders
-    rows = await loaders.memberships_page.load((owner_id, by, domain_filter, page))
+    rows = await loaders[memberships_page].load((owner_id, by, domain_filter, page))
 
     async def total() -> int:
-        return await loaders.memberships_count.load((owner_id, by, domain_filter))
+        return await loaders[memberships_count].load((owner_id, by, domain_filter))
 
     return connection(rows, Membership.with_person, total)
 

@@ -13,6 +13,7 @@ from relgraph.graphql.core.connections import Connection, connection, page_reque
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.history.loaders import activities_count, activities_page, notes_count, notes_page
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
@@ -172,10 +173,10 @@ async def notes_connection(
     page = page_request(first, after)
     chosen = None if kinds is None else tuple(sorted({k.value for k in kinds}))
     loaders = info.context.loaders
-    rows = await loaders.notes_page.load((party_id, chosen, page))
+    rows = await loaders[notes_page].load((party_id, chosen, page))
 
     async def total() -> int:
-        return await loaders.notes_count.load((party_id, chosen))
+        return await loaders[notes_count].load((party_id, chosen))
 
     return connection(rows, Note.from_row, total)
 
@@ -187,9 +188,9 @@ async def activities_connection(
     page = page_request(first, after)
     chosen = None if status is None else activities.Status(status.value)
     loaders = info.context.loaders
-    rows = await loaders.activities_page.load((owner_id, by, chosen, page))
+    rows = await loaders[activities_page].load((owner_id, by, chosen, page))
 
     async def total() -> int:
-        return await loaders.activities_count.load((owner_id, by, chosen))
+        return await loaders[activities_count].load((owner_id, by, chosen))
 
     return connection(rows, Activity.from_row, total)

@@ -29,6 +29,16 @@ from relgraph.graphql.core.enums import (
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import ListFirst, at_most, first_of, sized_by
+from relgraph.graphql.organisations.loaders import (
+    ancestors_by_organisation,
+    descendants_count,
+    descendants_page,
+    organisation_by_id,
+    subsidiaries_count,
+    subsidiaries_page,
+)
+from relgraph.graphql.party_data.loaders import addresses_by_party
+from relgraph.graphql.relations.loaders import account_managers_by_party
 from relgraph.graphql.types.address import Address
 from relgraph.graphql.types.contact_mean import primary_value
 from relgraph.graphql.types.membership import (
@@ -66,7 +76,7 @@ class InvoiceData:
 
 
 def _invoice_field(info: Info, column: str) -> None:
-    shown_only_if_readable(info, "Organisation", column, what="invoice data")
+    shown_only_if_readable(info.context.viewer, "Organisation", column, what="invoice data")
 
 
 IncludeArchived = Annotated[bool, strawberry.argument(description="Also list archived organisations.")]
@@ -143,7 +153,7 @@ class Organisation(Party):
     async def merged_into(self, info: Info) -> Organisation | None:
         if self.merged_into_id is None:
             return None
-        row = await info.context.loaders.organisation_by_id.load(self.merged_into_id)
+        row = await info.context.loaders[organisation_by_id].load(self.merged_into_id)
         return Organisation.from_row(row) if row else None
 
     @strawberry.field(description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}")
@@ -181,25 +191,25 @@ class Organisation(Party):
     async def invoice_address(self, info: Info) -> Address | None:
         _invoice_field(info, "invoice_uses_postal_address")
         kind = AddressKind.POSTAL if self.invoice_data.uses_postal_address else AddressKind.INVOICE
-        shown_only_if_readable(info, "Address", kind=kind.value, what="invoice data")
-        rows = await info.context.loaders.addresses_by_party.load(self.pk)
+        shown_only_if_readable(info.context.viewer, "Address", kind=kind.value, what="invoice data")
+        rows = await info.context.loaders[addresses_by_party].load(self.pk)
         found = next((r for r in rows if r.kind == kind), None)
         return Address.from_row(found) if found else None
 
     @strawberry.field(description="The head-office visit address (hoofdkantoor), if any.")
     async def visit_address(self, info: Info) -> Address | None:
-        rows = await info.context.loaders.addresses_by_party.load(self.pk)
+        rows = await info.context.loaders[addresses_by_party].load(self.pk)
         head = next((r for r in rows if r.is_head_office), None)
         return Address.from_row(head) if head else None
 
     async def _ancestor_rows(self, info: Info) -> list[models.Organisation]:
-        return await info.context.loaders.ancestors_by_organisation.load(self.pk)
+        return await info.context.loaders[ancestors_by_organisation].load(self.pk)
 
     @strawberry.field(description="The parent organisation (hoofdorganisatie), if any.")
     async def parent(self, info: Info) -> Organisation | None:
         if self.parent_id is None:
             return None
-        row = await info.context.loaders.organisation_by_id.load(self.parent_id)
+        row = await info.context.loaders[organisation_by_id].load(self.parent_id)
         return Organisation.from_row(row) if row else None
 
     @strawberry.field(
@@ -231,10 +241,10 @@ class Organisation(Party):
     ) -> Connection[Organisation]:
         page = page_request(first, after)
         loaders = info.context.loaders
-        rows = await loaders.subsidiaries_page.load((self.pk, include_archived, page))
+        rows = await loaders[subsidiaries_page].load((self.pk, include_archived, page))
 
         async def total() -> int:
-            return await loaders.subsidiaries_count.load((self.pk, include_archived))
+            return await loaders[subsidiaries_count].load((self.pk, include_archived))
 
         return connection(rows, Organisation.from_row, total)
 
@@ -260,12 +270,12 @@ class Organisation(Party):
         depth = max_depth or MAX_DEPTH
         page = page_request(first, after)
         loaders = info.context.loaders
-        rows = await loaders.descendants_page.load((self.pk, depth, include_archived, page))
+        rows = await loaders[descendants_page].load((self.pk, depth, include_archived, page))
 
         async def total() -> int:
             if rows.total is not None:  # counted by the page's own statement (a first page)
                 return rows.total
-            return await loaders.descendants_count.load((self.pk, depth, include_archived))
+            return await loaders[descendants_count].load((self.pk, depth, include_archived))
 
         return OrganisationDescendantConnection.build(rows, total)
 
@@ -279,7 +289,7 @@ class Organisation(Party):
     async def account_managers(
         self, info: Info, first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE
     ) -> list[User]:
-        managers = await info.context.loaders.account_managers_by_party.load(self.pk)
+        managers = await info.context.loaders[account_managers_by_party].load(self.pk)
         return first_of([User.from_row(u) for u in managers], first)
 
     @strawberry.field(

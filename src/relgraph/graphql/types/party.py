@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.db.models.party_types import CUSTOMER, SUPPLIER
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain.relations import RelationFilter
 from relgraph.graphql.core.connections import (
@@ -29,6 +28,15 @@ from relgraph.graphql.core.list_bounds import (
     sized_by,
 )
 from relgraph.graphql.core.node import Node
+from relgraph.graphql.documents.loaders import documents_count, documents_page
+from relgraph.graphql.party_data.loaders import (
+    bank_accounts_by_party,
+    customer_data_by_party,
+    customer_groups_by_party,
+    party_types_by_party,
+    supplier_data_by_party,
+)
+from relgraph.graphql.relations.loaders import relations_count, relations_page
 from relgraph.graphql.types.address import Address, addresses_of
 from relgraph.graphql.types.audit_event import (
     AuditEvent,
@@ -152,8 +160,8 @@ class Party(Node):
         ] = False,
         first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[BankAccount] | None:
-        shown_only_if_readable(info, "BankAccount", what="bank accounts")
-        rows = await info.context.loaders.bank_accounts_by_party.load(self.pk)
+        shown_only_if_readable(info.context.viewer, "BankAccount", what="bank accounts")
+        rows = await info.context.loaders[bank_accounts_by_party].load(self.pk)
         return first_of([BankAccount.from_row(r) for r in rows if include_inactive or r.active], first)
 
     @strawberry.field(
@@ -168,7 +176,7 @@ class Party(Node):
         ] = False,
         first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[CustomerGroup]:
-        rows = await info.context.loaders.customer_groups_by_party.load(self.pk)
+        rows = await info.context.loaders[customer_groups_by_party].load(self.pk)
         return first_of([CustomerGroup.from_row(g) for g in rows if include_inactive or g.active], first)
 
     @strawberry.field(
@@ -218,10 +226,10 @@ class Party(Node):
             include_inactive=include_inactive,
         )
         loaders = info.context.loaders
-        rows = await loaders.relations_page.load((self.pk, flt, page))
+        rows = await loaders[relations_page].load((self.pk, flt, page))
 
         async def total() -> int:
-            return await loaders.relations_count.load((self.pk, flt))
+            return await loaders[relations_count].load((self.pk, flt))
 
         return PartyRelationConnection.build(rows, total)
 
@@ -248,23 +256,23 @@ class Party(Node):
         metadata=at_most(MAX_DOMAIN_DATA),
     )
     async def types(self, info: Info) -> list[PartyType]:
-        rows = await info.context.loaders.party_types_by_party.load(self.pk)
+        rows = await info.context.loaders[party_types_by_party].load(self.pk)
         return [PartyType.from_row(t) for t in rows[:MAX_DOMAIN_DATA]]
 
     @strawberry.field(
         description="Sales data when the party is a CUSTOMER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def sales_relation(self, info: Info) -> SalesRelation | None:
-        shown_only_if_readable(info, "SalesRelation", what="sales data")
-        row = await info.context.loaders.typed_data_by_party(CUSTOMER).load(self.pk)
+        shown_only_if_readable(info.context.viewer, "SalesRelation", what="sales data")
+        row = await info.context.loaders[customer_data_by_party].load(self.pk)
         return SalesRelation.from_row(row) if row else None
 
     @strawberry.field(
         description="Purchase data when the party is a SUPPLIER. Financial: needs FINANCE, else null with FORBIDDEN."
     )
     async def purchase_relation(self, info: Info) -> PurchaseRelation | None:
-        shown_only_if_readable(info, "PurchaseRelation", what="purchase data")
-        row = await info.context.loaders.typed_data_by_party(SUPPLIER).load(self.pk)
+        shown_only_if_readable(info.context.viewer, "PurchaseRelation", what="purchase data")
+        row = await info.context.loaders[supplier_data_by_party].load(self.pk)
         return PurchaseRelation.from_row(row) if row else None
 
     @strawberry.field(
@@ -276,10 +284,10 @@ class Party(Node):
     async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
         page = page_request(first, after)
         loaders = info.context.loaders
-        rows = await loaders.documents_page.load((self.pk, page))
+        rows = await loaders[documents_page].load((self.pk, page))
 
         async def total() -> int:
-            return await loaders.documents_count.load((self.pk,))
+            return await loaders[documents_count].load((self.pk,))
 
         return connection(rows, Document.from_row, total)
 

@@ -89,5 +89,5 @@ class EmployeeData:
 
     @strawberry.field(description="Salary. Financial: needs FINANCE, else null with a FORBIDDEN error.")
     def salary(self, info: Info) -> Money | None:
-        shown_only_if_readable(info, "EmployeeData", "salary", what="a salary")
+        shown_only_if_readable(info.context.viewer, "EmployeeData", "salary", what="a salary")
         return self.salary_value

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from relgraph.db.models.party_types import EMPLOYEE
 from relgraph.domain.persons import display_name, sort_name
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import ContactKind, Gender, PartyKind
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.memberships.loaders import is_business_relation
+from relgraph.graphql.party_data.loaders import employee_data_by_party
 from relgraph.graphql.types.contact_mean import primary_value
 from relgraph.graphql.types.membership import (
     IncludeInactive,
@@ -103,14 +104,14 @@ class Person(Party):
         )
     )
     def bsn(self, info: Info) -> str | None:
-        shown_only_if_readable(info, "Person", "bsn", what="a BSN")
+        shown_only_if_readable(info.context.viewer, "Person", "bsn", what="a BSN")
         return self.bsn_value
 
     @strawberry.field(
         description="True when the person has at least one membership (active or not): a business relation."
     )
     async def is_business_relation(self, info: Info) -> bool:
-        return await info.context.loaders.is_business_relation.load(self.pk)
+        return await info.context.loaders[is_business_relation].load(self.pk)
 
     @strawberry.field(
         description="Where this person works or worked, sorted by organisation name. Inactive ones (ended, or not begun yet) only with includeInactive."
@@ -127,5 +128,5 @@ class Person(Party):
 
     @strawberry.field(description="Employee data when the person is an EMPLOYEE of ours (medewerker).")
     async def employee(self, info: Info) -> EmployeeData | None:
-        row = await info.context.loaders.typed_data_by_party(EMPLOYEE).load(self.pk)
+        row = await info.context.loaders[employee_data_by_party].load(self.pk)
         return EmployeeData.from_row(row) if row else None

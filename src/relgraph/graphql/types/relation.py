@@ -15,7 +15,8 @@ from relgraph.graphql.core.connections import PageInfo, page_info_of
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import Node
+from relgraph.graphql.core.node import Node, party_kind_by_id
+from relgraph.graphql.relations.loaders import relation_type_by_id
 from relgraph.graphql.types.user import User, user_or_none
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ async def party_or_none(info: Info, kind: str, pk: int) -> Any:
 
 async def party_by_id(info: Info, pk: int) -> Any:
     """The party `pk`, whatever its kind (looked up through the loaders); None when hidden."""
-    kind = await info.context.loaders.party_kind_by_id.load(pk)
+    kind = await info.context.loaders[party_kind_by_id].load(pk)
     return await party_or_none(info, kind, pk)
 
 
@@ -141,7 +142,7 @@ class Relation(Node):
 
     @strawberry.field(description="The relation type.")
     async def type(self, info: Info) -> RelationType:
-        row = await info.context.loaders.relation_type_by_id.load(self.type_id)
+        row = await info.context.loaders[relation_type_by_id].load(self.type_id)
         return RelationType.from_row(row)
 
     async def _party(self, info: Info, pk: int) -> Any:
@@ -180,7 +181,7 @@ class PartyRelationEdge:
         description='The relation read from this party\'s side, e.g. "customer of" when this party is the target of "supplier of".'
     )
     async def label(self, info: Info) -> str:
-        row = await info.context.loaders.relation_type_by_id.load(self.relation.type_id)
+        row = await info.context.loaders[relation_type_by_id].load(self.relation.type_id)
         return row.inverse_name if self.direction is DomainDirection.INCOMING else row.name
 
     @strawberry.field(description="The party at the other end.")

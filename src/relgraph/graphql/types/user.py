@@ -78,18 +78,20 @@ class User:
             return self.known_files
         from relgraph.domain.internal_relations import InternalRelationFilter
 
-        return await info.context.loaders.internal_relations_count.load((self.pk, "user", InternalRelationFilter()))
+        return await info.context.loaders[internal_relations_count].load((self.pk, "user", InternalRelationFilter()))
 
 
 async def user_or_none(info: Info, pk: int | None) -> User | None:
     """Load the user `pk` (if any) through the request's loader."""
     if pk is None:
         return None
-    row = await info.context.loaders.user_by_id.load(pk)
+    row = await info.context.loaders[user_by_id].load(pk)
     return User.from_row(row) if row else None
 
 
 # Imported last: these modules import User themselves; the annotations above resolve
 # when the schema is built.
 from relgraph.graphql.core.connections import Connection
+from relgraph.graphql.relations.loaders import internal_relations_count
 from relgraph.graphql.types.internal_relation import InternalRelation
+from relgraph.graphql.users.loaders import user_by_id
