@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from relgraph.errors import DomainError, FieldError, InvalidInput
+from relgraph.graphql.core.errors import PublicError
 
 __all__ = ["IdCollector", "decode_id", "encode_id", "parse_id", "parse_id_filter", "parse_party_id"]
 
@@ -76,8 +77,6 @@ def parse_id_filter(ids: list[str] | None, type_name: str, argument: str) -> tup
     """
     if ids is None:
         return None
-    from relgraph.graphql.core.errors import PublicError
-
     try:
         return tuple(sorted({parse_id(i, type_name, argument) for i in ids}))
     except DomainError as error:

@@ -1,13 +1,17 @@
-"""Helpers for mutation inputs: which fields did the client actually send?"""
+"""Arguments and inputs that many fields share, and which fields of an input the client sent."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
+import strawberry
 from strawberry.types.unset import UNSET
 
-__all__ = ["INPUT", "provided"]
+__all__ = ["INPUT", "IncludeInactiveEntries", "provided"]
+
+# The argument of the domain data lists (relation types, categories, party types, groups).
+IncludeInactiveEntries = Annotated[bool, strawberry.argument(description="Also list inactive entries.")]
 
 # The description of every mutation's single `input` argument.
 INPUT = "The mutation's input; its type documents each field."

@@ -26,7 +26,10 @@ from relgraph.graphql.core.list_bounds import sized_by
 from relgraph.graphql.core.loaders import Loaders
 
 __all__ = [
+    "LazyOrganisation",
     "LazyParty",
+    "LazyPerson",
+    "LazyUser",
     "Node",
     "NodeQueries",
     "find",
@@ -44,6 +47,9 @@ Resolve = Callable[[Info, int], Awaitable[Any]]
 # import of those modules would run in a loop (they import the lower ones), so the names
 # are resolved when the schema is built, and the objects are found through the registry.
 LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.party_data.types.party")]  # noqa: F821
+LazyOrganisation = Annotated["Organisation", strawberry.lazy("relgraph.graphql.organisations.types")]  # noqa: F821
+LazyPerson = Annotated["Person", strawberry.lazy("relgraph.graphql.persons.types")]  # noqa: F821
+LazyUser = Annotated["User", strawberry.lazy("relgraph.graphql.users.types")]  # noqa: F821
 
 
 @strawberry.interface(description="An object with a globally unique ID, fetchable with `node(id:)`.")
