@@ -16,10 +16,10 @@ from relgraph.graphql.core.errors import UserError, user_errors
 from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import per_item_above
+from relgraph.graphql.core.node import LazyOrganisation, find
 from relgraph.graphql.core.payloads import perform_all_or_nothing
 from relgraph.graphql.memberships.loaders import tags_by_membership
 from relgraph.graphql.memberships.types import Membership
-from relgraph.graphql.organisations.types import Organisation, organisation_or_none
 from relgraph.policy import Write
 
 __all__ = ["RelinkingMutations"]
@@ -151,8 +151,8 @@ class BulkRelinkResult:
     )
 
     @strawberry.field(description="Where the membership was before this call; null when it does not exist.")
-    async def from_organisation(self, info: Info) -> Organisation | None:
-        return await organisation_or_none(info, self.from_organisation_id)
+    async def from_organisation(self, info: Info) -> LazyOrganisation | None:
+        return await find(info, "Organisation", self.from_organisation_id)
 
 
 @strawberry.type(description="Counts of a bulk relink.")

@@ -15,11 +15,10 @@ from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT, provided
 from relgraph.graphql.core.list_bounds import DUPLICATES_SHOWN, at_most
+from relgraph.graphql.core.node import from_row
 from relgraph.graphql.core.payloads import DeletePayload, perform
-from relgraph.graphql.organisations.types import Organisation
 from relgraph.graphql.party_data.types.bank_accounts import BankAccount
 from relgraph.graphql.party_data.types.party import Party
-from relgraph.graphql.persons.types import Person
 from relgraph.policy import Write
 
 __all__ = ["BankAccountMutations"]
@@ -92,7 +91,7 @@ async def _payload(info: Info, session: AsyncSession, row: Any) -> dict[str, Any
     return {
         "bank_account": BankAccount.from_row(row),
         "possible_duplicates": [
-            Person.from_row(p) if p.kind == "PERSON" else Organisation.from_row(p) for p in duplicates
+            from_row("Person" if p.kind == "PERSON" else "Organisation", p) for p in duplicates
         ],
     }
 
