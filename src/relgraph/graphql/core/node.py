@@ -4,7 +4,7 @@ Each aggregate registers its object types here with the coroutine that loads one
 primary key. `node(id:)` finds Node objects through the registry, and so do the fields
 that point from a lower aggregate to a type above it (an address's party, a membership's
 person): they name the type, declare it with strawberry.lazy, and stay free of its module,
-so the aggregates import each other in one direction only.
+so that no module imports one that imports it back.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.types.base import get_object_definition
 
 from relgraph.db.pagination import MAX_PAGE_SIZE
 from relgraph.domain import parties
@@ -74,7 +75,7 @@ def register_type(graphql_type: type, resolve: Resolve) -> None:
     `resolve(info, pk)` loads one through the request's loaders, None when the viewer may not
     see it.
     """
-    _TYPES[graphql_type.__strawberry_definition__.name] = _Registered(graphql_type, resolve)  # type: ignore[attr-defined]
+    _TYPES[get_object_definition(graphql_type, strict=True).name] = _Registered(graphql_type, resolve)
 
 
 def register_loaded(graphql_type: type, by_id: Callable[[Loaders], DataLoader[int, Any]]) -> None:
@@ -87,9 +88,9 @@ def register_loaded(graphql_type: type, by_id: Callable[[Loaders], DataLoader[in
     register_type(graphql_type, resolve)
 
 
-def find(info: Info, type_name: str, pk: int | None) -> Awaitable[Any]:
-    """Load the object of the registered type `type_name` with primary key `pk` (None: none)."""
-    return _TYPES[type_name].resolve(info, pk)  # type: ignore[arg-type]  # each resolver takes None
+def find(info: Info, type_name: str, pk: int) -> Awaitable[Any]:
+    """Load the object of the registered type `type_name` with primary key `pk`; None when hidden."""
+    return _TYPES[type_name].resolve(info, pk)
 
 
 def from_row(type_name: str, row: Any) -> Any:

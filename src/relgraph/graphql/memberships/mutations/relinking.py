@@ -152,6 +152,8 @@ class BulkRelinkResult:
 
     @strawberry.field(description="Where the membership was before this call; null when it does not exist.")
     async def from_organisation(self, info: Info) -> LazyOrganisation | None:
+        if self.from_organisation_id is None:
+            return None
         return await find(info, "Organisation", self.from_organisation_id)
 
 
