@@ -50,7 +50,7 @@ from relgraph.db.models import (
 )
 from relgraph.domain import users
 from relgraph.domain.memberships.relinking import relink as relinking
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 from relgraph.web import create_app
 
 START = dt.date(2026, 1, 1)

@@ -43,7 +43,7 @@ from _common import (
 )
 
 from relgraph.demo.large import CARD_CODE, SMALL_CARD_CODE
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 CARD = """query Card($id: ID!) {
   organisation(id: $id) {

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine
 from relgraph.gc_tuning import tune_for_serving
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 SCHEMA = build_schema(
     """

@@ -34,7 +34,7 @@ from sqlalchemy import text
 
 from relgraph.db.engine import create_engine
 from relgraph.demo.large import BIG_GROUP_CODE, Counts
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 DESCENDANTS = """query($id: ID!) {
   organisation(id: $id) {

@@ -33,7 +33,7 @@ from sqlalchemy import bindparam, text
 
 from relgraph.db.engine import create_engine
 from relgraph.demo.large import CARD_CODE
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 QUERY = """query($id: ID!) {
   organisation(id: $id) {

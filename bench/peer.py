@@ -43,7 +43,7 @@ from card import CARD
 from throughput import load
 
 from relgraph.demo.large import CARD_CODE
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 PEER = ROOT / "bench" / ".peer"
 CONFIG = """import { PostGraphileAmberPreset } from "postgraphile/presets/amber";

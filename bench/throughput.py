@@ -33,7 +33,7 @@ from _common import (
 from card import CARD, floor_server
 
 from relgraph.demo.large import CARD_CODE
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 
 def load(

@@ -18,7 +18,7 @@ import graphql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Organisation, Person
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 if TYPE_CHECKING:
     from conftest import Caller

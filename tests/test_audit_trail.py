@@ -9,7 +9,7 @@ from helpers import create_organisation, make_account_manager, ok, upload
 from sqlalchemy import select
 
 from relgraph.db.models import AuditEvent
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 CREDIT_LIMIT = "76543.21"
 BSN_BEFORE, BSN_AFTER = "111222333", "123456782"

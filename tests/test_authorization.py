@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 from helpers import mutate, ok, upload
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 SEES_ALL_PERSONS = {"ADMIN": True, "TEAM": True, "BUSINESS": False, "READONLY": False}

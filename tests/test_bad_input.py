@@ -22,7 +22,7 @@ from fuzzing import UNMASKED
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import users
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 from relgraph.web import create_app
 
 USER_ERRORS = "{ userErrors { field message code } }"

@@ -9,7 +9,7 @@ from helpers import create_organisation, create_person, errors, mutate
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import BankAccount
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 ACCOUNT = "id iban ibanCompact bic holderName primary active version"
 

@@ -21,7 +21,7 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 ARCHIVE = f"""
 mutation($id: ID!) {{ archiveOrganisation(input: {{id: $id}}) {{ organisation {{ id }} {USER_ERRORS} }} }}"""

@@ -6,7 +6,7 @@ from typing import Any
 
 from helpers import codes, create_organisation, create_person, errors, mutate
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 # What addBusinessRelation selects (helpers.mutate adds the userErrors).
 ADDED = """

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph import policy
 from relgraph.db.models import AuditEvent, Base, Permission, Role
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.graphql.schema import build_schema
 
 EXPORT = "query($id: ID!) { personDataExport(id: $id) }"

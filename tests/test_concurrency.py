@@ -27,7 +27,7 @@ from relgraph.db.models import (
     Organisation,
     Person,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 SET_PARENT = f"""
 mutation($input: SetParentOrganisationInput!) {{

@@ -10,7 +10,7 @@ from helpers import errors, mutate, ok
 from sqlalchemy.exc import IntegrityError
 
 from relgraph.db.models import ContactMean
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 MEAN = "id kind value formatted label primary active version"
 

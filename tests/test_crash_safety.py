@@ -43,7 +43,7 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 ITEMS = 10_000
 RELINK = """

@@ -16,7 +16,7 @@ from helpers import codes, create_organisation, make_account_manager, upload
 from sqlalchemy import text
 
 from relgraph.config import Settings
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.storage import DocumentStore
 
 DOCUMENTS = """

@@ -25,7 +25,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 SET_PARENT = f"""
 mutation($input: SetParentOrganisationInput!) {{

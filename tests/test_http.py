@@ -366,7 +366,7 @@ async def test_an_unexpected_exception_outside_execution_is_masked_too(server, m
 async def test_an_exception_in_a_schema_extension_is_masked_too(admin, monkeypatch, caplog) -> None:
     # Strawberry turns an exception raised by an extension's hook into an error carrying the
     # exception's text, after the masking extension has had its turn.
-    from relgraph.graphql import limits
+    from relgraph.graphql.core import limits
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret detail")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from relgraph import transfer
 from relgraph.db.models import Membership, Relation
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()

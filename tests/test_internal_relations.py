@@ -9,7 +9,7 @@ from helpers import add_membership, create_organisation, create_person, mutate, 
 from sqlalchemy import update
 
 from relgraph.db.models import User as UserRow
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 CATEGORY_FIELDS = "id code name description active builtIn version"
 IR_FIELDS = """

@@ -41,7 +41,7 @@ from leakworld import VIEWERS, World, needs_table, seed
 
 from relgraph import transfer
 from relgraph.config import Settings
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 from relgraph.graphql.schema import build_schema
 
 # The walk asks big questions on purpose: the limits protect a server, not the data.

@@ -50,7 +50,7 @@ from relgraph.db.models import (
     Person,
     Relation,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 # Tables whose text is not shown to anyone as such (or holds the very history of hidden rows).

@@ -22,7 +22,7 @@ from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
 from relgraph.db.models import RateLimitWindow
 from relgraph.domain import users
-from relgraph.graphql.cost import operation_of, query_cost
+from relgraph.graphql.core.cost import operation_of, query_cost
 from relgraph.graphql.schema import build_schema
 from relgraph.web import create_app
 

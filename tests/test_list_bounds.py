@@ -41,15 +41,15 @@ from relgraph.db.models import (
     User,
 )
 from relgraph.errors import ErrorCode, FieldError
-from relgraph.graphql.cost import (
+from relgraph.graphql.core.cost import (
     DEFAULT_PAGE_SIZE,
     _has_objects,
     _is_connection,
     passed_down,
 )
-from relgraph.graphql.errors import MAX_USER_ERRORS, user_errors
-from relgraph.graphql.ids import encode_id
-from relgraph.graphql.list_bounds import bound_of
+from relgraph.graphql.core.errors import MAX_USER_ERRORS, user_errors
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.list_bounds import bound_of
 from relgraph.graphql.schema import build_schema
 
 SCHEMA = build_schema()._schema

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from relgraph.db.models import AuditEvent
 from relgraph.db.models import Membership as MembershipRow
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 MEMBERSHIP_FIELDS = """
   id department jobTitle businessEmail phone1 phone2 role tags active startDate endDate version

@@ -34,7 +34,7 @@ from relgraph.db.models import (
     SalesRelation,
     User,
 )
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 COUNTS = """
   membershipsMoved membershipsMerged subsidiariesMoved relationsMoved relationsMerged relationsDropped

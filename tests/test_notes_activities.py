@@ -6,7 +6,7 @@ import datetime as dt
 
 from helpers import USER_ERRORS, create_organisation, errors, mutate, ok
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 NOTE = "id kind body version createdAt updatedAt author { name } createdBy { name } updatedBy { name }"
 ACTIVITY = "id kind subject body dueAt doneAt status version assignee { name } createdBy { name } updatedBy { name }"

@@ -12,7 +12,7 @@ from helpers import codes, create_organisation, errors, mutate, ok, upload_ok
 from sqlalchemy import select, text
 
 from relgraph.db.models import Base
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 from relgraph.storage import DocumentStore
 from relgraph.transfer.exporting import export_csv
 

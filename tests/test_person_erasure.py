@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
 from relgraph.domain.party_data.iban import check_digits
-from relgraph.graphql.ids import decode_id, encode_id
+from relgraph.graphql.core.ids import decode_id, encode_id
 
 # Personal: must be gone. Phone numbers and amounts are digits; emails are lower case.
 PERSONAL = {

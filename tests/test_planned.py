@@ -14,7 +14,7 @@ from conftest import Caller
 from relgraph import demo
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
-from relgraph.graphql import planned
+from relgraph.graphql.core import planned
 from relgraph.web import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"

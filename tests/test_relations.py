@@ -6,7 +6,7 @@ from typing import Any
 
 from helpers import add_membership, create_organisation, create_person, mutate, only_error
 
-from relgraph.graphql.ids import encode_id
+from relgraph.graphql.core.ids import encode_id
 
 TYPE_FIELDS = "id name inverseName symmetric sourceKinds targetKinds description active version"
 RELATION_FIELDS = """

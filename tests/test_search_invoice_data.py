@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from relgraph.db.migrate import MIGRATIONS_DIR, alembic_config, upgrade
 from relgraph.db.models import Organisation
-from relgraph.graphql.ids import decode_id
+from relgraph.graphql.core.ids import decode_id
 
 FIND = """
 query($search: String, $city: String) {

@@ -376,7 +376,7 @@ async def test_memberships_need_existing_people_and_no_active_duplicates(
 
 
 def _person_id(pk: int) -> str:
-    from relgraph.graphql.ids import encode_id
+    from relgraph.graphql.core.ids import encode_id
 
     return encode_id("Person", pk)
 

@@ -21,6 +21,9 @@ from rich.progress import Progress
 from relgraph.config import get_settings
 from relgraph.errors import DomainError
 
+# Each command imports what it needs inside its function (the engine, the schema, the demo
+# data, uvicorn): `relgraph --help` and the small commands start without loading the rest.
+
 __all__ = ["app", "main"]
 
 T = TypeVar("T")

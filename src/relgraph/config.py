@@ -53,7 +53,7 @@ class Settings:
     # 0 keeps Python's default (700). See relgraph.gc_tuning.
     gc_threshold: int = field(default_factory=lambda: _int("RELGRAPH_GC_THRESHOLD", 1_000_000))
     # Read queries made only of plain fields and the card's resolvers skip Strawberry's
-    # per-field machinery (relgraph.graphql.planned); 0 sends every query through Strawberry.
+    # per-field machinery (relgraph.graphql.core.planned); 0 sends every query through Strawberry.
     planned_execution: bool = field(default_factory=lambda: _int("RELGRAPH_PLANNED_EXECUTION", 1) != 0)
 
     @property

@@ -1,7 +1,7 @@
 """Domain errors: what a caller did wrong, in words a form can show next to a field.
 
 Domain services raise these; the GraphQL layer turns them into `userErrors` in one
-place (graphql/errors.py). Anything else that escapes is a bug and gets masked.
+place (graphql/core/errors.py). Anything else that escapes is a bug and gets masked.
 """
 
 from __future__ import annotations

@@ -30,12 +30,12 @@ from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
 from relgraph.gc_tuning import tune_for_serving
-from relgraph.graphql.context import Context
-from relgraph.graphql.extensions import mask_unexpected
-from relgraph.graphql.ids import decode_id
-from relgraph.graphql.limits import RATE_LIMITED
+from relgraph.graphql.core.context import Context
+from relgraph.graphql.core.extensions import mask_unexpected
+from relgraph.graphql.core.ids import decode_id
+from relgraph.graphql.core.limits import RATE_LIMITED
+from relgraph.graphql.core.request import JSON, GraphQLRequestError, request_parameters
 from relgraph.graphql.schema import build_schema
-from relgraph.graphql_request import JSON, GraphQLRequestError, request_parameters
 from relgraph.storage import DocumentStore
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 

@@ -1,4 +1,8 @@
-"""The schema: root types assembled from the per-aggregate query and mutation classes."""
+"""The schema: root types assembled from the per-aggregate query and mutation classes.
+
+It sits above every aggregate (graphql/<aggregate>/) and core beneath them all: core is
+what the aggregates build on, and this module is the one that builds on all of them.
+"""
 
 from __future__ import annotations
 
@@ -17,51 +21,48 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
-from relgraph.graphql.context import Info
-from relgraph.graphql.extensions import MaskUnexpectedErrors
-from relgraph.graphql.limits import QueryCostLimiter
-from relgraph.graphql.mutations.addresses import AddressMutations
-from relgraph.graphql.mutations.bank_accounts import BankAccountMutations
-from relgraph.graphql.mutations.business_relations import BusinessRelationMutations
-from relgraph.graphql.mutations.contact_means import ContactMeanMutations
-from relgraph.graphql.mutations.documents import DocumentMutations
-from relgraph.graphql.mutations.groups import CustomerGroupMutations
-from relgraph.graphql.mutations.hierarchy import HierarchyMutations
-from relgraph.graphql.mutations.internal_relations import InternalRelationMutations
-from relgraph.graphql.mutations.memberships import MembershipMutations
-from relgraph.graphql.mutations.merges import MergeMutations
-from relgraph.graphql.mutations.notes import NoteMutations
-from relgraph.graphql.mutations.organisations import OrganisationMutations
-from relgraph.graphql.mutations.party_types import PartyTypeMutations
-from relgraph.graphql.mutations.person_deletion import PersonDeletionMutations
-from relgraph.graphql.mutations.persons import PersonMutations
-from relgraph.graphql.mutations.relations import RelationMutations
-from relgraph.graphql.mutations.relinking import RelinkingMutations
-from relgraph.graphql.planned import PlannedExecution
-from relgraph.graphql.queries import memberships as _membership_nodes  # noqa: F401  # registers the node type
-from relgraph.graphql.queries.domain_data import DomainDataQueries
-from relgraph.graphql.queries.network import NetworkQueries
-from relgraph.graphql.queries.node import NodeQueries
-from relgraph.graphql.queries.notes import ActivityQueries
-from relgraph.graphql.queries.organisations import OrganisationQueries
-from relgraph.graphql.queries.person_data import PersonDataQueries
-from relgraph.graphql.queries.persons import PersonQueries
-from relgraph.graphql.queries.users import UserQueries
-from relgraph.graphql.types.bank_account import BankAccount
-from relgraph.graphql.types.contact_mean import ContactMean
-from relgraph.graphql.types.customer_group import CustomerGroup
-from relgraph.graphql.types.document import Document
-from relgraph.graphql.types.internal_relation import (
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.extensions import MaskUnexpectedErrors
+from relgraph.graphql.core.limits import QueryCostLimiter
+from relgraph.graphql.core.node import NodeQueries
+from relgraph.graphql.core.planned import PlannedExecution
+from relgraph.graphql.documents.mutations import DocumentMutations
+from relgraph.graphql.documents.types import Document
+from relgraph.graphql.history.mutations import NoteMutations
+from relgraph.graphql.history.queries import ActivityQueries
+from relgraph.graphql.history.types import Activity, Note
+from relgraph.graphql.memberships.mutations.business_relations import BusinessRelationMutations
+from relgraph.graphql.memberships.mutations.memberships import MembershipMutations
+from relgraph.graphql.memberships.mutations.relinking import RelinkingMutations
+from relgraph.graphql.memberships.types import Membership
+from relgraph.graphql.organisations.mutations.hierarchy import HierarchyMutations
+from relgraph.graphql.organisations.mutations.merges import MergeMutations
+from relgraph.graphql.organisations.mutations.organisations import OrganisationMutations
+from relgraph.graphql.organisations.queries import OrganisationQueries
+from relgraph.graphql.organisations.types import Organisation
+from relgraph.graphql.party_data.mutations.addresses import AddressMutations
+from relgraph.graphql.party_data.mutations.bank_accounts import BankAccountMutations
+from relgraph.graphql.party_data.mutations.contact_means import ContactMeanMutations
+from relgraph.graphql.party_data.mutations.customer_groups import CustomerGroupMutations
+from relgraph.graphql.party_data.mutations.party_types import PartyTypeMutations
+from relgraph.graphql.party_data.queries import PartyDataQueries
+from relgraph.graphql.party_data.types.bank_accounts import BankAccount
+from relgraph.graphql.party_data.types.contact_means import ContactMean
+from relgraph.graphql.party_data.types.customer_groups import CustomerGroup
+from relgraph.graphql.party_data.types.party_types import PartyType
+from relgraph.graphql.persons.mutations import PersonDeletionMutations, PersonMutations
+from relgraph.graphql.persons.queries import PersonQueries
+from relgraph.graphql.persons.types import Person
+from relgraph.graphql.relations.mutations.internal_relations import InternalRelationMutations
+from relgraph.graphql.relations.mutations.relations import RelationMutations
+from relgraph.graphql.relations.queries import NetworkQueries, RelationTypeQueries
+from relgraph.graphql.relations.types.internal_relations import (
     InternalRelation,
     InternalRelationCategory,
 )
-from relgraph.graphql.types.membership import Membership
-from relgraph.graphql.types.note import Activity, Note
-from relgraph.graphql.types.organisation import Organisation
-from relgraph.graphql.types.party_type import PartyType
-from relgraph.graphql.types.person import Person
-from relgraph.graphql.types.relation import Relation, RelationType
-from relgraph.graphql.types.user import User, user_or_none
+from relgraph.graphql.relations.types.relations import Relation, RelationType
+from relgraph.graphql.users.queries import UserQueries
+from relgraph.graphql.users.types import User, user_or_none
 
 __all__ = ["build_schema", "schema_sdl"]
 
@@ -71,8 +72,8 @@ class Query(
     NodeQueries,
     OrganisationQueries,
     PersonQueries,
-    PersonDataQueries,
-    DomainDataQueries,
+    RelationTypeQueries,
+    PartyDataQueries,
     NetworkQueries,
     UserQueries,
     ActivityQueries,

@@ -1,0 +1,1 @@
+"""What every aggregate of the API builds on: context, errors, IDs, connections, limits, executors."""

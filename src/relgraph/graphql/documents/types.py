@@ -1,0 +1,71 @@
+"""Documents as the API shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_loaded
+from relgraph.graphql.documents.loaders import document_by_id
+from relgraph.graphql.users.types import User, user_or_none
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+
+__all__ = ["Document"]
+
+
+@strawberry.type(
+    description=(
+        "A file on a party (document). Once the party has account managers, its documents "
+        "are shown only to them and to ADMIN (need-to-know)."
+    )
+)
+class Document(Node):
+    pk: strawberry.Private[int]
+    party_id: strawberry.Private[int]
+    uploaded_by_id: strawberry.Private[int | None]
+    filename: str = strawberry.field(description="The file's name as uploaded.")
+    content_type: str = strawberry.field(description="Media type, e.g. application/pdf.")
+    size: int = strawberry.field(description="Size in bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the content, hex: to check a download.")
+    description: str | None = strawberry.field(description="What the document is.")
+    uploaded_at: dt.datetime = strawberry.field(description="When it was uploaded.")
+    download_url: str = strawberry.field(
+        description=(
+            "Where to GET the file, with the same bearer token (relative to the API's host). It "
+            "names the content too (`?sha256=`), so it never serves another document's file."
+        )
+    )
+
+    @classmethod
+    def from_row(cls, row: models.Document) -> Document:
+        global_id = encode_id("Document", row.id)
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(global_id),
+            party_id=row.party_id,
+            uploaded_by_id=row.uploaded_by_id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            description=row.description,
+            uploaded_at=row.uploaded_at,
+            download_url=f"/documents/{global_id}?sha256={row.sha256}",
+        )
+
+    @strawberry.field(description="Who uploaded it, when known.")
+    async def uploaded_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.uploaded_by_id)
+
+    @strawberry.field(description="The party the document belongs to.")
+    async def party(self, info: Info) -> LazyParty | None:
+        return await party_by_id(info, self.party_id)
+
+
+register_loaded(Document, document_by_id)

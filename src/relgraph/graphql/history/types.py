@@ -1,0 +1,345 @@
+"""A party's history as the API shows it: notes, activities, the audit trail, and the
+timeline that merges them; with their connections on a party."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+import strawberry
+
+from relgraph.db import models
+from relgraph.domain.history import activities
+from relgraph.domain.history import audit_reads as audit_trail
+from relgraph.domain.organisations.merging import report as merge_report
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.list_bounds import at_most
+from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_kind_by_id, register_loaded
+from relgraph.graphql.history.loaders import (
+    activities_count,
+    activities_page,
+    activity_by_id,
+    audit_events_count,
+    audit_events_page,
+    note_by_id,
+    notes_count,
+    notes_page,
+    party_sight_by_id,
+    timeline_count,
+    timeline_page,
+)
+from relgraph.graphql.users.types import User, user_or_none
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "ActivityStatus",
+    "AuditChange",
+    "AuditEvent",
+    "Note",
+    "NoteKind",
+    "TimelineItem",
+    "TimelineKind",
+    "activities_connection",
+    "audit_connection",
+    "notes_connection",
+    "timeline_connection",
+]
+
+# More than any object has fields: a bound for the query cost, never reached.
+MAX_CHANGES = 100
+
+NoteKind = strawberry.enum(
+    models.NoteKind,
+    description=(
+        "What a note is: GENERAL (algemene notitie; everyone who sees the party reads it), "
+        "INTERNAL (interne notitie; read and written by ADMIN and TEAM only) or "
+        "PRICE_AGREEMENT (prijsafspraken; financial: read and written only with FINANCE)."
+    ),
+)
+ActivityKind = strawberry.enum(
+    models.ActivityKind, description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak)."
+)
+ActivityStatus = strawberry.enum(
+    activities.Status,
+    name="ActivityStatus",
+    description=(
+        "Where an activity stands: PLANNED (open, not past its due time; lopend), OVERDUE "
+        "(open and past its due time) or DONE (doneAt set; gereed)."
+    ),
+)
+
+@strawberry.type(
+    description=(
+        "A note (notitie) on a party. Who reads it depends on its kind (see NoteKind); a "
+        "note you may not read is, to you, a note that does not exist."
+    )
+)
+class Note(Node):
+    pk: strawberry.Private[int]
+    party_id: strawberry.Private[int]
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
+    kind: NoteKind = strawberry.field(description="GENERAL, INTERNAL or PRICE_AGREEMENT.")
+    body: str = strawberry.field(description="The text of the note; newlines are kept.")
+    created_at: dt.datetime = strawberry.field(description="When the note was written.")
+    updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+
+    @classmethod
+    def from_row(cls, row: models.Note) -> Note:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("Note", row.id)),
+            party_id=row.party_id,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            kind=NoteKind(row.kind),
+            body=row.body,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+        )
+
+    @strawberry.field(description="Who wrote the note (the same as createdBy), when known.")
+    async def author(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="Who wrote the note, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="Who last changed the note, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+    @strawberry.field(description="The party the note is about.")
+    async def party(self, info: Info) -> LazyParty | None:
+        return await party_by_id(info, self.party_id)
+
+
+@strawberry.type(
+    description=(
+        "An activity (activiteit) about a party: a task, call or meeting, planned until it is "
+        "done. Everyone who sees the party sees its activities."
+    )
+)
+class Activity(Node):
+    pk: strawberry.Private[int]
+    party_id: strawberry.Private[int]
+    assignee_id: strawberry.Private[int | None]
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
+    kind: ActivityKind = strawberry.field(description="TASK, CALL or MEETING.")
+    subject: str = strawberry.field(description="What it is about, in one line.")
+    body: str | None = strawberry.field(description="Details, minutes or an agenda; newlines are kept.")
+    due_at: dt.datetime | None = strawberry.field(description="When it is due or planned; null for no deadline.")
+    done_at: dt.datetime | None = strawberry.field(description="When it was done; null while it is open.")
+    status: ActivityStatus = strawberry.field(description="PLANNED, OVERDUE or DONE, as of now.")
+    created_at: dt.datetime = strawberry.field(description="When the activity was recorded.")
+    updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+
+    @classmethod
+    def from_row(cls, row: models.Activity) -> Activity:
+        return cls(
+            pk=row.id,
+            id=strawberry.ID(encode_id("Activity", row.id)),
+            party_id=row.party_id,
+            assignee_id=row.assignee_id,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            kind=ActivityKind(row.kind),
+            subject=row.subject,
+            body=row.body,
+            due_at=row.due_at,
+            done_at=row.done_at,
+            status=activities.status_of(row, dt.datetime.now(dt.UTC)),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+        )
+
+    @strawberry.field(description="The staff user who is to do it, if anyone.")
+    async def assignee(self, info: Info) -> User | None:
+        return await user_or_none(info, self.assignee_id)
+
+    @strawberry.field(description="Who recorded the activity, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="Who last changed the activity, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+    @strawberry.field(description="The party the activity is about.")
+    async def party(self, info: Info) -> LazyParty | None:
+        return await party_by_id(info, self.party_id)
+
+
+async def notes_connection(
+    info: Info, party_id: int, kinds: list[Any] | None, first: int | None, after: str | None
+) -> Connection[Note]:
+    """The notes of one party that the viewer may read, through the batching loaders."""
+    page = page_request(first, after)
+    chosen = None if kinds is None else tuple(sorted({k.value for k in kinds}))
+    loaders = info.context.loaders
+    rows = await loaders[notes_page].load((party_id, chosen, page))
+
+    async def total() -> int:
+        return await loaders[notes_count].load((party_id, chosen))
+
+    return connection(rows, Note.from_row, total)
+
+
+async def activities_connection(
+    info: Info, owner_id: int, by: str, status: Any, first: int | None, after: str | None
+) -> Connection[Activity]:
+    """The activities of one party (by="party") or assignee (by="assignee"), batched."""
+    page = page_request(first, after)
+    chosen = None if status is None else activities.Status(status.value)
+    loaders = info.context.loaders
+    rows = await loaders[activities_page].load((owner_id, by, chosen, page))
+
+    async def total() -> int:
+        return await loaders[activities_count].load((owner_id, by, chosen))
+
+    return connection(rows, Activity.from_row, total)
+
+
+
+
+@strawberry.type(description="One changed field of an audit event, with its value before and after.")
+class AuditChange:
+    field: str = strawberry.field(description="The field's name as stored (snake_case), e.g. credit_limit.")
+    before: str | None = strawberry.field(
+        description="The value before, as JSON (a string is quoted); null when there was none or it is masked."
+    )
+    after: str | None = strawberry.field(
+        description="The value after, as JSON; null when there is none (a deletion) or it is masked."
+    )
+    masked: bool = strawberry.field(
+        description=(
+            "True when you may not see these values (R4: financial ones need FINANCE, the BSN "
+            "SENSITIVE). The change itself is still shown."
+        )
+    )
+
+
+@strawberry.type(
+    description=(
+        "One change recorded in the audit trail (R6): who did what to which object, when, and "
+        "the fields it changed. Bulk work records one event per object it changed."
+    )
+)
+class AuditEvent:
+    pk: strawberry.Private[int]
+    actor_id: strawberry.Private[int | None]
+    row: strawberry.Private[Any]
+    at: dt.datetime = strawberry.field(description="When the change was committed.")
+    object_type: str = strawberry.field(
+        description="The kind of object changed, e.g. Organisation, Membership, Note, SalesRelation."
+    )
+    action: str = strawberry.field(description="What was done: CREATE, UPDATE, DELETE, MERGE, MOVE, COMPLETE, ...")
+    reason: str | None = strawberry.field(description="Why, when the change says so (merges, deletions).")
+
+    @classmethod
+    def from_row(cls, row: models.AuditEvent) -> AuditEvent:
+        return cls(
+            pk=row.id,
+            actor_id=row.actor_id,
+            row=row,
+            at=row.at,
+            object_type=row.object_type,
+            action=row.action,
+            reason=row.reason,
+        )
+
+    @strawberry.field(
+        description=(
+            "The changed object's global ID (it may no longer exist, e.g. after a DELETE); a "
+            "change to a party as a whole (objectType Party) gives the Organisation or Person ID."
+        )
+    )
+    async def object_id(self, info: Info) -> strawberry.ID:
+        type_name = self.row.object_type
+        if type_name == "Party":
+            kind = await info.context.loaders[party_kind_by_id].load(self.row.object_id)
+            type_name = "Person" if kind == "PERSON" else "Organisation"
+        return strawberry.ID(encode_id(type_name, self.row.object_id))
+
+    @strawberry.field(description="The staff user who made the change; null for system work.")
+    async def actor(self, info: Info) -> User | None:
+        return await user_or_none(info, self.actor_id)
+
+    @strawberry.field(
+        description=(
+            "The changed fields, by name; financial and sensitive values masked unless you may "
+            f"see them. At most {MAX_CHANGES} (no object has as many fields)."
+        ),
+        metadata=at_most(MAX_CHANGES),
+    )
+    async def changes(self, info: Info) -> list[AuditChange]:
+        viewer = info.context.viewer
+        report = merge_report.recorded_in(self.row.changes)
+        sight = None
+        if report is not None:
+            # A merge's counts are the reader's: batched over the page's events by the loader.
+            parties = merge_report.parties_to_look_up(report, self.row.party_id)
+            seen = await info.context.loaders[party_sight_by_id].load_many(parties)
+            sight = merge_report.sight_from(viewer, parties, seen)
+        return [
+            AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
+            for c in audit_trail.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
+        ]
+
+
+@strawberry.enum(description="The kinds of item a party's timeline merges.")
+class TimelineKind(enum.Enum):
+    NOTE = "NOTE"
+    ACTIVITY = "ACTIVITY"
+    AUDIT = "AUDIT"
+
+
+TimelineItem = Annotated[
+    Note | Activity | AuditEvent,
+    strawberry.union(
+        "TimelineItem",
+        description="One item of a party's timeline: a Note, an Activity or an AuditEvent.",
+    ),
+]
+
+_CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": AuditEvent.from_row}
+
+
+async def audit_connection(info: Info, party_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
+    page = page_request(first, after)
+    loaders = info.context.loaders
+    rows = await loaders[audit_events_page].load((party_id, page))
+
+    async def total() -> int:
+        return await loaders[audit_events_count].load((party_id,))
+
+    return connection(rows, AuditEvent.from_row, total)
+
+
+async def timeline_connection(
+    info: Info, party_id: int, kinds: list[TimelineKind] | None, first: int | None, after: str | None
+) -> Connection[TimelineItem]:
+    page = page_request(first, after)
+    chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
+    loaders = info.context.loaders
+    rows = await loaders[timeline_page].load((party_id, chosen, page))
+
+    async def total() -> int:
+        return await loaders[timeline_count].load((party_id, chosen))
+
+    return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
+
+
+# A note is null when its party is hidden or its kind is not for this viewer.
+register_loaded(Note, note_by_id)
+register_loaded(Activity, activity_by_id)

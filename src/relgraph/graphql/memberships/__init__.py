@@ -1,0 +1,1 @@
+"""Memberships (persoon in organisatie) as the API shows them: types, mutations (relinking, business relations), loaders."""

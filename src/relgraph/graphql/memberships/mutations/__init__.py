@@ -1,0 +1,1 @@
+"""Mutations of memberships: add, update, end and delete; bulk relinking; new business relations."""

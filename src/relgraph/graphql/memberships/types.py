@@ -1,0 +1,185 @@
+"""Memberships (persoon in organisatie) as the API shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from relgraph.db.models.in_force import holds_on
+from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
+from relgraph.domain.memberships.queries import ListedMembership
+from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import LazyOrganisation, LazyPerson, Node, find, from_row, register_loaded
+from relgraph.graphql.memberships.loaders import (
+    membership_by_id,
+    memberships_count,
+    memberships_page,
+    tags_by_membership,
+)
+from relgraph.graphql.users.types import User, user_or_none
+
+if TYPE_CHECKING:
+    from relgraph.db import models
+
+__all__ = [
+    "IncludeInactive",
+    "Membership",
+    "MembershipFilter",
+    "MembershipFilterArgument",
+    "memberships_connection",
+]
+
+
+@strawberry.type(
+    description=(
+        "A person's place in an organisation (persoon in organisatie): job, department, "
+        "business contact details, role and tags. Ending a job makes it inactive; the "
+        "history stays."
+    )
+)
+class Membership(Node):
+    pk: strawberry.Private[int]
+    person_id: strawberry.Private[int]
+    organisation_id: strawberry.Private[int]
+    account_manager_id: strawberry.Private[int | None]
+    created_by_id: strawberry.Private[int | None]
+    updated_by_id: strawberry.Private[int | None]
+    # The person's row when the membership was read with it (a ListedPerson of a people
+    # list); else None.
+    person_row: strawberry.Private[Any]
+    id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
+    department: str | None = strawberry.field(description="Department (afdeling).")
+    job_title: str | None = strawberry.field(description="Job title (functie).")
+    business_email: str | None = strawberry.field(
+        description="Business email address (zakelijk e-mailadres)."
+    )
+    phone1: str | None = strawberry.field(description="Business phone number 1.")
+    phone2: str | None = strawberry.field(description="Business phone number 2.")
+    role: str | None = strawberry.field(
+        description="Role of the person for us at this organisation (rol), e.g. 'Beslisser'."
+    )
+    active: bool = strawberry.field(
+        description=(
+            "True while in force: today lies between startDate and endDate (either may be "
+            "missing) and it was not deactivated. False once the person has left (uit "
+            "dienst) or the end date has passed, and before the start date."
+        )
+    )
+    start_date: dt.date | None = strawberry.field(description="First day in this position.")
+    end_date: dt.date | None = strawberry.field(
+        description="Last day; set when deactivated, or ahead of time for a planned end."
+    )
+    version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
+    created_at: dt.datetime = strawberry.field(description="When the membership was recorded.")
+    updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+
+    @classmethod
+    def from_row(cls, row: models.Membership | ListedMembership, person_row: Any = None) -> Membership:
+        return cls(
+            pk=row.id,
+            person_id=row.person_id,
+            organisation_id=row.organisation_id,
+            account_manager_id=row.account_manager_id,
+            created_by_id=row.created_by_id,
+            updated_by_id=row.updated_by_id,
+            person_row=person_row,
+            id=strawberry.ID(encode_id("Membership", row.id)),
+            department=row.department,
+            job_title=row.job_title,
+            business_email=row.business_email,
+            phone1=row.phone1,
+            phone2=row.phone2,
+            role=row.role,
+            active=holds_on(row),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @classmethod
+    def with_person(cls, row: ListedMembership) -> Membership:
+        """A membership read together with its person (membership_queries.list_for)."""
+        return cls.from_row(row, row.person)
+
+    @strawberry.field(description="The person. Members are business relations, so always visible.")
+    def person(self, info: Info) -> LazyPerson | None:
+        if self.person_row is not None:
+            # Read with the page: no loader round, no await per membership (a big card
+            # lists a thousand people).
+            return from_row("Person", self.person_row)
+        # Not async itself, so that the common case above costs no coroutine: GraphQL
+        # awaits what this returns.
+        return find(info, "Person", self.person_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(self, info: Info) -> LazyOrganisation:
+        org = await find(info, "Organisation", self.organisation_id)
+        assert org is not None  # a foreign key guarantees it
+        return org
+
+    @strawberry.field(description="Keywords (kenmerken) for mailing lists and selections, lower case.")
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders[tags_by_membership].load(self.pk)
+
+    @strawberry.field(description="The staff user who manages this contact (accountmanager), if any.")
+    async def account_manager(self, info: Info) -> User | None:
+        return await user_or_none(info, self.account_manager_id)
+
+    @strawberry.field(description="Who recorded the membership, when known.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.created_by_id)
+
+    @strawberry.field(description="Who last changed the membership, when known.")
+    async def updated_by(self, info: Info) -> User | None:
+        return await user_or_none(info, self.updated_by_id)
+
+
+@strawberry.input(description="Which memberships to list.")
+class MembershipFilter:
+    role: str | None = strawberry.field(default=None, description="Only this role (case-insensitive).")
+    tag: str | None = strawberry.field(default=None, description="Only memberships with this tag.")
+    search: str | None = strawberry.field(
+        default=None, description="Matches the person's names and emails, the job title or the department."
+    )
+
+
+async def memberships_connection(
+    info: Info,
+    owner_id: int,
+    by: str,
+    include_inactive: bool,
+    flt: MembershipFilter | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Membership]:
+    """The memberships of one organisation or person, through the batching loaders."""
+    page = page_request(first, after)
+    given = flt or MembershipFilter()
+    domain_filter = DomainFilter(
+        include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
+    )
+    loaders = info.context.loaders
+    rows = await loaders[memberships_page].load((owner_id, by, domain_filter, page))
+
+    async def total() -> int:
+        return await loaders[memberships_count].load((owner_id, by, domain_filter))
+
+    return connection(rows, Membership.with_person, total)
+
+
+IncludeInactive = Annotated[
+    bool, strawberry.argument(description="Also list inactive memberships: ended ones, and those not begun yet.")
+]
+MembershipFilterArgument = Annotated[
+    MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")
+]
+
+
+# Its person is a business relation, so visible to every role.
+register_loaded(Membership, membership_by_id)

@@ -1,1 +1,0 @@
-"""Mutation fields, one module per aggregate; each takes one `input` and returns a payload."""

@@ -1,0 +1,1 @@
+"""Mutations of organisations: create and update, the hierarchy, merges."""

@@ -1,0 +1,1 @@
+"""Mutations of party data: addresses, contact means, bank accounts, party types, customer groups."""

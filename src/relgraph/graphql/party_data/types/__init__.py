@@ -1,0 +1,1 @@
+"""Types of party data, and the Party interface that gathers what organisations and persons share."""

@@ -1,1 +1,0 @@
-"""Root query fields, one module per aggregate."""

@@ -1,0 +1,1 @@
+"""Relations as the API shows them: relation types, relations, internal relations and the network."""

@@ -1,0 +1,1 @@
+"""Mutations of relations: relation types and relations, internal relations."""

@@ -1,0 +1,1 @@
+"""Types of relations: relation types and relations, internal relations, the network."""

@@ -1,0 +1,1 @@
+"""Staff users as the API shows them: types, root fields, loaders."""

@@ -1,0 +1,105 @@
+"""Staff users as the API shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from relgraph.db import models
+from relgraph.domain.relations.internal_relations import InternalRelationFilter
+from relgraph.graphql.core.connections import Connection
+from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.node import register_type
+from relgraph.graphql.relations.loaders import internal_relations_count
+from relgraph.graphql.relations.types.internal_relations import (
+    InternalRelation,
+    internal_relations_connection,
+)
+from relgraph.graphql.users.loaders import user_by_id
+
+__all__ = ["Permission", "Role", "User", "user_or_none"]
+
+Role = strawberry.enum(
+    models.Role,
+    description=(
+        "A staff user's role: ADMIN (CRM Super, beheerder) may do everything; TEAM (CRM Team) "
+        "sees every person and manages internal relations and documents; BUSINESS (zakelijke "
+        "gebruikersgroep) sees only business relations; READONLY reads like BUSINESS and writes nothing."
+    ),
+)
+Permission = strawberry.enum(
+    models.Permission,
+    description="Extra rights on top of a role: FINANCE shows financial values, SENSITIVE shows the BSN.",
+)
+
+
+@strawberry.type(description="A staff account (gebruiker): who works in the CRM, not a customer.")
+class User:
+    pk: strawberry.Private[int]
+    id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
+    name: str = strawberry.field(description="Full name of the staff member.")
+    email: str = strawberry.field(description="Login email address (unique).")
+    role: Role = strawberry.field(description="What the user may see and change.")
+    permissions: list[Permission] = strawberry.field(
+        description="Extra rights: FINANCE (financial values), SENSITIVE (BSN)."
+    )
+    active: bool = strawberry.field(
+        description="Inactive users cannot log in but can still be account managers."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the account was created.")
+    known_files: strawberry.Private[int | None] = None
+
+    @classmethod
+    def from_row(cls, row: models.User, customer_files: int | None = None) -> User:
+        return cls(
+            known_files=customer_files,
+            pk=row.id,
+            id=strawberry.ID(encode_id("User", row.id)),
+            name=row.name,
+            email=row.email,
+            role=Role(row.role),
+            permissions=[Permission(p) for p in row.permissions],
+            active=row.active,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field(
+        description="The customer files this staff member looks after (internal relations), current ones unless includeEnded."
+    )
+    async def internal_relations(
+        self,
+        info: Info,
+        categories: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only these categories, e.g. the account manager one."),
+        ] = None,
+        include_ended: Annotated[bool, strawberry.argument(description="Also list ended ones.")] = False,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1-100 (default 20).")
+        ] = None,
+        after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
+    ) -> Connection[InternalRelation]:
+        return await internal_relations_connection(
+            info, self.pk, "user", categories, include_ended, first, after
+        )
+
+    @strawberry.field(description="How many customer files (current internal relations) this staff member looks after.")
+    async def customer_file_count(self, info: Info) -> int:
+        if self.known_files is not None:
+            return self.known_files
+        return await info.context.loaders[internal_relations_count].load((self.pk, "user", InternalRelationFilter()))
+
+
+async def user_or_none(info: Info, pk: int | None) -> User | None:
+    """Load the user `pk` (if any) through the request's loader."""
+    if pk is None:
+        return None
+    row = await info.context.loaders[user_by_id].load(pk)
+    return User.from_row(row) if row else None
+
+
+# For an internal relation's employee, which points up here (User is no Node: node(id:) never finds one).
+register_type(User, user_or_none)
