@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import Caller
+from helpers import EXAMPLE_QUERIES
 
 from relgraph import demo
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
 from relgraph.graphql.core import planned
 from relgraph.web import create_app
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 
 CARD = """query Card($id: ID!, $people: Int = 50) {
   organisation(id: $id) {
@@ -147,7 +145,7 @@ async def test_aliases_fragments_interfaces_and_cursors(demo_data, admin, strawb
 
 
 async def test_every_example_query_gets_the_same_answer(demo_data, admin, strawberry_client) -> None:
-    for path in sorted(EXAMPLES.glob("*.graphql")):
+    for path in sorted(EXAMPLE_QUERIES.glob("*.graphql")):
         answer = await _both(admin, strawberry_client, path.read_text(), {})
         assert answer["data"] and not answer["errors"], path.name
 

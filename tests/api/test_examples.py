@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import EXAMPLE_QUERIES
 
 from relgraph import demo
 from relgraph.text import fold
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 
 
 @pytest.fixture
@@ -21,11 +18,11 @@ async def demo_caller(admin, sessionmaker):
 
 
 def _query(name: str) -> str:
-    return (EXAMPLES / f"{name}.graphql").read_text()
+    return (EXAMPLE_QUERIES / f"{name}.graphql").read_text()
 
 
 async def test_every_example_runs_without_errors(demo_caller) -> None:
-    files = sorted(EXAMPLES.glob("*.graphql"))
+    files = sorted(EXAMPLE_QUERIES.glob("*.graphql"))
     assert len(files) >= 5
     for path in files:
         text = path.read_text()

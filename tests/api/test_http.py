@@ -8,12 +8,12 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import Caller
+from helpers import EXAMPLE_QUERIES
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import relgraph
@@ -410,8 +410,7 @@ async def test_graphiql_ships_the_example_queries(client) -> None:
     match = re.search(r'<script type="application/json" id="relgraph-examples">(.*?)</script>', page, re.DOTALL)
     assert match is not None
     examples = json.loads(match.group(1))
-    folder = Path(__file__).resolve().parents[1] / "examples" / "queries"
-    expected = sorted(p.stem for p in folder.glob("*.graphql"))
+    expected = sorted(p.stem for p in EXAMPLE_QUERIES.glob("*.graphql"))
     assert expected
     assert [e["name"] for e in examples] == expected
     assert all(e["query"].strip() for e in examples)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
+from helpers import REPO
 
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine
@@ -21,7 +22,6 @@ from relgraph.db.migrate import alembic_config
 from relgraph.web import create_app
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
-REPO = Path(__file__).resolve().parents[1]
 EMAIL = "a@x.nl"
 # Long enough that its error message does not fit in 80 columns.
 LONG_EMAIL = "firstname.lastname-with-a-long-name@subsidiary.example-company.nl"

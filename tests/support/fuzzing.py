@@ -1,6 +1,6 @@
 """Schema-driven fuzzing (hypothesis-graphql) against a seeded demo database, as one role.
 
-Shared by tests/test_fuzz.py (a few hundred examples in CI) and bench/fuzz.py (10,000).
+Shared by tests/api/test_fuzz.py (a few hundred examples in CI) and bench/fuzz.py (10,000).
 Each generated query or mutation is checked for: a 5xx or other unexpected status, an
 Internal error (a bug behind the mask), an unmasked exception (a traceback or exception
 class in a message), and an R1 leak (the name of a person without memberships reaching a

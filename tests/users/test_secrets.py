@@ -1,6 +1,6 @@
 """Secrets: tokens only as hashes, compared by hash; no token, BSN or document content in the logs.
 
-(tests/test_auth.py covers storage as SHA-256 and that a revoked token fails at once.)
+(tests/users/test_auth.py covers storage as SHA-256 and that a revoked token fails at once.)
 """
 
 from __future__ import annotations

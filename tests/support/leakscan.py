@@ -1,4 +1,4 @@
-"""Markers and the scanner of the self-finding leak test (tests/test_leak_walk.py, issue 18).
+"""Markers and the scanner of the self-finding leak test (tests/visibility/test_leak_walk.py, issue 18).
 
 Every value seeded into the leak test's world is a marker: a unique string ("zq7hp012x")
 or, where a field only takes a formatted value (a phone number, an IBAN, a date, an

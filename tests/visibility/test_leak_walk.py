@@ -1,12 +1,12 @@
 """The leak test that finds the next leak by itself (issue 18).
 
-A world of markers (tests/leakworld.py: a hidden person, an erased person, a shielded
+A world of markers (tests/support/leakworld.py: a hidden person, an erased person, a shielded
 organisation with a merged one, every value a marker that says who may see it), then:
 
 * the walk: as ten viewers (ADMIN, TEAM, BUSINESS, READONLY with and without FINANCE,
   SENSITIVE; the account manager of the shielded files among them) every root field of
   the schema, every object by its ID through `nodes`, `node`, `organisation`, `person`,
-  `personDataExport` and `shortestPath`, every search by every marker (tests/leakwalk.py).
+  `personDataExport` and `shortestPath`, every search by every marker (tests/support/leakwalk.py).
   No answer, error or log line may hold a marker the viewer may not see (as text, inside
   base64 cursors or IDs, as the ID of a hidden object); no search may find anything by
   one; a complete list's totalCount is its length. And the walk can fail: ADMIN with
@@ -17,7 +17,7 @@ organisation with a merged one, every value a marker that says who may see it), 
   exactly as a free one of the same type.
 
 Findings are grouped by what leaked, where (request @ path in the answer) and who saw
-it. Run: `.venv/bin/pytest -n 0 tests/test_leak_walk.py` (add
+it. Run: `.venv/bin/pytest -n 0 tests/visibility/test_leak_walk.py` (add
 RELGRAPH_TEST_DATABASE_URL=postgresql+asyncpg://... for PostgreSQL).
 """
 

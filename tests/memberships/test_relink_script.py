@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from helpers import add_membership, create_organisation, create_person, pk
+from helpers import REPO, add_membership, create_organisation, create_person, pk
 from server import free_port
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from relgraph.config import Settings
 from relgraph.db.models import Membership
 from relgraph.web import create_app
 
-SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "scripts" / "relink_memberships.py"
+SCRIPT = REPO / "examples" / "scripts" / "relink_memberships.py"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Requests of the self-finding leak test, built from the schema (tests/test_leak_walk.py).
+"""Requests of the self-finding leak test, built from the schema (tests/visibility/test_leak_walk.py).
 
 `Selections` writes, for any output type, a selection of every field to a bounded depth
 (list wrappers like connections, edges and payloads do not count as a level), with the

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DOCUMENT",
+    "EXAMPLE_QUERIES",
+    "REPO",
+    "SCHEMA_FILE",
     "USER_ERRORS",
     "add_membership",
     "codes",
@@ -45,7 +48,10 @@ __all__ = [
 
 USER_ERRORS = "userErrors { field message code }"
 DOCUMENT = "id filename contentType size sha256 description uploadedAt uploadedBy { name } downloadUrl"
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
+# The only place that knows how deep tests/support/ lies in the repository.
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = REPO / "schema.graphql"
+EXAMPLE_QUERIES = REPO / "examples" / "queries"
 
 
 @functools.cache

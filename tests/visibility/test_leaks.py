@@ -30,11 +30,10 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import USER_ERRORS, codes, ok, upload_ok
+from helpers import EXAMPLE_QUERIES, USER_ERRORS, codes, ok, upload_ok
 from leakscan import BASE64_TOKEN, TOKEN_EDGE, b64
 from sqlalchemy import String, Text, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,7 +51,6 @@ from relgraph.db.models import (
 )
 from relgraph.graphql.core.ids import encode_id
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "queries"
 # Tables whose text is not shown to anyone as such (or holds the very history of hidden rows).
 _NOT_CORPUS = {"audit_events", "api_tokens", "locks"}
 
@@ -452,7 +450,7 @@ async def run_battery(w: World, caller: Any) -> Transcript:
     """The example queries and the broad queries, as `caller`."""
     t = Transcript()
     # 1. Every example query.
-    examples = sorted(EXAMPLES.glob("*.graphql"))
+    examples = sorted(EXAMPLE_QUERIES.glob("*.graphql"))
     assert len(examples) >= 5
     for path in examples:
         await ask(caller, t, f"example {path.name}", path.read_text())

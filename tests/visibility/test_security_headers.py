@@ -1,6 +1,6 @@
 """The headers every answer carries, the pages' Content-Security-Policy, and downloads that stay downloads.
 
-test_browser.py checks in Chromium that the policy leaves GraphiQL and the network view
+tests/web/test_browser.py checks in Chromium that the policy leaves GraphiQL and the network view
 working and that an uploaded HTML, SVG or XML file is downloaded, not rendered.
 """
 

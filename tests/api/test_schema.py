@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -14,13 +13,12 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
 )
+from helpers import SCHEMA_FILE
 from sqlalchemy import text
 
 from relgraph.db.engine import create_engine
 from relgraph.db.migrate import alembic_config
 from relgraph.graphql.schema import build_schema, schema_sdl
-
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 
 
 def test_schema_graphql_is_the_schema_the_code_builds() -> None:

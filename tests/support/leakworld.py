@@ -1,4 +1,4 @@
-"""The world of the self-finding leak test (tests/test_leak_walk.py): seeded through the API.
+"""The world of the self-finding leak test (tests/visibility/test_leak_walk.py): seeded through the API.
 
 As ADMIN with FINANCE and SENSITIVE: a visible organisation V and a visible person P (a
 member of V); a person H hidden from BUSINESS and READONLY (no membership) with
