@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Caller
 from fuzzing import UNMASKED
+from helpers import Caller
 
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker

@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Caller
-from helpers import EXAMPLE_QUERIES
+from helpers import EXAMPLE_QUERIES, Caller
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import relgraph

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import IS_POSTGRES, Caller
 from graphql import parse, validate
+from helpers import IS_POSTGRES, Caller
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 

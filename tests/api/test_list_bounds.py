@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Caller
 from graphql import (
     FieldNode,
     GraphQLObjectType,
@@ -25,6 +24,7 @@ from graphql import (
     parse,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
+from helpers import Caller
 from sqlalchemy import select
 
 from relgraph.db.models import (

@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Caller
-from helpers import EXAMPLE_QUERIES
+from helpers import EXAMPLE_QUERIES, Caller
 
 from relgraph import demo
 from relgraph.config import Settings

@@ -14,8 +14,7 @@ import random
 from typing import Any
 
 import pytest
-from conftest import Caller, MakeCaller
-from helpers import USER_ERRORS, codes, pk
+from helpers import USER_ERRORS, Caller, MakeCaller, codes, pk
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 

@@ -27,7 +27,7 @@ from typing import Any, Self
 
 import httpx
 import pytest
-from conftest import IS_POSTGRES
+from helpers import IS_POSTGRES
 from server import Server
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import IS_POSTGRES
-from helpers import ok, pk
+from helpers import IS_POSTGRES, ok, pk
 from schema_rows import insert_row, reflect, surrogate_key_tables
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Caller
-from helpers import create_organisation, create_person, pk
+from helpers import Caller, create_organisation, create_person, pk
 from sqlalchemy import select
 
 from relgraph import transfer

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from conftest import IS_POSTGRES
+from helpers import IS_POSTGRES
 from schema_rows import insert_row, reflect, surrogate_key_tables
 from sqlalchemy import Connection, delete, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IS_POSTGRES, Caller
-from helpers import create_organisation, create_person, mutate, ok, pk
+from helpers import IS_POSTGRES, Caller, create_organisation, create_person, mutate, ok, pk
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 

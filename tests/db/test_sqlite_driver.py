@@ -6,7 +6,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from conftest import IS_POSTGRES
+from helpers import IS_POSTGRES
 from sqlalchemy import exc, text
 
 pytestmark = pytest.mark.skipif(IS_POSTGRES, reason="the SQLite driver")

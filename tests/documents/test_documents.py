@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Caller
-from helpers import codes, create_organisation, make_account_manager, upload
+from helpers import Caller, codes, create_organisation, make_account_manager, upload
 from sqlalchemy import text
 
 from relgraph.config import Settings

@@ -16,8 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from conftest import Caller, MakeCaller
-from helpers import insert_organisation, insert_person, organisation_id
+from helpers import Caller, MakeCaller, insert_organisation, insert_person, organisation_id
 from sqlalchemy import select
 
 from relgraph.db.models import (

@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Caller
-from helpers import codes, create_person, errors, mutate
+from helpers import Caller, codes, create_person, errors, mutate
 
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker

@@ -20,8 +20,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from conftest import IS_POSTGRES, Caller
-from helpers import ok, upload
+from helpers import IS_POSTGRES, Caller, ok, upload
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 

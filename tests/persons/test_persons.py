@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from conftest import Caller
-from helpers import add_membership, codes, create_organisation, errors, mutate
+from helpers import Caller, add_membership, codes, create_organisation, errors, mutate
 
 PERSON_FIELDS = """
     id lastName firstName infix initials title gender email phone birthDate

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Caller
-from helpers import add_membership, create_organisation, create_person, mutate, ok
+from helpers import Caller, add_membership, create_organisation, create_person, mutate, ok
 
 NEIGHBOURHOOD = """
 query($id: ID!, $depth: Int!, $include: [NeighbourhoodKind!], $types: [String!], $max: Int! = 200) {

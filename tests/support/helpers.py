@@ -1,4 +1,4 @@
-"""What tests send and read back: mutations by name, their userErrors, uploads, common objects.
+"""What tests send and read back: the caller, mutations by name, their userErrors, uploads, common objects.
 
 `mutate(admin, "addNote", "note { id }", partyId=org, body="Hallo")` sends
 `mutation($input: AddNoteInput!) { addNote(input: $input) { note { id } userErrors { field message code } } }`
@@ -11,24 +11,30 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import graphql
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.engine import StatementCounter
 from relgraph.db.models import Organisation, Person
 from relgraph.graphql.core.ids import decode_id, encode_id
-
-if TYPE_CHECKING:
-    from conftest import Caller
 
 __all__ = [
     "DOCUMENT",
     "EXAMPLE_QUERIES",
+    "IS_POSTGRES",
     "REPO",
     "SCHEMA_FILE",
+    "TEST_URL",
     "USER_ERRORS",
+    "Caller",
+    "MakeCaller",
     "add_membership",
     "codes",
     "create_organisation",
@@ -60,6 +66,48 @@ def _input_types() -> dict[str, str]:
     schema = graphql.build_schema(SCHEMA_FILE.read_text())
     assert schema.mutation_type is not None
     return {name: str(field.args["input"].type) for name, field in schema.mutation_type.fields.items()}
+
+
+# --- the database under test and the caller --------------------------------------------------
+
+# RELGRAPH_TEST_DATABASE_URL picks the backend; conftest.py makes each test a database on it.
+TEST_URL = os.environ.get("RELGRAPH_TEST_DATABASE_URL", "")
+IS_POSTGRES = TEST_URL.startswith("postgresql")
+
+
+@dataclass
+class Caller:
+    """A staff user with a token, able to send GraphQL requests."""
+
+    client: httpx.AsyncClient
+    token: str
+    user_id: int
+    email: str
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        return await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})},
+            **kwargs,
+        )
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run `query`; fail the test on any error; return `data`."""
+        response = await self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def counted(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+        """Run `query` and count the SQL statements it sent (authentication included)."""
+        with StatementCounter() as counter:
+            data = await self.gql(query, variables)
+        return data, counter.count
+
+
+MakeCaller = Callable[..., Awaitable[Caller]]
 
 
 # --- mutations and their userErrors ----------------------------------------------------------
