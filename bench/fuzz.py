@@ -1,6 +1,6 @@
 """Fuzz run: 10,000 generated queries and mutations (hypothesis-graphql), spread over the roles.
 
-The same checks as tests/test_fuzz.py (no 5xx, no Internal error, no unmasked exception,
+The same checks as tests/api/test_fuzz.py (no 5xx, no Internal error, no unmasked exception,
 no hidden person shown to BUSINESS or READONLY), but every failure is counted instead of
 stopping the run. Each role gets a fresh migrated, seeded database (SQLite in a temporary
 folder, or a new PostgreSQL database with --pg). Prints the number of examples, of
@@ -23,7 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from fuzzing import ROLES, FuzzTarget
 

@@ -14,24 +14,23 @@ import queue
 import shutil
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from helpers import IS_POSTGRES, TEST_URL, Caller, MakeCaller
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from relgraph.config import Settings
-from relgraph.db.engine import StatementCounter, create_engine, make_sessionmaker
+from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.migrate import upgrade
 from relgraph.domain import users
 from relgraph.web import create_app
 
-TEST_URL = os.environ.get("RELGRAPH_TEST_DATABASE_URL", "")
-IS_POSTGRES = TEST_URL.startswith("postgresql")
 _counter = itertools.count()
 
 
@@ -216,41 +215,6 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         yield client
-
-
-@dataclass
-class Caller:
-    """A staff user with a token, able to send GraphQL requests."""
-
-    client: httpx.AsyncClient
-    token: str
-    user_id: int
-    email: str
-
-    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
-        return await self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})},
-            **kwargs,
-        )
-
-    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run `query`; fail the test on any error; return `data`."""
-        response = await self.post(query, variables)
-        body = response.json()
-        assert response.status_code == 200, body
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    async def counted(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
-        """Run `query` and count the SQL statements it sent (authentication included)."""
-        with StatementCounter() as counter:
-            data = await self.gql(query, variables)
-        return data, counter.count
-
-
-MakeCaller = Callable[..., Awaitable[Caller]]
 
 
 @pytest.fixture

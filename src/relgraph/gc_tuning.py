@@ -13,7 +13,7 @@ young generation every `threshold` allocations (default 1,000,000: about once pe
 cards). Cycles are still collected; they only live longer. That is affordable because a
 request frees its objects by reference counting when it ends: Context.close breaks the
 one cycle that held a request's rows (loaders <-> context), which with this threshold had
-kept 400 MB of finished requests waiting (tests/test_gc_tuning.py checks it stays broken).
+kept 400 MB of finished requests waiting (tests/web/test_gc_tuning.py checks it stays broken).
 """
 
 from __future__ import annotations

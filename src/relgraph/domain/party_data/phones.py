@@ -7,7 +7,7 @@ organisations does both for every number. Most numbers we see are Dutch, written
 and nine. For those this module gives the same answers from phonenumbers' own metadata
 (the patterns its `is_valid_number` applies), compiled once; anything else (other
 countries, 0031, "(0)", extensions, short numbers) returns None and the caller asks
-phonenumbers. tests/test_phones.py compares both ways over every Dutch prefix.
+phonenumbers. tests/party_data/test_phones.py compares both ways over every Dutch prefix.
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ class _Walker:
             bound = bound_of(field, named.name)
             if bound is not None:
                 size = bound.size(args, inherited)
-            else:  # no list field is without a bound (tests/test_list_bounds.py); a guess
+            else:  # no list field is without a bound (tests/api/test_list_bounds.py); a guess
                 size = max(0, listed if listed is not None else inherited if inherited is not None else DEFAULT_PAGE_SIZE)
             each = self.selections(nodes, named, None)
             return size * ((1 if _has_objects(named, self.schema) else 0) + each)

@@ -6,7 +6,7 @@ its bound here, next to its description, in one of three ways (README "Limits"):
 its resolver enforces, or `per_item_above`: one (or a few) per unit the field above was
 given (a bulk payload's results per input item, a neighbourhood's nodes up to maxNodes).
 The query cost multiplies these sizes down the nesting, so it is an upper bound of what a
-query returns; tests/test_list_bounds.py finds any list field without a bound.
+query returns; tests/api/test_list_bounds.py finds any list field without a bound.
 """
 
 from __future__ import annotations

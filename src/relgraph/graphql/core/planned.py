@@ -18,7 +18,7 @@ Strawberry answers instead, before or during the run, when the query has directi
 introspection, or when anything raises or a value is null where the schema forbids it:
 Strawberry then reports the error exactly as it always did. Mutations always go through
 Strawberry.
-tests/test_planned.py compares both executors' answers.
+tests/api/test_planned.py compares both executors' answers.
 """
 
 from __future__ import annotations

@@ -1,0 +1,367 @@
+"""Schema-driven fuzzing (hypothesis-graphql) against a seeded demo database, as one role.
+
+Shared by tests/api/test_fuzz.py (a few hundred examples in CI) and bench/fuzz.py (10,000).
+Each generated query or mutation is checked for: a 5xx or other unexpected status, an
+Internal error (a bug behind the mask), an unmasked exception (a traceback or exception
+class in a message), and an R1 leak (the name of a person without memberships reaching a
+BUSINESS or READONLY caller).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import re
+import string
+import uuid
+import zlib
+from pathlib import Path
+from typing import Any
+
+import graphql
+import httpx
+from hypothesis import strategies as st
+from hypothesis_graphql import Mode, mutations, nodes, queries
+
+from relgraph import demo
+from relgraph.config import Settings
+from relgraph.db.engine import create_engine, make_sessionmaker
+from relgraph.domain import users
+from relgraph.graphql.schema import build_schema
+from relgraph.web import create_app
+
+__all__ = ["HIDDEN_NAMES", "ROLES", "FuzzTarget", "problems_of"]
+
+ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
+# A person without memberships, hidden from BUSINESS and READONLY (R1); names found nowhere else.
+HIDDEN_FIRST, HIDDEN_LAST = "Quirijntje", "Zwavelzuurverborgen"
+HIDDEN_NAMES = (HIDDEN_FIRST, HIDDEN_LAST)
+HIDDEN_BSN = "111222333"
+
+UNMASKED = re.compile(
+    r"Traceback|File \"|\b(Key|Value|Type|Attribute|Index|Overflow|Runtime|Integrity|Operational|Data|Programming|"
+    r"Assertion|ZeroDivision|Recursion|Lookup|NotImplemented|Unicode\w*|Name|Interface|Database|Statement)Error\b|"
+    r"\bInvalidOperation\b|<class '|object at 0x|sqlalchemy|asyncpg|sqlite3|psycopg|\[SQL:|decimal\.",
+)
+
+COLLECT_IDS = """
+{
+  organisations(first: 15, filter: {includeArchived: true}) { nodes { id
+    memberships(first: 5, includeInactive: true) { nodes { id } }
+    relations(first: 5, includeInactive: true) { nodes: edges { relation { id } } }
+    documents(first: 3) { nodes { id } }
+    internalRelations(first: 3) { nodes { id } }
+    contactMeans(includeInactive: true) { id }
+    bankAccounts(includeInactive: true) { id } } }
+  persons(first: 15) { nodes { id contactMeans { id } } }
+  relationTypes(includeInactive: true) { id active sourceKinds targetKinds }
+  partyTypes(includeInactive: true) { id }
+  internalRelationCategories(includeInactive: true) { id }
+  customerGroups(includeInactive: true) { id }
+  users(first: 10, includeInactive: true) { nodes { id } }
+}
+"""
+
+
+PLAUSIBLE = [
+    "Jansen",
+    "van der Berg",
+    "Noorderlicht",
+    "Bouw B.V.",
+    "info@example.nl",
+    "j.jansen@example.com",
+    "+31201234567",
+    "020 123 4567",
+    "06-12345678",
+    "12345678",
+    "NL123456789B01",
+    "NL91ABNA0417164300",
+    "123456782",
+    "https://example.nl",
+    "@relgraph",
+    "1012 AB",
+    "Amsterdam",
+    "NL",
+    "DE",
+    "EUR",
+    "supplier of",
+    "ACCOUNT_MANAGER",
+    "CUSTOMER",
+    "Inkoop",
+    "directeur",
+    "nieuwsbrief",
+    "",
+]
+
+
+# ID arguments and input fields by name: the kinds of object they point at. A real ID of
+# the right kind gets a mutation past its lookups and into the writes.
+ID_KINDS = {
+    "organisationId": ("Organisation",),
+    "organisationIds": ("Organisation",),
+    "fromOrganisationId": ("Organisation",),
+    "toOrganisationId": ("Organisation",),
+    "parentId": ("Organisation",),
+    "personId": ("Person",),
+    "membershipId": ("Membership",),
+    "membershipIds": ("Membership",),
+    "partyId": ("Organisation", "Person"),
+    "partyIds": ("Organisation", "Person"),
+    "sourceId": ("Organisation", "Person"),
+    "targetId": ("Organisation", "Person"),
+    "fromId": ("Organisation", "Person"),
+    "toId": ("Organisation", "Person"),
+    "typeId": ("RelationType", "PartyType"),
+    "types": ("RelationType", "PartyType"),
+    "categoryId": ("InternalRelationCategory",),
+    "categories": ("InternalRelationCategory",),
+    "groupId": ("CustomerGroup",),
+    "groupIds": ("CustomerGroup",),
+    "employeeId": ("User",),
+    "accountManagerId": ("User",),
+    "assigneeId": ("User",),
+    "userId": ("User",),
+}
+_VERBS = re.compile(r"^(update|delete|remove|archive|unarchive|deactivate|reactivate|setPrimary|complete|set)")
+
+
+def _kind_of(global_id: str) -> str:
+    try:
+        return base64.b64decode(global_id + "=" * (-len(global_id) % 4)).decode().split(":")[0]
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _aim_ids(document: graphql.DocumentNode, pools: dict[str, list[str]]) -> graphql.DocumentNode:
+    """Point every real ID in `document` at a real object of the kind its argument wants.
+
+    The drawn ID decides which one (a checksum, so runs repeat); drawn garbage stays
+    garbage. `id` in a mutation's input wants the kind the mutation's name says
+    (updateOrganisation: an Organisation).
+    """
+    real = {i for ids in pools.values() for i in ids}
+    operation = document.definitions[0]
+    root = operation.selection_set.selections[0].name.value if operation.selection_set.selections else ""
+    own_kind = _VERBS.sub("", root)
+    own_kind = own_kind[:1].upper() + own_kind[1:]
+
+    def aimed(value: graphql.ValueNode, kinds: tuple[str, ...]) -> graphql.ValueNode:
+        if isinstance(value, graphql.ListValueNode):
+            return dataclasses.replace(value, values=tuple(aimed(v, kinds) for v in value.values))
+        if isinstance(value, graphql.StringValueNode) and value.value in real:
+            choices = [i for kind in kinds for i in pools.get(kind, ())]
+            if choices:
+                return nodes.String(choices[zlib.crc32(value.value.encode()) % len(choices)])
+        return value
+
+    class Aim(graphql.Visitor):
+        def enter(self, node: Any, *args: Any) -> Any:
+            if not isinstance(node, graphql.ArgumentNode | graphql.ObjectFieldNode):
+                return None
+            name = node.name.value
+            kinds = ID_KINDS.get(name) or ((own_kind,) if name in ("id", "ids") and own_kind in pools else ())
+            return dataclasses.replace(node, value=aimed(node.value, kinds)) if kinds else None
+
+    return graphql.visit(document, Aim())
+
+
+def _ids_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [i for k, v in value.items() for i in ([v] if k == "id" and isinstance(v, str) else _ids_in(v))]
+    if isinstance(value, list):
+        return [i for v in value for i in _ids_in(v)]
+    return []
+
+
+def problems_of(response: httpx.Response, *, hidden: bool) -> list[str]:
+    """What is wrong with `response`; `hidden`: the caller must not see the hidden person."""
+    found = []
+    if response.status_code not in (200, 400):
+        found.append(f"HTTP {response.status_code}")
+    text = response.text
+    if hidden and any(name in text for name in HIDDEN_NAMES):
+        found.append("R1 leak: the hidden person's name is in the response")
+    if HIDDEN_BSN in text and hidden:
+        found.append("the hidden person's BSN is in the response")
+    try:
+        body = response.json()
+    except ValueError:
+        return [*found, "the response is not JSON"]
+    for error in body.get("errors") or ():
+        message = str(error.get("message", ""))
+        if (error.get("extensions") or {}).get("code") == "INTERNAL":
+            found.append(f"internal error at {error.get('path')}")
+        elif UNMASKED.search(message):
+            found.append(f"unmasked exception: {message[:300]}")
+    return found
+
+
+def _text(alphabet: str = string.printable, max_size: int = 12) -> st.SearchStrategy[str]:
+    return st.text(alphabet=alphabet, max_size=max_size)
+
+
+def _scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    """Values for the custom scalars, and IDs that mostly point at real (or hidden) rows."""
+    dates = st.one_of(
+        st.dates().map(lambda d: d.isoformat()),
+        st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30", "10000-01-01", "-0001-01-01", "2024-1-1"]),
+        _text(),
+    )
+    datetimes = st.one_of(
+        st.datetimes().map(lambda d: d.isoformat()),
+        st.sampled_from(
+            [
+                "9999-12-31T23:59:59+14:00",
+                "9999-12-31T23:59:59-14:00",  # past year 9999 in UTC
+                "2024-01-01T25:00:00Z",
+                "0001-01-01T00:00:00-12:00",
+                "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+            ]
+        ),
+        _text(),
+    )
+    decimals = st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True).map(str),
+        st.sampled_from(["1e400", "-0", "12345678901234567890123.45", "0.001", "-1", "1E-400", "NaN"]),
+        _text(),
+    )
+    identifiers = st.one_of(
+        st.sampled_from(ids), st.sampled_from(ids), _text(string.ascii_letters + string.digits + "=:-_")
+    )
+    # Half plausible values (so that mutations get past validation and into the writes),
+    # half anything at all, NUL and other control characters included.
+    strings = st.one_of(st.sampled_from(PLAUSIBLE), st.text(max_size=30), st.text(max_size=2000))
+    ints = st.one_of(st.integers(-2, 120), st.sampled_from([2**31 - 1, -(2**31), 1000, 10_000]))
+    return {
+        "String": strings.map(nodes.String),
+        "Int": ints.map(nodes.Int),
+        "Date": dates.map(nodes.String),
+        "DateTime": datetimes.map(nodes.String),
+        "Decimal": decimals.map(nodes.String),
+        "ID": identifiers.map(nodes.String),
+        # Files only come as multipart parts; a literal in the document must be refused cleanly.
+        "Upload": _text().map(nodes.String),
+    }
+
+
+class FuzzTarget:
+    """A seeded database and an app, driven from synchronous code through a loop of its own."""
+
+    def __init__(self, database_url: str, documents_dir: Path, role: str, *, organisations: int = 12) -> None:
+        self.role = role
+        self.hidden = role in ("BUSINESS", "READONLY")
+        self.loop = asyncio.new_event_loop()
+        self.settings = Settings(database_url=database_url, documents_dir=documents_dir, rate_limit_per_minute=0)
+        self.engine = create_engine(database_url)
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(
+                app=create_app(self.settings, engine=self.engine), raise_app_exceptions=False
+            ),
+            base_url="http://relgraph.test",
+        )
+        self.ids: list[str] = []
+        self.admin_token = self.hidden_id = ""
+        self.token = self.loop.run_until_complete(self._prepare(organisations))
+
+    async def _token(self, role: str, permissions: tuple[str, ...] = ()) -> str:
+        email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@fuzz.example"
+        async with make_sessionmaker(self.engine)() as session:
+            await users.create(session, email=email, name=f"{role.title()} Fuzzer", role=role, permissions=permissions)
+            token = await users.create_token(session, email=email)
+            await session.commit()
+        return token
+
+    async def _admin(self, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        return body["data"]
+
+    async def _prepare(self, organisations: int) -> str:
+        admin = await self._token("ADMIN", ("FINANCE", "SENSITIVE"))
+        async with make_sessionmaker(self.engine)() as session:
+            await demo.seed(session, organisations=organisations, persons=organisations * 3, staff=3, seed=11)
+            await session.commit()
+        person = await self._admin(
+            admin,
+            "mutation($i: CreatePersonInput!) { createPerson(input: $i) { person { id } userErrors { message } } }",
+            {
+                "i": {
+                    "firstName": HIDDEN_FIRST,
+                    "lastName": HIDDEN_LAST,
+                    "bsn": HIDDEN_BSN,
+                    "email": "q.zwavel@verborgen.example",
+                }
+            },
+        )
+        hidden_id = person["createPerson"]["person"]["id"]
+        found = await self._admin(admin, COLLECT_IDS)
+        [org_id, *_] = [o["id"] for o in found["organisations"]["nodes"]]
+        # Tie the hidden person to the visible graph, so lists from the visible side must leave it out.
+        [type_id, *_] = [
+            t["id"]
+            for t in found["relationTypes"]
+            if t["active"] and "PERSON" in t["sourceKinds"] and "ORGANISATION" in t["targetKinds"]
+        ]
+        added = await self._admin(
+            admin,
+            "mutation($i: AddRelationInput!) { addRelation(input: $i) { userErrors { message } } }",
+            {"i": {"typeId": type_id, "sourceId": hidden_id, "targetId": org_id}},
+        )
+        assert added["addRelation"]["userErrors"] == [], added
+        self.ids = sorted({*_ids_in(found), hidden_id})
+        self.admin_token, self.hidden_id = admin, hidden_id
+        return admin if self.role == "ADMIN" else await self._token(self.role)
+
+    def strategy(self) -> st.SearchStrategy[str]:
+        """Documents for one root field each, the field drawn first: all fields get their turn
+        (drawn from the whole schema at once, most documents would start with `node`)."""
+        schema = build_schema(self.settings)._schema
+        scalars = _scalar_strategies(self.ids)
+        assert schema.query_type is not None and schema.mutation_type is not None
+        pools: dict[str, list[str]] = {}
+        for id_ in self.ids:
+            pools.setdefault(_kind_of(id_), []).append(id_)
+
+        def printed(document: graphql.DocumentNode) -> str:
+            return graphql.print_ast(_aim_ids(document, pools))
+
+        per_field = [
+            queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed) for f in schema.query_type.fields
+        ]
+        per_field += [
+            mutations(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
+            for f in schema.mutation_type.fields
+        ]
+        # About one document in ten breaks the schema once (a wrong type, a missing argument):
+        # validation errors must be as clean as the rest.
+        broken = [
+            queries(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
+            mutations(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
+        ] * (len(per_field) // 18)
+        return st.sampled_from(per_field + broken).flatmap(lambda documents: documents)
+
+    def run(self, document: str) -> list[str]:
+        """Send `document` as this role; return what is wrong with the answer."""
+        response = self.loop.run_until_complete(
+            self.client.post("/graphql", json={"query": document}, headers={"Authorization": f"Bearer {self.token}"})
+        )
+        return problems_of(response, hidden=self.hidden)
+
+    def detector_sees(self) -> list[str]:
+        """What the checks say about the hidden person as ADMIN reads it: proof they can fire."""
+        query = f'{{ node(id: "{self.hidden_id}") {{ ... on Person {{ displayName bsn }} }} }}'
+        response = self.loop.run_until_complete(
+            self.client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {self.admin_token}"})
+        )
+        return problems_of(response, hidden=True)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.run_until_complete(self.engine.dispose())
+        self.loop.close()
