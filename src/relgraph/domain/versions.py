@@ -24,10 +24,12 @@ def check_version(row: Any, expected: int | None, noun: str) -> None:
         )
 
 
-def created(actor: Viewer) -> dict[str, Any]:
-    """The audit columns of a new row made by `actor`: created and last changed now, by it."""
+def created(actor: Viewer | None) -> dict[str, Any]:
+    """The audit columns of a new row made by `actor` (None: by the system): created and
+    last changed now, by it."""
     now = dt.datetime.now(dt.UTC)
-    return {"created_at": now, "updated_at": now, "created_by_id": actor.id, "updated_by_id": actor.id}
+    by = actor.id if actor else None
+    return {"created_at": now, "updated_at": now, "created_by_id": by, "updated_by_id": by}
 
 
 def stamp(row: Any, actor: Viewer) -> None:

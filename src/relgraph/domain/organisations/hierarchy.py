@@ -23,7 +23,7 @@ from relgraph.db.pagination import (
 )
 from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.organisations.organisations import AUDITED_FIELDS, load_for_update
+from relgraph.domain.organisations.organisations import ORGANISATIONS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
 
@@ -229,20 +229,9 @@ async def set_parent(
             raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
         if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
             raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
-    before = audit_writes.snapshot(org, AUDITED_FIELDS)
+    before = ORGANISATIONS.snapshot(org)
     org.parent_id = parent_id
-    versions.stamp(org, actor)
-    await versions.flush(session, "organisation")
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Organisation",
-        object_id=org.id,
-        party_id=org.id,
-        action="SET_PARENT",
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS)),
-    )
-    return org
+    return await ORGANISATIONS.save(session, actor, org, before, "SET_PARENT")
 
 
 async def move_subsidiaries(
@@ -284,20 +273,13 @@ async def move_subsidiaries(
     height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
     if parent_depth + height > MAX_DEPTH:
         raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
-    befores = [audit_writes.snapshot(c, AUDITED_FIELDS) for c in children]
+    befores = [ORGANISATIONS.snapshot(c) for c in children]
     for child in children:
         child.parent_id = to_id
         versions.stamp(child, actor)
     await versions.flush(session, "organisation")
+    reason = f"Moved with the other subsidiaries of {source.name} to {target.name}."
     for child, before in zip(children, befores, strict=True):
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="Organisation",
-            object_id=child.id,
-            party_id=child.id,
-            action="SET_PARENT",
-            changes=audit_writes.changes_between(before, audit_writes.snapshot(child, AUDITED_FIELDS)),
-            reason=f"Moved with the other subsidiaries of {source.name} to {target.name}.",
-        )
+        changes = audit_writes.changes_between(before, ORGANISATIONS.snapshot(child))
+        ORGANISATIONS.record(session, actor, child, "SET_PARENT", changes, reason=reason)
     return children

@@ -33,7 +33,8 @@ from relgraph.db.pagination import (
 from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
-from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput
 from relgraph.policy import Viewer, persons_visible
 from relgraph.text import fold, like_pattern
 
@@ -54,6 +55,13 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["name", "description", "active"]
+_GROUPS = AuditedRows(
+    CustomerGroup,
+    AUDITED_FIELDS,
+    "customer group",
+    unique=("name", "A customer group with this name already exists."),
+    party=None,
+)
 # Parties one call may add to or remove from a group.
 MAX_PARTIES = 1000
 
@@ -172,43 +180,19 @@ def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[s
     return values
 
 
-async def _flush(session: AsyncSession) -> None:
-    await versions.flush(
-        session, "customer group", unique=("name", "A customer group with this name already exists.")
-    )
-
-
-def _record(session: AsyncSession, actor: Viewer, row: CustomerGroup, action: str, before: dict[str, Any]) -> None:
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="CustomerGroup",
-        object_id=row.id,
-        action=action,
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS)),
-    )
-
-
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> CustomerGroup:
     """Add a customer group; names are unique."""
     checks = Checks()
     values = _clean(checks, data, creating=True)
     checks.raise_if_any()
     row = CustomerGroup(active=True, name_key=fold(values["name"]), **values)
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
-    return row
+    return await _GROUPS.add(session, actor, row)
 
 
 async def load_for_update(
     session: AsyncSession, *, id: int, expected_version: int | None, field: str = "id"
 ) -> CustomerGroup:
-    row = await session.get(CustomerGroup, id, populate_existing=True)
-    if row is None:
-        raise NotFound(field, "No customer group with this id.")
-    versions.check_version(row, expected_version, "customer group")
-    return row
+    return await _GROUPS.load(session, id=id, expected_version=expected_version, field=field)
 
 
 async def update(
@@ -224,13 +208,11 @@ async def update(
     values = _clean(checks, data, creating=False)
     checks.raise_if_any()
     row = await load_for_update(session, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _GROUPS.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
     row.name_key = fold(row.name)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
-    return row
+    return await _GROUPS.save(session, actor, row, before)
 
 
 async def _visible_parties(

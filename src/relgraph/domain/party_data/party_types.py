@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import (
@@ -23,10 +22,11 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
-from relgraph.domain import parties
+from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer
 
@@ -48,6 +48,8 @@ TYPED_DATA: dict[str, tuple[type[Any], str, str]] = {
     EMPLOYEE: (EmployeeData, "employee", "person_id"),
 }
 _MONEY_MAX = decimal.Decimal("999999999999.99")
+# A new type's event names its code; the type is domain data, on no party.
+_PARTY_TYPES = AuditedRows(PartyType, ["code"], "party type", party=None)
 
 
 async def list_types(session: AsyncSession, *, include_inactive: bool = False) -> list[PartyType]:
@@ -104,18 +106,9 @@ async def create_type(
         active=True,
     )
     session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("code", f"A party type with code {row.code} already exists.") from None
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="PartyType",
-        object_id=row.id,
-        action="CREATE",
-        changes={"code": {"before": None, "after": row.code}},
-    )
+    taken = f"A party type with code {row.code} already exists."
+    await versions.flush(session, "party type", unique=("code", taken))
+    _PARTY_TYPES.record_creation(session, actor, row)
     return row
 
 
