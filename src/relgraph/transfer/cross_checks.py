@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import chunked, rows_in
 from relgraph.db.models import AuditEvent, Membership, Organisation, Party, Person, User
+from relgraph.domain import places
 from relgraph.domain.organisations import hierarchy
 from relgraph.transfer.rows import Row
 
@@ -131,7 +132,7 @@ async def _check_memberships(session: AsyncSession, rows: Sequence[Row]) -> None
         _m.c.person_id,
         person_ids,
     )
-    holders = {(a.person_id, a.organisation_id, a.role or ""): 0 for a in active}
+    holders = {places.membership_place(a.person_id, a.organisation_id, a.role): 0 for a in active}
     for row in rows:
         values = row.values
         if values.get("person_id") and values["person_id"] not in found_people:
@@ -143,7 +144,7 @@ async def _check_memberships(session: AsyncSession, rows: Sequence[Row]) -> None
         if manager and manager not in staff:
             row.fail("account_manager", f"No staff user with email {manager}.")
         if values.get("active") and values.get("person_id") and values.get("organisation_id"):
-            key = (values["person_id"], values["organisation_id"], values.get("role") or "")
+            key = places.membership_place(values["person_id"], values["organisation_id"], values.get("role"))
             first = holders.setdefault(key, row.line)
             if first != row.line:
                 where = f"line {first}" if first else "the database"

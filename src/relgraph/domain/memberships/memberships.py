@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
@@ -29,7 +29,7 @@ from relgraph.domain.persons import persons
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
-from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.errors import InvalidInput, NotFound
 from relgraph.policy import Viewer
 
 __all__ = [
@@ -119,24 +119,6 @@ async def _check_account_manager(session: AsyncSession, user_id: int | None) -> 
         raise NotFound("accountManagerId", "No user with this id.")
 
 
-async def _take_place(session: AsyncSession, membership: Membership) -> None:
-    """Make room for `membership` as the one not ended by hand in its person, organisation
-    and role: a lapsed one there gives way (domain/places.py); a current or future one is
-    a CONFLICT."""
-    role = f" as {membership.role}" if membership.role else ""
-    await places.take_place(
-        session,
-        Membership,
-        [
-            Membership.person_id == membership.person_id,
-            Membership.organisation_id == membership.organisation_id,
-            func.coalesce(Membership.role, "") == (membership.role or ""),
-            Membership.id != (membership.id or 0),
-        ],
-        Conflict("role", f"This person already has an active membership here{role}."),
-    )
-
-
 async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) -> None:
     await session.execute(delete(MembershipTag).where(MembershipTag.membership_id == membership_id))
     if tags:
@@ -194,7 +176,7 @@ async def link(
         **versions.created(actor),
         **values,
     )
-    await _take_place(session, membership)
+    await places.take_membership_place(session, membership)
     await MEMBERSHIPS.add(session, actor, membership)
     await _set_tags(session, membership.id, tags)
     await search_text.refresh_person(session, person)
@@ -254,7 +236,7 @@ async def update(
         if has_ended(membership):
             membership.active = False  # lapsed: it needs no place (domain/places.py)
         else:
-            await _take_place(session, membership)
+            await places.take_membership_place(session, membership)
     if tags is not None:
         await _set_tags(session, membership.id, tags)
     await MEMBERSHIPS.save(session, actor, membership, before)
@@ -305,7 +287,7 @@ async def reactivate(
     before = MEMBERSHIPS.snapshot(membership)
     membership.active = True
     membership.end_date = None
-    await _take_place(session, membership)
+    await places.take_membership_place(session, membership)
     await MEMBERSHIPS.save(session, actor, membership, before, "REACTIVATE")
     await session.flush()
     return membership

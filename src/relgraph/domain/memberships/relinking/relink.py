@@ -29,7 +29,6 @@ from relgraph.domain.memberships.relinking.plan import (
     RelinkOutcome,
     RelinkResult,
     Target,
-    active_key,
 )
 from relgraph.domain.validation import date_problem
 from relgraph.errors import Conflict, ErrorCode, FieldError, InvalidInput
@@ -157,11 +156,11 @@ def _check_duplicates(plan: Plan, active: Sequence[Any]) -> None:
     holder: dict[tuple[int, int, str], tuple[str, int]] = {}
     for row in active:
         if row.id not in vacated:
-            holder[active_key(row.person_id, row.organisation_id, row.role)] = ("membership", row.id)
+            holder[places.membership_place(row.person_id, row.organisation_id, row.role)] = ("membership", row.id)
     for index, membership, org, _ in plan.valid:
         if not membership.active:
             continue  # moving an ended membership makes no active one
-        key = active_key(membership.person_id, org.id, membership.role)
+        key = places.membership_place(membership.person_id, org.id, membership.role)
         found = holder.setdefault(key, ("item", index))
         if found == ("item", index):
             continue

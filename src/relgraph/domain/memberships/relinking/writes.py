@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import insert_rows, reserve_ids
 from relgraph.db.models import Membership, MembershipTag
+from relgraph.domain import places
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships.memberships import AUDITED_FIELDS
 from relgraph.domain.memberships.relinking.plan import (
@@ -19,7 +20,6 @@ from relgraph.domain.memberships.relinking.plan import (
     Plan,
     RelinkItem,
     Target,
-    active_key,
 )
 from relgraph.policy import Viewer
 
@@ -72,11 +72,11 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
     if moved:
         # A move can take the place of another membership moving away in this call; those
         # step aside (inactive) first, so the unique index never sees both at once.
-        arriving = {active_key(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active}
+        arriving = {places.membership_place(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active}
         blocking = [
             m.id
             for _, m, _, _ in moved
-            if m.active and active_key(m.person_id, m.organisation_id, m.role) in arriving
+            if m.active and places.membership_place(m.person_id, m.organisation_id, m.role) in arriving
         ]
         if blocking:
             await session.execute(update(_m).where(_m.c.id.in_(blocking)).values(active=False))

@@ -80,12 +80,12 @@ async def move_memberships(job: MergeJob) -> None:
         person_ids,
         lock=True,
     )
-    kept = {(r.person_id, r.role or ""): MembershipState(*r) for r in theirs}
+    kept = {places.membership_place(r.person_id, target.id, r.role): MembershipState(*r) for r in theirs}
     moves: list[MembershipState] = []
     duplicates: list[tuple[MembershipState, MembershipState]] = []
     for row in rows:
         mine = MembershipState(*row)
-        other = kept.get((mine.person_id, mine.role or "")) if mine.active else None
+        other = kept.get(places.membership_place(mine.person_id, target.id, mine.role)) if mine.active else None
         if other is None:
             moves.append(mine)
         else:
