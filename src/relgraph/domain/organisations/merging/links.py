@@ -85,7 +85,8 @@ async def move_memberships(job: MergeJob) -> None:
     duplicates: list[tuple[MembershipState, MembershipState]] = []
     for row in rows:
         mine = MembershipState(*row)
-        other = kept.get(places.membership_place(mine.person_id, target.id, mine.role)) if mine.active else None
+        place = places.membership_place(mine.person_id, target.id, mine.role)
+        other = kept.get(place) if mine.active else None
         if other is None:
             moves.append(mine)
         else:

@@ -17,7 +17,7 @@ from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import per_item_above
 from relgraph.graphql.core.node import LazyOrganisation, find
-from relgraph.graphql.core.payloads import perform_all_or_nothing
+from relgraph.graphql.core.payloads import Undo, perform
 from relgraph.graphql.memberships.loaders import tags_by_membership
 from relgraph.graphql.memberships.types import Membership
 from relgraph.policy import Write
@@ -262,11 +262,8 @@ def _spread(columns: RelinkMembershipColumnsInput, count: int) -> tuple[dict[str
 
 def _from_columns(columns: RelinkMembershipColumnsInput) -> tuple[list[relinking.RelinkItem], _Shape]:
     count = len(columns.membership_ids)
-    if count > relinking.MAX_ITEMS:
-        raise InvalidInput.at(
-            ["columns", "membershipIds"],
-            f"At most {relinking.MAX_ITEMS} items per call; this one has {count}. Split it into several calls.",
-        )
+    # Before the lists are spread: a call too big is refused before it costs anything.
+    relinking.check_item_count(count, ["columns", "membershipIds"])
     spread, shared = _spread(columns, count)
     targets: dict[str, tuple[int | None, tuple[FieldError, ...]]] = {}
     items = []
@@ -335,7 +332,7 @@ class RelinkingMutations:
     async def bulk_relink_memberships(
         self, info: Info, input: Annotated[BulkRelinkMembershipsInput, strawberry.argument(description=INPUT)]
     ) -> BulkRelinkMembershipsPayload:
-        async def change(session: AsyncSession) -> tuple[dict[str, Any], bool]:
+        async def change(session: AsyncSession) -> dict[str, Any]:
             items, shape = _requested(input)
             outcome = await relinking.relink(session, actor=info.context.viewer, items=items)
             fields = {
@@ -348,6 +345,8 @@ class RelinkingMutations:
                 "dry_run": input.dry_run,
                 "applied": not outcome.failed and not input.dry_run,
             }
-            return fields, fields["applied"]
+            if not fields["applied"]:
+                raise Undo(fields)
+            return fields
 
-        return await perform_all_or_nothing(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        return await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
