@@ -35,6 +35,7 @@ from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
+    "AUDITED_FIELDS",
     "InternalRelationFilter",
     "account_managers_of",
     "add",

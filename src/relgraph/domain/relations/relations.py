@@ -27,6 +27,7 @@ from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
+    "AUDITED_FIELDS",
     "Direction",
     "RelationFilter",
     "RelationView",

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain.history import activities
-from relgraph.domain.history import audit_reads as audit_trail
-from relgraph.domain.organisations.merging import report as merge_report
+from relgraph.domain.history import activities, audit_reads
+from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
 from relgraph.graphql.core.connections import Connection, connection, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
@@ -284,16 +283,16 @@ class AuditEvent:
     )
     async def changes(self, info: Info) -> list[AuditChange]:
         viewer = info.context.viewer
-        report = merge_report.recorded_in(self.row.changes)
+        report = recorded_in(self.row.changes)
         sight = None
         if report is not None:
             # A merge's counts are the reader's: batched over the page's events by the loader.
-            parties = merge_report.parties_to_look_up(report, self.row.party_id)
+            parties = parties_to_look_up(report, self.row.party_id)
             seen = await info.context.loaders[party_sight_by_id].load_many(parties)
-            sight = merge_report.sight_from(viewer, parties, seen)
+            sight = sight_from(viewer, parties, seen)
         return [
             AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
-            for c in audit_trail.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
+            for c in audit_reads.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
         ]
 
 

@@ -29,7 +29,7 @@ from relgraph.domain.memberships import memberships
 from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, MembershipState
 from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
-from relgraph.domain.relations import relations as relations_domain
+from relgraph.domain.relations import internal_relations, relations
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
 
@@ -289,7 +289,7 @@ async def move_relations(job: MergeJob) -> None:
         )
     if dropped:
         for r, action, reason in dropped:
-            before = audit_writes.snapshot(r, relations_domain.AUDITED_FIELDS)
+            before = audit_writes.snapshot(r, relations.AUDITED_FIELDS)
             changes = {k: {"before": v, "after": None} for k, v in before.items()}
             job.event(
                 "Relation",
@@ -350,9 +350,7 @@ async def move_internal_relations(job: MergeJob) -> None:
             )
         else:
             dropped.append(r.id)
-            before = audit_writes.snapshot(
-                r, ["user_id", "party_id", "category_id", "since", "until", "commission_percent"]
-            )
+            before = audit_writes.snapshot(r, internal_relations.AUDITED_FIELDS)
             job.event(
                 "InternalRelation",
                 r.id,

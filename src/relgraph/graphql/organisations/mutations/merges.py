@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain.organisations.merging import merge as merges
+from relgraph.domain.organisations.merging.merge import merge
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import IdCollector
@@ -148,7 +148,7 @@ class MergeMutations:
             target_id = ids.parse(input.target_id, "Organisation", ["targetId"])
             ids.raise_if_any()
             assert source_id is not None and target_id is not None
-            outcome = await merges.merge(
+            outcome = await merge(
                 session, actor=info.context.viewer, source_id=source_id, target_id=target_id
             )
             fields = {
