@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from relgraph.graphql.core.connections import After, Connection, First, connection, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_loaded
-from relgraph.graphql.documents.loaders import document_by_id
+from relgraph.graphql.documents.loaders import document_by_id, documents_count, documents_page
 from relgraph.graphql.users.types import User, user_or_none
 
 if TYPE_CHECKING:
     from relgraph.db import models
 
-__all__ = ["Document"]
+__all__ = ["Document", "documents_connection"]
 
 
 @strawberry.type(
@@ -66,6 +67,18 @@ class Document(Node):
     @strawberry.field(description="The party the document belongs to.")
     async def party(self, info: Info) -> LazyParty | None:
         return await party_by_id(info, self.party_id)
+
+
+async def documents_connection(info: Info, party_id: int, first: First, after: After) -> Connection[Document]:
+    """One page of a party's documents that the viewer may see (`Party.documents`)."""
+    page = page_request(first, after)
+    loaders = info.context.loaders
+    rows = await loaders[documents_page].load((party_id, page))
+
+    async def total() -> int:
+        return await loaders[documents_count].load((party_id,))
+
+    return connection(rows, Document.from_row, total)
 
 
 register_loaded(Document, document_by_id)

@@ -10,13 +10,18 @@ import strawberry
 
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations.relations import Direction as DomainDirection
-from relgraph.domain.relations.relations import RelationView
-from relgraph.graphql.core.connections import PageInfo, page_info_of
+from relgraph.domain.relations.relations import RelationFilter, RelationView
+from relgraph.graphql.core.connections import After, First, PageInfo, page_info_of, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
-from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_or_none, register_loaded
-from relgraph.graphql.relations.loaders import relation_by_id, relation_type_by_id
+from relgraph.graphql.relations.loaders import (
+    relation_by_id,
+    relation_type_by_id,
+    relations_count,
+    relations_page,
+)
 from relgraph.graphql.users.types import User, user_or_none
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ __all__ = [
     "Relation",
     "RelationDirection",
     "RelationType",
+    "relations_connection",
 ]
 
 RelationDirection = strawberry.enum(
@@ -194,6 +200,33 @@ class PartyRelationConnection:
             page_info=page_info_of(page),
             _count=count,
         )
+
+async def relations_connection(
+    info: Info,
+    party_id: int,
+    types: list[strawberry.ID] | None,
+    type_names: list[str] | None,
+    direction: DomainDirection | None,
+    include_inactive: bool,
+    first: First,
+    after: After,
+) -> PartyRelationConnection:
+    """One page of a party's relations (`Party.relations`), each read from its side."""
+    page = page_request(first, after)
+    flt = RelationFilter(
+        type_ids=parse_id_filter(types, "RelationType", "types"),
+        type_names=None if type_names is None else tuple(sorted(set(type_names))),
+        direction=direction,
+        include_inactive=include_inactive,
+    )
+    loaders = info.context.loaders
+    rows = await loaders[relations_page].load((party_id, flt, page))
+
+    async def total() -> int:
+        return await loaders[relations_count].load((party_id, flt))
+
+    return PartyRelationConnection.build(rows, total)
+
 
 register_loaded(RelationType, relation_type_by_id)
 register_loaded(Relation, relation_by_id)
