@@ -6,9 +6,10 @@ import mimetypes
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import one_of
 from relgraph.db.models import AuditEvent, Document
 from relgraph.db.pagination import (
@@ -45,9 +46,13 @@ __all__ = [
 _ORDER = [OrderKey(Document.id, "id", descending=True)]
 
 
+def _visible_to(viewer: Viewer) -> tuple[ColumnElement[bool], ...]:
+    """SQL: the documents `viewer` may see: R2 for the documents, R1 for a person's party."""
+    return (documents_visible(viewer), party_visible(viewer, Document.party_id))
+
+
 def _visible(viewer: Viewer) -> Select[Any]:
-    """Documents `viewer` may see: R2 for the documents, R1 for a person's party."""
-    return select(Document).where(documents_visible(viewer), party_visible(viewer, Document.party_id))
+    return select(Document).where(*_visible_to(viewer))
 
 
 async def list_for(
@@ -63,8 +68,7 @@ async def count_for(session: AsyncSession, party_ids: Sequence[int], *, viewer: 
 
 async def get_visible(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Document | None]:
     """The documents with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
-    found = {d.id: d for d in await session.scalars(_visible(viewer).where(Document.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Document, ids, *_visible_to(viewer))
 
 
 async def for_download(session: AsyncSession, *, viewer: Viewer, id: int, sha256: str | None) -> Document | None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import ApiToken, InternalRelation, Permission, Role, User
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain.validation import Checks
@@ -58,8 +59,7 @@ async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[User | None]:
     """Return the users with `ids`, aligned with `ids`."""
-    found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, User, ids)
 
 
 def _customer_files(viewer: Viewer, today: dt.date) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Activity, ActivityKind, User
 from relgraph.db.pagination import (
     OrderKey,
@@ -113,9 +114,7 @@ async def count_for(
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Activity | None]:
     """The activities with `ids` on parties `viewer` may see, aligned with `ids`."""
-    stmt = select(Activity).where(Activity.id.in_(ids), party_visible(viewer, Activity.party_id))
-    found = {a.id: a for a in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Activity, ids, party_visible(viewer, Activity.party_id))
 
 
 async def _clean(session: AsyncSession, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

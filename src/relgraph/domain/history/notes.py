@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Note, NoteKind
 from relgraph.db.pagination import (
     OrderKey,
@@ -71,8 +72,7 @@ async def count_for(
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Note | None]:
     """The notes with `ids` that `viewer` may read, aligned with `ids`."""
-    found = {n.id: n for n in await session.scalars(select(Note).where(Note.id.in_(ids), readable(viewer)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Note, ids, readable(viewer))
 
 
 def _clean(checks: Checks, viewer: Viewer, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import grouped
 from relgraph.db.models import LockRow, Organisation
 from relgraph.db.pagination import (
     OrderKey,
@@ -104,10 +105,7 @@ async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[O
         .join(chain, chain.c.id == Organisation.id)
         .order_by(chain.c.start_id, chain.c.depth)
     )
-    found: dict[int, list[Organisation]] = {i: [] for i in ids}
-    for org, start_id in (await session.execute(stmt)).all():
-        found[start_id].append(org)
-    return [found[i] for i in ids]
+    return grouped(((start_id, org) for org, start_id in (await session.execute(stmt)).all()), ids)
 
 
 def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import (
     Address,
@@ -159,9 +160,7 @@ async def get(session: AsyncSession, *, id: int) -> Organisation | None:
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Organisation | None]:
     """Return the organisations with `ids`, aligned with `ids`."""
-    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
-    found = {o.id: o for o in rows}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Organisation, ids)
 
 
 async def list_page(

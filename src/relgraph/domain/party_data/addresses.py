@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import Address, AddressKind, Organisation
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
@@ -101,17 +102,12 @@ async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> l
         .where(Address.party_id.in_(party_ids))
         .order_by(Address.party_id, Address.is_head_office.desc(), Address.id)
     )
-    grouped: dict[int, list[Address]] = {i: [] for i in party_ids}
-    for address in rows:
-        grouped[address.party_id].append(address)
-    return [grouped[i] for i in party_ids]
+    return grouped(((address.party_id, address) for address in rows), party_ids)
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Address | None]:
     """The addresses with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(Address).where(Address.id.in_(ids), party_visible(viewer, Address.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Address, ids, party_visible(viewer, Address.party_id))
 
 
 def _check_financial(actor: Viewer, kind: str, field: str) -> None:

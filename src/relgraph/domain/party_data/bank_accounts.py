@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import BankAccount, Organisation, Person
 from relgraph.domain import parties, versions
 from relgraph.domain.party_data.owned import OwnedRecords
@@ -56,17 +57,12 @@ def _sort_key(row: BankAccount) -> tuple[bool, bool, int]:
 async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[BankAccount]]:
     """Every bank account of each party, the primary one first, aligned with `party_ids`."""
     rows = await session.scalars(select(BankAccount).where(BankAccount.party_id.in_(party_ids)))
-    grouped: dict[int, list[BankAccount]] = {i: [] for i in party_ids}
-    for row in rows:
-        grouped[row.party_id].append(row)
-    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+    return [sorted(found, key=_sort_key) for found in grouped(((r.party_id, r) for r in rows), party_ids)]
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[BankAccount | None]:
     """The bank accounts with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(BankAccount).where(BankAccount.id.in_(ids), party_visible(viewer, BankAccount.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, BankAccount, ids, party_visible(viewer, BankAccount.party_id))
 
 
 async def possible_duplicates(

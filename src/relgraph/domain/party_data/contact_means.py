@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import ContactKind, ContactMean
 from relgraph.domain import parties, versions
 from relgraph.domain.party_data import phones, search_text
@@ -97,17 +98,12 @@ def _sort_key(row: ContactMean) -> tuple[int, bool, bool, int]:
 async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[ContactMean]]:
     """Every contact mean of each party (inactive ones too), aligned with `party_ids`."""
     rows = await session.scalars(select(ContactMean).where(ContactMean.party_id.in_(party_ids)))
-    grouped: dict[int, list[ContactMean]] = {i: [] for i in party_ids}
-    for row in rows:
-        grouped[row.party_id].append(row)
-    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+    return [sorted(found, key=_sort_key) for found in grouped(((r.party_id, r) for r in rows), party_ids)]
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[ContactMean | None]:
     """The contact means with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(ContactMean).where(ContactMean.id.in_(ids), party_visible(viewer, ContactMean.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, ContactMean, ids, party_visible(viewer, ContactMean.party_id))
 
 
 async def _check_free(

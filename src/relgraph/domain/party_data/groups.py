@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import (
     CustomerGroup,
     Organisation,
@@ -87,8 +88,7 @@ async def list_all(
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[CustomerGroup | None]:
-    found = {g.id: g for g in await session.scalars(select(CustomerGroup).where(CustomerGroup.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, CustomerGroup, ids)
 
 
 async def groups_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list[CustomerGroup]]:
@@ -99,10 +99,7 @@ async def groups_of(session: AsyncSession, party_ids: Sequence[int]) -> list[lis
         .where(PartyGroup.party_id.in_(party_ids))
         .order_by(PartyGroup.party_id, CustomerGroup.name_key, CustomerGroup.id)
     )
-    found: dict[int, list[CustomerGroup]] = {i: [] for i in party_ids}
-    for party_id, group in rows.all():
-        found[party_id].append(group)
-    return [found[i] for i in party_ids]
+    return grouped(rows.all(), party_ids)
 
 
 # Plain tables: joining the mapped classes would join their shared `parties` table twice.

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import (
     EmployeeData,
     PartyKind,
@@ -60,8 +61,7 @@ async def list_types(session: AsyncSession, *, include_inactive: bool = False) -
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[PartyType | None]:
-    found = {t.id: t for t in await session.scalars(select(PartyType).where(PartyType.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, PartyType, ids)
 
 
 async def types_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list[PartyType]]:
@@ -72,10 +72,7 @@ async def types_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list
         .where(PartyTypeLink.party_id.in_(party_ids))
         .order_by(PartyTypeLink.party_id, PartyType.name)
     )
-    found: dict[int, list[PartyType]] = {i: [] for i in party_ids}
-    for party_id, party_type in rows.all():
-        found[party_id].append(party_type)
-    return [found[i] for i in party_ids]
+    return grouped(rows.all(), party_ids)
 
 
 async def data_of(session: AsyncSession, code: str, party_ids: Sequence[int]) -> list[Any]:

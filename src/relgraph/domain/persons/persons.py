@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Gender, PartyGroup, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
@@ -102,8 +103,7 @@ def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Person | None]:
     """The persons with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
-    found = {p.id: p for p in await session.scalars(_visible(viewer).where(Person.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Person, ids, persons_visible(viewer))
 
 
 async def list_page(

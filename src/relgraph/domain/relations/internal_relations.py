@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import (
     InternalRelation,
     InternalRelationCategory,
@@ -86,9 +87,7 @@ async def categories(
 
 
 async def get_categories(session: AsyncSession, ids: Sequence[int]) -> list[InternalRelationCategory | None]:
-    rows = await session.scalars(select(InternalRelationCategory).where(InternalRelationCategory.id.in_(ids)))
-    found = {c.id: c for c in rows}
-    return [found.get(i) for i in ids]
+    return await by_id(session, InternalRelationCategory, ids)
 
 
 async def create_category(
@@ -204,9 +203,7 @@ async def get_many(
     session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]
 ) -> list[InternalRelation | None]:
     """The internal relations with `ids` that `viewer` may see, aligned with `ids`."""
-    stmt = _listing(viewer, InternalRelationFilter(include_ended=True), dt.date.today())
-    found = {r.id: r for r in await session.scalars(stmt.where(InternalRelation.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, InternalRelation, ids, party_visible(viewer, InternalRelation.party_id))
 
 
 def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:

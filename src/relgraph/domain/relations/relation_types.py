@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import PartyKind, Relation, RelationType
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
@@ -43,8 +44,7 @@ async def list_all(session: AsyncSession, *, include_inactive: bool = False) -> 
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[RelationType | None]:
-    found = {t.id: t for t in await session.scalars(select(RelationType).where(RelationType.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, RelationType, ids)
 
 
 def _kinds(checks: Checks, field: str, value: Any) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Party, Relation, RelationType
 from relgraph.db.models.in_force import has_ended
 from relgraph.db.pagination import (
@@ -160,9 +161,7 @@ def ends_visible(viewer: Viewer) -> Any:
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Relation | None]:
     """The relations with `ids` that `viewer` may see, aligned with `ids`."""
-    stmt = select(Relation).where(Relation.id.in_(ids), ends_visible(viewer))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Relation, ids, ends_visible(viewer))
 
 
 def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
