@@ -20,8 +20,8 @@ from relgraph.db.pagination import (
     paginate_many,
 )
 from relgraph.domain import parties
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Forbidden, NotFound
 from relgraph.policy import (
     Viewer,
@@ -42,6 +42,8 @@ __all__ = [
     "remove_unreferenced",
 ]
 
+# An upload's event names the file and its size.
+_DOCUMENTS = AuditedRows(Document, ["filename", "size"], "document")
 # Newest first: the file uploaded last is the one looked for most.
 _ORDER = [OrderKey(Document.id, "id", descending=True)]
 
@@ -133,16 +135,8 @@ async def add(
         uploaded_by_id=actor.id,
     )
     session.add(document)
-    await session.flush()
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Document",
-        object_id=document.id,
-        party_id=target.id,
-        action="UPLOAD",
-        changes={"filename": {"before": None, "after": name}, "size": {"before": None, "after": stored.size}},
-    )
+    await _DOCUMENTS.flush(session)
+    _DOCUMENTS.record_creation(session, actor, document, "UPLOAD")
     return document
 
 
@@ -151,17 +145,7 @@ async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> Document:
     document = (await get_visible(session, viewer=actor, ids=[id]))[0]
     if document is None:
         raise NotFound("id", "No document with this id.")
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Document",
-        object_id=document.id,
-        party_id=document.party_id,
-        action="DELETE",
-        changes={"filename": {"before": document.filename, "after": None}},
-    )
-    await session.delete(document)
-    await session.flush()
+    await _DOCUMENTS.remove(session, actor, document, before={"filename": document.filename})
     return document
 
 

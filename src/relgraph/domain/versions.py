@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from relgraph.errors import Conflict, NotFound
 from relgraph.policy import Viewer, party_visible
 
-__all__ = ["check_version", "flush", "load_of_visible_party", "lost_race", "stamp"]
+__all__ = ["check_version", "flush", "load_of_visible_party", "lost_race", "stamp", "stamped"]
 
 # PostgreSQL gave the transaction up for another's sake (a deadlock victim, a serialization
 # failure), or SQLite's write lock stayed taken past the busy timeout: the caller lost a race
@@ -41,6 +41,12 @@ def stamp(row: Any, actor: Viewer) -> None:
     """Record who changed `row`, and when."""
     row.updated_at = dt.datetime.now(dt.UTC)
     row.updated_by_id = actor.id
+
+
+def stamped(table: Any, actor: Viewer, now: dt.datetime) -> dict[str, Any]:
+    """What a set-based change sets on each row it changes: the next version (the ORM counts
+    it for one row), and who changed it when (`stamp`)."""
+    return {"version": table.c.version + 1, "updated_at": now, "updated_by_id": actor.id}
 
 
 async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | None = None) -> None:

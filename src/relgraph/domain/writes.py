@@ -127,9 +127,11 @@ class AuditedRows:
         self.record_creation(session, actor, row)
         return row
 
-    def record_creation(self, session: AsyncSession, actor: Viewer | None, row: Any) -> None:
+    def record_creation(
+        self, session: AsyncSession, actor: Viewer | None, row: Any, action: str = "CREATE"
+    ) -> None:
         """Record that `row` (flushed) was created with the values it has."""
-        self.record(session, actor, row, "CREATE", audit_writes.changes_between({}, self.snapshot(row)))
+        self.record(session, actor, row, action, audit_writes.changes_between({}, self.snapshot(row)))
 
     async def save(
         self,

@@ -16,12 +16,11 @@ from relgraph.db.models import (
     Address,
     Organisation,
     OrganisationStatus,
-    PartyGroup,
 )
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
-from relgraph.domain.party_data import addresses, contact_means, search_text
+from relgraph.domain.party_data import addresses, contact_means, groups, search_text
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
 from relgraph.errors import (
@@ -38,6 +37,7 @@ __all__ = [
     "OrganisationFilter",
     "archive",
     "check_financial",
+    "clean_with_visit_address",
     "count_all",
     "create",
     "get",
@@ -139,13 +139,7 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
             )
         )
     if flt.group_ids is not None:
-        conditions.append(
-            exists(
-                select(PartyGroup.party_id).where(
-                    PartyGroup.party_id == Organisation.id, PartyGroup.group_id.in_(flt.group_ids)
-                )
-            )
-        )
+        conditions.append(groups.in_any_of(Organisation.id, flt.group_ids))
     return conditions
 
 
@@ -215,6 +209,15 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
+def clean_with_visit_address(
+    checks: Checks, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """`clean` for an organisation input, and its visit address when it has one."""
+    values = clean(checks, data, creating=creating)
+    visit = data.get("visit_address")
+    return values, None if visit is None else addresses.clean(checks, visit, prefix=("visitAddress",))
+
+
 async def possible_duplicates(
     session: AsyncSession, *, org: Organisation, limit: int = 10
 ) -> list[Organisation]:
@@ -245,10 +248,7 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     """Create an organisation from `data` (field name -> value), with an optional visit address."""
     check_financial(actor, data, creating=True)
     checks = Checks()
-    values = clean(checks, data, creating=True)
-    visit = None
-    if data.get("visit_address") is not None:
-        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    values, visit = clean_with_visit_address(checks, data, creating=True)
     checks.raise_if_any()
     await _check_code_free(session, values.get("code"), None)
     contacts = contact_means.take_party_fields(values)
@@ -299,10 +299,7 @@ async def update(
     """Change the fields present in `data`; absent fields keep their value."""
     check_financial(actor, data, creating=False)
     checks = Checks()
-    values = clean(checks, data, creating=False)
-    visit = None
-    if data.get("visit_address") is not None:
-        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    values, visit = clean_with_visit_address(checks, data, creating=False)
     checks.raise_if_any()
     org = await load_for_update(session, id=id, expected_version=expected_version)
     if "code" in values:

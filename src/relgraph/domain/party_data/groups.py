@@ -12,7 +12,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped
@@ -48,6 +48,7 @@ __all__ = [
     "create",
     "get_many",
     "groups_of",
+    "in_any_of",
     "list_all",
     "load_for_update",
     "members_of",
@@ -73,6 +74,13 @@ class MemberFilter:
     include_archived: bool = False
     # Deactivated persons too (R3).
     include_inactive: bool = False
+
+
+def in_any_of(party_id: ColumnElement[int], group_ids: Sequence[int]) -> ColumnElement[bool]:
+    """SQL: the party `party_id` belongs to at least one of the groups `group_ids`."""
+    return exists(
+        select(PartyGroup.party_id).where(PartyGroup.party_id == party_id, PartyGroup.group_id.in_(group_ids))
+    )
 
 
 async def list_all(
@@ -240,6 +248,27 @@ async def _visible_parties(
     return list(dict.fromkeys(pk for _, pk in refs))
 
 
+async def _members_among(session: AsyncSession, group_id: int, party_ids: Sequence[int]) -> list[int]:
+    """Which of `party_ids` belong to the group."""
+    members = select(PartyGroup.party_id).where(PartyGroup.group_id == group_id)
+    return list(await session.scalars(members.where(PartyGroup.party_id.in_(party_ids))))
+
+
+def _record_members(
+    session: AsyncSession, actor: Viewer, group: CustomerGroup, party_ids: Sequence[int], action: str
+) -> None:
+    """One event per party that joined or left the group, on that party's trail."""
+    for party_id in party_ids:
+        audit_writes.record(
+            session,
+            actor=actor,
+            object_type="CustomerGroup",
+            object_id=group.id,
+            party_id=party_id,
+            action=action,
+        )
+
+
 async def add_parties(
     session: AsyncSession, *, actor: Viewer, group_id: int, party_refs: Sequence[tuple[str, int]]
 ) -> tuple[CustomerGroup, int]:
@@ -248,11 +277,7 @@ async def add_parties(
     if not group.active:
         raise InvalidInput.at("groupId", "This group is inactive: reactivate it before adding parties.")
     ids = await _visible_parties(session, actor, party_refs, "partyIds")
-    present = set(
-        await session.scalars(
-            select(PartyGroup.party_id).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(ids))
-        )
-    )
+    present = set(await _members_among(session, group.id, ids))
     new = [i for i in ids if i not in present]
     if new:
         now = dt.datetime.now(dt.UTC)
@@ -260,15 +285,7 @@ async def add_parties(
             insert(PartyGroup),
             [{"group_id": group.id, "party_id": i, "added_at": now, "added_by_id": actor.id} for i in new],
         )
-    for party_id in new:
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="CustomerGroup",
-            object_id=group.id,
-            party_id=party_id,
-            action="ADD_MEMBER",
-        )
+    _record_members(session, actor, group, new, "ADD_MEMBER")
     await versions.flush(
         session, "customer group", unique=("partyIds", "Someone else just added some of these parties; try again.")
     )
@@ -281,23 +298,11 @@ async def remove_parties(
     """Take parties out of a group (those not in it are skipped); return the group and how many left."""
     group = await load_for_update(session, id=group_id, expected_version=None, field="groupId")
     ids = await _visible_parties(session, actor, party_refs, "partyIds")
-    present = list(
-        await session.scalars(
-            select(PartyGroup.party_id).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(ids))
-        )
-    )
+    present = await _members_among(session, group.id, ids)
     if present:
         await session.execute(
             delete(PartyGroup).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(present))
         )
-    for party_id in sorted(present):
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="CustomerGroup",
-            object_id=group.id,
-            party_id=party_id,
-            action="REMOVE_MEMBER",
-        )
+    _record_members(session, actor, group, sorted(present), "REMOVE_MEMBER")
     await session.flush()
     return group, len(present)

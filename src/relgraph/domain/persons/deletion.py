@@ -137,14 +137,16 @@ async def _scrub_trail(session: AsyncSession, person_id: int) -> None:
 async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> None:
     """Blank what staff wrote about the person; the notes and activities themselves stay
     (kind, dates, who), and so do the relations (both ends are told on their trails)."""
-    stamped = {"updated_at": dt.datetime.now(dt.UTC), "updated_by_id": actor.id}
+    now = dt.datetime.now(dt.UTC)
     await session.execute(
-        update(Note).where(Note.party_id == person_id).values(body=ERASED, version=Note.version + 1, **stamped)
+        update(Note)
+        .where(Note.party_id == person_id)
+        .values(body=ERASED, **versions.stamped(Note.__table__, actor, now))
     )
     await session.execute(
         update(Activity)
         .where(Activity.party_id == person_id)
-        .values(subject=ERASED, body=None, version=Activity.version + 1, **stamped)
+        .values(subject=ERASED, body=None, **versions.stamped(Activity.__table__, actor, now))
     )
     ends = (
         await session.execute(
@@ -157,7 +159,7 @@ async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> 
         await session.execute(
             update(Relation)
             .where(Relation.id.in_([r.id for r in ends]))
-            .values(note=None, version=Relation.version + 1, **stamped)
+            .values(note=None, **versions.stamped(Relation.__table__, actor, now))
         )
         erased = {"note": {"before": ERASED, "after": None}}
         await audit_writes.record_many(

@@ -7,16 +7,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
 from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import Gender, PartyGroup, Person
+from relgraph.db.models import Gender, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import versions
-from relgraph.domain.party_data import contact_means, search_text
+from relgraph.domain.party_data import contact_means, groups, search_text
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
 from relgraph.domain.writes import AuditedRows
@@ -87,13 +87,7 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
         patterns = search_text.search_patterns(flt.search)
         conditions.append(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
-        conditions.append(
-            exists(
-                select(PartyGroup.party_id).where(
-                    PartyGroup.party_id == Person.id, PartyGroup.group_id.in_(flt.group_ids)
-                )
-            )
-        )
+        conditions.append(groups.in_any_of(Person.id, flt.group_ids))
     return conditions
 
 

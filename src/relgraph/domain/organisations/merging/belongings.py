@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from relgraph.db.bulk import update_each
 from relgraph.db.models import (
     Activity,
     Address,
@@ -155,7 +156,7 @@ async def move_addresses(job: MergeJob) -> None:
             )
             continue
         head = r.is_head_office and not has_head
-        moved.append({"b_id": r.id, "b_head": head})
+        moved.append({"b_id": r.id, "b_flag": head})
         job.report.add("addresses_moved", item("Address", r.kind))
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_head_office and not head:
@@ -164,21 +165,19 @@ async def move_addresses(job: MergeJob) -> None:
             # Who may read the event depends on the address's kind (R4), as for its other events.
             changes["kind"] = {"before": r.kind, "after": r.kind}
         job.event("Address", r.id, "MOVE", target.id, changes=changes)
+    await _drop_and_move(job, _addr, dropped, moved, "is_head_office")
+
+
+async def _drop_and_move(
+    job: MergeJob, table: Any, dropped: list[int], moved: list[dict[str, Any]], flag: str
+) -> None:
+    """Delete the `dropped` rows of `table`; the `moved` ones ({"b_id", "b_flag"}) go to the
+    target, their `flag` column (primary, head office) as each item says."""
     if dropped:
-        await session.execute(delete(_addr).where(_addr.c.id.in_(dropped)))
+        await job.session.execute(delete(table).where(table.c.id.in_(dropped)))
     if moved:
-        await session.execute(
-            update(_addr)
-            .where(_addr.c.id == bindparam("b_id"))
-            .values(
-                party_id=target.id,
-                is_head_office=bindparam("b_head"),
-                version=_addr.c.version + 1,
-                updated_at=job.now,
-                updated_by_id=job.actor.id,
-            ),
-            moved,
-        )
+        flags = {flag: bindparam("b_flag")}
+        await update_each(job.session, table, moved, party_id=job.target.id, **flags, **job.stamped(table))
 
 
 async def _owned(
@@ -217,26 +216,12 @@ async def _owned(
             )
             continue
         keeps = r.is_primary and tuple(getattr(r, k) for k in primary_per) not in primary
-        moved.append({"b_id": r.id, "b_primary": keeps})
+        moved.append({"b_id": r.id, "b_flag": keeps})
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_primary and not keeps:
             changes["is_primary"] = {"before": True, "after": False}
         job.event(model.__name__, r.id, "MOVE", target.id, changes=changes)
-    if dropped:
-        await session.execute(delete(table).where(table.c.id.in_(dropped)))
-    if moved:
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                party_id=target.id,
-                is_primary=bindparam("b_primary"),
-                version=table.c.version + 1,
-                updated_at=job.now,
-                updated_by_id=job.actor.id,
-            ),
-            moved,
-        )
+    await _drop_and_move(job, table, dropped, moved, "is_primary")
     return len(moved), len(dropped)
 
 
@@ -291,7 +276,7 @@ async def move_notes_and_activities(job: MergeJob) -> None:
             await session.execute(
                 update(table)
                 .where(table.c.party_id == source.id)
-                .values(party_id=target.id, version=table.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id)
+                .values(party_id=target.id, **job.stamped(table))
             )
         for row in rows:
             changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
-from relgraph.db.bulk import lock_rows, one_of, rows_in
+from relgraph.db.bulk import lock_rows, one_of, rows_in, update_each
 from relgraph.db.models import (
     InternalRelation,
     Membership,
@@ -91,19 +91,9 @@ async def move_memberships(job: MergeJob) -> None:
             moves.append(mine)
         else:
             duplicates.append((mine, other))
-    stamp = {"b_at": job.now, "b_by": job.actor.id}
     if moves:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                organisation_id=target.id,
-                version=_m.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
-            [{"b_id": m.id, **stamp} for m in moves],
-        )
+        moved = [{"b_id": m.id} for m in moves]
+        await update_each(session, _m, moved, organisation_id=target.id, **job.stamped(_m))
         for m in moves:
             job.event(
                 "Membership",
@@ -136,7 +126,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
     ends, fills, new_tags = [], [], []
     for mine, kept in pairs:
         end = max(job.today, mine.start_date) if mine.start_date else job.today
-        ends.append({"b_id": mine.id, "b_end": end, "b_at": job.now, "b_by": job.actor.id})
+        ends.append({"b_id": mine.id, "b_end": end})
         ended = replace(mine, active=False, end_date=end)
         job.event(
             "Membership",
@@ -162,14 +152,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
         new_tags.extend({"membership_id": kept.id, "tag": t} for t in extra)
         if gaps or extra:
             filled = replace(kept, **gaps, **stamp)
-            fills.append(
-                {
-                    "b_id": kept.id,
-                    **{f"b_{k}": getattr(filled, k) for k in _FILLABLE},
-                    "b_at": job.now,
-                    "b_by": job.actor.id,
-                }
-            )
+            fills.append({"b_id": kept.id, **{f"b_{k}": getattr(filled, k) for k in _FILLABLE}})
             changes = audit_writes.changes_between(
                 audit_writes.snapshot(kept, memberships.AUDITED_FIELDS),
                 audit_writes.snapshot(filled, memberships.AUDITED_FIELDS),
@@ -185,30 +168,10 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
                 changes=changes,
                 reason=f"{job.reason} Took over what membership {mine.id} knew and this one did not.",
             )
-    await session.execute(
-        update(_m)
-        .where(_m.c.id == bindparam("b_id"))
-        .values(
-            active=False,
-            end_date=bindparam("b_end"),
-            version=_m.c.version + 1,
-            updated_at=bindparam("b_at"),
-            updated_by_id=bindparam("b_by"),
-        ),
-        ends,
-    )
+    await update_each(session, _m, ends, active=False, end_date=bindparam("b_end"), **job.stamped(_m))
     if fills:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                **{k: bindparam(f"b_{k}") for k in _FILLABLE},
-                version=_m.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
-            fills,
-        )
+        filled_in = {k: bindparam(f"b_{k}") for k in _FILLABLE}
+        await update_each(session, _m, fills, **filled_in, **job.stamped(_m))
     if new_tags:
         await session.execute(insert(_tags), new_tags)
 
@@ -272,9 +235,7 @@ async def move_relations(job: MergeJob) -> None:
                 dropped.append((r, "DELETE", f"{job.reason} Duplicate of relation {same}, which stays."))
                 job.report.add("relations_merged", other)
                 continue
-        moves.append(
-            {"b_id": r.id, "b_source": ends[0], "b_target": ends[1], "b_at": job.now, "b_by": job.actor.id}
-        )
+        moves.append({"b_id": r.id, "b_source": ends[0], "b_target": ends[1]})
         job.report.add("relations_moved", other)
         job.event(
             "Relation",
@@ -302,17 +263,13 @@ async def move_relations(job: MergeJob) -> None:
             )
         await session.execute(delete(_rel).where(_rel.c.id.in_([r.id for r, _, _ in dropped])))
     if moves:
-        await session.execute(
-            update(_rel)
-            .where(_rel.c.id == bindparam("b_id"))
-            .values(
-                source_id=bindparam("b_source"),
-                target_id=bindparam("b_target"),
-                version=_rel.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
+        await update_each(
+            session,
+            _rel,
             moves,
+            source_id=bindparam("b_source"),
+            target_id=bindparam("b_target"),
+            **job.stamped(_rel),
         )
 
 
@@ -363,11 +320,7 @@ async def move_internal_relations(job: MergeJob) -> None:
         await session.execute(delete(_ir).where(_ir.c.id.in_(dropped)))
     if moved:
         await session.execute(
-            update(_ir)
-            .where(_ir.c.id.in_(moved))
-            .values(
-                party_id=target.id, version=_ir.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id
-            )
+            update(_ir).where(_ir.c.id.in_(moved)).values(party_id=target.id, **job.stamped(_ir))
         )
     job.report.add("internal_relations_moved", item("InternalRelation"), len(moved))
     job.report.add("internal_relations_merged", item("InternalRelation"), len(dropped))
