@@ -12,23 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.batches import by_id
 from relgraph.db.bulk import one_of
 from relgraph.db.models import AuditEvent, Document
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Forbidden, NotFound
-from relgraph.policy import (
-    Viewer,
-    documents_of_party_visible,
-    documents_visible,
-    party_visible,
-)
+from relgraph.policy import Viewer, documents_of_party_visible, documents_visible, party_visible
 from relgraph.storage import DocumentStore, StoredFile
 
 __all__ = [

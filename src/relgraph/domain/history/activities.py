@@ -16,13 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
 from relgraph.db.models import Activity, ActivityKind, User
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows

@@ -16,13 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import AuditEvent
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain.organisations.merging.report import Sight, for_reader
 from relgraph.policy import Viewer, audit_events_readable, may_read
 

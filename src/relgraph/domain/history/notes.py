@@ -14,23 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
 from relgraph.db.models import Note, NoteKind
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
 from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
-from relgraph.policy import (
-    Viewer,
-    note_kinds_readable,
-    note_kinds_writable,
-    party_visible,
-)
+from relgraph.policy import Viewer, note_kinds_readable, note_kinds_writable, party_visible
 
 __all__ = ["AUDITED_FIELDS", "MAX_BODY", "add", "count_for", "get_many", "list_for", "readable", "remove", "update"]
 

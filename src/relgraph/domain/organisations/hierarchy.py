@@ -15,13 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import grouped
 from relgraph.db.models import LockRow, Organisation
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations.organisations import ORGANISATIONS, load_for_update

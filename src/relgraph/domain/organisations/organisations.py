@@ -12,22 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db import search
 from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import (
-    Address,
-    Organisation,
-    OrganisationStatus,
-)
+from relgraph.db.models import Address, Organisation, OrganisationStatus
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.party_data import addresses, contact_means, groups, search_text
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
-from relgraph.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-)
+from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, open_kinds, readable_kinds
 from relgraph.text import fold
 

@@ -25,11 +25,7 @@ from relgraph.domain.party_data.countries import HOME_COUNTRY
 from relgraph.domain.party_data.owned import OwnedRecords
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
-from relgraph.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-)
+from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, kind_is_classified, may_read, party_visible
 
 __all__ = [

@@ -24,6 +24,7 @@ from relgraph.policy import Viewer, party_visible, persons_visible
 
 __all__ = [
     "AUDITED_FIELDS",
+    "OWNED",
     "add",
     "get_many",
     "list_for_parties",
@@ -35,7 +36,8 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["party_id", "iban", "bic", "holder_name", "is_primary", "active"]
-_OWNED = OwnedRecords(
+# The merge of two organisations keeps one of each (merging/belongings.py).
+OWNED = OwnedRecords(
     AuditedRows(
         BankAccount,
         AUDITED_FIELDS,
@@ -91,7 +93,7 @@ def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[s
 
 
 async def _check_free(session: AsyncSession, party_id: int, iban: str, own_id: int | None) -> None:
-    if await _OWNED.same(session, party_id, (iban,), own_id) is not None:
+    if await OWNED.same(session, party_id, (iban,), own_id) is not None:
         raise Conflict("iban", "This party already has a bank account with this IBAN.")
 
 
@@ -105,7 +107,7 @@ async def add(
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     await _check_free(session, target.id, values["iban"], None)
     row = BankAccount(party_id=target.id, active=True, **versions.created(actor), **values)
-    await _OWNED.add(session, actor, row, data.get("primary"))
+    await OWNED.add(session, actor, row, data.get("primary"))
     await session.flush()
     return row
 
@@ -114,7 +116,7 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> BankAccount:
     """Fetch a bank account of a party `viewer` may see, checking the version the caller saw."""
-    return await _OWNED.rows.load_of_visible_party(
+    return await OWNED.rows.load_of_visible_party(
         session, viewer=viewer, id=id, expected_version=expected_version
     )
 
@@ -134,7 +136,7 @@ async def update(
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     if "iban" in values:
         await _check_free(session, row.party_id, values["iban"], row.id)
-    await _OWNED.update(session, actor, row, values)
+    await OWNED.update(session, actor, row, values)
     await session.flush()
     return row
 
@@ -144,7 +146,7 @@ async def remove(
 ) -> int:
     """Delete a bank account; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    await _OWNED.rows.remove(session, actor, row)
+    await OWNED.rows.remove(session, actor, row)
     return id
 
 
@@ -153,6 +155,6 @@ async def set_primary(
 ) -> BankAccount:
     """Make a bank account the party's primary one; the previous primary stays, as a plain one."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    await _OWNED.set_primary(session, actor, row)
+    await OWNED.set_primary(session, actor, row)
     await session.flush()
     return row

@@ -26,6 +26,7 @@ from relgraph.policy import Viewer, party_visible
 
 __all__ = [
     "AUDITED_FIELDS",
+    "OWNED",
     "PARTY_FIELDS",
     "add",
     "clean_value",
@@ -42,7 +43,8 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["party_id", "kind", "value", "label", "is_primary", "active"]
-_OWNED = OwnedRecords(
+# The merge of two organisations keeps one of each (merging/belongings.py).
+OWNED = OwnedRecords(
     AuditedRows(
         ContactMean,
         AUDITED_FIELDS,
@@ -109,7 +111,7 @@ async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int])
 async def _check_free(
     session: AsyncSession, party_id: int, kind: str, value: str, own_id: int | None
 ) -> None:
-    if await _OWNED.same(session, party_id, (kind, value), own_id) is not None:
+    if await OWNED.same(session, party_id, (kind, value), own_id) is not None:
         raise Conflict("value", f"This party already has this {_NOUNS[kind]}.")
 
 
@@ -128,7 +130,7 @@ async def add(
     row = ContactMean(
         party_id=target.id, kind=kind, value=value, label=label, active=True, **versions.created(actor)
     )
-    await _OWNED.add(session, actor, row, data.get("primary"))
+    await OWNED.add(session, actor, row, data.get("primary"))
     await search_text.refresh(session, target.id)
     return row
 
@@ -137,7 +139,7 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> ContactMean:
     """Fetch a contact mean of a party `viewer` may see, checking the version the caller saw."""
-    return await _OWNED.rows.load_of_visible_party(
+    return await OWNED.rows.load_of_visible_party(
         session, viewer=viewer, id=id, expected_version=expected_version
     )
 
@@ -163,7 +165,7 @@ async def update(
     checks.raise_if_any()
     if "value" in values:
         await _check_free(session, row.party_id, row.kind, values["value"], row.id)
-    before = await _OWNED.update(session, actor, row, values)
+    before = await OWNED.update(session, actor, row, values)
     if before["value"] != row.value or before["active"] != row.active:
         await search_text.refresh(session, row.party_id)
     return row
@@ -175,7 +177,7 @@ async def remove(
     """Delete a contact mean; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     party_id = row.party_id
-    await _OWNED.rows.remove(session, actor, row)
+    await OWNED.rows.remove(session, actor, row)
     await search_text.refresh(session, party_id)
     return id
 
@@ -185,7 +187,7 @@ async def set_primary(
 ) -> ContactMean:
     """Make a contact mean the primary one of its kind; the previous primary stays, as a plain one."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    return await _OWNED.set_primary(session, actor, row)
+    return await OWNED.set_primary(session, actor, row)
 
 
 # The input fields of an organisation or person that are its primary contact means, by kind.
@@ -214,12 +216,12 @@ async def set_primary_value(
     entry's value is replaced (or the entry created); null removes the primary entry.
     The caller refreshes the party's search text.
     """
-    current = await _OWNED.holder(session, party_id, kind)
+    current = await OWNED.holder(session, party_id, kind)
     if current is not None and current.value == value:
         return
-    rows = _OWNED.rows
+    rows = OWNED.rows
     if current is not None:
-        existing = None if value is None else await _OWNED.same(session, party_id, (kind, value), current.id)
+        existing = None if value is None else await OWNED.same(session, party_id, (kind, value), current.id)
         if value is None or existing is not None:
             await rows.remove(session, actor, current)
         else:
@@ -229,7 +231,7 @@ async def set_primary_value(
             return
     if value is None:
         return
-    existing = await _OWNED.same(session, party_id, (kind, value), None)
+    existing = await OWNED.same(session, party_id, (kind, value), None)
     if existing is not None:
         # The value is there already, as a plain (maybe inactive) entry: promote it.
         before = rows.snapshot(existing)

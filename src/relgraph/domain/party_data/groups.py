@@ -16,21 +16,8 @@ from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped
-from relgraph.db.models import (
-    CustomerGroup,
-    Organisation,
-    Party,
-    PartyGroup,
-    PartyKind,
-    Person,
-)
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.models import CustomerGroup, Organisation, Party, PartyGroup, PartyKind, Person
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks

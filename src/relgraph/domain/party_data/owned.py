@@ -38,6 +38,10 @@ class OwnedRecords:
         """The values of `row` its primary is one per (besides its party)."""
         return tuple(getattr(row, name) for name in self.per)
 
+    def key_of(self, row: Any) -> tuple[Any, ...]:
+        """The values of `row` no party holds twice."""
+        return tuple(getattr(row, name) for name in self.key)
+
     async def holder(self, session: AsyncSession, party_id: int, *scope: Any) -> Any | None:
         """The party's primary record (of `scope`, e.g. its kind), or None."""
         model = self.rows.model

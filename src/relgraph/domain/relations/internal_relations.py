@@ -16,19 +16,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
-from relgraph.db.models import (
-    InternalRelation,
-    InternalRelationCategory,
-    User,
-)
+from relgraph.db.models import InternalRelation, InternalRelationCategory, User
 from relgraph.db.models.relations import ACCOUNT_MANAGER
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows

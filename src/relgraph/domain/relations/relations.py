@@ -14,13 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.batches import by_id
 from relgraph.db.models import Party, Relation, RelationType
 from relgraph.db.models.in_force import has_ended
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, places, versions
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
