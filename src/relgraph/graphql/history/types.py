@@ -16,7 +16,12 @@ from relgraph.graphql.core.connections import Connection, connection, page_reque
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_kind_by_id, register_loaded
+from relgraph.graphql.core.node import (
+    Node,
+    owning_party,
+    party_kind_by_id,
+    register_loaded,
+)
 from relgraph.graphql.history.loaders import (
     activities_count,
     activities_page,
@@ -30,7 +35,7 @@ from relgraph.graphql.history.loaders import (
     timeline_count,
     timeline_page,
 )
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 
 __all__ = [
     "Activity",
@@ -103,21 +108,13 @@ class Note(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="Who wrote the note (the same as createdBy), when known.")
-    async def author(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    author = staff_user("created_by_id", "Who wrote the note (the same as createdBy), when known.")
 
-    @strawberry.field(description="Who wrote the note, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who wrote the note, when known.")
 
-    @strawberry.field(description="Who last changed the note, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the note, when known.")
 
-    @strawberry.field(description="The party the note is about.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The party the note is about.")
 
 
 @strawberry.type(
@@ -162,21 +159,13 @@ class Activity(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="The staff user who is to do it, if anyone.")
-    async def assignee(self, info: Info) -> User | None:
-        return await user_or_none(info, self.assignee_id)
+    assignee = staff_user("assignee_id", "The staff user who is to do it, if anyone.")
 
-    @strawberry.field(description="Who recorded the activity, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who recorded the activity, when known.")
 
-    @strawberry.field(description="Who last changed the activity, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the activity, when known.")
 
-    @strawberry.field(description="The party the activity is about.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The party the activity is about.")
 
 
 async def notes_connection(
@@ -270,9 +259,7 @@ class AuditEvent:
             type_name = "Person" if kind == "PERSON" else "Organisation"
         return strawberry.ID(encode_id(type_name, self.row.object_id))
 
-    @strawberry.field(description="The staff user who made the change; null for system work.")
-    async def actor(self, info: Info) -> User | None:
-        return await user_or_none(info, self.actor_id)
+    actor = staff_user("actor_id", "The staff user who made the change; null for system work.")
 
     @strawberry.field(
         description=(

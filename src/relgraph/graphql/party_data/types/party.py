@@ -67,7 +67,7 @@ from relgraph.graphql.relations.types.relations import (
     RelationDirection,
     relations_connection,
 )
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 from relgraph.policy import can_see_financials, can_see_sensitive
 
 __all__ = ["Party"]
@@ -91,13 +91,9 @@ class Party(Node):
     created_by_id: strawberry.Private[int | None]
     updated_by_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The staff user who created the party, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "The staff user who created the party, when known.")
 
-    @strawberry.field(description="The staff user who last changed the party, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "The staff user who last changed the party, when known.")
 
     @strawberry.field(
         description=(

@@ -16,7 +16,13 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.money import cents
-from relgraph.graphql.core.node import LazyParty, LazyUser, Node, find, party_by_id, register_loaded
+from relgraph.graphql.core.node import (
+    LazyUser,
+    Node,
+    find,
+    owning_party,
+    register_loaded,
+)
 from relgraph.graphql.relations.loaders import (
     category_by_id,
     internal_relation_by_id,
@@ -100,9 +106,7 @@ class InternalRelation(Node):
         assert user is not None  # a foreign key guarantees it
         return user
 
-    @strawberry.field(description="The customer file: the organisation or person looked after.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The customer file: the organisation or person looked after.")
 
     @strawberry.field(description="The category, e.g. account manager.")
     async def category(self, info: Info) -> InternalRelationCategory:

@@ -22,7 +22,7 @@ from relgraph.graphql.relations.loaders import (
     relations_count,
     relations_page,
 )
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -143,13 +143,9 @@ class Relation(Node):
     async def target(self, info: Info) -> LazyParty | None:
         return await self._party(info, self.target_id)
 
-    @strawberry.field(description="Who recorded the relation, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who recorded the relation, when known.")
 
-    @strawberry.field(description="Who last changed the relation, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the relation, when known.")
 
 
 @strawberry.type(description="A relation as seen from one of its parties.")
