@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.models.base import Stamped
 from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.errors import NotFound
@@ -152,7 +153,7 @@ class AuditedRows:
         """
         if only_if_changed and self.snapshot(row) == before:
             return row
-        if actor is not None and hasattr(self.model, "updated_by_id"):
+        if actor is not None and issubclass(self.model, Stamped):
             versions.stamp(row, actor)
         await self.flush(session, at=at)
         changes = audit_writes.changes_between(before, self.snapshot(row))
