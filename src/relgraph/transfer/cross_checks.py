@@ -39,15 +39,22 @@ _USED_IDS = {
 }
 
 
+def _once_in_file(rows: Sequence[Row], column: str, what: str) -> dict[Any, int]:
+    """The values of `column` given in the file, each with the first line that has it; a
+    later line with the same value fails ("Line 3 has `what` already", {} the value)."""
+    first_line: dict[Any, int] = {}
+    for row in rows:
+        if (value := row.values.get(column)) is not None:
+            first = first_line.setdefault(value, row.line)
+            if first != row.line:
+                row.fail(column, f"Line {first} has {what.format(value)} already.")
+    return first_line
+
+
 async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> None:
     """Given ids must be unique in the file, not taken, and never used before: the audit
     trail remembers the ids of deleted rows (IDs are never reused)."""
-    seen: dict[int, int] = {}
-    for row in rows:
-        if (given := row.values.get("id")) is not None:
-            first = seen.setdefault(given, row.line)
-            if first != row.line:
-                row.fail("id", f"Line {first} has this id already.")
+    seen = _once_in_file(rows, "id", "this id")
     taken = {r.id for r in await rows_in(session, select(table.c.id), table.c.id, seen)}
     query, column = _USED_IDS[table.name]
     used = {r[0] for r in await rows_in(session, query, column, seen)}
@@ -60,12 +67,7 @@ async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> N
 
 async def _check_organisations(session: AsyncSession, rows: Sequence[Row]) -> None:
     await _free_ids(session, rows, _parties)
-    codes: dict[str, int] = {}
-    for row in rows:
-        if (code := row.values.get("code")) is not None:
-            first = codes.setdefault(code, row.line)
-            if first != row.line:
-                row.fail("code", f"Line {first} has customer number {code} already.")
+    codes = _once_in_file(rows, "code", "customer number {}")
     taken = {r.code for r in await rows_in(session, select(_orgs.c.code), _orgs.c.code, codes)}
     for row in rows:
         if row.values.get("code") in taken:
