@@ -105,8 +105,10 @@ def staff_user(attribute: str, description: str) -> Any:
     """A field of an object holding a user's id in `attribute` (who created it, say): that
     staff user, or null when none is known."""
 
-    async def resolve(root: strawberry.Parent[Any], info: Info) -> User | None:
-        return await user_or_none(info, getattr(root, attribute))
+    # `self` by name: Strawberry and the planned executor (core/planned.py) both pass the
+    # object there, as to a method.
+    async def resolve(self: Any, info: Info) -> User | None:
+        return await user_or_none(info, getattr(self, attribute))
 
     return strawberry.field(resolver=resolve, description=description)
 

@@ -29,6 +29,7 @@ from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
 from relgraph.domain.party_data import addresses, bank_accounts, contact_means
 from relgraph.domain.party_data.owned import OwnedRecords
+from relgraph.domain.writes import removed
 from relgraph.policy import kind_is_classified
 
 __all__ = [
@@ -112,7 +113,7 @@ async def move_party_types(job: MergeJob) -> None:
                 source.id,
                 "CLEAR",
                 source.id,
-                changes={k: {"before": v, "after": None} for k, v in before.items()},
+                changes=removed(before),
                 reason=f"{job.reason} {target.name} has its own, which stays.",
             )
             job.report.add("typed_data_merged", item(model.__name__))
@@ -155,7 +156,7 @@ async def move_addresses(job: MergeJob) -> None:
                 r.id,
                 "DELETE",
                 source.id,
-                changes={name: {"before": getattr(r, name), "after": None} for name in ("kind", *addresses.FIELDS)},
+                changes=removed({name: getattr(r, name) for name in ("kind", *addresses.FIELDS)}),
                 reason=f"{job.reason} The target has a {r.kind.lower()} address of its own, which stays.",
             )
             continue

@@ -30,6 +30,7 @@ from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, Membership
 from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
 from relgraph.domain.relations import internal_relations, relations
+from relgraph.domain.writes import removed
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
 
@@ -251,7 +252,7 @@ async def move_relations(job: MergeJob) -> None:
     if dropped:
         for r, action, reason in dropped:
             before = audit_writes.snapshot(r, relations.AUDITED_FIELDS)
-            changes = {k: {"before": v, "after": None} for k, v in before.items()}
+            changes = removed(before)
             job.event(
                 "Relation",
                 r.id,
@@ -313,7 +314,7 @@ async def move_internal_relations(job: MergeJob) -> None:
                 r.id,
                 "DELETE",
                 source.id,
-                changes={k: {"before": v, "after": None} for k, v in before.items()},
+                changes=removed(before),
                 reason=f"{job.reason} Duplicate of internal relation {same}, which stays.",
             )
     if dropped:
