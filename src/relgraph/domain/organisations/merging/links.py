@@ -136,8 +136,8 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             job.source.id,
             other_party_id=mine.person_id,
             changes=audit_writes.changes_between(
-                audit_writes.snapshot(mine, memberships.AUDITED_FIELDS),
-                audit_writes.snapshot(ended, memberships.AUDITED_FIELDS),
+                memberships.MEMBERSHIPS.snapshot(mine),
+                memberships.MEMBERSHIPS.snapshot(ended),
             ),
             reason=f"{job.reason} Duplicate of membership {kept.id} there, which stays.",
         )
@@ -155,8 +155,8 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             filled = replace(kept, **gaps, **stamp)
             fills.append({"b_id": kept.id, **{f"b_{k}": getattr(filled, k) for k in _FILLABLE}})
             changes = audit_writes.changes_between(
-                audit_writes.snapshot(kept, memberships.AUDITED_FIELDS),
-                audit_writes.snapshot(filled, memberships.AUDITED_FIELDS),
+                memberships.MEMBERSHIPS.snapshot(kept),
+                memberships.MEMBERSHIPS.snapshot(filled),
             )
             if extra:
                 changes["tags"] = {"before": sorted(have), "after": sorted(have | set(extra))}
