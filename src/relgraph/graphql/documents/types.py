@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from relgraph.graphql.core.connections import After, Connection, First, connection, page_request
+from relgraph.graphql.core.connections import After, Connection, First, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node, owning_party, register_loaded
@@ -68,12 +68,7 @@ class Document(Node):
 async def documents_connection(info: Info, party_id: int, first: First, after: After) -> Connection[Document]:
     """One page of a party's documents that the viewer may see (`Party.documents`)."""
     page = page_request(first, after)
-    loaders = info.context.loaders
-    rows = await loaders[documents_page].load((party_id, page))
-
-    async def total() -> int:
-        return await loaders[documents_count].load((party_id,))
-
+    rows, total = await loaded_page(info, documents_page, documents_count, (party_id,), page)
     return connection(rows, Document.from_row, total)
 
 

@@ -12,7 +12,7 @@ import strawberry
 from relgraph.db import models
 from relgraph.domain.history import activities, audit_reads
 from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
@@ -174,12 +174,7 @@ async def notes_connection(
     """The notes of one party that the viewer may read, through the batching loaders."""
     page = page_request(first, after)
     chosen = None if kinds is None else tuple(sorted({k.value for k in kinds}))
-    loaders = info.context.loaders
-    rows = await loaders[notes_page].load((party_id, chosen, page))
-
-    async def total() -> int:
-        return await loaders[notes_count].load((party_id, chosen))
-
+    rows, total = await loaded_page(info, notes_page, notes_count, (party_id, chosen), page)
     return connection(rows, Note.from_row, total)
 
 
@@ -189,12 +184,7 @@ async def activities_connection(
     """The activities of one party (by="party") or assignee (by="assignee"), batched."""
     page = page_request(first, after)
     chosen = None if status is None else activities.Status(status.value)
-    loaders = info.context.loaders
-    rows = await loaders[activities_page].load((owner_id, by, chosen, page))
-
-    async def total() -> int:
-        return await loaders[activities_count].load((owner_id, by, chosen))
-
+    rows, total = await loaded_page(info, activities_page, activities_count, (owner_id, by, chosen), page)
     return connection(rows, Activity.from_row, total)
 
 
@@ -302,13 +292,9 @@ _CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": Audit
 
 
 async def audit_connection(info: Info, party_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
-    page = page_request(first, after)
-    loaders = info.context.loaders
-    rows = await loaders[audit_events_page].load((party_id, page))
-
-    async def total() -> int:
-        return await loaders[audit_events_count].load((party_id,))
-
+    rows, total = await loaded_page(
+        info, audit_events_page, audit_events_count, (party_id,), page_request(first, after)
+    )
     return connection(rows, AuditEvent.from_row, total)
 
 
@@ -317,12 +303,7 @@ async def timeline_connection(
 ) -> Connection[TimelineItem]:
     page = page_request(first, after)
     chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
-    loaders = info.context.loaders
-    rows = await loaders[timeline_page].load((party_id, chosen, page))
-
-    async def total() -> int:
-        return await loaders[timeline_count].load((party_id, chosen))
-
+    rows, total = await loaded_page(info, timeline_page, timeline_count, (party_id, chosen), page)
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
 
 

@@ -10,7 +10,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
 from relgraph.domain.memberships.queries import ListedMembership
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import LazyOrganisation, LazyPerson, Node, find, from_row, register_loaded
@@ -158,12 +158,8 @@ async def memberships_connection(
     domain_filter = DomainFilter(
         include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
     )
-    loaders = info.context.loaders
-    rows = await loaders[memberships_page].load((owner_id, by, domain_filter, page))
-
-    async def total() -> int:
-        return await loaders[memberships_count].load((owner_id, by, domain_filter))
-
+    key = (owner_id, by, domain_filter)
+    rows, total = await loaded_page(info, memberships_page, memberships_count, key, page)
     return connection(rows, Membership.with_person, total)
 
 

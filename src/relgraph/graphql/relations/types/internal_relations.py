@@ -11,7 +11,7 @@ import strawberry
 from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
@@ -135,12 +135,9 @@ async def internal_relations_connection(
     flt = InternalRelationFilter(
         category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
     )
-    loaders = info.context.loaders
-    rows = await loaders[internal_relations_page].load((owner_id, by, flt, page))
-
-    async def total() -> int:
-        return await loaders[internal_relations_count].load((owner_id, by, flt))
-
+    rows, total = await loaded_page(
+        info, internal_relations_page, internal_relations_count, (owner_id, by, flt), page
+    )
     return connection(rows, InternalRelation.from_row, total)
 
 

@@ -11,7 +11,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations.relations import Direction as DomainDirection
 from relgraph.domain.relations.relations import RelationFilter, RelationView
-from relgraph.graphql.core.connections import After, First, PageInfo, page_info_of, page_request
+from relgraph.graphql.core.connections import After, First, PageInfo, loaded_page, page_info_of, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
@@ -215,12 +215,7 @@ async def relations_connection(
         direction=direction,
         include_inactive=include_inactive,
     )
-    loaders = info.context.loaders
-    rows = await loaders[relations_page].load((party_id, flt, page))
-
-    async def total() -> int:
-        return await loaders[relations_count].load((party_id, flt))
-
+    rows, total = await loaded_page(info, relations_page, relations_count, (party_id, flt), page)
     return PartyRelationConnection.build(rows, total)
 
 
