@@ -9,9 +9,7 @@ calls carry the one saved in the browser (shared with GraphiQL).
 
 from __future__ import annotations
 
-import html
-
-from relgraph.ide import same_origin
+from relgraph.ide import page_html
 
 __all__ = ["explore_html"]
 
@@ -79,9 +77,4 @@ def explore_html(*, endpoint: str, static_url: str) -> str:
     *static_url* is where ``ide.STATIC_DIR`` is mounted (e.g. ``"/static"``).
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
-    static = same_origin(static_url, "static_url").rstrip("/")
-    return _PAGE.format(
-        static=html.escape(static),
-        assets=html.escape(static + "/explore"),
-        endpoint=html.escape(same_origin(endpoint, "endpoint")),
-    )
+    return page_html(_PAGE, endpoint=endpoint, static_url=static_url, assets="explore")

@@ -11,7 +11,7 @@ import html
 import json
 from pathlib import Path
 
-__all__ = ["STATIC_DIR", "graphiql_html", "load_examples", "same_origin"]
+__all__ = ["STATIC_DIR", "graphiql_html", "load_examples", "page_html", "same_origin"]
 
 #: The package's ``static`` folder; mount it with ``StaticFiles(directory=STATIC_DIR)``.
 STATIC_DIR: Path = Path(__file__).resolve().parent / "static"
@@ -90,12 +90,21 @@ def graphiql_html(*, endpoint: str, static_url: str, examples: list[dict[str, st
     *examples* are ``{"name", "description", "query"}`` dicts, see ``load_examples``.
     Raises ``ValueError`` if *endpoint* or *static_url* names another host.
     """
+    return page_html(
+        _PAGE, endpoint=endpoint, static_url=static_url, assets="graphiql", examples=_script_json(examples)
+    )
+
+
+def page_html(page: str, *, endpoint: str, static_url: str, assets: str, **parts: str) -> str:
+    """Fill in `page`, an offline page served by relgraph: its `{static}` and `{assets}`
+    (the folder `assets` of STATIC_DIR) under *static_url*, its `{endpoint}`, and `parts`
+    as they are. Raises ``ValueError`` if *endpoint* or *static_url* names another host."""
     static = same_origin(static_url, "static_url").rstrip("/")
-    return _PAGE.format(
+    return page.format(
         static=html.escape(static),
-        assets=html.escape(static + "/graphiql"),
+        assets=html.escape(f"{static}/{assets}"),
         endpoint=html.escape(same_origin(endpoint, "endpoint")),
-        examples=_script_json(examples),
+        **parts,
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,7 @@ __all__ = [
     "one_of",
     "reserve_ids",
     "rows_in",
+    "update_each",
     "update_rows",
 ]
 
@@ -167,6 +169,14 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
             await connection.exec_driver_sql(sql, tuple(columns))
         else:
             await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+async def update_each(
+    session: AsyncSession, table: Table, items: Sequence[Mapping[str, Any]], **values: Any
+) -> None:
+    """Set `values` on the row of `table` whose id is each item's "b_id", in one executemany;
+    a value `bindparam("b_<name>")` reads the item's own."""
+    await session.execute(update(table).where(table.c.id == bindparam("b_id")).values(**values), list(items))
 
 
 async def update_rows(

@@ -6,28 +6,18 @@ import mimetypes
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import one_of
 from relgraph.db.models import AuditEvent, Document
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Forbidden, NotFound
-from relgraph.policy import (
-    Viewer,
-    documents_of_party_visible,
-    documents_visible,
-    party_visible,
-)
+from relgraph.policy import Viewer, documents_of_party_visible, documents_visible, party_visible
 from relgraph.storage import DocumentStore, StoredFile
 
 __all__ = [
@@ -41,13 +31,19 @@ __all__ = [
     "remove_unreferenced",
 ]
 
+# An upload's event names the file and its size.
+_DOCUMENTS = AuditedRows(Document, ["filename", "size"], "document")
 # Newest first: the file uploaded last is the one looked for most.
 _ORDER = [OrderKey(Document.id, "id", descending=True)]
 
 
+def _visible_to(viewer: Viewer) -> tuple[ColumnElement[bool], ...]:
+    """SQL: the documents `viewer` may see: R2 for the documents, R1 for a person's party."""
+    return (documents_visible(viewer), party_visible(viewer, Document.party_id))
+
+
 def _visible(viewer: Viewer) -> Select[Any]:
-    """Documents `viewer` may see: R2 for the documents, R1 for a person's party."""
-    return select(Document).where(documents_visible(viewer), party_visible(viewer, Document.party_id))
+    return select(Document).where(*_visible_to(viewer))
 
 
 async def list_for(
@@ -63,8 +59,7 @@ async def count_for(session: AsyncSession, party_ids: Sequence[int], *, viewer: 
 
 async def get_visible(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Document | None]:
     """The documents with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
-    found = {d.id: d for d in await session.scalars(_visible(viewer).where(Document.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Document, ids, *_visible_to(viewer))
 
 
 async def for_download(session: AsyncSession, *, viewer: Viewer, id: int, sha256: str | None) -> Document | None:
@@ -129,16 +124,8 @@ async def add(
         uploaded_by_id=actor.id,
     )
     session.add(document)
-    await session.flush()
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Document",
-        object_id=document.id,
-        party_id=target.id,
-        action="UPLOAD",
-        changes={"filename": {"before": None, "after": name}, "size": {"before": None, "after": stored.size}},
-    )
+    await _DOCUMENTS.flush(session)
+    _DOCUMENTS.record_creation(session, actor, document, "UPLOAD")
     return document
 
 
@@ -147,17 +134,7 @@ async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> Document:
     document = (await get_visible(session, viewer=actor, ids=[id]))[0]
     if document is None:
         raise NotFound("id", "No document with this id.")
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Document",
-        object_id=document.id,
-        party_id=document.party_id,
-        action="DELETE",
-        changes={"filename": {"before": document.filename, "after": None}},
-    )
-    await session.delete(document)
-    await session.flush()
+    await _DOCUMENTS.remove(session, actor, document, before={"filename": document.filename})
     return document
 
 

@@ -14,12 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.models import Membership
 from relgraph.errors import Conflict
 
-__all__ = ["free_lapsed", "take_place"]
+__all__ = ["free_lapsed", "membership_place", "take_membership_place", "take_place"]
+
+
+def membership_place(person_id: int, organisation_id: int, role: str | None) -> tuple[int, int, str]:
+    """The place of an active membership: one per person, organisation and role, where no
+    role counts as one role (the unique index compares coalesce(role, ''))."""
+    return (person_id, organisation_id, role or "")
 
 
 async def free_lapsed(session: AsyncSession, model: Any, *where: ColumnElement[bool]) -> int:
@@ -46,3 +53,20 @@ async def take_place(session: AsyncSession, model: Any, place: list[ColumnElemen
     holder = await session.scalar(select(model.id).where(*place, model.active.is_(True)))
     if holder is not None and not await free_lapsed(session, model, model.id == holder):
         raise taken
+
+
+async def take_membership_place(session: AsyncSession, membership: Membership) -> None:
+    """`take_place` for `membership` at its person, organisation and role: a current or
+    future holder is a CONFLICT at `role`."""
+    role = f" as {membership.role}" if membership.role else ""
+    await take_place(
+        session,
+        Membership,
+        [
+            Membership.person_id == membership.person_id,
+            Membership.organisation_id == membership.organisation_id,
+            func.coalesce(Membership.role, "") == (membership.role or ""),
+            Membership.id != (membership.id or 0),
+        ],
+        Conflict("role", f"This person already has an active membership here{role}."),
+    )

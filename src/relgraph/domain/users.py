@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import ApiToken, InternalRelation, Permission, Role, User
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.domain.validation import Checks
@@ -58,8 +59,7 @@ async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[User | None]:
     """Return the users with `ids`, aligned with `ids`."""
-    found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, User, ids)
 
 
 def _customer_files(viewer: Viewer, today: dt.date) -> Any:
@@ -147,11 +147,16 @@ async def create(
     return user
 
 
-async def create_token(session: AsyncSession, *, email: str) -> str:
-    """Create a token for the user with `email` and return it; only its hash is kept."""
+async def _named(session: AsyncSession, email: str) -> User:
     user = await get_by_email(session, email=email)
     if user is None:
         raise NotFound("email", f"No user with email {email}.")
+    return user
+
+
+async def create_token(session: AsyncSession, *, email: str) -> str:
+    """Create a token for the user with `email` and return it; only its hash is kept."""
+    user = await _named(session, email)
     if not user.active:
         raise InvalidInput.at("email", f"User {email} is not active.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -162,9 +167,7 @@ async def create_token(session: AsyncSession, *, email: str) -> str:
 
 async def revoke_tokens(session: AsyncSession, *, email: str) -> int:
     """Revoke every live token of the user with `email`; return how many."""
-    user = await get_by_email(session, email=email)
-    if user is None:
-        raise NotFound("email", f"No user with email {email}.")
+    user = await _named(session, email)
     result = await session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

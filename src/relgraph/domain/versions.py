@@ -6,14 +6,19 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from relgraph.errors import Conflict, NotFound
 from relgraph.policy import Viewer, party_visible
 
-__all__ = ["check_version", "flush", "load_of_visible_party", "stamp"]
+__all__ = ["check_version", "flush", "load_of_visible_party", "lost_race", "stamp", "stamped"]
+
+# PostgreSQL gave the transaction up for another's sake (a deadlock victim, a serialization
+# failure), or SQLite's write lock stayed taken past the busy timeout: the caller lost a race
+# and may simply try again.
+_LOST_RACE = frozenset({"40P01", "40001", "SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
 def check_version(row: Any, expected: int | None, noun: str) -> None:
@@ -24,16 +29,24 @@ def check_version(row: Any, expected: int | None, noun: str) -> None:
         )
 
 
-def created(actor: Viewer) -> dict[str, Any]:
-    """The audit columns of a new row made by `actor`: created and last changed now, by it."""
+def created(actor: Viewer | None) -> dict[str, Any]:
+    """The audit columns of a new row made by `actor` (None: by the system): created and
+    last changed now, by it."""
     now = dt.datetime.now(dt.UTC)
-    return {"created_at": now, "updated_at": now, "created_by_id": actor.id, "updated_by_id": actor.id}
+    by = actor.id if actor else None
+    return {"created_at": now, "updated_at": now, "created_by_id": by, "updated_by_id": by}
 
 
 def stamp(row: Any, actor: Viewer) -> None:
     """Record who changed `row`, and when."""
     row.updated_at = dt.datetime.now(dt.UTC)
     row.updated_by_id = actor.id
+
+
+def stamped(table: Any, actor: Viewer, now: dt.datetime) -> dict[str, Any]:
+    """What a set-based change sets on each row it changes: the next version (the ORM counts
+    it for one row), and who changed it when (`stamp`)."""
+    return {"version": table.c.version + 1, "updated_at": now, "updated_by_id": actor.id}
 
 
 async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | None = None) -> None:
@@ -51,6 +64,16 @@ async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | N
         if unique is None:
             raise
         raise Conflict(*unique) from None
+
+
+def lost_race(error: DBAPIError) -> str | None:
+    """The database's code for `error` when it says the transaction lost a race (nothing
+    was changed; trying again may work), else None."""
+    orig = getattr(error, "orig", None)
+    code = (
+        getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or getattr(orig, "sqlite_errorname", None)
+    )
+    return code if code in _LOST_RACE else None
 
 
 async def load_of_visible_party(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import chunked, rows_in
 from relgraph.db.models import AuditEvent, Membership, Organisation, Party, Person, User
+from relgraph.domain import places
 from relgraph.domain.organisations import hierarchy
 from relgraph.transfer.rows import Row
 
@@ -38,15 +39,22 @@ _USED_IDS = {
 }
 
 
+def _once_in_file(rows: Sequence[Row], column: str, what: str) -> dict[Any, int]:
+    """The values of `column` given in the file, each with the first line that has it; a
+    later line with the same value fails ("Line 3 has `what` already", {} the value)."""
+    first_line: dict[Any, int] = {}
+    for row in rows:
+        if (value := row.values.get(column)) is not None:
+            first = first_line.setdefault(value, row.line)
+            if first != row.line:
+                row.fail(column, f"Line {first} has {what.format(value)} already.")
+    return first_line
+
+
 async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> None:
     """Given ids must be unique in the file, not taken, and never used before: the audit
     trail remembers the ids of deleted rows (IDs are never reused)."""
-    seen: dict[int, int] = {}
-    for row in rows:
-        if (given := row.values.get("id")) is not None:
-            first = seen.setdefault(given, row.line)
-            if first != row.line:
-                row.fail("id", f"Line {first} has this id already.")
+    seen = _once_in_file(rows, "id", "this id")
     taken = {r.id for r in await rows_in(session, select(table.c.id), table.c.id, seen)}
     query, column = _USED_IDS[table.name]
     used = {r[0] for r in await rows_in(session, query, column, seen)}
@@ -59,12 +67,7 @@ async def _free_ids(session: AsyncSession, rows: Sequence[Row], table: Any) -> N
 
 async def _check_organisations(session: AsyncSession, rows: Sequence[Row]) -> None:
     await _free_ids(session, rows, _parties)
-    codes: dict[str, int] = {}
-    for row in rows:
-        if (code := row.values.get("code")) is not None:
-            first = codes.setdefault(code, row.line)
-            if first != row.line:
-                row.fail("code", f"Line {first} has customer number {code} already.")
+    codes = _once_in_file(rows, "code", "customer number {}")
     taken = {r.code for r in await rows_in(session, select(_orgs.c.code), _orgs.c.code, codes)}
     for row in rows:
         if row.values.get("code") in taken:
@@ -131,7 +134,7 @@ async def _check_memberships(session: AsyncSession, rows: Sequence[Row]) -> None
         _m.c.person_id,
         person_ids,
     )
-    holders = {(a.person_id, a.organisation_id, a.role or ""): 0 for a in active}
+    holders = {places.membership_place(a.person_id, a.organisation_id, a.role): 0 for a in active}
     for row in rows:
         values = row.values
         if values.get("person_id") and values["person_id"] not in found_people:
@@ -143,7 +146,7 @@ async def _check_memberships(session: AsyncSession, rows: Sequence[Row]) -> None
         if manager and manager not in staff:
             row.fail("account_manager", f"No staff user with email {manager}.")
         if values.get("active") and values.get("person_id") and values.get("organisation_id"):
-            key = (values["person_id"], values["organisation_id"], values.get("role") or "")
+            key = places.membership_place(values["person_id"], values["organisation_id"], values.get("role"))
             first = holders.setdefault(key, row.line)
             if first != row.line:
                 where = f"line {first}" if first else "the database"

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relgraph.db.models.base import Base, Id, UTCDateTime, utcnow
+from relgraph.db.models.base import Base, Id, Stamped
 
 __all__ = ["BankAccount"]
 
 
-class BankAccount(Base):
+class BankAccount(Stamped, Base):
     """An IBAN of a party, stored compact and upper case ("NL91ABNA0417164300").
 
     The same IBAN may sit on two parties (a group paying centrally); `iban` is indexed
@@ -48,10 +45,3 @@ class BankAccount(Base):
     holder_name: Mapped[str | None] = mapped_column(String(200))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}

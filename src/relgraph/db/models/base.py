@@ -6,8 +6,8 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Table, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 __all__ = [
     "AddressKind",
@@ -19,6 +19,7 @@ __all__ = [
     "PartyKind",
     "Permission",
     "Role",
+    "Stamped",
     "UTCDateTime",
     "enum_check",
     "utcnow",
@@ -80,6 +81,22 @@ class Base(DeclarativeBase):
         # the id of the newest row if it was deleted (PostgreSQL's sequences never go back).
         kwargs.setdefault("sqlite_autoincrement", True)
         return Table(name, metadata, *args, **kwargs)
+
+
+class Stamped:
+    """A row that says who created it and who last changed it, and when, and counts its
+    versions: a change based on an older version loses (domain/versions.py). Its columns
+    come after the row's own."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 class Role(enum.StrEnum):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     text,
 )
@@ -19,15 +16,14 @@ from relgraph.db.models.base import (
     Base,
     ContactKind,
     Id,
-    UTCDateTime,
+    Stamped,
     enum_check,
-    utcnow,
 )
 
 __all__ = ["ContactMean"]
 
 
-class ContactMean(Base):
+class ContactMean(Stamped, Base):
     """One way to reach a party: an email address, a phone number (E.164), a URL.
 
     The primary one of each kind is what `Organisation.email` / `.phone` show; the
@@ -58,10 +54,3 @@ class ContactMean(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}

@@ -10,18 +10,12 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relgraph.db.models.base import (
-    Base,
-    Id,
-    UTCDateTime,
-    utcnow,
-)
+from relgraph.db.models.base import Base, Id, Stamped
 from relgraph.db.models.in_force import EndedByHand
 
 __all__ = [
@@ -30,7 +24,7 @@ __all__ = [
 ]
 
 
-class Membership(EndedByHand, Base):
+class Membership(EndedByHand, Stamped, Base):
     """A person's place in an organisation (persoon in organisatie, "PIO").
 
     Whether it is active (in force on a day) is `holds_on`, never the `active` column
@@ -66,13 +60,6 @@ class Membership(EndedByHand, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class MembershipTag(Base):

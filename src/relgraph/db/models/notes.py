@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relgraph.db.models.base import Base, Id, UTCDateTime, enum_check, utcnow
+from relgraph.db.models.base import Base, Id, Stamped, UTCDateTime, enum_check
 
 __all__ = ["Activity", "ActivityKind", "Note", "NoteKind"]
 
@@ -25,7 +25,7 @@ class ActivityKind(enum.StrEnum):
     MEETING = "MEETING"
 
 
-class Note(Base):
+class Note(Stamped, Base):
     """A note on a party: general, internal (staff only) or a price agreement (financial)."""
 
     __tablename__ = "notes"
@@ -39,17 +39,9 @@ class Note(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The author.
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class Activity(Base):
+class Activity(Stamped, Base):
     """A task, call or meeting about a party: planned until done_at is set."""
 
     __tablename__ = "activities"
@@ -67,10 +59,3 @@ class Activity(Base):
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}

@@ -11,13 +11,12 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, validates
 
 from relgraph.db.models.base import (
     AddressKind,
@@ -26,9 +25,9 @@ from relgraph.db.models.base import (
     Id,
     OrganisationStatus,
     PartyKind,
+    Stamped,
     UTCDateTime,
     enum_check,
-    utcnow,
 )
 from relgraph.text import fold
 
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 
-class Party(Base):
+class Party(Stamped, Base):
     """Every relation (relatie) is a party: an organisation or a person.
 
     The shared table gives relations, addresses and documents one foreign key to point at.
@@ -51,13 +50,10 @@ class Party(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"polymorphic_on": "kind", "version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 class Organisation(Party):
@@ -135,7 +131,7 @@ def _city_key(context: Any) -> str:
     return fold(context.get_current_parameters().get("city"))
 
 
-class Address(Base):
+class Address(Stamped, Base):
     """A postal address (adres) of a party; one VISIT address is the head office.
 
     A party has any number of visit addresses but at most one POSTAL and one INVOICE
@@ -176,13 +172,6 @@ class Address(Base):
     city_key: Mapped[str] = mapped_column(String(100), default=_city_key, index=True)
     country: Mapped[str] = mapped_column(String(2), default="NL")
     is_head_office: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @validates("city")
     def _keep_city_key(self, _key: str, city: str | None) -> str | None:

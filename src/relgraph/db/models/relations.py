@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relgraph.db.models.base import Base, Id, UTCDateTime, utcnow
+from relgraph.db.models.base import Base, Id, Stamped, UTCDateTime, utcnow
 from relgraph.db.models.in_force import EndedByHand, dates_hold, dates_hold_sql
 
 __all__ = ["InternalRelation", "InternalRelationCategory", "Relation", "RelationType"]
@@ -50,7 +50,7 @@ class RelationType(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Relation(EndedByHand, Base):
+class Relation(EndedByHand, Stamped, Base):
     """A typed link between two parties (relatie tussen klanten).
 
     A symmetric type's relations are stored with the lower party id as source, so that
@@ -82,13 +82,6 @@ class Relation(EndedByHand, Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class InternalRelationCategory(Base):
@@ -107,7 +100,7 @@ class InternalRelationCategory(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class InternalRelation(Base):
+class InternalRelation(Stamped, Base):
     """A staff member linked to a customer file (interne relatie), since a date, maybe until one."""
 
     __tablename__ = "internal_relations"
@@ -127,13 +120,6 @@ class InternalRelation(Base):
     since: Mapped[dt.date | None] = mapped_column(Date)
     until: Mapped[dt.date | None] = mapped_column(Date)
     commission_percent: Mapped[decimal.Decimal | None] = mapped_column(Numeric(5, 2))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @hybrid_method
     def holds_on(self, day: dt.date | None = None) -> bool:

@@ -14,17 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Activity, ActivityKind, User
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
@@ -41,6 +36,7 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["party_id", "kind", "subject", "body", "due_at", "done_at", "assignee_id"]
+_ACTIVITIES = AuditedRows(Activity, AUDITED_FIELDS, "activity")
 
 
 class Status(enum.StrEnum):
@@ -112,9 +108,7 @@ async def count_for(
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Activity | None]:
     """The activities with `ids` on parties `viewer` may see, aligned with `ids`."""
-    stmt = select(Activity).where(Activity.id.in_(ids), party_visible(viewer, Activity.party_id))
-    found = {a.id: a for a in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Activity, ids, party_visible(viewer, Activity.party_id))
 
 
 async def _clean(session: AsyncSession, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -145,16 +139,6 @@ async def _clean(session: AsyncSession, data: Mapping[str, Any], *, creating: bo
     return values
 
 
-def _record(session: AsyncSession, actor: Viewer, row: Activity, action: str, before: Mapping[str, Any]) -> None:
-    if action == "DELETE":
-        changes = {name: {"before": value, "after": None} for name, value in before.items()}
-    else:
-        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
-    audit_writes.record(
-        session, actor=actor, object_type="Activity", object_id=row.id, party_id=row.party_id, action=action, changes=changes
-    )
-
-
 async def add(
     session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]
 ) -> Activity:
@@ -166,28 +150,20 @@ async def add(
         **values,
         **versions.created(actor),
     )
-    session.add(row)
-    await session.flush()
-    _record(session, actor, row, "CREATE", {})
-    return row
+    return await _ACTIVITIES.add(session, actor, row)
 
 
 async def _load(session: AsyncSession, actor: Viewer, id: int, expected_version: int | None) -> Activity:
-    return await versions.load_of_visible_party(
-        session, Activity, viewer=actor, id=id, expected_version=expected_version, noun="activity"
+    return await _ACTIVITIES.load_of_visible_party(
+        session, viewer=actor, id=id, expected_version=expected_version
     )
 
 
 async def _change(session: AsyncSession, actor: Viewer, row: Activity, values: Mapping[str, Any], action: str) -> Activity:
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _ACTIVITIES.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
-    if audit_writes.snapshot(row, AUDITED_FIELDS) == before:
-        return row
-    versions.stamp(row, actor)
-    await versions.flush(session, "activity")
-    _record(session, actor, row, action, before)
-    return row
+    return await _ACTIVITIES.save(session, actor, row, before, action, only_if_changed=True)
 
 
 async def update(
@@ -213,7 +189,5 @@ async def complete(
 async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> int:
     """Delete an activity; the audit trail keeps what it was."""
     row = await _load(session, actor, id, expected_version)
-    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
-    await session.delete(row)
-    await session.flush()
+    await _ACTIVITIES.remove(session, actor, row)
     return id

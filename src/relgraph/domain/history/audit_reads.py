@@ -16,14 +16,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import AuditEvent
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
-from relgraph.domain.organisations.merging import report as merge_report
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
+from relgraph.domain.organisations.merging.report import Sight, for_reader
 from relgraph.policy import Viewer, audit_events_readable, may_read
 
 __all__ = [
@@ -64,15 +58,15 @@ def _json(value: Any) -> str | None:
 
 
 def shown_changes(
-    event: AuditEvent, viewer: Viewer, merge_sight: merge_report.Sight | None = None
+    event: AuditEvent, viewer: Viewer, merge_sight: Sight | None = None
 ) -> list[ShownChange]:
     """The event's changes as `viewer` may see them: masked values are null, `masked` true.
 
-    A merge's report is counted for the reader by `merge_sight` (merge_report.sight_of, or
+    A merge's report is counted for the reader by `merge_sight` (merging.report.sight_of, or
     a loader): without it, what depends on the database counts as hidden.
     """
     # A merge's report, never as stored (it names hidden parties): counted for this reader.
-    changes = merge_report.for_reader(event.changes or {}, merge_sight or merge_report.Sight(viewer))
+    changes = for_reader(event.changes or {}, merge_sight or Sight(viewer))
     shown = []
     for name in sorted(changes):
         change = changes[name]

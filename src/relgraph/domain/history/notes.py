@@ -12,28 +12,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Note, NoteKind
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
-from relgraph.policy import (
-    Viewer,
-    note_kinds_readable,
-    note_kinds_writable,
-    party_visible,
-)
+from relgraph.policy import Viewer, note_kinds_readable, note_kinds_writable, party_visible
 
 __all__ = ["AUDITED_FIELDS", "MAX_BODY", "add", "count_for", "get_many", "list_for", "readable", "remove", "update"]
 
 AUDITED_FIELDS = ["party_id", "kind", "body"]
+# The kind always travels with the event: the audit trail masks a note's values by it.
+_NOTES = AuditedRows(Note, AUDITED_FIELDS, "note", names_kind=lambda note: True)
 MAX_BODY = 10_000
 # Newest first, as a party's card shows them.
 _ORDER = [OrderKey(Note.created_at, "created_at", descending=True), OrderKey(Note.id, "id", descending=True)]
@@ -69,8 +61,7 @@ async def count_for(
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Note | None]:
     """The notes with `ids` that `viewer` may read, aligned with `ids`."""
-    found = {n.id: n for n in await session.scalars(select(Note).where(Note.id.in_(ids), readable(viewer)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Note, ids, readable(viewer))
 
 
 def _clean(checks: Checks, viewer: Viewer, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -94,20 +85,6 @@ def _clean(checks: Checks, viewer: Viewer, data: Mapping[str, Any], *, creating:
     return values
 
 
-def _record(session: AsyncSession, actor: Viewer, note: Note, action: str, before: Mapping[str, Any]) -> None:
-    after = audit_writes.snapshot(note, AUDITED_FIELDS) if action != "DELETE" else {}
-    changes = (
-        {name: {"before": value, "after": None} for name, value in before.items()}
-        if action == "DELETE"
-        else audit_writes.changes_between(before, after)
-    )
-    # The kind always travels with the event: the audit trail masks a note's values by it.
-    changes.setdefault("kind", {"before": before.get("kind"), "after": after.get("kind")})
-    audit_writes.record(
-        session, actor=actor, object_type="Note", object_id=note.id, party_id=note.party_id, action=action, changes=changes
-    )
-
-
 async def add(session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]) -> Note:
     """Write a note on a party `actor` may see, in a kind it may write."""
     checks = Checks()
@@ -119,16 +96,11 @@ async def add(session: AsyncSession, *, actor: Viewer, party: tuple[str, int], d
         **values,
         **versions.created(actor),
     )
-    session.add(note)
-    await session.flush()
-    _record(session, actor, note, "CREATE", {})
-    return note
+    return await _NOTES.add(session, actor, note)
 
 
 async def _load(session: AsyncSession, actor: Viewer, id: int, expected_version: int | None) -> Note:
-    note = await versions.load_of_visible_party(
-        session, Note, viewer=actor, id=id, expected_version=None, noun="note"
-    )
+    note = await _NOTES.load_of_visible_party(session, viewer=actor, id=id, expected_version=None)
     # A note of a kind the actor may not read does not exist for it.
     if note.kind not in note_kinds_readable(actor):
         raise NotFound("id", "No note with this id.")
@@ -146,15 +118,10 @@ async def update(
     if note.kind not in note_kinds_writable(actor):
         raise DomainError([FieldError(("id",), "You may not change notes of this kind.", ErrorCode.FORBIDDEN)])
     checks.raise_if_any()
-    before = audit_writes.snapshot(note, AUDITED_FIELDS)
+    before = _NOTES.snapshot(note)
     for name, value in values.items():
         setattr(note, name, value)
-    if audit_writes.snapshot(note, AUDITED_FIELDS) == before:
-        return note
-    versions.stamp(note, actor)
-    await versions.flush(session, "note")
-    _record(session, actor, note, "UPDATE", before)
-    return note
+    return await _NOTES.save(session, actor, note, before, only_if_changed=True)
 
 
 async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> int:
@@ -162,7 +129,5 @@ async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_vers
     note = await _load(session, actor, id, expected_version)
     if note.kind not in note_kinds_writable(actor):
         raise DomainError([FieldError(("id",), "You may not remove notes of this kind.", ErrorCode.FORBIDDEN)])
-    _record(session, actor, note, "DELETE", audit_writes.snapshot(note, AUDITED_FIELDS))
-    await session.delete(note)
-    await session.flush()
+    await _NOTES.remove(session, actor, note)
     return id

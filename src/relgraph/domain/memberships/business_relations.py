@@ -16,7 +16,6 @@ from relgraph.db.models import Membership, Organisation, Person
 from relgraph.domain import parties
 from relgraph.domain.memberships import memberships
 from relgraph.domain.organisations import organisations
-from relgraph.domain.party_data import addresses
 from relgraph.domain.persons import persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError, FieldError, NotFound
@@ -60,9 +59,7 @@ async def add(
         checks.fail("organisationId", "Give either organisationId or newOrganisation, not both or neither.")
     elif new_organisation is not None:
         sub = checks.nested("newOrganisation")
-        organisations.clean(sub, new_organisation, creating=True)
-        if new_organisation.get("visit_address") is not None:
-            addresses.clean(sub, new_organisation["visit_address"], prefix=("visitAddress",))
+        organisations.clean_with_visit_address(sub, new_organisation, creating=True)
     checks.raise_if_any()
 
     created = new_organisation is not None

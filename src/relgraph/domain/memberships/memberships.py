@@ -10,13 +10,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person, User
 from relgraph.db.models.in_force import has_ended
 from relgraph.domain import parties, places, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships.queries import (
     MembershipFilter,
     count_for,
@@ -29,11 +28,13 @@ from relgraph.domain.party_data import search_text
 from relgraph.domain.persons import persons
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import InvalidInput, NotFound
 from relgraph.policy import Viewer
 
 __all__ = [
     "AUDITED_FIELDS",
+    "MEMBERSHIPS",
     "MembershipFilter",
     "add",
     "clean",
@@ -65,6 +66,15 @@ AUDITED_FIELDS = [
     "end_date",
 ]
 MAX_TAGS = 20
+MEMBERSHIPS = AuditedRows(
+    Membership,
+    AUDITED_FIELDS,
+    "membership",
+    # Two concurrent adds of the same person, organisation and role meet in the unique index.
+    unique=("role", "This person already has an active membership here in this role."),
+    party="organisation_id",
+    other_party="person_id",
+)
 
 
 def clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,24 +119,6 @@ async def _check_account_manager(session: AsyncSession, user_id: int | None) -> 
         raise NotFound("accountManagerId", "No user with this id.")
 
 
-async def _take_place(session: AsyncSession, membership: Membership) -> None:
-    """Make room for `membership` as the one not ended by hand in its person, organisation
-    and role: a lapsed one there gives way (domain/places.py); a current or future one is
-    a CONFLICT."""
-    role = f" as {membership.role}" if membership.role else ""
-    await places.take_place(
-        session,
-        Membership,
-        [
-            Membership.person_id == membership.person_id,
-            Membership.organisation_id == membership.organisation_id,
-            func.coalesce(Membership.role, "") == (membership.role or ""),
-            Membership.id != (membership.id or 0),
-        ],
-        Conflict("role", f"This person already has an active membership here{role}."),
-    )
-
-
 async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) -> None:
     await session.execute(delete(MembershipTag).where(MembershipTag.membership_id == membership_id))
     if tags:
@@ -135,40 +127,10 @@ async def _set_tags(session: AsyncSession, membership_id: int, tags: list[str]) 
         )
 
 
-async def _flush(session: AsyncSession) -> None:
-    # Two concurrent adds of the same person, organisation and role meet in the unique index.
-    await versions.flush(
-        session,
-        "membership",
-        unique=("role", "This person already has an active membership here in this role."),
-    )
-
-
 async def _refresh_person_search(session: AsyncSession, person_id: int) -> None:
     person = await session.get(Person, person_id)
     if person is not None:
         await search_text.refresh_person(session, person)
-
-
-def _record(
-    session: AsyncSession,
-    actor: Viewer,
-    membership: Membership,
-    action: str,
-    before: dict[str, Any],
-    reason: str | None = None,
-) -> None:
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Membership",
-        object_id=membership.id,
-        party_id=membership.organisation_id,
-        other_party_id=membership.person_id,
-        action=action,
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(membership, AUDITED_FIELDS)),
-        reason=reason,
-    )
 
 
 async def add(
@@ -214,12 +176,10 @@ async def link(
         **versions.created(actor),
         **values,
     )
-    await _take_place(session, membership)
-    session.add(membership)
-    await _flush(session)
+    await places.take_membership_place(session, membership)
+    await MEMBERSHIPS.add(session, actor, membership)
     await _set_tags(session, membership.id, tags)
     await search_text.refresh_person(session, person)
-    _record(session, actor, membership, "CREATE", {})
     await session.flush()
     return membership
 
@@ -252,21 +212,6 @@ async def _check_person_not_deleted(session: AsyncSession, membership: Membershi
         raise InvalidInput.at("id", "The person of this membership was deleted; its history cannot change.")
 
 
-async def _save(
-    session: AsyncSession,
-    actor: Viewer,
-    membership: Membership,
-    before: dict[str, Any],
-    action: str,
-    reason: str | None = None,
-) -> Membership:
-    versions.stamp(membership, actor)
-    await _flush(session)
-    _record(session, actor, membership, action, before, reason)
-    await session.flush()
-    return membership
-
-
 async def update(
     session: AsyncSession,
     *,
@@ -281,7 +226,7 @@ async def update(
     checks.raise_if_any()
     membership = await load_for_update(session, id=id, expected_version=expected_version)
     await _check_person_not_deleted(session, membership)
-    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
+    before = MEMBERSHIPS.snapshot(membership)
     tags = values.pop("tags", None)
     for name, value in values.items():
         setattr(membership, name, value)
@@ -291,10 +236,11 @@ async def update(
         if has_ended(membership):
             membership.active = False  # lapsed: it needs no place (domain/places.py)
         else:
-            await _take_place(session, membership)
+            await places.take_membership_place(session, membership)
     if tags is not None:
         await _set_tags(session, membership.id, tags)
-    await _save(session, actor, membership, before, "UPDATE")
+    await MEMBERSHIPS.save(session, actor, membership, before)
+    await session.flush()
     if "business_email" in values:
         await _refresh_person_search(session, membership.person_id)
     return membership
@@ -322,10 +268,12 @@ async def deactivate(
     checks.date("endDate", end_date)
     checks.raise_if_any()
     _check_dates(membership.start_date, end_date)
-    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
+    before = MEMBERSHIPS.snapshot(membership)
     membership.active = end_date > today
     membership.end_date = end_date
-    return await _save(session, actor, membership, before, "DEACTIVATE")
+    await MEMBERSHIPS.save(session, actor, membership, before, "DEACTIVATE")
+    await session.flush()
+    return membership
 
 
 async def reactivate(
@@ -336,11 +284,13 @@ async def reactivate(
     if not has_ended(membership):
         raise InvalidInput.at("id", "This membership has not ended.")
     await _check_person_not_deleted(session, membership)
-    before = audit_writes.snapshot(membership, AUDITED_FIELDS)
+    before = MEMBERSHIPS.snapshot(membership)
     membership.active = True
     membership.end_date = None
-    await _take_place(session, membership)
-    return await _save(session, actor, membership, before, "REACTIVATE")
+    await places.take_membership_place(session, membership)
+    await MEMBERSHIPS.save(session, actor, membership, before, "REACTIVATE")
+    await session.flush()
+    return membership
 
 
 async def delete_wrong_link(
@@ -354,20 +304,8 @@ async def delete_wrong_link(
     checks.raise_if_any()
     membership = await load_for_update(session, id=id, expected_version=expected_version)
     tags = (await tags_of(session, [membership.id]))[0]
-    before = {**audit_writes.snapshot(membership, AUDITED_FIELDS), "tags": tags}
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Membership",
-        object_id=membership.id,
-        party_id=membership.organisation_id,
-        other_party_id=membership.person_id,
-        action="DELETE",
-        changes={name: {"before": value, "after": None} for name, value in before.items()},
-        reason=reason_text,
-    )
+    before = {**MEMBERSHIPS.snapshot(membership), "tags": tags}
     person_id = membership.person_id
-    await session.delete(membership)
-    await session.flush()
+    await MEMBERSHIPS.remove(session, actor, membership, before=before, reason=reason_text)
     await _refresh_person_search(session, person_id)
     return id

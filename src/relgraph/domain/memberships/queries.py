@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import Membership, MembershipTag, Organisation, Party, Person
 from relgraph.db.pagination import (
     OrderKey,
@@ -153,10 +154,7 @@ async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[
         .where(MembershipTag.membership_id.in_(membership_ids))
         .order_by(MembershipTag.membership_id, MembershipTag.tag)
     )
-    found: dict[int, list[str]] = {i: [] for i in membership_ids}
-    for membership_id, tag in rows.all():
-        found[membership_id].append(tag)
-    return [found[i] for i in membership_ids]
+    return grouped(rows.all(), membership_ids)
 
 
 async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:
@@ -169,7 +167,6 @@ async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> l
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Membership | None]:
-    found = {m.id: m for m in await session.scalars(select(Membership).where(Membership.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Membership, ids)
 
 

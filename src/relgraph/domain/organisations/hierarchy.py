@@ -13,17 +13,12 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import grouped
 from relgraph.db.models import LockRow, Organisation
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
-from relgraph.domain.organisations.organisations import AUDITED_FIELDS, load_for_update
+from relgraph.domain.organisations.organisations import ORGANISATIONS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
 
@@ -104,10 +99,7 @@ async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[O
         .join(chain, chain.c.id == Organisation.id)
         .order_by(chain.c.start_id, chain.c.depth)
     )
-    found: dict[int, list[Organisation]] = {i: [] for i in ids}
-    for org, start_id in (await session.execute(stmt)).all():
-        found[start_id].append(org)
-    return [found[i] for i in ids]
+    return grouped(((start_id, org) for org, start_id in (await session.execute(stmt)).all()), ids)
 
 
 def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:
@@ -229,20 +221,9 @@ async def set_parent(
             raise DomainError([FieldError(("parentId",), message, ErrorCode.CYCLE)])
         if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
             raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
-    before = audit_writes.snapshot(org, AUDITED_FIELDS)
+    before = ORGANISATIONS.snapshot(org)
     org.parent_id = parent_id
-    versions.stamp(org, actor)
-    await versions.flush(session, "organisation")
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Organisation",
-        object_id=org.id,
-        party_id=org.id,
-        action="SET_PARENT",
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS)),
-    )
-    return org
+    return await ORGANISATIONS.save(session, actor, org, before, "SET_PARENT")
 
 
 async def move_subsidiaries(
@@ -284,20 +265,13 @@ async def move_subsidiaries(
     height = (await session.scalar(select(func.max(tree.c.depth)))) or 0
     if parent_depth + height > MAX_DEPTH:
         raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
-    befores = [audit_writes.snapshot(c, AUDITED_FIELDS) for c in children]
+    befores = [ORGANISATIONS.snapshot(c) for c in children]
     for child in children:
         child.parent_id = to_id
         versions.stamp(child, actor)
     await versions.flush(session, "organisation")
+    reason = f"Moved with the other subsidiaries of {source.name} to {target.name}."
     for child, before in zip(children, befores, strict=True):
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="Organisation",
-            object_id=child.id,
-            party_id=child.id,
-            action="SET_PARENT",
-            changes=audit_writes.changes_between(before, audit_writes.snapshot(child, AUDITED_FIELDS)),
-            reason=f"Moved with the other subsidiaries of {source.name} to {target.name}.",
-        )
+        changes = audit_writes.changes_between(before, ORGANISATIONS.snapshot(child))
+        ORGANISATIONS.record(session, actor, child, "SET_PARENT", changes, reason=reason)
     return children

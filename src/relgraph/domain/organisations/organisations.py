@@ -10,33 +10,26 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import (
-    Address,
-    ContactKind,
-    Organisation,
-    OrganisationStatus,
-    PartyGroup,
-)
+from relgraph.db.models import Address, Organisation, OrganisationStatus
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
-from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import addresses, contact_means, search_text
+from relgraph.domain.party_data import addresses, contact_means, groups, search_text
 from relgraph.domain.validation import Checks
-from relgraph.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-)
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, open_kinds, readable_kinds
 from relgraph.text import fold
 
 __all__ = [
     "AUDITED_FIELDS",
+    "ORGANISATIONS",
     "OrganisationFilter",
     "archive",
     "check_financial",
+    "clean_with_visit_address",
     "count_all",
     "create",
     "get",
@@ -65,6 +58,14 @@ AUDITED_FIELDS = [
     "archived",
     "parent_id",
 ]
+ORGANISATIONS = AuditedRows(
+    Organisation,
+    AUDITED_FIELDS,
+    "organisation",
+    # The only unique column an organisation write can collide on is its customer number.
+    unique=("code", "This customer number is already in use."),
+    party="id",
+)
 
 
 def check_financial(actor: Viewer, data: Mapping[str, Any], *, creating: bool) -> None:
@@ -130,13 +131,7 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
             )
         )
     if flt.group_ids is not None:
-        conditions.append(
-            exists(
-                select(PartyGroup.party_id).where(
-                    PartyGroup.party_id == Organisation.id, PartyGroup.group_id.in_(flt.group_ids)
-                )
-            )
-        )
+        conditions.append(groups.in_any_of(Organisation.id, flt.group_ids))
     return conditions
 
 
@@ -151,9 +146,7 @@ async def get(session: AsyncSession, *, id: int) -> Organisation | None:
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Organisation | None]:
     """Return the organisations with `ids`, aligned with `ids`."""
-    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
-    found = {o.id: o for o in rows}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Organisation, ids)
 
 
 async def list_page(
@@ -208,20 +201,13 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-# The input fields that are the organisation's primary contact means, by kind.
-CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
-
-
-def _contacts(values: dict[str, Any]) -> dict[str, str | None]:
-    """Take the contact fields out of cleaned `values`: {kind: value}, for those sent."""
-    return {kind: values.pop(name) for name, kind in CONTACT_FIELDS.items() if name in values}
-
-
-async def _write_contacts(
-    session: AsyncSession, actor: Viewer, party_id: int, contacts: Mapping[str, str | None]
-) -> None:
-    for kind, value in contacts.items():
-        await contact_means.set_primary_value(session, actor=actor, party_id=party_id, kind=kind, value=value)
+def clean_with_visit_address(
+    checks: Checks, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """`clean` for an organisation input, and its visit address when it has one."""
+    values = clean(checks, data, creating=creating)
+    visit = data.get("visit_address")
+    return values, None if visit is None else addresses.clean(checks, visit, prefix=("visitAddress",))
 
 
 async def possible_duplicates(
@@ -250,22 +236,14 @@ async def _check_code_free(session: AsyncSession, code: str | None, own_id: int 
         raise Conflict("code", f"Customer number {code} is already in use.")
 
 
-async def _flush(session: AsyncSession) -> None:
-    # The only unique column an organisation write can collide on is its customer number.
-    await versions.flush(session, "organisation", unique=("code", "This customer number is already in use."))
-
-
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Organisation:
     """Create an organisation from `data` (field name -> value), with an optional visit address."""
     check_financial(actor, data, creating=True)
     checks = Checks()
-    values = clean(checks, data, creating=True)
-    visit = None
-    if data.get("visit_address") is not None:
-        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    values, visit = clean_with_visit_address(checks, data, creating=True)
     checks.raise_if_any()
     await _check_code_free(session, values.get("code"), None)
-    contacts = _contacts(values)
+    contacts = contact_means.take_party_fields(values)
     org = Organisation(
         **values,
         **versions.created(actor),
@@ -273,19 +251,13 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     terms = search_text.terms_of((kind, value) for kind, value in contacts.items() if value)
     search_text.set_organisation_keys(org, [visit.get("city") if visit else None], terms)
     session.add(org)
-    await _flush(session)
+    await ORGANISATIONS.flush(session)
     if visit:
         await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
-    await _write_contacts(session, actor, org.id, contacts)
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Organisation",
-        object_id=org.id,
-        party_id=org.id,
-        action="CREATE",
-        changes=audit_writes.changes_between({}, audit_writes.snapshot(org, AUDITED_FIELDS)),
-    )
+    await contact_means.set_primary_values(session, actor=actor, party_id=org.id, values=contacts)
+    # Its event follows those of its head office and contact means, in the order the
+    # trail has always shown them.
+    ORGANISATIONS.record_creation(session, actor, org)
     await session.flush()
     return org
 
@@ -319,40 +291,22 @@ async def update(
     """Change the fields present in `data`; absent fields keep their value."""
     check_financial(actor, data, creating=False)
     checks = Checks()
-    values = clean(checks, data, creating=False)
-    visit = None
-    if data.get("visit_address") is not None:
-        visit = addresses.clean(checks, data["visit_address"], prefix=("visitAddress",))
+    values, visit = clean_with_visit_address(checks, data, creating=False)
     checks.raise_if_any()
     org = await load_for_update(session, id=id, expected_version=expected_version)
     if "code" in values:
         await _check_code_free(session, values["code"], org.id)
     # Before the organisation's own fields change: these writes flush the session.
-    await _write_contacts(session, actor, org.id, _contacts(values))
-    before = audit_writes.snapshot(org, AUDITED_FIELDS)
+    await contact_means.set_primary_values(
+        session, actor=actor, party_id=org.id, values=contact_means.take_party_fields(values)
+    )
+    before = ORGANISATIONS.snapshot(org)
     for name, value in values.items():
         setattr(org, name, value)
     if visit is not None:
         await addresses.set_head_office_fields(session, actor=actor, party_id=org.id, values=visit)
     await search_text.refresh_organisation(session, org)
-    return await _save(session, actor=actor, org=org, before=before, action="UPDATE")
-
-
-async def _save(
-    session: AsyncSession, *, actor: Viewer, org: Organisation, before: dict[str, Any], action: str
-) -> Organisation:
-    changes = audit_writes.changes_between(before, audit_writes.snapshot(org, AUDITED_FIELDS))
-    versions.stamp(org, actor)
-    await _flush(session)
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Organisation",
-        object_id=org.id,
-        party_id=org.id,
-        action=action,
-        changes=changes,
-    )
+    await ORGANISATIONS.save(session, actor, org, before)
     await session.flush()
     return org
 
@@ -370,8 +324,8 @@ async def archive(
     if org.archived == archived:
         state = "archived" if archived else "not archived"
         raise InvalidInput.at("id", f"This organisation is already {state}.")
-    before = audit_writes.snapshot(org, AUDITED_FIELDS)
+    before = ORGANISATIONS.snapshot(org)
     org.archived = archived
-    return await _save(
-        session, actor=actor, org=org, before=before, action="ARCHIVE" if archived else "UNARCHIVE"
-    )
+    await ORGANISATIONS.save(session, actor, org, before, "ARCHIVE" if archived else "UNARCHIVE")
+    await session.flush()
+    return org

@@ -9,25 +9,23 @@ FINANCE (checked here), and the API layer shows them only to FINANCE users.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import Address, AddressKind, Organisation
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
 from relgraph.domain.party_data import search_text
 from relgraph.domain.party_data.countries import HOME_COUNTRY
+from relgraph.domain.party_data.owned import OwnedRecords
 from relgraph.domain.validation import Checks
-from relgraph.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-)
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, kind_is_classified, may_read, party_visible
 
 __all__ = [
@@ -48,6 +46,20 @@ __all__ = [
 
 FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city", "country")
 AUDITED_FIELDS = ["party_id", "kind", *FIELDS, "is_head_office"]
+_HEAD_OFFICES = OwnedRecords(
+    AuditedRows(
+        Address,
+        AUDITED_FIELDS,
+        "address",
+        # The unique indexes: one head office per party, one POSTAL and one INVOICE address.
+        unique=("id", "Someone else just changed this party's addresses; reload."),
+        # Every event of an invoice address names its kind, so that reading the trail can
+        # leave it out for who may not see the address (R4) even when the kind did not change.
+        names_kind=lambda address: kind_is_classified("Address", address.kind),
+    ),
+    flag="is_head_office",
+)
+_ADDRESSES = _HEAD_OFFICES.rows
 
 
 def clean(checks: Checks, data: Mapping[str, Any], *, prefix: Sequence[str]) -> dict[str, Any]:
@@ -86,51 +98,17 @@ async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> l
         .where(Address.party_id.in_(party_ids))
         .order_by(Address.party_id, Address.is_head_office.desc(), Address.id)
     )
-    grouped: dict[int, list[Address]] = {i: [] for i in party_ids}
-    for address in rows:
-        grouped[address.party_id].append(address)
-    return [grouped[i] for i in party_ids]
+    return grouped(((address.party_id, address) for address in rows), party_ids)
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Address | None]:
     """The addresses with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(Address).where(Address.id.in_(ids), party_visible(viewer, Address.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
-
-
-def _record(
-    session: AsyncSession, actor: Viewer | None, row: Address, action: str, before: Mapping[str, Any]
-) -> None:
-    if action == "DELETE":
-        changes = {name: {"before": value, "after": None} for name, value in before.items()}
-    else:
-        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
-    if kind_is_classified("Address", row.kind):
-        # Every event of an invoice address names its kind, so that reading the trail can
-        # leave it out for who may not see the address (R4) even when the kind did not change.
-        changes.setdefault("kind", {"before": row.kind, "after": row.kind})
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Address",
-        object_id=row.id,
-        party_id=row.party_id,
-        action=action,
-        changes=changes,
-    )
+    return await by_id(session, Address, ids, party_visible(viewer, Address.party_id))
 
 
 def _check_financial(actor: Viewer, kind: str, field: str) -> None:
     # Invoice addresses are invoice data (R4): who may not read them may not write them.
     check_writable(actor, "Address", kind=kind, what=f"Changing {kind.lower()} addresses", at=(field,))
-
-
-async def _flush(session: AsyncSession, field: str = "id") -> None:
-    # The unique indexes: one head office per party, one POSTAL and one INVOICE address.
-    await versions.flush(
-        session, "address", unique=(field, "Someone else just changed this party's addresses; reload.")
-    )
 
 
 async def _refresh_search(session: AsyncSession, party_id: int) -> None:
@@ -141,26 +119,9 @@ async def _refresh_search(session: AsyncSession, party_id: int) -> None:
         await session.flush()
 
 
-async def _head_office(session: AsyncSession, party_id: int) -> Address | None:
-    return await session.scalar(
-        select(Address)
-        .where(Address.party_id == party_id, Address.is_head_office.is_(True))
-        .execution_options(populate_existing=True)
-    )
-
-
 def _new(actor: Viewer | None, party_id: int, kind: str, head_office: bool, values: Mapping[str, Any]) -> Address:
-    now = dt.datetime.now(dt.UTC)
-    by = actor.id if actor else None
     return Address(
-        party_id=party_id,
-        kind=kind,
-        is_head_office=head_office,
-        created_at=now,
-        updated_at=now,
-        created_by_id=by,
-        updated_by_id=by,
-        **values,
+        party_id=party_id, kind=kind, is_head_office=head_office, **versions.created(actor), **values
     )
 
 
@@ -177,11 +138,8 @@ async def add(
         taken = await session.scalar(select(Address.id).where(Address.party_id == target.id, Address.kind == kind))
         if taken is not None:
             raise Conflict("kind", f"This party has a {kind.lower()} address already; change that one instead.")
-    head = kind == AddressKind.VISIT and await _head_office(session, target.id) is None
-    row = _new(actor, target.id, kind, head, values)
-    session.add(row)
-    await _flush(session, "kind")
-    _record(session, actor, row, "CREATE", {})
+    head = kind == AddressKind.VISIT and await _HEAD_OFFICES.holder(session, target.id) is None
+    row = await _ADDRESSES.add(session, actor, _new(actor, target.id, kind, head, values), at="kind")
     await _refresh_search(session, target.id)
     await session.flush()
     return row
@@ -192,9 +150,7 @@ async def load_for_update(
 ) -> Address:
     """Fetch an address of a party `viewer` may see and change, checking the version the caller saw."""
     try:
-        row = await versions.load_of_visible_party(
-            session, Address, viewer=viewer, id=id, expected_version=None, noun="address"
-        )
+        row = await _ADDRESSES.load_of_visible_party(session, viewer=viewer, id=id, expected_version=None)
     except NotFound:
         row = None
     # An address of a kind the viewer may not read does not exist for it (R4), as by node(id:).
@@ -221,12 +177,10 @@ async def update(
     checks = Checks()
     values = clean(checks, merged, prefix=())
     checks.raise_if_any()
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _ADDRESSES.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
-    versions.stamp(row, actor)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
+    await _ADDRESSES.save(session, actor, row, before)
     await _refresh_search(session, row.party_id)
     await session.flush()
     return row
@@ -234,7 +188,7 @@ async def update(
 
 async def promote_head_office(session: AsyncSession, *, actor: Viewer | None, party_id: int) -> Address | None:
     """Make the oldest visit address the head office when the party has none; return it."""
-    if await _head_office(session, party_id) is not None:
+    if await _HEAD_OFFICES.holder(session, party_id) is not None:
         return None
     oldest = await session.scalar(
         select(Address)
@@ -244,13 +198,9 @@ async def promote_head_office(session: AsyncSession, *, actor: Viewer | None, pa
     )
     if oldest is None:
         return None
-    before = audit_writes.snapshot(oldest, AUDITED_FIELDS)
+    before = _ADDRESSES.snapshot(oldest)
     oldest.is_head_office = True
-    if actor is not None:
-        versions.stamp(oldest, actor)
-    await _flush(session)
-    _record(session, actor, oldest, "UPDATE", before)
-    return oldest
+    return await _ADDRESSES.save(session, actor, oldest, before)
 
 
 async def remove(
@@ -259,10 +209,8 @@ async def remove(
     """Delete an address; when it was the head office, the oldest remaining visit address
     takes over. Returns the party's id and that new head office, if any."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
     party_id, was_head = row.party_id, row.is_head_office
-    await session.delete(row)
-    await session.flush()
+    await _ADDRESSES.remove(session, actor, row)
     promoted = await promote_head_office(session, actor=actor, party_id=party_id) if was_head else None
     await _refresh_search(session, party_id)
     await session.flush()
@@ -278,21 +226,7 @@ async def set_head_office(
     )
     if row.kind != AddressKind.VISIT:
         raise InvalidInput.at("addressId", "Only a visit address can be the head office.")
-    if row.is_head_office:
-        return row
-    current = await _head_office(session, row.party_id)
-    if current is not None:
-        before = audit_writes.snapshot(current, AUDITED_FIELDS)
-        current.is_head_office = False
-        versions.stamp(current, actor)
-        # Flushed on its own, so that the new head office never meets the old one in the index.
-        await _flush(session, "addressId")
-        _record(session, actor, current, "UPDATE", before)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    row.is_head_office = True
-    versions.stamp(row, actor)
-    await _flush(session, "addressId")
-    _record(session, actor, row, "UPDATE", before)
+    await _HEAD_OFFICES.take(session, actor, row, at="addressId", holder_at="addressId")
     await session.flush()
     return row
 
@@ -301,19 +235,17 @@ async def set_head_office_fields(
     session: AsyncSession, *, actor: Viewer | None, party_id: int, values: Mapping[str, Any]
 ) -> Address:
     """Overwrite the head-office visit address of a party, creating it when there is none."""
-    address = await _head_office(session, party_id)
+    address = await _HEAD_OFFICES.holder(session, party_id)
     if address is None:
         address = _new(actor, party_id, AddressKind.VISIT.value, True, values)
-        session.add(address)
-        await _flush(session)
-        _record(session, actor, address, "CREATE", {})
-        return address
-    before = audit_writes.snapshot(address, AUDITED_FIELDS)
+        return await _ADDRESSES.add(session, actor, address)
+    before = _ADDRESSES.snapshot(address)
     for name in FIELDS:
         setattr(address, name, values.get(name))
     if actor is not None:
         versions.stamp(address, actor)
-    await _flush(session)
-    if audit_writes.changes_between(before, audit_writes.snapshot(address, AUDITED_FIELDS)):
-        _record(session, actor, address, "UPDATE", before)
+    await _ADDRESSES.flush(session)
+    changes = audit_writes.changes_between(before, _ADDRESSES.snapshot(address))
+    if changes:
+        _ADDRESSES.record(session, actor, address, "UPDATE", changes)
     return address

@@ -13,15 +13,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import BankAccount, Organisation, Person
 from relgraph.domain import parties, versions
-from relgraph.domain.history import audit_writes
+from relgraph.domain.party_data.owned import OwnedRecords
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import Conflict
 from relgraph.policy import Viewer, party_visible, persons_visible
 
 __all__ = [
     "AUDITED_FIELDS",
+    "OWNED",
     "add",
     "get_many",
     "list_for_parties",
@@ -33,6 +36,20 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["party_id", "iban", "bic", "holder_name", "is_primary", "active"]
+# The merge of two organisations keeps one of each (merging/belongings.py).
+OWNED = OwnedRecords(
+    AuditedRows(
+        BankAccount,
+        AUDITED_FIELDS,
+        "bank account",
+        # The unique indexes: one primary per party, and no IBAN twice on one party.
+        unique=(
+            "iban",
+            "This party already has this IBAN, or another primary account was just chosen; reload.",
+        ),
+    ),
+    key=("iban",),
+)
 
 
 def _sort_key(row: BankAccount) -> tuple[bool, bool, int]:
@@ -42,17 +59,12 @@ def _sort_key(row: BankAccount) -> tuple[bool, bool, int]:
 async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[BankAccount]]:
     """Every bank account of each party, the primary one first, aligned with `party_ids`."""
     rows = await session.scalars(select(BankAccount).where(BankAccount.party_id.in_(party_ids)))
-    grouped: dict[int, list[BankAccount]] = {i: [] for i in party_ids}
-    for row in rows:
-        grouped[row.party_id].append(row)
-    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+    return [sorted(found, key=_sort_key) for found in grouped(((r.party_id, r) for r in rows), party_ids)]
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[BankAccount | None]:
     """The bank accounts with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(BankAccount).where(BankAccount.id.in_(ids), party_visible(viewer, BankAccount.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, BankAccount, ids, party_visible(viewer, BankAccount.party_id))
 
 
 async def possible_duplicates(
@@ -80,63 +92,9 @@ def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[s
     return values
 
 
-def _record(
-    session: AsyncSession, actor: Viewer, row: BankAccount, action: str, before: Mapping[str, Any]
-) -> None:
-    if action == "DELETE":
-        changes = {name: {"before": value, "after": None} for name, value in before.items()}
-    else:
-        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="BankAccount",
-        object_id=row.id,
-        party_id=row.party_id,
-        action=action,
-        changes=changes,
-    )
-
-
-async def _flush(session: AsyncSession, field: str = "iban") -> None:
-    # The unique indexes: one primary per party, and no IBAN twice on one party.
-    await versions.flush(
-        session,
-        "bank account",
-        unique=(field, "This party already has this IBAN, or another primary account was just chosen; reload."),
-    )
-
-
 async def _check_free(session: AsyncSession, party_id: int, iban: str, own_id: int | None) -> None:
-    taken = await session.scalar(
-        select(BankAccount.id).where(
-            BankAccount.party_id == party_id, BankAccount.iban == iban, BankAccount.id != (own_id or 0)
-        )
-    )
-    if taken is not None:
+    if await OWNED.same(session, party_id, (iban,), own_id) is not None:
         raise Conflict("iban", "This party already has a bank account with this IBAN.")
-
-
-async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, keep: int | None) -> None:
-    current = await session.scalar(
-        select(BankAccount)
-        .where(BankAccount.party_id == party_id, BankAccount.is_primary.is_(True))
-        .execution_options(populate_existing=True)
-    )
-    if current is not None and current.id != keep:
-        before = audit_writes.snapshot(current, AUDITED_FIELDS)
-        current.is_primary = False
-        versions.stamp(current, actor)
-        # Flushed on its own, so that the new primary never meets the old one in the index.
-        await _flush(session, "primary")
-        _record(session, actor, current, "UPDATE", before)
-
-
-async def _has_primary(session: AsyncSession, party_id: int) -> bool:
-    found = await session.scalar(
-        select(BankAccount.id).where(BankAccount.party_id == party_id, BankAccount.is_primary.is_(True))
-    )
-    return found is not None
 
 
 async def add(
@@ -148,21 +106,8 @@ async def add(
     checks.raise_if_any()
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     await _check_free(session, target.id, values["iban"], None)
-    primary = data.get("primary")
-    if primary is None:
-        primary = not await _has_primary(session, target.id)
-    if primary:
-        await _drop_primary(session, actor, target.id, None)
-    row = BankAccount(
-        party_id=target.id,
-        is_primary=bool(primary),
-        active=True,
-        **versions.created(actor),
-        **values,
-    )
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
+    row = BankAccount(party_id=target.id, active=True, **versions.created(actor), **values)
+    await OWNED.add(session, actor, row, data.get("primary"))
     await session.flush()
     return row
 
@@ -171,8 +116,8 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> BankAccount:
     """Fetch a bank account of a party `viewer` may see, checking the version the caller saw."""
-    return await versions.load_of_visible_party(
-        session, BankAccount, viewer=viewer, id=id, expected_version=expected_version, noun="bank account"
+    return await OWNED.rows.load_of_visible_party(
+        session, viewer=viewer, id=id, expected_version=expected_version
     )
 
 
@@ -191,14 +136,7 @@ async def update(
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     if "iban" in values:
         await _check_free(session, row.party_id, values["iban"], row.id)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    for name, value in values.items():
-        setattr(row, name, value)
-    if not row.active:
-        row.is_primary = False
-    versions.stamp(row, actor)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
+    await OWNED.update(session, actor, row, values)
     await session.flush()
     return row
 
@@ -208,9 +146,7 @@ async def remove(
 ) -> int:
     """Delete a bank account; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    _record(session, actor, row, "DELETE", audit_writes.snapshot(row, AUDITED_FIELDS))
-    await session.delete(row)
-    await session.flush()
+    await OWNED.rows.remove(session, actor, row)
     return id
 
 
@@ -219,15 +155,6 @@ async def set_primary(
 ) -> BankAccount:
     """Make a bank account the party's primary one; the previous primary stays, as a plain one."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    if not row.active:
-        raise InvalidInput.at("id", "Only an active bank account can be the primary one; activate it first.")
-    if row.is_primary:
-        return row
-    await _drop_primary(session, actor, row.party_id, row.id)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    row.is_primary = True
-    versions.stamp(row, actor)
-    await _flush(session, "id")
-    _record(session, actor, row, "UPDATE", before)
+    await OWNED.set_primary(session, actor, row)
     await session.flush()
     return row

@@ -14,16 +14,20 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import ContactKind, ContactMean
 from relgraph.domain import parties, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.party_data import phones, search_text
+from relgraph.domain.party_data.owned import OwnedRecords
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import Conflict
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
     "AUDITED_FIELDS",
+    "OWNED",
+    "PARTY_FIELDS",
     "add",
     "clean_value",
     "formatted",
@@ -33,10 +37,27 @@ __all__ = [
     "remove",
     "set_primary",
     "set_primary_value",
+    "set_primary_values",
+    "take_party_fields",
     "update",
 ]
 
 AUDITED_FIELDS = ["party_id", "kind", "value", "label", "is_primary", "active"]
+# The merge of two organisations keeps one of each (merging/belongings.py).
+OWNED = OwnedRecords(
+    AuditedRows(
+        ContactMean,
+        AUDITED_FIELDS,
+        "contact mean",
+        # The unique indexes: one primary per party and kind, and no value twice per kind.
+        unique=(
+            "value",
+            "This party already has this value, or another primary one was just chosen; reload.",
+        ),
+    ),
+    key=("kind", "value"),
+    per=("kind",),
+)
 # The order a party's contact means are listed in: by kind, then primary, active, oldest first.
 _KIND_ORDER = {kind.value: i for i, kind in enumerate(ContactKind)}
 _NOUNS = {
@@ -79,84 +100,19 @@ def _sort_key(row: ContactMean) -> tuple[int, bool, bool, int]:
 async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[ContactMean]]:
     """Every contact mean of each party (inactive ones too), aligned with `party_ids`."""
     rows = await session.scalars(select(ContactMean).where(ContactMean.party_id.in_(party_ids)))
-    grouped: dict[int, list[ContactMean]] = {i: [] for i in party_ids}
-    for row in rows:
-        grouped[row.party_id].append(row)
-    return [sorted(grouped[i], key=_sort_key) for i in party_ids]
+    return [sorted(found, key=_sort_key) for found in grouped(((r.party_id, r) for r in rows), party_ids)]
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[ContactMean | None]:
     """The contact means with `ids` whose party `viewer` may see (R1), aligned with `ids`."""
-    stmt = select(ContactMean).where(ContactMean.id.in_(ids), party_visible(viewer, ContactMean.party_id))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, ContactMean, ids, party_visible(viewer, ContactMean.party_id))
 
 
-def _record(
-    session: AsyncSession, actor: Viewer, row: ContactMean, action: str, before: Mapping[str, Any]
-) -> None:
-    if action == "DELETE":
-        changes = {name: {"before": value, "after": None} for name, value in before.items()}
-    else:
-        changes = audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS))
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="ContactMean",
-        object_id=row.id,
-        party_id=row.party_id,
-        action=action,
-        changes=changes,
-    )
-
-
-async def _flush(session: AsyncSession, field: str = "value") -> None:
-    # The unique indexes: one primary per party and kind, and no value twice per kind.
-    await versions.flush(
-        session,
-        "contact mean",
-        unique=(field, "This party already has this value, or another primary one was just chosen; reload."),
-    )
-
-
-async def _primary(session: AsyncSession, party_id: int, kind: str) -> ContactMean | None:
-    return await session.scalar(
-        select(ContactMean)
-        .where(ContactMean.party_id == party_id, ContactMean.kind == kind, ContactMean.is_primary.is_(True))
-        .execution_options(populate_existing=True)
-    )
-
-
-async def _same_value(
+async def _check_free(
     session: AsyncSession, party_id: int, kind: str, value: str, own_id: int | None
-) -> ContactMean | None:
-    return await session.scalar(
-        select(ContactMean)
-        .where(
-            ContactMean.party_id == party_id,
-            ContactMean.kind == kind,
-            ContactMean.value == value,
-            ContactMean.id != (own_id or 0),
-        )
-        .execution_options(populate_existing=True)
-    )
-
-
-async def _check_free(session: AsyncSession, party_id: int, kind: str, value: str, own_id: int | None) -> None:
-    if await _same_value(session, party_id, kind, value, own_id) is not None:
+) -> None:
+    if await OWNED.same(session, party_id, (kind, value), own_id) is not None:
         raise Conflict("value", f"This party already has this {_NOUNS[kind]}.")
-
-
-async def _drop_primary(session: AsyncSession, actor: Viewer, party_id: int, kind: str, keep: int | None) -> None:
-    """Take the primary flag off the party's current primary of `kind` (unless it is `keep`)."""
-    current = await _primary(session, party_id, kind)
-    if current is not None and current.id != keep:
-        before = audit_writes.snapshot(current, AUDITED_FIELDS)
-        current.is_primary = False
-        versions.stamp(current, actor)
-        # Flushed on its own, so that the new primary never meets the old one in the index.
-        await _flush(session, "primary")
-        _record(session, actor, current, "UPDATE", before)
 
 
 async def add(
@@ -171,23 +127,10 @@ async def add(
     assert value is not None
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     await _check_free(session, target.id, kind, value, None)
-    primary = data.get("primary")
-    if primary is None:
-        primary = await _primary(session, target.id, kind) is None
-    if primary:
-        await _drop_primary(session, actor, target.id, kind, None)
     row = ContactMean(
-        party_id=target.id,
-        kind=kind,
-        value=value,
-        label=label,
-        is_primary=bool(primary),
-        active=True,
-        **versions.created(actor),
+        party_id=target.id, kind=kind, value=value, label=label, active=True, **versions.created(actor)
     )
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
+    await OWNED.add(session, actor, row, data.get("primary"))
     await search_text.refresh(session, target.id)
     return row
 
@@ -196,8 +139,8 @@ async def load_for_update(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> ContactMean:
     """Fetch a contact mean of a party `viewer` may see, checking the version the caller saw."""
-    return await versions.load_of_visible_party(
-        session, ContactMean, viewer=viewer, id=id, expected_version=expected_version, noun="contact mean"
+    return await OWNED.rows.load_of_visible_party(
+        session, viewer=viewer, id=id, expected_version=expected_version
     )
 
 
@@ -222,14 +165,7 @@ async def update(
     checks.raise_if_any()
     if "value" in values:
         await _check_free(session, row.party_id, row.kind, values["value"], row.id)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    for name, value in values.items():
-        setattr(row, name, value)
-    if not row.active:
-        row.is_primary = False
-    versions.stamp(row, actor)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
+    before = await OWNED.update(session, actor, row, values)
     if before["value"] != row.value or before["active"] != row.active:
         await search_text.refresh(session, row.party_id)
     return row
@@ -240,11 +176,8 @@ async def remove(
 ) -> int:
     """Delete a contact mean; the audit trail keeps what it was."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
     party_id = row.party_id
-    _record(session, actor, row, "DELETE", before)
-    await session.delete(row)
-    await session.flush()
+    await OWNED.rows.remove(session, actor, row)
     await search_text.refresh(session, party_id)
     return id
 
@@ -254,17 +187,24 @@ async def set_primary(
 ) -> ContactMean:
     """Make a contact mean the primary one of its kind; the previous primary stays, as a plain one."""
     row = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
-    if not row.active:
-        raise InvalidInput.at("id", "Only an active contact mean can be the primary one; activate it first.")
-    if row.is_primary:
-        return row
-    await _drop_primary(session, actor, row.party_id, row.kind, row.id)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    row.is_primary = True
-    versions.stamp(row, actor)
-    await _flush(session, "id")
-    _record(session, actor, row, "UPDATE", before)
-    return row
+    return await OWNED.set_primary(session, actor, row)
+
+
+# The input fields of an organisation or person that are its primary contact means, by kind.
+PARTY_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
+
+
+def take_party_fields(values: dict[str, Any]) -> dict[str, str | None]:
+    """Take the contact fields out of a party's cleaned `values`: {kind: value}, for those sent."""
+    return {kind: values.pop(name) for name, kind in PARTY_FIELDS.items() if name in values}
+
+
+async def set_primary_values(
+    session: AsyncSession, *, actor: Viewer, party_id: int, values: Mapping[str, str | None]
+) -> None:
+    """`set_primary_value` for each kind in `values` ({kind: value})."""
+    for kind, value in values.items():
+        await set_primary_value(session, actor=actor, party_id=party_id, kind=kind, value=value)
 
 
 async def set_primary_value(
@@ -276,33 +216,28 @@ async def set_primary_value(
     entry's value is replaced (or the entry created); null removes the primary entry.
     The caller refreshes the party's search text.
     """
-    current = await _primary(session, party_id, kind)
+    current = await OWNED.holder(session, party_id, kind)
     if current is not None and current.value == value:
         return
+    rows = OWNED.rows
     if current is not None:
-        before = audit_writes.snapshot(current, AUDITED_FIELDS)
-        existing = None if value is None else await _same_value(session, party_id, kind, value, current.id)
+        existing = None if value is None else await OWNED.same(session, party_id, (kind, value), current.id)
         if value is None or existing is not None:
-            _record(session, actor, current, "DELETE", before)
-            await session.delete(current)
-            await session.flush()
+            await rows.remove(session, actor, current)
         else:
+            before = rows.snapshot(current)
             current.value = value
-            versions.stamp(current, actor)
-            await _flush(session)
-            _record(session, actor, current, "UPDATE", before)
+            await rows.save(session, actor, current, before)
             return
     if value is None:
         return
-    existing = await _same_value(session, party_id, kind, value, None)
+    existing = await OWNED.same(session, party_id, (kind, value), None)
     if existing is not None:
         # The value is there already, as a plain (maybe inactive) entry: promote it.
-        before = audit_writes.snapshot(existing, AUDITED_FIELDS)
+        before = rows.snapshot(existing)
         existing.is_primary = True
         existing.active = True
-        versions.stamp(existing, actor)
-        await _flush(session)
-        _record(session, actor, existing, "UPDATE", before)
+        await rows.save(session, actor, existing, before)
         return
     row = ContactMean(
         party_id=party_id,
@@ -312,6 +247,4 @@ async def set_primary_value(
         active=True,
         **versions.created(actor),
     )
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
+    await rows.add(session, actor, row)

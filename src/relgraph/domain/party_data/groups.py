@@ -12,28 +12,17 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import (
-    CustomerGroup,
-    Organisation,
-    Party,
-    PartyGroup,
-    PartyKind,
-    Person,
-)
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.batches import by_id, grouped
+from relgraph.db.models import CustomerGroup, Organisation, Party, PartyGroup, PartyKind, Person
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
-from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput
 from relgraph.policy import Viewer, persons_visible
 from relgraph.text import fold, like_pattern
 
@@ -46,6 +35,7 @@ __all__ = [
     "create",
     "get_many",
     "groups_of",
+    "in_any_of",
     "list_all",
     "load_for_update",
     "members_of",
@@ -54,6 +44,13 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["name", "description", "active"]
+_GROUPS = AuditedRows(
+    CustomerGroup,
+    AUDITED_FIELDS,
+    "customer group",
+    unique=("name", "A customer group with this name already exists."),
+    party=None,
+)
 # Parties one call may add to or remove from a group.
 MAX_PARTIES = 1000
 
@@ -64,6 +61,13 @@ class MemberFilter:
     include_archived: bool = False
     # Deactivated persons too (R3).
     include_inactive: bool = False
+
+
+def in_any_of(party_id: ColumnElement[int], group_ids: Sequence[int]) -> ColumnElement[bool]:
+    """SQL: the party `party_id` belongs to at least one of the groups `group_ids`."""
+    return exists(
+        select(PartyGroup.party_id).where(PartyGroup.party_id == party_id, PartyGroup.group_id.in_(group_ids))
+    )
 
 
 async def list_all(
@@ -79,8 +83,7 @@ async def list_all(
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[CustomerGroup | None]:
-    found = {g.id: g for g in await session.scalars(select(CustomerGroup).where(CustomerGroup.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, CustomerGroup, ids)
 
 
 async def groups_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list[CustomerGroup]]:
@@ -91,10 +94,7 @@ async def groups_of(session: AsyncSession, party_ids: Sequence[int]) -> list[lis
         .where(PartyGroup.party_id.in_(party_ids))
         .order_by(PartyGroup.party_id, CustomerGroup.name_key, CustomerGroup.id)
     )
-    found: dict[int, list[CustomerGroup]] = {i: [] for i in party_ids}
-    for party_id, group in rows.all():
-        found[party_id].append(group)
-    return [found[i] for i in party_ids]
+    return grouped(rows.all(), party_ids)
 
 
 # Plain tables: joining the mapped classes would join their shared `parties` table twice.
@@ -172,43 +172,19 @@ def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[s
     return values
 
 
-async def _flush(session: AsyncSession) -> None:
-    await versions.flush(
-        session, "customer group", unique=("name", "A customer group with this name already exists.")
-    )
-
-
-def _record(session: AsyncSession, actor: Viewer, row: CustomerGroup, action: str, before: dict[str, Any]) -> None:
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="CustomerGroup",
-        object_id=row.id,
-        action=action,
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS)),
-    )
-
-
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> CustomerGroup:
     """Add a customer group; names are unique."""
     checks = Checks()
     values = _clean(checks, data, creating=True)
     checks.raise_if_any()
     row = CustomerGroup(active=True, name_key=fold(values["name"]), **values)
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
-    return row
+    return await _GROUPS.add(session, actor, row)
 
 
 async def load_for_update(
     session: AsyncSession, *, id: int, expected_version: int | None, field: str = "id"
 ) -> CustomerGroup:
-    row = await session.get(CustomerGroup, id, populate_existing=True)
-    if row is None:
-        raise NotFound(field, "No customer group with this id.")
-    versions.check_version(row, expected_version, "customer group")
-    return row
+    return await _GROUPS.load(session, id=id, expected_version=expected_version, field=field)
 
 
 async def update(
@@ -224,13 +200,11 @@ async def update(
     values = _clean(checks, data, creating=False)
     checks.raise_if_any()
     row = await load_for_update(session, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _GROUPS.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
     row.name_key = fold(row.name)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
-    return row
+    return await _GROUPS.save(session, actor, row, before)
 
 
 async def _visible_parties(
@@ -261,6 +235,27 @@ async def _visible_parties(
     return list(dict.fromkeys(pk for _, pk in refs))
 
 
+async def _members_among(session: AsyncSession, group_id: int, party_ids: Sequence[int]) -> list[int]:
+    """Which of `party_ids` belong to the group."""
+    members = select(PartyGroup.party_id).where(PartyGroup.group_id == group_id)
+    return list(await session.scalars(members.where(PartyGroup.party_id.in_(party_ids))))
+
+
+def _record_members(
+    session: AsyncSession, actor: Viewer, group: CustomerGroup, party_ids: Sequence[int], action: str
+) -> None:
+    """One event per party that joined or left the group, on that party's trail."""
+    for party_id in party_ids:
+        audit_writes.record(
+            session,
+            actor=actor,
+            object_type="CustomerGroup",
+            object_id=group.id,
+            party_id=party_id,
+            action=action,
+        )
+
+
 async def add_parties(
     session: AsyncSession, *, actor: Viewer, group_id: int, party_refs: Sequence[tuple[str, int]]
 ) -> tuple[CustomerGroup, int]:
@@ -269,11 +264,7 @@ async def add_parties(
     if not group.active:
         raise InvalidInput.at("groupId", "This group is inactive: reactivate it before adding parties.")
     ids = await _visible_parties(session, actor, party_refs, "partyIds")
-    present = set(
-        await session.scalars(
-            select(PartyGroup.party_id).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(ids))
-        )
-    )
+    present = set(await _members_among(session, group.id, ids))
     new = [i for i in ids if i not in present]
     if new:
         now = dt.datetime.now(dt.UTC)
@@ -281,15 +272,7 @@ async def add_parties(
             insert(PartyGroup),
             [{"group_id": group.id, "party_id": i, "added_at": now, "added_by_id": actor.id} for i in new],
         )
-    for party_id in new:
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="CustomerGroup",
-            object_id=group.id,
-            party_id=party_id,
-            action="ADD_MEMBER",
-        )
+    _record_members(session, actor, group, new, "ADD_MEMBER")
     await versions.flush(
         session, "customer group", unique=("partyIds", "Someone else just added some of these parties; try again.")
     )
@@ -302,23 +285,11 @@ async def remove_parties(
     """Take parties out of a group (those not in it are skipped); return the group and how many left."""
     group = await load_for_update(session, id=group_id, expected_version=None, field="groupId")
     ids = await _visible_parties(session, actor, party_refs, "partyIds")
-    present = list(
-        await session.scalars(
-            select(PartyGroup.party_id).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(ids))
-        )
-    )
+    present = await _members_among(session, group.id, ids)
     if present:
         await session.execute(
             delete(PartyGroup).where(PartyGroup.group_id == group.id, PartyGroup.party_id.in_(present))
         )
-    for party_id in sorted(present):
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="CustomerGroup",
-            object_id=group.id,
-            party_id=party_id,
-            action="REMOVE_MEMBER",
-        )
+    _record_members(session, actor, group, sorted(present), "REMOVE_MEMBER")
     await session.flush()
     return group, len(present)

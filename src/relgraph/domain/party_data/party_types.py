@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import (
     EmployeeData,
     PartyKind,
@@ -23,10 +23,11 @@ from relgraph.db.models import (
     SalesRelation,
 )
 from relgraph.db.models.party_types import CUSTOMER, EMPLOYEE, SUPPLIER
-from relgraph.domain import parties
+from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
 from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer
 
@@ -48,6 +49,8 @@ TYPED_DATA: dict[str, tuple[type[Any], str, str]] = {
     EMPLOYEE: (EmployeeData, "employee", "person_id"),
 }
 _MONEY_MAX = decimal.Decimal("999999999999.99")
+# A new type's event names its code; the type is domain data, on no party.
+_PARTY_TYPES = AuditedRows(PartyType, ["code"], "party type", party=None)
 
 
 async def list_types(session: AsyncSession, *, include_inactive: bool = False) -> list[PartyType]:
@@ -58,8 +61,7 @@ async def list_types(session: AsyncSession, *, include_inactive: bool = False) -
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[PartyType | None]:
-    found = {t.id: t for t in await session.scalars(select(PartyType).where(PartyType.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, PartyType, ids)
 
 
 async def types_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list[PartyType]]:
@@ -70,10 +72,7 @@ async def types_of(session: AsyncSession, party_ids: Sequence[int]) -> list[list
         .where(PartyTypeLink.party_id.in_(party_ids))
         .order_by(PartyTypeLink.party_id, PartyType.name)
     )
-    found: dict[int, list[PartyType]] = {i: [] for i in party_ids}
-    for party_id, party_type in rows.all():
-        found[party_id].append(party_type)
-    return [found[i] for i in party_ids]
+    return grouped(rows.all(), party_ids)
 
 
 async def data_of(session: AsyncSession, code: str, party_ids: Sequence[int]) -> list[Any]:
@@ -104,18 +103,9 @@ async def create_type(
         active=True,
     )
     session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("code", f"A party type with code {row.code} already exists.") from None
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="PartyType",
-        object_id=row.id,
-        action="CREATE",
-        changes={"code": {"before": None, "after": row.code}},
-    )
+    taken = f"A party type with code {row.code} already exists."
+    await versions.flush(session, "party type", unique=("code", taken))
+    _PARTY_TYPES.record_creation(session, actor, row)
     return row
 
 

@@ -137,14 +137,16 @@ async def _scrub_trail(session: AsyncSession, person_id: int) -> None:
 async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> None:
     """Blank what staff wrote about the person; the notes and activities themselves stay
     (kind, dates, who), and so do the relations (both ends are told on their trails)."""
-    stamped = {"updated_at": dt.datetime.now(dt.UTC), "updated_by_id": actor.id}
+    now = dt.datetime.now(dt.UTC)
     await session.execute(
-        update(Note).where(Note.party_id == person_id).values(body=ERASED, version=Note.version + 1, **stamped)
+        update(Note)
+        .where(Note.party_id == person_id)
+        .values(body=ERASED, **versions.stamped(Note.__table__, actor, now))
     )
     await session.execute(
         update(Activity)
         .where(Activity.party_id == person_id)
-        .values(subject=ERASED, body=None, version=Activity.version + 1, **stamped)
+        .values(subject=ERASED, body=None, **versions.stamped(Activity.__table__, actor, now))
     )
     ends = (
         await session.execute(
@@ -157,7 +159,7 @@ async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> 
         await session.execute(
             update(Relation)
             .where(Relation.id.in_([r.id for r in ends]))
-            .values(note=None, version=Relation.version + 1, **stamped)
+            .values(note=None, **versions.stamped(Relation.__table__, actor, now))
         )
         erased = {"note": {"before": ERASED, "after": None}}
         await audit_writes.record_many(
@@ -182,7 +184,7 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
         )
     )
     for membership in rows:
-        before = audit_writes.snapshot(membership, memberships.AUDITED_FIELDS)
+        before = memberships.MEMBERSHIPS.snapshot(membership)
         was_active = not has_ended(membership)
         if was_active:
             membership.active = False
@@ -192,22 +194,13 @@ async def _end_memberships(session: AsyncSession, actor: Viewer, person_id: int)
                 membership.end_date = max(start, today) if start else today
         for name in MEMBERSHIP_PERSONAL_FIELDS:
             setattr(membership, name, None)
-        after = audit_writes.snapshot(membership, memberships.AUDITED_FIELDS)
+        after = memberships.MEMBERSHIPS.snapshot(membership)
         if after == before:
             continue
         versions.stamp(membership, actor)
-        changes = audit_writes.changes_between(before, after)
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="Membership",
-            object_id=membership.id,
-            party_id=membership.organisation_id,
-            other_party_id=person_id,
-            action="DEACTIVATE" if was_active else "UPDATE",
-            changes=scrub(changes, MEMBERSHIP_PERSONAL_FIELDS),
-            reason=DELETED,
-        )
+        changes = scrub(audit_writes.changes_between(before, after), MEMBERSHIP_PERSONAL_FIELDS)
+        action = "DEACTIVATE" if was_active else "UPDATE"
+        memberships.MEMBERSHIPS.record(session, actor, membership, action, changes, reason=DELETED)
     return rows
 
 
@@ -240,15 +233,13 @@ async def delete_person(
         await session.execute(delete(column.class_).where(column == person.id))
     await _erase_texts(session, actor, person.id)
     _erase_person(person, actor)
-    await versions.flush(session, "person")
-    audit_writes.record(
+    await persons.PERSONS.flush(session)
+    persons.PERSONS.record(
         session,
-        actor=actor,
-        object_type="Person",
-        object_id=person.id,
-        party_id=person.id,
-        action="DELETE",
-        changes={"deleted": {"before": False, "after": True}},
+        actor,
+        person,
+        "DELETE",
+        {"deleted": {"before": False, "after": True}},
         # No counts of what was erased: bank accounts, invoice addresses, shielded documents
         # and notes of some kinds do not exist for some readers of this trail (R2, R4).
         reason=f"Personal data erased; {len(ended)} membership(s) ended.",

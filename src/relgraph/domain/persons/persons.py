@@ -7,23 +7,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db import search
+from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
-from relgraph.db.models import ContactKind, Gender, PartyGroup, Person
+from relgraph.db.models import Gender, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
 from relgraph.domain import versions
-from relgraph.domain.history import audit_writes
-from relgraph.domain.party_data import contact_means, search_text
+from relgraph.domain.party_data import contact_means, groups, search_text
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import NotFound
-from relgraph.policy import SENSITIVE, Viewer, field_need, persons_visible
+from relgraph.policy import Viewer, persons_visible
 
 __all__ = [
     "AUDITED_FIELDS",
+    "PERSONS",
     "PersonFilter",
     "count_all",
     "create",
@@ -46,6 +48,7 @@ AUDITED_FIELDS = [
     "active",
 ]
 EARLIEST_BIRTH_DATE = EARLIEST_DATE  # the first day any date may be
+PERSONS = AuditedRows(Person, AUDITED_FIELDS, "person", party="id")
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,7 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
         patterns = search_text.search_patterns(flt.search)
         conditions.append(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
-        conditions.append(
-            exists(
-                select(PartyGroup.party_id).where(
-                    PartyGroup.party_id == Person.id, PartyGroup.group_id.in_(flt.group_ids)
-                )
-            )
-        )
+        conditions.append(groups.in_any_of(Person.id, flt.group_ids))
     return conditions
 
 
@@ -100,8 +97,7 @@ def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Person | None]:
     """The persons with `ids` that `viewer` may see, aligned with `ids` (None otherwise)."""
-    found = {p.id: p for p in await session.scalars(_visible(viewer).where(Person.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Person, ids, persons_visible(viewer))
 
 
 async def list_page(
@@ -151,49 +147,19 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
     return clean
 
 
-# The input fields that are the person's primary contact means, by kind.
-CONTACT_FIELDS = {"email": ContactKind.EMAIL.value, "phone": ContactKind.PHONE.value}
-
-
-def _contacts(values: dict[str, Any]) -> dict[str, str | None]:
-    """Take the contact fields out of cleaned `values`: {kind: value}, for those sent."""
-    return {kind: values.pop(name) for name, kind in CONTACT_FIELDS.items() if name in values}
-
-
-async def _write_contacts(
-    session: AsyncSession, actor: Viewer, party_id: int, contacts: Mapping[str, str | None]
-) -> None:
-    for kind, value in contacts.items():
-        await contact_means.set_primary_value(session, actor=actor, party_id=party_id, kind=kind, value=value)
-
-
-def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
-    # Sensitive values (R4) are kept in the trail only as "changed", never in clear.
-    return {
-        k: "<changed>" if field_need("Person", k) is SENSITIVE and v is not None else v for k, v in values.items()
-    }
-
-
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> Person:
     """Create a person from `data` (field name -> value)."""
     checks = Checks()
     values = clean(checks, data, creating=True)
     checks.raise_if_any()
-    contacts = _contacts(values)
+    contacts = contact_means.take_party_fields(values)
     person = Person(**values, **versions.created(actor))
     search_text.set_person_keys(person, contact_terms=search_text.terms_of((k, v) for k, v in contacts.items() if v))
     session.add(person)
-    await session.flush()
-    await _write_contacts(session, actor, person.id, contacts)
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Person",
-        object_id=person.id,
-        party_id=person.id,
-        action="CREATE",
-        changes=_audit_view(audit_writes.changes_between({}, audit_writes.snapshot(person, AUDITED_FIELDS))),
-    )
+    await PERSONS.flush(session)
+    await contact_means.set_primary_values(session, actor=actor, party_id=person.id, values=contacts)
+    # Its event follows those of its contact means, in the order the trail has always shown them.
+    PERSONS.record_creation(session, actor, person)
     return person
 
 
@@ -230,22 +196,11 @@ async def update(
     checks.raise_if_any()
     person = await load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     # Before the person's own fields change: these writes flush the session.
-    await _write_contacts(session, actor, person.id, _contacts(values))
-    before = audit_writes.snapshot(person, AUDITED_FIELDS)
+    await contact_means.set_primary_values(
+        session, actor=actor, party_id=person.id, values=contact_means.take_party_fields(values)
+    )
+    before = PERSONS.snapshot(person)
     for name, value in values.items():
         setattr(person, name, value)
     await search_text.refresh_person(session, person)
-    versions.stamp(person, actor)
-    await versions.flush(session, "person")
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="Person",
-        object_id=person.id,
-        party_id=person.id,
-        action="UPDATE",
-        changes=_audit_view(
-            audit_writes.changes_between(before, audit_writes.snapshot(person, AUDITED_FIELDS))
-        ),
-    )
-    return person
+    return await PERSONS.save(session, actor, person, before)

@@ -15,26 +15,18 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.models import (
-    InternalRelation,
-    InternalRelationCategory,
-    User,
-)
+from relgraph.db.batches import by_id
+from relgraph.db.models import InternalRelation, InternalRelationCategory, User
 from relgraph.db.models.relations import ACCOUNT_MANAGER
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
+    "AUDITED_FIELDS",
     "InternalRelationFilter",
     "account_managers_of",
     "add",
@@ -50,6 +42,14 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["user_id", "party_id", "category_id", "since", "until", "commission_percent"]
+_INTERNAL_RELATIONS = AuditedRows(InternalRelation, AUDITED_FIELDS, "internal relation")
+_CATEGORIES = AuditedRows(
+    InternalRelationCategory,
+    ["name", "description", "active"],
+    "category",
+    unique=("name", "A category with this name already exists."),
+    party=None,
+)
 _HUNDRED = decimal.Decimal(100)
 
 
@@ -77,13 +77,7 @@ async def categories(
 
 
 async def get_categories(session: AsyncSession, ids: Sequence[int]) -> list[InternalRelationCategory | None]:
-    rows = await session.scalars(select(InternalRelationCategory).where(InternalRelationCategory.id.in_(ids)))
-    found = {c.id: c for c in rows}
-    return [found.get(i) for i in ids]
-
-
-async def _category_flush(session: AsyncSession) -> None:
-    await versions.flush(session, "category", unique=("name", "A category with this name already exists."))
+    return await by_id(session, InternalRelationCategory, ids)
 
 
 async def create_category(
@@ -96,15 +90,8 @@ async def create_category(
     checks.raise_if_any()
     row = InternalRelationCategory(name=clean_name, description=clean_description, active=True)
     session.add(row)
-    await _category_flush(session)
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="InternalRelationCategory",
-        object_id=row.id,
-        action="CREATE",
-        changes={"name": {"before": None, "after": clean_name}},
-    )
+    await _CATEGORIES.flush(session)
+    _CATEGORIES.record(session, actor, row, "CREATE", {"name": {"before": None, "after": clean_name}})
     return row
 
 
@@ -117,10 +104,7 @@ async def update_category(
     expected_version: int | None = None,
 ) -> InternalRelationCategory:
     """Rename, describe, (de)activate a category; the built-in one stays active."""
-    row = await session.get(InternalRelationCategory, id, populate_existing=True)
-    if row is None:
-        raise NotFound("id", "No category with this id.")
-    versions.check_version(row, expected_version, "category")
+    row = await _CATEGORIES.load(session, id=id, expected_version=expected_version)
     checks = Checks()
     values: dict[str, Any] = {}
     if "name" in data:
@@ -132,19 +116,10 @@ async def update_category(
         if row.code == ACCOUNT_MANAGER and not values["active"]:
             checks.fail("active", "The built-in account manager category cannot be deactivated.")
     checks.raise_if_any()
-    before = {k: getattr(row, k) for k in values}
+    before = _CATEGORIES.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
-    await _category_flush(session)
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="InternalRelationCategory",
-        object_id=row.id,
-        action="UPDATE",
-        changes=audit_writes.changes_between(before, values),
-    )
-    return row
+    return await _CATEGORIES.save(session, actor, row, before)
 
 
 # ---- internal relations ----------------------------------------------------------------
@@ -218,9 +193,7 @@ async def get_many(
     session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]
 ) -> list[InternalRelation | None]:
     """The internal relations with `ids` that `viewer` may see, aligned with `ids`."""
-    stmt = _listing(viewer, InternalRelationFilter(include_ended=True), dt.date.today())
-    found = {r.id: r for r in await session.scalars(stmt.where(InternalRelation.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, InternalRelation, ids, party_visible(viewer, InternalRelation.party_id))
 
 
 def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -268,27 +241,6 @@ async def _refuse_overlap(
         raise Conflict(field, f"This user is already {name} of this party in that period.")
 
 
-def _record(
-    session: AsyncSession,
-    actor: Viewer,
-    row: InternalRelation,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any] | None = None,
-) -> None:
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="InternalRelation",
-        object_id=row.id,
-        party_id=row.party_id,
-        action=action,
-        changes=audit_writes.changes_between(
-            before, after if after is not None else audit_writes.snapshot(row, AUDITED_FIELDS)
-        ),
-    )
-
-
 async def add(
     session: AsyncSession,
     *,
@@ -319,17 +271,14 @@ async def add(
     )
     _check_dates(row)
     await _refuse_overlap(session, row, category, field="employeeId")
-    session.add(row)
-    await versions.flush(session, "internal relation")
-    _record(session, actor, row, "CREATE", {})
-    return row
+    return await _INTERNAL_RELATIONS.add(session, actor, row)
 
 
 async def _load(
     session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None
 ) -> InternalRelation:
-    return await versions.load_of_visible_party(
-        session, InternalRelation, viewer=viewer, id=id, expected_version=expected_version, noun="internal relation"
+    return await _INTERNAL_RELATIONS.load_of_visible_party(
+        session, viewer=viewer, id=id, expected_version=expected_version
     )
 
 
@@ -346,17 +295,14 @@ async def update(
     values = _clean(checks, data)
     checks.raise_if_any()
     row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _INTERNAL_RELATIONS.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
     _check_dates(row)
     if values.keys() & {"since", "until"}:
         category = await session.get(InternalRelationCategory, row.category_id)
         await _refuse_overlap(session, row, category, field="since" if "since" in values else "until")
-    versions.stamp(row, actor)
-    await versions.flush(session, "internal relation")
-    _record(session, actor, row, "UPDATE", before)
-    return row
+    return await _INTERNAL_RELATIONS.save(session, actor, row, before)
 
 
 async def delete(
@@ -364,7 +310,6 @@ async def delete(
 ) -> None:
     """Remove an internal relation (set `until` instead to keep the history)."""
     row = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    _record(session, actor, row, "DELETE", before, {k: None for k in before})
-    await session.delete(row)
-    await session.flush()
+    # The event keeps the values it had (a missing one is no value).
+    had = {name: value for name, value in _INTERNAL_RELATIONS.snapshot(row).items() if value is not None}
+    await _INTERNAL_RELATIONS.remove(session, actor, row, before=had)

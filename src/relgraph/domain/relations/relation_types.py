@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import PartyKind, Relation, RelationType
-from relgraph.domain import versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
-from relgraph.errors import Conflict, InvalidInput, NotFound
+from relgraph.domain.writes import AuditedRows
+from relgraph.errors import Conflict, InvalidInput
 from relgraph.policy import Viewer
 
 __all__ = ["create", "delete", "get_many", "list_all", "update"]
@@ -26,6 +26,13 @@ AUDITED_FIELDS = [
     "description",
     "active",
 ]
+_RELATION_TYPES = AuditedRows(
+    RelationType,
+    AUDITED_FIELDS,
+    "relation type",
+    unique=("name", "A relation type with this name already exists."),
+    party=None,
+)
 
 
 async def list_all(session: AsyncSession, *, include_inactive: bool = False) -> list[RelationType]:
@@ -37,8 +44,7 @@ async def list_all(session: AsyncSession, *, include_inactive: bool = False) -> 
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[RelationType | None]:
-    found = {t.id: t for t in await session.scalars(select(RelationType).where(RelationType.id.in_(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_id(session, RelationType, ids)
 
 
 def _kinds(checks: Checks, field: str, value: Any) -> list[str]:
@@ -79,27 +85,8 @@ def _settle(values: dict[str, Any], current: RelationType | None = None) -> None
         raise InvalidInput.at("inverseName", 'Give the name read from the other side, e.g. "customer of".')
 
 
-async def _flush(session: AsyncSession) -> None:
-    await versions.flush(
-        session, "relation type", unique=("name", "A relation type with this name already exists.")
-    )
-
-
 async def _in_use(session: AsyncSession, type_id: int) -> bool:
     return bool(await session.scalar(select(exists().where(Relation.type_id == type_id))))
-
-
-def _record(
-    session: AsyncSession, actor: Viewer, row: RelationType, action: str, before: dict[str, Any]
-) -> None:
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="RelationType",
-        object_id=row.id,
-        action=action,
-        changes=audit_writes.changes_between(before, audit_writes.snapshot(row, AUDITED_FIELDS)),
-    )
 
 
 async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any]) -> RelationType:
@@ -108,19 +95,7 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     values = clean(checks, data, creating=True)
     checks.raise_if_any()
     _settle(values)
-    row = RelationType(active=True, **values)
-    session.add(row)
-    await _flush(session)
-    _record(session, actor, row, "CREATE", {})
-    return row
-
-
-async def _load(session: AsyncSession, id: int, expected_version: int | None) -> RelationType:
-    row = await session.get(RelationType, id, populate_existing=True)
-    if row is None:
-        raise NotFound("id", "No relation type with this id.")
-    versions.check_version(row, expected_version, "relation type")
-    return row
+    return await _RELATION_TYPES.add(session, actor, RelationType(active=True, **values))
 
 
 async def update(
@@ -137,7 +112,7 @@ async def update(
     if "active" in data and data["active"] is not None:
         values["active"] = bool(data["active"])
     checks.raise_if_any()
-    row = await _load(session, id, expected_version)
+    row = await _RELATION_TYPES.load(session, id=id, expected_version=expected_version)
     structural = {
         k
         for k in ("symmetric", "source_kinds", "target_kinds")
@@ -149,27 +124,15 @@ async def update(
         ]
         raise Conflict(field, "Relations use this type; its kinds and symmetry can no longer change.")
     _settle(values, row)
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
+    before = _RELATION_TYPES.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
-    await _flush(session)
-    _record(session, actor, row, "UPDATE", before)
-    return row
+    return await _RELATION_TYPES.save(session, actor, row, before)
 
 
 async def delete(session: AsyncSession, *, actor: Viewer, id: int) -> None:
     """Remove a relation type no relation uses; one in use can only be deactivated."""
-    row = await _load(session, id, None)
+    row = await _RELATION_TYPES.load(session, id=id, expected_version=None)
     if await _in_use(session, row.id):
         raise Conflict("id", "Relations use this type: deactivate it instead of deleting it.")
-    before = audit_writes.snapshot(row, AUDITED_FIELDS)
-    await session.delete(row)
-    await session.flush()
-    audit_writes.record(
-        session,
-        actor=actor,
-        object_type="RelationType",
-        object_id=id,
-        action="DELETE",
-        changes={k: {"before": v, "after": None} for k, v in before.items()},
-    )
+    await _RELATION_TYPES.remove(session, actor, row)

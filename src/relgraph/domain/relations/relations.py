@@ -11,22 +11,18 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import by_id
 from relgraph.db.models import Party, Relation, RelationType
 from relgraph.db.models.in_force import has_ended
-from relgraph.db.pagination import (
-    OrderKey,
-    Page,
-    PageRequest,
-    count_many,
-    paginate_many,
-)
+from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, places, versions
-from relgraph.domain.history import audit_writes
 from relgraph.domain.validation import Checks
+from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Conflict, InvalidInput, NotFound
 from relgraph.policy import Viewer, party_visible
 
 __all__ = [
+    "AUDITED_FIELDS",
     "Direction",
     "RelationFilter",
     "RelationView",
@@ -40,6 +36,16 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["type_id", "source_id", "target_id", "start_date", "end_date", "note", "active"]
+_TAKEN = "These parties already have an active relation of this type."
+_RELATIONS = AuditedRows(
+    Relation,
+    AUDITED_FIELDS,
+    "relation",
+    unique=("targetId", _TAKEN),
+    party="source_id",
+    other_party="target_id",
+    both_ways=True,
+)
 
 
 class Direction(enum.StrEnum):
@@ -149,9 +155,7 @@ def ends_visible(viewer: Viewer) -> Any:
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Relation | None]:
     """The relations with `ids` that `viewer` may see, aligned with `ids`."""
-    stmt = select(Relation).where(Relation.id.in_(ids), ends_visible(viewer))
-    found = {r.id: r for r in await session.scalars(stmt)}
-    return [found.get(i) for i in ids]
+    return await by_id(session, Relation, ids, ends_visible(viewer))
 
 
 def _clean(checks: Checks, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,7 +187,7 @@ async def _take_place(session: AsyncSession, relation: Relation) -> None:
             Relation.target_id == relation.target_id,
             Relation.id != (relation.id or 0),
         ],
-        Conflict("targetId", "These parties already have an active relation of this type."),
+        Conflict("targetId", _TAKEN),
     )
 
 
@@ -204,39 +208,6 @@ def _end_or_revive(relation: Relation, values: dict[str, Any], was_ended: bool) 
             relation.end_date = max(start, today) if start else today
     elif was_ended and "end_date" not in values:
         relation.end_date = None
-
-
-async def _flush(session: AsyncSession) -> None:
-    await versions.flush(
-        session,
-        "relation",
-        unique=("targetId", "These parties already have an active relation of this type."),
-    )
-
-
-def _record(
-    session: AsyncSession,
-    actor: Viewer,
-    relation: Relation,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any] | None = None,
-) -> None:
-    changes = audit_writes.changes_between(
-        before, after if after is not None else audit_writes.snapshot(relation, AUDITED_FIELDS)
-    )
-    ends = (relation.source_id, relation.target_id)
-    for party_id, other_party_id in (ends, ends[::-1]):
-        audit_writes.record(
-            session,
-            actor=actor,
-            object_type="Relation",
-            object_id=relation.id,
-            party_id=party_id,
-            other_party_id=other_party_id,
-            action=action,
-            changes=changes,
-        )
 
 
 async def add(
@@ -287,10 +258,7 @@ async def add(
     _check_dates(relation)
     if relation.active:
         await _take_place(session, relation)
-    session.add(relation)
-    await _flush(session)
-    _record(session, actor, relation, "CREATE", {})
-    return relation
+    return await _RELATIONS.add(session, actor, relation)
 
 
 async def _load(session: AsyncSession, *, viewer: Viewer, id: int, expected_version: int | None) -> Relation:
@@ -318,7 +286,7 @@ async def update(
     values = _clean(checks, data)
     checks.raise_if_any()
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
+    before = _RELATIONS.snapshot(relation)
     was_ended = has_ended(relation)
     for name, value in values.items():
         setattr(relation, name, value)
@@ -327,10 +295,7 @@ async def update(
     _check_dates(relation)
     if relation.active and not before["active"]:
         await _take_place(session, relation)
-    versions.stamp(relation, actor)
-    await _flush(session)
-    _record(session, actor, relation, "UPDATE", before)
-    return relation
+    return await _RELATIONS.save(session, actor, relation, before)
 
 
 async def delete(
@@ -338,7 +303,6 @@ async def delete(
 ) -> None:
     """Remove a relation (to end one and keep its history, set active false instead)."""
     relation = await _load(session, viewer=actor, id=id, expected_version=expected_version)
-    before = audit_writes.snapshot(relation, AUDITED_FIELDS)
-    _record(session, actor, relation, "DELETE", before, {k: None for k in before})
-    await session.delete(relation)
-    await session.flush()
+    # The event keeps the values it had (a missing one is no value).
+    had = {name: value for name, value in _RELATIONS.snapshot(relation).items() if value is not None}
+    await _RELATIONS.remove(session, actor, relation, before=had)

@@ -9,7 +9,9 @@ import strawberry
 
 from relgraph.db.pagination import Page, PageRequest
 from relgraph.errors import DomainError
+from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import PublicError
+from relgraph.graphql.core.loaders import Loaders
 
 __all__ = [
     "After",
@@ -20,6 +22,7 @@ __all__ = [
     "Last",
     "PageInfo",
     "connection",
+    "loaded_page",
     "page_info_of",
     "page_request",
 ]
@@ -103,6 +106,24 @@ def connection(
         _page=page,
         _count=count if page.total is None else _known(page.total),
     )
+
+
+async def loaded_page(
+    info: Info,
+    pages: Callable[[Loaders], Any],
+    counts: Callable[[Loaders], Any],
+    key: tuple[Any, ...],
+    page: PageRequest,
+) -> tuple[Page[Any], Callable[[], Awaitable[int]]]:
+    """One page of a list through its page loader (`key` and the page), and the list's
+    total through its count loader (`key`), counted only when totalCount is asked."""
+    loaders = info.context.loaders
+    rows = await loaders[pages].load((*key, page))
+
+    async def total() -> int:
+        return await loaders[counts].load(key)
+
+    return rows, total
 
 
 def _known(total: int) -> Callable[[], Awaitable[int]]:

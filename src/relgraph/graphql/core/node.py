@@ -35,6 +35,7 @@ __all__ = [
     "NodeQueries",
     "find",
     "from_row",
+    "owning_party",
     "party_by_id",
     "party_kind_by_id",
     "party_or_none",
@@ -112,6 +113,17 @@ async def party_by_id(info: Info, pk: int) -> Any:
     """The party `pk`, whatever its kind (looked up through the loaders); None when hidden."""
     kind = await info.context.loaders[party_kind_by_id].load(pk)
     return await party_or_none(info, kind, pk)
+
+
+def owning_party(description: str) -> Any:
+    """A field of an object that belongs to a party (its `party_id`): that party, or null
+    when the viewer may not see it."""
+
+    # `self` by name, as users.types.staff_user does.
+    async def resolve(self: Any, info: Info) -> LazyParty | None:
+        return await party_by_id(info, self.party_id)
+
+    return strawberry.field(resolver=resolve, description=description)
 
 
 async def resolve_node(info: Info, global_id: str) -> Any:

@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from relgraph.graphql.core.connections import After, Connection, First, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_loaded
-from relgraph.graphql.documents.loaders import document_by_id
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.core.node import Node, owning_party, register_loaded
+from relgraph.graphql.documents.loaders import document_by_id, documents_count, documents_page
+from relgraph.graphql.users.types import staff_user
 
 if TYPE_CHECKING:
     from relgraph.db import models
 
-__all__ = ["Document"]
+__all__ = ["Document", "documents_connection"]
 
 
 @strawberry.type(
@@ -59,13 +60,16 @@ class Document(Node):
             download_url=f"/documents/{global_id}?sha256={row.sha256}",
         )
 
-    @strawberry.field(description="Who uploaded it, when known.")
-    async def uploaded_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.uploaded_by_id)
+    uploaded_by = staff_user("uploaded_by_id", "Who uploaded it, when known.")
 
-    @strawberry.field(description="The party the document belongs to.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The party the document belongs to.")
+
+
+async def documents_connection(info: Info, party_id: int, first: First, after: After) -> Connection[Document]:
+    """One page of a party's documents that the viewer may see (`Party.documents`)."""
+    page = page_request(first, after)
+    rows, total = await loaded_page(info, documents_page, documents_count, (party_id,), page)
+    return connection(rows, Document.from_row, total)
 
 
 register_loaded(Document, document_by_id)

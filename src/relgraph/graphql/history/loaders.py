@@ -7,9 +7,8 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from relgraph.db.pagination import Page
-from relgraph.domain.history import activities, notes, timeline
-from relgraph.domain.history import audit_reads as audit_trail
-from relgraph.domain.organisations.merging import report as merge_report
+from relgraph.domain.history import activities, audit_reads, notes, timeline
+from relgraph.domain.organisations.merging.report import sight_of_parties
 from relgraph.graphql.core.loaders import Loaders
 
 __all__ = [
@@ -81,7 +80,7 @@ def audit_events_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Page[Any]
     """Keys: (party id, PageRequest)."""
 
     async def fetch(session: Any, ids: list[int], page: Any) -> dict[Any, Any]:
-        return await audit_trail.list_for(session, ids, viewer=loaders.viewer, page=page)
+        return await audit_reads.list_for(session, ids, viewer=loaders.viewer, page=page)
 
     return loaders.grouped(fetch)
 
@@ -90,7 +89,7 @@ def audit_events_count(loaders: Loaders) -> DataLoader[tuple[Any, ...], int]:
     """Keys: (party id,)."""
 
     async def fetch(session: Any, ids: list[int]) -> dict[Any, Any]:
-        return await audit_trail.count_for(session, ids, viewer=loaders.viewer)
+        return await audit_reads.count_for(session, ids, viewer=loaders.viewer)
 
     return loaders.grouped(fetch)
 
@@ -117,6 +116,6 @@ def party_sight_by_id(loaders: Loaders) -> DataLoader[int, tuple[bool, bool]]:
     """Keys: party id. Values: may the viewer see the party (R1), and its documents (R2)?"""
 
     async def fetch(session: Any, keys: list[int]) -> list[tuple[bool, bool]]:
-        return list(await merge_report.sight_of_parties(session, loaders.viewer, keys))
+        return list(await sight_of_parties(session, loaders.viewer, keys))
 
     return loaders.batch(fetch)

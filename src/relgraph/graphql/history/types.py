@@ -10,14 +10,18 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
-from relgraph.domain.history import activities
-from relgraph.domain.history import audit_reads as audit_trail
-from relgraph.domain.organisations.merging import report as merge_report
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.domain.history import activities, audit_reads
+from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_kind_by_id, register_loaded
+from relgraph.graphql.core.node import (
+    Node,
+    owning_party,
+    party_kind_by_id,
+    register_loaded,
+)
 from relgraph.graphql.history.loaders import (
     activities_count,
     activities_page,
@@ -31,7 +35,7 @@ from relgraph.graphql.history.loaders import (
     timeline_count,
     timeline_page,
 )
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 
 __all__ = [
     "Activity",
@@ -104,21 +108,13 @@ class Note(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="Who wrote the note (the same as createdBy), when known.")
-    async def author(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    author = staff_user("created_by_id", "Who wrote the note (the same as createdBy), when known.")
 
-    @strawberry.field(description="Who wrote the note, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who wrote the note, when known.")
 
-    @strawberry.field(description="Who last changed the note, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the note, when known.")
 
-    @strawberry.field(description="The party the note is about.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The party the note is about.")
 
 
 @strawberry.type(
@@ -163,21 +159,13 @@ class Activity(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="The staff user who is to do it, if anyone.")
-    async def assignee(self, info: Info) -> User | None:
-        return await user_or_none(info, self.assignee_id)
+    assignee = staff_user("assignee_id", "The staff user who is to do it, if anyone.")
 
-    @strawberry.field(description="Who recorded the activity, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who recorded the activity, when known.")
 
-    @strawberry.field(description="Who last changed the activity, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the activity, when known.")
 
-    @strawberry.field(description="The party the activity is about.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The party the activity is about.")
 
 
 async def notes_connection(
@@ -186,12 +174,7 @@ async def notes_connection(
     """The notes of one party that the viewer may read, through the batching loaders."""
     page = page_request(first, after)
     chosen = None if kinds is None else tuple(sorted({k.value for k in kinds}))
-    loaders = info.context.loaders
-    rows = await loaders[notes_page].load((party_id, chosen, page))
-
-    async def total() -> int:
-        return await loaders[notes_count].load((party_id, chosen))
-
+    rows, total = await loaded_page(info, notes_page, notes_count, (party_id, chosen), page)
     return connection(rows, Note.from_row, total)
 
 
@@ -201,12 +184,7 @@ async def activities_connection(
     """The activities of one party (by="party") or assignee (by="assignee"), batched."""
     page = page_request(first, after)
     chosen = None if status is None else activities.Status(status.value)
-    loaders = info.context.loaders
-    rows = await loaders[activities_page].load((owner_id, by, chosen, page))
-
-    async def total() -> int:
-        return await loaders[activities_count].load((owner_id, by, chosen))
-
+    rows, total = await loaded_page(info, activities_page, activities_count, (owner_id, by, chosen), page)
     return connection(rows, Activity.from_row, total)
 
 
@@ -271,9 +249,7 @@ class AuditEvent:
             type_name = "Person" if kind == "PERSON" else "Organisation"
         return strawberry.ID(encode_id(type_name, self.row.object_id))
 
-    @strawberry.field(description="The staff user who made the change; null for system work.")
-    async def actor(self, info: Info) -> User | None:
-        return await user_or_none(info, self.actor_id)
+    actor = staff_user("actor_id", "The staff user who made the change; null for system work.")
 
     @strawberry.field(
         description=(
@@ -284,16 +260,16 @@ class AuditEvent:
     )
     async def changes(self, info: Info) -> list[AuditChange]:
         viewer = info.context.viewer
-        report = merge_report.recorded_in(self.row.changes)
+        report = recorded_in(self.row.changes)
         sight = None
         if report is not None:
             # A merge's counts are the reader's: batched over the page's events by the loader.
-            parties = merge_report.parties_to_look_up(report, self.row.party_id)
+            parties = parties_to_look_up(report, self.row.party_id)
             seen = await info.context.loaders[party_sight_by_id].load_many(parties)
-            sight = merge_report.sight_from(viewer, parties, seen)
+            sight = sight_from(viewer, parties, seen)
         return [
             AuditChange(field=c.field, before=c.before, after=c.after, masked=c.masked)
-            for c in audit_trail.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
+            for c in audit_reads.shown_changes(self.row, viewer, sight)[:MAX_CHANGES]
         ]
 
 
@@ -316,13 +292,9 @@ _CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": Audit
 
 
 async def audit_connection(info: Info, party_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
-    page = page_request(first, after)
-    loaders = info.context.loaders
-    rows = await loaders[audit_events_page].load((party_id, page))
-
-    async def total() -> int:
-        return await loaders[audit_events_count].load((party_id,))
-
+    rows, total = await loaded_page(
+        info, audit_events_page, audit_events_count, (party_id,), page_request(first, after)
+    )
     return connection(rows, AuditEvent.from_row, total)
 
 
@@ -331,12 +303,7 @@ async def timeline_connection(
 ) -> Connection[TimelineItem]:
     page = page_request(first, after)
     chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
-    loaders = info.context.loaders
-    rows = await loaders[timeline_page].load((party_id, chosen, page))
-
-    async def total() -> int:
-        return await loaders[timeline_count].load((party_id, chosen))
-
+    rows, total = await loaded_page(info, timeline_page, timeline_count, (party_id, chosen), page)
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
 
 

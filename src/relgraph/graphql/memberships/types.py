@@ -10,7 +10,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
 from relgraph.domain.memberships.queries import ListedMembership
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import LazyOrganisation, LazyPerson, Node, find, from_row, register_loaded
@@ -20,7 +20,7 @@ from relgraph.graphql.memberships.loaders import (
     memberships_page,
     tags_by_membership,
 )
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -127,17 +127,11 @@ class Membership(Node):
     async def tags(self, info: Info) -> list[str]:
         return await info.context.loaders[tags_by_membership].load(self.pk)
 
-    @strawberry.field(description="The staff user who manages this contact (accountmanager), if any.")
-    async def account_manager(self, info: Info) -> User | None:
-        return await user_or_none(info, self.account_manager_id)
+    account_manager = staff_user("account_manager_id", "The staff user who manages this contact (accountmanager), if any.")
 
-    @strawberry.field(description="Who recorded the membership, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who recorded the membership, when known.")
 
-    @strawberry.field(description="Who last changed the membership, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the membership, when known.")
 
 
 @strawberry.input(description="Which memberships to list.")
@@ -164,12 +158,8 @@ async def memberships_connection(
     domain_filter = DomainFilter(
         include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
     )
-    loaders = info.context.loaders
-    rows = await loaders[memberships_page].load((owner_id, by, domain_filter, page))
-
-    async def total() -> int:
-        return await loaders[memberships_count].load((owner_id, by, domain_filter))
-
+    key = (owner_id, by, domain_filter)
+    rows, total = await loaded_page(info, memberships_page, memberships_count, key, page)
     return connection(rows, Membership.with_person, total)
 
 

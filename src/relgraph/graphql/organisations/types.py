@@ -17,6 +17,7 @@ from relgraph.graphql.core.connections import (
     First,
     PageInfo,
     connection,
+    loaded_page,
     page_info_of,
     page_request,
 )
@@ -245,12 +246,8 @@ class Organisation(Party):
         include_archived: IncludeArchived = False,
     ) -> Connection[Organisation]:
         page = page_request(first, after)
-        loaders = info.context.loaders
-        rows = await loaders[subsidiaries_page].load((self.pk, include_archived, page))
-
-        async def total() -> int:
-            return await loaders[subsidiaries_count].load((self.pk, include_archived))
-
+        key = (self.pk, include_archived)
+        rows, total = await loaded_page(info, subsidiaries_page, subsidiaries_count, key, page)
         return connection(rows, Organisation.from_row, total)
 
     @strawberry.field(

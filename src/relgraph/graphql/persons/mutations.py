@@ -11,8 +11,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.unset import UNSET
 
-from relgraph.domain.persons import deletion as person_deletion
 from relgraph.domain.persons import persons
+from relgraph.domain.persons.deletion import Deletion, delete_person, remove_files
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
@@ -175,10 +175,10 @@ class PersonDeletionMutations:
     async def delete_person(
         self, info: Info, input: Annotated[DeletePersonInput, strawberry.argument(description=INPUT)]
     ) -> DeletePersonPayload:
-        done: list[person_deletion.Deletion] = []
+        done: list[Deletion] = []
 
         async def change(session: AsyncSession) -> dict[str, Any]:
-            deletion = await person_deletion.delete_person(
+            deletion = await delete_person(
                 session,
                 actor=info.context.viewer,
                 id=parse_id(input.id, "Person", "id"),
@@ -192,7 +192,7 @@ class PersonDeletionMutations:
         if done and not payload.user_errors:
             # Only once the rows are gone for good: a rolled-back deletion must find its files.
             try:
-                await info.context.read(person_deletion.remove_files, info.context.store, done[0])
+                await info.context.read(remove_files, info.context.store, done[0])
             except OSError:
                 # The rows are gone; `relgraph documents cleanup` removes what is left.
                 logger.exception("removing the files of deleted person %s failed", input.id)

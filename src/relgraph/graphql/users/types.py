@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -20,7 +20,7 @@ from relgraph.graphql.relations.types.internal_relations import (
 )
 from relgraph.graphql.users.loaders import user_by_id
 
-__all__ = ["Permission", "Role", "User", "user_or_none"]
+__all__ = ["Permission", "Role", "User", "staff_user", "user_or_none"]
 
 Role = strawberry.enum(
     models.Role,
@@ -99,6 +99,18 @@ async def user_or_none(info: Info, pk: int | None) -> User | None:
         return None
     row = await info.context.loaders[user_by_id].load(pk)
     return User.from_row(row) if row else None
+
+
+def staff_user(attribute: str, description: str) -> Any:
+    """A field of an object holding a user's id in `attribute` (who created it, say): that
+    staff user, or null when none is known."""
+
+    # `self` by name: Strawberry and the planned executor (core/planned.py) both pass the
+    # object there, as to a method.
+    async def resolve(self: Any, info: Info) -> User | None:
+        return await user_or_none(info, getattr(self, attribute))
+
+    return strawberry.field(resolver=resolve, description=description)
 
 
 # For an internal relation's employee, which points up here (User is no Node: node(id:) never finds one).

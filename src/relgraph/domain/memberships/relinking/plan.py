@@ -16,7 +16,6 @@ __all__ = [
     "RelinkOutcome",
     "RelinkResult",
     "Target",
-    "active_key",
 ]
 
 _m = Membership.__table__
@@ -106,8 +105,3 @@ class Plan:
     tags: dict[int, list[str]]
     # Per valid item: (index, membership, target organisation, start date).
     valid: list[tuple[int, MembershipState, Target, dt.date | None]]
-
-
-def active_key(person_id: int, organisation_id: int, role: str | None) -> tuple[int, int, str]:
-    """What the unique index of active memberships compares: no role counts as one role."""
-    return (person_id, organisation_id, role or "")

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import is_postgres, lock_rows, one_of, rows_in
 from relgraph.db.models import Membership, MembershipTag, Organisation, Person
-from relgraph.domain import places
+from relgraph.domain import places, versions
 from relgraph.domain.memberships.relinking import writes
 from relgraph.domain.memberships.relinking.plan import (
     STATE_COLUMNS,
@@ -29,13 +29,20 @@ from relgraph.domain.memberships.relinking.plan import (
     RelinkOutcome,
     RelinkResult,
     Target,
-    active_key,
 )
 from relgraph.domain.validation import date_problem
 from relgraph.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from relgraph.policy import Viewer
 
-__all__ = ["MAX_ITEMS", "MembershipState", "RelinkItem", "RelinkOutcome", "RelinkResult", "relink"]
+__all__ = [
+    "MAX_ITEMS",
+    "MembershipState",
+    "RelinkItem",
+    "RelinkOutcome",
+    "RelinkResult",
+    "check_item_count",
+    "relink",
+]
 
 MAX_ITEMS = 10_000
 
@@ -43,6 +50,14 @@ _m = Membership.__table__
 _tags = MembershipTag.__table__
 _orgs = Organisation.__table__
 _people = Person.__table__
+
+
+def check_item_count(count: int, at: str | Sequence[str] = "items") -> None:
+    """INVALID at `at` when one call asks more than MAX_ITEMS relinks."""
+    if count > MAX_ITEMS:
+        raise InvalidInput.at(
+            at, f"At most {MAX_ITEMS} items per call; this one has {count}. Split it into several calls."
+        )
 
 
 def _fail(result: RelinkResult, name: str, message: str, code: ErrorCode = ErrorCode.INVALID) -> None:
@@ -157,11 +172,12 @@ def _check_duplicates(plan: Plan, active: Sequence[Any]) -> None:
     holder: dict[tuple[int, int, str], tuple[str, int]] = {}
     for row in active:
         if row.id not in vacated:
-            holder[active_key(row.person_id, row.organisation_id, row.role)] = ("membership", row.id)
+            place = places.membership_place(row.person_id, row.organisation_id, row.role)
+            holder[place] = ("membership", row.id)
     for index, membership, org, _ in plan.valid:
         if not membership.active:
             continue  # moving an ended membership makes no active one
-        key = active_key(membership.person_id, org.id, membership.role)
+        key = places.membership_place(membership.person_id, org.id, membership.role)
         found = holder.setdefault(key, ("item", index))
         if found == ("item", index):
             continue
@@ -201,11 +217,7 @@ async def relink(
     Otherwise the membership itself moves. When any item fails, nothing is written and
     every item's result says what is wrong with it.
     """
-    if len(items) > MAX_ITEMS:
-        raise InvalidInput.at(
-            "items",
-            f"At most {MAX_ITEMS} items per call; this one has {len(items)}. Split it into several calls.",
-        )
+    check_item_count(len(items))
     today = today or dt.date.today()
     for attempt in (1, 2):
         plan = await _plan(session, items, today)
@@ -228,8 +240,5 @@ async def relink(
 
 
 def _is_race(error: DBAPIError) -> bool:
-    # A unique violation or a deadlock (PostgreSQL picks a victim): worth a second look.
-    code = getattr(getattr(error, "orig", None), "sqlstate", None) or getattr(
-        getattr(error, "orig", None), "pgcode", None
-    )
-    return isinstance(error, IntegrityError) or code in ("40P01", "40001")
+    # A unique violation, or a race lost otherwise (a deadlock victim): worth a second look.
+    return isinstance(error, IntegrityError) or versions.lost_race(error) is not None

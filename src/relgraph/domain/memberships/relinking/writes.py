@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.bulk import insert_rows, reserve_ids
+from relgraph.db.bulk import insert_rows, reserve_ids, update_each
 from relgraph.db.models import Membership, MembershipTag
+from relgraph.domain import places, versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships.memberships import AUDITED_FIELDS
 from relgraph.domain.memberships.relinking.plan import (
@@ -19,7 +20,6 @@ from relgraph.domain.memberships.relinking.plan import (
     Plan,
     RelinkItem,
     Target,
-    active_key,
 )
 from relgraph.policy import Viewer
 
@@ -59,40 +59,36 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
             ended.append((index, membership, org, start))
         else:
             moved.append((index, membership, org, start))
-    stamp = {"version": _m.c.version + 1, "updated_at": now, "updated_by_id": actor.id}
+    stamp = versions.stamped(_m, actor, now)
     events: list[dict[str, Any]] = []
 
     if ended:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(active=False, end_date=bindparam("b_end"), **stamp),
-            [{"b_id": m.id, "b_end": start - _DAY} for _, m, _, start in ended],
-        )
+        ends = [{"b_id": m.id, "b_end": start - _DAY} for _, m, _, start in ended]
+        await update_each(session, _m, ends, active=False, end_date=bindparam("b_end"), **stamp)
     if moved:
         # A move can take the place of another membership moving away in this call; those
         # step aside (inactive) first, so the unique index never sees both at once.
-        arriving = {active_key(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active}
+        arriving = {
+            places.membership_place(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active
+        }
         blocking = [
             m.id
             for _, m, _, _ in moved
-            if m.active and active_key(m.person_id, m.organisation_id, m.role) in arriving
+            if m.active and places.membership_place(m.person_id, m.organisation_id, m.role) in arriving
         ]
         if blocking:
             await session.execute(update(_m).where(_m.c.id.in_(blocking)).values(active=False))
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                organisation_id=bindparam("b_org"),
-                start_date=bindparam("b_start"),
-                active=bindparam("b_active"),
-                **stamp,
-            ),
+        await update_each(
+            session,
+            _m,
             [
                 {"b_id": m.id, "b_org": org.id, "b_start": start or m.start_date, "b_active": m.active}
                 for _, m, org, start in moved
             ],
+            organisation_id=bindparam("b_org"),
+            start_date=bindparam("b_start"),
+            active=bindparam("b_active"),
+            **stamp,
         )
 
     new_ids = await reserve_ids(session, _m, len(ended))

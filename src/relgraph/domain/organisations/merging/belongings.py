@@ -11,12 +11,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from relgraph.db.bulk import update_each
 from relgraph.db.models import (
     Activity,
     Address,
     AddressKind,
-    BankAccount,
-    ContactMean,
     Document,
     Note,
     Organisation,
@@ -28,7 +27,9 @@ from relgraph.db.models import (
 from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
-from relgraph.domain.party_data import addresses
+from relgraph.domain.party_data import addresses, bank_accounts, contact_means
+from relgraph.domain.party_data.owned import OwnedRecords
+from relgraph.domain.writes import removed
 from relgraph.policy import kind_is_classified
 
 __all__ = [
@@ -65,18 +66,23 @@ async def move_documents(job: MergeJob) -> None:
     job.report.add("documents_moved", item("Document", documents=True), len(ids))
 
 
+async def _links_to_add(job: MergeJob, linked: Any) -> tuple[set[int], list[int]]:
+    """The target's links in the link table of column `linked` (its party types, its groups),
+    and those of the source it lacks, by id."""
+    table = linked.table
+    pairs = (
+        await job.session.execute(
+            select(table.c.party_id, linked).where(table.c.party_id.in_([job.source.id, job.target.id]))
+        )
+    ).all()
+    theirs = {value for party_id, value in pairs if party_id == job.target.id}
+    return theirs, sorted({value for party_id, value in pairs if party_id == job.source.id} - theirs)
+
+
 async def move_party_types(job: MergeJob) -> None:
     """The target gets the source's types; type-specific data moves unless the target has its own."""
     session, source, target = job.session, job.source, job.target
-    links = (
-        await session.execute(
-            select(_links.c.party_id, _links.c.party_type_id).where(
-                _links.c.party_id.in_([source.id, target.id])
-            )
-        )
-    ).all()
-    theirs = {t for p, t in links if p == target.id}
-    added = sorted({t for p, t in links if p == source.id} - theirs)
+    theirs, added = await _links_to_add(job, _links.c.party_type_id)
     if added:
         await session.execute(insert(_links), [{"party_id": target.id, "party_type_id": t} for t in added])
         job.event(
@@ -107,7 +113,7 @@ async def move_party_types(job: MergeJob) -> None:
                 source.id,
                 "CLEAR",
                 source.id,
-                changes={k: {"before": v, "after": None} for k, v in before.items()},
+                changes=removed(before),
                 reason=f"{job.reason} {target.name} has its own, which stays.",
             )
             job.report.add("typed_data_merged", item(model.__name__))
@@ -150,12 +156,12 @@ async def move_addresses(job: MergeJob) -> None:
                 r.id,
                 "DELETE",
                 source.id,
-                changes={name: {"before": getattr(r, name), "after": None} for name in ("kind", *addresses.FIELDS)},
+                changes=removed({name: getattr(r, name) for name in ("kind", *addresses.FIELDS)}),
                 reason=f"{job.reason} The target has a {r.kind.lower()} address of its own, which stays.",
             )
             continue
         head = r.is_head_office and not has_head
-        moved.append({"b_id": r.id, "b_head": head})
+        moved.append({"b_id": r.id, "b_flag": head})
         job.report.add("addresses_moved", item("Address", r.kind))
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_head_office and not head:
@@ -164,30 +170,27 @@ async def move_addresses(job: MergeJob) -> None:
             # Who may read the event depends on the address's kind (R4), as for its other events.
             changes["kind"] = {"before": r.kind, "after": r.kind}
         job.event("Address", r.id, "MOVE", target.id, changes=changes)
+    await _drop_and_move(job, _addr, dropped, moved, "is_head_office")
+
+
+async def _drop_and_move(
+    job: MergeJob, table: Any, dropped: list[int], moved: list[dict[str, Any]], flag: str
+) -> None:
+    """Delete the `dropped` rows of `table`; the `moved` ones ({"b_id", "b_flag"}) go to the
+    target, their `flag` column (primary, head office) as each item says."""
     if dropped:
-        await session.execute(delete(_addr).where(_addr.c.id.in_(dropped)))
+        await job.session.execute(delete(table).where(table.c.id.in_(dropped)))
     if moved:
-        await session.execute(
-            update(_addr)
-            .where(_addr.c.id == bindparam("b_id"))
-            .values(
-                party_id=target.id,
-                is_head_office=bindparam("b_head"),
-                version=_addr.c.version + 1,
-                updated_at=job.now,
-                updated_by_id=job.actor.id,
-            ),
-            moved,
-        )
+        flags = {flag: bindparam("b_flag")}
+        await update_each(job.session, table, moved, party_id=job.target.id, **flags, **job.stamped(table))
 
 
-async def _owned(
-    job: MergeJob, model: Any, key: tuple[str, ...], primary_per: tuple[str, ...]
-) -> tuple[int, int]:
-    """Move the rows of `model` the source owns; one the target has too (same `key`) is
-    dropped. A moved primary one stays primary only where the target has none of its own
-    (per `primary_per`). Returns (moved, merged)."""
+async def _owned(job: MergeJob, owned: OwnedRecords) -> tuple[int, int]:
+    """Move the records the source owns; one the target has too (same key) is dropped. A
+    moved primary one stays primary only where the target has none of its own (of that
+    scope). Returns (moved, merged)."""
     session, source, target = job.session, job.source, job.target
+    model = owned.rows.model
     table = model.__table__
     rows = (
         await session.execute(
@@ -197,15 +200,13 @@ async def _owned(
             .with_for_update(key_share=True)
         )
     ).all()
-    theirs = {tuple(getattr(r, k) for k in key): r.id for r in rows if r.party_id == target.id}
-    primary = {
-        tuple(getattr(r, k) for k in primary_per) for r in rows if r.party_id == target.id and r.is_primary
-    }
+    theirs = {owned.key_of(r): r.id for r in rows if r.party_id == target.id}
+    primary = {owned.scope(r) for r in rows if r.party_id == target.id and r.is_primary}
     dropped, moved = [], []
     for r in rows:
         if r.party_id != source.id:
             continue
-        same = theirs.get(tuple(getattr(r, k) for k in key))
+        same = theirs.get(owned.key_of(r))
         if same is not None:
             dropped.append(r.id)
             job.event(
@@ -216,48 +217,26 @@ async def _owned(
                 reason=f"{job.reason} The target has it too ({same}).",
             )
             continue
-        keeps = r.is_primary and tuple(getattr(r, k) for k in primary_per) not in primary
-        moved.append({"b_id": r.id, "b_primary": keeps})
+        keeps = r.is_primary and owned.scope(r) not in primary
+        moved.append({"b_id": r.id, "b_flag": keeps})
         changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}
         if r.is_primary and not keeps:
             changes["is_primary"] = {"before": True, "after": False}
         job.event(model.__name__, r.id, "MOVE", target.id, changes=changes)
-    if dropped:
-        await session.execute(delete(table).where(table.c.id.in_(dropped)))
-    if moved:
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                party_id=target.id,
-                is_primary=bindparam("b_primary"),
-                version=table.c.version + 1,
-                updated_at=job.now,
-                updated_by_id=job.actor.id,
-            ),
-            moved,
-        )
+    await _drop_and_move(job, table, dropped, moved, owned.flag)
     return len(moved), len(dropped)
 
 
 async def move_contact_details(job: MergeJob) -> None:
     """Contact means and bank accounts move (the same value twice is kept once); groups join."""
-    moved, merged = await _owned(job, ContactMean, ("kind", "value"), ("kind",))
+    moved, merged = await _owned(job, contact_means.OWNED)
     job.report.add("contact_means_moved", item("ContactMean"), moved)
     job.report.add("contact_means_merged", item("ContactMean"), merged)
-    moved, merged = await _owned(job, BankAccount, ("iban",), ())
+    moved, merged = await _owned(job, bank_accounts.OWNED)
     job.report.add("bank_accounts_moved", item("BankAccount"), moved)
     job.report.add("bank_accounts_merged", item("BankAccount"), merged)
     session, source, target = job.session, job.source, job.target
-    links = (
-        await session.execute(
-            select(_groups.c.party_id, _groups.c.group_id).where(
-                _groups.c.party_id.in_([source.id, target.id])
-            )
-        )
-    ).all()
-    theirs = {g for p, g in links if p == target.id}
-    added = sorted({g for p, g in links if p == source.id} - theirs)
+    _, added = await _links_to_add(job, _groups.c.group_id)
     if added:
         await session.execute(
             insert(_groups),
@@ -291,7 +270,7 @@ async def move_notes_and_activities(job: MergeJob) -> None:
             await session.execute(
                 update(table)
                 .where(table.c.party_id == source.id)
-                .values(party_id=target.id, version=table.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id)
+                .values(party_id=target.id, **job.stamped(table))
             )
         for row in rows:
             changes: dict[str, Any] = {"party_id": {"before": source.id, "after": target.id}}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Organisation
+from relgraph.domain import versions
 from relgraph.domain.history import audit_writes
 from relgraph.domain.organisations.merging.report import MergeReport
 from relgraph.policy import Viewer
@@ -32,6 +33,10 @@ class MergeJob:
     @property
     def reason(self) -> str:
         return f"Merged {self.source.name} (organisation {self.source.id}) into {self.target.name}."
+
+    def stamped(self, table: Any) -> dict[str, Any]:
+        """The version and stamp of each row of `table` this merge changes."""
+        return versions.stamped(table, self.actor, self.now)
 
     def event(self, object_type: str, object_id: int, action: str, party_id: int, **kwargs: Any) -> None:
         self.events.append(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
-from relgraph.db.bulk import lock_rows, one_of, rows_in
+from relgraph.db.bulk import lock_rows, one_of, rows_in, update_each
 from relgraph.db.models import (
     InternalRelation,
     Membership,
@@ -29,7 +29,8 @@ from relgraph.domain.memberships import memberships
 from relgraph.domain.memberships.relinking.plan import STATE_COLUMNS, MembershipState
 from relgraph.domain.organisations.merging.job import MergeJob
 from relgraph.domain.organisations.merging.report import item
-from relgraph.domain.relations import relations as relations_domain
+from relgraph.domain.relations import internal_relations, relations
+from relgraph.domain.writes import removed
 
 __all__ = ["move_internal_relations", "move_memberships", "move_relations"]
 
@@ -80,29 +81,20 @@ async def move_memberships(job: MergeJob) -> None:
         person_ids,
         lock=True,
     )
-    kept = {(r.person_id, r.role or ""): MembershipState(*r) for r in theirs}
+    kept = {places.membership_place(r.person_id, target.id, r.role): MembershipState(*r) for r in theirs}
     moves: list[MembershipState] = []
     duplicates: list[tuple[MembershipState, MembershipState]] = []
     for row in rows:
         mine = MembershipState(*row)
-        other = kept.get((mine.person_id, mine.role or "")) if mine.active else None
+        place = places.membership_place(mine.person_id, target.id, mine.role)
+        other = kept.get(place) if mine.active else None
         if other is None:
             moves.append(mine)
         else:
             duplicates.append((mine, other))
-    stamp = {"b_at": job.now, "b_by": job.actor.id}
     if moves:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                organisation_id=target.id,
-                version=_m.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
-            [{"b_id": m.id, **stamp} for m in moves],
-        )
+        moved = [{"b_id": m.id} for m in moves]
+        await update_each(session, _m, moved, organisation_id=target.id, **job.stamped(_m))
         for m in moves:
             job.event(
                 "Membership",
@@ -135,7 +127,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
     ends, fills, new_tags = [], [], []
     for mine, kept in pairs:
         end = max(job.today, mine.start_date) if mine.start_date else job.today
-        ends.append({"b_id": mine.id, "b_end": end, "b_at": job.now, "b_by": job.actor.id})
+        ends.append({"b_id": mine.id, "b_end": end})
         ended = replace(mine, active=False, end_date=end)
         job.event(
             "Membership",
@@ -144,8 +136,8 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             job.source.id,
             other_party_id=mine.person_id,
             changes=audit_writes.changes_between(
-                audit_writes.snapshot(mine, memberships.AUDITED_FIELDS),
-                audit_writes.snapshot(ended, memberships.AUDITED_FIELDS),
+                memberships.MEMBERSHIPS.snapshot(mine),
+                memberships.MEMBERSHIPS.snapshot(ended),
             ),
             reason=f"{job.reason} Duplicate of membership {kept.id} there, which stays.",
         )
@@ -161,17 +153,10 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
         new_tags.extend({"membership_id": kept.id, "tag": t} for t in extra)
         if gaps or extra:
             filled = replace(kept, **gaps, **stamp)
-            fills.append(
-                {
-                    "b_id": kept.id,
-                    **{f"b_{k}": getattr(filled, k) for k in _FILLABLE},
-                    "b_at": job.now,
-                    "b_by": job.actor.id,
-                }
-            )
+            fills.append({"b_id": kept.id, **{f"b_{k}": getattr(filled, k) for k in _FILLABLE}})
             changes = audit_writes.changes_between(
-                audit_writes.snapshot(kept, memberships.AUDITED_FIELDS),
-                audit_writes.snapshot(filled, memberships.AUDITED_FIELDS),
+                memberships.MEMBERSHIPS.snapshot(kept),
+                memberships.MEMBERSHIPS.snapshot(filled),
             )
             if extra:
                 changes["tags"] = {"before": sorted(have), "after": sorted(have | set(extra))}
@@ -184,30 +169,10 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
                 changes=changes,
                 reason=f"{job.reason} Took over what membership {mine.id} knew and this one did not.",
             )
-    await session.execute(
-        update(_m)
-        .where(_m.c.id == bindparam("b_id"))
-        .values(
-            active=False,
-            end_date=bindparam("b_end"),
-            version=_m.c.version + 1,
-            updated_at=bindparam("b_at"),
-            updated_by_id=bindparam("b_by"),
-        ),
-        ends,
-    )
+    await update_each(session, _m, ends, active=False, end_date=bindparam("b_end"), **job.stamped(_m))
     if fills:
-        await session.execute(
-            update(_m)
-            .where(_m.c.id == bindparam("b_id"))
-            .values(
-                **{k: bindparam(f"b_{k}") for k in _FILLABLE},
-                version=_m.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
-            fills,
-        )
+        filled_in = {k: bindparam(f"b_{k}") for k in _FILLABLE}
+        await update_each(session, _m, fills, **filled_in, **job.stamped(_m))
     if new_tags:
         await session.execute(insert(_tags), new_tags)
 
@@ -271,9 +236,7 @@ async def move_relations(job: MergeJob) -> None:
                 dropped.append((r, "DELETE", f"{job.reason} Duplicate of relation {same}, which stays."))
                 job.report.add("relations_merged", other)
                 continue
-        moves.append(
-            {"b_id": r.id, "b_source": ends[0], "b_target": ends[1], "b_at": job.now, "b_by": job.actor.id}
-        )
+        moves.append({"b_id": r.id, "b_source": ends[0], "b_target": ends[1]})
         job.report.add("relations_moved", other)
         job.event(
             "Relation",
@@ -288,8 +251,8 @@ async def move_relations(job: MergeJob) -> None:
         )
     if dropped:
         for r, action, reason in dropped:
-            before = audit_writes.snapshot(r, relations_domain.AUDITED_FIELDS)
-            changes = {k: {"before": v, "after": None} for k, v in before.items()}
+            before = audit_writes.snapshot(r, relations.AUDITED_FIELDS)
+            changes = removed(before)
             job.event(
                 "Relation",
                 r.id,
@@ -301,17 +264,13 @@ async def move_relations(job: MergeJob) -> None:
             )
         await session.execute(delete(_rel).where(_rel.c.id.in_([r.id for r, _, _ in dropped])))
     if moves:
-        await session.execute(
-            update(_rel)
-            .where(_rel.c.id == bindparam("b_id"))
-            .values(
-                source_id=bindparam("b_source"),
-                target_id=bindparam("b_target"),
-                version=_rel.c.version + 1,
-                updated_at=bindparam("b_at"),
-                updated_by_id=bindparam("b_by"),
-            ),
+        await update_each(
+            session,
+            _rel,
             moves,
+            source_id=bindparam("b_source"),
+            target_id=bindparam("b_target"),
+            **job.stamped(_rel),
         )
 
 
@@ -349,26 +308,20 @@ async def move_internal_relations(job: MergeJob) -> None:
             )
         else:
             dropped.append(r.id)
-            before = audit_writes.snapshot(
-                r, ["user_id", "party_id", "category_id", "since", "until", "commission_percent"]
-            )
+            before = audit_writes.snapshot(r, internal_relations.AUDITED_FIELDS)
             job.event(
                 "InternalRelation",
                 r.id,
                 "DELETE",
                 source.id,
-                changes={k: {"before": v, "after": None} for k, v in before.items()},
+                changes=removed(before),
                 reason=f"{job.reason} Duplicate of internal relation {same}, which stays.",
             )
     if dropped:
         await session.execute(delete(_ir).where(_ir.c.id.in_(dropped)))
     if moved:
         await session.execute(
-            update(_ir)
-            .where(_ir.c.id.in_(moved))
-            .values(
-                party_id=target.id, version=_ir.c.version + 1, updated_at=job.now, updated_by_id=job.actor.id
-            )
+            update(_ir).where(_ir.c.id.in_(moved)).values(party_id=target.id, **job.stamped(_ir))
         )
     job.report.add("internal_relations_moved", item("InternalRelation"), len(moved))
     job.report.add("internal_relations_merged", item("InternalRelation"), len(dropped))

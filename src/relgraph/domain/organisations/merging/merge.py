@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,6 +117,12 @@ async def _check_documents_visible(
         )
 
 
+def _merged(job: MergeJob, org: Organisation, before: dict[str, Any], merge: dict[str, Any]) -> None:
+    """The MERGE event of one of the pair: what changed on it, and what the merge adds."""
+    changes = audit_writes.changes_between(before, organisations.ORGANISATIONS.snapshot(org))
+    job.event("Organisation", org.id, "MERGE", org.id, changes={**changes, **merge})
+
+
 async def merge(
     session: AsyncSession, *, actor: Viewer, source_id: int, target_id: int, today: dt.date | None = None
 ) -> MergeOutcome:
@@ -137,8 +144,8 @@ async def merge(
     await move_notes_and_activities(job)
     await redirect_earlier_merges(job)
 
-    source_before = audit_writes.snapshot(source, organisations.AUDITED_FIELDS)
-    target_before = audit_writes.snapshot(target, organisations.AUDITED_FIELDS)
+    source_before = organisations.ORGANISATIONS.snapshot(source)
+    target_before = organisations.ORGANISATIONS.snapshot(target)
     source.archived = True
     source.merged_into_id = target.id
     versions.stamp(source, actor)
@@ -147,30 +154,9 @@ async def merge(
     await search_text.refresh_organisation(session, target)
     versions.stamp(target, actor)
     await versions.flush(session, "organisation")
-    job.event(
-        "Organisation",
-        source.id,
-        "MERGE",
-        source.id,
-        changes={
-            **audit_writes.changes_between(
-                source_before, audit_writes.snapshot(source, organisations.AUDITED_FIELDS)
-            ),
-            "merged_into_id": {"before": None, "after": target.id},
-        },
-    )
-    job.event(
-        "Organisation",
-        target.id,
-        "MERGE",
-        target.id,
-        changes={
-            **audit_writes.changes_between(
-                target_before, audit_writes.snapshot(target, organisations.AUDITED_FIELDS)
-            ),
-            RECORDED_FIELD: {"before": None, "after": job.report.recorded(source.id, source.name)},
-        },
-    )
+    _merged(job, source, source_before, {"merged_into_id": {"before": None, "after": target.id}})
+    recorded = job.report.recorded(source.id, source.name)
+    _merged(job, target, target_before, {RECORDED_FIELD: {"before": None, "after": recorded}})
     await audit_writes.record_many(session, job.events)
     # Counted as the trail will show it to the actor: after the move, on the survivor.
     sight = await sight_of(session, actor, job.report, target.id)

@@ -9,7 +9,13 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain.memberships.relinking import relink as relinking
+from relgraph.domain.memberships.relinking.relink import (
+    MAX_ITEMS,
+    RelinkItem,
+    RelinkResult,
+    check_item_count,
+    relink,
+)
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError, user_errors
@@ -17,7 +23,7 @@ from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import per_item_above
 from relgraph.graphql.core.node import LazyOrganisation, find
-from relgraph.graphql.core.payloads import perform_all_or_nothing
+from relgraph.graphql.core.payloads import Undo, perform
 from relgraph.graphql.memberships.loaders import tags_by_membership
 from relgraph.graphql.memberships.types import Membership
 from relgraph.policy import Write
@@ -83,7 +89,7 @@ class BulkRelinkMembershipsInput:
     items: list[RelinkMembershipItemInput] | None = strawberry.field(
         default=None,
         description=(
-            f"The relinks, at most {relinking.MAX_ITEMS:,}. Results carry each item's index. "
+            f"The relinks, at most {MAX_ITEMS:,}. Results carry each item's index. "
             "Give either items or columns."
         ),
     )
@@ -180,15 +186,15 @@ class BulkRelinkMembershipsPayload:
         description="Errors of the input as a whole (too many items, your role); item errors are in results.",
     )
     # The domain's results: turned into GraphQL objects only when `results` is asked for.
-    _results: strawberry.Private[list[relinking.RelinkResult]] = dataclasses.field(default_factory=list)
+    _results: strawberry.Private[list[RelinkResult]] = dataclasses.field(default_factory=list)
     # The tags of the memberships in the results, as this call leaves them (or would).
     _tags: strawberry.Private[dict[int, list[str]]] = dataclasses.field(default_factory=dict)
     # Where an item's error points in the input: the shape the items came in.
     _shape: strawberry.Private[_Shape | None] = None
 
     @strawberry.field(
-        description=f"One result per item, in input order (at most {relinking.MAX_ITEMS:,}, as many as items).",
-        metadata=per_item_above(relinking.MAX_ITEMS),
+        description=f"One result per item, in input order (at most {MAX_ITEMS:,}, as many as items).",
+        metadata=per_item_above(MAX_ITEMS),
     )
     def results(
         self,
@@ -208,14 +214,14 @@ class BulkRelinkMembershipsPayload:
         return [_result(r, shape) for r in chosen]
 
 
-def _from_items(given: list[RelinkMembershipItemInput]) -> list[relinking.RelinkItem]:
+def _from_items(given: list[RelinkMembershipItemInput]) -> list[RelinkItem]:
     items = []
     for item in given:
         ids = IdCollector()
         membership_id = ids.parse(item.membership_id, "Membership", ["membershipId"])
         organisation_id = ids.parse(item.organisation_id, "Organisation", ["organisationId"])
         items.append(
-            relinking.RelinkItem(
+            RelinkItem(
                 membership_id=membership_id,
                 organisation_id=organisation_id,
                 keep_history=item.keep_history,
@@ -260,13 +266,10 @@ def _spread(columns: RelinkMembershipColumnsInput, count: int) -> tuple[dict[str
     return spread, frozenset(shared)
 
 
-def _from_columns(columns: RelinkMembershipColumnsInput) -> tuple[list[relinking.RelinkItem], _Shape]:
+def _from_columns(columns: RelinkMembershipColumnsInput) -> tuple[list[RelinkItem], _Shape]:
     count = len(columns.membership_ids)
-    if count > relinking.MAX_ITEMS:
-        raise InvalidInput.at(
-            ["columns", "membershipIds"],
-            f"At most {relinking.MAX_ITEMS} items per call; this one has {count}. Split it into several calls.",
-        )
+    # Before the lists are spread: a call too big is refused before it costs anything.
+    check_item_count(count, ["columns", "membershipIds"])
     spread, shared = _spread(columns, count)
     targets: dict[str, tuple[int | None, tuple[FieldError, ...]]] = {}
     items = []
@@ -289,7 +292,7 @@ def _from_columns(columns: RelinkMembershipColumnsInput) -> tuple[list[relinking
             )
         organisation_id, target_errors = targets[organisation_gid]
         items.append(
-            relinking.RelinkItem(
+            RelinkItem(
                 membership_id=membership_id,
                 organisation_id=organisation_id,
                 keep_history=keep,
@@ -301,7 +304,7 @@ def _from_columns(columns: RelinkMembershipColumnsInput) -> tuple[list[relinking
     return items, _Shape(shared)
 
 
-def _requested(input: BulkRelinkMembershipsInput) -> tuple[list[relinking.RelinkItem], _Shape]:
+def _requested(input: BulkRelinkMembershipsInput) -> tuple[list[RelinkItem], _Shape]:
     if (input.items is None) == (input.columns is None):
         raise InvalidInput.at("items", "Give the relinks either as items or as columns (one of the two).")
     if input.items is not None:
@@ -310,7 +313,7 @@ def _requested(input: BulkRelinkMembershipsInput) -> tuple[list[relinking.Relink
     return _from_columns(input.columns)
 
 
-def _result(result: relinking.RelinkResult, shape: _Shape) -> BulkRelinkResult:
+def _result(result: RelinkResult, shape: _Shape) -> BulkRelinkResult:
     return BulkRelinkResult(
         index=result.index,
         from_organisation_id=result.from_organisation_id,
@@ -335,9 +338,9 @@ class RelinkingMutations:
     async def bulk_relink_memberships(
         self, info: Info, input: Annotated[BulkRelinkMembershipsInput, strawberry.argument(description=INPUT)]
     ) -> BulkRelinkMembershipsPayload:
-        async def change(session: AsyncSession) -> tuple[dict[str, Any], bool]:
+        async def change(session: AsyncSession) -> dict[str, Any]:
             items, shape = _requested(input)
-            outcome = await relinking.relink(session, actor=info.context.viewer, items=items)
+            outcome = await relink(session, actor=info.context.viewer, items=items)
             fields = {
                 "_results": outcome.results,
                 "_tags": outcome.tags,
@@ -348,6 +351,8 @@ class RelinkingMutations:
                 "dry_run": input.dry_run,
                 "applied": not outcome.failed and not input.dry_run,
             }
-            return fields, fields["applied"]
+            if not fields["applied"]:
+                raise Undo(fields)
+            return fields
 
-        return await perform_all_or_nothing(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        return await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)

@@ -13,7 +13,7 @@ from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import parse_id
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.list_bounds import at_most
-from relgraph.graphql.core.payloads import perform, perform_all_or_nothing
+from relgraph.graphql.core.payloads import Undo, perform
 from relgraph.graphql.organisations.mutations.organisations import OrganisationPayload
 from relgraph.graphql.organisations.types import Organisation
 from relgraph.policy import Write
@@ -105,7 +105,7 @@ class HierarchyMutations:
     async def move_subsidiaries(
         self, info: Info, input: Annotated[MoveSubsidiariesInput, strawberry.argument(description=INPUT)]
     ) -> MoveSubsidiariesPayload:
-        async def change(session: AsyncSession) -> tuple[dict[str, Any], bool]:
+        async def change(session: AsyncSession) -> dict[str, Any]:
             from_id = parse_id(input.from_organisation_id, "Organisation", "fromOrganisationId")
             to_id = parse_id(input.to_organisation_id, "Organisation", "toOrganisationId")
             moved = await hierarchy.move_subsidiaries(session, actor=info.context.viewer, from_id=from_id, to_id=to_id)
@@ -117,6 +117,8 @@ class HierarchyMutations:
                 "to_organisation": Organisation.from_row(ends[1]) if ends[1] else None,
                 "dry_run": input.dry_run,
             }
-            return fields, not input.dry_run
+            if input.dry_run:
+                raise Undo(fields)
+            return fields
 
-        return await perform_all_or_nothing(info, MoveSubsidiariesPayload, Write.ORGANISATION, change)
+        return await perform(info, MoveSubsidiariesPayload, Write.ORGANISATION, change)

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.domain.organisations.merging import merge as merges
+from relgraph.domain.organisations.merging.merge import merge
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError
 from relgraph.graphql.core.ids import IdCollector
 from relgraph.graphql.core.inputs import INPUT
-from relgraph.graphql.core.payloads import perform_all_or_nothing
+from relgraph.graphql.core.payloads import Undo, perform
 from relgraph.graphql.organisations.types import Organisation
 from relgraph.policy import Write
 
@@ -142,13 +142,13 @@ class MergeMutations:
     async def merge_organisations(
         self, info: Info, input: Annotated[MergeOrganisationsInput, strawberry.argument(description=INPUT)]
     ) -> MergeOrganisationsPayload:
-        async def change(session: AsyncSession) -> tuple[dict[str, Any], bool]:
+        async def change(session: AsyncSession) -> dict[str, Any]:
             ids = IdCollector()
             source_id = ids.parse(input.source_id, "Organisation", ["sourceId"])
             target_id = ids.parse(input.target_id, "Organisation", ["targetId"])
             ids.raise_if_any()
             assert source_id is not None and target_id is not None
-            outcome = await merges.merge(
+            outcome = await merge(
                 session, actor=info.context.viewer, source_id=source_id, target_id=target_id
             )
             fields = {
@@ -157,6 +157,8 @@ class MergeMutations:
                 "counts": MergeCounts(**asdict(outcome.counts)),
                 "dry_run": input.dry_run,
             }
-            return fields, not input.dry_run
+            if input.dry_run:
+                raise Undo(fields)
+            return fields
 
-        return await perform_all_or_nothing(info, MergeOrganisationsPayload, MERGE_WRITES, change)
+        return await perform(info, MergeOrganisationsPayload, MERGE_WRITES, change)

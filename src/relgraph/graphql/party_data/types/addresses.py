@@ -10,9 +10,9 @@ from relgraph.db import models
 from relgraph.domain.party_data import addresses
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_type
+from relgraph.graphql.core.node import Node, owning_party, register_type
 from relgraph.graphql.party_data.loaders import address_by_id, addresses_by_party
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.users.types import staff_user
 from relgraph.policy import may_read, readable_kinds
 
 __all__ = ["Address", "AddressInput", "AddressKind", "addresses_of"]
@@ -87,17 +87,11 @@ class Address(Node):
     def formatted(self) -> str:
         return ", ".join(self.lines)
 
-    @strawberry.field(description="The staff user who added the address, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "The staff user who added the address, when known.")
 
-    @strawberry.field(description="The staff user who last changed the address, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "The staff user who last changed the address, when known.")
 
-    @strawberry.field(description="The organisation or person this address belongs to.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The organisation or person this address belongs to.")
 
 
 async def addresses_of(info: Info, party_id: int, kinds: list[AddressKind] | None) -> list[Address]:

@@ -10,7 +10,7 @@ import strawberry
 from relgraph.domain.party_data import iban
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_type
+from relgraph.graphql.core.node import Node, owning_party, register_type
 from relgraph.graphql.party_data.loaders import bank_account_by_id
 from relgraph.policy import may_read
 
@@ -58,9 +58,7 @@ class BankAccount(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The organisation or person that holds the account.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The organisation or person that holds the account.")
 
 
 async def _bank_account(info: Info, pk: int) -> BankAccount | None:

@@ -10,7 +10,7 @@ from relgraph.db import models
 from relgraph.domain.party_data.contact_means import formatted
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import LazyParty, Node, party_by_id, register_loaded
+from relgraph.graphql.core.node import Node, owning_party, register_loaded
 from relgraph.graphql.party_data.loaders import contact_mean_by_id, contact_means_by_party
 
 __all__ = ["ContactKind", "ContactMean", "contact_means_of", "primary_value"]
@@ -72,9 +72,7 @@ class ContactMean(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The organisation or person this contact mean belongs to.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The organisation or person this contact mean belongs to.")
 
 
 async def contact_means_of(

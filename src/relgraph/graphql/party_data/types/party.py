@@ -8,19 +8,14 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from relgraph.domain.relations import network
-from relgraph.domain.relations.relations import RelationFilter
 from relgraph.graphql.core.connections import (
     After,
     Connection,
     First,
-    connection,
-    page_request,
 )
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
-from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
-from relgraph.graphql.core.ids import parse_id_filter
+from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.list_bounds import (
     MAX_DOMAIN_DATA,
     ListFirst,
@@ -29,8 +24,7 @@ from relgraph.graphql.core.list_bounds import (
     sized_by,
 )
 from relgraph.graphql.core.node import Node
-from relgraph.graphql.documents.loaders import documents_count, documents_page
-from relgraph.graphql.documents.types import Document
+from relgraph.graphql.documents.types import Document, documents_connection
 from relgraph.graphql.history.types import (
     Activity,
     ActivityStatus,
@@ -56,7 +50,6 @@ from relgraph.graphql.party_data.types.bank_accounts import BankAccount
 from relgraph.graphql.party_data.types.contact_means import ContactKind, ContactMean, contact_means_of
 from relgraph.graphql.party_data.types.customer_groups import CustomerGroup
 from relgraph.graphql.party_data.types.party_types import PartyType, PurchaseRelation, SalesRelation
-from relgraph.graphql.relations.loaders import relations_count, relations_page
 from relgraph.graphql.relations.types.internal_relations import (
     Categories,
     IncludeEnded,
@@ -64,18 +57,17 @@ from relgraph.graphql.relations.types.internal_relations import (
     internal_relations_connection,
 )
 from relgraph.graphql.relations.types.network import (
-    ALL_KINDS,
-    LINKS_PER_NODE,
     MAX_NODES,
     Neighbourhood,
     NeighbourhoodKind,
-    NeighbourhoodNode,
-    NeighbourhoodStaff,
-    edge_of,
-    kinds_of_nodes,
+    neighbourhood_of,
 )
-from relgraph.graphql.relations.types.relations import PartyRelationConnection, RelationDirection
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.relations.types.relations import (
+    PartyRelationConnection,
+    RelationDirection,
+    relations_connection,
+)
+from relgraph.graphql.users.types import staff_user
 from relgraph.policy import can_see_financials, can_see_sensitive
 
 __all__ = ["Party"]
@@ -99,13 +91,9 @@ class Party(Node):
     created_by_id: strawberry.Private[int | None]
     updated_by_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The staff user who created the party, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "The staff user who created the party, when known.")
 
-    @strawberry.field(description="The staff user who last changed the party, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "The staff user who last changed the party, when known.")
 
     @strawberry.field(
         description=(
@@ -218,20 +206,9 @@ class Party(Node):
         first: First = None,
         after: After = None,
     ) -> PartyRelationConnection:
-        page = page_request(first, after)
-        flt = RelationFilter(
-            type_ids=parse_id_filter(types, "RelationType", "types"),
-            type_names=None if type_names is None else tuple(sorted(set(type_names))),
-            direction=direction,
-            include_inactive=include_inactive,
+        return await relations_connection(
+            info, self.pk, types, type_names, direction, include_inactive, first, after
         )
-        loaders = info.context.loaders
-        rows = await loaders[relations_page].load((self.pk, flt, page))
-
-        async def total() -> int:
-            return await loaders[relations_count].load((self.pk, flt))
-
-        return PartyRelationConnection.build(rows, total)
 
     @strawberry.field(
         description="Staff members involved with this customer file (interne relaties), current ones unless includeEnded."
@@ -282,14 +259,7 @@ class Party(Node):
         )
     )
     async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
-        page = page_request(first, after)
-        loaders = info.context.loaders
-        rows = await loaders[documents_page].load((self.pk, page))
-
-        async def total() -> int:
-            return await loaders[documents_count].load((self.pk,))
-
-        return connection(rows, Document.from_row, total)
+        return await documents_connection(info, self.pk, first, after)
 
     @strawberry.field(
         description=(
@@ -376,29 +346,6 @@ class Party(Node):
             int, strawberry.argument(description=f"At most this many nodes, 1-{MAX_NODES:,}.")
         ] = 200,
     ) -> Neighbourhood:
-        if not 1 <= depth <= 3:
-            raise PublicError("depth must be between 1 and 3.", "BAD_USER_INPUT")
-        if not 1 <= max_nodes <= MAX_NODES:
-            raise PublicError(f"maxNodes must be between 1 and {MAX_NODES:,}.", "BAD_USER_INPUT")
-        found = await info.context.read(
-            network.neighbourhood,
-            viewer=info.context.viewer,
-            start=self.pk,
-            depth=depth,
-            links=frozenset(include or ALL_KINDS),
-            type_names=relation_types,
-            max_nodes=max_nodes,
-            max_edges=max_nodes * LINKS_PER_NODE,
-        )
-        ordered = sorted(found.distances.items(), key=lambda item: (item[1], item[0].kind, item[0].id))
-        kinds = await kinds_of_nodes(info, [n for n, _ in ordered])
-        return Neighbourhood(
-            nodes=[
-                NeighbourhoodNode(distance=d, kind_of=kinds[n.id], pk=n.id)
-                for n, d in ordered
-                if n.kind == "party" and n.id in kinds
-            ],
-            staff=[NeighbourhoodStaff(distance=d, pk=n.id) for n, d in ordered if n.kind == "user"],
-            edges=[edge_of(e, kinds) for e in found.edges],
-            truncated=found.truncated,
+        return await neighbourhood_of(
+            info, self.pk, depth=depth, relation_types=relation_types, include=include, max_nodes=max_nodes
         )

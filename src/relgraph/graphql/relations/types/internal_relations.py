@@ -11,12 +11,18 @@ import strawberry
 from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
-from relgraph.graphql.core.connections import Connection, connection, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.money import cents
-from relgraph.graphql.core.node import LazyParty, LazyUser, Node, find, party_by_id, register_loaded
+from relgraph.graphql.core.node import (
+    LazyUser,
+    Node,
+    find,
+    owning_party,
+    register_loaded,
+)
 from relgraph.graphql.relations.loaders import (
     category_by_id,
     internal_relation_by_id,
@@ -100,9 +106,7 @@ class InternalRelation(Node):
         assert user is not None  # a foreign key guarantees it
         return user
 
-    @strawberry.field(description="The customer file: the organisation or person looked after.")
-    async def party(self, info: Info) -> LazyParty | None:
-        return await party_by_id(info, self.party_id)
+    party = owning_party("The customer file: the organisation or person looked after.")
 
     @strawberry.field(description="The category, e.g. account manager.")
     async def category(self, info: Info) -> InternalRelationCategory:
@@ -131,12 +135,9 @@ async def internal_relations_connection(
     flt = InternalRelationFilter(
         category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
     )
-    loaders = info.context.loaders
-    rows = await loaders[internal_relations_page].load((owner_id, by, flt, page))
-
-    async def total() -> int:
-        return await loaders[internal_relations_count].load((owner_id, by, flt))
-
+    rows, total = await loaded_page(
+        info, internal_relations_page, internal_relations_count, (owner_id, by, flt), page
+    )
     return connection(rows, InternalRelation.from_row, total)
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import strawberry
 
+from relgraph.domain.relations import network
 from relgraph.domain.relations.network import Edge, Link, Node
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most, per_item_above
 from relgraph.graphql.core.node import LazyParty, party_kind_by_id, party_or_none
@@ -25,6 +27,7 @@ __all__ = [
     "NetworkPath",
     "edge_of",
     "kinds_of_nodes",
+    "neighbourhood_of",
     "parties_of",
 ]
 
@@ -149,3 +152,41 @@ async def kinds_of_nodes(info: Info, nodes: list[Node]) -> dict[int, str]:
     ids = sorted({n.id for n in nodes if n.kind == "party"})
     kinds = await info.context.loaders[party_kind_by_id].load_many(ids)
     return {pk: kind for pk, kind in zip(ids, kinds, strict=True) if kind}
+
+
+async def neighbourhood_of(
+    info: Info,
+    start: int,
+    *,
+    depth: int,
+    relation_types: list[str] | None,
+    include: list[Link] | None,
+    max_nodes: int,
+) -> Neighbourhood:
+    """The network around party `start` (`Party.neighbourhood`)."""
+    if not 1 <= depth <= 3:
+        raise PublicError("depth must be between 1 and 3.", "BAD_USER_INPUT")
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise PublicError(f"maxNodes must be between 1 and {MAX_NODES:,}.", "BAD_USER_INPUT")
+    found = await info.context.read(
+        network.neighbourhood,
+        viewer=info.context.viewer,
+        start=start,
+        depth=depth,
+        links=frozenset(include or ALL_KINDS),
+        type_names=relation_types,
+        max_nodes=max_nodes,
+        max_edges=max_nodes * LINKS_PER_NODE,
+    )
+    ordered = sorted(found.distances.items(), key=lambda item: (item[1], item[0].kind, item[0].id))
+    kinds = await kinds_of_nodes(info, [n for n, _ in ordered])
+    return Neighbourhood(
+        nodes=[
+            NeighbourhoodNode(distance=d, kind_of=kinds[n.id], pk=n.id)
+            for n, d in ordered
+            if n.kind == "party" and n.id in kinds
+        ],
+        staff=[NeighbourhoodStaff(distance=d, pk=n.id) for n, d in ordered if n.kind == "user"],
+        edges=[edge_of(e, kinds) for e in found.edges],
+        truncated=found.truncated,
+    )

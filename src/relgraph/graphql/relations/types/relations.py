@@ -10,14 +10,19 @@ import strawberry
 
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations.relations import Direction as DomainDirection
-from relgraph.domain.relations.relations import RelationView
-from relgraph.graphql.core.connections import PageInfo, page_info_of
+from relgraph.domain.relations.relations import RelationFilter, RelationView
+from relgraph.graphql.core.connections import After, First, PageInfo, loaded_page, page_info_of, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
-from relgraph.graphql.core.ids import encode_id
+from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_or_none, register_loaded
-from relgraph.graphql.relations.loaders import relation_by_id, relation_type_by_id
-from relgraph.graphql.users.types import User, user_or_none
+from relgraph.graphql.relations.loaders import (
+    relation_by_id,
+    relation_type_by_id,
+    relations_count,
+    relations_page,
+)
+from relgraph.graphql.users.types import staff_user
 
 if TYPE_CHECKING:
     from relgraph.db import models
@@ -29,6 +34,7 @@ __all__ = [
     "Relation",
     "RelationDirection",
     "RelationType",
+    "relations_connection",
 ]
 
 RelationDirection = strawberry.enum(
@@ -137,13 +143,9 @@ class Relation(Node):
     async def target(self, info: Info) -> LazyParty | None:
         return await self._party(info, self.target_id)
 
-    @strawberry.field(description="Who recorded the relation, when known.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.created_by_id)
+    created_by = staff_user("created_by_id", "Who recorded the relation, when known.")
 
-    @strawberry.field(description="Who last changed the relation, when known.")
-    async def updated_by(self, info: Info) -> User | None:
-        return await user_or_none(info, self.updated_by_id)
+    updated_by = staff_user("updated_by_id", "Who last changed the relation, when known.")
 
 
 @strawberry.type(description="A relation as seen from one of its parties.")
@@ -194,6 +196,28 @@ class PartyRelationConnection:
             page_info=page_info_of(page),
             _count=count,
         )
+
+async def relations_connection(
+    info: Info,
+    party_id: int,
+    types: list[strawberry.ID] | None,
+    type_names: list[str] | None,
+    direction: DomainDirection | None,
+    include_inactive: bool,
+    first: First,
+    after: After,
+) -> PartyRelationConnection:
+    """One page of a party's relations (`Party.relations`), each read from its side."""
+    page = page_request(first, after)
+    flt = RelationFilter(
+        type_ids=parse_id_filter(types, "RelationType", "types"),
+        type_names=None if type_names is None else tuple(sorted(set(type_names))),
+        direction=direction,
+        include_inactive=include_inactive,
+    )
+    rows, total = await loaded_page(info, relations_page, relations_count, (party_id, flt), page)
+    return PartyRelationConnection.build(rows, total)
+
 
 register_loaded(RelationType, relation_type_by_id)
 register_loaded(Relation, relation_by_id)
