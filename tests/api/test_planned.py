@@ -173,3 +173,25 @@ async def test_the_plan_sends_the_statements_strawberry_sends(demo_data, admin, 
     with StatementCounter() as strawberry_statements:
         await Caller(strawberry_client, admin.token, admin.user_id, admin.email).gql(CARD, {"id": card})
     assert planned_statements.count == strawberry_statements.count
+
+
+STAMPS_AND_OWNERS = """query($id: ID!) {
+  organisation(id: $id) {
+    createdAt createdBy { name } updatedBy { name }
+    addresses { party { id } createdBy { name } }
+    contactMeans { party { id } }
+    memberships(first: 5) { nodes { createdBy { name } person { id createdBy { name } } organisation { id } } }
+  }
+}"""
+
+
+async def test_stamps_and_owners_are_answered_by_the_plan(demo_data, admin, strawberry_client, answered_by_plan) -> None:
+    """The shared field builders (the staff user an object names, the party it belongs to)
+    stay plannable: a resolver the plan cannot call sends the whole query to Strawberry."""
+    card = await _card_id(admin)
+    answered_by_plan.clear()
+    answer = await _both(admin, strawberry_client, STAMPS_AND_OWNERS, {"id": card})
+    assert answered_by_plan == [True]
+    organisation = answer["data"]["organisation"]
+    assert organisation["addresses"] and organisation["addresses"][0]["party"]["id"] == card
+    assert organisation["createdBy"]["name"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
+from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.transfer.exporting import export_csv
 from relgraph.transfer.formats import COLUMNS, KINDS, to_cell, writer
 from relgraph.transfer.importing import ImportResult, Progress, Row, import_csv
@@ -32,8 +33,6 @@ async def import_file(
     database_url: str, kind: str, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
 ) -> ImportResult:
     """Import `path` into the database at `database_url`, in one transaction."""
-    from relgraph.db.engine import create_engine, make_sessionmaker
-
     engine = create_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -49,8 +48,6 @@ async def import_file(
 
 async def export_to(database_url: str, kind: str, out: TextIO, *, progress: Progress | None = None) -> int:
     """Export every `kind` of the database at `database_url` to `out`, from one snapshot."""
-    from relgraph.db.engine import create_engine, make_sessionmaker
-
     engine = create_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
