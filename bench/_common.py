@@ -212,7 +212,9 @@ async def count_statements(url: str, token: str, query: str, variables: dict[str
             base_url="http://bench.test",
             headers={"Authorization": f"Bearer {token}"},
         ) as http:
-            await http.post("/graphql", json={"query": query, "variables": variables or {}})  # warm the caches
+            await http.post(
+                "/graphql", json={"query": query, "variables": variables or {}}
+            )  # warm the caches
             with StatementCounter() as counter:
                 response = await http.post("/graphql", json={"query": query, "variables": variables or {}})
             if response.status_code != 200 or response.json().get("errors"):

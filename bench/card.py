@@ -118,10 +118,14 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
             statements = await count_statements(url, token, CARD, variables)
             times: dict[str, list[float]] = {"relgraph": [], "floor": []}
             for _ in range(rounds):
-                times["relgraph"] += await timed(lambda v=variables: ours.gql(CARD, v), repeat=repeat // rounds)
+                times["relgraph"] += await timed(
+                    lambda v=variables: ours.gql(CARD, v), repeat=repeat // rounds
+                )
                 times["floor"] += await timed(lambda v=variables: floor.gql(CARD, v), repeat=repeat // rounds)
             ratio = statistics.median(times["relgraph"]) / statistics.median(times["floor"])
-            print(f"{backend}: {label} card ({subs} subsidiaries, {people} memberships), {statements} statements")
+            print(
+                f"{backend}: {label} card ({subs} subsidiaries, {people} memberships), {statements} statements"
+            )
             print(f"    relgraph {summary(times['relgraph'])}")
             print(f"    floor    {summary(times['floor'])}")
             print(f"    ratio    {ratio:.2f}x the floor (goal 1.5x)")

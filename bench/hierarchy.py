@@ -117,7 +117,9 @@ async def bench(backend: str, repeat: int) -> dict[str, Any]:
         f"    descendants API {summary(api_desc)}  {stmts['descendants']} statements beyond the {fixed} of any request"
     )
     print(f"    descendants SQL {summary(sql_desc)}  (hand-written recursive CTE, page + count)")
-    print(f"    ancestors   API {summary(api_anc)}  {stmts['ancestors']} statements beyond the {fixed} of any request")
+    print(
+        f"    ancestors   API {summary(api_anc)}  {stmts['ancestors']} statements beyond the {fixed} of any request"
+    )
     print(f"    ancestors   SQL {summary(sql_anc)}")
     return {
         "backend": backend,

@@ -68,6 +68,8 @@ from relgraph.transfer import export_csv, import_csv
 _parties, _orgs, _people = Party.__table__, Organisation.__table__, Person.__table__
 _m, _tags, _audit = Membership.__table__, MembershipTag.__table__, AuditEvent.__table__
 _contacts, _addresses = ContactMean.__table__, Address.__table__
+
+
 def _records(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))

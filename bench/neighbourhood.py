@@ -74,7 +74,9 @@ async def sql_walk(url: str, start: int, repeat: int) -> tuple[list[float], int]
                     seen.update(frontier)
                 # The names of the nodes, as the API shows them.
                 await conn.execute(
-                    text("SELECT id, kind FROM parties WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                    text("SELECT id, kind FROM parties WHERE id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
                     {"ids": list(seen)},
                 )
 

@@ -102,10 +102,15 @@ def _rows(org: dict[str, Any], peer: bool) -> list[tuple[Any, ...]]:
     """(organisation name, job title, last name) of every membership on the card, sorted."""
     if peer:
         subs = org["organisationsByParentId"]["nodes"]
-        get = lambda o: [(o["name"], m["jobTitle"], m["personByPersonId"]["lastName"]) for m in o["membershipsByOrganisationId"]["nodes"]]
+        get = lambda o: [
+            (o["name"], m["jobTitle"], m["personByPersonId"]["lastName"])
+            for m in o["membershipsByOrganisationId"]["nodes"]
+        ]
     else:
         subs = org["subsidiaries"]["nodes"]
-        get = lambda o: [(o["name"], m["jobTitle"], m["person"]["lastName"]) for m in o["memberships"]["nodes"]]
+        get = lambda o: [
+            (o["name"], m["jobTitle"], m["person"]["lastName"]) for m in o["memberships"]["nodes"]
+        ]
     return sorted(row for o in (org, *subs) for row in get(o))
 
 
@@ -114,7 +119,10 @@ async def bench(repeat: int, seconds: float) -> dict[str, Any]:
     url = BACKENDS["postgresql"]
     token = await bench_token(url)
     pk = await org_id(url, CARD_CODE)
-    ours_vars, peer_vars = {"id": encode_id("Organisation", pk)}, {"id": str(pk)}  # BigInt travels as a string
+    ours_vars, peer_vars = (
+        {"id": encode_id("Organisation", pk)},
+        {"id": str(pk)},
+    )  # BigInt travels as a string
     database = url.replace("postgresql+asyncpg://", "postgres://")
     result: dict[str, Any] = {}
     with server(url) as (address, ours_proc), postgraphile(database) as (peer_address, peer_proc):
@@ -137,11 +145,15 @@ async def bench(repeat: int, seconds: float) -> dict[str, Any]:
             figures = _load(addr, token, query, variables, seconds)
             rates[label] = (figures["requests"] / figures["seconds"], rss_mb(proc.pid))
     for label in ("relgraph", "postgraphile"):
-        print(f"postgresql {label:12} {describe(times[label])}  {rates[label][0]:6.1f} requests/s  RSS {rates[label][1]:.0f} MB")
+        print(
+            f"postgresql {label:12} {describe(times[label])}  {rates[label][0]:6.1f} requests/s  RSS {rates[label][1]:.0f} MB"
+        )
     latency = statistics.median(times["relgraph"]) / statistics.median(times["postgraphile"])
     throughput = rates["relgraph"][0] / rates["postgraphile"][0]
     print(f"    relgraph / PostGraphile: latency {latency:.2f}x, throughput {throughput:.2f}x")
-    result.update(times=times, rates=rates, latency=latency, throughput=throughput, people=len(_rows(mine, False)))
+    result.update(
+        times=times, rates=rates, latency=latency, throughput=throughput, people=len(_rows(mine, False))
+    )
     return result
 
 

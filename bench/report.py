@@ -40,7 +40,10 @@ def machine() -> str:
         platform.processor(),
     )
     pg = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"], capture_output=True, text=True, check=False
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({cpu}), {gib:.1f} GiB memory, Python {platform.python_version()}, "
@@ -233,7 +236,11 @@ async def _peer(chosen: list[str], repeat: int, seconds: float) -> list[str]:
         for label in ("relgraph", "postgraphile"):
             rate, rss = r["rates"][label]
             lines.append(f"| {label} | {ms(r['times'][label])} | {rate:.1f} | {rss:.0f} MB |")
-        lines += ["", f"relgraph / PostGraphile: latency {r['latency']:.2f}x, throughput {r['throughput']:.2f}x.", ""]
+        lines += [
+            "",
+            f"relgraph / PostGraphile: latency {r['latency']:.2f}x, throughput {r['throughput']:.2f}x.",
+            "",
+        ]
     else:
         lines += ["Not measured in this run: needs PostgreSQL and `cd bench/.peer && npm install`.", ""]
     return lines

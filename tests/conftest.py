@@ -35,7 +35,9 @@ _counter = itertools.count()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"relgraph test database: {'PostgreSQL ' + TEST_URL if IS_POSTGRES else 'SQLite (temporary files)'}"
+    return (
+        f"relgraph test database: {'PostgreSQL ' + TEST_URL if IS_POSTGRES else 'SQLite (temporary files)'}"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,7 +57,11 @@ def _pg_admin(sql: str) -> None:
 
     async def run() -> None:
         conn = await asyncpg.connect(
-            user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+            user=url.username,
+            password=url.password,
+            host=url.host,
+            port=url.port or 5432,
+            database=url.database,
         )
         try:
             await conn.execute(sql)
@@ -93,7 +99,11 @@ class _PostgresCopies:
 
         url = self._url
         conn = await asyncpg.connect(
-            user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+            user=url.username,
+            password=url.password,
+            host=url.host,
+            port=url.port or 5432,
+            database=url.database,
         )
         try:
             while not self._stop.is_set():
@@ -221,7 +231,9 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
 def make_caller(client: httpx.AsyncClient, sessionmaker: Any) -> MakeCaller:
     """Create a staff user of `role` and return a Caller holding a fresh token."""
 
-    async def make(role: str = "ADMIN", permissions: tuple[str, ...] = (), email: str | None = None) -> Caller:
+    async def make(
+        role: str = "ADMIN", permissions: tuple[str, ...] = (), email: str | None = None
+    ) -> Caller:
         email = email or f"{role.lower()}-{uuid.uuid4().hex[:8]}@test.example"
         async with sessionmaker() as session:
             user = await users.create(

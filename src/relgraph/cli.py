@@ -160,7 +160,9 @@ async def _seed_large(seed: int, factor: float) -> None:
             task = progress.add_task("loading", total=total)
 
             def report(table: str, rows: int) -> None:
-                progress.update(task, description=f"loading {table}", advance=rows if table != "membership_tags" else 0)
+                progress.update(
+                    task, description=f"loading {table}", advance=rows if table != "membership_tags" else 0
+                )
 
             summary = await seed_large(engine, seed=seed, factor=factor, progress=report)
     finally:
@@ -179,10 +181,13 @@ async def _seed_large(seed: int, factor: float) -> None:
 def demo_seed(
     organisations: Annotated[int, typer.Option(min=1, max=1_000_000, help="Organisations to create.")] = 150,
     persons: Annotated[int, typer.Option(min=1, max=5_000_000, help="Persons to create.")] = 500,
-    staff: Annotated[int, typer.Option(min=0, max=1000, help="Staff users (account managers) to create.")] = 8,
+    staff: Annotated[
+        int, typer.Option(min=0, max=1000, help="Staff users (account managers) to create.")
+    ] = 8,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
     scale: Annotated[
-        DemoScale, typer.Option(help="demo: the options above; large: 100,000 organisations, 500,000 persons, ...")
+        DemoScale,
+        typer.Option(help="demo: the options above; large: 100,000 organisations, 500,000 persons, ..."),
     ] = DemoScale.DEMO,
     scale_factor: Annotated[float, typer.Option(hidden=True, min=0.0001, max=10)] = 1.0,
 ) -> None:
@@ -206,7 +211,9 @@ def users_create(
     email: Annotated[str, typer.Option(help="Login email (unique).")],
     name: Annotated[str, typer.Option(help="Full name.")],
     role: Annotated[str, typer.Option(help="ADMIN, TEAM, BUSINESS or READONLY.")],
-    permission: Annotated[list[str] | None, typer.Option(help="FINANCE or SENSITIVE; repeat for both.")] = None,
+    permission: Annotated[
+        list[str] | None, typer.Option(help="FINANCE or SENSITIVE; repeat for both.")
+    ] = None,
 ) -> None:
     """Create a staff account."""
     from relgraph.domain import users
@@ -307,7 +314,8 @@ def import_rows(
         bool, typer.Option("--skip-invalid", help="Import the valid rows; the others go to the rejects file.")
     ] = False,
     rejects: Annotated[
-        Path | None, typer.Option(help="Where --skip-invalid puts the rejected rows [default: FILE.rejects.csv].")
+        Path | None,
+        typer.Option(help="Where --skip-invalid puts the rejected rows [default: FILE.rejects.csv]."),
     ] = None,
 ) -> None:
     """Import organisations, persons or memberships from CSV: every row, or none when one is invalid."""
@@ -315,13 +323,20 @@ def import_rows(
 
     with _progress_bar() as report:
         result = _run(
-            transfer.import_file, get_settings().database_url, kind.value, file, skip_invalid=skip_invalid, progress=report
+            transfer.import_file,
+            get_settings().database_url,
+            kind.value,
+            file,
+            skip_invalid=skip_invalid,
+            progress=report,
         )
     for row in result.rejected:
         for column, message in row.errors:
             err.print(f"{file}, line {row.line}, column {column}: {message}", highlight=False, markup=False)
     if not result.applied:
-        _fail(f"{len(result.rejected)} invalid row(s); nothing was imported (--skip-invalid imports the others)")
+        _fail(
+            f"{len(result.rejected)} invalid row(s); nothing was imported (--skip-invalid imports the others)"
+        )
     if result.rejected:
         target = rejects or file.with_suffix(".rejects.csv")
         transfer.write_rejects(result, target)
@@ -333,7 +348,9 @@ def import_rows(
 @clean_errors
 def export_rows(
     kind: Annotated[TransferKind, typer.Argument(help="What to export.")],
-    file: Annotated[Path | None, typer.Argument(help="The CSV file to write; standard output when left out.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="The CSV file to write; standard output when left out.")
+    ] = None,
 ) -> None:
     """Export organisations, persons or memberships as CSV, in the format `relgraph import` reads."""
     from relgraph import transfer
@@ -363,7 +380,9 @@ async def _prepare_demo(session: Any) -> dict[str, str] | None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data and users into an empty database.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo data and users into an empty database.")
+    ] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Run the service (migrating the embedded SQLite database first)."""
@@ -378,7 +397,9 @@ def serve(
         os.environ.setdefault("RELGRAPH_RATE_LIMIT_PER_MINUTE", "0")
         tokens = _run(_in_session, _prepare_demo)
         if tokens is None:
-            err.print("database already has data: not seeding again (create tokens with `relgraph tokens create`)")
+            err.print(
+                "database already has data: not seeding again (create tokens with `relgraph tokens create`)"
+            )
         else:
             err.print("demo users and their API tokens (shown once):")
             for email, token in tokens.items():

@@ -44,11 +44,15 @@ class Settings:
     # GitHub's measure: the number of nodes a query could return, known before it runs.
     max_query_cost: int = field(default_factory=lambda: _int("RELGRAPH_MAX_QUERY_COST", 50_000))
     # Cost points a user may spend per minute, shared by all workers; 0 turns the limit off.
-    rate_limit_per_minute: int = field(default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_PER_MINUTE", 1_000_000))
+    rate_limit_per_minute: int = field(
+        default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_PER_MINUTE", 1_000_000)
+    )
     # Largest GraphQL request body; multipart uploads have max_document_bytes instead.
     # 4 MB: bulkRelinkMemberships takes 10,000 `items`, and 10,000 items with every field
     # are 1.7 MB of compact JSON (2.3 MB indented).
-    max_request_bytes: int = field(default_factory=lambda: _int("RELGRAPH_MAX_REQUEST_BYTES", 4 * 1024 * 1024))
+    max_request_bytes: int = field(
+        default_factory=lambda: _int("RELGRAPH_MAX_REQUEST_BYTES", 4 * 1024 * 1024)
+    )
     # Allocations between two young-generation garbage collections in a served process;
     # 0 keeps Python's default (700). See relgraph.gc_tuning.
     gc_threshold: int = field(default_factory=lambda: _int("RELGRAPH_GC_THRESHOLD", 1_000_000))

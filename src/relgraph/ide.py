@@ -132,7 +132,5 @@ def load_examples(directory: Path) -> list[dict[str, str]]:
             text = stripped.lstrip("#").strip()
             if text:
                 description.append(text)
-        examples.append(
-            {"name": path.stem, "description": " ".join(description), "query": query}
-        )
+        examples.append({"name": path.stem, "description": " ".join(description), "query": query})
     return examples

@@ -172,7 +172,9 @@ def _current_account_managers(party_id: Any, today: dt.date) -> Any:
     )
 
 
-def documents_of_party_visible(viewer: Viewer, party_id: Any, today: dt.date | None = None) -> ColumnElement[bool]:
+def documents_of_party_visible(
+    viewer: Viewer, party_id: Any, today: dt.date | None = None
+) -> ColumnElement[bool]:
     """R2 as SQL: may `viewer` see the documents of the party `party_id` (a value or a column)?
 
     Once a party has account managers, its documents are for those account managers and

@@ -164,7 +164,11 @@ async def charge(
                 if local is None or not _busy(error):
                     raise
                 local.skip_lock_until = time.monotonic() + SQLITE_LOCK_WAIT_MS / 1000
-                return answer(*await _count_here(connection, local, user_id, window, points, 0 if flushed else owed, limit))
+                return answer(
+                    *await _count_here(
+                        connection, local, user_id, window, points, 0 if flushed else owed, limit
+                    )
+                )
             finally:
                 if local is not None:  # the connection goes back to the pool
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -198,4 +202,6 @@ def _points_of(user_id: int) -> Select[Any]:
 
 
 def _window_of(user_id: int) -> Select[Any]:
-    return select(RateLimitWindow.window_start, RateLimitWindow.points).where(RateLimitWindow.user_id == user_id)
+    return select(RateLimitWindow.window_start, RateLimitWindow.points).where(
+        RateLimitWindow.user_id == user_id
+    )

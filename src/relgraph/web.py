@@ -119,7 +119,10 @@ class GraphQLEndpoint:
             media_type = _negotiate(request)
             # One session (one pooled connection) per request, authentication included.
             context = Context(
-                viewer=None, sessionmaker=self.state.sessionmaker, request_id=request_id, store=self.state.store
+                viewer=None,
+                sessionmaker=self.state.sessionmaker,
+                request_id=request_id,
+                store=self.state.store,
             )
             try:
                 viewer = await self._authenticate(request, context)
@@ -143,7 +146,11 @@ class GraphQLEndpoint:
             # Outside execution (authentication, say): masked like an error in a resolver.
             logger.exception("request %s: unexpected error", request_id)
             return _error_response(
-                500, f"Internal error (request id {request_id}).", media_type, "INTERNAL", {"X-Request-Id": request_id}
+                500,
+                f"Internal error (request id {request_id}).",
+                media_type,
+                "INTERNAL",
+                {"X-Request-Id": request_id},
             )
 
     async def _authenticate(self, request: Request, context: Context) -> Any:
@@ -155,7 +162,11 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, params: dict[str, Any], context: Context, media_type: str, request_id: str
     ) -> Response:
-        allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        allowed = (
+            {OperationType.QUERY}
+            if request.method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
         try:
             result = await self.state.schema.execute(
                 params["query"],
@@ -171,7 +182,11 @@ class GraphQLEndpoint:
             # An operationName the document does not define (GraphiQL sends a stale one when
             # run right after an edit), or none for a document with several: a request error.
             name = params["operation_name"]
-            message = f"Unknown operation named {name!r}." if name else "Say which operation to run with `operationName`."
+            message = (
+                f"Unknown operation named {name!r}."
+                if name
+                else "Say which operation to run with `operationName`."
+            )
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
             return _error_response(status, message, media_type, "BAD_REQUEST", {"X-Request-Id": request_id})
         if result.errors:
@@ -185,7 +200,9 @@ class GraphQLEndpoint:
             # Not about the document: the transport's own 429, whatever the media type.
             status = 429
             headers["Retry-After"] = str(rate_limited[0].extensions["retryAfter"])
-        elif request_failed and any((e.extensions or {}).get("code") == "INTERNAL" for e in result.errors or ()):
+        elif request_failed and any(
+            (e.extensions or {}).get("code") == "INTERNAL" for e in result.errors or ()
+        ):
             # Our failure before execution (in an extension, say), not a bad request.
             status = 500
         elif request_failed:
@@ -209,7 +226,14 @@ async def download_document(request: Request) -> Response:
         viewer = await users.authenticate(session, token=token) if token else None
         if viewer is None:
             return JSONResponse(
-                {"errors": [{"message": "A valid API token is required.", "extensions": {"code": "UNAUTHENTICATED"}}]},
+                {
+                    "errors": [
+                        {
+                            "message": "A valid API token is required.",
+                            "extensions": {"code": "UNAUTHENTICATED"},
+                        }
+                    ]
+                },
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="relgraph"'},
             )
@@ -219,7 +243,9 @@ async def download_document(request: Request) -> Response:
             sha256 = request.query_params.get("sha256")
             found = await documents.for_download(session, viewer=viewer, id=decoded[1], sha256=sha256)
     # The same answer for "no such document" and "not yours to see" (R2): never a 403.
-    not_found = JSONResponse({"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404)
+    not_found = JSONResponse(
+        {"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404
+    )
     if found is None:
         return not_found
     path = state.store.path(found.sha256)
@@ -249,7 +275,9 @@ async def healthz(request: Request) -> Response:
             await session.execute(text("SELECT 1"))
     except Exception:
         logger.exception("health check failed")
-        return JSONResponse({"status": "error", "version": __version__, "database": "unreachable"}, status_code=503)
+        return JSONResponse(
+            {"status": "error", "version": __version__, "database": "unreachable"}, status_code=503
+        )
     return JSONResponse({"status": "ok", "version": __version__, "database": state.engine.dialect.name})
 
 

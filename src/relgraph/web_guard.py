@@ -81,7 +81,10 @@ def download_type(content_type: str) -> str:
 def _token_in_url(query_string: bytes) -> bool:
     if b"token" not in query_string:  # the common case, without parsing
         return False
-    return any(name == "access_token" for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    return any(
+        name == "access_token"
+        for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    )
 
 
 class WebGuard:
@@ -106,7 +109,8 @@ class WebGuard:
 
         if _token_in_url(scope.get("query_string", b"")):
             refused = JSONResponse(
-                {"errors": [{"message": TOKEN_IN_URL, "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400
+                {"errors": [{"message": TOKEN_IN_URL, "extensions": {"code": "BAD_REQUEST"}}]},
+                status_code=400,
             )
             await refused(scope, receive, send_guarded)
             return

@@ -90,15 +90,22 @@ CATALOGUE: list[Bad] = [
     Bad("first and last", "{ organisations(first: 5, last: 5) { nodes { id } } }"),
     Bad("a cursor that is not ours", '{ organisations(after: "bm9wZQ==") { nodes { id } } }'),
     Bad(
-        "a nested connection with first: -5", '{ organisation(id: "{org}") { memberships(first: -5) { totalCount } } }'
+        "a nested connection with first: -5",
+        '{ organisation(id: "{org}") { memberships(first: -5) { totalCount } } }',
     ),
     Bad("neighbourhood depth 0", '{ organisation(id: "{org}") { neighbourhood(depth: 0) { truncated } } }'),
     Bad(
         "neighbourhood maxNodes huge",
         '{ organisation(id: "{org}") { neighbourhood(maxNodes: 2000000000) { truncated } } }',
     ),
-    Bad("descendants maxDepth -1", '{ organisation(id: "{org}") { descendants(maxDepth: -1) { totalCount } } }'),
-    Bad("shortestPath maxDepth 99", '{ shortestPath(fromId: "{org}", toId: "{person}", maxDepth: 99) { length } }'),
+    Bad(
+        "descendants maxDepth -1",
+        '{ organisation(id: "{org}") { descendants(maxDepth: -1) { totalCount } } }',
+    ),
+    Bad(
+        "shortestPath maxDepth 99",
+        '{ shortestPath(fromId: "{org}", toId: "{person}", maxDepth: 99) { length } }',
+    ),
     # --- strings -------------------------------------------------------------------------------
     Bad(
         "an overlong name",
@@ -106,7 +113,11 @@ CATALOGUE: list[Bad] = [
         {"n": LONG},
         expect="user error INVALID",
     ),
-    Bad("an overlong search", "query($s: String) { organisations(filter: {search: $s}) { totalCount } }", {"s": LONG}),
+    Bad(
+        "an overlong search",
+        "query($s: String) { organisations(filter: {search: $s}) { totalCount } }",
+        {"s": LONG},
+    ),
     Bad(
         "a NUL character in a name",
         "mutation($n: String!) { createOrganisation(input: {name: $n}) " + USER_ERRORS + " }",
@@ -115,13 +126,17 @@ CATALOGUE: list[Bad] = [
     ),
     Bad(
         "a NUL character in a party type code (a lookup, not a stored value)",
-        'mutation($t: [String!]!) { setPartyTypes(input: {partyId: "{org}", types: $t}) ' + USER_ERRORS + " }",
+        'mutation($t: [String!]!) { setPartyTypes(input: {partyId: "{org}", types: $t}) '
+        + USER_ERRORS
+        + " }",
         {"t": ["CUSTOMER", "SUPPLIER\x00"]},
         expect="user error INVALID",
     ),
     Bad(
         "a NUL character in a literal",
-        'mutation { setPartyTypes(input: {partyId: "{org}", types: ["SUPPLIER\\u0000"]}) ' + USER_ERRORS + " }",
+        'mutation { setPartyTypes(input: {partyId: "{org}", types: ["SUPPLIER\\u0000"]}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
@@ -173,7 +188,9 @@ CATALOGUE: list[Bad] = [
         expect="user error INVALID",
     ),
     # --- enums ---------------------------------------------------------------------------------
-    Bad("an unknown enum value", "{ organisations(orderBy: {field: SALARY, direction: ASC}) { totalCount } }"),
+    Bad(
+        "an unknown enum value", "{ organisations(orderBy: {field: SALARY, direction: ASC}) { totalCount } }"
+    ),
     Bad("an enum as a string", '{ organisations(orderBy: {field: "NAME"}) { totalCount } }'),
     Bad(
         "an unknown enum value in a variable",
@@ -191,7 +208,9 @@ CATALOGUE: list[Bad] = [
     ),
     Bad(
         "year 10000",
-        'mutation { createPerson(input: {lastName: "Jansen", birthDate: "10000-01-01"}) ' + USER_ERRORS + " }",
+        'mutation { createPerson(input: {lastName: "Jansen", birthDate: "10000-01-01"}) '
+        + USER_ERRORS
+        + " }",
     ),
     Bad(
         "February 30",
@@ -236,16 +255,22 @@ CATALOGUE: list[Bad] = [
     # --- numbers -------------------------------------------------------------------------------
     Bad(
         "an int32 overflow",
-        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: 2147483648}) ' + USER_ERRORS + " }",
+        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: 2147483648}) '
+        + USER_ERRORS
+        + " }",
     ),
     Bad(
         "a negative payment term",
-        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: -30}) ' + USER_ERRORS + " }",
+        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: -30}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
         "int32 max as a payment term",
-        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: 2147483647}) ' + USER_ERRORS + " }",
+        'mutation { setPurchaseRelation(input: {partyId: "{org}", paymentTermDays: 2147483647}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
@@ -262,12 +287,16 @@ CATALOGUE: list[Bad] = [
     ),
     Bad(
         "NaN as a decimal",
-        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "NaN"}) ' + USER_ERRORS + " }",
+        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "NaN"}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
         "Infinity as a decimal",
-        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "-Infinity"}) ' + USER_ERRORS + " }",
+        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "-Infinity"}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
@@ -276,17 +305,23 @@ CATALOGUE: list[Bad] = [
     ),
     Bad(
         "a discount over 100 percent",
-        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "250"}) ' + USER_ERRORS + " }",
+        'mutation { setSalesRelation(input: {partyId: "{org}", discountPercent: "250"}) '
+        + USER_ERRORS
+        + " }",
         expect="user error INVALID",
     ),
     Bad(
         "a negative expectedVersion",
-        'mutation { updateOrganisation(input: {id: "{org}", expectedVersion: -1, name: "X"}) ' + USER_ERRORS + " }",
+        'mutation { updateOrganisation(input: {id: "{org}", expectedVersion: -1, name: "X"}) '
+        + USER_ERRORS
+        + " }",
         expect="user error CONFLICT",
     ),
     Bad(
         "a decimal overflow in a variable",
-        'mutation($d: Decimal) { setSalesRelation(input: {partyId: "{org}", creditLimit: $d}) ' + USER_ERRORS + " }",
+        'mutation($d: Decimal) { setSalesRelation(input: {partyId: "{org}", creditLimit: $d}) '
+        + USER_ERRORS
+        + " }",
         {"d": "1e999999"},
         expect="user error INVALID",
     ),
@@ -300,8 +335,14 @@ CATALOGUE: list[Bad] = [
 # this complete): the mutation that takes it, with $v where the value goes, and the field its
 # userError names.
 DATE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "AddActivityInput.dueAt": ('addActivity(input: {partyId: "{org}", subject: "Bellen", dueAt: $v})', ("dueAt",)),
-    "AddActivityInput.doneAt": ('addActivity(input: {partyId: "{org}", subject: "Bellen", doneAt: $v})', ("doneAt",)),
+    "AddActivityInput.dueAt": (
+        'addActivity(input: {partyId: "{org}", subject: "Bellen", dueAt: $v})',
+        ("dueAt",),
+    ),
+    "AddActivityInput.doneAt": (
+        'addActivity(input: {partyId: "{org}", subject: "Bellen", doneAt: $v})',
+        ("doneAt",),
+    ),
     "UpdateActivityInput.dueAt": ('updateActivity(input: {id: "{activity}", dueAt: $v})', ("dueAt",)),
     "UpdateActivityInput.doneAt": ('updateActivity(input: {id: "{activity}", doneAt: $v})', ("doneAt",)),
     "AddInternalRelationInput.since": (
@@ -312,8 +353,14 @@ DATE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
         'addInternalRelation(input: {employeeId: "{user}", partyId: "{org}", categoryId: "{category}", until: $v})',
         ("until",),
     ),
-    "UpdateInternalRelationInput.since": ('updateInternalRelation(input: {id: "{internal}", since: $v})', ("since",)),
-    "UpdateInternalRelationInput.until": ('updateInternalRelation(input: {id: "{internal}", until: $v})', ("until",)),
+    "UpdateInternalRelationInput.since": (
+        'updateInternalRelation(input: {id: "{internal}", since: $v})',
+        ("since",),
+    ),
+    "UpdateInternalRelationInput.until": (
+        'updateInternalRelation(input: {id: "{internal}", until: $v})',
+        ("until",),
+    ),
     "AddMembershipInput.startDate": (
         'addMembership(input: {personId: "{person}", organisationId: "{org}", role: "Datum", startDate: $v})',
         ("startDate",),
@@ -330,8 +377,14 @@ DATE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
         'addBusinessRelation(input: {person: {lastName: "D"}, organisationId: "{org}", membership: {endDate: $v}})',
         ("membership", "endDate"),
     ),
-    "UpdateMembershipInput.startDate": ('updateMembership(input: {id: "{membership}", startDate: $v})', ("startDate",)),
-    "UpdateMembershipInput.endDate": ('updateMembership(input: {id: "{membership}", endDate: $v})', ("endDate",)),
+    "UpdateMembershipInput.startDate": (
+        'updateMembership(input: {id: "{membership}", startDate: $v})',
+        ("startDate",),
+    ),
+    "UpdateMembershipInput.endDate": (
+        'updateMembership(input: {id: "{membership}", endDate: $v})',
+        ("endDate",),
+    ),
     "DeactivateMembershipInput.endDate": (
         'deactivateMembership(input: {id: "{membership}", endDate: $v})',
         ("endDate",),
@@ -344,7 +397,10 @@ DATE_INPUTS: dict[str, tuple[str, tuple[str, ...]]] = {
         'addRelation(input: {typeId: "{type}", sourceId: "{org}", targetId: "{other}", endDate: $v})',
         ("endDate",),
     ),
-    "UpdateRelationInput.startDate": ('updateRelation(input: {id: "{relation}", startDate: $v})', ("startDate",)),
+    "UpdateRelationInput.startDate": (
+        'updateRelation(input: {id: "{relation}", startDate: $v})',
+        ("startDate",),
+    ),
     "UpdateRelationInput.endDate": ('updateRelation(input: {id: "{relation}", endDate: $v})', ("endDate",)),
     "CreatePersonInput.birthDate": ('createPerson(input: {lastName: "D", birthDate: $v})', ("birthDate",)),
     "UpdatePersonInput.birthDate": ('updatePerson(input: {id: "{person}", birthDate: $v})', ("birthDate",)),
@@ -376,7 +432,6 @@ OUT_OF_RANGE = {
 
 def _date_type(name: str) -> str:
     return "DateTime" if name.split(".")[1] in ("dueAt", "doneAt") else "Date"
-
 
 
 def _cursor(*values: object) -> str:
@@ -439,7 +494,9 @@ async def world(module_database_url, tmp_path_factory) -> AsyncIterator[World]:
     try:
         email = f"admin-{uuid.uuid4().hex[:8]}@test.example"
         async with make_sessionmaker(engine)() as session:
-            user = await users.create(session, email=email, name="Admin", role="ADMIN", permissions=("FINANCE",))
+            user = await users.create(
+                session, email=email, name="Admin", role="ADMIN", permissions=("FINANCE",)
+            )
             token = await users.create_token(session, email=email)
             await session.commit()
         transport = httpx.ASGITransport(app=create_app(settings, engine=engine), raise_app_exceptions=False)
@@ -536,7 +593,11 @@ async def test_bad_input_gets_a_user_error_or_a_graphql_error(world, bad: Bad) -
 
 
 RAW_BODIES = [
-    (b'{"query": "{ viewer { email } }", "variables": {"x": "\xff\xfe"}}', "invalid UTF-8 in a variable", 400),
+    (
+        b'{"query": "{ viewer { email } }", "variables": {"x": "\xff\xfe"}}',
+        "invalid UTF-8 in a variable",
+        400,
+    ),
     (b'{"query": "{ viewer { email \xc3\x28 } }"}', "an invalid UTF-8 sequence in the query", 400),
     (b'{"query": "{ viewer { email } }"}\x00', "a NUL after the JSON", 400),
     (
@@ -546,7 +607,11 @@ RAW_BODIES = [
     ),
     (json.dumps([{"query": "{ viewer { email } }"}] * 50).encode(), "a batch of 50", 400),
     (b"\xef\xbb\xbf" + b'{"query": "{ viewer { email } }"}', "a byte order mark (allowed by RFC 8259)", 200),
-    (b'{"query": "query($x: Float) { viewer { email } }", "variables": {"x": 1e999999}}', "a float overflow", 200),
+    (
+        b'{"query": "query($x: Float) { viewer { email } }", "variables": {"x": 1e999999}}',
+        "a float overflow",
+        200,
+    ),
     (
         b'{"query": "query($x: Int) { organisations(first: $x) { totalCount } }", "variables": {"x": 1e999999}}',
         "a float overflow as an Int",

@@ -132,7 +132,11 @@ async def test_neighbourhood_example_is_a_connected_graph_around_bouw(demo_calle
     # Every node but the start is linked to a node one step nearer.
     for pid, distance in nodes.items():
         if distance:
-            neighbours = [e["target"] if e["source"] == pid else e["source"] for e in graph["edges"] if pid in (e["source"], e["target"])]
+            neighbours = [
+                e["target"] if e["source"] == pid else e["source"]
+                for e in graph["edges"]
+                if pid in (e["source"], e["target"])
+            ]
             assert any(nodes.get(n, 99) == distance - 1 for n in neighbours), pid
 
 
@@ -175,7 +179,9 @@ async def test_person_connections_example_finds_people_named_jansen(demo_caller)
         assert "jansen" in fold(person["displayName"])
 
 
-async def test_group_contacts_example_lists_key_accounts_with_their_primary_email_and_phone(demo_caller) -> None:
+async def test_group_contacts_example_lists_key_accounts_with_their_primary_email_and_phone(
+    demo_caller,
+) -> None:
     data = await demo_caller.gql(_query("group-contacts"))
     [group] = data["customerGroups"]
     assert group["name"] == demo.KEY_ACCOUNTS

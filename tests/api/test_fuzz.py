@@ -25,7 +25,11 @@ def test_generated_requests_never_fail_unmasked_or_leak(role, database_url, tmp_
             deadline=None,
             derandomize=True,  # the same examples on every run: CI is reproducible
             database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+                HealthCheck.filter_too_much,
+            ],
         )
         @given(document=target.strategy())
         def check(document: str) -> None:

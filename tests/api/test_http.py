@@ -53,7 +53,9 @@ async def server(module_database_url) -> AsyncIterator[Server]:
             await session.commit()
         transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
         async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
-            yield Server(settings, engine, client, Caller(client=client, token=token, user_id=user.id, email=email))
+            yield Server(
+                settings, engine, client, Caller(client=client, token=token, user_id=user.id, email=email)
+            )
     finally:
         await engine.dispose()
 
@@ -72,7 +74,9 @@ def auth(caller: Caller, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {caller.token}", **headers}
 
 
-async def post_raw(caller: Caller, content: str | bytes, content_type: str = "application/json", **headers: str):
+async def post_raw(
+    caller: Caller, content: str | bytes, content_type: str = "application/json", **headers: str
+):
     return await caller.client.post(
         "/graphql", content=content, headers=auth(caller, **{"Content-Type": content_type}, **headers)
     )
@@ -83,9 +87,9 @@ def media_type(response: httpx.Response) -> str:
 
 
 async def count_organisations(caller: Caller) -> int:
-    return (await caller.gql("{ organisations(filter: {includeArchived: true}) { totalCount } }"))["organisations"][
-        "totalCount"
-    ]
+    return (await caller.gql("{ organisations(filter: {includeArchived: true}) { totalCount } }"))[
+        "organisations"
+    ]["totalCount"]
 
 
 # --- requests that work ---------------------------------------------------------------------
@@ -149,7 +153,9 @@ async def test_a_body_that_is_not_json_is_415(admin) -> None:
         response = await post_raw(admin, json.dumps({"query": VIEWER}), content_type)
         assert response.status_code == 415, content_type
         assert response.json()["errors"][0]["message"]
-    response = await admin.client.post("/graphql", content=b'{"query": "{ viewer { email } }"}', headers=auth(admin))
+    response = await admin.client.post(
+        "/graphql", content=b'{"query": "{ viewer { email } }"}', headers=auth(admin)
+    )
     assert response.status_code == 415
 
 
@@ -239,7 +245,9 @@ async def test_a_validation_error_is_400_under_graphql_response_json(admin) -> N
 
 async def test_field_errors_keep_status_200_under_graphql_response_json(admin) -> None:
     # A resolver error after execution began is a partial result, not a bad request.
-    response = await admin.post("{ organisations(first: 0) { totalCount } }", headers={"Accept": GRAPHQL_RESPONSE})
+    response = await admin.post(
+        "{ organisations(first: 0) { totalCount } }", headers={"Accept": GRAPHQL_RESPONSE}
+    )
     assert response.status_code == 200
     body = response.json()
     assert "data" in body
@@ -284,7 +292,9 @@ async def test_more_than_30_aliases_are_refused(admin) -> None:
 # --- masking of unexpected errors --------------------------------------------------------------
 
 
-async def test_unexpected_exceptions_are_masked_and_logged_with_the_request_id(admin, monkeypatch, caplog) -> None:
+async def test_unexpected_exceptions_are_masked_and_logged_with_the_request_id(
+    admin, monkeypatch, caplog
+) -> None:
     from relgraph.domain.organisations import organisations
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
@@ -323,7 +333,9 @@ async def test_expected_errors_are_not_masked(admin) -> None:
 
 async def test_a_failing_root_field_next_to_one_still_loading_gives_a_graphql_response(server) -> None:
     # A transport that hands back the server's 500 instead of raising the app's exception.
-    transport = httpx.ASGITransport(app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(
+        app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         # `viewer` is still waiting for its loader when the non-null `organisations` fails.
         response = await client.post(
@@ -335,7 +347,9 @@ async def test_a_failing_root_field_next_to_one_still_loading_gives_a_graphql_re
     assert media_type(response) == "application/json"
     body = response.json()
     assert body["data"] is None
-    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["organisations"], "BAD_USER_INPUT")]
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["organisations"], "BAD_USER_INPUT")
+    ]
     assert response.headers.get("x-request-id")
 
 
@@ -349,7 +363,9 @@ async def test_an_unexpected_exception_outside_execution_is_masked_too(server, m
 
     monkeypatch.setattr(users_module, "authenticate", broken)
     caplog.set_level(logging.ERROR)
-    transport = httpx.ASGITransport(app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(
+        app=create_app(server.settings, engine=server.engine), raise_app_exceptions=False
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         response = await client.post("/graphql", json={"query": VIEWER}, headers=auth(server.admin))
     assert response.status_code == 500
@@ -377,7 +393,10 @@ async def test_an_exception_in_a_schema_extension_is_masked_too(admin, monkeypat
     assert "secret detail" not in response.text
     request_id = response.headers["x-request-id"]
     assert response.json()["errors"] == [
-        {"message": f"Internal error (request id {request_id}).", "extensions": {"code": "INTERNAL", "requestId": request_id}}
+        {
+            "message": f"Internal error (request id {request_id}).",
+            "extensions": {"code": "INTERNAL", "requestId": request_id},
+        }
     ]
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)
 
@@ -406,7 +425,9 @@ async def test_a_browser_gets_graphiql_with_only_local_assets(client) -> None:
 
 async def test_graphiql_ships_the_example_queries(client) -> None:
     page = (await client.get("/graphql", headers={"Accept": "text/html"})).text
-    match = re.search(r'<script type="application/json" id="relgraph-examples">(.*?)</script>', page, re.DOTALL)
+    match = re.search(
+        r'<script type="application/json" id="relgraph-examples">(.*?)</script>', page, re.DOTALL
+    )
     assert match is not None
     examples = json.loads(match.group(1))
     expected = sorted(p.stem for p in EXAMPLE_QUERIES.glob("*.graphql"))

@@ -150,7 +150,11 @@ def test_the_limits_come_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("RELGRAPH_MAX_QUERY_COST", "123")
     monkeypatch.setenv("RELGRAPH_RATE_LIMIT_PER_MINUTE", "0")
     monkeypatch.setenv("RELGRAPH_MAX_REQUEST_BYTES", "2048")
-    assert (Settings().max_query_cost, Settings().rate_limit_per_minute, Settings().max_request_bytes) == (123, 0, 2048)
+    assert (Settings().max_query_cost, Settings().rate_limit_per_minute, Settings().max_request_bytes) == (
+        123,
+        0,
+        2048,
+    )
 
 
 # --- over HTTP ---------------------------------------------------------------------------------
@@ -166,9 +170,9 @@ mutation {
 
 
 async def organisation_count(caller: Caller) -> int:
-    return (await caller.gql("{ organisations(filter: {includeArchived: true}) { totalCount } }"))["organisations"][
-        "totalCount"
-    ]
+    return (await caller.gql("{ organisations(filter: {includeArchived: true}) { totalCount } }"))[
+        "organisations"
+    ]["totalCount"]
 
 
 async def test_every_response_reports_its_cost_and_a_costly_one_is_refused_before_it_runs(admin) -> None:
@@ -203,7 +207,9 @@ async def test_every_response_reports_its_cost_and_a_costly_one_is_refused_befor
 
 
 @pytest.fixture
-async def limited(settings, engine, sessionmaker) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, Any]]:
+async def limited(
+    settings, engine, sessionmaker
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, Any]]:
     """Two apps (two workers, say) on one database, each allowing 100 points a minute."""
     limited_settings = Settings(
         database_url=settings.database_url, documents_dir=settings.documents_dir, rate_limit_per_minute=100
@@ -262,7 +268,6 @@ async def test_the_rate_limit_counts_points_per_user_across_workers_and_answers_
     assert big.status_code == 200 and big.json()["errors"][0]["extensions"]["limit"] == 100
 
 
-
 @contextlib.contextmanager
 def _write_lock_held(database_url: str) -> Iterator[None]:
     """Another connection holds SQLite's write lock for the block (a long import, say)."""
@@ -302,9 +307,18 @@ async def test_requests_are_charged_without_waiting_for_a_long_write_to_end(limi
     token = await _token(sessionmaker, "busy@test.example")
     query = {"query": "{ organisations { nodes { id } } }"}  # 20 points
     with _write_lock_held(database_url):
-        answers = [await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token}"}) for _ in range(6)]
+        answers = [
+            await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token}"})
+            for _ in range(6)
+        ]
     assert [a.status_code for a in answers] == [200] * 5 + [429], "the limit holds while the lock is held"
-    assert [a.json()["extensions"]["cost"]["rateLimit"]["remaining"] for a in answers[:5]] == [80, 60, 40, 20, 0]
+    assert [a.json()["extensions"]["cost"]["rateLimit"]["remaining"] for a in answers[:5]] == [
+        80,
+        60,
+        40,
+        20,
+        0,
+    ]
     async with sessionmaker() as session:
         assert await session.scalar(select(RateLimitWindow.points)) is None, "nothing was written meanwhile"
 
@@ -317,7 +331,9 @@ async def test_requests_are_charged_without_waiting_for_a_long_write_to_end(limi
 
 
 @sqlite_lock
-async def test_points_counted_under_a_held_lock_lapse_with_their_minute(sessionmaker, admin, database_url) -> None:
+async def test_points_counted_under_a_held_lock_lapse_with_their_minute(
+    sessionmaker, admin, database_url
+) -> None:
     now = 1_800_000_030.0
 
     async def spend(points: int, at: float) -> rate_limits.Charge:
@@ -377,9 +393,9 @@ async def test_a_body_over_the_limit_is_413_and_uploads_have_their_own_limit(adm
 
     # A document bigger than that goes through the multipart upload, which has max_document_bytes.
     size = limit + 1024 * 1024
-    [org] = (await admin.gql('mutation { createOrganisation(input: {name: "Files"}) { organisation { id } } }'))[
-        "createOrganisation"
-    ].values()
+    [org] = (
+        await admin.gql('mutation { createOrganisation(input: {name: "Files"}) { organisation { id } } }')
+    )["createOrganisation"].values()
     operations = {
         "query": "mutation($f: Upload!, $p: ID!) { uploadDocument(input: {partyId: $p, file: $f}) { document { size } userErrors { message } } }",
         "variables": {"f": None, "p": org["id"]},

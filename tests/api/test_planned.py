@@ -53,7 +53,10 @@ fragment PersonName on Person { displayName memberships { nodes { organisation {
 STRAWBERRY_ONLY = [
     ("directive", "query($id: ID!) { organisation(id: $id) { name @include(if: true) } }"),
     ("bad page size", "query($id: ID!) { organisation(id: $id) { memberships(first: 500) { totalCount } } }"),
-    ("introspection", "query($id: ID!) { __type(name: \"Organisation\") { name } organisation(id: $id) { id } }"),
+    (
+        "introspection",
+        'query($id: ID!) { __type(name: "Organisation") { name } organisation(id: $id) { id } }',
+    ),
 ]
 
 
@@ -69,7 +72,9 @@ async def strawberry_client(settings: Settings, engine: Any) -> AsyncIterator[ht
     """The same service with every query executed by Strawberry."""
     plain = dataclasses.replace(settings, planned_execution=False)
     app = create_app(plain, engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test"
+    ) as client:
         yield client
 
 
@@ -94,13 +99,17 @@ def answered_by_plan(monkeypatch) -> list[bool]:
 
 def _comparable(body: dict[str, Any]) -> dict[str, Any]:
     # The rate limit's remaining points differ from one request to the next; request ids too.
-    errors = [{k: v for k, v in e.items() if k != "extensions"} | {"code": e.get("extensions", {}).get("code")}
-              for e in body.get("errors", [])]
+    errors = [
+        {k: v for k, v in e.items() if k != "extensions"} | {"code": e.get("extensions", {}).get("code")}
+        for e in body.get("errors", [])
+    ]
     cost = {k: v for k, v in body.get("extensions", {}).get("cost", {}).items() if k != "rateLimit"}
     return {"data": body.get("data"), "errors": errors, "cost": cost}
 
 
-async def _both(caller: Caller, strawberry_client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
+async def _both(
+    caller: Caller, strawberry_client: httpx.AsyncClient, query: str, variables: dict[str, Any]
+) -> Any:
     planned_response = await caller.post(query, variables)
     strawberry_response = await Caller(strawberry_client, caller.token, caller.user_id, caller.email).post(
         query, variables
@@ -112,7 +121,9 @@ async def _both(caller: Caller, strawberry_client: httpx.AsyncClient, query: str
 
 
 async def _card_id(caller: Caller) -> str:
-    data = await caller.gql('{ organisations(filter: { search: "Noorderlicht Bouw" }, first: 1) { nodes { id } } }')
+    data = await caller.gql(
+        '{ organisations(filter: { search: "Noorderlicht Bouw" }, first: 1) { nodes { id } } }'
+    )
     return data["organisations"]["nodes"][0]["id"]
 
 
@@ -130,13 +141,17 @@ async def test_the_card_is_answered_by_the_plan_exactly_as_strawberry_answers_it
     assert organisation["memberships"]["nodes"][0]["person"]["__typename"] == "Person"
 
 
-async def test_aliases_fragments_interfaces_and_cursors(demo_data, admin, strawberry_client, answered_by_plan) -> None:
+async def test_aliases_fragments_interfaces_and_cursors(
+    demo_data, admin, strawberry_client, answered_by_plan
+) -> None:
     card = await _card_id(admin)
     answered_by_plan.clear()
     first = await _both(admin, strawberry_client, SHAPES, {"id": card, "after": None})
     page = first["data"]["card"]["people"]
     assert page["pageInfo"]["hasNextPage"] and len(page["edges"]) == 2
-    second = await _both(admin, strawberry_client, SHAPES, {"id": card, "after": page["pageInfo"]["endCursor"]})
+    second = await _both(
+        admin, strawberry_client, SHAPES, {"id": card, "after": page["pageInfo"]["endCursor"]}
+    )
     assert second["data"]["card"]["people"]["edges"][0]["cursor"] != page["edges"][0]["cursor"]
     kinds = {e["otherParty"]["__typename"] for e in first["data"]["card"]["relations"]["edges"]}
     assert kinds, "the card organisation has relations"
@@ -185,7 +200,9 @@ STAMPS_AND_OWNERS = """query($id: ID!) {
 }"""
 
 
-async def test_stamps_and_owners_are_answered_by_the_plan(demo_data, admin, strawberry_client, answered_by_plan) -> None:
+async def test_stamps_and_owners_are_answered_by_the_plan(
+    demo_data, admin, strawberry_client, answered_by_plan
+) -> None:
     """The shared field builders (the staff user an object names, the party it belongs to)
     stay plannable: a resolver the plan cannot call sends the whole query to Strawberry."""
     card = await _card_id(admin)

@@ -38,7 +38,9 @@ def _undescribed() -> list[str]:
     for name, kind in sorted(schema.type_map.items()):
         if name.startswith("__"):
             continue
-        if not isinstance(kind, (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType, GraphQLEnumType)):
+        if not isinstance(
+            kind, (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType, GraphQLEnumType)
+        ):
             continue
         if blank(kind.description):
             missing.append(name)

@@ -70,7 +70,9 @@ def assert_one_clean_line(result: subprocess.CompletedProcess[str], *fragments: 
 def cli(tmp_path_factory: pytest.TempPathFactory) -> CLI:
     folder = tmp_path_factory.mktemp("cli")
     url = f"sqlite+aiosqlite:///{folder / 'relgraph.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_") and k not in ("COLUMNS", "LINES")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_") and k not in ("COLUMNS", "LINES")
+    }
     env["RELGRAPH_DATABASE_URL"] = url
     return CLI(folder, url, env)
 
@@ -112,7 +114,9 @@ async def viewer_status(cli: CLI, token: str) -> tuple[int, dict]:
     engine = create_engine(cli.url)
     try:
         app = create_app(Settings(database_url=cli.url), engine=engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test"
+        ) as client:
             response = await client.post(
                 "/graphql",
                 json={"query": "{ viewer { email role permissions } }"},
@@ -177,7 +181,8 @@ async def test_tokens_create_prints_only_a_token_that_authenticates_until_revoke
 def test_tokens_create_for_an_unknown_email_fails_cleanly(cli, results) -> None:
     assert_one_clean_line(results["token for unknown email"], "nobody@x.nl")
     assert rows(
-        cli, "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'nobody@x.nl'"
+        cli,
+        "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'nobody@x.nl'",
     ) == [(0,)]
 
 

@@ -77,7 +77,10 @@ async def _tree(sessionmaker: Any) -> dict[str, int]:
     async with sessionmaker() as session:
         for name in ["R", *TREE]:
             org = Organisation(
-                name=name, name_key=name.lower(), search_text=name.lower(), parent_id=ids.get(TREE.get(name, ""))
+                name=name,
+                name_key=name.lower(),
+                search_text=name.lower(),
+                parent_id=ids.get(TREE.get(name, "")),
             )
             session.add(org)
             await session.flush()
@@ -102,9 +105,7 @@ async def test_twenty_clients_reparenting_one_subtree_never_make_a_cycle(make_ca
                 # Half the clients say which version they saw: whoever changes it first wins.
                 seen = (await caller.gql(VERSION, {"id": org}))["node"]["version"]
                 move["expectedVersion"] = seen
-            payload = payload_of(
-                await caller.post(SET_PARENT, {"input": move}), "setParentOrganisation"
-            )
+            payload = payload_of(await caller.post(SET_PARENT, {"input": move}), "setParentOrganisation")
             [outcome] = codes_or_ok(payload)
             assert outcome in ("ok", "CYCLE", "CONFLICT"), payload
             outcomes.append((pk(org), outcome))
@@ -195,7 +196,11 @@ def _change(kind: str, n: int) -> dict[str, Any]:
             "visitAddress": {"street": "Kade", "houseNumber": str(n + 1), "city": f"Stad {n}"},
         }
     if kind == "person":
-        return {"firstName": f"Client{n}", "email": f"prive{n}@client.example", "phone": f"+31 6 1234 {n:04d}"}
+        return {
+            "firstName": f"Client{n}",
+            "email": f"prive{n}@client.example",
+            "phone": f"+31 6 1234 {n:04d}",
+        }
     return {"jobTitle": f"Functie {n}", "department": f"Afdeling {n}", "tags": [f"client-{n}", "gedeeld"]}
 
 
@@ -204,7 +209,9 @@ def _stored_as(kind: str, node: dict[str, Any], change: dict[str, Any]) -> None:
     if kind == "organisation":
         assert node["description"] == change["description"]
         assert node["email"] == change["email"]
-        assert [a["city"] for a in node["addresses"] if a["kind"] == "VISIT"] == [change["visitAddress"]["city"]]
+        assert [a["city"] for a in node["addresses"] if a["kind"] == "VISIT"] == [
+            change["visitAddress"]["city"]
+        ]
         assert sorted(m["kind"] for m in node["contactMeans"]) == ["EMAIL", "PHONE"], node["contactMeans"]
     elif kind == "person":
         assert (node["firstName"], node["email"]) == (change["firstName"], change["email"])
@@ -226,7 +233,11 @@ async def _subjects(admin: Caller) -> dict[str, str]:
         "{ membership { id } userErrors { code } } }",
         {"p": person_id, "o": org_id},
     )
-    return {"organisation": org_id, "person": person_id, "membership": membership["addMembership"]["membership"]["id"]}
+    return {
+        "organisation": org_id,
+        "person": person_id,
+        "membership": membership["addMembership"]["membership"]["id"],
+    }
 
 
 async def test_concurrent_versioned_updates_have_one_winner_and_lose_nothing(admin, make_caller) -> None:
@@ -238,7 +249,9 @@ async def test_concurrent_versioned_updates_have_one_winner_and_lose_nothing(adm
         for kind, (field, input_type, returned, read) in UPDATES.items():
             node = f"query($id: ID!) {{ node(id: $id) {{ {read} }} }}"
             seen = (await admin.gql(node, {"id": subjects[kind]}))["node"]["version"]
-            mutation = f"mutation($input: {input_type}!) {{ {field}(input: $input) {{ {returned} {USER_ERRORS} }} }}"
+            mutation = (
+                f"mutation($input: {input_type}!) {{ {field}(input: $input) {{ {returned} {USER_ERRORS} }} }}"
+            )
             changes = [_change(kind, round_ * 100 + n) for n in range(CLIENTS)]
             responses = await asyncio.gather(
                 *(
@@ -252,7 +265,10 @@ async def test_concurrent_versioned_updates_have_one_winner_and_lose_nothing(adm
             outcomes = [codes_or_ok(p) for p in payloads]
             winners = [i for i, o in enumerate(outcomes) if o == ["ok"]]
             assert len(winners) == 1, (kind, round_, outcomes)
-            assert sorted(map(tuple, outcomes)) == [("CONFLICT",)] * (CLIENTS - 1) + [("ok",)], (kind, outcomes)
+            assert sorted(map(tuple, outcomes)) == [("CONFLICT",)] * (CLIENTS - 1) + [("ok",)], (
+                kind,
+                outcomes,
+            )
             stored = (await admin.gql(node, {"id": subjects[kind]}))["node"]
             winner = payloads[winners[0]][returned.split()[0]]
             assert stored["version"] == winner["version"] > seen, (kind, round_)
@@ -285,16 +301,28 @@ MUTATIONS = {
 PEOPLE = 40
 
 
-async def _world(sessionmaker: Any, round_: int) -> tuple[dict[str, int], list[int], dict[tuple[str, int], int]]:
+async def _world(
+    sessionmaker: Any, round_: int
+) -> tuple[dict[str, int], list[int], dict[tuple[str, int], int]]:
     """Organisations A..F; 40 people at A; some of them at B, D or E too, in the same role."""
     now = dt.datetime.now(dt.UTC)
     async with sessionmaker() as session:
-        orgs = {n: Organisation(name=f"{n}{round_}", name_key=f"{n}{round_}".lower(), search_text="") for n in "ABCDEF"}
-        people = [Person(last_name=f"R{round_}-{i}", sort_key=f"r{round_}-{i}", search_text="") for i in range(PEOPLE)]
+        orgs = {
+            n: Organisation(name=f"{n}{round_}", name_key=f"{n}{round_}".lower(), search_text="")
+            for n in "ABCDEF"
+        }
+        people = [
+            Person(last_name=f"R{round_}-{i}", sort_key=f"r{round_}-{i}", search_text="")
+            for i in range(PEOPLE)
+        ]
         session.add_all([*orgs.values(), *people])
         await session.flush()
         where = [("A", p) for p in range(PEOPLE)]
-        where += [("B", p) for p in range(20)] + [("D", p) for p in range(15, 30)] + [("E", p) for p in range(25, 40)]
+        where += (
+            [("B", p) for p in range(20)]
+            + [("D", p) for p in range(15, 30)]
+            + [("E", p) for p in range(25, 40)]
+        )
         rows = [
             {
                 "person_id": people[p].id,
@@ -309,8 +337,14 @@ async def _world(sessionmaker: Any, round_: int) -> tuple[dict[str, int], list[i
             for o, p in where
         ]
         ids = (
-            await session.execute(insert(Membership).returning(Membership.id, sort_by_parameter_order=True), rows)
-        ).scalars().all()
+            (
+                await session.execute(
+                    insert(Membership).returning(Membership.id, sort_by_parameter_order=True), rows
+                )
+            )
+            .scalars()
+            .all()
+        )
         await session.execute(insert(MembershipTag), [{"membership_id": i, "tag": "klant"} for i in ids])
         await session.commit()
     return {n: o.id for n, o in orgs.items()}, [p.id for p in people], dict(zip(where, ids, strict=True))
@@ -320,8 +354,13 @@ async def _census(sessionmaker: Any, people: list[int]) -> dict[str, Any]:
     async with sessionmaker() as session:
         rows = (
             await session.execute(
-                select(Membership.id, Membership.person_id, Membership.organisation_id, Membership.role, Membership.active)
-                .where(Membership.person_id.in_(people))
+                select(
+                    Membership.id,
+                    Membership.person_id,
+                    Membership.organisation_id,
+                    Membership.role,
+                    Membership.active,
+                ).where(Membership.person_id.in_(people))
             )
         ).all()
         tags = await session.scalar(
@@ -346,7 +385,12 @@ async def _census(sessionmaker: Any, people: list[int]) -> dict[str, Any]:
 
 
 def _items(
-    at: dict[tuple[str, int], int], gid: dict[str, str], where: str, persons: range, to: str, keep_history: bool = True
+    at: dict[tuple[str, int], int],
+    gid: dict[str, str],
+    where: str,
+    persons: range,
+    to: str,
+    keep_history: bool = True,
 ) -> list[dict[str, Any]]:
     """Relink items: the memberships at `where` of `persons` (by number) to `to`."""
     return [
@@ -382,11 +426,17 @@ async def test_concurrent_bulk_relinks_and_merges_reconcile(make_caller, session
             ("relink", {"items": _items(at, gid, "D", range(15, 30), "C")}),
             ("relink", {"items": _items(at, gid, "B", range(20), "F")}),
             *(
-                ("membership", {"id": encode_id("Membership", at[(o, p)]), "businessEmail": f"p{p}@{o}.example"})
+                (
+                    "membership",
+                    {"id": encode_id("Membership", at[(o, p)]), "businessEmail": f"p{p}@{o}.example"},
+                )
                 for o, p in [("A", 39), ("A", 25), ("A", 12), ("A", 3), ("B", 19), ("B", 5), ("D", 27)]
             ),
             *(
-                ("organisation", {"id": gid[o], "email": f"info@{o}.example", "visitAddress": {"city": f"Stad {o}"}})
+                (
+                    "organisation",
+                    {"id": gid[o], "email": f"info@{o}.example", "visitAddress": {"city": f"Stad {o}"}},
+                )
                 for o in "ADBE"
             ),
         ]
@@ -408,7 +458,9 @@ async def test_concurrent_bulk_relinks_and_merges_reconcile(make_caller, session
                 else:
                     # Lost to a merge or another relink: refused as a whole, for a reason it names.
                     errors = payload["userErrors"] + [e for r in payload["results"] for e in r["userErrors"]]
-                    assert errors and {e["code"] for e in errors} <= {"CONFLICT", "INVALID", "NOT_FOUND"}, payload
+                    assert errors and {e["code"] for e in errors} <= {"CONFLICT", "INVALID", "NOT_FOUND"}, (
+                        payload
+                    )
                 outcomes.append((kind, payload["applied"]))
             elif kind == "merge":
                 payload = payload_of(response, "mergeOrganisations")
@@ -435,7 +487,9 @@ async def test_concurrent_bulk_relinks_and_merges_reconcile(make_caller, session
 
 
 @pytest.mark.postgres_only
-async def test_a_deadlock_victim_hears_conflict_and_nothing_of_it_stays(admin, sessionmaker, database_url) -> None:
+async def test_a_deadlock_victim_hears_conflict_and_nothing_of_it_stays(
+    admin, sessionmaker, database_url
+) -> None:
     """A deadlock nobody foresaw: the mutation PostgreSQL sacrifices answers CONFLICT, not a 500."""
     import asyncpg
 
@@ -456,7 +510,9 @@ async def test_a_deadlock_victim_hears_conflict_and_nothing_of_it_stays(admin, s
         await transaction.start()
         await other.execute("SELECT 1 FROM contact_means WHERE id = $1 FOR UPDATE", email)
         update = asyncio.create_task(
-            admin.post(UPDATE_ORGANISATION, {"input": {"id": org, "email": "nieuw@slot.example", "description": "x"}})
+            admin.post(
+                UPDATE_ORGANISATION, {"input": {"id": org, "email": "nieuw@slot.example", "description": "x"}}
+            )
         )
         # The mutation holds the organisation and waits for the contact mean ...
         waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"

@@ -82,12 +82,21 @@ async def _seed(sessionmaker: Any) -> tuple[int, int]:
         await session.flush()
         people = await reserve_ids(session, Party.__table__, ITEMS)
         stamp = {"created_at": now, "updated_at": now, "version": 1}
-        await insert_rows(session, Party.__table__, [{"id": p, "kind": PartyKind.PERSON.value, **stamp} for p in people])
+        await insert_rows(
+            session, Party.__table__, [{"id": p, "kind": PartyKind.PERSON.value, **stamp} for p in people]
+        )
         await insert_rows(
             session,
             Person.__table__,
             [
-                {"id": p, "gender": "UNKNOWN", "last_name": f"P{p}", "sort_key": f"p{p:06d}", "search_text": "", "active": True}
+                {
+                    "id": p,
+                    "gender": "UNKNOWN",
+                    "last_name": f"P{p}",
+                    "sort_key": f"p{p:06d}",
+                    "search_text": "",
+                    "active": True,
+                }
                 for p in people
             ],
         )
@@ -96,12 +105,21 @@ async def _seed(sessionmaker: Any) -> tuple[int, int]:
             session,
             Membership.__table__,
             [
-                {"id": m, "person_id": p, "organisation_id": old.id, "role": "Contact", "active": True,
-                 "start_date": dt.date(2020, 1, 1), **stamp}
+                {
+                    "id": m,
+                    "person_id": p,
+                    "organisation_id": old.id,
+                    "role": "Contact",
+                    "active": True,
+                    "start_date": dt.date(2020, 1, 1),
+                    **stamp,
+                }
                 for m, p in zip(memberships, people, strict=True)
             ],
         )
-        await insert_rows(session, MembershipTag.__table__, [{"membership_id": m, "tag": "klant"} for m in memberships])
+        await insert_rows(
+            session, MembershipTag.__table__, [{"membership_id": m, "tag": "klant"} for m in memberships]
+        )
         await session.commit()
         return old.id, new.id
 
@@ -122,7 +140,11 @@ class Database:
 
         url = self.url
         return await asyncpg.connect(
-            user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+            user=url.username,
+            password=url.password,
+            host=url.host,
+            port=url.port or 5432,
+            database=url.database,
         )
 
     async def pg(self, sql: str) -> Any:
@@ -232,14 +254,16 @@ def _operations(party: str) -> tuple[str, str]:
     return json.dumps(operations), json.dumps({"0": ["variables.input.file"]})
 
 
-def _half_sent_upload(party: str, content: bytes, half_sent: threading.Event, release: threading.Event) -> tuple[dict[str, str], Iterator[bytes]]:
+def _half_sent_upload(
+    party: str, content: bytes, half_sent: threading.Event, release: threading.Event
+) -> tuple[dict[str, str], Iterator[bytes]]:
     """A multipart body that stops after half the file until `release`."""
     boundary = "crashboundary"
     operations, files_map = _operations(party)
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{files_map}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"groot.bin\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{files_map}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="groot.bin"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
 
@@ -315,11 +339,15 @@ async def test_sigkill_mid_relink_and_mid_upload_leaves_old_or_new_data_and_no_d
         assert stored.json()["data"]["uploadDocument"]["userErrors"] == [], stored.json()
         wal_before = 0 if IS_POSTGRES else database.checkpoint()
         relink = _in_background(
-            lambda: _post(server, admin.token, json={"query": RELINK, "variables": {"input": {"items": items}}})
+            lambda: _post(
+                server, admin.token, json={"query": RELINK, "variables": {"input": {"items": items}}}
+            )
         )
         deadline = time.monotonic() + 90
         while not await database.writing(wal_before):
-            assert "response" not in relink, f"finished before it was seen writing: {relink['response'].text[:300]}"
+            assert "response" not in relink, (
+                f"finished before it was seen writing: {relink['response'].text[:300]}"
+            )
             assert time.monotonic() < deadline, "the relink was never seen writing"
             await asyncio.sleep(0.002)
         server.kill()

@@ -67,7 +67,9 @@ async def test_every_integer_key_counts_up_from_a_counter_that_never_goes_back(e
         counted = {r[0] for r in rows}
     assert sorted(set(tables) - counted) == []
     from_models = [
-        t.name for t in Base.metadata.sorted_tables if t.name in tables and not t.dialect_options["sqlite"]["autoincrement"]
+        t.name
+        for t in Base.metadata.sorted_tables
+        if t.name in tables and not t.dialect_options["sqlite"]["autoincrement"]
     ]
     assert from_models == []
 
@@ -89,10 +91,14 @@ async def test_bulk_relinks_and_imports_never_give_a_deleted_rows_id(admin, sess
         for name in ("Oud BV", "Nieuw BV")
     ]
     person = (await ok(admin, "createPerson", "person { id }", lastName="Verhuizer"))["person"]["id"]
-    kept = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[0]))
-    wrong = await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[1], role="x")
+    kept = await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[0])
+    wrong = await ok(
+        admin, "addMembership", "membership { id }", personId=person, organisationId=orgs[1], role="x"
+    )
     deleted = pk(wrong["membership"]["id"])
-    await ok(admin, "deleteMembership", "deletedMembershipId", id=wrong["membership"]["id"], reason="Vergissing")
+    await ok(
+        admin, "deleteMembership", "deletedMembershipId", id=wrong["membership"]["id"], reason="Vergissing"
+    )
 
     relinked = await ok(
         admin,
@@ -106,7 +112,9 @@ async def test_bulk_relinks_and_imports_never_give_a_deleted_rows_id(admin, sess
 
     person_pk, org_pk = pk(person), pk(orgs[0])
     path = tmp_path / "memberships.csv"
-    path.write_text(f"id,person_id,organisation_id,role\n{deleted},{person_pk},{org_pk},a\n,{person_pk},{org_pk},b\n")
+    path.write_text(
+        f"id,person_id,organisation_id,role\n{deleted},{person_pk},{org_pk},a\n,{person_pk},{org_pk},b\n"
+    )
     refused = await _import(sessionmaker, "memberships", path)
     assert [(row.line, [c for c, _ in row.errors]) for row in refused.rejected] == [(2, ["id"])]
     path.write_text(f"person_id,organisation_id,role\n{person_pk},{org_pk},b\n")
@@ -136,4 +144,6 @@ async def test_the_large_load_numbers_rows_above_the_ids_deleted_before_it(engin
             lowest = await conn.scalar(text(f"SELECT min(id) FROM {name}"))
             assert lowest > deleted, name
             newest = await conn.run_sync(insert_row, tables[name])
-            assert newest > await conn.scalar(text(f"SELECT max(id) FROM {name} WHERE id <> :id"), {"id": newest})
+            assert newest > await conn.scalar(
+                text(f"SELECT max(id) FROM {name} WHERE id <> :id"), {"id": newest}
+            )

@@ -69,7 +69,9 @@ async def relation_type(caller: Caller) -> str:
     return data["createRelationType"]["relationType"]["id"]
 
 
-async def add_relation(caller: Caller, type_id: str, source: str, target: str, **fields: Any) -> dict[str, Any]:
+async def add_relation(
+    caller: Caller, type_id: str, source: str, target: str, **fields: Any
+) -> dict[str, Any]:
     data = await caller.gql(
         ADD_RELATION, {"input": {"typeId": type_id, "sourceId": source, "targetId": target, **fields}}
     )
@@ -104,7 +106,9 @@ async def test_a_membership_past_its_end_date_is_inactive_on_every_path(admin, s
     assert (await memberships(admin, org, filter={"search": "oudgediende"}))["totalCount"] == 0
     assert (await memberships(admin, org, inactive=True, filter={"search": "oudgediende"}))["totalCount"] == 1
     assert (await memberships(admin, old))["totalCount"] == 0
-    node = await admin.gql("query($id: ID!) { node(id: $id) { ... on Membership { active } } }", {"id": ended_id})
+    node = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on Membership { active } } }", {"id": ended_id}
+    )
     assert node["node"]["active"] is False
 
     graph = (await admin.gql(NEIGHBOURS, {"id": org, "include": ["MEMBERSHIPS"]}))["node"]["neighbourhood"]
@@ -121,9 +125,9 @@ async def test_a_membership_past_its_end_date_is_inactive_on_every_path(admin, s
 
 async def test_a_new_membership_takes_the_place_of_one_past_its_end_date(admin, sessionmaker) -> None:
     org, person = await create_organisation(admin, "Acme"), await create_person(admin, "Terugkeerder")
-    ended = (await add_membership(admin, person, org, role="Beslisser", startDate="2019-05-01", endDate=YESTERDAY))[
-        "membership"
-    ]
+    ended = (
+        await add_membership(admin, person, org, role="Beslisser", startDate="2019-05-01", endDate=YESTERDAY)
+    )["membership"]
     again = await add_membership(admin, person, org, role="Beslisser", startDate=TODAY.isoformat())
     assert again["userErrors"] == [] and again["membership"]["active"] is True
     listed = await memberships(admin, person, inactive=True)
@@ -199,16 +203,23 @@ async def test_ending_a_relation_by_hand_keeps_its_last_day_and_reviving_clears_
         return data["updateRelation"]["relation"]
 
     assert await update(active=False) == {
-        "id": relation, "active": False, "startDate": "2020-01-01", "endDate": TODAY.isoformat()
+        "id": relation,
+        "active": False,
+        "startDate": "2020-01-01",
+        "endDate": TODAY.isoformat(),
     }
     assert (await update(active=True))["endDate"] is None
-    assert (await update(active=False, endDate=NEXT_MONTH))["active"] is True, "a later end date plans the end"
+    assert (await update(active=False, endDate=NEXT_MONTH))["active"] is True, (
+        "a later end date plans the end"
+    )
 
 
 async def test_an_internal_relation_past_its_until_is_not_current(admin) -> None:
     org = await create_organisation(admin, "Acme")
     categories = await admin.gql("{ internalRelationCategories { id code } }")
-    manager = next(c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER")
+    manager = next(
+        c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER"
+    )
     added = await admin.gql(
         "mutation($input: AddInternalRelationInput!) { addInternalRelation(input: $input) "
         "{ internalRelation { current } userErrors { code } } }",
@@ -260,7 +271,10 @@ async def test_merging_into_the_place_of_a_lapsed_membership_moves_the_current_o
         "{ counts { membershipsMoved membershipsMerged } userErrors { code } } }",
         {"s": source, "t": target},
     )
-    assert merged["mergeOrganisations"] == {"counts": {"membershipsMoved": 1, "membershipsMerged": 0}, "userErrors": []}
+    assert merged["mergeOrganisations"] == {
+        "counts": {"membershipsMoved": 1, "membershipsMerged": 0},
+        "userErrors": [],
+    }
     listed = (await memberships(admin, target, inactive=True))["nodes"]
     assert sorted((m["active"], m["endDate"]) for m in listed) == [(False, YESTERDAY), (True, None)]
 
@@ -282,18 +296,25 @@ async def test_an_import_takes_the_place_of_a_lapsed_membership(admin, sessionma
 
 
 @pytest.mark.postgres_only
-async def test_two_adds_racing_for_a_lapsed_place_give_one_membership_and_a_conflict(admin, make_caller) -> None:
+async def test_two_adds_racing_for_a_lapsed_place_give_one_membership_and_a_conflict(
+    admin, make_caller
+) -> None:
     other = await make_caller("TEAM")
     org = await create_organisation(admin, "Race BV")
     for round_ in range(6):
         person = await create_person(admin, f"Racer{round_}")
         await add_membership(admin, person, org, role="Beslisser", startDate="2018-01-01", endDate=YESTERDAY)
         variables = {"input": {"personId": person, "organisationId": org, "role": "Beslisser"}}
-        responses = await asyncio.gather(admin.post(ADD_MEMBERSHIP, variables), other.post(ADD_MEMBERSHIP, variables))
+        responses = await asyncio.gather(
+            admin.post(ADD_MEMBERSHIP, variables), other.post(ADD_MEMBERSHIP, variables)
+        )
         outcomes = []
         for response in responses:
             body = response.json()
             assert response.status_code == 200 and "errors" not in body, body
             outcomes.append([e["code"] for e in body["data"]["addMembership"]["userErrors"]] or ["ok"])
         assert sorted(outcomes) == [["CONFLICT"], ["ok"]], f"round {round_}: {outcomes}"
-        assert [m["active"] for m in (await memberships(admin, person, inactive=True))["nodes"]] == [False, True]
+        assert [m["active"] for m in (await memberships(admin, person, inactive=True))["nodes"]] == [
+            False,
+            True,
+        ]

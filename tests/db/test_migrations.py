@@ -223,18 +223,29 @@ def _structure(conn: Connection) -> dict[str, Any]:
     for table in reflect(conn).sorted_tables:
         name = table.name
         tables[name] = {
-            "columns": [(c["name"], str(c["type"]), c["nullable"], c["default"]) for c in inspector.get_columns(name)],
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c["default"]) for c in inspector.get_columns(name)
+            ],
             "key": inspector.get_pk_constraint(name)["constrained_columns"],
             "references": sorted(
-                (fk["name"] or "", fk["constrained_columns"], fk["referred_table"], fk["referred_columns"],
-                 sorted(fk["options"].items()))
+                (
+                    fk["name"] or "",
+                    fk["constrained_columns"],
+                    fk["referred_table"],
+                    fk["referred_columns"],
+                    sorted(fk["options"].items()),
+                )
                 for fk in inspector.get_foreign_keys(name)
             ),
-            "unique": sorted((u["name"] or "", u["column_names"]) for u in inspector.get_unique_constraints(name)),
+            "unique": sorted(
+                (u["name"] or "", u["column_names"]) for u in inspector.get_unique_constraints(name)
+            ),
             "checks": sorted((c["name"] or "", c["sqltext"]) for c in inspector.get_check_constraints(name)),
         }
     if IS_POSTGRES:
-        indexes = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"))
+        indexes = conn.execute(
+            text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+        )
     else:
         indexes = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"))
     return {"tables": tables, "indexes": sorted(tuple(r) for r in indexes)}

@@ -55,14 +55,19 @@ async def test_search_index_follows_writes_and_keeps_like_semantics(admin: Calle
 
     # A rename re-indexes: the old name no longer matches, the new one does.
     await ok(
-        admin, "updateOrganisation", "organisation { id }",
-        id=zon["id"], name="Maanlicht Transport", expectedVersion=zon["version"],
+        admin,
+        "updateOrganisation",
+        "organisation { id }",
+        id=zon["id"],
+        name="Maanlicht Transport",
+        expectedVersion=zon["version"],
     )
     assert (await found(admin, "straal"))[0] == []
     assert (await found(admin, "maanlicht t"))[0] == ["Maanlicht Transport"]
 
 
 # --- imports keep the index themselves (transfer/writing.py, search.SearchIndexBatch) -----
+
 
 async def _search_objects(session: AsyncSession) -> tuple[list[str], dict[str, set[tuple[str, int]]]]:
     """SQLite: the search triggers, and what each FTS5 index holds (term, row) as the index

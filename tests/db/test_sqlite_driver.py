@@ -38,7 +38,9 @@ async def test_a_statement_is_one_trip_to_the_thread(engine, trips) -> None:
 async def test_counts_keys_rows_and_errors_read_as_the_stock_driver_gives_them(engine) -> None:
     async with engine.connect() as connection:
         await connection.exec_driver_sql("CREATE TEMP TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
-        inserted = await connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", [("a",), ("b",), ("c",)])
+        inserted = await connection.exec_driver_sql(
+            "INSERT INTO t (name) VALUES (?)", [("a",), ("b",), ("c",)]
+        )
         assert inserted.rowcount == 3
         one = await connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", ("d",))
         assert one.lastrowid == 4
@@ -47,7 +49,11 @@ async def test_counts_keys_rows_and_errors_read_as_the_stock_driver_gives_them(e
         returned = await connection.exec_driver_sql("DELETE FROM t WHERE id = 3 RETURNING id, name")
         assert [tuple(r) for r in returned] == [(3, "c")]
         listed = await connection.exec_driver_sql("SELECT id, name FROM t ORDER BY id")
-        assert list(listed.keys()) == ["id", "name"] and [tuple(r) for r in listed] == [(1, "a!"), (2, "b!"), (4, "d")]
+        assert list(listed.keys()) == ["id", "name"] and [tuple(r) for r in listed] == [
+            (1, "a!"),
+            (2, "b!"),
+            (4, "d"),
+        ]
         with pytest.raises(exc.IntegrityError):
             await connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", ("d",))
         with pytest.raises(exc.OperationalError):

@@ -88,51 +88,92 @@ async def _seeded(path: Path, **kwargs: Any) -> tuple[AsyncEngine, Sessions, dem
 async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
     """Every seeded value that matters, in id order."""
     async with sessions() as session:
-        orgs = (await session.execute(
-            select(
-                Organisation.id, Organisation.name, Organisation.code, Organisation.kvk_number,
-                Organisation.vat_number, Organisation.parent_id, Organisation.status,
-                Organisation.website, Organisation.created_at,
-            ).order_by(Organisation.id)
-        )).all()
-        persons = (await session.execute(
-            select(
-                Person.id, Person.first_name, Person.infix, Person.last_name, Person.initials,
-                Person.bsn, Person.birth_date, Person.created_at,
-            ).order_by(Person.id)
-        )).all()
-        memberships = (await session.execute(
-            select(
-                Membership.person_id, Membership.organisation_id, Membership.role,
-                Membership.business_email, Membership.active, Membership.start_date,
-                Membership.end_date, Membership.created_at, Membership.account_manager_id,
-            ).order_by(Membership.id)
-        )).all()
-        addresses = (await session.execute(
-            select(Address.party_id, Address.street, Address.postcode, Address.city).order_by(Address.id)
-        )).all()
-        tags = (await session.execute(
-            select(MembershipTag.membership_id, MembershipTag.tag).order_by(
-                MembershipTag.membership_id, MembershipTag.tag
+        orgs = (
+            await session.execute(
+                select(
+                    Organisation.id,
+                    Organisation.name,
+                    Organisation.code,
+                    Organisation.kvk_number,
+                    Organisation.vat_number,
+                    Organisation.parent_id,
+                    Organisation.status,
+                    Organisation.website,
+                    Organisation.created_at,
+                ).order_by(Organisation.id)
             )
-        )).all()
+        ).all()
+        persons = (
+            await session.execute(
+                select(
+                    Person.id,
+                    Person.first_name,
+                    Person.infix,
+                    Person.last_name,
+                    Person.initials,
+                    Person.bsn,
+                    Person.birth_date,
+                    Person.created_at,
+                ).order_by(Person.id)
+            )
+        ).all()
+        memberships = (
+            await session.execute(
+                select(
+                    Membership.person_id,
+                    Membership.organisation_id,
+                    Membership.role,
+                    Membership.business_email,
+                    Membership.active,
+                    Membership.start_date,
+                    Membership.end_date,
+                    Membership.created_at,
+                    Membership.account_manager_id,
+                ).order_by(Membership.id)
+            )
+        ).all()
+        addresses = (
+            await session.execute(
+                select(Address.party_id, Address.street, Address.postcode, Address.city).order_by(Address.id)
+            )
+        ).all()
+        tags = (
+            await session.execute(
+                select(MembershipTag.membership_id, MembershipTag.tag).order_by(
+                    MembershipTag.membership_id, MembershipTag.tag
+                )
+            )
+        ).all()
         graph = {
             name: (await session.execute(stmt)).all()
             for name, stmt in {
-                "users": select(User.id, User.email, User.name, User.role, User.active, User.created_at).order_by(
-                    User.id
-                ),
-                "relation_types": select(RelationType.id, RelationType.name, RelationType.created_at).order_by(
-                    RelationType.id
-                ),
+                "users": select(
+                    User.id, User.email, User.name, User.role, User.active, User.created_at
+                ).order_by(User.id),
+                "relation_types": select(
+                    RelationType.id, RelationType.name, RelationType.created_at
+                ).order_by(RelationType.id),
                 "relations": select(
-                    Relation.id, Relation.type_id, Relation.source_id, Relation.target_id, Relation.start_date,
-                    Relation.end_date, Relation.note, Relation.active, Relation.created_at, Relation.updated_at,
+                    Relation.id,
+                    Relation.type_id,
+                    Relation.source_id,
+                    Relation.target_id,
+                    Relation.start_date,
+                    Relation.end_date,
+                    Relation.note,
+                    Relation.active,
+                    Relation.created_at,
+                    Relation.updated_at,
                 ).order_by(Relation.id),
                 "internal_relations": select(
-                    InternalRelation.id, InternalRelation.user_id, InternalRelation.party_id,
-                    InternalRelation.category_id, InternalRelation.since, InternalRelation.until,
-                    InternalRelation.commission_percent, InternalRelation.created_at,
+                    InternalRelation.id,
+                    InternalRelation.user_id,
+                    InternalRelation.party_id,
+                    InternalRelation.category_id,
+                    InternalRelation.since,
+                    InternalRelation.until,
+                    InternalRelation.commission_percent,
+                    InternalRelation.created_at,
                 ).order_by(InternalRelation.id),
                 "type_links": select(PartyTypeLink.party_id, PartyTypeLink.party_type_id).order_by(
                     PartyTypeLink.party_id, PartyTypeLink.party_type_id
@@ -143,7 +184,9 @@ async def _snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
                 "contact_means": select(ContactMean.__table__).order_by(ContactMean.id),
                 "bank_accounts": select(BankAccount.__table__).order_by(BankAccount.id),
                 "customer_groups": select(CustomerGroup.__table__).order_by(CustomerGroup.id),
-                "group_links": select(PartyGroup.__table__).order_by(PartyGroup.group_id, PartyGroup.party_id),
+                "group_links": select(PartyGroup.__table__).order_by(
+                    PartyGroup.group_id, PartyGroup.party_id
+                ),
             }.items()
         }
     return {
@@ -393,7 +436,9 @@ async def test_names_and_search_keys_follow_the_domain(
     assert len({o.name_key for o in orgs}) == len(orgs)
     for o in orgs:
         assert o.name_key == fold(o.name)
-        expected_text = search_key(o.name, o.legal_name, o.code, o.kvk_number, *cities[o.id], *terms_of(contacts[o.id]))
+        expected_text = search_key(
+            o.name, o.legal_name, o.code, o.kvk_number, *cities[o.id], *terms_of(contacts[o.id])
+        )
         assert o.search_text == expected_text
         assert o.invoice_search_text == search_key(*invoice_cities[o.id])
     assert any(o.invoice_search_text for o in orgs), "the demo has invoice addresses"
@@ -423,12 +468,14 @@ async def test_created_by_and_a_second_seed_in_the_same_database(tmp_path: Path)
         # Codes are unique in the database, so the second run steps around the first.
         await demo.seed(session, organisations=20, persons=30)
         await session.commit()
-        parties = (await session.execute(
-            select(Party.id, Party.created_by_id, Party.updated_by_id).order_by(Party.id)
-        )).all()
-        memberships = (await session.execute(
-            select(Membership.created_by_id, Membership.updated_by_id)
-        )).all()
+        parties = (
+            await session.execute(
+                select(Party.id, Party.created_by_id, Party.updated_by_id).order_by(Party.id)
+            )
+        ).all()
+        memberships = (
+            await session.execute(select(Membership.created_by_id, Membership.updated_by_id))
+        ).all()
         codes = (await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None)))).all()
         emails = (await session.scalars(select(User.email))).all()
         domain_data = [
@@ -527,16 +574,22 @@ async def test_flagship_relations_go_both_ways(default_demo: Demo) -> None:
     sessions, _ = default_demo
     admin = Viewer(id=0, email="admin@demo.test", name="Admin", role=Role.ADMIN, permissions=frozenset())
     async with sessions() as session:
-        ids = {o.name: o.id for o in await session.scalars(select(Organisation).where(Organisation.name.in_(
-            [demo.FLAGSHIP_NAME, demo.BOUW_NAME]
-        )))}
+        ids = {
+            o.name: o.id
+            for o in await session.scalars(
+                select(Organisation).where(Organisation.name.in_([demo.FLAGSHIP_NAME, demo.BOUW_NAME]))
+            )
+        }
         types = {t.id: t for t in await session.scalars(select(RelationType))}
         kinds = dict((await session.execute(select(Party.id, Party.kind))).all())
         relations = (await session.scalars(select(Relation).where(Relation.active.is_(True)))).all()
         # The directions as the API reports them, from the party's own side.
         counted = {
             direction: await relation_domain.count_for(
-                session, list(ids.values()), viewer=admin, flt=relation_domain.RelationFilter(direction=direction)
+                session,
+                list(ids.values()),
+                viewer=admin,
+                flt=relation_domain.RelationFilter(direction=direction),
             )
             for direction in relation_domain.Direction
         }
@@ -587,7 +640,9 @@ async def test_account_managers_and_internal_relations(default_demo: Demo) -> No
     # No one holds the same current role twice for one party.
     current = [(r.user_id, r.party_id, r.category_id) for r in internal if _current(r.until)]
     assert len(set(current)) == len(current)
-    others = Counter((categories[r.category_id].name, kinds[r.party_id]) for r in internal if r not in account)
+    others = Counter(
+        (categories[r.category_id].name, kinds[r.party_id]) for r in internal if r not in account
+    )
     assert {name for name, _ in others} == {"Support contact", "Tax advisor", "Sales engineer"}
     assert {kind for _, kind in others} == {PartyKind.ORGANISATION.value, PartyKind.PERSON.value}
 
@@ -601,7 +656,9 @@ async def test_party_types_and_their_data(default_demo: Demo) -> None:
         sales = (await session.scalars(select(SalesRelation))).all()
         purchases = (await session.scalars(select(PurchaseRelation))).all()
         employees = (await session.scalars(select(EmployeeData))).all()
-        flagship = (await session.scalars(select(Organisation.id).where(Organisation.name == demo.FLAGSHIP_NAME))).one()
+        flagship = (
+            await session.scalars(select(Organisation.id).where(Organisation.name == demo.FLAGSHIP_NAME))
+        ).one()
 
     typed: dict[str, set[int]] = defaultdict(set)
     for party_id, type_id in links:
@@ -634,7 +691,9 @@ async def test_party_types_and_their_data(default_demo: Demo) -> None:
     assert all(p.payment_term_days in (14, 30, 60) for p in purchases)
     numbers = [e.employee_number for e in employees]
     assert len(set(numbers)) == len(numbers)
-    assert all(e.salary is not None and e.salary > 0 and e.salary == e.salary.quantize(cent) for e in employees)
+    assert all(
+        e.salary is not None and e.salary > 0 and e.salary == e.salary.quantize(cent) for e in employees
+    )
 
 
 async def test_contact_means_bank_accounts_and_groups(default_demo: Demo) -> None:

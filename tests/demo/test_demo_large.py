@@ -92,7 +92,9 @@ async def _indexes(engine: AsyncEngine) -> list[str]:
         return list(await conn.scalars(text(INDEXES[conn.dialect.name])))
 
 
-async def test_large_dataset_loads_consistently_and_the_api_reads_it(engine, database_template, admin) -> None:
+async def test_large_dataset_loads_consistently_and_the_api_reads_it(
+    engine, database_template, admin
+) -> None:
     indexes = await _indexes(engine)
     summary = await seed_large(engine, seed=5, factor=FACTOR)
     # The load drops indexes and search triggers for speed; all of them are back.

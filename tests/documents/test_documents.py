@@ -44,7 +44,9 @@ async def test_upload_list_and_download_round_trip(admin, settings) -> None:
     listed = (await admin.gql(DOCUMENTS, {"id": org}))["node"]["documents"]
     assert listed["totalCount"] == 1 and listed["nodes"][0]["id"] == document["id"]
 
-    response = await admin.client.get(document["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
+    response = await admin.client.get(
+        document["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"}
+    )
     assert response.status_code == 200
     assert response.content == content
     assert response.headers["content-type"].startswith("application/pdf")
@@ -59,7 +61,9 @@ async def test_download_needs_a_token_and_hides_unknown_documents(admin) -> None
     document = (await upload(admin, org, b"abc"))["document"]
     assert (await admin.client.get(document["downloadUrl"])).status_code == 401
     missing = document["downloadUrl"][:-2] + "zz"
-    assert (await admin.client.get(missing, headers={"Authorization": f"Bearer {admin.token}"})).status_code == 404
+    assert (
+        await admin.client.get(missing, headers={"Authorization": f"Bearer {admin.token}"})
+    ).status_code == 404
 
 
 async def test_documents_of_a_party_with_account_managers_are_shielded(admin, make_caller) -> None:
@@ -77,11 +81,17 @@ async def test_documents_of_a_party_with_account_managers_are_shielded(admin, ma
         assert listed["totalCount"] == (1 if sees_secret else 0), caller.email
         assert [n["id"] for n in listed["nodes"]] == ([secret["id"]] if sees_secret else [])
         assert (await caller.gql(DOCUMENTS, {"id": open_org}))["node"]["documents"]["totalCount"] == 1
-        download = await caller.client.get(secret["downloadUrl"], headers={"Authorization": f"Bearer {caller.token}"})
+        download = await caller.client.get(
+            secret["downloadUrl"], headers={"Authorization": f"Bearer {caller.token}"}
+        )
         assert download.status_code == (200 if sees_secret else 404), caller.email
         node = await caller.gql("query($id: ID!) { node(id: $id) { id } }", {"id": secret["id"]})
         assert (node["node"] is not None) == sees_secret
-    assert (await colleague.client.get(open_doc["downloadUrl"], headers={"Authorization": f"Bearer {colleague.token}"})).status_code == 200
+    assert (
+        await colleague.client.get(
+            open_doc["downloadUrl"], headers={"Authorization": f"Bearer {colleague.token}"}
+        )
+    ).status_code == 200
 
     # Shielded for uploads and deletes too.
     refused = await upload(colleague, shielded, b"more")
@@ -91,7 +101,9 @@ async def test_documents_of_a_party_with_account_managers_are_shielded(admin, ma
     assert (await upload(manager, shielded, b"more"))["userErrors"] == []
 
 
-async def test_business_and_readonly_may_not_upload_and_nothing_is_stored(admin, make_caller, settings) -> None:
+async def test_business_and_readonly_may_not_upload_and_nothing_is_stored(
+    admin, make_caller, settings
+) -> None:
     org = await create_organisation(admin, "Archief BV")
     for role in ("BUSINESS", "READONLY"):
         caller = await make_caller(role)
@@ -106,7 +118,11 @@ async def test_a_file_over_the_limit_is_refused_and_leaves_no_file(admin, client
 
     from relgraph.web import create_app
 
-    small = Settings(database_url=str(engine.url.render_as_string(hide_password=False)), documents_dir=tmp_path / "docs", max_document_bytes=1000)
+    small = Settings(
+        database_url=str(engine.url.render_as_string(hide_password=False)),
+        documents_dir=tmp_path / "docs",
+        max_document_bytes=1000,
+    )
     app = create_app(small, engine=engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as limited:
         caller = Caller(client=limited, token=admin.token, user_id=admin.user_id, email=admin.email)
@@ -141,10 +157,15 @@ async def test_a_refused_row_leaves_an_orphan_that_cleanup_removes(admin, settin
     assert kept["sha256"] not in orphans
 
 
-@pytest.mark.parametrize("body", [{"operations": "{", "map": "{}"}, {"operations": "{}", "map": '{"0": ["variables.x"]}'}])
+@pytest.mark.parametrize(
+    "body", [{"operations": "{", "map": "{}"}, {"operations": "{}", "map": '{"0": ["variables.x"]}'}]
+)
 async def test_malformed_multipart_requests_are_400(admin, body) -> None:
     response = await admin.client.post(
-        "/graphql", data=body, files={"1": ("a.txt", b"a", "text/plain")}, headers={"Authorization": f"Bearer {admin.token}"}
+        "/graphql",
+        data=body,
+        files={"1": ("a.txt", b"a", "text/plain")},
+        headers={"Authorization": f"Bearer {admin.token}"},
     )
     assert response.status_code == 400
 
@@ -153,12 +174,18 @@ async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settin
     import subprocess
     import sys
 
-    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))["document"]
+    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))[
+        "document"
+    ]
     kept = (await upload(admin, await create_organisation(admin, "Bewaar BV"), b"kept"))["document"]
     assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
     for path in stored_files(settings):
         os.utime(path, (time.time() - 7200, time.time() - 7200))
-    env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root)}
+    env = {
+        **os.environ,
+        "RELGRAPH_DATABASE_URL": database_url,
+        "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root),
+    }
     command = [str(Path(sys.executable).parent / "relgraph"), "documents", "cleanup"]
     dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0 and "would remove 1 unreferenced" in dry.stderr, dry.stderr
@@ -170,7 +197,9 @@ async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settin
     assert response.content == b"kept"
 
 
-async def test_removing_keeps_a_file_an_upload_wants_meanwhile(admin, settings, sessionmaker, monkeypatch) -> None:
+async def test_removing_keeps_a_file_an_upload_wants_meanwhile(
+    admin, settings, sessionmaker, monkeypatch
+) -> None:
     """Between finding that nothing refers to an old file and deleting it, an upload of the
     same content may touch it, store it anew, or commit its row: each of those files stays."""
     from relgraph.domain import documents
@@ -198,13 +227,14 @@ async def test_removing_keeps_a_file_an_upload_wants_meanwhile(admin, settings, 
 
     monkeypatch.setattr(store, "withdraw", withdraw_then_upload)
     async with sessionmaker() as session:
-        removed = await documents.remove_unreferenced(session, store, sha.values(), untouched_since=time.time() - 3600)
+        removed = await documents.remove_unreferenced(
+            session, store, sha.values(), untouched_since=time.time() - 3600
+        )
     assert removed == 1
     assert {name for name in sha if store.exists(sha[name])} == {"touched", "stored again", "committed"}
     for name in ("touched", "stored again", "committed"):
         assert store.path(sha[name]).read_bytes() == contents[name]
     assert store.withdrawn() == [], "nothing is left aside"
-
 
 
 async def test_two_cleanups_at_once_do_not_trip_over_each_other(settings, sessionmaker, monkeypatch) -> None:
@@ -230,7 +260,10 @@ async def test_two_cleanups_at_once_do_not_trip_over_each_other(settings, sessio
     store.put_back(orphan)  # nothing to put back: no error either
     assert not store.exists(orphan) and store.withdrawn() == []
 
-async def test_an_upload_whose_file_is_withdrawn_while_it_publishes_stores_its_own_copy(settings, monkeypatch) -> None:
+
+async def test_an_upload_whose_file_is_withdrawn_while_it_publishes_stores_its_own_copy(
+    settings, monkeypatch
+) -> None:
     import relgraph.storage as storage
 
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
@@ -256,18 +289,28 @@ async def test_cleanup_finishes_what_a_killed_cleanup_withdrew(admin, settings, 
     import sys
 
     store = DocumentStore(settings.document_root, settings.max_document_bytes)
-    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))["document"]
+    deleted = (await upload(admin, await create_organisation(admin, "Archief BV"), b"deleted later"))[
+        "document"
+    ]
     kept = (await upload(admin, await create_organisation(admin, "Bewaar BV"), b"kept"))["document"]
     assert (await admin.gql(DELETE, {"id": deleted["id"]}))["deleteDocument"]["userErrors"] == []
     for path in stored_files(settings):
         os.utime(path, (time.time() - 7200, time.time() - 7200))
     # Killed after withdrawing both: the kept one because its row committed only afterwards.
     assert store.withdraw(deleted["sha256"]) and store.withdraw(kept["sha256"])
-    env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root)}
+    env = {
+        **os.environ,
+        "RELGRAPH_DATABASE_URL": database_url,
+        "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root),
+    }
     command = [str(Path(sys.executable).parent / "relgraph"), "documents", "cleanup"]
-    dry = await asyncio.to_thread(subprocess.run, [*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
+    dry = await asyncio.to_thread(
+        subprocess.run, [*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert dry.returncode == 0 and "would remove 1 unreferenced" in dry.stderr, dry.stderr
-    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "removed 1 unreferenced" in done.stderr, done.stderr
     assert [p.name for p in stored_files(settings)] == [kept["sha256"]] and store.withdrawn() == []
     response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
@@ -295,7 +338,10 @@ async def assert_never_existed(caller: Caller, *urls: str) -> None:
 async def test_a_deleted_documents_url_never_serves_the_next_upload(admin) -> None:
     """IDs are never reused: after deleteDocument, the old URL (with or without its hash)
     answers as for a document that never existed, while another organisation uploads."""
-    first, second = await create_organisation(admin, "Eerste BV"), await create_organisation(admin, "Tweede BV")
+    first, second = (
+        await create_organisation(admin, "Eerste BV"),
+        await create_organisation(admin, "Tweede BV"),
+    )
     old = (await upload(admin, first, b"%PDF eerste"))["document"]
     deleted = await admin.gql(DELETE, {"id": old["id"]})
     assert deleted["deleteDocument"]["userErrors"] == []
@@ -327,9 +373,13 @@ async def test_an_erased_persons_document_url_answers_as_none_also_where_its_id_
     other = (await upload(admin, org, b"%PDF offerte van een ander"))["document"]
     old_pk, new_pk = decode_id(private["id"])[1], decode_id(other["id"])[1]  # type: ignore[index]
     async with sessionmaker() as session:  # what SQLite did before migration 0013
-        await session.execute(text("UPDATE documents SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk})
         await session.execute(
-            text("UPDATE audit_events SET object_id = :old WHERE object_type = 'Document' AND object_id = :new"),
+            text("UPDATE documents SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk}
+        )
+        await session.execute(
+            text(
+                "UPDATE audit_events SET object_id = :old WHERE object_type = 'Document' AND object_id = :new"
+            ),
             {"old": old_pk, "new": new_pk},
         )
         await session.commit()

@@ -51,16 +51,30 @@ query($id: ID!, $first: Int, $after: String, $kinds: [TimelineKind!]) {
 
 
 async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller, session) -> None:
-    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Geheim BV"))["organisation"]["id"]
-    person = (await ok(admin, "createPerson", "person { id }", lastName="Jansen", bsn=BSN_BEFORE))["person"]["id"]
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Geheim BV"))["organisation"][
+        "id"
+    ]
+    person = (await ok(admin, "createPerson", "person { id }", lastName="Jansen", bsn=BSN_BEFORE))["person"][
+        "id"
+    ]
     await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
     await ok(admin, "updatePerson", "person { id }", id=person, bsn=BSN_AFTER, firstName="Piet")
     await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=CREDIT_LIMIT)
     await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, iban=IBAN)
-    price = (await ok(admin, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body=PRICE_TEXT))["note"]
+    price = (await ok(admin, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body=PRICE_TEXT))[
+        "note"
+    ]
     await ok(admin, "addNote", "note { id }", partyId=org, kind="INTERNAL", body=INTERNAL_TEXT)
     await ok(admin, "updateOrganisation", "organisation { id }", id=org, description="Openbaar")
-    await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=INVOICE_STREET, city="Assen")
+    await ok(
+        admin,
+        "addAddress",
+        "address { id }",
+        partyId=org,
+        kind="INVOICE",
+        street=INVOICE_STREET,
+        city="Assen",
+    )
 
     # viewer -> (sees financials, sees the BSN, reads internal notes)
     EXPECTED = {
@@ -127,7 +141,9 @@ async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller,
             (INVOICE_STREET, finance),
         ):
             if (secret in text) != allowed:
-                problems.append(f"{who}: {secret!r} {'missing from' if allowed else 'appears in'} the response")
+                problems.append(
+                    f"{who}: {secret!r} {'missing from' if allowed else 'appears in'} the response"
+                )
         if sensitive and shown[("Person", "UPDATE", "bsn")]["after"] != json.dumps("<changed>"):
             problems.append(f"{who}: the BSN change reads {shown[('Person', 'UPDATE', 'bsn')]}")
         # A note's events are there for who may read its kind, and show the kind.
@@ -139,14 +155,22 @@ async def test_audit_values_are_masked_per_viewer_but_stored(admin, make_caller,
     stored = await session.scalars(select(AuditEvent).where(AuditEvent.object_type == "SalesRelation"))
     assert [e.changes["credit_limit"]["after"] for e in stored] == [CREDIT_LIMIT]
     note_events = (await admin.gql(TRAIL, {"id": org, "after": None}))["node"]["auditTrail"]["nodes"]
-    created = next(e for e in note_events if e["objectType"] == "Note" and e["changes"][0]["after"] == json.dumps(PRICE_TEXT))
+    created = next(
+        e
+        for e in note_events
+        if e["objectType"] == "Note" and e["changes"][0]["after"] == json.dumps(PRICE_TEXT)
+    )
     assert created["objectId"] == price["id"] and created["actor"] == {"name": "Admin Tester"}
     assert decode_id(created["objectId"]) == ("Note", int(decode_id(price["id"])[1]))
 
 
 async def test_timeline_merges_kinds_newest_first_and_pages_without_gaps(admin, make_caller) -> None:
-    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Tijdlijn BV"))["organisation"]["id"]
-    activity = (await ok(admin, "addActivity", "activity { id }", partyId=org, subject="Bellen"))["activity"]["id"]
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Tijdlijn BV"))["organisation"][
+        "id"
+    ]
+    activity = (await ok(admin, "addActivity", "activity { id }", partyId=org, subject="Bellen"))["activity"][
+        "id"
+    ]
     for i in range(3):
         await ok(admin, "addNote", "note { id }", partyId=org, body=f"notitie {i}")
         await ok(admin, "updateOrganisation", "organisation { id }", id=org, description=f"versie {i}")
@@ -154,7 +178,9 @@ async def test_timeline_merges_kinds_newest_first_and_pages_without_gaps(admin, 
     await ok(admin, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body="prijs")
     await ok(admin, "addActivity", "activity { id }", partyId=org, kind="MEETING", subject="Lunch")
 
-    async def page(caller: Any, first: int, after: str | None = None, kinds: list[str] | None = None) -> dict[str, Any]:
+    async def page(
+        caller: Any, first: int, after: str | None = None, kinds: list[str] | None = None
+    ) -> dict[str, Any]:
         data = await caller.gql(TIMELINE, {"id": org, "first": first, "after": after, "kinds": kinds})
         return data["node"]["timeline"]
 
@@ -171,7 +197,11 @@ async def test_timeline_merges_kinds_newest_first_and_pages_without_gaps(admin, 
     stamps = [key(e)[0] for e in whole["edges"]]
     assert stamps == sorted(stamps, reverse=True)
     assert kinds[0] == "Activity" and whole["edges"][1]["node"]["body"] == "prijs"
-    assert all(e["node"]["objectType"] == "Organisation" for e in whole["edges"] if e["node"]["__typename"] == "AuditEvent")
+    assert all(
+        e["node"]["objectType"] == "Organisation"
+        for e in whole["edges"]
+        if e["node"]["__typename"] == "AuditEvent"
+    )
 
     # Paging in threes meets every item once, in the same order, even when a newer item
     # arrives between two pages (it sits before the cursor, so it does not shift the pages).
@@ -189,7 +219,9 @@ async def test_timeline_merges_kinds_newest_first_and_pages_without_gaps(admin, 
     assert (await page(admin, 100))["totalCount"] == 11
 
     only_notes = await page(admin, 100, kinds=["NOTE", "ACTIVITY"])
-    assert {e["node"]["__typename"] for e in only_notes["edges"]} == {"Note", "Activity"} and only_notes["totalCount"] == 7
+    assert {e["node"]["__typename"] for e in only_notes["edges"]} == {"Note", "Activity"} and only_notes[
+        "totalCount"
+    ] == 7
     # Without FINANCE the price agreement is not in the timeline at all.
     team = await make_caller("TEAM")
     team_view = await page(team, 100)
@@ -203,7 +235,9 @@ async def test_created_and_updated_by_on_parties_memberships_and_relations(admin
     team = await make_caller("TEAM")
     org = (await ok(admin, "createOrganisation", "organisation { id }", name="Wie BV"))["organisation"]["id"]
     person = (await ok(admin, "createPerson", "person { id }", lastName="Dewit"))["person"]["id"]
-    membership = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org))["membership"]["id"]
+    membership = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org))[
+        "membership"
+    ]["id"]
     kind = (
         await ok(
             admin,
@@ -215,7 +249,9 @@ async def test_created_and_updated_by_on_parties_memberships_and_relations(admin
             targetKinds=["PERSON"],
         )
     )["relationType"]["id"]
-    relation = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=person))["relation"]["id"]
+    relation = (
+        await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=person)
+    )["relation"]["id"]
     stamps = "createdAt updatedAt createdBy { name } updatedBy { name }"
     query = f"""
     query($ids: [ID!]!) {{
@@ -235,7 +271,9 @@ async def test_created_and_updated_by_on_parties_memberships_and_relations(admin
     await ok(team, "updateRelation", "relation { id }", id=relation, note="via beurs")
     after, statements_many = await admin.counted(query, {"ids": ids})
     for old, new in zip(before, after["nodes"], strict=True):
-        assert new["createdBy"] == {"name": "Admin Tester"} and new["updatedBy"] == {"name": "Team Tester"}, new
+        assert new["createdBy"] == {"name": "Admin Tester"} and new["updatedBy"] == {"name": "Team Tester"}, (
+            new
+        )
         assert new["createdAt"] == old["createdAt"] and new["updatedAt"] > old["updatedAt"]
     # The users come through one loader: asking for one object costs as much as for four.
     _, statements_one = await admin.counted(query, {"ids": [org]})
@@ -245,14 +283,20 @@ async def test_created_and_updated_by_on_parties_memberships_and_relations(admin
 async def test_membership_and_relation_events_name_their_other_party(admin, session) -> None:
     """Every write path records the second party an event names (R1 on reading, erasure)."""
     org = (await ok(admin, "createOrganisation", "organisation { id }", name="Een BV"))["organisation"]["id"]
-    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Twee BV"))["organisation"]["id"]
+    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Twee BV"))["organisation"][
+        "id"
+    ]
     person = (await ok(admin, "createPerson", "person { id }", lastName="Noemer"))["person"]["id"]
-    added = await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="a")
+    added = await ok(
+        admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="a"
+    )
     membership = added["membership"]["id"]
     await ok(admin, "updateMembership", "membership { id }", id=membership, jobTitle="Inkoper")
     await ok(admin, "deactivateMembership", "membership { id }", id=membership)
     await ok(admin, "reactivateMembership", "membership { id }", id=membership)
-    wrong = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="b"))
+    wrong = await ok(
+        admin, "addMembership", "membership { id }", personId=person, organisationId=org, role="b"
+    )
     await ok(admin, "deleteMembership", "", id=wrong["membership"]["id"], reason="Verkeerde persoon")
     relinked = await ok(
         admin,
@@ -276,17 +320,23 @@ async def test_membership_and_relation_events_name_their_other_party(admin, sess
             targetKinds=["ORGANISATION"],
         )
     )["relationType"]["id"]
-    relation = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=person, targetId=org))
+    relation = await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=person, targetId=org)
     await ok(admin, "updateRelation", "relation { id }", id=relation["relation"]["id"], note="Sinds 2020")
     await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=person, targetId=other)
     await ok(admin, "mergeOrganisations", "", sourceId=other, targetId=org)
     await ok(admin, "deleteRelation", "", id=relation["relation"]["id"])
 
     events = (
-        await session.execute(
-            select(AuditEvent).where(AuditEvent.object_type.in_(["Membership", "Relation"])).order_by(AuditEvent.id)
+        (
+            await session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.object_type.in_(["Membership", "Relation"]))
+                .order_by(AuditEvent.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     person_pk = decode_id(person)[1]
     assert {e.action for e in events} >= {"CREATE", "UPDATE", "DEACTIVATE", "REACTIVATE", "DELETE", "RELINK"}
     unnamed = [(e.object_type, e.action, e.party_id) for e in events if e.other_party_id is None]
@@ -322,7 +372,9 @@ query($id: ID!, $first: Int, $after: String) {
 HIDDEN_EMAIL, HIDDEN_PHONE, HIDDEN_JOB = "vera@verborgen.example", "+31201234999", "Stille vennoot"
 
 
-async def _trail(caller: Any, party: str, page_size: int = 100) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+async def _trail(
+    caller: Any, party: str, page_size: int = 100
+) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     """Every event of `party`'s trail as `caller` reads it (paged), the totalCount, and the timeline's audit part."""
     events: list[dict[str, Any]] = []
     after = None
@@ -338,8 +390,12 @@ async def _trail(caller: Any, party: str, page_size: int = 100) -> tuple[list[di
 async def test_membership_events_of_a_hidden_person_are_not_on_the_trail(admin, make_caller) -> None:
     """Issue 18, item 1: a wrong link to a person who has no other membership, deleted again,
     leaves that person hidden (R1); the organisation's trail must not show the two events."""
-    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Spoorloos BV"))["organisation"]["id"]
-    hidden = (await ok(admin, "createPerson", "person { id }", lastName="Verborgen", firstName="Vera"))["person"]["id"]
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Spoorloos BV"))["organisation"][
+        "id"
+    ]
+    hidden = (await ok(admin, "createPerson", "person { id }", lastName="Verborgen", firstName="Vera"))[
+        "person"
+    ]["id"]
     added = await ok(
         admin,
         "addMembership",
@@ -355,7 +411,10 @@ async def test_membership_events_of_a_hidden_person_are_not_on_the_trail(admin, 
 
     full, _, _ = await _trail(admin, org)
     assert [(e["objectType"], e["action"]) for e in full] == [
-        ("Organisation", "UPDATE"), ("Membership", "DELETE"), ("Membership", "CREATE"), ("Organisation", "CREATE")
+        ("Organisation", "UPDATE"),
+        ("Membership", "DELETE"),
+        ("Membership", "CREATE"),
+        ("Organisation", "CREATE"),
     ]
     for role in ("ADMIN", "TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE", "SENSITIVE"))
@@ -378,28 +437,70 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
     a listed event masks the fields its reader may not see. The count, the pages and the
     timeline agree with the list."""
     org = (
-        await ok(admin, "createOrganisation", "organisation { id }", name="Matrix BV", vatNumber="NL123456789B01")
+        await ok(
+            admin, "createOrganisation", "organisation { id }", name="Matrix BV", vatNumber="NL123456789B01"
+        )
     )["organisation"]["id"]
-    await ok(admin, "updateOrganisation", "organisation { id }", id=org, invoiceEmail="f@matrix.example", description="x")
-    member = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar", bsn=BSN_BEFORE))["person"]["id"]
+    await ok(
+        admin,
+        "updateOrganisation",
+        "organisation { id }",
+        id=org,
+        invoiceEmail="f@matrix.example",
+        description="x",
+    )
+    member = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar", bsn=BSN_BEFORE))[
+        "person"
+    ]["id"]
     hidden = (await ok(admin, "createPerson", "person { id }", lastName="Verborgen"))["person"]["id"]
-    await ok(admin, "addMembership", "membership { id }", personId=member, organisationId=org, businessEmail="z@m.example")
-    wrong = (await ok(admin, "addMembership", "membership { id }", personId=hidden, organisationId=org))["membership"]["id"]
+    await ok(
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=member,
+        organisationId=org,
+        businessEmail="z@m.example",
+    )
+    wrong = (await ok(admin, "addMembership", "membership { id }", personId=hidden, organisationId=org))[
+        "membership"
+    ]["id"]
     await ok(admin, "deleteMembership", "", id=wrong, reason="Verkeerde persoon")
     await ok(admin, "updatePerson", "person { id }", id=member, bsn=BSN_AFTER)
-    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=member, employeeNumber="E-7", salary="3000.00")
+    await ok(
+        admin,
+        "setEmployeeData",
+        "employee { employeeNumber }",
+        personId=member,
+        employeeNumber="E-7",
+        salary="3000.00",
+    )
     kind = (
         await ok(
-            admin, "createRelationType", "relationType { id }", name="kent", inverseName="gekend door",
-            sourceKinds=["ORGANISATION"], targetKinds=["PERSON"],
+            admin,
+            "createRelationType",
+            "relationType { id }",
+            name="kent",
+            inverseName="gekend door",
+            sourceKinds=["ORGANISATION"],
+            targetKinds=["PERSON"],
         )
     )["relationType"]["id"]
-    to_hidden = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=hidden))["relation"]["id"]
-    to_member = (await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=member))["relation"]["id"]
+    to_hidden = (
+        await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=hidden)
+    )["relation"]["id"]
+    to_member = (
+        await ok(admin, "addRelation", "relation { id }", typeId=kind, sourceId=org, targetId=member)
+    )["relation"]["id"]
     await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=CREDIT_LIMIT)
-    account = (await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, iban=IBAN))["bankAccount"]["id"]
-    invoice = (await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=INVOICE_STREET))["address"]["id"]
-    visit = (await ok(admin, "addAddress", "address { id }", partyId=org, kind="VISIT", street="Bezoekweg"))["address"]["id"]
+    account = (await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, iban=IBAN))[
+        "bankAccount"
+    ]["id"]
+    invoice = (
+        await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=INVOICE_STREET)
+    )["address"]["id"]
+    visit = (await ok(admin, "addAddress", "address { id }", partyId=org, kind="VISIT", street="Bezoekweg"))[
+        "address"
+    ]["id"]
     notes = {
         k: (await ok(admin, "addNote", "note { id }", partyId=org, kind=k, body=f"{k} tekst"))["note"]["id"]
         for k in ("GENERAL", "INTERNAL", "PRICE_AGREEMENT")
@@ -409,8 +510,13 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
     admin_user = encode_id("User", admin.user_id)
     link = (
         await ok(
-            admin, "addInternalRelation", "internalRelation { id }",
-            employeeId=admin_user, partyId=org, categoryId=manager, commissionPercent="12.50",
+            admin,
+            "addInternalRelation",
+            "internalRelation { id }",
+            employeeId=admin_user,
+            partyId=org,
+            categoryId=manager,
+            commissionPercent="12.50",
         )
     )["internalRelation"]["id"]
     # Alfa now has an account manager: its documents are shielded (R2).
@@ -418,7 +524,15 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
 
     everything = {party: (await _trail(admin, party))[0] for party in (org, member)}
     assert {e["objectId"] for e in everything[org]} >= {
-        wrong, to_hidden, to_member, account, invoice, visit, link, document, *notes.values()
+        wrong,
+        to_hidden,
+        to_member,
+        account,
+        invoice,
+        visit,
+        link,
+        document,
+        *notes.values(),
     }
 
     def readable(event: dict[str, Any], role: str, finance: bool) -> bool:
@@ -438,11 +552,18 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
         if kind == "SalesRelation":
             return fields if not finance else set()
         financial = {
-            "Organisation": {"vat_number", "invoice_email", "invoice_company_name", "invoice_uses_postal_address"},
+            "Organisation": {
+                "vat_number",
+                "invoice_email",
+                "invoice_company_name",
+                "invoice_uses_postal_address",
+            },
             "EmployeeData": {"salary", "currency"},
             "InternalRelation": {"commission_percent"},
         }.get(kind, set())
-        return (fields & financial if not finance else set()) | ({"bsn"} & fields if kind == "Person" and not sensitive else set())
+        return (fields & financial if not finance else set()) | (
+            {"bsn"} & fields if kind == "Person" and not sensitive else set()
+        )
 
     problems: list[str] = []
     for role in ("ADMIN", "TEAM", "BUSINESS", "READONLY"):
@@ -456,13 +577,17 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
                 key = [(e["objectType"], e["objectId"], e["action"]) for e in want]
                 got = [(e["objectType"], e["objectId"], e["action"]) for e in events]
                 if got != key:
-                    problems.append(f"{who} {name}: extra {sorted(set(got) - set(key))}, missing {sorted(set(key) - set(got))}")
+                    problems.append(
+                        f"{who} {name}: extra {sorted(set(got) - set(key))}, missing {sorted(set(key) - set(got))}"
+                    )
                 if total != len(events):
                     problems.append(f"{who} {name}: totalCount {total} for {len(events)} events")
                 audit_only = [k for k in key if k[0] not in ("Note", "Activity")]
                 in_timeline = [(e["objectType"], e["objectId"], e["action"]) for e in timeline["nodes"]]
                 if in_timeline != audit_only or timeline["totalCount"] != len(audit_only):
-                    problems.append(f"{who} {name}: timeline {len(in_timeline)}/{timeline['totalCount']}, expected {len(audit_only)}")
+                    problems.append(
+                        f"{who} {name}: timeline {len(in_timeline)}/{timeline['totalCount']}, expected {len(audit_only)}"
+                    )
                 by_key = {(e["objectType"], e["objectId"], e["action"]): e for e in want}
                 for event in events:
                     full = by_key.get((event["objectType"], event["objectId"], event["action"]))
@@ -470,8 +595,12 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
                         continue
                     hidden_fields = {c["field"] for c in event["changes"] if c["masked"]}
                     if hidden_fields != masked(full, finance, sensitive):
-                        problems.append(f"{who} {name}: {event['objectType']} {event['action']} masks {hidden_fields}")
-                    if any(c["masked"] and (c["before"], c["after"]) != (None, None) for c in event["changes"]):
+                        problems.append(
+                            f"{who} {name}: {event['objectType']} {event['action']} masks {hidden_fields}"
+                        )
+                    if any(
+                        c["masked"] and (c["before"], c["after"]) != (None, None) for c in event["changes"]
+                    ):
                         problems.append(f"{who} {name}: a masked change carries values in {event}")
     assert not problems, "\n".join(problems)
 
@@ -479,10 +608,18 @@ async def test_which_events_and_fields_each_viewer_reads(admin, make_caller) -> 
 async def test_a_merged_invoice_address_moves_out_of_sight_of_who_may_not_see_it(admin, make_caller) -> None:
     """A merge records one MOVE event per address; an invoice address's names its kind like
     its other events, so that it stays as absent as the address for a viewer without FINANCE."""
-    source = (await ok(admin, "createOrganisation", "organisation { id }", name="Bron BV"))["organisation"]["id"]
-    target = (await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV"))["organisation"]["id"]
-    invoice = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="INVOICE", city="Assen"))["address"]["id"]
-    visit = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="VISIT", city="Emmen"))["address"]["id"]
+    source = (await ok(admin, "createOrganisation", "organisation { id }", name="Bron BV"))["organisation"][
+        "id"
+    ]
+    target = (await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV"))["organisation"][
+        "id"
+    ]
+    invoice = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="INVOICE", city="Assen"))[
+        "address"
+    ]["id"]
+    visit = (await ok(admin, "addAddress", "address { id }", partyId=source, kind="VISIT", city="Emmen"))[
+        "address"
+    ]["id"]
     await ok(admin, "mergeOrganisations", "", sourceId=source, targetId=target)
 
     def moves(events: list[dict[str, Any]]) -> set[str]:
@@ -498,7 +635,9 @@ async def test_document_events_follow_the_party_each_document_is_on(admin, make_
     """R2 on a document's events is decided per document, by the party it is on now: a merge
     moves a shielded document's events out of sight on the old trail, and an open
     organisation's documents stay in sight beside a shielded one's."""
-    shielded, open_org, merged = [await create_organisation(admin, n) for n in ("Afgeschermd BV", "Open BV", "Weg BV")]
+    shielded, open_org, merged = [
+        await create_organisation(admin, n) for n in ("Afgeschermd BV", "Open BV", "Weg BV")
+    ]
     manager, team = await make_caller("TEAM"), await make_caller("TEAM")
     await make_account_manager(admin, shielded, manager)
     await upload(admin, shielded, b"%PDF-1.4 een", "een.pdf")

@@ -9,7 +9,9 @@ from helpers import USER_ERRORS, create_organisation, errors, mutate, ok
 from relgraph.graphql.core.ids import encode_id
 
 NOTE = "id kind body version createdAt updatedAt author { name } createdBy { name } updatedBy { name }"
-ACTIVITY = "id kind subject body dueAt doneAt status version assignee { name } createdBy { name } updatedBy { name }"
+ACTIVITY = (
+    "id kind subject body dueAt doneAt status version assignee { name } createdBy { name } updatedBy { name }"
+)
 NOTES = f"""
 query($id: ID!, $kinds: [NoteKind!]) {{
   node(id: $id) {{ ... on Party {{ notes(kinds: $kinds) {{ totalCount nodes {{ {NOTE} }} }} }} }}
@@ -32,21 +34,43 @@ async def test_notes_crud_validation_versions_and_kinds(admin, make_caller) -> N
     bad = await mutate(admin, "addNote", "note { id }", partyId=encode_id("Organisation", 999_999), body="hi")
     assert errors(bad) == [(["partyId"], "NOT_FOUND")]
 
-    general = (await ok(admin, "addNote", f"note {{ {NOTE} }}", partyId=org, body="Belt elke maandag.\nAltijd na 10u."))["note"]
+    general = (
+        await ok(
+            admin, "addNote", f"note {{ {NOTE} }}", partyId=org, body="Belt elke maandag.\nAltijd na 10u."
+        )
+    )["note"]
     assert general["kind"] == "GENERAL" and general["body"] == "Belt elke maandag.\nAltijd na 10u."
     assert general["author"] == general["createdBy"] == general["updatedBy"] == {"name": "Admin Tester"}
-    internal = (await ok(admin, "addNote", "note { id }", partyId=org, kind="INTERNAL", body="Lastige klant"))["note"]
-    price = (await ok(admin, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body="10% op ladders"))["note"]
+    internal = (
+        await ok(admin, "addNote", "note { id }", partyId=org, kind="INTERNAL", body="Lastige klant")
+    )["note"]
+    price = (
+        await ok(admin, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body="10% op ladders")
+    )["note"]
 
     # A stale version is a CONFLICT and changes nothing; the current one goes through, by another user.
     stale = await mutate(team, "updateNote", "note { id }", id=general["id"], expectedVersion=7, body="nee")
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
-    changed = (await ok(team, "updateNote", f"note {{ {NOTE} }}", id=general["id"], expectedVersion=1, body="Belt op dinsdag"))["note"]
+    changed = (
+        await ok(
+            team,
+            "updateNote",
+            f"note {{ {NOTE} }}",
+            id=general["id"],
+            expectedVersion=1,
+            body="Belt op dinsdag",
+        )
+    )["note"]
     assert (changed["body"], changed["version"], changed["updatedBy"], changed["author"]) == (
-        "Belt op dinsdag", 2, {"name": "Team Tester"}, {"name": "Admin Tester"}
+        "Belt op dinsdag",
+        2,
+        {"name": "Team Tester"},
+        {"name": "Admin Tester"},
     )
     assert changed["updatedAt"] > general["updatedAt"] and changed["createdAt"] == general["createdAt"]
-    assert errors(await mutate(team, "updateNote", "note { id }", id=general["id"], body="")) == [(["body"], "INVALID")]
+    assert errors(await mutate(team, "updateNote", "note { id }", id=general["id"], body="")) == [
+        (["body"], "INVALID")
+    ]
 
     listed = (await admin.gql(NOTES, {"id": org, "kinds": None}))["node"]["notes"]
     assert listed["totalCount"] == 3
@@ -58,11 +82,13 @@ async def test_notes_crud_validation_versions_and_kinds(admin, make_caller) -> N
     assert (await team.gql(NOTES, {"id": org, "kinds": None}))["node"]["notes"]["totalCount"] == 2
     gone = await mutate(team, "removeNote", "deletedId", id=price["id"])
     assert errors(gone) == [(["id"], "NOT_FOUND")]
-    assert errors(await mutate(team, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body="5%")) == [
-        (["kind"], "FORBIDDEN")
-    ]
+    assert errors(
+        await mutate(team, "addNote", "note { id }", partyId=org, kind="PRICE_AGREEMENT", body="5%")
+    ) == [(["kind"], "FORBIDDEN")]
     assert (await ok(admin, "removeNote", "deletedId", id=internal["id"]))["deletedId"] == internal["id"]
-    assert (await admin.gql("query($id: ID!) { node(id: $id) { id } }", {"id": internal["id"]}))["node"] is None
+    assert (await admin.gql("query($id: ID!) { node(id: $id) { id } }", {"id": internal["id"]}))[
+        "node"
+    ] is None
     assert (await admin.gql(NOTES, {"id": org, "kinds": None}))["node"]["notes"]["totalCount"] == 2
 
 
@@ -76,19 +102,33 @@ async def test_activity_statuses_filters_completion_and_my_activities(admin, mak
     checks = [
         ({"subject": " "}, [(["subject"], "INVALID")]),
         ({"subject": "Bellen", "dueAt": "2026-12-01T09:00:00"}, [(["dueAt"], "INVALID")]),
-        ({"subject": "Bellen", "doneAt": (NOW + dt.timedelta(days=2)).isoformat()}, [(["doneAt"], "INVALID")]),
+        (
+            {"subject": "Bellen", "doneAt": (NOW + dt.timedelta(days=2)).isoformat()},
+            [(["doneAt"], "INVALID")],
+        ),
         ({"subject": "Bellen", "assigneeId": encode_id("User", 999_999)}, [(["assigneeId"], "INVALID")]),
         ({"subject": "Bellen", "assigneeId": org}, [(["assigneeId"], "INVALID")]),
     ]
     for fields, expected in checks:
-        assert errors(await mutate(admin, "addActivity", "activity { id }", partyId=org, **fields)) == expected, fields
+        assert (
+            errors(await mutate(admin, "addActivity", "activity { id }", partyId=org, **fields)) == expected
+        ), fields
 
     add = lambda **f: ok(seller, "addActivity", f"activity {{ {ACTIVITY} }}", partyId=org, **f)
-    overdue = (await add(kind="CALL", subject="Terugbellen", dueAt=yesterday, assigneeId=seller_id))["activity"]
-    planned = (await add(kind="MEETING", subject="Kennismaking", dueAt=tomorrow, assigneeId=seller_id))["activity"]
+    overdue = (await add(kind="CALL", subject="Terugbellen", dueAt=yesterday, assigneeId=seller_id))[
+        "activity"
+    ]
+    planned = (await add(kind="MEETING", subject="Kennismaking", dueAt=tomorrow, assigneeId=seller_id))[
+        "activity"
+    ]
     open_ended = (await add(subject="Offerte maken"))["activity"]
     logged = (await add(kind="CALL", subject="Gebeld", doneAt=yesterday))["activity"]
-    assert [a["status"] for a in (overdue, planned, open_ended, logged)] == ["OVERDUE", "PLANNED", "PLANNED", "DONE"]
+    assert [a["status"] for a in (overdue, planned, open_ended, logged)] == [
+        "OVERDUE",
+        "PLANNED",
+        "PLANNED",
+        "DONE",
+    ]
     assert overdue["assignee"] == {"name": "Business Tester"} and open_ended["assignee"] is None
 
     async def listed(status: str | None) -> list[str]:
@@ -102,27 +142,48 @@ async def test_activity_statuses_filters_completion_and_my_activities(admin, mak
     assert await listed("DONE") == ["Gebeld"]
     assert await listed(None) == ["Kennismaking", "Offerte maken", "Gebeld", "Terugbellen"]
 
-    done = (await ok(seller, "completeActivity", f"activity {{ {ACTIVITY} }}", id=overdue["id"], expectedVersion=1))["activity"]
+    done = (
+        await ok(
+            seller, "completeActivity", f"activity {{ {ACTIVITY} }}", id=overdue["id"], expectedVersion=1
+        )
+    )["activity"]
     assert done["status"] == "DONE" and done["doneAt"] is not None and done["version"] == 2
-    again = (await ok(seller, "completeActivity", "activity { doneAt version }", id=overdue["id"]))["activity"]
-    assert again == {"doneAt": done["doneAt"], "version": 2}  # done already: unchanged
-    assert errors(await mutate(seller, "updateActivity", "activity { id }", id=overdue["id"], expectedVersion=1, subject="x")) == [
-        (["expectedVersion"], "CONFLICT")
+    again = (await ok(seller, "completeActivity", "activity { doneAt version }", id=overdue["id"]))[
+        "activity"
     ]
-    reopened = (await ok(admin, "updateActivity", f"activity {{ {ACTIVITY} }}", id=overdue["id"], doneAt=None))["activity"]
-    assert (reopened["status"], reopened["doneAt"], reopened["updatedBy"]) == ("OVERDUE", None, {"name": "Admin Tester"})
+    assert again == {"doneAt": done["doneAt"], "version": 2}  # done already: unchanged
+    assert errors(
+        await mutate(
+            seller, "updateActivity", "activity { id }", id=overdue["id"], expectedVersion=1, subject="x"
+        )
+    ) == [(["expectedVersion"], "CONFLICT")]
+    reopened = (
+        await ok(admin, "updateActivity", f"activity {{ {ACTIVITY} }}", id=overdue["id"], doneAt=None)
+    )["activity"]
+    assert (reopened["status"], reopened["doneAt"], reopened["updatedBy"]) == (
+        "OVERDUE",
+        None,
+        {"name": "Admin Tester"},
+    )
 
     mine = """
     query($status: ActivityStatus) { myActivities(status: $status) { totalCount nodes { subject party { id } } } }"""
     assert (await seller.gql(mine, {"status": None}))["myActivities"] == {
         "totalCount": 2,
-        "nodes": [{"subject": "Kennismaking", "party": {"id": org}}, {"subject": "Terugbellen", "party": {"id": org}}],
+        "nodes": [
+            {"subject": "Kennismaking", "party": {"id": org}},
+            {"subject": "Terugbellen", "party": {"id": org}},
+        ],
     }
-    assert [a["subject"] for a in (await seller.gql(mine, {"status": "OVERDUE"}))["myActivities"]["nodes"]] == ["Terugbellen"]
+    assert [
+        a["subject"] for a in (await seller.gql(mine, {"status": "OVERDUE"}))["myActivities"]["nodes"]
+    ] == ["Terugbellen"]
     assert (await admin.gql(mine, {"status": None}))["myActivities"]["totalCount"] == 0
 
     readonly = await make_caller("READONLY")
-    assert errors(await mutate(readonly, "completeActivity", "activity { id }", id=planned["id"])) == [([], "FORBIDDEN")]
+    assert errors(await mutate(readonly, "completeActivity", "activity { id }", id=planned["id"])) == [
+        ([], "FORBIDDEN")
+    ]
     assert (await ok(seller, "removeActivity", "deletedId", id=logged["id"]))["deletedId"] == logged["id"]
     assert await listed("DONE") == []
 
@@ -144,7 +205,14 @@ async def test_notes_of_many_parties_take_a_constant_number_of_statements(admin)
             org = await create_organisation(admin, f"Teller {i} BV")
             for j in range(3):
                 await ok(admin, "addNote", "note { id }", partyId=org, body=f"notitie {j}")
-            await ok(admin, "addActivity", "activity { id }", partyId=org, subject="Bellen", assigneeId=encode_id("User", admin.user_id))
+            await ok(
+                admin,
+                "addActivity",
+                "activity { id }",
+                partyId=org,
+                subject="Bellen",
+                assigneeId=encode_id("User", admin.user_id),
+            )
         data, statements = await admin.counted(query)
         assert all(o["notes"]["totalCount"] == 3 for o in data["organisations"]["nodes"])
         return statements
@@ -166,12 +234,18 @@ async def test_merge_moves_notes_and_activities(admin) -> None:
       mergeOrganisations(input: $input) {{ counts {{ notesMoved activitiesMoved }} {USER_ERRORS} }}
     }}"""
     for dry_run, source_notes in ((True, 2), (False, 0)):
-        payload = (await admin.gql(merge, {"input": {"sourceId": source, "targetId": target, "dryRun": dry_run}}))["mergeOrganisations"]
+        payload = (
+            await admin.gql(merge, {"input": {"sourceId": source, "targetId": target, "dryRun": dry_run}})
+        )["mergeOrganisations"]
         assert payload == {"counts": {"notesMoved": 2, "activitiesMoved": 1}, "userErrors": []}
-        assert (await admin.gql(NOTES, {"id": source, "kinds": None}))["node"]["notes"]["totalCount"] == source_notes
+        assert (await admin.gql(NOTES, {"id": source, "kinds": None}))["node"]["notes"][
+            "totalCount"
+        ] == source_notes
     notes = (await admin.gql(NOTES, {"id": target, "kinds": None}))["node"]["notes"]
     assert {n["body"] for n in notes["nodes"]} == {"van de dubbele", "2% korting", "van de echte"}
-    assert (await admin.gql(ACTIVITIES, {"id": target, "status": None}))["node"]["activities"]["totalCount"] == 1
+    assert (await admin.gql(ACTIVITIES, {"id": target, "status": None}))["node"]["activities"][
+        "totalCount"
+    ] == 1
     trail = """
     query($id: ID!) { node(id: $id) { ... on Party { auditTrail(first: 100) { nodes { objectType action } } } } }"""
     events = (await admin.gql(trail, {"id": target}))["node"]["auditTrail"]["nodes"]

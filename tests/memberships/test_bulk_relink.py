@@ -507,11 +507,16 @@ async def _bulk_world(sessionmaker: Any, size: int) -> tuple[list[int], int]:
         session.add_all(orgs)
         await session.flush()
         people = await reserve_ids(session, Party.__table__, size)
-        await insert_rows(session, Party.__table__, [{"id": p, "kind": PartyKind.PERSON.value, **stamp} for p in people])
+        await insert_rows(
+            session, Party.__table__, [{"id": p, "kind": PartyKind.PERSON.value, **stamp} for p in people]
+        )
         await insert_rows(
             session,
             Person.__table__,
-            [{"id": p, "gender": "UNKNOWN", "last_name": f"P{p}", "sort_key": f"p{p}", "search_text": ""} for p in people],
+            [
+                {"id": p, "gender": "UNKNOWN", "last_name": f"P{p}", "sort_key": f"p{p}", "search_text": ""}
+                for p in people
+            ],
         )
         ids = await reserve_ids(session, Membership.__table__, size)
         await insert_rows(
@@ -561,7 +566,6 @@ async def test_the_statement_count_does_not_grow_with_the_items(admin, sessionma
     assert moved == tags == 1210
 
 
-
 async def test_10000_items_with_every_field_fit_in_one_request(admin, sessionmaker) -> None:
     """The most a call takes, each item spelled out in full and the body indented, as a
     script might send it: well over 1 MB, within the default request limit."""
@@ -576,7 +580,9 @@ async def test_10000_items_with_every_field_fit_in_one_request(admin, sessionmak
         }
         for i in ids
     ]
-    body = json.dumps({"query": TOTALS_ONLY, "variables": {"input": {"items": items, "dryRun": True}}}, indent=2)
+    body = json.dumps(
+        {"query": TOTALS_ONLY, "variables": {"input": {"items": items, "dryRun": True}}}, indent=2
+    )
     assert len(body) > 2 * 1024 * 1024
     response = await admin.client.post(
         "/graphql",
@@ -587,6 +593,7 @@ async def test_10000_items_with_every_field_fit_in_one_request(admin, sessionmak
     payload = response.json()["data"]["bulkRelinkMemberships"]
     assert payload["totals"] == {"requested": 10_000, "relinked": 10_000, "failed": 0}, payload["userErrors"]
     assert not payload["applied"] and payload["results"] == []
+
 
 # --- the race ----------------------------------------------------------------------------
 

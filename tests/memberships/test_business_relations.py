@@ -125,16 +125,10 @@ async def test_with_a_new_organisation(admin) -> None:
     assert data["organisation"] == {
         "name": "Nieuw BV",
         "kvkNumber": "12345678",
-        "memberships": {
-            "nodes": [
-                {"jobTitle": "Directeur", "person": {"displayName": "Eva Jansen"}}
-            ]
-        },
+        "memberships": {"nodes": [{"jobTitle": "Directeur", "person": {"displayName": "Eva Jansen"}}]},
     }
     # Found by city search, like any organisation with a visit address.
-    found = await admin.gql(
-        '{ organisations(filter: {city: "amsterdam"}) { nodes { id } } }'
-    )
+    found = await admin.gql('{ organisations(filter: {city: "amsterdam"}) { nodes { id } } }')
     assert found["organisations"]["nodes"] == [{"id": organisation["id"]}]
     assert await totals(admin) == (1, 1)
 
@@ -142,9 +136,7 @@ async def test_with_a_new_organisation(admin) -> None:
 async def test_business_user_adds_and_then_sees_the_person(admin, make_caller) -> None:
     org = await create_organisation(admin, "Zakelijk BV")
     business = await make_caller("BUSINESS")
-    assert (await business.gql("{ persons { totalCount } }"))["persons"][
-        "totalCount"
-    ] == 0
+    assert (await business.gql("{ persons { totalCount } }"))["persons"]["totalCount"] == 0
 
     payload = await add_business_relation(
         business,
@@ -287,9 +279,7 @@ async def test_unknown_organisation_is_not_found_and_creates_no_person(admin) ->
 async def test_organisation_id_of_another_type_is_invalid(admin) -> None:
     someone = await create_person(admin, "Iemand")
     before = await totals(admin)
-    payload = await add_business_relation(
-        admin, person={"lastName": "Nieuw"}, organisationId=someone
-    )
+    payload = await add_business_relation(admin, person={"lastName": "Nieuw"}, organisationId=someone)
     assert_nothing_returned(payload)
     assert sorted(errors(payload)) == [(["organisationId"], "INVALID")]
     assert await totals(admin) == before
@@ -314,9 +304,7 @@ async def test_readonly_cannot_add_a_business_relation(admin, make_caller) -> No
     org = await create_organisation(admin, "Alleen Lezen BV")
     reader = await make_caller("READONLY")
     before = await totals(admin)
-    payload = await add_business_relation(
-        reader, person={"lastName": "Lezer"}, organisationId=org
-    )
+    payload = await add_business_relation(reader, person={"lastName": "Lezer"}, organisationId=org)
     assert_nothing_returned(payload)
     assert codes(payload) == ["FORBIDDEN"]
     assert await totals(admin) == before

@@ -54,16 +54,14 @@ query($id: ID!, $inactive: Boolean!) {
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def add_membership(
-    caller: Any, person: str, organisation: str, **fields: Any
-) -> dict[str, Any]:
+async def add_membership(caller: Any, person: str, organisation: str, **fields: Any) -> dict[str, Any]:
     """Run addMembership; return its payload."""
-    return await mutate(caller, "addMembership", MEMBERSHIP, personId=person, organisationId=organisation, **fields)
+    return await mutate(
+        caller, "addMembership", MEMBERSHIP, personId=person, organisationId=organisation, **fields
+    )
 
 
-async def add_ok(
-    caller: Any, person: str, organisation: str, **fields: Any
-) -> dict[str, Any]:
+async def add_ok(caller: Any, person: str, organisation: str, **fields: Any) -> dict[str, Any]:
     payload = await add_membership(caller, person, organisation, **fields)
     assert payload["userErrors"] == [], payload
     return payload["membership"]
@@ -72,24 +70,18 @@ async def add_ok(
 async def org_memberships(
     caller: Any, org_id: str, *, inactive: bool = False, **kwargs: Any
 ) -> dict[str, Any]:
-    data = await caller.gql(
-        ORG_MEMBERSHIPS, {"id": org_id, "inactive": inactive, **kwargs}
-    )
+    data = await caller.gql(ORG_MEMBERSHIPS, {"id": org_id, "inactive": inactive, **kwargs})
     return data["organisation"]["memberships"]
 
 
-async def person_memberships(
-    caller: Any, person_id: str, *, inactive: bool = False
-) -> dict[str, Any]:
+async def person_memberships(caller: Any, person_id: str, *, inactive: bool = False) -> dict[str, Any]:
     data = await caller.gql(PERSON_MEMBERSHIPS, {"id": person_id, "inactive": inactive})
     return data["person"]
 
 
 async def membership_count(sessionmaker: Any) -> int:
     async with sessionmaker() as session:
-        return (
-            await session.scalar(select(func.count()).select_from(MembershipRow)) or 0
-        )
+        return await session.scalar(select(func.count()).select_from(MembershipRow)) or 0
 
 
 # --- addMembership ---------------------------------------------------------------------
@@ -143,9 +135,7 @@ async def test_add_membership_with_all_fields_round_trips(admin) -> None:
     assert [n["id"] for n in listed["nodes"]] == [created["id"]]
 
 
-async def test_add_membership_needs_existing_person_and_organisation(
-    admin, sessionmaker
-) -> None:
+async def test_add_membership_needs_existing_person_and_organisation(admin, sessionmaker) -> None:
     org = await create_organisation(admin, "Existing")
     person = await create_person(admin, "Bestaand")
 
@@ -162,9 +152,7 @@ async def test_add_membership_needs_existing_person_and_organisation(
     assert swapped["membership"] is None
     assert swapped["userErrors"][0]["field"] == ["personId"]
 
-    no_manager = await add_membership(
-        admin, person, org, accountManagerId=encode_id("User", 987654)
-    )
+    no_manager = await add_membership(admin, person, org, accountManagerId=encode_id("User", 987654))
     assert errors(no_manager) == [(["accountManagerId"], "NOT_FOUND")]
 
     assert await membership_count(sessionmaker) == 0
@@ -191,9 +179,7 @@ async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> 
     person = await create_person(admin, "Dubbel")
     first = await add_ok(admin, person, org, role="Beslisser")
 
-    duplicate = await add_membership(
-        admin, person, org, role="Beslisser", jobTitle="Other title"
-    )
+    duplicate = await add_membership(admin, person, org, role="Beslisser", jobTitle="Other title")
     assert duplicate["membership"] is None
     assert codes(duplicate) == ["CONFLICT"]
 
@@ -201,9 +187,7 @@ async def test_duplicate_active_membership_in_same_role_is_a_conflict(admin) -> 
     await add_ok(admin, person, org, role="Gebruiker")
     # No role twice is a duplicate too.
     await add_ok(admin, person, org)
-    assert [
-        e["code"] for e in (await add_membership(admin, person, org))["userErrors"]
-    ] == ["CONFLICT"]
+    assert [e["code"] for e in (await add_membership(admin, person, org))["userErrors"]] == ["CONFLICT"]
 
     # Once the first one has ended, the same role can be taken up again.
     ended = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=first["id"])
@@ -229,14 +213,10 @@ async def test_readonly_cannot_add_membership(admin, make_caller, sessionmaker) 
     assert payload["membership"] is None
     assert codes(payload) == ["FORBIDDEN"]
     assert await membership_count(sessionmaker) == 0
-    assert (await person_memberships(admin, person, inactive=True))["memberships"][
-        "totalCount"
-    ] == 0
+    assert (await person_memberships(admin, person, inactive=True))["memberships"]["totalCount"] == 0
 
 
-async def test_business_user_cannot_link_a_person_they_cannot_see(
-    admin, make_caller, sessionmaker
-) -> None:
+async def test_business_user_cannot_link_a_person_they_cannot_see(admin, make_caller, sessionmaker) -> None:
     """R1: a person without memberships is hidden from BUSINESS, so linking it is NOT_FOUND."""
     org = await create_organisation(admin, "Verborgen BV")
     hidden = await create_person(admin, "Onzichtbaar")
@@ -267,25 +247,17 @@ async def test_overlong_tag_is_reported_at_the_tags_field(admin, sessionmaker) -
 async def test_concurrent_duplicate_adds_give_one_membership_and_a_conflict(
     admin, make_caller, sessionmaker
 ) -> None:
-    other = await make_caller(
-        "TEAM"
-    )  # TEAM sees persons without memberships, like ADMIN
+    other = await make_caller("TEAM")  # TEAM sees persons without memberships, like ADMIN
     org = await create_organisation(admin, "Race BV")
     for round_ in range(8):
         person = await create_person(admin, f"Racer{round_}")
-        variables = {
-            "input": {"personId": person, "organisationId": org, "role": "Beslisser"}
-        }
-        responses = await asyncio.gather(
-            admin.post(ADD, variables), other.post(ADD, variables)
-        )
+        variables = {"input": {"personId": person, "organisationId": org, "role": "Beslisser"}}
+        responses = await asyncio.gather(admin.post(ADD, variables), other.post(ADD, variables))
         outcomes = []
         for response in responses:
             body = response.json()
             assert response.status_code == 200, body
-            assert "errors" not in body, body[
-                "errors"
-            ]  # a lost race is a CONFLICT, not an internal error
+            assert "errors" not in body, body["errors"]  # a lost race is a CONFLICT, not an internal error
             payload = body["data"]["addMembership"]
             outcomes.append(codes(payload) or ["ok"])
         assert sorted(outcomes) == [["CONFLICT"], ["ok"]], f"round {round_}: {outcomes}"
@@ -304,9 +276,7 @@ async def test_inactive_memberships_are_left_out_unless_asked(admin) -> None:
     old = await add_ok(admin, person, acme)
     current = await add_ok(admin, person, zeta)
     at_acme = await add_ok(admin, colleague, acme)
-    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))[
-        "userErrors"
-    ] == []
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))["userErrors"] == []
 
     active = await org_memberships(admin, acme)
     assert active["totalCount"] == 1
@@ -434,9 +404,7 @@ async def test_filter_memberships_by_role_tag_and_search(admin) -> None:
         role="Beslisser",
         tags=["vip"],
     )
-    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))[
-        "userErrors"
-    ] == []
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))["userErrors"] == []
 
     async def ids(flt: dict[str, Any], inactive: bool = False) -> tuple[set[str], int]:
         result = await org_memberships(admin, org, inactive=inactive, filter=flt)
@@ -463,9 +431,7 @@ async def test_is_business_relation(admin) -> None:
     leaver = await create_person(admin, "Vertrokken")
     await add_ok(admin, worker, org)
     ended = await add_ok(admin, leaver, org)
-    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))[
-        "userErrors"
-    ] == []
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=ended["id"]))["userErrors"] == []
 
     assert (await person_memberships(admin, loner))["isBusinessRelation"] is False
     assert (await person_memberships(admin, worker))["isBusinessRelation"] is True
@@ -519,9 +485,7 @@ async def test_update_changes_only_the_fields_sent(admin) -> None:
     assert updated["version"] > created["version"]
 
     # Not sending tags keeps them.
-    again = await mutate(
-        admin, "updateMembership", MEMBERSHIP, id=created["id"], department="Marketing"
-    )
+    again = await mutate(admin, "updateMembership", MEMBERSHIP, id=created["id"], department="Marketing")
     assert again["membership"]["tags"] == ["c", "d"]
     assert again["membership"]["jobTitle"] == "Verkoopleider"
     assert again["membership"]["department"] == "Marketing"
@@ -529,9 +493,7 @@ async def test_update_changes_only_the_fields_sent(admin) -> None:
 
 async def test_update_with_stale_version_is_a_conflict(admin) -> None:
     org = await create_organisation(admin, "Stale BV")
-    created = await add_ok(
-        admin, await create_person(admin, "Oudversie"), org, jobTitle="Eerst"
-    )
+    created = await add_ok(admin, await create_person(admin, "Oudversie"), org, jobTitle="Eerst")
     first = await mutate(
         admin,
         "updateMembership",
@@ -561,9 +523,7 @@ async def test_update_with_stale_version_is_a_conflict(admin) -> None:
 
 async def test_update_end_date_before_start_date_is_invalid(admin) -> None:
     org = await create_organisation(admin, "Dates BV")
-    created = await add_ok(
-        admin, await create_person(admin, "Datum"), org, startDate="2022-06-01"
-    )
+    created = await add_ok(admin, await create_person(admin, "Datum"), org, startDate="2022-06-01")
     payload = await mutate(
         admin,
         "updateMembership",
@@ -590,9 +550,7 @@ async def test_update_role_into_an_active_duplicate_is_a_conflict(admin) -> None
     person = await create_person(admin, "Rolwissel")
     await add_ok(admin, person, org, role="Beslisser")
     other = await add_ok(admin, person, org, role="Gebruiker")
-    payload = await mutate(
-        admin, "updateMembership", MEMBERSHIP, id=other["id"], role="Beslisser"
-    )
+    payload = await mutate(admin, "updateMembership", MEMBERSHIP, id=other["id"], role="Beslisser")
     assert codes(payload) == ["CONFLICT"]
 
 
@@ -601,9 +559,7 @@ async def test_update_role_into_an_active_duplicate_is_a_conflict(admin) -> None
 
 async def test_deactivate_sets_end_date_today_by_default(admin) -> None:
     org = await create_organisation(admin, "Vertrek BV")
-    created = await add_ok(
-        admin, await create_person(admin, "Vertrekker"), org, startDate="2019-01-01"
-    )
+    created = await add_ok(admin, await create_person(admin, "Vertrekker"), org, startDate="2019-01-01")
     payload = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=created["id"])
     assert payload["userErrors"] == []
     assert payload["membership"]["active"] is False
@@ -618,9 +574,7 @@ async def test_deactivate_sets_end_date_today_by_default(admin) -> None:
 
 async def test_deactivate_with_given_end_date(admin) -> None:
     org = await create_organisation(admin, "Einddatum BV")
-    created = await add_ok(
-        admin, await create_person(admin, "Eind"), org, startDate="2019-01-01"
-    )
+    created = await add_ok(admin, await create_person(admin, "Eind"), org, startDate="2019-01-01")
     payload = await mutate(
         admin,
         "deactivateMembership",
@@ -634,20 +588,14 @@ async def test_deactivate_with_given_end_date(admin) -> None:
         "2023-12-31",
     )
 
-    other = await add_ok(
-        admin, await create_person(admin, "Te vroeg"), org, startDate="2020-01-01"
-    )
-    early = await mutate(
-        admin, "deactivateMembership", MEMBERSHIP, id=other["id"], endDate="2019-12-31"
-    )
+    other = await add_ok(admin, await create_person(admin, "Te vroeg"), org, startDate="2020-01-01")
+    early = await mutate(admin, "deactivateMembership", MEMBERSHIP, id=other["id"], endDate="2019-12-31")
     assert errors(early) == [(["endDate"], "INVALID")]
 
 
 async def test_reactivate_clears_end_date(admin) -> None:
     org = await create_organisation(admin, "Terug BV")
-    created = await add_ok(
-        admin, await create_person(admin, "Terugkeerder"), org, role="Beslisser"
-    )
+    created = await add_ok(admin, await create_person(admin, "Terugkeerder"), org, role="Beslisser")
     assert (
         await mutate(
             admin,
@@ -673,9 +621,7 @@ async def test_reactivate_when_an_identical_one_is_active_is_a_conflict(admin) -
     org = await create_organisation(admin, "Conflict BV")
     person = await create_person(admin, "Tweemaal")
     old = await add_ok(admin, person, org, role="Beslisser")
-    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))[
-        "userErrors"
-    ] == []
+    assert (await mutate(admin, "deactivateMembership", MEMBERSHIP, id=old["id"]))["userErrors"] == []
     await add_ok(admin, person, org, role="Beslisser")
 
     payload = await mutate(admin, "reactivateMembership", MEMBERSHIP, id=old["id"])
@@ -692,9 +638,7 @@ async def test_delete_needs_a_reason(admin) -> None:
     org = await create_organisation(admin, "Fout BV")
     created = await add_ok(admin, await create_person(admin, "Foutje"), org)
     for reason in ("", "   "):
-        payload = await mutate(
-            admin, "deleteMembership", DELETED, id=created["id"], reason=reason
-        )
+        payload = await mutate(admin, "deleteMembership", DELETED, id=created["id"], reason=reason)
         assert payload["deletedMembershipId"] is None
         assert errors(payload) == [(["reason"], "INVALID")]
     assert (await org_memberships(admin, org))["totalCount"] == 1
@@ -706,20 +650,14 @@ async def test_delete_removes_the_link_and_keeps_the_reason(admin, session) -> N
     created = await add_ok(admin, person, org, role="Beslisser", tags=["vip"])
     reason = "Linked to the wrong Acme branch"
 
-    payload = await mutate(
-        admin, "deleteMembership", DELETED, id=created["id"], reason=reason
-    )
+    payload = await mutate(admin, "deleteMembership", DELETED, id=created["id"], reason=reason)
     assert payload["userErrors"] == []
     assert payload["deletedMembershipId"] == created["id"]
 
-    node = await admin.gql(
-        "query($id: ID!) { node(id: $id) { id } }", {"id": created["id"]}
-    )
+    node = await admin.gql("query($id: ID!) { node(id: $id) { id } }", {"id": created["id"]})
     assert node["node"] is None
     assert (await org_memberships(admin, org, inactive=True))["totalCount"] == 0
-    assert (await person_memberships(admin, person, inactive=True))[
-        "isBusinessRelation"
-    ] is False
+    assert (await person_memberships(admin, person, inactive=True))["isBusinessRelation"] is False
 
     decoded = decode_id(created["id"])
     assert decoded is not None
@@ -738,9 +676,7 @@ async def test_delete_removes_the_link_and_keeps_the_reason(admin, session) -> N
     # The trail keeps what the link was.
     assert deletes[0].changes["role"]["before"] == "Beslisser"
 
-    again = await mutate(
-        admin, "deleteMembership", DELETED, id=created["id"], reason=reason
-    )
+    again = await mutate(admin, "deleteMembership", DELETED, id=created["id"], reason=reason)
     assert errors(again) == [(["id"], "NOT_FOUND")]
 
 

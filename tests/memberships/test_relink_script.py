@@ -71,9 +71,7 @@ async def people(admin: Any) -> dict[str, Any]:
 async def active_at(sessionmaker: Any, org: str) -> int:
     async with sessionmaker() as session:
         rows = await session.scalars(
-            select(Membership.id).where(
-                Membership.organisation_id == pk(org), Membership.active.is_(True)
-            )
+            select(Membership.id).where(Membership.organisation_id == pk(org), Membership.active.is_(True))
         )
         return len(list(rows))
 

@@ -57,9 +57,7 @@ async def set_parent(
     caller: Any, org_id: str, parent_id: str | None, expected_version: int | None = None
 ) -> dict[str, Any]:
     """Run setParentOrganisation; return its payload (organisation + userErrors)."""
-    variables: dict[str, Any] = {
-        "input": {"organisationId": org_id, "parentId": parent_id}
-    }
+    variables: dict[str, Any] = {"input": {"organisationId": org_id, "parentId": parent_id}}
     if expected_version is not None:
         variables["input"]["expectedVersion"] = expected_version
     data = await caller.gql(SET_PARENT, variables)
@@ -71,9 +69,7 @@ async def archive(caller: Any, org_id: str) -> None:
     assert data["archiveOrganisation"]["userErrors"] == []
 
 
-async def org(
-    caller: Any, org_id: str, selection: str, **variables: Any
-) -> dict[str, Any]:
+async def org(caller: Any, org_id: str, selection: str, **variables: Any) -> dict[str, Any]:
     """Fetch `selection` of one organisation."""
     params = "".join(f", ${name}: {kind}" for name, (kind, _) in variables.items())
     query = f"query($id: ID!{params}) {{ organisation(id: $id) {{ {selection} }} }}"
@@ -116,16 +112,12 @@ async def test_parent_and_subsidiaries_sorted_by_name(admin) -> None:
     }
     assert (await org(admin, root, "parent { id }"))["parent"] is None
 
-    subs = (await org(admin, root, "subsidiaries { totalCount nodes { id name } }"))[
-        "subsidiaries"
-    ]
+    subs = (await org(admin, root, "subsidiaries { totalCount nodes { id name } }"))["subsidiaries"]
     assert subs["totalCount"] == 3
     # Sorted by name ignoring case: "charlie" sorts after "Bravo".
     assert [n["id"] for n in subs["nodes"]] == [alpha, bravo, charlie]
     # A leaf has an empty connection, not null.
-    leaf = (await org(admin, alpha, "subsidiaries { totalCount nodes { id } }"))[
-        "subsidiaries"
-    ]
+    leaf = (await org(admin, alpha, "subsidiaries { totalCount nodes { id } }"))["subsidiaries"]
     assert leaf == {"totalCount": 0, "nodes": []}
 
 
@@ -143,9 +135,7 @@ async def test_subsidiaries_paginate_with_first_and_after(admin) -> None:
     after = None
     pages = 0
     while True:
-        result = await org(
-            admin, root, selection, first=("Int", 3), after=("String", after)
-        )
+        result = await org(admin, root, selection, first=("Int", 3), after=("String", after))
         conn = result["subsidiaries"]
         assert conn["totalCount"] == 7
         seen += [e["node"]["name"] for e in conn["edges"]]
@@ -164,9 +154,7 @@ async def test_archived_subsidiaries_hidden_unless_asked(admin) -> None:
     gone = await create_org(admin, "Archived One", root)
     await archive(admin, gone)
 
-    default = (await org(admin, root, "subsidiaries { totalCount nodes { id } }"))[
-        "subsidiaries"
-    ]
+    default = (await org(admin, root, "subsidiaries { totalCount nodes { id } }"))["subsidiaries"]
     assert default == {"totalCount": 1, "nodes": [{"id": kept}]}
 
     everything = (
@@ -216,7 +204,9 @@ async def test_ancestors_of_siblings_in_one_request_do_not_mix(admin) -> None:
     a1 = await create_org(admin, "A child", a)
     b1 = await create_org(admin, "B child", b)
     b2 = await create_org(admin, "B grandchild", b1)
-    query = """query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Organisation { ancestors { id } depth } } }"""
+    query = (
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Organisation { ancestors { id } depth } } }"""
+    )
     data = await admin.gql(query, {"ids": [a1, b2, a]})
     assert data["nodes"] == [
         {"id": a1, "ancestors": [{"id": a}], "depth": 1},
@@ -261,16 +251,14 @@ async def test_descendants_breadth_first_with_depth(admin) -> None:
     assert conn["totalCount"] == 5
 
     # Depth is relative to the organisation asked about.
-    below_zulu = (
-        await org(admin, ids["Zulu"], "descendants { edges { depth node { name } } }")
-    )["descendants"]
+    below_zulu = (await org(admin, ids["Zulu"], "descendants { edges { depth node { name } } }"))[
+        "descendants"
+    ]
     assert [(e["node"]["name"], e["depth"]) for e in below_zulu["edges"]] == [
         ("Apple", 1),
         ("Aardvark", 2),
     ]
-    leaf = (
-        await org(admin, ids["Aardvark"], "descendants { totalCount edges { depth } }")
-    )["descendants"]
+    leaf = (await org(admin, ids["Aardvark"], "descendants { totalCount edges { depth } }"))["descendants"]
     assert leaf == {"totalCount": 0, "edges": []}
 
 
@@ -283,12 +271,8 @@ async def test_descendants_max_depth_limits_items_and_total(admin) -> None:
         (3, BFS_ORDER),
         (64, BFS_ORDER),
     ):
-        conn = (await org(admin, ids["Root"], selection, d=("Int", max_depth)))[
-            "descendants"
-        ]
-        assert [(e["node"]["name"], e["depth"]) for e in conn["edges"]] == expected, (
-            max_depth
-        )
+        conn = (await org(admin, ids["Root"], selection, d=("Int", max_depth)))["descendants"]
+        assert [(e["node"]["name"], e["depth"]) for e in conn["edges"]] == expected, max_depth
         assert conn["totalCount"] == len(expected), max_depth
 
 
@@ -297,11 +281,9 @@ async def test_descendants_paginate_without_duplicates(admin) -> None:
     # Widen the tree so pages cut through levels.
     for name in ("Kiwi", "Lime"):
         await create_org(admin, name, ids["Mango"])
-    full = (
-        await org(
-            admin, ids["Root"], "descendants { totalCount edges { depth node { id } } }"
-        )
-    )["descendants"]
+    full = (await org(admin, ids["Root"], "descendants { totalCount edges { depth node { id } } }"))[
+        "descendants"
+    ]
     expected = [(e["node"]["id"], e["depth"]) for e in full["edges"]]
     assert len(expected) == full["totalCount"] == 7
 
@@ -312,11 +294,9 @@ async def test_descendants_paginate_without_duplicates(admin) -> None:
     walked: list[tuple[str, int]] = []
     after = None
     for _ in range(10):
-        conn = (
-            await org(
-                admin, ids["Root"], selection, first=("Int", 2), after=("String", after)
-            )
-        )["descendants"]
+        conn = (await org(admin, ids["Root"], selection, first=("Int", 2), after=("String", after)))[
+            "descendants"
+        ]
         assert conn["totalCount"] == 7
         walked += [(e["node"]["id"], e["depth"]) for e in conn["edges"]]
         if not conn["pageInfo"]["hasNextPage"]:
@@ -350,12 +330,8 @@ async def test_set_parent_moves_and_detaches(admin, sessionmaker) -> None:
     moved = await set_parent(admin, child, b)
     assert moved["userErrors"] == []
     assert moved["organisation"]["parent"] == {"id": b}
-    assert (await org(admin, a, "subsidiaries { totalCount }"))["subsidiaries"][
-        "totalCount"
-    ] == 0
-    assert (await org(admin, b, "subsidiaries { nodes { id } }"))["subsidiaries"][
-        "nodes"
-    ] == [{"id": child}]
+    assert (await org(admin, a, "subsidiaries { totalCount }"))["subsidiaries"]["totalCount"] == 0
+    assert (await org(admin, b, "subsidiaries { nodes { id } }"))["subsidiaries"]["nodes"] == [{"id": child}]
 
     detached = await set_parent(admin, child, None)
     assert detached["userErrors"] == []
@@ -390,26 +366,20 @@ async def test_set_parent_to_a_descendant_is_a_cycle_and_changes_nothing(admin) 
         assert payload["userErrors"][0]["field"] == ["parentId"]
 
     assert await org(admin, top, "version parent { id }") == before
-    assert await org(admin, bottom, "ancestors { id }") == {
-        "ancestors": [{"id": middle}, {"id": top}]
-    }
+    assert await org(admin, bottom, "ancestors { id }") == {"ancestors": [{"id": middle}, {"id": top}]}
 
 
 async def test_set_parent_unknown_parent_is_not_found(admin) -> None:
     a = await create_org(admin, "Lonely")
     payload = await set_parent(admin, a, encode_id("Organisation", 987654))
     assert payload["organisation"] is None
-    assert errors(payload) == [
-        (["parentId"], "NOT_FOUND")
-    ]
+    assert errors(payload) == [(["parentId"], "NOT_FOUND")]
 
 
 async def test_set_parent_unknown_organisation_is_not_found(admin) -> None:
     a = await create_org(admin, "Parent")
     payload = await set_parent(admin, encode_id("Organisation", 987654), a)
-    assert errors(payload) == [
-        (["organisationId"], "NOT_FOUND")
-    ]
+    assert errors(payload) == [(["organisationId"], "NOT_FOUND")]
 
 
 async def test_set_parent_with_a_person_id_is_invalid(admin) -> None:
@@ -417,9 +387,7 @@ async def test_set_parent_with_a_person_id_is_invalid(admin) -> None:
     person = await create_person(admin, "Jansen")
     payload = await set_parent(admin, a, person)
     assert payload["organisation"] is None
-    assert errors(payload) == [
-        (["parentId"], "INVALID")
-    ]
+    assert errors(payload) == [(["parentId"], "INVALID")]
     assert (await org(admin, a, "parent { id }"))["parent"] is None
 
 
@@ -435,9 +403,7 @@ async def test_set_parent_with_stale_version_is_a_conflict(admin) -> None:
 
     stale = await set_parent(admin, a, p2, expected_version=version)
     assert stale["organisation"] is None
-    assert errors(stale) == [
-        (["expectedVersion"], "CONFLICT")
-    ]
+    assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
     assert (await org(admin, a, "parent { id }"))["parent"] == {"id": p1}
 
 
@@ -450,9 +416,7 @@ async def test_readonly_cannot_set_parent(admin, make_caller) -> None:
     assert (await org(admin, a, "parent { id }"))["parent"] is None
 
 
-async def test_cycle_is_refused_in_a_very_deep_chain(
-    admin, session, sessionmaker
-) -> None:
+async def test_cycle_is_refused_in_a_very_deep_chain(admin, session, sessionmaker) -> None:
     """The cycle check must see the whole chain, however long: putting the top of a
     70-level chain under its bottom is a cycle, not a move."""
     previous: int | None = None
@@ -495,9 +459,7 @@ async def test_ancestors_are_one_statement(admin) -> None:
     with_ancestors = "query($id: ID!) { organisation(id: $id) { id ancestors { id } } }"
     _, plain = await admin.counted(base, {"id": leaf})
     data, counted = await admin.counted(with_ancestors, {"id": leaf})
-    assert [a["id"] for a in data["organisation"]["ancestors"]] == list(
-        reversed(chain[:-1])
-    )
+    assert [a["id"] for a in data["organisation"]["ancestors"]] == list(reversed(chain[:-1]))
     assert counted - plain == 1
 
     # root and depth come from the same loaded chain: no further statement.
@@ -522,17 +484,19 @@ async def test_descendants_are_one_statement(admin) -> None:
     _, plain = await admin.counted(base, {"id": root})
     data, with_edges = await admin.counted(edges, {"id": root})
     assert len(data["organisation"]["descendants"]["edges"]) == 15
-    assert [e["depth"] for e in data["organisation"]["descendants"]["edges"]] == [
-        1
-    ] * 3 + [2] * 6 + [3] * 6
+    assert [e["depth"] for e in data["organisation"]["descendants"]["edges"]] == [1] * 3 + [2] * 6 + [3] * 6
     data, with_total = await admin.counted(total, {"id": root})
     assert data["organisation"]["descendants"]["totalCount"] == 15
     assert with_edges - plain == 1
     # A first page counts its whole list in the same statement; a later page cannot
     # (its statement skips the rows before the cursor), so it counts separately.
     assert with_total - plain == 1
-    later = total.replace("descendants {", "descendants(first: 5, after: $after) {").replace("$id: ID!", "$id: ID!, $after: String")
-    first_five = await admin.gql(later.replace("edges { depth", "edges { cursor depth"), {"id": root, "after": None})
+    later = total.replace("descendants {", "descendants(first: 5, after: $after) {").replace(
+        "$id: ID!", "$id: ID!, $after: String"
+    )
+    first_five = await admin.gql(
+        later.replace("edges { depth", "edges { cursor depth"), {"id": root, "after": None}
+    )
     cursor = first_five["organisation"]["descendants"]["edges"][-1]["cursor"]
     data, with_cursor = await admin.counted(later, {"id": root, "after": cursor})
     assert data["organisation"]["descendants"]["totalCount"] == 15
@@ -557,9 +521,7 @@ def _outcome(response: Any) -> str:
 
 
 @pytest.mark.postgres_only
-async def test_concurrent_opposite_reparenting_never_makes_a_cycle(
-    admin, make_caller, sessionmaker
-) -> None:
+async def test_concurrent_opposite_reparenting_never_makes_a_cycle(admin, make_caller, sessionmaker) -> None:
     other = await make_caller("TEAM")
     outcomes: list[tuple[str, str]] = []
     for round_ in range(15):
@@ -704,11 +666,7 @@ async def _build_group(session: Any, label: str, subsidiaries: int, people: int,
     await session.flush()
     await session.execute(
         insert(MembershipTag),
-        [
-            {"membership_id": m.id, "tag": tag}
-            for m in links
-            for tag in ("nieuwsbrief", f"groep{m.id % 3}")
-        ],
+        [{"membership_id": m.id, "tag": tag} for m in links for tag in ("nieuwsbrief", f"groep{m.id % 3}")],
     )
     supplies = RelationType(
         name=f"{label} supplier of",
@@ -744,10 +702,12 @@ async def _build_group(session: Any, label: str, subsidiaries: int, people: int,
 
 async def test_card_statement_count_does_not_depend_on_size(admin, session) -> None:
     small = encode_id(
-        "Organisation", await _build_group(session, "small", subsidiaries=2, people=3, manager_id=admin.user_id)
+        "Organisation",
+        await _build_group(session, "small", subsidiaries=2, people=3, manager_id=admin.user_id),
     )
     big = encode_id(
-        "Organisation", await _build_group(session, "big", subsidiaries=50, people=20, manager_id=admin.user_id)
+        "Organisation",
+        await _build_group(session, "big", subsidiaries=50, people=20, manager_id=admin.user_id),
     )
 
     small_data, small_count = await admin.counted(CARD, {"id": small})
@@ -757,9 +717,7 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
     # The result is really big (and really small), so the equality below means something.
     for data, subsidiaries, people in ((small_data, 2, 3), (big_data, 50, 20)):
         card = data["organisation"]
-        assert card["ancestors"] == [
-            {"name": card["name"].replace("holding", "parent")}
-        ]
+        assert card["ancestors"] == [{"name": card["name"].replace("holding", "parent")}]
         assert card["accountManagers"] == [{"name": "Admin Tester"}]
         assert card["email"].startswith("info@") and len(card["contactMeans"]) == 3
         assert card["memberships"]["totalCount"] == 3
@@ -769,28 +727,24 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
         for sub in card["subsidiaries"]["nodes"]:
             assert sub["accountManagers"] == [{"name": "Admin Tester"}]
             assert [(m["kind"], m["primary"]) for m in sub["contactMeans"]] == [
-                ("EMAIL", True), ("PHONE", True), ("PHONE", False)
+                ("EMAIL", True),
+                ("PHONE", True),
+                ("PHONE", False),
             ]
             assert sub["phone"] == sub["contactMeans"][1]["value"]
             # Each subsidiary supplies the next and is supplied by the previous one.
             assert sub["relations"]["totalCount"] == 2
             assert sorted(e["direction"] for e in sub["relations"]["edges"]) == ["INCOMING", "OUTGOING"]
             assert len(sub["memberships"]["nodes"]) == people, sub["name"]
+            assert all(m["person"]["displayName"].startswith("Piet ") for m in sub["memberships"]["nodes"])
             assert all(
-                m["person"]["displayName"].startswith("Piet ")
-                for m in sub["memberships"]["nodes"]
-            )
-            assert all(
-                "nieuwsbrief" in m["tags"] and len(m["tags"]) == 2
-                for m in sub["memberships"]["nodes"]
+                "nieuwsbrief" in m["tags"] and len(m["tags"]) == 2 for m in sub["memberships"]["nodes"]
             )
             branches = sub["subsidiaries"]["nodes"]
             assert [b["name"] for b in branches] == [f"{sub['name']} branch"]
             assert len(branches[0]["contactMeans"]) == 2
             assert len(branches[0]["memberships"]["nodes"]) == 2
-            assert all(
-                m["person"] is not None for m in branches[0]["memberships"]["nodes"]
-            )
+            assert all(m["person"] is not None for m in branches[0]["memberships"]["nodes"])
 
     assert small_count == big_count
     # One statement per loader per level of the query (authentication included).

@@ -99,7 +99,9 @@ async def build_world(sessionmaker: Any, admin_id: int) -> World:
         higher = await insert_organisation(session, "Hoog BV")
         child = await insert_organisation(session, "Dochter BV", parent_id=source.id)
         grandchild = await insert_organisation(session, "Kleindochter BV", parent_id=child.id)
-        archived_child = await insert_organisation(session, "Oude Dochter BV", parent_id=source.id, archived=True)
+        archived_child = await insert_organisation(
+            session, "Oude Dochter BV", parent_id=source.id, archived=True
+        )
         del archived_child
 
         # Memberships: a duplicate (same person and role), a plain move, an ended one, another role.
@@ -243,7 +245,14 @@ async def build_world(sessionmaker: Any, admin_id: int) -> World:
 
 async def merge(caller: Any, source: int, target: int, dry_run: bool = False) -> dict[str, Any]:
     data = await caller.gql(
-        MERGE, {"input": {"sourceId": organisation_id(source), "targetId": organisation_id(target), "dryRun": dry_run}}
+        MERGE,
+        {
+            "input": {
+                "sourceId": organisation_id(source),
+                "targetId": organisation_id(target),
+                "dryRun": dry_run,
+            }
+        },
     )
     return data["mergeOrganisations"]
 
@@ -526,7 +535,10 @@ async def test_a_merge_racing_a_relink_loses_and_doubles_nothing(admin, make_cal
             return await other.post(RELINK, {"input": {"items": items}})
 
         first, second = await asyncio.gather(
-            admin.post(MERGE, {"input": {"sourceId": organisation_id(source.id), "targetId": organisation_id(target.id)}}),
+            admin.post(
+                MERGE,
+                {"input": {"sourceId": organisation_id(source.id), "targetId": organisation_id(target.id)}},
+            ),
             relink_after(0.005 * (round_ % 2), items),
         )
         merged = first.json()["data"]["mergeOrganisations"]

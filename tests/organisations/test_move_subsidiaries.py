@@ -108,9 +108,7 @@ async def test_moving_under_one_of_them_or_below_is_a_cycle(admin, groups, sessi
     before = await parents(sessionmaker)
     for inside in ("a", "grandchild"):
         payload = await move(admin, groups["old"], groups[inside])
-        assert errors(payload) == [
-            (["toOrganisationId"], "CYCLE")
-        ], inside
+        assert errors(payload) == [(["toOrganisationId"], "CYCLE")], inside
     same = await move(admin, groups["old"], groups["old"])
     assert errors(same) == [(["toOrganisationId"], "INVALID")]
     missing = await move(admin, groups["old"], "T3JnYW5pc2F0aW9uOjk5OTk5")

@@ -156,8 +156,12 @@ async def test_create_normalises_its_input_and_fills_the_defaults(admin) -> None
 
     assert (await create_ok(admin, name="Spatie BV", kvkNumber="1234 5678"))["kvkNumber"] == "12345678"
     # VAT numbers of every EU country, checked against that country's format.
-    assert (await create_ok(admin, name="Deutsche Firma", vatNumber="DE123456789"))["vatNumber"] == "DE123456789"
-    assert (await create_ok(admin, name="Belgische Firma", vatNumber="be 0123.456.789"))["vatNumber"] == "BE0123456789"
+    assert (await create_ok(admin, name="Deutsche Firma", vatNumber="DE123456789"))[
+        "vatNumber"
+    ] == "DE123456789"
+    assert (await create_ok(admin, name="Belgische Firma", vatNumber="be 0123.456.789"))[
+        "vatNumber"
+    ] == "BE0123456789"
     assert (await create_ok(admin, name="Nederlandse Firma", vatNumber="nl123456789b01"))[
         "vatNumber"
     ] == "NL123456789B01"
@@ -342,7 +346,9 @@ async def test_update_of_an_unknown_id_is_not_found_and_of_a_person_id_invalid(a
 
 async def test_updating_the_visit_address_moves_the_city_search(admin) -> None:
     org = await create_ok(admin, name="Verhuisd BV", visitAddress={"city": "Utrecht", "postcode": "3511 AB"})
-    changed = (await update(admin, id=org["id"], visitAddress={"city": "Zwolle", "postcode": "8011aa"}))["organisation"]
+    changed = (await update(admin, id=org["id"], visitAddress={"city": "Zwolle", "postcode": "8011aa"}))[
+        "organisation"
+    ]
     assert (changed["visitAddress"]["city"], changed["visitAddress"]["postcode"]) == ("Zwolle", "8011 AA")
     assert await names(admin, filter={"search": "zwolle"}) == ["Verhuisd BV"]
     assert await names(admin, filter={"search": "utrecht"}) == []
@@ -418,7 +424,12 @@ async def test_a_cursor_stays_valid_when_rows_are_added_before_it(admin) -> None
     first = await listing(admin, first=2)
     await create_many(admin, ["Aaa Nieuw", "Bedrijf 00", "Bedrijf 03"])
     rest = await listing(admin, first=100, after=first["pageInfo"]["endCursor"])
-    assert [e["node"]["name"] for e in rest["edges"]] == ["Bedrijf 03", "Bedrijf 04", "Bedrijf 05", "Bedrijf 06"]
+    assert [e["node"]["name"] for e in rest["edges"]] == [
+        "Bedrijf 03",
+        "Bedrijf 04",
+        "Bedrijf 05",
+        "Bedrijf 06",
+    ]
     assert rest["pageInfo"]["hasPreviousPage"] is True
 
 
@@ -431,7 +442,9 @@ async def test_readonly_caller_cannot_write_and_business_caller_can(admin, make_
     payload = await create(reader, name="Stiekem BV")
     assert payload["organisation"] is None
     assert codes(payload) == ["FORBIDDEN"]
-    assert [e["code"] for e in (await update(reader, id=org["id"], name="Nieuw"))["userErrors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in (await update(reader, id=org["id"], name="Nieuw"))["userErrors"]] == [
+        "FORBIDDEN"
+    ]
     archived = await mutate(reader, "archiveOrganisation", ARCHIVED, id=org["id"])
     assert codes(archived) == ["FORBIDDEN"]
     assert await names(admin, filter={"includeArchived": True}) == ["Alleen Lezen BV"]
@@ -484,7 +497,12 @@ async def test_global_ids_resolve_only_to_their_own_type(admin) -> None:
 # --- read-only tests on one shared data set -----------------------------------------------
 
 DIRECTORY = [
-    {"name": "Société Générale", "code": "SG-001", "kvkNumber": "11111111", "visitAddress": {"city": "Amsterdam"}},
+    {
+        "name": "Société Générale",
+        "code": "SG-001",
+        "kvkNumber": "11111111",
+        "visitAddress": {"city": "Amsterdam"},
+    },
     {
         "name": "Bakkerij Ösztörö",
         "legalName": "Bakkerij Holding B.V.",
@@ -525,11 +543,15 @@ async def reader(shared_database_url) -> AsyncIterator[Caller]:
     try:
         email = f"reader-{uuid.uuid4().hex[:8]}@test.example"
         async with make_sessionmaker(engine)() as session:
-            user = await users.create(session, email=email, name="Reader", role="ADMIN", permissions=("FINANCE",))
+            user = await users.create(
+                session, email=email, name="Reader", role="ADMIN", permissions=("FINANCE",)
+            )
             token = await users.create_token(session, email=email)
             await session.commit()
         app = create_app(Settings(database_url=url), engine=engine)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test"
+        ) as client:
             caller = Caller(client=client, token=token, user_id=user.id, email=email)
             for fields in DIRECTORY:
                 await create_ok(caller, **fields)
@@ -657,7 +679,9 @@ async def test_last_before_walks_backwards_from_the_end(reader) -> None:
 async def test_order_by_name_descending(reader) -> None:
     assert await names(reader, orderBy={"field": "NAME", "direction": "DESC"}) == ALL_NAMES[::-1]
     page = await listing(reader, first=10, orderBy={"direction": "DESC"})
-    rest = await listing(reader, first=100, after=page["pageInfo"]["endCursor"], orderBy={"direction": "DESC"})
+    rest = await listing(
+        reader, first=100, after=page["pageInfo"]["endCursor"], orderBy={"direction": "DESC"}
+    )
     assert [e["node"]["name"] for e in page["edges"] + rest["edges"]] == ALL_NAMES[::-1]
 
 
@@ -726,7 +750,11 @@ async def test_node_with_a_malformed_or_unknown_id_is_null(reader) -> None:
     wrong = []
     for bad_id in bad_ids:
         response = await reader.post("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
-        if response.status_code != 200 or response.json().get("data") != {"node": None} or "errors" in response.json():
+        if (
+            response.status_code != 200
+            or response.json().get("data") != {"node": None}
+            or "errors" in response.json()
+        ):
             wrong.append((bad_id, response.json()))
     assert wrong == []
 
@@ -734,7 +762,11 @@ async def test_node_with_a_malformed_or_unknown_id_is_null(reader) -> None:
 async def test_nodes_takes_at_most_100_ids(reader) -> None:
     first = (await listing(reader, first=1))["edges"][0]["node"]["id"]
     assert (
-        len((await reader.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [first] * 100}))["nodes"])
+        len(
+            (await reader.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [first] * 100}))[
+                "nodes"
+            ]
+        )
         == 100
     )
     response = await reader.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [first] * 101})

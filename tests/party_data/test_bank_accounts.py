@@ -127,7 +127,8 @@ async def test_reading_bank_accounts_needs_finance(admin, make_caller) -> None:
         finance = await make_caller(role, ("FINANCE",))
         assert [a["ibanCompact"] for a in await accounts(finance, org)] == [ABN], role
     node = await admin.gql(
-        "query($id: ID!) { node(id: $id) { ... on BankAccount { ibanCompact party { id } } } }", {"id": account["id"]}
+        "query($id: ID!) { node(id: $id) { ... on BankAccount { ibanCompact party { id } } } }",
+        {"id": account["id"]},
     )
     assert node["node"] == {"ibanCompact": ABN, "party": {"id": org}}
 
@@ -140,7 +141,9 @@ async def test_writing_bank_accounts_needs_finance(admin, make_caller) -> None:
         assert errors(await add(caller, org, RABO)) == [([], "FORBIDDEN")], role
         refused = await mutate(caller, "updateBankAccount", UPDATE, id=account["id"], holderName="x")
         assert errors(refused) == [([], "FORBIDDEN")]
-        assert errors(await mutate(caller, "removeBankAccount", REMOVE, id=account["id"])) == [([], "FORBIDDEN")]
+        assert errors(await mutate(caller, "removeBankAccount", REMOVE, id=account["id"])) == [
+            ([], "FORBIDDEN")
+        ]
     readonly = await make_caller("READONLY", ("FINANCE",))
     assert errors(await add(readonly, org, RABO)) == [([], "FORBIDDEN")]
     assert [a["version"] for a in await accounts(admin, org, True)] == [1]
@@ -152,7 +155,10 @@ async def test_set_primary_switches_and_the_database_allows_one_primary(admin, s
     second = (await add_ok(admin, org, RABO))["bankAccount"]
     payload = await mutate(admin, "setPrimaryBankAccount", SET_PRIMARY, id=second["id"], expectedVersion=1)
     assert payload["userErrors"] == []
-    assert [(a["ibanCompact"], a["primary"]) for a in await accounts(admin, org)] == [(RABO, True), (ABN, False)]
+    assert [(a["ibanCompact"], a["primary"]) for a in await accounts(admin, org)] == [
+        (RABO, True),
+        (ABN, False),
+    ]
     third = (await add_ok(admin, org, INGB, primary=True))["bankAccount"]
     assert [a["id"] for a in await accounts(admin, org) if a["primary"]] == [third["id"]]
     assert first["id"] != third["id"]
@@ -167,15 +173,17 @@ async def test_set_primary_switches_and_the_database_allows_one_primary(admin, s
 async def test_update_deactivate_and_remove(admin) -> None:
     org = await create_organisation(admin, "Acme")
     account = (await add_ok(admin, org, ABN, holderName="Acme"))["bankAccount"]
-    assert errors(await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], iban="NL00ABNA0000000000")) == [
-        (["iban"], "INVALID")
-    ]
+    assert errors(
+        await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], iban="NL00ABNA0000000000")
+    ) == [(["iban"], "INVALID")]
     changed = await mutate(
         admin, "updateBankAccount", UPDATE, id=account["id"], iban=RABO, bic="RABONL2U", expectedVersion=1
     )
     assert changed["userErrors"] == []
     assert (changed["bankAccount"]["ibanCompact"], changed["bankAccount"]["version"]) == (RABO, 2)
-    stale = await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], holderName="x", expectedVersion=1)
+    stale = await mutate(
+        admin, "updateBankAccount", UPDATE, id=account["id"], holderName="x", expectedVersion=1
+    )
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
 
     closed = await mutate(admin, "updateBankAccount", UPDATE, id=account["id"], active=False)
@@ -197,4 +205,6 @@ async def test_bank_accounts_of_a_hidden_person_are_not_found(admin, make_caller
     assert errors(await add(business, hidden, RABO)) == [(["partyId"], "NOT_FOUND")]
     refused = await mutate(business, "updateBankAccount", UPDATE, id=account["id"], holderName="x")
     assert errors(refused) == [(["id"], "NOT_FOUND")]
-    assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": account["id"]}))["node"] is None
+    assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": account["id"]}))[
+        "node"
+    ] is None

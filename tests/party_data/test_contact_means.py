@@ -43,7 +43,9 @@ async def create_person(caller: Any, last_name: str, **fields: Any) -> dict[str,
 
 
 async def add(caller: Any, party: str, kind: str, value: str, **fields: Any) -> dict[str, Any]:
-    return await mutate(caller, "addContactMean", CONTACT_MEAN, partyId=party, kind=kind, value=value, **fields)
+    return await mutate(
+        caller, "addContactMean", CONTACT_MEAN, partyId=party, kind=kind, value=value, **fields
+    )
 
 
 async def add_ok(caller: Any, party: str, kind: str, value: str, **fields: Any) -> dict[str, Any]:
@@ -57,7 +59,7 @@ async def card(caller: Any, party: str, include_inactive: bool = False) -> dict[
 
 
 async def found(caller: Any, query: str, term: str) -> list[str]:
-    data = (await caller.gql(query, {"q": term}))
+    data = await caller.gql(query, {"q": term})
     connection = next(iter(data.values()))
     return [next(iter(n.values())) for n in connection["nodes"]]
 
@@ -81,7 +83,11 @@ async def test_email_and_phone_of_an_organisation_are_its_primary_contact_means(
     assert payload["organisation"]["phone"] == "+31301234567"
     # Adding the second phone changed what search matches (version 2), this update made 3.
     assert payload["organisation"]["version"] == 3
-    phones = [(m["value"], m["primary"]) for m in (await card(admin, org["id"]))["contactMeans"] if m["kind"] == "PHONE"]
+    phones = [
+        (m["value"], m["primary"])
+        for m in (await card(admin, org["id"]))["contactMeans"]
+        if m["kind"] == "PHONE"
+    ]
     assert phones == [("+31301234567", True), ("+31207654321", False)]
 
     # Null clears the field: the primary entry goes, a plain one is not promoted.
@@ -120,7 +126,12 @@ async def test_bad_email_and_phone_in_the_party_inputs_are_invalid_at_their_fiel
     relation = await admin.post(
         """mutation($input: AddBusinessRelationInput!) {
           addBusinessRelation(input: $input) { person { id } userErrors { field code } } }""",
-        {"input": {"person": {"lastName": "Vries", "phone": "abc"}, "newOrganisation": {"name": "X", "email": "x@"}}},
+        {
+            "input": {
+                "person": {"lastName": "Vries", "phone": "abc"},
+                "newOrganisation": {"name": "X", "email": "x@"},
+            }
+        },
     )
     result = relation.json()["data"]["addBusinessRelation"]
     assert sorted(tuple(e["field"]) for e in result["userErrors"]) == [
@@ -195,10 +206,14 @@ async def test_unknown_and_hidden_parties(admin, make_caller) -> None:
     assert errors(await add(business, hidden["id"], "EMAIL", "a@b.nl")) == [(["partyId"], "NOT_FOUND")]
     assert errors(await add(admin, "bm9wZQ", "EMAIL", "a@b.nl")) == [(["partyId"], "INVALID")]
     mean = await add_ok(admin, hidden["id"], "EMAIL", "a@b.nl")
-    assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": mean["id"]}))["node"] is None
+    assert (await business.gql("query($id: ID!) { node(id: $id) { id } }", {"id": mean["id"]}))[
+        "node"
+    ] is None
     refused = await mutate(business, "updateContactMean", CONTACT_MEAN, id=mean["id"], label="x")
     assert errors(refused) == [(["id"], "NOT_FOUND")]
-    node = (await admin.gql("query($id: ID!) { node(id: $id) { ... on ContactMean { value party { id } } } }", {"id": mean["id"]}))
+    node = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on ContactMean { value party { id } } } }", {"id": mean["id"]}
+    )
     assert node["node"] == {"value": "a@b.nl", "party": {"id": hidden["id"]}}
     readonly = await make_caller("READONLY")
     org = await create_org(admin, "Acme")
@@ -243,7 +258,9 @@ async def test_the_database_refuses_a_second_primary_and_an_inactive_primary(adm
 async def test_deactivating_the_primary_takes_its_flag_and_hides_it(admin) -> None:
     org = await create_org(admin, "Acme", email="info@acme.nl")
     [mean] = (await card(admin, org["id"]))["contactMeans"]
-    payload = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=False, expectedVersion=1)
+    payload = await mutate(
+        admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], active=False, expectedVersion=1
+    )
     assert payload["userErrors"] == []
     assert (payload["contactMean"]["active"], payload["contactMean"]["primary"]) == (False, False)
     data = await card(admin, org["id"])
@@ -262,9 +279,13 @@ async def test_update_revalidates_checks_the_version_and_remove_deletes(admin) -
     assert errors(await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], value="nope")) == [
         (["value"], "INVALID")
     ]
-    changed = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], value="0301234567", label=None)
+    changed = await mutate(
+        admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], value="0301234567", label=None
+    )
     assert (changed["contactMean"]["value"], changed["contactMean"]["label"]) == ("+31301234567", None)
-    stale = await mutate(admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], label="x", expectedVersion=1)
+    stale = await mutate(
+        admin, "updateContactMean", CONTACT_MEAN, id=mean["id"], label="x", expectedVersion=1
+    )
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
     removed = await mutate(admin, "removeContactMean", REMOVE, id=mean["id"])
     assert removed == {"deletedId": mean["id"], "userErrors": []}
@@ -278,7 +299,14 @@ async def test_update_revalidates_checks_the_version_and_remove_deletes(admin) -
 async def test_search_finds_parties_by_phone_in_any_format(admin) -> None:
     await create_org(admin, "Bellen BV", phone="020-1234567")
     await create_org(admin, "Anders BV", phone="030 7654321")
-    for term in ("020-1234567", "+31 20 123 4567", "0201234567", "+31201234567", "0031 20 1234567", "1234567"):
+    for term in (
+        "020-1234567",
+        "+31 20 123 4567",
+        "0201234567",
+        "+31201234567",
+        "0031 20 1234567",
+        "1234567",
+    ):
         assert await found(admin, SEARCH_ORGS, term) == ["Bellen BV"], term
     assert await found(admin, SEARCH_ORGS, "020-7654321") == []
 

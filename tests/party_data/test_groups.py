@@ -66,19 +66,32 @@ def names(connection: dict[str, Any]) -> list[str]:
 async def test_admin_manages_groups_and_others_may_not(admin, make_caller) -> None:
     group = await create_group(admin, "Nieuwsbrief", description="Maandelijks")
     assert (group["name"], group["description"], group["active"], group["version"]) == (
-        "Nieuwsbrief", "Maandelijks", True, 1
+        "Nieuwsbrief",
+        "Maandelijks",
+        True,
+        1,
     )
-    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="Nieuwsbrief")) == [(["name"], "CONFLICT")]
-    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="  ")) == [(["name"], "INVALID")]
+    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="Nieuwsbrief")) == [
+        (["name"], "CONFLICT")
+    ]
+    assert errors(await mutate(admin, "createCustomerGroup", CUSTOMER_GROUP, name="  ")) == [
+        (["name"], "INVALID")
+    ]
     for role in ("TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
-        assert errors(await mutate(caller, "createCustomerGroup", CUSTOMER_GROUP, name=f"Van {role}")) == [([], "FORBIDDEN")]
+        assert errors(await mutate(caller, "createCustomerGroup", CUSTOMER_GROUP, name=f"Van {role}")) == [
+            ([], "FORBIDDEN")
+        ]
         refused = await mutate(caller, "deactivateCustomerGroup", CUSTOMER_GROUP, id=group["id"])
         assert errors(refused) == [([], "FORBIDDEN")]
 
-    renamed = await mutate(admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], name="Nieuwsbrief NL", expectedVersion=1)
+    renamed = await mutate(
+        admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], name="Nieuwsbrief NL", expectedVersion=1
+    )
     assert (renamed["customerGroup"]["name"], renamed["customerGroup"]["version"]) == ("Nieuwsbrief NL", 2)
-    stale = await mutate(admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], description="x", expectedVersion=1)
+    stale = await mutate(
+        admin, "updateCustomerGroup", CUSTOMER_GROUP, id=group["id"], description="x", expectedVersion=1
+    )
     assert errors(stale) == [(["expectedVersion"], "CONFLICT")]
     await create_group(admin, "Kerstpakket")
     off = await mutate(admin, "deactivateCustomerGroup", CUSTOMER_GROUP, id=group["id"])
@@ -90,7 +103,9 @@ async def test_admin_manages_groups_and_others_may_not(admin, make_caller) -> No
     assert [g["name"] for g in listed] == ["Kerstpakket", "Nieuwsbrief NL"]
     listed = (await admin.gql(GROUPS, {"all": True, "search": "NIEUWS"}))["customerGroups"]
     assert [g["name"] for g in listed] == ["Nieuwsbrief NL"]
-    node = await admin.gql("query($id: ID!) { node(id: $id) { ... on CustomerGroup { name } } }", {"id": group["id"]})
+    node = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on CustomerGroup { name } } }", {"id": group["id"]}
+    )
     assert node["node"] == {"name": "Nieuwsbrief NL"}
 
 
@@ -110,9 +125,13 @@ async def test_whoever_writes_parties_puts_them_in_groups(admin, make_caller) ->
 
     groups_of = (await admin.gql(PARTY_GROUPS, {"id": person, "all": False}))["node"]["groups"]
     assert groups_of == [{"name": "Beurs"}]
-    removed = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person])
+    removed = await mutate(
+        business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person]
+    )
     assert (removed["changedCount"], removed["userErrors"]) == (1, [])
-    again = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person])
+    again = await mutate(
+        business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[person]
+    )
     assert again["changedCount"] == 0
     assert (await admin.gql(PARTY_GROUPS, {"id": person, "all": False}))["node"]["groups"] == []
 
@@ -144,10 +163,14 @@ async def test_members_are_listed_by_name_page_by_page(admin) -> None:
     assert names(rest) == ["Piet Charlie", "Delta BV", "Echo BV"] and not rest["pageInfo"]["hasNextPage"]
     organisations = await members(admin, group["id"], kind="ORGANISATION")
     assert names(organisations) == ["alfa BV", "Delta BV", "Echo BV"] and organisations["totalCount"] == 3
-    assert {e["node"]["kind"] for e in (await members(admin, group["id"], kind="PERSON"))["edges"]} == {"PERSON"}
+    assert {e["node"]["kind"] for e in (await members(admin, group["id"], kind="PERSON"))["edges"]} == {
+        "PERSON"
+    }
 
     # Archived organisations stay members but are listed only when asked.
-    assert (await mutate(admin, "archiveOrganisation", "organisation { id }", id=parties[0]))["userErrors"] == []
+    assert (await mutate(admin, "archiveOrganisation", "organisation { id }", id=parties[0]))[
+        "userErrors"
+    ] == []
     assert "Delta BV" not in names(await members(admin, group["id"]))
     assert (await members(admin, group["id"]))["totalCount"] == 4
     assert (await members(admin, group["id"], archived=True))["totalCount"] == 5
@@ -170,7 +193,9 @@ async def test_hidden_persons_are_no_members_for_business_and_readonly(admin, ma
         persons = (await caller.gql(PERSONS_IN, {"ids": [group["id"]]}))["persons"]
         assert persons == {"totalCount": 1, "nodes": [{"lastName": "Zichtbaar"}]}
     business = await make_caller("BUSINESS")
-    refused = await mutate(business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[org, private])
+    refused = await mutate(
+        business, "removePartiesFromGroup", MEMBERS_CHANGED, groupId=group["id"], partyIds=[org, private]
+    )
     assert errors(refused) == [(["partyIds", "1"], "NOT_FOUND")]
     assert (await members(admin, group["id"]))["totalCount"] == 3
 
@@ -188,7 +213,9 @@ async def test_filter_organisations_and_persons_by_group(admin) -> None:
     assert either["totalCount"] == 3
     assert (await admin.gql(ORGS_IN, {"ids": []}))["organisations"]["totalCount"] == 0
     assert (await admin.gql(PERSONS_IN, {"ids": [south["id"]]}))["persons"]["totalCount"] == 0
-    assert (await admin.gql(PERSONS_IN, {"ids": [north["id"]]}))["persons"]["nodes"] == [{"lastName": "Jansen"}]
+    assert (await admin.gql(PERSONS_IN, {"ids": [north["id"]]}))["persons"]["nodes"] == [
+        {"lastName": "Jansen"}
+    ]
     response = await admin.post(ORGS_IN, {"ids": [a]})
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
@@ -201,7 +228,9 @@ async def test_an_inactive_group_keeps_its_members_but_takes_no_new_ones(admin) 
     assert errors(await add_parties(admin, group["id"], [other])) == [(["groupId"], "INVALID")]
     assert names(await members(admin, group["id"])) == ["Acme"]
     assert (await admin.gql(PARTY_GROUPS, {"id": org, "all": False}))["node"]["groups"] == []
-    assert (await admin.gql(PARTY_GROUPS, {"id": org, "all": True}))["node"]["groups"] == [{"name": "Campagne 2023"}]
+    assert (await admin.gql(PARTY_GROUPS, {"id": org, "all": True}))["node"]["groups"] == [
+        {"name": "Campagne 2023"}
+    ]
 
 
 # --- statement counts ---------------------------------------------------------------------

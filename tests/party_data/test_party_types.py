@@ -18,7 +18,9 @@ SET_EMPLOYEE = "employee { employeeNumber salary { amount currency } }"
 
 PARTY_TYPES = f"query($all: Boolean!) {{ partyTypes(includeInactive: $all) {{ {TYPE_FIELDS} }} }}"
 PARTY_TYPE_CODES = "query($id: ID!) { node(id: $id) { ... on Party { types { code name partyKind } } } }"
-SALES = f"query($id: ID!) {{ organisation(id: $id) {{ types {{ code }} salesRelation {{ {SALES_FIELDS} }} }} }}"
+SALES = (
+    f"query($id: ID!) {{ organisation(id: $id) {{ types {{ code }} salesRelation {{ {SALES_FIELDS} }} }} }}"
+)
 FINANCIALS = """
 query($org: ID!, $person: ID!) {
   organisation(id: $org) {
@@ -78,23 +80,36 @@ async def test_party_types_lists_the_built_ins_with_their_kinds(make_caller) -> 
 
 async def test_admin_creates_party_types_with_unique_codes(admin, make_caller) -> None:
     payload = await mutate(
-        admin, "createPartyType", CREATE_TYPE, code="PARTNER", name="Partner", partyKind="ORGANISATION",
+        admin,
+        "createPartyType",
+        CREATE_TYPE,
+        code="PARTNER",
+        name="Partner",
+        partyKind="ORGANISATION",
         description="A partner company.",
     )
     assert payload["userErrors"] == []
     created = payload["partyType"]
     assert (created["code"], created["name"], created["partyKind"]) == ("PARTNER", "Partner", "ORGANISATION")
-    assert (created["builtIn"], created["active"], created["description"]) == (False, True, "A partner company.")
+    assert (created["builtIn"], created["active"], created["description"]) == (
+        False,
+        True,
+        "A partner company.",
+    )
     assert "PARTNER" in {t["code"] for t in await list_types(admin)}
 
     for code in ("PARTNER", "CUSTOMER"):
-        duplicate = await mutate(admin, "createPartyType", CREATE_TYPE, code=code, name="Again", partyKind="ORGANISATION")
+        duplicate = await mutate(
+            admin, "createPartyType", CREATE_TYPE, code=code, name="Again", partyKind="ORGANISATION"
+        )
         assert fields_of(duplicate) == {("code",): {"CONFLICT"}}, code
         assert duplicate["partyType"] is None
 
     for role in ("TEAM", "BUSINESS", "READONLY"):
         caller = await make_caller(role, ("FINANCE",))
-        refused = await mutate(caller, "createPartyType", CREATE_TYPE, code=f"BY_{role}", name="x", partyKind="PERSON")
+        refused = await mutate(
+            caller, "createPartyType", CREATE_TYPE, code=f"BY_{role}", name="x", partyKind="PERSON"
+        )
         assert fields_of(refused) == {(): {"FORBIDDEN"}}, role
     codes = [t["code"] for t in await list_types(admin, include_inactive=True)]
     assert sorted(codes) == sorted([*BUILT_INS, "PARTNER"])
@@ -160,8 +175,14 @@ async def test_business_may_not_type_a_hidden_person(admin, make_caller) -> None
 async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admin) -> None:
     org = await create_organisation(admin, "Alfa BV")
     payload = await mutate(
-        admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="25000.00", paymentTermDays=30,
-        discountPercent="2.50", currency="EUR",
+        admin,
+        "setSalesRelation",
+        SET_SALES,
+        partyId=org,
+        creditLimit="25000.00",
+        paymentTermDays=30,
+        discountPercent="2.50",
+        currency="EUR",
     )
     assert payload["userErrors"] == []
     expected = {
@@ -179,8 +200,14 @@ async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admi
 
     # Fields left out keep their value; null clears; other currencies and large amounts stay exact.
     payload = await mutate(
-        admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="999999999999.99", currency="usd",
-        discountPercent=None, orderStop=True,
+        admin,
+        "setSalesRelation",
+        SET_SALES,
+        partyId=org,
+        creditLimit="999999999999.99",
+        currency="usd",
+        discountPercent=None,
+        orderStop=True,
     )
     assert payload["userErrors"] == []
     data = await admin.gql(SALES, {"id": org})
@@ -197,14 +224,21 @@ async def test_sales_relation_round_trips_decimal_strings_and_adds_customer(admi
 async def test_purchase_relation_adds_supplier(admin) -> None:
     org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["MANUFACTURER"]))["userErrors"] == []
-    payload = await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14, ourAccountNumber="K-1234")
-    assert payload == {"purchaseRelation": {"paymentTermDays": 14, "ourAccountNumber": "K-1234"}, "userErrors": []}
+    payload = await mutate(
+        admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14, ourAccountNumber="K-1234"
+    )
+    assert payload == {
+        "purchaseRelation": {"paymentTermDays": 14, "ourAccountNumber": "K-1234"},
+        "userErrors": [],
+    }
     assert await codes_of(admin, org) == ["MANUFACTURER", "SUPPLIER"]
 
 
 async def test_employee_data_on_a_person_adds_employee_with_money_salary(admin) -> None:
     person = await create_person(admin, "Jansen")
-    payload = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-007", salary="3150.5")
+    payload = await mutate(
+        admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-007", salary="3150.5"
+    )
     assert payload == {
         "employee": {"employeeNumber": "E-007", "salary": {"amount": "3150.50", "currency": "EUR"}},
         "userErrors": [],
@@ -229,7 +263,9 @@ async def test_set_employee_data_errors_point_at_person_id(admin, make_caller) -
     assert fields_of(wrong_kind) == {("personId",): {"INVALID"}}
     hidden = await create_person(admin, "Verborgen")  # no membership: hidden from BUSINESS (R1)
     business = await make_caller("BUSINESS", ("FINANCE",))
-    not_visible = await mutate(business, "setEmployeeData", SET_EMPLOYEE, personId=hidden, employeeNumber="E-1")
+    not_visible = await mutate(
+        business, "setEmployeeData", SET_EMPLOYEE, personId=hidden, employeeNumber="E-1"
+    )
     assert fields_of(not_visible) == {("personId",): {"NOT_FOUND"}}
     assert await codes_of(admin, hidden) == []
 
@@ -244,7 +280,9 @@ async def test_sales_data_on_a_person_is_invalid(admin) -> None:
 async def test_a_type_with_data_cannot_be_removed(admin) -> None:
     org = await create_organisation(admin, "Alfa BV")
     assert (await set_types(admin, org, ["MANUFACTURER"]))["userErrors"] == []
-    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, paymentTermDays=30))["userErrors"] == []
+    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, paymentTermDays=30))[
+        "userErrors"
+    ] == []
     assert await codes_of(admin, org) == ["CUSTOMER", "MANUFACTURER"]
     for types in (["MANUFACTURER"], []):
         payload = await set_types(admin, org, types)
@@ -274,8 +312,14 @@ async def test_bad_sales_values_are_invalid_at_their_fields(admin) -> None:
         assert fields_of(payload) == {(field,): {"INVALID"}}, values
         assert payload["salesRelation"] is None
     everything = await mutate(
-        admin, "setSalesRelation", SET_SALES, partyId=org, paymentTermDays=400, discountPercent="101",
-        creditLimit="-5", currency="EURO",
+        admin,
+        "setSalesRelation",
+        SET_SALES,
+        partyId=org,
+        paymentTermDays=400,
+        discountPercent="101",
+        creditLimit="-5",
+        currency="EURO",
     )
     assert fields_of(everything) == {
         ("paymentTermDays",): {"INVALID"},
@@ -292,7 +336,11 @@ async def test_bad_purchase_and_employee_values_are_invalid_at_their_fields(admi
     person = await create_person(admin, "Jansen")
     payload = await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=366)
     assert fields_of(payload) == {("paymentTermDays",): {"INVALID"}}
-    for values, field in (({"salary": "-1"}, "salary"), ({"salary": "1.234"}, "salary"), ({"currency": "EURO"}, "currency")):
+    for values, field in (
+        ({"salary": "-1"}, "salary"),
+        ({"salary": "1.234"}, "salary"),
+        ({"currency": "EURO"}, "currency"),
+    ):
         payload = await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, **values)
         assert fields_of(payload) == {(field,): {"INVALID"}}, values
     assert await codes_of(admin, org) == []
@@ -305,9 +353,17 @@ async def test_bad_purchase_and_employee_values_are_invalid_at_their_fields(admi
 async def test_financial_data_without_finance_is_null_with_forbidden_errors(admin, make_caller) -> None:
     org = await create_organisation(admin, "Alfa BV")
     person = await create_person(admin, "Jansen")
-    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="25000.00"))["userErrors"] == []
-    assert (await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14))["userErrors"] == []
-    assert (await mutate(admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="4000"))["userErrors"] == []
+    assert (await mutate(admin, "setSalesRelation", SET_SALES, partyId=org, creditLimit="25000.00"))[
+        "userErrors"
+    ] == []
+    assert (await mutate(admin, "setPurchaseRelation", SET_PURCHASE, partyId=org, paymentTermDays=14))[
+        "userErrors"
+    ] == []
+    assert (
+        await mutate(
+            admin, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="4000"
+        )
+    )["userErrors"] == []
 
     team = await make_caller("TEAM", ("SENSITIVE",))
     response = await team.post(FINANCIALS, {"org": org, "person": person})
@@ -348,7 +404,9 @@ async def test_writing_financial_data_needs_finance(admin, make_caller) -> None:
     assert fields_of(purchase) == {(): {"FORBIDDEN"}}
     # Employee data is financial in its salary only (R4 as policy classifies it): the
     # personnel number, which every viewer reads, every writer may write.
-    employee = await mutate(team, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="1.00")
+    employee = await mutate(
+        team, "setEmployeeData", SET_EMPLOYEE, personId=person, employeeNumber="E-1", salary="1.00"
+    )
     assert fields_of(employee) == {("salary",): {"FORBIDDEN"}}
     data = await admin.gql(FINANCIALS, {"org": org, "person": person})
     assert data["organisation"]["types"] == [] and data["organisation"]["salesRelation"] is None

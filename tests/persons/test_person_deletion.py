@@ -29,8 +29,22 @@ BUSINESS_EMAIL, WRONG_EMAIL, PHONE1 = "xq@werkplek.example", "xq@vergissing.exam
 STREET = "Zonnebloemstraatje"
 PRIVATE_FILENAME = "paspoort-qwx.pdf"
 LEFTOVERS = (
-    FIRST, RENAMED, LAST, BSN, BIRTH, EMAIL, "612345678", "quaggelaar-prive", IBAN, "qwibbelstaart",
-    EMPLOYEE_NUMBER, "werkplek.example", "vergissing.example", "201112233", STREET, "paspoort-qwx",
+    FIRST,
+    RENAMED,
+    LAST,
+    BSN,
+    BIRTH,
+    EMAIL,
+    "612345678",
+    "quaggelaar-prive",
+    IBAN,
+    "qwibbelstaart",
+    EMPLOYEE_NUMBER,
+    "werkplek.example",
+    "vergissing.example",
+    "201112233",
+    STREET,
+    "paspoort-qwx",
 )
 
 
@@ -67,25 +81,81 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
     other_org = await create_organisation(admin, "Ander BV")
     person = (
         await ok(
-            admin, "createPerson", "person { id }", lastName=LAST, firstName=FIRST, infix="van", initials="X.",
-            title="drs.", gender="FEMALE", birthDate=BIRTH, bsn=BSN, email=EMAIL, phone=PHONE,
+            admin,
+            "createPerson",
+            "person { id }",
+            lastName=LAST,
+            firstName=FIRST,
+            infix="van",
+            initials="X.",
+            title="drs.",
+            gender="FEMALE",
+            birthDate=BIRTH,
+            bsn=BSN,
+            email=EMAIL,
+            phone=PHONE,
         )
     )["person"]["id"]
     await ok(admin, "updatePerson", "person { id }", id=person, firstName=RENAMED)  # old name in the trail
     await ok(admin, "addContactMean", "contactMean { id }", partyId=person, kind="WEBSITE", value=WEBSITE)
     await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=IBAN, holderName=HOLDER)
-    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=person, employeeNumber=EMPLOYEE_NUMBER, salary="3100.00")
-    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Nieuwsbrief"))["customerGroup"]["id"]
+    await ok(
+        admin,
+        "setEmployeeData",
+        "employee { employeeNumber }",
+        personId=person,
+        employeeNumber=EMPLOYEE_NUMBER,
+        salary="3100.00",
+    )
+    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Nieuwsbrief"))[
+        "customerGroup"
+    ]["id"]
     await ok(admin, "addPartiesToGroup", "customerGroup { id }", groupId=group, partyIds=[person])
-    await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, jobTitle="Inkoper", businessEmail=BUSINESS_EMAIL, phone1=PHONE1)
-    wrong = (await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=other_org, businessEmail=WRONG_EMAIL))["membership"]["id"]
+    await ok(
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=person,
+        organisationId=org,
+        jobTitle="Inkoper",
+        businessEmail=BUSINESS_EMAIL,
+        phone1=PHONE1,
+    )
+    wrong = (
+        await ok(
+            admin,
+            "addMembership",
+            "membership { id }",
+            personId=person,
+            organisationId=other_org,
+            businessEmail=WRONG_EMAIL,
+        )
+    )["membership"]["id"]
     await ok(admin, "deleteMembership", "deletedMembershipId", id=wrong, reason="wrong person linked")
     relation_type = (
-        await ok(admin, "createRelationType", "relationType { id }", name="kent", inverseName="wordt gekend door", sourceKinds=["ORGANISATION"], targetKinds=["PERSON"])
+        await ok(
+            admin,
+            "createRelationType",
+            "relationType { id }",
+            name="kent",
+            inverseName="wordt gekend door",
+            sourceKinds=["ORGANISATION"],
+            targetKinds=["PERSON"],
+        )
     )["relationType"]["id"]
     await ok(admin, "addRelation", "relation { id }", typeId=relation_type, sourceId=org, targetId=person)
     address = (
-        await ok(admin, "addAddress", "address { id }", partyId=person, kind="POSTAL", street=STREET, houseNumber="7", postcode="1234 AB", city="Utrecht")
+        await ok(
+            admin,
+            "addAddress",
+            "address { id }",
+            partyId=person,
+            kind="POSTAL",
+            street=STREET,
+            houseNumber="7",
+            postcode="1234 AB",
+            city="Utrecht",
+        )
     )["address"]["id"]
     await ok(admin, "updateAddress", "address { id }", id=address, houseNumber="9")
     person_pk = decode_id(person)[1]  # type: ignore[index]
@@ -99,13 +169,19 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
 
     # Only ADMIN deletes (R5), and only with confirm: true; nothing changes otherwise.
     for role in ("TEAM", "BUSINESS", "READONLY"):
-        payload = await mutate(await make_caller(role), "deletePerson", "person { id }", id=person, confirm=True)
+        payload = await mutate(
+            await make_caller(role), "deletePerson", "person { id }", id=person, confirm=True
+        )
         assert codes(payload) == ["FORBIDDEN"], (role, payload)
     refused = await mutate(admin, "deletePerson", "person { id }", id=person, confirm=False)
     assert errors(refused) == [(["confirm"], "INVALID")]
-    assert (await admin.gql("query($id: ID!) { person(id: $id) { firstName } }", {"id": person}))["person"]["firstName"] == RENAMED
+    assert (await admin.gql("query($id: ID!) { person(id: $id) { firstName } }", {"id": person}))["person"][
+        "firstName"
+    ] == RENAMED
 
-    deleted = await ok(admin, "deletePerson", "person { id displayName active deletedAt }", id=person, confirm=True)
+    deleted = await ok(
+        admin, "deletePerson", "person { id displayName active deletedAt }", id=person, confirm=True
+    )
     assert deleted["person"]["displayName"] == "Deleted contact" and deleted["person"]["active"] is False
     assert deleted["person"]["deletedAt"] is not None
 
@@ -115,23 +191,49 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
     tomb, employer = data["person"], data["organisation"]
     assert tomb.pop("deletedAt")[:19] == deleted["person"]["deletedAt"][:19]
     assert tomb == {
-        "displayName": "Deleted contact", "sortName": "Deleted contact", "firstName": None,
-        "lastName": "Deleted contact", "initials": None, "title": None, "birthDate": None, "bsn": None,
-        "email": None, "phone": None, "active": False,
-        "contactMeans": [], "bankAccounts": [], "addresses": [], "groups": [], "employee": None,
+        "displayName": "Deleted contact",
+        "sortName": "Deleted contact",
+        "firstName": None,
+        "lastName": "Deleted contact",
+        "initials": None,
+        "title": None,
+        "birthDate": None,
+        "bsn": None,
+        "email": None,
+        "phone": None,
+        "active": False,
+        "contactMeans": [],
+        "bankAccounts": [],
+        "addresses": [],
+        "groups": [],
+        "employee": None,
         "documents": {"totalCount": 0},
-        "memberships": {"nodes": [{"active": False, "endDate": TODAY, "businessEmail": None, "phone1": None, "jobTitle": "Inkoper"}]},
+        "memberships": {
+            "nodes": [
+                {
+                    "active": False,
+                    "endDate": TODAY,
+                    "businessEmail": None,
+                    "phone1": None,
+                    "jobTitle": "Inkoper",
+                }
+            ]
+        },
     }
     assert employer["current"]["totalCount"] == 0
     assert employer["memberships"]["nodes"] == [{"person": {"id": person, "displayName": "Deleted contact"}}]
-    assert employer["relations"]["edges"] == [{"otherParty": {"id": person, "displayName": "Deleted contact"}}]
+    assert employer["relations"]["edges"] == [
+        {"otherParty": {"id": person, "displayName": "Deleted contact"}}
+    ]
 
     # Nowhere in the database, audit trail included, is a personal value left; the
     # deletion itself is on record.
     assert await leftovers(session) == []
     event = (
         await session.execute(
-            text("SELECT action, reason FROM audit_events WHERE object_type = 'Person' AND object_id = :id ORDER BY id DESC"),
+            text(
+                "SELECT action, reason FROM audit_events WHERE object_type = 'Person' AND object_id = :id ORDER BY id DESC"
+            ),
             {"id": person_pk},
         )
     ).first()
@@ -140,7 +242,9 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
     # The private file is gone from disk; the content another party's document shares stays.
     assert not store.exists(private_sha)
     assert store.exists(shared_sha)
-    other_docs = await admin.gql("query($id: ID!) { node(id: $id) { ... on Party { documents { nodes { id } } } } }", {"id": other_org})
+    other_docs = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on Party { documents { nodes { id } } } } }", {"id": other_org}
+    )
     assert other_docs["node"]["documents"]["nodes"] == [{"id": kept_document}]
 
     # Deleted is final: not listed, not changeable, not deletable twice, not exported to CSV.
@@ -152,13 +256,17 @@ async def test_deleting_a_person_erases_everything_personal_and_leaves_a_tombsto
     ):
         payload = await mutate(admin, name, "person { id }", id=person, **fields)
         assert errors(payload) == [(["id"], "NOT_FOUND")], (name, payload)
-    again = await mutate(admin, "addMembership", "membership { id }", personId=person, organisationId=other_org)
+    again = await mutate(
+        admin, "addMembership", "membership { id }", personId=person, organisationId=other_org
+    )
     assert codes(again) == ["NOT_FOUND"]
     out = io.StringIO()
     assert await export_csv(session, "persons", out) == 0
     out = io.StringIO()
     await export_csv(session, "memberships", out)
-    assert BUSINESS_EMAIL not in out.getvalue() and out.getvalue().count("\n") == 2  # header and the ended one
+    assert (
+        BUSINESS_EMAIL not in out.getvalue() and out.getvalue().count("\n") == 2
+    )  # header and the ended one
 
 
 PERSONS = """
@@ -170,21 +278,39 @@ query($search: String!, $inactive: Boolean!, $org: ID!, $group: ID!) {
 EXPORT = "query($id: ID!) { personDataExport(id: $id) }"
 
 
-async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_only(admin, make_caller) -> None:
+async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_only(
+    admin, make_caller
+) -> None:
     business = await make_caller("BUSINESS")
     org = await create_organisation(admin, "Exportbedrijf BV")
     person = (
-        await ok(admin, "createPerson", "person { id }", lastName="Zwijgzaam", firstName="Dora", bsn=BSN, email=EMAIL)
+        await ok(
+            admin,
+            "createPerson",
+            "person { id }",
+            lastName="Zwijgzaam",
+            firstName="Dora",
+            bsn=BSN,
+            email=EMAIL,
+        )
     )["person"]["id"]
-    await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org, jobTitle="Planner")
+    await ok(
+        admin, "addMembership", "membership { id }", personId=person, organisationId=org, jobTitle="Planner"
+    )
     await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=IBAN)
-    await ok(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street="Kade", city="Zwolle")
+    await ok(
+        admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street="Kade", city="Zwolle"
+    )
     await ok(admin, "addNote", "note { id }", partyId=person, body="Belt liever na tienen.")
-    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Mailing"))["customerGroup"]["id"]
+    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Mailing"))["customerGroup"][
+        "id"
+    ]
     await ok(admin, "addPartiesToGroup", "customerGroup { id }", groupId=group, partyIds=[person])
 
     async def listed(inactive: bool) -> tuple[int, int, int]:
-        data = await business.gql(PERSONS, {"search": "zwijgzaam", "inactive": inactive, "org": org, "group": group})
+        data = await business.gql(
+            PERSONS, {"search": "zwijgzaam", "inactive": inactive, "org": org, "group": group}
+        )
         counts = data["persons"], data["organisation"]["memberships"], data["node"]["members"]
         return tuple(c["totalCount"] for c in counts)  # type: ignore[return-value]
 
@@ -193,7 +319,9 @@ async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_
     await ok(business, "updatePerson", "person { active }", id=person, active=False)
     assert await listed(False) == (0, 0, 0)
     assert await listed(True) == (1, 1, 1)
-    direct = await business.gql("query($id: ID!) { person(id: $id) { active memberships { totalCount } } }", {"id": person})
+    direct = await business.gql(
+        "query($id: ID!) { person(id: $id) { active memberships { totalCount } } }", {"id": person}
+    )
     assert direct["person"] == {"active": False, "memberships": {"totalCount": 1}}
     cleared = await mutate(business, "updatePerson", "person { active }", id=person, active=None)
     assert errors(cleared) == [(["active"], "INVALID")]
@@ -205,12 +333,17 @@ async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_
     assert document["person"]["firstName"] == "Dora" and document["person"]["bsn"] == BSN
     assert document["person"]["globalId"] == person
     assert [c["value"] for c in document["contactMeans"]] == [EMAIL]
-    assert [(m["organisationName"], m["jobTitle"]) for m in document["memberships"]] == [("Exportbedrijf BV", "Planner")]
+    assert [(m["organisationName"], m["jobTitle"]) for m in document["memberships"]] == [
+        ("Exportbedrijf BV", "Planner")
+    ]
     assert [b["iban"] for b in document["bankAccounts"]] == [IBAN]
     assert [(a["street"], a["city"]) for a in document["addresses"]] == [("Kade", "Zwolle")]
     assert [n["body"] for n in document["notes"]] == ["Belt liever na tienen."]
     assert {(e["objectType"], e["action"]) for e in document["auditEvents"]} >= {
-        ("Person", "CREATE"), ("Person", "UPDATE"), ("Membership", "CREATE"), ("BankAccount", "CREATE"),
+        ("Person", "CREATE"),
+        ("Person", "UPDATE"),
+        ("Membership", "CREATE"),
+        ("BankAccount", "CREATE"),
     }
     assert document["withheld"] == []
     plain_admin = await make_caller("ADMIN")
@@ -227,7 +360,9 @@ async def test_deactivation_hides_from_search_and_lists_and_the_export_is_admin_
     ]
     assert IBAN not in json.dumps(limited)
     for role in ("TEAM", "BUSINESS", "READONLY"):
-        response = (await (await make_caller(role, ("FINANCE", "SENSITIVE"))).post(EXPORT, {"id": person})).json()
+        response = (
+            await (await make_caller(role, ("FINANCE", "SENSITIVE"))).post(EXPORT, {"id": person})
+        ).json()
         assert response["data"] == {"personDataExport": None}, role
         assert [e["extensions"]["code"] for e in response["errors"]] == ["FORBIDDEN"], role
     missing = await admin.gql(EXPORT, {"id": org})

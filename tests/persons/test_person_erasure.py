@@ -59,12 +59,20 @@ def iban(number: str) -> str:
     return f"NL{check_digits('NL', number)}{number}"
 
 
-async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmaker: Any, tmp_path: Path) -> dict[str, str]:
+async def give_the_person_everything(
+    admin: Caller, make_caller: Any, sessionmaker: Any, tmp_path: Path
+) -> dict[str, str]:
     """The person, through every mutation that can record something about it."""
     p = PERSONAL
-    employer = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
-    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Ander BV"))["organisation"]["id"]
-    merged = (await ok(admin, "createOrganisation", "organisation { id }", name="Dubbel BV"))["organisation"]["id"]
+    employer = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))[
+        "organisation"
+    ]["id"]
+    other = (await ok(admin, "createOrganisation", "organisation { id }", name="Ander BV"))["organisation"][
+        "id"
+    ]
+    merged = (await ok(admin, "createOrganisation", "organisation { id }", name="Dubbel BV"))["organisation"][
+        "id"
+    ]
     business = await ok(
         admin, "addBusinessRelation", "person { id } membership { id }",
         person={"lastName": p["last"], "firstName": p["first"], "infix": p["infix"], "initials": p["initials"],
@@ -79,9 +87,17 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
     await ok(admin, "updatePerson", "person { id }", id=person, firstName=p["renamed"])
 
     means = [
-        (await ok(admin, "addContactMean", "contactMean { id }", partyId=person, kind=kind, value=value, label=p["label"]))[
-            "contactMean"
-        ]["id"]
+        (
+            await ok(
+                admin,
+                "addContactMean",
+                "contactMean { id }",
+                partyId=person,
+                kind=kind,
+                value=value,
+                label=p["label"],
+            )
+        )["contactMean"]["id"]
         for kind, value in (("EMAIL", p["email2"]), ("WEBSITE", p["website"]), ("SOCIAL", p["social"]))
     ]
     await ok(admin, "updateContactMean", "contactMean { id }", id=means[1], value=p["website"] + "/x")
@@ -93,26 +109,50 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
                  houseNumber="7", houseNumberAddition=p["addition"], postcode="1234 AB", city=p["city"])
     )["address"]["id"]  # fmt: skip
     second = (
-        await ok(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street=p["street2"], city=p["city"])
+        await ok(
+            admin,
+            "addAddress",
+            "address { id }",
+            partyId=person,
+            kind="VISIT",
+            street=p["street2"],
+            city=p["city"],
+        )
     )["address"]["id"]
     await ok(admin, "updateAddress", "address { id }", id=visit, houseNumber="9")
     await ok(admin, "setHeadOffice", "address { id }", addressId=second)
     await ok(admin, "removeAddress", "", id=visit)
 
     accounts = [
-        (await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban(number), holderName=p["holder"]))[
-            "bankAccount"
-        ]["id"]
+        (
+            await ok(
+                admin,
+                "addBankAccount",
+                "bankAccount { id }",
+                partyId=person,
+                iban=iban(number),
+                holderName=p["holder"],
+            )
+        )["bankAccount"]["id"]
         for number in (p["iban"], p["iban2"])
     ]
     await ok(admin, "updateBankAccount", "bankAccount { id }", id=accounts[0], holderName=p["holder2"])
     await ok(admin, "setPrimaryBankAccount", "bankAccount { id }", id=accounts[1])
     await ok(admin, "removeBankAccount", "", id=accounts[0])
 
-    await ok(admin, "createPartyType", "partyType { code }", code=DOMAIN["type"], name="Qzd soort", partyKind="PERSON")
+    await ok(
+        admin,
+        "createPartyType",
+        "partyType { code }",
+        code=DOMAIN["type"],
+        name="Qzd soort",
+        partyKind="PERSON",
+    )
     await ok(admin, "setPartyTypes", "", partyId=person, types=["EMPLOYEE", DOMAIN["type"]])
     await ok(admin, "setEmployeeData", "", personId=person, employeeNumber=p["employee"], salary=p["salary"])
-    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name=DOMAIN["group"]))["customerGroup"]["id"]
+    group = (await ok(admin, "createCustomerGroup", "customerGroup { id }", name=DOMAIN["group"]))[
+        "customerGroup"
+    ]["id"]
     await ok(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
     await ok(admin, "removePartiesFromGroup", "", groupId=group, partyIds=[person])
     await ok(admin, "addPartiesToGroup", "", groupId=group, partyIds=[person])
@@ -121,7 +161,14 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
     await ok(admin, "deactivateMembership", "membership { id }", id=membership)
     await ok(admin, "reactivateMembership", "membership { id }", id=membership)
     wrong = (
-        await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=other, businessEmail=p["wrong"])
+        await ok(
+            admin,
+            "addMembership",
+            "membership { id }",
+            personId=person,
+            organisationId=other,
+            businessEmail=p["wrong"],
+        )
     )["membership"]["id"]
     await ok(admin, "deleteMembership", "", id=wrong, reason=p["reason"])
     at_merged = (
@@ -149,11 +196,34 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
                  sourceKinds=["ORGANISATION"], targetKinds=["PERSON"])
     )["relationType"]["id"]  # fmt: skip
     relation = (
-        await ok(admin, "addRelation", "relation { id }", typeId=knows, sourceId=employer, targetId=person, note=p["relation"])
+        await ok(
+            admin,
+            "addRelation",
+            "relation { id }",
+            typeId=knows,
+            sourceId=employer,
+            targetId=person,
+            note=p["relation"],
+        )
     )["relation"]["id"]
-    await ok(admin, "updateRelation", "relation { id }", id=relation, note=p["relation"] + " 2", startDate="2020-01-01")
+    await ok(
+        admin,
+        "updateRelation",
+        "relation { id }",
+        id=relation,
+        note=p["relation"] + " 2",
+        startDate="2020-01-01",
+    )
     ended = (
-        await ok(admin, "addRelation", "relation { id }", typeId=knows, sourceId=merged, targetId=person, note=p["relation2"])
+        await ok(
+            admin,
+            "addRelation",
+            "relation { id }",
+            typeId=knows,
+            sourceId=merged,
+            targetId=person,
+            note=p["relation2"],
+        )
     )["relation"]["id"]
     await ok(admin, "deleteRelation", "", id=ended)
 
@@ -167,7 +237,11 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
 
     notes = [
         (await ok(admin, "addNote", "note { id }", partyId=person, kind=kind, body=body))["note"]["id"]
-        for kind, body in (("GENERAL", p["note"]), ("INTERNAL", p["internal"]), ("PRICE_AGREEMENT", p["price"]))
+        for kind, body in (
+            ("GENERAL", p["note"]),
+            ("INTERNAL", p["internal"]),
+            ("PRICE_AGREEMENT", p["price"]),
+        )
     ]
     await ok(admin, "updateNote", "note { id }", id=notes[0], body=p["note2"])
     await ok(admin, "removeNote", "", id=notes[1])
@@ -180,7 +254,9 @@ async def give_the_person_everything(admin: Caller, make_caller: Any, sessionmak
     await ok(admin, "completeActivity", "activity { id }", id=activities[0])
     await ok(admin, "removeActivity", "", id=activities[1])
 
-    kept = await upload(admin, person, p["content"].encode(), p["filename"] + ".pdf", description=p["description"])
+    kept = await upload(
+        admin, person, p["content"].encode(), p["filename"] + ".pdf", description=p["description"]
+    )
     gone = await upload(admin, person, b"%PDF " + p["content"].encode(), p["filename"] + "2.pdf")
     await ok(admin, "deleteDocument", "", id=gone["document"]["id"])
     return {"person": person, "employer": employer, "group": group, "document": kept["document"]["id"]}
@@ -221,7 +297,9 @@ async def markers_left(session: Any) -> list[str]:
     return sorted(set(found))
 
 
-async def test_no_marker_of_an_erased_person_is_left_anywhere(admin, make_caller, session, sessionmaker, tmp_path, database_url) -> None:
+async def test_no_marker_of_an_erased_person_is_left_anywhere(
+    admin, make_caller, session, sessionmaker, tmp_path, database_url
+) -> None:
     made = await give_the_person_everything(admin, make_caller, sessionmaker, tmp_path)
     person_pk = decode_id(made["person"])[1]  # type: ignore[index]
     before = await markers_left(session)
@@ -251,7 +329,9 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
 ) -> None:
     """Before ids were never reused, a membership deleted as a wrong link could leave its id
     to another person's membership; erasure used to look events up by that id."""
-    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"]["id"]
+    org = (await ok(admin, "createOrganisation", "organisation { id }", name="Werkgever BV"))["organisation"][
+        "id"
+    ]
     erased = (await ok(admin, "createPerson", "person { id }", lastName="Weg"))["person"]["id"]
     stays = (await ok(admin, "createPerson", "person { id }", lastName="Blijft"))["person"]["id"]
     wrong = await ok(admin, "addMembership", "membership { id }", personId=erased, organisationId=org,
@@ -261,9 +341,13 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
                      businessEmail="blijft@werk.example")  # fmt: skip
     old_pk, new_pk = decode_id(wrong["membership"]["id"])[1], decode_id(other["membership"]["id"])[1]  # type: ignore[index]
     async with sessionmaker() as writer:  # what SQLite did before migration 0013: the id given again
-        await writer.execute(text("UPDATE memberships SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk})
         await writer.execute(
-            text("UPDATE audit_events SET object_id = :old WHERE object_type = 'Membership' AND object_id = :new"),
+            text("UPDATE memberships SET id = :old WHERE id = :new"), {"old": old_pk, "new": new_pk}
+        )
+        await writer.execute(
+            text(
+                "UPDATE audit_events SET object_id = :old WHERE object_type = 'Membership' AND object_id = :new"
+            ),
             {"old": old_pk, "new": new_pk},
         )
         await writer.commit()
@@ -274,7 +358,6 @@ async def test_erasure_finds_the_persons_membership_events_by_the_person_not_by_
     assert left == []
     kept = await session.scalars(select(AuditEvent.changes).where(AuditEvent.object_type == "Membership"))
     assert any("blijft@werk.example" in json.dumps(c) for c in kept)  # the other person's stays
-
 
 
 ERASED_TRAIL = """
@@ -292,7 +375,9 @@ async def test_what_erasure_leaves_on_the_trail_reads_as_the_erased_objects_did(
     org = (await ok(admin, "createOrganisation", "organisation { id }", name="Werk BV"))["organisation"]["id"]
     person = (await ok(admin, "createPerson", "person { id }", lastName="Geheim"))["person"]["id"]
     await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
-    await ok(admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurweg", city="Ede")
+    await ok(
+        admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurweg", city="Ede"
+    )
     await ok(admin, "addNote", "note { id }", partyId=person, kind="PRICE_AGREEMENT", body="Tien procent")
     await ok(admin, "addBankAccount", "bankAccount { id }", partyId=person, iban=iban("ABNA0417164300"))
     await ok(admin, "deletePerson", "person { id }", id=person, confirm=True)
@@ -308,7 +393,9 @@ async def test_what_erasure_leaves_on_the_trail_reads_as_the_erased_objects_did(
     seen_by_admin = (await admin.gql(ERASED_TRAIL, {"id": person}))["node"]["auditTrail"]["nodes"]
     assert len(classified(seen_by_admin)) >= 3  # they are there, and their kind is kept
     for role in ("TEAM", "BUSINESS"):
-        events = (await (await make_caller(role)).gql(ERASED_TRAIL, {"id": person}))["node"]["auditTrail"]["nodes"]
+        events = (await (await make_caller(role)).gql(ERASED_TRAIL, {"id": person}))["node"]["auditTrail"][
+            "nodes"
+        ]
         assert classified(events) == [], role
         assert len(events) < len(seen_by_admin)
         deletion = next(e for e in events if e["objectType"] == "Person" and e["action"] == "DELETE")

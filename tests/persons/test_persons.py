@@ -104,7 +104,9 @@ async def test_initials_stand_in_for_a_missing_first_name(admin) -> None:
 
 
 async def test_update_changes_only_the_fields_sent_and_recomputes_the_names(admin) -> None:
-    person = await create_ok(admin, lastName="Berg", firstName="Jan", infix="van der", initials="J.", email="j@b.nl")
+    person = await create_ok(
+        admin, lastName="Berg", firstName="Jan", infix="van der", initials="J.", email="j@b.nl"
+    )
     payload = await update(admin, id=person["id"], firstName=None, phone="0612345678", expectedVersion=1)
     assert payload["userErrors"] == []
     changed = payload["person"]
@@ -179,7 +181,12 @@ async def test_invalid_fields_are_all_reported_and_nothing_is_created(admin) -> 
     payload = await create(admin, lastName="", email="geen-email", phone="abc", firstName="Jan\x00")
     assert payload["person"] is None
     assert sorted(errors(payload)) == sorted(
-        [(["lastName"], "INVALID"), (["email"], "INVALID"), (["phone"], "INVALID"), (["firstName"], "INVALID")]
+        [
+            (["lastName"], "INVALID"),
+            (["email"], "INVALID"),
+            (["phone"], "INVALID"),
+            (["firstName"], "INVALID"),
+        ]
     )
     assert await count_persons(admin) == 0
 
@@ -202,7 +209,14 @@ async def test_order_by_name_sorts_on_the_last_name_ignoring_the_infix(admin) ->
     await create_ok(admin, lastName="Bakker", firstName="Anna")
     await create_ok(admin, lastName="Berg", firstName="Adam")
     await create_ok(admin, lastName="Bergen", firstName="Aafke")
-    expected = ["Bakker, Anna", "Berg, Adam", "Berg, Jan van der", "Bergen, Aafke", "Dekker, Cor", "Vries, Piet de"]
+    expected = [
+        "Bakker, Anna",
+        "Berg, Adam",
+        "Berg, Jan van der",
+        "Bergen, Aafke",
+        "Dekker, Cor",
+        "Vries, Piet de",
+    ]
     page = await listing(admin)
     assert [e["node"]["sortName"] for e in page["edges"]] == expected
     descending = await listing(admin, orderBy={"field": "NAME", "direction": "DESC"})
@@ -211,14 +225,18 @@ async def test_order_by_name_sorts_on_the_last_name_ignoring_the_infix(admin) ->
     first = await listing(admin, first=3)
     rest = await listing(admin, after=first["pageInfo"]["endCursor"])
     assert [e["node"]["sortName"] for e in first["edges"] + rest["edges"]] == expected
-    tail = (await admin.gql("{ persons(last: 2) { nodes { sortName } pageInfo { hasPreviousPage } } }"))["persons"]
+    tail = (await admin.gql("{ persons(last: 2) { nodes { sortName } pageInfo { hasPreviousPage } } }"))[
+        "persons"
+    ]
     assert [n["sortName"] for n in tail["nodes"]] == expected[-2:]
     assert tail["pageInfo"]["hasPreviousPage"] is True
 
 
 async def test_search_ignores_case_and_accents_and_matches_email(admin) -> None:
     await create_ok(admin, lastName="Müller", firstName="José", email="jose.muller@example.com")
-    await create_ok(admin, lastName="Berg", firstName="Jan", infix="van der", initials="J.P.", email="jp@berg.example")
+    await create_ok(
+        admin, lastName="Berg", firstName="Jan", infix="van der", initials="J.P.", email="jp@berg.example"
+    )
     await create_ok(admin, lastName="Smit", firstName="Eva")
     cases = [
         ("jose", ["José Müller"]),
@@ -308,16 +326,22 @@ async def test_viewer_can_see_flags_follow_the_permissions(admin, make_caller) -
     expectations = [
         (admin, {"viewerCanSeeSensitive": True, "viewerCanSeeFinancials": True}),
         (await make_caller("ADMIN"), {"viewerCanSeeSensitive": False, "viewerCanSeeFinancials": False}),
-        (await make_caller("TEAM", ("SENSITIVE",)), {"viewerCanSeeSensitive": True, "viewerCanSeeFinancials": False}),
-        (await make_caller("TEAM", ("FINANCE",)), {"viewerCanSeeSensitive": False, "viewerCanSeeFinancials": True}),
+        (
+            await make_caller("TEAM", ("SENSITIVE",)),
+            {"viewerCanSeeSensitive": True, "viewerCanSeeFinancials": False},
+        ),
+        (
+            await make_caller("TEAM", ("FINANCE",)),
+            {"viewerCanSeeSensitive": False, "viewerCanSeeFinancials": True},
+        ),
     ]
     for caller, expected in expectations:
         assert (await caller.gql(query, {"id": person["id"]}))["person"] == expected
     sensitive = await make_caller("TEAM", ("SENSITIVE",))
     assert (await update_bsn(admin, person["id"], "111222333"))["userErrors"] == []
-    assert (await sensitive.gql("query($id: ID!) { person(id: $id) { bsn } }", {"id": person["id"]}))["person"] == {
-        "bsn": "111222333"
-    }
+    assert (await sensitive.gql("query($id: ID!) { person(id: $id) { bsn } }", {"id": person["id"]}))[
+        "person"
+    ] == {"bsn": "111222333"}
 
 
 # --- R1: persons without a membership -------------------------------------------------------
@@ -341,7 +365,12 @@ async def test_a_person_without_membership_is_hidden_from_business_and_readonly(
         assert [e["node"]["id"] for e in page["edges"]] == [member["id"]], role
         assert page["totalCount"] == 1, role
         data = await caller.gql(lookup, {"id": loner["id"]})
-        assert data == {"person": None, "node": None, "nodes": [None], "persons": {"totalCount": 0, "nodes": []}}, role
+        assert data == {
+            "person": None,
+            "node": None,
+            "nodes": [None],
+            "persons": {"totalCount": 0, "nodes": []},
+        }, role
         assert (await fetch(caller, member["id"]))["lastName"] == "Lid"
 
     for role in ("TEAM", "ADMIN"):
@@ -358,7 +387,9 @@ async def test_a_person_without_membership_is_hidden_from_business_and_readonly(
         }, role
 
 
-async def test_business_cannot_update_a_hidden_person_but_can_once_it_has_a_membership(admin, make_caller) -> None:
+async def test_business_cannot_update_a_hidden_person_but_can_once_it_has_a_membership(
+    admin, make_caller
+) -> None:
     loner = await create_ok(admin, lastName="Los")
     business = await make_caller("BUSINESS")
     team = await make_caller("TEAM")
@@ -383,7 +414,8 @@ async def test_business_cannot_update_a_hidden_person_but_can_once_it_has_a_memb
 
     # An ended membership still makes the person a business relation.
     ended = await admin.gql(
-        "mutation($id: ID!) { deactivateMembership(input: {id: $id}) { userErrors { code } } }", {"id": membership}
+        "mutation($id: ID!) { deactivateMembership(input: {id: $id}) { userErrors { code } } }",
+        {"id": membership},
     )
     assert ended["deactivateMembership"]["userErrors"] == []
     assert (await fetch(business, loner["id"]))["lastName"] == "Los"

@@ -24,7 +24,9 @@ CATEGORY = f"category {{ {CATEGORY_FIELDS} }}"
 INTERNAL_RELATION = f"internalRelation {{ {IR_FIELDS} }}"
 INTERNAL_RELATION_WITH_COMMISSION = f"internalRelation {{ {IR_FIELDS} commissionPercent }}"
 
-CATEGORIES = f"query($all: Boolean!) {{ internalRelationCategories(includeInactive: $all) {{ {CATEGORY_FIELDS} }} }}"
+CATEGORIES = (
+    f"query($all: Boolean!) {{ internalRelationCategories(includeInactive: $all) {{ {CATEGORY_FIELDS} }} }}"
+)
 NODE = f"query($id: ID!) {{ node(id: $id) {{ id ... on InternalRelation {{ {IR_FIELDS} }} ... on InternalRelationCategory {{ name }} }} }}"
 PARTY_FILES = f"""
 query($id: ID!, $categories: [ID!], $ended: Boolean!, $first: Int, $after: String) {{
@@ -56,7 +58,9 @@ LAST_YEAR = (TODAY - dt.timedelta(days=365)).isoformat()
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def staff(make_caller: Any, session: Any, name: str, role: str = "TEAM", permissions: tuple[str, ...] = ()) -> tuple[Any, str]:
+async def staff(
+    make_caller: Any, session: Any, name: str, role: str = "TEAM", permissions: tuple[str, ...] = ()
+) -> tuple[Any, str]:
     """A staff user called `name` with a token; returns (caller, the user's global ID)."""
     caller = await make_caller(role, permissions)
     await session.execute(update(UserRow).where(UserRow.id == caller.user_id).values(name=name))
@@ -82,12 +86,22 @@ async def account_manager_category(caller: Any) -> str:
 
 
 async def create_category(caller: Any, name: str, description: str | None = None) -> dict[str, Any]:
-    return (await ok(caller, "createInternalRelationCategory", CATEGORY, name=name, description=description))["category"]
+    return (await ok(caller, "createInternalRelationCategory", CATEGORY, name=name, description=description))[
+        "category"
+    ]
 
 
 async def add(caller: Any, employee: str, party: str, category: str, **fields: Any) -> dict[str, Any]:
     selection = INTERNAL_RELATION_WITH_COMMISSION if "commissionPercent" in fields else INTERNAL_RELATION
-    return await mutate(caller, "addInternalRelation", selection, employeeId=employee, partyId=party, categoryId=category, **fields)
+    return await mutate(
+        caller,
+        "addInternalRelation",
+        selection,
+        employeeId=employee,
+        partyId=party,
+        categoryId=category,
+        **fields,
+    )
 
 
 async def link(caller: Any, employee: str, party: str, category: str, **fields: Any) -> dict[str, Any]:
@@ -130,7 +144,11 @@ async def test_admin_creates_and_renames_categories(admin) -> None:
     assert tax["description"] == "Helps with the income tax return."
     support = await create_category(admin, "Support contact")
     renamed = await mutate(
-        admin, "updateInternalRelationCategory", CATEGORY, id=support["id"], expectedVersion=support["version"],
+        admin,
+        "updateInternalRelationCategory",
+        CATEGORY,
+        id=support["id"],
+        expectedVersion=support["version"],
         name="Helpdesk contact",
     )
     assert renamed["userErrors"] == []
@@ -141,7 +159,11 @@ async def test_admin_creates_and_renames_categories(admin) -> None:
     assert {"Tax advisor", "Helpdesk contact"} <= set(names)
     assert "Support contact" not in names
     stale = await mutate(
-        admin, "updateInternalRelationCategory", CATEGORY, id=support["id"], expectedVersion=support["version"],
+        admin,
+        "updateInternalRelationCategory",
+        CATEGORY,
+        id=support["id"],
+        expectedVersion=support["version"],
         name="Lost update",
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
@@ -152,7 +174,9 @@ async def test_category_names_are_unique(admin) -> None:
     duplicate = await mutate(admin, "createInternalRelationCategory", CATEGORY, name="Tax advisor")
     assert only_error(duplicate) == (["name"], "CONFLICT")
     other = await create_category(admin, "Support contact")
-    clash = await mutate(admin, "updateInternalRelationCategory", CATEGORY, id=other["id"], name="Tax advisor")
+    clash = await mutate(
+        admin, "updateInternalRelationCategory", CATEGORY, id=other["id"], name="Tax advisor"
+    )
     assert only_error(clash) == (["name"], "CONFLICT")
     assert [c["name"] for c in await categories(admin)].count("Tax advisor") == 1
 
@@ -227,8 +251,14 @@ async def test_unknown_ids_are_not_found(admin) -> None:
     manager = await account_manager_category(admin)
     org = await create_organisation(admin, "Alfa BV")
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
-    assert only_error(await add(admin, encode_id("User", 999_999), org, manager)) == (["employeeId"], "NOT_FOUND")
-    assert only_error(await add(admin, me, encode_id("Organisation", 999_999), manager)) == (["partyId"], "NOT_FOUND")
+    assert only_error(await add(admin, encode_id("User", 999_999), org, manager)) == (
+        ["employeeId"],
+        "NOT_FOUND",
+    )
+    assert only_error(await add(admin, me, encode_id("Organisation", 999_999), manager)) == (
+        ["partyId"],
+        "NOT_FOUND",
+    )
     bad_category = encode_id("InternalRelationCategory", 999_999)
     assert only_error(await add(admin, me, org, bad_category)) == (["categoryId"], "NOT_FOUND")
 
@@ -240,12 +270,17 @@ async def test_commission_round_trips_as_a_two_decimal_string(admin) -> None:
     created = await link(admin, me, org, manager, commissionPercent="12.50")
     assert created["commissionPercent"] == "12.50"
     read = await admin.gql(
-        "query($id: ID!) { organisation(id: $id) { internalRelations { nodes { commissionPercent } } } }", {"id": org}
+        "query($id: ID!) { organisation(id: $id) { internalRelations { nodes { commissionPercent } } } }",
+        {"id": org},
     )
     assert read["organisation"]["internalRelations"]["nodes"] == [{"commissionPercent": "12.50"}]
     for value, shown in (("7", "7.00"), ("0", "0.00"), ("100", "100.00"), ("99.99", "99.99")):
         payload = await mutate(
-            admin, "updateInternalRelation", INTERNAL_RELATION_WITH_COMMISSION, id=created["id"], commissionPercent=value
+            admin,
+            "updateInternalRelation",
+            INTERNAL_RELATION_WITH_COMMISSION,
+            id=created["id"],
+            commissionPercent=value,
         )
         assert payload["userErrors"] == [], value
         assert payload["internalRelation"]["commissionPercent"] == shown
@@ -261,7 +296,9 @@ async def test_commission_out_of_range_or_with_three_decimals_is_invalid(admin) 
         assert payload["internalRelation"] is None
     assert (await party_files(admin, org))["totalCount"] == 0
     created = await link(admin, me, org, manager, commissionPercent="5.00")
-    payload = await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="100.01")
+    payload = await mutate(
+        admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="100.01"
+    )
     assert only_error(payload) == (["commissionPercent"], "INVALID")
 
 
@@ -275,10 +312,18 @@ async def test_setting_a_commission_needs_finance(admin, make_caller) -> None:
     assert (await party_files(admin, org))["totalCount"] == 0
     # Without a commission TEAM may link; changing the commission later is refused as well.
     created = await link(team, me, org, manager)
-    refused = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="10.00")
+    refused = await mutate(
+        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent="10.00"
+    )
     assert only_error(refused)[1] == "FORBIDDEN"
     finance_team = await make_caller("TEAM", ("FINANCE",))
-    allowed = await mutate(finance_team, "updateInternalRelation", INTERNAL_RELATION_WITH_COMMISSION, id=created["id"], commissionPercent="10.00")
+    allowed = await mutate(
+        finance_team,
+        "updateInternalRelation",
+        INTERNAL_RELATION_WITH_COMMISSION,
+        id=created["id"],
+        commissionPercent="10.00",
+    )
     assert allowed["userErrors"] == []
     assert allowed["internalRelation"]["commissionPercent"] == "10.00"
 
@@ -290,14 +335,19 @@ async def test_clearing_a_commission_needs_finance_too(admin, make_caller) -> No
     me = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     created = await link(admin, me, org, manager, commissionPercent="10.00")
     team = await make_caller("TEAM")
-    cleared = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent=None)
+    cleared = await mutate(
+        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], commissionPercent=None
+    )
     assert only_error(cleared)[1] == "FORBIDDEN"
     read = await admin.gql(
-        "query($id: ID!) { node(id: $id) { ... on InternalRelation { commissionPercent } } }", {"id": created["id"]}
+        "query($id: ID!) { node(id: $id) { ... on InternalRelation { commissionPercent } } }",
+        {"id": created["id"]},
     )
     assert read["node"]["commissionPercent"] == "10.00"
     # Changing other fields without touching the commission is fine.
-    assert (await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], since="2024-01-01"))["userErrors"] == []
+    assert (
+        await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], since="2024-01-01")
+    )["userErrors"] == []
 
 
 async def test_until_before_since_is_invalid(admin) -> None:
@@ -307,7 +357,9 @@ async def test_until_before_since_is_invalid(admin) -> None:
     payload = await add(admin, me, org, manager, since="2024-05-01", until="2024-04-30")
     assert only_error(payload) == (["until"], "INVALID")
     created = await link(admin, me, org, manager, since="2024-05-01")
-    payload = await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], until="2024-01-01")
+    payload = await mutate(
+        admin, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], until="2024-01-01"
+    )
     assert only_error(payload) == (["until"], "INVALID")
     assert (await admin.gql(NODE, {"id": created["id"]}))["node"]["until"] is None
 
@@ -337,7 +389,9 @@ async def test_an_ended_internal_relation_does_not_block_a_new_one(admin, make_c
     assert (await party_files(admin, org, ended=True))["totalCount"] == 2
 
 
-async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(admin, make_caller, session) -> None:
+async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(
+    admin, make_caller, session
+) -> None:
     """A future relation beside an open one, or reopening an ended one, would double up later."""
     manager = await account_manager_category(admin)
     org = await create_organisation(admin, "Alfa BV")
@@ -353,7 +407,9 @@ async def test_overlapping_periods_of_one_user_and_category_are_a_conflict(admin
 # --- account managers -------------------------------------------------------------------------
 
 
-async def test_account_managers_are_current_account_manager_users_by_name(admin, make_caller, session) -> None:
+async def test_account_managers_are_current_account_manager_users_by_name(
+    admin, make_caller, session
+) -> None:
     manager = await account_manager_category(admin)
     tax = await create_category(admin, "Tax advisor")
     none_org = await create_organisation(admin, "Zonder BV")
@@ -386,9 +442,19 @@ async def test_account_managers_are_current_account_manager_users_by_name(admin,
     # Ending today still counts today; ending yesterday does not.
     files = await party_files(admin, many_org, categories=[manager])
     mark_link = next(n for n in files["nodes"] if n["employee"]["id"] == mark_id)
-    assert (await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=TODAY.isoformat()))["userErrors"] == []
-    assert [n for n, _ in await account_managers(admin, many_org)] == ["Anna Appel", "Mark Midden", "Zoë Zwart"]
-    assert (await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=YESTERDAY))["userErrors"] == []
+    assert (
+        await mutate(
+            admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=TODAY.isoformat()
+        )
+    )["userErrors"] == []
+    assert [n for n, _ in await account_managers(admin, many_org)] == [
+        "Anna Appel",
+        "Mark Midden",
+        "Zoë Zwart",
+    ]
+    assert (
+        await mutate(admin, "updateInternalRelation", INTERNAL_RELATION, id=mark_link["id"], until=YESTERDAY)
+    )["userErrors"] == []
     assert [n for n, _ in await account_managers(admin, many_org)] == ["Anna Appel", "Zoë Zwart"]
 
 
@@ -409,7 +475,9 @@ async def test_a_future_internal_relation_is_not_current_yet(admin, make_caller,
 # --- listing from the party and from the staff member -----------------------------------------
 
 
-async def test_party_internal_relations_current_only_unless_include_ended(admin, make_caller, session) -> None:
+async def test_party_internal_relations_current_only_unless_include_ended(
+    admin, make_caller, session
+) -> None:
     manager = await account_manager_category(admin)
     tax = await create_category(admin, "Tax advisor")
     person = await create_person(admin, "Jansen")
@@ -426,7 +494,11 @@ async def test_party_internal_relations_current_only_unless_include_ended(admin,
         return {n["id"] for n in connection["nodes"]}
 
     assert ids(await party_files(admin, person)) == {current_manager["id"], current_tax["id"]}
-    assert ids(await party_files(admin, person, ended=True)) == {current_manager["id"], ended_manager["id"], current_tax["id"]}
+    assert ids(await party_files(admin, person, ended=True)) == {
+        current_manager["id"],
+        ended_manager["id"],
+        current_tax["id"],
+    }
     assert ids(await party_files(admin, person, categories=[manager])) == {current_manager["id"]}
     assert ids(await party_files(admin, person, categories=[manager], ended=True)) == {
         current_manager["id"],
@@ -441,7 +513,9 @@ async def test_party_internal_relations_current_only_unless_include_ended(admin,
     assert first["pageInfo"]["hasNextPage"] is True and len(first["nodes"]) == 2
     rest = await party_files(admin, person, ended=True, first=2, after=first["pageInfo"]["endCursor"])
     assert rest["pageInfo"]["hasNextPage"] is False
-    assert {n["id"] for n in first["nodes"] + rest["nodes"]} == ids(await party_files(admin, person, ended=True))
+    assert {n["id"] for n in first["nodes"] + rest["nodes"]} == ids(
+        await party_files(admin, person, ended=True)
+    )
 
 
 async def test_user_internal_relations_list_a_staff_members_files(admin, make_caller, session) -> None:
@@ -459,7 +533,10 @@ async def test_user_internal_relations_list_a_staff_members_files(admin, make_ca
 
     mine = await viewer_files(anna)
     assert mine["totalCount"] == 2
-    assert {(n["party"]["id"], n["category"]["id"]) for n in mine["nodes"]} == {(alfa, manager), (person, tax["id"])}
+    assert {(n["party"]["id"], n["category"]["id"]) for n in mine["nodes"]} == {
+        (alfa, manager),
+        (person, tax["id"]),
+    }
     assert all(n["employee"]["id"] == anna_id for n in mine["nodes"])
     managed = await viewer_files(anna, categories=[manager])
     assert [n["party"]["displayName"] for n in managed["nodes"]] == ["Alfa BV"]
@@ -515,14 +592,27 @@ async def test_update_and_delete_with_optimistic_concurrency(admin, make_caller,
     created = await link(team, anna, org, manager, since="2024-01-01")
 
     updated = await mutate(
-        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], expectedVersion=created["version"], until="2030-12-31"
+        team,
+        "updateInternalRelation",
+        INTERNAL_RELATION,
+        id=created["id"],
+        expectedVersion=created["version"],
+        until="2030-12-31",
     )
     assert updated["userErrors"] == []
-    assert (updated["internalRelation"]["since"], updated["internalRelation"]["until"]) == ("2024-01-01", "2030-12-31")
+    assert (updated["internalRelation"]["since"], updated["internalRelation"]["until"]) == (
+        "2024-01-01",
+        "2030-12-31",
+    )
     assert updated["internalRelation"]["version"] > created["version"]
 
     stale = await mutate(
-        team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], expectedVersion=created["version"], since=None
+        team,
+        "updateInternalRelation",
+        INTERNAL_RELATION,
+        id=created["id"],
+        expectedVersion=created["version"],
+        since=None,
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
     cleared = await mutate(team, "updateInternalRelation", INTERNAL_RELATION, id=created["id"], since=None)
@@ -530,13 +620,19 @@ async def test_update_and_delete_with_optimistic_concurrency(admin, make_caller,
     assert cleared["internalRelation"]["since"] is None
     assert cleared["internalRelation"]["until"] == "2030-12-31"
 
-    stale_delete = await mutate(team, "deleteInternalRelation", "deletedId", id=created["id"], expectedVersion=created["version"])
+    stale_delete = await mutate(
+        team, "deleteInternalRelation", "deletedId", id=created["id"], expectedVersion=created["version"]
+    )
     assert only_error(stale_delete) == (["expectedVersion"], "CONFLICT")
     business = await make_caller("BUSINESS")
     forbidden = await mutate(business, "deleteInternalRelation", "deletedId", id=created["id"])
     assert only_error(forbidden)[1] == "FORBIDDEN"
     deleted = await mutate(
-        team, "deleteInternalRelation", "deletedId", id=created["id"], expectedVersion=cleared["internalRelation"]["version"]
+        team,
+        "deleteInternalRelation",
+        "deletedId",
+        id=created["id"],
+        expectedVersion=cleared["internalRelation"]["version"],
     )
     assert deleted == {"deletedId": created["id"], "userErrors": []}
     assert (await team.gql(NODE, {"id": created["id"]}))["node"] is None
@@ -549,9 +645,13 @@ async def test_update_and_delete_with_optimistic_concurrency(admin, make_caller,
 # --- R1: hidden persons -----------------------------------------------------------------------
 
 
-async def test_business_does_not_see_internal_relations_on_hidden_persons(admin, make_caller, session) -> None:
+async def test_business_does_not_see_internal_relations_on_hidden_persons(
+    admin, make_caller, session
+) -> None:
     manager = await account_manager_category(admin)
-    business, business_id = await staff(make_caller, session, "Bas Business", role="BUSINESS", permissions=("FINANCE",))
+    business, business_id = await staff(
+        make_caller, session, "Bas Business", role="BUSINESS", permissions=("FINANCE",)
+    )
     org = await create_organisation(admin, "Alfa BV")
     hidden = await create_person(admin, "Verborgen")  # no membership
     visible = await create_person(admin, "Zichtbaar")
@@ -596,7 +696,9 @@ async def test_account_managers_and_internal_relations_are_batched(admin, make_c
     for i, org in enumerate(orgs):
         await link(admin, anna, org, manager)
         await link(admin, bert if i % 2 else anna, org, tax["id"])
-    _, one = await admin.counted(f"query($id: ID!) {{ organisation(id: $id) {{ name {CARD} }} }}", {"id": orgs[0]})
+    _, one = await admin.counted(
+        f"query($id: ID!) {{ organisation(id: $id) {{ name {CARD} }} }}", {"id": orgs[0]}
+    )
     data, many = await admin.counted(f"{{ organisations(first: 20) {{ nodes {{ name {CARD} }} }} }}")
     nodes = data["organisations"]["nodes"]
     assert len(nodes) == 11

@@ -38,7 +38,13 @@ async def person(caller: Caller, last: str, works_at: str | None = None) -> str:
 async def relation_type(caller: Caller, name: str, inverse: str) -> str:
     kinds = ["ORGANISATION", "PERSON"]
     payload = await ok(
-        caller, "createRelationType", "relationType { id }", name=name, inverseName=inverse, sourceKinds=kinds, targetKinds=kinds
+        caller,
+        "createRelationType",
+        "relationType { id }",
+        name=name,
+        inverseName=inverse,
+        sourceKinds=kinds,
+        targetKinds=kinds,
     )
     return payload["relationType"]["id"]
 
@@ -52,7 +58,9 @@ async def neighbourhood(caller: Caller, pk: str, depth: int = 1, **variables: An
 
 
 def names(graph: dict[str, Any], distance: int | None = None) -> set[str]:
-    return {n["party"]["displayName"] for n in graph["nodes"] if distance is None or n["distance"] == distance}
+    return {
+        n["party"]["displayName"] for n in graph["nodes"] if distance is None or n["distance"] == distance
+    }
 
 
 @pytest.fixture
@@ -78,7 +86,11 @@ async def test_depth_one_and_two_follow_every_kind_of_link(admin, world) -> None
     assert names(one, 0) == {"Beta"}
     assert names(one, 1) == {"Alpha", "Gamma", "Piet"}
     labels = {(e["kind"], e["label"]) for e in one["edges"]}
-    assert {("RELATIONS", "supplier of"), ("HIERARCHY", "subsidiary of"), ("MEMBERSHIPS", "Inkoper")} <= labels
+    assert {
+        ("RELATIONS", "supplier of"),
+        ("HIERARCHY", "subsidiary of"),
+        ("MEMBERSHIPS", "Inkoper"),
+    } <= labels
     two = await neighbourhood(admin, world["b"], depth=2)
     assert names(two, 2) == {"Verborgen"}, "through Alpha; Delta is archived and left out"
     assert not two["truncated"]
@@ -117,7 +129,7 @@ async def test_shortest_path_lengths_limits_and_bad_ids(admin, world) -> None:
     path = (await admin.gql(PATH, {"a": world["c"], "b": world["piet"]}))["shortestPath"]
     assert path["length"] == 2 and [e["kind"] for e in path["edges"]] == ["HIERARCHY", "MEMBERSHIPS"]
     assert (await admin.gql(PATH, {"a": world["c"], "b": world["piet"], "max": 1}))["shortestPath"] is None
-    only_relations = (await admin.gql(PATH, {"a": world["c"], "b": world["piet"], "include": ["RELATIONS"]}))
+    only_relations = await admin.gql(PATH, {"a": world["c"], "b": world["piet"], "include": ["RELATIONS"]})
     assert only_relations["shortestPath"] is None
     assert (await admin.gql(PATH, {"a": world["a"], "b": world["a"]}))["shortestPath"]["length"] == 0
     for variables in ({"a": "garbage", "b": world["a"]}, {"a": world["a"], "b": world["b"], "max": 9}):
@@ -143,7 +155,9 @@ async def test_each_hop_is_a_fixed_number_of_statements(admin) -> None:
     assert small_count == big_count
 
 
-async def test_staff_list_sorts_by_customer_files_without_betraying_hidden_persons(admin, make_caller, world) -> None:
+async def test_staff_list_sorts_by_customer_files_without_betraying_hidden_persons(
+    admin, make_caller, world
+) -> None:
     team = await make_caller("TEAM")
     categories = await admin.gql("{ internalRelationCategories { id code } viewer { id } }")
     manager = categories["internalRelationCategories"][0]["id"]
@@ -155,6 +169,8 @@ async def test_staff_list_sorts_by_customer_files_without_betraying_hidden_perso
     assert as_admin[0] == {"email": team.email, "customerFileCount": 3}
     business = await make_caller("BUSINESS")
     as_business = (await business.gql(query))["users"]["nodes"]
-    assert as_business[0] == {"email": team.email, "customerFileCount": 2}, "the hidden person's file does not count"
+    assert as_business[0] == {"email": team.email, "customerFileCount": 2}, (
+        "the hidden person's file does not count"
+    )
     counts = [u["customerFileCount"] for u in as_business]
     assert counts == sorted(counts, reverse=True)

@@ -79,7 +79,9 @@ async def create_type(caller: Any, name: str, inverse: str | None = None, **kwar
 
 
 async def add_relation(caller: Any, type_id: str, source: str, target: str, **fields: Any) -> dict[str, Any]:
-    return await mutate(caller, "addRelation", RELATION, typeId=type_id, sourceId=source, targetId=target, **fields)
+    return await mutate(
+        caller, "addRelation", RELATION, typeId=type_id, sourceId=source, targetId=target, **fields
+    )
 
 
 async def relate(caller: Any, type_id: str, source: str, target: str, **fields: Any) -> dict[str, Any]:
@@ -88,7 +90,9 @@ async def relate(caller: Any, type_id: str, source: str, target: str, **fields: 
     return payload["relation"]
 
 
-async def party_relations(caller: Any, party_id: str, *, inactive: bool = False, **kwargs: Any) -> dict[str, Any]:
+async def party_relations(
+    caller: Any, party_id: str, *, inactive: bool = False, **kwargs: Any
+) -> dict[str, Any]:
     data = await caller.gql(PARTY_RELATIONS, {"id": party_id, "inactive": inactive, **kwargs})
     assert data["node"] is not None
     return data["node"]["relations"]
@@ -176,7 +180,11 @@ async def test_only_admin_manages_relation_types(admin, make_caller) -> None:
 async def test_relation_types_lists_active_ones_by_name_unless_include_inactive(admin) -> None:
     for name in ("supplier of", "agent of", "partner of"):
         await create_type(admin, name, "inverse " + name)
-    agent = next(t for t in (await admin.gql(RELATION_TYPES, {"all": False}))["relationTypes"] if t["name"] == "agent of")
+    agent = next(
+        t
+        for t in (await admin.gql(RELATION_TYPES, {"all": False}))["relationTypes"]
+        if t["name"] == "agent of"
+    )
     payload = await mutate(admin, "deactivateRelationType", RELATION_TYPE, id=agent["id"])
     assert payload["userErrors"] == []
     assert payload["relationType"]["active"] is False
@@ -191,7 +199,13 @@ async def test_relation_types_lists_active_ones_by_name_unless_include_inactive(
 async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(admin) -> None:
     unused = await create_type(admin, "agent of", "represented by")
     changed = await mutate(
-        admin, "updateRelationType", RELATION_TYPE, id=unused["id"], sourceKinds=BOTH, targetKinds=BOTH, symmetric=True
+        admin,
+        "updateRelationType",
+        RELATION_TYPE,
+        id=unused["id"],
+        sourceKinds=BOTH,
+        targetKinds=BOTH,
+        symmetric=True,
     )
     assert changed["userErrors"] == []
     assert changed["relationType"]["symmetric"] is True
@@ -207,7 +221,9 @@ async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(adm
         assert code == "CONFLICT", change
         assert field == [next(iter(change))], change
     # Sending the current kinds again is no change at all.
-    same = await mutate(admin, "updateRelationType", RELATION_TYPE, id=used["id"], sourceKinds=ORG, symmetric=False)
+    same = await mutate(
+        admin, "updateRelationType", RELATION_TYPE, id=used["id"], sourceKinds=ORG, symmetric=False
+    )
     assert same["userErrors"] == []
 
     renamed = await mutate(
@@ -225,12 +241,22 @@ async def test_kinds_and_symmetry_are_fixed_once_in_use_but_renaming_is_fine(adm
 async def test_relation_type_update_with_stale_version_is_a_conflict(admin) -> None:
     created = await create_type(admin, "supplier of", "customer of")
     first = await mutate(
-        admin, "updateRelationType", RELATION_TYPE, id=created["id"], expectedVersion=created["version"], description="x"
+        admin,
+        "updateRelationType",
+        RELATION_TYPE,
+        id=created["id"],
+        expectedVersion=created["version"],
+        description="x",
     )
     assert first["userErrors"] == []
     assert first["relationType"]["version"] > created["version"]
     stale = await mutate(
-        admin, "updateRelationType", RELATION_TYPE, id=created["id"], expectedVersion=created["version"], name="y"
+        admin,
+        "updateRelationType",
+        RELATION_TYPE,
+        id=created["id"],
+        expectedVersion=created["version"],
+        name="y",
     )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
     assert await type_names(admin) == ["supplier of"]
@@ -252,7 +278,9 @@ async def test_delete_relation_type_only_when_unused(admin) -> None:
     assert refused["deletedId"] is None
     assert (await admin.gql(NODE, {"id": used["id"]}))["node"] == {"id": used["id"], "name": "supplier of"}
     # Even an inactive relation keeps its type in use.
-    assert (await mutate(admin, "updateRelation", RELATION, id=relation["id"], active=False))["userErrors"] == []
+    assert (await mutate(admin, "updateRelation", RELATION, id=relation["id"], active=False))[
+        "userErrors"
+    ] == []
     refused = await mutate(admin, "deleteRelationType", "deletedId", id=used["id"])
     assert only_error(refused)[1] == "CONFLICT"
 
@@ -263,7 +291,9 @@ async def test_deactivated_type_cannot_be_used_but_existing_relations_keep_it(ad
     b = await create_organisation(admin, "Beta BV")
     c = await create_organisation(admin, "Gamma BV")
     await relate(admin, supplier["id"], a, b)
-    assert (await mutate(admin, "deactivateRelationType", RELATION_TYPE, id=supplier["id"]))["userErrors"] == []
+    assert (await mutate(admin, "deactivateRelationType", RELATION_TYPE, id=supplier["id"]))[
+        "userErrors"
+    ] == []
     payload = await add_relation(admin, supplier["id"], a, c)
     assert only_error(payload) == (["typeId"], "INVALID")
     assert payload["relation"] is None
@@ -289,7 +319,11 @@ async def test_add_relation_between_organisations_and_from_a_person(admin) -> No
     assert relation["type"] == {"id": supplier["id"], "name": "supplier of"}
     assert relation["source"] == {"id": a, "displayName": "Alfa BV"}
     assert relation["target"] == {"id": b, "displayName": "Beta BV"}
-    assert (relation["startDate"], relation["endDate"], relation["note"]) == ("2023-01-01", "2099-12-31", "Frame contract.")
+    assert (relation["startDate"], relation["endDate"], relation["note"]) == (
+        "2023-01-01",
+        "2099-12-31",
+        "Frame contract.",
+    )
     assert relation["active"] is True
 
     from_person = await relate(admin, consultant["id"], jan, a)
@@ -319,7 +353,9 @@ async def test_kinds_the_type_does_not_allow_are_invalid_at_that_end(admin) -> N
     assert only_error(await add_relation(admin, org_to_org["id"], jan, a)) == (["sourceId"], "INVALID")
     assert only_error(await add_relation(admin, org_to_org["id"], a, jan)) == (["targetId"], "INVALID")
     assert only_error(await add_relation(admin, person_to_org["id"], a, b)) == (["sourceId"], "INVALID")
-    assert only_error(await add_relation(admin, person_to_org["id"], jan, await create_person(admin, "Pietersen"))) == (
+    assert only_error(
+        await add_relation(admin, person_to_org["id"], jan, await create_person(admin, "Pietersen"))
+    ) == (
         ["targetId"],
         "INVALID",
     )
@@ -332,12 +368,20 @@ async def test_unknown_type_or_party_is_not_found(admin) -> None:
     a = await create_organisation(admin, "Alfa BV")
     missing_org = encode_id("Organisation", 999_999)
     missing_type = encode_id("RelationType", 999_999)
-    assert only_error(await add_relation(admin, missing_type, a, await create_organisation(admin, "Beta BV"))) == (
+    assert only_error(
+        await add_relation(admin, missing_type, a, await create_organisation(admin, "Beta BV"))
+    ) == (
         ["typeId"],
         "NOT_FOUND",
     )
-    assert only_error(await add_relation(admin, supplier["id"], a, missing_org)) == (["targetId"], "NOT_FOUND")
-    assert only_error(await add_relation(admin, supplier["id"], missing_org, a)) == (["sourceId"], "NOT_FOUND")
+    assert only_error(await add_relation(admin, supplier["id"], a, missing_org)) == (
+        ["targetId"],
+        "NOT_FOUND",
+    )
+    assert only_error(await add_relation(admin, supplier["id"], missing_org, a)) == (
+        ["sourceId"],
+        "NOT_FOUND",
+    )
 
 
 async def test_duplicate_active_relation_is_a_conflict(admin) -> None:
@@ -450,17 +494,30 @@ async def test_filter_by_type_and_direction(admin) -> None:
         assert connection["totalCount"] == len(connection["edges"])
         return {e["relation"]["id"] for e in connection["edges"]}
 
-    assert ids(await party_relations(admin, hub)) == {out_supplier["id"], in_supplier["id"], out_agent["id"], sym["id"]}
-    assert ids(await party_relations(admin, hub, types=[supplier["id"]])) == {out_supplier["id"], in_supplier["id"]}
+    assert ids(await party_relations(admin, hub)) == {
+        out_supplier["id"],
+        in_supplier["id"],
+        out_agent["id"],
+        sym["id"],
+    }
+    assert ids(await party_relations(admin, hub, types=[supplier["id"]])) == {
+        out_supplier["id"],
+        in_supplier["id"],
+    }
     assert ids(await party_relations(admin, hub, types=[supplier["id"], partner["id"]])) == {
         out_supplier["id"],
         in_supplier["id"],
         sym["id"],
     }
-    assert ids(await party_relations(admin, hub, direction="OUTGOING")) == {out_supplier["id"], out_agent["id"]}
+    assert ids(await party_relations(admin, hub, direction="OUTGOING")) == {
+        out_supplier["id"],
+        out_agent["id"],
+    }
     assert ids(await party_relations(admin, hub, direction="INCOMING")) == {in_supplier["id"]}
     assert ids(await party_relations(admin, hub, direction="SYMMETRIC")) == {sym["id"]}
-    assert ids(await party_relations(admin, hub, types=[supplier["id"]], direction="INCOMING")) == {in_supplier["id"]}
+    assert ids(await party_relations(admin, hub, types=[supplier["id"]], direction="INCOMING")) == {
+        in_supplier["id"]
+    }
     assert ids(await party_relations(admin, hub, types=[agent["id"]], direction="INCOMING")) == set()
 
 
@@ -529,7 +586,11 @@ async def test_update_relation_note_and_dates(admin) -> None:
     )
     assert payload["userErrors"] == []
     updated = payload["relation"]
-    assert (updated["note"], updated["startDate"], updated["endDate"]) == ("second", "2023-01-01", "2024-06-30")
+    assert (updated["note"], updated["startDate"], updated["endDate"]) == (
+        "second",
+        "2023-01-01",
+        "2024-06-30",
+    )
     assert updated["version"] > relation["version"]
     assert updated["source"]["id"] == a and updated["target"]["id"] == b
 
@@ -541,7 +602,11 @@ async def test_update_relation_note_and_dates(admin) -> None:
     assert only_error(backwards) == (["endDate"], "INVALID")
     # Neither refused change was stored.
     fetched = (await admin.gql(NODE, {"id": relation["id"]}))["node"]
-    assert (fetched["note"], fetched["endDate"], fetched["version"]) == ("second", "2024-06-30", updated["version"])
+    assert (fetched["note"], fetched["endDate"], fetched["version"]) == (
+        "second",
+        "2024-06-30",
+        updated["version"],
+    )
 
 
 async def test_add_relation_with_end_before_start_is_invalid(admin) -> None:
@@ -557,9 +622,13 @@ async def test_delete_relation(admin) -> None:
     a = await create_organisation(admin, "Alfa BV")
     b = await create_organisation(admin, "Beta BV")
     relation = await relate(admin, supplier["id"], a, b)
-    stale = await mutate(admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"] + 1)
+    stale = await mutate(
+        admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"] + 1
+    )
     assert only_error(stale) == (["expectedVersion"], "CONFLICT")
-    payload = await mutate(admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"])
+    payload = await mutate(
+        admin, "deleteRelation", "deletedId", id=relation["id"], expectedVersion=relation["version"]
+    )
     assert payload == {"deletedId": relation["id"], "userErrors": []}
     assert (await admin.gql(NODE, {"id": relation["id"]}))["node"] is None
     assert (await party_relations(admin, a, inactive=True))["totalCount"] == 0
@@ -573,7 +642,9 @@ async def test_delete_relation(admin) -> None:
 async def test_relations_to_hidden_persons_are_invisible_to_business(admin, make_caller) -> None:
     contact = await create_type(admin, "contact of", "has contact", source=ORG, target=PERSON)
     a = await create_organisation(admin, "Alfa BV")
-    hidden = await create_person(admin, "Verborgen", firstName="Henk")  # no membership: not a business relation
+    hidden = await create_person(
+        admin, "Verborgen", firstName="Henk"
+    )  # no membership: not a business relation
     visible = await create_person(admin, "Zichtbaar", firstName="Zoë")
     await add_membership(admin, visible, a)
     to_hidden = await relate(admin, contact["id"], a, hidden, note="secret")

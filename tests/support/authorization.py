@@ -162,7 +162,9 @@ class Scenario:
         return await self.make_caller(role, permissions)
 
     async def new_org(self, name: str) -> str:
-        return (await ok(self.admin, "createOrganisation", "organisation { id }", name=name))["organisation"]["id"]
+        return (await ok(self.admin, "createOrganisation", "organisation { id }", name=name))["organisation"][
+            "id"
+        ]
 
     async def new_person(self, last_name: str, **fields: Any) -> str:
         payload = await ok(self.admin, "createPerson", "person { id }", lastName=last_name, **fields)
@@ -176,7 +178,13 @@ class Scenario:
 
     async def new_relation(self, source: str, target: str, **fields: Any) -> str:
         payload = await ok(
-            self.admin, "addRelation", "relation { id }", typeId=self.relation_type, sourceId=source, targetId=target, **fields
+            self.admin,
+            "addRelation",
+            "relation { id }",
+            typeId=self.relation_type,
+            sourceId=source,
+            targetId=target,
+            **fields,
         )
         return payload["relation"]["id"]
 
@@ -192,7 +200,9 @@ class Scenario:
         )
         return payload["internalRelation"]["id"]
 
-    async def add_document(self, key: str, party: str, filename: str, content_type: str = "application/pdf") -> Doc:
+    async def add_document(
+        self, key: str, party: str, filename: str, content_type: str = "application/pdf"
+    ) -> Doc:
         content = f"%PDF-1.4 {key} {uuid.uuid4().hex}".encode()
         payload = await upload(self.admin, party, content, filename, content_type)
         assert payload["userErrors"] == [], payload
@@ -241,7 +251,9 @@ async def build_scenario(admin: Any, make_caller: Any, client: httpx.AsyncClient
     s.gamma = await s.new_org("Gamma BV")
     s.delta = await s.new_org("Delta BV")
     s.archived = await s.new_org("Archief BV")
-    await ok(admin, "setParentOrganisation", "organisation { id }", organisationId=s.archived, parentId=s.beta)
+    await ok(
+        admin, "setParentOrganisation", "organisation { id }", organisationId=s.archived, parentId=s.beta
+    )
     await ok(admin, "archiveOrganisation", "organisation { id }", id=s.archived)
 
     s.member = await s.new_person("Zichtbaar", firstName="Zara", bsn=MEMBER_BSN)
@@ -257,9 +269,24 @@ async def build_scenario(admin: Any, make_caller: Any, client: httpx.AsyncClient
     s.rel_inactive = await s.new_relation(s.alfa, s.beta)
     await ok(admin, "updateRelation", "relation { id }", id=s.rel_inactive, active=False)
 
-    await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=s.alfa, creditLimit=CREDIT_LIMIT)
-    await ok(admin, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=s.alfa, ourAccountNumber=ACCOUNT_NUMBER)
-    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=s.member, employeeNumber="E-1", salary=SALARY)
+    await ok(
+        admin, "setSalesRelation", "salesRelation { currency }", partyId=s.alfa, creditLimit=CREDIT_LIMIT
+    )
+    await ok(
+        admin,
+        "setPurchaseRelation",
+        "purchaseRelation { paymentTermDays }",
+        partyId=s.alfa,
+        ourAccountNumber=ACCOUNT_NUMBER,
+    )
+    await ok(
+        admin,
+        "setEmployeeData",
+        "employee { employeeNumber }",
+        personId=s.member,
+        employeeNumber="E-1",
+        salary=SALARY,
+    )
     await ok(admin, "updateOrganisation", "organisation { id }", id=s.alfa, invoiceEmail=INVOICE_EMAIL)
     await ok(admin, "addAddress", "address { id }", partyId=s.alfa, kind="INVOICE", city=INVOICE_CITY)
 
@@ -274,11 +301,19 @@ async def build_scenario(admin: Any, make_caller: Any, client: httpx.AsyncClient
     s.staff_id = user_id(staff)
 
     s.ir_commission = await s.link(
-        user_id(s.viewers["TEAM_AM"]), s.alfa, s.manager_category, since=LAST_YEAR, commissionPercent=COMMISSION
+        user_id(s.viewers["TEAM_AM"]),
+        s.alfa,
+        s.manager_category,
+        since=LAST_YEAR,
+        commissionPercent=COMMISSION,
     )
     await s.link(user_id(s.viewers["BUSINESS_AM"]), s.alfa, s.manager_category)
-    await s.link(user_id(s.viewers["TEAM_EX_AM"]), s.alfa, s.manager_category, since=LAST_YEAR, until=YESTERDAY)
-    await s.link(user_id(s.viewers["TEAM_EX_AM"]), s.gamma, s.manager_category, since=LAST_YEAR, until=YESTERDAY)
+    await s.link(
+        user_id(s.viewers["TEAM_EX_AM"]), s.alfa, s.manager_category, since=LAST_YEAR, until=YESTERDAY
+    )
+    await s.link(
+        user_id(s.viewers["TEAM_EX_AM"]), s.gamma, s.manager_category, since=LAST_YEAR, until=YESTERDAY
+    )
     await s.link(user_id(s.viewers["TEAM_FUTURE_AM"]), s.delta, s.manager_category, since=TOMORROW)
     s.ir_hidden = await s.link(s.staff_id, s.hidden, s.tax_category)
     return s

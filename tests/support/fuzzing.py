@@ -123,7 +123,9 @@ ID_KINDS = {
     "assigneeId": ("User",),
     "userId": ("User",),
 }
-_VERBS = re.compile(r"^(update|delete|remove|archive|unarchive|deactivate|reactivate|setPrimary|complete|set)")
+_VERBS = re.compile(
+    r"^(update|delete|remove|archive|unarchive|deactivate|reactivate|setPrimary|complete|set)"
+)
 
 
 def _kind_of(global_id: str) -> str:
@@ -168,7 +170,9 @@ def _aim_ids(document: graphql.DocumentNode, pools: dict[str, list[str]]) -> gra
 
 def _ids_in(value: Any) -> list[str]:
     if isinstance(value, dict):
-        return [i for k, v in value.items() for i in ([v] if k == "id" and isinstance(v, str) else _ids_in(v))]
+        return [
+            i for k, v in value.items() for i in ([v] if k == "id" and isinstance(v, str) else _ids_in(v))
+        ]
     if isinstance(value, list):
         return [i for v in value for i in _ids_in(v)]
     return []
@@ -252,7 +256,9 @@ class FuzzTarget:
         self.role = role
         self.hidden = role in ("BUSINESS", "READONLY")
         self.loop = asyncio.new_event_loop()
-        self.settings = Settings(database_url=database_url, documents_dir=documents_dir, rate_limit_per_minute=0)
+        self.settings = Settings(
+            database_url=database_url, documents_dir=documents_dir, rate_limit_per_minute=0
+        )
         self.engine = create_engine(database_url)
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(
@@ -267,7 +273,9 @@ class FuzzTarget:
     async def _token(self, role: str, permissions: tuple[str, ...] = ()) -> str:
         email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@fuzz.example"
         async with make_sessionmaker(self.engine)() as session:
-            await users.create(session, email=email, name=f"{role.title()} Fuzzer", role=role, permissions=permissions)
+            await users.create(
+                session, email=email, name=f"{role.title()} Fuzzer", role=role, permissions=permissions
+            )
             token = await users.create_token(session, email=email)
             await session.commit()
         return token
@@ -332,7 +340,8 @@ class FuzzTarget:
             return graphql.print_ast(_aim_ids(document, pools))
 
         per_field = [
-            queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed) for f in schema.query_type.fields
+            queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
+            for f in schema.query_type.fields
         ]
         per_field += [
             mutations(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
@@ -349,7 +358,9 @@ class FuzzTarget:
     def run(self, document: str) -> list[str]:
         """Send `document` as this role; return what is wrong with the answer."""
         response = self.loop.run_until_complete(
-            self.client.post("/graphql", json={"query": document}, headers={"Authorization": f"Bearer {self.token}"})
+            self.client.post(
+                "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {self.token}"}
+            )
         )
         return problems_of(response, hidden=self.hidden)
 
@@ -357,7 +368,9 @@ class FuzzTarget:
         """What the checks say about the hidden person as ADMIN reads it: proof they can fire."""
         query = f'{{ node(id: "{self.hidden_id}") {{ ... on Person {{ displayName bsn }} }} }}'
         response = self.loop.run_until_complete(
-            self.client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {self.admin_token}"})
+            self.client.post(
+                "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {self.admin_token}"}
+            )
         )
         return problems_of(response, hidden=True)
 

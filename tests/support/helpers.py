@@ -84,7 +84,9 @@ class Caller:
     user_id: int
     email: str
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         return await self.client.post(
             "/graphql",
             json={"query": query, "variables": variables or {}},
@@ -100,7 +102,9 @@ class Caller:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def counted(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+    async def counted(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], int]:
         """Run `query` and count the SQL statements it sent (authentication included)."""
         with StatementCounter() as counter:
             data = await self.gql(query, variables)

@@ -35,7 +35,13 @@ __all__ = [
 ]
 
 # Arguments set wider than their defaults: more of the data, the same rules.
-WIDE: dict[str, Any] = {"includeInactive": True, "includeEnded": True, "includeArchived": True, "first": 100, "depth": 3}
+WIDE: dict[str, Any] = {
+    "includeInactive": True,
+    "includeEnded": True,
+    "includeArchived": True,
+    "first": 100,
+    "depth": 3,
+}
 _WRAPPER_SUFFIXES = ("Connection", "Edge", "Payload")
 
 
@@ -83,8 +89,10 @@ def _wide_args(field: graphql.GraphQLField, skip: Iterable[str] = ()) -> dict[st
 
 
 def _has_id(type_: Any) -> bool:
-    return isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType) and "id" in type_.fields or (
-        isinstance(type_, graphql.GraphQLUnionType) and all("id" in t.fields for t in type_.types)
+    return (
+        isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType)
+        and "id" in type_.fields
+        or (isinstance(type_, graphql.GraphQLUnionType) and all("id" in t.fields for t in type_.types))
     )
 
 
@@ -125,11 +133,18 @@ class Selections:
                 if graphql.is_leaf_type(named):
                     parts.append(f"{alias}{name}: {name}" if alias else name)
                 elif _has_id(named) and not field.args:
-                    parts.append(f"{alias}{name}: {name} {{ {self.of(named, -1)} }}" if alias else f"{name} {{ {self.of(named, -1)} }}")
+                    parts.append(
+                        f"{alias}{name}: {name} {{ {self.of(named, -1)} }}"
+                        if alias
+                        else f"{name} {{ {self.of(named, -1)} }}"
+                    )
             return " ".join(parts) or "__typename"
         parts = []
         for name, field in type_.fields.items():
-            if any(graphql.is_non_null_type(a.type) and a.default_value is graphql.Undefined for a in field.args.values()):
+            if any(
+                graphql.is_non_null_type(a.type) and a.default_value is graphql.Undefined
+                for a in field.args.values()
+            ):
                 continue  # root fields that need an ID: see Walk
             named = graphql.get_named_type(field.type)
             as_name = f"{alias}{name}: {name}" if alias else name
@@ -137,7 +152,11 @@ class Selections:
                 parts.append(as_name + _args(_wide_args(field)))
                 continue
             listed = _wrapper(named) or isinstance(graphql.get_nullable_type(field.type), graphql.GraphQLList)
-            if depth == 0 and not _wrapper(type_) and (field.args or listed and (_wrapper(named) or _has_id(named))):
+            if (
+                depth == 0
+                and not _wrapper(type_)
+                and (field.args or listed and (_wrapper(named) or _has_id(named)))
+            ):
                 continue  # the last level: no lists of objects, no queries (each owner is walked itself)
             # A connection's `nodes` repeat its edges' nodes: their IDs are enough.
             sub_depth = -1 if name == "nodes" and _wrapper(type_) else depth - (0 if _wrapper(named) else 1)
@@ -160,7 +179,9 @@ class Selections:
             if not isinstance(enum, graphql.GraphQLEnumType):
                 continue
             for value in enum.values:
-                args = _wide_args(field, skip=("depth",)) | {arg_name: [Enum(value)] if listed else Enum(value)}
+                args = _wide_args(field, skip=("depth",)) | {
+                    arg_name: [Enum(value)] if listed else Enum(value)
+                }
                 yield f"{name}__{arg_name}_{value}: {name}{_args(args)} {{ {sub} }}"
 
 
@@ -197,7 +218,9 @@ class Walk:
 
     def _required_ids(self, field: graphql.GraphQLField) -> list[str]:
         return [
-            n for n, a in field.args.items() if graphql.is_non_null_type(a.type) and a.default_value is graphql.Undefined
+            n
+            for n, a in field.args.items()
+            if graphql.is_non_null_type(a.type) and a.default_value is graphql.Undefined
         ]
 
     def roots(self) -> list[Request]:
@@ -207,7 +230,11 @@ class Walk:
             if self._required_ids(field):
                 continue
             named = graphql.get_named_type(field.type)
-            body = "" if graphql.is_leaf_type(named) else f" {{ {self.selections.of(named, self.depth, top=True)} }}"
+            body = (
+                ""
+                if graphql.is_leaf_type(named)
+                else f" {{ {self.selections.of(named, self.depth, top=True)} }}"
+            )
             variants = " ".join(self.selections._variants(name, field, named, self.depth - 1))
             requests.append(Request(name, f"{{ {name}{_args(_wide_args(field))}{body} {variants} }}"))
         return requests
@@ -221,7 +248,9 @@ class Walk:
             if not required:
                 continue
             named = graphql.get_named_type(field.type)
-            if len(required) == 1 and isinstance(graphql.get_nullable_type(field.args[required[0]].type), graphql.GraphQLList):
+            if len(required) == 1 and isinstance(
+                graphql.get_nullable_type(field.args[required[0]].type), graphql.GraphQLList
+            ):
                 for kind, ids in sorted(ids_by_kind.items()):
                     sub = self.selections.of(self.schema.get_type(kind), self.depth, top=True)  # type: ignore[arg-type]
                     for start in range(0, len(ids), chunk):
@@ -284,7 +313,9 @@ class Walk:
                         for n, term in enumerate(terms)
                     ]
                     searched = {f"s{n}": term for n, term in enumerate(terms)}
-                    requests.append(Request(f"{name}({label}: marker)", "{ " + " ".join(aliases) + " }", searched))
+                    requests.append(
+                        Request(f"{name}({label}: marker)", "{ " + " ".join(aliases) + " }", searched)
+                    )
         return requests
 
 
@@ -321,7 +352,10 @@ def _plain(name: str, type_: Any) -> Any:
         "Decimal": "1",
         "Date": "2030-01-01",
         "DateTime": "2030-01-01T00:00:00Z",
-    }.get(named.name, {"iban": "NL91ABNA0417164300", "types": "TAX_CLIENT", "value": "probe@example.nl"}.get(name, "probe"))
+    }.get(
+        named.name,
+        {"iban": "NL91ABNA0417164300", "types": "TAX_CLIENT", "value": "probe@example.nl"}.get(name, "probe"),
+    )
 
 
 def sample_input(
@@ -333,7 +367,10 @@ def sample_input(
     for name, field in type_.fields.items():
         named = graphql.get_named_type(field.type)
         on_path = bool(probed) and probed[0] == name
-        if not (graphql.is_non_null_type(field.type) and field.default_value is graphql.Undefined) and not on_path:
+        if (
+            not (graphql.is_non_null_type(field.type) and field.default_value is graphql.Undefined)
+            and not on_path
+        ):
             continue
         listed = isinstance(graphql.get_nullable_type(field.type), graphql.GraphQLList)
         if isinstance(named, graphql.GraphQLInputObjectType):

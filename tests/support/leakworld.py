@@ -66,7 +66,9 @@ def _bsn() -> str:
 
 async def _document(admin: Any, party: str, filename: str, description: str) -> str:
     """A PDF uploaded to the party (its content names the file); its global ID."""
-    return (await upload_ok(admin, party, f"content of {filename}".encode(), filename, description=description))["id"]
+    return (
+        await upload_ok(admin, party, f"content of {filename}".encode(), filename, description=description)
+    )["id"]
 
 
 @dataclass
@@ -85,7 +87,9 @@ class World:
 Needs = Callable[..., set[str]]
 
 
-async def _person(admin: Any, m: Markers, w: World, tag: str, who: str, needs: Needs, ctx: dict[str, str]) -> str:
+async def _person(
+    admin: Any, m: Markers, w: World, tag: str, who: str, needs: Needs, ctx: dict[str, str]
+) -> str:
     """A person with everything a person can have; `needs(kind, *extra)` classes each value."""
 
     def text(kind: str, what: str, *extra: str) -> str:
@@ -104,14 +108,26 @@ async def _person(admin: Any, m: Markers, w: World, tag: str, who: str, needs: N
             return global_id
         return m.global_id(global_id, needs(kind, *extra), f"{who}: {what} ID")
 
-    born = m.value(f"19{30 + len(w.parties)}-0{len(w.parties) % 9 + 1}-1{len(w.parties) % 9}", needs("personal"), f"{who}: birthDate")
+    born = m.value(
+        f"19{30 + len(w.parties)}-0{len(w.parties) % 9 + 1}-1{len(w.parties) % 9}",
+        needs("personal"),
+        f"{who}: birthDate",
+    )
     person = (
         await ok(
-            admin, "createPerson", "person { id }",
-            firstName=text("personal", "firstName"), lastName=text("personal", "lastName"),
-            infix=text("personal", "infix"), initials=text("personal", "initials"), title=text("personal", "title"),
-            gender="FEMALE", email=f"{text('contact', 'email')}@example.nl", phone=phone("contact", "phone"),
-            birthDate=born, bsn=m.value(_bsn(), needs("personal", SENSITIVE), f"{who}: bsn"),
+            admin,
+            "createPerson",
+            "person { id }",
+            firstName=text("personal", "firstName"),
+            lastName=text("personal", "lastName"),
+            infix=text("personal", "infix"),
+            initials=text("personal", "initials"),
+            title=text("personal", "title"),
+            gender="FEMALE",
+            email=f"{text('contact', 'email')}@example.nl",
+            phone=phone("contact", "phone"),
+            birthDate=born,
+            bsn=m.value(_bsn(), needs("personal", SENSITIVE), f"{who}: bsn"),
         )
     )["person"]["id"]
     me = ident("person", "person", person) if tag == "hp" else person
@@ -121,50 +137,111 @@ async def _person(admin: Any, m: Markers, w: World, tag: str, who: str, needs: N
         ("SOCIAL", f"@{text('contact', 'social handle')}"),
         ("EMAIL", f"{text('contact', 'second email')}@example.nl"),
     ):
-        mean = await ok(admin, "addContactMean", "contactMean { id }", partyId=me, kind=kind, value=value,
-                        label=text("contact", f"{kind} label"))
+        mean = await ok(
+            admin,
+            "addContactMean",
+            "contactMean { id }",
+            partyId=me,
+            kind=kind,
+            value=value,
+            label=text("contact", f"{kind} label"),
+        )
         ident("contact", f"{kind} contact mean", mean["contactMean"]["id"])
     for kind, extra in (("VISIT", ()), ("POSTAL", ()), ("INVOICE", (FINANCE,))):
-        postcode = m.value(f"{9000 + next(_digits) % 1000} ZQ", needs("address", *extra), f"{who}: {kind} postcode")
+        postcode = m.value(
+            f"{9000 + next(_digits) % 1000} ZQ", needs("address", *extra), f"{who}: {kind} postcode"
+        )
         address = await ok(
-            admin, "addAddress", "address { id }", partyId=me, kind=kind, street=text("address", f"{kind} street", *extra),
-            houseNumber="7", houseNumberAddition=text("address", f"{kind} addition", *extra), postcode=postcode,
+            admin,
+            "addAddress",
+            "address { id }",
+            partyId=me,
+            kind=kind,
+            street=text("address", f"{kind} street", *extra),
+            houseNumber="7",
+            houseNumberAddition=text("address", f"{kind} addition", *extra),
+            postcode=postcode,
             city=text("address", f"{kind} city", *extra),
         )
         ident("address", f"{kind} address", address["address"]["id"], *extra)
     iban = _iban(f"{next(_digits) % 10**10:010d}")
     grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
-    account = await ok(admin, "addBankAccount", "bankAccount { id }", partyId=me,
-                       iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
-                       holderName=text("bank", "bank account holder", FINANCE), bic="ABNANL2A")
+    account = await ok(
+        admin,
+        "addBankAccount",
+        "bankAccount { id }",
+        partyId=me,
+        iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
+        holderName=text("bank", "bank account holder", FINANCE),
+        bic="ABNANL2A",
+    )
     ident("bank", "bank account", account["bankAccount"]["id"], FINANCE)
     await _notes_and_activity(admin, m, w, me, who, needs, tag, ctx)
-    document = await _document(admin, me, f"{text('document', 'document filename')}.pdf", text("document", "document description"))
+    document = await _document(
+        admin, me, f"{text('document', 'document filename')}.pdf", text("document", "document description")
+    )
     ident("document", "document", document)
     await ok(admin, "setPartyTypes", "types { code }", partyId=me, types=["EMPLOYEE", "TAX_CLIENT"])
     salary = m.value(f"{next(_digits) % 90000 + 10000}.27", needs("employee", FINANCE), f"{who}: salary")
-    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=me, salary=salary, currency="EUR",
-             employeeNumber=text("employee", "employee number"))
+    await ok(
+        admin,
+        "setEmployeeData",
+        "employee { employeeNumber }",
+        personId=me,
+        salary=salary,
+        currency="EUR",
+        employeeNumber=text("employee", "employee number"),
+    )
     for source, target in ((ctx["V"], me), (me, ctx["P"])):
-        relation = await ok(admin, "addRelation", "relation { id }", typeId=ctx["knows"], sourceId=source, targetId=target,
-                            note=text("relation note", "relation note"))
+        relation = await ok(
+            admin,
+            "addRelation",
+            "relation { id }",
+            typeId=ctx["knows"],
+            sourceId=source,
+            targetId=target,
+            note=text("relation note", "relation note"),
+        )
         ident("relation", "relation", relation["relation"]["id"])
-    commission = m.value(f"{next(_digits) % 80 + 10}.{next(_digits) % 90 + 10}", needs("relation", FINANCE),
-                         f"{who}: commission")
-    internal = await ok(admin, "addInternalRelation", "internalRelation { id }", employeeId=ctx["team user"], partyId=me,
-                        categoryId=ctx["tax"], commissionPercent=commission)
+    commission = m.value(
+        f"{next(_digits) % 80 + 10}.{next(_digits) % 90 + 10}",
+        needs("relation", FINANCE),
+        f"{who}: commission",
+    )
+    internal = await ok(
+        admin,
+        "addInternalRelation",
+        "internalRelation { id }",
+        employeeId=ctx["team user"],
+        partyId=me,
+        categoryId=ctx["tax"],
+        commissionPercent=commission,
+    )
     ident("relation", "internal relation", internal["internalRelation"]["id"])
     await ok(admin, "addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[me])
     # A wrong link: created, then deleted; the trail of V keeps both events.
     wrong = await ok(
-        admin, "addMembership", "membership { id }", personId=me, organisationId=ctx["V"],
-        jobTitle=text("job", "wrong-link jobTitle"), department=text("job", "wrong-link department"),
-        role=text("job", "wrong-link role"), tags=[text("job", "wrong-link tag")],
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=me,
+        organisationId=ctx["V"],
+        jobTitle=text("job", "wrong-link jobTitle"),
+        department=text("job", "wrong-link department"),
+        role=text("job", "wrong-link role"),
+        tags=[text("job", "wrong-link tag")],
         businessEmail=f"{text('membership contact', 'wrong-link businessEmail')}@example.nl",
-        phone1=phone("membership contact", "wrong-link phone1"), phone2=phone("membership contact", "wrong-link phone2"),
+        phone1=phone("membership contact", "wrong-link phone1"),
+        phone2=phone("membership contact", "wrong-link phone2"),
     )
     wrong_id = ident("job", "wrong-link membership", wrong["membership"]["id"])
-    await ok(admin, "deleteMembership", "deletedMembershipId", id=wrong_id, reason=text("reason", "wrong-link deletion reason"))
+    await ok(
+        admin,
+        "deleteMembership",
+        "deletedMembershipId",
+        id=wrong_id,
+        reason=text("reason", "wrong-link deletion reason"),
+    )
     return me
 
 
@@ -173,13 +250,25 @@ async def _notes_and_activity(
 ) -> None:
     """`needs(kind, *extra)` classes each value: kinds "note", "note text", "activity", "activity text"."""
     for kind, extra in (("GENERAL", ()), ("INTERNAL", (STAFF,)), ("PRICE_AGREEMENT", (FINANCE,))):
-        note = await ok(admin, "addNote", "note { id }", partyId=party, kind=kind,
-                        body=m.text(needs("note text", *extra), f"{who}: {kind} note", tag))
+        note = await ok(
+            admin,
+            "addNote",
+            "note { id }",
+            partyId=party,
+            kind=kind,
+            body=m.text(needs("note text", *extra), f"{who}: {kind} note", tag),
+        )
         w.ids.add(m.global_id(note["note"]["id"], needs("note", *extra), f"{who}: {kind} note ID"))
     activity = await ok(
-        admin, "addActivity", "activity { id }", partyId=party, kind="CALL", assigneeId=ctx["business user"],
+        admin,
+        "addActivity",
+        "activity { id }",
+        partyId=party,
+        kind="CALL",
+        assigneeId=ctx["business user"],
         subject=m.text(needs("activity text"), f"{who}: activity subject", tag),
-        body=m.text(needs("activity text"), f"{who}: activity body", tag), dueAt="2030-01-01T09:00:00Z",
+        body=m.text(needs("activity text"), f"{who}: activity body", tag),
+        dueAt="2030-01-01T09:00:00Z",
     )
     w.ids.add(m.global_id(activity["activity"]["id"], needs("activity"), f"{who}: activity ID"))
 
@@ -193,27 +282,64 @@ async def _organisation(admin: Any, m: Markers, w: World, tag: str, who: str, ct
     vat = m.value(f"NL{next(_digits) % 10**9:09d}B42", {FINANCE}, f"{who}: vatNumber")
     org = (
         await ok(
-            admin, "createOrganisation", "organisation { id }", name=f"{who.split()[0]} BV", vatNumber=vat,
-            invoiceCompanyName=text("invoiceCompanyName", FINANCE), invoiceEmail=f"{text('invoiceEmail', FINANCE)}@example.nl",
+            admin,
+            "createOrganisation",
+            "organisation { id }",
+            name=f"{who.split()[0]} BV",
+            vatNumber=vat,
+            invoiceCompanyName=text("invoiceCompanyName", FINANCE),
+            invoiceEmail=f"{text('invoiceEmail', FINANCE)}@example.nl",
             visitAddress={"city": "Utrecht"},
         )
     )["organisation"]["id"]
     postcode = m.value(f"{9000 + next(_digits) % 1000} QZ", {FINANCE}, f"{who}: INVOICE postcode")
-    address = await ok(admin, "addAddress", "address { id }", partyId=org, kind="INVOICE", street=text("INVOICE street", FINANCE),
-                       houseNumber="1", postcode=postcode, city=text("INVOICE city", FINANCE))
+    address = await ok(
+        admin,
+        "addAddress",
+        "address { id }",
+        partyId=org,
+        kind="INVOICE",
+        street=text("INVOICE street", FINANCE),
+        houseNumber="1",
+        postcode=postcode,
+        city=text("INVOICE city", FINANCE),
+    )
     w.ids.add(m.global_id(address["address"]["id"], {FINANCE}, f"{who}: INVOICE address ID"))
     iban = _iban(f"{next(_digits) % 10**10:010d}")
-    account = await ok(admin, "addBankAccount", "bankAccount { id }", partyId=org, holderName=text("bank account holder", FINANCE),
-                       iban=m.value(iban, {FINANCE}, f"{who}: iban", forms=(" ".join(iban[i : i + 4] for i in range(0, 24, 4)),)))
+    account = await ok(
+        admin,
+        "addBankAccount",
+        "bankAccount { id }",
+        partyId=org,
+        holderName=text("bank account holder", FINANCE),
+        iban=m.value(
+            iban, {FINANCE}, f"{who}: iban", forms=(" ".join(iban[i : i + 4] for i in range(0, 24, 4)),)
+        ),
+    )
     w.ids.add(m.global_id(account["bankAccount"]["id"], {FINANCE}, f"{who}: bank account ID"))
     await _notes_and_activity(admin, m, w, org, who, lambda kind, *extra: set(extra), tag, ctx)
     await ok(admin, "setPartyTypes", "types { code }", partyId=org, types=["CUSTOMER", "SUPPLIER"])
     credit = m.value(f"{next(_digits) % 900000 + 100000}.64", {FINANCE}, f"{who}: creditLimit")
-    await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit=credit, paymentTermDays=45,
-             discountPercent=m.value(f"{next(_digits) % 80 + 10}.38", {FINANCE}, f"{who}: discountPercent"))
-    await ok(admin, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=org, paymentTermDays=30,
-             ourAccountNumber=text("ourAccountNumber", FINANCE))
-    document = await _document(admin, org, f"{text('document filename', R2)}.pdf", text("document description", R2))
+    await ok(
+        admin,
+        "setSalesRelation",
+        "salesRelation { currency }",
+        partyId=org,
+        creditLimit=credit,
+        paymentTermDays=45,
+        discountPercent=m.value(f"{next(_digits) % 80 + 10}.38", {FINANCE}, f"{who}: discountPercent"),
+    )
+    await ok(
+        admin,
+        "setPurchaseRelation",
+        "purchaseRelation { paymentTermDays }",
+        partyId=org,
+        paymentTermDays=30,
+        ourAccountNumber=text("ourAccountNumber", FINANCE),
+    )
+    document = await _document(
+        admin, org, f"{text('document filename', R2)}.pdf", text("document description", R2)
+    )
     w.ids.add(m.global_id(document, {R2}, f"{who}: document ID"))
     return org
 
@@ -231,37 +357,83 @@ async def seed(schema: graphql.GraphQLSchema, callers: dict[str, Any], user_ids:
     admin = callers[VIEWERS[0].label]
     m = Markers()
     w = World(m, callers, {})
-    categories = (await admin.gql("{ internalRelationCategories(includeInactive: true) { id code } }"))
+    categories = await admin.gql("{ internalRelationCategories(includeInactive: true) { id code } }")
     ctx = {
-        "account manager": next(c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER"),
-        "tax": (await ok(admin, "createInternalRelationCategory", "category { id }", name="Belastingadviseur"))["category"]["id"],
-        "group": (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Leaktest groep"))["customerGroup"]["id"],
+        "account manager": next(
+            c["id"] for c in categories["internalRelationCategories"] if c["code"] == "ACCOUNT_MANAGER"
+        ),
+        "tax": (
+            await ok(admin, "createInternalRelationCategory", "category { id }", name="Belastingadviseur")
+        )["category"]["id"],
+        "group": (await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Leaktest groep"))[
+            "customerGroup"
+        ]["id"],
         "knows": (
-            await ok(admin, "createRelationType", "relationType { id }", name="kent", inverseName="is bekend bij",
-                     sourceKinds=["ORGANISATION", "PERSON"], targetKinds=["ORGANISATION", "PERSON"])
+            await ok(
+                admin,
+                "createRelationType",
+                "relationType { id }",
+                name="kent",
+                inverseName="is bekend bij",
+                sourceKinds=["ORGANISATION", "PERSON"],
+                targetKinds=["ORGANISATION", "PERSON"],
+            )
         )["relationType"]["id"],
         "team user": user_ids["TEAM"],
         "business user": user_ids["BUSINESS"],
     }
-    ctx["V"] = w.parties["V"] = (await ok(admin, "createOrganisation", "organisation { id }", name="Zichtbaar BV"))["organisation"]["id"]
-    ctx["P"] = w.parties["P"] = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar"))["person"]["id"]
-    await ok(admin, "addMembership", "membership { id }", personId=ctx["P"], organisationId=ctx["V"], jobTitle="Inkoper")
+    ctx["V"] = w.parties["V"] = (
+        await ok(admin, "createOrganisation", "organisation { id }", name="Zichtbaar BV")
+    )["organisation"]["id"]
+    ctx["P"] = w.parties["P"] = (await ok(admin, "createPerson", "person { id }", lastName="Zichtbaar"))[
+        "person"
+    ]["id"]
+    await ok(
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=ctx["P"],
+        organisationId=ctx["V"],
+        jobTitle="Inkoper",
+    )
     await ok(admin, "addPartiesToGroup", "changedCount", groupId=ctx["group"], partyIds=[ctx["V"]])
 
     w.parties["S"] = await _organisation(admin, m, w, "sh", "Shielded organisation S", ctx)
-    await ok(admin, "addInternalRelation", "internalRelation { id }", employeeId=user_ids[VIEWERS[7].label],
-             partyId=w.parties["S"], categoryId=ctx["account manager"],
-             commissionPercent=m.value("63.17", {FINANCE}, "S: account manager's commission"))
+    await ok(
+        admin,
+        "addInternalRelation",
+        "internalRelation { id }",
+        employeeId=user_ids[VIEWERS[7].label],
+        partyId=w.parties["S"],
+        categoryId=ctx["account manager"],
+        commissionPercent=m.value("63.17", {FINANCE}, "S: account manager's commission"),
+    )
     w.parties["M"] = await _organisation(admin, m, w, "mg", "Merged organisation M (into S)", ctx)
-    await ok(admin, "mergeOrganisations", "counts { documentsMoved }", sourceId=w.parties["M"], targetId=w.parties["S"], dryRun=False)
+    await ok(
+        admin,
+        "mergeOrganisations",
+        "counts { documentsMoved }",
+        sourceId=w.parties["M"],
+        targetId=w.parties["S"],
+        dryRun=False,
+    )
 
     w.parties["H"] = await _person(admin, m, w, "hp", "hidden person H", _needs_of_hidden, ctx)
     w.parties["E"] = await _person(admin, m, w, "er", "erased person E", _needs_of_erased, ctx)
     await ok(
-        admin, "addMembership", "membership { id }", personId=w.parties["E"], organisationId=ctx["V"],
+        admin,
+        "addMembership",
+        "membership { id }",
+        personId=w.parties["E"],
+        organisationId=ctx["V"],
         jobTitle=m.text((), "erased person E: membership jobTitle (kept)", "er"),
         businessEmail=f"{m.text({ERASED}, 'erased person E: membership businessEmail', 'er')}@example.nl",
-        phone1=m.value("0612983476", {ERASED}, "erased person E: membership phone1", forms=("+31612983476", "+31 6 12983476")),
+        phone1=m.value(
+            "0612983476",
+            {ERASED},
+            "erased person E: membership phone1",
+            forms=("+31612983476", "+31 6 12983476"),
+        ),
     )
     # Proof that erasure has something to erase: ADMIN reads E's values before.
     node = schema.get_type("Node")

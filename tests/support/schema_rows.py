@@ -17,7 +17,9 @@ from relgraph.db.search import is_search_object
 _serial = itertools.count(1)
 # `kind IN ('A', 'B')` as written (SQLite) or as PostgreSQL gives it back
 # (`(kind)::text = ANY ((ARRAY['A'::character varying, ...`): the column and its first value.
-_ONE_OF = re.compile(r"(\w+)\)?(?:::[\w ]+?)?\s+(?:IN\s*\(|=\s*ANY\s*\(\(?ARRAY\[)\s*'([^']*)'", re.IGNORECASE)
+_ONE_OF = re.compile(
+    r"(\w+)\)?(?:::[\w ]+?)?\s+(?:IN\s*\(|=\s*ANY\s*\(\(?ARRAY\[)\s*'([^']*)'", re.IGNORECASE
+)
 
 
 def reflect(connection: Connection) -> MetaData:
@@ -95,5 +97,7 @@ def insert_row(connection: Connection, table: Table, **given: Any) -> int | None
     result = connection.execute(table.insert().values(values))
     key = list(table.primary_key.columns)
     if len(key) == 1:
-        return values.get(key[0].name, result.inserted_primary_key[0] if result.inserted_primary_key else None)
+        return values.get(
+            key[0].name, result.inserted_primary_key[0] if result.inserted_primary_key else None
+        )
     return None

@@ -32,7 +32,9 @@ def free_port() -> int:
 class Server:
     """`relgraph serve` as a child process; `env` adds RELGRAPH_ settings to a clean environment."""
 
-    def __init__(self, cwd: Path, args: Sequence[str] = ("--demo",), env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, cwd: Path, args: Sequence[str] = ("--demo",), env: Mapping[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("RELGRAPH_")} | dict(env or {})
         self.process = subprocess.Popen(

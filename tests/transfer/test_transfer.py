@@ -146,7 +146,10 @@ async def test_formula_like_cells_are_neutralised_and_read_back_unchanged(
             "i": {
                 "person": {"lastName": "@home", "firstName": "-", "infix": "''+x"},
                 "organisationId": org_id,
-                "membership": {"department": '=HYPERLINK("http://x.example";"klik")', "tags": ["-5", "@team"]},
+                "membership": {
+                    "department": '=HYPERLINK("http://x.example";"klik")',
+                    "tags": ["-5", "@team"],
+                },
             }
         },
     )
@@ -169,7 +172,9 @@ async def test_formula_like_cells_are_neutralised_and_read_back_unchanged(
         assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:5]]
     assert await export_all(target) == first
     async with target() as session:
-        names = (await session.execute(select(Organisation.name, Organisation.legal_name, Organisation.industry))).one()
+        names = (
+            await session.execute(select(Organisation.name, Organisation.legal_name, Organisation.industry))
+        ).one()
         person = (await session.execute(select(Person.last_name, Person.first_name, Person.infix))).one()
         tags = sorted(await session.scalars(select(MembershipTag.tag)))
     assert tuple(names) == ("=SUM(A1)", "-", "+31 20 123 4567")
@@ -190,7 +195,9 @@ async def test_the_cli_round_trip_and_its_messages(database_url, tmp_path) -> No
     env = {**os.environ, "RELGRAPH_DATABASE_URL": database_url, "COLUMNS": "200"}
 
     def relgraph(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(RELGRAPH), *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+        return subprocess.run(
+            [str(RELGRAPH), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
 
     source = write(
         tmp_path / "orgs.csv",
@@ -297,8 +304,12 @@ async def test_dates_outside_1900_to_2199_are_refused_at_their_column(sessionmak
     )
     result = await run_import(sessionmaker, "memberships", path)
     assert errors(result) == [(2, "start_date"), (3, "end_date"), (4, "end_date"), (4, "start_date")]
-    assert {m for r in result.rejected for _, m in r.errors} == {"Dates lie between 1900-01-01 and 2199-12-31."}
-    people = await run_import(sessionmaker, "persons", write(tmp_path / "p.csv", "last_name,birth_date\nA,1899-12-31\n"))
+    assert {m for r in result.rejected for _, m in r.errors} == {
+        "Dates lie between 1900-01-01 and 2199-12-31."
+    }
+    people = await run_import(
+        sessionmaker, "persons", write(tmp_path / "p.csv", "last_name,birth_date\nA,1899-12-31\n")
+    )
     assert errors(people) == [(2, "birth_date")]
 
 
@@ -413,7 +424,9 @@ async def test_a_file_of_many_chunks_goes_in_parents_first_with_an_event_per_obj
     async with sessionmaker() as session:
         parents = dict((await session.execute(select(Organisation.id, Organisation.parent_id))).all())
         events = list(
-            await session.scalars(select(AuditEvent.object_id).where(AuditEvent.object_type == "Organisation"))
+            await session.scalars(
+                select(AuditEvent.object_id).where(AuditEvent.object_type == "Organisation")
+            )
         )
     assert parents == {1: 2, 2: 5, 3: None, 4: None, 5: None, 6: 5, 7: 6, 8: None, 9: 8}
     assert sorted(events) == list(range(1, 10))

@@ -29,7 +29,14 @@ async def test_a_full_run_logs_no_token_bsn_or_document_content(
     # holds its loggers at WARNING otherwise). Not echo="debug": that logs result rows, and
     # rows hold what they hold (a BSN, for a SENSITIVE reader); nothing in relgraph sets it.
     caplog.set_level(logging.DEBUG)
-    for name in ("sqlalchemy.pool", "uvicorn", "uvicorn.access", "uvicorn.error", "python_multipart", "httpx"):
+    for name in (
+        "sqlalchemy.pool",
+        "uvicorn",
+        "uvicorn.access",
+        "uvicorn.error",
+        "python_multipart",
+        "httpx",
+    ):
         caplog.set_level(logging.DEBUG, logger=name)
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
 
@@ -37,9 +44,11 @@ async def test_a_full_run_logs_no_token_bsn_or_document_content(
     team = await make_caller("TEAM")
     secrets = [admin.token, team.token, BSN, OTHER_BSN, CONTENT.decode()]
 
-    org = (await admin.gql('mutation { createOrganisation(input: {name: "Logboek B.V."}) { organisation { id } } }'))[
-        "createOrganisation"
-    ]["organisation"]["id"]
+    org = (
+        await admin.gql(
+            'mutation { createOrganisation(input: {name: "Logboek B.V."}) { organisation { id } } }'
+        )
+    )["createOrganisation"]["organisation"]["id"]
     upload = await client.post(
         "/graphql",
         data={
@@ -64,7 +73,9 @@ async def test_a_full_run_logs_no_token_bsn_or_document_content(
 
     # A masked 500 whose database error carries the BSN as a statement parameter.
     async def failing_update(session: Any, **kwargs: Any) -> Any:
-        await session.execute(text("INSERT INTO no_such_table (bsn) VALUES (:bsn)"), {"bsn": kwargs["data"]["bsn"]})
+        await session.execute(
+            text("INSERT INTO no_such_table (bsn) VALUES (:bsn)"), {"bsn": kwargs["data"]["bsn"]}
+        )
 
     monkeypatch.setattr(persons, "update", failing_update)
     failed = await admin.post(
@@ -80,7 +91,9 @@ async def test_a_full_run_logs_no_token_bsn_or_document_content(
     # Tokens that fail: unknown, then revoked.
     assert (
         await client.post(
-            "/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": "Bearer rg_" + "z" * 43}
+            "/graphql",
+            json={"query": "{ viewer { id } }"},
+            headers={"Authorization": "Bearer rg_" + "z" * 43},
         )
     ).status_code == 401
     async with sessionmaker() as session:
@@ -99,7 +112,9 @@ async def test_a_full_run_logs_no_token_bsn_or_document_content(
     assert users.hash_token(admin.token) not in logged
 
 
-async def test_tokens_are_looked_up_by_hash_and_compared_in_constant_time(make_caller, session, monkeypatch) -> None:
+async def test_tokens_are_looked_up_by_hash_and_compared_in_constant_time(
+    make_caller, session, monkeypatch
+) -> None:
     caller = await make_caller("READONLY")
     compared: list[tuple[Any, Any]] = []
     real = users.hmac.compare_digest

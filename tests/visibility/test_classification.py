@@ -80,7 +80,9 @@ def _lacking(need: policy.Need) -> tuple[str, tuple[str, ...]]:
     raise AssertionError(f"no test viewer lacks {need}")
 
 
-def _selection(schema: GraphQLSchema, type_: GraphQLObjectType, depth: int, whole: bool = False) -> str | None:
+def _selection(
+    schema: GraphQLSchema, type_: GraphQLObjectType, depth: int, whole: bool = False
+) -> str | None:
     """Every field of `type_` reachable without required arguments, down to `depth` objects:
     all of a classified type (and its values, such as Money), else only the ways to one;
     None when none is reached."""
@@ -142,12 +144,36 @@ async def _scenario(admin: Any) -> tuple[str, str]:
             invoiceEmail="x@example.com",
         )
     )["organisation"]["id"]
-    person = (await ok(admin, "createPerson", "person { id }", lastName="Gevoelig", bsn="123456782"))["person"]["id"]
+    person = (await ok(admin, "createPerson", "person { id }", lastName="Gevoelig", bsn="123456782"))[
+        "person"
+    ]["id"]
     await ok(admin, "addMembership", "membership { id }", personId=person, organisationId=org)
-    await ok(admin, "setSalesRelation", "salesRelation { currency }", partyId=org, creditLimit="1.00", paymentTermDays=5)
-    await ok(admin, "setPurchaseRelation", "purchaseRelation { ourAccountNumber }", partyId=org, ourAccountNumber="x")
-    await ok(admin, "setEmployeeData", "employee { employeeNumber }", personId=person, employeeNumber="E-1", salary="1.00")
-    category = (await ok(admin, "createInternalRelationCategory", "category { id }", name="Fiscalist"))["category"]["id"]
+    await ok(
+        admin,
+        "setSalesRelation",
+        "salesRelation { currency }",
+        partyId=org,
+        creditLimit="1.00",
+        paymentTermDays=5,
+    )
+    await ok(
+        admin,
+        "setPurchaseRelation",
+        "purchaseRelation { ourAccountNumber }",
+        partyId=org,
+        ourAccountNumber="x",
+    )
+    await ok(
+        admin,
+        "setEmployeeData",
+        "employee { employeeNumber }",
+        personId=person,
+        employeeNumber="E-1",
+        salary="1.00",
+    )
+    category = (await ok(admin, "createInternalRelationCategory", "category { id }", name="Fiscalist"))[
+        "category"
+    ]["id"]
     for party, iban in ((org, "NL91ABNA0417164300"), (person, "NL20INGB0001234567")):
         await ok(admin, "addBankAccount", "bankAccount { id }", partyId=party, iban=iban)
         await ok(admin, "addAddress", "address { id }", partyId=party, kind="INVOICE", street="x", city="x")
@@ -211,7 +237,11 @@ async def _mark(session: AsyncSession) -> dict[tuple[str, str, str | None], dict
                 mark = (object_type, column.name, row.kind if kinds else None)
                 marks.setdefault(mark, {})[getattr(row, key.name)] = values[column.name]
             if values:
-                await session.execute(update(table).where(*(c == getattr(row, c.name) for c in table.primary_key)).values(values))
+                await session.execute(
+                    update(table)
+                    .where(*(c == getattr(row, c.name) for c in table.primary_key))
+                    .values(values)
+                )
     await session.commit()
     return marks
 
@@ -226,7 +256,9 @@ def test_the_classification_names_real_columns_and_types() -> None:
         if field is not None:
             assert field in models[object_type].__table__.c, (object_type, field)
         if kind is not None:
-            assert kind in policy.readable_kinds(policy.Viewer(0, "", "", Role.ADMIN, frozenset(Permission)), object_type)
+            assert kind in policy.readable_kinds(
+                policy.Viewer(0, "", "", Role.ADMIN, frozenset(Permission)), object_type
+            )
 
 
 async def test_every_classified_value_is_withheld_on_every_path(admin, make_caller, session) -> None:
@@ -235,12 +267,19 @@ async def test_every_classified_value_is_withheld_on_every_path(admin, make_call
     marks = await _mark(session)
     # What the trail would hold of each: an event per classified thing, with a marker per field.
     for object_type, field, kind, _need in _needs():
-        changes: dict[str, Any] = {field or "note": {"before": None, "after": f"AUDIT-{object_type}-{field}-{kind}"}}
+        changes: dict[str, Any] = {
+            field or "note": {"before": None, "after": f"AUDIT-{object_type}-{field}-{kind}"}
+        }
         if kind is not None:
             changes["kind"] = {"before": kind, "after": kind}
         session.add(
             AuditEvent(
-                at=dt.datetime.now(dt.UTC), object_type=object_type, object_id=1, party_id=org_pk, action="UPDATE", changes=changes
+                at=dt.datetime.now(dt.UTC),
+                object_type=object_type,
+                object_id=1,
+                party_id=org_pk,
+                action="UPDATE",
+                changes=changes,
             )
         )
     await session.commit()
@@ -258,7 +297,9 @@ async def test_every_classified_value_is_withheld_on_every_path(admin, make_call
         response = await callers[viewer].post(query, {"org": org, "person": person})
         assert response.status_code == 200, response.text
         answers[viewer] = response.json()
-        assert {e["extensions"]["code"] for e in answers[viewer].get("errors", [])} <= {"FORBIDDEN"}, answers[viewer]
+        assert {e["extensions"]["code"] for e in answers[viewer].get("errors", [])} <= {"FORBIDDEN"}, answers[
+            viewer
+        ]
 
     problems: list[str] = []
     for object_type, field, kind, need in _needs():
@@ -268,7 +309,10 @@ async def test_every_classified_value_is_withheld_on_every_path(admin, make_call
 
         # GraphQL: the field is null (FORBIDDEN), the object or kind absent; the markers nowhere.
         def found(
-            data: dict[str, Any], type_name: str = object_type, check_field: str | None = field, check_kind: str | None = kind
+            data: dict[str, Any],
+            type_name: str = object_type,
+            check_field: str | None = field,
+            check_kind: str | None = kind,
         ) -> list[Any]:
             objects = [o for o in _objects(data) if o["__typename"] == type_name]
             if check_kind is not None:
@@ -288,11 +332,23 @@ async def test_every_classified_value_is_withheld_on_every_path(admin, make_call
             if (marked_type, marked_kind) != (object_type, kind) or field not in (None, column):
                 continue
             for marker in by_party.values():
-                if not any(_same(leaf, marker) for leaf in _leaves(shown)) and field is not None and not exposed:
-                    problems.append(f"{what}: its value {marker} is not in the API at all: expose or unclassify it")
+                if (
+                    not any(_same(leaf, marker) for leaf in _leaves(shown))
+                    and field is not None
+                    and not exposed
+                ):
+                    problems.append(
+                        f"{what}: its value {marker} is not in the API at all: expose or unclassify it"
+                    )
                 if any(_same(leaf, marker) for leaf in _leaves(withheld)):
-                    where = [o["__typename"] for o in _objects(withheld) if any(_same(v, marker) for v in o.values())]
-                    problems.append(f"{what}: its value {marker} reaches {lacking} through GraphQL, in {where}")
+                    where = [
+                        o["__typename"]
+                        for o in _objects(withheld)
+                        if any(_same(v, marker) for v in o.values())
+                    ]
+                    problems.append(
+                        f"{what}: its value {marker} reaches {lacking} through GraphQL, in {where}"
+                    )
 
         # The audit trail: the event is left out or the value masked; shown in full to who may.
         marker = f"AUDIT-{object_type}-{field}-{kind}"
@@ -307,7 +363,9 @@ async def test_every_classified_value_is_withheld_on_every_path(admin, make_call
         # The person data export (ADMIN only): left out of the rows, masked in the events.
         if lacking[0] != "ADMIN":
             continue
-        exports = {v: (await callers[v].gql(EXPORT, {"id": person}))["personDataExport"] for v in (FULL, lacking)}
+        exports = {
+            v: (await callers[v].gql(EXPORT, {"id": person}))["personDataExport"] for v in (FULL, lacking)
+        }
         for (marked_type, column, marked_kind), by_party in marks.items():
             if (marked_type, marked_kind) != (object_type, kind) or field not in (None, column):
                 continue
@@ -327,7 +385,15 @@ async def test_person_data_export_withholds_invoice_addresses_without_finance(ad
     person = (await ok(admin, "createPerson", "person { id }", lastName="Factuur"))["person"]["id"]
     await ok(admin, "addAddress", "address { id }", partyId=person, kind="VISIT", street="Bezoekstraat")
     invoice = (
-        await ok(admin, "addAddress", "address { id }", partyId=person, kind="INVOICE", street="Factuurstraat", city="Geldrop")
+        await ok(
+            admin,
+            "addAddress",
+            "address { id }",
+            partyId=person,
+            kind="INVOICE",
+            street="Factuurstraat",
+            city="Geldrop",
+        )
     )["address"]["id"]
     await ok(admin, "updateAddress", "address { id }", id=invoice, houseNumber="99")
     plain = await make_caller("ADMIN", ("SENSITIVE",))
@@ -335,11 +401,18 @@ async def test_person_data_export_withholds_invoice_addresses_without_finance(ad
     assert [a["kind"] for a in limited["addresses"]] == ["VISIT"]
     text = json.dumps(limited)
     assert "Factuurstraat" not in text and "Geldrop" not in text, text
-    assert {(e["objectType"], e["objectId"]) for e in limited["auditEvents"]} & {("Address", decode_id(invoice)[1])} == set()
+    assert {(e["objectType"], e["objectId"]) for e in limited["auditEvents"]} & {
+        ("Address", decode_id(invoice)[1])
+    } == set()
     assert "addresses of kind INVOICE (needs the FINANCE permission)" in limited["withheld"]
     full = (await admin.gql(EXPORT, {"id": person}))["personDataExport"]
-    assert [(a["kind"], a["street"]) for a in full["addresses"]] == [("VISIT", "Bezoekstraat"), ("INVOICE", "Factuurstraat")]
-    assert [e["action"] for e in full["auditEvents"] if e["objectType"] == "Address" and e["objectId"] == decode_id(invoice)[1]] == [
-        "CREATE", "UPDATE"
+    assert [(a["kind"], a["street"]) for a in full["addresses"]] == [
+        ("VISIT", "Bezoekstraat"),
+        ("INVOICE", "Factuurstraat"),
     ]
+    assert [
+        e["action"]
+        for e in full["auditEvents"]
+        if e["objectType"] == "Address" and e["objectId"] == decode_id(invoice)[1]
+    ] == ["CREATE", "UPDATE"]
     assert full["withheld"] == []

@@ -155,7 +155,9 @@ class Walker:
             count = hits.get("totalCount") if isinstance(hits, dict) else len(hits or [])
             marker = markers.by_text[term]
             if count and not seer.may_see(marker.needs):
-                self.findings.append(Finding("SEARCH", seer.label, f"{count} hit(s) by {marker.describe()}", where))
+                self.findings.append(
+                    Finding("SEARCH", seer.label, f"{count} hit(s) by {marker.describe()}", where)
+                )
         return body
 
     async def run(self, seer: Seer, universe: set[str], parties: list[str]) -> set[str]:
@@ -181,7 +183,9 @@ class Walker:
         caller = self.world.callers[seer.label]
         for document in documents:
             self.requests += 1
-            response = await caller.client.get(f"/documents/{document}", headers={"Authorization": f"Bearer {caller.token}"})
+            response = await caller.client.get(
+                f"/documents/{document}", headers={"Authorization": f"Bearer {caller.token}"}
+            )
             where = f"GET /documents/{document} -> {response.status_code}"
             text = f"{response.headers}\n{response.text}"
             for marker in self.world.markers.find(text):
@@ -189,7 +193,8 @@ class Walker:
                 if not seer.may_see(marker.needs) and marker.text != document:
                     self.findings.append(Finding("LEAK", seer.label, marker.describe(), where))
             hidden = document in self.world.gone or (
-                document in self.world.markers.by_text and not seer.may_see(self.world.markers.by_text[document].needs)
+                document in self.world.markers.by_text
+                and not seer.may_see(self.world.markers.by_text[document].needs)
             )
             if hidden and (response.status_code, response.text) != (404, self.free_download):
                 what = f"a document it may not see answered {response.status_code}, a free one 404 {self.free_download!r}"
@@ -233,7 +238,9 @@ async def test_the_walk_finds_no_marker_where_a_viewer_may_not_see_it(world: Wor
     formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
     for record in caplog.records:
         for marker in markers.find(formatter.format(record)):
-            walker.findings.append(Finding("LOG", "the log", marker.describe(), f"{record.name}: {record.getMessage()[:120]}"))
+            walker.findings.append(
+                Finding("LOG", "the log", marker.describe(), f"{record.name}: {record.getMessage()[:120]}")
+            )
     elapsed = time.monotonic() - started
 
     # The walk can fail: the world holds what it looks for, and the scanner flags it.
@@ -262,7 +269,9 @@ async def test_csv_exports_hold_no_erased_value_and_no_bsn(world: World, databas
             for marker in world.markers.find(line):
                 seen.add(marker)
                 if not operator.may_see(marker.needs):
-                    findings.append(Finding("EXPORT", operator.label, marker.describe(), f"{kind}.csv line {number}"))
+                    findings.append(
+                        Finding("EXPORT", operator.label, marker.describe(), f"{kind}.csv line {number}")
+                    )
     assert any(SENSITIVE not in m.needs and ERASED not in m.needs for m in seen), "the export holds the world"
     assert not findings, report(findings)
 
@@ -307,7 +316,9 @@ async def test_every_mutation_answers_a_hidden_id_as_a_free_one(world: World, sc
         hidden = {m.text: m.where for m in markers if m.is_id and not seer.may_see(m.needs)} | world.gone
         visible = sorted(i for i in world.ids if i not in hidden) + users
         # A few IDs per kind of object and reason to be hidden (R1, R2, FINANCE, STAFF, erased).
-        reasons = {i: frozenset(markers.by_text[i].needs if i in markers.by_text else {ERASED}) for i in hidden}
+        reasons = {
+            i: frozenset(markers.by_text[i].needs if i in markers.by_text else {ERASED}) for i in hidden
+        }
         targets: dict[tuple[str, frozenset[str]], list[str]] = defaultdict(list)
         for i in sorted(hidden):
             if len(targets[(kind_of(i), reasons[i])]) < 3:
@@ -315,24 +326,38 @@ async def test_every_mutation_answers_a_hidden_id_as_a_free_one(world: World, sc
 
         def fill(name: str, owner: str, visible: list[str] = visible) -> str:
             wanted = kinds_of_id_field(name, owner, kinds)
-            return next((i for i in visible if kind_of(i) in wanted), encode_id(wanted[0] if wanted else "User", 1))
+            return next(
+                (i for i in visible if kind_of(i) in wanted), encode_id(wanted[0] if wanted else "User", 1)
+            )
 
         for name, field in schema.mutation_type.fields.items():
             input_type = graphql.get_named_type(field.args["input"].type)
             assert isinstance(input_type, graphql.GraphQLInputObjectType)
             selection = walker.walk.selections.of(graphql.get_named_type(field.type), 0)
-            query = f"mutation($input: {field.args['input'].type}) {{ {name}(input: $input) {{ {selection} }} }}"
-            uploads = [f"variables.input.{n}" for n, f in input_type.fields.items() if graphql.get_named_type(f.type).name == "Upload"]
+            query = (
+                f"mutation($input: {field.args['input'].type}) {{ {name}(input: $input) {{ {selection} }} }}"
+            )
+            uploads = [
+                f"variables.input.{n}"
+                for n, f in input_type.fields.items()
+                if graphql.get_named_type(f.type).name == "Upload"
+            ]
             for path in id_fields(input_type):
                 wanted = kinds_of_id_field(path[-1], name, kinds)
                 for target in sorted(t for (kind, _), ts in targets.items() if kind in wanted for t in ts):
                     answers = []
                     for value in (target, encode_id(kind_of(target), free_pk)):
-                        variables = {"input": _json(sample_input(input_type, path, value, lambda n, o=name: fill(n, o)))}
+                        variables = {
+                            "input": _json(
+                                sample_input(input_type, path, value, lambda n, o=name: fill(n, o))
+                            )
+                        }
                         if uploads:
                             variables["input"].update({u.rpartition(".")[2]: None for u in uploads})
                             variables["upload"] = uploads
-                        body = await walker.send(seer, f"{name}({'.'.join(path)})", query, variables=variables)
+                        body = await walker.send(
+                            seer, f"{name}({'.'.join(path)})", query, variables=variables
+                        )
                         answers.append(_normalised(body, value))
                         probes += 1
                     if answers[0] != answers[1]:
@@ -367,5 +392,7 @@ def test_the_scanner_finds_markers_in_every_spelling_and_no_lookalikes() -> None
     assert markers.find(f'"id": "{hidden}"') == {markers.by_text[hidden]}
     wrapped = base64.b64encode(b"see Person:12 here").decode()
     assert markers.find(wrapped) == {markers.by_text[hidden]}
-    lookalikes = [encode_id("Person", pk) for pk in (1, 120, 121, 1200)] + [base64.b64encode(b"Person:123").decode()]
+    lookalikes = [encode_id("Person", pk) for pk in (1, 120, 121, 1200)] + [
+        base64.b64encode(b"Person:123").decode()
+    ]
     assert markers.find(json.dumps(lookalikes)) == set()

@@ -102,7 +102,9 @@ async def _text_corpus(session: AsyncSession, hidden: set[int]) -> str:
         if not text_columns:
             continue
         stmt = select(*text_columns)
-        owners = [c for c in table.columns if any(fk.target_fullname in person_columns for fk in c.foreign_keys)]
+        owners = [
+            c for c in table.columns if any(fk.target_fullname in person_columns for fk in c.foreign_keys)
+        ]
         if table.name in ("persons", "parties"):
             owners.append(table.c.id)
         for owner in owners:
@@ -162,15 +164,23 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
     ).all()
     now = dt.date.today()  # "current" as the server sees it
     shielded = sorted(
-        {pk for pk, since, until in manager_rows if (since is None or since <= now) and (until is None or until >= now)}
+        {
+            pk
+            for pk, since, until in manager_rows
+            if (since is None or since <= now) and (until is None or until >= now)
+        }
     )
 
     # The demo relates few hidden persons; relate every one of them to an organisation and to
     # a visible person too, so that the relation lists and the network have something to hide.
     knows = await ok(
-        admin, "createRelationType", "relationType { id }",
-        name="kent (leaktest)", inverseName="is bekend bij (leaktest)",
-        sourceKinds=["ORGANISATION", "PERSON"], targetKinds=["ORGANISATION", "PERSON"],
+        admin,
+        "createRelationType",
+        "relationType { id }",
+        name="kent (leaktest)",
+        inverseName="is bekend bij (leaktest)",
+        sourceKinds=["ORGANISATION", "PERSON"],
+        targetKinds=["ORGANISATION", "PERSON"],
     )
     visible_pks = list(await session.scalars(select(Person.id).where(has_membership).order_by(Person.id)))
     for i, pk in enumerate(hidden_pks):
@@ -179,8 +189,13 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
             (encode_id("Person", pk), encode_id("Person", visible_pks[(11 * i) % len(visible_pks)])),
         ):
             await ok(
-                admin, "addRelation", "relation { id }",
-                typeId=knows["relationType"]["id"], sourceId=source, targetId=target, note="leaktest",
+                admin,
+                "addRelation",
+                "relation { id }",
+                typeId=knows["relationType"]["id"],
+                sourceId=source,
+                targetId=target,
+                note="leaktest",
             )
 
     await session.rollback()  # end the read transaction: see what the API committed since
@@ -202,13 +217,19 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
     # The BUSINESS user looks after some files itself (not as account manager): two hidden
     # persons and one organisation. Its own list must show the organisation only.
     tax = await ok(
-        admin, "createInternalRelationCategory", "category { id }",
+        admin,
+        "createInternalRelationCategory",
+        "category { id }",
         name="Belastingadviseur (leaktest)",
     )
     for party in [encode_id("Person", pk) for pk in hidden_pks[:2]] + [encode_id("Organisation", org_pks[0])]:
         await ok(
-            admin, "addInternalRelation", "internalRelation { id }",
-            employeeId=encode_id("User", business.user_id), partyId=party, categoryId=tax["category"]["id"],
+            admin,
+            "addInternalRelation",
+            "internalRelation { id }",
+            employeeId=encode_id("User", business.user_id),
+            partyId=party,
+            categoryId=tax["category"]["id"],
         )
 
     w = World(
@@ -242,21 +263,33 @@ async def world(admin, make_caller, client, sessionmaker, session) -> World:
     if await _has_field(admin, "Mutation", "addContactMean"):
         for pk in hidden_pks[:3]:
             value = f"verborgen-{uuid.uuid4().hex[:8]}@example.nl"
-            await ok(admin, "addContactMean", "contactMean { id }",
-                     partyId=encode_id("Person", pk), kind="EMAIL", value=value)
+            await ok(
+                admin,
+                "addContactMean",
+                "contactMean { id }",
+                partyId=encode_id("Person", pk),
+                kind="EMAIL",
+                value=value,
+            )
             secrets.other_words.add(value)
     if await _has_field(admin, "Mutation", "addAddress"):
         for pk in hidden_pks[:3]:
             city = f"Verborgenstad{uuid.uuid4().hex[:8]}"
-            await ok(admin, "addAddress", "address { id }",
-                     partyId=encode_id("Person", pk), kind="VISIT", city=city)
+            await ok(
+                admin,
+                "addAddress",
+                "address { id }",
+                partyId=encode_id("Person", pk),
+                kind="VISIT",
+                city=city,
+            )
             secrets.other_words.add(city)
     if await _has_field(admin, "Query", "customerGroups"):
-        group = await ok(admin, "createCustomerGroup", "customerGroup { id }",
-                         name="Leaktest groep")
+        group = await ok(admin, "createCustomerGroup", "customerGroup { id }", name="Leaktest groep")
         members = [encode_id("Person", pk) for pk in hidden_pks[:5]] + w.org_ids[:3]
-        await ok(admin, "addPartiesToGroup", "changedCount",
-                 groupId=group["customerGroup"]["id"], partyIds=members)
+        await ok(
+            admin, "addPartiesToGroup", "changedCount", groupId=group["customerGroup"]["id"], partyIds=members
+        )
         w.group_visible_members = 3
 
     secrets.document_ids = {d["id"] for d in w.docs}
@@ -293,7 +326,9 @@ class Transcript:
         return found
 
 
-async def ask(caller: Any, transcript: Transcript, label: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+async def ask(
+    caller: Any, transcript: Transcript, label: str, query: str, variables: dict[str, Any] | None = None
+) -> Any:
     response = await caller.post(query, variables)
     body = transcript.add(label, response.text)
     assert response.status_code == 200, (label, response.text[:2000])
@@ -477,7 +512,13 @@ async def run_battery(w: World, caller: Any) -> Transcript:
                 break
             after = connection["pageInfo"]["endCursor"]
     for order in ({"field": "CREATED_AT", "direction": "DESC"}, {"field": "UPDATED_AT", "direction": "ASC"}):
-        await ask(caller, t, f"persons ordered {order}", PERSON_SEARCH, {"after": None, "search": None, "order": order})
+        await ask(
+            caller,
+            t,
+            f"persons ordered {order}",
+            PERSON_SEARCH,
+            {"after": None, "search": None, "order": order},
+        )
     before = None
     for page in itertools.count():
         body = await ask(caller, t, f"persons backwards page {page}", PERSONS_BACKWARDS, {"before": before})
@@ -503,7 +544,15 @@ async def run_battery(w: World, caller: Any) -> Transcript:
         for type_name in ("Organisation", "Party", "Membership"):
             await ask(caller, t, f"node({type_name}:{pk})", NODE, {"id": encode_id(type_name, pk)})
     limit = w.max_party_pk + 25
-    node_types = ("Person", "Organisation", "Relation", "InternalRelation", "Membership", "Document", "Address")
+    node_types = (
+        "Person",
+        "Organisation",
+        "Relation",
+        "InternalRelation",
+        "Membership",
+        "Document",
+        "Address",
+    )
     for type_name in (*node_types, "ContactMean", "BankAccount", "CustomerGroup"):
         guessed = [encode_id(type_name, pk) for pk in range(1, limit)]
         for i, chunk in enumerate(_chunks(guessed)):
@@ -512,8 +561,13 @@ async def run_battery(w: World, caller: Any) -> Transcript:
     # 6. Documents: by ID and by download.
     for doc in w.docs:
         await ask(caller, t, f"node(document {doc['id']})", NODE, {"id": doc["id"]})
-        response = await w.client.get(f"/documents/{doc['id']}", headers={"Authorization": f"Bearer {caller.token}"})
-        t.add(f"GET /documents/{doc['id']} -> {response.status_code}", f"{response.status_code} {response.headers} {response.text}")
+        response = await w.client.get(
+            f"/documents/{doc['id']}", headers={"Authorization": f"Bearer {caller.token}"}
+        )
+        t.add(
+            f"GET /documents/{doc['id']} -> {response.status_code}",
+            f"{response.status_code} {response.headers} {response.text}",
+        )
 
     # 7. Mutations that name a hidden person (they must fail as for a missing one).
     first_org = w.org_ids[0]
@@ -569,7 +623,9 @@ async def test_business_user_never_sees_a_hidden_person_or_a_shielded_document(w
     transcript = await run_battery(w, w.business)
     assert len(transcript.responses) > 100
     leaks = transcript.leaks(w.secrets)
-    assert not leaks, f"{len(leaks)} responses leak hidden persons or shielded documents:\n  " + "\n  ".join(leaks[:40])
+    assert not leaks, f"{len(leaks)} responses leak hidden persons or shielded documents:\n  " + "\n  ".join(
+        leaks[:40]
+    )
 
     # The lookups that name a secret answer null / 404 / NOT_FOUND, exactly as for something
     # that does not exist: not just without the name.
@@ -588,7 +644,11 @@ async def test_business_user_never_sees_a_hidden_person_or_a_shielded_document(w
             [payload] = body["data"].values()
             if codes(payload) != ["NOT_FOUND"]:
                 wrong.append(f"{label}: {payload}")
-        elif label.startswith("shortestPath(") and "hidden" in label and body["data"]["shortestPath"] is not None:
+        elif (
+            label.startswith("shortestPath(")
+            and "hidden" in label
+            and body["data"]["shortestPath"] is not None
+        ):
             wrong.append(f"{label}: {body}")
     assert not wrong, "lookups naming a secret did not answer as for a missing one:\n  " + "\n  ".join(wrong)
 
@@ -597,12 +657,16 @@ async def test_business_user_counts_leave_hidden_persons_and_shielded_documents_
     """Totals are as leak-prone as names: every count matches what the viewer may see."""
     w = world
     transcript = Transcript()
-    total = (await ask(w.business, transcript, "persons", "{ persons { totalCount } }"))["data"]["persons"]["totalCount"]
+    total = (await ask(w.business, transcript, "persons", "{ persons { totalCount } }"))["data"]["persons"][
+        "totalCount"
+    ]
     assert total == w.visible_person_count
     seen: dict[str, dict[str, Any]] = {}
     after = None
     for page in itertools.count():
-        connection = (await ask(w.business, transcript, f"orgs {page}", ORGANISATION_PAGE, {"after": after}))["data"]["organisations"]
+        connection = (await ask(w.business, transcript, f"orgs {page}", ORGANISATION_PAGE, {"after": after}))[
+            "data"
+        ]["organisations"]
         for edge in connection["edges"]:
             seen[edge["node"]["id"]] = edge["node"]
         if not connection["pageInfo"]["hasNextPage"]:
@@ -612,7 +676,9 @@ async def test_business_user_counts_leave_hidden_persons_and_shielded_documents_
     secret_doc_ids = {d["id"] for d in w.docs}
     for org_id, node in seen.items():
         relations = node["relations"]
-        assert relations["totalCount"] == len(relations["edges"]) == w.expected_org_relations[org_id], node["name"]
+        assert relations["totalCount"] == len(relations["edges"]) == w.expected_org_relations[org_id], node[
+            "name"
+        ]
         assert all(e["otherParty"] is not None for e in relations["edges"]), node["name"]
         files = node["internalRelations"]
         assert files["totalCount"] == len(files["nodes"]), node["name"]
@@ -630,7 +696,11 @@ async def test_business_user_counts_leave_hidden_persons_and_shielded_documents_
     mine = (await ask(w.business, transcript, "viewer", VIEWER))["data"]["viewer"]["internalRelations"]
     assert mine["totalCount"] == len(mine["nodes"]) == 1, mine
     if w.group_visible_members is not None:
-        [group] = [g for g in (await ask(w.business, transcript, "groups", GROUPS))["data"]["customerGroups"] if g["name"] == "Leaktest groep"]
+        [group] = [
+            g
+            for g in (await ask(w.business, transcript, "groups", GROUPS))["data"]["customerGroups"]
+            if g["name"] == "Leaktest groep"
+        ]
         members = group["members"]
         assert members["totalCount"] == len(members["nodes"]) == w.group_visible_members, members
 
@@ -645,18 +715,26 @@ async def test_admin_sees_what_the_leak_test_looks_for(world: World) -> None:
         body = await ask(w.admin, transcript, f"nodes(hidden) {i}", NODES, {"ids": chunk})
         assert [n and n["id"] for n in body["data"]["nodes"]] == chunk
     for name in sorted(w.secrets.hidden_names)[:5]:
-        body = await ask(w.admin, transcript, f"search {name}", PERSON_PAGE, {"after": None, "search": name, "order": None})
+        body = await ask(
+            w.admin, transcript, f"search {name}", PERSON_PAGE, {"after": None, "search": name, "order": None}
+        )
         assert body["data"]["persons"]["totalCount"] >= 1, name
-    total = (await ask(w.admin, transcript, "persons", "{ persons { totalCount } }"))["data"]["persons"]["totalCount"]
+    total = (await ask(w.admin, transcript, "persons", "{ persons { totalCount } }"))["data"]["persons"][
+        "totalCount"
+    ]
     assert total == w.visible_person_count + len(w.hidden_pks)
     for doc in w.docs:
         body = await ask(w.admin, transcript, f"node({doc['id']})", NODE, {"id": doc["id"]})
         assert body["data"]["node"] == {"id": doc["id"], "filename": doc["filename"]}
-        response = await w.client.get(f"/documents/{doc['id']}", headers={"Authorization": f"Bearer {w.admin.token}"})
+        response = await w.client.get(
+            f"/documents/{doc['id']}", headers={"Authorization": f"Bearer {w.admin.token}"}
+        )
         assert response.status_code == 200
     # The open document is there for the BUSINESS user too: the route itself works for it.
     for doc_id in w.open_docs:
-        response = await w.client.get(f"/documents/{doc_id}", headers={"Authorization": f"Bearer {w.business.token}"})
+        response = await w.client.get(
+            f"/documents/{doc_id}", headers={"Authorization": f"Bearer {w.business.token}"}
+        )
         assert response.status_code == 200
     if w.secrets.other_words:  # the hidden persons' contact details, where the schema has them
         query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Party { contactMeans { value } addresses { city } } } }"
@@ -668,5 +746,7 @@ async def test_admin_sees_what_the_leak_test_looks_for(world: World) -> None:
     assert any(name.lower() in flagged.lower() for name in w.secrets.hidden_names)
     assert all(word in flagged for word in w.secrets.other_words)
     # And it does not cry wolf on the IDs of visible persons that merely start the same way.
-    visible = [encode_id("Person", pk) for pk in range(1, w.max_party_pk + 1) if pk not in w.secrets.hidden_pks]
+    visible = [
+        encode_id("Person", pk) for pk in range(1, w.max_party_pk + 1) if pk not in w.secrets.hidden_pks
+    ]
     assert not w.secrets.find(json.dumps({"ids": visible}))

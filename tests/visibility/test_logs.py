@@ -40,13 +40,24 @@ async def _gql(http: httpx.AsyncClient, body: dict[str, Any], token: str) -> htt
 
 
 MARKED = (
-    "GETQUERY", "GETVAR", "URLTOKEN", "HEADERTOKEN", "POSTQUERY", "POSTVAR", "NAME", "SYNTAX", "COERCED", "DOCTOKEN",
+    "GETQUERY",
+    "GETVAR",
+    "URLTOKEN",
+    "HEADERTOKEN",
+    "POSTQUERY",
+    "POSTVAR",
+    "NAME",
+    "SYNTAX",
+    "COERCED",
+    "DOCTOKEN",
     "INTERNAL",
 )
 SEARCH = "query($s: String) { organisations(filter: {search: $s}) { totalCount } }"
 
 
-async def test_no_token_bsn_query_or_variables_in_any_log_line(database_url, sessionmaker, tmp_path: Path) -> None:
+async def test_no_token_bsn_query_or_variables_in_any_log_line(
+    database_url, sessionmaker, tmp_path: Path
+) -> None:
     async with sessionmaker() as session:
         await users.create(
             session, email="log@test.example", name="Log", role="ADMIN", permissions=("FINANCE", "SENSITIVE")
@@ -81,7 +92,9 @@ async def _send_everything(
     auth = {"Authorization": f"Bearer {token}"}
     literal = f'{{ organisations(filter: {{search: "{markers["GETQUERY"]}"}}) {{ totalCount }} }}'
     for query, variables in ((literal, {}), (SEARCH, {"s": markers["GETVAR"]})):
-        got = await http.get("/graphql", params={"query": query, "variables": json.dumps(variables)}, headers=auth)
+        got = await http.get(
+            "/graphql", params={"query": query, "variables": json.dumps(variables)}, headers=auth
+        )
         assert got.status_code == 200 and "errors" not in got.json(), got.text
 
     # A token in the URL would be in every log, proxy and browser history on the way.
@@ -89,7 +102,9 @@ async def _send_everything(
         refused = await http.get("/graphql", params={"query": "{ viewer { email } }", "access_token": leaked})
         assert refused.status_code == 400, refused.text
         assert "Authorization" in refused.json()["errors"][0]["message"]
-    refused = await http.get("/documents/RG9jdW1lbnQ6MQ", params={"access_token": markers["DOCTOKEN"]}, headers=auth)
+    refused = await http.get(
+        "/documents/RG9jdW1lbnQ6MQ", params={"access_token": markers["DOCTOKEN"]}, headers=auth
+    )
     assert refused.status_code == 400, refused.text
 
     search = f'{{ persons(filter: {{search: "{markers["POSTQUERY"]}"}}) {{ totalCount }} }}'
@@ -111,7 +126,10 @@ async def _send_everything(
     assert broken.json()["errors"], broken.text
     coerced = await _gql(
         http,
-        {"query": "query($n: Int) { organisations(first: $n) { totalCount } }", "variables": {"n": markers["COERCED"]}},
+        {
+            "query": "query($n: Int) { organisations(first: $n) { totalCount } }",
+            "variables": {"n": markers["COERCED"]},
+        },
         token,
     )
     assert coerced.json()["errors"], coerced.text

@@ -48,18 +48,26 @@ async def test_r1_hidden_person_lookups_are_null_like_a_missing_one(admin, make_
         data = body["data"]
         found = data["node"] is not None
         if found != sees:
-            problems.append(f"{role}: node(hidden) {'found' if found else 'null'}, expected {'found' if sees else 'null'}")
+            problems.append(
+                f"{role}: node(hidden) {'found' if found else 'null'}, expected {'found' if sees else 'null'}"
+            )
         if (data["person"] is not None) != sees:
             problems.append(f"{role}: person(hidden) is {data['person']}")
         expected_nodes = [s.member, s.hidden if sees else None, s.former]
         got_nodes = [n and n["id"] for n in data["nodes"]]
         if got_nodes != expected_nodes:
-            problems.append(f"{role}: nodes([member, hidden, former]) = {got_nodes}, expected {expected_nodes}")
+            problems.append(
+                f"{role}: nodes([member, hidden, former]) = {got_nodes}, expected {expected_nodes}"
+            )
         if not sees:
             # Indistinguishable from a person that does not exist: the very same response.
-            missing = await raw(caller, LOOKUP, {"id": MISSING_PERSON, "ids": [s.member, MISSING_PERSON, s.former]})
+            missing = await raw(
+                caller, LOOKUP, {"id": MISSING_PERSON, "ids": [s.member, MISSING_PERSON, s.former]}
+            )
             if missing != json.loads(json.dumps(body).replace(s.hidden, MISSING_PERSON)):
-                problems.append(f"{role}: hidden person answered differently from a missing one: {body} vs {missing}")
+                problems.append(
+                    f"{role}: hidden person answered differently from a missing one: {body} vs {missing}"
+                )
             if "Verborgenheim" in json.dumps(body):
                 problems.append(f"{role}: the hidden person's name is in the response")
     report(problems)
@@ -75,7 +83,9 @@ async def test_r1_persons_list_search_and_count_leave_hidden_out(admin, make_cal
         listed = (await caller.gql(PERSONS, {"search": None}))["persons"]
         ids = {n["id"] for n in listed["nodes"]}
         if ids != expected or listed["totalCount"] != len(expected):
-            problems.append(f"{role}: persons = {sorted(ids)} (totalCount {listed['totalCount']}), expected {sorted(expected)}")
+            problems.append(
+                f"{role}: persons = {sorted(ids)} (totalCount {listed['totalCount']}), expected {sorted(expected)}"
+            )
         for term in ("Verborgenheim", "vera", "verborgen"):
             found = (await caller.gql(PERSONS, {"search": term}))["persons"]
             want = 1 if SEES_ALL_PERSONS[role] else 0
@@ -96,7 +106,9 @@ async def test_r1_relations_to_hidden_persons_are_left_out(admin, make_caller, c
             expected = {s.rel_member, s.rel_hidden} if sees else {s.rel_member}
             if inactive:
                 expected |= {s.rel_inactive}
-            relations = (await caller.gql(PARTY_RELATIONS, {"id": s.alfa, "inactive": inactive}))["node"]["relations"]
+            relations = (await caller.gql(PARTY_RELATIONS, {"id": s.alfa, "inactive": inactive}))["node"][
+                "relations"
+            ]
             got = {e["relation"]["id"] for e in relations["edges"]}
             if got != expected or relations["totalCount"] != len(expected):
                 problems.append(
@@ -107,17 +119,23 @@ async def test_r1_relations_to_hidden_persons_are_left_out(admin, make_caller, c
             if not sees and (s.hidden in others or None in others):
                 problems.append(f"{role}: an Alfa relation edge points at a hidden/null party: {others}")
         # From the member's side: the relation from the hidden person.
-        member_relations = (await caller.gql(PARTY_RELATIONS, {"id": s.member, "inactive": True}))["node"]["relations"]
+        member_relations = (await caller.gql(PARTY_RELATIONS, {"id": s.member, "inactive": True}))["node"][
+            "relations"
+        ]
         got = {e["relation"]["id"] for e in member_relations["edges"]}
         expected = {s.rel_member, s.rel_from_hidden} if sees else {s.rel_member}
         if got != expected or member_relations["totalCount"] != len(expected):
-            problems.append(f"{role}: member relations = {got} (totalCount {member_relations['totalCount']}), expected {expected}")
+            problems.append(
+                f"{role}: member relations = {got} (totalCount {member_relations['totalCount']}), expected {expected}"
+            )
         # The relation itself by ID.
         for rel in (s.rel_hidden, s.rel_from_hidden):
             node = (await caller.gql(RELATION_NODE, {"id": rel}))["node"]
             if (node is not None) != sees:
                 problems.append(f"{role}: node(relation with the hidden person) = {node}")
-        assert (await caller.gql(RELATION_NODE, {"id": s.rel_member}))["node"]["target"] == {"id": s.member}, role
+        assert (await caller.gql(RELATION_NODE, {"id": s.rel_member}))["node"]["target"] == {
+            "id": s.member
+        }, role
     report(problems)
 
 
@@ -146,7 +164,9 @@ async def test_r1_internal_relations_on_hidden_persons_are_left_out(admin, make_
         expected = {on_hidden, on_member, on_beta} if sees else {on_member, on_beta}
         got = {n["id"] for n in mine["nodes"]}
         if got != expected or mine["totalCount"] != len(expected):
-            problems.append(f"{role}: viewer.internalRelations = {got} (totalCount {mine['totalCount']}), expected {expected}")
+            problems.append(
+                f"{role}: viewer.internalRelations = {got} (totalCount {mine['totalCount']}), expected {expected}"
+            )
         if None in {n["party"] and n["party"]["id"] for n in mine["nodes"]}:
             problems.append(f"{role}: viewer.internalRelations lists a file whose party is null")
         for ir in (s.ir_hidden, on_hidden):
@@ -159,11 +179,17 @@ async def test_r1_internal_relations_on_hidden_persons_are_left_out(admin, make_
         staff_files = (await caller.gql(USERS_FILES))["users"]["nodes"]
         staff_seen = next((u["internalRelations"] for u in staff_files if u["id"] == s.staff_id), None)
         want = {s.ir_hidden} if sees else set()
-        if staff_seen is None or {n["id"] for n in staff_seen["nodes"]} != want or staff_seen["totalCount"] != len(want):
+        if (
+            staff_seen is None
+            or {n["id"] for n in staff_seen["nodes"]} != want
+            or staff_seen["totalCount"] != len(want)
+        ):
             problems.append(f"{role}: users[staff].internalRelations = {staff_seen}, expected {want}")
         member_links.add(on_member)
         member_files = (await caller.gql(PARTY_FILES, {"id": s.member}))["node"]["internalRelations"]
-        if {n["id"] for n in member_files["nodes"]} != member_links or member_files["totalCount"] != len(member_links):
+        if {n["id"] for n in member_files["nodes"]} != member_links or member_files["totalCount"] != len(
+            member_links
+        ):
             problems.append(f"{role}: member's internal relations = {member_files}, expected {member_links}")
     report(problems)
 
@@ -190,11 +216,20 @@ NOT_BUSINESS_WRITES = frozenset({"READONLY"})
 NOT_INTERNAL_WRITES = frozenset({"READONLY", "BUSINESS"})
 
 HIDDEN_CASES = [
-    HiddenCase("updatePerson", NOT_BUSINESS_WRITES, _run("updatePerson", "person { id }", id=lambda s, p, x: p, firstName="Changed")),
+    HiddenCase(
+        "updatePerson",
+        NOT_BUSINESS_WRITES,
+        _run("updatePerson", "person { id }", id=lambda s, p, x: p, firstName="Changed"),
+    ),
     HiddenCase(
         "addMembership",
         NOT_BUSINESS_WRITES,
-        _run("addMembership", "membership { id }", personId=lambda s, p, x: p, organisationId=lambda s, p, x: s.beta),
+        _run(
+            "addMembership",
+            "membership { id }",
+            personId=lambda s, p, x: p,
+            organisationId=lambda s, p, x: s.beta,
+        ),
     ),
     HiddenCase(
         "addRelation to it",
@@ -247,7 +282,9 @@ HIDDEN_CASES = [
     HiddenCase(
         "setEmployeeData on it",
         NOT_BUSINESS_WRITES,
-        _run("setEmployeeData", "employee { employeeNumber }", personId=lambda s, p, x: p, employeeNumber="E-9"),
+        _run(
+            "setEmployeeData", "employee { employeeNumber }", personId=lambda s, p, x: p, employeeNumber="E-9"
+        ),
     ),
 ]
 HIDDEN_STATE = """
@@ -268,7 +305,9 @@ async def test_r1_mutations_on_a_hidden_person_are_not_found(admin, make_caller,
     s = await build_scenario(admin, make_caller, client)
     EXPECTED = {
         role: {
-            case.name: "FORBIDDEN" if role in case.forbidden_for else ("ok" if SEES_ALL_PERSONS[role] else "NOT_FOUND")
+            case.name: "FORBIDDEN"
+            if role in case.forbidden_for
+            else ("ok" if SEES_ALL_PERSONS[role] else "NOT_FOUND")
             for case in HIDDEN_CASES
         }
         for role in ROLES
@@ -281,12 +320,17 @@ async def test_r1_mutations_on_a_hidden_person_are_not_found(admin, make_caller,
             "relation": await s.new_relation(s.beta, person, note="original"),
             "relation2": await s.new_relation(person, s.gamma, note="original"),
         }
-        missing_extra = {"relation": encode_id("Relation", 987_654_321), "relation2": encode_id("Relation", 987_654_322)}
+        missing_extra = {
+            "relation": encode_id("Relation", 987_654_321),
+            "relation2": encode_id("Relation", 987_654_322),
+        }
         for case in HIDDEN_CASES:
             payload = await case.run(caller, s, person, extra)
             got = outcome(payload)
             if got != expected[case.name]:
-                problems.append(f"{role}: {case.name} -> {got}, expected {expected[case.name]}: {payload['userErrors']}")
+                problems.append(
+                    f"{role}: {case.name} -> {got}, expected {expected[case.name]}: {payload['userErrors']}"
+                )
             if not SEES_ALL_PERSONS[role]:
                 missing = await case.run(caller, s, MISSING_PERSON, missing_extra)
                 if missing["userErrors"] != payload["userErrors"]:
@@ -363,15 +407,17 @@ async def test_r1_network_never_shows_or_passes_through_a_hidden_person(admin, m
             ids |= {e["source"] for e in around["edges"]} | {e["target"] for e in around["edges"]}
             shown = ids & behind_hidden
             if shown != (behind_hidden if sees else set()):
-                problems.append(f"{role}: neighbourhood of {start} shows {shown} of what lies behind the hidden person")
+                problems.append(
+                    f"{role}: neighbourhood of {start} shows {shown} of what lies behind the hidden person"
+                )
         for label, (start, goal) in paths.items():
             body = await raw(caller, SHORTEST_PATH, {"from": start, "to": goal})
             path = (body.get("data") or {}).get("shortestPath")
             got = path["length"] if path else None
             if body.get("errors") or got != lengths[label]:
-                problems.append(f"{role}: shortestPath {label} = {path} {body.get('errors', '')}, expected length {lengths[label]}")
+                problems.append(
+                    f"{role}: shortestPath {label} = {path} {body.get('errors', '')}, expected length {lengths[label]}"
+                )
             elif path and not sees and behind_hidden & {p["id"] for p in path["parties"]}:
                 problems.append(f"{role}: shortestPath {label} passes through the hidden person: {path}")
     report(problems)
-
-

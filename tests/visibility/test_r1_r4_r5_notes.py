@@ -32,9 +32,15 @@ async def test_r1_r4_r5_notes_by_kind_and_on_hidden_persons(admin, make_caller, 
     s = await build_scenario(admin, make_caller, client)
     notes = {}
     for kind in NOTE_KINDS:
-        notes[kind] = (await ok(admin, "addNote", "note { id }", partyId=s.alfa, kind=kind, body=f"{kind} op Alfa"))["note"]["id"]
-    hidden_note = (await ok(admin, "addNote", "note { id }", partyId=s.hidden, body="over Vera"))["note"]["id"]
-    hidden_activity = (await ok(admin, "addActivity", "activity { id }", partyId=s.hidden, subject="Vera bellen"))["activity"]["id"]
+        notes[kind] = (
+            await ok(admin, "addNote", "note { id }", partyId=s.alfa, kind=kind, body=f"{kind} op Alfa")
+        )["note"]["id"]
+    hidden_note = (await ok(admin, "addNote", "note { id }", partyId=s.hidden, body="over Vera"))["note"][
+        "id"
+    ]
+    hidden_activity = (
+        await ok(admin, "addActivity", "activity { id }", partyId=s.hidden, subject="Vera bellen")
+    )["activity"]["id"]
     missing_note = encode_id("Note", 987_654_321)
     EXPECTED = {  # (role, permissions) -> note kinds it reads (and, if it may write at all, writes)
         ("ADMIN", ()): {"GENERAL", "INTERNAL"},
@@ -51,8 +57,14 @@ async def test_r1_r4_r5_notes_by_kind_and_on_hidden_persons(admin, make_caller, 
         caller = await make_caller(role, permissions)
         listed = (await caller.gql(PARTY_NOTES, {"id": s.alfa}))["node"]
         got = {n["kind"] for n in listed["notes"]["nodes"]}
-        if got != readable or listed["notes"]["totalCount"] != len(readable) or listed["timeline"]["totalCount"] != len(readable):
-            problems.append(f"{who}: Alfa notes {got} (totals {listed['notes']['totalCount']}, {listed['timeline']['totalCount']}), expected {readable}")
+        if (
+            got != readable
+            or listed["notes"]["totalCount"] != len(readable)
+            or listed["timeline"]["totalCount"] != len(readable)
+        ):
+            problems.append(
+                f"{who}: Alfa notes {got} (totals {listed['notes']['totalCount']}, {listed['timeline']['totalCount']}), expected {readable}"
+            )
         for kind, note in notes.items():
             node = (await caller.gql(DOC_NODE, {"id": note}))["node"]
             if (node is not None) != (kind in readable):
@@ -62,28 +74,41 @@ async def test_r1_r4_r5_notes_by_kind_and_on_hidden_persons(admin, make_caller, 
         related = {e["objectId"] for e in trail if e["objectType"] == "Relation"}
         want_related = {s.rel_member, s.rel_inactive} | ({s.rel_hidden} if sees else set())
         if related != want_related:
-            problems.append(f"{who}: Alfa's audit trail shows the relations {related}, expected {want_related}")
+            problems.append(
+                f"{who}: Alfa's audit trail shows the relations {related}, expected {want_related}"
+            )
         for label, item in (("note", hidden_note), ("activity", hidden_activity)):
             if ((await caller.gql(DOC_NODE, {"id": item}))["node"] is not None) != sees:
                 problems.append(f"{who}: node(hidden person's {label}) visible={not sees}")
         writes = role != "READONLY"
         for kind in NOTE_KINDS:
-            payload = await mutate(caller, "addNote", "note { id }", partyId=s.beta, kind=kind, body=f"{who} schrijft")
+            payload = await mutate(
+                caller, "addNote", "note { id }", partyId=s.beta, kind=kind, body=f"{who} schrijft"
+            )
             want = "FORBIDDEN" if not writes or kind not in readable else "ok"
             if outcome(payload) != want:
                 problems.append(f"{who}: addNote {kind} -> {outcome(payload)}, expected {want}")
         if writes:
             # Someone else's note of a kind it may not read: as missing as a note that does not exist.
             for kind in set(NOTE_KINDS) - readable:
-                payload = await mutate(caller, "updateNote", "note { id }", id=notes[kind], body="overschreven")
-                missing = await mutate(caller, "updateNote", "note { id }", id=missing_note, body="overschreven")
+                payload = await mutate(
+                    caller, "updateNote", "note { id }", id=notes[kind], body="overschreven"
+                )
+                missing = await mutate(
+                    caller, "updateNote", "note { id }", id=missing_note, body="overschreven"
+                )
                 if outcome(payload) != "NOT_FOUND" or payload["userErrors"] != missing["userErrors"]:
-                    problems.append(f"{who}: updateNote on an unreadable {kind} note -> {payload['userErrors']}")
+                    problems.append(
+                        f"{who}: updateNote on an unreadable {kind} note -> {payload['userErrors']}"
+                    )
             if not sees:
                 for name, fields in (("addNote", {"body": "x"}), ("addActivity", {"subject": "x"})):
                     on_hidden = await mutate(caller, name, "__typename", partyId=s.hidden, **fields)
                     on_missing = await mutate(caller, name, "__typename", partyId=MISSING_PERSON, **fields)
-                    if outcome(on_hidden) != "NOT_FOUND" or on_hidden["userErrors"] != on_missing["userErrors"]:
+                    if (
+                        outcome(on_hidden) != "NOT_FOUND"
+                        or on_hidden["userErrors"] != on_missing["userErrors"]
+                    ):
                         problems.append(f"{who}: {name} on the hidden person -> {on_hidden['userErrors']}")
     bodies = """query($id: ID!) { node(id: $id) { ... on Party { notes(first: 100) { nodes { body } } } } }"""
     texts = {n["body"] for n in (await admin.gql(bodies, {"id": s.alfa}))["node"]["notes"]["nodes"]}

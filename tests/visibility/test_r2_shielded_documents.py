@@ -23,7 +23,16 @@ from helpers import mutate, upload
 
 from relgraph.graphql.core.ids import encode_id
 
-DOC_VIEWERS = ("ADMIN", "TEAM", "TEAM_AM", "TEAM_EX_AM", "TEAM_FUTURE_AM", "BUSINESS", "BUSINESS_AM", "READONLY")
+DOC_VIEWERS = (
+    "ADMIN",
+    "TEAM",
+    "TEAM_AM",
+    "TEAM_EX_AM",
+    "TEAM_FUTURE_AM",
+    "BUSINESS",
+    "BUSINESS_AM",
+    "READONLY",
+)
 # viewer -> which of the documents it may see
 DOCS_EXPECTED: dict[str, set[str]] = {
     "ADMIN": {"alfa", "beta", "gamma", "delta", "hidden", "member"},
@@ -39,7 +48,14 @@ DOCS_EXPECTED: dict[str, set[str]] = {
 
 async def test_r2_document_lists_counts_and_nodes_follow_shielding(admin, make_caller, client) -> None:
     s = await (await build_scenario(admin, make_caller, client)).with_documents()
-    parties = {"alfa": s.alfa, "beta": s.beta, "gamma": s.gamma, "delta": s.delta, "hidden": s.hidden, "member": s.member}
+    parties = {
+        "alfa": s.alfa,
+        "beta": s.beta,
+        "gamma": s.gamma,
+        "delta": s.delta,
+        "hidden": s.hidden,
+        "member": s.member,
+    }
     problems: list[str] = []
     for viewer in DOC_VIEWERS:
         caller = s.viewers[viewer]
@@ -50,7 +66,9 @@ async def test_r2_document_lists_counts_and_nodes_follow_shielding(admin, make_c
                 ids, total = await document_ids(caller, party)
                 want = {s.docs[key].id} if key in expected else set()
                 if ids != want or total != len(want):
-                    problems.append(f"{viewer}: documents of {key} = {ids} (totalCount {total}), expected {want}")
+                    problems.append(
+                        f"{viewer}: documents of {key} = {ids} (totalCount {total}), expected {want}"
+                    )
             node = (await caller.gql(DOC_NODE, {"id": s.docs[key].id}))["node"]
             want_node = {"id": s.docs[key].id} if key in expected else None
             if node != want_node:
@@ -76,7 +94,9 @@ async def test_r2_download_route_follows_shielding_with_404_never_403(admin, mak
             response = await download(client, token, doc.id)
             if key in DOCS_EXPECTED[viewer]:
                 if response.status_code != 200:
-                    problems.append(f"{viewer}: GET {key} document gives {response.status_code}, expected 200")
+                    problems.append(
+                        f"{viewer}: GET {key} document gives {response.status_code}, expected 200"
+                    )
                     continue
                 disposition = response.headers.get("content-disposition", "")
                 if (
@@ -85,13 +105,22 @@ async def test_r2_download_route_follows_shielding_with_404_never_403(admin, mak
                     or "attachment" not in disposition
                     or doc.filename not in disposition
                 ):
-                    problems.append(f"{viewer}: GET {key} document: wrong body or headers {dict(response.headers)}")
+                    problems.append(
+                        f"{viewer}: GET {key} document: wrong body or headers {dict(response.headers)}"
+                    )
             else:
                 if response.status_code != 404:
-                    problems.append(f"{viewer}: GET {key} document gives {response.status_code}, expected 404")
+                    problems.append(
+                        f"{viewer}: GET {key} document gives {response.status_code}, expected 404"
+                    )
                 # Indistinguishable from a document that does not exist.
-                if _normal(response.text.replace(doc.id, missing_doc)) != _normal(missing.text) or doc.filename in response.text:
-                    problems.append(f"{viewer}: the 404 for {key} differs from a missing one: {response.text!r}")
+                if (
+                    _normal(response.text.replace(doc.id, missing_doc)) != _normal(missing.text)
+                    or doc.filename in response.text
+                ):
+                    problems.append(
+                        f"{viewer}: the 404 for {key} differs from a missing one: {response.text!r}"
+                    )
     for label, token in (("no token", None), ("a bad token", "not-a-real-token")):
         for key, doc in s.docs.items():
             response = await download(client, token, doc.id)
@@ -134,18 +163,37 @@ async def test_r2_r5_document_writes(admin, make_caller, client) -> None:
             payload = await upload(caller, party, content, filename, description=viewer)
             got = outcome(payload)
             if got != want:
-                problems.append(f"{viewer}: uploadDocument to {party_key} -> {got}, expected {want}: {payload['userErrors']}")
+                problems.append(
+                    f"{viewer}: uploadDocument to {party_key} -> {got}, expected {want}: {payload['userErrors']}"
+                )
             listed = (await admin.gql(PARTY_DOCUMENTS, {"id": party}))["node"]["documents"]["nodes"]
             stored = {d["id"] for d in listed}
             names = {d["filename"] for d in listed}
             if (filename in names) != (want == "ok"):
-                problems.append(f"{viewer}: after uploadDocument to {party_key} ({got}) the stored files are {names}")
+                problems.append(
+                    f"{viewer}: after uploadDocument to {party_key} ({got}) the stored files are {names}"
+                )
             if want == "ok" and got == "ok":
                 document = payload["document"]
-                facts = (document["filename"], document["contentType"], document["size"], document["sha256"], document["description"])
-                if facts != (filename, "application/pdf", len(content), hashlib.sha256(content).hexdigest(), viewer):
+                facts = (
+                    document["filename"],
+                    document["contentType"],
+                    document["size"],
+                    document["sha256"],
+                    document["description"],
+                )
+                if facts != (
+                    filename,
+                    "application/pdf",
+                    len(content),
+                    hashlib.sha256(content).hexdigest(),
+                    viewer,
+                ):
                     problems.append(f"{viewer}: uploaded document reads back as {document}")
-                if document["id"] not in stored or document["downloadUrl"] != f"/documents/{document['id']}?sha256={document['sha256']}":
+                if (
+                    document["id"] not in stored
+                    or document["downloadUrl"] != f"/documents/{document['id']}?sha256={document['sha256']}"
+                ):
                     problems.append(f"{viewer}: uploaded document id/downloadUrl wrong: {document}")
                 if document["uploadedBy"] is None:
                     problems.append(f"{viewer}: uploadedBy is null")
@@ -159,16 +207,20 @@ async def test_r2_r5_document_writes(admin, make_caller, client) -> None:
             payload = await mutate(caller, "deleteDocument", "deletedId", id=doc.id)
             got = outcome(payload)
             if got != want:
-                problems.append(f"{viewer}: deleteDocument on {party_key} -> {got}, expected {want}: {payload['userErrors']}")
+                problems.append(
+                    f"{viewer}: deleteDocument on {party_key} -> {got}, expected {want}: {payload['userErrors']}"
+                )
             if want == "NOT_FOUND":
-                missing = await mutate(caller, "deleteDocument", "deletedId", id=encode_id("Document", 987_654_321))
+                missing = await mutate(
+                    caller, "deleteDocument", "deletedId", id=encode_id("Document", 987_654_321)
+                )
                 if missing["userErrors"] != payload["userErrors"]:
                     problems.append(f"{viewer}: deleting an unseen document differs from a missing one")
             still_there = doc.id in (await document_ids(admin, party))[0]
             if still_there != (want != "ok"):
-                problems.append(f"{viewer}: after deleteDocument on {party_key} ({got}) the document is {'still there' if still_there else 'gone'}")
+                problems.append(
+                    f"{viewer}: after deleteDocument on {party_key} ({got}) the document is {'still there' if still_there else 'gone'}"
+                )
             if want == "ok" and (await download(client, admin.token, doc.id)).status_code != 404:
                 problems.append(f"{viewer}: a deleted document can still be downloaded")
     report(problems)
-
-

@@ -48,7 +48,9 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
     s = await build_scenario(admin, make_caller, client)
     # (role, permissions) -> (sees financials, sees the BSN): the role does not matter.
     EXPECTED = {
-        (role, perms): ("FINANCE" in perms, "SENSITIVE" in perms) for role in ROLES for perms in PERMISSION_SETS
+        (role, perms): ("FINANCE" in perms, "SENSITIVE" in perms)
+        for role in ROLES
+        for perms in PERMISSION_SETS
     }
     problems: list[str] = []
     for (role, perms), (finance, sensitive) in EXPECTED.items():
@@ -78,7 +80,12 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             want_errors[("person", "bsn")] = "FORBIDDEN"
         if errors != want_errors:
             problems.append(f"{who}: errors at {errors}, expected {want_errors}")
-        flags = (org["viewerCanSeeFinancials"], person["viewerCanSeeFinancials"], org["viewerCanSeeSensitive"], person["viewerCanSeeSensitive"])
+        flags = (
+            org["viewerCanSeeFinancials"],
+            person["viewerCanSeeFinancials"],
+            org["viewerCanSeeSensitive"],
+            person["viewerCanSeeSensitive"],
+        )
         if flags != (finance, finance, sensitive, sensitive):
             problems.append(f"{who}: viewerCanSeeFinancials/Sensitive (org, person) = {flags}")
         commissions = {n["id"]: n["commissionPercent"] for n in nodes}
@@ -86,7 +93,9 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
         want_purchase = {"ourAccountNumber": ACCOUNT_NUMBER} if finance else None
         want_salary = {"amount": SALARY} if finance else None
         if org["salesRelation"] != want_sales or org["purchaseRelation"] != want_purchase:
-            problems.append(f"{who}: salesRelation/purchaseRelation = {org['salesRelation']} {org['purchaseRelation']}")
+            problems.append(
+                f"{who}: salesRelation/purchaseRelation = {org['salesRelation']} {org['purchaseRelation']}"
+            )
         if commissions.get(s.ir_commission) != (COMMISSION if finance else None):
             problems.append(f"{who}: commissionPercent = {commissions}")
         if person["employee"] != {"employeeNumber": "E-1", "salary": want_salary}:
@@ -94,7 +103,9 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
         if person["bsn"] != (MEMBER_BSN if sensitive else None):
             problems.append(f"{who}: bsn = {person['bsn']}")
         invoice = (org["invoiceEmail"], org["invoiceAddress"], org["addresses"])
-        want_invoice = (INVOICE_EMAIL, {"city": INVOICE_CITY}, [{"city": INVOICE_CITY}]) if finance else (None, None, [])
+        want_invoice = (
+            (INVOICE_EMAIL, {"city": INVOICE_CITY}, [{"city": INVOICE_CITY}]) if finance else (None, None, [])
+        )
         if invoice != want_invoice:
             problems.append(f"{who}: invoiceEmail/invoiceAddress/addresses = {invoice}")
         for secret, allowed in (
@@ -109,5 +120,3 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             if not allowed and secret in response.text:
                 problems.append(f"{who}: {secret} appears in the response")
     report(problems)
-
-

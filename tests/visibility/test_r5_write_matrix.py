@@ -95,13 +95,21 @@ async def _fresh_internal_relation(s: Scenario, role: str) -> dict[str, Any]:
 
 async def _fresh_type(s: Scenario, role: str) -> dict[str, Any]:
     payload = await ok(
-        s.admin, "createRelationType", "relationType { id }", name=f"w5 {role.lower()} type {uuid.uuid4().hex[:6]}", inverseName=f"w5 {role.lower()} inverse", sourceKinds=["ORGANISATION"], targetKinds=["ORGANISATION"]
+        s.admin,
+        "createRelationType",
+        "relationType { id }",
+        name=f"w5 {role.lower()} type {uuid.uuid4().hex[:6]}",
+        inverseName=f"w5 {role.lower()} inverse",
+        sourceKinds=["ORGANISATION"],
+        targetKinds=["ORGANISATION"],
     )
     return {**_base(s, role), "type": payload["relationType"]["id"]}
 
 
 async def _fresh_category(s: Scenario, role: str) -> dict[str, Any]:
-    payload = await ok(s.admin, "createInternalRelationCategory", "category { id }", name=f"W5 {role.title()} Category")
+    payload = await ok(
+        s.admin, "createInternalRelationCategory", "category { id }", name=f"W5 {role.title()} Category"
+    )
     return {**_base(s, role), "category": payload["category"]["id"]}
 
 
@@ -109,7 +117,9 @@ async def _fresh_addresses(s: Scenario, role: str) -> dict[str, Any]:
     """An organisation with two visit addresses; the first is its head office."""
     context = await _fresh_org(s, role)
     for key in ("head", "other"):
-        payload = await ok(s.admin, "addAddress", "address { id }", partyId=context["org"], kind="VISIT", city=key)
+        payload = await ok(
+            s.admin, "addAddress", "address { id }", partyId=context["org"], kind="VISIT", city=key
+        )
         context[key] = payload["address"]["id"]
     return context
 
@@ -127,7 +137,9 @@ async def _fresh_activity(s: Scenario, role: str) -> dict[str, Any]:
 
 
 async def _org_field(admin: Any, org: str, selection: str) -> Any:
-    return (await admin.gql(f"query($id: ID!) {{ organisation(id: $id) {{ {selection} }} }}", {"id": org}))["organisation"]
+    return (await admin.gql(f"query($id: ID!) {{ organisation(id: $id) {{ {selection} }} }}", {"id": org}))[
+        "organisation"
+    ]
 
 
 async def _node(admin: Any, id_: str, selection: str = "id") -> Any:
@@ -146,7 +158,9 @@ WRITE_CASES = [
     WriteCase(
         "updateOrganisation",
         "organisation",
-        lambda c, x: mutate(c, "updateOrganisation", "organisation { id }", id=x["org"], description=f"by {x['tag']}"),
+        lambda c, x: mutate(
+            c, "updateOrganisation", "organisation { id }", id=x["org"], description=f"by {x['tag']}"
+        ),
         lambda a, x: _eq(_org_field(a, x["org"], "description"), {"description": f"by {x['tag']}"}),
         _fresh_org,
     ),
@@ -167,7 +181,9 @@ WRITE_CASES = [
     WriteCase(
         "setParentOrganisation",
         "organisation",
-        lambda c, x: mutate(c, "setParentOrganisation", "organisation { id }", organisationId=x["org"], parentId=x["s"].gamma),
+        lambda c, x: mutate(
+            c, "setParentOrganisation", "organisation { id }", organisationId=x["org"], parentId=x["s"].gamma
+        ),
         lambda a, x: _eq(_org_field(a, x["org"], "parent { id }"), {"parent": {"id": x["s"].gamma}}),
         _fresh_org,
     ),
@@ -181,37 +197,68 @@ WRITE_CASES = [
     WriteCase(
         "setSalesRelation",
         "organisation",
-        lambda c, x: mutate(c, "setSalesRelation", "salesRelation { currency }", partyId=x["org"], paymentTermDays=30),
-        lambda a, x: _eq(_org_field(a, x["org"], "salesRelation { paymentTermDays }"), {"salesRelation": {"paymentTermDays": 30}}),
+        lambda c, x: mutate(
+            c, "setSalesRelation", "salesRelation { currency }", partyId=x["org"], paymentTermDays=30
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "salesRelation { paymentTermDays }"),
+            {"salesRelation": {"paymentTermDays": 30}},
+        ),
         _fresh_org,
     ),
     WriteCase(
         "setPurchaseRelation",
         "organisation",
-        lambda c, x: mutate(c, "setPurchaseRelation", "purchaseRelation { paymentTermDays }", partyId=x["org"], paymentTermDays=45),
-        lambda a, x: _eq(_org_field(a, x["org"], "purchaseRelation { paymentTermDays }"), {"purchaseRelation": {"paymentTermDays": 45}}),
+        lambda c, x: mutate(
+            c,
+            "setPurchaseRelation",
+            "purchaseRelation { paymentTermDays }",
+            partyId=x["org"],
+            paymentTermDays=45,
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "purchaseRelation { paymentTermDays }"),
+            {"purchaseRelation": {"paymentTermDays": 45}},
+        ),
         _fresh_org,
     ),
     WriteCase(
         "updateOrganisation (invoice data)",
         "organisation",
-        lambda c, x: mutate(c, "updateOrganisation", "organisation { id }", id=x["org"], invoiceEmail=f"{x['role'].lower()}@factuur.example"),
-        lambda a, x: _eq(_org_field(a, x["org"], "invoiceEmail"), {"invoiceEmail": f"{x['role'].lower()}@factuur.example"}),
+        lambda c, x: mutate(
+            c,
+            "updateOrganisation",
+            "organisation { id }",
+            id=x["org"],
+            invoiceEmail=f"{x['role'].lower()}@factuur.example",
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "invoiceEmail"), {"invoiceEmail": f"{x['role'].lower()}@factuur.example"}
+        ),
         _fresh_org,
     ),
     # addresses: who may write the party may write its addresses
     WriteCase(
         "addAddress",
         "organisation",
-        lambda c, x: mutate(c, "addAddress", "address { id }", partyId=x["org"], kind="VISIT", city=f"Stad {x['tag']}"),
-        lambda a, x: _eq(_org_field(a, x["org"], "addresses { city }"), {"addresses": [{"city": f"Stad {x['tag']}"}]}),
+        lambda c, x: mutate(
+            c, "addAddress", "address { id }", partyId=x["org"], kind="VISIT", city=f"Stad {x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "addresses { city }"), {"addresses": [{"city": f"Stad {x['tag']}"}]}
+        ),
         _fresh_org,
     ),
     WriteCase(
         "addAddress (person)",
         "person",
-        lambda c, x: mutate(c, "addAddress", "address { id }", partyId=x["person"], kind="POSTAL", city=f"Dorp {x['tag']}"),
-        lambda a, x: _eq(_node(a, x["person"], "... on Person { addresses { city } }"), {"addresses": [{"city": f"Dorp {x['tag']}"}]}),
+        lambda c, x: mutate(
+            c, "addAddress", "address { id }", partyId=x["person"], kind="POSTAL", city=f"Dorp {x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _node(a, x["person"], "... on Person { addresses { city } }"),
+            {"addresses": [{"city": f"Dorp {x['tag']}"}]},
+        ),
         _fresh_business_person,
     ),
     WriteCase(
@@ -246,8 +293,12 @@ WRITE_CASES = [
     WriteCase(
         "updatePerson",
         "person",
-        lambda c, x: mutate(c, "updatePerson", "person { id }", id=x["s"].member, firstName=f"Zara{x['tag']}"),
-        lambda a, x: _eq(_node(a, x["s"].member, "... on Person { firstName }"), {"firstName": f"Zara{x['tag']}"}),
+        lambda c, x: mutate(
+            c, "updatePerson", "person { id }", id=x["s"].member, firstName=f"Zara{x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _node(a, x["s"].member, "... on Person { firstName }"), {"firstName": f"Zara{x['tag']}"}
+        ),
         lambda s, r: _async(_base(s, r)),
     ),
     WriteCase(
@@ -261,29 +312,49 @@ WRITE_CASES = [
         "deletePerson",
         "person deletion",
         lambda c, x: mutate(c, "deletePerson", "person { id }", id=x["person"], confirm=True),
-        lambda a, x: _eq(_node(a, x["person"], "... on Person { displayName }"), {"displayName": "Deleted contact"}),
+        lambda a, x: _eq(
+            _node(a, x["person"], "... on Person { displayName }"), {"displayName": "Deleted contact"}
+        ),
         _fresh_business_person,
     ),
     WriteCase(
         "setEmployeeData",
         "person",
-        lambda c, x: mutate(c, "setEmployeeData", "employee { employeeNumber }", personId=x["s"].member, employeeNumber=f"E-{x['tag']}"),
-        lambda a, x: _eq(_node(a, x["s"].member, "... on Person { employee { employeeNumber } }"), {"employee": {"employeeNumber": f"E-{x['tag']}"}}),
+        lambda c, x: mutate(
+            c,
+            "setEmployeeData",
+            "employee { employeeNumber }",
+            personId=x["s"].member,
+            employeeNumber=f"E-{x['tag']}",
+        ),
+        lambda a, x: _eq(
+            _node(a, x["s"].member, "... on Person { employee { employeeNumber } }"),
+            {"employee": {"employeeNumber": f"E-{x['tag']}"}},
+        ),
         lambda s, r: _async(_base(s, r)),
     ),
     # memberships
     WriteCase(
         "addMembership",
         "membership",
-        lambda c, x: mutate(c, "addMembership", "membership { id }", personId=x["s"].member, organisationId=x["org"]),
-        lambda a, x: _eq(_org_field(a, x["org"], "memberships(includeInactive: true) { totalCount }"), {"memberships": {"totalCount": 1}}),
+        lambda c, x: mutate(
+            c, "addMembership", "membership { id }", personId=x["s"].member, organisationId=x["org"]
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "memberships(includeInactive: true) { totalCount }"),
+            {"memberships": {"totalCount": 1}},
+        ),
         _fresh_org,
     ),
     WriteCase(
         "updateMembership",
         "membership",
-        lambda c, x: mutate(c, "updateMembership", "membership { id }", id=x["membership"], jobTitle=f"Job {x['tag']}"),
-        lambda a, x: _eq(_node(a, x["membership"], "... on Membership { jobTitle }"), {"jobTitle": f"Job {x['tag']}"}),
+        lambda c, x: mutate(
+            c, "updateMembership", "membership { id }", id=x["membership"], jobTitle=f"Job {x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _node(a, x["membership"], "... on Membership { jobTitle }"), {"jobTitle": f"Job {x['tag']}"}
+        ),
         _fresh_membership,
     ),
     WriteCase(
@@ -303,7 +374,9 @@ WRITE_CASES = [
     WriteCase(
         "deleteMembership",
         "membership",
-        lambda c, x: mutate(c, "deleteMembership", "deletedMembershipId", id=x["membership"], reason="wrong person"),
+        lambda c, x: mutate(
+            c, "deleteMembership", "deletedMembershipId", id=x["membership"], reason="wrong person"
+        ),
         lambda a, x: _is_none(_node(a, x["membership"])),
         _fresh_membership,
     ),
@@ -311,7 +384,11 @@ WRITE_CASES = [
         "addBusinessRelation",
         "membership",
         lambda c, x: mutate(
-            c, "addBusinessRelation", "person { id }", person={"lastName": f"Zakelijk{x['tag']}"}, organisationId=x["s"].beta
+            c,
+            "addBusinessRelation",
+            "person { id }",
+            person={"lastName": f"Zakelijk{x['tag']}"},
+            organisationId=x["s"].beta,
         ),
         lambda a, x: _person_search_count(a, f"Zakelijk{x['tag']}"),
         lambda s, r: _async(_base(s, r)),
@@ -320,14 +397,26 @@ WRITE_CASES = [
     WriteCase(
         "addRelation",
         "relation",
-        lambda c, x: mutate(c, "addRelation", "relation { id }", typeId=x["s"].relation_type, sourceId=x["org"], targetId=x["s"].member),
-        lambda a, x: _eq(_org_field(a, x["org"], "relations(includeInactive: true) { totalCount }"), {"relations": {"totalCount": 1}}),
+        lambda c, x: mutate(
+            c,
+            "addRelation",
+            "relation { id }",
+            typeId=x["s"].relation_type,
+            sourceId=x["org"],
+            targetId=x["s"].member,
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "relations(includeInactive: true) { totalCount }"),
+            {"relations": {"totalCount": 1}},
+        ),
         _fresh_org,
     ),
     WriteCase(
         "updateRelation",
         "relation",
-        lambda c, x: mutate(c, "updateRelation", "relation { id }", id=x["relation"], note=f"note {x['tag']}"),
+        lambda c, x: mutate(
+            c, "updateRelation", "relation { id }", id=x["relation"], note=f"note {x['tag']}"
+        ),
         lambda a, x: _eq(_node(a, x["relation"], "... on Relation { note }"), {"note": f"note {x['tag']}"}),
         _fresh_relation,
     ),
@@ -343,15 +432,25 @@ WRITE_CASES = [
         "addInternalRelation",
         "internal relation",
         lambda c, x: mutate(
-            c, "addInternalRelation", "internalRelation { id }", employeeId=x["s"].staff_id, partyId=x["org"], categoryId=x["s"].tax_category
+            c,
+            "addInternalRelation",
+            "internalRelation { id }",
+            employeeId=x["s"].staff_id,
+            partyId=x["org"],
+            categoryId=x["s"].tax_category,
         ),
-        lambda a, x: _eq(_org_field(a, x["org"], "internalRelations(includeEnded: true) { totalCount }"), {"internalRelations": {"totalCount": 1}}),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "internalRelations(includeEnded: true) { totalCount }"),
+            {"internalRelations": {"totalCount": 1}},
+        ),
         _fresh_org,
     ),
     WriteCase(
         "updateInternalRelation",
         "internal relation",
-        lambda c, x: mutate(c, "updateInternalRelation", "internalRelation { id }", id=x["ir"], until="2099-12-31"),
+        lambda c, x: mutate(
+            c, "updateInternalRelation", "internalRelation { id }", id=x["ir"], until="2099-12-31"
+        ),
         lambda a, x: _eq(_node(a, x["ir"], "... on InternalRelation { until }"), {"until": "2099-12-31"}),
         _fresh_internal_relation,
     ),
@@ -367,16 +466,31 @@ WRITE_CASES = [
         "createRelationType",
         "domain data",
         lambda c, x: mutate(
-            c, "createRelationType", "relationType { id }", name=f"r5 {x['role'].lower()}", inverseName="r5 inverse", sourceKinds=["ORGANISATION"], targetKinds=["PERSON"]
+            c,
+            "createRelationType",
+            "relationType { id }",
+            name=f"r5 {x['role'].lower()}",
+            inverseName="r5 inverse",
+            sourceKinds=["ORGANISATION"],
+            targetKinds=["PERSON"],
         ),
-        lambda a, x: _contains(_read(a, "{ relationTypes(includeInactive: true) { name } }"), "relationTypes", "name", f"r5 {x['role'].lower()}"),
+        lambda a, x: _contains(
+            _read(a, "{ relationTypes(includeInactive: true) { name } }"),
+            "relationTypes",
+            "name",
+            f"r5 {x['role'].lower()}",
+        ),
         lambda s, r: _async(_base(s, r)),
     ),
     WriteCase(
         "updateRelationType",
         "domain data",
-        lambda c, x: mutate(c, "updateRelationType", "relationType { id }", id=x["type"], description=f"by {x['tag']}"),
-        lambda a, x: _eq(_node(a, x["type"], "... on RelationType { description }"), {"description": f"by {x['tag']}"}),
+        lambda c, x: mutate(
+            c, "updateRelationType", "relationType { id }", id=x["type"], description=f"by {x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _node(a, x["type"], "... on RelationType { description }"), {"description": f"by {x['tag']}"}
+        ),
         _fresh_type,
     ),
     WriteCase(
@@ -396,24 +510,50 @@ WRITE_CASES = [
     WriteCase(
         "createInternalRelationCategory",
         "domain data",
-        lambda c, x: mutate(c, "createInternalRelationCategory", "category { id }", name=f"Categorie {x['tag']}"),
+        lambda c, x: mutate(
+            c, "createInternalRelationCategory", "category { id }", name=f"Categorie {x['tag']}"
+        ),
         lambda a, x: _contains(
-            _read(a, "{ internalRelationCategories(includeInactive: true) { name } }"), "internalRelationCategories", "name", f"Categorie {x['tag']}"
+            _read(a, "{ internalRelationCategories(includeInactive: true) { name } }"),
+            "internalRelationCategories",
+            "name",
+            f"Categorie {x['tag']}",
         ),
         lambda s, r: _async(_base(s, r)),
     ),
     WriteCase(
         "updateInternalRelationCategory",
         "domain data",
-        lambda c, x: mutate(c, "updateInternalRelationCategory", "category { id }", id=x["category"], description=f"by {x['tag']}"),
-        lambda a, x: _eq(_node(a, x["category"], "... on InternalRelationCategory { description }"), {"description": f"by {x['tag']}"}),
+        lambda c, x: mutate(
+            c,
+            "updateInternalRelationCategory",
+            "category { id }",
+            id=x["category"],
+            description=f"by {x['tag']}",
+        ),
+        lambda a, x: _eq(
+            _node(a, x["category"], "... on InternalRelationCategory { description }"),
+            {"description": f"by {x['tag']}"},
+        ),
         _fresh_category,
     ),
     WriteCase(
         "createPartyType",
         "domain data",
-        lambda c, x: mutate(c, "createPartyType", "partyType { id }", code=f"W5_{x['role']}", name=f"W5 {x['tag']}", partyKind="ORGANISATION"),
-        lambda a, x: _contains(_read(a, "{ partyTypes(includeInactive: true) { code } }"), "partyTypes", "code", f"W5_{x['role']}"),
+        lambda c, x: mutate(
+            c,
+            "createPartyType",
+            "partyType { id }",
+            code=f"W5_{x['role']}",
+            name=f"W5 {x['tag']}",
+            partyKind="ORGANISATION",
+        ),
+        lambda a, x: _contains(
+            _read(a, "{ partyTypes(includeInactive: true) { code } }"),
+            "partyTypes",
+            "code",
+            f"W5_{x['role']}",
+        ),
         lambda s, r: _async(_base(s, r)),
     ),
     # notes and activities (issue 9)
@@ -441,8 +581,12 @@ WRITE_CASES = [
     WriteCase(
         "addActivity",
         "activity",
-        lambda c, x: mutate(c, "addActivity", "activity { id }", partyId=x["org"], subject=f"Taak {x['tag']}"),
-        lambda a, x: _eq(_org_field(a, x["org"], "activities { totalCount }"), {"activities": {"totalCount": 1}}),
+        lambda c, x: mutate(
+            c, "addActivity", "activity { id }", partyId=x["org"], subject=f"Taak {x['tag']}"
+        ),
+        lambda a, x: _eq(
+            _org_field(a, x["org"], "activities { totalCount }"), {"activities": {"totalCount": 1}}
+        ),
         _fresh_org,
     ),
     WriteCase(
@@ -481,12 +625,15 @@ async def _contains(read: Awaitable[Any], key: str, attribute: str, value: str) 
 async def test_r5_write_matrix(admin, make_caller, client) -> None:
     s = await build_scenario(admin, make_caller, client)
     EXPECTED = {
-        role: {case.name: "ok" if role in WRITE_ROLES[case.kind] else "FORBIDDEN" for case in WRITE_CASES} for role in ROLES
+        role: {case.name: "ok" if role in WRITE_ROLES[case.kind] else "FORBIDDEN" for case in WRITE_CASES}
+        for role in ROLES
     }
     assert set(WRITE_ROLES) == {case.kind for case in WRITE_CASES}
     problems: list[str] = []
     for role, expected in EXPECTED.items():
-        caller = await make_caller(role, ("FINANCE", "SENSITIVE"))  # permissions never open a write (R4 aside)
+        caller = await make_caller(
+            role, ("FINANCE", "SENSITIVE")
+        )  # permissions never open a write (R4 aside)
         for case in WRITE_CASES:
             context = await case.prepare(s, role) if case.prepare else _base(s, role)
             payload = await case.run(caller, context)
@@ -496,7 +643,7 @@ async def test_r5_write_matrix(admin, make_caller, client) -> None:
                 problems.append(f"{role}: {case.name} -> {got}, expected {want}: {payload['userErrors']}")
             changed = bool(await case.changed(admin, context))
             if changed != (want == "ok"):
-                problems.append(f"{role}: {case.name} ({got}) {'changed' if changed else 'did not change'} the data")
+                problems.append(
+                    f"{role}: {case.name} ({got}) {'changed' if changed else 'did not change'} the data"
+                )
     report(problems)
-
-

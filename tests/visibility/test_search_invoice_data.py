@@ -47,14 +47,25 @@ async def _organisation_with_invoice_data(admin: Any) -> tuple[str, str]:
     """An organisation with a visit address, invoice data and an INVOICE address; its ids."""
     org = (
         await ok(
-            admin, "createOrganisation", "organisation { id }",
-            name="Gieterij Oost", vatNumber="NL123456789B01", invoiceCompanyName="Zq7 Facturatie Holding",
-            invoiceEmail="zq7facturen@example.nl", visitAddress={"city": VISIT_CITY},
+            admin,
+            "createOrganisation",
+            "organisation { id }",
+            name="Gieterij Oost",
+            vatNumber="NL123456789B01",
+            invoiceCompanyName="Zq7 Facturatie Holding",
+            invoiceEmail="zq7facturen@example.nl",
+            visitAddress={"city": VISIT_CITY},
         )
     )["organisation"]["id"]
     address = await ok(
-        admin, "addAddress", "address { id }",
-        partyId=org, kind="INVOICE", street="Postweg", houseNumber="1", city=INVOICE_CITY,
+        admin,
+        "addAddress",
+        "address { id }",
+        partyId=org,
+        kind="INVOICE",
+        street="Postweg",
+        houseNumber="1",
+        city=INVOICE_CITY,
     )
     return org, address["address"]["id"]
 
@@ -64,8 +75,11 @@ async def test_search_and_city_filter_match_invoice_data_only_with_finance(admin
     # Another organisation visits in that city: the city itself stays searchable for all.
     neighbour = (
         await ok(
-            admin, "createOrganisation", "organisation { id }",
-            name="Smederij West", visitAddress={"city": INVOICE_CITY},
+            admin,
+            "createOrganisation",
+            "organisation { id }",
+            name="Smederij West",
+            visitAddress={"city": INVOICE_CITY},
         )
     )["organisation"]["id"]
     invoice_values = ["zq7 facturatie", "zq7facturen@example.nl", "NL123456789B01"]
@@ -105,12 +119,16 @@ async def test_search_and_city_filter_match_invoice_data_only_with_finance(admin
 
 async def test_a_merge_takes_the_source_invoice_city_along_for_finance_only(admin, make_caller) -> None:
     source, _ = await _organisation_with_invoice_data(admin)
-    target = (
-        await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV")
-    )["organisation"]["id"]
+    target = (await ok(admin, "createOrganisation", "organisation { id }", name="Doel BV"))["organisation"][
+        "id"
+    ]
     await ok(
-        admin, "mergeOrganisations", "counts { addressesMoved }",
-        sourceId=source, targetId=target, dryRun=False,
+        admin,
+        "mergeOrganisations",
+        "counts { addressesMoved }",
+        sourceId=source,
+        targetId=target,
+        dryRun=False,
     )
     assert await _found(await make_caller("TEAM"), search=INVOICE_CITY) == []
     assert await _found(admin, search=INVOICE_CITY) == [target]
@@ -143,8 +161,11 @@ async def test_the_migration_takes_invoice_cities_out_of_existing_search_texts(
 @pytest.mark.parametrize(
     ("text_before", "cities", "text_after"),
     [
-        ("acme | amsterdam | utrecht | info@acme.nl", [("VISIT", "amsterdam"), ("INVOICE", "utrecht")],
-         "acme | amsterdam | info@acme.nl"),
+        (
+            "acme | amsterdam | utrecht | info@acme.nl",
+            [("VISIT", "amsterdam"), ("INVOICE", "utrecht")],
+            "acme | amsterdam | info@acme.nl",
+        ),
         # The same city twice (visit and invoice): the visit address keeps it.
         ("acme | utrecht | utrecht", [("INVOICE", "utrecht"), ("VISIT", "utrecht")], "acme | utrecht"),
         # A name that is a city: only the address's part goes.

@@ -24,7 +24,9 @@ async def _answers(admin) -> dict[str, object]:
         "no such route": await client.get("/nowhere"),
         "no token": await client.post("/graphql", json={"query": "{ viewer { email } }"}),
         "no such document": await client.get("/documents/RG9jdW1lbnQ6OTk5", headers=auth),
-        "a token in the URL": await client.get("/graphql", params={"query": "{ viewer { id } }", "access_token": "x"}),
+        "a token in the URL": await client.get(
+            "/graphql", params={"query": "{ viewer { id } }", "access_token": "x"}
+        ),
         "a bad method": await client.put("/graphql", headers=auth),
     }
 
@@ -47,7 +49,9 @@ async def test_the_pages_may_run_only_relgraphs_own_scripts(admin) -> None:
         assert policy["connect-src"] == "'self'", what
         assert policy["default-src"] == "'none'", what
         assert "http" not in answers[what].headers["content-security-policy"], what
-    assert answers["a query"].headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert (
+        answers["a query"].headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
 
 
 # (declared type, type it is sent with): active kinds become opaque bytes, passive ones stay.
@@ -69,12 +73,18 @@ DOWNLOADS = [
 @pytest.mark.parametrize(("declared", "sent"), DOWNLOADS, ids=[d for d, _ in DOWNLOADS])
 async def test_a_download_is_an_attachment_in_a_sandbox(admin, declared: str, sent: str) -> None:
     org = await create_organisation(admin, "Bijlagen B.V.")
-    payload = await upload(admin, org, b"<script>alert(1)</script>", filename="bijlage", content_type=declared)
+    payload = await upload(
+        admin, org, b"<script>alert(1)</script>", filename="bijlage", content_type=declared
+    )
     document = payload["document"]
     assert document["contentType"] == declared.split(";")[0].lower(), "the API still says what was uploaded"
-    response = await admin.client.get(document["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})
+    response = await admin.client.get(
+        document["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == sent
     assert response.headers["content-disposition"] == 'attachment; filename="bijlage"'
-    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
+    assert (
+        response.headers["content-security-policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     assert response.headers["x-content-type-options"] == "nosniff"

@@ -33,7 +33,9 @@ import pytest
 from server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (.ci/run installs Debian's chromium)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on PATH (.ci/run installs Debian's chromium)"
+)
 
 VIEWPORT = (1280, 800)
 
@@ -92,7 +94,9 @@ class Page:
         )
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
-            raise CDPError(f"{expression!r} threw: {details.get('exception', {}).get('description') or details}")
+            raise CDPError(
+                f"{expression!r} threw: {details.get('exception', {}).get('description') or details}"
+            )
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float = 30, what: str = "") -> Any:
@@ -149,7 +153,9 @@ class Page:
         return {name.lower(): value for name, value in found[-1].items()}
 
     def requested_urls(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"
+        ]
 
     def errors(self) -> list[str]:
         found = []
@@ -301,7 +307,9 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
-def colours_in(image: tuple[int, int, list[bytes]], box: tuple[int, int, int, int] | None = None) -> dict[bytes, int]:
+def colours_in(
+    image: tuple[int, int, list[bytes]], box: tuple[int, int, int, int] | None = None
+) -> dict[bytes, int]:
     """How many pixels of each RGB colour a decoded PNG has (inside box = (left, top, right, bottom))."""
     width, height, rows = image
     bpp = len(rows[0]) // width
@@ -458,7 +466,9 @@ def test_explore_page_draws_and_expands(server: Server, admin_token: str, page: 
     kinds = page.evaluate("[...new Set(window.relgraphExplore.cy.nodes().map(n => n.data('kind')))].sort()")
     assert kinds == ["ORGANISATION", "PERSON"], kinds
     assert page.evaluate("window.relgraphExplore.cy.edges().length") >= 1
-    assert page.evaluate("window.relgraphExplore.cy.edges().every(e => e.data('label'))"), "edges without labels"
+    assert page.evaluate("window.relgraphExplore.cy.edges().every(e => e.data('label'))"), (
+        "edges without labels"
+    )
     status = page.evaluate("document.getElementById('explore-status').textContent")
     assert f"{before} parties" in status and "truncated: no" in status, status
 
@@ -536,7 +546,9 @@ def upload_documents(server: Server, token: str) -> dict[str, str]:
     auth = {"Authorization": f"Bearer {token}"}
     made = httpx.post(
         f"{server.url}/graphql",
-        json={"query": 'mutation { createOrganisation(input: {name: "Actief B.V."}) { organisation { id } } }'},
+        json={
+            "query": 'mutation { createOrganisation(input: {name: "Actief B.V."}) { organisation { id } } }'
+        },
         headers=auth,
         timeout=30,
     ).json()
@@ -567,7 +579,9 @@ def test_uploaded_html_svg_and_xml_are_downloaded_not_rendered(
     urls = upload_documents(server, admin_token)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    page.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads), eventsEnabled=True)
+    page.call(
+        "Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads), eventsEnabled=True
+    )
     # The download route takes the token from the header, as any API client sends it.
     page.call("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {admin_token}"})
     for name, (_, content) in ACTIVE_CONTENT.items():

@@ -10,7 +10,10 @@ from server import Server
 
 def _query(server: Server, token: str, query: str) -> httpx.Response:
     return httpx.post(
-        f"{server.url}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        f"{server.url}/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
     )
 
 
@@ -19,8 +22,17 @@ def test_serve_demo_starts_with_demo_users_and_data(tmp_path: Path) -> None:
     try:
         server.wait_ready()
         tokens = server.tokens()
-        assert set(tokens) == {"admin@demo.test", "team@demo.test", "business@demo.test", "readonly@demo.test"}
-        found = _query(server, tokens["admin@demo.test"], '{ organisations(filter: {search: "noorderlicht"}) { totalCount } viewer { role permissions } }')
+        assert set(tokens) == {
+            "admin@demo.test",
+            "team@demo.test",
+            "business@demo.test",
+            "readonly@demo.test",
+        }
+        found = _query(
+            server,
+            tokens["admin@demo.test"],
+            '{ organisations(filter: {search: "noorderlicht"}) { totalCount } viewer { role permissions } }',
+        )
         body = found.json()
         assert found.status_code == 200, body
         assert body["data"]["organisations"]["totalCount"] >= 10

@@ -15,7 +15,9 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-async def by_id(session: AsyncSession, model: Any, ids: Sequence[int], *where: ColumnElement[bool]) -> list[Any]:
+async def by_id(
+    session: AsyncSession, model: Any, ids: Sequence[int], *where: ColumnElement[bool]
+) -> list[Any]:
     """The rows of `model` with `ids` that meet `where`, aligned with `ids`."""
     found = {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids), *where))}
     return [found.get(i) for i in ids]

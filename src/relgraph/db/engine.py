@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import (
 
 from relgraph.db.sqlite_driver import one_trip_dbapi
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "StatementCounter", "create_engine", "make_sessionmaker", "statement_counter"]
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "StatementCounter",
+    "create_engine",
+    "make_sessionmaker",
+    "statement_counter",
+]
 
 # How long a SQLite statement waits for another connection's write lock before it fails.
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -270,7 +270,10 @@ _MAX_REUSED = 256
 
 
 def _statement(
-    reuse_as: Hashable | None, page: PageRequest, keys: Sequence[Hashable], build: Callable[[Any], Select[Any]]
+    reuse_as: Hashable | None,
+    page: PageRequest,
+    keys: Sequence[Hashable],
+    build: Callable[[Any], Select[Any]],
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The statement of a page and its parameters; `build(keys)` makes the statement.
 

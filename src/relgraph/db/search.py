@@ -232,7 +232,9 @@ def _indexable(pattern: str) -> bool:
     return "\\" not in pattern and len(pattern.strip("%")) >= 3
 
 
-def matches(search_text: Any, id_column: Any, patterns: Sequence[str], *, also: Any = None) -> ColumnElement[bool]:
+def matches(
+    search_text: Any, id_column: Any, patterns: Sequence[str], *, also: Any = None
+) -> ColumnElement[bool]:
     """SQL: `search_text` (of the row whose key is `id_column`) is LIKE one of `patterns`
     ('%...%', escaped with '\\'), through the search index where the backend has one; or
     so is `also`, a second searched text of the same table (see `SECOND_TEXTS`), when given."""
@@ -252,7 +254,9 @@ def matches(search_text: Any, id_column: Any, patterns: Sequence[str], *, also: 
         # Mostly empty: the rows that have one are read from a partial index of them.
         other = search_text.table.alias("searched")
         column = other.c[also.key]
-        hits.append(select(other.c[id_column.key]).where(column != "", or_(*(column.like(p) for p in patterns))))
+        hits.append(
+            select(other.c[id_column.key]).where(column != "", or_(*(column.like(p) for p in patterns)))
+        )
     indexed = id_column.in_(hits[0] if len(hits) == 1 else union(*hits))
     return _Match(plain, indexed)
 

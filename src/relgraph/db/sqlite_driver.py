@@ -72,7 +72,9 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             aio = self._connection
-            description, rowcount, lastrowid, rows = await aio._execute(_statement_in_thread, aio, operation, parameters, many)
+            description, rowcount, lastrowid, rows = await aio._execute(
+                _statement_in_thread, aio, operation, parameters, many
+            )
         outcome = self._cursor
         outcome.description, outcome.rowcount, outcome.lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
@@ -104,7 +106,10 @@ def _supported() -> bool:
     return (
         hasattr(aiosqlite.Connection, "_execute")
         and hasattr(aiosqlite.Connection, "_conn")
-        and all(hasattr(cursor, name) for name in ("_make_new_cursor", "_aenter_cursor", "_awaitable_cursor_close"))
+        and all(
+            hasattr(cursor, name)
+            for name in ("_make_new_cursor", "_aenter_cursor", "_awaitable_cursor_close")
+        )
     )
 
 

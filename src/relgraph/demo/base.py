@@ -172,8 +172,12 @@ class Generator:
         if kind is AddressKind.POSTAL:
             # A PO box: "Postbus 1234" in the same city, as Dutch firms do.
             return AddressSpec(
-                kind=kind.value, street="Postbus", house_number=str(self.rng.randint(1, 9999)),
-                house_number_addition=None, postcode=self.postcode(city), city=city,
+                kind=kind.value,
+                street="Postbus",
+                house_number=str(self.rng.randint(1, 9999)),
+                house_number_addition=None,
+                postcode=self.postcode(city),
+                city=city,
                 is_head_office=False,
             )
         street = self.rng.choice(BUSINESS_STREETS) if self.chance(0.5) else self.fake.street_name()

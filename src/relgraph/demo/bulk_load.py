@@ -199,15 +199,22 @@ class _Writer:
         # Columns this loader does not fill but the table needs get their Python default:
         # a constant, or the row's creation time for a timestamp (deterministic, and true).
         extra = [
-            c for c in table.columns if c.name not in columns and c.default is not None and c.server_default is None
+            c
+            for c in table.columns
+            if c.name not in columns and c.default is not None and c.server_default is None
         ]
         if extra:
             created = columns.index("created_at") if "created_at" in columns else None
             fixed = [c.default.arg if c.default.is_scalar else None for c in extra]  # type: ignore[union-attr]
             # A timestamp named "..._at" (updated_at, say) takes the row's creation time.
-            dated = [created is not None and c.name.endswith("_at") and not c.default.is_scalar for c in extra]  # type: ignore[union-attr]
+            dated = [
+                created is not None and c.name.endswith("_at") and not c.default.is_scalar for c in extra
+            ]  # type: ignore[union-attr]
             columns = (*columns, *(c.name for c in extra))
-            rows = [row + tuple(row[created] if d else f for d, f in zip(dated, fixed, strict=True)) for row in rows]  # type: ignore[index]
+            rows = [
+                row + tuple(row[created] if d else f for d, f in zip(dated, fixed, strict=True))
+                for row in rows
+            ]  # type: ignore[index]
         if self.sqlite:
             # Through the columns' own bind processors: the values SQLAlchemy would store.
             dialect = self.conn.dialect
@@ -255,7 +262,9 @@ async def _next_id(conn: AsyncConnection, table: Table) -> int:
     return await highest_id_ever(conn, table) + 1
 
 
-async def _prepare(engine: AsyncEngine, seed: int, counts: Counts) -> tuple[list[int], dict[str, int], dict[str, int]]:
+async def _prepare(
+    engine: AsyncEngine, seed: int, counts: Counts
+) -> tuple[list[int], dict[str, int], dict[str, int]]:
     """The staff and the domain data the rows refer to, through the ORM (a few rows)."""
     async with make_sessionmaker(engine)() as session:
         if not await is_empty(session):

@@ -57,7 +57,9 @@ class TypeDef:
     description: str
 
 
-def _directed(name: str, inverse: str, sources: tuple[str, ...], targets: tuple[str, ...], description: str) -> TypeDef:
+def _directed(
+    name: str, inverse: str, sources: tuple[str, ...], targets: tuple[str, ...], description: str
+) -> TypeDef:
     return TypeDef(name, inverse, False, sources, targets, description)
 
 
@@ -68,25 +70,52 @@ def _symmetric(name: str, kind: str, description: str) -> TypeDef:
 RELATION_TYPES = (
     _directed("supplier of", "customer of", (ORG,), (ORG,), "Supplies goods or services (leverancier)."),
     _directed(
-        "manufacturer for", "dealer of", (ORG,), (ORG,),
+        "manufacturer for",
+        "dealer of",
+        (ORG,),
+        (ORG,),
         "Makes the products the other sells as dealer (fabrikant / dealer).",
     ),
     _symmetric("partner of", ORG, "Works together on projects or in a chain (samenwerkingspartner)."),
     _symmetric("competitor of", ORG, "Active in the same market (concurrent)."),
     _directed(
-        "franchisee of", "franchisor of", (ORG,), (ORG,), "Runs a branch under the other's formula (franchisenemer)."
+        "franchisee of",
+        "franchisor of",
+        (ORG,),
+        (ORG,),
+        "Runs a branch under the other's formula (franchisenemer).",
     ),
     _directed(
-        "accountant of", "has accountant", (ORG,), (ORG, PERSON), "Keeps the books or audits the accounts (accountant)."
+        "accountant of",
+        "has accountant",
+        (ORG,),
+        (ORG, PERSON),
+        "Keeps the books or audits the accounts (accountant).",
     ),
     _directed(
-        "subcontractor of", "main contractor of", (ORG,), (ORG,), "Works under the other's contract (onderaannemer)."
+        "subcontractor of",
+        "main contractor of",
+        (ORG,),
+        (ORG,),
+        "Works under the other's contract (onderaannemer).",
     ),
-    _directed("reseller of", "sells through", (ORG,), (ORG,), "Sells the other's products on (wederverkoper)."),
     _directed(
-        "shareholder of", "owned in part by", (ORG, PERSON), (ORG,), "Holds shares in the other (aandeelhouder)."
+        "reseller of", "sells through", (ORG,), (ORG,), "Sells the other's products on (wederverkoper)."
     ),
-    _directed("advisor of", "advised by", (PERSON,), (ORG,), "Advises the organisation, e.g. on its board (adviseur)."),
+    _directed(
+        "shareholder of",
+        "owned in part by",
+        (ORG, PERSON),
+        (ORG,),
+        "Holds shares in the other (aandeelhouder).",
+    ),
+    _directed(
+        "advisor of",
+        "advised by",
+        (PERSON,),
+        (ORG,),
+        "Advises the organisation, e.g. on its board (adviseur).",
+    ),
     _symmetric("spouse of", PERSON, "Married or registered partners (echtgenoot / partner)."),
     _symmetric("colleague of", PERSON, "Work or worked together (collega)."),
 )
@@ -125,7 +154,9 @@ def _fits(row: RelationType, spec: TypeDef) -> bool:
 async def ensure_relation_types(session: AsyncSession) -> dict[str, int]:
     """Add the missing relation types; return name -> id of those the plan may use."""
     names = [t.name for t in RELATION_TYPES]
-    found = {r.name: r for r in await session.scalars(select(RelationType).where(RelationType.name.in_(names)))}
+    found = {
+        r.name: r for r in await session.scalars(select(RelationType).where(RelationType.name.in_(names)))
+    }
     missing = [
         RelationType(
             name=t.name,

@@ -26,7 +26,9 @@ __all__ = ["GROUPS", "KEY_ACCOUNTS", "GroupDef", "GroupLink", "ensure_groups", "
 
 ORG = PartyKind.ORGANISATION.value
 PERSON = PartyKind.PERSON.value
-_NORTH = frozenset({"Groningen", "Leeuwarden", "Assen", "Emmen", "Drachten", "Heerenveen", "Sneek", "Hoogeveen"})
+_NORTH = frozenset(
+    {"Groningen", "Leeuwarden", "Assen", "Emmen", "Drachten", "Heerenveen", "Sneek", "Hoogeveen"}
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class GroupLink:
 async def ensure_groups(session: AsyncSession) -> dict[str, int]:
     """Add the missing demo groups (found by name); return name -> id."""
     names = [g.name for g in GROUPS]
-    found = {g.name: g for g in await session.scalars(select(CustomerGroup).where(CustomerGroup.name.in_(names)))}
+    found = {
+        g.name: g for g in await session.scalars(select(CustomerGroup).where(CustomerGroup.name.in_(names)))
+    }
     for index, group in enumerate(GROUPS):
         if group.name not in found:
             found[group.name] = CustomerGroup(
@@ -88,7 +92,9 @@ def plan_group_links(
     def add(group: str, refs: Sequence[Ref]) -> None:
         links.extend(GroupLink(group, ref) for ref in refs)
 
-    customers = [i for i in range(len(orgs)) if types.has(ORG, i, CUSTOMER) and not orgs[i].values.get("archived")]
+    customers = [
+        i for i in range(len(orgs)) if types.has(ORG, i, CUSTOMER) and not orgs[i].values.get("archived")
+    ]
     reachable = [i for i in customers if orgs[i].email and orgs[i].phone]
     flagship = [i for i in (0, 1) if i < len(orgs) and orgs[i].flagship]
     others = [i for i in reachable if i not in flagship]

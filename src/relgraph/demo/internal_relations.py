@@ -80,7 +80,9 @@ class _Planner:
             return None
         return (decimal.Decimal(self.rng.randint(50, 2000)) / 100).quantize(_CENT)
 
-    def add(self, user: int, party: Ref, category: str, since: dt.date | None, until: dt.date | None = None) -> None:
+    def add(
+        self, user: int, party: Ref, category: str, since: dt.date | None, until: dt.date | None = None
+    ) -> None:
         commission = self.commission() if category == ACCOUNT_MANAGER else None
         self.specs.append(InternalSpec(user, party, category, since, until, commission))
 
@@ -92,8 +94,13 @@ class _Planner:
                 # The file was handed over: the predecessor's relation ended the day before.
                 before = [u for u in self.gone + self.active if u not in users]
                 if before:
-                    self.add(self.rng.choice(before), (ORG, org), ACCOUNT_MANAGER,
-                             since - dt.timedelta(days=self.rng.randint(365, 5 * 365)), since - dt.timedelta(days=1))
+                    self.add(
+                        self.rng.choice(before),
+                        (ORG, org),
+                        ACCOUNT_MANAGER,
+                        since - dt.timedelta(days=self.rng.randint(365, 5 * 365)),
+                        since - dt.timedelta(days=1),
+                    )
             self.add(user, (ORG, org), ACCOUNT_MANAGER, since)
 
     def ended(self, party: Ref, category: str, pool: list[int]) -> None:
@@ -149,7 +156,9 @@ def plan_internal_relations(
                 plan.ended((PERSON, index), TAX_ADVISOR, plan.specialists[TAX_ADVISOR])
             plan.add(rng.choice(plan.specialists[TAX_ADVISOR]), (PERSON, index), TAX_ADVISOR, plan.since())
         elif types.has(PERSON, index, EMPLOYEE) and rng.random() < 0.3:
-            plan.add(rng.choice(plan.specialists[SUPPORT_CONTACT]), (PERSON, index), SUPPORT_CONTACT, plan.since())
+            plan.add(
+                rng.choice(plan.specialists[SUPPORT_CONTACT]), (PERSON, index), SUPPORT_CONTACT, plan.since()
+            )
 
     _membership_managers(rng, plan, persons)
     return plan.specs

@@ -193,8 +193,12 @@ def plan_organisations(seed: int, counts: Counts) -> list[OrgRow]:
         trade = rng.choice(_TRADES)
         industry = rng.choice(INDUSTRIES)
         form = rng.choice(LEGAL_FORMS[:4] if parent is None and index in codes else LEGAL_FORMS[4:])
-        name = f"{stem} {trade} {form}" if rng.random() < 0.8 else f"{stem} {trade} {rng.randint(2, 99)} {form}"
-        city = rng.choices(CITY_NAMES, weights=CITY_WEIGHTS)[0] if rng.random() < 0.7 else rng.choice(_VILLAGES)
+        name = (
+            f"{stem} {trade} {form}" if rng.random() < 0.8 else f"{stem} {trade} {rng.randint(2, 99)} {form}"
+        )
+        city = (
+            rng.choices(CITY_NAMES, weights=CITY_WEIGHTS)[0] if rng.random() < 0.7 else rng.choice(_VILLAGES)
+        )
         domain = f"{mailbox_name(stem)}-{mailbox_name(trade)}{index}.nl"
         rows.append(
             OrgRow(
@@ -325,7 +329,9 @@ def plan_persons(
         gender = "FEMALE" if rng.random() < 0.5 else "MALE"
         first = rng.choice(_FIRST[gender])
         infix, last = (
-            (rng.choice(_INFIXES), rng.choice(_SURNAMES)) if rng.random() < 0.3 else split_infix(rng.choice(_SURNAMES))
+            (rng.choice(_INFIXES), rng.choice(_SURNAMES))
+            if rng.random() < 0.3
+            else split_infix(rng.choice(_SURNAMES))
         )
         links = list(reserved.get(index, ()))
         seen = {org for org, _ in links}
@@ -339,7 +345,11 @@ def plan_persons(
             dept, job = rng.choice(_JOBS)
             start = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 4000))
             end = None if active else min(REFERENCE_DATE, start + dt.timedelta(days=rng.randint(30, 2000)))
-            email = f"{mailbox_name(first)}.{mailbox_name(last)}@{orgs[org].domain}" if rng.random() < 0.6 else None
+            email = (
+                f"{mailbox_name(first)}.{mailbox_name(last)}@{orgs[org].domain}"
+                if rng.random() < 0.6
+                else None
+            )
             emails.append(email)
             at = min(
                 REFERENCE_TIME,
@@ -378,7 +388,9 @@ def plan_persons(
                 first,
                 infix,
                 last,
-                dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 18_000)) if rng.random() < 0.4 else None,
+                dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 18_000))
+                if rng.random() < 0.4
+                else None,
                 keys.sort_key,
                 keys.search_text,
             )

@@ -122,14 +122,22 @@ def internal_relation_rows(
             party, category = first_org + card[made], manager
         else:
             on_org = rng.random() < 0.85
-            party = first_org + rng.randrange(len(orgs)) if on_org else first_person + rng.randrange(counts.persons)
+            party = (
+                first_org + rng.randrange(len(orgs))
+                if on_org
+                else first_person + rng.randrange(counts.persons)
+            )
             category = manager if rng.random() < 0.7 else rng.choice(categories)
         user = staff_ids[made % len(staff_ids)] if made < len(card) else rng.choice(staff_ids)
         if (user, party, category) in seen:
             continue
         seen.add((user, party, category))
         since = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 3000))
-        until = None if rng.random() < 0.9 or made < len(card) else since + dt.timedelta(days=rng.randint(30, 900))
+        until = (
+            None
+            if rng.random() < 0.9 or made < len(card)
+            else since + dt.timedelta(days=rng.randint(30, 900))
+        )
         created = min(
             REFERENCE_TIME,
             dt.datetime(since.year, since.month, since.day, 17, 0, tzinfo=dt.UTC),

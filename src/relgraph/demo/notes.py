@@ -34,7 +34,13 @@ _NOTES = (
 # (kind, subject, body, days after the reference time it is due, done days after, or None)
 _ACTIVITIES = (
     ("CALL", "Jaargesprek inplannen", "Contactpersoon gebeld; voorkeur voor een dinsdag.", -30, -29),
-    ("MEETING", "Kwartaaloverleg", "Agenda: planning nieuwbouwprojecten, openstaande facturen.", 365 * 3, None),
+    (
+        "MEETING",
+        "Kwartaaloverleg",
+        "Agenda: planning nieuwbouwprojecten, openstaande facturen.",
+        365 * 3,
+        None,
+    ),
     ("TASK", "Offerte onderhoudscontract sturen", None, -7, None),
 )
 
@@ -92,7 +98,13 @@ async def write_notes(
 
     def stamps(created: dt.datetime, user: int) -> dict[str, Any]:
         by = staff_ids[user]
-        return {"created_at": created, "updated_at": created, "created_by_id": by, "updated_by_id": by, "version": 1}
+        return {
+            "created_at": created,
+            "updated_at": created,
+            "created_by_id": by,
+            "updated_by_id": by,
+            "version": 1,
+        }
 
     note_rows = [
         {"party_id": parties.id((ORG, n.org)), "kind": n.kind, "body": n.body, **stamps(n.created, n.author)}

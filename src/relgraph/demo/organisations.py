@@ -142,14 +142,12 @@ def _values(gen: Generator, spec: OrgSpec, industry: str, city: str) -> dict[str
     checked = not prospect and gen.chance(0.75)
     values: dict[str, object] = {
         "name": spec.name,
-        "code": gen.flagship_code() if spec.flagship and spec.parent is None else (
-            None if prospect and gen.chance(0.5) else gen.code()
-        ),
+        "code": gen.flagship_code()
+        if spec.flagship and spec.parent is None
+        else (None if prospect and gen.chance(0.5) else gen.code()),
         "legal_name": spec.name if gen.chance(0.6) else None,
         "kvk_number": gen.kvk_number() if spec.flagship or gen.chance(0.9) else None,
-        "vat_number": (
-            gen.vat_number() if (spec.flagship or gen.chance(0.6)) and not nonprofit else None
-        ),
+        "vat_number": (gen.vat_number() if (spec.flagship or gen.chance(0.6)) and not nonprofit else None),
         "industry": industry,
         "description": None,
         "website": f"https://www.{spec.domain}" if spec.flagship or gen.chance(0.75) else None,
@@ -164,7 +162,9 @@ def _values(gen: Generator, spec: OrgSpec, industry: str, city: str) -> dict[str
         values["description"] = f"Houdstermaatschappij van de {split_legal_form(spec.name)[0]}-groep."
     elif gen.chance(0.4):
         values["description"] = gen.rng.choice(DESCRIPTIONS).format(
-            industry=industry, industry_lower=industry.lower(), city=city,
+            industry=industry,
+            industry_lower=industry.lower(),
+            city=city,
             year=gen.rng.randint(1948, 2021),
         )
     return values
@@ -178,7 +178,11 @@ def plan_organisations(gen: Generator, count: int) -> list[OrgSpec]:
     for name, parent, city, industry in FLAGSHIP[:count]:
         gen.name_keys.add(name_key(name))
         spec = OrgSpec(
-            name=name, parent=parent, group=0, flagship=True, domain=flagship_domain,
+            name=name,
+            parent=parent,
+            group=0,
+            flagship=True,
+            domain=flagship_domain,
             area_code=CITIES[city][1],
         )
         _finish(gen, spec, industry, city)
@@ -219,7 +223,11 @@ def _standalone(gen: Generator, index: int) -> OrgSpec:
     industry = gen.rng.choice(NONPROFIT_INDUSTRIES if gen.chance(0.08) else INDUSTRIES)
     name = _unique_name(gen, lambda: _standalone_name(gen, industry, city), city)
     spec = OrgSpec(
-        name=name, parent=None, group=index, flagship=False, domain=_domain(gen, name),
+        name=name,
+        parent=None,
+        group=index,
+        flagship=False,
+        domain=_domain(gen, name),
         area_code=area_code,
     )
     _finish(gen, spec, industry, city)

@@ -31,7 +31,9 @@ _CUSTOMER_BONUS = {
     OrganisationStatus.PROSPECT.value: -0.5,
 }
 # Industries that supply and make things; the others supply us now and then.
-_SUPPLYING = frozenset({"Groothandel", "Industrie", "Voedingsmiddelen", "ICT", "Energie", "Installatietechniek"})
+_SUPPLYING = frozenset(
+    {"Groothandel", "Industrie", "Voedingsmiddelen", "ICT", "Energie", "Installatietechniek"}
+)
 _MAKING = frozenset({"Industrie", "Voedingsmiddelen", "Energie"})
 
 
@@ -95,7 +97,9 @@ def _purchase(rng: random.Random) -> dict[str, object]:
     }
 
 
-def _pick(rng: random.Random, candidates: Sequence[int], count: int, bonus: Callable[[int], float]) -> set[int]:
+def _pick(
+    rng: random.Random, candidates: Sequence[int], count: int, bonus: Callable[[int], float]
+) -> set[int]:
     """Pick `count` of `candidates`, those with a `bonus` more likely.
 
     An exact count rather than a draw per party: every seed and size gets the same mix.

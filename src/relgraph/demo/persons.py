@@ -56,7 +56,9 @@ class PersonSpec:
 
 def _person_values(gen: Generator) -> dict[str, object]:
     rng = gen.rng
-    gender = rng.choices((Gender.MALE, Gender.FEMALE, Gender.OTHER, Gender.UNKNOWN), weights=(48, 48, 1, 3))[0]
+    gender = rng.choices((Gender.MALE, Gender.FEMALE, Gender.OTHER, Gender.UNKNOWN), weights=(48, 48, 1, 3))[
+        0
+    ]
     female = gender is Gender.FEMALE or (gender is not Gender.MALE and gen.chance(0.5))
     given = gen.fake.first_name_female if female else gen.fake.first_name_male
     first_name = given()

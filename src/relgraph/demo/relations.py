@@ -28,35 +28,75 @@ _SYMMETRIC = frozenset(t.name for t in RELATION_TYPES if t.symmetric)
 
 # How common each type is among the drawn relations; each is used at least _MIN_PER_TYPE times.
 _WEIGHTS = {
-    "supplier of": 22, "manufacturer for": 7, "partner of": 10, "competitor of": 8,
-    "franchisee of": 4, "accountant of": 10, "subcontractor of": 10, "reseller of": 8,
-    "shareholder of": 7, "advisor of": 6, "spouse of": 5, "colleague of": 4,
+    "supplier of": 22,
+    "manufacturer for": 7,
+    "partner of": 10,
+    "competitor of": 8,
+    "franchisee of": 4,
+    "accountant of": 10,
+    "subcontractor of": 10,
+    "reseller of": 8,
+    "shareholder of": 7,
+    "advisor of": 6,
+    "spouse of": 5,
+    "colleague of": 4,
 }
 _MIN_PER_TYPE = 3
 _PER_ORGANISATION = 1.5
 
 _NOTES = {
-    "supplier of": ("Raamovereenkomst, jaarlijks herzien.", "Levert op afroep; levertijd twee werkdagen.",
-                    "Voorkeursleverancier sinds de laatste aanbesteding."),
-    "manufacturer for": ("Officieel dealer voor de regio.", "Dealercontract met jaarlijkse targets.",
-                         "Service en garantie lopen via de fabrikant."),
-    "partner of": ("Samen ingeschreven op de gemeentelijke aanbesteding.", "Gezamenlijke stand op de beurs.",
-                   "Strategisch partnerschap met kwartaaloverleg."),
-    "competitor of": ("Concurreert vooral op prijs.", "Zelfde doelgroep in de regio.",
-                      "Won de laatste offerteronde."),
+    "supplier of": (
+        "Raamovereenkomst, jaarlijks herzien.",
+        "Levert op afroep; levertijd twee werkdagen.",
+        "Voorkeursleverancier sinds de laatste aanbesteding.",
+    ),
+    "manufacturer for": (
+        "Officieel dealer voor de regio.",
+        "Dealercontract met jaarlijkse targets.",
+        "Service en garantie lopen via de fabrikant.",
+    ),
+    "partner of": (
+        "Samen ingeschreven op de gemeentelijke aanbesteding.",
+        "Gezamenlijke stand op de beurs.",
+        "Strategisch partnerschap met kwartaaloverleg.",
+    ),
+    "competitor of": (
+        "Concurreert vooral op prijs.",
+        "Zelfde doelgroep in de regio.",
+        "Won de laatste offerteronde.",
+    ),
     "franchisee of": ("Franchiseovereenkomst voor vijf jaar.", "Vestiging onder de landelijke formule."),
-    "accountant of": ("Samenstellingsopdracht voor de jaarrekening.", "Controleverklaring op verzoek van de bank.",
-                      "Verzorgt ook de loonadministratie."),
-    "subcontractor of": ("Vaste onderaannemer bij nieuwbouwprojecten.", "Werkt op regiebasis.",
-                         "Onderaannemer voor het installatiewerk."),
-    "reseller of": ("Geautoriseerd reseller (Gold-partner).", "Verkoopt alleen in de Benelux.",
-                    "Resellerkorting volgens staffel."),
-    "shareholder of": ("Minderheidsbelang.", "Meerderheidsbelang sinds de herstructurering.",
-                       "Aandelen gecertificeerd via een STAK."),
-    "advisor of": ("Lid van de raad van advies.", "Adviseert over de bedrijfsopvolging.",
-                   "Interim-adviseur financiën."),
+    "accountant of": (
+        "Samenstellingsopdracht voor de jaarrekening.",
+        "Controleverklaring op verzoek van de bank.",
+        "Verzorgt ook de loonadministratie.",
+    ),
+    "subcontractor of": (
+        "Vaste onderaannemer bij nieuwbouwprojecten.",
+        "Werkt op regiebasis.",
+        "Onderaannemer voor het installatiewerk.",
+    ),
+    "reseller of": (
+        "Geautoriseerd reseller (Gold-partner).",
+        "Verkoopt alleen in de Benelux.",
+        "Resellerkorting volgens staffel.",
+    ),
+    "shareholder of": (
+        "Minderheidsbelang.",
+        "Meerderheidsbelang sinds de herstructurering.",
+        "Aandelen gecertificeerd via een STAK.",
+    ),
+    "advisor of": (
+        "Lid van de raad van advies.",
+        "Adviseert over de bedrijfsopvolging.",
+        "Interim-adviseur financiën.",
+    ),
     "spouse of": ("Getrouwd.", "Geregistreerd partnerschap.", "Samen eigenaar van de woning."),
-    "colleague of": ("Kennen elkaar van een eerder project.", "Zaten samen in het managementteam.", "Oud-collega's."),
+    "colleague of": (
+        "Kennen elkaar van een eerder project.",
+        "Zaten samen in het managementteam.",
+        "Oud-collega's.",
+    ),
 }
 
 # Industries that suit one side of a type; an empty pool falls back to every organisation.
@@ -117,7 +157,10 @@ class _Planner:
         self.pickers: dict[str, Callable[[], Pair | None]] = {
             "supplier of": lambda: self._orgs("supplier of", self._typed(SUPPLIER, _SUPPLYING), every),
             "manufacturer for": lambda: self._orgs(
-                "manufacturer for", self._typed(MANUFACTURER, _VENDING), self.industry(*_DEALING), hub="source"
+                "manufacturer for",
+                self._typed(MANUFACTURER, _VENDING),
+                self.industry(*_DEALING),
+                hub="source",
             ),
             "partner of": lambda: self._orgs("partner of", every, every),
             "competitor of": self._competitors,
@@ -221,13 +264,17 @@ class _Planner:
         rng = self.rng
         active = pinned or rng.random() >= 0.1
         if active:
-            start = REFERENCE_DATE - dt.timedelta(days=rng.randint(60, 15 * 365)) if rng.random() < 0.7 else None
+            start = (
+                REFERENCE_DATE - dt.timedelta(days=rng.randint(60, 15 * 365)) if rng.random() < 0.7 else None
+            )
             end = None
         else:
             end = REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 4 * 365))
             start = end - dt.timedelta(days=rng.randint(180, 8 * 365))
         note = rng.choice(_NOTES[name]) if rng.random() < 0.25 else None
-        self.specs.append(RelationSpec(name, source, target, active, start, end, note, rng.randint(60, 60 * 24 * 60)))
+        self.specs.append(
+            RelationSpec(name, source, target, active, start, end, note, rng.randint(60, 60 * 24 * 60))
+        )
         self.pairs.add(frozenset((source, target)))
         self.hubs.setdefault((name, "source"), []).append(source)
         self.hubs.setdefault((name, "target"), []).append(target)
@@ -291,7 +338,11 @@ def _pin_flagship(planner: _Planner, orgs: Sequence[OrgSpec]) -> None:
 
 
 def plan_relations(
-    rng: random.Random, orgs: Sequence[OrgSpec], persons: Sequence[PersonSpec], types: TypePlan, usable: set[str]
+    rng: random.Random,
+    orgs: Sequence[OrgSpec],
+    persons: Sequence[PersonSpec],
+    types: TypePlan,
+    usable: set[str],
 ) -> list[RelationSpec]:
     """Plan about 1.5 relations per organisation over the `usable` relation types."""
     if len(orgs) < 2:

@@ -121,7 +121,10 @@ async def seed(
 
     numbers = select(EmployeeData.employee_number).where(EmployeeData.employee_number.is_not(None))
     type_plan = plan_party_types(
-        stream(seed, "party types"), org_specs, person_specs, taken_employee_numbers=set(await session.scalars(numbers))
+        stream(seed, "party types"),
+        org_specs,
+        person_specs,
+        taken_employee_numbers=set(await session.scalars(numbers)),
     )
     relation_specs = plan_relations(
         stream(seed, "relations"), org_specs, person_specs, type_plan, set(relation_type_ids)
@@ -137,7 +140,9 @@ async def seed(
     report("party types", links)
     relation_count = await write_relations(session, relation_specs, parties, relation_type_ids, by)
     report("relations", relation_count)
-    internal_count = await write_internal_relations(session, internal_specs, parties, staff_ids, category_ids, by)
+    internal_count = await write_internal_relations(
+        session, internal_specs, parties, staff_ids, category_ids, by
+    )
     report("internal relations", internal_count)
     contact_count = await write_contact_means(session, [*org_contacts, *person_contacts], parties, by)
     report("contact means", contact_count)

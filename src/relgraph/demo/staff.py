@@ -71,7 +71,8 @@ def plan_staff(rng: random.Random, count: int) -> list[StaffSpec]:
                 role=role.value,
                 active=index not in gone,
                 permissions=permissions,
-                created_at=REFERENCE_TIME - dt.timedelta(days=rng.randint(60, 9 * 365), minutes=rng.randint(0, 600)),
+                created_at=REFERENCE_TIME
+                - dt.timedelta(days=rng.randint(60, 9 * 365), minutes=rng.randint(0, 600)),
             )
         )
     return specs
@@ -84,10 +85,19 @@ async def ensure_staff(session: AsyncSession, specs: list[StaffSpec]) -> tuple[l
     ones, so that the plan makes account managers of the users as they really are.
     """
     emails = [s.email for s in specs]
-    existing = {u.email: u for u in await session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    existing = (
+        {u.email: u for u in await session.scalars(select(User).where(User.email.in_(emails)))}
+        if emails
+        else {}
+    )
     new = [
         User(
-            email=s.email, name=s.name, role=s.role, active=s.active, permissions=s.permissions, created_at=s.created_at
+            email=s.email,
+            name=s.name,
+            role=s.role,
+            active=s.active,
+            permissions=s.permissions,
+            created_at=s.created_at,
         )
         for s in specs
         if s.email not in existing

@@ -192,14 +192,19 @@ async def write_memberships(
     report: Report,
 ) -> int:
     """Insert the memberships and their tags; return how many memberships."""
-    org_ids, org_times = parties.ids[PartyKind.ORGANISATION.value], parties.times[PartyKind.ORGANISATION.value]
+    org_ids, org_times = (
+        parties.ids[PartyKind.ORGANISATION.value],
+        parties.times[PartyKind.ORGANISATION.value],
+    )
     person_ids, person_times = parties.ids[PartyKind.PERSON.value], parties.times[PartyKind.PERSON.value]
     memberships: list[Membership] = []
     tags: list[list[str]] = []
     for person_id, person_created, spec in zip(person_ids, person_times, specs, strict=True):
         for m in spec.memberships:
             # Linked some time after both parties existed, never after the reference moment.
-            created = max(person_created, org_times[m.org]) + dt.timedelta(minutes=gen.rng.randint(5, 60 * 24 * 30))
+            created = max(person_created, org_times[m.org]) + dt.timedelta(
+                minutes=gen.rng.randint(5, 60 * 24 * 30)
+            )
             created = min(created, REFERENCE_TIME)
             memberships.append(
                 Membership(
@@ -240,7 +245,9 @@ async def write_addresses(session: AsyncSession, rows: Sequence[Address], report
         report("addresses", min(start + BATCH, len(rows)))
 
 
-async def write_party_types(session: AsyncSession, plan: TypePlan, parties: Parties, type_ids: dict[str, int]) -> int:
+async def write_party_types(
+    session: AsyncSession, plan: TypePlan, parties: Parties, type_ids: dict[str, int]
+) -> int:
     """Insert the party type links and the type-specific data; return how many links."""
     links = [
         {"party_id": parties.id(ref), "party_type_id": type_ids[code]}
@@ -260,14 +267,20 @@ async def write_party_types(session: AsyncSession, plan: TypePlan, parties: Part
 
 
 async def write_relations(
-    session: AsyncSession, specs: Sequence[RelationSpec], parties: Parties, type_ids: dict[str, int], by: dict[str, Any]
+    session: AsyncSession,
+    specs: Sequence[RelationSpec],
+    parties: Parties,
+    type_ids: dict[str, int],
+    by: dict[str, Any],
 ) -> int:
     rows = []
     for spec in specs:
         source, target = parties.id(spec.source), parties.id(spec.target)
         if spec.type_name in _SYMMETRIC and source > target:
             source, target = target, source  # one stored direction per pair, as the domain does
-        created = max(parties.created(spec.source), parties.created(spec.target)) + dt.timedelta(minutes=spec.delay)
+        created = max(parties.created(spec.source), parties.created(spec.target)) + dt.timedelta(
+            minutes=spec.delay
+        )
         created = min(created, REFERENCE_TIME)
         rows.append(
             {
@@ -367,7 +380,11 @@ async def write_bank_accounts(
 
 
 async def write_group_links(
-    session: AsyncSession, links: Sequence[GroupLink], parties: Parties, group_ids: dict[str, int], by: dict[str, Any]
+    session: AsyncSession,
+    links: Sequence[GroupLink],
+    parties: Parties,
+    group_ids: dict[str, int],
+    by: dict[str, Any],
 ) -> int:
     """Insert who is in which customer group; a party joins when it comes in."""
     rows = [

@@ -37,7 +37,9 @@ def check_writable(
     """
     errors = [
         FieldError(
-            tuple(at) if name is None else (camel(name),), f"{what} needs {need.describe()}.", ErrorCode.FORBIDDEN
+            tuple(at) if name is None else (camel(name),),
+            f"{what} needs {need.describe()}.",
+            ErrorCode.FORBIDDEN,
         )
         for name, need in unreadable(actor, object_type, fields, kind=kind)
     ]

@@ -50,10 +50,14 @@ async def list_for(
     session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, page: PageRequest
 ) -> dict[Hashable, Page[Document]]:
     """One page of each party's documents that `viewer` may see, newest first."""
-    return await paginate_many(session, _visible(viewer), Document, Document.party_id, party_ids, _ORDER, page)
+    return await paginate_many(
+        session, _visible(viewer), Document, Document.party_id, party_ids, _ORDER, page
+    )
 
 
-async def count_for(session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer) -> dict[Hashable, int]:
+async def count_for(
+    session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer
+) -> dict[Hashable, int]:
     return await count_many(session, _visible(viewer), Document.party_id, party_ids)
 
 
@@ -62,7 +66,9 @@ async def get_visible(session: AsyncSession, *, viewer: Viewer, ids: Sequence[in
     return await by_id(session, Document, ids, *_visible_to(viewer))
 
 
-async def for_download(session: AsyncSession, *, viewer: Viewer, id: int, sha256: str | None) -> Document | None:
+async def for_download(
+    session: AsyncSession, *, viewer: Viewer, id: int, sha256: str | None
+) -> Document | None:
     """The document a download URL names, when `viewer` may see it; None otherwise.
 
     A URL names the content too (its SHA-256): before ids were never reused, a deleted
@@ -76,7 +82,11 @@ async def for_download(session: AsyncSession, *, viewer: Viewer, id: int, sha256
         return await session.scalar(query.where(Document.sha256 == sha256.lower()))
     uploads = (
         select(func.count())
-        .where(AuditEvent.object_type == "Document", AuditEvent.object_id == Document.id, AuditEvent.action == "UPLOAD")
+        .where(
+            AuditEvent.object_type == "Document",
+            AuditEvent.object_id == Document.id,
+            AuditEvent.action == "UPLOAD",
+        )
         .scalar_subquery()
     )
     return await session.scalar(query.where(uploads <= 1))
@@ -113,7 +123,9 @@ async def add(
     checks.raise_if_any()
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     if not await session.scalar(select(documents_of_party_visible(actor, target.id))):
-        raise Forbidden("The documents of this party are shielded: only its account managers and ADMIN may add them.")
+        raise Forbidden(
+            "The documents of this party are shielded: only its account managers and ADMIN may add them."
+        )
     document = Document(
         party_id=target.id,
         filename=name,
@@ -159,7 +171,9 @@ async def remove_unreferenced(
     if not aside:
         return 0
     await session.rollback()
-    wanted = set(await session.scalars(select(Document.sha256).where(one_of(session, Document.sha256, aside))))
+    wanted = set(
+        await session.scalars(select(Document.sha256).where(one_of(session, Document.sha256, aside)))
+    )
     removed = 0
     for sha in aside:
         try:

@@ -40,7 +40,9 @@ async def free_lapsed(session: AsyncSession, model: Any, *where: ColumnElement[b
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def take_place(session: AsyncSession, model: Any, place: list[ColumnElement[bool]], taken: Conflict) -> None:
+async def take_place(
+    session: AsyncSession, model: Any, place: list[ColumnElement[bool]], taken: Conflict
+) -> None:
     """Before a row of `model` holds `place` (conditions that name it, the row itself
     excluded) with its flag set: a lapsed holder gives the place up; any other holder is
     `taken`.

@@ -85,8 +85,14 @@ def order_keys(
     """Sort keys for the staff list: by name, or by number of customer files."""
     if field == "CUSTOMER_FILES":
         files = _customer_files(viewer, today or dt.date.today())
-        return [OrderKey(files, lambda row: row[1], descending), OrderKey(User.id, lambda row: row[0].id, descending)]
-    return [OrderKey(User.name, lambda row: row[0].name, descending), OrderKey(User.id, lambda row: row[0].id, descending)]
+        return [
+            OrderKey(files, lambda row: row[1], descending),
+            OrderKey(User.id, lambda row: row[0].id, descending),
+        ]
+    return [
+        OrderKey(User.name, lambda row: row[0].name, descending),
+        OrderKey(User.id, lambda row: row[0].id, descending),
+    ]
 
 
 async def list_page(

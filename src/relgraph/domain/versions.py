@@ -71,7 +71,9 @@ def lost_race(error: DBAPIError) -> str | None:
     was changed; trying again may work), else None."""
     orig = getattr(error, "orig", None)
     code = (
-        getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or getattr(orig, "sqlite_errorname", None)
+        getattr(orig, "sqlstate", None)
+        or getattr(orig, "pgcode", None)
+        or getattr(orig, "sqlite_errorname", None)
     )
     return code if code in _LOST_RACE else None
 

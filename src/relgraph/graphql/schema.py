@@ -161,7 +161,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=256),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryCostLimiter(max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute),
+            lambda: QueryCostLimiter(
+                max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute
+            ),
             # Last: only a query the limits let through is run, by Strawberry or by the plan.
             *([PlannedExecution] if settings.planned_execution else []),
         ],

@@ -63,4 +63,6 @@ def write_rejects(result: ImportResult, path: Path) -> None:
         csv_out.writerow([*result.header, "errors"])
         for row in result.rejected:
             reasons = "; ".join(f"line {row.line}, {column}: {message}" for column, message in row.errors)
-            csv_out.writerow([*(to_cell(row.record.get(name, "")) for name in result.header), to_cell(reasons)])
+            csv_out.writerow(
+                [*(to_cell(row.record.get(name, "")) for name in result.header), to_cell(reasons)]
+            )

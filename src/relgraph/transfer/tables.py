@@ -251,5 +251,7 @@ def membership_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> Tab
         )
         for tag in v.get("tags") or []:
             tags.append({"membership_id": membership_id, "tag": tag})
-        chunk.event(row, "Membership", membership_id, v["organisation_id"], _MEMBERSHIP_AUDITED, v["person_id"])
+        chunk.event(
+            row, "Membership", membership_id, v["organisation_id"], _MEMBERSHIP_AUDITED, v["person_id"]
+        )
     return chunk.tables

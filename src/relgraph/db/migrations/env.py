@@ -28,7 +28,9 @@ def _foreign_keys(connection: Connection, on: bool) -> None:
 def _check_foreign_keys(connection: Connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if broken:
-        raise RuntimeError(f"The migration left rows that refer to nothing (table, rowid, parent): {broken[:10]}")
+        raise RuntimeError(
+            f"The migration left rows that refer to nothing (table, rowid, parent): {broken[:10]}"
+        )
 
 
 def _run(connection: Connection) -> None:

@@ -37,6 +37,8 @@ class PartyGroup(Base):
     group_id: Mapped[int] = mapped_column(
         ForeignKey("customer_groups.id", ondelete="CASCADE"), primary_key=True
     )
-    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True, index=True)
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -159,7 +159,9 @@ async def _load(session: AsyncSession, actor: Viewer, id: int, expected_version:
     )
 
 
-async def _change(session: AsyncSession, actor: Viewer, row: Activity, values: Mapping[str, Any], action: str) -> Activity:
+async def _change(
+    session: AsyncSession, actor: Viewer, row: Activity, values: Mapping[str, Any], action: str
+) -> Activity:
     before = _ACTIVITIES.snapshot(row)
     for name, value in values.items():
         setattr(row, name, value)
@@ -167,12 +169,21 @@ async def _change(session: AsyncSession, actor: Viewer, row: Activity, values: M
 
 
 async def update(
-    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> Activity:
     """Change an activity; doneAt null reopens a done one."""
     row = await _load(session, actor, id, expected_version)
     values = await _clean(session, data, creating=False)
-    action = "REOPEN" if "done_at" in values and values["done_at"] is None and row.done_at is not None else "UPDATE"
+    action = (
+        "REOPEN"
+        if "done_at" in values and values["done_at"] is None and row.done_at is not None
+        else "UPDATE"
+    )
     return await _change(session, actor, row, values, action)
 
 
@@ -186,7 +197,9 @@ async def complete(
     return await _change(session, actor, row, {"done_at": dt.datetime.now(dt.UTC)}, "COMPLETE")
 
 
-async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> int:
+async def remove(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> int:
     """Delete an activity; the audit trail keeps what it was."""
     row = await _load(session, actor, id, expected_version)
     await _ACTIVITIES.remove(session, actor, row)

@@ -38,10 +38,14 @@ async def list_for(
     session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, page: PageRequest
 ) -> dict[Hashable, Page[AuditEvent]]:
     """One page of each party's audit trail, newest first."""
-    return await paginate_many(session, _listed(viewer), AuditEvent, AuditEvent.party_id, party_ids, _ORDER, page)
+    return await paginate_many(
+        session, _listed(viewer), AuditEvent, AuditEvent.party_id, party_ids, _ORDER, page
+    )
 
 
-async def count_for(session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer) -> dict[Hashable, int]:
+async def count_for(
+    session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer
+) -> dict[Hashable, int]:
     return await count_many(session, _listed(viewer), AuditEvent.party_id, party_ids)
 
 
@@ -57,9 +61,7 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def shown_changes(
-    event: AuditEvent, viewer: Viewer, merge_sight: Sight | None = None
-) -> list[ShownChange]:
+def shown_changes(event: AuditEvent, viewer: Viewer, merge_sight: Sight | None = None) -> list[ShownChange]:
     """The event's changes as `viewer` may see them: masked values are null, `masked` true.
 
     A merge's report is counted for the reader by `merge_sight` (merging.report.sight_of, or

@@ -21,7 +21,17 @@ from relgraph.domain.writes import AuditedRows
 from relgraph.errors import DomainError, ErrorCode, FieldError, NotFound
 from relgraph.policy import Viewer, note_kinds_readable, note_kinds_writable, party_visible
 
-__all__ = ["AUDITED_FIELDS", "MAX_BODY", "add", "count_for", "get_many", "list_for", "readable", "remove", "update"]
+__all__ = [
+    "AUDITED_FIELDS",
+    "MAX_BODY",
+    "add",
+    "count_for",
+    "get_many",
+    "list_for",
+    "readable",
+    "remove",
+    "update",
+]
 
 AUDITED_FIELDS = ["party_id", "kind", "body"]
 # The kind always travels with the event: the audit trail masks a note's values by it.
@@ -85,7 +95,9 @@ def _clean(checks: Checks, viewer: Viewer, data: Mapping[str, Any], *, creating:
     return values
 
 
-async def add(session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]) -> Note:
+async def add(
+    session: AsyncSession, *, actor: Viewer, party: tuple[str, int], data: Mapping[str, Any]
+) -> Note:
     """Write a note on a party `actor` may see, in a kind it may write."""
     checks = Checks()
     values = _clean(checks, actor, data, creating=True)
@@ -109,14 +121,21 @@ async def _load(session: AsyncSession, actor: Viewer, id: int, expected_version:
 
 
 async def update(
-    session: AsyncSession, *, actor: Viewer, id: int, data: Mapping[str, Any], expected_version: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Viewer,
+    id: int,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> Note:
     """Change a note's body or kind (to a kind the actor may write)."""
     note = await _load(session, actor, id, expected_version)
     checks = Checks()
     values = _clean(checks, actor, data, creating=False)
     if note.kind not in note_kinds_writable(actor):
-        raise DomainError([FieldError(("id",), "You may not change notes of this kind.", ErrorCode.FORBIDDEN)])
+        raise DomainError(
+            [FieldError(("id",), "You may not change notes of this kind.", ErrorCode.FORBIDDEN)]
+        )
     checks.raise_if_any()
     before = _NOTES.snapshot(note)
     for name, value in values.items():
@@ -124,10 +143,14 @@ async def update(
     return await _NOTES.save(session, actor, note, before, only_if_changed=True)
 
 
-async def remove(session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None) -> int:
+async def remove(
+    session: AsyncSession, *, actor: Viewer, id: int, expected_version: int | None = None
+) -> int:
     """Delete a note; the audit trail keeps what it said (masked for who may not read it)."""
     note = await _load(session, actor, id, expected_version)
     if note.kind not in note_kinds_writable(actor):
-        raise DomainError([FieldError(("id",), "You may not remove notes of this kind.", ErrorCode.FORBIDDEN)])
+        raise DomainError(
+            [FieldError(("id",), "You may not remove notes of this kind.", ErrorCode.FORBIDDEN)]
+        )
     await _NOTES.remove(session, actor, note)
     return id

@@ -100,7 +100,9 @@ async def list_for(
                 and_(u.c.at == at, u.c.kind == kind, u.c.id < id_),
             )
         )
-    rank = func.row_number().over(partition_by=u.c.party_id, order_by=(u.c.at.desc(), u.c.kind, u.c.id.desc()))
+    rank = func.row_number().over(
+        partition_by=u.c.party_id, order_by=(u.c.at.desc(), u.c.kind, u.c.id.desc())
+    )
     ranked = stmt.add_columns(rank.label("_rank")).subquery()
     ordered = (
         select(ranked.c.party_id, ranked.c.at, ranked.c.kind, ranked.c.id)

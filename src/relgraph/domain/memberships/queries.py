@@ -168,5 +168,3 @@ async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> l
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Membership | None]:
     return await by_id(session, Membership, ids)
-
-

@@ -258,7 +258,9 @@ async def move_subsidiaries(
     below = await session.scalar(select(lineage.c.id).where(lineage.c.id.in_(by_id)).limit(1))
     if below is not None:
         where = "is" if below == to_id else f"lies below {by_id[below].name},"
-        message = f"{target.name} {where} a subsidiary of {source.name}; moving them under it would make a cycle."
+        message = (
+            f"{target.name} {where} a subsidiary of {source.name}; moving them under it would make a cycle."
+        )
         raise DomainError([FieldError((field,), message, ErrorCode.CYCLE)])
     parent_depth = (await session.scalar(select(func.count()).select_from(lineage))) or 1
     tree = _descendant_tree(list(by_id), MAX_DEPTH + 1, include_archived=True)

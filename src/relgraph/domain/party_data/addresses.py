@@ -119,7 +119,9 @@ async def _refresh_search(session: AsyncSession, party_id: int) -> None:
         await session.flush()
 
 
-def _new(actor: Viewer | None, party_id: int, kind: str, head_office: bool, values: Mapping[str, Any]) -> Address:
+def _new(
+    actor: Viewer | None, party_id: int, kind: str, head_office: bool, values: Mapping[str, Any]
+) -> Address:
     return Address(
         party_id=party_id, kind=kind, is_head_office=head_office, **versions.created(actor), **values
     )
@@ -135,9 +137,13 @@ async def add(
     _check_financial(actor, kind, "kind")
     target = await parties.get_visible(session, viewer=actor, kind=party[0], id=party[1])
     if kind != AddressKind.VISIT:
-        taken = await session.scalar(select(Address.id).where(Address.party_id == target.id, Address.kind == kind))
+        taken = await session.scalar(
+            select(Address.id).where(Address.party_id == target.id, Address.kind == kind)
+        )
         if taken is not None:
-            raise Conflict("kind", f"This party has a {kind.lower()} address already; change that one instead.")
+            raise Conflict(
+                "kind", f"This party has a {kind.lower()} address already; change that one instead."
+            )
     head = kind == AddressKind.VISIT and await _HEAD_OFFICES.holder(session, target.id) is None
     row = await _ADDRESSES.add(session, actor, _new(actor, target.id, kind, head, values), at="kind")
     await _refresh_search(session, target.id)
@@ -186,7 +192,9 @@ async def update(
     return row
 
 
-async def promote_head_office(session: AsyncSession, *, actor: Viewer | None, party_id: int) -> Address | None:
+async def promote_head_office(
+    session: AsyncSession, *, actor: Viewer | None, party_id: int
+) -> Address | None:
     """Make the oldest visit address the head office when the party has none; return it."""
     if await _HEAD_OFFICES.holder(session, party_id) is not None:
         return None

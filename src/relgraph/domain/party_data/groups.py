@@ -274,7 +274,9 @@ async def add_parties(
         )
     _record_members(session, actor, group, new, "ADD_MEMBER")
     await versions.flush(
-        session, "customer group", unique=("partyIds", "Someone else just added some of these parties; try again.")
+        session,
+        "customer group",
+        unique=("partyIds", "Someone else just added some of these parties; try again."),
     )
     return group, len(new)
 

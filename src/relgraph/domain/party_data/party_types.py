@@ -240,4 +240,3 @@ async def set_data(
     )
     await session.flush()
     return row
-

@@ -122,7 +122,9 @@ async def _scrub_trail(session: AsyncSession, person_id: int) -> None:
     """Erase the person's values (and the reasons given) from the events that name the
     person; drop its links to domain data."""
     events = await session.scalars(
-        select(AuditEvent).where(or_(AuditEvent.party_id == person_id, AuditEvent.other_party_id == person_id))
+        select(AuditEvent).where(
+            or_(AuditEvent.party_id == person_id, AuditEvent.other_party_id == person_id)
+        )
     )
     for event in events:
         if (event.object_type, event.action) in LINK_EVENTS:
@@ -151,7 +153,8 @@ async def _erase_texts(session: AsyncSession, actor: Viewer, person_id: int) -> 
     ends = (
         await session.execute(
             select(Relation.id, Relation.source_id, Relation.target_id).where(
-                or_(Relation.source_id == person_id, Relation.target_id == person_id), Relation.note.is_not(None)
+                or_(Relation.source_id == person_id, Relation.target_id == person_id),
+                Relation.note.is_not(None),
             )
         )
     ).all()
@@ -222,13 +225,17 @@ async def delete_person(
 ) -> Deletion:
     """Erase person `id`'s personal data and leave its tombstone; needs `confirm` true."""
     if confirm is not True:
-        raise InvalidInput.at("confirm", "Deleting a person cannot be undone: send confirm: true to go ahead.")
+        raise InvalidInput.at(
+            "confirm", "Deleting a person cannot be undone: send confirm: true to go ahead."
+        )
     started = time.time()
     person = await persons.load_for_update(session, viewer=actor, id=id, expected_version=expected_version)
     # Before the deletion's own events join the trail (they hold no personal values).
     await _scrub_trail(session, person.id)
     ended = await _end_memberships(session, actor, person.id)
-    hashes = tuple(sorted(set(await session.scalars(select(Document.sha256).where(Document.party_id == person.id)))))
+    hashes = tuple(
+        sorted(set(await session.scalars(select(Document.sha256).where(Document.party_id == person.id))))
+    )
     for column in _ERASED_ROWS:
         await session.execute(delete(column.class_).where(column == person.id))
     await _erase_texts(session, actor, person.id)

@@ -71,7 +71,9 @@ def _row(obj: Any, viewer: Viewer, skip: Iterable[str] = ()) -> dict[str, Any]:
     """Every mapped column of `obj` that `viewer` may read (JSON-ready, camelCase keys) except `skip`."""
     left_out = {"version", "search_text", "sort_key", "city_key", "name_key", *skip}
     columns = {a.key: getattr(obj, a.key) for a in inspect(obj).mapper.column_attrs if a.key not in left_out}
-    return {camel(name): _plain(value) for name, value in mask_record(viewer, type(obj).__name__, columns).items()}
+    return {
+        camel(name): _plain(value) for name, value in mask_record(viewer, type(obj).__name__, columns).items()
+    }
 
 
 def _visible(viewer: Viewer, row: Any) -> bool:
@@ -119,7 +121,9 @@ async def _names(session: AsyncSession, party_ids: Iterable[int]) -> dict[int, s
     ids = sorted(set(party_ids))
     if not ids:
         return {}
-    found = {o.id: o.name for o in await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    found = {
+        o.id: o.name for o in await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    }
     found |= {p.id: display_name(p) for p in await session.scalars(select(Person).where(Person.id.in_(ids)))}
     return found
 
@@ -144,11 +148,17 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
     own = _row(person, viewer, skip={"kind"})
     own |= {"displayName": display_name(person), "sortName": sort_name(person)}
 
-    contact_means = await _all(session, select(ContactMean).where(ContactMean.party_id == id).order_by(ContactMean.id))
+    contact_means = await _all(
+        session, select(ContactMean).where(ContactMean.party_id == id).order_by(ContactMean.id)
+    )
     addresses = await _all(session, select(Address).where(Address.party_id == id).order_by(Address.id))
-    bank_accounts = await _all(session, select(BankAccount).where(BankAccount.party_id == id).order_by(BankAccount.id))
+    bank_accounts = await _all(
+        session, select(BankAccount).where(BankAccount.party_id == id).order_by(BankAccount.id)
+    )
     employee = await session.get(EmployeeData, id)
-    memberships = await _all(session, select(Membership).where(Membership.person_id == id).order_by(Membership.id))
+    memberships = await _all(
+        session, select(Membership).where(Membership.person_id == id).order_by(Membership.id)
+    )
     tags: dict[int, list[str]] = {}
     for membership_id, tag in (
         await session.execute(
@@ -213,7 +223,11 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
         "addresses": [_row(a, viewer, skip={"party_id"}) for a in _shown(viewer, addresses)],
         "memberships": [
             _row(m, viewer, skip={"person_id"})
-            | {"active": m.holds_on(), "organisationName": names.get(m.organisation_id), "tags": tags.get(m.id, [])}
+            | {
+                "active": m.holds_on(),
+                "organisationName": names.get(m.organisation_id),
+                "tags": tags.get(m.id, []),
+            }
             | {"accountManager": staff.get(m.account_manager_id) if m.account_manager_id else None}
             for m in _shown(viewer, memberships)
         ],
@@ -228,7 +242,8 @@ async def export_person(session: AsyncSession, *, viewer: Viewer, id: int) -> di
         "documents": [_row(d, viewer, skip={"party_id"}) for d in _shown(viewer, documents)],
         "notes": [_row(n, viewer, skip={"party_id"}) for n in _shown(viewer, notes)],
         "activities": [
-            _row(a, viewer, skip={"party_id"}) | {"assignee": staff.get(a.assignee_id) if a.assignee_id else None}
+            _row(a, viewer, skip={"party_id"})
+            | {"assignee": staff.get(a.assignee_id) if a.assignee_id else None}
             for a in _shown(viewer, activities)
         ],
         "bankAccounts": [_row(b, viewer, skip={"party_id"}) for b in _shown(viewer, bank_accounts)],

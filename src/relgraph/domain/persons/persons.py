@@ -154,7 +154,9 @@ async def create(session: AsyncSession, *, actor: Viewer, data: Mapping[str, Any
     checks.raise_if_any()
     contacts = contact_means.take_party_fields(values)
     person = Person(**values, **versions.created(actor))
-    search_text.set_person_keys(person, contact_terms=search_text.terms_of((k, v) for k, v in contacts.items() if v))
+    search_text.set_person_keys(
+        person, contact_terms=search_text.terms_of((k, v) for k, v in contacts.items() if v)
+    )
     session.add(person)
     await PERSONS.flush(session)
     await contact_means.set_primary_values(session, actor=actor, party_id=person.id, values=contacts)

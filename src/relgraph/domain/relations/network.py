@@ -77,7 +77,11 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 async def _relations(
-    session: AsyncSession, viewer: Viewer, parties: list[int], type_names: Sequence[str] | None, today: dt.date
+    session: AsyncSession,
+    viewer: Viewer,
+    parties: list[int],
+    type_names: Sequence[str] | None,
+    today: dt.date,
 ) -> list[Edge]:
     stmt = (
         select(Relation.source_id, Relation.target_id, RelationType.name)
@@ -105,7 +109,9 @@ async def _hierarchy(session: AsyncSession, parties: list[int]) -> list[Edge]:
             parent.c.archived.is_(False),
         )
     )
-    return [Edge(_party(c), _party(p), Link.HIERARCHY, "subsidiary of") for c, p in await session.execute(stmt)]
+    return [
+        Edge(_party(c), _party(p), Link.HIERARCHY, "subsidiary of") for c, p in await session.execute(stmt)
+    ]
 
 
 async def _memberships(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
@@ -139,7 +145,8 @@ async def _internal(
         )
     )
     return [
-        Edge(_party(p), Node("user", u), Link.INTERNAL, name.lower()) for p, u, name in await session.execute(stmt)
+        Edge(_party(p), Node("user", u), Link.INTERNAL, name.lower())
+        for p, u, name in await session.execute(stmt)
     ]
 
 
@@ -172,7 +179,10 @@ def _paired_chunks(parties: list[int], users: list[int]) -> Iterable[tuple[list[
     party_chunks = list(_chunks(parties)) or [[]]
     user_chunks = list(_chunks(users)) or [[]]
     for i in range(max(len(party_chunks), len(user_chunks))):
-        yield (party_chunks[i] if i < len(party_chunks) else []), (user_chunks[i] if i < len(user_chunks) else [])
+        yield (
+            (party_chunks[i] if i < len(party_chunks) else []),
+            (user_chunks[i] if i < len(user_chunks) else []),
+        )
 
 
 async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
@@ -183,7 +193,9 @@ async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int])
     for chunk in _chunks(ids):
         archived = select(orgs.c.id).where(orgs.c.id == parties.c.id, orgs.c.archived.is_(True)).exists()
         rows = await session.scalars(
-            select(parties.c.id).where(parties.c.id.in_(chunk), party_visible(viewer, parties.c.id), ~archived)
+            select(parties.c.id).where(
+                parties.c.id.in_(chunk), party_visible(viewer, parties.c.id), ~archived
+            )
         )
         found.update(rows)
     return found

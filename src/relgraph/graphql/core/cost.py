@@ -123,7 +123,9 @@ def passed_down(args: Mapping[str, Any]) -> int | None:
 class _Walker:
     """Sums the cost of selection sets; memoised per (field nodes, type, inherited size)."""
 
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: Any) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: Any
+    ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
@@ -206,7 +208,14 @@ class _Walker:
             if bound is not None:
                 size = bound.size(args, inherited)
             else:  # no list field is without a bound (tests/api/test_list_bounds.py); a guess
-                size = max(0, listed if listed is not None else inherited if inherited is not None else DEFAULT_PAGE_SIZE)
+                size = max(
+                    0,
+                    listed
+                    if listed is not None
+                    else inherited
+                    if inherited is not None
+                    else DEFAULT_PAGE_SIZE,
+                )
             each = self.selections(nodes, named, None)
             return size * ((1 if _has_objects(named, self.schema) else 0) + each)
         return self.selections(nodes, named, listed)
@@ -222,7 +231,9 @@ class _Walker:
             total += self.selections(item, inner, None)
         return total
 
-    def _collect_all(self, nodes: tuple[FieldNode, ...], runtime: GraphQLObjectType) -> list[tuple[FieldNode, ...]]:
+    def _collect_all(
+        self, nodes: tuple[FieldNode, ...], runtime: GraphQLObjectType
+    ) -> list[tuple[FieldNode, ...]]:
         grouped: dict[str, list[FieldNode]] = {}
         for parent in nodes:
             for node in self._collect(parent.selection_set, runtime, set()):

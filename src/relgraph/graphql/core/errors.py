@@ -55,7 +55,9 @@ def user_errors(errors: list[FieldError]) -> list[UserError]:
         more = len(errors) - MAX_USER_ERRORS + 1
         errors = [
             *errors[: MAX_USER_ERRORS - 1],
-            FieldError((), f"{more} more problems with this input are not listed.", errors[MAX_USER_ERRORS - 1].code),
+            FieldError(
+                (), f"{more} more problems with this input are not listed.", errors[MAX_USER_ERRORS - 1].code
+            ),
         ]
     return [UserError(field=list(e.field), message=e.message, code=e.code) for e in errors]
 

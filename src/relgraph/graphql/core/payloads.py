@@ -36,7 +36,9 @@ class DeletePayload:
 # A caller that lost a race in the database (versions.lost_race) may simply try again, so it
 # hears CONFLICT, not a 500.
 _RACE_ERROR = FieldError(
-    (), "Another change to the same data ran at the same moment; nothing was changed. Try again.", ErrorCode.CONFLICT
+    (),
+    "Another change to the same data ran at the same moment; nothing was changed. Try again.",
+    ErrorCode.CONFLICT,
 )
 
 

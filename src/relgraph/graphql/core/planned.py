@@ -101,7 +101,9 @@ def _collect(
         if selection.directives:
             raise Unplanned("directives")
         if isinstance(selection, FieldNode):
-            into.setdefault(selection.alias.value if selection.alias else selection.name.value, []).append(selection)
+            into.setdefault(selection.alias.value if selection.alias else selection.name.value, []).append(
+                selection
+            )
             continue
         if isinstance(selection, FragmentSpreadNode):
             fragment: InlineFragmentNode | FragmentDefinitionNode = fragments[selection.name.value]
@@ -118,7 +120,9 @@ def _applies(schema: Any, condition: str, parent: GraphQLObjectType) -> bool:
     named = graphql_schema.get_type(condition)
     if named is parent:
         return True
-    return isinstance(named, (GraphQLInterfaceType, GraphQLUnionType)) and graphql_schema.is_sub_type(named, parent)
+    return isinstance(named, (GraphQLInterfaceType, GraphQLUnionType)) and graphql_schema.is_sub_type(
+        named, parent
+    )
 
 
 def _plan_selection(
@@ -225,7 +229,9 @@ class _Run:
             given, plan.arguments, self.schema.schema_converter.scalar_registry, self.schema.config
         )
 
-    async def objects(self, objects: list[Any], type_name: str, selection: list[FieldPlan]) -> list[dict[str, Any]]:
+    async def objects(
+        self, objects: list[Any], type_name: str, selection: list[FieldPlan]
+    ) -> list[dict[str, Any]]:
         answers: list[dict[str, Any]] = [{} for _ in objects]
         for plan in selection:
             if plan.definition is None:
@@ -233,7 +239,9 @@ class _Run:
                     answer[plan.key] = type_name
                 continue
             values = await self._values(plan, objects)
-            for answer, value in zip(answers, await self.complete(values, plan.definition.type, plan), strict=True):
+            for answer, value in zip(
+                answers, await self.complete(values, plan.definition.type, plan), strict=True
+            ):
                 answer[plan.key] = value
         return answers
 
@@ -280,7 +288,9 @@ class _Run:
         if is_leaf_type(type_):
             coerce = type_.coerce_output_value
             coerced = [None if v is None else coerce(v) for v in values]
-            if any(c is Undefined or (c is None and v is not None) for c, v in zip(coerced, values, strict=True)):
+            if any(
+                c is Undefined or (c is None and v is not None) for c, v in zip(coerced, values, strict=True)
+            ):
                 raise Unplanned("a value without a coercion")
             return coerced
         if plan.by_type is None:
@@ -306,10 +316,14 @@ class _Run:
         return completed
 
 
-async def run_plan(plan: Plan, schema: Any, context: Any, raw_variables: dict[str, Any] | None) -> dict[str, Any]:
+async def run_plan(
+    plan: Plan, schema: Any, context: Any, raw_variables: dict[str, Any] | None
+) -> dict[str, Any]:
     """The `data` of the answer; raises Unplanned (or anything) when Strawberry must answer."""
     graphql_schema: GraphQLSchema = schema._schema
-    variables = get_variable_values(graphql_schema, plan.operation.variable_definitions or (), raw_variables or {})
+    variables = get_variable_values(
+        graphql_schema, plan.operation.variable_definitions or (), raw_variables or {}
+    )
     if isinstance(variables, list):  # bad variables: graphql-core words the errors
         raise Unplanned("variables")
     query_type = graphql_schema.query_type

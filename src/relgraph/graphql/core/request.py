@@ -129,7 +129,9 @@ async def request_parameters(request: Request, settings: Settings) -> dict[str, 
         elif content_type == JSON:
             params = _json_body(await _body(request, settings.max_request_bytes), "The request body")
         else:
-            raise GraphQLRequestError(415, f"Send GraphQL requests as {JSON} (or multipart/form-data with files).")
+            raise GraphQLRequestError(
+                415, f"Send GraphQL requests as {JSON} (or multipart/form-data with files)."
+            )
         if not isinstance(params, dict):
             raise GraphQLRequestError(400, "The request body must be one JSON object (no batches).")
     query = params.get("query")

@@ -26,7 +26,9 @@ __all__ = ["DocumentMutations"]
 @strawberry.input(description="A file for a party, sent as a GraphQL multipart request.")
 class UploadDocumentInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation or person.")
-    file: Upload = strawberry.field(description="The file (multipart part); at most the configured size (25 MB by default).")
+    file: Upload = strawberry.field(
+        description="The file (multipart part); at most the configured size (25 MB by default)."
+    )
     description: str | None = strawberry.field(default=None, description="What the document is.")
 
 
@@ -63,7 +65,9 @@ class DocumentMutations:
             # Checked before the upload is stored, so a refused file costs no disk.
             return await perform(info, DocumentPayload, Write.DOCUMENT, _never)
         if not hasattr(input.file, "read"):
-            error = FieldError(("file",), "Send the file as a multipart part, not as a value.", ErrorCode.INVALID)
+            error = FieldError(
+                ("file",), "Send the file as a multipart part, not as a value.", ErrorCode.INVALID
+            )
             return DocumentPayload(user_errors=user_errors([error]))
         store = context.store
         try:
@@ -95,7 +99,9 @@ class DocumentMutations:
         self, info: Info, input: Annotated[DeleteDocumentInput, strawberry.argument(description=INPUT)]
     ) -> DeletePayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            await documents.delete(session, actor=info.context.viewer, id=parse_id(input.id, "Document", "id"))
+            await documents.delete(
+                session, actor=info.context.viewer, id=parse_id(input.id, "Document", "id")
+            )
             return {"deleted_id": input.id}
 
         return await perform(info, DeletePayload, Write.DOCUMENT, change)

@@ -30,7 +30,9 @@ class AddNoteInput:
         default=NoteKind.GENERAL,
         description="GENERAL (default), INTERNAL (ADMIN and TEAM only) or PRICE_AGREEMENT (needs FINANCE).",
     )
-    body: str = strawberry.field(description=f"The text, at most {notes.MAX_BODY} characters; newlines are kept.")
+    body: str = strawberry.field(
+        description=f"The text, at most {notes.MAX_BODY} characters; newlines are kept."
+    )
 
 
 @strawberry.input(description="Changes to a note; only the fields you send change.")
@@ -60,7 +62,9 @@ class NotePayload:
 @strawberry.input(description="A new activity on a party: planned, or logged as done with doneAt.")
 class AddActivityInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation or person.")
-    kind: ActivityKind = strawberry.field(default=ActivityKind.TASK, description="TASK (default), CALL or MEETING.")
+    kind: ActivityKind = strawberry.field(
+        default=ActivityKind.TASK, description="TASK (default), CALL or MEETING."
+    )
     subject: str = strawberry.field(description="What it is about, at most 200 characters.")
     body: str | None = strawberry.field(default=None, description="Details, minutes or an agenda.")
     due_at: dt.datetime | None = strawberry.field(

@@ -65,7 +65,8 @@ NoteKind = strawberry.enum(
     ),
 )
 ActivityKind = strawberry.enum(
-    models.ActivityKind, description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak)."
+    models.ActivityKind,
+    description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak).",
 )
 ActivityStatus = strawberry.enum(
     activities.Status,
@@ -75,6 +76,7 @@ ActivityStatus = strawberry.enum(
         "(open and past its due time) or DONE (doneAt set; gereed)."
     ),
 )
+
 
 @strawberry.type(
     description=(
@@ -132,7 +134,9 @@ class Activity(Node):
     kind: ActivityKind = strawberry.field(description="TASK, CALL or MEETING.")
     subject: str = strawberry.field(description="What it is about, in one line.")
     body: str | None = strawberry.field(description="Details, minutes or an agenda; newlines are kept.")
-    due_at: dt.datetime | None = strawberry.field(description="When it is due or planned; null for no deadline.")
+    due_at: dt.datetime | None = strawberry.field(
+        description="When it is due or planned; null for no deadline."
+    )
     done_at: dt.datetime | None = strawberry.field(description="When it was done; null while it is open.")
     status: ActivityStatus = strawberry.field(description="PLANNED, OVERDUE or DONE, as of now.")
     created_at: dt.datetime = strawberry.field(description="When the activity was recorded.")
@@ -188,8 +192,6 @@ async def activities_connection(
     return connection(rows, Activity.from_row, total)
 
 
-
-
 @strawberry.type(description="One changed field of an audit event, with its value before and after.")
 class AuditChange:
     field: str = strawberry.field(description="The field's name as stored (snake_case), e.g. credit_limit.")
@@ -221,7 +223,9 @@ class AuditEvent:
     object_type: str = strawberry.field(
         description="The kind of object changed, e.g. Organisation, Membership, Note, SalesRelation."
     )
-    action: str = strawberry.field(description="What was done: CREATE, UPDATE, DELETE, MERGE, MOVE, COMPLETE, ...")
+    action: str = strawberry.field(
+        description="What was done: CREATE, UPDATE, DELETE, MERGE, MOVE, COMPLETE, ..."
+    )
     reason: str | None = strawberry.field(description="Why, when the change says so (merges, deletions).")
 
     @classmethod
@@ -291,7 +295,9 @@ TimelineItem = Annotated[
 _CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": AuditEvent.from_row}
 
 
-async def audit_connection(info: Info, party_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
+async def audit_connection(
+    info: Info, party_id: int, first: int | None, after: str | None
+) -> Connection[AuditEvent]:
     rows, total = await loaded_page(
         info, audit_events_page, audit_events_count, (party_id,), page_request(first, after)
     )

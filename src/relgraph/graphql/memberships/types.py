@@ -127,7 +127,9 @@ class Membership(Node):
     async def tags(self, info: Info) -> list[str]:
         return await info.context.loaders[tags_by_membership].load(self.pk)
 
-    account_manager = staff_user("account_manager_id", "The staff user who manages this contact (accountmanager), if any.")
+    account_manager = staff_user(
+        "account_manager_id", "The staff user who manages this contact (accountmanager), if any."
+    )
 
     created_by = staff_user("created_by_id", "Who recorded the membership, when known.")
 
@@ -164,7 +166,8 @@ async def memberships_connection(
 
 
 IncludeInactive = Annotated[
-    bool, strawberry.argument(description="Also list inactive memberships: ended ones, and those not begun yet.")
+    bool,
+    strawberry.argument(description="Also list inactive memberships: ended ones, and those not begun yet."),
 ]
 MembershipFilterArgument = Annotated[
     MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")

@@ -78,7 +78,9 @@ class InvoiceData:
 
     @classmethod
     def from_row(cls, row: models.Organisation) -> InvoiceData:
-        return cls(row.vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address)
+        return cls(
+            row.vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address
+        )
 
 
 def _invoice_field(info: Info, column: str) -> None:
@@ -146,7 +148,9 @@ class Organisation(Party):
     async def email(self, info: Info) -> str | None:
         return await primary_value(info, self.pk, ContactKind.EMAIL)
 
-    @strawberry.field(description='General phone number (E.164, "+31201234567"): the primary PHONE contact mean.')
+    @strawberry.field(
+        description='General phone number (E.164, "+31201234567"): the primary PHONE contact mean.'
+    )
     async def phone(self, info: Info) -> str | None:
         return await primary_value(info, self.pk, ContactKind.PHONE)
 
@@ -162,12 +166,16 @@ class Organisation(Party):
         row = await info.context.loaders[organisation_by_id].load(self.merged_into_id)
         return Organisation.from_row(row) if row else None
 
-    @strawberry.field(description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}")
+    @strawberry.field(
+        description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}"
+    )
     def vat_number(self, info: Info) -> str | None:
         _invoice_field(info, "vat_number")
         return self.invoice_data.vat_number
 
-    @strawberry.field(description=f"Name to put on invoices (factuur bedrijfsnaam) when not the trade name. {_FINANCIAL}")
+    @strawberry.field(
+        description=f"Name to put on invoices (factuur bedrijfsnaam) when not the trade name. {_FINANCIAL}"
+    )
     def invoice_company_name(self, info: Info) -> str | None:
         _invoice_field(info, "invoice_company_name")
         return self.invoice_data.company_name

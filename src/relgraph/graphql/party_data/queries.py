@@ -27,8 +27,7 @@ __all__ = ["PartyDataQueries"]
 class PartyDataQueries:
     @strawberry.field(
         description=(
-            "The party types (koppelingen): CUSTOMER, SUPPLIER, EMPLOYEE, ...; at most "
-            f"{MAX_DOMAIN_DATA}."
+            f"The party types (koppelingen): CUSTOMER, SUPPLIER, EMPLOYEE, ...; at most {MAX_DOMAIN_DATA}."
         ),
         metadata=at_most(MAX_DOMAIN_DATA),
     )
@@ -48,7 +47,9 @@ class PartyDataQueries:
         include_inactive: IncludeInactiveEntries = False,
         search: Annotated[
             str | None,
-            strawberry.argument(description="Only groups whose name contains this, ignoring case and accents."),
+            strawberry.argument(
+                description="Only groups whose name contains this, ignoring case and accents."
+            ),
         ] = None,
         first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE,
     ) -> list[CustomerGroup]:

@@ -94,7 +94,9 @@ class Person(Party):
     async def email(self, info: Info) -> str | None:
         return await primary_value(info, self.pk, ContactKind.EMAIL)
 
-    @strawberry.field(description='Private phone number (E.164, "+31612345678"): the primary PHONE contact mean.')
+    @strawberry.field(
+        description='Private phone number (E.164, "+31612345678"): the primary PHONE contact mean.'
+    )
     async def phone(self, info: Info) -> str | None:
         return await primary_value(info, self.pk, ContactKind.PHONE)
 

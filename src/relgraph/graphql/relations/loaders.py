@@ -70,7 +70,9 @@ def internal_relations_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Pag
     """Keys: (party or user id, "party" | "user", InternalRelationFilter, PageRequest)."""
 
     async def fetch(session: Any, ids: list[int], by: str, flt: Any, page: Any) -> dict[Any, Any]:
-        return await internal_relations.list_for(session, ids, by=by, viewer=loaders.viewer, flt=flt, page=page)
+        return await internal_relations.list_for(
+            session, ids, by=by, viewer=loaders.viewer, flt=flt, page=page
+        )
 
     return loaders.grouped(fetch)
 

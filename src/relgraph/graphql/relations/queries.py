@@ -49,8 +49,7 @@ class RelationTypeQueries:
 
     @strawberry.field(
         description=(
-            "The internal relation categories (account manager, ...), by name; at most "
-            f"{MAX_DOMAIN_DATA}."
+            f"The internal relation categories (account manager, ...), by name; at most {MAX_DOMAIN_DATA}."
         ),
         metadata=at_most(MAX_DOMAIN_DATA),
     )
@@ -78,7 +77,8 @@ class NetworkQueries:
             int, strawberry.argument(description=f"The longest chain to look for, 1-{MAX_PATH_DEPTH} links.")
         ] = 6,
         include: Annotated[
-            list[NeighbourhoodKind] | None, strawberry.argument(description="Which kinds of link to follow; all by default.")
+            list[NeighbourhoodKind] | None,
+            strawberry.argument(description="Which kinds of link to follow; all by default."),
         ] = None,
     ) -> NetworkPath | None:
         if not 1 <= max_depth <= MAX_PATH_DEPTH:
@@ -98,4 +98,6 @@ class NetworkQueries:
         for edge in edges:
             chain.append(edge.target if edge.source == chain[-1] else edge.source)
         kinds = await kinds_of_nodes(info, chain)
-        return NetworkPath(length=len(edges), edges=[edge_of(e, kinds) for e in edges], node_ids=chain, kinds=kinds)
+        return NetworkPath(
+            length=len(edges), edges=[edge_of(e, kinds) for e in edges], node_ids=chain, kinds=kinds
+        )

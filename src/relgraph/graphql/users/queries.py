@@ -47,8 +47,12 @@ class UserQueries:
     async def users(
         self,
         info: Info,
-        order_by: Annotated[UserOrder | None, strawberry.argument(description="Sort order; by name by default.")] = None,
-        include_inactive: Annotated[bool, strawberry.argument(description="Also list inactive users.")] = False,
+        order_by: Annotated[
+            UserOrder | None, strawberry.argument(description="Sort order; by name by default.")
+        ] = None,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Also list inactive users.")
+        ] = False,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -86,11 +86,15 @@ class User:
             info, self.pk, "user", categories, include_ended, first, after
         )
 
-    @strawberry.field(description="How many customer files (current internal relations) this staff member looks after.")
+    @strawberry.field(
+        description="How many customer files (current internal relations) this staff member looks after."
+    )
     async def customer_file_count(self, info: Info) -> int:
         if self.known_files is not None:
             return self.known_files
-        return await info.context.loaders[internal_relations_count].load((self.pk, "user", InternalRelationFilter()))
+        return await info.context.loaders[internal_relations_count].load(
+            (self.pk, "user", InternalRelationFilter())
+        )
 
 
 async def user_or_none(info: Info, pk: int | None) -> User | None:

@@ -18,13 +18,20 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        batch_op.add_column(
+            sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
         batch_op.create_foreign_key(
-            batch_op.f("fk_organisations_merged_into_id_organisations"), "organisations", ["merged_into_id"], ["id"]
+            batch_op.f("fk_organisations_merged_into_id_organisations"),
+            "organisations",
+            ["merged_into_id"],
+            ["id"],
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_organisations_merged_into_id_organisations"), type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_organisations_merged_into_id_organisations"), type_="foreignkey"
+        )
         batch_op.drop_column("merged_into_id")

@@ -162,7 +162,8 @@ def upgrade() -> None:
         sa.Column("updated_by_id", _ID, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('EMAIL', 'PHONE', 'MOBILE', 'FAX', 'WEBSITE', 'SOCIAL')", name=op.f("ck_contact_means_kind")
+            "kind IN ('EMAIL', 'PHONE', 'MOBILE', 'FAX', 'WEBSITE', 'SOCIAL')",
+            name=op.f("ck_contact_means_kind"),
         ),
         sa.CheckConstraint("active OR NOT is_primary", name=op.f("ck_contact_means_primary_is_active")),
         sa.ForeignKeyConstraint(
@@ -193,7 +194,9 @@ def upgrade() -> None:
         sa.Column("party_id", _ID, nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("added_by_id", _ID, nullable=True),
-        sa.ForeignKeyConstraint(["added_by_id"], ["users.id"], name=op.f("fk_party_groups_added_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["added_by_id"], ["users.id"], name=op.f("fk_party_groups_added_by_id_users")
+        ),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["customer_groups.id"],
@@ -233,12 +236,16 @@ def downgrade() -> None:
     with op.batch_alter_table("contact_means", schema=None) as batch_op:
         batch_op.drop_index("uq_contact_means_value")
         batch_op.drop_index(
-            "uq_contact_means_primary", sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary")
+            "uq_contact_means_primary",
+            sqlite_where=sa.text("is_primary"),
+            postgresql_where=sa.text("is_primary"),
         )
     op.drop_table("contact_means")
     with op.batch_alter_table("bank_accounts", schema=None) as batch_op:
         batch_op.drop_index(
-            "uq_bank_accounts_primary", sqlite_where=sa.text("is_primary"), postgresql_where=sa.text("is_primary")
+            "uq_bank_accounts_primary",
+            sqlite_where=sa.text("is_primary"),
+            postgresql_where=sa.text("is_primary"),
         )
         batch_op.drop_index("uq_bank_accounts_party_iban")
         batch_op.drop_index(batch_op.f("ix_bank_accounts_iban"))

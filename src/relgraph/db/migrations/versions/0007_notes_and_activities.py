@@ -25,8 +25,12 @@ def _audit_columns(table: str) -> list[sa.SchemaItem]:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", _ID, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f(f"fk_{table}_created_by_id_users")),
-        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"], name=op.f(f"fk_{table}_updated_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f(f"fk_{table}_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["users.id"], name=op.f(f"fk_{table}_updated_by_id_users")
+        ),
         sa.ForeignKeyConstraint(
             ["party_id"], ["parties.id"], name=op.f(f"fk_{table}_party_id_parties"), ondelete="CASCADE"
         ),

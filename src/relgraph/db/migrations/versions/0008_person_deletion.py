@@ -28,7 +28,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.add_column(sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("deleted_by_id", _ID, nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_persons_deleted_by_id_users"), "users", ["deleted_by_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_persons_deleted_by_id_users"), "users", ["deleted_by_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

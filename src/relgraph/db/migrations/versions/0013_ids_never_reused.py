@@ -71,12 +71,18 @@ def _rebuild(table: str, *, autoincrement: bool) -> None:
     # Reflection drops an expression index and may lose a partial index's WHERE: such
     # indexes go before the rebuild and come back from their own SQL after it.
     indexes = bind.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"
+        ),
         {"t": table},
     ).all()
-    triggers = bind.execute(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}
-    ).scalars().all()
+    triggers = (
+        bind.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}
+        )
+        .scalars()
+        .all()
+    )
     for name, _sql in indexes:
         op.execute(f"DROP INDEX {name}")
     with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}):

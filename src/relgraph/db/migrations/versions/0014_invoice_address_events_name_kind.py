@@ -41,7 +41,9 @@ def _kinds(changes: Any) -> set[Any]:
 def upgrade() -> None:
     bind = op.get_bind()
     events = bind.execute(
-        sa.select(_events.c.id, _events.c.object_id, _events.c.changes).where(_events.c.object_type == "Address")
+        sa.select(_events.c.id, _events.c.object_id, _events.c.changes).where(
+            _events.c.object_type == "Address"
+        )
     ).all()
     invoices = {e.object_id for e in events if _INVOICE in _kinds(e.changes)}
     invoices |= set(bind.scalars(sa.select(_addresses.c.id).where(_addresses.c.kind == _INVOICE)))

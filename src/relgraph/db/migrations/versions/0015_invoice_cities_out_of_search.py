@@ -46,7 +46,9 @@ def _without_invoice_cities(text: str, cities: list[tuple[str, str]]) -> str:
 
 def upgrade() -> None:
     # Not in batch mode: SQLite adds (and drops) a column in place, keeping the search triggers.
-    op.add_column("organisations", sa.Column("invoice_search_text", sa.Text(), nullable=False, server_default=""))
+    op.add_column(
+        "organisations", sa.Column("invoice_search_text", sa.Text(), nullable=False, server_default="")
+    )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(
@@ -83,7 +85,9 @@ def upgrade() -> None:
     if updates:
         # On SQLite the search triggers keep the FTS5 index in step with these updates.
         bind.execute(
-            sa.text("UPDATE organisations SET search_text = :text, invoice_search_text = :invoice WHERE id = :id"),
+            sa.text(
+                "UPDATE organisations SET search_text = :text, invoice_search_text = :invoice WHERE id = :id"
+            ),
             updates,
         )
 

@@ -80,7 +80,9 @@ async def _load(session: AsyncSession, items: Sequence[RelinkItem]) -> Plan:
         target_ids,
     )
     orgs = {r.id: Target(r.id, r.name, r.archived, r.merged_into_id) for r in org_rows}
-    person_ids = [r.person_id for r in await rows_in(session, select(_m.c.person_id), _m.c.id, membership_ids)]
+    person_ids = [
+        r.person_id for r in await rows_in(session, select(_m.c.person_id), _m.c.id, membership_ids)
+    ]
     if is_postgres(session):
         # The persons first: two bulk calls over the same people queue here, so the second
         # sees what the first did to their memberships (the duplicate rule included).

@@ -69,7 +69,9 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
         # A move can take the place of another membership moving away in this call; those
         # step aside (inactive) first, so the unique index never sees both at once.
         arriving = {
-            places.membership_place(m.person_id, org.id, m.role) for _, m, org, _ in [*moved, *ended] if m.active
+            places.membership_place(m.person_id, org.id, m.role)
+            for _, m, org, _ in [*moved, *ended]
+            if m.active
         }
         blocking = [
             m.id

@@ -57,7 +57,9 @@ _DOCUMENTS = "documents"
 _EVERY = "*"
 
 
-def item(object_type: str, kind: str | None = None, *, party: int | None = None, documents: bool = False) -> str:
+def item(
+    object_type: str, kind: str | None = None, *, party: int | None = None, documents: bool = False
+) -> str:
     """One moved item as the report records it: what a reader must see for it to count."""
     facets = [object_type if kind is None else f"{object_type}:{kind}"]
     if party is not None:

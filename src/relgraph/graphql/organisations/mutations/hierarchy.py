@@ -37,7 +37,9 @@ class SetParentOrganisationInput:
 
 @strawberry.input(description="Move every direct subsidiary of one organisation under another.")
 class MoveSubsidiariesInput:
-    from_organisation_id: strawberry.ID = strawberry.field(description="The organisation whose subsidiaries move.")
+    from_organisation_id: strawberry.ID = strawberry.field(
+        description="The organisation whose subsidiaries move."
+    )
     to_organisation_id: strawberry.ID = strawberry.field(description="Their new parent.")
     dry_run: bool = strawberry.field(
         default=False, description="Check and report what would move, and change nothing."
@@ -108,7 +110,9 @@ class HierarchyMutations:
         async def change(session: AsyncSession) -> dict[str, Any]:
             from_id = parse_id(input.from_organisation_id, "Organisation", "fromOrganisationId")
             to_id = parse_id(input.to_organisation_id, "Organisation", "toOrganisationId")
-            moved = await hierarchy.move_subsidiaries(session, actor=info.context.viewer, from_id=from_id, to_id=to_id)
+            moved = await hierarchy.move_subsidiaries(
+                session, actor=info.context.viewer, from_id=from_id, to_id=to_id
+            )
             ends = await organisations.get_many(session, [from_id, to_id])
             fields = {
                 "moved_organisations": [Organisation.from_row(o) for o in moved[:MOVED_SHOWN]],

@@ -55,7 +55,9 @@ class MergeCounts:
         )
     )
     subsidiaries_moved: int = strawberry.field(description="Direct subsidiaries now under the target.")
-    relations_moved: int = strawberry.field(description="Relations now of the target, with parties you may see.")
+    relations_moved: int = strawberry.field(
+        description="Relations now of the target, with parties you may see."
+    )
     relations_merged: int = strawberry.field(
         description="Active relations the target already had (same type, same other party): removed."
     )

@@ -48,7 +48,8 @@ class UpdateBankAccountInput:
     bic: str | None = strawberry.field(default=UNSET, description="BIC; null clears it.")
     holder_name: str | None = strawberry.field(default=UNSET, description="Account holder; null clears it.")
     active: bool | None = strawberry.field(
-        default=UNSET, description="Deactivate (false) or reactivate (true); a deactivated primary stops being primary."
+        default=UNSET,
+        description="Deactivate (false) or reactivate (true); a deactivated primary stops being primary.",
     )
 
 
@@ -112,7 +113,12 @@ class BankAccountMutations:
     ) -> BankAccountPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
             _require_finance(info)
-            data = {"iban": input.iban, "bic": input.bic, "holder_name": input.holder_name, "primary": input.primary}
+            data = {
+                "iban": input.iban,
+                "bic": input.bic,
+                "holder_name": input.holder_name,
+                "primary": input.primary,
+            }
             row = await bank_accounts.add(
                 session, actor=info.context.viewer, party=parse_party_id(input.party_id, "partyId"), data=data
             )
@@ -137,7 +143,9 @@ class BankAccountMutations:
 
         return await perform(info, BankAccountPayload, Write.ORGANISATION, change)
 
-    @strawberry.mutation(description="Delete a bank account (FINANCE); to keep it for history, deactivate it.")
+    @strawberry.mutation(
+        description="Delete a bank account (FINANCE); to keep it for history, deactivate it."
+    )
     async def remove_bank_account(
         self, info: Info, input: Annotated[BankAccountIdInput, strawberry.argument(description=INPUT)]
     ) -> DeletePayload:

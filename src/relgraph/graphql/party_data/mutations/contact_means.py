@@ -40,7 +40,9 @@ class AddContactMeanInput:
     )
 
 
-@strawberry.input(description="Changes to a contact mean; only the fields you send change. The kind is fixed.")
+@strawberry.input(
+    description="Changes to a contact mean; only the fields you send change. The kind is fixed."
+)
 class UpdateContactMeanInput:
     id: strawberry.ID = strawberry.field(description="The contact mean.")
     expected_version: int | None = strawberry.field(
@@ -49,7 +51,8 @@ class UpdateContactMeanInput:
     value: str | None = strawberry.field(default=UNSET, description="New value, validated as for its kind.")
     label: str | None = strawberry.field(default=UNSET, description="New label; null clears it.")
     active: bool | None = strawberry.field(
-        default=UNSET, description="Deactivate (false) or reactivate (true); a deactivated primary stops being primary."
+        default=UNSET,
+        description="Deactivate (false) or reactivate (true); a deactivated primary stops being primary.",
     )
 
 
@@ -87,7 +90,12 @@ class ContactMeanMutations:
         self, info: Info, input: Annotated[AddContactMeanInput, strawberry.argument(description=INPUT)]
     ) -> ContactMeanPayload:
         async def change(session: AsyncSession) -> dict[str, Any]:
-            data = {"kind": input.kind.value, "value": input.value, "label": input.label, "primary": input.primary}
+            data = {
+                "kind": input.kind.value,
+                "value": input.value,
+                "label": input.label,
+                "primary": input.primary,
+            }
             row = await contact_means.add(
                 session, actor=info.context.viewer, party=parse_party_id(input.party_id, "partyId"), data=data
             )

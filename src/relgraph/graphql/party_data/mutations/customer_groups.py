@@ -35,7 +35,9 @@ class UpdateCustomerGroupInput:
     )
     name: str | None = strawberry.field(default=UNSET, description="New name; cannot be cleared.")
     description: str | None = strawberry.field(default=UNSET, description="New description; null clears it.")
-    active: bool | None = strawberry.field(default=UNSET, description="Deactivate (false) or reactivate (true).")
+    active: bool | None = strawberry.field(
+        default=UNSET, description="Deactivate (false) or reactivate (true)."
+    )
 
 
 @strawberry.input(description="Identifies one customer group.")
@@ -75,7 +77,7 @@ class GroupPartiesPayload:
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list,
-        description="What was wrong, e.g. NOT_FOUND at [\"partyIds\", \"3\"]; nothing changed when not empty.",
+        description='What was wrong, e.g. NOT_FOUND at ["partyIds", "3"]; nothing changed when not empty.',
     )
 
 

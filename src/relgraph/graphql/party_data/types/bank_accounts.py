@@ -29,13 +29,19 @@ __all__ = ["BankAccount"]
 class BankAccount(Node):
     pk: strawberry.Private[int]
     party_id: strawberry.Private[int]
-    iban: str = strawberry.field(description='The IBAN in groups of four, as printed: "NL91 ABNA 0417 1643 00".')
+    iban: str = strawberry.field(
+        description='The IBAN in groups of four, as printed: "NL91 ABNA 0417 1643 00".'
+    )
     iban_compact: str = strawberry.field(
         description='The IBAN without spaces, upper case: "NL91ABNA0417164300" (for payment files).'
     )
     bic: str | None = strawberry.field(description="The bank's BIC (SWIFT code), e.g. ABNANL2A.")
-    holder_name: str | None = strawberry.field(description="The name the account is held in (tenaamstelling).")
-    primary: bool = strawberry.field(description="True for the party's main account (at most one; always active).")
+    holder_name: str | None = strawberry.field(
+        description="The name the account is held in (tenaamstelling)."
+    )
+    primary: bool = strawberry.field(
+        description="True for the party's main account (at most one; always active)."
+    )
     active: bool = strawberry.field(description="Inactive accounts are kept for history.")
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When it was recorded.")

@@ -44,7 +44,9 @@ class CustomerGroupMemberEdge:
 
 @strawberry.type(description="A page of a customer group's members, organisations and persons by name.")
 class CustomerGroupMemberConnection:
-    edges: list[CustomerGroupMemberEdge] = strawberry.field(description="The members of this page with their cursors.")
+    edges: list[CustomerGroupMemberEdge] = strawberry.field(
+        description="The members of this page with their cursors."
+    )
     nodes: list[LazyParty] = strawberry.field(description="The members of this page.")
     page_info: PageInfo = strawberry.field(description="Whether there is more.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
@@ -107,7 +109,9 @@ class CustomerGroup(Node):
     ) -> CustomerGroupMemberConnection:
         page = page_request(first, after)
         flt = MemberFilter(
-            kind=kind.value if kind else None, include_archived=include_archived, include_inactive=include_inactive
+            kind=kind.value if kind else None,
+            include_archived=include_archived,
+            include_inactive=include_inactive,
         )
         loaders = info.context.loaders
         rows = await loaders[group_members_page].load((self.pk, flt, page))

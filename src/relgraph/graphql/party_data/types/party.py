@@ -201,7 +201,9 @@ class Party(Node):
         ] = None,
         include_inactive: Annotated[
             bool,
-            strawberry.argument(description="Also list inactive relations: ended ones, and those not begun yet."),
+            strawberry.argument(
+                description="Also list inactive relations: ended ones, and those not begun yet."
+            ),
         ] = False,
         first: First = None,
         after: After = None,
@@ -305,7 +307,9 @@ class Party(Node):
             "values masked unless you may see them."
         )
     )
-    async def audit_trail(self, info: Info, first: First = None, after: After = None) -> Connection[AuditEvent]:
+    async def audit_trail(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[AuditEvent]:
         return await audit_connection(info, self.pk, first, after)
 
     @strawberry.field(
@@ -319,7 +323,8 @@ class Party(Node):
         self,
         info: Info,
         kinds: Annotated[
-            list[TimelineKind] | None, strawberry.argument(description="Only these kinds of item; all by default.")
+            list[TimelineKind] | None,
+            strawberry.argument(description="Only these kinds of item; all by default."),
         ] = None,
         first: First = None,
         after: After = None,
@@ -340,7 +345,8 @@ class Party(Node):
             list[str] | None, strawberry.argument(description="Only relations with these type names.")
         ] = None,
         include: Annotated[
-            list[NeighbourhoodKind] | None, strawberry.argument(description="Which kinds of link to follow; all by default.")
+            list[NeighbourhoodKind] | None,
+            strawberry.argument(description="Which kinds of link to follow; all by default."),
         ] = None,
         max_nodes: Annotated[
             int, strawberry.argument(description=f"At most this many nodes, 1-{MAX_NODES:,}.")

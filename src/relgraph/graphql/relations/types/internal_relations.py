@@ -33,7 +33,13 @@ from relgraph.graphql.relations.loaders import (
 if TYPE_CHECKING:
     from relgraph.db import models
 
-__all__ = ["Categories", "IncludeEnded", "InternalRelation", "InternalRelationCategory", "internal_relations_connection"]
+__all__ = [
+    "Categories",
+    "IncludeEnded",
+    "InternalRelation",
+    "InternalRelationCategory",
+    "internal_relations_connection",
+]
 
 
 @strawberry.type(
@@ -96,7 +102,9 @@ class InternalRelation(Node):
             version=row.version,
         )
 
-    @strawberry.field(description="True while the relation holds: begun (or no start date) and not ended (or no end date).")
+    @strawberry.field(
+        description="True while the relation holds: begun (or no start date) and not ended (or no end date)."
+    )
     def current(self) -> bool:
         return dates_hold(self.since, self.until)
 
@@ -117,7 +125,9 @@ class InternalRelation(Node):
         description="Commission in percent (0-100, two decimals). Financial: needs FINANCE, else null with FORBIDDEN."
     )
     def commission_percent(self, info: Info) -> decimal.Decimal | None:
-        shown_only_if_readable(info.context.viewer, "InternalRelation", "commission_percent", what="a commission")
+        shown_only_if_readable(
+            info.context.viewer, "InternalRelation", "commission_percent", what="a commission"
+        )
         return self.commission
 
 
@@ -133,7 +143,8 @@ async def internal_relations_connection(
     """Internal relations of one party or one staff user, through the batching loaders."""
     page = page_request(first, after)
     flt = InternalRelationFilter(
-        category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"), include_ended=include_ended
+        category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"),
+        include_ended=include_ended,
     )
     rows, total = await loaded_page(
         info, internal_relations_page, internal_relations_count, (owner_id, by, flt), page

@@ -197,6 +197,7 @@ class PartyRelationConnection:
             _count=count,
         )
 
+
 async def relations_connection(
     info: Info,
     party_id: int,
