@@ -117,6 +117,25 @@ def db_upgrade() -> None:
     err.print("database is up to date")
 
 
+async def _refused_values(session: Any) -> list[Any]:
+    from relgraph.domain.stored_values import refused_values
+
+    return [found async for found in refused_values(session)]
+
+
+@db_app.command("check")
+@clean_errors
+def db_check() -> None:
+    """List the stored identifiers (VAT numbers, BSNs, IBANs, BICs, postcodes, e-mail
+    addresses) that today's rules refuse, with a count; exit status 1 when there are any."""
+    found = _run(_in_session, _refused_values)
+    for value in found:
+        typer.echo(f"{value.table} {value.id} {value.field} {value.value!r}: {value.problem}")
+    err.print(f"{len(found)} stored value(s) the current rules refuse")
+    if found:
+        raise typer.Exit(1)
+
+
 async def _seed(session: Any, organisations: int, persons: int, staff: int, seed: int) -> Any:
     from relgraph import demo
 
