@@ -217,8 +217,11 @@ class Checks:
         return self._identifier(field, value, identifiers.vat, 30)
 
     def vat_fits(self, field: str | Sequence[str], vat_number: str | None, country: str | None) -> None:
-        """The VAT number's country must be the organisation's, when both are known."""
-        problem = identifiers.vat_country_problem(vat_number, country) if vat_number and country else None
+        """The VAT number's country must be the organisation's, when both are known (and valid)."""
+        path = (*self.prefix, *((field,) if isinstance(field, str) else field))
+        if not vat_number or country not in COUNTRY_CODES or any(e.field == path for e in self.errors):
+            return
+        problem = identifiers.vat_country_problem(vat_number, country)
         if problem:
             self.fail(field, problem)
 
