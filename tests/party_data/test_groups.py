@@ -7,7 +7,6 @@ from typing import Any
 from helpers import add_membership, create_organisation, create_person, errors, mutate, ok
 from valid_numbers import dutch_iban
 
-
 GROUP = "id name description active version"
 
 # What each mutation selects (helpers.mutate adds the userErrors).

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from helpers import IS_POSTGRES, Caller, ok, upload
-from valid_numbers import dutch_iban
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from valid_numbers import dutch_iban
 
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
