@@ -69,8 +69,9 @@ def bic(value: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def bank_of(stored: str) -> Bank | None:
-    """The bank of a stored IBAN as the registry knows it; None when it does not (or the
-    IBAN is one the rules refuse today)."""
+    """The bank of a stored IBAN as the registry knows it (by its bank code, whether the
+    account number's own check digits fit or not); None when the registry does not know the
+    bank, or the IBAN does not even have its country's length and check digits."""
     account = IBAN(stored, allow_invalid=True)
     try:
         account.validate()
