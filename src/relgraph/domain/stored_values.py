@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, and_, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,7 @@ from relgraph.domain.party_data import iban as ibans
 __all__ = ["RefusedValue", "refused_values"]
 
 # A statement that gives (id, value, country or NULL).
-_Rows = Select[Unpack[tuple[Any, ...]]]
+_Rows = Select[*tuple[Any, ...]]
 # Rows fetched at a time: a large database is read in chunks, not held whole.
 _CHUNK = 5000
 
