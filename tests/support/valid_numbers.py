@@ -4,19 +4,15 @@ that needs many distinct valid ones (the check digits come from the same librari
 from __future__ import annotations
 
 from schwifty import IBAN
-from stdnum.nl import bsn as nl_bsn
+
+from relgraph.demo.base import rsin
 
 __all__ = ["dutch_iban", "dutch_vat", "eleven_proof"]
 
 
 def eleven_proof(serial: int) -> str:
     """Nine digits that pass the 11-check (a BSN, an RSIN): the first valid one from `serial`."""
-    while True:
-        head = f"{serial % 10**8:08d}"
-        check = nl_bsn.checksum(head + "0")
-        if check < 10 and head != "00000000":
-            return head + str(check)
-        serial += 1
+    return rsin(serial)
 
 
 def dutch_iban(account: int, bank: str = "ABNA") -> str:

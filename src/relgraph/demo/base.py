@@ -33,6 +33,7 @@ __all__ = [
     "Generator",
     "Ref",
     "at",
+    "rsin",
     "stream",
 ]
 
@@ -50,7 +51,7 @@ BATCH = 500
 Ref = tuple[str, int]
 
 
-def _rsin(prefix: int) -> str:
+def rsin(prefix: int) -> str:
     """Nine digits that pass the 11-check (an RSIN, the heart of a Dutch VAT number): `prefix`
     as eight, and the check digit stdnum computes; a prefix no digit can complete gives way
     to the next one (no extra draw, so the rest of the demo data stays as it was)."""
@@ -148,7 +149,7 @@ class Generator:
         """Draw a unique Dutch VAT number: an RSIN that passes the 11-check, B and a serial."""
         while True:
             suffix = "01" if self.chance(0.85) else self.rng.choice(("02", "03", "04"))
-            vat = f"NL{_rsin(self.rng.randint(1, 99_999_999))}B{suffix}"
+            vat = f"NL{rsin(self.rng.randint(1, 99_999_999))}B{suffix}"
             if vat not in self.vat_numbers:
                 self.vat_numbers.add(vat)
                 return vat
