@@ -66,7 +66,8 @@ class DocumentStore:
             sha = digest.hexdigest()
             await asyncio.to_thread(self._publish, Path(temporary), sha)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            # No await here: this also runs on cancellation, and the unlink of one file is quick.
+            Path(temporary).unlink(missing_ok=True)  # noqa: ASYNC240
             raise
         return StoredFile(sha, size)
 

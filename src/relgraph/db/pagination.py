@@ -364,5 +364,5 @@ async def count_many(
         .group_by(partition)
         .order_by(None)
     )
-    counts = {key: n for key, n in (await session.execute(grouped)).all()}
+    counts = dict((await session.execute(grouped)).all())
     return {key: counts.get(key, 0) for key in keys}

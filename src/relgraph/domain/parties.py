@@ -53,5 +53,5 @@ async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None
     rows = await session.execute(
         select(Party.__table__.c.id, Party.__table__.c.kind).where(Party.__table__.c.id.in_(ids))
     )
-    found = {pid: kind for pid, kind in rows.all()}
+    found = dict(rows.all())
     return [found.get(i) for i in ids]

@@ -138,7 +138,7 @@ async def count_for(
     session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, kinds: tuple[str, ...]
 ) -> dict[Hashable, int]:
     if not party_ids or not kinds:
-        return {key: 0 for key in party_ids}
+        return dict.fromkeys(party_ids, 0)
     u = _union(viewer, party_ids, kinds)
     counts = dict((await session.execute(select(u.c.party_id, func.count()).group_by(u.c.party_id))).all())
     return {key: counts.get(key, 0) for key in party_ids}

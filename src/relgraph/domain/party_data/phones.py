@@ -82,7 +82,7 @@ def _valid(nsn: str) -> bool:
     return patterns is not None and all(p.fullmatch(nsn) is not None for p in patterns)
 
 
-def dutch_e164(value: str) -> str | None | bool:
+def dutch_e164(value: str) -> str | bool | None:
     """E.164 of a Dutch number in a common form; False when it is such a form but not a
     valid number; None when the form is not one this fast path knows (ask phonenumbers)."""
     match = _WRITTEN.fullmatch(value.translate(_SEPARATORS))

@@ -89,7 +89,7 @@ async def _multipart(request: Request, max_bytes: int) -> dict[str, Any]:
         raise GraphQLRequestError(413, f"The upload is larger than {max_bytes // (1024 * 1024)} MB.")
     try:
         form = await request.form(max_files=10, max_fields=10)
-    except Exception:  # python-multipart's parse errors have no common base class
+    except Exception:  # noqa: BLE001 - python-multipart's parse errors have no common base class
         raise GraphQLRequestError(400, "The multipart body cannot be parsed.") from None
     operations = _json_body(str(form.get("operations", "")), "`operations`")
     files_map = _json_body(str(form.get("map", "{}")), "`map`")
