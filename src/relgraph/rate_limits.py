@@ -197,11 +197,11 @@ async def _count_here(
     return True, used + points
 
 
-def _points_of(user_id: int) -> Select[Any]:
+def _points_of(user_id: int) -> Select[*tuple[Any, ...]]:
     return select(RateLimitWindow.points).where(RateLimitWindow.user_id == user_id)
 
 
-def _window_of(user_id: int) -> Select[Any]:
+def _window_of(user_id: int) -> Select[*tuple[Any, ...]]:
     return select(RateLimitWindow.window_start, RateLimitWindow.points).where(
         RateLimitWindow.user_id == user_id
     )

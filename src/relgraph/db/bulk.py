@@ -72,18 +72,18 @@ def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[A
 
 async def rows_in(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     column: ColumnElement[Any],
     values: Iterable[Any],
     *,
     lock: bool = False,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The rows of `stmt` whose `column` is one of `values`, a chunk at a time, by `column`.
 
     With `lock`, PostgreSQL locks them (FOR NO KEY UPDATE: rows that reference them can
     still be inserted), in `column` order across the chunks.
     """
-    found: list[Row[Any]] = []
+    found: list[Row[*tuple[Any, ...]]] = []
     for part in chunked(sorted(set(values))):
         query = stmt.where(one_of(session, column, part)).order_by(column)
         if lock:

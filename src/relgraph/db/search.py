@@ -245,7 +245,7 @@ def matches(
         # better plan, and the only one that exists for fewer characters than a trigram.
         return plain
     fts = table(fts_name(search_text.table.name))
-    hits: list[Select[Any]] = [
+    hits: list[Select[*tuple[Any, ...]]] = [
         # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
         select(literal_column("rowid")).select_from(fts).where(literal_column("search_text").like(p))
         for p in patterns

@@ -55,7 +55,9 @@ ListedMembership = namedtuple(  # type: ignore[misc]
 )
 
 
-def _listing(flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False) -> Select[Any]:
+def _listing(
+    flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False
+) -> Select[*tuple[Any, ...]]:
     """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`.
 
     `with_person`: rows of the membership's columns, then its person's (labelled

@@ -106,7 +106,7 @@ _people = Person.__table__
 _SORT = func.coalesce(_orgs.c.name_key, _people.c.sort_key)
 
 
-def _members(viewer: Viewer, flt: MemberFilter) -> Select[Any]:
+def _members(viewer: Viewer, flt: MemberFilter) -> Select[*tuple[Any, ...]]:
     """Group links with the member's sort key (`sort_key`) and kind (`kind`) labelled."""
     stmt = (
         select(PartyGroup, _SORT.label("sort_key"), _parties.c.kind.label("kind"))
