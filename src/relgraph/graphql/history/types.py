@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from typing import Annotated, Any, TypeAlias
 
 import strawberry
@@ -295,7 +296,11 @@ TimelineItem = Annotated[
     ),
 ]
 
-_CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": AuditEvent.from_row}
+_CONVERT: dict[str, Callable[[Any], TimelineItem]] = {
+    "NOTE": Note.from_row,
+    "ACTIVITY": Activity.from_row,
+    "AUDIT": AuditEvent.from_row,
+}
 
 
 async def audit_connection(
