@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from relgraph.db.ids import highest_id_ever
 
@@ -61,7 +62,9 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def one_of(
+    session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
     """SQL: `column` is one of `values`, sent as ONE parameter (a JSON list on SQLite, an
     array on PostgreSQL): binding thousands of parameters costs more than the query."""
     if is_postgres(session):
