@@ -33,7 +33,7 @@ async def get_visible(
 
     A deleted person (tombstone) is NOT_FOUND here.
     """
-    found: Party | None
+    found: Organisation | Person | None
     if kind == PartyKind.ORGANISATION:
         found = await session.get(Organisation, id)
     else:
@@ -45,7 +45,7 @@ async def get_visible(
         raise NotFound(field, f"No {kind.lower()} with this id.")
     if isinstance(found, Organisation):
         refuse_merged(found, field)
-    return found  # type: ignore[return-value]
+    return found
 
 
 async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None]:
