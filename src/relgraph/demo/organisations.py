@@ -273,14 +273,14 @@ def _group(gen: Generator, first: int, size: int) -> list[OrgSpec]:
     division_of: dict[int, str] = {}
     specs: list[OrgSpec] = []
     for new, old in enumerate(order):
-        parent = parent_of[old]
-        if parent is None:
+        parent_old = parent_of[old]
+        if parent_old is None:
             name, city, industry = root_name, root_city, "Holding"
         else:
             city = root_city if gen.chance(0.5) else gen.city()[0]
             # Below level 1 a company carries its division's name plus a region
             # ("Polder Bouw Noord B.V."), one level further its city.
-            division = division_of.get(parent) or divisions[new % len(divisions)]
+            division = division_of.get(parent_old) or divisions[new % len(divisions)]
             division_of[old] = division
             industry = DIVISION_INDUSTRY.get(division, "Zakelijke dienstverlening")
             level = level_of[old]
@@ -288,7 +288,7 @@ def _group(gen: Generator, first: int, size: int) -> list[OrgSpec]:
             name = _unique_name(gen, _namer(gen, f"{stem} {division}", place, city), city)
         spec = OrgSpec(
             name=name,
-            parent=None if parent is None else first + position[parent],
+            parent=None if parent_old is None else first + position[parent_old],
             group=first,
             flagship=False,
             domain=domain,

@@ -176,14 +176,14 @@ def plan_persons(gen: Generator, count: int, orgs: Sequence[OrgSpec]) -> list[Pe
                 mates = None
                 if placed[p] and gen.chance(0.5):
                     mates = by_group.get(orgs[placed[p][0][0]].group)
-                org = rng.choice(mates) if mates else rng.choices(others, cum_weights=cumulative)[0]
-                if has_room(p, org):
-                    placed[p].append((org, not gen.chance(0.15)))
+                index = rng.choice(mates) if mates else rng.choices(others, cum_weights=cumulative)[0]
+                if has_room(p, index):
+                    placed[p].append((index, not gen.chance(0.15)))
 
     for person, jobs in zip(people, placed, strict=True):
-        for org, active in jobs:
-            spec = _membership(gen, person.values, orgs[org], active=active)
-            spec.org = org
+        for index, active in jobs:
+            spec = _membership(gen, person.values, orgs[index], active=active)
+            spec.org = index
             person.memberships.append(spec)
         private = not jobs
         if gen.chance(0.5 if private else 0.25):
