@@ -168,10 +168,11 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
     rows = rows[: page.size]
     if page.backwards:
         rows.reverse()
+    # The rows as fetched: a caller may replace the items (tuples by their entities).
+    fetched = list(rows)
     return Page(
         items=rows,
-        # The rows as fetched: a caller may replace the items (tuples by their entities).
-        cursors_of=lambda fetched=list(rows): [_encode([k.value(r) for k in order]) for r in fetched],
+        cursors_of=lambda: [_encode([k.value(r) for k in order]) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )
@@ -366,5 +367,5 @@ async def count_many(
         .group_by(partition)
         .order_by(None)
     )
-    counts = dict((await session.execute(grouped)).all())
+    counts: dict[Hashable, int] = dict((await session.execute(grouped)).all())
     return {key: counts.get(key, 0) for key in keys}

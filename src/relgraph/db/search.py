@@ -202,7 +202,8 @@ class _Match(ColumnElement[bool]):
     # A predicate in its own right: without this, SQLite gets "(... IN (...)) = 1", which
     # hides the IN from the planner and scans every organisation.
     _is_implicitly_boolean = True
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
+    # SQLAlchemy declares it an instance attribute; it is read from the class.
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [  # type: ignore[misc]
         ("plain", InternalTraversal.dp_clauseelement),
         ("indexed", InternalTraversal.dp_clauseelement),
     ]

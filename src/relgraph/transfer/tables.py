@@ -84,7 +84,7 @@ _EMAIL, _PHONE = ContactKind.EMAIL.value, ContactKind.PHONE.value
 _ORGANISATION, _PERSON = PartyKind.ORGANISATION.value, PartyKind.PERSON.value
 _ACTIVE, _UNKNOWN, _VISIT = OrganisationStatus.ACTIVE.value, Gender.UNKNOWN.value, AddressKind.VISIT.value
 # Values an event leaves out: nothing to record (compared with ==, as `in` does).
-_EMPTY = (None, [], False)
+_EMPTY: tuple[object, ...] = (None, [], False)
 
 
 def _contact_terms(values: dict[str, Any]) -> list[tuple[str, str]]:
