@@ -229,7 +229,7 @@ class _Writer:
             await self.conn.exec_driver_sql(sql, rows)
         else:
             raw = await self.conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))  # type: ignore[union-attr]
+            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))  # type: ignore[union-attr]  # open, so not None
         self.progress(table.name, len(rows))
 
 
@@ -312,7 +312,7 @@ async def seed_large(
             # checks them with foreign_key_check.
             raw = (await conn.get_raw_connection()).driver_connection
             for pragma in _LOADING:
-                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]  # open, so not None
         async with conn.begin():
             if conn.dialect.name == "postgresql":
                 # No per-row foreign key triggers during the load (they cost more than the COPY
@@ -368,5 +368,5 @@ async def seed_large(
         # instead of 0.03 ms), and the load should give the database a deployment would have.
         if conn.dialect.name == "sqlite":
             for pragma in _SERVING:
-                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]  # open, so not None
     return summary

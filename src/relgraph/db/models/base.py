@@ -101,7 +101,7 @@ class Stamped:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # a mixin: the model has it
 
 
 class Role(enum.StrEnum):

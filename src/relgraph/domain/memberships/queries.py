@@ -49,7 +49,7 @@ _PERSON_COLUMNS = [
     *(c for c in _people.c if c.key != "id"),
 ]
 _parties = Party.__table__
-ListedPerson = namedtuple("ListedPerson", [c.key for c in _PERSON_COLUMNS])  # type: ignore[misc]
+ListedPerson = namedtuple("ListedPerson", [c.key for c in _PERSON_COLUMNS])  # type: ignore[misc]  # fields from the tables
 
 
 class ListedMembership(NamedTuple):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -85,12 +85,17 @@ def register_type(graphql_type: type, resolve: Resolve) -> None:
     _TYPES[get_object_definition(graphql_type, strict=True).name] = _Registered(graphql_type, resolve)
 
 
-def register_loaded(graphql_type: type, by_id: Callable[[Loaders], DataLoader[int, Any]]) -> None:
+class _FromRow(Protocol):
+    @classmethod
+    def from_row(cls, row: Any) -> Any: ...
+
+
+def register_loaded(graphql_type: type[_FromRow], by_id: Callable[[Loaders], DataLoader[int, Any]]) -> None:
     """register_type for a type whose loader `by_id` applies every rule: the row it finds, or None."""
 
     async def resolve(info: Info, pk: int) -> Any:
         row = await info.context.loaders[by_id].load(pk)
-        return graphql_type.from_row(row) if row else None  # type: ignore[attr-defined]
+        return graphql_type.from_row(row) if row else None
 
     register_type(graphql_type, resolve)
 

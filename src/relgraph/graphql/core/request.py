@@ -50,8 +50,8 @@ def _json_body(raw: bytes | str, what: str) -> Any:
         raise GraphQLRequestError(400, f"{what} is nested too deeply.") from None
     # Only a \uD8xx-\uDFxx escape can bring a surrogate in (UTF-8 cannot): walk the
     # parsed value only when the text has one, not for every request.
-    escape = _SURROGATE_ESCAPE_BYTES if isinstance(raw, bytes) else _SURROGATE_ESCAPE
-    if escape.search(raw):  # type: ignore[arg-type]
+    escaped = _SURROGATE_ESCAPE_BYTES.search(raw) if isinstance(raw, bytes) else _SURROGATE_ESCAPE.search(raw)
+    if escaped:
         _refuse_lone_surrogates(value)
     return value
 
