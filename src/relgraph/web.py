@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
@@ -36,6 +36,7 @@ from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.core.limits import RATE_LIMITED
 from relgraph.graphql.core.request import JSON, GraphQLRequestError, request_parameters
 from relgraph.graphql.schema import build_schema
+from relgraph.responses import JSONResponse
 from relgraph.storage import DocumentStore
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 
