@@ -225,6 +225,7 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         yield client
+    await app.state.runtime.aclose()  # what the lifespan does on shutdown (httpx runs none)
 
 
 @pytest.fixture
