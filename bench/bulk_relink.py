@@ -76,7 +76,7 @@ async def seed(engine: AsyncEngine, size: int) -> dict[str, Any]:
     """`size` people, each with one tagged membership at one organisation; a target; a user."""
     now = dt.datetime.now(dt.UTC)
     async with make_sessionmaker(engine)() as session:
-        user = await users.create(session, email="bench@example.com", name="Bench", role="ADMIN")
+        user = await users.create(session, email="bench@example.com", name="Bench", role="BUSINESS")
         token = await users.create_token(session, email="bench@example.com")
         source = Organisation(name="Van BV", name_key="van bv", search_text="van bv")
         target = Organisation(name="Naar BV", name_key="naar bv", search_text="naar bv")
