@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sqlite3
 import threading
 import time
@@ -185,7 +186,7 @@ async def test_the_background_flush_writes_at_most_every_interval_and_stops_when
     assert worker.limiter._flusher is not None and worker.limiter._flusher.done()
     writes = [at for at, kind in statements if kind == "INSERT"]
     assert 3 <= len(writes) <= 1.0 / FLUSH_INTERVAL_SECONDS + 2 < answers, (answers, writes)
-    gaps = [b - a for a, b in zip(writes, writes[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(writes)]
     assert min(gaps) >= FLUSH_INTERVAL_SECONDS * 0.95, gaps
     assert await stored_points(sessionmaker) == answers
 
