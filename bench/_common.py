@@ -243,7 +243,8 @@ async def count_statements(url: str, token: str, query: str, variables: dict[str
                 response = await http.post("/graphql", json={"query": query, "variables": variables or {}})
             if response.status_code != 200 or response.json().get("errors"):
                 raise RuntimeError(f"GraphQL failed: {response.text[:500]}")
-            return counter.count
+        await app.state.runtime.aclose()  # the rate limit's counts, as on shutdown
+        return counter.count
     finally:
         await engine.dispose()
 
