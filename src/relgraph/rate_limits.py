@@ -22,6 +22,7 @@ interval, while every process goes on counting (and reading the committed counts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -135,6 +136,9 @@ class RateLimiter:
         self._charged_since_flush = False
         self._flush_lock = asyncio.Lock()
         self._failing = False
+        # Set on shutdown: the flusher ends after its current flush (a flush cancelled in the
+        # middle of a statement would leave its connection unusable).
+        self._closing = asyncio.Event()
 
     def knows(self, user_id: int, *, now: float | None = None) -> bool:
         """Whether a charge of this user can be decided without reading the database."""
@@ -187,8 +191,9 @@ class RateLimiter:
     async def _flush_while_busy(self) -> None:
         """Flush every interval until an interval passes without a charge, all points written
         (or the database refusing them: the next charge starts the flushing again)."""
-        while True:
-            await asyncio.sleep(self.interval)
+        while not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.interval)
             charged, self._charged_since_flush = self._charged_since_flush, False
             await self.flush()
             if not charged and (self._failing or not any(b.pending for b in self._budgets.values())):
@@ -265,11 +270,8 @@ class RateLimiter:
 
     async def aclose(self) -> None:
         """Stop the background flushing and write what is still counted (on shutdown)."""
+        self._closing.set()
         if self._flusher is not None:
-            self._flusher.cancel()
-            try:
-                await self._flusher
-            except asyncio.CancelledError:
-                pass
+            await self._flusher
             self._flusher = None
         await self.flush()
