@@ -172,20 +172,21 @@ async def test_the_background_flush_writes_at_most_every_interval_and_stops_when
     [worker] = await workers(1, flush_ms=int(FLUSH_INTERVAL_SECONDS * 1000))
     token = await _token(sessionmaker, "flushed@test.example")
     with rate_limit_statements(engine) as statements:
-        started = time.monotonic()
-        answers = 0
-        while time.monotonic() - started < 1.0:
+        # Requests keep coming until the flusher has written three times (however slow the
+        # machine is): with one every 20 ms, most flushes carry several.
+        answers, deadline = 0, time.monotonic() + 60
+        while sum(kind == "INSERT" for _, kind in statements) < 3 and time.monotonic() < deadline:
             assert (await worker.post(token, CHEAP)).status_code == 200
             answers += 1
             await asyncio.sleep(0.02)
         # Once an interval passed without a charge, the flusher has written all and ends.
-        for _ in range(100):
+        for _ in range(200):
             if worker.limiter._flusher is None or worker.limiter._flusher.done():
                 break
             await asyncio.sleep(0.05)
     assert worker.limiter._flusher is not None and worker.limiter._flusher.done()
     writes = [at for at, kind in statements if kind == "INSERT"]
-    assert 3 <= len(writes) <= 1.0 / FLUSH_INTERVAL_SECONDS + 2 < answers, (answers, writes)
+    assert len(writes) >= 3, (answers, writes)
     gaps = [b - a for a, b in itertools.pairwise(writes)]
     assert min(gaps) >= FLUSH_INTERVAL_SECONDS * 0.95, gaps
     assert await stored_points(sessionmaker) == answers
