@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, Select, Table, case, select
+from sqlalchemy import Insert, Select, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -102,7 +102,7 @@ def _window_of(now: float) -> int:
 
 def _add(engine: AsyncEngine, rows: list[dict[str, int]]) -> Insert:
     """Add each row's points to its user's count (a newer window starts the count anew)."""
-    table: Table = RateLimitWindow.__table__  # type: ignore[assignment]
+    table = RateLimitWindow.__table__
     insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
     insert = insert.values(rows)
     new = insert.excluded
