@@ -36,6 +36,7 @@ __all__ = [
     "CHUNK",
     "analyze",
     "chunked",
+    "copy_rows",
     "insert_rows",
     "is_postgres",
     "lock_rows",
@@ -172,6 +173,29 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
             await connection.exec_driver_sql(sql, tuple(columns))
         else:
             await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write `rows` into `table` with PostgreSQL's COPY, in the session's transaction; on
+    SQLite, `insert_rows`.
+
+    COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
+    the server parses no SQL and plans nothing (bulk imports, the demo's bulk load). As with
+    `insert_rows`, every row has the same keys and gives every column the table needs, and
+    the values go through the columns' bind processors first.
+    """
+    connection = await session.connection()
+    if not rows or connection.dialect.name != "postgresql":
+        await insert_rows(session, table, rows)
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    columns = [_converted([row[name] for row in rows], p) for name, p in zip(names, processors, strict=True)]
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=list(zip(*columns, strict=True)), columns=names
+    )
 
 
 async def update_each(

@@ -1,6 +1,6 @@
 """The table rows a chunk of checked import rows becomes: pure Python, no database.
 
-A row's clean values become the dicts `insert_rows` takes (search text and keys included,
+A row's clean values become the dicts `copy_rows` takes (search text and keys included,
 as the domain computes them) and one CREATE audit event per object; what all rows of a
 chunk share (timestamps, the columns of a new version) is made once per chunk.
 """
