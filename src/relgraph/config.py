@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 __all__ = ["Settings", "get_settings"]
 
@@ -14,6 +15,25 @@ DEFAULT_DATABASE_FILE = "relgraph.db"
 def _words(name: str) -> tuple[str, ...]:
     """A comma- or space-separated list."""
     return tuple(part for part in os.environ.get(name, "").replace(",", " ").split() if part)
+
+
+def _origins(name: str) -> tuple[str, ...]:
+    """Browser origins (scheme://host[:port]), checked: a typo must not pass silently."""
+    origins = []
+    for origin in _words(name):
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path.strip("/")
+            or parts.query
+        ):
+            raise ValueError(
+                f"{name}: {origin!r} is not an origin; write scheme://host[:port], "
+                "e.g. https://crm.example.com (no path, no wildcard)"
+            )
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
 
 
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -72,7 +92,7 @@ class Settings:
     # per-field machinery (relgraph.graphql.core.planned); 0 sends every query through Strawberry.
     planned_execution: bool = field(default_factory=lambda: _int("RELGRAPH_PLANNED_EXECUTION", 1) != 0)
     # Origins (scheme://host[:port]) whose pages may call the API from a browser; empty: none.
-    cors_origins: tuple[str, ...] = field(default_factory=lambda: _words("RELGRAPH_CORS_ORIGINS"))
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _origins("RELGRAPH_CORS_ORIGINS"))
     # How long a browser may keep the answer to a preflight request, in seconds.
     cors_max_age: int = field(default_factory=lambda: _int("RELGRAPH_CORS_MAX_AGE", 600))
     # A bearer token that GET /metrics needs; unset (and no metrics_port): no /metrics at all.

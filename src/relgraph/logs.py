@@ -44,6 +44,8 @@ class JsonFormatter(logging.Formatter):
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
+            # The fields are the line; the message repeats them for the text format only.
+            line["message"] = getattr(record, "summary", line["message"])
             line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -97,7 +97,8 @@ class RequestTracking:
             text = " ".join(
                 f"{name}={value}" for name, value in fields.items() if name not in ("method", "path")
             )
-            logger.log(level, "%s %s %s", fields["method"], path, text, extra={"fields": fields})
+            summary = f"{fields['method']} {path} {status}"
+            logger.log(level, "%s %s", summary, text, extra={"fields": fields, "summary": summary})
         if path == self.graphql_path:
             metrics.observe_request(
                 operation=facts.operation,

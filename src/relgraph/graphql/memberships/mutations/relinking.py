@@ -16,6 +16,7 @@ from relgraph.domain.memberships.relinking.relink import (
     check_item_count,
     relink,
 )
+from relgraph import metrics
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError, user_errors
@@ -355,4 +356,7 @@ class RelinkingMutations:
                 raise Undo(fields)
             return fields
 
-        return await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        payload = await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        if payload.applied and payload.totals is not None:
+            metrics.BULK_ITEMS_WRITTEN.labels(mutation="bulkRelinkMemberships").inc(payload.totals.relinked)
+        return payload
