@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph import metrics
 from relgraph.domain.memberships.relinking.relink import (
     MAX_ITEMS,
     RelinkItem,
@@ -16,7 +17,6 @@ from relgraph.domain.memberships.relinking.relink import (
     check_item_count,
     relink,
 )
-from relgraph import metrics
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError, user_errors
