@@ -296,6 +296,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         metrics.observe_pool(runtime.engine)
         yield
         shutdown.uninstall()
+        await shutdown.until_idle(timeout=10)
         metrics.forget_pool(runtime.engine)
         if owns_engine:
             await runtime.engine.dispose()

@@ -60,6 +60,7 @@ class RequestTracking:
         counter = outer if outer is not None else StatementCounter()
         counter_token = statement_counter.set(counter)
         counted_before = counter.count
+        self.shutdown.in_flight += 1
         try:
             if self.shutdown.draining.is_set():
                 refused = JSONResponse(
@@ -71,6 +72,7 @@ class RequestTracking:
             else:
                 await self.app(scope, receive, send_tracked)
         finally:
+            self.shutdown.in_flight -= 1
             statement_counter.reset(counter_token)
             tracking.current.reset(facts_token)
             self._report(scope, facts, status, time.perf_counter() - started, counter.count - counted_before)

@@ -12,9 +12,11 @@ its socket closes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 from typing import Any
 
@@ -31,7 +33,20 @@ class Shutdown:
     def __init__(self, drain_seconds: float) -> None:
         self.drain_seconds = drain_seconds
         self.draining = threading.Event()
+        self.in_flight = 0
         self._previous: dict[int, Any] = {}
+
+    async def until_idle(self, timeout: float) -> None:
+        """Wait for the requests still running to end, cancelled ones included.
+
+        uvicorn starts the application's shutdown right after cancelling the requests that
+        outlived its timeout; their rollback and the return of their connection must come
+        before the engine is disposed (an aiosqlite connection left half-closed keeps its
+        thread, and the process, alive).
+        """
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     def install(self) -> None:
         """Put the drain in front of the signal handlers in place (uvicorn's), in the main thread only."""
