@@ -1,7 +1,7 @@
 """The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /explore, downloads, assets.
 
-Around it (outermost first): CORS (web_cors.py), the request id, log line, metrics and
-shutdown drain (web_requests.py), the guard (web_guard.py). /healthz, /readyz and /metrics
+Around it (outermost first): the request id, log line and metrics (web_requests.py), CORS
+(web_cors.py), the shutdown drain (web_requests.py), the guard (web_guard.py). /healthz, /readyz and /metrics
 are in web_health.py.
 """
 
@@ -43,7 +43,7 @@ from relgraph.storage import DocumentStore
 from relgraph.web_cors import cors_middleware
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 from relgraph.web_health import healthz, metrics_endpoint, readyz
-from relgraph.web_requests import RequestTracking
+from relgraph.web_requests import Draining, RequestTracking
 from relgraph.web_shutdown import Shutdown
 
 __all__ = ["create_app", "examples_dir"]
@@ -315,8 +315,9 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     cors = cors_middleware(settings.cors_origins, settings.cors_max_age)
     app = Starlette(
         middleware=[
-            *([cors] if cors else []),
             Middleware(RequestTracking, shutdown=shutdown),
+            *([cors] if cors else []),
+            Middleware(Draining, shutdown=shutdown),
             Middleware(WebGuard),
         ],
         routes=routes,

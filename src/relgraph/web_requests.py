@@ -1,8 +1,9 @@
-"""The outermost middleware: a request id, the one log line and the metrics of every request.
+"""Middleware: a request id, the one log line and the metrics of every request; the drain.
 
-Every answer carries `X-Request-Id`; the same id names the request in the log and in an
-Internal error's message. Once the worker is shutting down (web_shutdown.py), every new
-request gets a 503 with `Retry-After` and `Connection: close`.
+RequestTracking is the outermost: every answer carries `X-Request-Id`, and the same id
+names the request in the log and in an Internal error's message. Draining comes after
+CORS (so that a browser may read its answer): once the worker is shutting down
+(web_shutdown.py), every new request gets a 503 with `Retry-After` and `Connection: close`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from relgraph.db.engine import StatementCounter, statement_counter
 from relgraph.logs import REQUEST_LOGGER
 from relgraph.web_shutdown import Shutdown
 
-__all__ = ["RequestTracking"]
+__all__ = ["Draining", "RequestTracking"]
 
 logger = logging.getLogger(REQUEST_LOGGER)
 
@@ -48,10 +49,7 @@ class RequestTracking:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Request-Id", facts.request_id)
-                if self.shutdown.draining.is_set():
-                    headers["Connection"] = "close"
+                MutableHeaders(scope=message).setdefault("X-Request-Id", facts.request_id)
             await send(message)
 
         facts_token = tracking.current.set(facts)
@@ -62,15 +60,7 @@ class RequestTracking:
         counted_before = counter.count
         self.shutdown.in_flight += 1
         try:
-            if self.shutdown.draining.is_set():
-                refused = JSONResponse(
-                    {"errors": [{"message": SHUTTING_DOWN, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
-                    status_code=503,
-                    headers={"Retry-After": "1"},
-                )
-                await refused(scope, receive, send_tracked)
-            else:
-                await self.app(scope, receive, send_tracked)
+            await self.app(scope, receive, send_tracked)
         finally:
             self.shutdown.in_flight -= 1
             statement_counter.reset(counter_token)
@@ -109,3 +99,23 @@ class RequestTracking:
                 seconds=seconds,
                 statements=statements,
             )
+
+
+class Draining:
+    """ASGI middleware: a 503 for every request once the worker is shutting down."""
+
+    def __init__(self, app: Any, *, shutdown: Shutdown) -> None:
+        self.app = app
+        self.shutdown = shutdown
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.shutdown.draining.is_set():
+            await self.app(scope, receive, send)
+            return
+        refused = JSONResponse(
+            {"errors": [{"message": SHUTTING_DOWN, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]},
+            status_code=503,
+            # The client should go elsewhere: this connection ends with the answer.
+            headers={"Retry-After": "1", "Connection": "close"},
+        )
+        await refused(scope, receive, send)
