@@ -172,3 +172,23 @@ async def test_sigterm_past_the_shutdown_timeout_rolls_the_bulk_relink_back_whol
     else:
         assert moved == 0, f"cancelled, so rolled back wholly; {moved} of {ITEMS} moved"
     assert any("timeout graceful shutdown exceeded" in line for line in server.everything_printed())
+
+
+async def test_sigterm_to_serve_with_two_workers_shuts_each_down_and_exits_0(
+    database_url: str, tmp_path: Path
+) -> None:
+    server = Server(
+        tmp_path,
+        args=("--workers", "2"),
+        env={"RELGRAPH_DATABASE_URL": database_url, "RELGRAPH_DOCUMENTS_DIR": str(tmp_path / "documents")},
+    )
+    try:
+        server.wait_ready()
+        server.process.send_signal(signal.SIGTERM)
+        status = await _exit_status(server)
+    finally:
+        server.stop()
+    printed = server.everything_printed()
+    assert status == 0, "".join(printed)
+    assert sum("Application shutdown complete" in line for line in printed) == 2, "".join(printed)
+    assert sum("Finished server process" in line for line in printed) == 2, "".join(printed)
