@@ -1,7 +1,7 @@
 """The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /explore, downloads, assets.
 
 Around it (outermost first): the request id, log line and metrics (web_requests.py), CORS
-(web_cors.py), the shutdown drain (web_requests.py), the guard (web_guard.py). /healthz, /readyz and /metrics
+(web_cors.py), the guard (web_guard.py), the shutdown drain (web_requests.py). /healthz, /readyz and /metrics
 are in web_health.py.
 """
 
@@ -317,8 +317,8 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         middleware=[
             Middleware(RequestTracking, shutdown=shutdown),
             *([cors] if cors else []),
-            Middleware(Draining, shutdown=shutdown),
             Middleware(WebGuard),
+            Middleware(Draining, shutdown=shutdown),
         ],
         routes=routes,
         lifespan=lifespan,

@@ -2,7 +2,8 @@
 
 RequestTracking is the outermost: every answer carries `X-Request-Id`, and the same id
 names the request in the log and in an Internal error's message. Draining comes after
-CORS (so that a browser may read its answer): once the worker is shutting down
+CORS and the guard (so that a browser may read its answer, which has the guard's headers
+like any other): once the worker is shutting down
 (web_shutdown.py), every new request gets a 503 with `Retry-After` and `Connection: close`.
 """
 

@@ -140,6 +140,7 @@ async def test_sigterm_lets_the_bulk_relink_in_flight_commit_refuses_new_request
         server.stop()
     assert refused.status_code == 503, refused.text
     assert refused.headers["retry-after"] == "1" and refused.headers["connection"] == "close"
+    assert refused.headers["x-content-type-options"] == "nosniff", "the guard's headers, as on every answer"
     assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert ready.status_code == 503
     assert answered.status_code == 200, answered.text
