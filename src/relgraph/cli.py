@@ -394,6 +394,24 @@ async def _prepare_demo(session: Any) -> dict[str, str] | None:
     return {email: await users.create_token(session, email=email) for email, *_ in DEMO_USERS}
 
 
+@contextlib.contextmanager
+def _metrics_files(enabled: bool) -> Iterator[None]:
+    """With metrics on, a fresh folder where every worker writes its values (prometheus-client's
+    multiprocess mode); set before anything imports prometheus_client, which reads it then."""
+    if not enabled:
+        yield
+        return
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="relgraph-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @app.command("serve")
 @clean_errors
 def serve(
@@ -403,10 +421,23 @@ def serve(
         bool, typer.Option("--demo", help="Seed demo data and users into an empty database.")
     ] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers",
+            help="Behind a reverse proxy: take the client's address and scheme from X-Forwarded-For "
+            "and X-Forwarded-Proto, when the connection comes from --forwarded-allow-ips.",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="With --proxy-headers: the proxies trusted, comma-separated addresses or networks "
+            "('*' trusts any: only when nothing else can reach the port)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Run the service (migrating the embedded SQLite database first)."""
-    import uvicorn
-
     settings = get_settings()
     if settings.is_sqlite or demo:
         _upgrade()
@@ -424,18 +455,21 @@ def serve(
             for email, token in tokens.items():
                 err.print(f"  {email:<22} {token}", highlight=False)
     base = f"http://{host}:{port}"
-    err.print(f"GraphiQL: {base}/graphql   network view: {base}/explore   health: {base}/healthz")
-    from relgraph.logs import serve_log_config
-
-    uvicorn.run(
-        "relgraph.web:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=serve_log_config(),
+    err.print(
+        f"GraphiQL: {base}/graphql   network view: {base}/explore   "
+        f"health: {base}/healthz   readiness: {base}/readyz"
     )
+    with _metrics_files(settings.metrics_enabled):
+        from relgraph import serving
+
+        serving.run(
+            settings,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=proxy_headers,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
 
 
 def main() -> None:

@@ -5,10 +5,42 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 __all__ = ["Settings", "get_settings"]
 
 DEFAULT_DATABASE_FILE = "relgraph.db"
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """A comma- or space-separated list."""
+    return tuple(part for part in os.environ.get(name, "").replace(",", " ").split() if part)
+
+
+def _origins(name: str) -> tuple[str, ...]:
+    """Browser origins (scheme://host[:port]), checked: a typo must not pass silently."""
+    origins = []
+    for origin in _words(name):
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path.strip("/")
+            or parts.query
+        ):
+            raise ValueError(
+                f"{name}: {origin!r} is not an origin; write scheme://host[:port], "
+                "e.g. https://crm.example.com (no path, no wildcard)"
+            )
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _int(name: str, default: int) -> int:
@@ -62,6 +94,28 @@ class Settings:
     # Read queries made only of plain fields and the card's resolvers skip Strawberry's
     # per-field machinery (relgraph.graphql.core.planned); 0 sends every query through Strawberry.
     planned_execution: bool = field(default_factory=lambda: _int("RELGRAPH_PLANNED_EXECUTION", 1) != 0)
+    # Origins (scheme://host[:port]) whose pages may call the API from a browser; empty: none.
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _origins("RELGRAPH_CORS_ORIGINS"))
+    # How long a browser may keep the answer to a preflight request, in seconds.
+    cors_max_age: int = field(default_factory=lambda: _int("RELGRAPH_CORS_MAX_AGE", 600))
+    # A bearer token that GET /metrics needs; unset (and no metrics_port): no /metrics at all.
+    metrics_token: str | None = field(
+        default_factory=lambda: os.environ.get("RELGRAPH_METRICS_TOKEN") or None
+    )
+    # A port of its own for the metrics (no token there: keep it off the public network); 0: none.
+    metrics_port: int = field(default_factory=lambda: _int("RELGRAPH_METRICS_PORT", 0))
+    metrics_host: str = field(default_factory=lambda: os.environ.get("RELGRAPH_METRICS_HOST") or "127.0.0.1")
+    # One line per request and per event: `text` for people, `json` for a log collector.
+    log_format: str = field(default_factory=lambda: _choice("RELGRAPH_LOG_FORMAT", "text", ("text", "json")))
+    # On SIGTERM: seconds of answering 503 (readiness included) before the listening socket
+    # closes, so that a load balancer sees the worker go; then how long requests in flight
+    # may take to finish before they are cancelled (and their transactions rolled back).
+    shutdown_drain_seconds: int = field(default_factory=lambda: _int("RELGRAPH_SHUTDOWN_DRAIN_SECONDS", 0))
+    shutdown_timeout: int = field(default_factory=lambda: _int("RELGRAPH_SHUTDOWN_TIMEOUT", 30))
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return self.metrics_token is not None or self.metrics_port > 0
 
     @property
     def document_root(self) -> Path:

@@ -1,16 +1,19 @@
-"""The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /explore, /healthz, assets."""
+"""The Starlette application: /graphql (GraphQL over HTTP and GraphiQL), /explore, downloads, assets.
+
+Around it (outermost first): the request id, log line and metrics (web_requests.py), CORS
+(web_cors.py), the guard (web_guard.py), the shutdown drain (web_requests.py). /healthz, /readyz and /metrics
+are in web_health.py.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,7 +28,7 @@ from strawberry.schema.exceptions import (
 )
 from strawberry.types.graphql import OperationType
 
-from relgraph import __version__, explore, ide
+from relgraph import explore, ide, metrics, tracking
 from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
@@ -39,7 +42,11 @@ from relgraph.graphql.schema import build_schema
 from relgraph.rate_limits import RateLimiter
 from relgraph.responses import JSONResponse
 from relgraph.storage import DocumentStore
+from relgraph.web_cors import cors_middleware
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
+from relgraph.web_health import healthz, metrics_endpoint, readyz
+from relgraph.web_requests import Draining, RequestTracking
+from relgraph.web_shutdown import Shutdown
 
 __all__ = ["create_app", "examples_dir"]
 
@@ -120,7 +127,7 @@ class GraphQLEndpoint:
             examples = ide.load_examples(examples_dir())
             page = ide.graphiql_html(endpoint="/graphql", static_url="/static", examples=examples)
             return HTMLResponse(page, headers=PAGE_HEADERS)
-        request_id = uuid.uuid4().hex[:12]
+        request_id = tracking.request_id()
         media_type = JSON
         try:
             if request.method not in ("GET", "POST"):
@@ -277,20 +284,6 @@ async def explore_page(request: Request) -> Response:
     return HTMLResponse(explore.explore_html(endpoint="/graphql", static_url="/static"), headers=PAGE_HEADERS)
 
 
-async def healthz(request: Request) -> Response:
-    """Report whether the database answers."""
-    state: Runtime = request.app.state.runtime
-    try:
-        async with state.sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:
-        logger.exception("health check failed")
-        return JSONResponse(
-            {"status": "error", "version": __version__, "database": "unreachable"}, status_code=503
-        )
-    return JSONResponse({"status": "ok", "version": __version__, "database": state.engine.dialect.name})
-
-
 def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
     """Build the application; it owns `engine` unless one is passed in."""
     settings = settings or get_settings()
@@ -309,23 +302,41 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         else None,
     )
 
+    shutdown = Shutdown(settings.shutdown_drain_seconds)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tune_for_serving(settings.gc_threshold)
+        shutdown.install()
+        metrics.observe_pool(runtime.engine)
         yield
+        shutdown.uninstall()
+        await shutdown.until_idle(limit=10)
         await runtime.aclose()
+        metrics.forget_pool(runtime.engine)
         if owns_engine:
             await runtime.engine.dispose()
+        metrics.forget_this_process()
 
+    routes = [
+        Route("/graphql", GraphQLEndpoint(runtime)),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz(runtime.sessionmaker), methods=["GET"]),
+        Route("/explore", explore_page, methods=["GET"]),
+        Route("/documents/{id}", download_document),
+        Mount("/static", app=StaticFiles(directory=ide.STATIC_DIR), name="static"),
+    ]
+    if settings.metrics_token:
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
+    cors = cors_middleware(settings.cors_origins, settings.cors_max_age)
     app = Starlette(
-        middleware=[Middleware(WebGuard)],
-        routes=[
-            Route("/graphql", GraphQLEndpoint(runtime)),
-            Route("/healthz", healthz),
-            Route("/explore", explore_page, methods=["GET"]),
-            Route("/documents/{id}", download_document),
-            Mount("/static", app=StaticFiles(directory=ide.STATIC_DIR), name="static"),
+        middleware=[
+            Middleware(RequestTracking, shutdown=shutdown),
+            *([cors] if cors else []),
+            Middleware(WebGuard),
+            Middleware(Draining, shutdown=shutdown),
         ],
+        routes=routes,
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -15,7 +15,6 @@ import pytest
 from helpers import EXAMPLE_QUERIES, Caller
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import relgraph
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import users
@@ -434,17 +433,6 @@ async def test_graphiql_ships_the_example_queries(client) -> None:
     assert expected
     assert [e["name"] for e in examples] == expected
     assert all(e["query"].strip() for e in examples)
-
-
-async def test_healthz_reports_status_version_and_database(client, server) -> None:
-    settings = server.settings
-    response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "version": relgraph.__version__,
-        "database": "sqlite" if settings.is_sqlite else "postgresql",
-    }
 
 
 async def test_every_graphql_response_carries_a_fresh_request_id(admin, client) -> None:

@@ -202,3 +202,19 @@ def test_export_schema_prints_the_repository_schema(results) -> None:
 def test_db_upgrade_against_an_unreachable_postgresql_fails_with_one_clean_line(results) -> None:
     line = assert_one_clean_line(results["unreachable postgres"])
     assert line.startswith("error:")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "fragment"),
+    [
+        ("RELGRAPH_CORS_ORIGINS", "https://crm.example.com/app", "is not an origin"),
+        ("RELGRAPH_CORS_ORIGINS", "*", "is not an origin"),
+        ("RELGRAPH_LOG_FORMAT", "xml", "must be one of text, json"),
+        ("RELGRAPH_SHUTDOWN_TIMEOUT", "soon", "must be an integer"),
+    ],
+)
+def test_serve_refuses_a_bad_production_setting_in_one_line(
+    cli: CLI, setting: str, value: str, fragment: str
+) -> None:
+    result = cli.run("serve", "--port", "1", env={**cli.env, setting: value})
+    assert_one_clean_line(result, setting, fragment)

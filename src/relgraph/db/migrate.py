@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "script_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -25,3 +27,12 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at `database_url` to `revision`; call outside an event loop."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+@functools.cache
+def script_revisions() -> tuple[str, frozenset[str]]:
+    """The head revision of the migrations shipped with this code, and every revision they know."""
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    heads = scripts.get_heads()
+    assert len(heads) == 1, f"the migrations have several heads: {heads}"
+    return heads[0], frozenset(script.revision for script in scripts.walk_revisions())

@@ -22,7 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.extensions import MaskUnexpectedErrors
+from relgraph.graphql.core.extensions import MaskUnexpectedErrors, NoteExecution
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
@@ -166,6 +166,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             ),
             # Last: only a query the limits let through is run, by Strawberry or by the plan.
             *([PlannedExecution] if settings.planned_execution else []),
+            NoteExecution,
         ],
     )
 

@@ -1,14 +1,17 @@
-"""Schema extensions: mask unexpected errors behind a request id."""
+"""Schema extensions: mask unexpected errors behind a request id; note what ran for the request log."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-__all__ = ["MaskUnexpectedErrors", "mask_unexpected"]
+from relgraph import tracking
+
+__all__ = ["MaskUnexpectedErrors", "NoteExecution", "mask_unexpected"]
 
 logger = logging.getLogger("relgraph.errors")
 
@@ -58,3 +61,21 @@ class MaskUnexpectedErrors(SchemaExtension):
             return
         request_id = getattr(self.execution_context.context, "request_id", "-")
         result.errors = mask_unexpected(result.errors, request_id)
+
+
+class NoteExecution(SchemaExtension):
+    """Tell the request's record which operation runs, for whom, and whether Strawberry runs it.
+
+    Last in the extension list: by the time its hook runs, the limits have refused the query
+    or let it through, and the planned executor has answered it or given way.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        viewer: Any = getattr(context.context, "viewer", None)
+        tracking.note_execution(
+            operation=context.operation_name,
+            viewer_id=getattr(viewer, "id", None),
+            path="resolvers" if context.result is None else None,
+        )
+        yield

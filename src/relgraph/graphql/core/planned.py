@@ -55,6 +55,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.types.arguments import convert_arguments
 
+from relgraph import tracking
 from relgraph.graphql.core.cost import operation_of
 
 __all__ = ["PlannedExecution", "plan_for", "run_plan"]
@@ -347,6 +348,7 @@ class PlannedExecution(SchemaExtension):
                 try:
                     data = await run_plan(plan, context.schema, context.context, context.variables)
                     context.result = GraphQLExecutionResult(data=data)
+                    tracking.note_planned()
                 except Unplanned as reason:
                     logger.debug("planned execution gave way: %s", reason)
                 except Exception:  # a resolver's error: Strawberry runs it again and reports it

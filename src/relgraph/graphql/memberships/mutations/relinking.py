@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph import metrics
 from relgraph.domain.memberships.relinking.relink import (
     MAX_ITEMS,
     RelinkItem,
@@ -355,4 +356,7 @@ class RelinkingMutations:
                 raise Undo(fields)
             return fields
 
-        return await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        payload = await perform(info, BulkRelinkMembershipsPayload, Write.MEMBERSHIP, change)
+        if payload.applied and payload.totals is not None:
+            metrics.BULK_ITEMS_WRITTEN.labels(mutation="bulkRelinkMemberships").inc(payload.totals.relinked)
+        return payload

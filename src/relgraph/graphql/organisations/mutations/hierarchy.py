@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph import metrics
 from relgraph.domain.organisations import hierarchy, organisations
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import UserError
@@ -125,4 +126,7 @@ class HierarchyMutations:
                 raise Undo(fields)
             return fields
 
-        return await perform(info, MoveSubsidiariesPayload, Write.ORGANISATION, change)
+        payload = await perform(info, MoveSubsidiariesPayload, Write.ORGANISATION, change)
+        if not payload.dry_run and not payload.user_errors:
+            metrics.BULK_ITEMS_WRITTEN.labels(mutation="moveSubsidiaries").inc(payload.moved_count)
+        return payload
