@@ -26,6 +26,7 @@ from relgraph.graphql.core.extensions import MaskUnexpectedErrors
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
+from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
 from relgraph.graphql.history.mutations import NoteMutations
@@ -153,7 +154,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             Note,
             Activity,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             MaskUnexpectedErrors,
             # Factories: a fresh extension per request; the caches live at module level.

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Mapping
+from typing import TypeVar
 
 import strawberry
 
 from relgraph.db import models
 
-__all__ = ["OrderDirection", "PartyKind"]
+__all__ = ["OrderDirection", "PartyKind", "described_enum"]
 
-PartyKind = strawberry.enum(models.PartyKind, description="Whether a party is an organisation or a person.")
+E = TypeVar("E", bound=type[enum.Enum])
+
+
+def described_enum(
+    python_enum: E, *, description: str, values: Mapping[str, str], name: str | None = None
+) -> E:
+    """`python_enum` as a GraphQL enum, each value with its description from `values`.
+
+    For enums the models own (the models know nothing of GraphQL, so their members cannot
+    carry `strawberry.enum_value`); `values` must describe every member, no more.
+    """
+    graphql_enum = strawberry.enum(python_enum, name=name, description=description)
+    definition = graphql_enum.__strawberry_definition__  # type: ignore[attr-defined]
+    members = [value.name for value in definition.values]
+    assert set(values) == set(members), f"{definition.name}: describe exactly {members}"
+    definition.values = [dataclasses.replace(v, description=values[v.name]) for v in definition.values]
+    return graphql_enum
+
+
+PartyKind = described_enum(
+    models.PartyKind,
+    description="Whether a party is an organisation or a person.",
+    values={
+        "ORGANISATION": "An organisation (organisatie): a company, foundation or other body.",
+        "PERSON": "A person (persoon), with or without memberships.",
+    },
+)
 
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: A to Z, oldest first, smallest first.")
+    DESC = strawberry.enum_value("DESC", description="Descending: Z to A, newest first, largest first.")

@@ -14,6 +14,7 @@ from relgraph.domain.history import activities, audit_reads
 from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
 from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
 from relgraph.graphql.core.node import (
@@ -56,20 +57,35 @@ __all__ = [
 # More than any object has fields: a bound for the query cost, never reached.
 MAX_CHANGES = 100
 
-NoteKind = strawberry.enum(
+NoteKind = described_enum(
     models.NoteKind,
+    values={
+        "GENERAL": "A general note (algemene notitie): everyone who sees the party reads it.",
+        "INTERNAL": "An internal note (interne notitie): read and written by ADMIN and TEAM only.",
+        "PRICE_AGREEMENT": "A price agreement (prijsafspraak): financial, read and written only with FINANCE.",
+    },
     description=(
         "What a note is: GENERAL (algemene notitie; everyone who sees the party reads it), "
         "INTERNAL (interne notitie; read and written by ADMIN and TEAM only) or "
         "PRICE_AGREEMENT (prijsafspraken; financial: read and written only with FINANCE)."
     ),
 )
-ActivityKind = strawberry.enum(
+ActivityKind = described_enum(
     models.ActivityKind,
+    values={
+        "TASK": "A task (taak): something to do by its due time.",
+        "CALL": "A phone call (telefoongesprek), planned or made.",
+        "MEETING": "A meeting (afspraak), planned or held.",
+    },
     description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak).",
 )
-ActivityStatus = strawberry.enum(
+ActivityStatus = described_enum(
     activities.Status,
+    values={
+        "PLANNED": "Open and not past its due time (or without one): lopend.",
+        "OVERDUE": "Open and past its due time.",
+        "DONE": "Done: doneAt is set (gereed).",
+    },
     name="ActivityStatus",
     description=(
         "Where an activity stands: PLANNED (open, not past its due time; lopend), OVERDUE "
@@ -279,9 +295,11 @@ class AuditEvent:
 
 @strawberry.enum(description="The kinds of item a party's timeline merges.")
 class TimelineKind(enum.Enum):
-    NOTE = "NOTE"
-    ACTIVITY = "ACTIVITY"
-    AUDIT = "AUDIT"
+    NOTE = strawberry.enum_value("NOTE", description="Notes on the party that you may read.")
+    ACTIVITY = strawberry.enum_value(
+        "ACTIVITY", description="Activities (tasks, calls, meetings) on the party."
+    )
+    AUDIT = strawberry.enum_value("AUDIT", description="Audit events of the party that you may see.")
 
 
 TimelineItem = Annotated[

@@ -52,9 +52,9 @@ class OrganisationFilter:
 
 @strawberry.enum(description="Fields organisations can be sorted on.")
 class OrganisationOrderField(enum.Enum):
-    NAME = "NAME"
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
+    NAME = strawberry.enum_value("NAME", description="The organisation's name, case- and accent-insensitive.")
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When the organisation was created.")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="When the organisation last changed.")
 
 
 @strawberry.input(description="Sort order of an organisation list.")

@@ -22,7 +22,7 @@ from relgraph.graphql.core.connections import (
     page_request,
 )
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import ListFirst, at_most, first_of, sized_by
@@ -56,8 +56,13 @@ __all__ = [
     "organisation_or_none",
 ]
 
-OrganisationStatus = strawberry.enum(
+OrganisationStatus = described_enum(
     models.OrganisationStatus,
+    values={
+        "PROSPECT": "A possible customer we are in touch with, not (yet) doing business.",
+        "ACTIVE": "We do business with it.",
+        "INACTIVE": "We no longer do business with it.",
+    },
     description="Where an organisation stands with us: PROSPECT, ACTIVE or INACTIVE.",
 )
 

@@ -10,7 +10,7 @@ from relgraph.db import models
 from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import register_type
@@ -29,7 +29,16 @@ from relgraph.graphql.persons.loaders import person_by_id
 
 __all__ = ["Gender", "Person", "person_or_none"]
 
-Gender = strawberry.enum(models.Gender, description="A person's gender (geslacht), as recorded.")
+Gender = described_enum(
+    models.Gender,
+    description="A person's gender (geslacht), as recorded.",
+    values={
+        "FEMALE": "Female (vrouw).",
+        "MALE": "Male (man).",
+        "OTHER": "Another gender (anders).",
+        "UNKNOWN": "Not known or not recorded (onbekend).",
+    },
+)
 
 
 @strawberry.type(

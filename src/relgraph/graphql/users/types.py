@@ -11,6 +11,7 @@ from relgraph.db import models
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
 from relgraph.graphql.core.connections import Connection
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import register_type
 from relgraph.graphql.relations.loaders import internal_relations_count
@@ -22,16 +23,27 @@ from relgraph.graphql.users.loaders import user_by_id
 
 __all__ = ["Permission", "Role", "User", "staff_user", "user_or_none"]
 
-Role = strawberry.enum(
+Role = described_enum(
     models.Role,
+    values={
+        "ADMIN": "CRM Super (beheerder): sees and changes everything, staff and domain data included.",
+        "TEAM": "CRM Team: sees every person; also manages internal relations and documents.",
+        "BUSINESS": "Business user group (zakelijke gebruikersgroep): sees business relations only, "
+        "writes organisations, persons, memberships and relations.",
+        "READONLY": "Reads what BUSINESS reads and changes nothing.",
+    },
     description=(
         "A staff user's role: ADMIN (CRM Super, beheerder) may do everything; TEAM (CRM Team) "
         "sees every person and manages internal relations and documents; BUSINESS (zakelijke "
         "gebruikersgroep) sees only business relations; READONLY reads like BUSINESS and writes nothing."
     ),
 )
-Permission = strawberry.enum(
+Permission = described_enum(
     models.Permission,
+    values={
+        "FINANCE": "Financial values: sales and purchase data, salaries, commissions, invoice data, bank accounts.",
+        "SENSITIVE": "The BSN (citizen service number) of persons.",
+    },
     description="Extra rights on top of a role: FINANCE shows financial values, SENSITIVE shows the BSN.",
 )
 

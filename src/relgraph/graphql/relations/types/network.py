@@ -10,6 +10,7 @@ import strawberry
 from relgraph.domain.relations import network
 from relgraph.domain.relations.network import Edge, Link, Node
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most, per_item_above
@@ -31,8 +32,14 @@ __all__ = [
     "parties_of",
 ]
 
-NeighbourhoodKind = strawberry.enum(
+NeighbourhoodKind = described_enum(
     Link,
+    values={
+        "RELATIONS": "Typed relations between parties (supplier of, partner of, ...).",
+        "HIERARCHY": "Parent and subsidiaries of organisations.",
+        "MEMBERSHIPS": "Memberships: people and the organisations they work at.",
+        "INTERNAL": "Internal relations: staff members and the customer files they look after.",
+    },
     name="NeighbourhoodKind",
     description=(
         "Which links to follow: RELATIONS (typed relations), HIERARCHY (parent and "
