@@ -13,7 +13,7 @@ from relgraph.graphql.core.connections import Connection
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import register_type
+from relgraph.graphql.core.node import Node, register_type
 from relgraph.graphql.relations.loaders import internal_relations_count
 from relgraph.graphql.relations.types.internal_relations import (
     InternalRelation,
@@ -48,8 +48,13 @@ Permission = described_enum(
 )
 
 
-@strawberry.type(description="A staff account (gebruiker): who works in the CRM, not a customer.")
-class User:
+@strawberry.type(
+    description=(
+        "A staff account (gebruiker): who works in the CRM, not a customer. Every signed-in user "
+        "sees every staff account, inactive ones included (they stay account managers)."
+    )
+)
+class User(Node):
     pk: strawberry.Private[int]
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
     name: str = strawberry.field(description="Full name of the staff member.")
@@ -129,5 +134,6 @@ def staff_user(attribute: str, description: str) -> Any:
     return strawberry.field(resolver=resolve, description=description)
 
 
-# For an internal relation's employee, which points up here (User is no Node: node(id:) never finds one).
+# node(id:) finds users through this, and so does an internal relation's employee, which
+# points up here.
 register_type(User, user_or_none)
