@@ -22,7 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.extensions import MaskUnexpectedErrors
+from relgraph.graphql.core.extensions import CodeRequestErrors, MaskUnexpectedErrors, code_parse_errors
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
@@ -119,11 +119,12 @@ class RelgraphSchema(strawberry.Schema):
     """Strawberry's schema, minus its logging of every error with a traceback.
 
     Validation errors and PublicErrors are answers to the client, not incidents; the
-    unexpected ones are logged once, with the request id, by MaskUnexpectedErrors.
+    unexpected ones are logged once, with the request id, by MaskUnexpectedErrors. Every
+    error passes here, parse errors too, which no extension's end of the operation sees.
     """
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        return None
+        code_parse_errors(errors)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -157,6 +158,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             MaskUnexpectedErrors,
+            CodeRequestErrors,
             # Factories: a fresh extension per request; the caches live at module level.
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(limit_rules),
