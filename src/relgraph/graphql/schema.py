@@ -62,6 +62,7 @@ from relgraph.graphql.relations.types.internal_relations import (
     InternalRelationCategory,
 )
 from relgraph.graphql.relations.types.relations import Relation, RelationType
+from relgraph.graphql.users.mutations import UserMutations
 from relgraph.graphql.users.queries import UserQueries
 from relgraph.graphql.users.types import User, user_or_none
 
@@ -111,6 +112,7 @@ class Mutation(
     BankAccountMutations,
     CustomerGroupMutations,
     NoteMutations,
+    UserMutations,
 ):
     pass
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from typing import TypeVar
 
 import strawberry
 
@@ -13,27 +12,27 @@ from relgraph.db import models
 
 __all__ = ["OrderDirection", "PartyKind", "described_enum"]
 
-E = TypeVar("E", bound=type[enum.Enum])
-
 
 def described_enum(
-    python_enum: E, *, description: str, values: Mapping[str, str], name: str | None = None
-) -> E:
-    """`python_enum` as a GraphQL enum, each value with its description from `values`.
+    python_enum: type[enum.Enum], *, description: str, values: Mapping[str, str], name: str | None = None
+) -> None:
+    """Make `python_enum` a GraphQL enum, in place, each value with its description from `values`.
 
-    For enums the models own (the models know nothing of GraphQL, so their members cannot
-    carry `strawberry.enum_value`); `values` must describe every member, no more.
+    For enums the models and the domain own (they know nothing of GraphQL, so their members
+    cannot carry `strawberry.enum_value`); `values` must describe every member, no more. The
+    GraphQL name stays a plain alias of the Python enum (`Role = models.Role`), which type
+    checkers read as a type, as they do not the result of a call.
     """
-    graphql_enum = strawberry.enum(python_enum, name=name, description=description)
-    definition = graphql_enum.__strawberry_definition__  # type: ignore[attr-defined]
+    strawberry.enum(python_enum, name=name, description=description)
+    definition = python_enum.__strawberry_definition__  # type: ignore[attr-defined]
     members = [value.name for value in definition.values]
     assert set(values) == set(members), f"{definition.name}: describe exactly {members}"
     definition.values = [dataclasses.replace(v, description=values[v.name]) for v in definition.values]
-    return graphql_enum
 
 
-PartyKind = described_enum(
-    models.PartyKind,
+PartyKind = models.PartyKind
+described_enum(
+    PartyKind,
     description="Whether a party is an organisation or a person.",
     values={
         "ORGANISATION": "An organisation (organisatie): a company, foundation or other body.",

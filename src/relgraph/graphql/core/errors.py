@@ -21,8 +21,9 @@ __all__ = [
 # The most userErrors a payload lists (list_bounds.py): a form has far fewer fields.
 MAX_USER_ERRORS = 100
 
-UserErrorCode = described_enum(
-    ErrorCode,
+UserErrorCode = ErrorCode
+described_enum(
+    UserErrorCode,
     values={
         "INVALID": "A value fails validation (format, range, a required field left empty).",
         "NOT_FOUND": "An ID points to nothing you can see.",

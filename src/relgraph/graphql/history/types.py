@@ -57,8 +57,9 @@ __all__ = [
 # More than any object has fields: a bound for the query cost, never reached.
 MAX_CHANGES = 100
 
-NoteKind = described_enum(
-    models.NoteKind,
+NoteKind = models.NoteKind
+described_enum(
+    NoteKind,
     values={
         "GENERAL": "A general note (algemene notitie): everyone who sees the party reads it.",
         "INTERNAL": "An internal note (interne notitie): read and written by ADMIN and TEAM only.",
@@ -70,8 +71,9 @@ NoteKind = described_enum(
         "PRICE_AGREEMENT (prijsafspraken; financial: read and written only with FINANCE)."
     ),
 )
-ActivityKind = described_enum(
-    models.ActivityKind,
+ActivityKind = models.ActivityKind
+described_enum(
+    ActivityKind,
     values={
         "TASK": "A task (taak): something to do by its due time.",
         "CALL": "A phone call (telefoongesprek), planned or made.",
@@ -79,8 +81,9 @@ ActivityKind = described_enum(
     },
     description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak).",
 )
-ActivityStatus = described_enum(
-    activities.Status,
+ActivityStatus = activities.Status
+described_enum(
+    ActivityStatus,
     values={
         "PLANNED": "Open and not past its due time (or without one): lopend.",
         "OVERDUE": "Open and past its due time.",

@@ -109,7 +109,7 @@ class OrganisationQueries:
             group_ids=group_ids(flt.group_ids, "filter.groupIds"),
         )
         order = order_by or OrganisationOrder()
-        keys = organisations.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        keys = organisations.order_keys(order.field.name, order.direction is OrderDirection.DESC)
         viewer = info.context.viewer
         rows = await info.context.read(
             organisations.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page

@@ -56,8 +56,9 @@ __all__ = [
     "organisation_or_none",
 ]
 
-OrganisationStatus = described_enum(
-    models.OrganisationStatus,
+OrganisationStatus = models.OrganisationStatus
+described_enum(
+    OrganisationStatus,
     values={
         "PROSPECT": "A possible customer we are in touch with, not (yet) doing business.",
         "ACTIVE": "We do business with it.",

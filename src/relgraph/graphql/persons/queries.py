@@ -105,7 +105,7 @@ class PersonQueries:
             include_inactive=flt.include_inactive,
         )
         order = order_by or PersonOrder()
-        keys = persons.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        keys = persons.order_keys(order.field.name, order.direction is OrderDirection.DESC)
         rows = await info.context.read(
             persons.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page
         )

@@ -29,8 +29,9 @@ from relgraph.graphql.persons.loaders import person_by_id
 
 __all__ = ["Gender", "Person", "person_or_none"]
 
-Gender = described_enum(
-    models.Gender,
+Gender = models.Gender
+described_enum(
+    Gender,
     description="A person's gender (geslacht), as recorded.",
     values={
         "FEMALE": "Female (vrouw).",

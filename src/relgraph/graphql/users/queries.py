@@ -64,7 +64,7 @@ class UserQueries:
         page = page_request(first, after, last, before)
         order = order_by or UserOrder()
         viewer = info.context.viewer
-        keys = users.order_keys(viewer, order.field.value, order.direction is OrderDirection.DESC)
+        keys = users.order_keys(viewer, order.field.name, order.direction is OrderDirection.DESC)
         rows = await info.context.read(
             users.list_page, viewer=viewer, order=keys, page=page, include_inactive=include_inactive
         )

@@ -23,8 +23,9 @@ from relgraph.graphql.users.loaders import user_by_id
 
 __all__ = ["Permission", "Role", "User", "staff_user", "user_or_none"]
 
-Role = described_enum(
-    models.Role,
+Role = models.Role
+described_enum(
+    Role,
     values={
         "ADMIN": "CRM Super (beheerder): sees and changes everything, staff and domain data included.",
         "TEAM": "CRM Team: sees every person; also manages internal relations and documents.",
@@ -38,8 +39,9 @@ Role = described_enum(
         "gebruikersgroep) sees only business relations; READONLY reads like BUSINESS and writes nothing."
     ),
 )
-Permission = described_enum(
-    models.Permission,
+Permission = models.Permission
+described_enum(
+    Permission,
     values={
         "FINANCE": "Financial values: sales and purchase data, salaries, commissions, invoice data, bank accounts.",
         "SENSITIVE": "The BSN (citizen service number) of persons.",

@@ -18,8 +18,9 @@ from relgraph.policy import may_read, readable_kinds
 
 __all__ = ["Address", "AddressInput", "AddressKind", "addresses_of"]
 
-AddressKind = described_enum(
-    models.AddressKind,
+AddressKind = models.AddressKind
+described_enum(
+    AddressKind,
     values={
         "VISIT": "A visit address (bezoekadres); the first one is the head office.",
         "POSTAL": "The postal address (postadres); at most one per party.",

@@ -16,8 +16,9 @@ from relgraph.graphql.party_data.loaders import contact_mean_by_id, contact_mean
 
 __all__ = ["ContactKind", "ContactMean", "contact_means_of", "primary_value"]
 
-ContactKind = described_enum(
-    models.ContactKind,
+ContactKind = models.ContactKind
+described_enum(
+    ContactKind,
     values={
         "EMAIL": "An email address.",
         "PHONE": "A landline phone number, stored in E.164 (+31...).",

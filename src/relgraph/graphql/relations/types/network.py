@@ -32,8 +32,9 @@ __all__ = [
     "parties_of",
 ]
 
-NeighbourhoodKind = described_enum(
-    Link,
+NeighbourhoodKind = Link
+described_enum(
+    NeighbourhoodKind,
     values={
         "RELATIONS": "Typed relations between parties (supplier of, partner of, ...).",
         "HIERARCHY": "Parent and subsidiaries of organisations.",

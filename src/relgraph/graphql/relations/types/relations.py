@@ -37,8 +37,9 @@ __all__ = [
     "relations_connection",
 ]
 
-RelationDirection = described_enum(
-    DomainDirection,
+RelationDirection = DomainDirection
+described_enum(
+    RelationDirection,
     values={
         "OUTGOING": "The party you asked about is the relation's source (reads the type's name).",
         "INCOMING": "The party you asked about is the relation's target (reads the type's inverse name).",
