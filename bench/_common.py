@@ -1,7 +1,13 @@
 """Shared by the large-dataset benchmarks: the two databases, a token, a server, timing.
 
 The datasets live outside the repository and are built once (`relgraph demo seed --scale
-large`, seed 42): /work/bench-data/large.db and the PostgreSQL database relgraph_bench.
+large`, seed 42): /work/bench-data/large.db and the PostgreSQL database relgraph_bench;
+the demo data of `serve --demo` likewise in demo.db and relgraph_bench_demo.
+
+Benchmarks run as users run: as a BUSINESS user (the R1 conditions on, no FINANCE), against
+`relgraph serve` with its default settings, the rate limit on. A load of many requests is
+spread over several such users, as many users would send it; a figure taken otherwise
+says so in its label.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ BACKENDS = {
     "sqlite": f"sqlite+aiosqlite:///{DATA / 'large.db'}",
     "postgresql": f"{PG_ADMIN}/relgraph_bench",
 }
+DEMO_BACKENDS = {
+    "sqlite": f"sqlite+aiosqlite:///{DATA / 'demo.db'}",
+    "postgresql": f"{PG_ADMIN}/relgraph_bench_demo",
+}
 RELGRAPH = str(ROOT / ".venv" / "bin" / "relgraph")
 BENCH_EMAIL = "bench@bench.test"
 
@@ -37,7 +47,7 @@ def backends(argv: list[str]) -> list[str]:
     return chosen or list(BACKENDS)
 
 
-def _pg_database_exists() -> bool:
+def _pg_database_exists(name: str = "relgraph_bench") -> bool:
     out = subprocess.run(
         [
             "psql",
@@ -46,7 +56,7 @@ def _pg_database_exists() -> bool:
             "-U",
             "postgres",
             "-Atc",
-            "SELECT 1 FROM pg_database WHERE datname='relgraph_bench'",
+            f"SELECT 1 FROM pg_database WHERE datname='{name}'",
         ],
         capture_output=True,
         text=True,
@@ -55,64 +65,65 @@ def _pg_database_exists() -> bool:
     return out.stdout.strip() == "1"
 
 
-def ensure_dataset(backend: str) -> None:
-    """Build the large dataset of `backend` unless it is there; always apply migrations."""
-    url = BACKENDS[backend]
+def ensure_dataset(backend: str, *, demo: bool = False) -> str:
+    """Build the large dataset of `backend` (the `serve --demo` data with `demo`) unless it
+    is there; always apply migrations. Its database URL."""
+    url = (DEMO_BACKENDS if demo else BACKENDS)[backend]
     env = {**os.environ, "RELGRAPH_DATABASE_URL": url}
+    # The load rate is kept here for PostgreSQL too: the folder must exist for either.
+    DATA.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
-        DATA.mkdir(parents=True, exist_ok=True)
-        fresh = not (DATA / "large.db").exists()
+        fresh = not (DATA / ("demo.db" if demo else "large.db")).exists()
     else:
-        fresh = not _pg_database_exists()
+        database = url.rsplit("/", 1)[1]
+        fresh = not _pg_database_exists(database)
         if fresh:
             subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-qc",
-                    "CREATE DATABASE relgraph_bench",
-                ],
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {database}"],
                 check=True,
             )
     subprocess.run([RELGRAPH, "db", "upgrade"], env=env, check=True, capture_output=True)
     if fresh:
-        print(f"building the large dataset on {backend} (once)...", file=sys.stderr)
+        print(f"building the {'demo' if demo else 'large'} dataset on {backend} (once)...", file=sys.stderr)
+        scale = [] if demo else ["--scale", "large"]
         out = subprocess.run(
-            [RELGRAPH, "demo", "seed", "--scale", "large", "--seed", "42"],
+            [RELGRAPH, "demo", "seed", *scale, "--seed", "42"],
             env=env,
             check=True,
             capture_output=True,
             text=True,
         )
-        # Kept for BENCHMARKS.md: the load rate is a figure of issue 10 too.
-        (DATA / f"load-{backend}.txt").write_text(out.stderr.strip().splitlines()[-1] + "\n")
+        if not demo:
+            # Kept for BENCHMARKS.md: the load rate is a figure of issue 10 too.
+            (DATA / f"load-{backend}.txt").write_text(out.stderr.strip().splitlines()[-1] + "\n")
+    return url
 
 
-async def bench_token(url: str) -> str:
-    """A fresh token of the ADMIN bench user (created on first use)."""
+async def bench_tokens(
+    url: str, count: int = 1, *, role: str = "BUSINESS", permissions: tuple[str, ...] = ()
+) -> list[str]:
+    """Fresh tokens of `count` bench users of `role` (BUSINESS: the R1 conditions on), each
+    with a rate-limit budget of their own for this run (the users are new per run)."""
     from relgraph.db.engine import create_engine, make_sessionmaker
-    from relgraph.db.models import User
     from relgraph.domain import users
 
     engine = create_engine(url)
+    tokens = []
     try:
         async with make_sessionmaker(engine)() as session:
-            if await session.scalar(select(User.id).where(User.email == BENCH_EMAIL)) is None:
-                await users.create(
-                    session,
-                    email=BENCH_EMAIL,
-                    name="Bench",
-                    role="ADMIN",
-                    permissions=("FINANCE", "SENSITIVE"),
-                )
-            token = await users.create_token(session, email=BENCH_EMAIL)
+            for n in range(count):
+                email = f"bench-{role.lower()}-{os.getpid()}-{time.time_ns()}-{n}@bench.test"
+                await users.create(session, email=email, name="Bench", role=role, permissions=permissions)
+                tokens.append(await users.create_token(session, email=email))
             await session.commit()
-            return token
+        return tokens
     finally:
         await engine.dispose()
+
+
+async def bench_token(url: str, *, role: str = "BUSINESS", permissions: tuple[str, ...] = ()) -> str:
+    """A fresh token of a new bench user of `role`."""
+    return (await bench_tokens(url, 1, role=role, permissions=permissions))[0]
 
 
 def free_port() -> int:
@@ -123,10 +134,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def server(url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`relgraph serve` on `url` in a process of its own; yields its GraphQL address."""
+    """`relgraph serve` on `url` in a process of its own, with the default settings (the
+    rate limit on); yields its GraphQL address."""
     port = free_port()
-    # A benchmark hammers one token: the per-minute rate limit on cost points would answer 429.
-    env = {**os.environ, "RELGRAPH_DATABASE_URL": url, "RELGRAPH_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "RELGRAPH_DATABASE_URL": url}
+    for name in (
+        "RELGRAPH_RATE_LIMIT_PER_MINUTE",
+        "RELGRAPH_RATE_LIMIT_FLUSH_MS",
+        "RELGRAPH_PLANNED_EXECUTION",
+    ):
+        env.pop(name, None)
     proc = subprocess.Popen(
         [RELGRAPH, "serve", "--port", str(port)],
         env=env,
@@ -182,11 +199,18 @@ class Client:
         self.address = address
         self.http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, allowed_errors: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """`data`, failing on any error but those of the codes in `allowed_errors` (FORBIDDEN
+        fields, say); a 429 fails too: the figure would not be the query's."""
         response = await self.http.post(self.address, json={"query": query, "variables": variables or {}})
         body = response.json()
-        if response.status_code != 200 or body.get("errors"):
-            raise RuntimeError(f"GraphQL failed: {response.status_code} {body.get('errors')}")
+        unexpected = [
+            e for e in body.get("errors", ()) if e.get("extensions", {}).get("code") not in allowed_errors
+        ]
+        if response.status_code != 200 or unexpected:
+            raise RuntimeError(f"GraphQL failed: {response.status_code} {unexpected[:3]}")
         return body["data"]  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
@@ -219,9 +243,45 @@ async def count_statements(url: str, token: str, query: str, variables: dict[str
                 response = await http.post("/graphql", json={"query": query, "variables": variables or {}})
             if response.status_code != 200 or response.json().get("errors"):
                 raise RuntimeError(f"GraphQL failed: {response.text[:500]}")
-            return counter.count
+        await app.state.runtime.aclose()  # the rate limit's counts, as on shutdown
+        return counter.count
     finally:
         await engine.dispose()
+
+
+async def executor_of(url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> str:
+    """Which executor answered one request, in-process: "planned", or "Strawberry" with the
+    reason the planned executor gave way (relgraph.graphql.core.planned logs it)."""
+    import logging
+
+    from relgraph.config import Settings
+    from relgraph.db.engine import create_engine
+    from relgraph.web import create_app
+
+    reasons: list[str] = []
+
+    class Reasons(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            reasons.append(record.getMessage() + (f" ({record.exc_info[1]!r})" if record.exc_info else ""))
+
+    planned_log = logging.getLogger("relgraph.planned")
+    handler, level = Reasons(), planned_log.level
+    planned_log.addHandler(handler)
+    planned_log.setLevel(logging.DEBUG)
+    engine = create_engine(url)
+    try:
+        app = create_app(Settings(database_url=url), engine=engine)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench.test", headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            await http.post("/graphql", json={"query": query, "variables": variables or {}})
+        await app.state.runtime.aclose()
+    finally:
+        planned_log.removeHandler(handler)
+        planned_log.setLevel(level)
+        await engine.dispose()
+    return f"Strawberry: {reasons[0][:90]}" if reasons else "planned"
 
 
 async def org_id(url: str, code: str) -> int:

@@ -10,9 +10,14 @@ file, and PostgreSQL when reachable; it creates and drops its own databases), in
              text, no phone parsing
   import     relgraph's importer (transfer.import_csv): every row checked with the API's
              rules, checks between rows and against the database, search text, one audit
-             event per object, all in one transaction
+             event per object, all in one transaction; on PostgreSQL its rows go in with
+             COPY (db.bulk.copy_rows)
+  before     PostgreSQL only: the same importer writing its rows as before issue 25, one
+             INSERT ... SELECT FROM unnest(arrays) per table and chunk (db.bulk.insert_rows,
+             swapped in for copy_rows); on SQLite copy_rows is insert_rows, so the import
+             line is the before figure too
 
-  database   the import's own statements, recorded at the driver and replayed into a
+  database   the import's own statements (and COPYs), recorded at the driver and replayed into a
              database in the same state: what the database and its driver cost for what
              the importer writes (and reads), without any of relgraph's Python work; the
              most any importer of these rows could reach here
@@ -29,12 +34,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import datetime as dt
 import io
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +54,10 @@ from scratch_databases import (  # bench/
     on_postgres,
     sqlite_databases,
 )
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from relgraph.db import bulk
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.migrate import upgrade
 from relgraph.db.models import (
@@ -63,7 +70,7 @@ from relgraph.db.models import (
     Party,
     Person,
 )
-from relgraph.transfer import export_csv, import_csv
+from relgraph.transfer import export_csv, import_csv, writing
 
 _parties, _orgs, _people = Party.__table__, Organisation.__table__, Person.__table__
 _m, _tags, _audit = Membership.__table__, MembershipTag.__table__, AuditEvent.__table__
@@ -123,7 +130,10 @@ async def baseline(session: AsyncSession, kind: str, path: Path, first_id: int) 
         )
         await session.execute(
             insert(_audit),
-            [_event("Membership", i, int(r["organisation_id"]), now) for i, r in zip(ids, records)],
+            [
+                _event("Membership", i, int(r["organisation_id"]), now)
+                for i, r in zip(ids, records, strict=True)
+            ],
         )
         return
     party_kind = "ORGANISATION" if kind == "organisations" else "PERSON"
@@ -210,26 +220,54 @@ async def _imported(session: AsyncSession, kind: str, path: Path) -> None:
     assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
 
 
-Statements = list[tuple[str, Any]]
+# A statement as the driver got it, or (None, (table, rows)) for a COPY.
+Statements = list[tuple[str | None, Any]]
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+RowWriter = Callable[[AsyncSession, Table, Sequence[Mapping[str, Any]]], Awaitable[None]]
+
+
+@contextlib.contextmanager
+def _rows_written_by(writer: RowWriter) -> Iterator[None]:
+    """The importer writes its table rows with `writer` for the block."""
+    kept = writing.copy_rows
+    writing.copy_rows = writer  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        writing.copy_rows = kept  # type: ignore[assignment]
 
 
 def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
     """Record every statement `engine` sends from now on as its driver gets it (SQL and
-    parameters after conversion); return what stops the recording."""
+    parameters after conversion), and the importer's COPYs; return what stops the recording."""
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         if not statement.startswith(_CONTROL):
             into.append((statement, parameters))
 
+    async def copied(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        if session.get_bind().dialect.name == "postgresql":  # (on SQLite the INSERTs are recorded)
+            into.append((None, (table, rows)))
+        await bulk.copy_rows(session, table, rows)
+
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    return lambda: event.remove(engine.sync_engine, "before_cursor_execute", record)
+    swap = _rows_written_by(copied)
+    swap.__enter__()
+
+    def stop() -> None:
+        swap.__exit__(None, None, None)
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    return stop
 
 
 async def _replayed(session: AsyncSession, statements: Statements) -> None:
     connection = await session.connection()
     for statement, parameters in statements:
-        await connection.exec_driver_sql(statement, parameters)
+        if statement is None:
+            await bulk.copy_rows(session, *parameters)
+        else:
+            await connection.exec_driver_sql(statement, parameters)
 
 
 async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: int, repeat: int) -> None:
@@ -239,13 +277,15 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
     steps.append(("organisations", "plain"))  # no email or phone: what phone numbers cost
     names = {"plain": "organisations, no email/phone"}
     best: dict[tuple[str, str], list[float]] = {}
+    postgres = label == "PostgreSQL"
+    ways = ("baseline", "before", "import", "database") if postgres else ("baseline", "import", "database")
     exported: dict[str, tuple[float, int]] = {}
     recorded: dict[str, Statements] = {}
     template = await make_db("template")
     await asyncio.to_thread(upgrade, template)
     first_id = 3 * rows + 1  # the plain way's ids: after the ids of the other files
     for attempt in range(repeat):
-        for way in ("baseline", "import", "database"):
+        for way in ways:
             url = await make_db(f"{way} {attempt}", template)
             engine = create_engine(url)
             try:
@@ -259,6 +299,11 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
 
                         async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
                             await _imported(session, kind, path)
+                    elif way == "before":
+
+                        async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
+                            with _rows_written_by(bulk.insert_rows):
+                                await _imported(session, kind, path)
                     else:
 
                         async def work(session: AsyncSession, file: str = file) -> None:
@@ -290,10 +335,17 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
         f"  {'':<40} {'wall':>7} {'rows/s':>9}   {'CPU':>6} {'rows/s':>9}   "
         f"{'x plain SQL (wall, CPU)':>24}   {'x database (wall)':>17}"
     )
-    titles = (("baseline", "plain SQL "), ("database", "database  "), ("import", "import    "))
+    titles = (
+        ("baseline", "plain SQL "),
+        ("database", "database  "),
+        ("before", "before    "),
+        ("import", "import    "),
+    )
     for _, file in steps:
         name = names.get(file, file)
         for way, title in titles:
+            if (way, file) not in best:
+                continue
             wall, cpu = best[(way, file)]
             ratio = ""
             if way != "baseline":
@@ -301,6 +353,8 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
                 ratio = f"{wall / base_wall:10.2f}x {cpu / base_cpu:8.2f}x"
             if way == "import":
                 ratio += f"   {wall / best[('database', file)][0]:15.2f}x"
+                if ("before", file) in best:
+                    ratio += f"   {best[('before', file)][0] / wall:5.2f}x the before rows/s"
             print(
                 f"  {title + ' ' + name:<40} {wall:6.2f}s {rows / wall:9,.0f}   {cpu:5.2f}s {rows / cpu:9,.0f}   {ratio}"
             )

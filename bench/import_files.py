@@ -11,6 +11,8 @@ import csv
 import random
 from pathlib import Path
 
+from relgraph.demo.base import rsin
+
 __all__ = ["write_files", "write_plain_organisations"]
 
 CITIES = [
@@ -63,7 +65,7 @@ def write_files(folder: Path, rows: int) -> dict[str, Path]:
                     f"{word} {i} B.V.",
                     f"C{i:07d}",
                     _kvk(i),
-                    f"NL{100_000_000 + i:09d}B01",
+                    f"NL{rsin(i)}B01",
                     word,
                     f"https://www.{word.lower()}{i}.nl",
                     f"info@{word.lower()}{i}.nl",

@@ -1,7 +1,8 @@
 """Benchmark 6: throughput of the big organisation card under concurrent clients.
 
 A load generator in a second process (bench/loadgen.py, 8 keep-alive connections on
-loopback) sends the card of benchmark 1 back to back for 15 seconds to
+loopback, one BUSINESS user each, the rate limit on) sends the card of benchmark 1 back
+to back for 15 seconds to
 
   relgraph  `relgraph serve` (one worker process)
   floor     bench/card_floor.py (hand-written SQL + graphql-core over dicts, same HTTP stack)
@@ -23,7 +24,7 @@ from _common import (
     BACKENDS,
     ROOT,
     backends,
-    bench_token,
+    bench_tokens,
     ensure_dataset,
     org_id,
     rss_mb,
@@ -37,10 +38,23 @@ from relgraph.graphql.core.ids import encode_id
 
 
 def load(
-    address: str, token: str, variables: dict[str, Any], connections: int, seconds: float, query: str = CARD
+    address: str,
+    tokens: list[str],
+    variables: dict[str, Any],
+    connections: int,
+    seconds: float,
+    query: str = CARD,
 ) -> dict[str, Any]:
+    """Run bench/loadgen.py: `connections` clients, the i-th with the i-th of `tokens`."""
     python = str(ROOT / ".venv" / "bin" / "python")
-    args = [python, str(ROOT / "bench" / "loadgen.py"), address, token, query, json.dumps(variables)]
+    args = [
+        python,
+        str(ROOT / "bench" / "loadgen.py"),
+        address,
+        ",".join(tokens),
+        query,
+        json.dumps(variables),
+    ]
     out = subprocess.run([*args, str(connections), str(seconds)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
@@ -48,17 +62,18 @@ def load(
 async def bench(backend: str, connections: int, seconds: float) -> list[dict[str, Any]]:
     ensure_dataset(backend)
     url = BACKENDS[backend]
-    token = await bench_token(url)
+    tokens = await bench_tokens(url, connections)
     variables = {"id": encode_id("Organisation", await org_id(url, CARD_CODE))}
     results = []
     for label, serve in (("relgraph", server), ("floor", floor_server)):
         with serve(url) as (address, proc):
-            load(address, token, variables, connections, 2)  # warm up
-            figures = load(address, token, variables, connections, seconds)
+            load(address, tokens, variables, connections, 2)  # warm up
+            figures = load(address, tokens, variables, connections, seconds)
             rss = rss_mb(proc.pid)
         rate = figures["requests"] / figures["seconds"]
         print(
             f"{backend:10} {label:8} {rate:7.1f} requests/s  {figures['errors']} errors  "
+            f"{figures['limited']} rate-limited  "
             f"RSS {rss:6.0f} MB after {figures['requests']} requests on {connections} connections"
         )
         results.append({"backend": backend, "server": label, "rate": rate, "rss": rss, **figures})

@@ -216,7 +216,12 @@ async def session(sessionmaker: Any) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, documents_dir=tmp_path / "documents")
+    # The rate limit counts as served, but writes its counts only when the app closes: a
+    # background write in the middle of a test's own read-then-write session on SQLite would
+    # fail that session (tests/api/test_rate_limits.py tests the background flush).
+    return Settings(
+        database_url=database_url, documents_dir=tmp_path / "documents", rate_limit_flush_ms=3_600_000
+    )
 
 
 @pytest.fixture
@@ -225,6 +230,7 @@ async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relgraph.test") as client:
         yield client
+    await app.state.runtime.aclose()  # what the lifespan does on shutdown (httpx runs none)
 
 
 @pytest.fixture
@@ -236,6 +242,8 @@ def make_caller(client: httpx.AsyncClient, sessionmaker: Any) -> MakeCaller:
     ) -> Caller:
         email = email or f"{role.lower()}-{uuid.uuid4().hex[:8]}@test.example"
         async with sessionmaker() as session:
+            # A writer: the write lock up front, as the app's writers take it (SQLite).
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             user = await users.create(
                 session, email=email, name=f"{role.title()} Tester", role=role, permissions=permissions
             )

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -98,7 +98,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def _run(coro_fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
     return asyncio.run(coro_fn(*args, **kwargs))
 
 
@@ -128,6 +128,25 @@ def db_upgrade() -> None:
     """Apply all database migrations."""
     _upgrade()
     err.print("database is up to date")
+
+
+async def _refused_values(session: Any) -> list[Any]:
+    from relgraph.domain.stored_values import refused_values
+
+    return [found async for found in refused_values(session)]
+
+
+@db_app.command("check")
+@clean_errors
+def db_check() -> None:
+    """List the stored identifiers (VAT numbers, BSNs, IBANs, BICs, postcodes, e-mail
+    addresses) that today's rules refuse, with a count; exit status 1 when there are any."""
+    found = _run(_in_session, _refused_values)
+    for value in found:
+        typer.echo(f"{value.table} {value.id} {value.field} {value.value!r}: {value.problem}")
+    err.print(f"{len(found)} stored value(s) the current rules refuse")
+    if found:
+        raise typer.Exit(1)
 
 
 async def _seed(session: Any, organisations: int, persons: int, staff: int, seed: int) -> Any:

@@ -47,6 +47,9 @@ class Settings:
     rate_limit_per_minute: int = field(
         default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_PER_MINUTE", 1_000_000)
     )
+    # How often each process writes the points it counted to the shared count and reads
+    # back everyone's (relgraph.rate_limits); what a user can overspend grows with it.
+    rate_limit_flush_ms: int = field(default_factory=lambda: _int("RELGRAPH_RATE_LIMIT_FLUSH_MS", 250))
     # Largest GraphQL request body; multipart uploads have max_document_bytes instead.
     # 4 MB: bulkRelinkMemberships takes 10,000 `items`, and 10,000 items with every field
     # are 1.7 MB of compact JSON (2.3 MB indented).

@@ -1,37 +1,54 @@
-"""The per-user rate limit on query cost points (snelheidslimiet), counted in the database.
+"""The per-user rate limit on query cost points (snelheidslimiet): counted in memory by each
+process, written to the database in batches, shared by all workers and machines through it.
 
-Every worker process (and every machine) charges the same row, so N workers enforce one
-limit. A fixed one-minute window: the first request of a new minute starts the count anew.
+A request is charged against what its process knows: the user's count in the database as
+last read or written, plus what the process counted since. No charge waits for the
+database: a background task adds each process's counted points to the shared row and
+reads back the total (all processes' points) at most every flush interval (250 ms by
+default). The first request of a user a process has not seen reads that user's row.
 
-On SQLite a charge is a write, and a long write of another connection (an import, a bulk
-relink, a merge) holds the database's one write lock for seconds. A request does not wait
-for it: after a short wait the process checks the last committed count plus what it
-counted itself meanwhile, and owes those points, which its next charge adds. While such a
-write lasts each process enforces the limit on its own; otherwise all of them together.
+Tolerance: a process does not see what other processes counted since its last flush, nor
+what they have not written yet, so a user spread over several processes can overspend the
+limit by what their requests cost at the other processes within about two flush
+intervals (half a second by default), and never by more than the limit per process.
+Within one process the limit is exact. A refused request spends nothing. A fixed
+one-minute window: the first points of a new minute start the count anew.
+
+On SQLite a long write of another connection (an import, a bulk relink) holds the one
+write lock for seconds: the flush then keeps its points and tries again at the next
+interval, while every process goes on counting (and reading the committed counts).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
+import logging
 import sqlite3
 import time
-import weakref
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import Select, case, select, true
+from sqlalchemy import Insert, Select, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from relgraph.db.engine import SQLITE_BUSY_TIMEOUT_MS, statement_counter
 from relgraph.db.models import RateLimitWindow
 
-__all__ = ["WINDOW_SECONDS", "Charge", "charge"]
+__all__ = ["FLUSH_INTERVAL_SECONDS", "WINDOW_SECONDS", "Charge", "RateLimiter"]
+
+logger = logging.getLogger("relgraph.rate_limits")
 
 WINDOW_SECONDS = 60
+FLUSH_INTERVAL_SECONDS = 0.25
+# How long a flush on SQLite waits for another connection's write lock before it keeps
+# its points for the next interval: a flush holds the lock for a millisecond, a bulk write
+# for seconds.
+SQLITE_LOCK_WAIT_MS = 100
 
 
 @dataclass(frozen=True)
@@ -47,161 +64,214 @@ class Charge:
     retry_after: int
 
 
-def _upsert(engine: AsyncEngine, user_id: int, window: int, points: int, limit: int | None):  # type: ignore[no-untyped-def]
-    """Add `points` to the user's count in `window` (a newer window starts anew), unless
-    that would pass `limit`; None adds them whatever the count."""
-    table = RateLimitWindow.__table__
-    insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
-    insert = insert.values(user_id=user_id, window_start=window, points=points)
-    new = insert.excluded
-    # A worker whose clock lags a little may still send the previous minute: count that in
-    # the current window rather than resetting it.
-    newer_window = new.window_start > table.c.window_start
-    within = true() if limit is None else table.c.points + new.points <= limit
-    return insert.on_conflict_do_update(
-        index_elements=[table.c.user_id],
-        set_={
-            "window_start": case((newer_window, new.window_start), else_=table.c.window_start),
-            "points": case((newer_window, new.points), else_=table.c.points + new.points),
-        },
-        # A refused request spends nothing: no row is updated, none returned.
-        where=newer_window | within,
-    ).returning(table.c.points)
-
-
-# SQLite has one writer at a time, and its busy handler makes waiting writers sleep in
-# growing steps: concurrent requests of one process queue here instead, which keeps the
-# charge a short write. PostgreSQL needs no queue (row locks); other processes still meet
-# in SQLite's lock.
-_sqlite_queues: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def _turn(sessionmaker: async_sessionmaker[AsyncSession]) -> contextlib.AbstractAsyncContextManager[Any]:
-    engine = sessionmaker.kw.get("bind")
-    if engine is None or engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    queue = _sqlite_queues.get(engine.sync_engine)
-    if queue is None:
-        queue = _sqlite_queues[engine.sync_engine] = asyncio.Lock()
-    return queue
-
-
-# How long a charge on SQLite waits for the write lock before counting in the process: a
-# charge holds it for a millisecond or two, a bulk write for seconds. After such a wait the
-# process counts on its own for as long again before it tries the lock anew, so that
-# concurrent requests do not each wait in turn.
-SQLITE_LOCK_WAIT_MS = 100
-
-
 @dataclass
-class _Local:
-    """One process's counting beside a SQLite database whose write lock is held."""
+class _Budget:
+    """One user's count in the window, as this process knows it."""
 
-    # Points counted here and owed to the shared count, by user: (window, points).
-    owed: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # time.monotonic() until which charges do not try the lock.
-    skip_lock_until: float = 0.0
+    window: int
+    # The database's count for the window when last read or written (every process's).
+    shared: int = 0
+    # Points counted here and not written yet.
+    pending: int = 0
+    # Points of a flush under way, and the window they belong to.
+    writing: int = 0
+    writing_window: int = 0
 
+    @property
+    def used(self) -> int:
+        return self.shared + self.writing + self.pending
 
-_local: weakref.WeakKeyDictionary[Any, _Local] = weakref.WeakKeyDictionary()
+    def start_window(self, window: int) -> None:
+        # The last window's points lapse with it, written or not.
+        self.window, self.shared, self.pending = window, 0, 0
+
+    def learn(self, window: int, points: int) -> None:
+        """Take the database's count: a row of an older window counts nothing now."""
+        if window > self.window:  # another machine's clock runs ahead: follow it
+            self.start_window(window)
+        self.shared = points if window == self.window else 0
 
 
 def _busy(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
-async def charge(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    *,
-    user_id: int,
-    points: int,
-    limit: int,
-    now: float | None = None,
-) -> Charge:
-    """Spend `points` of the user's `limit` for the current minute, if that many are left.
+def _window_of(now: float) -> int:
+    return int(now) // WINDOW_SECONDS * WINDOW_SECONDS
 
-    One atomic INSERT ... ON CONFLICT DO UPDATE ... RETURNING in a transaction of its own
-    (it commits at once whatever the request does next), on SQLite and PostgreSQL alike;
-    on SQLite, points owed from a held write lock go in first.
-    """
-    now = time.time() if now is None else now
-    window = int(now) // WINDOW_SECONDS * WINDOW_SECONDS
-    reset_at = dt.datetime.fromtimestamp(window + WINDOW_SECONDS, dt.UTC)
-    retry_after = max(1, window + WINDOW_SECONDS - int(now))
-    engine: AsyncEngine = sessionmaker.kw["bind"]
-    local = _local.setdefault(engine.sync_engine, _Local()) if engine.dialect.name == "sqlite" else None
 
-    def answer(allowed: bool, spent: int) -> Charge:
-        return Charge(allowed, limit, max(0, limit - spent), reset_at, retry_after)
+def _add(engine: AsyncEngine, rows: list[dict[str, int]]) -> Insert:
+    """Add each row's points to its user's count (a newer window starts the count anew)."""
+    table = RateLimitWindow.__table__
+    insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = insert.values(rows)
+    new = insert.excluded
+    # A worker whose clock lags a little may still send the previous minute: count that in
+    # the current window rather than resetting it.
+    newer_window = new.window_start > table.c.window_start
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.user_id],
+        set_={
+            "window_start": case((newer_window, new.window_start), else_=table.c.window_start),
+            "points": case((newer_window, new.points), else_=table.c.points + new.points),
+        },
+    ).returning(table.c.user_id, table.c.window_start, table.c.points)
 
-    # Constant per request and no part of what a query asks for: left out of the
-    # statement counts with which the tests watch the loaders.
-    hidden = statement_counter.set(None)
-    try:
-        async with _turn(sessionmaker), engine.connect() as connection:
-            # Read in the queue: the charges of one process take their turns there.
-            owed_window, owed = local.owed.get(user_id, (window, 0)) if local else (window, 0)
-            owed = owed if owed_window == window else 0  # owed points lapse with their window
-            if local is not None and time.monotonic() < local.skip_lock_until:
-                return answer(*await _count_here(connection, local, user_id, window, points, owed, limit))
-            if local is not None:
-                # Each statement a transaction of its own: the charge is one (owed points,
-                # when there are any, go in just before it).
+
+def _counts(user_ids: list[int]) -> Select[int, int, int]:
+    return select(RateLimitWindow.user_id, RateLimitWindow.window_start, RateLimitWindow.points).where(
+        RateLimitWindow.user_id.in_(user_ids)
+    )
+
+
+class RateLimiter:
+    """One process's (one application's) counting of the shared per-user limit."""
+
+    def __init__(self, engine: AsyncEngine, *, limit: int, interval: float = FLUSH_INTERVAL_SECONDS) -> None:
+        self.engine = engine
+        self.limit = limit
+        self.interval = interval
+        self._budgets: dict[int, _Budget] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._charged_since_flush = False
+        self._flush_lock = asyncio.Lock()
+        self._failing = False
+        # Set on shutdown: the flusher ends after its current flush (a flush cancelled in the
+        # middle of a statement would leave its connection unusable).
+        self._closing = asyncio.Event()
+
+    def knows(self, user_id: int, *, now: float | None = None) -> bool:
+        """Whether a charge of this user can be decided without reading the database."""
+        budget = self._budgets.get(user_id)
+        return budget is not None and budget.window >= _window_of(time.time() if now is None else now)
+
+    async def charge(self, user_id: int, points: int, *, now: float | None = None) -> Charge:
+        """Spend `points` of the user's budget for the current minute, if that many are left."""
+        now = time.time() if now is None else now
+        window = _window_of(now)
+        budget = self._budgets.get(user_id)
+        if budget is None:
+            budget = await self._first_sight(user_id, window)
+        if window > budget.window:
+            budget.start_window(window)
+        # A charge stamped with an older minute (a lagging `now`) counts in the current one.
+        window = budget.window
+        reset_at = dt.datetime.fromtimestamp(window + WINDOW_SECONDS, dt.UTC)
+        retry_after = max(1, window + WINDOW_SECONDS - int(now))
+        used = budget.used
+        if used + points > self.limit:
+            return Charge(False, self.limit, max(0, self.limit - used), reset_at, retry_after)
+        budget.pending += points
+        self._charged_since_flush = True
+        self._start_flusher()
+        return Charge(True, self.limit, self.limit - used - points, reset_at, retry_after)
+
+    async def _first_sight(self, user_id: int, window: int) -> _Budget:
+        # Constant per request and no part of what a query asks for: left out of the
+        # statement counts with which the tests watch the loaders.
+        hidden = statement_counter.set(None)
+        try:
+            async with self.engine.connect() as connection:
+                row = (await connection.execute(_counts([user_id]))).first()
+        finally:
+            statement_counter.reset(hidden)
+        # A concurrent request of the same user may have been first.
+        budget = self._budgets.setdefault(user_id, _Budget(window))
+        if row is not None:
+            budget.learn(row.window_start, row.points)
+        return budget
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            # A context of its own: the request's (its statement counter) is none of its business.
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush_while_busy(), context=contextvars.Context()
+            )
+
+    async def _flush_while_busy(self) -> None:
+        """Flush every interval until an interval passes without a charge, all points written
+        (or the database refusing them: the next charge starts the flushing again)."""
+        while not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.interval)
+            charged, self._charged_since_flush = self._charged_since_flush, False
+            await self.flush()
+            if not charged and (self._failing or not any(b.pending for b in self._budgets.values())):
+                return
+
+    async def flush(self, *, now: float | None = None) -> None:
+        """Write the points counted here and read back every active user's shared count."""
+        async with self._flush_lock:
+            window = _window_of(time.time() if now is None else now)
+            for user_id in [u for u, b in self._budgets.items() if b.window < window]:
+                # Not charged this minute: its points lapsed, and a next charge reads anew.
+                del self._budgets[user_id]
+            try:
+                async with self.engine.connect() as connection:
+                    try:
+                        await self._write(connection)
+                    except OperationalError as error:
+                        if not _busy(error):
+                            raise
+                        # SQLite's write lock is held (a long import): the points stay
+                        # counted here and go with a later flush; the counts can be read.
+                    await self._read(connection)
+                self._failing = False
+            except Exception:
+                # Protection, not data: the points stay counted here and go with the next
+                # flush. Logged once per run of failures, not every interval.
+                if not self._failing:
+                    logger.warning("rate limit: counts not written to the database", exc_info=True)
+                self._failing = True
+
+    async def _write(self, connection: AsyncConnection) -> None:
+        batch = sorted((user_id, b) for user_id, b in self._budgets.items() if b.pending)
+        if not batch:
+            return
+        for _, budget in batch:
+            budget.writing, budget.writing_window, budget.pending = budget.pending, budget.window, 0
+        rows = [{"user_id": u, "window_start": b.writing_window, "points": b.writing} for u, b in batch]
+        sqlite_lock = self.engine.dialect.name == "sqlite"
+        try:
+            if sqlite_lock:
+                # One statement, its own transaction; a held write lock fails it soon.
                 await connection.execution_options(sqlite_begin=None)
                 await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_MS}")
-            flushed = False
-            try:
-                if owed:
-                    await connection.execute(_upsert(engine, user_id, window, owed, None))
-                    local.owed.pop(user_id, None)  # type: ignore[union-attr]
-                    flushed = True
-                spent = await connection.scalar(_upsert(engine, user_id, window, points, limit))
-                if spent is None:  # refused: the count is what it was
-                    current = await connection.scalar(_points_of(user_id)) or 0
-                if local is None:  # (SQLite's statements committed themselves)
-                    await connection.commit()
-            except OperationalError as error:
-                if local is None or not _busy(error):
-                    raise
-                local.skip_lock_until = time.monotonic() + SQLITE_LOCK_WAIT_MS / 1000
-                return answer(
-                    *await _count_here(
-                        connection, local, user_id, window, points, 0 if flushed else owed, limit
-                    )
-                )
-            finally:
-                if local is not None:  # the connection goes back to the pool
-                    await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    finally:
-        statement_counter.reset(hidden)
-    return answer(False, current) if spent is None else answer(True, spent)
+            written = (await connection.execute(_add(self.engine, rows))).all()
+            if not sqlite_lock:
+                await connection.commit()
+        except BaseException:
+            for _, budget in batch:  # counted again, unless their window has passed
+                if budget.window == budget.writing_window:
+                    budget.pending += budget.writing
+                budget.writing = 0
+            raise
+        finally:
+            if sqlite_lock:
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        self._learn({row.user_id: (row.window_start, row.points) for row in written}, clear_writing=True)
 
+    async def _read(self, connection: AsyncConnection) -> None:
+        user_ids = sorted(self._budgets)
+        if not user_ids:
+            return
+        rows = (await connection.execute(_counts(user_ids))).all()
+        counts = {row.user_id: (row.window_start, row.points) for row in rows}
+        self._learn({user_id: counts.get(user_id, (0, 0)) for user_id in user_ids}, clear_writing=False)
 
-async def _count_here(
-    connection: AsyncConnection,
-    local: _Local,
-    user_id: int,
-    window: int,
-    points: int,
-    owed: int,
-    limit: int,
-) -> tuple[bool, int]:
-    """SQLite's write lock is held: charge against the last committed count (readers are
-    never blocked in write-ahead-log mode) and what this process owes; owe the points.
-    Whether the request may run, and the points spent in the window after it."""
-    row = (await connection.execute(_window_of(user_id))).first()
-    used = (row.points if row is not None and row.window_start == window else 0) + owed
-    if used + points > limit:
-        return False, used
-    local.owed[user_id] = (window, owed + points)
-    return True, used + points
+    def _learn(self, counts: Mapping[int, tuple[int, int]], *, clear_writing: bool) -> None:
+        for user_id, (window, points) in counts.items():
+            budget = self._budgets.get(user_id)
+            if budget is None:
+                continue
+            if clear_writing:
+                budget.writing = 0
+            budget.learn(window, points)
 
-
-def _points_of(user_id: int) -> Select[Any]:
-    return select(RateLimitWindow.points).where(RateLimitWindow.user_id == user_id)
-
-
-def _window_of(user_id: int) -> Select[Any]:
-    return select(RateLimitWindow.window_start, RateLimitWindow.points).where(
-        RateLimitWindow.user_id == user_id
-    )
+    async def aclose(self) -> None:
+        """Stop the background flushing and write what is still counted (on shutdown)."""
+        self._closing.set()
+        if self._flusher is not None:
+            await self._flusher
+            self._flusher = None
+        await self.flush()

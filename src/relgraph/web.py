@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
@@ -36,6 +36,8 @@ from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.core.limits import RATE_LIMITED
 from relgraph.graphql.core.request import JSON, GraphQLRequestError, request_parameters
 from relgraph.graphql.schema import build_schema
+from relgraph.rate_limits import RateLimiter
+from relgraph.responses import JSONResponse
 from relgraph.storage import DocumentStore
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 
@@ -93,6 +95,13 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     schema: Schema
     store: DocumentStore
+    # None when the rate limit is off.
+    rate_limiter: RateLimiter | None
+
+    async def aclose(self) -> None:
+        """Write the rate limit's last counts (on shutdown)."""
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aclose()
 
 
 class GraphQLEndpoint:
@@ -119,10 +128,11 @@ class GraphQLEndpoint:
             media_type = _negotiate(request)
             # One session (one pooled connection) per request, authentication included.
             context = Context(
-                viewer=None,
+                viewer=None,  # type: ignore[arg-type]  # None until authenticated, just below
                 sessionmaker=self.state.sessionmaker,
                 request_id=request_id,
                 store=self.state.store,
+                rate_limiter=self.state.rate_limiter,
             )
             try:
                 viewer = await self._authenticate(request, context)
@@ -199,7 +209,7 @@ class GraphQLEndpoint:
         if rate_limited:
             # Not about the document: the transport's own 429, whatever the media type.
             status = 429
-            headers["Retry-After"] = str(rate_limited[0].extensions["retryAfter"])
+            headers["Retry-After"] = str((rate_limited[0].extensions or {})["retryAfter"])
         elif request_failed and any(
             (e.extensions or {}).get("code") == "INTERNAL" for e in result.errors or ()
         ):
@@ -292,12 +302,18 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         sessionmaker=make_sessionmaker(engine),
         schema=build_schema(settings),
         store=DocumentStore(settings.document_root, settings.max_document_bytes),
+        rate_limiter=RateLimiter(
+            engine, limit=settings.rate_limit_per_minute, interval=settings.rate_limit_flush_ms / 1000
+        )
+        if settings.rate_limit_per_minute > 0
+        else None,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tune_for_serving(settings.gc_threshold)
         yield
+        await runtime.aclose()
         if owns_engine:
             await runtime.engine.dispose()
 

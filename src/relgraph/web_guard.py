@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import MutableHeaders
-from starlette.responses import JSONResponse
+
+from relgraph.responses import JSONResponse
 
 __all__ = ["DOWNLOAD_HEADERS", "PAGE_HEADERS", "TOKEN_IN_URL", "WebGuard", "download_type"]
 

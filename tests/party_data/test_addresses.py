@@ -157,14 +157,14 @@ async def test_invoice_address_reads_through_the_postal_address(admin, session) 
     org = await create_organisation(
         admin,
         "Acme",
-        vatNumber="nl 123456789 b01",
+        vatNumber="nl 004495445 b01",
         invoiceEmail="Facturen@Acme.nl",
         invoiceCompanyName="Acme Holding B.V.",
         invoiceUsesPostalAddress=True,
     )
     card = (await admin.gql(CARD, {"id": org}))["organisation"]
     assert {k: card[k] for k in ("vatNumber", "invoiceCompanyName", "invoiceEmail", "invoiceAddress")} == {
-        "vatNumber": "NL123456789B01",
+        "vatNumber": "NL004495445B01",
         "invoiceCompanyName": "Acme Holding B.V.",
         "invoiceEmail": "facturen@acme.nl",
         "invoiceAddress": None,
@@ -195,7 +195,7 @@ async def test_invoice_address_reads_through_the_postal_address(admin, session) 
 
 async def test_invoice_data_is_financial_for_reading_and_writing(admin, make_caller) -> None:
     org = await create_organisation(
-        admin, "Acme", vatNumber="NL123456789B01", invoiceEmail="facturen@acme.nl"
+        admin, "Acme", vatNumber="NL004495445B01", invoiceEmail="facturen@acme.nl"
     )
     postal = await add_ok(admin, org, "POSTAL", city="Utrecht")
     invoice = await add_ok(admin, org, "INVOICE", city="Factuurstad")
@@ -218,7 +218,7 @@ async def test_invoice_data_is_financial_for_reading_and_writing(admin, make_cal
         ("invoiceUsesPostalAddress", "FORBIDDEN"),
         ("vatNumber", "FORBIDDEN"),
     ]
-    assert "NL123456789B01" not in response.text and "Factuurstad" not in response.text
+    assert "NL004495445B01" not in response.text and "Factuurstad" not in response.text
     node = "query($id: ID!) { node(id: $id) { id } }"
     assert (await business.gql(node, {"id": invoice["id"]}))["node"] is None
     assert (await business.gql(node, {"id": postal["id"]}))["node"] == {"id": postal["id"]}

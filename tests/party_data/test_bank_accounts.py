@@ -72,7 +72,7 @@ async def test_an_iban_is_stored_compact_and_shown_in_groups_of_four(admin) -> N
     [
         ("NL91ABNA0417164301", "check digits"),
         ("NL91ABNA041716430", "18 characters"),
-        ("XX91ABNA0417164300", "not a country"),
+        ("XX91ABNA0417164300", "Unknown country"),
         ("1234567", "starts with a country code"),
         ("", "required"),
     ],

@@ -41,6 +41,7 @@ __all__ = [
     "INVOICE_CITY",
     "INVOICE_EMAIL",
     "MEMBER_BSN",
+    "MEMBER_BSN_SHOWN",
     "MISSING_PERSON",
     "PARTY_DOCUMENTS",
     "PARTY_RELATIONS",
@@ -68,6 +69,7 @@ TOMORROW = (TODAY + dt.timedelta(days=1)).isoformat()
 LAST_YEAR = (TODAY - dt.timedelta(days=365)).isoformat()
 
 MEMBER_BSN = "111222333"  # passes the 11-check
+MEMBER_BSN_SHOWN = "1112.22.333"  # as the API shows it
 CREDIT_LIMIT = "98765.00"
 ACCOUNT_NUMBER = "ACC-778899"
 SALARY = "4321.00"

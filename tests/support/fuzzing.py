@@ -38,6 +38,7 @@ ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 HIDDEN_FIRST, HIDDEN_LAST = "Quirijntje", "Zwavelzuurverborgen"
 HIDDEN_NAMES = (HIDDEN_FIRST, HIDDEN_LAST)
 HIDDEN_BSN = "111222333"
+HIDDEN_BSN_SHOWN = "1112.22.333"  # as the API prints it
 
 UNMASKED = re.compile(
     r"Traceback|File \"|\b(Key|Value|Type|Attribute|Index|Overflow|Runtime|Integrity|Operational|Data|Programming|"
@@ -75,7 +76,7 @@ PLAUSIBLE = [
     "020 123 4567",
     "06-12345678",
     "12345678",
-    "NL123456789B01",
+    "NL004495445B01",
     "NL91ABNA0417164300",
     "123456782",
     "https://example.nl",
@@ -186,7 +187,7 @@ def problems_of(response: httpx.Response, *, hidden: bool) -> list[str]:
     text = response.text
     if hidden and any(name in text for name in HIDDEN_NAMES):
         found.append("R1 leak: the hidden person's name is in the response")
-    if HIDDEN_BSN in text and hidden:
+    if (HIDDEN_BSN in text or HIDDEN_BSN_SHOWN in text) and hidden:
         found.append("the hidden person's BSN is in the response")
     try:
         body = response.json()

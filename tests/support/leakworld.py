@@ -20,6 +20,9 @@ import graphql
 from helpers import ok, upload_ok
 from leakscan import ERASED, FINANCE, R1, R2, SENSITIVE, STAFF, Marker, Markers, Seer
 from leakwalk import Selections
+from schwifty import IBAN
+from stdnum.nl import bsn as nl_bsn
+from valid_numbers import dutch_iban, dutch_vat, eleven_proof
 
 __all__ = ["VIEWERS", "World", "seed"]
 
@@ -47,21 +50,24 @@ ERASED_KINDS = frozenset(
 _digits = itertools.count(41719301)
 
 
-def _iban(account: str) -> str:
-    """A valid Dutch IBAN (mod-97) with bank ABNA and this 10-digit account number."""
-    digits = "".join(str(int(c, 36)) for c in f"ABNA{account}NL00")
-    return f"NL{98 - int(digits) % 97:02d}ABNA{account}"
+# One bank per bank account of the world, each a name and BIC found nowhere else: the
+# account's bankName and bic (from the bank registry) are markers as its IBAN is.
+_BANKS = itertools.cycle(("HAND", "NWAB", "LPLN", "NNBA"))
 
 
-def _bsn() -> str:
-    """A citizen service number passing the 11-check, unique in the world."""
-    while True:
-        value = f"{next(_digits) % 10**8:08d}"
-        for last in range(10):
-            digits = [int(c) for c in value + str(last)]
-            total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-            if total % 11 == 0:
-                return value + str(last)
+def _bank_account(m: Markers, needs: set[str], who: str) -> str:
+    """A valid Dutch IBAN at the next bank, marked with its bank's name and BIC."""
+    iban = IBAN(dutch_iban(next(_digits), next(_BANKS)))
+    assert iban.bank_name and iban.bic, iban
+    m.value(iban.bank_name, needs, f"{who}: bankName")
+    m.value(str(iban.bic), needs, f"{who}: bic")
+    return m.value(iban.compact, needs, f"{who}: iban", forms=(iban.formatted,))
+
+
+def _bsn(m: Markers, needs: set[str], who: str) -> str:
+    """A citizen service number passing the 11-check, unique in the world; shown as printed."""
+    bsn = eleven_proof(next(_digits))
+    return m.value(bsn, needs, f"{who}: bsn", forms=(nl_bsn.format(bsn),))
 
 
 async def _document(admin: Any, party: str, filename: str, description: str) -> str:
@@ -127,7 +133,7 @@ async def _person(
             email=f"{text('contact', 'email')}@example.nl",
             phone=phone("contact", "phone"),
             birthDate=born,
-            bsn=m.value(_bsn(), needs("personal", SENSITIVE), f"{who}: bsn"),
+            bsn=_bsn(m, needs("personal", SENSITIVE), who),
         )
     )["person"]["id"]
     me = ident("person", "person", person) if tag == "hp" else person
@@ -164,16 +170,13 @@ async def _person(
             city=text("address", f"{kind} city", *extra),
         )
         ident("address", f"{kind} address", address["address"]["id"], *extra)
-    iban = _iban(f"{next(_digits) % 10**10:010d}")
-    grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     account = await ok(
         admin,
         "addBankAccount",
         "bankAccount { id }",
         partyId=me,
-        iban=m.value(iban, needs("bank", FINANCE), f"{who}: iban", forms=(grouped,)),
+        iban=_bank_account(m, needs("bank", FINANCE), who),
         holderName=text("bank", "bank account holder", FINANCE),
-        bic="ABNANL2A",
     )
     ident("bank", "bank account", account["bankAccount"]["id"], FINANCE)
     await _notes_and_activity(admin, m, w, me, who, needs, tag, ctx)
@@ -279,7 +282,7 @@ async def _organisation(admin: Any, m: Markers, w: World, tag: str, who: str, ct
     def text(what: str, *needs: str) -> str:
         return m.text(needs, f"{who}: {what}", tag)
 
-    vat = m.value(f"NL{next(_digits) % 10**9:09d}B42", {FINANCE}, f"{who}: vatNumber")
+    vat = m.value(dutch_vat(next(_digits), "42"), {FINANCE}, f"{who}: vatNumber")
     org = (
         await ok(
             admin,
@@ -305,16 +308,13 @@ async def _organisation(admin: Any, m: Markers, w: World, tag: str, who: str, ct
         city=text("INVOICE city", FINANCE),
     )
     w.ids.add(m.global_id(address["address"]["id"], {FINANCE}, f"{who}: INVOICE address ID"))
-    iban = _iban(f"{next(_digits) % 10**10:010d}")
     account = await ok(
         admin,
         "addBankAccount",
         "bankAccount { id }",
         partyId=org,
         holderName=text("bank account holder", FINANCE),
-        iban=m.value(
-            iban, {FINANCE}, f"{who}: iban", forms=(" ".join(iban[i : i + 4] for i in range(0, 24, 4)),)
-        ),
+        iban=_bank_account(m, {FINANCE}, who),
     )
     w.ids.add(m.global_id(account["bankAccount"]["id"], {FINANCE}, f"{who}: bank account ID"))
     await _notes_and_activity(admin, m, w, org, who, lambda kind, *extra: set(extra), tag, ctx)

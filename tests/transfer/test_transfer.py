@@ -252,7 +252,7 @@ async def test_invalid_rows_are_reported_by_line_and_column_and_nothing_is_writt
     path = write(
         tmp_path / "orgs.csv",
         "name,code,status,checked,website,vat_number,postcode,country,parent_id\n"
-        "Eerste BV,A1,ACTIVE,true,https://eerste.nl,NL123456789B01,1234 AB,NL,\n"
+        "Eerste BV,A1,ACTIVE,true,https://eerste.nl,NL004495445B01,1234 AB,NL,\n"
         "Tweede BV,A1,WEIRD,misschien,ftp://x,NL12,XX,Nederland,\n"
         "Derde BV,A3,,,,,,,999\n",
     )

@@ -139,7 +139,7 @@ async def _scenario(admin: Any) -> tuple[str, str]:
             "createOrganisation",
             "organisation { id }",
             name="Geclassificeerd BV",
-            vatNumber="NL123456789B01",
+            vatNumber="NL004495445B01",
             invoiceCompanyName="x",
             invoiceEmail="x@example.com",
         )

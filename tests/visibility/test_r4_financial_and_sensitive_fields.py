@@ -15,6 +15,7 @@ from authorization import (
     INVOICE_CITY,
     INVOICE_EMAIL,
     MEMBER_BSN,
+    MEMBER_BSN_SHOWN,
     ROLES,
     SALARY,
     build_scenario,
@@ -100,7 +101,7 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             problems.append(f"{who}: commissionPercent = {commissions}")
         if person["employee"] != {"employeeNumber": "E-1", "salary": want_salary}:
             problems.append(f"{who}: employee = {person['employee']}")
-        if person["bsn"] != (MEMBER_BSN if sensitive else None):
+        if person["bsn"] != (MEMBER_BSN_SHOWN if sensitive else None):
             problems.append(f"{who}: bsn = {person['bsn']}")
         invoice = (org["invoiceEmail"], org["invoiceAddress"], org["addresses"])
         want_invoice = (
@@ -116,6 +117,7 @@ async def test_r4_financial_and_sensitive_fields_need_their_permission(admin, ma
             (INVOICE_EMAIL, finance),
             (INVOICE_CITY, finance),
             (MEMBER_BSN, sensitive),
+            (MEMBER_BSN_SHOWN, sensitive),
         ):
             if not allowed and secret in response.text:
                 problems.append(f"{who}: {secret} appears in the response")

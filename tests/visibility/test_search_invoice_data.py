@@ -51,7 +51,7 @@ async def _organisation_with_invoice_data(admin: Any) -> tuple[str, str]:
             "createOrganisation",
             "organisation { id }",
             name="Gieterij Oost",
-            vatNumber="NL123456789B01",
+            vatNumber="NL004495445B01",
             invoiceCompanyName="Zq7 Facturatie Holding",
             invoiceEmail="zq7facturen@example.nl",
             visitAddress={"city": VISIT_CITY},
@@ -82,7 +82,7 @@ async def test_search_and_city_filter_match_invoice_data_only_with_finance(admin
             visitAddress={"city": INVOICE_CITY},
         )
     )["organisation"]["id"]
-    invoice_values = ["zq7 facturatie", "zq7facturen@example.nl", "NL123456789B01"]
+    invoice_values = ["zq7 facturatie", "zq7facturen@example.nl", "NL004495445B01"]
 
     for role, permissions in NO_FINANCE:
         viewer = await make_caller(role, permissions)

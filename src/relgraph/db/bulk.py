@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from relgraph.db.ids import highest_id_ever
 
@@ -35,6 +36,7 @@ __all__ = [
     "CHUNK",
     "analyze",
     "chunked",
+    "copy_rows",
     "insert_rows",
     "is_postgres",
     "lock_rows",
@@ -61,7 +63,9 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def one_of(
+    session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
     """SQL: `column` is one of `values`, sent as ONE parameter (a JSON list on SQLite, an
     array on PostgreSQL): binding thousands of parameters costs more than the query."""
     if is_postgres(session):
@@ -72,18 +76,18 @@ def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[A
 
 async def rows_in(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     column: ColumnElement[Any],
     values: Iterable[Any],
     *,
     lock: bool = False,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The rows of `stmt` whose `column` is one of `values`, a chunk at a time, by `column`.
 
     With `lock`, PostgreSQL locks them (FOR NO KEY UPDATE: rows that reference them can
     still be inserted), in `column` order across the chunks.
     """
-    found: list[Row[Any]] = []
+    found: list[Row[*tuple[Any, ...]]] = []
     for part in chunked(sorted(set(values))):
         query = stmt.where(one_of(session, column, part)).order_by(column)
         if lock:
@@ -169,6 +173,29 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
             await connection.exec_driver_sql(sql, tuple(columns))
         else:
             await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write `rows` into `table` with PostgreSQL's COPY, in the session's transaction; on
+    SQLite, `insert_rows`.
+
+    COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
+    the server parses no SQL and plans nothing (bulk imports, the demo's bulk load). As with
+    `insert_rows`, every row has the same keys and gives every column the table needs, and
+    the values go through the columns' bind processors first.
+    """
+    connection = await session.connection()
+    if not rows or connection.dialect.name != "postgresql":
+        await insert_rows(session, table, rows)
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    columns = [_converted([row[name] for row in rows], p) for name, p in zip(names, processors, strict=True)]
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=list(zip(*columns, strict=True)), columns=names
+    )
 
 
 async def update_each(

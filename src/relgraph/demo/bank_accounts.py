@@ -1,4 +1,4 @@
-"""Plan bank accounts: Dutch IBANs at the usual banks, valid by the mod-97 check.
+"""Plan bank accounts: Dutch IBANs at the usual banks, their check digits from schwifty.
 
 Most organisations have one account, some a second one or a closed old one; now and
 then a group company pays from its holding's account (the same IBAN on two parties,
@@ -12,13 +12,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from schwifty import IBAN
+
 from relgraph.db.models import PartyKind
 from relgraph.db.models.party_types import EMPLOYEE, TAX_CLIENT
 from relgraph.demo.base import Ref
 from relgraph.demo.organisations import OrgSpec
 from relgraph.demo.party_types import TypePlan
 from relgraph.demo.persons import PersonSpec
-from relgraph.domain.party_data import iban
 
 __all__ = ["BANKS", "BankSpec", "plan_bank_accounts"]
 
@@ -57,8 +58,8 @@ class _Accounts:
         """Draw an unused (IBAN, BIC)."""
         while True:
             code, bic, _ = self.rng.choices(BANKS, weights=_WEIGHTS)[0]
-            bban = f"{code}{self.rng.randint(0, 9_999_999_999):010d}"
-            value = f"NL{iban.check_digits('NL', bban)}{bban}"
+            account = f"{self.rng.randint(0, 9_999_999_999):010d}"
+            value = IBAN.generate("NL", bank_code=code, account_code=account).compact
             if value not in self.taken:
                 self.taken.add(value)
                 return value, bic

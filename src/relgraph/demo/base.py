@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 
 from faker import Faker
+from stdnum.nl import bsn as nl_bsn
 
 from relgraph.db.models import AddressKind
 from relgraph.demo.names import (
@@ -32,6 +33,7 @@ __all__ = [
     "Generator",
     "Ref",
     "at",
+    "rsin",
     "stream",
 ]
 
@@ -47,6 +49,18 @@ BATCH = 500
 # A planned party: its kind (a PartyKind value) and its index in the planned organisations
 # or persons. Plans refer to parties this way because ids exist only once rows are written.
 Ref = tuple[str, int]
+
+
+def rsin(prefix: int) -> str:
+    """Nine digits that pass the 11-check (an RSIN, the heart of a Dutch VAT number): `prefix`
+    as eight, and the check digit stdnum computes; a prefix no digit can complete gives way
+    to the next one (no extra draw, so the rest of the demo data stays as it was)."""
+    while True:
+        head = f"{prefix % 100_000_000:08d}"
+        check = nl_bsn.checksum(head + "0")
+        if check < 10 and head != "00000000":
+            return head + str(check)
+        prefix += 1
 
 
 def stream(seed: int, name: str) -> random.Random:
@@ -132,21 +146,23 @@ class Generator:
                 return kvk
 
     def vat_number(self) -> str:
+        """Draw a unique Dutch VAT number: an RSIN that passes the 11-check, B and a serial."""
         while True:
             suffix = "01" if self.chance(0.85) else self.rng.choice(("02", "03", "04"))
-            vat = f"NL{self.rng.randint(1, 999_999_999):09d}B{suffix}"
+            vat = f"NL{rsin(self.rng.randint(1, 99_999_999))}B{suffix}"
             if vat not in self.vat_numbers:
                 self.vat_numbers.add(vat)
                 return vat
 
     def bsn(self) -> str:
-        """Draw a unique BSN passing the 11-check: the last digit is chosen to satisfy it."""
+        """Draw a unique BSN that passes the 11-check: eight digits, then stdnum's check digit."""
         while True:
             digits = [self.rng.randint(1, 9)] + [self.rng.randint(0, 9) for _ in range(7)]
-            check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+            head = "".join(map(str, digits))
+            check = nl_bsn.checksum(head + "0")
             if check == 10:
-                continue  # No single digit can balance this prefix.
-            value = "".join(map(str, digits)) + str(check)
+                continue  # No single digit can complete this prefix.
+            value = head + str(check)
             if value not in self.bsns:
                 self.bsns.add(value)
                 return value

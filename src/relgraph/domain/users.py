@@ -7,9 +7,9 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -284,7 +284,8 @@ async def _revoke(
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=dt.datetime.now(dt.UTC))
     )
-    revoked = result.rowcount or 0  # type: ignore[attr-defined]
+    # An UPDATE's result is a CursorResult; Session.execute is typed for any statement.
+    revoked = cast("CursorResult[Any]", result).rowcount or 0
     if revoked:
         changes = {"live_tokens": {"before": revoked, "after": 0}}
         _USERS.record(session, actor, user, "REVOKE_TOKENS", changes, reason=reason)

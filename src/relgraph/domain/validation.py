@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import phonenumbers
 
+from relgraph.domain import identifiers
+from relgraph.domain.identifiers import Refused
 from relgraph.domain.party_data import iban as ibans
 from relgraph.domain.party_data import phones
 from relgraph.domain.party_data.countries import COUNTRY_CODES, HOME_COUNTRY
@@ -22,55 +24,18 @@ __all__ = [
     "Checks",
     "date_problem",
     "normalise_phone",
-    "normalise_postcode",
-    "valid_bsn",
 ]
 
 E = TypeVar("E")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9 ()\-./]{6,25}$")
+# The KvK number has no check digit: eight digits are all there is to check.
 _KVK = re.compile(r"^\d{8}$")
-_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _HANDLE = re.compile(r"^@[A-Za-z0-9_.]{1,100}$")
 # Numbers without a country code are read as Dutch ones.
 DEFAULT_PHONE_REGION = "NL"
-_NL_POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Z]{2})$")
-
-# VAT identification numbers per EU member state (VIES formats), country prefix included.
-_VAT_FORMATS = {
-    "AT": r"ATU\d{8}",
-    "BE": r"BE[01]\d{9}",
-    "BG": r"BG\d{9,10}",
-    "CY": r"CY\d{8}[A-Z]",
-    "CZ": r"CZ\d{8,10}",
-    "DE": r"DE\d{9}",
-    "DK": r"DK\d{8}",
-    "EE": r"EE\d{9}",
-    "EL": r"EL\d{9}",
-    "ES": r"ES[0-9A-Z]\d{7}[0-9A-Z]",
-    "FI": r"FI\d{8}",
-    "FR": r"FR[0-9A-HJ-NP-Z]{2}\d{9}",
-    "HR": r"HR\d{11}",
-    "HU": r"HU\d{8}",
-    "IE": r"IE\d{7}[A-W][A-I]?|IE\d[A-Z+*]\d{5}[A-W]",
-    "IT": r"IT\d{11}",
-    "LT": r"LT(\d{9}|\d{12})",
-    "LU": r"LU\d{8}",
-    "LV": r"LV\d{11}",
-    "MT": r"MT\d{8}",
-    "NL": r"NL\d{9}B\d{2}",
-    "PL": r"PL\d{10}",
-    "PT": r"PT\d{9}",
-    "RO": r"RO\d{2,10}",
-    "SE": r"SE\d{12}",
-    "SI": r"SI\d{8}",
-    "SK": r"SK\d{10}",
-}
 
 
 # Every date the service takes, and every time once in UTC, lies in these years: mutation
@@ -96,15 +61,6 @@ def date_problem(value: dt.date) -> str | None:
     return f"Dates lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}{in_utc}."
 
 
-def valid_bsn(value: str) -> bool:
-    """Apply the Dutch 11-check (elfproef) to a 9-digit citizen service number."""
-    if not re.fullmatch(r"\d{9}", value):
-        return False
-    digits = [int(c) for c in value]
-    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-    return total % 11 == 0 and value != "000000000"
-
-
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
     """Return `value` as an E.164 number ("+31201234567"), or None if it is not a valid number."""
     if region == "NL" or value.lstrip().startswith("+31"):
@@ -118,17 +74,6 @@ def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str | Non
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_postcode(value: str, country: str = "NL") -> str | None:
-    """Return the postcode in its canonical form ("1234 AB" in NL), or None if invalid."""
-    value = value.strip().upper()
-    if country != "NL":
-        # Postcodes the world over hold at least one digit ("SW1A 1AA", "75001", "D02 X285").
-        plausible = re.fullmatch(r"[A-Z0-9][A-Z0-9 \-]{1,9}", value) and re.search(r"\d", value)
-        return value if plausible else None
-    match = _NL_POSTCODE.match(value)
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 class Checks:
@@ -200,11 +145,23 @@ class Checks:
             self.fail(field, f"At most {max_length} characters.")
         return value.strip()
 
+    def _identifier(
+        self, field: str | Sequence[str], value: str | None, parse: Callable[[str], str], max_length: int
+    ) -> str | None:
+        """`parse(value)` (an identifier's library check) on the trimmed value; what it refuses fails."""
+        errors = len(self.errors)
+        value = self.text(field, value, max_length=max_length)
+        if value is None or len(self.errors) > errors:
+            return value
+        try:
+            return parse(value)
+        except Refused as refused:
+            self.fail(field, str(refused))
+            return value
+
     def email(self, field: str | Sequence[str], value: str | None) -> str | None:
-        value = self.text(field, value, max_length=254)
-        if value is not None and not _EMAIL.match(value):
-            self.fail(field, "Not a valid email address.")
-        return value.lower() if value else None
+        """An e-mail address by the standards, in its normal form (identifiers.email)."""
+        return self._identifier(field, value, identifiers.email, 254)
 
     def phone(self, field: str, value: str | None) -> str | None:
         value = self.text(field, value, max_length=32)
@@ -224,25 +181,15 @@ class Checks:
         return number
 
     def iban(self, field: str | Sequence[str], value: str | None, *, required: bool = False) -> str | None:
-        """An IBAN with the mod-97 check and its country's length, returned compact, upper case."""
-        value = self.text(field, value, max_length=50, required=required)
-        if value is None:
+        """An IBAN valid for its country (schwifty), returned compact, upper case."""
+        if required and (value is None or not value.strip()):
+            self.fail(field, "This field is required.")
             return None
-        compact = ibans.compact(value)
-        problem = ibans.problem(compact)
-        if problem:
-            self.fail(field, problem)
-        return compact
+        return self._identifier(field, value, ibans.iban, 50)
 
     def bic(self, field: str | Sequence[str], value: str | None) -> str | None:
         """A BIC (SWIFT code) of 8 or 11 characters, e.g. ABNANL2A."""
-        value = self.text(field, value, max_length=20)
-        if value is None:
-            return None
-        value = value.replace(" ", "").upper()
-        if not _BIC.match(value):
-            self.fail(field, "A BIC has 8 or 11 letters and digits, e.g. ABNANL2A.")
-        return value
+        return self._identifier(field, value, ibans.bic, 20)
 
     def social(self, field: str | Sequence[str], value: str | None) -> str | None:
         """A social media profile: its http(s) URL or a handle like @relgraph."""
@@ -265,38 +212,26 @@ class Checks:
                 self.fail(field, "A KvK number is exactly 8 digits.")
         return value
 
-    def vat(self, field: str, value: str | None) -> str | None:
-        value = self.text(field, value, max_length=20)
-        if value is None:
-            return None
-        value = re.sub(r"[\s.\-]", "", value).upper()
-        pattern = _VAT_FORMATS.get(value[:2])
-        if pattern is None:
-            self.fail(field, "A VAT number starts with an EU country code, e.g. NL.")
-        elif not re.fullmatch(pattern, value):
-            example = "NL123456789B01" if value[:2] == "NL" else None
-            hint = f" (e.g. {example})" if example else ""
-            self.fail(field, f"Not a valid {value[:2]} VAT number{hint}.")
-        return value
+    def vat(self, field: str | Sequence[str], value: str | None) -> str | None:
+        """A VAT number with its country's check digits (identifiers.vat), returned compact."""
+        return self._identifier(field, value, identifiers.vat, 30)
+
+    def vat_fits(self, field: str | Sequence[str], vat_number: str | None, country: str | None) -> None:
+        """The VAT number's country must be the organisation's, when both are known (and valid)."""
+        path = (*self.prefix, *((field,) if isinstance(field, str) else field))
+        if not vat_number or country not in COUNTRY_CODES or any(e.field == path for e in self.errors):
+            return
+        problem = identifiers.vat_country_problem(vat_number, country)
+        if problem:
+            self.fail(field, problem)
 
     def bsn(self, field: str, value: str | None) -> str | None:
-        value = self.text(field, value, max_length=12)
-        if value is not None:
-            value = value.replace(" ", "").replace(".", "")
-            if not valid_bsn(value):
-                self.fail(field, "Not a valid BSN (9 digits passing the 11-check).")
-        return value
+        """A citizen service number passing the 11-check (identifiers.bsn): its 9 digits."""
+        return self._identifier(field, value, identifiers.bsn, 20)
 
-    def postcode(self, field: str, value: str | None, country: str = "NL") -> str | None:
-        value = self.text(field, value, max_length=10)
-        if value is None:
-            return None
-        normalised = normalise_postcode(value, country)
-        if normalised is None:
-            expected = ' like "1234 AB"' if country == "NL" else ""
-            self.fail(field, f"Not a valid postcode{expected}.")
-            return value
-        return normalised
+    def postcode(self, field: str, value: str | None, country: str = HOME_COUNTRY) -> str | None:
+        """The postcode as written in `country` (identifiers.postcode)."""
+        return self._identifier(field, value, lambda typed: identifiers.postcode(typed, country), 20)
 
     def country(self, field: str, value: str | None) -> str:
         if value is None or not value.strip():

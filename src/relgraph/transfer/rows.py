@@ -17,7 +17,6 @@ from relgraph.db.models import Gender, OrganisationStatus
 from relgraph.db.models.in_force import flag_for
 from relgraph.domain.memberships import memberships
 from relgraph.domain.organisations import organisations
-from relgraph.domain.party_data import addresses
 from relgraph.domain.persons import persons
 from relgraph.domain.validation import Checks
 from relgraph.errors import InvalidInput
@@ -161,10 +160,14 @@ def _clean_organisation(row: Row) -> None:
         "archived": bool(data.pop("archived", None)),
     }
 
+    if any(v is not None for v in address.values()):
+        data["visit_address"] = address
+
     def clean(checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
-        values = organisations.clean(checks, data, creating=True)
-        if any(v is not None for v in address.values()):
-            values["address"] = addresses.clean(checks, address, prefix=("visitAddress",))
+        # The API's own check of an organisation input, visit address included.
+        values, visit = organisations.clean_with_visit_address(checks, data, creating=True)
+        if visit is not None:
+            values["address"] = visit
         return values
 
     _checked("organisations", row, clean, data)

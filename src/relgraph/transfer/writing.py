@@ -1,7 +1,7 @@
 """Writing checked import rows: set-based inserts, one audit event per new object.
 
 Ids are reserved up front (no RETURNING), and the rows go in a chunk at a time, one
-executemany per table (one array per column on PostgreSQL); every imported organisation,
+executemany per table on SQLite, one COPY per table on PostgreSQL; every imported organisation,
 person or membership gets its own CREATE audit event in the same chunk. The search index
 is kept per chunk, set-based (`search.search_index_by_batch`).
 
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import (
     analyze,
-    insert_rows,
+    copy_rows,
     one_of,
     reserve_ids,
     rows_in,
@@ -88,7 +88,7 @@ async def _write_chunks(
     for start in range(0, len(rows), CHUNK):
         tables = tables_of(rows[start : start + CHUNK], source, now)
         for table, table_rows in tables.in_order():
-            await insert_rows(session, table, table_rows)
+            await copy_rows(session, table, table_rows)
         if search_index is not None:
             await search_index.index(tables.ids)
         progress("writing", start + len(tables.ids), len(rows))
@@ -99,7 +99,8 @@ def _depths(rows: Sequence[Row]) -> dict[int, int]:
     by_id = {r.values["id"]: r for r in rows}
     depth: dict[int, int] = {}
     for row in rows:
-        chain, node = [], row
+        chain: list[Row] = []
+        node: Row | None = row
         while node is not None and node.values["id"] not in depth:
             chain.append(node)
             parent = node.values.get("parent_id")

@@ -47,7 +47,7 @@ SUBSIDIARY_ORDER = [
 ]
 
 
-def _subsidiaries(include_archived: bool) -> Select[Any]:
+def _subsidiaries(include_archived: bool) -> Select[*tuple[Any, ...]]:
     stmt = select(Organisation)
     if not include_archived:
         stmt = stmt.where(Organisation.archived.is_(False))

@@ -135,7 +135,7 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
     return conditions
 
 
-def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[Any]:
+def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:
     return select(Organisation).where(*_conditions(viewer, flt))
 
 
@@ -204,10 +204,15 @@ def clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[st
 def clean_with_visit_address(
     checks: Checks, data: Mapping[str, Any], *, creating: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """`clean` for an organisation input, and its visit address when it has one."""
+    """`clean` for an organisation input, and its visit address when it has one; a VAT
+    number sent with a visit address must be of that address's country."""
     values = clean(checks, data, creating=creating)
     visit = data.get("visit_address")
-    return values, None if visit is None else addresses.clean(checks, visit, prefix=("visitAddress",))
+    if visit is None:
+        return values, None
+    address = addresses.clean(checks, visit, prefix=("visitAddress",))
+    checks.vat_fits("vatNumber", values.get("vat_number"), address["country"])
+    return values, address
 
 
 async def possible_duplicates(
@@ -294,6 +299,14 @@ async def update(
     values, visit = clean_with_visit_address(checks, data, creating=False)
     checks.raise_if_any()
     org = await load_for_update(session, id=id, expected_version=expected_version)
+    if values.get("vat_number") and visit is None:
+        # Checked when the VAT number is written: an address writer need not be allowed to
+        # read it (R4), so a later change of the head office's country is not refused
+        # (`relgraph db check` lists the organisations whose two disagree).
+        checks.vat_fits(
+            "vatNumber", values["vat_number"], await addresses.head_office_country(session, org.id)
+        )
+        checks.raise_if_any()
     if "code" in values:
         await _check_code_free(session, values["code"], org.id)
     # Before the organisation's own fields change: these writes flush the session.

@@ -34,6 +34,7 @@ __all__ = [
     "add",
     "clean",
     "get_many",
+    "head_office_country",
     "lines",
     "list_for_parties",
     "load_for_update",
@@ -190,6 +191,12 @@ async def update(
     await _refresh_search(session, row.party_id)
     await session.flush()
     return row
+
+
+async def head_office_country(session: AsyncSession, party_id: int) -> str | None:
+    """The country of the party's head office; None when it has none."""
+    address = await _HEAD_OFFICES.holder(session, party_id)
+    return address.country if address is not None else None
 
 
 async def promote_head_office(

@@ -1,6 +1,7 @@
 """Bank accounts (bankrekeningen) of parties: add, change, remove, choose the primary one.
 
-Financial data (R4): the API layer lets only FINANCE users read or write them. The same
+The IBAN is stored compact; when no BIC is given, the bank registry's is filled in (see
+iban.py). Financial data (R4): the API layer lets only FINANCE users read or write them. The same
 IBAN may belong to two parties (a subsidiary paying from the holding's account); such
 parties are reported as possible duplicates, never refused.
 """
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import BankAccount, Organisation, Person
 from relgraph.domain import parties, versions
+from relgraph.domain.party_data import iban as ibans
 from relgraph.domain.party_data.owned import OwnedRecords
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
@@ -85,6 +87,11 @@ def _clean(checks: Checks, data: Mapping[str, Any], *, creating: bool) -> dict[s
         values["iban"] = checks.iban("iban", data.get("iban"), required=True)
     if "bic" in data:
         values["bic"] = checks.bic("bic", data["bic"])
+    if values.get("iban") and not values.get("bic"):
+        # The bank's BIC as the registry knows it, filled in for the user; a new IBAN
+        # without one of its own replaces the old IBAN's BIC, which need not fit it.
+        bank = ibans.bank_of(values["iban"]) if not checks.errors else None
+        values["bic"] = bank.bic if bank else None
     if "holder_name" in data:
         values["holder_name"] = checks.text("holderName", data["holder_name"], max_length=200)
     if data.get("active") is not None:

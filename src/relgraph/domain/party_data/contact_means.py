@@ -71,7 +71,7 @@ _NOUNS = {
 
 
 def clean_value(checks: Checks, kind: str, value: str | None, field: str = "value") -> str | None:
-    """Validate and normalise a value of `kind`: emails lower case, phone numbers E.164."""
+    """Validate and normalise a value of `kind`: emails in their normal form, phone numbers E.164."""
     if value is None or not value.strip():
         checks.fail(field, "This field is required.")
         return None

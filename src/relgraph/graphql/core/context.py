@@ -15,6 +15,7 @@ from relgraph.errors import DomainError
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.loaders import Loaders
 from relgraph.policy import Viewer
+from relgraph.rate_limits import RateLimiter
 from relgraph.storage import DocumentStore
 
 __all__ = ["Context", "Info"]
@@ -29,10 +30,12 @@ class Context:
     `viewer` is None only while the request authenticates (on this same session).
     """
 
-    viewer: Viewer  # type: ignore[assignment]  # None until authenticated
+    viewer: Viewer  # None only until authenticated (web.py)
     sessionmaker: async_sessionmaker[AsyncSession]
     request_id: str
     store: DocumentStore
+    # This process's count of the rate limit; None when the limit is off.
+    rate_limiter: RateLimiter | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: Loaders | None = None

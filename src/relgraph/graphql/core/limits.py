@@ -45,7 +45,7 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         operation = operation_of(document, context.operation_name) if document is not None else None
-        if operation is not None and context.result is None:
+        if document is not None and operation is not None and context.result is None:
             self.cost = query_cost(context.schema._schema, document, operation, context.variables)
         if self.cost is not None:
             await self._limit(self.cost)
@@ -63,17 +63,17 @@ class QueryCostLimiter(SchemaExtension):
             return
         context = self.execution_context.context
         viewer = getattr(context, "viewer", None)
-        if self.rate_limit <= 0 or viewer is None:
+        limiter: rate_limits.RateLimiter | None = getattr(context, "rate_limiter", None)
+        if self.rate_limit <= 0 or viewer is None or limiter is None:
             return
         try:
-            await context.release_connection()
-            self.charge = await rate_limits.charge(
-                context.sessionmaker, user_id=viewer.id, points=cost, limit=self.rate_limit
-            )
+            if not limiter.knows(viewer.id):
+                # The first charge of a user reads their count on a connection of its own.
+                await context.release_connection()
+            self.charge = await limiter.charge(viewer.id, cost)
         except Exception:
             # The counter is protection, not data: a database hiccup here lets the request
-            # through rather than failing it. (A long write on SQLite is no hiccup: the
-            # process counts on its own meanwhile, see rate_limits.)
+            # through rather than failing it.
             logger.exception("request %s: rate limit not checked", getattr(context, "request_id", "-"))
             return
         if not self.charge.allowed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -313,7 +314,11 @@ TimelineItem = Annotated[
     ),
 ]
 
-_CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": AuditEvent.from_row}
+_CONVERT: dict[str, Callable[[Any], TimelineItem]] = {
+    "NOTE": Note.from_row,
+    "ACTIVITY": Activity.from_row,
+    "AUDIT": AuditEvent.from_row,
+}
 
 
 async def audit_connection(
@@ -329,7 +334,7 @@ async def timeline_connection(
     info: Info, party_id: int, kinds: list[TimelineKind] | None, first: int | None, after: str | None
 ) -> Connection[TimelineItem]:
     page = page_request(first, after)
-    chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
+    chosen = tuple(sorted({k.name for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
     rows, total = await loaded_page(info, timeline_page, timeline_count, (party_id, chosen), page)
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
 

@@ -10,6 +10,7 @@ import strawberry
 
 from relgraph.db import models
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from relgraph.domain import identifiers
 from relgraph.domain.organisations.hierarchy import MAX_DEPTH
 from relgraph.graphql.core.connections import (
     After,
@@ -84,9 +85,8 @@ class InvoiceData:
 
     @classmethod
     def from_row(cls, row: models.Organisation) -> InvoiceData:
-        return cls(
-            row.vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address
-        )
+        vat_number = identifiers.vat_formatted(row.vat_number) if row.vat_number else None
+        return cls(vat_number, row.invoice_company_name, row.invoice_email, row.invoice_uses_postal_address)
 
 
 def _invoice_field(info: Info, column: str) -> None:
@@ -173,7 +173,10 @@ class Organisation(Party):
         return Organisation.from_row(row) if row else None
 
     @strawberry.field(
-        description=f"VAT identification number (btw-nummer), e.g. NL123456789B01. {_FINANCIAL}"
+        description=(
+            "VAT identification number (btw-nummer) with its country prefix, as its country writes "
+            f"it: NL004495445B01, GB 980 7806 84. {_FINANCIAL}"
+        )
     )
     def vat_number(self, info: Info) -> str | None:
         _invoice_field(info, "vat_number")

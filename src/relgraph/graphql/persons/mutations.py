@@ -54,7 +54,9 @@ class CreatePersonInput:
     birth_date: dt.date | None = strawberry.field(
         default=None, description="Date of birth (not in the future)."
     )
-    bsn: str | None = strawberry.field(default=None, description="BSN: 9 digits passing the 11-check.")
+    bsn: str | None = strawberry.field(
+        default=None, description="BSN: 9 digits passing the 11-check, with or without dots and spaces."
+    )
 
 
 @strawberry.input(description="Changes to a person; only the fields you send change.")

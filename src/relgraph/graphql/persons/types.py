@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from relgraph.db import models
+from relgraph.domain import identifiers
 from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
@@ -97,7 +98,7 @@ class Person(Party):
             birth_date=row.birth_date,
             active=row.active,
             deleted_at=row.deleted_at,
-            bsn_value=row.bsn,
+            bsn_value=identifiers.bsn_formatted(row.bsn) if row.bsn else None,
         )
 
     @strawberry.field(description="Private email address: the primary EMAIL contact mean.")
@@ -112,7 +113,7 @@ class Person(Party):
 
     @strawberry.field(
         description=(
-            "Citizen service number (BSN). Needs the SENSITIVE permission: without it the "
+            'Citizen service number (BSN), as printed: "1112.22.333". Needs the SENSITIVE permission: without it the '
             "value is null with a FORBIDDEN error (check `viewerCanSeeSensitive` first)."
         )
     )

@@ -51,7 +51,12 @@ class CreateOrganisationInput:
     legal_name: str | None = strawberry.field(default=None, description="Registered legal name.")
     kvk_number: str | None = strawberry.field(default=None, description="KvK number: exactly 8 digits.")
     vat_number: str | None = strawberry.field(
-        default=None, description=f"VAT number with country prefix, e.g. NL123456789B01. {_FINANCE}"
+        default=None,
+        description=(
+            "VAT number with its country prefix (an EU member state, GB, NO or CH), e.g. NL004495445B01; "
+            "checked with the country's check digits and, with a visitAddress, against its country. "
+            f"{_FINANCE}"
+        ),
     )
     invoice_company_name: str | None = strawberry.field(
         default=None, description=f"Name on invoices, when not the trade name. {_FINANCE}"
@@ -90,7 +95,13 @@ class UpdateOrganisationInput:
     code: str | None = strawberry.field(default=UNSET, description=f"Customer number. {_D}")
     legal_name: str | None = strawberry.field(default=UNSET, description=f"Legal name. {_D}")
     kvk_number: str | None = strawberry.field(default=UNSET, description=f"KvK number. {_D}")
-    vat_number: str | None = strawberry.field(default=UNSET, description=f"VAT number. {_D} {_FINANCE}")
+    vat_number: str | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "VAT number, checked with its country's check digits and against the head office's country "
+            f"(the visitAddress sent with it, else the stored one). {_D} {_FINANCE}"
+        ),
+    )
     invoice_company_name: str | None = strawberry.field(
         default=UNSET, description=f"Name on invoices. {_D} {_FINANCE}"
     )

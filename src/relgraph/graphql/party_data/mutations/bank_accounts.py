@@ -28,9 +28,15 @@ __all__ = ["BankAccountMutations"]
 class AddBankAccountInput:
     party_id: strawberry.ID = strawberry.field(description="The organisation or person.")
     iban: str = strawberry.field(
-        description='The IBAN, with or without spaces ("NL91 ABNA 0417 1643 00"); checked with mod-97 and its country\'s length.'
+        description=(
+            'The IBAN, with or without spaces ("NL91 ABNA 0417 1643 00"); checked by schwifty: '
+            "its country's length and structure, its check digits and the account number's own."
+        )
     )
-    bic: str | None = strawberry.field(default=None, description="The bank's BIC, 8 or 11 characters.")
+    bic: str | None = strawberry.field(
+        default=None,
+        description="The bank's BIC, 8 or 11 characters; left out: the bank registry's, when it knows the bank.",
+    )
     holder_name: str | None = strawberry.field(default=None, description="The name the account is held in.")
     primary: bool | None = strawberry.field(
         default=None,
@@ -44,7 +50,10 @@ class UpdateBankAccountInput:
     expected_version: int | None = strawberry.field(
         default=None, description="The version you last saw; if someone changed it since, you get CONFLICT."
     )
-    iban: str | None = strawberry.field(default=UNSET, description="A corrected IBAN; cannot be cleared.")
+    iban: str | None = strawberry.field(
+        default=UNSET,
+        description="A corrected IBAN; cannot be cleared. Sent without `bic`, the BIC becomes the bank registry's for it (or none).",
+    )
     bic: str | None = strawberry.field(default=UNSET, description="BIC; null clears it.")
     holder_name: str | None = strawberry.field(default=UNSET, description="Account holder; null clears it.")
     active: bool | None = strawberry.field(

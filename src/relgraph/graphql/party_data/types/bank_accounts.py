@@ -35,7 +35,18 @@ class BankAccount(Node):
     iban_compact: str = strawberry.field(
         description='The IBAN without spaces, upper case: "NL91ABNA0417164300" (for payment files).'
     )
-    bic: str | None = strawberry.field(description="The bank's BIC (SWIFT code), e.g. ABNANL2A.")
+    bic: str | None = strawberry.field(
+        description=(
+            "The bank's BIC (SWIFT code), e.g. ABNANL2A: the one recorded, else the one the bank "
+            "registry (schwifty) gives for the IBAN; null when neither is known."
+        )
+    )
+    bank_name: str | None = strawberry.field(
+        description=(
+            'The name of the bank the IBAN belongs to ("ABN AMRO BANK N.V."), from the bank '
+            "registry (schwifty); null when the registry does not know the bank."
+        )
+    )
     holder_name: str | None = strawberry.field(
         description="The name the account is held in (tenaamstelling)."
     )
@@ -49,13 +60,15 @@ class BankAccount(Node):
 
     @classmethod
     def from_row(cls, row: models.BankAccount) -> BankAccount:
+        bank = iban.bank_of(row.iban)
         return cls(
             pk=row.id,
             id=strawberry.ID(encode_id("BankAccount", row.id)),
             party_id=row.party_id,
             iban=iban.grouped(row.iban),
             iban_compact=row.iban,
-            bic=row.bic,
+            bic=row.bic or (bank.bic if bank else None),
+            bank_name=bank.name if bank else None,
             holder_name=row.holder_name,
             primary=row.is_primary,
             active=row.active,
