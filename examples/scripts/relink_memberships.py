@@ -30,14 +30,16 @@ import argparse
 import base64
 import csv
 import datetime as dt
+import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -173,21 +175,35 @@ class Api:
     def __init__(self, url: str, token: str) -> None:
         endpoint = url.rstrip("/")
         self.url = endpoint if endpoint.endswith("/graphql") else f"{endpoint}/graphql"
-        self.client = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=300)
+        self.token = token
 
     def run(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        # The standard library's urllib: the script runs with what `pip install relgraph` brings.
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+            method="POST",
+        )
         try:
-            response = self.client.post(self.url, json={"query": query, "variables": variables})
-        except httpx.HTTPError as error:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:  # a 4xx or 5xx still has a GraphQL body
+            status, raw = error.code, error.read()
+        except (urllib.error.URLError, OSError) as error:
             raise Failure(f"cannot reach {self.url}: {error}") from None
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
-            raise Failure(f"{self.url} answered {response.status_code} without JSON") from None
+            raise Failure(f"{self.url} answered {status} without JSON") from None
         if body.get("errors"):
             raise Failure(f"{self.url}: {body['errors'][0].get('message')}")
-        if response.status_code != 200:
-            raise Failure(f"{self.url} answered {response.status_code}")
+        if status != 200:
+            raise Failure(f"{self.url} answered {status}")
         return body["data"]
 
 

@@ -28,17 +28,25 @@ __all__ = ["app", "main"]
 
 T = TypeVar("T")
 
+
+def _typer(help: str) -> typer.Typer:
+    # Plain help (Click's): Typer's rich help prints `<bool>` beside every flag, --help
+    # included, and reads "[default: ...]" in a help text as markup and drops it.
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
+
 app = typer.Typer(
     help="relgraph: a GraphQL service over a CRM's relationship graph.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
-users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-documents_app = typer.Typer(help="Stored document files.", no_args_is_help=True)
+db_app = _typer("Database schema.")
+demo_app = _typer("Demo data.")
+users_app = _typer("Staff accounts.")
+tokens_app = _typer("API tokens.")
+documents_app = _typer("Stored document files.")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
@@ -54,6 +62,11 @@ DEMO_USERS = [
     ("business@demo.test", "Bea Business", "BUSINESS", []),
     ("readonly@demo.test", "Rob Readonly", "READONLY", []),
 ]
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`number` and the noun in the number it needs: "1 organisation", "2 organisations"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _fail(message: str) -> None:
@@ -211,16 +224,22 @@ def demo_seed(
     scale_factor: Annotated[float, typer.Option(hidden=True, min=0.0001, max=10)] = 1.0,
 ) -> None:
     """Add realistic Dutch demo data (organisations, groups, persons, memberships)."""
+    # As serve does: a new database gets its tables first.
+    _upgrade()
     if scale is DemoScale.LARGE:
         _run(_seed_large, seed, scale_factor)
         return
-    summary = _run(_in_session, _seed, organisations, persons, staff, seed)
+    _report_seeded(_run(_in_session, _seed, organisations, persons, staff, seed))
+
+
+def _report_seeded(summary: Any) -> None:
     err.print(
-        f"seeded {summary.organisations} organisations, {summary.persons} persons, "
-        f"{summary.memberships} memberships, {summary.relations} relations, "
-        f"{summary.internal_relations} internal relations, {summary.contact_means} contact means, "
-        f"{summary.bank_accounts} bank accounts, {summary.group_links} customer group members, "
-        f"{summary.staff} staff users"
+        f"seeded {counted(summary.organisations, 'organisation')}, {counted(summary.persons, 'person')}, "
+        f"{counted(summary.memberships, 'membership')}, {counted(summary.relations, 'relation')}, "
+        f"{counted(summary.internal_relations, 'internal relation')}, "
+        f"{counted(summary.contact_means, 'contact mean')}, {counted(summary.bank_accounts, 'bank account')}, "
+        f"{counted(summary.group_links, 'customer group member')}, {counted(summary.staff, 'staff user')}",
+        highlight=False,
     )
 
 
@@ -258,7 +277,7 @@ def tokens_revoke(email: Annotated[str, typer.Option(help="The user's email.")])
     from relgraph.domain import users
 
     count = _run(_in_session, users.revoke_tokens, email=email)
-    err.print(f"revoked {count} token(s) of {email}")
+    err.print(f"revoked {counted(count, 'token')} of {email}", highlight=False)
 
 
 async def _cleanup(session: Any, older_than_minutes: int, dry_run: bool) -> tuple[int, int]:
@@ -295,7 +314,10 @@ def documents_cleanup(
     """Remove stored files no document refers to (deleted documents, refused uploads)."""
     orphans, stale = _run(_in_session, _cleanup, older_than_minutes, dry_run)
     verb = "would remove" if dry_run else "removed"
-    err.print(f"{verb} {orphans} unreferenced file(s) and {stale} unfinished upload(s)")
+    err.print(
+        f"{verb} {counted(orphans, 'unreferenced file')} and {counted(stale, 'unfinished upload')}",
+        highlight=False,
+    )
 
 
 @app.command("export-schema")
@@ -311,6 +333,13 @@ class TransferKind(enum.StrEnum):
     organisations = "organisations"
     persons = "persons"
     memberships = "memberships"
+
+
+_NOUNS = {
+    TransferKind.organisations: ("organisation",),
+    TransferKind.persons: ("person",),
+    TransferKind.memberships: ("membership",),
+}
 
 
 @contextlib.contextmanager
@@ -336,8 +365,18 @@ def import_rows(
         Path | None,
         typer.Option(help="Where --skip-invalid puts the rejected rows [default: FILE.rejects.csv]."),
     ] = None,
+    skip_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--skip-duplicates",
+            help="Leave out organisations with the KvK number or the name of one in the database.",
+        ),
+    ] = False,
 ) -> None:
-    """Import organisations, persons or memberships from CSV: every row, or none when one is invalid."""
+    """Import organisations, persons or memberships from CSV: every row, or none when one is invalid.
+
+    Comma- or semicolon-separated (as Excel writes in a Dutch locale), UTF-8.
+    """
     from relgraph import transfer
 
     with _progress_bar() as report:
@@ -347,20 +386,37 @@ def import_rows(
             kind.value,
             file,
             skip_invalid=skip_invalid,
+            skip_duplicates=skip_duplicates,
             progress=report,
         )
+    for row, duplicates in result.duplicates:
+        named = "; ".join(f"organisation {d.id} {d.name!r} (same {d.same})" for d in duplicates)
+        verb = "skipped, possible" if result.skipped_duplicates else "possible"
+        err.print(f"{file}, line {row.line}: {verb} duplicate of {named}", highlight=False, markup=False)
     for row in result.rejected:
         for column, message in row.errors:
             err.print(f"{file}, line {row.line}, column {column}: {message}", highlight=False, markup=False)
     if not result.applied:
         _fail(
-            f"{len(result.rejected)} invalid row(s); nothing was imported (--skip-invalid imports the others)"
+            f"{counted(len(result.rejected), 'invalid row')}; nothing was imported "
+            "(--skip-invalid imports the others)"
         )
     if result.rejected:
         target = rejects or file.with_suffix(".rejects.csv")
         transfer.write_rejects(result, target)
-        err.print(f"skipped {len(result.rejected)} invalid row(s), written to {target}", highlight=False)
-    err.print(f"imported {result.imported} {kind.value} from {file}", highlight=False)
+        err.print(
+            f"skipped {counted(len(result.rejected), 'invalid row')}, written to {target}", highlight=False
+        )
+    noun = _NOUNS[kind]
+    message = f"imported {counted(result.imported, *noun)} from {file}"
+    if result.duplicates:
+        what = counted(len(result.duplicates), "possible duplicate")
+        message += (
+            f"; skipped {what}"
+            if result.skipped_duplicates
+            else f", {what} among them (--skip-duplicates leaves them out)"
+        )
+    err.print(message, highlight=False)
 
 
 @app.command("export")
@@ -375,13 +431,21 @@ def export_rows(
     from relgraph import transfer
 
     target = file.open("w", newline="", encoding="utf-8") if file else contextlib.nullcontext(sys.stdout)
-    with _progress_bar() as report, target as out:
-        count = _run(transfer.export_to, get_settings().database_url, kind.value, out, progress=report)
-    err.print(f"exported {count} {kind.value}" + (f" to {file}" if file else ""), highlight=False)
+    try:
+        with _progress_bar() as report, target as out:
+            count = _run(transfer.export_to, get_settings().database_url, kind.value, out, progress=report)
+            out.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`relgraph export ... | head`): what it read is what it
+        # wanted, which is no failure. Standard output goes to /dev/null, so that Python's
+        # last flush at exit does not fail on the closed pipe too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    err.print(f"exported {counted(count, *_NOUNS[kind])}" + (f" to {file}" if file else ""), highlight=False)
 
 
-async def _prepare_demo(session: Any) -> dict[str, str] | None:
-    """Seed an empty database and create the demo users; return their tokens."""
+async def _prepare_demo(session: Any) -> tuple[Any, dict[str, str]] | None:
+    """Seed an empty database and create the demo users; return what was seeded and their tokens."""
     from relgraph import demo
     from relgraph.domain import users
 
@@ -390,8 +454,8 @@ async def _prepare_demo(session: Any) -> dict[str, str] | None:
     for email, name, role, permissions in DEMO_USERS:
         if await users.get_by_email(session, email=email) is None:
             await users.create(session, email=email, name=name, role=role, permissions=permissions)
-    await _seed(session, 150, 500, 8, 42)
-    return {email: await users.create_token(session, email=email) for email, *_ in DEMO_USERS}
+    summary = await _seed(session, 150, 500, 8, 42)
+    return summary, {email: await users.create_token(session, email=email) for email, *_ in DEMO_USERS}
 
 
 @contextlib.contextmanager
@@ -445,12 +509,14 @@ def serve(
         # A demo is for exploring: no rate limit, unless one is set explicitly. Through the
         # environment, since each uvicorn worker builds its app from it.
         os.environ.setdefault("RELGRAPH_RATE_LIMIT_PER_MINUTE", "0")
-        tokens = _run(_in_session, _prepare_demo)
-        if tokens is None:
+        prepared = _run(_in_session, _prepare_demo)
+        if prepared is None:
             err.print(
                 "database already has data: not seeding again (create tokens with `relgraph tokens create`)"
             )
         else:
+            summary, tokens = prepared
+            _report_seeded(summary)
             err.print("demo users and their API tokens (shown once):")
             for email, token in tokens.items():
                 err.print(f"  {email:<22} {token}", highlight=False)

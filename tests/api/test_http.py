@@ -242,6 +242,77 @@ async def test_a_validation_error_is_400_under_graphql_response_json(admin) -> N
     assert await count_organisations(admin) == before
 
 
+def error_codes(response: httpx.Response) -> list[str | None]:
+    return [e.get("extensions", {}).get("code") for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("accept, status", [(GRAPHQL_RESPONSE, 400), ("application/json", 200)])
+@pytest.mark.parametrize(
+    "query, variables, code",
+    [
+        ("{ viewer { email ", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { email } } }", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ " + "viewer { email } " * 2000 + "}", None, "GRAPHQL_PARSE_FAILED"),  # over the token limit
+        ("{ viewer { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ organisations(first: "ten") { totalCount } }', None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($unused: Int) { viewer { email } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "{ organisations { nodes { " + "parent { " * 11 + "id" + " }" * 11 + " } } }",
+            None,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),  # deeper than the limit
+        ("query($f: Int) { organisations(first: $f) { totalCount } }", {"f": "ten"}, "BAD_USER_INPUT"),
+        ("query($id: ID!) { node(id: $id) { id } }", {}, "BAD_USER_INPUT"),
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": {"an": "object"}}, "BAD_USER_INPUT"),
+        (
+            "query($o: OrganisationOrder) { organisations(orderBy: $o) { totalCount } }",
+            {"o": {"field": "SHOE_SIZE"}},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($i: AddMembershipInput!) { addMembership(input: $i) { userErrors { code } } }",
+            {"i": {"personId": "x", "organisationId": "y", "startDate": "31-12-2026"}},
+            "BAD_USER_INPUT",
+        ),
+    ],
+)
+async def test_request_errors_carry_the_code_apollo_and_yoga_give(
+    admin, query, variables, code, accept, status
+) -> None:
+    response = await admin.post(query, variables, headers={"Accept": accept})
+    # The status codes stay as GraphQL over HTTP has them: no data, so 400 under the new media type.
+    assert response.status_code == status, response.text
+    assert "data" not in response.json()
+    assert error_codes(response) == [code], response.text
+
+
+async def test_a_get_request_errors_carry_their_codes_too(admin) -> None:
+    for params, code in [
+        ({"query": "{ viewer { email "}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "{ viewer { nope } }"}, "GRAPHQL_VALIDATION_FAILED"),
+        (
+            {
+                "query": "query($f: Int) { organisations(first: $f) { totalCount } }",
+                "variables": '{"f": "x"}',
+            },
+            "BAD_USER_INPUT",
+        ),
+    ]:
+        response = await admin.client.get("/graphql", params=params, headers=auth(admin))
+        assert response.status_code == 200 and error_codes(response) == [code], response.text
+
+
+async def test_errors_that_have_a_code_keep_it(admin) -> None:
+    # A field error has its own code, and a refused query its own: neither becomes a request code.
+    business = (await admin.post("{ organisations(first: 0) { totalCount } }")).json()
+    costly = await admin.post(
+        "{ organisations(first: 100) { nodes { memberships(first: 100) { nodes { person { "
+        "memberships(first: 100) { nodes { id } } } } } } } }"
+    )
+    assert [e["extensions"]["code"] for e in business["errors"]] == ["BAD_USER_INPUT"]
+    assert error_codes(costly) == ["QUERY_TOO_COSTLY"]
+
+
 async def test_field_errors_keep_status_200_under_graphql_response_json(admin) -> None:
     # A resolver error after execution began is a partial result, not a bad request.
     response = await admin.post(

@@ -12,7 +12,10 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
 )
+from graphql.type.scalars import specified_scalar_types
 from helpers import SCHEMA_FILE
 from sqlalchemy import text
 
@@ -27,9 +30,9 @@ def test_schema_graphql_is_the_schema_the_code_builds() -> None:
     )
 
 
-def _undescribed() -> list[str]:
-    """Every type, field, argument and input field of the schema that has no description."""
-    schema = build_schema()._schema
+def _undescribed(schema: GraphQLSchema | None = None) -> list[str]:
+    """Every type, field, argument, input field and enum value of the schema without a description."""
+    schema = schema or build_schema()._schema
     missing: list[str] = []
 
     def blank(description: str | None) -> bool:
@@ -45,6 +48,7 @@ def _undescribed() -> list[str]:
         if blank(kind.description):
             missing.append(name)
         if isinstance(kind, GraphQLEnumType):
+            missing.extend(f"{name}.{value}" for value, v in kind.values.items() if blank(v.description))
             continue
         for field_name, field in kind.fields.items():
             if blank(field.description):
@@ -57,6 +61,32 @@ def _undescribed() -> list[str]:
 
 def test_every_type_field_and_argument_has_a_description() -> None:
     assert _undescribed() == []
+
+
+def test_the_description_check_sees_enum_values() -> None:
+    # An enum value without a description is reported by its type and name.
+    schema = build_schema()._schema
+    schema.type_map["Role"].values["TEAM"].description = None
+    assert _undescribed(schema) == ["Role.TEAM"]
+
+
+def test_custom_scalars_name_their_specification() -> None:
+    schema = build_schema()._schema
+    specified = {
+        name: kind.specified_by_url
+        for name, kind in schema.type_map.items()
+        if isinstance(kind, GraphQLScalarType) and name not in specified_scalar_types
+    }
+    assert specified == {
+        "Date": "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+        "DateTime": "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+        "Decimal": "https://speleotrove.com/decimal/daconvs.html#refnumsyn",
+        "JSON": "https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf",
+        "Upload": "https://github.com/jaydenseric/graphql-multipart-request-spec",
+    }
+    assert 'scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")' in (
+        SCHEMA_FILE.read_text(encoding="utf-8")
+    )
 
 
 def test_the_description_check_sees_root_fields_and_their_arguments() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +145,42 @@ async def test_a_bad_token_or_file_is_exit_status_2(server, tmp_path) -> None:
     assert result.returncode == 2 and "API token" in result.stderr
     missing = await run_script(server, "rg_wrong", tmp_path / "nope.csv")
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def _runtime_distributions() -> set[str]:
+    """The distributions `pip install relgraph` brings (README's first command): relgraph's
+    dependencies without extras, and theirs, all the way down."""
+    names = {"relgraph"}
+    todo = ["relgraph"]
+    while todo:
+        for requirement in metadata.requires(todo.pop()) or ():
+            name, _, marker = requirement.partition(";")
+            if "extra ==" in marker:
+                continue
+            distribution = re.split(r"[\s\[<>=!~(]", name.strip(), maxsplit=1)[0].lower().replace("_", "-")
+            try:
+                metadata.distribution(distribution)
+            except metadata.PackageNotFoundError:
+                continue  # a dependency for another platform or Python
+            if distribution not in names:
+                names.add(distribution)
+                todo.append(distribution)
+    return names
+
+
+def test_the_script_needs_only_what_installing_relgraph_brings() -> None:
+    imported = set()
+    for node in ast.walk(ast.parse(SCRIPT.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+    installed = _runtime_distributions()
+    providers = metadata.packages_distributions()
+    missing = {
+        module
+        for module in imported - set(sys.stdlib_module_names) - {"__future__"}
+        if not {d.lower().replace("_", "-") for d in providers.get(module, [])} & installed
+    }
+    assert imported > {"csv", "rich"}  # the walk saw the imports
+    assert missing == set(), f"{SCRIPT.name} imports {missing}, which `pip install relgraph` does not install"

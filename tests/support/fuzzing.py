@@ -323,7 +323,10 @@ class FuzzTarget:
             {"i": {"typeId": type_id, "sourceId": hidden_id, "targetId": org_id}},
         )
         assert added["addRelation"]["userErrors"] == [], added
-        self.ids = sorted({*_ids_in(found), hidden_id})
+        own = (await self._admin(admin, "{ viewer { id } }"))["viewer"]["id"]
+        # Not the fuzzing ADMIN's own ID: revokeTokens or deactivateUser on itself would
+        # rightly lock it out, and every later request would be a 401.
+        self.ids = sorted({*_ids_in(found), hidden_id} - {own})
         self.admin_token, self.hidden_id = admin, hidden_id
         return admin if self.role == "ADMIN" else await self._token(self.role)
 

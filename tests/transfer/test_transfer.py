@@ -226,7 +226,7 @@ async def test_the_cli_round_trip_and_its_messages(database_url, tmp_path) -> No
     assert lines == [
         f"{bad}, line 3, column kvk_number: A KvK number is exactly 8 digits.",
         f"{bad}, line 4, column name: This field is required.",
-        "error: 2 invalid row(s); nothing was imported (--skip-invalid imports the others)",
+        "error: 2 invalid rows; nothing was imported (--skip-invalid imports the others)",
     ]
     unknown = await asyncio.to_thread(
         relgraph, "import", "organisations", str(write(tmp_path / "h.csv", "naam\nx\n"))
@@ -237,7 +237,7 @@ async def test_the_cli_round_trip_and_its_messages(database_url, tmp_path) -> No
 
     skipped = await asyncio.to_thread(relgraph, "import", "organisations", str(bad), "--skip-invalid")
     assert skipped.returncode == 0, skipped.stderr
-    assert "imported 1 organisations" in skipped.stderr
+    assert "imported 1 organisation from" in skipped.stderr
     rejects = list(csv.DictReader((tmp_path / "bad.rejects.csv").open(encoding="utf-8")))
     assert [(r["name"], r["kvk_number"]) for r in rejects] == [("Fout BV", "123"), ("", "87654321")]
     assert "line 3, kvk_number: A KvK number is exactly 8 digits." in rejects[0]["errors"]

@@ -14,6 +14,8 @@ from typing import Any
 from authorization import PERSONS, ROLES, Scenario, build_scenario, outcome, report
 from helpers import mutate, ok
 
+from relgraph.graphql.core.ids import encode_id
+
 WRITE_ROLES = {  # kind of change -> roles that may make it
     "organisation": {"ADMIN", "TEAM", "BUSINESS"},
     "person": {"ADMIN", "TEAM", "BUSINESS"},
@@ -24,6 +26,7 @@ WRITE_ROLES = {  # kind of change -> roles that may make it
     "note": {"ADMIN", "TEAM", "BUSINESS"},
     "activity": {"ADMIN", "TEAM", "BUSINESS"},
     "person deletion": {"ADMIN"},
+    "user": {"ADMIN"},
 }
 
 
@@ -134,6 +137,20 @@ async def _fresh_activity(s: Scenario, role: str) -> dict[str, Any]:
     org = await s.new_org(f"W5 {role.title()} Taken")
     activity = await ok(s.admin, "addActivity", "activity { id }", partyId=org, subject="Bellen")
     return {**_base(s, role), "org": org, "activity": activity["activity"]["id"]}
+
+
+async def _fresh_user(s: Scenario, role: str) -> dict[str, Any]:
+    """A staff account with a token of its own (a Caller)."""
+    user = await s.make_caller("READONLY")
+    return {**_base(s, role), "user": encode_id("User", user.user_id), "caller": user}
+
+
+async def _staff(admin: Any) -> Any:
+    return (await admin.gql("{ users(first: 100, includeInactive: true) { nodes { email } } }"))["users"]
+
+
+async def _locked_out(user: Any) -> bool:
+    return (await user.post("{ viewer { email } }")).status_code == 401
 
 
 async def _org_field(admin: Any, org: str, selection: str) -> Any:
@@ -460,6 +477,37 @@ WRITE_CASES = [
         lambda c, x: mutate(c, "deleteInternalRelation", "deletedId", id=x["ir"]),
         lambda a, x: _is_none(_node(a, x["ir"])),
         _fresh_internal_relation,
+    ),
+    # staff administration
+    WriteCase(
+        "createUser",
+        "user",
+        lambda c, x: mutate(
+            c, "createUser", "user { id }", email=f"r5-{x['role'].lower()}@example.nl", name="R5", role="TEAM"
+        ),
+        lambda a, x: _contains(_staff(a), "nodes", "email", f"r5-{x['role'].lower()}@example.nl"),
+        lambda s, r: _async(_base(s, r)),
+    ),
+    WriteCase(
+        "updateUser",
+        "user",
+        lambda c, x: mutate(c, "updateUser", "user { id }", id=x["user"], role="BUSINESS"),
+        lambda a, x: _eq(_node(a, x["user"], "... on User { role }"), {"role": "BUSINESS"}),
+        _fresh_user,
+    ),
+    WriteCase(
+        "deactivateUser",
+        "user",
+        lambda c, x: mutate(c, "deactivateUser", "user { id }", id=x["user"]),
+        lambda a, x: _eq(_node(a, x["user"], "... on User { active }"), {"active": False}),
+        _fresh_user,
+    ),
+    WriteCase(
+        "revokeTokens",
+        "user",
+        lambda c, x: mutate(c, "revokeTokens", "revokedCount", userId=x["user"]),
+        lambda a, x: _locked_out(x["caller"]),
+        _fresh_user,
     ),
     # domain data
     WriteCase(

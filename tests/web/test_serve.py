@@ -22,6 +22,11 @@ def test_serve_demo_starts_with_demo_users_and_data(tmp_path: Path) -> None:
     try:
         server.wait_ready()
         tokens = server.tokens()
+        # What it seeded, counted, before the tokens.
+        assert any(
+            line.startswith("seeded 150 organisations, 500 persons, ") and "8 staff users" in line
+            for line in server.output
+        ), server.output
         assert set(tokens) == {
             "admin@demo.test",
             "team@demo.test",

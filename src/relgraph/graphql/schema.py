@@ -22,10 +22,16 @@ from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.extensions import MaskUnexpectedErrors, NoteExecution
+from relgraph.graphql.core.extensions import (
+    CodeRequestErrors,
+    MaskUnexpectedErrors,
+    NoteExecution,
+    code_parse_errors,
+)
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
+from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
 from relgraph.graphql.history.mutations import NoteMutations
@@ -61,6 +67,7 @@ from relgraph.graphql.relations.types.internal_relations import (
     InternalRelationCategory,
 )
 from relgraph.graphql.relations.types.relations import Relation, RelationType
+from relgraph.graphql.users.mutations import UserMutations
 from relgraph.graphql.users.queries import UserQueries
 from relgraph.graphql.users.types import User, user_or_none
 
@@ -110,6 +117,7 @@ class Mutation(
     BankAccountMutations,
     CustomerGroupMutations,
     NoteMutations,
+    UserMutations,
 ):
     pass
 
@@ -118,11 +126,12 @@ class RelgraphSchema(strawberry.Schema):
     """Strawberry's schema, minus its logging of every error with a traceback.
 
     Validation errors and PublicErrors are answers to the client, not incidents; the
-    unexpected ones are logged once, with the request id, by MaskUnexpectedErrors.
+    unexpected ones are logged once, with the request id, by MaskUnexpectedErrors. Every
+    error passes here, parse errors too, which no extension's end of the operation sees.
     """
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        return None
+        code_parse_errors(errors)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -153,9 +162,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             Note,
             Activity,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             MaskUnexpectedErrors,
+            CodeRequestErrors,
             # Factories: a fresh extension per request; the caches live at module level.
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(limit_rules),

@@ -30,7 +30,13 @@ __all__ = [
 
 
 async def import_file(
-    database_url: str, kind: str, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
+    database_url: str,
+    kind: str,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    skip_duplicates: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import `path` into the database at `database_url`, in one transaction."""
     engine = create_engine(database_url)
@@ -38,7 +44,14 @@ async def import_file(
         async with make_sessionmaker(engine)() as session:
             # SQLite: take the write lock up front, as every writer does (ids are numbered under it).
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            result = await import_csv(session, kind, path, skip_invalid=skip_invalid, progress=progress)
+            result = await import_csv(
+                session,
+                kind,
+                path,
+                skip_invalid=skip_invalid,
+                skip_duplicates=skip_duplicates,
+                progress=progress,
+            )
             if result.applied:
                 await session.commit()
             return result

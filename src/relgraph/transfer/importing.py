@@ -9,12 +9,13 @@ with `skip_invalid` the valid rows are written and the others come back as rejec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.transfer.cross_checks import check_rows
+from relgraph.transfer.duplicates import PossibleDuplicate, possible_duplicates
 from relgraph.transfer.rows import Row, clean_row, read_rows
 from relgraph.transfer.writing import Progress, write_rows
 
@@ -30,6 +31,10 @@ class ImportResult:
     rejected: list[Row]
     # False when invalid rows stopped the import: nothing was written.
     applied: bool
+    # Organisations of the file that may be in the database already, each with those it
+    # may be; imported, unless the import skipped them (`skipped_duplicates`).
+    duplicates: list[tuple[Row, list[PossibleDuplicate]]] = field(default_factory=list)
+    skipped_duplicates: bool = False
 
 
 def _nothing(stage: str, done: int, total: int) -> None:
@@ -42,10 +47,12 @@ async def import_csv(
     path: Path,
     *,
     skip_invalid: bool = False,
+    skip_duplicates: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check every row of `path`; write them all when none fails (or the valid ones with
-    `skip_invalid`). The caller commits."""
+    `skip_invalid`), but for possible duplicates of organisations with `skip_duplicates`.
+    The caller commits."""
     report = progress or _nothing
     header, rows = read_rows(kind, path)
     for done, row in enumerate(rows, 1):
@@ -64,6 +71,16 @@ async def import_csv(
     valid = [r for r in rows if not r.errors]
     if rejected and not skip_invalid:
         return ImportResult(kind, header, len(rows), 0, rejected, applied=False)
+    duplicates = await possible_duplicates(session, valid) if kind == "organisations" else []
+    if skip_duplicates and duplicates:
+        # Those rows go; so do the rows that lean on one of them (a subsidiary), by the checks.
+        skipped = {id(row) for row, _ in duplicates}
+        valid = [r for r in valid if id(r) not in skipped]
+        await check_rows(session, kind, valid)
+        rejected += [r for r in valid if r.errors]
+        valid = [r for r in valid if not r.errors]
+        if rejected and not skip_invalid:
+            return ImportResult(kind, header, len(rows), 0, rejected, False, duplicates, True)
     if valid:
         await write_rows(session, kind, valid, path.name, report)
-    return ImportResult(kind, header, len(rows), len(valid), rejected, applied=True)
+    return ImportResult(kind, header, len(rows), len(valid), rejected, True, duplicates, skip_duplicates)

@@ -49,6 +49,15 @@ class Row:
         self.errors.append((column, message))
 
 
+def _delimiter(header_line: str) -> str:
+    """The delimiter of a file, read from its header: no column name has a comma, semicolon
+    or tab, so the one the header has is it. Excel in a Dutch (or any decimal-comma)
+    locale writes semicolons; a header of one column has none: a comma, as we write."""
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def read_rows(kind: str, path: Path) -> tuple[list[str], list[Row]]:
     """The header and the rows of a CSV file of `kind`; a bad header is an InvalidInput."""
     if kind not in KINDS:
@@ -58,7 +67,12 @@ def read_rows(kind: str, path: Path) -> tuple[list[str], list[Row]]:
     except OSError as error:
         raise InvalidInput.at("file", f"Cannot read {path}: {error.strerror}.") from None
     with handle:
-        reader = csv.reader(handle)
+        try:
+            delimiter = _delimiter(handle.readline())
+            handle.seek(0)
+        except UnicodeDecodeError as error:
+            raise InvalidInput.at("file", f"{path}, line 1: {error}.") from None
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:

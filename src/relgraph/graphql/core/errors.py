@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import strawberry
 from graphql import GraphQLError
 
 from relgraph.errors import ErrorCode, FieldError
+from relgraph.graphql.core.enums import described_enum
 from relgraph.policy import Viewer, unreadable
 
 __all__ = [
@@ -22,9 +21,16 @@ __all__ = [
 # The most userErrors a payload lists (list_bounds.py): a form has far fewer fields.
 MAX_USER_ERRORS = 100
 
-UserErrorCode: TypeAlias = ErrorCode
-strawberry.enum(
+UserErrorCode = ErrorCode
+described_enum(
     UserErrorCode,
+    values={
+        "INVALID": "A value fails validation (format, range, a required field left empty).",
+        "NOT_FOUND": "An ID points to nothing you can see.",
+        "FORBIDDEN": "Your role or permissions do not allow this change.",
+        "CONFLICT": "The change clashes with the current state: a stale expectedVersion, a duplicate.",
+        "CYCLE": "The change would make an organisation its own ancestor.",
+    },
     name="UserErrorCode",
     description=(
         "Why an input was refused. INVALID: a value fails validation. NOT_FOUND: an ID points "

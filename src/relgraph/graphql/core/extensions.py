@@ -1,4 +1,5 @@
-"""Schema extensions: mask unexpected errors behind a request id; note what ran for the request log."""
+"""Schema extensions: mask unexpected errors behind a request id, code the request errors,
+note what ran for the request log."""
 
 from __future__ import annotations
 
@@ -6,12 +7,26 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from relgraph import tracking
 
-__all__ = ["MaskUnexpectedErrors", "NoteExecution", "mask_unexpected"]
+__all__ = [
+    "BAD_USER_INPUT",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "CodeRequestErrors",
+    "MaskUnexpectedErrors",
+    "NoteExecution",
+    "code_parse_errors",
+    "mask_unexpected",
+]
+
+# The codes Apollo Server and GraphQL Yoga give, so that clients written for them understand ours.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
 
 logger = logging.getLogger("relgraph.errors")
 
@@ -79,3 +94,47 @@ class NoteExecution(SchemaExtension):
             path="resolvers" if context.result is None else None,
         )
         yield
+
+
+class CodeRequestErrors(SchemaExtension):
+    """Give the errors graphql-core reports without a code the code Apollo and Yoga give them.
+
+    A document that does not validate (unknown fields, wrong literals, the depth and alias
+    limits): GRAPHQL_VALIDATION_FAILED. Variables that do not fit their types, found when
+    execution starts and before any field runs: BAD_USER_INPUT. Errors that have a code keep
+    it. A document that does not parse never reaches the end of this hook (Strawberry's parser
+    cache raises from its own hook): `code_parse_errors` codes those where every error passes.
+    Listed after MaskUnexpectedErrors, which runs its end of the operation first.
+    """
+
+    def __init__(self, *, execution_context: Any = None) -> None:
+        self.executing = False
+
+    def on_execute(self) -> Iterator[None]:
+        # Only a document that parsed and validated gets here.
+        self.executing = True
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or ()) if result is not None else ():
+            if (error.extensions or {}).get("code"):
+                continue
+            if isinstance(error, GraphQLSyntaxError):
+                code = GRAPHQL_PARSE_FAILED
+            elif not self.executing:
+                code = GRAPHQL_VALIDATION_FAILED
+            elif error.path is None:
+                code = BAD_USER_INPUT
+            else:
+                continue
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def code_parse_errors(errors: list[GraphQLError]) -> None:
+    """Code GRAPHQL_PARSE_FAILED the errors of a document that does not parse (the token limit
+    too, which the parser enforces)."""
+    for error in errors:
+        if isinstance(error, GraphQLSyntaxError) and not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": GRAPHQL_PARSE_FAILED}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any
 
 import strawberry
 
@@ -15,6 +15,7 @@ from relgraph.domain.history import activities, audit_reads
 from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
 from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
 from relgraph.graphql.core.node import (
@@ -57,23 +58,38 @@ __all__ = [
 # More than any object has fields: a bound for the query cost, never reached.
 MAX_CHANGES = 100
 
-NoteKind: TypeAlias = models.NoteKind
-strawberry.enum(
+NoteKind = models.NoteKind
+described_enum(
     NoteKind,
+    values={
+        "GENERAL": "A general note (algemene notitie): everyone who sees the party reads it.",
+        "INTERNAL": "An internal note (interne notitie): read and written by ADMIN and TEAM only.",
+        "PRICE_AGREEMENT": "A price agreement (prijsafspraak): financial, read and written only with FINANCE.",
+    },
     description=(
         "What a note is: GENERAL (algemene notitie; everyone who sees the party reads it), "
         "INTERNAL (interne notitie; read and written by ADMIN and TEAM only) or "
         "PRICE_AGREEMENT (prijsafspraken; financial: read and written only with FINANCE)."
     ),
 )
-ActivityKind: TypeAlias = models.ActivityKind
-strawberry.enum(
+ActivityKind = models.ActivityKind
+described_enum(
     ActivityKind,
+    values={
+        "TASK": "A task (taak): something to do by its due time.",
+        "CALL": "A phone call (telefoongesprek), planned or made.",
+        "MEETING": "A meeting (afspraak), planned or held.",
+    },
     description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak).",
 )
-ActivityStatus: TypeAlias = activities.Status
-strawberry.enum(
+ActivityStatus = activities.Status
+described_enum(
     ActivityStatus,
+    values={
+        "PLANNED": "Open and not past its due time (or without one): lopend.",
+        "OVERDUE": "Open and past its due time.",
+        "DONE": "Done: doneAt is set (gereed).",
+    },
     name="ActivityStatus",
     description=(
         "Where an activity stands: PLANNED (open, not past its due time; lopend), OVERDUE "
@@ -283,9 +299,11 @@ class AuditEvent:
 
 @strawberry.enum(description="The kinds of item a party's timeline merges.")
 class TimelineKind(enum.Enum):
-    NOTE = "NOTE"
-    ACTIVITY = "ACTIVITY"
-    AUDIT = "AUDIT"
+    NOTE = strawberry.enum_value("NOTE", description="Notes on the party that you may read.")
+    ACTIVITY = strawberry.enum_value(
+        "ACTIVITY", description="Activities (tasks, calls, meetings) on the party."
+    )
+    AUDIT = strawberry.enum_value("AUDIT", description="Audit events of the party that you may see.")
 
 
 TimelineItem = Annotated[
@@ -316,7 +334,7 @@ async def timeline_connection(
     info: Info, party_id: int, kinds: list[TimelineKind] | None, first: int | None, after: str | None
 ) -> Connection[TimelineItem]:
     page = page_request(first, after)
-    chosen = tuple(sorted({k.value for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
+    chosen = tuple(sorted({k.name for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
     rows, total = await loaded_page(info, timeline_page, timeline_count, (party_id, chosen), page)
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
 

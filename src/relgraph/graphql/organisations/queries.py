@@ -52,9 +52,9 @@ class OrganisationFilter:
 
 @strawberry.enum(description="Fields organisations can be sorted on.")
 class OrganisationOrderField(enum.Enum):
-    NAME = "NAME"
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
+    NAME = strawberry.enum_value("NAME", description="The organisation's name, case- and accent-insensitive.")
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When the organisation was created.")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="When the organisation last changed.")
 
 
 @strawberry.input(description="Sort order of an organisation list.")
@@ -109,7 +109,7 @@ class OrganisationQueries:
             group_ids=group_ids(flt.group_ids, "filter.groupIds"),
         )
         order = order_by or OrganisationOrder()
-        keys = organisations.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        keys = organisations.order_keys(order.field.name, order.direction is OrderDirection.DESC)
         viewer = info.context.viewer
         rows = await info.context.read(
             organisations.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page

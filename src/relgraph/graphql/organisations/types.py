@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeAlias
+from typing import Annotated
 
 import strawberry
 
@@ -23,7 +23,7 @@ from relgraph.graphql.core.connections import (
     page_request,
 )
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import ListFirst, at_most, first_of, sized_by
@@ -57,9 +57,14 @@ __all__ = [
     "organisation_or_none",
 ]
 
-OrganisationStatus: TypeAlias = models.OrganisationStatus
-strawberry.enum(
+OrganisationStatus = models.OrganisationStatus
+described_enum(
     OrganisationStatus,
+    values={
+        "PROSPECT": "A possible customer we are in touch with, not (yet) doing business.",
+        "ACTIVE": "We do business with it.",
+        "INACTIVE": "We no longer do business with it.",
+    },
     description="Where an organisation stands with us: PROSPECT, ACTIVE or INACTIVE.",
 )
 

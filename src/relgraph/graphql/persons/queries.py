@@ -48,9 +48,11 @@ class PersonFilter:
 
 @strawberry.enum(description="Fields persons can be sorted on.")
 class PersonOrderField(enum.Enum):
-    NAME = "NAME"
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
+    NAME = strawberry.enum_value(
+        "NAME", description="The Dutch sort name: last name, then first names; the infix (van der) ignored."
+    )
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When the person was created.")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="When the person last changed.")
 
 
 @strawberry.input(
@@ -103,7 +105,7 @@ class PersonQueries:
             include_inactive=flt.include_inactive,
         )
         order = order_by or PersonOrder()
-        keys = persons.order_keys(order.field.value, order.direction is OrderDirection.DESC)
+        keys = persons.order_keys(order.field.name, order.direction is OrderDirection.DESC)
         rows = await info.context.read(
             persons.list_page, viewer=viewer, flt=domain_filter, order=keys, page=page
         )

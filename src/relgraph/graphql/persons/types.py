@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeAlias
 
 import strawberry
 
@@ -12,7 +11,7 @@ from relgraph.domain import identifiers
 from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import register_type
@@ -31,8 +30,17 @@ from relgraph.graphql.persons.loaders import person_by_id
 
 __all__ = ["Gender", "Person", "person_or_none"]
 
-Gender: TypeAlias = models.Gender
-strawberry.enum(Gender, description="A person's gender (geslacht), as recorded.")
+Gender = models.Gender
+described_enum(
+    Gender,
+    description="A person's gender (geslacht), as recorded.",
+    values={
+        "FEMALE": "Female (vrouw).",
+        "MALE": "Male (man).",
+        "OTHER": "Another gender (anders).",
+        "UNKNOWN": "Not known or not recorded (onbekend).",
+    },
+)
 
 
 @strawberry.type(

@@ -26,8 +26,11 @@ __all__ = ["UserQueries"]
 
 @strawberry.enum(description="Fields the staff list can be sorted on.")
 class UserOrderField(enum.Enum):
-    NAME = "NAME"
-    CUSTOMER_FILES = "CUSTOMER_FILES"
+    NAME = strawberry.enum_value("NAME", description="The staff member's name.")
+    CUSTOMER_FILES = strawberry.enum_value(
+        "CUSTOMER_FILES",
+        description="How many customer files (current internal relations) the staff member looks after.",
+    )
 
 
 @strawberry.input(description="Sort order of the staff list.")
@@ -61,7 +64,7 @@ class UserQueries:
         page = page_request(first, after, last, before)
         order = order_by or UserOrder()
         viewer = info.context.viewer
-        keys = users.order_keys(viewer, order.field.value, order.direction is OrderDirection.DESC)
+        keys = users.order_keys(viewer, order.field.name, order.direction is OrderDirection.DESC)
         rows = await info.context.read(
             users.list_page, viewer=viewer, order=keys, page=page, include_inactive=include_inactive
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any
 
 import strawberry
 
@@ -11,8 +11,9 @@ from relgraph.db import models
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
 from relgraph.graphql.core.connections import Connection
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
-from relgraph.graphql.core.node import register_type
+from relgraph.graphql.core.node import Node, register_type
 from relgraph.graphql.relations.loaders import internal_relations_count
 from relgraph.graphql.relations.types.internal_relations import (
     InternalRelation,
@@ -22,24 +23,40 @@ from relgraph.graphql.users.loaders import user_by_id
 
 __all__ = ["Permission", "Role", "User", "staff_user", "user_or_none"]
 
-Role: TypeAlias = models.Role
-strawberry.enum(
+Role = models.Role
+described_enum(
     Role,
+    values={
+        "ADMIN": "CRM Super (beheerder): sees and changes everything, staff and domain data included.",
+        "TEAM": "CRM Team: sees every person; also manages internal relations and documents.",
+        "BUSINESS": "Business user group (zakelijke gebruikersgroep): sees business relations only, "
+        "writes organisations, persons, memberships and relations.",
+        "READONLY": "Reads what BUSINESS reads and changes nothing.",
+    },
     description=(
         "A staff user's role: ADMIN (CRM Super, beheerder) may do everything; TEAM (CRM Team) "
         "sees every person and manages internal relations and documents; BUSINESS (zakelijke "
         "gebruikersgroep) sees only business relations; READONLY reads like BUSINESS and writes nothing."
     ),
 )
-Permission: TypeAlias = models.Permission
-strawberry.enum(
+Permission = models.Permission
+described_enum(
     Permission,
+    values={
+        "FINANCE": "Financial values: sales and purchase data, salaries, commissions, invoice data, bank accounts.",
+        "SENSITIVE": "The BSN (citizen service number) of persons.",
+    },
     description="Extra rights on top of a role: FINANCE shows financial values, SENSITIVE shows the BSN.",
 )
 
 
-@strawberry.type(description="A staff account (gebruiker): who works in the CRM, not a customer.")
-class User:
+@strawberry.type(
+    description=(
+        "A staff account (gebruiker): who works in the CRM, not a customer. Every signed-in user "
+        "sees every staff account, inactive ones included (they stay account managers)."
+    )
+)
+class User(Node):
     pk: strawberry.Private[int]
     id: strawberry.ID = strawberry.field(description="Globally unique, opaque ID.")
     name: str = strawberry.field(description="Full name of the staff member.")
@@ -119,5 +136,6 @@ def staff_user(attribute: str, description: str) -> Any:
     return strawberry.field(resolver=resolve, description=description)
 
 
-# For an internal relation's employee, which points up here (User is no Node: node(id:) never finds one).
+# node(id:) finds users through this, and so does an internal relation's employee, which
+# points up here.
 register_type(User, user_or_none)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeAlias
 
 import strawberry
 
 from relgraph.db import models
 from relgraph.domain.party_data import addresses
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node, owning_party, register_type
 from relgraph.graphql.party_data.loaders import address_by_id, addresses_by_party
@@ -18,9 +18,14 @@ from relgraph.policy import may_read, readable_kinds
 
 __all__ = ["Address", "AddressInput", "AddressKind", "addresses_of"]
 
-AddressKind: TypeAlias = models.AddressKind
-strawberry.enum(
+AddressKind = models.AddressKind
+described_enum(
     AddressKind,
+    values={
+        "VISIT": "A visit address (bezoekadres); the first one is the head office.",
+        "POSTAL": "The postal address (postadres); at most one per party.",
+        "INVOICE": "The invoice address (factuuradres); at most one per party, FINANCE only.",
+    },
     description="VISIT (bezoekadres), POSTAL (postadres) or INVOICE (factuuradres).",
 )
 

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeAlias
 
 import strawberry
 
 from relgraph.db import models
 from relgraph.domain.party_data.contact_means import formatted
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node, owning_party, register_loaded
 from relgraph.graphql.party_data.loaders import contact_mean_by_id, contact_means_by_party
 
 __all__ = ["ContactKind", "ContactMean", "contact_means_of", "primary_value"]
 
-ContactKind: TypeAlias = models.ContactKind
-strawberry.enum(
+ContactKind = models.ContactKind
+described_enum(
     ContactKind,
+    values={
+        "EMAIL": "An email address.",
+        "PHONE": "A landline phone number, stored in E.164 (+31...).",
+        "MOBILE": "A mobile phone number, stored in E.164.",
+        "FAX": "A fax number, stored in E.164.",
+        "WEBSITE": "A website address.",
+        "SOCIAL": "A social media profile (an address or a handle).",
+    },
     description=(
         "What a contact mean is: EMAIL, PHONE (a landline), MOBILE, FAX, WEBSITE, or SOCIAL "
         "(a social media profile)."

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, TypeAlias
+from typing import Any
 
 import strawberry
 
 from relgraph.domain.relations import network
 from relgraph.domain.relations.network import Edge, Link, Node
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most, per_item_above
@@ -31,9 +32,15 @@ __all__ = [
     "parties_of",
 ]
 
-NeighbourhoodKind: TypeAlias = Link
-strawberry.enum(
+NeighbourhoodKind = Link
+described_enum(
     NeighbourhoodKind,
+    values={
+        "RELATIONS": "Typed relations between parties (supplier of, partner of, ...).",
+        "HIERARCHY": "Parent and subsidiaries of organisations.",
+        "MEMBERSHIPS": "Memberships: people and the organisations they work at.",
+        "INTERNAL": "Internal relations: staff members and the customer files they look after.",
+    },
     name="NeighbourhoodKind",
     description=(
         "Which links to follow: RELATIONS (typed relations), HIERARCHY (parent and "

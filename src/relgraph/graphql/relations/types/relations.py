@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -13,7 +13,7 @@ from relgraph.domain.relations.relations import Direction as DomainDirection
 from relgraph.domain.relations.relations import RelationFilter, RelationView
 from relgraph.graphql.core.connections import After, First, PageInfo, loaded_page, page_info_of, page_request
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind
+from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_or_none, register_loaded
 from relgraph.graphql.relations.loaders import (
@@ -37,9 +37,14 @@ __all__ = [
     "relations_connection",
 ]
 
-RelationDirection: TypeAlias = DomainDirection
-strawberry.enum(
+RelationDirection = DomainDirection
+described_enum(
     RelationDirection,
+    values={
+        "OUTGOING": "The party you asked about is the relation's source (reads the type's name).",
+        "INCOMING": "The party you asked about is the relation's target (reads the type's inverse name).",
+        "SYMMETRIC": "The relation type reads the same both ways (partner of).",
+    },
     name="RelationDirection",
     description=(
         "Which way a relation points, seen from the party you asked about: OUTGOING (it is "
