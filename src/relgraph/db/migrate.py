@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "head_revision", "known_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -25,3 +26,19 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at `database_url` to `revision`; call outside an event loop."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(""))
+
+
+def head_revision() -> str:
+    """The migration this code brings a database to."""
+    head = _scripts().get_current_head()
+    assert head is not None, "the migrations have one head"
+    return head
+
+
+def known_revisions() -> set[str]:
+    """Every migration this code knows (a database at one of them can be upgraded)."""
+    return {script.revision for script in _scripts().walk_revisions()}
