@@ -285,7 +285,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     """Build the application; it owns `engine` unless one is passed in."""
     settings = settings or get_settings()
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, statement_cache=settings.pg_statement_cache)
     runtime = Runtime(
         settings=settings,
         engine=engine,
