@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import sqlite3
 import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, select, true
+from sqlalchemy import Select, bindparam, case, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -47,17 +48,31 @@ class Charge:
     retry_after: int
 
 
-def _upsert(engine: AsyncEngine, user_id: int, window: int, points: int, limit: int | None):  # type: ignore[no-untyped-def]
+def _upsert(
+    engine: AsyncEngine, user_id: int, window: int, points: int, limit: int | None
+) -> tuple[Any, dict[str, int]]:
     """Add `points` to the user's count in `window` (a newer window starts anew), unless
-    that would pass `limit`; None adds them whatever the count."""
+    that would pass `limit`; None adds them whatever the count. The statement and its values."""
+    values = {"user_id": user_id, "window_start": window, "points": points}
+    if limit is not None:
+        values["limit"] = limit
+    return _upsert_statement(engine.dialect.name, limit is not None), values
+
+
+@functools.cache
+def _upsert_statement(dialect: str, limited: bool) -> Any:
+    # Built once per kind, the values parameters: an INSERT ... ON CONFLICT refers to its
+    # `excluded` alias and back, a cycle the garbage collector would have to find per request.
     table = RateLimitWindow.__table__
-    insert = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
-    insert = insert.values(user_id=user_id, window_start=window, points=points)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = insert.values(
+        user_id=bindparam("user_id"), window_start=bindparam("window_start"), points=bindparam("points")
+    )
     new = insert.excluded
     # A worker whose clock lags a little may still send the previous minute: count that in
     # the current window rather than resetting it.
     newer_window = new.window_start > table.c.window_start
-    within = true() if limit is None else table.c.points + new.points <= limit
+    within = table.c.points + new.points <= bindparam("limit") if limited else true()
     return insert.on_conflict_do_update(
         index_elements=[table.c.user_id],
         set_={
@@ -152,10 +167,10 @@ async def charge(
             flushed = False
             try:
                 if owed:
-                    await connection.execute(_upsert(engine, user_id, window, owed, None))
+                    await connection.execute(*_upsert(engine, user_id, window, owed, None))
                     local.owed.pop(user_id, None)  # type: ignore[union-attr]
                     flushed = True
-                spent = await connection.scalar(_upsert(engine, user_id, window, points, limit))
+                spent = await connection.scalar(*_upsert(engine, user_id, window, points, limit))
                 if spent is None:  # refused: the count is what it was
                     current = await connection.scalar(_points_of(user_id)) or 0
                 if local is None:  # (SQLite's statements committed themselves)
