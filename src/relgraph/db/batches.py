@@ -26,7 +26,7 @@ def in_values(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """
     values = list(values)
     parameter = BindParameter(None, values, type_=column.type, unique=True, expanding=True)
-    parameter.expand_op = operators.in_op
+    parameter.expand_op = operators.in_op  # type: ignore[assignment]  # what in_() sets
     return BinaryExpression(column, parameter, operators.in_op, negate=operators.not_in_op)
 
 

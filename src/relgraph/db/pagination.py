@@ -383,14 +383,15 @@ async def count_many(
             .order_by(None)
         )
 
+    parameters: dict[str, Any] = {}
     if reuse_as is None:
-        grouped, parameters = build(list(keys)), {}
+        grouped = build(list(keys))
     else:
-        grouped = _REUSED.get(("count", reuse_as))
-        if grouped is None:
+        kept = _REUSED.get(("count", reuse_as))
+        if kept is None:
             if len(_REUSED) >= _MAX_REUSED:
                 _REUSED.clear()
-            grouped = _REUSED[("count", reuse_as)] = build(bindparam("keys", expanding=True))
-        parameters = {"keys": list(keys)}
+            kept = _REUSED[("count", reuse_as)] = build(bindparam("keys", expanding=True))
+        grouped, parameters = kept, {"keys": list(keys)}
     counts = {key: n for key, n in (await session.execute(grouped, parameters)).all()}
     return {key: counts.get(key, 0) for key in keys}

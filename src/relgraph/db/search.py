@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from relgraph.db.bulk import chunked
@@ -264,8 +265,8 @@ def matches(
 
 # Built once: a column used with an operator keeps a comparator that refers back to it, a
 # cycle per request for the garbage collector (relgraph/gc_tuning.py).
-_ROWID = literal_column("rowid")
-_FTS_TEXT = literal_column("search_text")
+_ROWID: ColumnClause[Any] = literal_column("rowid")
+_FTS_TEXT: ColumnClause[Any] = literal_column("search_text")
 
 
 @functools.cache
