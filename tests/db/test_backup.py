@@ -65,6 +65,7 @@ async def test_a_backup_taken_while_uploads_commit_restores_a_consistent_copy(
     live = _file(settings.database_url)
     stop = asyncio.Event()
     uploaded: list[float] = []
+    three_uploaded = asyncio.Event()
 
     async def keep_uploading() -> None:
         n = 0
@@ -73,12 +74,13 @@ async def test_a_backup_taken_while_uploads_commit_restores_a_consistent_copy(
             await upload_ok(admin, organisation, f"upload {n} ".encode() * 2000, f"f{n}.pdf")
             await create_organisation(admin, f"Written meanwhile {n}")
             uploaded.append(time.monotonic())
+            if len(uploaded) >= 3:
+                three_uploaded.set()
 
     writer = asyncio.create_task(keep_uploading())
     archives = []
     try:
-        while len(uploaded) < 3:
-            await asyncio.sleep(0.01)
+        await three_uploaded.wait()
         for n in range(3):
             archive = tmp_path / f"backup-{n}.tar.gz"
             started, committed = time.monotonic(), len(uploaded)

@@ -154,7 +154,9 @@ def _sort(order: Sequence[OrderKey], backwards: bool) -> list[Any]:
     return [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in order]
 
 
-def _filtered(stmt: Select[Any], order: Sequence[OrderKey], page: PageRequest) -> Select[Any]:
+def _filtered(
+    stmt: Select[*tuple[Any, ...]], order: Sequence[OrderKey], page: PageRequest
+) -> Select[*tuple[Any, ...]]:
     if page.after is not None:
         stmt = stmt.where(_beyond(order, _decode(page.after, order, "after"), forward=True))
     if page.before is not None:
@@ -167,10 +169,11 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
     rows = rows[: page.size]
     if page.backwards:
         rows.reverse()
+    # The rows as fetched: a caller may replace the items (tuples by their entities).
+    fetched = list(rows)
     return Page(
         items=rows,
-        # The rows as fetched: a caller may replace the items (tuples by their entities).
-        cursors_of=lambda fetched=list(rows): [_encode([k.value(r) for k in order]) for r in fetched],
+        cursors_of=lambda: [_encode([k.value(r) for k in order]) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )
@@ -178,7 +181,7 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     order: Sequence[OrderKey],
     page: PageRequest,
     *,
@@ -193,7 +196,7 @@ async def paginate(
 
 async def paginate_many(
     session: AsyncSession,
-    stmt: Select[Any] | Callable[[], Select[Any]],
+    stmt: Select[*tuple[Any, ...]] | Callable[[], Select[*tuple[Any, ...]]],
     entity: Any,
     partition: Any,
     keys: Sequence[Hashable],
@@ -233,7 +236,7 @@ async def paginate_many(
 
 async def paginate_rows_many(
     session: AsyncSession,
-    stmt: Callable[[], Select[Any]],
+    stmt: Callable[[], Select[*tuple[Any, ...]]],
     partition: Any,
     keys: Sequence[Hashable],
     order: Sequence[OrderKey],
@@ -249,7 +252,7 @@ async def paginate_rows_many(
     if not keys:
         return {}
 
-    def build(where: Any) -> Select[Any]:
+    def build(where: Any) -> Select[*tuple[Any, ...]]:
         rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
         inner = _filtered(stmt().where(_among(partition, where)), order, page)
         ranked = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
@@ -272,7 +275,7 @@ def _among(partition: Any, keys: Any) -> ColumnElement[bool]:
     return in_values(partition, keys) if isinstance(keys, list) else partition.in_(keys)
 
 
-_REUSED: dict[Hashable, Select[Any]] = {}
+_REUSED: dict[Hashable, Select[*tuple[Any, ...]]] = {}
 _MAX_REUSED = 256
 
 
@@ -280,8 +283,8 @@ def _statement(
     reuse_as: Hashable | None,
     page: PageRequest,
     keys: Sequence[Hashable],
-    build: Callable[[Any], Select[Any]],
-) -> tuple[Select[Any], dict[str, Any]]:
+    build: Callable[[Any], Select[*tuple[Any, ...]]],
+) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
     """The statement of a page and its parameters; `build(keys)` makes the statement.
 
     A first page with a `reuse_as` is built once, with the keys as an expanding parameter;
@@ -299,7 +302,7 @@ def _statement(
 
 
 def _paging_statement(
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     entity: Any,
     partition: Any,
     keys: Any,
@@ -307,7 +310,7 @@ def _paging_statement(
     page: PageRequest,
     extras: Sequence[str],
     counted: bool,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(_among(partition, keys)), order, page)
     # The entity's own table's key (organisations.id, not parties.id): a `stmt` on plain
@@ -332,7 +335,7 @@ def _paging_statement(
 
 async def _pages(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     parameters: dict[str, Any],
     keys: Sequence[Hashable],
     order: Sequence[OrderKey],
@@ -354,14 +357,14 @@ async def _pages(
     return pages
 
 
-async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+async def count(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> int:
     """Count the rows `stmt` would return."""
     return (await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))) or 0
 
 
 async def count_many(
     session: AsyncSession,
-    stmt: Select[Any] | Callable[[], Select[Any]],
+    stmt: Select[*tuple[Any, ...]] | Callable[[], Select[*tuple[Any, ...]]],
     partition: Any,
     keys: Sequence[Hashable],
     *,
@@ -374,7 +377,7 @@ async def count_many(
     if not keys:
         return {}
 
-    def build(where: Any) -> Select[Any]:
+    def build(where: Any) -> Select[*tuple[Any, ...]]:
         return (
             (stmt() if callable(stmt) else stmt)
             .where(_among(partition, where))
@@ -393,5 +396,5 @@ async def count_many(
                 _REUSED.clear()
             kept = _REUSED[("count", reuse_as)] = build(bindparam("keys", expanding=True))
         grouped, parameters = kept, {"keys": list(keys)}
-    counts = {key: n for key, n in (await session.execute(grouped, parameters)).all()}
+    counts: dict[Hashable, int] = dict((await session.execute(grouped, parameters)).tuples().all())
     return {key: counts.get(key, 0) for key in keys}

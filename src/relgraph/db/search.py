@@ -204,7 +204,8 @@ class _Match(ColumnElement[bool]):
     # A predicate in its own right: without this, SQLite gets "(... IN (...)) = 1", which
     # hides the IN from the planner and scans every organisation.
     _is_implicitly_boolean = True
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
+    # SQLAlchemy declares it an instance attribute; it is read from the class.
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [  # type: ignore[misc]
         ("plain", InternalTraversal.dp_clauseelement),
         ("indexed", InternalTraversal.dp_clauseelement),
     ]
@@ -247,7 +248,7 @@ def matches(
         # better plan, and the only one that exists for fewer characters than a trigram.
         return plain
     fts = _fts_table(search_text.table.name)
-    hits: list[Select[Any]] = [
+    hits: list[Select[*tuple[Any, ...]]] = [
         # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
         select(_ROWID).select_from(fts).where(_FTS_TEXT.like(p))
         for p in patterns

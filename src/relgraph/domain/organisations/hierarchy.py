@@ -48,7 +48,7 @@ SUBSIDIARY_ORDER = [
 ]
 
 
-def _subsidiaries(include_archived: bool) -> Select[Any]:
+def _subsidiaries(include_archived: bool) -> Select[*tuple[Any, ...]]:
     stmt = select(Organisation)
     if not include_archived:
         stmt = stmt.where(Organisation.archived.is_(False))
@@ -99,7 +99,7 @@ async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[O
 
 
 @functools.cache
-def _ancestors() -> Select[Any]:
+def _ancestors() -> Select[*tuple[Any, ...]]:
     # Built once, the ids a parameter: a recursive CTE is a web of objects that refer to
     # each other, which built per request would wait for the cyclic garbage collector.
     chain = _ancestor_chain()

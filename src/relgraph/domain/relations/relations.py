@@ -100,7 +100,7 @@ def _perspectives() -> Any:
     return union_all(outgoing, incoming).subquery("perspective")
 
 
-def _listing(viewer: Viewer, flt: RelationFilter) -> Select[Any]:
+def _listing(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[Any, ...]]:
     """The relations `viewer` may see under `flt`, each from both sides (the owner is
     `_perspectives().c.owner_id`)."""
     view = _perspectives()

@@ -10,6 +10,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
 from relgraph.domain.memberships.queries import ListedMembership
+from relgraph.domain.memberships.relinking.plan import MembershipState
 from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
@@ -78,7 +79,9 @@ class Membership(Node):
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
 
     @classmethod
-    def from_row(cls, row: models.Membership | ListedMembership, person_row: Any = None) -> Membership:
+    def from_row(
+        cls, row: models.Membership | ListedMembership | MembershipState, person_row: Any = None
+    ) -> Membership:
         return cls(
             pk=row.id,
             person_id=row.person_id,
@@ -115,7 +118,7 @@ class Membership(Node):
             return from_row("Person", self.person_row)
         # Not async itself, so that the common case above costs no coroutine: GraphQL
         # awaits what this returns.
-        return find(info, "Person", self.person_id)  # type: ignore[return-value]
+        return find(info, "Person", self.person_id)  # type: ignore[return-value]  # an awaitable of it
 
     @strawberry.field(description="The organisation.")
     async def organisation(self, info: Info) -> LazyOrganisation:

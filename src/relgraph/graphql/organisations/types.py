@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -56,8 +56,9 @@ __all__ = [
     "organisation_or_none",
 ]
 
-OrganisationStatus = strawberry.enum(
-    models.OrganisationStatus,
+OrganisationStatus: TypeAlias = models.OrganisationStatus
+strawberry.enum(
+    OrganisationStatus,
     description="Where an organisation stands with us: PROSPECT, ACTIVE or INACTIVE.",
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 
@@ -31,8 +31,9 @@ __all__ = [
     "parties_of",
 ]
 
-NeighbourhoodKind = strawberry.enum(
-    Link,
+NeighbourhoodKind: TypeAlias = Link
+strawberry.enum(
+    NeighbourhoodKind,
     name="NeighbourhoodKind",
     description=(
         "Which links to follow: RELATIONS (typed relations), HIERARCHY (parent and "
