@@ -396,5 +396,5 @@ async def count_many(
                 _REUSED.clear()
             kept = _REUSED[("count", reuse_as)] = build(bindparam("keys", expanding=True))
         grouped, parameters = kept, {"keys": list(keys)}
-    counts: dict[Hashable, int] = dict((await session.execute(grouped, parameters)).tuples().all())
+    counts: dict[Hashable, int] = dict((await session.execute(grouped, parameters)).all())
     return {key: counts.get(key, 0) for key in keys}
