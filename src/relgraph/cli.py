@@ -149,6 +149,52 @@ def db_check() -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("backup")
+@clean_errors
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The archive to write (a .tar.gz), replaced if it exists.")],
+) -> None:
+    """Copy the live SQLite database and its documents into one archive (PostgreSQL: use pg_dump)."""
+    from relgraph import backup
+
+    settings = get_settings()
+    try:
+        summary = backup.create(settings.database_url, settings.document_root, file)
+    except backup.BackupError as error:
+        _fail(str(error))
+    err.print(
+        f"backed up the database (migration {summary.revision}, {summary.database_bytes:,} bytes) and "
+        f"{summary.documents} document file(s) to {file}",
+        highlight=False,
+    )
+
+
+@db_app.command("restore")
+@clean_errors
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `relgraph db backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database and documents folder that hold data.")
+    ] = False,
+) -> None:
+    """Check a backup and make it the SQLite database and documents; stop the service first."""
+    from relgraph import backup
+    from relgraph.db.migrate import head_revision
+
+    settings = get_settings()
+    try:
+        summary = backup.restore(file, settings.database_url, settings.document_root, force=force)
+    except backup.BackupError as error:
+        _fail(str(error))
+    err.print(
+        f"restored the backup of {summary.created_at} (migration {summary.revision}) and "
+        f"{summary.documents} document file(s)",
+        highlight=False,
+    )
+    if summary.revision != head_revision():
+        err.print("the backup predates this version's migrations: run `relgraph db upgrade` (serve does it)")
+
+
 async def _seed(session: Any, organisations: int, persons: int, staff: int, seed: int) -> Any:
     from relgraph import demo
 

@@ -91,6 +91,10 @@ class Settings:
     # Allocations between two young-generation garbage collections in a served process;
     # 0 keeps Python's default (700). See relgraph.gc_tuning.
     gc_threshold: int = field(default_factory=lambda: _int("RELGRAPH_GC_THRESHOLD", 1_000_000))
+    # Prepared statements each PostgreSQL connection keeps (asyncpg's and SQLAlchemy's caches,
+    # 100 by default); 0 for a pooler in transaction mode (PgBouncer), which hands each
+    # transaction to any server connection: no cache, and statement names that never clash.
+    pg_statement_cache: int = field(default_factory=lambda: _int("RELGRAPH_PG_STATEMENT_CACHE", 100))
     # Read queries made only of plain fields and the card's resolvers skip Strawberry's
     # per-field machinery (relgraph.graphql.core.planned); 0 sends every query through Strawberry.
     planned_execution: bool = field(default_factory=lambda: _int("RELGRAPH_PLANNED_EXECUTION", 1) != 0)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-__all__ = ["DocumentStore", "StoredFile", "TooLarge"]
+__all__ = ["DocumentStore", "StorageUnavailable", "StoredFile", "TooLarge"]
 
 CHUNK = 1024 * 1024
 # A withdrawn file's name, beside where it was: no upload or reader looks there.
@@ -31,6 +31,10 @@ _ASIDE = ".removing-"
 
 class TooLarge(Exception):
     """The upload is over the size limit; nothing was stored."""
+
+
+class StorageUnavailable(Exception):
+    """The file system refused the file (read-only, full, no permission); nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,14 @@ class DocumentStore:
         return self.root / sha256[:2] / sha256
 
     async def put(self, chunks: AsyncIterator[bytes]) -> StoredFile:
-        """Store the bytes of `chunks`; raise TooLarge (storing nothing) past the limit."""
+        """Store the bytes of `chunks`; raise TooLarge (storing nothing) past the limit, and
+        StorageUnavailable when the file system refuses to store them."""
+        try:
+            return await self._put(chunks)
+        except OSError as error:
+            raise StorageUnavailable(f"{self.root}: {error.strerror or error}") from error
+
+    async def _put(self, chunks: AsyncIterator[bytes]) -> StoredFile:
         self.root.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=".upload-", dir=self.root)
         digest = hashlib.sha256()

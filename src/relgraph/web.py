@@ -34,6 +34,13 @@ from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import documents, users
 from relgraph.gc_tuning import tune_for_serving
 from relgraph.graphql.core.context import Context
+from relgraph.graphql.core.errors import (
+    COMMIT_OUTCOME_UNKNOWN,
+    RETRY_AFTER_SECONDS,
+    SERVICE_UNAVAILABLE,
+    STORAGE_UNAVAILABLE,
+    PublicError,
+)
 from relgraph.graphql.core.extensions import mask_unexpected
 from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.core.limits import RATE_LIMITED
@@ -68,6 +75,20 @@ def _error_response(
 ) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
+
+
+# A fault of the service, by its error code: the HTTP status and the headers that go with
+# it, the first that applies when there are several.
+_FAULTS: dict[str, tuple[int, dict[str, str]]] = {
+    # No Retry-After: sending the same write again blindly might store it twice.
+    COMMIT_OUTCOME_UNKNOWN: (503, {}),
+    STORAGE_UNAVAILABLE: (503, {}),
+    SERVICE_UNAVAILABLE: (503, {"Retry-After": str(RETRY_AFTER_SECONDS)}),
+}
+
+
+def _fault_status(*codes: str) -> tuple[int, dict[str, str]] | None:
+    return next((answer for code, answer in _FAULTS.items() if code in codes), None)
 
 
 def _negotiate(request: Request) -> str:
@@ -159,6 +180,12 @@ class GraphQLEndpoint:
         except GraphQLRequestError as error:
             headers = {**error.headers, "X-Request-Id": request_id}
             return _error_response(error.status, error.message, media_type, "BAD_REQUEST", headers)
+        except PublicError as error:  # the database was lost while authenticating, twice
+            code = (error.extensions or {}).get("code", SERVICE_UNAVAILABLE)
+            status, headers = _fault_status(code) or (503, {})
+            return _error_response(
+                status, error.message, media_type, code, {**headers, "X-Request-Id": request_id}
+            )
         except Exception:
             # Outside execution (authentication, say): masked like an error in a resolver.
             logger.exception("request %s: unexpected error", request_id)
@@ -213,7 +240,13 @@ class GraphQLEndpoint:
         headers = {"X-Request-Id": request_id}
         request_failed = result.data is None and result.errors and all(e.path is None for e in result.errors)
         rate_limited = [e for e in result.errors or () if (e.extensions or {}).get("code") == RATE_LIMITED]
-        if rate_limited:
+        fault = _fault_status(*((e.extensions or {}).get("code", "") for e in result.errors or ()))
+        if fault is not None:
+            # The service's fault, not the document's: the data is partial or null.
+            status = fault[0]
+            headers.update(fault[1])
+            body["data"] = result.data
+        elif rate_limited:
             # Not about the document: the transport's own 429, whatever the media type.
             status = 429
             headers["Retry-After"] = str((rate_limited[0].extensions or {})["retryAfter"])
@@ -288,7 +321,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     """Build the application; it owns `engine` unless one is passed in."""
     settings = settings or get_settings()
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, statement_cache=settings.pg_statement_cache)
     runtime = Runtime(
         settings=settings,
         engine=engine,

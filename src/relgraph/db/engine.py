@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import uuid
 from typing import Any
 
 from sqlalchemy import event
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from relgraph.config import get_settings
 from relgraph.db.sqlite_driver import one_trip_dbapi
 
 __all__ = [
@@ -87,8 +89,33 @@ def _sqlite_on_begin(conn: Any) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the engine for `url` with relgraph's connection set-up."""
+def _unique_statement_name() -> str:
+    return f"__relgraph_{uuid.uuid4().hex}__"
+
+
+def _postgres_statement_cache(size: int) -> dict[str, Any]:
+    """asyncpg's connect arguments for `size` cached prepared statements per connection.
+
+    0 is for a pooler in transaction mode (PgBouncer): each transaction may run on another
+    server connection, where a cached statement does not exist and asyncpg's numbered names
+    (__asyncpg_stmt_1__) may already be taken; so nothing is cached and every name is new
+    (SQLAlchemy's recipe for PgBouncer).
+    """
+    if size > 0:
+        return {"statement_cache_size": size, "prepared_statement_cache_size": size}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any) -> AsyncEngine:
+    """Create the engine for `url` with relgraph's connection set-up.
+
+    `statement_cache`: prepared statements per PostgreSQL connection; by default the
+    RELGRAPH_PG_STATEMENT_CACHE setting.
+    """
     parsed = make_url(url)
     # Statement parameters hold BSNs and token hashes: keep them out of SQL logs (echo) and
     # out of the text of database errors, which are logged with their traceback.
@@ -103,6 +130,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_pre_ping", True)
+        if parsed.get_driver_name() == "asyncpg":
+            size = get_settings().pg_statement_cache if statement_cache is None else statement_cache
+            kwargs["connect_args"] = _postgres_statement_cache(size) | kwargs.get("connect_args", {})
     engine = create_async_engine(url, **kwargs)
     sync_engine = engine.sync_engine
     if parsed.get_backend_name() == "sqlite":

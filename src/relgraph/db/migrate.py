@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-__all__ = ["alembic_config", "script_revisions", "upgrade"]
+__all__ = ["alembic_config", "head_revision", "known_revisions", "script_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -36,3 +36,13 @@ def script_revisions() -> tuple[str, frozenset[str]]:
     heads = scripts.get_heads()
     assert len(heads) == 1, f"the migrations have several heads: {heads}"
     return heads[0], frozenset(script.revision for script in scripts.walk_revisions())
+
+
+def head_revision() -> str:
+    """The migration this code brings a database to."""
+    return script_revisions()[0]
+
+
+def known_revisions() -> frozenset[str]:
+    """Every migration this code knows (a database at one of them can be upgraded)."""
+    return script_revisions()[1]

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relgraph.db.batches import in_values
 from relgraph.errors import InvalidInput
 
 __all__ = [
@@ -253,7 +254,7 @@ async def paginate_rows_many(
 
     def build(where: Any) -> Select[*tuple[Any, ...]]:
         rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
-        inner = _filtered(stmt().where(partition.in_(where)), order, page)
+        inner = _filtered(stmt().where(_among(partition, where)), order, page)
         ranked = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
         return (
             select(ranked)
@@ -266,6 +267,12 @@ async def paginate_rows_many(
     for row in (await session.execute(outer, parameters)).all():
         grouped[row._partition].append(row)
     return {key: _page(rows, order, page) for key, rows in grouped.items()}
+
+
+def _among(partition: Any, keys: Any) -> ColumnElement[bool]:
+    """`partition IN keys`: a list (a statement for this call, no cycle left behind, see
+    in_values) or the expanding parameter of a statement that is kept."""
+    return in_values(partition, keys) if isinstance(keys, list) else partition.in_(keys)
 
 
 _REUSED: dict[Hashable, Select[*tuple[Any, ...]]] = {}
@@ -305,7 +312,7 @@ def _paging_statement(
     counted: bool,
 ) -> Select[*tuple[Any, ...]]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
-    inner = _filtered(stmt.where(partition.in_(keys)), order, page)
+    inner = _filtered(stmt.where(_among(partition, keys)), order, page)
     # The entity's own table's key (organisations.id, not parties.id): a `stmt` on plain
     # tables then ranks without joining `parties` (10,000 lookups for the big group).
     primary_key = list(entity.__table__.primary_key.columns)
@@ -356,16 +363,38 @@ async def count(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> int:
 
 
 async def count_many(
-    session: AsyncSession, stmt: Select[*tuple[Any, ...]], partition: Any, keys: Sequence[Hashable]
+    session: AsyncSession,
+    stmt: Select[*tuple[Any, ...]] | Callable[[], Select[*tuple[Any, ...]]],
+    partition: Any,
+    keys: Sequence[Hashable],
+    *,
+    reuse_as: Hashable | None = None,
 ) -> dict[Hashable, int]:
-    """Count the rows of `stmt` per value of `partition`, for each of `keys`."""
+    """Count the rows of `stmt` per value of `partition`, for each of `keys`.
+
+    `reuse_as` as in paginate_many: the statement is built once, the keys a parameter.
+    """
     if not keys:
         return {}
-    grouped = (
-        stmt.where(partition.in_(keys))
-        .with_only_columns(partition, func.count(), maintain_column_froms=True)
-        .group_by(partition)
-        .order_by(None)
-    )
-    counts: dict[Hashable, int] = dict((await session.execute(grouped)).all())
+
+    def build(where: Any) -> Select[*tuple[Any, ...]]:
+        return (
+            (stmt() if callable(stmt) else stmt)
+            .where(_among(partition, where))
+            .with_only_columns(partition, func.count(), maintain_column_froms=True)
+            .group_by(partition)
+            .order_by(None)
+        )
+
+    parameters: dict[str, Any] = {}
+    if reuse_as is None:
+        grouped = build(list(keys))
+    else:
+        kept = _REUSED.get(("count", reuse_as))
+        if kept is None:
+            if len(_REUSED) >= _MAX_REUSED:
+                _REUSED.clear()
+            kept = _REUSED[("count", reuse_as)] = build(bindparam("keys", expanding=True))
+        grouped, parameters = kept, {"keys": list(keys)}
+    counts: dict[Hashable, int] = dict((await session.execute(grouped, parameters)).all())
     return {key: counts.get(key, 0) for key in keys}

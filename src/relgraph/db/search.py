@@ -17,6 +17,7 @@ Migration 0010 creates these objects in real databases; the DDL below also runs 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -38,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from relgraph.db.bulk import chunked
@@ -245,21 +247,39 @@ def matches(
         # One or two characters (or LIKE's own wildcards, escaped): the table scan is the
         # better plan, and the only one that exists for fewer characters than a trigram.
         return plain
-    fts = table(fts_name(search_text.table.name))
+    fts = _fts_table(search_text.table.name)
     hits: list[Select[*tuple[Any, ...]]] = [
         # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
-        select(literal_column("rowid")).select_from(fts).where(literal_column("search_text").like(p))
+        select(_ROWID).select_from(fts).where(_FTS_TEXT.like(p))
         for p in patterns
     ]
     if also is not None:
         # Mostly empty: the rows that have one are read from a partial index of them.
-        other = search_text.table.alias("searched")
+        other = _searched(search_text.table)
         column = other.c[also.key]
         hits.append(
             select(other.c[id_column.key]).where(column != "", or_(*(column.like(p) for p in patterns)))
         )
     indexed = id_column.in_(hits[0] if len(hits) == 1 else union(*hits))
     return _Match(plain, indexed)
+
+
+# Built once: a column used with an operator keeps a comparator that refers back to it, a
+# cycle per request for the garbage collector (relgraph/gc_tuning.py).
+_ROWID: ColumnClause[Any] = literal_column("rowid")
+_FTS_TEXT: ColumnClause[Any] = literal_column("search_text")
+
+
+@functools.cache
+def _fts_table(name: str) -> Any:
+    return table(fts_name(name))
+
+
+@functools.cache
+def _searched(target: Table) -> Any:
+    # One alias per table for good: built per request, its columns' references to it would
+    # leave a cycle for the garbage collector (relgraph/gc_tuning.py).
+    return target.alias("searched")
 
 
 def _create_fts_after(target: Table) -> None:

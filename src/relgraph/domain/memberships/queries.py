@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.batches import by_id, grouped
+from relgraph.db.batches import by_id, grouped, in_values
 from relgraph.db.models import Membership, MembershipTag, Organisation, Party, Person
 from relgraph.db.pagination import (
     OrderKey,
@@ -180,7 +180,7 @@ async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[
     """The tags of each membership, alphabetically, aligned with `membership_ids`."""
     rows = await session.execute(
         select(MembershipTag.membership_id, MembershipTag.tag)
-        .where(MembershipTag.membership_id.in_(membership_ids))
+        .where(in_values(MembershipTag.membership_id, membership_ids))
         .order_by(MembershipTag.membership_id, MembershipTag.tag)
     )
     return grouped(rows.all(), membership_ids)

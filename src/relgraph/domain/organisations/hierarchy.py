@@ -7,10 +7,11 @@ transaction, so two racing requests can never build A -> B -> A between them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, update
+from sqlalchemy import Select, bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import grouped
@@ -77,11 +78,11 @@ async def count_subsidiaries(
     return await count_many(session, _subsidiaries(include_archived), Organisation.parent_id, parent_ids)
 
 
-def _ancestor_chain(ids: Sequence[int]) -> Any:
-    """CTE (start_id, id, depth): every ancestor of each of `ids`, depth 1 = the parent."""
+def _ancestor_chain() -> Any:
+    """CTE (start_id, id, depth): every ancestor of each of the `ids` parameter, depth 1 = the parent."""
     anchor = select(
         _orgs.c.id.label("start_id"), _orgs.c.parent_id.label("id"), literal(1).label("depth")
-    ).where(_orgs.c.id.in_(ids), _orgs.c.parent_id.is_not(None))
+    ).where(_orgs.c.id.in_(bindparam("ids", expanding=True)), _orgs.c.parent_id.is_not(None))
     chain = anchor.cte("ancestor_chain", recursive=True)
     step = (
         select(chain.c.start_id, _orgs.c.parent_id, chain.c.depth + 1)
@@ -93,13 +94,20 @@ def _ancestor_chain(ids: Sequence[int]) -> Any:
 
 async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[Organisation]]:
     """The ancestors of each organisation, nearest first, aligned with `ids`."""
-    chain = _ancestor_chain(ids)
-    stmt = (
+    rows = (await session.execute(_ancestors(), {"ids": list(ids)})).all()
+    return grouped(((start_id, org) for org, start_id in rows), ids)
+
+
+@functools.cache
+def _ancestors() -> Select[*tuple[Any, ...]]:
+    # Built once, the ids a parameter: a recursive CTE is a web of objects that refer to
+    # each other, which built per request would wait for the cyclic garbage collector.
+    chain = _ancestor_chain()
+    return (
         select(Organisation, chain.c.start_id)
         .join(chain, chain.c.id == Organisation.id)
         .order_by(chain.c.start_id, chain.c.depth)
     )
-    return grouped(((start_id, org) for org, start_id in (await session.execute(stmt)).all()), ids)
 
 
 def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.batches import by_id, grouped
+from relgraph.db.batches import by_id, grouped, in_values
 from relgraph.db.models import Address, AddressKind, Organisation
 from relgraph.domain import parties, versions
 from relgraph.domain.classified import check_writable
@@ -96,7 +96,7 @@ async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> l
     """The addresses of each party, head office first, aligned with `party_ids`."""
     rows = await session.scalars(
         select(Address)
-        .where(Address.party_id.in_(party_ids))
+        .where(in_values(Address.party_id, party_ids))
         .order_by(Address.party_id, Address.is_head_office.desc(), Address.id)
     )
     return grouped(((address.party_id, address) for address in rows), party_ids)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.batches import by_id
+from relgraph.db.batches import by_id, in_values
 from relgraph.db.models import InternalRelation, InternalRelationCategory, User
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
@@ -176,7 +176,7 @@ async def account_managers_of(
         .join(User, User.id == InternalRelation.user_id)
         .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
         .where(
-            InternalRelation.party_id.in_(party_ids),
+            in_values(InternalRelation.party_id, party_ids),
             InternalRelationCategory.code == ACCOUNT_MANAGER,
             _current(today or dt.date.today()),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from relgraph.domain import parties, places, versions
 from relgraph.domain.validation import Checks
 from relgraph.domain.writes import AuditedRows
 from relgraph.errors import Conflict, InvalidInput, NotFound
-from relgraph.policy import Viewer, party_visible
+from relgraph.policy import Viewer, party_visible, sees_all_persons
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -77,8 +78,13 @@ class RelationView:
     other_kind: str
 
 
+@functools.cache
 def _perspectives() -> Any:
-    """Each relation twice: once from its source (OUT), once from its target (IN)."""
+    """Each relation twice: once from its source (OUT), once from its target (IN).
+
+    Built once: a subquery is a web of objects that refer to each other, which built per
+    request would wait for the cyclic garbage collector (relgraph/gc_tuning.py).
+    """
     outgoing = select(
         Relation.id.label("relation_id"),
         Relation.source_id.label("owner_id"),
@@ -94,9 +100,9 @@ def _perspectives() -> Any:
     return union_all(outgoing, incoming).subquery("perspective")
 
 
-def _listing(
-    viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]
-) -> tuple[Select[*tuple[Any, ...]], Any]:
+def _listing(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[Any, ...]]:
+    """The relations `viewer` may see under `flt`, each from both sides (the owner is
+    `_perspectives().c.owner_id`)."""
     view = _perspectives()
     other = Party.__table__
     direction = case(
@@ -114,7 +120,6 @@ def _listing(
         .join(view, view.c.relation_id == Relation.id)
         .join(RelationType, RelationType.id == Relation.type_id)
         .join(other, other.c.id == view.c.other_id)
-        .where(view.c.owner_id.in_(owner_ids))
     )
     # R1: a person the viewer may not see is never the other end of a visible relation.
     stmt = stmt.where(party_visible(viewer, view.c.other_id))
@@ -126,17 +131,33 @@ def _listing(
         stmt = stmt.where(func.lower(RelationType.name).in_([n.strip().lower() for n in flt.type_names]))
     if flt.direction is not None:
         stmt = stmt.where(direction == flt.direction.value)
-    return stmt, view.c.owner_id
+    return stmt
+
+
+def _reused_as(viewer: Viewer, flt: RelationFilter) -> Hashable | None:
+    """What a card's relations statement depends on (R1 on the role only, inactive-or-not,
+    the day; today is bound in it): built once per such key, not per request. None for
+    filtered lists, built per call."""
+    if flt.type_ids is not None or flt.type_names is not None or flt.direction is not None:
+        return None
+    return ("relations", sees_all_persons(viewer), flt.include_inactive, flt.day, dt.date.today())
 
 
 async def list_for(
     session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter, page: PageRequest
 ) -> dict[Hashable, Page[RelationView]]:
     """One page of relations per party, oldest first, each read from that party's side."""
-    stmt, owner = _listing(viewer, flt, owner_ids)
     order = [OrderKey(Relation.id, lambda item: item[0].id)]
     pages = await paginate_many(
-        session, stmt, Relation, owner, owner_ids, order, page, extras=("direction", "other_id", "other_kind")
+        session,
+        lambda: _listing(viewer, flt),
+        Relation,
+        _perspectives().c.owner_id,
+        owner_ids,
+        order,
+        page,
+        extras=("direction", "other_id", "other_kind"),
+        reuse_as=_reused_as(viewer, flt),
     )
     for result in pages.values():
         result.items = [RelationView(r, Direction(d), other, kind) for r, d, other, kind in result.items]
@@ -146,8 +167,13 @@ async def list_for(
 async def count_for(
     session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter
 ) -> dict[Hashable, int]:
-    stmt, owner = _listing(viewer, flt, owner_ids)
-    return await count_many(session, stmt, owner, owner_ids)
+    return await count_many(
+        session,
+        lambda: _listing(viewer, flt),
+        _perspectives().c.owner_id,
+        owner_ids,
+        reuse_as=_reused_as(viewer, flt),
+    )
 
 
 def ends_visible(viewer: Viewer) -> Any:

@@ -10,13 +10,28 @@ from relgraph.graphql.core.enums import described_enum
 from relgraph.policy import Viewer, unreadable
 
 __all__ = [
+    "COMMIT_OUTCOME_UNKNOWN",
     "MAX_USER_ERRORS",
+    "RETRY_AFTER_SECONDS",
+    "SERVICE_UNAVAILABLE",
+    "STORAGE_UNAVAILABLE",
     "PublicError",
     "UserError",
     "UserErrorCode",
     "shown_only_if_readable",
     "user_errors",
 ]
+
+# Faults of the service, not of the request (HTTP 503), each telling the client what to do.
+# The database connection died before anything was committed: nothing was written, send
+# the same request again after RETRY_AFTER_SECONDS.
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+# The connection died while the commit was under way: the change may or may not be
+# stored; read it back before sending it again.
+COMMIT_OUTCOME_UNKNOWN = "COMMIT_OUTCOME_UNKNOWN"
+# The document store refused a file (a read-only or full disk): nothing was saved.
+STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
+RETRY_AFTER_SECONDS = 1
 
 # The most userErrors a payload lists (list_bounds.py): a form has far fewer fields.
 MAX_USER_ERRORS = 100

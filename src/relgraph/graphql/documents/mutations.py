@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -12,15 +13,17 @@ from strawberry.file_uploads import Upload
 from relgraph.domain import documents
 from relgraph.errors import ErrorCode, FieldError
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.errors import UserError, user_errors
+from relgraph.graphql.core.errors import STORAGE_UNAVAILABLE, PublicError, UserError, user_errors
 from relgraph.graphql.core.ids import parse_id, parse_party_id
 from relgraph.graphql.core.inputs import INPUT
 from relgraph.graphql.core.payloads import DeletePayload, perform
 from relgraph.graphql.documents.types import Document
 from relgraph.policy import Write, can_write
-from relgraph.storage import CHUNK, TooLarge
+from relgraph.storage import CHUNK, StorageUnavailable, TooLarge
 
 __all__ = ["DocumentMutations"]
+
+logger = logging.getLogger("relgraph.storage")
 
 
 @strawberry.input(description="A file for a party, sent as a GraphQL multipart request.")
@@ -76,6 +79,13 @@ class DocumentMutations:
             limit = store.max_bytes / (1024 * 1024)
             error = FieldError(("file",), f"The file is larger than {limit:g} MB.", ErrorCode.INVALID)
             return DocumentPayload(user_errors=user_errors([error]))
+        except StorageUnavailable as failure:
+            # The operator's to fix (the log says where); the client hears it is no fault of its own.
+            logger.error("request %s: cannot store an upload: %s", context.request_id, failure)
+            raise PublicError(
+                f"Files cannot be stored at the moment (request id {context.request_id}); nothing was saved.",
+                STORAGE_UNAVAILABLE,
+            ) from None
 
         async def change(session: AsyncSession) -> dict[str, Any]:
             row = await documents.add(
