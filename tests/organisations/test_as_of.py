@@ -344,3 +344,40 @@ async def test_a_person_hidden_today_stays_hidden_in_the_past(
         "neighbourhood"
     ]
     assert "Verborgen" not in [n["party"]["displayName"] for n in seen["nodes"]]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ('"2024-02-30"', "no day of the calendar"),
+        ('"1899-12-31"', "between 1900-01-01 and 2199-12-31"),
+        ('"2200-01-01"', "between 1900-01-01 and 2199-12-31"),
+        ('"yesterday"', "YYYY-MM-DD"),
+        ('"20240101"', "YYYY-MM-DD"),
+        ("20240101", "YYYY-MM-DD"),
+    ],
+)
+async def test_a_bad_asof_literal_is_invalid_naming_the_argument(admin: Any, value: str, why: str) -> None:
+    org = await create_organisation(admin, "Datum B.V.")
+    for query in (
+        f'{{ organisation(id: "{org}", asOf: {value}) {{ name }} }}',
+        f'{{ organisation(id: "{org}") {{ memberships(asOf: {value}) {{ totalCount }} }} }}',
+    ):
+        body = (await admin.post(query)).json()
+        assert "data" not in body or body["data"] is None, body
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "INVALID", "argument": "asOf"}, error
+        assert error["message"].startswith("asOf: ") and why in error["message"], error
+
+
+@pytest.mark.parametrize("value", ["1899-12-31", "2200-01-01"])
+async def test_an_out_of_range_asof_variable_is_invalid_naming_the_argument(admin: Any, value: str) -> None:
+    org = await create_organisation(admin, "Datum B.V.")
+    query = "query($id: ID!, $day: Date) { organisation(id: $id) { name subsidiaries(asOf: $day) { totalCount } } }"
+    body = (await admin.post(query, {"id": org, "day": value})).json()
+    assert (
+        body["data"] == {"organisation": {"name": "Datum B.V.", "subsidiaries": None}} or body["data"] is None
+    )
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INVALID", "argument": "asOf"}, error
+    assert "between 1900-01-01 and 2199-12-31" in error["message"]
