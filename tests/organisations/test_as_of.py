@@ -370,14 +370,13 @@ async def test_a_bad_asof_literal_is_invalid_naming_the_argument(admin: Any, val
         assert error["message"].startswith("asOf: ") and why in error["message"], error
 
 
-@pytest.mark.parametrize("value", ["1899-12-31", "2200-01-01"])
-async def test_an_out_of_range_asof_variable_is_invalid_naming_the_argument(admin: Any, value: str) -> None:
+@pytest.mark.parametrize("value", ["1899-12-31", "2200-01-01", "2024-02-30", "yesterday"])
+async def test_a_bad_asof_variable_is_invalid_naming_the_argument(admin: Any, value: str) -> None:
     org = await create_organisation(admin, "Datum B.V.")
     query = "query($id: ID!, $day: Date) { organisation(id: $id) { name subsidiaries(asOf: $day) { totalCount } } }"
     body = (await admin.post(query, {"id": org, "day": value})).json()
-    # The connection is not nullable: the null reaches the organisation.
-    assert body["data"] == {"organisation": None}
+    # Refused before the operation runs: nothing is answered.
+    assert body.get("data") is None, body
     [error] = body["errors"]
-    assert error["path"] == ["organisation", "subsidiaries"]
     assert error["extensions"] == {"code": "INVALID", "argument": "asOf"}, error
-    assert "between 1900-01-01 and 2199-12-31" in error["message"]
+    assert error["message"].startswith("asOf: ")

@@ -6,9 +6,9 @@ field below it), and else for today. The objects a dated field returns carry the
 their private `as_of`, so that their own fields inherit it; loaders take the day as part
 of their keys.
 
-A malformed `asOf` literal is refused while the document is validated, an out-of-range
-date (a literal or a variable) when the field runs: both are errors coded INVALID that
-name the argument.
+A malformed or out-of-range `asOf` literal is refused while the document is validated, a
+variable given for `asOf` before the operation runs (else graphql-core would refuse a
+malformed one naming only the variable): errors coded INVALID that name the argument.
 """
 
 from __future__ import annotations
@@ -19,7 +19,18 @@ from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError, GraphQLInputType, NullValueNode, StringValueNode, ValueNode
+from graphql import (
+    ArgumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLInputType,
+    NullValueNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
 from graphql.language.visitor import VisitorAction
 from graphql.validation import ValuesOfCorrectTypeRule
 from strawberry.extensions import SchemaExtension
@@ -66,6 +77,16 @@ def dated(obj: T, day: dt.date | None) -> T:
     return obj
 
 
+def _problem(value: Any) -> str | None:
+    """Why `value` (a literal's text or a variable's value) is no day `asOf` takes; else None."""
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return "a day is written YYYY-MM-DD."
+    try:
+        return date_problem(dt.date.fromisoformat(value))
+    except ValueError:
+        return f"{value} is no day of the calendar."
+
+
 class _AsOfLiterals(ValuesOfCorrectTypeRule):
     """ValuesOfCorrectTypeRule, with an `asOf` literal that is no day of the range refused as
     INVALID naming the argument (instead of the generic "Expected value of type")."""
@@ -83,24 +104,46 @@ class _AsOfLiterals(ValuesOfCorrectTypeRule):
     def is_valid_value_node(self, node: ValueNode, input_type: GraphQLInputType | None) -> VisitorAction:
         if self._argument != AS_OF or isinstance(node, NullValueNode):
             return super().is_valid_value_node(node, input_type)
-        if not isinstance(node, StringValueNode) or not _ISO_DAY.fullmatch(node.value):
-            self.report_error(invalid_as_of("a day is written YYYY-MM-DD.", node))
-            return None
-        try:
-            problem = date_problem(dt.date.fromisoformat(node.value))
-        except ValueError:
-            problem = f"{node.value} is no day of the calendar."
+        problem = _problem(node.value if isinstance(node, StringValueNode) else None)
         if problem is not None:
             self.report_error(invalid_as_of(problem, node))
         return None
 
 
+class _AsOfVariables(Visitor):
+    """Collects the variables given as `asOf` arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        if node.name.value == AS_OF and isinstance(node.value, VariableNode):
+            self.names.add(node.value.name.value)
+
+
 class AsOfValidation(SchemaExtension):
-    """Validate documents with _AsOfLiterals in place of ValuesOfCorrectTypeRule."""
+    """Validate documents with _AsOfLiterals in place of ValuesOfCorrectTypeRule, and refuse
+    a bad `asOf` variable before the operation runs (before it is charged, too)."""
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = tuple(
             _AsOfLiterals if rule is ValuesOfCorrectTypeRule else rule for rule in context.validation_rules
         )
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.result is None and context.graphql_document is not None and context.variables:
+            found = _AsOfVariables()
+            visit(context.graphql_document, found)
+            problems = [
+                problem
+                for name in sorted(found.names)
+                if context.variables.get(name) is not None
+                and (problem := _problem(context.variables[name])) is not None
+            ]
+            if problems:
+                context.result = ExecutionResult(data=None, errors=[invalid_as_of(problems[0])])
         yield
