@@ -24,9 +24,12 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("RELGRAPH_BENCH_DATA", "/work/bench-data"))
 PG_ADMIN = os.environ.get("RELGRAPH_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+# A branch with a migration of its own benches on databases of its own (RELGRAPH_BENCH_DATA
+# and this): `db upgrade` on the shared ones would leave them at a revision main lacks.
+PG_DATABASE = os.environ.get("RELGRAPH_BENCH_PG_DATABASE", "relgraph_bench")
 BACKENDS = {
     "sqlite": f"sqlite+aiosqlite:///{DATA / 'large.db'}",
-    "postgresql": f"{PG_ADMIN}/relgraph_bench",
+    "postgresql": f"{PG_ADMIN}/{PG_DATABASE}",
 }
 RELGRAPH = str(ROOT / ".venv" / "bin" / "relgraph")
 BENCH_EMAIL = "bench@bench.test"
@@ -46,7 +49,7 @@ def _pg_database_exists() -> bool:
             "-U",
             "postgres",
             "-Atc",
-            "SELECT 1 FROM pg_database WHERE datname='relgraph_bench'",
+            f"SELECT 1 FROM pg_database WHERE datname='{PG_DATABASE}'",
         ],
         capture_output=True,
         text=True,
@@ -73,7 +76,7 @@ def ensure_dataset(backend: str) -> None:
                     "-U",
                     "postgres",
                     "-qc",
-                    "CREATE DATABASE relgraph_bench",
+                    f"CREATE DATABASE {PG_DATABASE}",
                 ],
                 check=True,
             )
