@@ -336,6 +336,9 @@ def test_ids_of_deleted_rows_are_never_given_again_after_the_upgrade(empty_datab
     upgrade(url)
     command.check(alembic_config(url))  # the schema is the models' (AUTOINCREMENT included, see test_ids)
     new = _on(url, _new_ids)
+    # Tables added by later revisions start empty: nothing to reuse.
+    assert sorted(set(new) - set(highest)) == ["organisation_parent_periods"]
+    new = {name: pk for name, pk in new.items() if name in highest}
     assert sorted(new) == sorted(highest)
     reused = {name: (new[name], highest[name]) for name in new if new[name] <= highest[name]}
     assert reused == {}
