@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
 
 from relgraph.db import models
-from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain.organisations.hierarchy import MAX_DEPTH
 from relgraph.graphql.core.as_of import AsOf, dated, day_of
 from relgraph.graphql.core.connections import (
     After,
     Connection,
     First,
-    PageInfo,
     connection,
     loaded_page,
-    page_info_of,
     page_request,
 )
 from relgraph.graphql.core.context import Info
@@ -36,6 +33,7 @@ from relgraph.graphql.memberships.types import (
     MembershipFilterArgument,
     memberships_connection,
 )
+from relgraph.graphql.organisations.descendants import OrganisationDescendantConnection
 from relgraph.graphql.organisations.loaders import (
     ancestors_by_organisation,
     descendants_count,
@@ -53,8 +51,6 @@ from relgraph.graphql.users.types import User
 
 __all__ = [
     "Organisation",
-    "OrganisationDescendantConnection",
-    "OrganisationDescendantEdge",
     "OrganisationStatus",
     "organisation_or_none",
 ]
@@ -347,46 +343,6 @@ class Organisation(Party):
         day = day_of(as_of, self.as_of)
         return await memberships_connection(
             info, self.pk, "organisation", include_inactive, filter, first, after, day
-        )
-
-
-@strawberry.type(description="An organisation below another one, with how far below it is.")
-class OrganisationDescendantEdge:
-    cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
-    depth: int = strawberry.field(
-        description="Levels below the organisation asked about: 1 = direct subsidiary."
-    )
-    node: Organisation = strawberry.field(description="The descendant organisation.")
-
-
-@strawberry.type(description="A page of descendants, breadth first.")
-class OrganisationDescendantConnection:
-    edges: list[OrganisationDescendantEdge] = strawberry.field(
-        description="The descendants with their depth."
-    )
-    page_info: PageInfo = strawberry.field(description="Whether there is more.")
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="How many descendants there are in all (within maxDepth).")
-    async def total_count(self) -> int:
-        return await self._count()
-
-    @classmethod
-    def build(
-        cls,
-        page: Page[tuple[models.Organisation, int]],
-        count: Callable[[], Awaitable[int]],
-        day: dt.date | None,
-    ) -> OrganisationDescendantConnection:
-        return cls(
-            edges=[
-                OrganisationDescendantEdge(
-                    cursor=cursor, depth=depth, node=dated(Organisation.from_row(row), day)
-                )
-                for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
-            ],
-            page_info=page_info_of(page),
-            _count=count,
         )
 
 
