@@ -123,7 +123,10 @@ async def baseline(session: AsyncSession, kind: str, path: Path, first_id: int) 
         )
         await session.execute(
             insert(_audit),
-            [_event("Membership", i, int(r["organisation_id"]), now) for i, r in zip(ids, records)],
+            [
+                _event("Membership", i, int(r["organisation_id"]), now)
+                for i, r in zip(ids, records, strict=True)
+            ],
         )
         return
     party_kind = "ORGANISATION" if kind == "organisations" else "PERSON"

@@ -100,18 +100,17 @@ def postgraphile(database: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
 
 def _rows(org: dict[str, Any], peer: bool) -> list[tuple[Any, ...]]:
     """(organisation name, job title, last name) of every membership on the card, sorted."""
-    if peer:
-        subs = org["organisationsByParentId"]["nodes"]
-        get = lambda o: [
-            (o["name"], m["jobTitle"], m["personByPersonId"]["lastName"])
-            for m in o["membershipsByOrganisationId"]["nodes"]
-        ]
-    else:
-        subs = org["subsidiaries"]["nodes"]
-        get = lambda o: [
-            (o["name"], m["jobTitle"], m["person"]["lastName"]) for m in o["memberships"]["nodes"]
-        ]
-    return sorted(row for o in (org, *subs) for row in get(o))
+    # The peer's schema names the same fields after its foreign keys.
+    subsidiaries, memberships, person = (
+        ("organisationsByParentId", "membershipsByOrganisationId", "personByPersonId")
+        if peer
+        else ("subsidiaries", "memberships", "person")
+    )
+    return sorted(
+        (o["name"], m["jobTitle"], m[person]["lastName"])
+        for o in (org, *org[subsidiaries]["nodes"])
+        for m in o[memberships]["nodes"]
+    )
 
 
 async def bench(repeat: int, seconds: float) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -85,7 +85,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def _run(coro_fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
     return asyncio.run(coro_fn(*args, **kwargs))
 
 

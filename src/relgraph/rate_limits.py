@@ -25,6 +25,7 @@ from sqlalchemy import Select, case, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from relgraph.db.engine import SQLITE_BUSY_TIMEOUT_MS, statement_counter
 from relgraph.db.models import RateLimitWindow
@@ -47,7 +48,9 @@ class Charge:
     retry_after: int
 
 
-def _upsert(engine: AsyncEngine, user_id: int, window: int, points: int, limit: int | None):  # type: ignore[no-untyped-def]
+def _upsert(
+    engine: AsyncEngine, user_id: int, window: int, points: int, limit: int | None
+) -> ReturningInsert[int]:
     """Add `points` to the user's count in `window` (a newer window starts anew), unless
     that would pass `limit`; None adds them whatever the count."""
     table = RateLimitWindow.__table__
@@ -153,7 +156,7 @@ async def charge(
             try:
                 if owed:
                     await connection.execute(_upsert(engine, user_id, window, owed, None))
-                    local.owed.pop(user_id, None)  # type: ignore[union-attr]
+                    local.owed.pop(user_id, None)  # type: ignore[union-attr]  # points are owed to a local queue only
                     flushed = True
                 spent = await connection.scalar(_upsert(engine, user_id, window, points, limit))
                 if spent is None:  # refused: the count is what it was
@@ -197,11 +200,11 @@ async def _count_here(
     return True, used + points
 
 
-def _points_of(user_id: int) -> Select[Any]:
+def _points_of(user_id: int) -> Select[*tuple[Any, ...]]:
     return select(RateLimitWindow.points).where(RateLimitWindow.user_id == user_id)
 
 
-def _window_of(user_id: int) -> Select[Any]:
+def _window_of(user_id: int) -> Select[*tuple[Any, ...]]:
     return select(RateLimitWindow.window_start, RateLimitWindow.points).where(
         RateLimitWindow.user_id == user_id
     )

@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 __all__ = ["DocumentStore", "StoredFile", "TooLarge"]
 
@@ -66,7 +67,8 @@ class DocumentStore:
             sha = digest.hexdigest()
             await asyncio.to_thread(self._publish, Path(temporary), sha)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            # No await here: this also runs on cancellation, and the unlink of one file is quick.
+            Path(temporary).unlink(missing_ok=True)  # noqa: ASYNC240
             raise
         return StoredFile(sha, size)
 
@@ -149,9 +151,9 @@ class DocumentStore:
         return [p for p in self.root.glob(".upload-*") if p.stat().st_mtime < cutoff]
 
 
-def _sync(file: object) -> None:
-    file.flush()  # type: ignore[attr-defined]
-    os.fsync(file.fileno())  # type: ignore[attr-defined]
+def _sync(file: IO[bytes]) -> None:
+    file.flush()
+    os.fsync(file.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

@@ -119,7 +119,7 @@ class GraphQLEndpoint:
             media_type = _negotiate(request)
             # One session (one pooled connection) per request, authentication included.
             context = Context(
-                viewer=None,
+                viewer=None,  # type: ignore[arg-type]  # None until authenticated, just below
                 sessionmaker=self.state.sessionmaker,
                 request_id=request_id,
                 store=self.state.store,
@@ -199,7 +199,7 @@ class GraphQLEndpoint:
         if rate_limited:
             # Not about the document: the transport's own 429, whatever the media type.
             status = 429
-            headers["Retry-After"] = str(rate_limited[0].extensions["retryAfter"])
+            headers["Retry-After"] = str((rate_limited[0].extensions or {})["retryAfter"])
         elif request_failed and any(
             (e.extensions or {}).get("code") == "INTERNAL" for e in result.errors or ()
         ):

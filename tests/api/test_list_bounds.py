@@ -325,7 +325,7 @@ async def test_a_returned_list_is_never_longer_than_its_cost(
         query, variables = f"{{ {selection} }}", {}
     data = await returned_within_cost(admin, query, variables)
     if expected is not None:
-        [listed] = [v for v in _lists(data)]
+        [listed] = list(_lists(data))
         assert len(listed) == expected, what
 
 

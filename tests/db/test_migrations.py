@@ -46,17 +46,21 @@ def _party(kind: str, pk: int) -> list[tuple[str, dict[str, Any]]]:
     if kind == "ORGANISATION":
         rows.append(
             (
-                "INSERT INTO organisations (id, name, name_key, status, checked, creditworthy, archived, search_text,"
-                " invoice_uses_postal_address)"
-                " VALUES (:id, 'Org', 'org', 'ACTIVE', false, false, false, 'org', false)",
+                (
+                    "INSERT INTO organisations (id, name, name_key, status, checked, creditworthy, archived, search_text,"
+                    " invoice_uses_postal_address)"
+                    " VALUES (:id, 'Org', 'org', 'ACTIVE', false, false, false, 'org', false)"
+                ),
                 {"id": pk},
             )
         )
     else:
         rows.append(
             (
-                "INSERT INTO persons (id, gender, last_name, sort_key, search_text)"
-                " VALUES (:id, 'UNKNOWN', 'Person', 'person', 'person')",
+                (
+                    "INSERT INTO persons (id, gender, last_name, sort_key, search_text)"
+                    " VALUES (:id, 'UNKNOWN', 'Person', 'person', 'person')"
+                ),
                 {"id": pk},
             )
         )
@@ -72,8 +76,10 @@ def _event(
     changes: dict[str, Any],
 ) -> Any:
     return (
-        "INSERT INTO audit_events (id, at, object_type, object_id, party_id, action, changes)"
-        " VALUES (:id, :at, :type, :object, :party, :action, :changes)",
+        (
+            "INSERT INTO audit_events (id, at, object_type, object_id, party_id, action, changes)"
+            " VALUES (:id, :at, :type, :object, :party, :action, :changes)"
+        ),
         {
             "id": pk,
             "at": NOW,
@@ -104,8 +110,10 @@ def test_audit_events_learn_the_other_party_they_name(empty_database_url: str) -
     seed += _party("ORGANISATION", other_org)
     seed.append(
         (
-            "INSERT INTO memberships (id, person_id, organisation_id, active, created_at, updated_at, version)"
-            " VALUES (20, :bob, :org, true, :at, :at, 1)",
+            (
+                "INSERT INTO memberships (id, person_id, organisation_id, active, created_at, updated_at, version)"
+                " VALUES (20, :bob, :org, true, :at, :at, 1)"
+            ),
             {"bob": bob, "org": org, "at": NOW},
         )
     )

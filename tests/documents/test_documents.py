@@ -187,10 +187,14 @@ async def test_cleanup_command_removes_only_old_unreferenced_files(admin, settin
         "RELGRAPH_DOCUMENTS_DIR": str(settings.document_root),
     }
     command = [str(Path(sys.executable).parent / "relgraph"), "documents", "cleanup"]
-    dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
+    dry = await asyncio.to_thread(
+        subprocess.run, [*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert dry.returncode == 0 and "would remove 1 unreferenced" in dry.stderr, dry.stderr
     assert len(stored_files(settings)) == 2
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "removed 1 unreferenced" in done.stderr, done.stderr
     assert [p.name for p in stored_files(settings)] == [kept["sha256"]]
     response = await admin.client.get(kept["downloadUrl"], headers={"Authorization": f"Bearer {admin.token}"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from helpers import USER_ERRORS, create_organisation, errors, mutate, ok
 
@@ -114,7 +115,9 @@ async def test_activity_statuses_filters_completion_and_my_activities(admin, mak
             errors(await mutate(admin, "addActivity", "activity { id }", partyId=org, **fields)) == expected
         ), fields
 
-    add = lambda **f: ok(seller, "addActivity", f"activity {{ {ACTIVITY} }}", partyId=org, **f)
+    def add(**f: Any) -> Any:
+        return ok(seller, "addActivity", f"activity {{ {ACTIVITY} }}", partyId=org, **f)
+
     overdue = (await add(kind="CALL", subject="Terugbellen", dueAt=yesterday, assigneeId=seller_id))[
         "activity"
     ]

@@ -85,7 +85,7 @@ async def parent_ids(sessionmaker: Any) -> dict[int, int | None]:
     """Every organisation's parent id, read fresh from the database."""
     async with sessionmaker() as session:
         rows = await session.execute(select(Organisation.id, Organisation.parent_id))
-        return {id_: parent for id_, parent in rows.all()}
+        return dict(rows.all())
 
 
 def walk_up(parents: dict[int, int | None], start: int) -> list[int]:
@@ -93,7 +93,7 @@ def walk_up(parents: dict[int, int | None], start: int) -> list[int]:
     seen = [start]
     current = parents[start]
     while current is not None:
-        assert current not in seen, f"the hierarchy loops: {seen + [current]}"
+        assert current not in seen, f"the hierarchy loops: {[*seen, current]}"
         seen.append(current)
         current = parents[current]
     return seen[1:]

@@ -50,12 +50,7 @@ async def tree(caller: Any, root: str) -> list[tuple[int, str]]:
 
 async def parents(sessionmaker: Any) -> dict[str, Any]:
     async with sessionmaker() as session:
-        return {
-            name: parent
-            for name, parent in (
-                await session.execute(select(Organisation.name, Organisation.parent_id))
-            ).all()
-        }
+        return dict((await session.execute(select(Organisation.name, Organisation.parent_id))).all())
 
 
 @pytest.fixture

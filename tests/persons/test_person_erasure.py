@@ -14,6 +14,7 @@ membership id taken over by another before ids were never reused changes nothing
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import sqlite3
@@ -320,7 +321,7 @@ async def test_no_marker_of_an_erased_person_is_left_anywhere(
         path = Path(make_url(database_url).database or "")
         with contextlib.closing(sqlite3.connect(path)) as connection:
             assert connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
-        raw = path.read_bytes().decode("latin-1").casefold()
+        raw = (await asyncio.to_thread(path.read_bytes)).decode("latin-1").casefold()
         assert [name for name, marker in PERSONAL.items() if marker.casefold() in raw] == []
 
 

@@ -90,10 +90,8 @@ def _wide_args(field: graphql.GraphQLField, skip: Iterable[str] = ()) -> dict[st
 
 def _has_id(type_: Any) -> bool:
     return (
-        isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType)
-        and "id" in type_.fields
-        or (isinstance(type_, graphql.GraphQLUnionType) and all("id" in t.fields for t in type_.types))
-    )
+        isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType) and "id" in type_.fields
+    ) or (isinstance(type_, graphql.GraphQLUnionType) and all("id" in t.fields for t in type_.types))
 
 
 def _args(args: dict[str, Any]) -> str:
@@ -155,7 +153,7 @@ class Selections:
             if (
                 depth == 0
                 and not _wrapper(type_)
-                and (field.args or listed and (_wrapper(named) or _has_id(named)))
+                and (field.args or (listed and (_wrapper(named) or _has_id(named))))
             ):
                 continue  # the last level: no lists of objects, no queries (each owner is walked itself)
             # A connection's `nodes` repeat its edges' nodes: their IDs are enough.

@@ -174,7 +174,7 @@ class Page:
         body = ""
         try:
             body = self.evaluate("document.body ? document.body.innerText.slice(0, 2000) : ''")
-        except Exception as error:  # the page may be gone; say so instead
+        except Exception as error:  # noqa: BLE001 - the page may be gone; say so instead
             body = f"(no page text: {error})"
         return f"page errors: {self.errors()}\nrequests: {self.requested_urls()}\npage text:\n{body}"
 

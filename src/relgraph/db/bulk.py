@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from relgraph.db.ids import highest_id_ever
 
@@ -61,7 +62,9 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def one_of(
+    session: AsyncSession, column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
     """SQL: `column` is one of `values`, sent as ONE parameter (a JSON list on SQLite, an
     array on PostgreSQL): binding thousands of parameters costs more than the query."""
     if is_postgres(session):
@@ -72,18 +75,18 @@ def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[A
 
 async def rows_in(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     column: ColumnElement[Any],
     values: Iterable[Any],
     *,
     lock: bool = False,
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The rows of `stmt` whose `column` is one of `values`, a chunk at a time, by `column`.
 
     With `lock`, PostgreSQL locks them (FOR NO KEY UPDATE: rows that reference them can
     still be inserted), in `column` order across the chunks.
     """
-    found: list[Row[Any]] = []
+    found: list[Row[*tuple[Any, ...]]] = []
     for part in chunked(sorted(set(values))):
         query = stmt.where(one_of(session, column, part)).order_by(column)
         if lock:

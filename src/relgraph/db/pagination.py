@@ -153,7 +153,9 @@ def _sort(order: Sequence[OrderKey], backwards: bool) -> list[Any]:
     return [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in order]
 
 
-def _filtered(stmt: Select[Any], order: Sequence[OrderKey], page: PageRequest) -> Select[Any]:
+def _filtered(
+    stmt: Select[*tuple[Any, ...]], order: Sequence[OrderKey], page: PageRequest
+) -> Select[*tuple[Any, ...]]:
     if page.after is not None:
         stmt = stmt.where(_beyond(order, _decode(page.after, order, "after"), forward=True))
     if page.before is not None:
@@ -166,10 +168,11 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
     rows = rows[: page.size]
     if page.backwards:
         rows.reverse()
+    # The rows as fetched: a caller may replace the items (tuples by their entities).
+    fetched = list(rows)
     return Page(
         items=rows,
-        # The rows as fetched: a caller may replace the items (tuples by their entities).
-        cursors_of=lambda fetched=list(rows): [_encode([k.value(r) for k in order]) for r in fetched],
+        cursors_of=lambda: [_encode([k.value(r) for k in order]) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )
@@ -177,7 +180,7 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     order: Sequence[OrderKey],
     page: PageRequest,
     *,
@@ -192,7 +195,7 @@ async def paginate(
 
 async def paginate_many(
     session: AsyncSession,
-    stmt: Select[Any] | Callable[[], Select[Any]],
+    stmt: Select[*tuple[Any, ...]] | Callable[[], Select[*tuple[Any, ...]]],
     entity: Any,
     partition: Any,
     keys: Sequence[Hashable],
@@ -232,7 +235,7 @@ async def paginate_many(
 
 async def paginate_rows_many(
     session: AsyncSession,
-    stmt: Callable[[], Select[Any]],
+    stmt: Callable[[], Select[*tuple[Any, ...]]],
     partition: Any,
     keys: Sequence[Hashable],
     order: Sequence[OrderKey],
@@ -248,7 +251,7 @@ async def paginate_rows_many(
     if not keys:
         return {}
 
-    def build(where: Any) -> Select[Any]:
+    def build(where: Any) -> Select[*tuple[Any, ...]]:
         rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
         inner = _filtered(stmt().where(partition.in_(where)), order, page)
         ranked = inner.add_columns(partition.label("_partition"), rank.label("_rank")).subquery()
@@ -265,7 +268,7 @@ async def paginate_rows_many(
     return {key: _page(rows, order, page) for key, rows in grouped.items()}
 
 
-_REUSED: dict[Hashable, Select[Any]] = {}
+_REUSED: dict[Hashable, Select[*tuple[Any, ...]]] = {}
 _MAX_REUSED = 256
 
 
@@ -273,8 +276,8 @@ def _statement(
     reuse_as: Hashable | None,
     page: PageRequest,
     keys: Sequence[Hashable],
-    build: Callable[[Any], Select[Any]],
-) -> tuple[Select[Any], dict[str, Any]]:
+    build: Callable[[Any], Select[*tuple[Any, ...]]],
+) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
     """The statement of a page and its parameters; `build(keys)` makes the statement.
 
     A first page with a `reuse_as` is built once, with the keys as an expanding parameter;
@@ -292,7 +295,7 @@ def _statement(
 
 
 def _paging_statement(
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     entity: Any,
     partition: Any,
     keys: Any,
@@ -300,7 +303,7 @@ def _paging_statement(
     page: PageRequest,
     extras: Sequence[str],
     counted: bool,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     rank = func.row_number().over(partition_by=partition, order_by=_sort(order, page.backwards))
     inner = _filtered(stmt.where(partition.in_(keys)), order, page)
     # The entity's own table's key (organisations.id, not parties.id): a `stmt` on plain
@@ -325,7 +328,7 @@ def _paging_statement(
 
 async def _pages(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     parameters: dict[str, Any],
     keys: Sequence[Hashable],
     order: Sequence[OrderKey],
@@ -347,13 +350,13 @@ async def _pages(
     return pages
 
 
-async def count(session: AsyncSession, stmt: Select[Any]) -> int:
+async def count(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> int:
     """Count the rows `stmt` would return."""
     return (await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))) or 0
 
 
 async def count_many(
-    session: AsyncSession, stmt: Select[Any], partition: Any, keys: Sequence[Hashable]
+    session: AsyncSession, stmt: Select[*tuple[Any, ...]], partition: Any, keys: Sequence[Hashable]
 ) -> dict[Hashable, int]:
     """Count the rows of `stmt` per value of `partition`, for each of `keys`."""
     if not keys:
@@ -364,5 +367,5 @@ async def count_many(
         .group_by(partition)
         .order_by(None)
     )
-    counts = {key: n for key, n in (await session.execute(grouped)).all()}
+    counts: dict[Hashable, int] = dict((await session.execute(grouped)).all())
     return {key: counts.get(key, 0) for key in keys}

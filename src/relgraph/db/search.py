@@ -202,7 +202,8 @@ class _Match(ColumnElement[bool]):
     # A predicate in its own right: without this, SQLite gets "(... IN (...)) = 1", which
     # hides the IN from the planner and scans every organisation.
     _is_implicitly_boolean = True
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
+    # SQLAlchemy declares it an instance attribute; it is read from the class.
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [  # type: ignore[misc]
         ("plain", InternalTraversal.dp_clauseelement),
         ("indexed", InternalTraversal.dp_clauseelement),
     ]
@@ -245,7 +246,7 @@ def matches(
         # better plan, and the only one that exists for fewer characters than a trigram.
         return plain
     fts = table(fts_name(search_text.table.name))
-    hits: list[Select[Any]] = [
+    hits: list[Select[*tuple[Any, ...]]] = [
         # No ESCAPE clause: an indexable pattern holds no backslash, so none is needed.
         select(literal_column("rowid")).select_from(fts).where(literal_column("search_text").like(p))
         for p in patterns

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -75,7 +75,7 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             description, rowcount, lastrowid, rows = await aio._execute(
                 _statement_in_thread, aio, operation, parameters, many
             )
-        outcome = self._cursor
+        outcome = cast(_Outcome, self._cursor)  # made by _make_new_cursor
         outcome.description, outcome.rowcount, outcome.lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 

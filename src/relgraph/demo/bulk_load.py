@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnDefault, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from relgraph.db.engine import make_sessionmaker
@@ -200,22 +200,24 @@ class _Writer:
         # Columns this loader does not fill but the table needs get their Python default:
         # a constant, or the row's creation time for a timestamp (deterministic, and true).
         extra = [
-            c
+            (c.name, c.default)
             for c in table.columns
-            if c.name not in columns and c.default is not None and c.server_default is None
+            if c.name not in columns and isinstance(c.default, ColumnDefault) and c.server_default is None
         ]
         if extra:
             created = columns.index("created_at") if "created_at" in columns else None
-            fixed = [c.default.arg if c.default.is_scalar else None for c in extra]  # type: ignore[union-attr]
+            fixed = [default.arg if default.is_scalar else None for _, default in extra]
             # A timestamp named "..._at" (updated_at, say) takes the row's creation time.
-            dated = [
-                created is not None and c.name.endswith("_at") and not c.default.is_scalar for c in extra
-            ]  # type: ignore[union-attr]
-            columns = (*columns, *(c.name for c in extra))
+            dated = [name.endswith("_at") and not default.is_scalar for name, default in extra]
+            columns = (*columns, *(name for name, _ in extra))
             rows = [
-                row + tuple(row[created] if d else f for d, f in zip(dated, fixed, strict=True))
+                row
+                + tuple(
+                    row[created] if created is not None and d else f
+                    for d, f in zip(dated, fixed, strict=True)
+                )
                 for row in rows
-            ]  # type: ignore[index]
+            ]
         if self.sqlite:
             # Through the columns' own bind processors: the values SQLAlchemy would store.
             dialect = self.conn.dialect
@@ -225,10 +227,10 @@ class _Writer:
                 rows = [_converted(row, converting) for row in rows]
             marks = ", ".join("?" * len(columns))
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-            await self.conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+            await self.conn.exec_driver_sql(sql, rows)
         else:
             raw = await self.conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))  # type: ignore[union-attr]
+            await raw.driver_connection.copy_records_to_table(table.name, records=rows, columns=list(columns))  # type: ignore[union-attr]  # open, so not None
         self.progress(table.name, len(rows))
 
 
@@ -311,7 +313,7 @@ async def seed_large(
             # checks them with foreign_key_check.
             raw = (await conn.get_raw_connection()).driver_connection
             for pragma in _LOADING:
-                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]  # open, so not None
         async with conn.begin():
             if conn.dialect.name == "postgresql":
                 # No per-row foreign key triggers during the load (they cost more than the COPY
@@ -355,7 +357,7 @@ async def seed_large(
             await recreate_indexes(conn, indexes)
             await rebuild_search_index(conn, suspended)
             for table in (Party, Address, Membership, Relation, InternalRelation):
-                await sequence_past_rows(conn, table.__table__)  # type: ignore[arg-type]
+                await sequence_past_rows(conn, table.__table__)
         if conn.dialect.name == "postgresql":
             # Fresh statistics: without them PostgreSQL ignores the trigram and hierarchy
             # indexes. And a visibility map: until (auto)vacuum has passed, every
@@ -368,5 +370,5 @@ async def seed_large(
         # instead of 0.03 ms), and the load should give the database a deployment would have.
         if conn.dialect.name == "sqlite":
             for pragma in _SERVING:
-                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]
+                await raw.execute(f"PRAGMA {pragma}")  # type: ignore[union-attr]  # open, so not None
     return summary

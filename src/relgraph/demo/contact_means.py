@@ -71,12 +71,12 @@ def plan_organisation_contacts(rng: random.Random, orgs: Sequence[OrgSpec]) -> l
         numbers = {phone}
         for label, chance, active in (("Buiten kantoortijd", 0.15, True), ("Oud nummer", 0.05, False)):
             number = _phone(_landline(rng, org.area_code))
-            if rng.random() < chance and number not in numbers:
+            if rng.random() < chance and number is not None and number not in numbers:
                 numbers.add(number)
-                own.append(ContactSpec(party, PHONE, number, label, active=active))  # type: ignore[arg-type]
+                own.append(ContactSpec(party, PHONE, number, label, active=active))
         fax = _phone(_landline(rng, org.area_code))
-        if rng.random() < 0.08 and fax not in numbers:
-            own.append(ContactSpec(party, FAX, fax, primary=True))  # type: ignore[arg-type]
+        if rng.random() < 0.08 and fax is not None and fax not in numbers:
+            own.append(ContactSpec(party, FAX, fax, primary=True))
         slug = org.domain.removesuffix(".nl")
         if rng.random() < 0.06:
             own.append(ContactSpec(party, WEBSITE, f"https://werkenbij{slug}.nl", "Vacatures", primary=True))
@@ -99,8 +99,8 @@ def plan_person_contacts(rng: random.Random, persons: Sequence[PersonSpec]) -> l
             specs.append(ContactSpec(party, PHONE, phone, primary=True))
         if person.memberships and rng.random() < 0.1:
             mobile = _phone(f"06{rng.randint(10_000_000, 69_999_999)}")
-            if mobile != phone:
-                specs.append(ContactSpec(party, MOBILE, mobile, "Zakelijk", primary=True))  # type: ignore[arg-type]
+            if mobile is not None and mobile != phone:
+                specs.append(ContactSpec(party, MOBILE, mobile, "Zakelijk", primary=True))
         if rng.random() < (0.2 if person.memberships else 0.05):
             names = person.values
             handle = f"{mailbox_name(str(names['first_name']))}-{mailbox_name(str(names['last_name']))}"

@@ -129,7 +129,7 @@ def plan_internal_relations(
     rng.shuffle(rest)
     wanted = dict(fixed)
     wanted.update({i: rng.choice((2, 2, 3)) for i in rest[:several_count]})
-    wanted.update({i: 1 for i in rest[several_count:]})
+    wanted.update(dict.fromkeys(rest[several_count:], 1))
 
     # A file that still names a colleague who has left: nobody reassigned it yet.
     left_behind = rest[several_count] if plan.gone and len(rest) > several_count else None

@@ -75,7 +75,9 @@ def relation_rows(
         start = REFERENCE_DATE - dt.timedelta(days=rng.randint(60, 3000))
         end = None if active else min(REFERENCE_DATE, start + dt.timedelta(days=rng.randint(30, 1500)))
         created = dt.datetime(start.year, start.month, start.day, 10, 0, tzinfo=dt.UTC)
-        updated = created if active else min(REFERENCE_TIME, created + dt.timedelta(days=(end - start).days))  # type: ignore[operator]
+        updated = (
+            created if end is None else min(REFERENCE_TIME, created + dt.timedelta(days=(end - start).days))
+        )
         yield (
             rid,
             key[0],

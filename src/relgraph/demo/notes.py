@@ -76,9 +76,9 @@ def plan_notes(
         return [], []
     notes, activities = [], []
     for org in flagship:
-        for step, (kind, body) in enumerate(_NOTES):
+        for step, (kind, text) in enumerate(_NOTES):
             created = REFERENCE_TIME - dt.timedelta(days=60 - 10 * step, hours=rng.randint(0, 6))
-            notes.append(NoteSpec(org, kind, body, created, rng.choice(writers)))
+            notes.append(NoteSpec(org, kind, text, created, rng.choice(writers)))
         for kind, subject, body, due_days, done_days in _ACTIVITIES:
             due = REFERENCE_TIME + dt.timedelta(days=due_days)
             done = None if done_days is None else REFERENCE_TIME + dt.timedelta(days=done_days)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from relgraph.db.models import AddressKind, OrganisationStatus
 from relgraph.demo.base import AddressSpec, Generator
@@ -62,7 +63,7 @@ class OrgSpec:
     domain: str
     area_code: str
     addresses: list[AddressSpec] = field(default_factory=list)
-    values: dict[str, object] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
     # The general email and phone (as typed): the primary EMAIL and PHONE contact means.
     email: str | None = None
     phone: str | None = None
@@ -128,7 +129,7 @@ def _domain(gen: Generator, name: str) -> str:
     return domain
 
 
-def _values(gen: Generator, spec: OrgSpec, industry: str, city: str) -> dict[str, object]:
+def _values(gen: Generator, spec: OrgSpec, industry: str, city: str) -> dict[str, Any]:
     nonprofit = industry in NONPROFIT_INDUSTRIES
     if spec.flagship:
         status = OrganisationStatus.ACTIVE.value
@@ -140,7 +141,7 @@ def _values(gen: Generator, spec: OrgSpec, industry: str, city: str) -> dict[str
             status = OrganisationStatus.INACTIVE.value
     prospect = status == OrganisationStatus.PROSPECT.value
     checked = not prospect and gen.chance(0.75)
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "name": spec.name,
         "code": gen.flagship_code()
         if spec.flagship and spec.parent is None
@@ -214,8 +215,8 @@ def _finish(gen: Generator, spec: OrgSpec, industry: str, city: str) -> None:
         spec.addresses.append(gen.address(AddressKind.POSTAL, city, head_office=False))
     spec.values = _values(gen, spec, industry, city)
     # Drawn with the other values (so every later draw stays the same), stored as contact means.
-    spec.email = spec.values.pop("email")  # type: ignore[assignment]
-    spec.phone = spec.values.pop("phone")  # type: ignore[assignment]
+    spec.email = spec.values.pop("email")
+    spec.phone = spec.values.pop("phone")
 
 
 def _standalone(gen: Generator, index: int) -> OrgSpec:
@@ -273,14 +274,14 @@ def _group(gen: Generator, first: int, size: int) -> list[OrgSpec]:
     division_of: dict[int, str] = {}
     specs: list[OrgSpec] = []
     for new, old in enumerate(order):
-        parent = parent_of[old]
-        if parent is None:
+        parent_old = parent_of[old]
+        if parent_old is None:
             name, city, industry = root_name, root_city, "Holding"
         else:
             city = root_city if gen.chance(0.5) else gen.city()[0]
             # Below level 1 a company carries its division's name plus a region
             # ("Polder Bouw Noord B.V."), one level further its city.
-            division = division_of.get(parent) or divisions[new % len(divisions)]
+            division = division_of.get(parent_old) or divisions[new % len(divisions)]
             division_of[old] = division
             industry = DIVISION_INDUSTRY.get(division, "Zakelijke dienstverlening")
             level = level_of[old]
@@ -288,7 +289,7 @@ def _group(gen: Generator, first: int, size: int) -> list[OrgSpec]:
             name = _unique_name(gen, _namer(gen, f"{stem} {division}", place, city), city)
         spec = OrgSpec(
             name=name,
-            parent=None if parent is None else first + position[parent],
+            parent=None if parent_old is None else first + position[parent_old],
             group=first,
             flagship=False,
             domain=domain,

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from relgraph.db.models import AddressKind, Gender
 from relgraph.demo.base import AddressSpec, Generator
@@ -46,7 +47,7 @@ class MembershipSpec:
 
 @dataclass
 class PersonSpec:
-    values: dict[str, object]
+    values: dict[str, Any]
     memberships: list[MembershipSpec] = field(default_factory=list)
     address: AddressSpec | None = None
     # The private email and phone (as typed): the primary EMAIL and PHONE contact means.
@@ -176,14 +177,14 @@ def plan_persons(gen: Generator, count: int, orgs: Sequence[OrgSpec]) -> list[Pe
                 mates = None
                 if placed[p] and gen.chance(0.5):
                     mates = by_group.get(orgs[placed[p][0][0]].group)
-                org = rng.choice(mates) if mates else rng.choices(others, cum_weights=cumulative)[0]
-                if has_room(p, org):
-                    placed[p].append((org, not gen.chance(0.15)))
+                index = rng.choice(mates) if mates else rng.choices(others, cum_weights=cumulative)[0]
+                if has_room(p, index):
+                    placed[p].append((index, not gen.chance(0.15)))
 
     for person, jobs in zip(people, placed, strict=True):
-        for org, active in jobs:
-            spec = _membership(gen, person.values, orgs[org], active=active)
-            spec.org = org
+        for index, active in jobs:
+            spec = _membership(gen, person.values, orgs[index], active=active)
+            spec.org = index
             person.memberships.append(spec)
         private = not jobs
         if gen.chance(0.5 if private else 0.25):
@@ -193,6 +194,6 @@ def plan_persons(gen: Generator, count: int, orgs: Sequence[OrgSpec]) -> list[Pe
         if gen.chance(0.6 if private else 0.15):
             city, _ = gen.city()
             person.address = gen.address(AddressKind.VISIT, city, head_office=True)
-        person.email = person.values.pop("email")  # type: ignore[assignment]
-        person.phone = person.values.pop("phone")  # type: ignore[assignment]
+        person.email = person.values.pop("email")
+        person.phone = person.values.pop("phone")
     return people

@@ -81,7 +81,8 @@ async def seed(
     """Add demo organisations, persons, memberships, staff, relations, contact means, bank
     accounts and customer groups; the caller commits."""
     report = progress or (lambda _label, _done: None)
-    taken = set(await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None))))
+    codes = await session.scalars(select(Organisation.code).where(Organisation.code.is_not(None)))
+    taken = {code for code in codes if code is not None}
     # Organisations and persons come from this generator in a fixed order; everything
     # added since (staff, types, relations) draws from streams of its own, so that the
     # organisations and persons of a seed stay the same as the demo grows.

@@ -42,7 +42,7 @@ def _visible_to(viewer: Viewer) -> tuple[ColumnElement[bool], ...]:
     return (documents_visible(viewer), party_visible(viewer, Document.party_id))
 
 
-def _visible(viewer: Viewer) -> Select[Any]:
+def _visible(viewer: Viewer) -> Select[*tuple[Any, ...]]:
     return select(Document).where(*_visible_to(viewer))
 
 

@@ -33,7 +33,7 @@ async def get_visible(
 
     A deleted person (tombstone) is NOT_FOUND here.
     """
-    found: Party | None
+    found: Organisation | Person | None
     if kind == PartyKind.ORGANISATION:
         found = await session.get(Organisation, id)
     else:
@@ -45,7 +45,7 @@ async def get_visible(
         raise NotFound(field, f"No {kind.lower()} with this id.")
     if isinstance(found, Organisation):
         refuse_merged(found, field)
-    return found  # type: ignore[return-value]
+    return found
 
 
 async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None]:
@@ -53,5 +53,5 @@ async def kinds_of(session: AsyncSession, ids: Sequence[int]) -> list[str | None
     rows = await session.execute(
         select(Party.__table__.c.id, Party.__table__.c.kind).where(Party.__table__.c.id.in_(ids))
     )
-    found = {pid: kind for pid, kind in rows.all()}
+    found = dict(rows.all())
     return [found.get(i) for i in ids]

@@ -12,9 +12,9 @@ CONFLICT instead of silently working on a row that has given up its place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Membership
@@ -37,7 +37,8 @@ async def free_lapsed(session: AsyncSession, model: Any, *where: ColumnElement[b
     result = await session.execute(
         update(table).where(model.lapsed(), *where).values(active=False, version=table.c.version + 1)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # An UPDATE's result is a CursorResult; Session.execute is typed for any statement.
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 async def take_place(

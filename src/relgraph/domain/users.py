@@ -7,9 +7,9 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
@@ -179,7 +179,8 @@ async def revoke_tokens(session: AsyncSession, *, email: str) -> int:
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=dt.datetime.now(dt.UTC))
     )
-    return result.rowcount or 0
+    # An UPDATE's result is a CursorResult; Session.execute is typed for any statement.
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 async def authenticate(session: AsyncSession, *, token: str) -> Viewer | None:

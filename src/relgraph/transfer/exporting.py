@@ -43,7 +43,7 @@ def _primary(kind: ContactKind, party_id: Any, name: str) -> Any:
     )
 
 
-def _organisations() -> Select[Any]:
+def _organisations() -> Select[*tuple[Any, ...]]:
     email, on_email = _primary(ContactKind.EMAIL, Organisation.id, "email")
     phone, on_phone = _primary(ContactKind.PHONE, Organisation.id, "phone")
     head = aliased(Address, name="head")
@@ -82,7 +82,7 @@ def _organisations() -> Select[Any]:
     )
 
 
-def _persons() -> Select[Any]:
+def _persons() -> Select[*tuple[Any, ...]]:
     email, on_email = _primary(ContactKind.EMAIL, Person.id, "email")
     phone, on_phone = _primary(ContactKind.PHONE, Person.id, "phone")
     p = Person
@@ -106,7 +106,7 @@ def _persons() -> Select[Any]:
     )
 
 
-def _memberships() -> Select[Any]:
+def _memberships() -> Select[*tuple[Any, ...]]:
     m = Membership
     return select(
         m.id,
@@ -125,7 +125,7 @@ def _memberships() -> Select[Any]:
     ).outerjoin(User, User.id == m.account_manager_id)
 
 
-_QUERIES: dict[str, tuple[Callable[[], Select[Any]], Any]] = {
+_QUERIES: dict[str, tuple[Callable[[], Select[*tuple[Any, ...]]], Any]] = {
     "organisations": (_organisations, Organisation),
     "persons": (_persons, Person),
     "memberships": (_memberships, Membership),

@@ -86,7 +86,7 @@ _EMAIL, _PHONE = ContactKind.EMAIL.value, ContactKind.PHONE.value
 _ORGANISATION, _PERSON = PartyKind.ORGANISATION.value, PartyKind.PERSON.value
 _ACTIVE, _UNKNOWN, _VISIT = OrganisationStatus.ACTIVE.value, Gender.UNKNOWN.value, AddressKind.VISIT.value
 # Values an event leaves out: nothing to record (compared with ==, as `in` does).
-_EMPTY = (None, [], False)
+_EMPTY: tuple[object, ...] = (None, [], False)
 
 
 def _contact_terms(values: dict[str, Any]) -> list[tuple[str, str]]:
@@ -179,7 +179,7 @@ def organisation_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> T
             name=v["name"], legal_name=v.get("legal_name"), code=v.get("code"), kvk_number=v.get("kvk_number")
         )
         terms = chunk.contacts(org_id, v)
-        search_text.set_organisation_keys(names, [address.get("city")] if address else [], terms)  # type: ignore[arg-type]
+        search_text.set_organisation_keys(names, [address.get("city")] if address else [], terms)  # type: ignore[arg-type]  # duck: the attributes it reads and sets
         orgs.append(
             {
                 "id": org_id,
@@ -223,7 +223,7 @@ def person_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> Tables:
         terms = chunk.contacts(person_id, v)
         fields = {name: v.get(name) for name in _PERSON_FIELDS}
         person = SimpleNamespace(**fields)
-        search_text.set_person_keys(person, (), terms)  # type: ignore[arg-type]
+        search_text.set_person_keys(person, (), terms)  # type: ignore[arg-type]  # duck: the attributes it reads and sets
         people.append(
             {
                 "id": person_id,

@@ -99,7 +99,8 @@ def _depths(rows: Sequence[Row]) -> dict[int, int]:
     by_id = {r.values["id"]: r for r in rows}
     depth: dict[int, int] = {}
     for row in rows:
-        chain, node = [], row
+        chain: list[Row] = []
+        node: Row | None = row
         while node is not None and node.values["id"] not in depth:
             chain.append(node)
             parent = node.values.get("parent_id")

@@ -139,7 +139,8 @@ class EndedByHand:
         """In force on `day` (default today); see the module's docstring."""
         return holds_on(self, day)
 
-    @holds_on.inplace.expression
+    # A hybrid_method's expression() sets it in place (mypy mistypes its `inplace`).
+    @holds_on.expression
     @classmethod
     def _holds_on_sql(cls, day: dt.date | None = None) -> ColumnElement[bool]:
         return holds_on_sql(cls.start_date, cls.end_date, cls.active, day)

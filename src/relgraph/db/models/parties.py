@@ -46,14 +46,14 @@ class Party(Stamped, Base):
     """
 
     __tablename__ = "parties"
-    __table_args__ = (CheckConstraint(enum_check("kind", PartyKind), name="kind"),)
+    __table_args__: tuple[Any, ...] = (CheckConstraint(enum_check("kind", PartyKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"polymorphic_on": "kind", "version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {"polymorphic_on": "kind", "version_id_col": cls.__table__.c.version}
 
 
 class Organisation(Party):

@@ -126,7 +126,8 @@ class InternalRelation(Stamped, Base):
         """In force on `day` (default today): begun (or no start) and not ended (or no end)."""
         return dates_hold(self.since, self.until, day)
 
-    @holds_on.inplace.expression
+    # A hybrid_method's expression() sets it in place (mypy mistypes its `inplace`).
+    @holds_on.expression
     @classmethod
     def _holds_on_sql(cls, day: dt.date | None = None) -> ColumnElement[bool]:
         return dates_hold_sql(cls.since, cls.until, day)

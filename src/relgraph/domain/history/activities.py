@@ -78,7 +78,7 @@ def _order(status: Status | None) -> list[OrderKey]:
 _OWNERS = {"party": Activity.party_id, "assignee": Activity.assignee_id}
 
 
-def _listed(viewer: Viewer, status: Status | None, now: dt.datetime) -> Select[Any]:
+def _listed(viewer: Viewer, status: Status | None, now: dt.datetime) -> Select[*tuple[Any, ...]]:
     stmt = select(Activity).where(party_visible(viewer, Activity.party_id))
     return stmt if status is None else stmt.where(_status_clause(status, now))
 

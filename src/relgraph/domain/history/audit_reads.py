@@ -30,7 +30,7 @@ __all__ = [
 _ORDER = [OrderKey(AuditEvent.at, "at", descending=True), OrderKey(AuditEvent.id, "id", descending=True)]
 
 
-def _listed(viewer: Viewer) -> Select[Any]:
+def _listed(viewer: Viewer) -> Select[*tuple[Any, ...]]:
     return select(AuditEvent).where(AuditEvent.party_id.is_not(None), audit_events_readable(viewer))
 
 

@@ -46,7 +46,7 @@ def readable(viewer: Viewer) -> ColumnElement[bool]:
     return and_(Note.kind.in_(sorted(note_kinds_readable(viewer))), party_visible(viewer, Note.party_id))
 
 
-def _listed(viewer: Viewer, kinds: tuple[str, ...] | None) -> Select[Any]:
+def _listed(viewer: Viewer, kinds: tuple[str, ...] | None) -> Select[*tuple[Any, ...]]:
     stmt = select(Note).where(readable(viewer))
     return stmt if kinds is None else stmt.where(Note.kind.in_(kinds))
 

@@ -13,9 +13,9 @@ import datetime as dt
 import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, and_, func, literal_column, or_, select, union_all
+from sqlalchemy import ScalarResult, String, and_, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Activity, AuditEvent, Note
@@ -27,7 +27,11 @@ from relgraph.policy import Viewer, audit_events_readable, party_visible
 __all__ = ["KINDS", "TimelineItem", "count_for", "list_for"]
 
 KINDS = ("ACTIVITY", "AUDIT", "NOTE")
-_MODELS = {"NOTE": Note, "ACTIVITY": Activity, "AUDIT": AuditEvent}
+_MODELS: dict[str, type[Note] | type[Activity] | type[AuditEvent]] = {
+    "NOTE": Note,
+    "ACTIVITY": Activity,
+    "AUDIT": AuditEvent,
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,9 @@ async def list_for(
     rows: dict[tuple[str, int], Any] = {}
     for kind, ids in wanted.items():
         model = _MODELS[kind]
-        for row in await session.scalars(select(model).where(model.id.in_(ids))):
+        loaded = await session.scalars(select(model).where(model.id.in_(ids)))
+        # select() of one of several models types its rows as their common base.
+        for row in cast("ScalarResult[Note | Activity | AuditEvent]", loaded):
             rows[(kind, row.id)] = row
     grouped: dict[Hashable, list[tuple[Any, ...]]] = {key: [] for key in party_ids}
     for party_id, at, kind, id_ in keys:
@@ -138,7 +144,9 @@ async def count_for(
     session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, kinds: tuple[str, ...]
 ) -> dict[Hashable, int]:
     if not party_ids or not kinds:
-        return {key: 0 for key in party_ids}
+        return dict.fromkeys(party_ids, 0)
     u = _union(viewer, party_ids, kinds)
-    counts = dict((await session.execute(select(u.c.party_id, func.count()).group_by(u.c.party_id))).all())
+    counts: dict[int, int] = dict(
+        (await session.execute(select(u.c.party_id, func.count()).group_by(u.c.party_id))).all()
+    )
     return {key: counts.get(key, 0) for key in party_ids}

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import namedtuple
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,13 +49,40 @@ _PERSON_COLUMNS = [
     *(c for c in _people.c if c.key != "id"),
 ]
 _parties = Party.__table__
-ListedPerson = namedtuple("ListedPerson", [c.key for c in _PERSON_COLUMNS])  # type: ignore[misc]
-ListedMembership = namedtuple(  # type: ignore[misc]
-    "ListedMembership", [*(c.key for c in Membership.__table__.c), "person"]
-)
+ListedPerson = namedtuple("ListedPerson", [c.key for c in _PERSON_COLUMNS])  # type: ignore[misc]  # fields from the tables
 
 
-def _listing(flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False) -> Select[Any]:
+class ListedMembership(NamedTuple):
+    """A membership's columns, in the table's order, and its person (a ListedPerson)."""
+
+    id: int
+    person_id: int
+    organisation_id: int
+    department: str | None
+    job_title: str | None
+    business_email: str | None
+    phone1: str | None
+    phone2: str | None
+    role: str | None
+    account_manager_id: int | None
+    active: bool
+    start_date: dt.date | None
+    end_date: dt.date | None
+    created_at: dt.datetime
+    created_by_id: int | None
+    updated_at: dt.datetime
+    updated_by_id: int | None
+    version: int
+    person: Any
+
+
+# list_for fills the fields from a row's leading columns, by position.
+assert ListedMembership._fields == (*(c.key for c in Membership.__table__.c), "person")
+
+
+def _listing(
+    flt: MembershipFilter, other: Any, by: str, *, with_person: bool = False
+) -> Select[*tuple[Any, ...]]:
     """Memberships matching `flt`, with the sort key of the other side labelled `sort_key`.
 
     `with_person`: rows of the membership's columns, then its person's (labelled
@@ -134,7 +161,9 @@ async def list_for(
     width = len(Membership.__table__.c)
     for result in pages.values():
         result.items = [
-            ListedMembership(*row[:width], ListedPerson._make(row[width : width + len(_PERSON_COLUMNS)]))
+            ListedMembership._make(
+                (*row[:width], ListedPerson._make(row[width : width + len(_PERSON_COLUMNS)]))
+            )
             for row in result.items
         ]
     return pages

@@ -49,7 +49,7 @@ SUBSIDIARY_ORDER = [
 ]
 
 
-def _subsidiaries(include_archived: bool, day: dt.date | None) -> tuple[Select[Any], Any]:
+def _subsidiaries(include_archived: bool, day: dt.date | None) -> tuple[Select[*tuple[Any, ...]], Any]:
     """The statement of subsidiaries on `day` and the column that holds their parent."""
     stmt = select(Organisation)
     if not include_archived:

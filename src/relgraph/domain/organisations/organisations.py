@@ -135,7 +135,7 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
     return conditions
 
 
-def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[Any]:
+def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:
     return select(Organisation).where(*_conditions(viewer, flt))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from relgraph.db.bulk import one_of
@@ -23,7 +23,7 @@ from relgraph.db.models.in_force import in_force_on
 __all__ = ["is_today", "links_on", "open_missing", "opened", "record"]
 
 _orgs = Organisation.__table__
-_periods = cast(Table, ParentPeriod.__table__)
+_periods = ParentPeriod.__table__
 
 
 def is_today(day: dt.date | None) -> bool:

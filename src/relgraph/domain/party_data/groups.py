@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from relgraph.db.batches import by_id, grouped
 from relgraph.db.models import CustomerGroup, Organisation, Party, PartyGroup, PartyKind, Person
@@ -63,7 +64,9 @@ class MemberFilter:
     include_inactive: bool = False
 
 
-def in_any_of(party_id: ColumnElement[int], group_ids: Sequence[int]) -> ColumnElement[bool]:
+def in_any_of(
+    party_id: ColumnElement[int] | QueryableAttribute[int], group_ids: Sequence[int]
+) -> ColumnElement[bool]:
     """SQL: the party `party_id` belongs to at least one of the groups `group_ids`."""
     return exists(
         select(PartyGroup.party_id).where(PartyGroup.party_id == party_id, PartyGroup.group_id.in_(group_ids))
@@ -106,7 +109,7 @@ _people = Person.__table__
 _SORT = func.coalesce(_orgs.c.name_key, _people.c.sort_key)
 
 
-def _members(viewer: Viewer, flt: MemberFilter) -> Select[Any]:
+def _members(viewer: Viewer, flt: MemberFilter) -> Select[*tuple[Any, ...]]:
     """Group links with the member's sort key (`sort_key`) and kind (`kind`) labelled."""
     stmt = (
         select(PartyGroup, _SORT.label("sort_key"), _parties.c.kind.label("kind"))

@@ -13,6 +13,7 @@ phonenumbers. tests/party_data/test_phones.py compares both ways over every Dutc
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
@@ -47,8 +48,8 @@ def _by_length() -> dict[int, tuple[re.Pattern[str], re.Pattern[str]]]:
         metadata is not None and metadata.country_code == 31 and metadata.national_prefix_for_parsing == "0"
     )
     general = _pattern(metadata.general_desc)
-    assert general is not None
-    types = [
+    assert metadata.general_desc is not None and general is not None
+    described = [
         metadata.premium_rate,
         metadata.toll_free,
         metadata.shared_cost,
@@ -60,6 +61,7 @@ def _by_length() -> dict[int, tuple[re.Pattern[str], re.Pattern[str]]]:
         metadata.fixed_line,
         metadata.mobile,
     ]
+    types = [desc for desc in described if desc is not None]
     found = {}
     for length in metadata.general_desc.possible_length:
         fitting = [
@@ -82,7 +84,7 @@ def _valid(nsn: str) -> bool:
     return patterns is not None and all(p.fullmatch(nsn) is not None for p in patterns)
 
 
-def dutch_e164(value: str) -> str | None | bool:
+def dutch_e164(value: str) -> str | Literal[False] | None:
     """E.164 of a Dutch number in a common form; False when it is such a form but not a
     valid number; None when the form is not one this fast path knows (ask phonenumbers)."""
     match = _WRITTEN.fullmatch(value.translate(_SEPARATORS))

@@ -76,7 +76,7 @@ def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
     return [OrderKey(column, attribute, descending), OrderKey(Person.id, "id", descending)]
 
 
-def _visible(viewer: Viewer) -> Select[Any]:
+def _visible(viewer: Viewer) -> Select[*tuple[Any, ...]]:
     return select(Person).where(persons_visible(viewer))
 
 
@@ -91,7 +91,7 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[Any]:
+def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[*tuple[Any, ...]]:
     return select(Person).where(*_conditions(viewer, flt))
 
 

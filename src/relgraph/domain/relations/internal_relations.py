@@ -128,7 +128,7 @@ async def update_category(
 # ---- internal relations ----------------------------------------------------------------
 
 
-def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Select[Any]:
+def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Select[*tuple[Any, ...]]:
     # R1: files of persons the viewer may not see are left out.
     stmt = select(InternalRelation).where(party_visible(viewer, InternalRelation.party_id))
     if not flt.include_ended:

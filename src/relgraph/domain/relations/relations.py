@@ -94,7 +94,9 @@ def _perspectives() -> Any:
     return union_all(outgoing, incoming).subquery("perspective")
 
 
-def _listing(viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]) -> tuple[Select[Any], Any]:
+def _listing(
+    viewer: Viewer, flt: RelationFilter, owner_ids: Sequence[int]
+) -> tuple[Select[*tuple[Any, ...]], Any]:
     view = _perspectives()
     other = Party.__table__
     direction = case(

@@ -29,7 +29,7 @@ class Context:
     `viewer` is None only while the request authenticates (on this same session).
     """
 
-    viewer: Viewer  # type: ignore[assignment]  # None until authenticated
+    viewer: Viewer  # None only until authenticated (web.py)
     sessionmaker: async_sessionmaker[AsyncSession]
     request_id: str
     store: DocumentStore

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -36,12 +36,14 @@ from graphql import (
     GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     get_named_type,
     get_nullable_type,
     is_abstract_type,
     is_leaf_type,
     is_list_type,
+    is_object_type,
     type_from_ast,
 )
 from graphql.execution.values import (
@@ -49,8 +51,7 @@ from graphql.execution.values import (
     get_directive_values,
     get_variable_values,
 )
-from graphql.language import Node as AstNode
-from graphql.type import GraphQLCompositeType, GraphQLNamedType
+from graphql.type import GraphQLNamedType
 
 from relgraph.graphql.core.list_bounds import bound_of
 
@@ -89,13 +90,20 @@ def query_cost(
     return max(1, walker.selections((operation,), root, None))
 
 
-def _is_connection(type_: GraphQLNamedType) -> bool:
+def _is_connection(type_: GraphQLNamedType) -> TypeGuard[GraphQLObjectType]:
     return isinstance(type_, GraphQLObjectType) and "pageInfo" in type_.fields
+
+
+def _object_types(type_: GraphQLNamedType, schema: GraphQLSchema) -> list[GraphQLObjectType]:
+    """The object types a value of `type_` can be: its members if abstract, none if a leaf."""
+    if is_abstract_type(type_):
+        return schema.get_possible_types(type_)
+    return [type_] if is_object_type(type_) else []
 
 
 def _has_objects(type_: GraphQLNamedType, schema: GraphQLSchema) -> bool:
     """Whether items of `type_` hold objects of their own (else they are plain values)."""
-    members = schema.get_possible_types(type_) if is_abstract_type(type_) else [type_]
+    members = _object_types(type_, schema)
     return any(not is_leaf_type(get_named_type(f.type)) for m in members for f in m.fields.values())
 
 
@@ -131,7 +139,7 @@ class _Walker:
         self.variables = variables
         self.memo: dict[tuple[Any, ...], int] = {}
 
-    def _included(self, node: AstNode) -> bool:
+    def _included(self, node: SelectionNode) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         if skip and skip.get("if"):
             return False
@@ -139,9 +147,11 @@ class _Walker:
         return not (include and not include.get("if"))
 
     def _collect(
-        self, selection_set: SelectionSetNode, runtime: GraphQLObjectType, seen: set[str]
+        self, selection_set: SelectionSetNode | None, runtime: GraphQLObjectType, seen: set[str]
     ) -> Iterator[FieldNode]:
         """The fields `selection_set` selects on objects of type `runtime`."""
+        if selection_set is None:
+            return  # a leaf field's (validation refuses an object field without one)
         for selection in selection_set.selections:
             if not self._included(selection):
                 continue
@@ -165,11 +175,11 @@ class _Walker:
             return True
         return type_ is not None and is_abstract_type(type_) and self.schema.is_sub_type(type_, runtime)
 
-    def selections(self, parents: tuple[Any, ...], type_: GraphQLCompositeType, inherited: int | None) -> int:
+    def selections(self, parents: tuple[Any, ...], type_: GraphQLNamedType, inherited: int | None) -> int:
         """The cost of one object of `type_` with the merged selections of `parents`."""
         key = (tuple(id(p) for p in parents), type_.name, inherited)
         if key not in self.memo:
-            members = self.schema.get_possible_types(type_) if is_abstract_type(type_) else [type_]
+            members = _object_types(type_, self.schema)
             self.memo[key] = max((self._object(parents, m, inherited) for m in members), default=0)
         return self.memo[key]
 

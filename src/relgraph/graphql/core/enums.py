@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TypeAlias
 
 import strawberry
 
@@ -10,7 +11,10 @@ from relgraph.db import models
 
 __all__ = ["OrderDirection", "PartyKind"]
 
-PartyKind = strawberry.enum(models.PartyKind, description="Whether a party is an organisation or a person.")
+# strawberry.enum marks the model's enum as a GraphQL enum and returns the same class; an alias
+# (not `X = strawberry.enum(...)`) keeps the name a type for the type checker.
+PartyKind: TypeAlias = models.PartyKind
+strawberry.enum(PartyKind, description="Whether a party is an organisation or a person.")
 
 
 @strawberry.enum(description="Sort direction.")

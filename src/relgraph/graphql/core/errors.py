@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import strawberry
 from graphql import GraphQLError
 
@@ -20,8 +22,9 @@ __all__ = [
 # The most userErrors a payload lists (list_bounds.py): a form has far fewer fields.
 MAX_USER_ERRORS = 100
 
-UserErrorCode = strawberry.enum(
-    ErrorCode,
+UserErrorCode: TypeAlias = ErrorCode
+strawberry.enum(
+    UserErrorCode,
     name="UserErrorCode",
     description=(
         "Why an input was refused. INVALID: a value fails validation. NOT_FOUND: an ID points "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 
 from relgraph.errors import DomainError, FieldError, InvalidInput
 from relgraph.graphql.core.errors import PublicError
@@ -69,7 +70,7 @@ class IdCollector:
             raise DomainError(self.errors)
 
 
-def parse_id_filter(ids: list[str] | None, type_name: str, argument: str) -> tuple[int, ...] | None:
+def parse_id_filter(ids: Sequence[str] | None, type_name: str, argument: str) -> tuple[int, ...] | None:
     """Decode a list argument of global IDs (a filter): sorted, without repeats.
 
     A malformed ID there is a client error at the top level (BAD_USER_INPUT): filters are

@@ -45,7 +45,7 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         operation = operation_of(document, context.operation_name) if document is not None else None
-        if operation is not None and context.result is None:
+        if document is not None and operation is not None and context.result is None:
             self.cost = query_cost(context.schema._schema, document, operation, context.variables)
         if self.cost is not None:
             await self._limit(self.cost)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from typing import overload
 
 import strawberry
 
@@ -11,6 +12,10 @@ __all__ = ["Money", "cents"]
 _CENT = decimal.Decimal("0.01")
 
 
+@overload
+def cents(value: decimal.Decimal) -> decimal.Decimal: ...
+@overload
+def cents(value: None) -> None: ...
 def cents(value: decimal.Decimal | None) -> decimal.Decimal | None:
     """Two decimals always: SQLite hands back 2.5 where PostgreSQL says 2.50."""
     return None if value is None else value.quantize(_CENT)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -25,6 +25,12 @@ from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.core.list_bounds import sized_by
 from relgraph.graphql.core.loaders import Loaders
+
+if TYPE_CHECKING:
+    from relgraph.graphql.organisations.types import Organisation
+    from relgraph.graphql.party_data.types.party import Party
+    from relgraph.graphql.persons.types import Person
+    from relgraph.graphql.users.types import User
 
 __all__ = [
     "LazyOrganisation",
@@ -48,10 +54,10 @@ Resolve = Callable[[Info, int], Awaitable[Any]]
 # The types that fields of lower aggregates point up to, declared by name and module: an
 # import of those modules would run in a loop (they import the lower ones), so the names
 # are resolved when the schema is built, and the objects are found through the registry.
-LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.party_data.types.party")]  # noqa: F821
-LazyOrganisation = Annotated["Organisation", strawberry.lazy("relgraph.graphql.organisations.types")]  # noqa: F821
-LazyPerson = Annotated["Person", strawberry.lazy("relgraph.graphql.persons.types")]  # noqa: F821
-LazyUser = Annotated["User", strawberry.lazy("relgraph.graphql.users.types")]  # noqa: F821
+LazyParty = Annotated["Party", strawberry.lazy("relgraph.graphql.party_data.types.party")]
+LazyOrganisation = Annotated["Organisation", strawberry.lazy("relgraph.graphql.organisations.types")]
+LazyPerson = Annotated["Person", strawberry.lazy("relgraph.graphql.persons.types")]
+LazyUser = Annotated["User", strawberry.lazy("relgraph.graphql.users.types")]
 
 
 @strawberry.interface(description="An object with a globally unique ID, fetchable with `node(id:)`.")
@@ -79,12 +85,17 @@ def register_type(graphql_type: type, resolve: Resolve) -> None:
     _TYPES[get_object_definition(graphql_type, strict=True).name] = _Registered(graphql_type, resolve)
 
 
-def register_loaded(graphql_type: type, by_id: Callable[[Loaders], DataLoader[int, Any]]) -> None:
+class _FromRow(Protocol):
+    @classmethod
+    def from_row(cls, row: Any) -> Any: ...
+
+
+def register_loaded(graphql_type: type[_FromRow], by_id: Callable[[Loaders], DataLoader[int, Any]]) -> None:
     """register_type for a type whose loader `by_id` applies every rule: the row it finds, or None."""
 
     async def resolve(info: Info, pk: int) -> Any:
         row = await info.context.loaders[by_id].load(pk)
-        return graphql_type.from_row(row) if row else None  # type: ignore[attr-defined]
+        return graphql_type.from_row(row) if row else None
 
     register_type(graphql_type, resolve)
 

@@ -62,7 +62,7 @@ class Undo(Exception):
 
 async def perform(
     info: Info,
-    payload: type[P],
+    payload: Callable[..., P],
     writes: Write | Sequence[Write],
     change: Callable[[AsyncSession], Awaitable[dict[str, Any]]],
 ) -> P:
@@ -77,16 +77,16 @@ async def perform(
     for kind in (writes,) if isinstance(writes, Write) else writes:
         if not can_write(context.viewer, kind):
             forbidden = FieldError((), f"Your role may not change {kind.value} data.", ErrorCode.FORBIDDEN)
-            return payload(user_errors=user_errors([forbidden]))  # type: ignore[call-arg]
+            return payload(user_errors=user_errors([forbidden]))
     try:
         async with context.write() as session:
             fields = await change(session)
     except Undo as undo:
         fields = undo.fields
     except DomainError as error:
-        return payload(user_errors=user_errors(error.errors))  # type: ignore[call-arg]
+        return payload(user_errors=user_errors(error.errors))
     except DBAPIError as error:
         if not _lost_race(error, context.request_id):
             raise
-        return payload(user_errors=user_errors([_RACE_ERROR]))  # type: ignore[call-arg]
+        return payload(user_errors=user_errors([_RACE_ERROR]))
     return payload(**fields)

@@ -29,7 +29,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -108,7 +108,7 @@ def _collect(
         if isinstance(selection, FragmentSpreadNode):
             fragment: InlineFragmentNode | FragmentDefinitionNode = fragments[selection.name.value]
         else:
-            fragment = selection  # type: ignore[assignment]
+            fragment = cast(InlineFragmentNode, selection)  # the third and last kind of selection
         condition = fragment.type_condition
         if condition is None or _applies(schema, condition.name.value, parent):
             _collect(schema, parent, fragment.selection_set, fragments, into)

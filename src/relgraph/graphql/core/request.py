@@ -50,8 +50,8 @@ def _json_body(raw: bytes | str, what: str) -> Any:
         raise GraphQLRequestError(400, f"{what} is nested too deeply.") from None
     # Only a \uD8xx-\uDFxx escape can bring a surrogate in (UTF-8 cannot): walk the
     # parsed value only when the text has one, not for every request.
-    escape = _SURROGATE_ESCAPE_BYTES if isinstance(raw, bytes) else _SURROGATE_ESCAPE
-    if escape.search(raw):  # type: ignore[arg-type]
+    escaped = _SURROGATE_ESCAPE_BYTES.search(raw) if isinstance(raw, bytes) else _SURROGATE_ESCAPE.search(raw)
+    if escaped:
         _refuse_lone_surrogates(value)
     return value
 
@@ -89,7 +89,7 @@ async def _multipart(request: Request, max_bytes: int) -> dict[str, Any]:
         raise GraphQLRequestError(413, f"The upload is larger than {max_bytes // (1024 * 1024)} MB.")
     try:
         form = await request.form(max_files=10, max_fields=10)
-    except Exception:  # python-multipart's parse errors have no common base class
+    except Exception:  # noqa: BLE001 - python-multipart's parse errors have no common base class
         raise GraphQLRequestError(400, "The multipart body cannot be parsed.") from None
     operations = _json_body(str(form.get("operations", "")), "`operations`")
     files_map = _json_body(str(form.get("map", "{}")), "`map`")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -56,20 +57,23 @@ __all__ = [
 # More than any object has fields: a bound for the query cost, never reached.
 MAX_CHANGES = 100
 
-NoteKind = strawberry.enum(
-    models.NoteKind,
+NoteKind: TypeAlias = models.NoteKind
+strawberry.enum(
+    NoteKind,
     description=(
         "What a note is: GENERAL (algemene notitie; everyone who sees the party reads it), "
         "INTERNAL (interne notitie; read and written by ADMIN and TEAM only) or "
         "PRICE_AGREEMENT (prijsafspraken; financial: read and written only with FINANCE)."
     ),
 )
-ActivityKind = strawberry.enum(
-    models.ActivityKind,
+ActivityKind: TypeAlias = models.ActivityKind
+strawberry.enum(
+    ActivityKind,
     description="What an activity is: a TASK (taak), a CALL (telefoongesprek) or a MEETING (afspraak).",
 )
-ActivityStatus = strawberry.enum(
-    activities.Status,
+ActivityStatus: TypeAlias = activities.Status
+strawberry.enum(
+    ActivityStatus,
     name="ActivityStatus",
     description=(
         "Where an activity stands: PLANNED (open, not past its due time; lopend), OVERDUE "
@@ -292,7 +296,11 @@ TimelineItem = Annotated[
     ),
 ]
 
-_CONVERT = {"NOTE": Note.from_row, "ACTIVITY": Activity.from_row, "AUDIT": AuditEvent.from_row}
+_CONVERT: dict[str, Callable[[Any], TimelineItem]] = {
+    "NOTE": Note.from_row,
+    "ACTIVITY": Activity.from_row,
+    "AUDIT": AuditEvent.from_row,
+}
 
 
 async def audit_connection(

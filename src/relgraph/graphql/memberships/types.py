@@ -10,6 +10,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
 from relgraph.domain.memberships.queries import ListedMembership
+from relgraph.domain.memberships.relinking.plan import MembershipState
 from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
@@ -82,7 +83,9 @@ class Membership(Node):
     as_of: strawberry.Private[dt.date | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Membership | ListedMembership, person_row: Any = None) -> Membership:
+    def from_row(
+        cls, row: models.Membership | ListedMembership | MembershipState, person_row: Any = None
+    ) -> Membership:
         return cls(
             pk=row.id,
             person_id=row.person_id,
@@ -121,7 +124,7 @@ class Membership(Node):
             return self._dated_person(info)  # type: ignore[return-value]
         # Not async itself, so that the common case above costs no coroutine: GraphQL
         # awaits what this returns.
-        return find(info, "Person", self.person_id)  # type: ignore[return-value]
+        return find(info, "Person", self.person_id)  # type: ignore[return-value]  # an awaitable of it
 
     async def _dated_person(self, info: Info) -> Any:
         return dated(await find(info, "Person", self.person_id), self.as_of)

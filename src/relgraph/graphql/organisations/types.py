@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -55,8 +55,9 @@ __all__ = [
     "organisation_or_none",
 ]
 
-OrganisationStatus = strawberry.enum(
-    models.OrganisationStatus,
+OrganisationStatus: TypeAlias = models.OrganisationStatus
+strawberry.enum(
+    OrganisationStatus,
     description="Where an organisation stands with us: PROSPECT, ACTIVE or INACTIVE.",
 )
 

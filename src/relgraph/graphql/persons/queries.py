@@ -140,4 +140,4 @@ class PersonQueries:
         if document is None:
             return None
         document["person"]["globalId"] = encode_id("Person", decoded[1])
-        return document
+        return JSON(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeAlias
 
 import strawberry
 
@@ -30,7 +31,8 @@ from relgraph.graphql.persons.loaders import person_by_id
 
 __all__ = ["Gender", "Person", "person_or_none"]
 
-Gender = strawberry.enum(models.Gender, description="A person's gender (geslacht), as recorded.")
+Gender: TypeAlias = models.Gender
+strawberry.enum(Gender, description="A person's gender (geslacht), as recorded.")
 
 
 @strawberry.type(

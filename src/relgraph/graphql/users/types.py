@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -22,16 +22,18 @@ from relgraph.graphql.users.loaders import user_by_id
 
 __all__ = ["Permission", "Role", "User", "staff_user", "user_or_none"]
 
-Role = strawberry.enum(
-    models.Role,
+Role: TypeAlias = models.Role
+strawberry.enum(
+    Role,
     description=(
         "A staff user's role: ADMIN (CRM Super, beheerder) may do everything; TEAM (CRM Team) "
         "sees every person and manages internal relations and documents; BUSINESS (zakelijke "
         "gebruikersgroep) sees only business relations; READONLY reads like BUSINESS and writes nothing."
     ),
 )
-Permission = strawberry.enum(
-    models.Permission,
+Permission: TypeAlias = models.Permission
+strawberry.enum(
+    Permission,
     description="Extra rights on top of a role: FINANCE shows financial values, SENSITIVE shows the BSN.",
 )
 

@@ -18,7 +18,7 @@ depends_on = None
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _audit_columns(table: str) -> list[sa.SchemaItem]:
+def _audit_columns(table: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", _ID, nullable=True),

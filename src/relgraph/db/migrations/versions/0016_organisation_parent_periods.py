@@ -60,9 +60,9 @@ def _periods(
 
 def _backfill() -> None:
     bind = op.get_bind()
-    organisations = {
-        pk: parent for pk, parent in bind.execute(sa.text("SELECT id, parent_id FROM organisations"))
-    }
+    organisations: dict[int, int | None] = dict(
+        bind.execute(sa.text("SELECT id, parent_id FROM organisations")).tuples().all()
+    )
     events = bind.execute(
         sa.text(
             "SELECT object_id, at, changes FROM audit_events WHERE object_type = 'Organisation'"

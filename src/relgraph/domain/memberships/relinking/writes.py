@@ -161,7 +161,9 @@ async def apply(session: AsyncSession, plan: Plan, items: Sequence[RelinkItem], 
         plan.results[index].new = MembershipState(**values)
         plan.tags[values["id"]] = tags
     for index, m, org, start in moved:
-        changes = {"organisation_id": {"before": m.organisation_id, "after": org.id}}
+        changes: dict[str, dict[str, Any]] = {
+            "organisation_id": {"before": m.organisation_id, "after": org.id}
+        }
         if start is not None and start != m.start_date:
             changes["start_date"] = {"before": _iso(m.start_date), "after": start.isoformat()}
             m.start_date = start

@@ -181,7 +181,7 @@ async def _drop_and_move(
     if dropped:
         await job.session.execute(delete(table).where(table.c.id.in_(dropped)))
     if moved:
-        flags = {flag: bindparam("b_flag")}
+        flags: dict[str, Any] = {flag: bindparam("b_flag")}
         await update_each(job.session, table, moved, party_id=job.target.id, **flags, **job.stamped(table))
 
 

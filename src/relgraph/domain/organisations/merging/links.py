@@ -114,7 +114,7 @@ async def move_memberships(job: MergeJob) -> None:
 
 async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, MembershipState]]) -> None:
     """Keep the target's membership, fill its gaps from the source's, end the source's there."""
-    session, stamp = job.session, {"updated_at": job.now, "updated_by_id": job.actor.id}
+    session = job.session
     tag_rows = await rows_in(
         session,
         select(_tags.c.membership_id, _tags.c.tag),
@@ -124,7 +124,9 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
     tags: dict[int, list[str]] = {}
     for row in tag_rows:
         tags.setdefault(row.membership_id, []).append(row.tag)
-    ends, fills, new_tags = [], [], []
+    ends: list[dict[str, Any]] = []
+    fills: list[dict[str, Any]] = []
+    new_tags: list[dict[str, Any]] = []
     for mine, kept in pairs:
         end = max(job.today, mine.start_date) if mine.start_date else job.today
         ends.append({"b_id": mine.id, "b_end": end})
@@ -152,7 +154,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
         ]
         new_tags.extend({"membership_id": kept.id, "tag": t} for t in extra)
         if gaps or extra:
-            filled = replace(kept, **gaps, **stamp)
+            filled = replace(kept, **gaps, updated_at=job.now, updated_by_id=job.actor.id)
             fills.append({"b_id": kept.id, **{f"b_{k}": getattr(filled, k) for k in _FILLABLE}})
             changes = audit_writes.changes_between(
                 memberships.MEMBERSHIPS.snapshot(kept),
@@ -171,7 +173,7 @@ async def _merge_duplicates(job: MergeJob, pairs: list[tuple[MembershipState, Me
             )
     await update_each(session, _m, ends, active=False, end_date=bindparam("b_end"), **job.stamped(_m))
     if fills:
-        filled_in = {k: bindparam(f"b_{k}") for k in _FILLABLE}
+        filled_in: dict[str, Any] = {k: bindparam(f"b_{k}") for k in _FILLABLE}
         await update_each(session, _m, fills, **filled_in, **job.stamped(_m))
     if new_tags:
         await session.execute(insert(_tags), new_tags)

@@ -317,8 +317,8 @@ def _result(result: RelinkResult, shape: _Shape) -> BulkRelinkResult:
     return BulkRelinkResult(
         index=result.index,
         from_organisation_id=result.from_organisation_id,
-        old_membership=Membership.from_row(result.old) if result.old else None,  # type: ignore[arg-type]
-        new_membership=Membership.from_row(result.new) if result.new else None,  # type: ignore[arg-type]
+        old_membership=Membership.from_row(result.old) if result.old else None,
+        new_membership=Membership.from_row(result.new) if result.new else None,
         user_errors=user_errors([shape.place(result.index, e) for e in result.errors]),
     )
 

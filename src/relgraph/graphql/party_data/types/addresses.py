@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeAlias
 
 import strawberry
 
@@ -17,8 +18,9 @@ from relgraph.policy import may_read, readable_kinds
 
 __all__ = ["Address", "AddressInput", "AddressKind", "addresses_of"]
 
-AddressKind = strawberry.enum(
-    models.AddressKind,
+AddressKind: TypeAlias = models.AddressKind
+strawberry.enum(
+    AddressKind,
     description="VISIT (bezoekadres), POSTAL (postadres) or INVOICE (factuuradres).",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeAlias
 
 import strawberry
 
@@ -15,8 +16,9 @@ from relgraph.graphql.party_data.loaders import contact_mean_by_id, contact_mean
 
 __all__ = ["ContactKind", "ContactMean", "contact_means_of", "primary_value"]
 
-ContactKind = strawberry.enum(
-    models.ContactKind,
+ContactKind: TypeAlias = models.ContactKind
+strawberry.enum(
+    ContactKind,
     description=(
         "What a contact mean is: EMAIL, PHONE (a landline), MOBILE, FAX, WEBSITE, or SOCIAL "
         "(a social media profile)."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 
@@ -33,8 +33,9 @@ __all__ = [
     "parties_of",
 ]
 
-NeighbourhoodKind = strawberry.enum(
-    Link,
+NeighbourhoodKind: TypeAlias = Link
+strawberry.enum(
+    NeighbourhoodKind,
     name="NeighbourhoodKind",
     description=(
         "Which links to follow: RELATIONS (typed relations), HIERARCHY (parent and "

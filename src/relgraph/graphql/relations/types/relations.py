@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 
@@ -38,8 +38,9 @@ __all__ = [
     "relations_connection",
 ]
 
-RelationDirection = strawberry.enum(
-    DomainDirection,
+RelationDirection: TypeAlias = DomainDirection
+strawberry.enum(
+    RelationDirection,
     name="RelationDirection",
     description=(
         "Which way a relation points, seen from the party you asked about: OUTGOING (it is "
