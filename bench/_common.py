@@ -30,9 +30,12 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("RELGRAPH_BENCH_DATA", "/work/bench-data"))
 PG_ADMIN = os.environ.get("RELGRAPH_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+# A branch with a migration of its own benches on databases of its own (RELGRAPH_BENCH_DATA
+# and this): `db upgrade` on the shared ones would leave them at a revision main lacks.
+PG_DATABASE = os.environ.get("RELGRAPH_BENCH_PG_DATABASE", "relgraph_bench")
 BACKENDS = {
     "sqlite": f"sqlite+aiosqlite:///{DATA / 'large.db'}",
-    "postgresql": f"{PG_ADMIN}/relgraph_bench",
+    "postgresql": f"{PG_ADMIN}/{PG_DATABASE}",
 }
 DEMO_BACKENDS = {
     "sqlite": f"sqlite+aiosqlite:///{DATA / 'demo.db'}",

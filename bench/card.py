@@ -6,11 +6,14 @@ For a small card (LG-SMALL: 3 subsidiaries, 4 active people each) and a big one 
   relgraph  `relgraph serve` answering CARD (sequential keep-alive client)
   floor     bench/card_floor.py: three hand-written SQL statements plus graphql-core
             executing the same document over plain dicts, on the same HTTP stack
+  asOf      relgraph answering the same card as of yesterday (`organisation(id:, asOf:)`:
+            the hierarchy from its periods, the memberships in force that day), issue 21
   stmts     SQL statements per relgraph request (authentication included), counted in-process
 
-The two servers are measured in alternating rounds, so that noise from other work on the
-machine falls on both. Goal: relgraph within 1.5x of the floor; statements constant in size.
-Run as a BUSINESS user, the rate limit on (bench/_common.py).
+The servers are measured in alternating rounds, so that noise from other work on the
+machine falls on all. Goals: relgraph within 1.5x of the floor; asOf within 1.5x of the
+card of today; statements constant in size, and the same with asOf. Run as a BUSINESS
+user, the rate limit on (bench/_common.py).
 
 Then the shipped example (examples/queries/organisation-card.graphql) on the `serve --demo`
 data, as a user of each of the four demo users' roles (ADMIN with FINANCE and SENSITIVE,
@@ -25,6 +28,7 @@ the rate limit: the example costs 25,000 points, 40 a minute.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import statistics
 import subprocess
@@ -69,6 +73,13 @@ CARD = """query Card($id: ID!) {
     }
   }
 }"""
+
+
+# The same card as of a day: every field below the root inherits it.
+CARD_AS_OF = CARD.replace("query Card($id: ID!)", "query Card($id: ID!, $day: Date)").replace(
+    "organisation(id: $id)", "organisation(id: $id, asOf: $day)"
+)
+YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
 
 @contextlib.contextmanager
@@ -127,19 +138,30 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
                 raise AssertionError(f"relgraph and the floor answer the {label} card differently")
             subs, people = _size(mine)
             statements = await count_statements(url, token, CARD, variables)
-            times: dict[str, list[float]] = {"relgraph": [], "floor": []}
+            dated = {**variables, "day": YESTERDAY}
+            asof_subs, asof_people = _size(await ours.gql(CARD_AS_OF, dated))
+            asof_statements = await count_statements(url, token, CARD_AS_OF, dated)
+            times: dict[str, list[float]] = {"relgraph": [], "asof": [], "floor": []}
             for _ in range(rounds):
                 times["relgraph"] += await timed(
                     lambda v=variables: ours.gql(CARD, v), repeat=repeat // rounds
                 )
+                times["asof"] += await timed(lambda v=dated: ours.gql(CARD_AS_OF, v), repeat=repeat // rounds)
                 times["floor"] += await timed(lambda v=variables: floor.gql(CARD, v), repeat=repeat // rounds)
             ratio = statistics.median(times["relgraph"]) / statistics.median(times["floor"])
+            asof_ratio = statistics.median(times["asof"]) / statistics.median(times["relgraph"])
             print(
                 f"{backend}: {label} card ({subs} subsidiaries, {people} memberships), {statements} statements"
             )
             print(f"    relgraph {summary(times['relgraph'])}")
+            print(
+                f"    asOf     {summary(times['asof'])}  ({asof_subs} subsidiaries, {asof_people} "
+                f"memberships on {YESTERDAY}, {asof_statements} statements)"
+            )
             print(f"    floor    {summary(times['floor'])}")
-            print(f"    ratio    {ratio:.2f}x the floor (goal 1.5x)")
+            print(
+                f"    ratio    {ratio:.2f}x the floor (goal 1.5x); asOf {asof_ratio:.2f}x today (goal 1.5x)"
+            )
             results.append(
                 {
                     "backend": backend,
@@ -148,6 +170,8 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
                     "people": people,
                     "statements": statements,
                     "ratio": ratio,
+                    "asof_statements": asof_statements,
+                    "asof_ratio": asof_ratio,
                     **times,
                 }
             )

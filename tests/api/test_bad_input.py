@@ -34,11 +34,12 @@ class Bad:
     query: str
     variables: dict[str, Any] | None = None
     # "user error <CODE>": the payload's userErrors carry CODE; "error": a GraphQL error
-    # (validation, coercion, a request or a field error); "null": the field is null, no error;
+    # (validation, coercion, a request or a field error); "error <CODE>": GraphQL errors
+    # coded CODE that name the argument `field`; "null": the field is null, no error;
     # "data": an answer without errors (harmless input, for contrast); "clean": any answer
     # without a 500 or an unmasked error.
     expect: str = "error"
-    # For a user error: the input field it must name.
+    # For a user error: the input field it must name; for "error <CODE>": the argument.
     field: tuple[str, ...] | None = None
 
 
@@ -457,6 +458,51 @@ CATALOGUE.append(
     )
 )
 
+# Every Date argument of a query (asOf, issue 21): the query with $v where the value goes.
+# Out of range, literal or variable, it is a GraphQL error coded INVALID naming the argument.
+_SELECTIONS = {
+    "parent": "{ id }",
+    "ancestors": "{ id }",
+    "root": "{ id }",
+    "depth": "",
+    "subsidiaries": "{ totalCount }",
+    "descendants": "{ totalCount }",
+    "accountManagers": "{ id }",
+    "memberships": "{ totalCount }",
+    "relations": "{ totalCount }",
+    "internalRelations": "{ totalCount }",
+    "neighbourhood": "{ truncated }",
+}
+DATE_ARGUMENTS: dict[str, str] = {
+    "Query.organisation(asOf)": 'organisation(id: "{org}", asOf: $v) { id }',
+    "Query.shortestPath(asOf)": 'shortestPath(fromId: "{org}", toId: "{other}", asOf: $v) { length }',
+    **{
+        f"Organisation.{name}(asOf)": f'organisation(id: "{{org}}") {{ {name}(asOf: $v) {selection} }}'
+        for name, selection in _SELECTIONS.items()
+    },
+    **{
+        f"Person.{name}(asOf)": f'person(id: "{{person}}") {{ {name}(asOf: $v) {_SELECTIONS[name]} }}'
+        for name in ("memberships", "relations", "internalRelations", "neighbourhood")
+    },
+}
+
+CATALOGUE += [
+    Bad(
+        f"{name} {value}{' as a literal' if literal else ''}",
+        (
+            "query { " + call.replace("$v", json.dumps(value)) + " }"
+            if literal
+            else f"query($v: Date) {{ {call} }}"
+        ),
+        None if literal else {"v": value},
+        expect="error INVALID",
+        field=("asOf",),
+    )
+    for name, call in DATE_ARGUMENTS.items()
+    for value in OUT_OF_RANGE["Date"]
+    for literal in (False, True)
+]
+
 # A bulk relink reports an item's errors in its result.
 _ITEM_ERRORS = "{ userErrors { field message code } results { userErrors { field message code } } }"
 
@@ -587,6 +633,12 @@ async def test_bad_input_gets_a_user_error_or_a_graphql_error(world, bad: Bad) -
         assert code in [e["code"] for e in found], payload
         if bad.field is not None:
             assert [e for e in found if e["code"] == code and tuple(e["field"]) == bad.field], payload
+    elif bad.expect.startswith("error "):
+        code = bad.expect.split()[-1]
+        assert errors, body
+        assert [e["extensions"] for e in errors] == [{"code": code, "argument": bad.field[-1]}] * len(
+            errors
+        ), errors
     else:
         assert errors, body
         assert all(e["message"] for e in errors)
@@ -662,4 +714,4 @@ def _date_inputs() -> set[str]:
 def test_every_date_input_is_in_the_catalogue() -> None:
     # A new date argument or input field gets its out-of-range cases here (an argument of a
     # query: a GraphQL error coded INVALID that names it).
-    assert _date_inputs() == set(DATE_INPUTS)
+    assert _date_inputs() == set(DATE_INPUTS) | set(DATE_ARGUMENTS)

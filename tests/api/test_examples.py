@@ -201,3 +201,26 @@ async def test_group_contacts_example_lists_key_accounts_with_their_primary_emai
         assert org["phone"] and org["phone"].startswith("+31"), org["name"]
         primary = [m for m in org["contactMeans"] if m["kind"] == "PHONE" and m["primary"]]
         assert [m["formatted"].replace(" ", "") for m in primary] == [org["phone"]]
+
+
+async def test_group_as_of_example_shows_the_group_of_that_day(demo_caller) -> None:
+    """The demo's history (demo/hierarchy_history.py): on 2024-01-01 Warehousing sat under
+    Bouw and Renovatie Drenthe under Utiliteitsbouw; today under Logistiek and Woningbouw Noord."""
+    data = await demo_caller.gql(_query("group-as-of"))
+    [holding] = data["organisations"]["nodes"]
+
+    def parents(tree: dict) -> dict[str, str]:
+        assert tree["totalCount"] == len(tree["edges"]) >= 10
+        return {e["node"]["name"]: e["node"]["parent"]["name"] for e in tree["edges"]}
+
+    then, today = parents(holding["then"]), parents(holding["today"])
+    assert then["Noorderlicht Warehousing B.V."] == "Noorderlicht Bouw B.V."
+    assert today["Noorderlicht Warehousing B.V."] == "Noorderlicht Logistiek B.V."
+    assert then["Noorderlicht Renovatie Drenthe B.V."] == "Noorderlicht Utiliteitsbouw B.V."
+    assert today["Noorderlicht Renovatie Drenthe B.V."] == "Noorderlicht Woningbouw Noord B.V."
+    # The people of that day: in force on 2024-01-01 by their dates.
+    day = "2024-01-01"
+    for edge in holding["then"]["edges"]:
+        for m in edge["node"]["memberships"]["nodes"]:
+            assert (m["startDate"] or day) <= day <= (m["endDate"] or day), m
+    assert any(e["node"]["memberships"]["totalCount"] for e in holding["then"]["edges"])

@@ -344,6 +344,9 @@ def test_ids_of_deleted_rows_are_never_given_again_after_the_upgrade(empty_datab
     upgrade(url)
     command.check(alembic_config(url))  # the schema is the models' (AUTOINCREMENT included, see test_ids)
     new = _on(url, _new_ids)
+    # Tables added by later revisions start empty: nothing to reuse.
+    assert sorted(set(new) - set(highest)) == ["organisation_parent_periods"]
+    new = {name: pk for name, pk in new.items() if name in highest}
     assert sorted(new) == sorted(highest)
     reused = {name: (new[name], highest[name]) for name in new if new[name] <= highest[name]}
     assert reused == {}
@@ -384,3 +387,61 @@ def test_invoice_address_events_learn_their_kind(empty_database_url: str) -> Non
     assert rows[2] == {**moved, **invoice} and rows[4] == {**moved, **invoice}
     assert rows[3]["kind"] == invoice["kind"] and rows[1]["kind"] == {"before": None, "after": "INVOICE"}
     assert rows[5] == moved and rows[6] == {"name": {"before": "A", "after": "B"}}
+
+
+def test_parent_periods_are_derived_from_the_audit_trail(empty_database_url: str) -> None:
+    """0016: every parent link gets its periods from the events that changed it; the open
+    period is today's parent, and where the trail missed a change the table wins."""
+    url = empty_database_url
+    upgrade(url, "0015")
+    holding, a, b, c, d = 1, 2, 3, 4, 5
+    seed = [*(row for pk in (holding, a, b, c, d) for row in _party("ORGANISATION", pk))]
+    seed += [
+        ("UPDATE organisations SET parent_id = :p WHERE id = :id", {"p": holding, "id": a}),
+        ("UPDATE organisations SET parent_id = :p WHERE id = :id", {"p": a, "id": b}),
+        ("UPDATE organisations SET parent_id = :p WHERE id = :id", {"p": holding, "id": d}),
+    ]
+
+    def parent_event(pk: int, org: int, at: dt.datetime, before: int | None, after: int | None) -> Any:
+        sql, params = _event(
+            pk, "Organisation", org, org, "SET_PARENT", {"parent_id": {"before": before, "after": after}}
+        )
+        return sql, {**params, "at": at}
+
+    day = dt.timedelta(days=1)
+    seed += [
+        # A: created under the holding (CREATE records the parent).
+        _event(1, "Organisation", a, a, "CREATE", _created(name="A", parent_id=holding)),
+        # B: under the holding, moved to C, then to A.
+        parent_event(2, b, NOW - 300 * day, holding, c),
+        parent_event(3, b, NOW - 100 * day, c, a),
+        # C: under B for a while, then detached.
+        parent_event(4, c, NOW - 50 * day, None, b),
+        parent_event(5, c, NOW - 20 * day, b, None),
+        # D: the trail never saw it get its parent.
+        _event(6, "Organisation", d, d, "UPDATE", {"name": {"before": "X", "after": "Org"}}),
+    ]
+    _run(url, seed)
+
+    upgrade(url, "0016")
+
+    rows = _run(
+        url,
+        [],
+        "SELECT organisation_id, parent_id, valid_from, valid_to FROM organisation_parent_periods"
+        " ORDER BY organisation_id, valid_from",
+    )
+
+    def as_day(value: Any) -> dt.date | None:
+        return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+    found = [(org, parent, as_day(start), as_day(end)) for org, parent, start, end in rows]
+    today = NOW.date()
+    assert sorted(found, key=lambda r: (r[0], r[2] or dt.date.min)) == [
+        (a, holding, today, None),
+        (b, holding, None, today - 301 * day),
+        (b, c, today - 300 * day, today - 101 * day),
+        (b, a, today - 100 * day, None),
+        (c, b, today - 50 * day, today - 21 * day),
+        (d, holding, None, None),
+    ]

@@ -8,6 +8,7 @@ number of statements for a tiny group as for a group with a thousand people.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
+from relgraph.domain.organisations import parent_periods
 from relgraph.graphql.core.ids import encode_id
 
 SET_PARENT = f"""
@@ -749,3 +751,25 @@ async def test_card_statement_count_does_not_depend_on_size(admin, session) -> N
     assert small_count == big_count
     # One statement per loader per level of the query (authentication included).
     assert big_count <= 25
+
+
+async def test_the_card_as_of_a_day_costs_the_same_statements_at_any_size(admin, session) -> None:
+    """Issue 21: asOf keeps the card batched (the day is part of every loader key), and a
+    past day's card asks as many statements as today's."""
+    small = await _build_group(session, "small", subsidiaries=2, people=3, manager_id=admin.user_id)
+    big = await _build_group(session, "big", subsidiaries=30, people=10, manager_id=admin.user_id)
+    await parent_periods.open_missing(session)
+    await session.commit()
+    dated = CARD.replace("query($id: ID!)", "query($id: ID!, $day: Date)").replace(
+        "organisation(id: $id)", "organisation(id: $id, asOf: $day)"
+    )
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    counts = {}
+    for label, holding, size in (("small", small, 2), ("big", big, 30)):
+        today, counts[label, "today"] = await admin.counted(CARD, {"id": encode_id("Organisation", holding)})
+        data, counts[label] = await admin.counted(
+            dated, {"id": encode_id("Organisation", holding), "day": yesterday}
+        )
+        assert data == today  # nothing changed since yesterday
+        assert data["organisation"]["subsidiaries"]["totalCount"] == size
+    assert counts["small"] == counts["big"] == counts["big", "today"], counts

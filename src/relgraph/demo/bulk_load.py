@@ -48,6 +48,7 @@ from relgraph.demo.large import (
 from relgraph.demo.large_links import internal_relation_rows, relation_rows
 from relgraph.demo.seeding import is_empty
 from relgraph.demo.staff import ensure_staff, plan_staff
+from relgraph.domain.organisations import parent_periods
 from relgraph.errors import Conflict
 
 __all__ = ["LargeSummary", "seed_large"]
@@ -351,6 +352,7 @@ async def seed_large(
             rows = internal_relation_rows(seed, counts, orgs, internal_ids, staff_ids, category_ids)
             async for batch in _ahead(_batches(rows)):
                 await writer.write(InternalRelation.__table__, batch)
+            await parent_periods.open_missing(conn)
             report("indexes", 0)
             await recreate_indexes(conn, indexes)
             await rebuild_search_index(conn, suspended)

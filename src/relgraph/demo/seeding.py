@@ -18,6 +18,7 @@ from relgraph.demo.domain_data import (
     ensure_relation_types,
 )
 from relgraph.demo.groups import ensure_groups, plan_group_links
+from relgraph.demo.hierarchy_history import write_parent_periods
 from relgraph.demo.internal_relations import plan_internal_relations
 from relgraph.demo.invoicing import plan_invoice_data
 from relgraph.demo.notes import plan_notes, write_notes
@@ -95,6 +96,7 @@ async def seed(
     org_contacts = contact_means.plan_organisation_contacts(stream(seed, "organisation contacts"), org_specs)
     org_terms = contact_means.search_terms(org_contacts, len(org_specs))
     org_ids = await write_organisations(session, gen, org_specs, org_times, by, report, org_terms)
+    await write_parent_periods(session, org_specs, org_ids)
     addresses = [
         address_row(org_id, a, created)
         for org_id, created, spec in zip(org_ids, org_times, org_specs, strict=True)

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
+from relgraph.graphql.core.as_of import AsOfValidation
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.extensions import (
     CodeRequestErrors,
@@ -169,6 +170,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             # Factories: a fresh extension per request; the caches live at module level.
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(limit_rules),
+            AsOfValidation,
             lambda: ValidationCache(maxsize=256),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryCostLimiter(

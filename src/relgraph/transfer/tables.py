@@ -26,13 +26,14 @@ from relgraph.db.models import (
     MembershipTag,
     Organisation,
     OrganisationStatus,
+    ParentPeriod,
     Party,
     PartyKind,
     Person,
 )
 from relgraph.domain.history import audit_writes
 from relgraph.domain.memberships import memberships
-from relgraph.domain.organisations import organisations
+from relgraph.domain.organisations import organisations, parent_periods
 from relgraph.domain.party_data import search_text
 from relgraph.domain.persons import persons
 from relgraph.text import fold
@@ -48,9 +49,10 @@ _tags = MembershipTag.__table__
 _contacts = ContactMean.__table__
 _addresses = Address.__table__
 _audit = AuditEvent.__table__
+_periods = ParentPeriod.__table__
 
 # The order the tables of a chunk go in: every row after the rows it refers to.
-ORDER = (_parties, _orgs, _people, _addresses, _contacts, _m, _tags, _audit)
+ORDER = (_parties, _orgs, _periods, _people, _addresses, _contacts, _m, _tags, _audit)
 
 # The audited columns an imported row gives as they are; these two need a default or come
 # from the file's order of parents.
@@ -193,6 +195,8 @@ def organisation_tables(rows: Sequence[Row], source: str, now: dt.datetime) -> T
                 "search_text": names.search_text,
             }
         )
+        # Under its parent since a day the file does not tell.
+        chunk.out[_periods].extend(parent_periods.opened({org_id: v.get("parent_id")}, None))
         if address:
             addresses.append(
                 {

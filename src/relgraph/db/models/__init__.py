@@ -20,6 +20,7 @@ from relgraph.db.models.base import (
 from relgraph.db.models.contact_means import ContactMean
 from relgraph.db.models.documents import Document
 from relgraph.db.models.groups import CustomerGroup, PartyGroup
+from relgraph.db.models.hierarchy import ParentPeriod
 from relgraph.db.models.memberships import Membership, MembershipTag
 from relgraph.db.models.notes import Activity, ActivityKind, Note, NoteKind
 from relgraph.db.models.parties import Address, Organisation, Party, Person
@@ -66,6 +67,7 @@ __all__ = [
     "NoteKind",
     "Organisation",
     "OrganisationStatus",
+    "ParentPeriod",
     "Party",
     "PartyGroup",
     "PartyKind",

@@ -1,11 +1,13 @@
-"""When a membership, relation or internal relation is in force: one rule, asked by every path.
+"""When a membership, relation, internal relation or parent period is in force: one rule, asked
+by every path.
 
 A link is in force on a day when that day lies in [start, end] (a missing date is
 unbounded) and it was not deleted. "Active" is that rule for today: lists, counts, the
 neighbourhood, exports and the `active` fields ask it here, so that a link whose end date
 has passed reads as inactive everywhere without a job flipping a flag, and one that
 starts tomorrow is not active yet. Each function takes the day (default today), so that
-a list as of another day asks the same rule.
+a list as of another day asks the same rule. `in_force_on` is that rule over any table,
+alias or mapped class of such links: what a query builder that knows only the table asks.
 
 Memberships and relations also store a flag, `active`, that is false once the link was
 ended by hand (deactivateMembership, updateRelation with active false). Ending by hand
@@ -37,6 +39,7 @@ __all__ = [
     "has_ended",
     "holds_on",
     "holds_on_sql",
+    "in_force_on",
     "lapsed_sql",
     "not_ended_sql",
 ]
@@ -95,6 +98,21 @@ def holds_on_sql(start: Any, end: Any, flag: Any, day: dt.date | None = None) ->
     # The flag is a plain column beside the dates: the card's lists stay an index lookup
     # by organisation or person, then a filter.
     return dates if day < today else and_(flag.is_(True), dates)
+
+
+def in_force_on(links: Any, day: dt.date | None = None) -> ColumnElement[bool]:
+    """SQL: a row of `links` is in force on `day` (default today).
+
+    `links` is the table, an alias or the mapped class of memberships or relations (dates
+    and the ended-by-hand flag), internal relations (since, until) or parent periods
+    (valid_from, valid_to).
+    """
+    columns = getattr(links, "c", links)
+    if hasattr(columns, "valid_from"):
+        return dates_hold_sql(columns.valid_from, columns.valid_to, day)
+    if hasattr(columns, "since"):
+        return dates_hold_sql(columns.since, columns.until, day)
+    return holds_on_sql(columns.start_date, columns.end_date, columns.active, day)
 
 
 def not_ended_sql(end: Any, flag: Any) -> ColumnElement[bool]:

@@ -1,12 +1,13 @@
 """The organisation hierarchy (hoofdorganisatie / suborganisaties).
 
 Ancestors and descendants are one recursive CTE each, for any number of organisations at
-once. Reparenting serialises on the 'hierarchy' lock row and checks for cycles inside the
+once, over the links of today or of any other day (parent_periods.links_on). Reparenting serialises on the 'hierarchy' lock row and checks for cycles inside the
 transaction, so two racing requests can never build A -> B -> A between them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from relgraph.db.models import LockRow, Organisation
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
 from relgraph.domain import parties, versions
 from relgraph.domain.history import audit_writes
+from relgraph.domain.organisations import parent_periods
 from relgraph.domain.organisations.organisations import ORGANISATIONS, load_for_update
 from relgraph.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from relgraph.policy import Viewer
@@ -48,61 +50,84 @@ SUBSIDIARY_ORDER = [
 ]
 
 
-def _subsidiaries(include_archived: bool) -> Select[*tuple[Any, ...]]:
+def _subsidiaries(include_archived: bool, day: dt.date | None) -> tuple[Select[*tuple[Any, ...]], Any]:
+    """The statement of subsidiaries on `day` and the column that holds their parent."""
     stmt = select(Organisation)
     if not include_archived:
         stmt = stmt.where(Organisation.archived.is_(False))
-    return stmt
+    if parent_periods.is_today(day):
+        return stmt, Organisation.parent_id
+    links = parent_periods.links_on(day)
+    return stmt.join(links, links.c.id == Organisation.id), links.c.parent_id
 
 
 async def subsidiaries_of(
-    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool, page: PageRequest
+    session: AsyncSession,
+    parent_ids: Sequence[int],
+    *,
+    include_archived: bool,
+    page: PageRequest,
+    day: dt.date | None = None,
 ) -> dict[Hashable, Page[Organisation]]:
-    """One page of direct subsidiaries per parent, sorted by name, in one statement."""
+    """One page of direct subsidiaries per parent on `day` (None: today), sorted by name, in
+    one statement."""
+    stmt, parent = _subsidiaries(include_archived, day)
+    # The statement binds the day: it is kept per day (None stands for whatever today is).
     return await paginate_many(
         session,
-        lambda: _subsidiaries(include_archived),
+        stmt,
         Organisation,
-        Organisation.parent_id,
+        parent,
         parent_ids,
         SUBSIDIARY_ORDER,
         page,
-        reuse_as=("subsidiaries", include_archived),
+        reuse_as=("subsidiaries", include_archived, None if parent_periods.is_today(day) else day),
     )
 
 
 async def count_subsidiaries(
-    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool
+    session: AsyncSession, parent_ids: Sequence[int], *, include_archived: bool, day: dt.date | None = None
 ) -> dict[Hashable, int]:
-    """The number of direct subsidiaries per parent."""
-    return await count_many(session, _subsidiaries(include_archived), Organisation.parent_id, parent_ids)
+    """The number of direct subsidiaries per parent on `day` (None: today)."""
+    stmt, parent = _subsidiaries(include_archived, day)
+    return await count_many(session, stmt, parent, parent_ids)
 
 
-def _ancestor_chain() -> Any:
-    """CTE (start_id, id, depth): every ancestor of each of the `ids` parameter, depth 1 = the parent."""
+def _ancestor_chain(day: dt.date | None) -> Any:
+    """CTE (start_id, id, depth): every ancestor on `day` of each of the `ids` parameter,
+    depth 1 = the parent."""
+    links = parent_periods.links_on(day)
     anchor = select(
-        _orgs.c.id.label("start_id"), _orgs.c.parent_id.label("id"), literal(1).label("depth")
-    ).where(_orgs.c.id.in_(bindparam("ids", expanding=True)), _orgs.c.parent_id.is_not(None))
+        links.c.id.label("start_id"), links.c.parent_id.label("id"), literal(1).label("depth")
+    ).where(links.c.id.in_(bindparam("ids", expanding=True)), links.c.parent_id.is_not(None))
     chain = anchor.cte("ancestor_chain", recursive=True)
     step = (
-        select(chain.c.start_id, _orgs.c.parent_id, chain.c.depth + 1)
-        .join(_orgs, _orgs.c.id == chain.c.id)
-        .where(_orgs.c.parent_id.is_not(None), chain.c.depth < MAX_DEPTH)
+        select(chain.c.start_id, links.c.parent_id, chain.c.depth + 1)
+        .join(links, links.c.id == chain.c.id)
+        .where(links.c.parent_id.is_not(None), chain.c.depth < MAX_DEPTH)
     )
     return chain.union_all(step)
 
 
-async def ancestors_of(session: AsyncSession, ids: Sequence[int]) -> list[list[Organisation]]:
-    """The ancestors of each organisation, nearest first, aligned with `ids`."""
-    rows = (await session.execute(_ancestors(), {"ids": list(ids)})).all()
+async def ancestors_of(
+    session: AsyncSession, ids: Sequence[int], day: dt.date | None = None
+) -> list[list[Organisation]]:
+    """The ancestors of each organisation on `day` (None: today), nearest first, aligned with `ids`."""
+    stmt = _ancestors_today() if parent_periods.is_today(day) else _ancestors(day)
+    rows = (await session.execute(stmt, {"ids": list(ids)})).all()
     return grouped(((start_id, org) for org, start_id in rows), ids)
 
 
 @functools.cache
-def _ancestors() -> Select[*tuple[Any, ...]]:
+def _ancestors_today() -> Select[*tuple[Any, ...]]:
     # Built once, the ids a parameter: a recursive CTE is a web of objects that refer to
     # each other, which built per request would wait for the cyclic garbage collector.
-    chain = _ancestor_chain()
+    # Another day's statement is built per request (rarer, and the day is part of it).
+    return _ancestors(None)
+
+
+def _ancestors(day: dt.date | None) -> Select[*tuple[Any, ...]]:
+    chain = _ancestor_chain(day)
     return (
         select(Organisation, chain.c.start_id)
         .join(chain, chain.c.id == Organisation.id)
@@ -110,25 +135,28 @@ def _ancestors() -> Select[*tuple[Any, ...]]:
     )
 
 
-def _descendant_tree(root_ids: Sequence[int], max_depth: int, include_archived: bool) -> Any:
-    """CTE (root_id, id, depth): the subtree below each root, depth 1 = its subsidiaries.
+def _descendant_tree(
+    root_ids: Sequence[int], max_depth: int, include_archived: bool, day: dt.date | None = None
+) -> Any:
+    """CTE (root_id, id, depth): the subtree below each root on `day`, depth 1 = its subsidiaries.
 
     Without archived organisations, an archived one hides its whole branch: its
     subsidiaries would otherwise show up without their parent.
     """
+    links = parent_periods.links_on(day)
     anchor = select(
-        _orgs.c.parent_id.label("root_id"), _orgs.c.id.label("id"), literal(1).label("depth")
-    ).where(_orgs.c.parent_id.in_(root_ids))
+        links.c.parent_id.label("root_id"), links.c.id.label("id"), literal(1).label("depth")
+    ).where(links.c.parent_id.in_(root_ids))
     if not include_archived:
-        anchor = anchor.where(_orgs.c.archived.is_(False))
+        anchor = anchor.where(links.c.archived.is_(False))
     tree = anchor.cte("descendant_tree", recursive=True)
     step = (
-        select(tree.c.root_id, _orgs.c.id, tree.c.depth + 1)
-        .join(_orgs, _orgs.c.parent_id == tree.c.id)
+        select(tree.c.root_id, links.c.id, tree.c.depth + 1)
+        .join(links, links.c.parent_id == tree.c.id)
         .where(tree.c.depth < min(max_depth, MAX_DEPTH))
     )
     if not include_archived:
-        step = step.where(_orgs.c.archived.is_(False))
+        step = step.where(links.c.archived.is_(False))
     return tree.union_all(step)
 
 
@@ -139,9 +167,11 @@ async def descendants_of(
     max_depth: int,
     include_archived: bool,
     page: PageRequest,
+    day: dt.date | None = None,
 ) -> dict[Hashable, Page[tuple[Organisation, int]]]:
-    """Per root, one page of its descendants breadth first: (organisation, depth) items."""
-    tree = _descendant_tree(root_ids, max_depth, include_archived)
+    """Per root, one page of its descendants on `day` (None: today) breadth first:
+    (organisation, depth) items."""
+    tree = _descendant_tree(root_ids, max_depth, include_archived, day)
     # On the organisations table: the ranking of all descendants needs no `parties` row.
     stmt = select(_orgs, tree.c.depth.label("depth")).join(tree, tree.c.id == _orgs.c.id)
     order = [
@@ -155,9 +185,14 @@ async def descendants_of(
 
 
 async def count_descendants(
-    session: AsyncSession, root_ids: Sequence[int], *, max_depth: int, include_archived: bool
+    session: AsyncSession,
+    root_ids: Sequence[int],
+    *,
+    max_depth: int,
+    include_archived: bool,
+    day: dt.date | None = None,
 ) -> dict[Hashable, int]:
-    tree = _descendant_tree(root_ids, max_depth, include_archived)
+    tree = _descendant_tree(root_ids, max_depth, include_archived, day)
     stmt = select(_orgs.c.id).join(tree, tree.c.id == _orgs.c.id)
     return await count_many(session, stmt, tree.c.root_id, root_ids)
 
@@ -230,6 +265,8 @@ async def set_parent(
         if await depth_after_move(session, organisation_id=organisation_id, parent_id=parent_id) > MAX_DEPTH:
             raise InvalidInput.at("parentId", f"A group can be at most {MAX_DEPTH} levels deep.")
     before = ORGANISATIONS.snapshot(org)
+    if org.parent_id != parent_id:
+        await parent_periods.record(session, {organisation_id: parent_id})
     org.parent_id = parent_id
     return await ORGANISATIONS.save(session, actor, org, before, "SET_PARENT")
 
@@ -276,6 +313,7 @@ async def move_subsidiaries(
     if parent_depth + height > MAX_DEPTH:
         raise InvalidInput.at(field, f"A group can be at most {MAX_DEPTH} levels deep.")
     befores = [ORGANISATIONS.snapshot(c) for c in children]
+    await parent_periods.record(session, dict.fromkeys(by_id, to_id))
     for child in children:
         child.parent_id = to_id
         versions.stamp(child, actor)

@@ -56,7 +56,10 @@ _HUNDRED = decimal.Decimal(100)
 @dataclass(frozen=True)
 class InternalRelationFilter:
     category_ids: tuple[int, ...] | None = None
+    # Also those not in force on `day` (ended, or not begun yet).
     include_ended: bool = False
+    # The day the list is about; None: today.
+    day: dt.date | None = None
 
 
 def _current(today: dt.date) -> Any:
@@ -129,7 +132,7 @@ def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Sel
     # R1: files of persons the viewer may not see are left out.
     stmt = select(InternalRelation).where(party_visible(viewer, InternalRelation.party_id))
     if not flt.include_ended:
-        stmt = stmt.where(_current(today))
+        stmt = stmt.where(_current(flt.day or today))
     if flt.category_ids is not None:
         stmt = stmt.where(InternalRelation.category_id.in_(flt.category_ids))
     return stmt

@@ -2,7 +2,8 @@
 
 Both walk the graph breadth first, one set-based query per kind of link per hop (never
 one per node), and both see only what the viewer may see: a hidden person is never a
-node nor a hop (R1), archived organisations and ended links are left out (R3).
+node nor a hop (R1), archived organisations and ended links are left out (R3). `today` is
+the day the walk is about: the links in force on it, the hierarchy of that day.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
+from relgraph.domain.organisations import parent_periods
 from relgraph.domain.relations.relations import ends_visible
 from relgraph.policy import Viewer, party_visible
 
@@ -97,9 +99,9 @@ async def _relations(
     return [Edge(_party(s), _party(t), Link.RELATIONS, name) for s, t, name in await session.execute(stmt)]
 
 
-async def _hierarchy(session: AsyncSession, parties: list[int]) -> list[Edge]:
-    child = Organisation.__table__
-    parent = aliased(child)
+async def _hierarchy(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
+    child = parent_periods.links_on(today)
+    parent = aliased(Organisation.__table__)
     stmt = (
         select(child.c.id, child.c.parent_id)
         .join(parent, parent.c.id == child.c.parent_id)
@@ -166,7 +168,7 @@ async def _step(
         if Link.RELATIONS in links:
             edges += await _relations(session, viewer, chunk, type_names, today)
         if Link.HIERARCHY in links:
-            edges += await _hierarchy(session, chunk)
+            edges += await _hierarchy(session, chunk, today)
         if Link.MEMBERSHIPS in links:
             edges += await _memberships(session, chunk, today)
     if Link.INTERNAL in links and (parties or users):

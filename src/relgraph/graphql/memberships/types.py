@@ -11,6 +11,7 @@ from relgraph.db.models.in_force import holds_on
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
 from relgraph.domain.memberships.queries import ListedMembership
 from relgraph.domain.memberships.relinking.plan import MembershipState
+from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
@@ -77,6 +78,9 @@ class Membership(Node):
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When the membership was recorded.")
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+    # The day it was listed as of (graphql/core/as_of.py), handed to its person and
+    # organisation; None: today.
+    as_of: strawberry.Private[dt.date | None] = None
 
     @classmethod
     def from_row(
@@ -115,16 +119,21 @@ class Membership(Node):
         if self.person_row is not None:
             # Read with the page: no loader round, no await per membership (a big card
             # lists a thousand people).
-            return from_row("Person", self.person_row)
+            return dated(from_row("Person", self.person_row), self.as_of)
+        if self.as_of is not None:
+            return self._dated_person(info)  # type: ignore[return-value]
         # Not async itself, so that the common case above costs no coroutine: GraphQL
         # awaits what this returns.
         return find(info, "Person", self.person_id)  # type: ignore[return-value]  # an awaitable of it
+
+    async def _dated_person(self, info: Info) -> Any:
+        return dated(await find(info, "Person", self.person_id), self.as_of)
 
     @strawberry.field(description="The organisation.")
     async def organisation(self, info: Info) -> LazyOrganisation:
         org = await find(info, "Organisation", self.organisation_id)
         assert org is not None  # a foreign key guarantees it
-        return org
+        return dated(org, self.as_of)
 
     @strawberry.field(description="Keywords (kenmerken) for mailing lists and selections, lower case.")
     async def tags(self, info: Info) -> list[str]:
@@ -156,16 +165,20 @@ async def memberships_connection(
     flt: MembershipFilter | None,
     first: int | None,
     after: str | None,
+    day: dt.date | None = None,
 ) -> Connection[Membership]:
-    """The memberships of one organisation or person, through the batching loaders."""
+    """The memberships of one organisation or person in force on `day` (None: today), through
+    the batching loaders."""
     page = page_request(first, after)
     given = flt or MembershipFilter()
     domain_filter = DomainFilter(
-        include_inactive=include_inactive, role=given.role, tag=given.tag, search=given.search
+        include_inactive=include_inactive, day=day, role=given.role, tag=given.tag, search=given.search
     )
     key = (owner_id, by, domain_filter)
     rows, total = await loaded_page(info, memberships_page, memberships_count, key, page)
-    return connection(rows, Membership.with_person, total)
+    if day is None:
+        return connection(rows, Membership.with_person, total)
+    return connection(rows, lambda row: dated(Membership.with_person(row), day), total)
 
 
 IncludeInactive = Annotated[

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from relgraph.domain.organisations import organisations
+from relgraph.graphql.core.as_of import AsOf, dated, day_of
 from relgraph.graphql.core.connections import (
     After,
     Before,
@@ -67,16 +68,25 @@ class OrganisationOrder:
 
 @strawberry.type
 class OrganisationQueries:
-    @strawberry.field(description="One organisation by ID, archived or not; null when unknown.")
+    @strawberry.field(
+        description=(
+            "One organisation by ID, archived or not; null when unknown. With asOf, every "
+            "time-dependent field below it (hierarchy, memberships, relations, account "
+            "managers, internal relations, neighbourhood) answers as of that day unless it "
+            "sets its own asOf; names and other values stay as they are today."
+        )
+    )
     async def organisation(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The organisation's global ID.")],
+        as_of: AsOf = None,
     ) -> Organisation | None:
+        day = day_of(as_of, None)
         decoded = decode_id(id)
         if decoded is None or decoded[0] != "Organisation":
             return None
-        return await organisation_or_none(info, decoded[1])
+        return dated(await organisation_or_none(info, decoded[1]), day)
 
     @strawberry.field(
         description=(

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import copy
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
 
 from relgraph.db import models
-from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain import identifiers
 from relgraph.domain.organisations.hierarchy import MAX_DEPTH
+from relgraph.graphql.core.as_of import AsOf, dated, day_of
 from relgraph.graphql.core.connections import (
     After,
     Connection,
     First,
-    PageInfo,
     connection,
     loaded_page,
-    page_info_of,
     page_request,
 )
 from relgraph.graphql.core.context import Info
@@ -34,6 +34,7 @@ from relgraph.graphql.memberships.types import (
     MembershipFilterArgument,
     memberships_connection,
 )
+from relgraph.graphql.organisations.descendants import OrganisationDescendantConnection
 from relgraph.graphql.organisations.loaders import (
     ancestors_by_organisation,
     descendants_count,
@@ -51,8 +52,6 @@ from relgraph.graphql.users.types import User
 
 __all__ = [
     "Organisation",
-    "OrganisationDescendantConnection",
-    "OrganisationDescendantEdge",
     "OrganisationStatus",
     "organisation_or_none",
 ]
@@ -94,6 +93,10 @@ def _invoice_field(info: Info, column: str) -> None:
 
 
 IncludeArchived = Annotated[bool, strawberry.argument(description="Also list archived organisations.")]
+_ON_A_DAY = (
+    "As of today, or of asOf (the hierarchy of that day, as its periods recorded it; archived "
+    "and names as today)."
+)
 
 
 @strawberry.type(
@@ -225,52 +228,67 @@ class Organisation(Party):
         head = next((r for r in rows if r.is_head_office), None)
         return Address.from_row(head) if head else None
 
-    async def _ancestor_rows(self, info: Info) -> list[models.Organisation]:
-        return await info.context.loaders[ancestors_by_organisation].load(self.pk)
+    async def _ancestor_rows(self, info: Info, day: dt.date | None) -> list[models.Organisation]:
+        return await info.context.loaders[ancestors_by_organisation].load((self.pk, day))
 
-    @strawberry.field(description="The parent organisation (hoofdorganisatie), if any.")
-    async def parent(self, info: Info) -> Organisation | None:
-        if self.parent_id is None:
-            return None
-        row = await info.context.loaders[organisation_by_id].load(self.parent_id)
-        return Organisation.from_row(row) if row else None
+    @strawberry.field(description=f"The parent organisation (hoofdorganisatie), if any. {_ON_A_DAY}")
+    async def parent(self, info: Info, as_of: AsOf = None) -> Organisation | None:
+        day = day_of(as_of, self.as_of)
+        if day is None:
+            if self.parent_id is None:
+                return None
+            row = await info.context.loaders[organisation_by_id].load(self.parent_id)
+            return Organisation.from_row(row) if row else None
+        rows = await self._ancestor_rows(info, day)
+        return dated(Organisation.from_row(rows[0]), day) if rows else None
 
     @strawberry.field(
         description=(
             "The chain of parents up to the top of the group, nearest first; empty for a root. "
-            f"At most {MAX_DEPTH}: no group is deeper."
+            f"At most {MAX_DEPTH}: no group is deeper. {_ON_A_DAY}"
         ),
         metadata=at_most(MAX_DEPTH),
     )
-    async def ancestors(self, info: Info) -> list[Organisation]:
-        return [Organisation.from_row(r) for r in (await self._ancestor_rows(info))[:MAX_DEPTH]]
+    async def ancestors(self, info: Info, as_of: AsOf = None) -> list[Organisation]:
+        day = day_of(as_of, self.as_of)
+        rows = (await self._ancestor_rows(info, day))[:MAX_DEPTH]
+        return [dated(Organisation.from_row(r), day) for r in rows]
 
-    @strawberry.field(description="The top of this organisation's group; itself when it has no parent.")
-    async def root(self, info: Info) -> Organisation:
-        rows = await self._ancestor_rows(info)
-        return Organisation.from_row(rows[-1]) if rows else self
+    @strawberry.field(
+        description=f"The top of this organisation's group; itself when it has no parent. {_ON_A_DAY}"
+    )
+    async def root(self, info: Info, as_of: AsOf = None) -> Organisation:
+        day = day_of(as_of, self.as_of)
+        rows = await self._ancestor_rows(info, day)
+        if rows:
+            return dated(Organisation.from_row(rows[-1]), day)
+        return self if day == self.as_of else dated(copy.copy(self), day)
 
-    @strawberry.field(description="How many levels below the root this organisation sits; 0 for a root.")
-    async def depth(self, info: Info) -> int:
-        return len(await self._ancestor_rows(info))
+    @strawberry.field(
+        description=f"How many levels below the root this organisation sits; 0 for a root. {_ON_A_DAY}"
+    )
+    async def depth(self, info: Info, as_of: AsOf = None) -> int:
+        return len(await self._ancestor_rows(info, day_of(as_of, self.as_of)))
 
-    @strawberry.field(description="Direct subsidiaries (suborganisaties), sorted by name.")
+    @strawberry.field(description=f"Direct subsidiaries (suborganisaties), sorted by name. {_ON_A_DAY}")
     async def subsidiaries(
         self,
         info: Info,
         first: First = None,
         after: After = None,
         include_archived: IncludeArchived = False,
+        as_of: AsOf = None,
     ) -> Connection[Organisation]:
+        day = day_of(as_of, self.as_of)
         page = page_request(first, after)
-        key = (self.pk, include_archived)
+        key = (self.pk, include_archived, day)
         rows, total = await loaded_page(info, subsidiaries_page, subsidiaries_count, key, page)
-        return connection(rows, Organisation.from_row, total)
+        return connection(rows, lambda row: dated(Organisation.from_row(row), day), total)
 
     @strawberry.field(
         description=(
             "Every organisation below this one, breadth first: all subsidiaries (depth 1), "
-            "then theirs (depth 2), and so on; sorted by name within a level."
+            f"then theirs (depth 2), and so on; sorted by name within a level. {_ON_A_DAY}"
         )
     )
     async def descendants(
@@ -283,38 +301,43 @@ class Organisation(Party):
         first: First = None,
         after: After = None,
         include_archived: IncludeArchived = False,
+        as_of: AsOf = None,
     ) -> OrganisationDescendantConnection:
         if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH:
             raise PublicError(f"maxDepth must be between 1 and {MAX_DEPTH}.", "BAD_USER_INPUT")
+        day = day_of(as_of, self.as_of)
         depth = max_depth or MAX_DEPTH
         page = page_request(first, after)
         loaders = info.context.loaders
-        rows = await loaders[descendants_page].load((self.pk, depth, include_archived, page))
+        rows = await loaders[descendants_page].load((self.pk, depth, include_archived, day, page))
 
         async def total() -> int:
             if rows.total is not None:  # counted by the page's own statement (a first page)
                 return rows.total
-            return await loaders[descendants_count].load((self.pk, depth, include_archived))
+            return await loaders[descendants_count].load((self.pk, depth, include_archived, day))
 
-        return OrganisationDescendantConnection.build(rows, total)
+        return OrganisationDescendantConnection.build(rows, total, day)
 
     @strawberry.field(
         description=(
             "The staff users who are account managers of this organisation now (0, 1 or more; "
-            "they need not be active users). Derived from ACCOUNT_MANAGER internal relations."
+            "they need not be active users). Derived from ACCOUNT_MANAGER internal relations "
+            "in force today, or on asOf."
         ),
         metadata=sized_by("first", MAX_PAGE_SIZE),
     )
     async def account_managers(
-        self, info: Info, first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE
+        self, info: Info, first: Annotated[int, ListFirst] = DEFAULT_PAGE_SIZE, as_of: AsOf = None
     ) -> list[User]:
-        managers = await info.context.loaders[account_managers_by_party].load(self.pk)
+        key = (self.pk, day_of(as_of, self.as_of))
+        managers = await info.context.loaders[account_managers_by_party].load(key)
         return first_of([User.from_row(u) for u in managers], first)
 
     @strawberry.field(
         description=(
             "The people in this organisation (persoon in organisatie), sorted by last name. "
-            "Inactive memberships (ended, or not begun yet) only with includeInactive."
+            "Inactive memberships (ended, or not begun yet: not in force today, or on asOf) "
+            "only with includeInactive."
         )
     )
     async def memberships(
@@ -324,44 +347,11 @@ class Organisation(Party):
         filter: MembershipFilterArgument = None,
         first: First = None,
         after: After = None,
+        as_of: AsOf = None,
     ) -> Connection[Membership]:
+        day = day_of(as_of, self.as_of)
         return await memberships_connection(
-            info, self.pk, "organisation", include_inactive, filter, first, after
-        )
-
-
-@strawberry.type(description="An organisation below another one, with how far below it is.")
-class OrganisationDescendantEdge:
-    cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
-    depth: int = strawberry.field(
-        description="Levels below the organisation asked about: 1 = direct subsidiary."
-    )
-    node: Organisation = strawberry.field(description="The descendant organisation.")
-
-
-@strawberry.type(description="A page of descendants, breadth first.")
-class OrganisationDescendantConnection:
-    edges: list[OrganisationDescendantEdge] = strawberry.field(
-        description="The descendants with their depth."
-    )
-    page_info: PageInfo = strawberry.field(description="Whether there is more.")
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="How many descendants there are in all (within maxDepth).")
-    async def total_count(self) -> int:
-        return await self._count()
-
-    @classmethod
-    def build(
-        cls, page: Page[tuple[models.Organisation, int]], count: Callable[[], Awaitable[int]]
-    ) -> OrganisationDescendantConnection:
-        return cls(
-            edges=[
-                OrganisationDescendantEdge(cursor=cursor, depth=depth, node=Organisation.from_row(row))
-                for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
-            ],
-            page_info=page_info_of(page),
-            _count=count,
+            info, self.pk, "organisation", include_inactive, filter, first, after, day
         )
 
 

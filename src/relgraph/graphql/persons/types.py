@@ -9,6 +9,7 @@ import strawberry
 from relgraph.db import models
 from relgraph.domain import identifiers
 from relgraph.domain.persons.names import display_name, sort_name
+from relgraph.graphql.core.as_of import AsOf, day_of
 from relgraph.graphql.core.connections import After, Connection, First
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind, described_enum
@@ -128,7 +129,10 @@ class Person(Party):
         return await info.context.loaders[is_business_relation].load(self.pk)
 
     @strawberry.field(
-        description="Where this person works or worked, sorted by organisation name. Inactive ones (ended, or not begun yet) only with includeInactive."
+        description=(
+            "Where this person works or worked, sorted by organisation name. Inactive ones (ended, "
+            "or not begun yet: not in force today, or on asOf) only with includeInactive."
+        )
     )
     async def memberships(
         self,
@@ -137,8 +141,12 @@ class Person(Party):
         filter: MembershipFilterArgument = None,
         first: First = None,
         after: After = None,
+        as_of: AsOf = None,
     ) -> Connection[Membership]:
-        return await memberships_connection(info, self.pk, "person", include_inactive, filter, first, after)
+        day = day_of(as_of, self.as_of)
+        return await memberships_connection(
+            info, self.pk, "person", include_inactive, filter, first, after, day
+        )
 
     @strawberry.field(description="Employee data when the person is an EMPLOYEE of ours (medewerker).")
     async def employee(self, info: Info) -> EmployeeData | None:

@@ -86,5 +86,10 @@ def internal_relations_count(loaders: Loaders) -> DataLoader[tuple[Any, ...], in
     return loaders.grouped(fetch)
 
 
-def account_managers_by_party(loaders: Loaders) -> DataLoader[int, list[User]]:
-    return loaders.batch(internal_relations.account_managers_of)
+def account_managers_by_party(loaders: Loaders) -> DataLoader[tuple[int, Any], list[User]]:
+    """Keys: (party id, day or None for today)."""
+
+    async def fetch(session: Any, ids: list[int], day: Any) -> dict[Any, Any]:
+        return dict(zip(ids, await internal_relations.account_managers_of(session, ids, day), strict=True))
+
+    return loaders.grouped(fetch)

@@ -9,6 +9,7 @@ import strawberry
 
 from relgraph.domain.relations import internal_relations, network, relation_types
 from relgraph.errors import DomainError
+from relgraph.graphql.core.as_of import AsOf, day_of
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import parse_party_id
@@ -65,7 +66,9 @@ class NetworkQueries:
     @strawberry.field(
         description=(
             "A shortest chain of links between two parties, or null when there is none within "
-            "maxDepth links (or one of them is not visible to you). Hidden persons are never a hop."
+            "maxDepth links (or one of them is not visible to you). Hidden persons are never a hop. "
+            "Through the links of today, or of asOf (those in force and the hierarchy of that "
+            "day; names as today)."
         )
     )
     async def shortest_path(
@@ -80,7 +83,9 @@ class NetworkQueries:
             list[NeighbourhoodKind] | None,
             strawberry.argument(description="Which kinds of link to follow; all by default."),
         ] = None,
+        as_of: AsOf = None,
     ) -> NetworkPath | None:
+        day = day_of(as_of, None)
         if not 1 <= max_depth <= MAX_PATH_DEPTH:
             raise PublicError(f"maxDepth must be between 1 and {MAX_PATH_DEPTH}.", "BAD_USER_INPUT")
         start, goal = _party(from_id, "fromId"), _party(to_id, "toId")
@@ -91,6 +96,7 @@ class NetworkQueries:
             goal=goal,
             max_depth=max_depth,
             links=frozenset(include or ALL_KINDS),
+            today=day,
         )
         if edges is None:
             return None
@@ -99,5 +105,9 @@ class NetworkQueries:
             chain.append(edge.target if edge.source == chain[-1] else edge.source)
         kinds = await kinds_of_nodes(info, chain)
         return NetworkPath(
-            length=len(edges), edges=[edge_of(e, kinds) for e in edges], node_ids=chain, kinds=kinds
+            length=len(edges),
+            edges=[edge_of(e, kinds) for e in edges],
+            node_ids=chain,
+            kinds=kinds,
+            as_of=day,
         )

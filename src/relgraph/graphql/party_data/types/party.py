@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from relgraph.graphql.core.as_of import AsOf, day_of
 from relgraph.graphql.core.connections import (
     After,
     Connection,
@@ -90,6 +91,8 @@ class Party(Node):
     updated_at: dt.datetime = strawberry.field(description="When the party was last changed.")
     created_by_id: strawberry.Private[int | None]
     updated_by_id: strawberry.Private[int | None]
+    # The day this party was read as of (graphql/core/as_of.py); None: today.
+    as_of: strawberry.Private[dt.date | None] = None
 
     created_by = staff_user("created_by_id", "The staff user who created the party, when known.")
 
@@ -180,7 +183,8 @@ class Party(Node):
     @strawberry.field(
         description=(
             "Typed relations with other parties, each read from this party's side (label, "
-            "direction, other party). Inactive ones only with includeInactive."
+            "direction, other party). Inactive ones (not in force today, or on asOf) only with "
+            "includeInactive."
         )
     )
     async def relations(
@@ -207,13 +211,18 @@ class Party(Node):
         ] = False,
         first: First = None,
         after: After = None,
+        as_of: AsOf = None,
     ) -> PartyRelationConnection:
+        day = day_of(as_of, self.as_of)
         return await relations_connection(
-            info, self.pk, types, type_names, direction, include_inactive, first, after
+            info, self.pk, types, type_names, direction, include_inactive, first, after, day
         )
 
     @strawberry.field(
-        description="Staff members involved with this customer file (interne relaties), current ones unless includeEnded."
+        description=(
+            "Staff members involved with this customer file (interne relaties): those in force "
+            "today (or on asOf) unless includeEnded."
+        )
     )
     async def internal_relations(
         self,
@@ -222,9 +231,11 @@ class Party(Node):
         include_ended: IncludeEnded = False,
         first: First = None,
         after: After = None,
+        as_of: AsOf = None,
     ) -> Connection[InternalRelation]:
+        day = day_of(as_of, self.as_of)
         return await internal_relations_connection(
-            info, self.pk, "party", categories, include_ended, first, after
+            info, self.pk, "party", categories, include_ended, first, after, day
         )
 
     @strawberry.field(
@@ -334,7 +345,8 @@ class Party(Node):
     @strawberry.field(
         description=(
             "The network around this party: the parties (and staff) within `depth` links, "
-            "with the links between them. Stops at maxNodes (see `truncated`)."
+            "with the links between them, as they stand today (or on asOf: the links in force "
+            "and the hierarchy of that day; names as today). Stops at maxNodes (see `truncated`)."
         )
     )
     async def neighbourhood(
@@ -351,7 +363,14 @@ class Party(Node):
         max_nodes: Annotated[
             int, strawberry.argument(description=f"At most this many nodes, 1-{MAX_NODES:,}.")
         ] = 200,
+        as_of: AsOf = None,
     ) -> Neighbourhood:
         return await neighbourhood_of(
-            info, self.pk, depth=depth, relation_types=relation_types, include=include, max_nodes=max_nodes
+            info,
+            self.pk,
+            depth=depth,
+            relation_types=relation_types,
+            include=include,
+            max_nodes=max_nodes,
+            day=day_of(as_of, self.as_of),
         )

@@ -139,12 +139,15 @@ async def internal_relations_connection(
     include_ended: bool,
     first: int | None,
     after: str | None,
+    day: dt.date | None = None,
 ) -> Connection[InternalRelation]:
-    """Internal relations of one party or one staff user, through the batching loaders."""
+    """Internal relations of one party or one staff user in force on `day` (None: today),
+    through the batching loaders."""
     page = page_request(first, after)
     flt = InternalRelationFilter(
         category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"),
         include_ended=include_ended,
+        day=day,
     )
     rows, total = await loaded_page(
         info, internal_relations_page, internal_relations_count, (owner_id, by, flt), page

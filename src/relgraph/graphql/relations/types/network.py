@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import strawberry
 
 from relgraph.domain.relations import network
 from relgraph.domain.relations.network import Edge, Link, Node
+from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.errors import PublicError
@@ -87,10 +89,11 @@ class NeighbourhoodNode:
     distance: int = strawberry.field(description="Links between this party and the start (0 for the start).")
     kind_of: strawberry.Private[str]
     pk: strawberry.Private[int]
+    as_of: strawberry.Private[dt.date | None] = None
 
-    @strawberry.field(description="The party.")
+    @strawberry.field(description="The party (as of the neighbourhood's day).")
     async def party(self, info: Info) -> LazyParty:
-        return await party_or_none(info, self.kind_of, self.pk)
+        return dated(await party_or_none(info, self.kind_of, self.pk), self.as_of)
 
 
 @strawberry.type(description="A staff member in a neighbourhood (reached through INTERNAL links).")
@@ -136,6 +139,7 @@ class NetworkPath:
     )
     node_ids: strawberry.Private[list[Node]]
     kinds: strawberry.Private[dict[int, str]]
+    as_of: strawberry.Private[dt.date | None] = None
 
     @strawberry.field(
         description=(
@@ -146,7 +150,7 @@ class NetworkPath:
     )
     async def parties(self, info: Info) -> list[LazyParty]:
         found = await parties_of(info, [n for n in self.node_ids if n.kind == "party"], self.kinds)
-        return [p for p in found if p is not None]
+        return [dated(p, self.as_of) for p in found if p is not None]
 
 
 async def parties_of(info: Info, nodes: list[Node], kinds: dict[int, str]) -> list[Any]:
@@ -170,8 +174,9 @@ async def neighbourhood_of(
     relation_types: list[str] | None,
     include: list[Link] | None,
     max_nodes: int,
+    day: dt.date | None = None,
 ) -> Neighbourhood:
-    """The network around party `start` (`Party.neighbourhood`)."""
+    """The network around party `start` (`Party.neighbourhood`) on `day` (None: today)."""
     if not 1 <= depth <= 3:
         raise PublicError("depth must be between 1 and 3.", "BAD_USER_INPUT")
     if not 1 <= max_nodes <= MAX_NODES:
@@ -185,12 +190,13 @@ async def neighbourhood_of(
         type_names=relation_types,
         max_nodes=max_nodes,
         max_edges=max_nodes * LINKS_PER_NODE,
+        today=day,
     )
     ordered = sorted(found.distances.items(), key=lambda item: (item[1], item[0].kind, item[0].id))
     kinds = await kinds_of_nodes(info, [n for n, _ in ordered])
     return Neighbourhood(
         nodes=[
-            NeighbourhoodNode(distance=d, kind_of=kinds[n.id], pk=n.id)
+            NeighbourhoodNode(distance=d, kind_of=kinds[n.id], pk=n.id, as_of=day)
             for n, d in ordered
             if n.kind == "party" and n.id in kinds
         ],

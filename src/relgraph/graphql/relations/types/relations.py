@@ -11,6 +11,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.domain.relations.relations import Direction as DomainDirection
 from relgraph.domain.relations.relations import RelationFilter, RelationView
+from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.connections import After, First, PageInfo, loaded_page, page_info_of, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind, described_enum
@@ -111,6 +112,8 @@ class Relation(Node):
     version: int = strawberry.field(description="Send as `expectedVersion` to update safely.")
     created_at: dt.datetime = strawberry.field(description="When the relation was recorded.")
     updated_at: dt.datetime = strawberry.field(description="When it was last changed.")
+    # The day it was listed as of (graphql/core/as_of.py), handed to its parties; None: today.
+    as_of: strawberry.Private[dt.date | None] = None
 
     @classmethod
     def from_row(cls, row: models.Relation) -> Relation:
@@ -137,7 +140,7 @@ class Relation(Node):
         return RelationType.from_row(row)
 
     async def _party(self, info: Info, pk: int) -> Any:
-        return await party_by_id(info, pk)
+        return dated(await party_by_id(info, pk), self.as_of)
 
     @strawberry.field(
         description="The party the relation starts at (for a symmetric type: the one with the lower id)."
@@ -173,7 +176,7 @@ class PartyRelationEdge:
 
     @strawberry.field(description="The party at the other end.")
     async def other_party(self, info: Info) -> LazyParty | None:
-        return await party_or_none(info, self.other_kind, self.other_id)
+        return dated(await party_or_none(info, self.other_kind, self.other_id), self.relation.as_of)
 
 
 @strawberry.type(description="A page of a party's relations, each read from that party's side.")
@@ -187,13 +190,15 @@ class PartyRelationConnection:
         return await self._count()
 
     @classmethod
-    def build(cls, page: Page[RelationView], count: Callable[[], Awaitable[int]]) -> PartyRelationConnection:
+    def build(
+        cls, page: Page[RelationView], count: Callable[[], Awaitable[int]], day: dt.date | None = None
+    ) -> PartyRelationConnection:
         return cls(
             edges=[
                 PartyRelationEdge(
                     cursor=cursor,
                     direction=view.direction,
-                    relation=Relation.from_row(view.relation),
+                    relation=dated(Relation.from_row(view.relation), day),
                     other_kind=view.other_kind,
                     other_id=view.other_id,
                 )
@@ -213,17 +218,20 @@ async def relations_connection(
     include_inactive: bool,
     first: First,
     after: After,
+    day: dt.date | None = None,
 ) -> PartyRelationConnection:
-    """One page of a party's relations (`Party.relations`), each read from its side."""
+    """One page of a party's relations (`Party.relations`) in force on `day` (None: today),
+    each read from its side."""
     page = page_request(first, after)
     flt = RelationFilter(
         type_ids=parse_id_filter(types, "RelationType", "types"),
         type_names=None if type_names is None else tuple(sorted(set(type_names))),
         direction=direction,
         include_inactive=include_inactive,
+        day=day,
     )
     rows, total = await loaded_page(info, relations_page, relations_count, (party_id, flt), page)
-    return PartyRelationConnection.build(rows, total)
+    return PartyRelationConnection.build(rows, total, day)
 
 
 register_loaded(RelationType, relation_type_by_id)
