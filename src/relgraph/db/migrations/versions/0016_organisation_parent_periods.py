@@ -60,9 +60,9 @@ def _periods(
 
 def _backfill() -> None:
     bind = op.get_bind()
-    organisations: dict[int, int | None] = dict(
-        bind.execute(sa.text("SELECT id, parent_id FROM organisations")).tuples().all()
-    )
+    organisations: dict[int, int | None] = {
+        row.id: row.parent_id for row in bind.execute(sa.text("SELECT id, parent_id FROM organisations"))
+    }
     events = bind.execute(
         sa.text(
             "SELECT object_id, at, changes FROM audit_events WHERE object_type = 'Organisation'"
