@@ -8,8 +8,10 @@ exits with status 0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -17,9 +19,10 @@ from typing import Any
 
 import httpx
 from server import Server
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
 
-from relgraph.db.models import Membership, Organisation, Person, RateLimitWindow
+from relgraph.db.models import Membership, Organisation, Person
 from relgraph.domain import users
 from relgraph.graphql.core.ids import encode_id
 
@@ -67,15 +70,36 @@ async def _memberships_at(sessionmaker: Any, organisation_id: int) -> int:
         )
 
 
-async def _until_charged(sessionmaker: Any, user_id: int, relink: asyncio.Task[Any]) -> None:
-    """Wait until the relink is executing: its cost is charged right before it runs."""
+async def _until_writing(database_url: str, sessionmaker: Any, relink: asyncio.Task[Any]) -> None:
+    """Wait until the relink is writing: on SQLite it holds the write lock, on PostgreSQL the
+    memberships table's row-exclusive lock (the rate limit's charge, written off the request
+    path in batches, says nothing about when the relink runs)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not relink.done():
-        async with sessionmaker() as session:
-            if await session.get(RateLimitWindow, user_id) is not None:
-                return
+        if await _writing(database_url, sessionmaker):
+            return
         await asyncio.sleep(0.02)
-    raise AssertionError("the relink never started")
+    raise AssertionError("the relink never started writing")
+
+
+async def _writing(database_url: str, sessionmaker: Any) -> bool:
+    if database_url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(make_url(database_url).database, timeout=0)) as db:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # database is locked
+                return True
+            db.rollback()
+            return False
+    async with sessionmaker() as session:
+        held = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'memberships' AND l.mode = 'RowExclusiveLock'"
+                " AND l.pid <> pg_backend_pid()"
+            )
+        )
+        return bool(held)
 
 
 def _relink(server: Server, world: dict[str, Any]) -> httpx.Response:
@@ -122,7 +146,7 @@ async def test_sigterm_lets_the_bulk_relink_in_flight_commit_refuses_new_request
     )
     try:
         relink = asyncio.create_task(asyncio.to_thread(_relink, server, world))
-        await _until_charged(sessionmaker, world["user_id"], relink)
+        await _until_writing(database_url, sessionmaker, relink)
         server.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.3)
         # Draining: a new request, and the readiness probe, get a 503 to retry elsewhere.
@@ -157,7 +181,7 @@ async def test_sigterm_past_the_shutdown_timeout_rolls_the_bulk_relink_back_whol
     server = _serve(tmp_path, database_url, RELGRAPH_SHUTDOWN_TIMEOUT="0")
     try:
         relink = asyncio.create_task(asyncio.to_thread(_relink, server, world))
-        await _until_charged(sessionmaker, world["user_id"], relink)
+        await _until_writing(database_url, sessionmaker, relink)
         server.process.send_signal(signal.SIGTERM)
         status = await _exit_status(server)
         try:
