@@ -120,18 +120,7 @@ async def _post(app: Any, token: str, query: str) -> tuple[int, dict[str, Any]]:
     return answer["status"], json.loads(answer["body"])
 
 
-STRAWBERRY_CYCLE = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graphql-core 3.3's ExecutionContext keeps bound methods of itself (async_helpers): one "
-        "cycle per request on Strawberry's path; cards take the planned path"
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "planned", [True, pytest.param(False, marks=STRAWBERRY_CYCLE)], ids=["planned", "strawberry"]
-)
+@pytest.mark.parametrize("planned", [True, False], ids=["planned", "strawberry"])
 async def test_a_finished_card_request_leaves_no_reference_cycles(
     restored_gc, planned: bool, make_caller, engine, database_url: str, tmp_path
 ) -> None:

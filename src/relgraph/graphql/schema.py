@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from relgraph.config import Settings, get_settings
 from relgraph.graphql.core.as_of import AsOfValidation
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.execution_context import AcyclicExecutionContext
 from relgraph.graphql.core.extensions import (
     CodeRequestErrors,
     MaskUnexpectedErrors,
@@ -145,6 +146,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     return RelgraphSchema(
+        execution_context_class=AcyclicExecutionContext,
         query=Query,
         mutation=Mutation,
         types=[
