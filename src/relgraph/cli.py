@@ -47,11 +47,13 @@ demo_app = _typer("Demo data.")
 users_app = _typer("Staff accounts.")
 tokens_app = _typer("API tokens.")
 documents_app = _typer("Stored document files.")
+operations_app = _typer("Trusted operations: the GraphQL documents registered by hash.")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(documents_app, name="documents")
+app.add_typer(operations_app, name="operations")
 
 # soft_wrap: a message is one line however narrow the terminal (scripts parse them).
 err = Console(stderr=True, soft_wrap=True)
@@ -373,6 +375,76 @@ def export_schema() -> None:
     from relgraph.graphql.schema import schema_sdl
 
     sys.stdout.write(schema_sdl())
+
+
+def _checked_documents(files: list[Path]) -> tuple[dict[str, str], dict[str, str]]:
+    """{hash: text} and {hash: operation names} of the files; each document must validate."""
+    from graphql import GraphQLError, OperationDefinitionNode, parse, validate
+
+    from relgraph.domain import operations
+    from relgraph.graphql.schema import build_schema
+
+    found = operations.documents_in(files)
+    schema = build_schema()._schema
+    names = {}
+    for digest, text in found.items():
+        try:
+            errors = validate(schema, document := parse(text))
+        except GraphQLError as error:
+            errors = [error]
+        if errors:
+            raise ValueError(f"the document {digest[:12]}... does not validate: {errors[0].message}")
+        names[digest] = " ".join(
+            d.name.value if d.name else "(anonymous)"
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        )
+    return found, names
+
+
+@operations_app.command("register")
+@clean_errors
+def operations_register(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help=".graphql files (one document each, hashed as written) or JSON manifests of "
+            "persisted documents ({hash: text} as Relay and GraphQL Code Generator write, or "
+            "Apollo's persisted query manifest)."
+        ),
+    ],
+) -> None:
+    """Register operations by their SHA-256; prints each hash and its operation names."""
+    from relgraph.domain import operations
+
+    found, names = _checked_documents(files)
+    registered = _run(_in_session, operations.register, found, names)
+    for digest in sorted(found):
+        typer.echo(f"{digest}  {names[digest]}")
+    known = f" ({len(registered.known)} already registered)" if registered.known else ""
+    err.print(f"registered {counted(len(registered.added), 'operation')}{known}", highlight=False)
+
+
+@operations_app.command("list")
+@clean_errors
+def operations_list() -> None:
+    """List the registered operations: hash, registration time and operation names."""
+    from relgraph.domain import operations
+
+    for row in _run(_in_session, operations.listing):
+        typer.echo(f"{row.sha256}  {row.created_at:%Y-%m-%d %H:%M}  {row.names}")
+
+
+@operations_app.command("remove")
+@clean_errors
+def operations_remove(
+    hashes: Annotated[list[str], typer.Argument(help="Hashes, or their first 8 or more hex digits.")],
+) -> None:
+    """Unregister operations (each worker forgets them within a minute)."""
+    from relgraph.domain import operations
+
+    removed = _run(_in_session, operations.remove, hashes)
+    err.print(f"removed {counted(removed, 'operation')}", highlight=False)
 
 
 class TransferKind(enum.StrEnum):

@@ -117,6 +117,24 @@ class Settings:
     shutdown_drain_seconds: int = field(default_factory=lambda: _int("RELGRAPH_SHUTDOWN_DRAIN_SECONDS", 0))
     shutdown_timeout: int = field(default_factory=lambda: _int("RELGRAPH_SHUTDOWN_TIMEOUT", 30))
 
+    # Automatic persisted queries (Apollo's protocol): documents this worker keeps by hash.
+    persisted_query_cache_size: int = field(
+        default_factory=lambda: _int("RELGRAPH_PERSISTED_QUERY_CACHE_SIZE", 1000)
+    )
+    # Only operations registered with `relgraph operations register` run (by hash, or by a
+    # text whose hash is registered); ADMIN may still send free text (GraphiQL) unless
+    # trusted_operations_admin_free_text is off.
+    trusted_operations_only: bool = field(
+        default_factory=lambda: _int("RELGRAPH_TRUSTED_OPERATIONS_ONLY", 0) != 0
+    )
+    trusted_operations_admin_free_text: bool = field(
+        default_factory=lambda: _int("RELGRAPH_TRUSTED_OPERATIONS_ADMIN_FREE_TEXT", 1) != 0
+    )
+    # Registered operations each worker keeps in memory (looked up in the database on a miss).
+    trusted_operations_cache_size: int = field(
+        default_factory=lambda: _int("RELGRAPH_TRUSTED_OPERATIONS_CACHE_SIZE", 1000)
+    )
+
     @property
     def metrics_enabled(self) -> bool:
         return self.metrics_token is not None or self.metrics_port > 0

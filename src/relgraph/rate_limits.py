@@ -175,6 +175,20 @@ class RateLimiter:
         self._start_flusher()
         return Charge(True, self.limit, self.limit - used - points, reset_at, retry_after)
 
+    async def peek(self, user_id: int, *, now: float | None = None) -> Charge:
+        """The user's budget as a charge of nothing would leave it (a dry run, a refused document)."""
+        now = time.time() if now is None else now
+        window = _window_of(now)
+        budget = self._budgets.get(user_id)
+        if budget is None:
+            budget = await self._first_sight(user_id, window)
+        if window > budget.window:
+            budget.start_window(window)
+        window = budget.window
+        reset_at = dt.datetime.fromtimestamp(window + WINDOW_SECONDS, dt.UTC)
+        retry_after = max(1, window + WINDOW_SECONDS - int(now))
+        return Charge(True, self.limit, max(0, self.limit - budget.used), reset_at, retry_after)
+
     async def _first_sight(self, user_id: int, window: int) -> _Budget:
         # Constant per request and no part of what a query asks for: left out of the
         # statement counts with which the tests watch the loaders.

@@ -52,6 +52,7 @@ from relgraph.storage import DocumentStore
 from relgraph.web_cors import cors_middleware
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 from relgraph.web_health import healthz, metrics_endpoint, readyz
+from relgraph.web_operations import OperationRefused, Operations, rate_limit_headers
 from relgraph.web_requests import Draining, RequestTracking
 from relgraph.web_shutdown import Shutdown
 
@@ -125,6 +126,8 @@ class Runtime:
     store: DocumentStore
     # None when the rate limit is off.
     rate_limiter: RateLimiter | None
+    # Persisted and registered documents, per worker.
+    operations: Operations
 
     async def aclose(self) -> None:
         """Write the rate limit's last counts (on shutdown)."""
@@ -173,8 +176,23 @@ class GraphQLEndpoint:
                         {"WWW-Authenticate": 'Bearer realm="relgraph"', "X-Request-Id": request_id},
                     )
                 context.viewer = viewer
-                params = await request_parameters(request, self.state.settings)
-                return await self._execute(request, params, context, media_type, request_id)
+                try:
+                    params = await request_parameters(request, self.state.settings)
+                    params["query"] = await self.state.operations.document(params, context)
+                    response = await self._execute(request, params, context, media_type, request_id)
+                except GraphQLRequestError as error:
+                    headers = {**error.headers, "X-Request-Id": request_id}
+                    response = _error_response(
+                        error.status, error.message, media_type, "BAD_REQUEST", headers
+                    )
+                except OperationRefused as refused:
+                    headers = {**refused.headers, "X-Request-Id": request_id}
+                    response = _error_response(
+                        refused.status, refused.message, media_type, refused.code, headers
+                    )
+                # Every answer to a known viewer says where their budget stands, errors and 429s too.
+                response.headers.update(await rate_limit_headers(context))
+                return response
             finally:
                 await context.close()
         except GraphQLRequestError as error:
@@ -333,6 +351,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         )
         if settings.rate_limit_per_minute > 0
         else None,
+        operations=Operations(settings),
     )
 
     shutdown = Shutdown(settings.shutdown_drain_seconds)

@@ -33,6 +33,7 @@ from relgraph.graphql.core.extensions import (
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
 from relgraph.graphql.core.planned import PlannedExecution
+from relgraph.graphql.core.rate_limit import RateLimitQueries
 from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
@@ -86,6 +87,7 @@ class Query(
     NetworkQueries,
     UserQueries,
     ActivityQueries,
+    RateLimitQueries,
 ):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:

@@ -23,6 +23,7 @@ from relgraph.db.models.groups import CustomerGroup, PartyGroup
 from relgraph.db.models.hierarchy import ParentPeriod
 from relgraph.db.models.memberships import Membership, MembershipTag
 from relgraph.db.models.notes import Activity, ActivityKind, Note, NoteKind
+from relgraph.db.models.operations import TrustedOperation
 from relgraph.db.models.parties import Address, Organisation, Party, Person
 from relgraph.db.models.party_types import (
     EmployeeData,
@@ -81,5 +82,6 @@ __all__ = [
     "RelationType",
     "Role",
     "SalesRelation",
+    "TrustedOperation",
     "User",
 ]

@@ -23,7 +23,7 @@ from relgraph.graphql.core.errors import (
 )
 from relgraph.graphql.core.loaders import Loaders
 from relgraph.policy import Viewer
-from relgraph.rate_limits import RateLimiter
+from relgraph.rate_limits import Charge, RateLimiter
 from relgraph.storage import DocumentStore
 
 __all__ = ["Context", "Info"]
@@ -54,6 +54,11 @@ class Context:
     store: DocumentStore
     # This process's count of the rate limit; None when the limit is off.
     rate_limiter: RateLimiter | None = None
+    # What the operation costs and the user's budget once charged (or, for a dry run or a
+    # refused document, as it stands): set by QueryCostLimiter, read by `rateLimit` and the
+    # X-RateLimit-* headers.
+    query_cost: int | None = None
+    rate_limit: Charge | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: Loaders | None = None

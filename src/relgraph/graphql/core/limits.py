@@ -1,4 +1,5 @@
-"""The query cost limit and the per-user rate limit on cost points, as a schema extension."""
+"""The query cost limit and the per-user rate limit on cost points, as a schema extension;
+and the dry run of `rateLimit(dryRun: true)`, which prices an operation without running it."""
 
 from __future__ import annotations
 
@@ -6,19 +7,53 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.pyutils import is_awaitable
 from strawberry.extensions import SchemaExtension
 
 from relgraph import rate_limits
 from relgraph.graphql.core.cost import operation_of, query_cost
 
-__all__ = ["RATE_LIMITED", "QueryCostLimiter"]
+__all__ = ["RATE_LIMITED", "RATE_LIMIT_FIELD", "QueryCostLimiter"]
 
 logger = logging.getLogger("relgraph.limits")
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMIT_FIELD = "rateLimit"
+
+
+def _dry_run_fields(schema: Any, operation: OperationDefinitionNode, variables: Any) -> list[FieldNode]:
+    """The root `rateLimit` fields of a query, if one of them asks for a dry run; else none."""
+    if operation.operation != OperationType.QUERY:
+        return []
+    field = schema.query_type.fields.get(RATE_LIMIT_FIELD) if schema.query_type else None
+    nodes = [
+        s
+        for s in operation.selection_set.selections
+        if isinstance(s, FieldNode) and s.name.value == RATE_LIMIT_FIELD
+    ]
+    if field is None or not nodes:
+        return []
+    coerced = get_variable_values(schema, operation.variable_definitions or (), dict(variables or {}))
+    if isinstance(coerced, list):
+        return []  # execution refuses the variables, in its own words
+    try:
+        dry = any(get_argument_values(field, node, coerced).get("dryRun") for node in nodes)
+    except GraphQLError:
+        return []
+    return nodes if dry else []
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -47,9 +82,52 @@ class QueryCostLimiter(SchemaExtension):
         operation = operation_of(document, context.operation_name) if document is not None else None
         if document is not None and operation is not None and context.result is None:
             self.cost = query_cost(context.schema._schema, document, operation, context.variables)
-        if self.cost is not None:
-            await self._limit(self.cost)
+        request = context.context
+        if hasattr(request, "query_cost"):
+            request.query_cost = self.cost
+        if self.cost is not None and document is not None and operation is not None:
+            dry_run = _dry_run_fields(context.schema._schema, operation, context.variables)
+            if dry_run:
+                await self._dry_run(document, operation, dry_run)
+            else:
+                await self._limit(self.cost)
         yield
+
+    async def _dry_run(
+        self, document: DocumentNode, operation: OperationDefinitionNode, fields: list[FieldNode]
+    ) -> None:
+        """Price the operation and run only its `rateLimit` fields: nothing else runs, nothing
+        is charged, and no cost limit refuses it (pricing a query too costly is the point)."""
+        context = self.execution_context.context
+        viewer = getattr(context, "viewer", None)
+        limiter: rate_limits.RateLimiter | None = getattr(context, "rate_limiter", None)
+        if viewer is not None and limiter is not None:
+            try:
+                if not limiter.knows(viewer.id):
+                    await context.release_connection()
+                self.charge = context.rate_limit = await limiter.peek(viewer.id)
+            except Exception:
+                logger.exception("request %s: rate limit not read", getattr(context, "request_id", "-"))
+        only = operation.__class__(
+            name=operation.name,
+            operation=operation.operation,
+            variable_definitions=operation.variable_definitions,
+            directives=operation.directives,
+            selection_set=SelectionSetNode(selections=tuple(fields)),
+        )
+        result = execute(
+            self.execution_context.schema._schema,
+            DocumentNode(
+                definitions=(
+                    only,
+                    *(d for d in document.definitions if isinstance(d, FragmentDefinitionNode)),
+                )
+            ),
+            context_value=context,
+            variable_values=self.execution_context.variables,
+        )
+        done: GraphQLExecutionResult = await result if is_awaitable(result) else result  # type: ignore[assignment]
+        self.execution_context.result = done
 
     async def _limit(self, cost: int) -> None:
         # A cost above the per-minute budget could never run: say so as a cost error.
@@ -70,7 +148,7 @@ class QueryCostLimiter(SchemaExtension):
             if not limiter.knows(viewer.id):
                 # The first charge of a user reads their count on a connection of its own.
                 await context.release_connection()
-            self.charge = await limiter.charge(viewer.id, cost)
+            self.charge = context.rate_limit = await limiter.charge(viewer.id, cost)
         except Exception:
             # The counter is protection, not data: a database hiccup here lets the request
             # through rather than failing it.
@@ -89,8 +167,12 @@ class QueryCostLimiter(SchemaExtension):
         cost: dict[str, Any] = {"requestedQueryCost": self.cost, "maximumQueryCost": self.max_cost}
         if self.charge is not None:
             cost["rateLimit"] = {
+                "enforced": True,
                 "limit": self.charge.limit,
                 "remaining": self.charge.remaining,
                 "resetAt": self.charge.reset_at.isoformat().replace("+00:00", "Z"),
             }
+        elif self.rate_limit <= 0:
+            # The limit is off (a demo): said so, rather than left to guess from a missing key.
+            cost["rateLimit"] = {"enforced": False, "limit": None, "remaining": None, "resetAt": None}
         return {"cost": cost}

@@ -119,7 +119,8 @@ async def _body(request: Request, max_bytes: int) -> bytes:
 
 
 async def request_parameters(request: Request, settings: Settings) -> dict[str, Any]:
-    """The GraphQL request parameters (query, variables, operationName, extensions)."""
+    """The GraphQL request parameters (query, variables, operationName, extensions); the query
+    is None when a persisted query's hash stands for it."""
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
     else:
@@ -134,8 +135,11 @@ async def request_parameters(request: Request, settings: Settings) -> dict[str, 
             )
         if not isinstance(params, dict):
             raise GraphQLRequestError(400, "The request body must be one JSON object (no batches).")
+    extensions = _json_param(params.get("extensions"), "extensions")
     query = params.get("query")
-    if not isinstance(query, str) or not query.strip():
+    if query is None and extensions is not None and "persistedQuery" in extensions:
+        pass  # a persisted query's hash stands for the text (web_operations.py)
+    elif not isinstance(query, str) or not query.strip():
         raise GraphQLRequestError(400, "The request has no `query` string.")
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -144,5 +148,5 @@ async def request_parameters(request: Request, settings: Settings) -> dict[str, 
         "query": query,
         "variables": _json_param(params.get("variables"), "variables"),
         "operation_name": operation_name or None,
-        "extensions": _json_param(params.get("extensions"), "extensions"),
+        "extensions": extensions,
     }
