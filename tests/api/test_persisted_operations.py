@@ -155,9 +155,7 @@ async def test_the_cache_keeps_the_most_recently_used(make_app) -> None:
     # Using Q0 makes Q1 the least recently used: Q2 pushes Q1 out.
     assert "data" in (await app.post("BUSINESS", {"extensions": persisted(texts[0])})).json()
     await app.post("BUSINESS", {"query": texts[2], "extensions": persisted(texts[2])})
-    found = [
-        "data" in (await app.post("BUSINESS", {"extensions": persisted(text)})).json() for text in texts
-    ]
+    found = ["data" in (await app.post("BUSINESS", {"extensions": persisted(text)})).json() for text in texts]
     assert found == [True, False, True]
 
 
