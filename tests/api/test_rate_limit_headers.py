@@ -145,8 +145,8 @@ async def test_a_dry_run_prices_runs_nothing_and_charges_nothing(make_app, sessi
 
     # A query too costly to run can still be priced.
     costly = await app.post(
-        f"{{ organisations(first: 100) {{ nodes {{ memberships(first: 100) {{ nodes {{ id }} }} }} }} "
-        f"rateLimit(dryRun: true) {{ cost remaining }} }}"
+        "{ organisations(first: 100) { nodes { memberships(first: 100) { nodes { id } } } } "
+        "rateLimit(dryRun: true) { cost remaining } }"
     )
     assert costly.json() == {
         "data": {"rateLimit": {"cost": 10_100, "remaining": 970}},
