@@ -15,13 +15,13 @@ from starlette.middleware.cors import CORSMiddleware
 __all__ = ["EXPOSED_HEADERS", "cors_middleware"]
 
 # What a script on an allowed origin may read besides the simple response headers: the id
-# to quote in a bug report, when to retry after a 429 or a 503, the rate-limit state if the
-# server sends it, a download's file name.
+# to quote in a bug report, when to retry after a 429 or a 503, the rate-limit state, a download's file name.
 EXPOSED_HEADERS = (
     "X-Request-Id",
     "Retry-After",
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
+    "X-RateLimit-Used",
     "X-RateLimit-Reset",
     "Content-Disposition",
 )
