@@ -52,7 +52,8 @@ from relgraph.storage import DocumentStore
 from relgraph.web_cors import cors_middleware
 from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
 from relgraph.web_health import healthz, metrics_endpoint, readyz
-from relgraph.web_operations import OperationRefused, Operations, rate_limit_headers
+from relgraph.web_operations import OperationRefused, Operations
+from relgraph.web_rate_limits import rate_limit_headers
 from relgraph.web_requests import Draining, RequestTracking
 from relgraph.web_shutdown import Shutdown
 

@@ -1,5 +1,4 @@
-"""Which document a GraphQL request runs: automatic persisted queries and trusted operations;
-and the X-RateLimit-* headers of every answer to an authenticated request.
+"""Which document a GraphQL request runs: automatic persisted queries and trusted operations.
 
 Automatic persisted queries (Apollo's protocol): a client sends `extensions.persistedQuery
 {version: 1, sha256Hash}` without the text; a worker that knows the hash runs the document,
@@ -17,7 +16,6 @@ RELGRAPH_TRUSTED_OPERATIONS_ADMIN_FREE_TEXT=0.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from typing import Any
@@ -34,10 +32,7 @@ __all__ = [
     "BoundedCache",
     "OperationRefused",
     "Operations",
-    "rate_limit_headers",
 ]
-
-logger = logging.getLogger("relgraph.web")
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
@@ -170,29 +165,3 @@ class Operations:
         if await self._registered(digest or operations.sha256_of(query), context) is None:
             raise self._not_trusted()
         return query
-
-
-async def rate_limit_headers(context: Context) -> dict[str, str]:
-    """X-RateLimit-Limit, -Remaining, -Used and -Reset (Unix seconds) for the viewer, as GitHub
-    sends them: after this request's charge, or the budget as it stands when nothing was
-    charged (a refused document). None when the limit is off."""
-    limiter = context.rate_limiter
-    if limiter is None or context.viewer is None:
-        return {}
-    charge = context.rate_limit
-    if charge is None:
-        try:
-            if not limiter.knows(context.viewer.id):
-                await context.release_connection()
-            charge = await limiter.peek(context.viewer.id)
-        except Exception:  # protection, not data: the answer goes without the headers
-            logger.warning(
-                "request %s: rate limit not read for the headers", context.request_id, exc_info=True
-            )
-            return {}
-    return {
-        "X-RateLimit-Limit": str(charge.limit),
-        "X-RateLimit-Remaining": str(charge.remaining),
-        "X-RateLimit-Used": str(charge.limit - charge.remaining),
-        "X-RateLimit-Reset": str(int(charge.reset_at.timestamp())),
-    }

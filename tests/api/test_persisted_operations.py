@@ -255,17 +255,15 @@ async def test_operations_register_list_and_remove(make_app, database_url, tmp_p
 
 
 async def test_register_refuses_what_would_never_run(database_url, tmp_path) -> None:
-    bad = tmp_path / "bad.graphql"
-    bad.write_text("query { noSuchField }")
-    one_clean_line(relgraph(database_url, "operations", "register", str(bad)), "does not validate")
-    broken = tmp_path / "broken.graphql"
-    broken.write_text("query {")
-    one_clean_line(relgraph(database_url, "operations", "register", str(broken)), "does not validate")
-    md5 = tmp_path / "md5.json"
-    md5.write_text(json.dumps({hashlib.md5(VIEWER.encode()).hexdigest(): VIEWER}))
-    one_clean_line(relgraph(database_url, "operations", "register", str(md5)), "not the SHA-256")
-    not_manifest = tmp_path / "list.json"
-    not_manifest.write_text("[1, 2]")
-    one_clean_line(relgraph(database_url, "operations", "register", str(not_manifest)), "manifest")
+    files = {
+        "bad.graphql": ("query { noSuchField }", "does not validate"),
+        "broken.graphql": ("query {", "does not validate"),
+        "md5.json": (json.dumps({hashlib.md5(VIEWER.encode()).hexdigest(): VIEWER}), "not the SHA-256"),
+        "list.json": ("[1, 2]", "manifest"),
+    }
+    for name, (text, _) in files.items():
+        (tmp_path / name).write_text(text)
+    for name, (_, fragment) in files.items():
+        one_clean_line(relgraph(database_url, "operations", "register", str(tmp_path / name)), fragment)
     listed = relgraph(database_url, "operations", "list")
     assert listed.returncode == 0 and listed.stdout == "", "nothing was registered"

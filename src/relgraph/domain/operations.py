@@ -75,8 +75,8 @@ def _manifest(path: Path, text: str) -> dict[str, str]:
         if digest != sha256_of(body):
             raise _refused(
                 str(path),
-                f"{key!r} is not the SHA-256 of its document (Relay hashes with MD5 unless its "
-                'persistConfig says "algorithm": "SHA256")',
+                f"{key!r} is not the SHA-256 of its document (Relay hashes with MD5 and GraphQL "
+                "Code Generator with SHA-1 unless told to use SHA-256)",
             )
         found[digest] = body
     return found
