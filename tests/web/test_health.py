@@ -8,11 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine
-from relgraph.db.migrate import script_revisions, upgrade
+from relgraph.db.migrate import alembic_config, script_revisions, upgrade
 from relgraph.web import create_app
 
 
@@ -29,7 +30,9 @@ async def _get(database_url: str, tmp_path: Path, path: str) -> httpx.Response:
 def at_revision(empty_database_url: str) -> Iterator[tuple[str, str]]:
     """A database migrated to the revision before the head; (its url, the head)."""
     head, _ = script_revisions()
-    upgrade(empty_database_url, f"{int(head) - 1:04d}")  # revisions are numbered
+    before = ScriptDirectory.from_config(alembic_config("")).get_revision(head).down_revision
+    assert isinstance(before, str)
+    upgrade(empty_database_url, before)
     yield empty_database_url, head
 
 
