@@ -418,7 +418,7 @@ def operations_register(
     from relgraph.domain import operations
 
     found, names = _checked_documents(files)
-    registered = _run(_in_session, operations.register, found, names)
+    registered = _run(_in_session, operations.register, documents=found, names=names)
     for digest in sorted(found):
         typer.echo(f"{digest}  {names[digest]}")
     known = f" ({len(registered.known)} already registered)" if registered.known else ""
@@ -431,7 +431,7 @@ def operations_list() -> None:
     """List the registered operations: hash, registration time and operation names."""
     from relgraph.domain import operations
 
-    for row in _run(_in_session, operations.listing):
+    for row in _run(_in_session, operations.list_all):
         typer.echo(f"{row.sha256}  {row.created_at:%Y-%m-%d %H:%M}  {row.names}")
 
 
@@ -443,7 +443,7 @@ def operations_remove(
     """Unregister operations (each worker forgets them within a minute)."""
     from relgraph.domain import operations
 
-    removed = _run(_in_session, operations.remove, hashes)
+    removed = _run(_in_session, operations.remove, hashes=hashes)
     err.print(f"removed {counted(removed, 'operation')}", highlight=False)
 
 

@@ -116,7 +116,7 @@ class Operations:
     async def _registered(self, digest: str, context: Context) -> str | None:
         text = self.trusted.get(digest)
         if text is None:
-            text = await context.read(operations.find, sha256=digest)
+            text = await context.read(operations.get, sha256=digest)
             if text is not None:
                 self.trusted.put(digest, text)
         return text

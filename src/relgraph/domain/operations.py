@@ -24,9 +24,9 @@ from relgraph.errors import DomainError, FieldError
 __all__ = [
     "Registered",
     "documents_in",
-    "find",
+    "get",
     "is_sha256",
-    "listing",
+    "list_all",
     "register",
     "remove",
     "sha256_of",
@@ -109,7 +109,7 @@ class Registered:
 
 
 async def register(
-    session: AsyncSession, documents: Mapping[str, str], names: Mapping[str, str] | None = None
+    session: AsyncSession, *, documents: Mapping[str, str], names: Mapping[str, str] | None = None
 ) -> Registered:
     """Store documents ({hash: text}, with their operation names); a stored hash stays as it is."""
     hashes = sorted(documents)
@@ -132,12 +132,12 @@ async def register(
     return Registered(added=added, known=sorted(stored))
 
 
-async def find(session: AsyncSession, *, sha256: str) -> str | None:
+async def get(session: AsyncSession, *, sha256: str) -> str | None:
     """The registered document with this hash, if any."""
     return await session.scalar(select(TrustedOperation.document).where(TrustedOperation.sha256 == sha256))
 
 
-async def listing(session: AsyncSession) -> list[TrustedOperation]:
+async def list_all(session: AsyncSession) -> list[TrustedOperation]:
     """Every registered operation, oldest first."""
     rows = await session.scalars(
         select(TrustedOperation).order_by(TrustedOperation.created_at, TrustedOperation.sha256)
@@ -145,7 +145,7 @@ async def listing(session: AsyncSession) -> list[TrustedOperation]:
     return list(rows)
 
 
-async def remove(session: AsyncSession, hashes: Sequence[str]) -> int:
+async def remove(session: AsyncSession, *, hashes: Sequence[str]) -> int:
     """Unregister operations by hash (or by a unique prefix of at least 8 characters); the count removed."""
     removed = 0
     for given in hashes:
