@@ -43,7 +43,13 @@ def test_serve_demo_starts_with_demo_users_and_data(tmp_path: Path) -> None:
         assert body["data"]["organisations"]["totalCount"] >= 10
         assert body["data"]["viewer"] == {"role": "ADMIN", "permissions": ["FINANCE", "SENSITIVE"]}
         assert body["extensions"]["cost"]["requestedQueryCost"] == 20
-        assert "rateLimit" not in body["extensions"]["cost"], "no rate limit in demo mode"
+        assert body["extensions"]["cost"]["rateLimit"] == {
+            "enforced": False,
+            "limit": None,
+            "remaining": None,
+            "resetAt": None,
+        }, "no rate limit in demo mode, and it says so"
+        assert not any(name.startswith("x-ratelimit") for name in found.headers)
         assert _query(server, "rg_not-a-token", "{ viewer { id } }").status_code == 401
         page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"}, timeout=10)
         assert page.status_code == 200 and "graphiql" in page.text.lower()
