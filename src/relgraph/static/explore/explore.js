@@ -140,10 +140,12 @@
   // Party kinds are filtered in the page: the start party and a path stay drawn.
   function applyKinds() {
     var kinds = filters().kinds;
+    cy.startBatch();
     cy.nodes().forEach(function (node) {
       var out = kinds.indexOf(node.data('kind')) < 0 && !node.data('root') && !node.hasClass('path');
       node.toggleClass('filtered', out);
     });
+    cy.endBatch();
   }
 
   // --- status ----------------------------------------------------------------------
@@ -458,12 +460,18 @@
     maxDepth: function () {
       return parseInt(byId('explore-path-depth').value, 10) || 6;
     },
+    onEnds: showEnds,
   });
+
+  function showEnds() {
+    byId('explore-path-from').textContent = paths.state.from ? paths.state.from.displayName : 'not chosen';
+    byId('explore-path-to').textContent = paths.state.to ? paths.state.to.displayName : 'not chosen';
+  }
 
   function setPathEnd(which, party) {
     var name = party.displayName || cy.getElementById(party.id).data('label') || party.id;
     paths.setEnd(which, { id: party.id, displayName: name });
-    byId('explore-path-' + which).textContent = name;
+    showEnds();
     remember();
     if (paths.state.from && paths.state.to) {
       return findPath();
@@ -484,8 +492,7 @@
   });
   byId('explore-path-clear').addEventListener('click', function () {
     paths.clear();
-    byId('explore-path-from').textContent = 'not chosen';
-    byId('explore-path-to').textContent = 'not chosen';
+    showEnds();
     pathMessage.textContent = '';
     remember();
   });
@@ -732,8 +739,7 @@
       if (saved.from && saved.to) {
         paths.setEnd('from', { id: saved.from, displayName: nameOf(saved.from) || 'the saved start' });
         paths.setEnd('to', { id: saved.to, displayName: nameOf(saved.to) || 'the saved end' });
-        byId('explore-path-from').textContent = paths.state.from.displayName;
-        byId('explore-path-to').textContent = paths.state.to.displayName;
+        showEnds();
         await paths.find();
       }
       applyKinds();
@@ -752,8 +758,8 @@
   var graphElement = byId('explore-graph');
 
   function visibleNodesInOrder() {
-    return cy
-      .nodes(':visible')
+    return view
+      .drawn()
       .toArray()
       .sort(function (a, b) {
         return a.position('y') - b.position('y') || a.position('x') - b.position('x');
@@ -794,7 +800,7 @@
         break;
       case 'n': step(1); break;
       case 'p': step(-1); break;
-      case 'f': cy.fit(cy.elements(':visible'), 40); break;
+      case 'f': cy.fit(view.drawn(), 40); break;
       case 'Enter': if (selected) { expand(selected.id()); } break;
       case 'c': if (selected) { centre(selected.id()); } break;
       case 'i': if (selected) { togglePin(selected.id()); } break;

@@ -110,7 +110,7 @@
     });
 
     function centroid() {
-      var nodes = cy.nodes(':visible');
+      var nodes = drawn();
       if (!nodes.length) {
         return { x: 0, y: 0 };
       }
@@ -198,8 +198,56 @@
       return added;
     }
 
+    // Rings around the start, one band per distance, spaced so that nodes
+    // do not overlap: linear in the node count (Cytoscape's concentric layout
+    // checks overlaps pairwise and takes seconds at 2,000 nodes). Pinned nodes stay.
+    function ringsByDistance(nodes) {
+      var levels = {};
+      nodes.forEach(function (node) {
+        if (!node.locked()) {
+          var d = node.data('distance');
+          (levels[d] = levels[d] || []).push(node);
+        }
+      });
+      var radius = 0;
+      cy.startBatch();
+      Object.keys(levels)
+        .map(Number)
+        .sort(function (a, b) {
+          return a - b;
+        })
+        .forEach(function (distance) {
+          var ring = levels[distance];
+          var left = ring.length;
+          var index = 0;
+          if (distance === 0 && ring.length === 1) {
+            ring[0].position({ x: 0, y: 0 });
+            return;
+          }
+          while (left > 0) {
+            radius += 90;
+            var fit = Math.max(1, Math.floor((2 * Math.PI * radius) / 46));
+            var here = Math.min(left, fit);
+            for (var i = 0; i < here; i++) {
+              var angle = (2 * Math.PI * i) / here;
+              ring[index + i].position({ x: radius * Math.cos(angle), y: radius * Math.sin(angle) });
+            }
+            index += here;
+            left -= here;
+          }
+        });
+      cy.endBatch();
+      return radius;
+    }
+
+    // What is drawn, by class: the :visible selector computes every element's style.
+    function drawn() {
+      return cy.nodes().not('.hidden, .filtered');
+    }
+
     function layoutAll() {
-      var visible = cy.elements(':visible');
+      var shown = drawn();
+      var visible = shown.union(shown.edgesWith(shown));
       var options;
       if (cy.nodes().length <= FORCE_LAYOUT_LIMIT) {
         options = {
@@ -220,19 +268,11 @@
           randomize: true,
         };
       } else {
-        options = {
-          name: 'concentric',
-          animate: false,
-          fit: true,
-          padding: 30,
-          minNodeSpacing: 12,
-          concentric: function (node) {
-            return 10 - node.data('distance');
-          },
-          levelWidth: function () {
-            return 1;
-          },
-        };
+        var radius = ringsByDistance(shown);
+        // Fit by the rings' size: a bounding box would measure every label first.
+        var zoom = Math.max(cy.minZoom(), Math.min(1, Math.min(cy.width(), cy.height()) / (2 * radius + 120)));
+        cy.viewport({ zoom: zoom, pan: { x: cy.width() / 2, y: cy.height() / 2 } });
+        return;
       }
       visible.layout(options).run();
     }
@@ -265,6 +305,7 @@
       merge: merge,
       layoutAll: layoutAll,
       reveal: reveal,
+      drawn: drawn,
       setPinned: setPinned,
       edgeId: edgeId,
       COLOURS: COLOURS,

@@ -5,7 +5,7 @@
  *
  * Defines relgraphExploreParts.paths = { create(options) -> controller }.
  * options: { gql, QUERIES, view (graph.js), list (the <ol> for the hops),
- *            message(text, level), filters() -> {include, asOf}, maxDepth() }.
+ *            message(text, level), filters() -> {include, asOf}, maxDepth(), onEnds() }.
  */
 (function () {
   'use strict';
@@ -49,7 +49,7 @@
     // source party, or the person of a membership).
     async function hopDates(edge, asOf) {
       if (edge.kind === 'HIERARCHY') {
-        return { unknown: 'group structure (its dates: move the as-of date)' };
+        return { unknown: 'group structure: no dates per link in the API; move the as-of date to see since when' };
       }
       if (edge.kind === 'INTERNAL') {
         return { unknown: 'account manager link' };
@@ -125,6 +125,10 @@
         path.parties.forEach(function (p) {
           names[p.id] = p.displayName;
         });
+        // Ends chosen from a link carry no name until the API gives it.
+        state.from.displayName = names[state.from.id] || state.from.displayName;
+        state.to.displayName = names[state.to.id] || state.to.displayName;
+        options.onEnds();
         // Place the path's parties next to the one they are linked from.
         var previous = null;
         path.parties.forEach(function (party) {
