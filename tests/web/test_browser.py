@@ -14,84 +14,15 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from browser import VIEWPORT, Browser, CDPError, Page, needs_chromium
+from browser import Browser, Page, needs_chromium
+from pages import assert_offline, assert_policy_holds, save_token
 from server import Server
-
-# --- PNG, without PIL ------------------------------------------------------------------------------
-
-
-def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Decode an 8-bit RGB/RGBA, non-interlaced PNG into (width, height, rows of raw pixel bytes)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    offset, idat, header = 8, b"", None
-    while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        chunk = data[offset + 8 : offset + 8 + length]
-        offset += 12 + length
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", chunk)
-        elif kind == b"IDAT":
-            idat += chunk
-        elif kind == b"IEND":
-            break
-    assert header is not None, "PNG without IHDR"
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, f"unsupported PNG {header}"
-    bpp = 3 if colour == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows: list[bytes] = []
-    previous = bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            upper_left = previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - upper_left
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - upper_left)
-                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else upper_left
-                line[i] = (line[i] + predictor) & 0xFF
-        rows.append(bytes(line))
-        previous = line
-    return width, height, rows
-
-
-def colours_in(
-    image: tuple[int, int, list[bytes]], box: tuple[int, int, int, int] | None = None
-) -> dict[bytes, int]:
-    """How many pixels of each RGB colour a decoded PNG has (inside box = (left, top, right, bottom))."""
-    width, height, rows = image
-    bpp = len(rows[0]) // width
-    left, top, right, bottom = box or (0, 0, width, height)
-    counts: dict[bytes, int] = {}
-    for row in rows[max(0, top) : min(height, bottom)]:
-        for x in range(max(0, left), min(width, right)):
-            pixel = row[x * bpp : x * bpp + 3]
-            counts[pixel] = counts.get(pixel, 0) + 1
-    return counts
-
-
-def near(counts: dict[bytes, int], rgb: tuple[int, int, int], tolerance: int = 12) -> int:
-    return sum(n for c, n in counts.items() if all(abs(c[i] - rgb[i]) <= tolerance for i in range(3)))
-
 
 # --- fixtures --------------------------------------------------------------------------------------
 
@@ -128,35 +59,6 @@ def page(browser: Browser) -> Iterator[Page]:
         yield tab
     finally:
         tab.close()
-
-
-def assert_offline(page: Page, server: Server) -> None:
-    """Every request the page made went to relgraph itself (or was a data: URL)."""
-    urls = page.requested_urls()
-    assert urls, "no requests recorded"
-    foreign = [u for u in urls if not u.startswith((server.url + "/", "data:"))]
-    assert not foreign, f"requests to other hosts: {foreign}"
-
-
-def assert_policy_holds(page: Page, url: str) -> None:
-    """The page came with its Content-Security-Policy, nothing it does breaks it, and it is enforced."""
-    headers = page.response_headers(url)
-    assert "frame-ancestors 'none'" in headers["content-security-policy"], headers
-    assert headers["x-content-type-options"] == "nosniff", headers
-    assert page.evaluate("window.cspViolations") == [], page.evaluate("window.cspViolations")
-    injected = page.evaluate(
-        """(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
-                    document.body.appendChild(s); return window.injected === undefined; })()"""
-    )
-    assert injected, "an inline script ran: the policy is not enforced"
-    page.wait_for("window.cspViolations.length === 1", what="the refused inline script to be reported")
-
-
-def save_token(page: Page, token: str) -> None:
-    """The token bar, as a user: paste the token, click Save."""
-    page.type_into("#relgraph-token", token)
-    page.click("#relgraph-token-save")
-    page.wait_for("localStorage.getItem('relgraph.token') !== null", what="the token to be saved")
 
 
 # --- GraphiQL --------------------------------------------------------------------------------------
@@ -200,88 +102,6 @@ def test_graphiql_runs_a_query_offline(server: Server, admin_token: str, page: P
     assert_offline(page, server)
     assert not page.errors(), page.errors()
     assert_policy_holds(page, f"{server.url}/graphql")
-
-
-# --- the network view ------------------------------------------------------------------------------
-
-NODE_COUNT = "window.relgraphExplore ? window.relgraphExplore.cy.nodes().length : 0"
-IDLE = "window.relgraphExplore && window.relgraphExplore.state.loading === 0"
-
-
-@needs_chromium
-def test_explore_page_draws_and_expands(server: Server, admin_token: str, page: Page, tmp_path: Path) -> None:
-    page.navigate(f"{server.url}/explore")
-    page.wait_for("!!window.relgraphExplore", what="explore.js to start")
-    save_token(page, admin_token)
-
-    page.type_into("#explore-search", "Noorderlicht Bouw")
-    page.click("#explore-search-button")
-    page.wait_for(
-        "[...document.querySelectorAll('.explore-result')].some(b => b.textContent.includes('Noorderlicht Bouw'))",
-        what="Noorderlicht Bouw in the search results",
-    )
-    page.evaluate(
-        """[...document.querySelectorAll('.explore-result')]
-            .find(b => b.textContent.includes('Noorderlicht Bouw')).setAttribute('data-test-pick', '')"""
-    )
-    page.click(".explore-result[data-test-pick]")
-
-    page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 1", what="the neighbourhood to load")
-    assert page.evaluate("window.relgraphExplore.state.error") is None, page.diagnostics()
-    before = page.evaluate(NODE_COUNT)
-    assert before >= 2, page.diagnostics()
-    kinds = page.evaluate("[...new Set(window.relgraphExplore.cy.nodes().map(n => n.data('kind')))].sort()")
-    assert kinds == ["ORGANISATION", "PERSON"], kinds
-    assert page.evaluate("window.relgraphExplore.cy.edges().length") >= 1
-    assert page.evaluate("window.relgraphExplore.cy.edges().every(e => e.data('label'))"), (
-        "edges without labels"
-    )
-    status = page.evaluate("document.getElementById('explore-status').textContent")
-    assert f"{before} parties" in status and "truncated: no" in status, status
-
-    # Expand: click, with the mouse, the unexpanded node with the most connections left to find
-    # (an organisation: the group's parent or a sister company).
-    target = page.evaluate(
-        """(() => {
-            const cy = window.relgraphExplore.cy;
-            const node = cy.nodes('[!expanded][kind = "ORGANISATION"]')[0] || cy.nodes('[!expanded]')[0];
-            const box = document.getElementById('explore-graph').getBoundingClientRect();
-            const at = node.renderedPosition();
-            return {id: node.id(), x: box.left + at.x, y: box.top + at.y};
-        })()"""
-    )
-    page.click_at(target["x"], target["y"])
-    try:
-        page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 2", timeout=10, what="the expansion")
-    except CDPError:
-        # Fall back to the same code path as a click, should the mouse have missed the node.
-        page.evaluate(f"void window.relgraphExplore.cy.$id({json.dumps(target['id'])}).emit('tap')")
-        page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 2", what="the expansion")
-    assert page.evaluate(f"window.relgraphExplore.cy.$id({json.dumps(target['id'])}).data('expanded')")
-    after = page.evaluate(NODE_COUNT)
-    assert after > before, page.diagnostics()
-    assert page.evaluate("window.relgraphExplore.state.error") is None, page.diagnostics()
-    assert page.evaluate("document.getElementById('explore-status').dataset.nodes") == str(after)
-    page.pump(0.5)  # let the canvas paint the new layout
-
-    shot = page.screenshot()
-    path = tmp_path / "explore.png"
-    path.write_bytes(shot)
-    image = png_pixels(shot)
-    assert image[:2] == VIEWPORT
-    everything = colours_in(image)
-    assert len(everything) > 50, f"a nearly blank screenshot: {len(everything)} colours ({path})"
-    graph = page.evaluate(
-        """(() => { const r = document.getElementById('explore-graph').getBoundingClientRect();
-                    return [Math.ceil(r.left), Math.ceil(r.top), Math.floor(r.right), Math.floor(r.bottom)]; })()"""
-    )
-    drawn = colours_in(image, tuple(graph))
-    assert near(drawn, (0x2F, 0x6D, 0xB5)) > 100, f"no organisation nodes drawn ({path})"
-    assert near(drawn, (0xE0, 0x8A, 0x1E)) > 100, f"no person nodes drawn ({path})"
-
-    assert_offline(page, server)
-    assert not page.errors(), page.errors()
-    assert_policy_holds(page, f"{server.url}/explore")
 
 
 # --- uploaded documents ----------------------------------------------------------------------------

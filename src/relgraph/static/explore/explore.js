@@ -182,11 +182,6 @@
     byId('explore-show-hidden').disabled = hidden === 0;
   }
 
-  function fail(error) {
-    state.error = error && error.message ? error.message : String(error);
-    setStatus(state.error, 'error');
-  }
-
   // --- loading ---------------------------------------------------------------------
   async function fetchNeighbourhood(id) {
     var f = filters();
@@ -284,8 +279,9 @@
     state.loads = 0;
     state.loading += 1;
     setStatus('Loading the neighbourhood\u2026');
+    var party;
     try {
-      var party = await fetchNeighbourhood(id);
+      party = await fetchNeighbourhood(id);
       if (generation !== state.generation) {
         return;
       }
@@ -295,15 +291,20 @@
         return;
       }
       state.loads += 1;
-      state.loading -= 1;
-      showCounts(party.displayName + ':');
-      remember();
     } catch (error) {
       if (generation === state.generation) {
-        state.loading -= 1;
-        fail(error);
+        state.error = error && error.message ? error.message : String(error);
+      }
+      return;
+    } finally {
+      // Also for an answer dropped because another party was picked meanwhile.
+      state.loading -= 1;
+      if (state.error && generation === state.generation) {
+        setStatus(state.error, 'error');
       }
     }
+    showCounts(party.displayName + ':');
+    remember();
   }
 
   // Expand a node: merge its neighbourhood, placed beside it, into the current graph.
@@ -318,14 +319,17 @@
     }
     var generation = state.generation;
     state.loading += 1;
+    state.error = null;
     showCounts();
+    var party;
+    var added;
     try {
-      var party = await fetchNeighbourhood(id);
+      party = await fetchNeighbourhood(id);
       if (generation !== state.generation) {
         return;
       }
       var hood = party.neighbourhood;
-      var added = view.merge(hoodParties(hood), hood.edges, id);
+      added = view.merge(hoodParties(hood), hood.edges, id);
       cy.getElementById(id).data('expanded', true);
       if (hood.truncated) {
         state.truncatedAt.push(party.displayName);
@@ -338,18 +342,22 @@
       }
       state.expanded.push(id);
       state.loads += 1;
-      state.loading -= 1;
-      showCounts('Expanded ' + party.displayName + ' (' + added.length + ' new):');
-      if (panelElement.getAttribute('data-id') === id) {
-        panel.show(id, cy.getElementById(id));
-      }
-      remember();
     } catch (error) {
       if (generation === state.generation) {
-        state.loading -= 1;
-        fail(error);
+        state.error = error && error.message ? error.message : String(error);
+      }
+      return;
+    } finally {
+      state.loading -= 1;
+      if (state.error && generation === state.generation) {
+        setStatus(state.error, 'error');
       }
     }
+    showCounts('Expanded ' + party.displayName + ' (' + added.length + ' new):');
+    if (panelElement.getAttribute('data-id') === id) {
+      panel.show(id, cy.getElementById(id));
+    }
+    remember();
   }
 
   // --- selection, panel, pin and hide ----------------------------------------------
