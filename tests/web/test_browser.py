@@ -104,6 +104,79 @@ def test_graphiql_runs_a_query_offline(server: Server, admin_token: str, page: P
     assert_policy_holds(page, f"{server.url}/graphql")
 
 
+EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+
+
+@needs_chromium
+def test_graphiql_token_examples_and_a_card_from_the_network_view(
+    server: Server, admin_token: str, page: Page
+) -> None:
+    # Without a token GraphiQL asks for no schema, so there is no UNAUTHENTICATED error to linger.
+    page.navigate(f"{server.url}/graphql")
+    page.wait_for(
+        "!!document.querySelector('.graphiql-query-editor .CodeMirror')", what="GraphiQL to render"
+    )
+    page.pump(1.5)
+    assert f"{server.url}/graphql" not in page.requested_urls()[1:], page.requested_urls()
+    save_token(page, admin_token)
+    page.wait_for(
+        f"performance.getEntriesByType('resource').some(e => e.name === {json.dumps(server.url + '/graphql')})",
+        what="the schema request with the token",
+    )
+    page.pump(1.5)
+    assert "UNAUTHENTICATED" not in page.evaluate("document.body.innerText")
+
+    # Examples open one at a time, in one tab.
+    tabs = page.evaluate("document.querySelectorAll('.graphiql-tab').length")
+    examples = json.loads(page.evaluate("document.getElementById('relgraph-examples').textContent"))
+    for index in (3, 5):
+        page.evaluate(
+            f"{{ const s = document.getElementById('relgraph-examples-picker'); s.value = '{index}';"
+            " s.dispatchEvent(new Event('change')); }"
+        )
+        page.wait_for(
+            f"{EDITOR}.getValue() === {json.dumps(examples[index]['query'])}", what=f"example {index}"
+        )
+    assert page.evaluate("document.querySelectorAll('.graphiql-tab').length") <= max(tabs, 1) + 1
+
+    # GraphiQL and the network view link to each other; the network view hands GraphiQL a card.
+    assert (
+        page.evaluate("document.getElementById('relgraph-explore-link').getAttribute('href')") == "/explore"
+    )
+    page.click("#relgraph-explore-link")
+    page.wait_for("!!window.relgraphExplore", what="the network view")
+    assert page.evaluate("document.querySelector('.relgraph-bar a').getAttribute('href')") == "/graphql"
+    organisation = "T3JnYW5pc2F0aW9uOjE1"
+    page.evaluate(f"window.relgraphExplore.load({json.dumps(organisation)})")
+    page.wait_for("window.relgraphExplore.state.loads === 1 && window.relgraphExplore.state.loading === 0")
+    page.evaluate(f"window.relgraphExplore.select({{id: {json.dumps(organisation)}}})")
+    card = page.wait_for(
+        "(a => a && a.getAttribute('href'))(document.querySelector('#explore-panel a.explore-card'))",
+        what="the card link",
+    )
+    page.navigate(server.url + card)
+    page.wait_for(f"{EDITOR}.getValue().includes('query PartyCard')", what="the card query in GraphiQL")
+    assert page.evaluate("location.hash") == "", "the handed-over query stayed in the URL"
+    page.wait_for(
+        "[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')]"
+        f".some(c => c.CodeMirror.getValue().includes({json.dumps(organisation)}))",
+        what="the party's ID in the variables",
+    )
+    page.wait_for(
+        "(document.querySelector('.graphiql-tab-active') || document.body).textContent.includes('PartyCard')",
+        what="GraphiQL to pick up the card's operation",
+    )
+    page.click(".graphiql-execute-button")
+    result = page.wait_for(
+        """(() => { const pane = document.querySelector('.graphiql-response .CodeMirror');
+                    const text = pane ? pane.CodeMirror.getValue() : '';
+                    return text.includes('displayName') ? text : null; })()""",
+        what="the card in the response pane",
+    )
+    assert "Noorderlicht Renovatie Drenthe B.V." in result and '"errors"' not in result, result
+    assert not page.errors(), page.errors()
+
+
 # --- uploaded documents ----------------------------------------------------------------------------
 
 ACTIVE_CONTENT = {

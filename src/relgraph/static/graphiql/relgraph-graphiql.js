@@ -156,7 +156,7 @@
 
   // GraphiQL's editor state lives in React context; this invisible toolbar
   // component hands it to the (non-React) example picker.
-  var bridge = { ctx: null, pending: null };
+  var bridge = { ctx: null, pending: null, exampleTab: null };
   var useEditorContext = GraphiQL.React && GraphiQL.React.useEditorContext;
 
   function EditorBridge() {
@@ -170,6 +170,10 @@
         ctx.queryEditor.setValue(pending.query);
         if (pending.variables !== undefined && ctx.variableEditor) {
           ctx.variableEditor.setValue(pending.variables);
+        }
+        if (pending.example && ctx.tabs[ctx.activeTabIndex]) {
+          // GraphiQL copies the editor into its tab state a moment later: know the tab by its id.
+          bridge.exampleTab = ctx.tabs[ctx.activeTabIndex].id;
         }
       }
     });
@@ -257,6 +261,9 @@
         if (i === ctx.activeTabIndex && ctx.queryEditor) {
           ctx.queryEditor.setValue(pending.query);
           bridge.pending = null;
+          if (pending.example) {
+            bridge.exampleTab = ctx.tabs[i].id;
+          }
         } else {
           ctx.changeTab(i);
         }
@@ -268,8 +275,11 @@
 
   // One example at a time: the tab showing an (unedited) example shows the next one.
   function openExample(ex) {
-    openInTab({ query: ex.query }, function (tab) {
-      return isExample(tab.query);
+    openInTab({ query: ex.query, example: true }, function (tab) {
+      // An example tab the user has edited is theirs; GraphiQL may not have copied a
+      // just-opened example into its tab state yet, hence the tab id for a blank one.
+      var blank = !tab.query || tab.query === DEFAULT_QUERY;
+      return isExample(tab.query) || (tab.id === bridge.exampleTab && blank);
     });
   }
 
