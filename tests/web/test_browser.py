@@ -113,9 +113,7 @@ def test_graphiql_token_examples_and_a_card_from_the_network_view(
 ) -> None:
     # Without a token GraphiQL asks for no schema, so there is no UNAUTHENTICATED error to linger.
     page.navigate(f"{server.url}/graphql")
-    page.wait_for(
-        "!!document.querySelector('.graphiql-query-editor .CodeMirror')", what="GraphiQL to render"
-    )
+    page.wait_for("!!document.querySelector('.graphiql-query-editor .CodeMirror')", what="GraphiQL to render")
     page.pump(1.5)
     assert f"{server.url}/graphql" not in page.requested_urls()[1:], page.requested_urls()
     save_token(page, admin_token)

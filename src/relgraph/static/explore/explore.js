@@ -7,6 +7,8 @@
  *   paths.js      shortest paths between two parties, hop by hop with dates
  *   exports.js    PNG, GraphML and CSV of the current view
  *   viewstate.js  the view's state in the URL
+ *   search.js     finding parties
+ *   keys.js       the graph by keyboard
  * and static/token-bar.js (the API token, shared with GraphiQL).
  *
  * A click on a node selects it and shows its details; a double click (or
@@ -19,7 +21,6 @@
 (function () {
   'use strict';
 
-  var PAGE_SIZE = 20;
   // Staff members are not drawn, so INTERNAL links (account managers) only serve paths: off by default.
   var DEFAULT_INCLUDE = ['RELATIONS', 'HIERARCHY', 'MEMBERSHIPS'];
   var P = window.relgraphExploreParts || {};
@@ -36,7 +37,7 @@
     statusLine.className = level ? 'explore-' + level : '';
   }
 
-  if (typeof window.cytoscape !== 'function' || !P.api || !P.graph || !P.panel || !P.paths || !P.exports || !P.viewstate) {
+  if (typeof window.cytoscape !== 'function' || !P.api || !P.graph || !P.panel || !P.paths || !P.exports || !P.viewstate || !P.search || !P.keys) {
     setStatus('The network view failed to load: one of its scripts is missing from the static folder.', 'error');
     return;
   }
@@ -489,6 +490,9 @@
 
   async function findPath() {
     var result = await paths.find();
+    if (result) {
+      byId('explore-path').scrollIntoView({ block: 'start' }); // the hops, in the side bar
+    }
     applyKinds();
     showCounts();
     remember();
@@ -506,127 +510,22 @@
   });
 
   // --- search ----------------------------------------------------------------------
-  var searchForm = byId('explore-search-form');
-  var searchInput = byId('explore-search');
-  var results = byId('explore-results');
-
-  function note(text) {
-    var item = document.createElement('li');
-    item.className = 'explore-note';
-    item.textContent = text;
-    results.append(item);
-  }
-
-  // Why a party matched when its name does not show it (a person's email, an organisation's city).
-  function matchHint(party, text) {
-    var needle = text.toLowerCase();
-    if (party.displayName.toLowerCase().indexOf(needle) >= 0) {
-      return '';
-    }
-    var fields = [
-      ['email', party.email],
-      ['city', party.visitAddress && party.visitAddress.city],
-      ['KvK number', party.kvkNumber],
-      ['customer number', party.code],
-    ];
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i][1] && String(fields[i][1]).toLowerCase().indexOf(needle) >= 0) {
-        return 'matched on ' + fields[i][0] + ': ' + fields[i][1];
-      }
-    }
-    return 'matched on another field (email, address, number)';
-  }
-
-  function smallButton(label, title, handler) {
-    var button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'explore-small';
-    button.textContent = label;
-    button.title = title;
-    button.setAttribute('aria-label', title);
-    button.addEventListener('click', handler);
-    return button;
-  }
-
-  function resultItem(party, text) {
-    var button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'explore-result';
-    button.setAttribute('data-id', party.id);
-    button.setAttribute('data-kind', party.kind);
-    var key = document.createElement('span');
-    key.className = 'explore-key explore-key-' + party.kind.toLowerCase();
-    var name = document.createElement('span');
-    name.className = 'explore-name';
-    name.textContent = party.displayName;
-    name.title = 'Draw the network of ' + party.displayName;
-    button.append(key, name);
-    var hint = matchHint(party, text);
-    if (hint) {
-      var why = document.createElement('span');
-      why.className = 'explore-why';
-      why.textContent = hint;
-      button.append(why);
-    }
-    button.addEventListener('click', function () {
-      var current = results.querySelectorAll('.explore-result[aria-current]');
-      for (var i = 0; i < current.length; i++) {
-        current[i].removeAttribute('aria-current');
-      }
-      button.setAttribute('aria-current', 'true');
+  var finder = P.search.create({
+    gql: gql,
+    QUERIES: QUERIES,
+    form: byId('explore-search-form'),
+    input: byId('explore-search'),
+    results: byId('explore-results'),
+    pick: function (party) {
       load(party.id);
-    });
-    var item = document.createElement('li');
-    item.className = 'explore-result-row';
-    item.append(
-      button,
-      smallButton('from', 'Path from ' + party.displayName, function () {
-        setPathEnd('from', party);
-      }),
-      smallButton('to', 'Path to ' + party.displayName, function () {
-        setPathEnd('to', party);
-      })
-    );
-    return item;
-  }
-
-  async function search(text) {
-    text = (text || '').trim();
-    results.textContent = '';
-    if (!text) {
-      searchInput.focus();
-      return;
-    }
-    note('Searching\u2026');
-    try {
-      var data = await gql(QUERIES.search, { search: text, first: PAGE_SIZE });
-      results.textContent = '';
-      var parties = data.organisations.nodes.concat(data.persons.nodes);
-      var total = data.organisations.totalCount + data.persons.totalCount;
-      if (!parties.length) {
-        note('Nothing found for \u201c' + text + '\u201d.');
-        setStatus('Nothing found for \u201c' + text + '\u201d: try part of a name, a city or a number.');
-        return;
-      }
-      parties.forEach(function (party) {
-        results.append(resultItem(party, text));
-      });
-      if (total > parties.length) {
-        note(total - parties.length + ' more; refine the search to see them.');
-      }
-      if (!state.rootId) {
-        setStatus(total + ' found for \u201c' + text + '\u201d: pick one to draw its network, or use from/to for a path.');
-      }
-    } catch (error) {
-      results.textContent = '';
-      note(error && error.message ? error.message : String(error));
-    }
-  }
-
-  searchForm.addEventListener('submit', function (event) {
-    event.preventDefault();
-    search(searchInput.value);
+    },
+    pathEnd: setPathEnd,
+    status: setStatus,
+    drawing: function () {
+      return !!state.rootId;
+    },
   });
+  var search = finder.search;
 
   // --- filters redraw --------------------------------------------------------------
   // Links, relation types, ended links, date, depth and limit change what the API
@@ -763,62 +662,17 @@
   }
 
   // --- keyboard --------------------------------------------------------------------
-  var graphElement = byId('explore-graph');
-
-  function visibleNodesInOrder() {
-    return view
-      .drawn()
-      .toArray()
-      .sort(function (a, b) {
-        return a.position('y') - b.position('y') || a.position('x') - b.position('x');
-      });
-  }
-
-  function step(by) {
-    var nodes = visibleNodesInOrder();
-    if (!nodes.length) {
-      return;
-    }
-    var current = cy.nodes(':selected')[0];
-    var index = current ? nodes.indexOf(current) : -1;
-    var next = nodes[(index + by + nodes.length) % nodes.length];
-    select({ id: next.id() });
-    var at = next.renderedPosition();
-    if (at.x < 0 || at.y < 0 || at.x > cy.width() || at.y > cy.height()) {
-      cy.center(next);
-    }
-  }
-
-  graphElement.addEventListener('keydown', function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey) {
-      return;
-    }
-    var selected = cy.nodes(':selected')[0];
-    var handled = true;
-    switch (event.key) {
-      case 'ArrowLeft': cy.panBy({ x: 60, y: 0 }); break;
-      case 'ArrowRight': cy.panBy({ x: -60, y: 0 }); break;
-      case 'ArrowUp': cy.panBy({ x: 0, y: 60 }); break;
-      case 'ArrowDown': cy.panBy({ x: 0, y: -60 }); break;
-      case '+': case '=':
-        cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
-        break;
-      case '-':
-        cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
-        break;
-      case 'n': step(1); break;
-      case 'p': step(-1); break;
-      case 'f': cy.fit(view.drawn(), 40); break;
-      case 'Enter': if (selected) { expand(selected.id()); } break;
-      case 'c': if (selected) { centre(selected.id()); } break;
-      case 'i': if (selected) { togglePin(selected.id()); } break;
-      case 'h': if (selected) { hide(selected.id()); } break;
-      case 'Escape': cy.elements(':selected').unselect(); panel.clear(); remember(); break;
-      default: handled = false;
-    }
-    if (handled) {
-      event.preventDefault();
-    }
+  P.keys.bind(byId('explore-graph'), view, {
+    select: select,
+    expand: expand,
+    centre: centre,
+    togglePin: togglePin,
+    hide: hide,
+    deselect: function () {
+      cy.elements(':selected').unselect();
+      panel.clear();
+      remember();
+    },
   });
 
   window.addEventListener('hashchange', function () {
