@@ -68,6 +68,13 @@
   // --- the drawing -----------------------------------------------------------------
   var view = P.graph.create(byId('explore-graph'));
   var cy = view.cy;
+  // The details panel takes width from the graph when it opens: Cytoscape only
+  // notices window resizes by itself.
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      cy.resize();
+    }).observe(byId('explore-graph'));
+  }
 
   var state = {
     rootId: null,
@@ -643,17 +650,26 @@
       (saved.hide || []).forEach(function (id) {
         cy.getElementById(id).addClass('hidden');
       });
+      // The panel first, as it narrows the graph, which the path's fit then allows for
+      // (the panel takes its width at once; the selected party may only come with the path).
+      if (saved.select) {
+        panel.show(saved.select, cy.getElementById(saved.select));
+        cy.resize();
+      }
       if (saved.from && saved.to) {
         paths.setEnd('from', { id: saved.from, displayName: nameOf(saved.from) || 'the saved start' });
         paths.setEnd('to', { id: saved.to, displayName: nameOf(saved.to) || 'the saved end' });
         showEnds();
         await paths.find();
       }
-      applyKinds();
-      if (saved.select && cy.getElementById(saved.select).nonempty()) {
-        cy.getElementById(saved.select).select();
-        panel.show(saved.select, cy.getElementById(saved.select));
+      if (saved.select) {
+        var chosen = cy.getElementById(saved.select);
+        if (chosen.nonempty()) {
+          chosen.select();
+          panel.show(saved.select, chosen); // with the drawn counts
+        }
       }
+      applyKinds();
       showCounts(nameOf(saved.party) ? nameOf(saved.party) + ':' : '');
     } finally {
       state.restoring = false;

@@ -49,7 +49,7 @@
     // source party, or the person of a membership).
     async function hopDates(edge, asOf) {
       if (edge.kind === 'HIERARCHY') {
-        return { unknown: 'group structure: no dates per link in the API; move the as-of date to see since when' };
+        return { unknown: 'group structure: no dates per link (try the as-of date)' };
       }
       if (edge.kind === 'INTERNAL') {
         return { unknown: 'account manager link' };
