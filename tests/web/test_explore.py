@@ -291,6 +291,12 @@ def test_search_panel_expand_and_path(server: Server, token: str, page: Page, sh
 
     assert_offline(page, server)
     assert not page.errors(), page.errors()
+    warnings = [
+        e["params"]["args"]
+        for e in page.events
+        if e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] == "warning"
+    ]
+    assert not warnings, warnings  # e.g. Cytoscape's about a custom wheel sensitivity
     assert_policy_holds(page, f"{server.url}/explore")
 
 
