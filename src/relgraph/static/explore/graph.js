@@ -154,8 +154,10 @@
     // collection of added nodes.
     function merge(parties, edges, from, extra) {
       var fresh = [];
+      var seen = {}; // a party can come twice in one answer (two links to it)
       parties.forEach(function (party) {
-        if (party && party.id && cy.getElementById(party.id).empty() && fresh.indexOf(party) < 0) {
+        if (party && party.id && !seen[party.id] && cy.getElementById(party.id).empty()) {
+          seen[party.id] = true;
           fresh.push(party);
         }
       });
