@@ -4,10 +4,10 @@ Like GraphiQL (see ``ide.py``) the page works offline: it only references
 same-origin URLs. Cytoscape.js is vendored into ``static/explore/`` by
 ``scripts/vendor-cytoscape.sh``; the other scripts there (``explore.js`` wires
 the parts ``api.js``, ``graph.js``, ``panel.js``, ``paths.js``, ``exports.js``,
-``viewstate.js``, ``search.js`` and ``keys.js``) and ``explore.css`` are
-relgraph's own page code. The page itself needs no token: its GraphQL calls
-carry the one saved in the browser (shared with GraphiQL), so it sees what the
-API lets that user see, no more.
+``viewstate.js``, ``search.js``, ``keys.js`` and ``filters.js``) and
+``explore.css`` are relgraph's own page code. The page itself needs no token:
+its GraphQL calls carry the one saved in the browser (shared with GraphiQL), so
+it sees what the API lets that user see, no more.
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ _PAGE = """\
 <script src="{assets}/viewstate.js"></script>
 <script src="{assets}/search.js"></script>
 <script src="{assets}/keys.js"></script>
+<script src="{assets}/filters.js"></script>
 <script src="{assets}/explore.js"></script>
 </body>
 </html>

@@ -9,6 +9,7 @@
  *   viewstate.js  the view's state in the URL
  *   search.js     finding parties
  *   keys.js       the graph by keyboard
+ *   filters.js    the filter controls
  * and static/token-bar.js (the API token, shared with GraphiQL).
  *
  * A click on a node selects it and shows its details; a double click (or
@@ -37,7 +38,7 @@
     statusLine.className = level ? 'explore-' + level : '';
   }
 
-  if (typeof window.cytoscape !== 'function' || !P.api || !P.graph || !P.panel || !P.paths || !P.exports || !P.viewstate || !P.search || !P.keys) {
+  if (typeof window.cytoscape !== 'function' || !P.api || !P.graph || !P.panel || !P.paths || !P.exports || !P.viewstate || !P.search || !P.keys || !P.filters) {
     setStatus('The network view failed to load: one of its scripts is missing from the static folder.', 'error');
     return;
   }
@@ -88,73 +89,18 @@
     restoring: false,
   };
 
-  // --- filters ---------------------------------------------------------------------
-  function checked(selector) {
-    return Array.prototype.filter
-      .call(document.querySelectorAll(selector + ' input[type=checkbox]'), function (box) {
-        return box.checked;
-      })
-      .map(function (box) {
-        return box.value;
-      });
-  }
-
-  function setChecked(selector, values) {
-    Array.prototype.forEach.call(document.querySelectorAll(selector + ' input[type=checkbox]'), function (box) {
-      box.checked = values.indexOf(box.value) >= 0;
-    });
-  }
-
-  function filters() {
-    var typeBoxes = document.querySelectorAll('#explore-types input[type=checkbox]');
-    var types = checked('#explore-types');
-    return {
-      include: checked('#explore-include'),
-      kinds: checked('#explore-kinds'),
-      // All relation types ticked (or none listed yet) is no filter.
-      types: typeBoxes.length && types.length < typeBoxes.length ? types : null,
-      ended: byId('explore-ended').checked,
-      asOf: byId('explore-asof').value || '',
-      depth: parseInt(byId('explore-depth').value, 10) || 1,
-      maxNodes: parseInt(byId('explore-max').value, 10) || 200,
-    };
-  }
-
-  var pendingTypes = null; // relation types from a URL, applied once the list is loaded
-
-  async function loadRelationTypes() {
-    var box = byId('explore-types-list');
-    if (box.childNodes.length || !tokenBar.token()) {
-      return;
-    }
-    try {
-      var data = await gql(QUERIES.relationTypes, {});
-      box.textContent = '';
-      data.relationTypes.forEach(function (type) {
-        var input = document.createElement('input');
-        input.type = 'checkbox';
-        input.value = type.name;
-        input.checked = pendingTypes ? pendingTypes.indexOf(type.name) >= 0 : true;
-        var label = document.createElement('label');
-        label.append(input, ' ' + type.name);
-        box.append(label);
-      });
-      pendingTypes = null;
-    } catch (error) {
-      box.textContent = error && error.message ? error.message : String(error);
-    }
-  }
-
-  // Party kinds are filtered in the page: the start party and a path stay drawn.
-  function applyKinds() {
-    var kinds = filters().kinds;
-    cy.startBatch();
-    cy.nodes().forEach(function (node) {
-      var out = kinds.indexOf(node.data('kind')) < 0 && !node.data('root') && !node.hasClass('path');
-      node.toggleClass('filtered', out);
-    });
-    cy.endBatch();
-  }
+  // --- filters (filters.js) ------------------------------------------------------
+  var filterControls = P.filters.create({
+    gql: gql,
+    QUERIES: QUERIES,
+    cy: cy,
+    hasToken: function () {
+      return !!tokenBar.token();
+    },
+  });
+  var filters = filterControls.read;
+  var applyKinds = filterControls.applyKinds;
+  var loadRelationTypes = filterControls.loadRelationTypes;
 
   // --- status ----------------------------------------------------------------------
   function showCounts(prefix) {
@@ -614,23 +560,8 @@
   async function restore(saved) {
     state.restoring = true;
     try {
-      setChecked('#explore-include', saved.include || DEFAULT_INCLUDE);
-      setChecked('#explore-kinds', saved.kinds || ['ORGANISATION', 'PERSON']);
-      if (saved.types) {
-        if (byId('explore-types-list').childNodes.length) {
-          setChecked('#explore-types', saved.types);
-        } else {
-          pendingTypes = saved.types;
-        }
-      }
-      byId('explore-ended').checked = !!saved.ended;
-      byId('explore-asof').value = saved.asOf || '';
-      byId('explore-depth').value = String(saved.depth || 1);
-      byId('explore-max').value = String(saved.maxNodes || 200);
+      await filterControls.set(saved, DEFAULT_INCLUDE);
       byId('explore-path-depth').value = String(saved.pathDepth || 6);
-      if (saved.types && !byId('explore-types-list').childNodes.length) {
-        await loadRelationTypes();
-      }
       if (!saved.party) {
         return;
       }
