@@ -1,4 +1,5 @@
-"""GraphiQL and the /explore network view in headless Chromium, against a real server, offline.
+"""GraphiQL (and its links with the /explore network view) and uploaded documents in headless
+Chromium, against a real server, offline. The network view's own tests are test_explore.py.
 
 The browser tests start `relgraph serve --demo` (server.Server) and Debian's
 chromium, and drive Chromium over the DevTools protocol (CDP) with the small
