@@ -20,6 +20,7 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -262,14 +263,26 @@ def test_search_panel_expand_and_path(server: Server, token: str, page: Page, sh
         server,
         token,
         """query($a: ID!, $b: ID!) { shortestPath(fromId: $a, toId: $b, maxDepth: 6,
-             include: [RELATIONS, HIERARCHY, MEMBERSHIPS]) { length parties { id displayName } edges { kind label } } }""",
+             include: [RELATIONS, HIERARCHY, MEMBERSHIPS]) { length parties { id displayName } edges { source target kind label } } }""",
         {"a": DRENTHE, "b": WAREHOUSING},
     )["shortestPath"]
     hops = page.evaluate("[...document.querySelectorAll('#explore-path-hops li')].map(li => li.innerText)")
     assert len(hops) == path["length"], hops
     for hop, edge in zip(hops, path["edges"], strict=True):
         assert edge["label"] in hop, (hop, edge)
-        assert "since " in hop or "not recorded" in hop or "group structure" in hop, hop
+        assert "since " in hop or "start date not recorded" in hop, hop
+        if edge["kind"] == "HIERARCHY" and "since " in hop:
+            # The first day of the subsidiary's current period under this parent.
+            since = date.fromisoformat(hop.split("since ")[1][:10])
+            parents = api(
+                server,
+                token,
+                """query($id: ID!, $on: Date!, $before: Date!) { node(id: $id) { ... on Organisation {
+                     on: parent(asOf: $on) { id } before: parent(asOf: $before) { id } } } }""",
+                {"id": edge["source"], "on": str(since), "before": str(since - timedelta(days=1))},
+            )["node"]
+            assert parents["on"]["id"] == edge["target"], (hop, parents)
+            assert (parents["before"] or {}).get("id") != edge["target"], (hop, parents)
     assert page.evaluate(f"{X}.cy.edges('.path').length") == path["length"]
     assert set(page.evaluate(f"{X}.cy.nodes('.path').map(n => n.id())")) == {p["id"] for p in path["parties"]}
     message = page.evaluate("document.getElementById('explore-path-message').textContent")

@@ -45,11 +45,100 @@
       cy.elements('.path').removeClass('path');
     }
 
+    function pad(n) {
+      return (n < 10 ? '0' : '') + n;
+    }
+
+    function iso(year, month, day) {
+      return year + '-' + pad(month) + '-' + pad(day);
+    }
+
+    // The parent of organisation `id` on each of `days`: an alias per day, at most 30 per
+    // request (the API's alias limit).
+    async function parentsOn(id, days) {
+      var chunks = [];
+      for (var start = 0; start < days.length; start += 30) {
+        chunks.push(days.slice(start, start + 30));
+      }
+      var answers = await Promise.all(
+        chunks.map(function (chunk) {
+          var fields = chunk.map(function (day, i) {
+            return 'd' + i + ': parent(asOf: "' + day + '") { id }';
+          });
+          return options
+            .gql('query ExploreHierarchySince($id: ID!) { node(id: $id) { ... on Organisation { ' + fields.join(' ') + ' } } }', {
+              id: id,
+            })
+            .then(function (data) {
+              var node = data.node || {};
+              return chunk.map(function (day, i) {
+                return node['d' + i] ? node['d' + i].id : null;
+              });
+            });
+        })
+      );
+      return [].concat.apply([], answers);
+    }
+
+    // The last of `days` on which the parent was not `parent` (-1: none).
+    function lastOther(ids, parent) {
+      for (var i = ids.length - 1; i >= 0; i--) {
+        if (ids[i] !== parent) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    // Since when `child` has been a subsidiary of `parent` without a break, up to `end`:
+    // the API keeps the hierarchy's periods behind parent(asOf:), not as dates of their own,
+    // so this narrows the first day down by year, month and day (a few requests).
+    async function hierarchySince(child, parent, end) {
+      var endYear = parseInt(end.slice(0, 4), 10);
+      // New Year's days backwards from `end`, 30 years a request, until one has another parent.
+      var year = -1;
+      for (var top = endYear; top >= 1900 && year < 0; top -= 30) {
+        var years = [];
+        for (var y = top; y > top - 30 && y >= 1900; y--) {
+          if (iso(y, 1, 1) <= end) {
+            years.push(iso(y, 1, 1));
+          }
+        }
+        var ids = await parentsOn(child, years);
+        for (var i = 0; i < ids.length && year < 0; i++) {
+          if (ids[i] !== parent) {
+            year = parseInt(years[i].slice(0, 4), 10);
+          }
+        }
+      }
+      if (year < 0) {
+        return { startDate: null }; // so since the first day the API knows of: not recorded
+      }
+      var months = [];
+      for (var m = 1; m <= 12; m++) {
+        if (iso(year, m, 1) <= end) {
+          months.push(iso(year, m, 1));
+        }
+      }
+      var month = lastOther(await parentsOn(child, months), parent) + 1;
+      var days = [];
+      var length = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      for (var d = 1; d <= length; d++) {
+        if (iso(year, month, d) <= end) {
+          days.push(iso(year, month, d));
+        }
+      }
+      var before = days[lastOther(await parentsOn(child, days), parent)];
+      // The day after the last one with another parent (Date.UTC rolls over month ends).
+      var since = new Date(Date.UTC(year, month - 1, parseInt(before.slice(8, 10), 10) + 1));
+      return { startDate: since.toISOString().slice(0, 10), endDate: null };
+    }
+
     // The dates of one hop, read from the side that holds them (the relation's
     // source party, or the person of a membership).
     async function hopDates(edge, asOf) {
       if (edge.kind === 'HIERARCHY') {
-        return { unknown: 'group structure: no dates per link (try the as-of date)' };
+        return hierarchySince(edge.source, edge.target, asOf || new Date().toISOString().slice(0, 10));
       }
       if (edge.kind === 'INTERNAL') {
         return { unknown: 'account manager link' };
