@@ -80,7 +80,10 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("RELGRAPH_SCREENSHOTS") or tmp_path_factory.getbasetemp() / "screenshots")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # one folder for all workers: <basetemp>/screenshots
+    folder = Path(os.environ.get("RELGRAPH_SCREENSHOTS") or base / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
