@@ -54,7 +54,7 @@ body.graphiql-dark .relgraph-bar .relgraph-status {{ color: #5fd39a; }}
 </head>
 <body>
 <noscript>GraphiQL needs JavaScript.</noscript>
-<div id="graphiql" data-endpoint="{endpoint}">Loading GraphiQL&hellip;</div>
+<div id="graphiql" data-endpoint="{endpoint}" data-explore="/explore">Loading GraphiQL&hellip;</div>
 <script type="application/json" id="relgraph-examples">{examples}</script>
 <script src="{assets}/react.production.min.js"></script>
 <script src="{assets}/react-dom.production.min.js"></script>

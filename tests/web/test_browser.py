@@ -1,4 +1,5 @@
-"""GraphiQL and the /explore network view in headless Chromium, against a real server, offline.
+"""GraphiQL (and its links with the /explore network view) and uploaded documents in headless
+Chromium, against a real server, offline. The network view's own tests are test_explore.py.
 
 The browser tests start `relgraph serve --demo` (server.Server) and Debian's
 chromium, and drive Chromium over the DevTools protocol (CDP) with the small
@@ -14,84 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from browser import VIEWPORT, Browser, CDPError, Page, needs_chromium
+from browser import Browser, Page, needs_chromium
+from pages import assert_offline, assert_policy_holds, save_token
 from server import Server
-
-# --- PNG, without PIL ------------------------------------------------------------------------------
-
-
-def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Decode an 8-bit RGB/RGBA, non-interlaced PNG into (width, height, rows of raw pixel bytes)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    offset, idat, header = 8, b"", None
-    while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        chunk = data[offset + 8 : offset + 8 + length]
-        offset += 12 + length
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", chunk)
-        elif kind == b"IDAT":
-            idat += chunk
-        elif kind == b"IEND":
-            break
-    assert header is not None, "PNG without IHDR"
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, f"unsupported PNG {header}"
-    bpp = 3 if colour == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows: list[bytes] = []
-    previous = bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            upper_left = previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - upper_left
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - upper_left)
-                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else upper_left
-                line[i] = (line[i] + predictor) & 0xFF
-        rows.append(bytes(line))
-        previous = line
-    return width, height, rows
-
-
-def colours_in(
-    image: tuple[int, int, list[bytes]], box: tuple[int, int, int, int] | None = None
-) -> dict[bytes, int]:
-    """How many pixels of each RGB colour a decoded PNG has (inside box = (left, top, right, bottom))."""
-    width, height, rows = image
-    bpp = len(rows[0]) // width
-    left, top, right, bottom = box or (0, 0, width, height)
-    counts: dict[bytes, int] = {}
-    for row in rows[max(0, top) : min(height, bottom)]:
-        for x in range(max(0, left), min(width, right)):
-            pixel = row[x * bpp : x * bpp + 3]
-            counts[pixel] = counts.get(pixel, 0) + 1
-    return counts
-
-
-def near(counts: dict[bytes, int], rgb: tuple[int, int, int], tolerance: int = 12) -> int:
-    return sum(n for c, n in counts.items() if all(abs(c[i] - rgb[i]) <= tolerance for i in range(3)))
-
 
 # --- fixtures --------------------------------------------------------------------------------------
 
@@ -128,35 +60,6 @@ def page(browser: Browser) -> Iterator[Page]:
         yield tab
     finally:
         tab.close()
-
-
-def assert_offline(page: Page, server: Server) -> None:
-    """Every request the page made went to relgraph itself (or was a data: URL)."""
-    urls = page.requested_urls()
-    assert urls, "no requests recorded"
-    foreign = [u for u in urls if not u.startswith((server.url + "/", "data:"))]
-    assert not foreign, f"requests to other hosts: {foreign}"
-
-
-def assert_policy_holds(page: Page, url: str) -> None:
-    """The page came with its Content-Security-Policy, nothing it does breaks it, and it is enforced."""
-    headers = page.response_headers(url)
-    assert "frame-ancestors 'none'" in headers["content-security-policy"], headers
-    assert headers["x-content-type-options"] == "nosniff", headers
-    assert page.evaluate("window.cspViolations") == [], page.evaluate("window.cspViolations")
-    injected = page.evaluate(
-        """(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
-                    document.body.appendChild(s); return window.injected === undefined; })()"""
-    )
-    assert injected, "an inline script ran: the policy is not enforced"
-    page.wait_for("window.cspViolations.length === 1", what="the refused inline script to be reported")
-
-
-def save_token(page: Page, token: str) -> None:
-    """The token bar, as a user: paste the token, click Save."""
-    page.type_into("#relgraph-token", token)
-    page.click("#relgraph-token-save")
-    page.wait_for("localStorage.getItem('relgraph.token') !== null", what="the token to be saved")
 
 
 # --- GraphiQL --------------------------------------------------------------------------------------
@@ -202,86 +105,75 @@ def test_graphiql_runs_a_query_offline(server: Server, admin_token: str, page: P
     assert_policy_holds(page, f"{server.url}/graphql")
 
 
-# --- the network view ------------------------------------------------------------------------------
-
-NODE_COUNT = "window.relgraphExplore ? window.relgraphExplore.cy.nodes().length : 0"
-IDLE = "window.relgraphExplore && window.relgraphExplore.state.loading === 0"
+EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
 
 
 @needs_chromium
-def test_explore_page_draws_and_expands(server: Server, admin_token: str, page: Page, tmp_path: Path) -> None:
-    page.navigate(f"{server.url}/explore")
-    page.wait_for("!!window.relgraphExplore", what="explore.js to start")
+def test_graphiql_token_examples_and_a_card_from_the_network_view(
+    server: Server, admin_token: str, page: Page
+) -> None:
+    # Without a token GraphiQL asks for no schema, so there is no UNAUTHENTICATED error to linger.
+    page.navigate(f"{server.url}/graphql")
+    page.wait_for("!!document.querySelector('.graphiql-query-editor .CodeMirror')", what="GraphiQL to render")
+    page.pump(1.5)
+    assert f"{server.url}/graphql" not in page.requested_urls()[1:], page.requested_urls()
     save_token(page, admin_token)
-
-    page.type_into("#explore-search", "Noorderlicht Bouw")
-    page.click("#explore-search-button")
     page.wait_for(
-        "[...document.querySelectorAll('.explore-result')].some(b => b.textContent.includes('Noorderlicht Bouw'))",
-        what="Noorderlicht Bouw in the search results",
+        f"performance.getEntriesByType('resource').some(e => e.name === {json.dumps(server.url + '/graphql')})",
+        what="the schema request with the token",
     )
-    page.evaluate(
-        """[...document.querySelectorAll('.explore-result')]
-            .find(b => b.textContent.includes('Noorderlicht Bouw')).setAttribute('data-test-pick', '')"""
-    )
-    page.click(".explore-result[data-test-pick]")
+    page.pump(1.5)
+    assert "UNAUTHENTICATED" not in page.evaluate("document.body.innerText")
 
-    page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 1", what="the neighbourhood to load")
-    assert page.evaluate("window.relgraphExplore.state.error") is None, page.diagnostics()
-    before = page.evaluate(NODE_COUNT)
-    assert before >= 2, page.diagnostics()
-    kinds = page.evaluate("[...new Set(window.relgraphExplore.cy.nodes().map(n => n.data('kind')))].sort()")
-    assert kinds == ["ORGANISATION", "PERSON"], kinds
-    assert page.evaluate("window.relgraphExplore.cy.edges().length") >= 1
-    assert page.evaluate("window.relgraphExplore.cy.edges().every(e => e.data('label'))"), (
-        "edges without labels"
-    )
-    status = page.evaluate("document.getElementById('explore-status').textContent")
-    assert f"{before} parties" in status and "truncated: no" in status, status
+    # Examples open one at a time, in one tab.
+    tabs = page.evaluate("document.querySelectorAll('.graphiql-tab').length")
+    examples = json.loads(page.evaluate("document.getElementById('relgraph-examples').textContent"))
+    for index in (3, 5):
+        page.evaluate(
+            f"{{ const s = document.getElementById('relgraph-examples-picker'); s.value = '{index}';"
+            " s.dispatchEvent(new Event('change')); }"
+        )
+        page.wait_for(
+            f"{EDITOR}.getValue() === {json.dumps(examples[index]['query'])}", what=f"example {index}"
+        )
+    assert page.evaluate("document.querySelectorAll('.graphiql-tab').length") <= max(tabs, 1) + 1
 
-    # Expand: click, with the mouse, the unexpanded node with the most connections left to find
-    # (an organisation: the group's parent or a sister company).
-    target = page.evaluate(
-        """(() => {
-            const cy = window.relgraphExplore.cy;
-            const node = cy.nodes('[!expanded][kind = "ORGANISATION"]')[0] || cy.nodes('[!expanded]')[0];
-            const box = document.getElementById('explore-graph').getBoundingClientRect();
-            const at = node.renderedPosition();
-            return {id: node.id(), x: box.left + at.x, y: box.top + at.y};
-        })()"""
+    # GraphiQL and the network view link to each other; the network view hands GraphiQL a card.
+    assert (
+        page.evaluate("document.getElementById('relgraph-explore-link').getAttribute('href')") == "/explore"
     )
-    page.click_at(target["x"], target["y"])
-    try:
-        page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 2", timeout=10, what="the expansion")
-    except CDPError:
-        # Fall back to the same code path as a click, should the mouse have missed the node.
-        page.evaluate(f"void window.relgraphExplore.cy.$id({json.dumps(target['id'])}).emit('tap')")
-        page.wait_for(f"{IDLE} && window.relgraphExplore.state.loads === 2", what="the expansion")
-    assert page.evaluate(f"window.relgraphExplore.cy.$id({json.dumps(target['id'])}).data('expanded')")
-    after = page.evaluate(NODE_COUNT)
-    assert after > before, page.diagnostics()
-    assert page.evaluate("window.relgraphExplore.state.error") is None, page.diagnostics()
-    assert page.evaluate("document.getElementById('explore-status').dataset.nodes") == str(after)
-    page.pump(0.5)  # let the canvas paint the new layout
-
-    shot = page.screenshot()
-    path = tmp_path / "explore.png"
-    path.write_bytes(shot)
-    image = png_pixels(shot)
-    assert image[:2] == VIEWPORT
-    everything = colours_in(image)
-    assert len(everything) > 50, f"a nearly blank screenshot: {len(everything)} colours ({path})"
-    graph = page.evaluate(
-        """(() => { const r = document.getElementById('explore-graph').getBoundingClientRect();
-                    return [Math.ceil(r.left), Math.ceil(r.top), Math.floor(r.right), Math.floor(r.bottom)]; })()"""
+    page.click("#relgraph-explore-link")
+    page.wait_for("!!window.relgraphExplore", what="the network view")
+    assert page.evaluate("document.querySelector('.relgraph-bar a').getAttribute('href')") == "/graphql"
+    organisation = "T3JnYW5pc2F0aW9uOjE1"
+    page.evaluate(f"window.relgraphExplore.load({json.dumps(organisation)})")
+    page.wait_for("window.relgraphExplore.state.loads === 1 && window.relgraphExplore.state.loading === 0")
+    page.evaluate(f"window.relgraphExplore.select({{id: {json.dumps(organisation)}}})")
+    card = page.wait_for(
+        "(a => a && a.getAttribute('href'))(document.querySelector('#explore-panel a.explore-card'))",
+        what="the card link",
     )
-    drawn = colours_in(image, tuple(graph))
-    assert near(drawn, (0x2F, 0x6D, 0xB5)) > 100, f"no organisation nodes drawn ({path})"
-    assert near(drawn, (0xE0, 0x8A, 0x1E)) > 100, f"no person nodes drawn ({path})"
-
-    assert_offline(page, server)
+    page.navigate(server.url + card)
+    page.wait_for(f"{EDITOR}.getValue().includes('query PartyCard')", what="the card query in GraphiQL")
+    assert page.evaluate("location.hash") == "", "the handed-over query stayed in the URL"
+    page.wait_for(
+        "[...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')]"
+        f".some(c => c.CodeMirror.getValue().includes({json.dumps(organisation)}))",
+        what="the party's ID in the variables",
+    )
+    page.wait_for(
+        "(document.querySelector('.graphiql-tab-active') || document.body).textContent.includes('PartyCard')",
+        what="GraphiQL to pick up the card's operation",
+    )
+    page.click(".graphiql-execute-button")
+    result = page.wait_for(
+        """(() => { const pane = document.querySelector('.graphiql-response .CodeMirror');
+                    const text = pane ? pane.CodeMirror.getValue() : '';
+                    return text.includes('displayName') ? text : null; })()""",
+        what="the card in the response pane",
+    )
+    assert "Noorderlicht Renovatie Drenthe B.V." in result and '"errors"' not in result, result
     assert not page.errors(), page.errors()
-    assert_policy_holds(page, f"{server.url}/explore")
 
 
 # --- uploaded documents ----------------------------------------------------------------------------

@@ -5,6 +5,14 @@
  * a root element <div id="graphiql" data-endpoint="/graphql"> and the example
  * queries as JSON in <script type="application/json" id="relgraph-examples">.
  * Everything is served by relgraph itself: the page must work offline.
+ *
+ * - Without a token GraphiQL asks for no schema (the answer would only be an
+ *   UNAUTHENTICATED error); saving a token mounts GraphiQL afresh, so the schema
+ *   is loaded with it and no error of the previous token stays on screen.
+ * - Examples open one at a time from the picker, in one "example" tab.
+ * - A link may carry a query and variables in its fragment
+ *   (/graphql#query=...&variables=...), e.g. a party's card from the network
+ *   view: it opens in a new tab; the fragment never reaches the server.
  */
 (function () {
   'use strict';
@@ -138,6 +146,7 @@
     el('span', { class: 'relgraph-spacer' }),
     el('label', { for: 'relgraph-examples-picker' }, ['Example queries']),
     picker,
+    el('a', { href: root.getAttribute('data-explore') || '/explore', id: 'relgraph-explore-link' }, ['Network view']),
   ]);
   root.parentNode.insertBefore(bar, root);
 
@@ -147,37 +156,53 @@
 
   // GraphiQL's editor state lives in React context; this invisible toolbar
   // component hands it to the (non-React) example picker.
-  var bridge = { ctx: null, pending: null };
+  var bridge = { ctx: null, pending: null, exampleTab: null };
   var useEditorContext = GraphiQL.React && GraphiQL.React.useEditorContext;
 
   function EditorBridge() {
     var ctx = useEditorContext({ nonNull: true });
     bridge.ctx = ctx;
     React.useEffect(function () {
-      // Runs after addTab() has rendered the new, empty tab.
+      // Runs after addTab() or changeTab() has rendered the tab.
       if (bridge.pending !== null && ctx.queryEditor) {
-        ctx.queryEditor.setValue(bridge.pending);
+        var pending = bridge.pending;
         bridge.pending = null;
+        ctx.queryEditor.setValue(pending.query);
+        if (pending.variables !== undefined && ctx.variableEditor) {
+          ctx.variableEditor.setValue(pending.variables);
+        }
+        if (pending.example && ctx.tabs[ctx.activeTabIndex]) {
+          // GraphiQL copies the editor into its tab state a moment later: know the tab by its id.
+          bridge.exampleTab = ctx.tabs[ctx.activeTabIndex].id;
+        }
       }
     });
     return null;
   }
 
   var reactRoot = ReactDOM.createRoot(root);
+  var mounts = 0; // GraphiQL's key: a new token mounts it afresh
+
+  var DEFAULT_QUERY =
+    '# Write a query here, or pick one under "Example queries" above.\n' +
+    '# Ctrl-Space completes, Ctrl-Enter runs. Save an API token first.\n' +
+    '{\n  viewer { email roles }\n}\n';
 
   function render() {
     var props = {
+      key: 'graphiql-' + mounts,
       fetcher: fetcher,
       // Headers typed in the editor are not written to localStorage: they
       // may hold tokens. The saved token is kept under its own key instead.
       shouldPersistHeaders: false,
+      defaultQuery: DEFAULT_QUERY,
     };
-    if (examples.length) {
-      // One tab per example on first load (GraphiQL ignores this once it
-      // has saved tabs of its own).
-      props.defaultTabs = examples.map(function (ex) {
-        return { query: ex.query };
-      });
+    if (/[#&]variables=/.test(location.hash)) {
+      props.defaultEditorToolsVisibility = 'variables'; // a handed-over query comes with its variables
+    }
+    if (!tokenBar.token()) {
+      // No schema request without a token: its only answer is UNAUTHENTICATED.
+      props.schema = null;
     }
     if (useEditorContext) {
       props.toolbar = { additionalComponent: EditorBridge };
@@ -188,22 +213,98 @@
     reactRoot.render(h(GraphiQL, props));
   }
 
-  function openExample(ex) {
+  function isExample(query) {
+    return examples.some(function (ex) {
+      return ex.query === query;
+    });
+  }
+
+  // Tabs of the earlier one-tab-per-example start that were never edited are
+  // dropped, so GraphiQL's tab bar does not start out overflowing.
+  function pruneExampleTabs() {
+    var key = 'graphiql:tabState';
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(key) || 'null');
+      if (!saved || !Array.isArray(saved.tabs)) {
+        return;
+      }
+      var kept = saved.tabs.filter(function (tab) {
+        return !isExample(tab.query);
+      });
+      if (kept.length === saved.tabs.length) {
+        return;
+      }
+      if (kept.length) {
+        saved.tabs = kept;
+        saved.activeTabIndex = Math.min(saved.activeTabIndex || 0, kept.length - 1);
+        window.localStorage.setItem(key, JSON.stringify(saved));
+      } else {
+        window.localStorage.removeItem(key);
+      }
+    } catch (e) {
+      // Unreadable or unavailable storage: GraphiQL starts with its default tab.
+    }
+  }
+
+  // Open text in the tab `reuse` finds, else in a new tab.
+  function openInTab(pending, reuse) {
     var ctx = bridge.ctx;
     if (!ctx || !ctx.tabs || !ctx.addTab) {
       // Fallback: replace the current editor contents via the query prop.
-      queryOverride = ex.query;
+      queryOverride = pending.query;
       render();
       return;
     }
-    for (var i = 0; i < ctx.tabs.length; i++) {
-      if (ctx.tabs[i].query === ex.query) {
-        ctx.changeTab(i);
+    bridge.pending = pending;
+    for (var i = 0; reuse && i < ctx.tabs.length; i++) {
+      if (reuse(ctx.tabs[i])) {
+        if (i === ctx.activeTabIndex && ctx.queryEditor) {
+          ctx.queryEditor.setValue(pending.query);
+          bridge.pending = null;
+          if (pending.example) {
+            bridge.exampleTab = ctx.tabs[i].id;
+          }
+        } else {
+          ctx.changeTab(i);
+        }
         return;
       }
     }
-    bridge.pending = ex.query;
     ctx.addTab();
+  }
+
+  // One example at a time: the tab showing an (unedited) example shows the next one.
+  function openExample(ex) {
+    openInTab({ query: ex.query, example: true }, function (tab) {
+      // An example tab the user has edited is theirs; GraphiQL may not have copied a
+      // just-opened example into its tab state yet, hence the tab id for a blank one.
+      var blank = !tab.query || tab.query === DEFAULT_QUERY;
+      return isExample(tab.query) || (tab.id === bridge.exampleTab && blank);
+    });
+  }
+
+  // A query handed over in the URL's fragment, e.g. a party card from /explore.
+  function openFromFragment() {
+    if (location.hash.length < 2) {
+      return;
+    }
+    var params = new URLSearchParams(location.hash.slice(1));
+    var query = params.get('query');
+    if (!query) {
+      return;
+    }
+    history.replaceState(null, '', location.pathname + location.search);
+    var variables = params.get('variables');
+    function attempt(tries) {
+      if (bridge.ctx && bridge.ctx.queryEditor) {
+        openInTab({ query: query, variables: variables === null ? undefined : variables }, null);
+      } else if (tries > 0) {
+        setTimeout(function () {
+          attempt(tries - 1);
+        }, 100);
+      }
+    }
+    attempt(100);
   }
 
   var tokenBar = window.relgraphTokenBar.bind({
@@ -214,6 +315,7 @@
     status: status,
     onChange: function (token) {
       fetcher = makeFetcher(token);
+      mounts += 1;
       render();
     },
   });
@@ -226,5 +328,8 @@
     picker.value = ''; // so choosing the same example again reopens it
   });
 
+  pruneExampleTabs();
   render();
+  openFromFragment();
+  window.addEventListener('hashchange', openFromFragment);
 })();
