@@ -11,7 +11,7 @@ import strawberry
 from relgraph.db.models.in_force import holds_on
 from relgraph.db.pagination import PageRequest
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
-from relgraph.domain.memberships.queries import ListedMembership
+from relgraph.domain.memberships.queries import ORDER_FIELDS, ListedMembership
 from relgraph.domain.memberships.relinking.plan import MembershipState
 from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.connections import Connection, connection, loaded_page
@@ -178,6 +178,10 @@ class MembershipOrderField(enum.Enum):
     ROLE = strawberry.enum_value(
         "ROLE", description="The role (rol), case-insensitive; those without one come first."
     )
+
+
+# The domain sorts on exactly these.
+assert [f.name for f in MembershipOrderField] == list(ORDER_FIELDS)
 
 
 @strawberry.input(

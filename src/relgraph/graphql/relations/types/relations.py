@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from relgraph.db.models.in_force import holds_on
+from relgraph.domain.relations.relations import ORDER_FIELDS, RelationFilter, RelationView
 from relgraph.domain.relations.relations import Direction as DomainDirection
-from relgraph.domain.relations.relations import RelationFilter, RelationView
 from relgraph.graphql.core.as_of import dated
 from relgraph.graphql.core.connections import PageInfo, loaded_page, page_info_of
 from relgraph.graphql.core.context import Info
@@ -243,6 +243,10 @@ class RelationOrderField(enum.Enum):
     START_DATE = strawberry.enum_value(
         "START_DATE", description="Since when the relation holds; those without a start date come first."
     )
+
+
+# The domain sorts on exactly these.
+assert [f.name for f in RelationOrderField] == list(ORDER_FIELDS)
 
 
 @strawberry.input(
