@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLNamedType, GraphQLObjectType, build_schema, get_named_type
-from helpers import SCHEMA_FILE, create_organisation, create_person, make_account_manager, ok, pk
+from helpers import SCHEMA_FILE, create_organisation, create_person, make_account_manager, ok, pk, upload_ok
 
 from relgraph import demo
 
@@ -39,9 +39,9 @@ class Nested:
 _PARTY_LISTS = [
     ("relations", "includeInactive: true", "RelationOrder", ("RECORDED", "TYPE", "START_DATE"), PAGE + 1),
     ("internalRelations", "includeEnded: true", None, (), 1),
-    ("documents", "", None, (), 0),
-    ("notes", "", None, (), 1),
-    ("activities", "", None, (), 1),
+    ("documents", "", None, (), PAGE + 1),
+    ("notes", "", None, (), PAGE + 1),
+    ("activities", "", None, (), PAGE + 1),
     ("auditTrail", "", None, (), PAGE + 1),
     ("timeline", "", "TimelineOrder", ("TIME",), PAGE + 1),
 ]
@@ -115,7 +115,8 @@ async def demo_world(admin, sessionmaker) -> dict[str, Any]:
     viewer = (await admin.gql("{ viewer { id } }"))["viewer"]["id"]
     for i in range(PAGE * 2 + 1):
         await ok(admin, "addActivity", "", partyId=card["id"], subject=f"Bellen {i}", assigneeId=viewer)
-    # The demo's persons have no history or relations of their own: give the busiest some.
+    # The demo's persons have no history, files or relations of their own: give the busiest
+    # some, and the card's organisation more files and history than a page.
     person = busiest["id"]
     types = [
         await _relation_type(admin, "adviser of", "advised by", "PERSON"),
@@ -127,8 +128,10 @@ async def demo_world(admin, sessionmaker) -> dict[str, Any]:
         await ok(
             admin, "addRelation", "", typeId=types[i % 2], sourceId=other, targetId=person, startDate=start
         )
-        await ok(admin, "addNote", "", partyId=person, body=f"Gesprek {i}")
-        await ok(admin, "addActivity", "", partyId=person, subject=f"Terugbellen {i}")
+        for party in (person, card["id"]):
+            await ok(admin, "addNote", "", partyId=party, body=f"Gesprek {i}")
+            await ok(admin, "addActivity", "", partyId=party, subject=f"Terugbellen {i}")
+            await upload_ok(admin, party, b"%PDF-1.4 offerte " + bytes([48 + i]), f"offerte-{i}.pdf")
     await make_account_manager(admin, person, admin)
     # And the holding more subsidiaries than a page.
     holding_id = holding["organisations"]["nodes"][0]["id"]
