@@ -69,12 +69,16 @@ class OrderKey:
     """A column to order by; `read` takes the same value from a loaded item (for cursors).
 
     `read` is an attribute name of the item, or a function of the item (for items that
-    are tuples of an entity and extra columns).
+    are tuples of an entity and extra columns). A `tag` on the first key names the
+    ordering in its cursors: a list that can be sorted several ways by values of the same
+    types (a role and a name are both text) then refuses a cursor of another ordering
+    instead of paging from a meaningless place.
     """
 
     column: Any
     read: str | Callable[[Any], Any]
     descending: bool = False
+    tag: str | None = None
 
     def value(self, item: Any) -> Any:
         return getattr(item, self.read) if isinstance(self.read, str) else self.read(item)
@@ -99,8 +103,10 @@ class Page(Generic[T]):
         return self.cursors_of
 
 
-def _encode(values: Sequence[Any]) -> str:
+def _encode(values: Sequence[Any], tag: str | None = None) -> str:
     plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+    if tag is not None:
+        plain.insert(0, tag)
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
 
 
@@ -130,7 +136,14 @@ def _cursor_value(value: Any, python_type: type) -> Any:
 def _decode(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list) or len(values) != len(order):
+        if not isinstance(values, list):
+            raise ValueError
+        tag = order[0].tag if order else None
+        if tag is not None:
+            if not values or values[0] != tag:
+                raise ValueError
+            values = values[1:]
+        if len(values) != len(order):
             raise ValueError
         return [_cursor_value(v, k.column.type.python_type) for v, k in zip(values, order, strict=True)]
     except (ValueError, TypeError, UnicodeError, json.JSONDecodeError, NotImplementedError):
@@ -173,7 +186,7 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
     fetched = list(rows)
     return Page(
         items=rows,
-        cursors_of=lambda: [_encode([k.value(r) for k in order]) for r in fetched],
+        cursors_of=lambda: [_encode([k.value(r) for k in order], order[0].tag) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )

@@ -1,7 +1,7 @@
 """A party's timeline: its notes, activities and audit events merged, newest first.
 
-One UNION ALL ordered by (at desc, kind, id desc), paged by keyset on that triple, so
-cursors stay valid while new items arrive. Notes and activities sit in it at the time
+One UNION ALL ordered by (at desc, kind, id desc), paged by keyset on that triple (oldest
+first is the exact reverse), so cursors stay valid while new items arrive. Notes and activities sit in it at the time
 they were recorded; the audit part leaves out the events of notes and activities, which
 are in the timeline themselves.
 """
@@ -70,7 +70,7 @@ def _encode(at: dt.datetime, kind: str, id_: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[dt.datetime, str, int]:
+def _decode(cursor: str, argument: str) -> tuple[dt.datetime, str, int]:
     try:
         at, kind, id_ = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         moment = dt.datetime.fromisoformat(at)
@@ -79,7 +79,23 @@ def _decode(cursor: str) -> tuple[dt.datetime, str, int]:
         # OverflowError: a forged time past year 9999 (or before year 1) in UTC.
         return moment.astimezone(dt.UTC), kind, id_
     except (ValueError, TypeError, UnicodeError, OverflowError, json.JSONDecodeError):
-        raise InvalidInput.at("after", "Not a valid cursor for this list.") from None
+        raise InvalidInput.at(argument, "Not a valid cursor for this list.") from None
+
+
+def _older(u: Any, cursor: str, argument: str, older: bool) -> Any:
+    """The items after the one at `cursor` in the newest-first order (`older`), or before it."""
+    at, kind, id_ = _decode(cursor, argument)
+    if older:
+        return or_(
+            u.c.at < at,
+            and_(u.c.at == at, u.c.kind > kind),
+            and_(u.c.at == at, u.c.kind == kind, u.c.id < id_),
+        )
+    return or_(
+        u.c.at > at,
+        and_(u.c.at == at, u.c.kind < kind),
+        and_(u.c.at == at, u.c.kind == kind, u.c.id > id_),
+    )
 
 
 async def list_for(
@@ -89,24 +105,24 @@ async def list_for(
     viewer: Viewer,
     kinds: tuple[str, ...],
     page: PageRequest,
+    newest_first: bool = True,
 ) -> dict[Hashable, Page[TimelineItem]]:
-    """One page of each party's timeline, newest first: one statement for the order, one per kind for the rows."""
+    """One page of each party's timeline, newest first (or oldest first: the exact reverse
+    order): one statement for the order, one per kind for the rows."""
     if not party_ids or not kinds:
         return {key: Page() for key in party_ids}
     u = _union(viewer, party_ids, kinds)
     stmt = select(u)
     if page.after is not None:
-        at, kind, id_ = _decode(page.after)
-        stmt = stmt.where(
-            or_(
-                u.c.at < at,
-                and_(u.c.at == at, u.c.kind > kind),
-                and_(u.c.at == at, u.c.kind == kind, u.c.id < id_),
-            )
-        )
-    rank = func.row_number().over(
-        partition_by=u.c.party_id, order_by=(u.c.at.desc(), u.c.kind, u.c.id.desc())
-    )
+        stmt = stmt.where(_older(u, page.after, "after", older=newest_first))
+    if page.before is not None:
+        stmt = stmt.where(_older(u, page.before, "before", older=not newest_first))
+    # Rows are fetched from the end of the list when paging backwards.
+    if newest_first != page.backwards:
+        fetch_order = (u.c.at.desc(), u.c.kind, u.c.id.desc())
+    else:
+        fetch_order = (u.c.at, u.c.kind.desc(), u.c.id)
+    rank = func.row_number().over(partition_by=u.c.party_id, order_by=fetch_order)
     ranked = stmt.add_columns(rank.label("_rank")).subquery()
     ordered = (
         select(ranked.c.party_id, ranked.c.at, ranked.c.kind, ranked.c.id)
@@ -131,11 +147,13 @@ async def list_for(
     for party_id, found in grouped.items():
         more = len(found) > page.size
         found = found[: page.size]
+        if page.backwards:
+            found.reverse()
         pages[party_id] = Page(
             items=[TimelineItem(kind, rows[(kind, id_)]) for _at, kind, id_ in found],
             cursors_of=[_encode(at, kind, id_) for at, kind, id_ in found],
-            has_next_page=more,
-            has_previous_page=page.after is not None,
+            has_next_page=more if not page.backwards else page.before is not None,
+            has_previous_page=more if page.backwards else page.after is not None,
         )
     return pages
 

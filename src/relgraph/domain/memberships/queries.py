@@ -9,7 +9,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Date, Select, String, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped, in_values
@@ -23,7 +23,19 @@ from relgraph.db.pagination import (
 )
 from relgraph.text import like_pattern
 
-__all__ = ["MembershipFilter", "count_for", "get_many", "has_memberships", "list_for", "tags_of"]
+__all__ = [
+    "ORDER_FIELDS",
+    "MembershipFilter",
+    "count_for",
+    "get_many",
+    "has_memberships",
+    "list_for",
+    "tags_of",
+]
+
+# What a list of memberships sorts on: the other side's name (the person's in an
+# organisation's list, the organisation's in a person's), the start date, the role.
+ORDER_FIELDS = ("NAME", "START_DATE", "ROLE")
 
 
 @dataclass(frozen=True)
@@ -134,19 +146,42 @@ def _side(by: str) -> tuple[Any, Any]:
     return Membership.person_id, _orgs.c.name_key
 
 
+def _sort_column(by: str, field: str) -> Any:
+    """The column a list sorts on. Start date and role may be missing: a missing one sorts
+    as the smallest value, as keyset cursors cannot compare with NULL."""
+    if field == "START_DATE":
+        return func.coalesce(Membership.start_date, literal(dt.date.min, Date))
+    if field == "ROLE":
+        return type_coerce(func.coalesce(func.lower(Membership.role), ""), String)
+    return _side(by)[1]
+
+
 async def list_for(
-    session: AsyncSession, ids: Sequence[int], *, by: str, flt: MembershipFilter, page: PageRequest
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    by: str,
+    flt: MembershipFilter,
+    page: PageRequest,
+    field: str = "NAME",
+    descending: bool = False,
 ) -> dict[Hashable, Page[Any]]:
-    """One page of memberships per organisation (sorted by person) or per person (by organisation).
+    """One page of memberships per organisation or per person, sorted on `field` (one of
+    ORDER_FIELDS; NAME: by person, or by organisation), then by id.
 
     The items are ListedMembership rows (a Membership's attributes and `person`, a
     ListedPerson with a Person's attributes), read in one statement: a person with a
     membership is visible to every viewer (R1), so no check is skipped. Plain rows rather
     than ORM entities: a big card lists a thousand of them, read-only.
     """
-    partition, other = _side(by)
-    order = [OrderKey(other, lambda row: row.sort_key), OrderKey(Membership.id, lambda row: row.id)]
+    partition = _side(by)[0]
+    other = _sort_column(by, field)
+    order = [
+        OrderKey(other, lambda row: row.sort_key, descending, tag=field),
+        OrderKey(Membership.id, lambda row: row.id, descending),
+    ]
     plain = flt.role is None and flt.tag is None and flt.search is None
+    kept = ("memberships", by, field, descending, flt.include_inactive, flt.day, dt.date.today())
     pages = await paginate_rows_many(
         session,
         lambda: _listing(flt, other, by, with_person=True),
@@ -154,9 +189,9 @@ async def list_for(
         ids,
         order,
         page,
-        # The people lists of cards: one statement per side, inactive-or-not and day, kept
-        # (the day and today are bound in it).
-        reuse_as=("memberships", by, flt.include_inactive, flt.day, dt.date.today()) if plain else None,
+        # The people lists of cards: one statement per side, order, inactive-or-not and
+        # day, kept (the day and today are bound in it).
+        reuse_as=kept if plain else None,
     )
     width = len(Membership.__table__.c)
     for result in pages.values():

@@ -44,10 +44,14 @@ MAX_DEPTH = 64
 
 _orgs = Organisation.__table__
 
-SUBSIDIARY_ORDER = [
-    OrderKey(Organisation.name_key, "name_key"),
-    OrderKey(Organisation.id, "id"),
-]
+
+def subsidiary_order(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
+    """The sort keys of a list of subsidiaries (by name, the only `field` so far)."""
+    assert field == "NAME"
+    return [
+        OrderKey(Organisation.name_key, "name_key", descending, tag=field),
+        OrderKey(Organisation.id, "id", descending),
+    ]
 
 
 def _subsidiaries(include_archived: bool, day: dt.date | None) -> tuple[Select[*tuple[Any, ...]], Any]:
@@ -68,9 +72,11 @@ async def subsidiaries_of(
     include_archived: bool,
     page: PageRequest,
     day: dt.date | None = None,
+    field: str = "NAME",
+    descending: bool = False,
 ) -> dict[Hashable, Page[Organisation]]:
-    """One page of direct subsidiaries per parent on `day` (None: today), sorted by name, in
-    one statement."""
+    """One page of direct subsidiaries per parent on `day` (None: today), sorted by name
+    (descending: Z to A), in one statement."""
     stmt, parent = _subsidiaries(include_archived, day)
     # The statement binds the day: it is kept per day (None stands for whatever today is).
     return await paginate_many(
@@ -79,9 +85,15 @@ async def subsidiaries_of(
         Organisation,
         parent,
         parent_ids,
-        SUBSIDIARY_ORDER,
+        subsidiary_order(field, descending),
         page,
-        reuse_as=("subsidiaries", include_archived, None if parent_periods.is_today(day) else day),
+        reuse_as=(
+            "subsidiaries",
+            field,
+            descending,
+            include_archived,
+            None if parent_periods.is_today(day) else day,
+        ),
     )
 
 

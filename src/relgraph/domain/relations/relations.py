@@ -9,7 +9,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, Select, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
@@ -24,6 +24,7 @@ from relgraph.policy import Viewer, party_visible, sees_all_persons
 
 __all__ = [
     "AUDITED_FIELDS",
+    "ORDER_FIELDS",
     "Direction",
     "RelationFilter",
     "RelationView",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 AUDITED_FIELDS = ["type_id", "source_id", "target_id", "start_date", "end_date", "note", "active"]
+# What a party's relations sort on: the order they were recorded in, the type as read
+# from the party's side, the start date.
+ORDER_FIELDS = ("RECORDED", "TYPE", "START_DATE")
 _TAKEN = "These parties already have an active relation of this type."
 _RELATIONS = AuditedRows(
     Relation,
@@ -100,22 +104,45 @@ def _perspectives() -> Any:
     return union_all(outgoing, incoming).subquery("perspective")
 
 
-def _listing(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[Any, ...]]:
-    """The relations `viewer` may see under `flt`, each from both sides (the owner is
-    `_perspectives().c.owner_id`)."""
+def _direction() -> Any:
     view = _perspectives()
-    other = Party.__table__
-    direction = case(
+    return case(
         (RelationType.symmetric.is_(True), literal(Direction.SYMMETRIC.value)),
         (view.c.side == "OUT", literal(Direction.OUTGOING.value)),
         else_=literal(Direction.INCOMING.value),
     )
+
+
+def _sort_column(field: str) -> Any:
+    """What a list of relations sorts on besides the id: the relation as read from the
+    owner's side ("customer of" where the type is "supplier of" and the owner its target),
+    the start date (a missing one as the smallest: keyset cursors cannot compare with
+    NULL), or nothing (the order they were recorded in)."""
+    if field == "TYPE":
+        incoming = _perspectives().c.side == "IN"
+        return case(
+            (and_(RelationType.symmetric.is_(False), incoming), RelationType.inverse_name),
+            else_=RelationType.name,
+        )
+    if field == "START_DATE":
+        return func.coalesce(Relation.start_date, literal(dt.date.min, Date))
+    return None
+
+
+def _listing(viewer: Viewer, flt: RelationFilter, field: str = "RECORDED") -> Select[*tuple[Any, ...]]:
+    """The relations `viewer` may see under `flt`, each from both sides (the owner is
+    `_perspectives().c.owner_id`), with the sort column of `field` labelled sort_key."""
+    view = _perspectives()
+    other = Party.__table__
+    direction = _direction()
+    sort = _sort_column(field)
     stmt = (
         select(
             Relation,
             direction.label("direction"),
             view.c.other_id.label("other_id"),
             other.c.kind.label("other_kind"),
+            *([] if sort is None else [sort.label("sort_key")]),
         )
         .join(view, view.c.relation_id == Relation.id)
         .join(RelationType, RelationType.id == Relation.type_id)
@@ -134,6 +161,17 @@ def _listing(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[Any, ...]]:
     return stmt
 
 
+def _order(field: str, descending: bool) -> list[OrderKey]:
+    sort = _sort_column(field)
+    if sort is None:
+        return [OrderKey(Relation.id, lambda item: item[0].id, descending, tag=field)]
+    # The sort value is the item's last extra column (sort_key).
+    return [
+        OrderKey(sort, lambda item: item[4], descending, tag=field),
+        OrderKey(Relation.id, lambda item: item[0].id, descending),
+    ]
+
+
 def _reused_as(viewer: Viewer, flt: RelationFilter) -> Hashable | None:
     """What a card's relations statement depends on (R1 on the role only, inactive-or-not,
     the day; today is bound in it): built once per such key, not per request. None for
@@ -144,23 +182,32 @@ def _reused_as(viewer: Viewer, flt: RelationFilter) -> Hashable | None:
 
 
 async def list_for(
-    session: AsyncSession, owner_ids: Sequence[int], *, viewer: Viewer, flt: RelationFilter, page: PageRequest
+    session: AsyncSession,
+    owner_ids: Sequence[int],
+    *,
+    viewer: Viewer,
+    flt: RelationFilter,
+    page: PageRequest,
+    field: str = "RECORDED",
+    descending: bool = False,
 ) -> dict[Hashable, Page[RelationView]]:
-    """One page of relations per party, oldest first, each read from that party's side."""
-    order = [OrderKey(Relation.id, lambda item: item[0].id)]
+    """One page of relations per party, each read from that party's side: in the order they
+    were recorded (oldest first), or by `field` (TYPE: as read from that side; START_DATE)."""
+    reused = _reused_as(viewer, flt)
+    sorted_by = _sort_column(field) is not None
     pages = await paginate_many(
         session,
-        lambda: _listing(viewer, flt),
+        lambda: _listing(viewer, flt, field),
         Relation,
         _perspectives().c.owner_id,
         owner_ids,
-        order,
+        _order(field, descending),
         page,
-        extras=("direction", "other_id", "other_kind"),
-        reuse_as=_reused_as(viewer, flt),
+        extras=("direction", "other_id", "other_kind", *(["sort_key"] if sorted_by else [])),
+        reuse_as=None if reused is None else (reused, field, descending),
     )
     for result in pages.values():
-        result.items = [RelationView(r, Direction(d), other, kind) for r, d, other, kind in result.items]
+        result.items = [RelationView(r, Direction(d), other, kind) for r, d, other, kind, *_ in result.items]
     return pages
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -114,11 +114,13 @@ async def loaded_page(
     counts: Callable[[Loaders], Any],
     key: tuple[Any, ...],
     page: PageRequest,
+    order: Hashable | None = None,
 ) -> tuple[Page[Any], Callable[[], Awaitable[int]]]:
-    """One page of a list through its page loader (`key` and the page), and the list's
-    total through its count loader (`key`), counted only when totalCount is asked."""
+    """One page of a list through its page loader (`key`, the `order` when the list can be
+    sorted several ways, and the page), and the list's total through its count loader
+    (`key`: the order changes no total), counted only when totalCount is asked."""
     loaders = info.context.loaders
-    rows = await loaders[pages].load((*key, page))
+    rows = await loaders[pages].load((*key, page) if order is None else (*key, order, page))
 
     async def total() -> int:
         return await loaders[counts].load(key)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from relgraph.graphql.core.connections import After, Connection, First, connection, loaded_page, page_request
+from relgraph.db.pagination import PageRequest
+from relgraph.graphql.core.connections import Connection, connection, loaded_page
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import Node, owning_party, register_loaded
@@ -65,9 +66,8 @@ class Document(Node):
     party = owning_party("The party the document belongs to.")
 
 
-async def documents_connection(info: Info, party_id: int, first: First, after: After) -> Connection[Document]:
+async def documents_connection(info: Info, party_id: int, page: PageRequest) -> Connection[Document]:
     """One page of a party's documents that the viewer may see (`Party.documents`)."""
-    page = page_request(first, after)
     rows, total = await loaded_page(info, documents_page, documents_count, (party_id,), page)
     return connection(rows, Document.from_row, total)
 

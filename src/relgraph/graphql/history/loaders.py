@@ -95,10 +95,14 @@ def audit_events_count(loaders: Loaders) -> DataLoader[tuple[Any, ...], int]:
 
 
 def timeline_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Page[Any]]:
-    """Keys: (party id, kinds, PageRequest)."""
+    """Keys: (party id, kinds, newest first or not, PageRequest)."""
 
-    async def fetch(session: Any, ids: list[int], kinds: Any, page: Any) -> dict[Any, Any]:
-        return await timeline.list_for(session, ids, viewer=loaders.viewer, kinds=kinds, page=page)
+    async def fetch(
+        session: Any, ids: list[int], kinds: Any, newest_first: bool, page: Any
+    ) -> dict[Any, Any]:
+        return await timeline.list_for(
+            session, ids, viewer=loaders.viewer, kinds=kinds, page=page, newest_first=newest_first
+        )
 
     return loaders.grouped(fetch)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.graphql.core.connections import After, Connection, First
+from relgraph.graphql.core.connections import After, Before, Connection, First, Last, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.history.types import Activity, ActivityStatus, activities_connection
 
@@ -29,5 +29,8 @@ class ActivityQueries:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Activity]:
-        return await activities_connection(info, info.context.viewer.id, "assignee", status, first, after)
+        page = page_request(first, after, last, before)
+        return await activities_connection(info, info.context.viewer.id, "assignee", status, page)

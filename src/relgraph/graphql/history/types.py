@@ -11,11 +11,12 @@ from typing import Annotated, Any
 import strawberry
 
 from relgraph.db import models
+from relgraph.db.pagination import PageRequest
 from relgraph.domain.history import activities, audit_reads
 from relgraph.domain.organisations.merging.report import parties_to_look_up, recorded_in, sight_from
-from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import described_enum
+from relgraph.graphql.core.enums import OrderDirection, described_enum
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import at_most
 from relgraph.graphql.core.node import (
@@ -49,6 +50,8 @@ __all__ = [
     "NoteKind",
     "TimelineItem",
     "TimelineKind",
+    "TimelineOrder",
+    "TimelineOrderField",
     "activities_connection",
     "audit_connection",
     "notes_connection",
@@ -193,20 +196,18 @@ class Activity(Node):
 
 
 async def notes_connection(
-    info: Info, party_id: int, kinds: list[Any] | None, first: int | None, after: str | None
+    info: Info, party_id: int, kinds: list[Any] | None, page: PageRequest
 ) -> Connection[Note]:
     """The notes of one party that the viewer may read, through the batching loaders."""
-    page = page_request(first, after)
     chosen = None if kinds is None else tuple(sorted({k.value for k in kinds}))
     rows, total = await loaded_page(info, notes_page, notes_count, (party_id, chosen), page)
     return connection(rows, Note.from_row, total)
 
 
 async def activities_connection(
-    info: Info, owner_id: int, by: str, status: Any, first: int | None, after: str | None
+    info: Info, owner_id: int, by: str, status: Any, page: PageRequest
 ) -> Connection[Activity]:
     """The activities of one party (by="party") or assignee (by="assignee"), batched."""
-    page = page_request(first, after)
     chosen = None if status is None else activities.Status(status.value)
     rows, total = await loaded_page(info, activities_page, activities_count, (owner_id, by, chosen), page)
     return connection(rows, Activity.from_row, total)
@@ -321,21 +322,40 @@ _CONVERT: dict[str, Callable[[Any], TimelineItem]] = {
 }
 
 
-async def audit_connection(
-    info: Info, party_id: int, first: int | None, after: str | None
-) -> Connection[AuditEvent]:
-    rows, total = await loaded_page(
-        info, audit_events_page, audit_events_count, (party_id,), page_request(first, after)
-    )
+async def audit_connection(info: Info, party_id: int, page: PageRequest) -> Connection[AuditEvent]:
+    rows, total = await loaded_page(info, audit_events_page, audit_events_count, (party_id,), page)
     return connection(rows, AuditEvent.from_row, total)
 
 
+@strawberry.enum(description="Fields a timeline can be sorted on.")
+class TimelineOrderField(enum.Enum):
+    TIME = strawberry.enum_value(
+        "TIME",
+        description="When the item happened: a note or activity when recorded, an event when committed.",
+    )
+
+
+@strawberry.input(description="Sort order of a timeline.")
+class TimelineOrder:
+    field: TimelineOrderField = strawberry.field(
+        default=TimelineOrderField.TIME, description="What to sort on."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="DESC (newest first, the default) or ASC (oldest first)."
+    )
+
+
 async def timeline_connection(
-    info: Info, party_id: int, kinds: list[TimelineKind] | None, first: int | None, after: str | None
+    info: Info,
+    party_id: int,
+    kinds: list[TimelineKind] | None,
+    order_by: TimelineOrder | None,
+    page: PageRequest,
 ) -> Connection[TimelineItem]:
-    page = page_request(first, after)
     chosen = tuple(sorted({k.name for k in kinds})) if kinds is not None else ("ACTIVITY", "AUDIT", "NOTE")
-    rows, total = await loaded_page(info, timeline_page, timeline_count, (party_id, chosen), page)
+    newest_first = (order_by or TimelineOrder()).direction is OrderDirection.DESC
+    key = (party_id, chosen)
+    rows, total = await loaded_page(info, timeline_page, timeline_count, key, page, newest_first)
     return connection(rows, lambda item: _CONVERT[item.kind](item.row), total)
 
 

@@ -23,10 +23,16 @@ __all__ = [
 
 
 def memberships_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Page[Membership]]:
-    """Keys: (organisation or person id, "organisation" | "person", MembershipFilter, PageRequest)."""
+    """Keys: (organisation or person id, "organisation" | "person", MembershipFilter,
+    (order field, descending), PageRequest)."""
 
-    async def fetch(session: Any, ids: list[int], by: str, flt: Any, page: Any) -> dict[Any, Any]:
-        return await memberships.list_for(session, ids, by=by, flt=flt, page=page)
+    async def fetch(
+        session: Any, ids: list[int], by: str, flt: Any, order: tuple[str, bool], page: Any
+    ) -> dict[Any, Any]:
+        field, descending = order
+        return await memberships.list_for(
+            session, ids, by=by, flt=flt, page=page, field=field, descending=descending
+        )
 
     return loaders.grouped(fetch)
 

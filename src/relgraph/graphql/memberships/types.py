@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from relgraph.db.models.in_force import holds_on
+from relgraph.db.pagination import PageRequest
 from relgraph.domain.memberships.memberships import MembershipFilter as DomainFilter
-from relgraph.domain.memberships.queries import ListedMembership
+from relgraph.domain.memberships.queries import ORDER_FIELDS, ListedMembership
 from relgraph.domain.memberships.relinking.plan import MembershipState
 from relgraph.graphql.core.as_of import dated
-from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page
 from relgraph.graphql.core.context import Info
+from relgraph.graphql.core.enums import OrderDirection
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.node import LazyOrganisation, LazyPerson, Node, find, from_row, register_loaded
 from relgraph.graphql.memberships.loaders import (
@@ -32,6 +35,9 @@ __all__ = [
     "Membership",
     "MembershipFilter",
     "MembershipFilterArgument",
+    "MembershipOrder",
+    "MembershipOrderArgument",
+    "MembershipOrderField",
     "memberships_connection",
 ]
 
@@ -157,25 +163,63 @@ class MembershipFilter:
     )
 
 
+@strawberry.enum(description="Fields a list of memberships can be sorted on.")
+class MembershipOrderField(enum.Enum):
+    NAME = strawberry.enum_value(
+        "NAME",
+        description=(
+            "The other side's name: the person's (last name first) in an organisation's "
+            "people, the organisation's in a person's memberships."
+        ),
+    )
+    START_DATE = strawberry.enum_value(
+        "START_DATE", description="The first day in the position; those without one come first."
+    )
+    ROLE = strawberry.enum_value(
+        "ROLE", description="The role (rol), case-insensitive; those without one come first."
+    )
+
+
+# The domain sorts on exactly these.
+assert [f.name for f in MembershipOrderField] == list(ORDER_FIELDS)
+
+
+@strawberry.input(
+    description="Sort order of a list of memberships; ties are broken by when they were recorded."
+)
+class MembershipOrder:
+    field: MembershipOrderField = strawberry.field(
+        default=MembershipOrderField.NAME, description="What to sort on."
+    )
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="ASC or DESC.")
+
+
 async def memberships_connection(
     info: Info,
     owner_id: int,
     by: str,
     include_inactive: bool,
     flt: MembershipFilter | None,
-    first: int | None,
-    after: str | None,
+    order_by: MembershipOrder | None,
+    page: PageRequest,
     day: dt.date | None = None,
 ) -> Connection[Membership]:
     """The memberships of one organisation or person in force on `day` (None: today), through
     the batching loaders."""
-    page = page_request(first, after)
     given = flt or MembershipFilter()
     domain_filter = DomainFilter(
         include_inactive=include_inactive, day=day, role=given.role, tag=given.tag, search=given.search
     )
+    order = order_by or MembershipOrder()
     key = (owner_id, by, domain_filter)
-    rows, total = await loaded_page(info, memberships_page, memberships_count, key, page)
+    rows, total = await loaded_page(
+        info,
+        memberships_page,
+        memberships_count,
+        key,
+        page,
+        (order.field.name, order.direction is OrderDirection.DESC),
+    )
     if day is None:
         return connection(rows, Membership.with_person, total)
     return connection(rows, lambda row: dated(Membership.with_person(row), day), total)
@@ -187,6 +231,10 @@ IncludeInactive = Annotated[
 ]
 MembershipFilterArgument = Annotated[
     MembershipFilter | None, strawberry.argument(description="Narrow the list by role, tag or text.")
+]
+MembershipOrderArgument = Annotated[
+    MembershipOrder | None,
+    strawberry.argument(description="Sort order; by the other side's name (ascending) by default."),
 ]
 
 

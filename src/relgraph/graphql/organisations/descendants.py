@@ -33,6 +33,9 @@ class OrganisationDescendantConnection:
     edges: list[OrganisationDescendantEdge] = strawberry.field(
         description="The descendants with their depth."
     )
+    nodes: list[LazyOrganisation] = strawberry.field(
+        description="The descendants of this page, without cursors or depth."
+    )
     page_info: PageInfo = strawberry.field(description="Whether there is more.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
@@ -47,13 +50,15 @@ class OrganisationDescendantConnection:
         count: Callable[[], Awaitable[int]],
         day: dt.date | None,
     ) -> OrganisationDescendantConnection:
+        edges = [
+            OrganisationDescendantEdge(
+                cursor=cursor, depth=depth, node=dated(from_row("Organisation", row), day)
+            )
+            for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
+        ]
         return cls(
-            edges=[
-                OrganisationDescendantEdge(
-                    cursor=cursor, depth=depth, node=dated(from_row("Organisation", row), day)
-                )
-                for cursor, (row, depth) in zip(page.cursors, page.items, strict=True)
-            ],
+            edges=edges,
+            nodes=[edge.node for edge in edges],
             page_info=page_info_of(page),
             _count=count,
         )

@@ -37,13 +37,20 @@ def ancestors_by_organisation(loaders: Loaders) -> DataLoader[tuple[int, Any], l
 
 
 def subsidiaries_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Page[Organisation]]:
-    """Keys: (parent id, include_archived, day, PageRequest)."""
+    """Keys: (parent id, include_archived, day, (order field, descending), PageRequest)."""
 
     async def fetch(
-        session: Any, ids: list[int], include_archived: bool, day: Any, page: Any
+        session: Any, ids: list[int], include_archived: bool, day: Any, order: tuple[str, bool], page: Any
     ) -> dict[Any, Any]:
+        field, descending = order
         return await hierarchy.subsidiaries_of(
-            session, ids, include_archived=include_archived, page=page, day=day
+            session,
+            ids,
+            include_archived=include_archived,
+            page=page,
+            day=day,
+            field=field,
+            descending=descending,
         )
 
     return loaders.grouped(fetch)

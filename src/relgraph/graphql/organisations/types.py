@@ -16,14 +16,16 @@ from relgraph.domain.organisations.hierarchy import MAX_DEPTH
 from relgraph.graphql.core.as_of import AsOf, dated, day_of
 from relgraph.graphql.core.connections import (
     After,
+    Before,
     Connection,
     First,
+    Last,
     connection,
     loaded_page,
     page_request,
 )
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind, described_enum
+from relgraph.graphql.core.enums import OrderDirection, PartyKind, described_enum
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.core.list_bounds import ListFirst, at_most, first_of, sized_by
@@ -32,6 +34,7 @@ from relgraph.graphql.memberships.types import (
     IncludeInactive,
     Membership,
     MembershipFilterArgument,
+    MembershipOrderArgument,
     memberships_connection,
 )
 from relgraph.graphql.organisations.descendants import OrganisationDescendantConnection
@@ -43,6 +46,7 @@ from relgraph.graphql.organisations.loaders import (
     subsidiaries_count,
     subsidiaries_page,
 )
+from relgraph.graphql.organisations.ordering import SubsidiaryOrder
 from relgraph.graphql.party_data.loaders import addresses_by_party
 from relgraph.graphql.party_data.types.addresses import Address, AddressKind
 from relgraph.graphql.party_data.types.contact_means import ContactKind, primary_value
@@ -270,7 +274,11 @@ class Organisation(Party):
     async def depth(self, info: Info, as_of: AsOf = None) -> int:
         return len(await self._ancestor_rows(info, day_of(as_of, self.as_of)))
 
-    @strawberry.field(description=f"Direct subsidiaries (suborganisaties), sorted by name. {_ON_A_DAY}")
+    @strawberry.field(
+        description=(
+            f"Direct subsidiaries (suborganisaties), sorted by name unless orderBy says otherwise. {_ON_A_DAY}"
+        )
+    )
     async def subsidiaries(
         self,
         info: Info,
@@ -278,11 +286,20 @@ class Organisation(Party):
         after: After = None,
         include_archived: IncludeArchived = False,
         as_of: AsOf = None,
+        order_by: Annotated[
+            SubsidiaryOrder | None, strawberry.argument(description="Sort order; by name by default.")
+        ] = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Organisation]:
         day = day_of(as_of, self.as_of)
-        page = page_request(first, after)
+        page = page_request(first, after, last, before)
+        order = order_by or SubsidiaryOrder()
         key = (self.pk, include_archived, day)
-        rows, total = await loaded_page(info, subsidiaries_page, subsidiaries_count, key, page)
+        descending = order.direction is OrderDirection.DESC
+        rows, total = await loaded_page(
+            info, subsidiaries_page, subsidiaries_count, key, page, (order.field.name, descending)
+        )
         return connection(rows, lambda row: dated(Organisation.from_row(row), day), total)
 
     @strawberry.field(
@@ -302,12 +319,14 @@ class Organisation(Party):
         after: After = None,
         include_archived: IncludeArchived = False,
         as_of: AsOf = None,
+        last: Last = None,
+        before: Before = None,
     ) -> OrganisationDescendantConnection:
         if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH:
             raise PublicError(f"maxDepth must be between 1 and {MAX_DEPTH}.", "BAD_USER_INPUT")
         day = day_of(as_of, self.as_of)
         depth = max_depth or MAX_DEPTH
-        page = page_request(first, after)
+        page = page_request(first, after, last, before)
         loaders = info.context.loaders
         rows = await loaders[descendants_page].load((self.pk, depth, include_archived, day, page))
 
@@ -335,7 +354,8 @@ class Organisation(Party):
 
     @strawberry.field(
         description=(
-            "The people in this organisation (persoon in organisatie), sorted by last name. "
+            "The people in this organisation (persoon in organisatie), sorted by last name unless "
+            "orderBy says otherwise. "
             "Inactive memberships (ended, or not begun yet: not in force today, or on asOf) "
             "only with includeInactive."
         )
@@ -345,13 +365,17 @@ class Organisation(Party):
         info: Info,
         include_inactive: IncludeInactive = False,
         filter: MembershipFilterArgument = None,
+        order_by: MembershipOrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         as_of: AsOf = None,
     ) -> Connection[Membership]:
         day = day_of(as_of, self.as_of)
+        page = page_request(first, after, last, before)
         return await memberships_connection(
-            info, self.pk, "organisation", include_inactive, filter, first, after, day
+            info, self.pk, "organisation", include_inactive, filter, order_by, page, day
         )
 
 

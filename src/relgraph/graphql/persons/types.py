@@ -10,7 +10,7 @@ from relgraph.db import models
 from relgraph.domain import identifiers
 from relgraph.domain.persons.names import display_name, sort_name
 from relgraph.graphql.core.as_of import AsOf, day_of
-from relgraph.graphql.core.connections import After, Connection, First
+from relgraph.graphql.core.connections import After, Before, Connection, First, Last, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind, described_enum
 from relgraph.graphql.core.errors import shown_only_if_readable
@@ -21,6 +21,7 @@ from relgraph.graphql.memberships.types import (
     IncludeInactive,
     Membership,
     MembershipFilterArgument,
+    MembershipOrderArgument,
     memberships_connection,
 )
 from relgraph.graphql.party_data.loaders import employee_data_by_party
@@ -130,8 +131,9 @@ class Person(Party):
 
     @strawberry.field(
         description=(
-            "Where this person works or worked, sorted by organisation name. Inactive ones (ended, "
-            "or not begun yet: not in force today, or on asOf) only with includeInactive."
+            "Where this person works or worked, sorted by organisation name unless orderBy says "
+            "otherwise. Inactive ones (ended, or not begun yet: not in force today, or on asOf) "
+            "only with includeInactive."
         )
     )
     async def memberships(
@@ -139,13 +141,17 @@ class Person(Party):
         info: Info,
         include_inactive: IncludeInactive = False,
         filter: MembershipFilterArgument = None,
+        order_by: MembershipOrderArgument = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         as_of: AsOf = None,
     ) -> Connection[Membership]:
         day = day_of(as_of, self.as_of)
+        page = page_request(first, after, last, before)
         return await memberships_connection(
-            info, self.pk, "person", include_inactive, filter, first, after, day
+            info, self.pk, "person", include_inactive, filter, order_by, page, day
         )
 
     @strawberry.field(description="Employee data when the person is an EMPLOYEE of ours (medewerker).")

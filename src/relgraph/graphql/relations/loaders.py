@@ -38,10 +38,15 @@ def relation_by_id(loaders: Loaders) -> DataLoader[int, Any]:
 
 
 def relations_page(loaders: Loaders) -> DataLoader[tuple[Any, ...], Page[Any]]:
-    """Keys: (party id, RelationFilter, PageRequest)."""
+    """Keys: (party id, RelationFilter, (order field, descending), PageRequest)."""
 
-    async def fetch(session: Any, ids: list[int], flt: Any, page: Any) -> dict[Any, Any]:
-        return await relations.list_for(session, ids, viewer=loaders.viewer, flt=flt, page=page)
+    async def fetch(
+        session: Any, ids: list[int], flt: Any, order: tuple[str, bool], page: Any
+    ) -> dict[Any, Any]:
+        field, descending = order
+        return await relations.list_for(
+            session, ids, viewer=loaders.viewer, flt=flt, page=page, field=field, descending=descending
+        )
 
     return loaders.grouped(fetch)
 

@@ -9,7 +9,7 @@ import strawberry
 
 from relgraph.db import models
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
-from relgraph.graphql.core.connections import Connection
+from relgraph.graphql.core.connections import After, Before, Connection, First, Last, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import described_enum
 from relgraph.graphql.core.ids import encode_id
@@ -96,14 +96,13 @@ class User(Node):
             strawberry.argument(description="Only these categories, e.g. the account manager one."),
         ] = None,
         include_ended: Annotated[bool, strawberry.argument(description="Also list ended ones.")] = False,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1-100 (default 20).")
-        ] = None,
-        after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[InternalRelation]:
-        return await internal_relations_connection(
-            info, self.pk, "user", categories, include_ended, first, after
-        )
+        page = page_request(first, after, last, before)
+        return await internal_relations_connection(info, self.pk, "user", categories, include_ended, page)
 
     @strawberry.field(
         description="How many customer files (current internal relations) this staff member looks after."

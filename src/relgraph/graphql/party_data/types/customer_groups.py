@@ -12,7 +12,9 @@ import strawberry
 from relgraph.domain.party_data.groups import MemberFilter
 from relgraph.graphql.core.connections import (
     After,
+    Before,
     First,
+    Last,
     PageInfo,
     page_info_of,
     page_request,
@@ -106,8 +108,10 @@ class CustomerGroup(Node):
         ] = False,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CustomerGroupMemberConnection:
-        page = page_request(first, after)
+        page = page_request(first, after, last, before)
         flt = MemberFilter(
             kind=kind.value if kind else None,
             include_archived=include_archived,

@@ -9,11 +9,7 @@ import strawberry
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.graphql.core.as_of import AsOf, day_of
-from relgraph.graphql.core.connections import (
-    After,
-    Connection,
-    First,
-)
+from relgraph.graphql.core.connections import After, Before, Connection, First, Last, page_request
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import PartyKind
 from relgraph.graphql.core.errors import shown_only_if_readable
@@ -34,6 +30,7 @@ from relgraph.graphql.history.types import (
     NoteKind,
     TimelineItem,
     TimelineKind,
+    TimelineOrder,
     activities_connection,
     audit_connection,
     notes_connection,
@@ -66,6 +63,7 @@ from relgraph.graphql.relations.types.network import (
 from relgraph.graphql.relations.types.relations import (
     PartyRelationConnection,
     RelationDirection,
+    RelationOrder,
     relations_connection,
 )
 from relgraph.graphql.users.types import staff_user
@@ -209,13 +207,19 @@ class Party(Node):
                 description="Also list inactive relations: ended ones, and those not begun yet."
             ),
         ] = False,
+        order_by: Annotated[
+            RelationOrder | None, strawberry.argument(description="Sort order; as recorded by default.")
+        ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         as_of: AsOf = None,
     ) -> PartyRelationConnection:
         day = day_of(as_of, self.as_of)
+        page = page_request(first, after, last, before)
         return await relations_connection(
-            info, self.pk, types, type_names, direction, include_inactive, first, after, day
+            info, self.pk, types, type_names, direction, include_inactive, order_by, page, day
         )
 
     @strawberry.field(
@@ -231,11 +235,14 @@ class Party(Node):
         include_ended: IncludeEnded = False,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         as_of: AsOf = None,
     ) -> Connection[InternalRelation]:
         day = day_of(as_of, self.as_of)
+        page = page_request(first, after, last, before)
         return await internal_relations_connection(
-            info, self.pk, "party", categories, include_ended, first, after, day
+            info, self.pk, "party", categories, include_ended, page, day
         )
 
     @strawberry.field(
@@ -271,8 +278,10 @@ class Party(Node):
             "and ADMIN see them (need-to-know); the total counts only what you may see."
         )
     )
-    async def documents(self, info: Info, first: First = None, after: After = None) -> Connection[Document]:
-        return await documents_connection(info, self.pk, first, after)
+    async def documents(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Document]:
+        return await documents_connection(info, self.pk, page_request(first, after, last, before))
 
     @strawberry.field(
         description=(
@@ -288,8 +297,10 @@ class Party(Node):
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Note]:
-        return await notes_connection(info, self.pk, kinds, first, after)
+        return await notes_connection(info, self.pk, kinds, page_request(first, after, last, before))
 
     @strawberry.field(
         description=(
@@ -306,8 +317,11 @@ class Party(Node):
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Activity]:
-        return await activities_connection(info, self.pk, "party", status, first, after)
+        page = page_request(first, after, last, before)
+        return await activities_connection(info, self.pk, "party", status, page)
 
     @strawberry.field(
         description=(
@@ -319,14 +333,15 @@ class Party(Node):
         )
     )
     async def audit_trail(
-        self, info: Info, first: First = None, after: After = None
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[AuditEvent]:
-        return await audit_connection(info, self.pk, first, after)
+        return await audit_connection(info, self.pk, page_request(first, after, last, before))
 
     @strawberry.field(
         description=(
             "Notes, activities and audit events of this party merged into one list, newest "
-            "first (notes and activities at the time they were recorded). The audit part "
+            "first unless orderBy says otherwise (notes and activities at the time they were "
+            "recorded). The audit part "
             "leaves out the events of notes and activities, which are items themselves."
         )
     )
@@ -337,10 +352,16 @@ class Party(Node):
             list[TimelineKind] | None,
             strawberry.argument(description="Only these kinds of item; all by default."),
         ] = None,
+        order_by: Annotated[
+            TimelineOrder | None, strawberry.argument(description="Sort order; newest first by default.")
+        ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[TimelineItem]:
-        return await timeline_connection(info, self.pk, kinds, first, after)
+        page = page_request(first, after, last, before)
+        return await timeline_connection(info, self.pk, kinds, order_by, page)
 
     @strawberry.field(
         description=(

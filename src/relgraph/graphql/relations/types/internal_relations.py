@@ -10,8 +10,9 @@ import strawberry
 
 from relgraph.db.models.in_force import dates_hold
 from relgraph.db.models.relations import ACCOUNT_MANAGER
+from relgraph.db.pagination import PageRequest
 from relgraph.domain.relations.internal_relations import InternalRelationFilter
-from relgraph.graphql.core.connections import Connection, connection, loaded_page, page_request
+from relgraph.graphql.core.connections import Connection, connection, loaded_page
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.errors import shown_only_if_readable
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
@@ -137,13 +138,11 @@ async def internal_relations_connection(
     by: str,
     categories: list[strawberry.ID] | None,
     include_ended: bool,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     day: dt.date | None = None,
 ) -> Connection[InternalRelation]:
     """Internal relations of one party or one staff user in force on `day` (None: today),
     through the batching loaders."""
-    page = page_request(first, after)
     flt = InternalRelationFilter(
         category_ids=parse_id_filter(categories, "InternalRelationCategory", "categories"),
         include_ended=include_ended,

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from relgraph.db.models.in_force import holds_on
+from relgraph.domain.relations.relations import ORDER_FIELDS, RelationFilter, RelationView
 from relgraph.domain.relations.relations import Direction as DomainDirection
-from relgraph.domain.relations.relations import RelationFilter, RelationView
 from relgraph.graphql.core.as_of import dated
-from relgraph.graphql.core.connections import After, First, PageInfo, loaded_page, page_info_of, page_request
+from relgraph.graphql.core.connections import PageInfo, loaded_page, page_info_of
 from relgraph.graphql.core.context import Info
-from relgraph.graphql.core.enums import PartyKind, described_enum
+from relgraph.graphql.core.enums import OrderDirection, PartyKind, described_enum
 from relgraph.graphql.core.ids import encode_id, parse_id_filter
 from relgraph.graphql.core.node import LazyParty, Node, party_by_id, party_or_none, register_loaded
 from relgraph.graphql.relations.loaders import (
@@ -27,13 +28,15 @@ from relgraph.graphql.users.types import staff_user
 
 if TYPE_CHECKING:
     from relgraph.db import models
-    from relgraph.db.pagination import Page
+    from relgraph.db.pagination import Page, PageRequest
 
 __all__ = [
     "PartyRelationConnection",
     "PartyRelationEdge",
     "Relation",
     "RelationDirection",
+    "RelationOrder",
+    "RelationOrderField",
     "RelationType",
     "relations_connection",
 ]
@@ -157,13 +160,23 @@ class Relation(Node):
     updated_by = staff_user("updated_by_id", "Who last changed the relation, when known.")
 
 
-@strawberry.type(description="A relation as seen from one of its parties.")
+@strawberry.type(
+    description=(
+        "A relation as seen from one of its parties (a Relay edge: `node` is the relation, "
+        "the other fields read it from this party's side)."
+    )
+)
 class PartyRelationEdge:
-    cursor: str = strawberry.field(description="Opaque position; pass as `after`.")
+    cursor: str = strawberry.field(description="Opaque position; pass as `after` or `before`.")
     direction: RelationDirection = strawberry.field(
         description="Which way the relation points from this party."
     )
-    relation: Relation = strawberry.field(description="The relation itself.")
+    relation: Relation = strawberry.field(description="The relation itself (the same as `node`).")
+
+    @strawberry.field(description="The relation itself.")
+    def node(self) -> Relation:
+        return self.relation
+
     other_kind: strawberry.Private[str]
     other_id: strawberry.Private[int]
 
@@ -181,9 +194,15 @@ class PartyRelationEdge:
 
 @strawberry.type(description="A page of a party's relations, each read from that party's side.")
 class PartyRelationConnection:
-    edges: list[PartyRelationEdge] = strawberry.field(description="The relations of this page.")
+    edges: list[PartyRelationEdge] = strawberry.field(
+        description="The relations of this page, with their cursors and as read from this party."
+    )
     page_info: PageInfo = strawberry.field(description="Whether there is more.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The relations of this page, without cursors.")
+    def nodes(self) -> list[Relation]:
+        return [edge.relation for edge in self.edges]
 
     @strawberry.field(description="How many relations match, on all pages together.")
     async def total_count(self) -> int:
@@ -209,6 +228,37 @@ class PartyRelationConnection:
         )
 
 
+@strawberry.enum(description="Fields a party's relations can be sorted on.")
+class RelationOrderField(enum.Enum):
+    RECORDED = strawberry.enum_value(
+        "RECORDED", description="The order the relations were recorded in (the default)."
+    )
+    TYPE = strawberry.enum_value(
+        "TYPE",
+        description=(
+            "The relation type as read from this party's side (the edge's label: \"customer of\" "
+            'where the type is "supplier of" and this party its target).'
+        ),
+    )
+    START_DATE = strawberry.enum_value(
+        "START_DATE", description="Since when the relation holds; those without a start date come first."
+    )
+
+
+# The domain sorts on exactly these.
+assert [f.name for f in RelationOrderField] == list(ORDER_FIELDS)
+
+
+@strawberry.input(
+    description="Sort order of a party's relations; ties are broken by when they were recorded."
+)
+class RelationOrder:
+    field: RelationOrderField = strawberry.field(
+        default=RelationOrderField.RECORDED, description="What to sort on."
+    )
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="ASC or DESC.")
+
+
 async def relations_connection(
     info: Info,
     party_id: int,
@@ -216,13 +266,13 @@ async def relations_connection(
     type_names: list[str] | None,
     direction: DomainDirection | None,
     include_inactive: bool,
-    first: First,
-    after: After,
+    order_by: RelationOrder | None,
+    page: PageRequest,
     day: dt.date | None = None,
 ) -> PartyRelationConnection:
     """One page of a party's relations (`Party.relations`) in force on `day` (None: today),
     each read from its side."""
-    page = page_request(first, after)
+    order = order_by or RelationOrder()
     flt = RelationFilter(
         type_ids=parse_id_filter(types, "RelationType", "types"),
         type_names=None if type_names is None else tuple(sorted(set(type_names))),
@@ -230,7 +280,10 @@ async def relations_connection(
         include_inactive=include_inactive,
         day=day,
     )
-    rows, total = await loaded_page(info, relations_page, relations_count, (party_id, flt), page)
+    descending = order.direction is OrderDirection.DESC
+    rows, total = await loaded_page(
+        info, relations_page, relations_count, (party_id, flt), page, (order.field.name, descending)
+    )
     return PartyRelationConnection.build(rows, total, day)
 
 
