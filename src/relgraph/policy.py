@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from relgraph.db.models import (
     AddressKind,
     AuditEvent,
+    Change,
     Document,
     InternalRelation,
     InternalRelationCategory,
@@ -48,6 +49,7 @@ __all__ = [
     "can_see_financials",
     "can_see_sensitive",
     "can_write",
+    "changes_readable",
     "documents_of_party_visible",
     "documents_visible",
     "field_need",
@@ -369,3 +371,21 @@ def audit_events_readable(viewer: Viewer, today: dt.date | None = None) -> Colum
             recorded = [_recorded_kind(side).not_in(hidden) for side in ("before", "after")]
             conditions.append(or_(event.object_type != object_type, and_(*recorded)))
     return and_(*conditions)
+
+
+def changes_readable(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL: the changes of the feed `viewer` may read.
+
+    A change is read as its object's audit events are: when every party it names is
+    visible now (R1), so a person's changes, and those of its memberships and relations,
+    show once the person is a business relation and not before. A deleted membership's
+    person counts as seen: it was a business relation through that very membership, and
+    the reader must learn that the membership it may have copied is gone.
+    """
+    if sees_all_persons(viewer):
+        return true()
+    deleted_membership = and_(Change.object_type == "Membership", Change.kind == "DELETED")
+    return and_(
+        party_visible(viewer, Change.party_id),
+        or_(deleted_membership, party_visible(viewer, Change.other_party_id)),
+    )

@@ -36,6 +36,7 @@ from relgraph.graphql.core.planned import PlannedExecution
 from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
+from relgraph.graphql.history.changes import ChangeQueries
 from relgraph.graphql.history.mutations import NoteMutations
 from relgraph.graphql.history.queries import ActivityQueries
 from relgraph.graphql.history.types import Activity, Note
@@ -86,6 +87,7 @@ class Query(
     NetworkQueries,
     UserQueries,
     ActivityQueries,
+    ChangeQueries,
 ):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:

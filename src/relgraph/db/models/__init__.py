@@ -7,6 +7,7 @@ ORM attributes, so that the statement count of a request depends on its shape on
 from relgraph.db.models.accounts import ApiToken, User
 from relgraph.db.models.audit import AuditEvent, LockRow
 from relgraph.db.models.bank_accounts import BankAccount
+from relgraph.db.models.changes import Change
 from relgraph.db.models.base import (
     AddressKind,
     Base,
@@ -52,6 +53,7 @@ __all__ = [
     "AuditEvent",
     "BankAccount",
     "Base",
+    "Change",
     "ContactKind",
     "ContactMean",
     "CustomerGroup",

@@ -1,0 +1,164 @@
+"""The changes feed: creations, updates, merges, deletions and erasures in commit order,
+resumable after any cursor, under the visibility rules (R1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers import Caller, add_membership, create_organisation, create_person, ok
+from sqlalchemy import select
+
+from relgraph.db.models import Change, Party
+
+FEED = """
+query($after: String, $first: Int) {
+  changes(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { kind objectType objectId survivorId at node { id } } }
+  }
+}"""
+
+
+async def feed(caller: Caller, after: str | None = None) -> tuple[list[dict[str, Any]], str | None, int]:
+    """Every change after `after`, page by page: (changes, the last cursor, totalCount)."""
+    changes: list[dict[str, Any]] = []
+    total = 0
+    while True:
+        page = (await caller.gql(FEED, {"after": after, "first": 3}))["changes"]
+        total = page["totalCount"]
+        changes += [e["node"] for e in page["edges"]]
+        after = page["pageInfo"]["endCursor"] or after
+        if not page["pageInfo"]["hasNextPage"]:
+            return changes, after, total
+
+
+def kinds(changes: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(c["kind"], c["objectType"], c["objectId"]) for c in changes]
+
+
+async def relation_type(admin: Caller) -> str:
+    payload = await ok(
+        admin,
+        "createRelationType",
+        "relationType { id }",
+        name="partner of",
+        symmetric=True,
+        sourceKinds=["ORGANISATION"],
+        targetKinds=["ORGANISATION"],
+    )
+    return str(payload["relationType"]["id"])
+
+
+async def test_the_feed_lists_every_kind_of_change_in_order_and_resumes(admin) -> None:
+    before, start, _ = await feed(admin)
+    acme = await create_organisation(admin, "Acme BV")
+    other = await create_organisation(admin, "Acme Holding BV")
+    person = await create_person(admin, "Jansen", firstName="Piet")
+    membership = await add_membership(admin, person, acme)
+    seen, cursor, _ = await feed(admin, start)
+    assert kinds(seen) == [
+        ("CREATED", "ORGANISATION", acme),
+        ("CREATED", "ORGANISATION", other),
+        ("CREATED", "PERSON", person),
+        ("CREATED", "MEMBERSHIP", membership),
+    ]
+    assert seen[0]["node"] == {"id": acme}
+
+    type_id = await relation_type(admin)
+    relation = (
+        await ok(admin, "addRelation", "relation { id }", typeId=type_id, sourceId=acme, targetId=other)
+    )["relation"]["id"]
+    await ok(admin, "updateOrganisation", "organisation { id }", id=acme, website="https://acme.example")
+    await ok(admin, "deleteRelation", "deletedId", id=relation)
+    await ok(admin, "mergeOrganisations", "target { id }", sourceId=other, targetId=acme)
+    await ok(admin, "deleteMembership", "deletedMembershipId", id=membership, reason="wrong person")
+    await ok(admin, "deletePerson", "person { id }", id=person, confirm=True)
+    later, _, _ = await feed(admin, cursor)
+    assert ("CREATED", "RELATION", relation) in kinds(later)
+    assert ("UPDATED", "ORGANISATION", acme) in kinds(later)
+    assert ("DELETED", "RELATION", relation) in kinds(later)
+    merged = [c for c in later if c["kind"] == "MERGED"]
+    assert [(c["objectId"], c["survivorId"]) for c in merged] == [(other, acme)]
+    assert merged[0]["node"] == {"id": other}  # archived, still there
+    assert ("DELETED", "MEMBERSHIP", membership) in kinds(later)
+    assert kinds(later)[-1] == ("ERASED", "PERSON", person)
+    deleted = [c for c in later if c["kind"] == "DELETED"]
+    assert all(c["node"] is None for c in deleted)
+    # The order is the order of the mutations: each committed before the next began.
+    firsts = [kinds(later).index(k) for k in [
+        ("CREATED", "RELATION", relation), ("DELETED", "RELATION", relation),
+        ("MERGED", "ORGANISATION", other), ("DELETED", "MEMBERSHIP", membership),
+        ("ERASED", "PERSON", person),
+    ]]  # fmt: skip
+    assert firsts == sorted(firsts)
+    # Nothing new after the end: the same cursor, no changes.
+    again, _, _ = await feed(admin, cursor)
+    assert again == later
+
+
+async def test_a_relation_change_is_one_change_though_both_ends_trail_it(admin) -> None:
+    _, start, _ = await feed(admin)
+    a = await create_organisation(admin, "Alpha BV")
+    b = await create_organisation(admin, "Beta BV")
+    relation = (
+        await ok(
+            admin, "addRelation", "relation { id }", typeId=await relation_type(admin), sourceId=a, targetId=b
+        )
+    )["relation"]["id"]
+    seen, _, _ = await feed(admin, start)
+    assert [k for k in kinds(seen) if k[1] == "RELATION"] == [("CREATED", "RELATION", relation)]
+
+
+async def test_a_business_viewer_never_sees_a_hidden_persons_changes_nor_their_count(
+    admin, make_caller
+) -> None:
+    business = await make_caller("BUSINESS")
+    _, admin_start, admin_total = await feed(admin)
+    _, start, total = await feed(business)
+    hidden = await create_person(admin, "Verborgen", firstName="Hans")
+    await ok(admin, "updatePerson", "person { id }", id=hidden, firstName="Hansje")
+    shown, _, shown_total = await feed(business, start)
+    assert shown == []
+    assert shown_total == total
+    everything, _, admin_now = await feed(admin, admin_start)
+    assert admin_now == admin_total + 2
+    assert [c["objectId"] for c in everything] == [hidden, hidden]
+
+    # Once a business relation, the person and its new membership are there.
+    org = await create_organisation(admin, "Zichtbaar BV")
+    membership = await add_membership(admin, hidden, org)
+    shown, cursor, _ = await feed(business, start)
+    assert ("CREATED", "MEMBERSHIP", membership) in kinds(shown)
+    # A deleted membership shows (the person was a business relation through it) and its
+    # person is gone from the feed again, with its count.
+    await ok(admin, "deleteMembership", "deletedMembershipId", id=membership, reason="wrong link")
+    later, _, later_total = await feed(business, cursor)
+    assert kinds(later) == [("DELETED", "MEMBERSHIP", membership)]
+    everything_business, _, _ = await feed(business, start)
+    assert hidden not in [c["objectId"] for c in everything_business]
+    assert later_total == total + 2  # the organisation's creation and the deletion
+
+
+async def test_an_erased_person_leaves_no_personal_data_in_the_feed(admin, session) -> None:
+    org = await create_organisation(admin, "Bewaar BV")
+    person = await create_person(admin, "Uniekenaam", firstName="Geheimvoornaam")
+    await add_membership(admin, person, org)
+    await ok(admin, "deletePerson", "person { id }", id=person, confirm=True)
+    rows = (await session.scalars(select(Change))).all()
+    text = repr([vars(r) for r in rows])
+    assert "Uniekenaam" not in text and "Geheimvoornaam" not in text
+    changes, _, _ = await feed(admin)
+    erased = [c for c in changes if c["kind"] == "ERASED"]
+    assert [c["objectId"] for c in erased] == [person]
+
+
+async def test_every_change_of_an_object_stamps_its_updated_at(admin, session) -> None:
+    acme = await create_organisation(admin, "Stempel BV")
+    other = await create_organisation(admin, "Stempel Dochter BV")
+    before = await admin.gql("query($id: ID!) { organisation(id: $id) { updatedAt } }", {"id": other})
+    await ok(admin, "mergeOrganisations", "target { id }", sourceId=other, targetId=acme)
+    after = await admin.gql("query($id: ID!) { organisation(id: $id) { updatedAt } }", {"id": other})
+    assert after["organisation"]["updatedAt"] > before["organisation"]["updatedAt"]
+    stamps = (await session.scalars(select(Party.updated_at))).all()
+    assert stamps
