@@ -3,6 +3,7 @@ resumable after any cursor, under the visibility rules (R1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from helpers import Caller, add_membership, create_organisation, create_person, ok
@@ -51,7 +52,7 @@ async def relation_type(admin: Caller) -> str:
 
 
 async def test_the_feed_lists_every_kind_of_change_in_order_and_resumes(admin) -> None:
-    before, start, _ = await feed(admin)
+    _, start, _ = await feed(admin)
     acme = await create_organisation(admin, "Acme BV")
     other = await create_organisation(admin, "Acme Holding BV")
     person = await create_person(admin, "Jansen", firstName="Piet")
@@ -162,3 +163,40 @@ async def test_every_change_of_an_object_stamps_its_updated_at(admin, session) -
     assert after["organisation"]["updatedAt"] > before["organisation"]["updatedAt"]
     stamps = (await session.scalars(select(Party.updated_at))).all()
     assert stamps
+
+
+SINCE = """
+query($updated: DateTime, $created: DateTime) {
+  organisations(first: 100, filter: {updatedSince: $updated, createdSince: $created, includeArchived: true}) {
+    totalCount nodes { id }
+  }
+  persons(first: 100, filter: {updatedSince: $updated, createdSince: $created}) { totalCount nodes { id } }
+}"""
+
+
+async def test_updated_since_and_created_since_find_what_changed(admin) -> None:
+    old_org = await create_organisation(admin, "Oud BV")
+    old_person = await create_person(admin, "Oud")
+    stamp = await admin.gql("query($id: ID!) { person(id: $id) { createdAt } }", {"id": old_person})
+    since = (
+        dt.datetime.fromisoformat(stamp["person"]["createdAt"]) + dt.timedelta(microseconds=1)
+    ).isoformat()
+    new_org = await create_organisation(admin, "Nieuw BV")
+    await ok(admin, "updatePerson", "person { id }", id=old_person, firstName="Anna")
+    created = await admin.gql(SINCE, {"created": since})
+    assert [n["id"] for n in created["organisations"]["nodes"]] == [new_org]
+    assert created["persons"] == {"totalCount": 0, "nodes": []}
+    updated = await admin.gql(SINCE, {"updated": since})
+    assert updated["persons"] == {"totalCount": 1, "nodes": [{"id": old_person}]}
+    assert [n["id"] for n in updated["organisations"]["nodes"]] == [new_org]
+    everything = await admin.gql(SINCE, {"updated": "2000-01-01T00:00:00+01:00"})
+    assert {n["id"] for n in everything["organisations"]["nodes"]} == {old_org, new_org}
+    later = await admin.gql(SINCE, {"updated": "2199-01-01T00:00:00+00:00"})
+    assert later["organisations"]["totalCount"] == 0 and later["persons"]["nodes"] == []
+
+
+async def test_a_time_filter_without_an_offset_is_a_client_error(admin) -> None:
+    response = await admin.post(SINCE, {"updated": "2026-01-01T00:00:00"})
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "updatedSince" in body["errors"][0]["message"]

@@ -7,7 +7,6 @@ ORM attributes, so that the statement count of a request depends on its shape on
 from relgraph.db.models.accounts import ApiToken, User
 from relgraph.db.models.audit import AuditEvent, LockRow
 from relgraph.db.models.bank_accounts import BankAccount
-from relgraph.db.models.changes import Change
 from relgraph.db.models.base import (
     AddressKind,
     Base,
@@ -18,6 +17,7 @@ from relgraph.db.models.base import (
     Permission,
     Role,
 )
+from relgraph.db.models.changes import Change
 from relgraph.db.models.contact_means import ContactMean
 from relgraph.db.models.documents import Document
 from relgraph.db.models.groups import CustomerGroup, PartyGroup

@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import event, exists, select, update
+from sqlalchemy import event, exists, insert, literal, null, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
@@ -111,49 +111,35 @@ async def write(session: AsyncSession, events: Iterable[Mapping[str, Any]]) -> N
         session.info[_PENDING] = True
 
 
-async def backfill(session: AsyncSession) -> int:
-    """Record as CREATED every followed object that has no change yet (data written around
-    the audit trail, as the demo's bulk load does); returns how many."""
-    now = dt.datetime.now(dt.UTC)
+async def backfill(session: AsyncSession) -> None:
+    """Record as CREATED every followed object that has no change yet: data written around
+    the audit trail (the demo's seed) is in the feed too."""
     sources = [
-        ("Organisation", select(Organisation.id, Organisation.created_at, Organisation.id, None)),
-        ("Person", select(Person.id, Person.created_at, Person.id, None)),
-        ("Membership", select(Membership.id, Membership.created_at, Membership.organisation_id, Membership.person_id)),
-        ("Relation", select(Relation.id, Relation.created_at, Relation.source_id, Relation.target_id)),
+        ("Organisation", Organisation.id, Organisation.created_at, Organisation.id, null()),
+        ("Person", Person.id, Person.created_at, Person.id, null()),
+        ("Membership", Membership.id, Membership.created_at, Membership.organisation_id, Membership.person_id),
+        ("Relation", Relation.id, Relation.created_at, Relation.source_id, Relation.target_id),
     ]  # fmt: skip
-    rows: list[dict[str, Any]] = []
-    for object_type, stmt in sources:
-        known = exists().where(
-            Change.object_type == object_type, Change.object_id == stmt.selected_columns[0]
-        )
-        for object_id, created_at, party_id, other_party_id in (
-            await session.execute(stmt.where(~known))
-        ).all():
-            rows.append(
-                {
-                    "commit_no": None,
-                    "at": created_at or now,
-                    "object_type": object_type,
-                    "object_id": object_id,
-                    "kind": "CREATED",
-                    "survivor_id": None,
-                    "party_id": party_id,
-                    "other_party_id": other_party_id,
-                }
-            )
-    if rows:
-        await insert_rows(session, Change.__table__, rows)
-        session.info[_PENDING] = True
-    return len(rows)
+    columns = ["kind", "object_type", "object_id", "at", "party_id", "other_party_id"]
+    for object_type, object_id, created_at, party_id, other_party_id in sources:
+        known = exists().where(Change.object_type == object_type, Change.object_id == object_id)
+        rows = select(
+            literal("CREATED"), literal(object_type), object_id, created_at, party_id, other_party_id
+        ).where(~known)
+        await session.execute(insert(Change).from_select(columns, rows))
+    session.info[_PENDING] = True
+
+
+# The kinds of change of an object that is there before and after (not created, not gone).
+_STAMPING = ("UPDATED", "MERGED", "ERASED")
 
 
 def _stamp(connection: Connection, pending: list[Any], began: dt.datetime | None, now: dt.datetime) -> None:
     """Make `updated_at` of every object changed (not created or gone) now, unless this
     transaction stamped it already."""
     ids: dict[Any, set[int]] = {}
-    for object_type, object_id, kind in pending:
-        if kind in ("UPDATED", "MERGED", "ERASED"):
-            ids.setdefault(_STAMPED[object_type], set()).add(object_id)
+    for object_type, object_id in pending:
+        ids.setdefault(_STAMPED[object_type], set()).add(object_id)
     for table, object_ids in ids.items():
         for chunk in chunked(sorted(object_ids)):
             stmt = update(table).where(in_values(table.c.id, list(chunk))).values(updated_at=now)
@@ -184,7 +170,7 @@ def _number(session: Session) -> None:
     ).scalar_one()
     unnumbered = Change.commit_no.is_(None)
     pending = connection.execute(
-        select(Change.object_type, Change.object_id, Change.kind).where(unnumbered)
+        select(Change.object_type, Change.object_id).where(unnumbered, Change.kind.in_(_STAMPING))
     ).all()
     connection.execute(update(Change).where(unnumbered).values(commit_no=number))
     _stamp(connection, list(pending), session.info.get(_BEGAN), dt.datetime.now(dt.UTC))

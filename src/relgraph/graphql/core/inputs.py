@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types.unset import UNSET
 
-__all__ = ["INPUT", "IncludeInactiveEntries", "provided"]
+from relgraph.domain.validation import Checks
+from relgraph.errors import DomainError
+from relgraph.graphql.core.errors import PublicError
+
+__all__ = ["CREATED_SINCE", "INPUT", "UPDATED_SINCE", "IncludeInactiveEntries", "provided", "since"]
+
+# The descriptions of the sync filters every root list of the synced objects has.
+UPDATED_SINCE = (
+    "Only those created or changed at or after this time (with its UTC offset): what a sync "
+    "script fetches again. Deletions and erasures are in `changes`, not here."
+)
+CREATED_SINCE = "Only those created at or after this time (with its UTC offset)."
 
 # The argument of the domain data lists (relation types, categories, party types, groups).
 IncludeInactiveEntries = Annotated[bool, strawberry.argument(description="Also list inactive entries.")]
@@ -29,3 +41,14 @@ def provided(source: Any, names: Mapping[str, str]) -> dict[str, Any]:
         if value is not UNSET:
             data[domain_name] = value
     return data
+
+
+def since(value: dt.datetime | None, argument: str) -> dt.datetime | None:
+    """A time filter of a query, in UTC; BAD_USER_INPUT without an offset or out of range."""
+    checks = Checks()
+    moment = checks.instant(argument, value)
+    try:
+        checks.raise_if_any()
+    except DomainError as error:
+        raise PublicError(f"{argument}: {error.errors[0].message}", "BAD_USER_INPUT") from None
+    return moment
