@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from helpers import Caller, add_membership, create_organisation, create_person, ok
+import pytest
+from helpers import Caller, add_membership, create_organisation, create_person, ok, pk
 from sqlalchemy import select
 
-from relgraph.db.models import Change, Party
+from relgraph.db.models import Change, Party, Role
+from relgraph.domain.history import audit_writes
+from relgraph.policy import Viewer
 
 FEED = """
 query($after: String, $first: Int) {
@@ -200,3 +203,36 @@ async def test_a_time_filter_without_an_offset_is_a_client_error(admin) -> None:
     body = response.json()
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "updatedSince" in body["errors"][0]["message"]
+
+
+@pytest.mark.postgres_only
+async def test_a_reader_never_skips_a_change_that_committed_after_a_later_numbered_one(
+    admin, sessionmaker
+) -> None:
+    """Two transactions commit out of the order of their changes' ids: the one that wrote
+    first commits last. A reader that has read the other's change resumes and still gets it."""
+    first_org = await create_organisation(admin, "Eerste BV")
+    second_org = await create_organisation(admin, "Tweede BV")
+    _, start, _ = await feed(admin)
+    actor = Viewer(
+        id=admin.user_id, email=admin.email, name="Admin", role=Role.ADMIN, permissions=frozenset()
+    )
+    async with sessionmaker() as slow, sessionmaker() as fast:
+        audit_writes.record(slow, actor=actor, object_type="Organisation", object_id=pk(first_org),
+                            party_id=pk(first_org), action="UPDATE")  # fmt: skip
+        await slow.flush()  # its change takes its id now
+        audit_writes.record(fast, actor=actor, object_type="Organisation", object_id=pk(second_org),
+                            party_id=pk(second_org), action="UPDATE")  # fmt: skip
+        await fast.flush()
+        await fast.commit()
+        seen, cursor, _ = await feed(admin, start)
+        assert kinds(seen) == [("UPDATED", "ORGANISATION", second_org)]
+        await slow.commit()
+    later, _, _ = await feed(admin, cursor)
+    assert kinds(later) == [("UPDATED", "ORGANISATION", first_org)]
+    async with sessionmaker() as session:
+        ids = dict(
+            (await session.execute(select(Change.object_id, Change.id).where(Change.kind == "UPDATED"))).all()
+        )
+    # The change read last has the smaller id: id order would have skipped it.
+    assert ids[pk(first_org)] < ids[pk(second_org)]
