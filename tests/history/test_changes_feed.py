@@ -236,3 +236,59 @@ async def test_a_reader_never_skips_a_change_that_committed_after_a_later_number
         )
     # The change read last has the smaller id: id order would have skipped it.
     assert ids[pk(first_org)] < ids[pk(second_org)]
+
+
+LINKS = """
+query($filter: LinkListFilter) {
+  memberships(first: 100, filter: $filter) { totalCount nodes { id } }
+  relations(first: 100, filter: $filter) { totalCount nodes { id } }
+}"""
+
+
+async def test_the_root_lists_of_memberships_and_relations_filter_on_their_stamps(admin, make_caller) -> None:
+    business = await make_caller("BUSINESS")
+    acme = await create_organisation(admin, "Lijst BV")
+    other = await create_organisation(admin, "Lijst Partner BV")
+    person = await create_person(admin, "Lid")
+    loner = await create_person(admin, "Alleen")  # no membership: hidden from BUSINESS (R1)
+    old = await add_membership(admin, person, acme)
+    type_id = await relation_type(admin)
+    relation = (
+        await ok(admin, "addRelation", "relation { id }", typeId=type_id, sourceId=acme, targetId=other)
+    )["relation"]["id"]
+    person_type = (
+        await ok(
+            admin,
+            "createRelationType",
+            "relationType { id }",
+            name="contact of",
+            inverseName="has contact",
+            sourceKinds=["PERSON"],
+            targetKinds=["ORGANISATION"],
+        )
+    )["relationType"]["id"]
+    hidden = (
+        await ok(admin, "addRelation", "relation { id }", typeId=person_type, sourceId=loner, targetId=acme)
+    )["relation"]["id"]
+    everything = await admin.gql(LINKS)
+    assert [n["id"] for n in everything["memberships"]["nodes"]] == [old]
+    assert [n["id"] for n in everything["relations"]["nodes"]] == [relation, hidden]
+    seen = await business.gql(LINKS)
+    assert [n["id"] for n in seen["relations"]["nodes"]] == [relation]
+    assert seen["relations"]["totalCount"] == 1
+
+    stamp = await admin.gql(
+        "query($id: ID!) { node(id: $id) { ... on Relation { updatedAt } } }", {"id": hidden}
+    )
+    since = (dt.datetime.fromisoformat(stamp["node"]["updatedAt"]) + dt.timedelta(microseconds=1)).isoformat()
+    new = await add_membership(admin, person, other)
+    await ok(admin, "updateRelation", "relation { id }", id=relation, note="Sinds 2020")
+    changed = await admin.gql(LINKS, {"filter": {"updatedSince": since}})
+    assert [n["id"] for n in changed["memberships"]["nodes"]] == [new]
+    assert [n["id"] for n in changed["relations"]["nodes"]] == [relation]
+    created = await admin.gql(LINKS, {"filter": {"createdSince": since}})
+    assert created["relations"] == {"totalCount": 0, "nodes": []}
+    await ok(admin, "deactivateMembership", "membership { id }", id=old)
+    assert [n["id"] for n in (await admin.gql(LINKS))["memberships"]["nodes"]] == [new]
+    inactive_too = await admin.gql(LINKS, {"filter": {"includeInactive": True}})
+    assert [n["id"] for n in inactive_too["memberships"]["nodes"]] == [old, new]

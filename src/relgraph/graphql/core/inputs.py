@@ -13,7 +13,15 @@ from relgraph.domain.validation import Checks
 from relgraph.errors import DomainError
 from relgraph.graphql.core.errors import PublicError
 
-__all__ = ["CREATED_SINCE", "INPUT", "UPDATED_SINCE", "IncludeInactiveEntries", "provided", "since"]
+__all__ = [
+    "CREATED_SINCE",
+    "INPUT",
+    "UPDATED_SINCE",
+    "IncludeInactiveEntries",
+    "LinkListFilter",
+    "provided",
+    "since",
+]
 
 # The descriptions of the sync filters every root list of the synced objects has.
 UPDATED_SINCE = (
@@ -21,6 +29,16 @@ UPDATED_SINCE = (
     "script fetches again. Deletions and erasures are in `changes`, not here."
 )
 CREATED_SINCE = "Only those created at or after this time (with its UTC offset)."
+
+
+@strawberry.input(description="Which memberships or relations to list.")
+class LinkListFilter:
+    include_inactive: bool = strawberry.field(
+        default=False, description="Also those not in force today: ended, or not begun yet (R3)."
+    )
+    updated_since: dt.datetime | None = strawberry.field(default=None, description=UPDATED_SINCE)
+    created_since: dt.datetime | None = strawberry.field(default=None, description=CREATED_SINCE)
+
 
 # The argument of the domain data lists (relation types, categories, party types, groups).
 IncludeInactiveEntries = Annotated[bool, strawberry.argument(description="Also list inactive entries.")]
