@@ -471,10 +471,10 @@ def test_the_changes_feed_starts_with_every_object_there_is(empty_database_url: 
         ),
         (
             (
-                "INSERT INTO relation_types (id, name, inverse_name, symmetric, source_kinds, target_kinds, active,"
-                " created_at, version) VALUES (1, 'partner of', 'partner of', true, 'ORGANISATION', 'ORGANISATION', true, :at, 1)"
+                'INSERT INTO relation_types (id, name, inverse_name, "symmetric", source_kinds, target_kinds,'
+                " active, created_at, version) VALUES (1, 'partner of', 'partner of', true, :kinds, :kinds, true, :at, 1)"
             ),
-            {"at": NOW},
+            {"at": NOW, "kinds": json.dumps(["ORGANISATION"])},
         ),
         (
             (
