@@ -292,3 +292,31 @@ async def test_the_root_lists_of_memberships_and_relations_filter_on_their_stamp
     assert [n["id"] for n in (await admin.gql(LINKS))["memberships"]["nodes"]] == [new]
     inactive_too = await admin.gql(LINKS, {"filter": {"includeInactive": True}})
     assert [n["id"] for n in inactive_too["memberships"]["nodes"]] == [old, new]
+
+
+COUNTED = """
+query($first: Int) {
+  changes(first: $first) {
+    totalCount
+    nodes {
+      kind objectId
+      node {
+        id
+        ... on Membership { person { displayName } organisation { name } }
+        ... on Organisation { name }
+      }
+    }
+  }
+}"""
+
+
+async def test_the_feeds_statements_depend_on_the_query_not_on_the_changes(admin) -> None:
+    org = await create_organisation(admin, "Tel BV")
+    await add_membership(admin, await create_person(admin, "Teller"), org)
+    _, few = await admin.counted(COUNTED, {"first": 3})
+    for i in range(6):
+        other = await create_organisation(admin, f"Tel {i} BV")
+        await add_membership(admin, await create_person(admin, f"Teller {i}"), other)
+    data, many = await admin.counted(COUNTED, {"first": 100})
+    assert len(data["changes"]["nodes"]) >= 18
+    assert many == few
