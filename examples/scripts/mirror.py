@@ -6,9 +6,11 @@ Run it as often as you like: each run reads the changes since the cursor the las
 saved (the first run reads the feed from its start, which holds every object there is)
 and applies them; a page of changes and the cursor after it are saved in one
 transaction, so an interrupted run resumes where it stopped. The copy holds what the
-token may see, no more: a person who stops being a business relation (for BUSINESS and
-READONLY tokens) leaves it, with the relations it took part in, and an erased person
-keeps only its tombstone.
+token may see, no more: an erased person keeps only its tombstone, and a person who
+stops being a business relation (for BUSINESS and READONLY tokens, which see only
+business relations) leaves it, with the relations it took part in. The feed cannot say
+so to such a token (to it, that person never existed), so for these roles each run ends
+by asking for every person in the copy again (100 a request).
 
     RELGRAPH_TOKEN=rg_... python mirror.py --url http://localhost:8000 --db mirror.sqlite
 
@@ -54,6 +56,9 @@ query Changes($after: String, $first: Int!) {{
     }}
   }}
 }}"""
+VIEWER = "query Viewer { viewer { role } }"
+# The roles that see only business relations (R1): a person can vanish from their sight.
+NARROWED_ROLES = {"BUSINESS", "READONLY"}
 PERSONS = f"""
 query Persons($ids: [ID!]!) {{
   nodes(ids: $ids) {{ __typename ... on Person {{ {PERSON} }} }}
@@ -248,6 +253,13 @@ class Mirror:
                     break
                 after = page["pageInfo"]["endCursor"]
 
+    def reconcile(self) -> None:
+        """Drop the persons this token no longer sees (the feed cannot tell it of them)."""
+        if self.api.run(VIEWER, {})["viewer"]["role"] not in NARROWED_ROLES:
+            return
+        with self.db:
+            self.recheck_persons(id for (id,) in self.db.execute("SELECT id FROM persons"))
+
     def follow(self, page_size: int = PAGE_SIZE) -> int:
         """Apply every change after the saved cursor; how many changes were read."""
         read = 0
@@ -287,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     db = sqlite3.connect(args.db)
     try:
         db.executescript(TABLES)
-        read = Mirror(Api(args.url, args.token), db).follow(args.page_size)
+        mirror = Mirror(Api(args.url, args.token), db)
+        read = mirror.follow(args.page_size)
+        mirror.reconcile()
     except Failure as error:
         print(f"mirror: {error}", file=sys.stderr)
         return 2

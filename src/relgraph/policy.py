@@ -377,15 +377,11 @@ def changes_readable(viewer: Viewer) -> ColumnElement[bool]:
     """SQL: the changes of the feed `viewer` may read.
 
     A change is read as its object's audit events are: when every party it names is
-    visible now (R1), so a person's changes, and those of its memberships and relations,
-    show once the person is a business relation and not before. A deleted membership's
-    person counts as seen: it was a business relation through that very membership, and
-    the reader must learn that the membership it may have copied is gone.
+    visible now (R1). So a person's changes, and those of its memberships and relations,
+    show once the person is a business relation, and none while it is hidden: not even the
+    deletion of the membership that made it one, which would tell of a person that, to
+    this reader, does not exist.
     """
     if sees_all_persons(viewer):
         return true()
-    deleted_membership = and_(Change.object_type == "Membership", Change.kind == "DELETED")
-    return and_(
-        party_visible(viewer, Change.party_id),
-        or_(deleted_membership, party_visible(viewer, Change.other_party_id)),
-    )
+    return and_(party_visible(viewer, Change.party_id), party_visible(viewer, Change.other_party_id))
