@@ -10,7 +10,7 @@ import pytest
 from helpers import Caller, add_membership, create_organisation, create_person, ok, pk
 from sqlalchemy import select
 
-from relgraph.db.models import Change, Party, Role
+from relgraph.db.models import Change, Role
 from relgraph.domain.history import audit_writes
 from relgraph.policy import Viewer
 
@@ -160,15 +160,30 @@ async def test_an_erased_person_leaves_no_personal_data_in_the_feed(admin, sessi
     assert [c["objectId"] for c in erased] == [person]
 
 
-async def test_every_change_of_an_object_stamps_its_updated_at(admin, session) -> None:
-    acme = await create_organisation(admin, "Stempel BV")
-    other = await create_organisation(admin, "Stempel Dochter BV")
-    before = await admin.gql("query($id: ID!) { organisation(id: $id) { updatedAt } }", {"id": other})
-    await ok(admin, "mergeOrganisations", "target { id }", sourceId=other, targetId=acme)
-    after = await admin.gql("query($id: ID!) { organisation(id: $id) { updatedAt } }", {"id": other})
-    assert after["organisation"]["updatedAt"] > before["organisation"]["updatedAt"]
-    stamps = (await session.scalars(select(Party.updated_at))).all()
-    assert stamps
+async def test_every_change_of_an_object_stamps_its_updated_at(admin) -> None:
+    """Also where the write path does not stamp it itself: a merge redirects the earlier
+    merges into its source (a set-based update of `merged_into_id`)."""
+    first = await create_organisation(admin, "Eerst BV")
+    middle = await create_organisation(admin, "Midden BV")
+    last = await create_organisation(admin, "Laatst BV")
+    await ok(admin, "mergeOrganisations", "target { id }", sourceId=first, targetId=middle)
+    read = "query($id: ID!) { organisation(id: $id) { updatedAt version mergedInto { id } } }"
+    before = (await admin.gql(read, {"id": first}))["organisation"]
+    _, start, _ = await feed(admin)
+    await ok(admin, "mergeOrganisations", "target { id }", sourceId=middle, targetId=last)
+    after = (await admin.gql(read, {"id": first}))["organisation"]
+    assert after["mergedInto"] == {"id": last}
+    assert after["updatedAt"] > before["updatedAt"]
+    assert after["version"] == before["version"]  # a stamp, not a change its writer made
+    changes, _, _ = await feed(admin, start)
+    redirected = [c for c in changes if c["objectId"] == first]
+    assert [(c["kind"], c["survivorId"]) for c in redirected] == [("MERGED", last)]
+    # Stamped at the commit: what changed since then filters it in.
+    since = await admin.gql(
+        "query($t: DateTime) { organisations(first: 10, filter: {updatedSince: $t, includeArchived: true}) { nodes { id } } }",
+        {"t": after["updatedAt"]},
+    )
+    assert first in [n["id"] for n in since["organisations"]["nodes"]]
 
 
 SINCE = """
