@@ -158,22 +158,22 @@ def _number(session: Session) -> None:
     """Number this transaction's changes in commit order (see the module's docstring)."""
     if session.in_nested_transaction() or not session.info.pop(_PENDING, False):
         return
-    # Everything the transaction writes is written before the lock is taken: holding it,
-    # the transaction waits for no other.
+    # Everything the transaction writes, its stamps too, is written before the lock is
+    # taken: holding it, the transaction waits for no other.
     session.flush()
     connection = session.connection()
+    unnumbered = Change.commit_no.is_(None)
+    pending = connection.execute(
+        select(Change.object_type, Change.object_id).where(unnumbered, Change.kind.in_(_STAMPING))
+    ).all()
+    _stamp(connection, list(pending), session.info.get(_BEGAN), dt.datetime.now(dt.UTC))
     number = connection.execute(
         update(LockRow)
         .where(LockRow.name == _LOCK)
         .values(counter=LockRow.counter + 1)
         .returning(LockRow.counter)
     ).scalar_one()
-    unnumbered = Change.commit_no.is_(None)
-    pending = connection.execute(
-        select(Change.object_type, Change.object_id).where(unnumbered, Change.kind.in_(_STAMPING))
-    ).all()
     connection.execute(update(Change).where(unnumbered).values(commit_no=number))
-    _stamp(connection, list(pending), session.info.get(_BEGAN), dt.datetime.now(dt.UTC))
 
 
 @event.listens_for(Session, "after_commit")
