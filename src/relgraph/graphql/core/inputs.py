@@ -62,11 +62,14 @@ def provided(source: Any, names: Mapping[str, str]) -> dict[str, Any]:
 
 
 def since(value: dt.datetime | None, argument: str) -> dt.datetime | None:
-    """A time filter of a query, in UTC; BAD_USER_INPUT without an offset or out of range."""
+    """A time filter of a query, in UTC. Without an offset or out of range, an error coded
+    INVALID that names the argument (as asOf's, graphql/core/as_of.py)."""
     checks = Checks()
     moment = checks.instant(argument, value)
     try:
         checks.raise_if_any()
     except DomainError as error:
-        raise PublicError(f"{argument}: {error.errors[0].message}", "BAD_USER_INPUT") from None
+        invalid = PublicError(f"{argument}: {error.errors[0].message}", "INVALID")
+        invalid.extensions["argument"] = argument
+        raise invalid from None
     return moment
