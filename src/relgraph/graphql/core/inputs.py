@@ -70,6 +70,6 @@ def since(value: dt.datetime | None, argument: str) -> dt.datetime | None:
         checks.raise_if_any()
     except DomainError as error:
         invalid = PublicError(f"{argument}: {error.errors[0].message}", "INVALID")
-        invalid.extensions["argument"] = argument
+        invalid.extensions = {**(invalid.extensions or {}), "argument": argument}
         raise invalid from None
     return moment
