@@ -172,7 +172,11 @@ def _number(session: Session) -> None:
         .where(LockRow.name == _LOCK)
         .values(counter=LockRow.counter + 1)
         .returning(LockRow.counter)
-    ).scalar_one()
+    ).scalar()
+    if number is None:
+        # A database built from the models (create_all), not by the migrations, starts without it.
+        number = 1
+        connection.execute(insert(LockRow).values(name=_LOCK, counter=number))
     connection.execute(update(Change).where(unnumbered).values(commit_no=number))
 
 
