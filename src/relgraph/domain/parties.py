@@ -16,13 +16,17 @@ from relgraph.policy import Viewer, persons_visible
 __all__ = ["changed_since", "get_visible", "kinds_of"]
 
 
+# Made once: an alias made per query is a reference cycle per request (relgraph/gc_tuning.py).
+_STAMPED_PARTY = Party.__table__.alias("stamped_party")
+
+
 def changed_since(
     party_id: Any, *, created_since: dt.datetime | None, updated_since: dt.datetime | None
 ) -> list[ColumnElement[bool]]:
     """SQL: the party `party_id` (a column) was created or last changed at or after these
     times (`updatedSince`, `createdSince`); an EXISTS on `parties`, so that a query on an
     organisation's or person's own table keeps to that table."""
-    parties = Party.__table__.alias("stamped_party")
+    parties = _STAMPED_PARTY
     conditions: list[ColumnElement[bool]] = []
     for column, since in ((parties.c.created_at, created_since), (parties.c.updated_at, updated_since)):
         if since is not None:
