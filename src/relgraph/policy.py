@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from relgraph.db.models import (
     AddressKind,
     AuditEvent,
+    Change,
     Document,
     InternalRelation,
     InternalRelationCategory,
@@ -48,6 +49,7 @@ __all__ = [
     "can_see_financials",
     "can_see_sensitive",
     "can_write",
+    "changes_readable",
     "documents_of_party_visible",
     "documents_visible",
     "field_need",
@@ -369,3 +371,17 @@ def audit_events_readable(viewer: Viewer, today: dt.date | None = None) -> Colum
             recorded = [_recorded_kind(side).not_in(hidden) for side in ("before", "after")]
             conditions.append(or_(event.object_type != object_type, and_(*recorded)))
     return and_(*conditions)
+
+
+def changes_readable(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL: the changes of the feed `viewer` may read.
+
+    A change is read as its object's audit events are: when every party it names is
+    visible now (R1). So a person's changes, and those of its memberships and relations,
+    show once the person is a business relation, and none while it is hidden: not even the
+    deletion of the membership that made it one, which would tell of a person that, to
+    this reader, does not exist.
+    """
+    if sees_all_persons(viewer):
+        return true()
+    return and_(party_visible(viewer, Change.party_id), party_visible(viewer, Change.other_party_id))

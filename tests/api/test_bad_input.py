@@ -486,6 +486,29 @@ DATE_ARGUMENTS: dict[str, str] = {
     },
 }
 
+# The sync filters of the root lists (issue 20): an error coded INVALID naming the filter's field.
+FILTER_TIMES: dict[str, str] = {
+    f"{input_type}.{name}": f"{field}(filter: {{{name}: $v}}) {{ totalCount }}"
+    for input_type, field in (
+        ("OrganisationFilter", "organisations"),
+        ("PersonFilter", "persons"),
+        ("LinkListFilter", "memberships"),
+    )
+    for name in ("updatedSince", "createdSince")
+}
+
+CATALOGUE += [
+    Bad(
+        f"{name} {value}",
+        f"query($v: DateTime) {{ {call} }}",
+        {"v": value},
+        expect="error INVALID",
+        field=(f"filter.{name.split('.')[1]}",),
+    )
+    for name, call in FILTER_TIMES.items()
+    for value in [*OUT_OF_RANGE["DateTime"], "2026-01-01T12:00:00"]  # the last without an offset
+]
+
 CATALOGUE += [
     Bad(
         f"{name} {value}{' as a literal' if literal else ''}",
@@ -714,4 +737,4 @@ def _date_inputs() -> set[str]:
 def test_every_date_input_is_in_the_catalogue() -> None:
     # A new date argument or input field gets its out-of-range cases here (an argument of a
     # query: a GraphQL error coded INVALID that names it).
-    assert _date_inputs() == set(DATE_INPUTS) | set(DATE_ARGUMENTS)
+    assert _date_inputs() == set(DATE_INPUTS) | set(DATE_ARGUMENTS) | set(FILTER_TIMES)

@@ -224,3 +224,12 @@ async def test_group_as_of_example_shows_the_group_of_that_day(demo_caller) -> N
         for m in edge["node"]["memberships"]["nodes"]:
             assert (m["startDate"] or day) <= day <= (m["endDate"] or day), m
     assert any(e["node"]["memberships"]["totalCount"] for e in holding["then"]["edges"])
+
+
+async def test_changes_feed_example_starts_with_the_demo_data(demo_caller) -> None:
+    data = await demo_caller.gql(_query("changes-feed"))
+    changes = data["changes"]
+    # The demo's 60 organisations, 200 persons and their memberships and relations.
+    assert changes["totalCount"] >= 260 and changes["pageInfo"]["hasNextPage"]
+    assert [c["kind"] for c in changes["nodes"]] == ["CREATED"] * 20
+    assert all(c["node"] is not None for c in changes["nodes"])

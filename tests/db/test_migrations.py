@@ -344,8 +344,8 @@ def test_ids_of_deleted_rows_are_never_given_again_after_the_upgrade(empty_datab
     upgrade(url)
     command.check(alembic_config(url))  # the schema is the models' (AUTOINCREMENT included, see test_ids)
     new = _on(url, _new_ids)
-    # Tables added by later revisions start empty: nothing to reuse.
-    assert sorted(set(new) - set(highest)) == ["organisation_parent_periods"]
+    # Tables added by later revisions have no deleted rows: nothing to reuse.
+    assert sorted(set(new) - set(highest)) == ["changes", "organisation_parent_periods"]
     new = {name: pk for name, pk in new.items() if name in highest}
     assert sorted(new) == sorted(highest)
     reused = {name: (new[name], highest[name]) for name in new if new[name] <= highest[name]}
@@ -445,3 +445,63 @@ def test_parent_periods_are_derived_from_the_audit_trail(empty_database_url: str
         (c, b, today - 50 * day, today - 21 * day),
         (d, holding, None, None),
     ]
+
+
+def test_the_changes_feed_starts_with_every_object_there_is(empty_database_url: str) -> None:
+    """0017: the feed starts with a CREATED change per organisation, person, membership and
+    relation, and a MERGED or ERASED one for a merged organisation and an erased person, all
+    committed before anything later (commit number 0)."""
+    url = empty_database_url
+    upgrade(url, "0016")
+    org, merged, person, erased = 1, 2, 3, 4
+    seed = [*(row for pk, kind in ((org, "ORGANISATION"), (merged, "ORGANISATION"), (person, "PERSON"),
+                                   (erased, "PERSON")) for row in _party(kind, pk))]  # fmt: skip
+    seed += [
+        (
+            "UPDATE organisations SET merged_into_id = :to, archived = true WHERE id = :id",
+            {"to": org, "id": merged},
+        ),
+        ("UPDATE persons SET deleted_at = :at WHERE id = :id", {"at": NOW, "id": erased}),
+        (
+            (
+                "INSERT INTO memberships (id, person_id, organisation_id, active, created_at, updated_at, version)"
+                " VALUES (7, :person, :org, true, :at, :at, 1)"
+            ),
+            {"person": person, "org": org, "at": NOW},
+        ),
+        (
+            (
+                'INSERT INTO relation_types (id, name, inverse_name, "symmetric", source_kinds, target_kinds,'
+                " active, created_at, version) VALUES (1, 'partner of', 'partner of', true, :kinds, :kinds, true, :at, 1)"
+            ),
+            {"at": NOW, "kinds": json.dumps(["ORGANISATION"])},
+        ),
+        (
+            (
+                "INSERT INTO relations (id, type_id, source_id, target_id, active, created_at, updated_at, version)"
+                " VALUES (9, 1, :a, :b, true, :at, :at, 1)"
+            ),
+            {"a": org, "b": merged, "at": NOW},
+        ),
+    ]
+    _run(url, seed)
+
+    upgrade(url, "0017_change_feed")
+
+    rows = _run(
+        url,
+        [],
+        "SELECT commit_no, kind, object_type, object_id, survivor_id, party_id, other_party_id FROM changes"
+        " ORDER BY id",
+    )
+    assert [tuple(r) for r in rows] == [
+        (0, "CREATED", "Organisation", org, None, org, None),
+        (0, "CREATED", "Organisation", merged, None, merged, None),
+        (0, "CREATED", "Person", person, None, person, None),
+        (0, "CREATED", "Person", erased, None, erased, None),
+        (0, "CREATED", "Membership", 7, None, org, person),
+        (0, "CREATED", "Relation", 9, None, org, merged),
+        (0, "MERGED", "Organisation", merged, org, merged, None),
+        (0, "ERASED", "Person", erased, None, erased, None),
+    ]
+    assert _run(url, [], "SELECT counter FROM locks WHERE name = 'change_feed'") == [(0,)]

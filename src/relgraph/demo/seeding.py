@@ -41,6 +41,7 @@ from relgraph.demo.writer import (
     write_persons,
     write_relations,
 )
+from relgraph.domain.history import feed_writes
 
 __all__ = ["SeedSummary", "is_empty", "seed"]
 
@@ -159,6 +160,8 @@ async def seed(
     note_specs, activity_specs = plan_notes(stream(seed, "notes"), org_specs, staff_specs)
     note_count = await write_notes(session, note_specs, activity_specs, parties, staff_ids)
     report("notes and activities", note_count)
+    # Written around the audit trail, so the changes feed learns of them here.
+    await feed_writes.backfill(session)
     return SeedSummary(
         organisations=len(org_ids),
         persons=len(person_ids),

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.models import Organisation, Party, PartyKind, Person
 from relgraph.errors import InvalidInput, NotFound
 from relgraph.policy import Viewer, persons_visible
 
-__all__ = ["get_visible", "kinds_of"]
+__all__ = ["changed_since", "get_visible", "kinds_of"]
+
+
+# Made once: an alias made per query is a reference cycle per request (relgraph/gc_tuning.py).
+_STAMPED_PARTY = Party.__table__.alias("stamped_party")
+
+
+def changed_since(
+    party_id: Any, *, created_since: dt.datetime | None, updated_since: dt.datetime | None
+) -> list[ColumnElement[bool]]:
+    """SQL: the party `party_id` (a column) was created or last changed at or after these
+    times (`updatedSince`, `createdSince`); an EXISTS on `parties`, so that a query on an
+    organisation's or person's own table keeps to that table."""
+    parties = _STAMPED_PARTY
+    conditions: list[ColumnElement[bool]] = []
+    for column, since in ((parties.c.created_at, created_since), (parties.c.updated_at, updated_since)):
+        if since is not None:
+            conditions.append(exists(select(parties.c.id).where(parties.c.id == party_id, column >= since)))
+    return conditions
 
 
 def refuse_merged(organisation: Organisation, field: str) -> None:

@@ -13,7 +13,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from relgraph.errors import Conflict, NotFound
 from relgraph.policy import Viewer, party_visible
 
-__all__ = ["check_version", "flush", "load_of_visible_party", "lost_race", "stamp", "stamped"]
+__all__ = [
+    "check_version",
+    "flush",
+    "load_of_visible_party",
+    "lost_race",
+    "stamp",
+    "stamped",
+    "stamped_since",
+]
 
 # PostgreSQL gave the transaction up for another's sake (a deadlock victim, a serialization
 # failure), or SQLite's write lock stayed taken past the busy timeout: the caller lost a race
@@ -47,6 +55,18 @@ def stamped(table: Any, actor: Viewer, now: dt.datetime) -> dict[str, Any]:
     """What a set-based change sets on each row it changes: the next version (the ORM counts
     it for one row), and who changed it when (`stamp`)."""
     return {"version": table.c.version + 1, "updated_at": now, "updated_by_id": actor.id}
+
+
+def stamped_since(
+    model: Any, *, created_since: dt.datetime | None, updated_since: dt.datetime | None
+) -> list[Any]:
+    """SQL: rows of `model` (a Stamped one) created, or last changed, at or after these times."""
+    conditions = []
+    if created_since is not None:
+        conditions.append(model.created_at >= created_since)
+    if updated_since is not None:
+        conditions.append(model.updated_at >= updated_since)
+    return conditions
 
 
 async def flush(session: AsyncSession, noun: str, *, unique: tuple[str, str] | None = None) -> None:

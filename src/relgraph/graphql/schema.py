@@ -37,12 +37,14 @@ from relgraph.graphql.core.rate_limit import RateLimitQueries
 from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
+from relgraph.graphql.history.changes import ChangeQueries
 from relgraph.graphql.history.mutations import NoteMutations
 from relgraph.graphql.history.queries import ActivityQueries
 from relgraph.graphql.history.types import Activity, Note
 from relgraph.graphql.memberships.mutations.business_relations import BusinessRelationMutations
 from relgraph.graphql.memberships.mutations.memberships import MembershipMutations
 from relgraph.graphql.memberships.mutations.relinking import RelinkingMutations
+from relgraph.graphql.memberships.queries import MembershipQueries
 from relgraph.graphql.memberships.types import Membership
 from relgraph.graphql.organisations.mutations.hierarchy import HierarchyMutations
 from relgraph.graphql.organisations.mutations.merges import MergeMutations
@@ -62,6 +64,7 @@ from relgraph.graphql.party_data.types.party_types import PartyType
 from relgraph.graphql.persons.mutations import PersonDeletionMutations, PersonMutations
 from relgraph.graphql.persons.queries import PersonQueries
 from relgraph.graphql.persons.types import Person
+from relgraph.graphql.relations.listing import RelationQueries
 from relgraph.graphql.relations.mutations.internal_relations import InternalRelationMutations
 from relgraph.graphql.relations.mutations.relations import RelationMutations
 from relgraph.graphql.relations.queries import NetworkQueries, RelationTypeQueries
@@ -82,12 +85,15 @@ class Query(
     NodeQueries,
     OrganisationQueries,
     PersonQueries,
+    MembershipQueries,
+    RelationQueries,
     RelationTypeQueries,
     PartyDataQueries,
     NetworkQueries,
     UserQueries,
     ActivityQueries,
     RateLimitQueries,
+    ChangeQueries,
 ):
     @strawberry.field(description="The staff user your token belongs to.")
     async def viewer(self, info: Info) -> User:

@@ -17,6 +17,7 @@ from relgraph.db.models.base import (
     Permission,
     Role,
 )
+from relgraph.db.models.changes import Change
 from relgraph.db.models.contact_means import ContactMean
 from relgraph.db.models.documents import Document
 from relgraph.db.models.groups import CustomerGroup, PartyGroup
@@ -53,6 +54,7 @@ __all__ = [
     "AuditEvent",
     "BankAccount",
     "Base",
+    "Change",
     "ContactKind",
     "ContactMean",
     "CustomerGroup",

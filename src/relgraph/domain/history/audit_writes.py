@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import insert_rows
 from relgraph.db.models import AuditEvent
+from relgraph.domain.history import feed_writes
 from relgraph.policy import Viewer
 
 __all__ = ["changes_between", "event", "record", "record_many", "snapshot"]
@@ -52,18 +53,29 @@ def record(
     changes: Mapping[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Add one audit event to the unit of work; it commits (or not) with the change."""
-    session.add(
-        AuditEvent(
-            actor_id=actor.id if actor else None,
-            object_type=object_type,
-            object_id=object_id,
-            party_id=party_id,
-            other_party_id=other_party_id,
-            action=action,
-            changes=dict(changes or {}),
-            reason=reason,
-        )
+    """Add one audit event to the unit of work; it commits (or not) with the change, and
+    so does the change it makes in the feed (feed_writes)."""
+    row = AuditEvent(
+        actor_id=actor.id if actor else None,
+        object_type=object_type,
+        object_id=object_id,
+        party_id=party_id,
+        other_party_id=other_party_id,
+        action=action,
+        changes=dict(changes or {}),
+        reason=reason,
+    )
+    session.add(row)
+    feed_writes.note(
+        session,
+        {
+            "object_type": object_type,
+            "object_id": object_id,
+            "action": action,
+            "changes": row.changes,
+            "party_id": party_id,
+            "other_party_id": other_party_id,
+        },
     )
 
 
@@ -94,5 +106,7 @@ def event(
 
 
 async def record_many(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Insert many audit events at once (bulk work: still one event per changed object)."""
+    """Insert many audit events at once (bulk work: still one event per changed object),
+    and their changes in the feed."""
     await insert_rows(session, AuditEvent.__table__, events)
+    await feed_writes.write(session, events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,8 @@ class OrganisationFilter:
     include_archived: bool = False
     # In at least one of these customer groups.
     group_ids: tuple[int, ...] | None = None
+    created_since: dt.datetime | None = None
+    updated_since: dt.datetime | None = None
 
 
 def order_keys(field: str = "NAME", descending: bool = False) -> list[OrderKey]:
@@ -132,6 +135,9 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
         )
     if flt.group_ids is not None:
         conditions.append(groups.in_any_of(Organisation.id, flt.group_ids))
+    conditions += parties.changed_since(
+        Organisation.id, created_since=flt.created_since, updated_since=flt.updated_since
+    )
     return conditions
 
 

@@ -15,7 +15,7 @@ from relgraph.db.batches import by_id
 from relgraph.db.bulk import lock_rows
 from relgraph.db.models import Gender, Person
 from relgraph.db.pagination import OrderKey, Page, PageRequest, paginate
-from relgraph.domain import versions
+from relgraph.domain import parties, versions
 from relgraph.domain.party_data import contact_means, groups, search_text
 from relgraph.domain.persons.names import is_tombstone
 from relgraph.domain.validation import EARLIEST_DATE, Checks
@@ -58,6 +58,8 @@ class PersonFilter:
     group_ids: tuple[int, ...] | None = None
     # Deactivated persons too (R3); deleted ones (tombstones) never.
     include_inactive: bool = False
+    created_since: dt.datetime | None = None
+    updated_since: dt.datetime | None = None
 
 
 def listed(include_inactive: bool) -> ColumnElement[bool]:
@@ -88,6 +90,9 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
         conditions.append(search.matches(Person.search_text, Person.id, patterns))
     if flt.group_ids is not None:
         conditions.append(groups.in_any_of(Person.id, flt.group_ids))
+    conditions += parties.changed_since(
+        Person.id, created_since=flt.created_since, updated_since=flt.updated_since
+    )
     return conditions
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from relgraph.graphql.core.connections import (
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import OrderDirection
 from relgraph.graphql.core.ids import decode_id
+from relgraph.graphql.core.inputs import CREATED_SINCE, UPDATED_SINCE, since
 from relgraph.graphql.organisations.types import Organisation, OrganisationStatus, organisation_or_none
 from relgraph.graphql.party_data.types.customer_groups import GroupIds, group_ids
 
@@ -49,6 +51,8 @@ class OrganisationFilter:
     status: OrganisationStatus | None = strawberry.field(default=None, description="Only this status.")
     include_archived: bool = strawberry.field(default=False, description="Also list archived organisations.")
     group_ids: list[strawberry.ID] | None = strawberry.field(default=None, description=GroupIds)
+    updated_since: dt.datetime | None = strawberry.field(default=None, description=UPDATED_SINCE)
+    created_since: dt.datetime | None = strawberry.field(default=None, description=CREATED_SINCE)
 
 
 @strawberry.enum(description="Fields organisations can be sorted on.")
@@ -117,6 +121,8 @@ class OrganisationQueries:
             status=flt.status,
             include_archived=flt.include_archived,
             group_ids=group_ids(flt.group_ids, "filter.groupIds"),
+            created_since=since(flt.created_since, "filter.createdSince"),
+            updated_since=since(flt.updated_since, "filter.updatedSince"),
         )
         order = order_by or OrganisationOrder()
         keys = organisations.order_keys(order.field.name, order.direction is OrderDirection.DESC)

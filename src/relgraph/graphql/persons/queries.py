@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.enums import OrderDirection
 from relgraph.graphql.core.errors import PublicError
 from relgraph.graphql.core.ids import decode_id, encode_id
+from relgraph.graphql.core.inputs import CREATED_SINCE, UPDATED_SINCE, since
 from relgraph.graphql.party_data.types.customer_groups import GroupIds, group_ids
 from relgraph.graphql.persons.types import Person, person_or_none
 from relgraph.policy import can_export_person_data
@@ -44,6 +46,8 @@ class PersonFilter:
         default=False,
         description="Also deactivated persons (R3). Deleted persons (tombstones) are never listed.",
     )
+    updated_since: dt.datetime | None = strawberry.field(default=None, description=UPDATED_SINCE)
+    created_since: dt.datetime | None = strawberry.field(default=None, description=CREATED_SINCE)
 
 
 @strawberry.enum(description="Fields persons can be sorted on.")
@@ -103,6 +107,8 @@ class PersonQueries:
             search=flt.search,
             group_ids=group_ids(flt.group_ids, "filter.groupIds"),
             include_inactive=flt.include_inactive,
+            created_since=since(flt.created_since, "filter.createdSince"),
+            updated_since=since(flt.updated_since, "filter.updatedSince"),
         )
         order = order_by or PersonOrder()
         keys = persons.order_keys(order.field.name, order.direction is OrderDirection.DESC)

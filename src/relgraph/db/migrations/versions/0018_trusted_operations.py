@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_trusted_operations"
-down_revision = "0016"
+down_revision = "0017_change_feed"
 branch_labels = None
 depends_on = None
 
