@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
+from relgraph.graphql.compiled import CompiledReads
 from relgraph.graphql.core.as_of import AsOfValidation
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.execution_context import AcyclicExecutionContext
@@ -179,6 +180,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
                 max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute
             ),
             # Last: only a query the limits let through is run, by Strawberry or by the plan.
+            *([CompiledReads] if settings.compiled_reads else []),
             *([PlannedExecution] if settings.planned_execution else []),
             NoteExecution,
         ],
