@@ -192,6 +192,8 @@ def compile_operation(
         if write is None:
             raise Decline(f"root field {selected.name}")
         pairs.append((selected.key, write(build, query_type, selected)))
+    if not build.parameters and not build._aliases:
+        raise Decline("nothing to read")  # only __typename: no statement to save
     return Compiled(dialect.result(dialect.obj(pairs)), build.parameters, build.forbidden)
 
 
