@@ -69,7 +69,7 @@ fragment Name on Person { displayName sortName }"""
 PERSON = """query Person($id: ID!) { person(id: $id) { __typename id displayName sortName firstName gender } }"""
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES: set[str] = set()
+COVERED_EXAMPLES = {"mailing-list"}
 
 
 @pytest.fixture
@@ -178,6 +178,7 @@ async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_use
 async def test_one_statement_after_authentication(demo_data, demo_users, answered) -> None:
     admin = demo_users[2]
     card = await _card_id(admin)
+    answered.clear()
     await admin.post(CARD, {"id": card})
     with StatementCounter() as counted:
         await admin.post(CARD, {"id": card})
@@ -190,12 +191,13 @@ async def test_one_statement_after_authentication(demo_data, demo_users, answere
 async def test_an_operation_is_compiled_once(demo_data, demo_users, answered) -> None:
     caller = demo_users[2]
     card = await _card_id(caller)
+    other = (await caller.gql("{ organisations(first: 2) { nodes { id } } }"))["organisations"]["nodes"][1]
+    answered.clear()
     await caller.post(BENCH_CARD, {"id": card})
     before = execution.compiles[0]
-    other = (await caller.gql("{ organisations(first: 2) { nodes { id } } }"))["organisations"]["nodes"][1]
     await caller.post(BENCH_CARD, {"id": other["id"]})
     await caller.post(BENCH_CARD, {"id": card})
-    assert execution.compiles[0] == before + 1  # the organisations query above, not the card
+    assert execution.compiles[0] == before
     assert answered == ["Card", "Card", "Card"]
 
 

@@ -80,10 +80,11 @@ class Build:
     def fields(self, type_: GraphQLObjectType, selected: Selected) -> list[Selected]:
         return fields_of(self.schema, type_, selected.sub_selections(), self.fragments)
 
-    def page_size(self, parent: GraphQLObjectType, selected: Selected) -> str:
-        """The bind parameter of a connection's `first` (the only paging argument handled)."""
+    def page_size(self, parent: GraphQLObjectType, selected: Selected, allowed: Sequence[str] = ("first",)) -> str:
+        """The bind parameter of a connection's `first` (the only paging argument handled);
+        `allowed`: the field's arguments the caller handles."""
         definition = parent.fields[selected.name]
-        arguments = arguments_of(definition, selected, ["first"])
+        arguments = arguments_of(definition, selected, allowed)
 
         def first(variables: dict[str, Any]) -> int:
             size = arguments.read(variables).get("first")

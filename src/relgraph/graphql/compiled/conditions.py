@@ -14,8 +14,9 @@ from sqlalchemy import ColumnElement, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 
-from relgraph.db.models import Membership, Person
+from relgraph.db.models import Membership, MembershipTag, Person
 from relgraph.db.models.in_force import in_force_on
+from relgraph.domain.organisations import organisations
 from relgraph.policy import Viewer, persons_visible
 
 __all__ = ["Conditions"]
@@ -46,6 +47,20 @@ class Conditions:
             .exists()
         )
         return self._render(check)
+
+    def organisations_matching(self, search: str | None, include_archived: bool) -> str:
+        """The ids of the organisations a search finds for the viewer (the domain's filter)."""
+        found = organisations.matching(
+            self.viewer, organisations.OrganisationFilter(search=search, include_archived=include_archived)
+        )
+        return self._render(found)
+
+    def membership_tagged(self, alias: str, tag: str) -> str:
+        """The membership row `alias` has `tag` (the people list's tag filter)."""
+        tagged = select(MembershipTag.tag).where(
+            MembershipTag.membership_id == literal_column(f"{alias}.id"), MembershipTag.tag == tag
+        )
+        return self._render(tagged.exists())
 
     def membership_in_force(self, alias: str) -> str:
         """A membership row `alias` is in force today (in_force.py's rule)."""

@@ -24,7 +24,7 @@ from relgraph import tracking
 from relgraph.graphql.compiled.compiler import Compiled, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import DIALECTS
-from relgraph.graphql.compiled.objects import ROOTS
+from relgraph.graphql.compiled.roots import ROOTS
 from relgraph.graphql.compiled.selection import Decline, Forbidden
 from relgraph.graphql.core.cost import operation_of
 

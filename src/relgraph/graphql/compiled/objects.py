@@ -9,17 +9,15 @@ withholds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from graphql import GraphQLObjectType
 
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected
+from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, literal_input
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
 
-__all__ = ["ROOTS"]
+__all__ = ["membership", "organisation", "person"]
 
 # GraphQL field -> column, for plain values (strings, numbers, enums stored by name).
 _ORGANISATION_COLUMNS = {
@@ -117,13 +115,16 @@ def _organisation_field(
             path,
         )
     if item.name == "memberships":
-        size = build.page_size(type_, item)
+        size = build.page_size(type_, item, allowed=["first", "filter"])
+        # The people list's filter by tag (domain/memberships/queries.py), written in the document.
+        tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
         m, pe = build.alias("m"), build.alias("pe")
+        tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
         # A person with a membership is a business relation: visible to every viewer (R1).
         source = (
             f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
             f"WHERE {m}.organisation_id = {alias}.id AND {build.conditions.membership_in_force(m)} "
-            f"AND {pe}.active"
+            f"AND {pe}.active{tagged}"
         )
         return build.connection(
             item,
@@ -225,26 +226,3 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
             raise Decline(f"field {type_.name}.{item.name}")
         pairs.append((item.key, value))
     return d.obj(pairs)
-
-
-def _organisation_root(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
-    pk = build.id_parameter(query, selected, "Organisation")
-    o = build.alias("o")
-    found = organisation(build, o, build.fields(build.object_type("Organisation"), selected), [selected.key])
-    return build.dialect.nested(f"SELECT {found} FROM organisations {o} WHERE {o}.id = {pk}")
-
-
-def _person_root(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
-    pk = build.id_parameter(query, selected, "Person")
-    pe = build.alias("pe")
-    found = person(build, pe, build.fields(build.object_type("Person"), selected), [selected.key])
-    visible = build.conditions.person_visible(pe)
-    return build.dialect.nested(
-        f"SELECT {found} FROM persons {pe} WHERE {pe}.id = {pk}" + (f" AND {visible}" if visible else "")
-    )
-
-
-ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
-    "organisation": _organisation_root,
-    "person": _person_root,
-}

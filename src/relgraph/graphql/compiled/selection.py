@@ -3,7 +3,7 @@ functions of the request's variables, and everything that makes the compiler dec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -18,11 +18,14 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
+    visit,
 )
+from graphql.language import Visitor
 from graphql.execution.values import get_argument_values
 
-__all__ = ["Arguments", "Decline", "Forbidden", "Selected", "fields_of"]
+__all__ = ["Arguments", "Decline", "Forbidden", "Selected", "arguments_of", "fields_of", "literal_input"]
 
 
 class Decline(Exception):
@@ -133,4 +136,32 @@ def _applies(schema: GraphQLSchema, condition: str, parent: GraphQLObjectType) -
     raise Decline(f"fragment on {condition}")
 
 
-Reader = Callable[[dict[str, Any]], Any]
+class _Variables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_variable(self, *_: Any) -> None:
+        self.found = True
+
+
+def literal_input(parent: GraphQLObjectType, selected: Selected, name: str, known: set[str]) -> dict[str, Any]:
+    """An input object argument written without variables, as graphql-core coerces it;
+    {} when absent. Declines variables in it and fields not in `known`."""
+    for argument in selected.node.arguments or ():
+        if argument.name.value == name:
+            value: ValueNode = argument.value
+            finder = _Variables()
+            visit(value, finder)
+            if finder.found or isinstance(value, VariableNode):
+                raise Decline(f"a variable in {selected.name}({name})")
+            break
+    else:
+        return {}
+    given = arguments_of(parent.fields[selected.name], selected, [a.name.value for a in selected.node.arguments or ()])
+    found = given.read({}).get(name) or {}
+    # Fields left out read as their defaults (null, false): those need no handling.
+    unknown = {k for k, v in found.items() if k not in known and v not in (None, False)}
+    if unknown:
+        raise Decline(f"{selected.name}({name}: {', '.join(sorted(unknown))})")
+    return dict(found)
