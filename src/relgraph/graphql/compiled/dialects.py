@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from relgraph.db.engine import SQLITE_FUNCTIONS
+from relgraph.graphql.compiled.selection import Decline
 from relgraph.graphql.core.ids import encode_id
 
 __all__ = ["DIALECTS", "Dialect"]
@@ -72,6 +74,9 @@ class Dialect:
         """The statement's one column: the `data` object as text."""
         raise NotImplementedError
 
+    def check(self, sql: str) -> None:
+        """Raise Decline when the database could not run `sql` (nothing to check by default)."""
+
 
 class PostgreSQL(Dialect):
     name = "postgresql"
@@ -117,19 +122,22 @@ class SQLite(Dialect):
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
         return "json_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ")"
 
+    # A subquery's value loses its JSON subtype: `-> '$'` gives it back (else it would be
+    # written as a string). Not json(...): SQLite's parser has a bounded stack, and every
+    # parenthesis saved is depth a card can nest (see `check`).
+
     def nested(self, subquery: str) -> str:
-        # A subquery's value loses its JSON subtype: json() gives it back (else a string).
-        return f"json(({subquery}))"
+        return f"({subquery}) -> '$'"
 
     def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
         limited = f" LIMIT {limit}" if limit else ""
         return (
-            f"json((SELECT json_group_array(json(x.j)) FROM "
-            f"(SELECT {element} AS j {source} ORDER BY {', '.join(order)}{limited}) x))"
+            f"(SELECT json_group_array(x.j -> '$') FROM "
+            f"(SELECT {element} AS j {source} ORDER BY {', '.join(order)}{limited}) x) -> '$'"
         )
 
     def text_array(self, element: str, source: str, order: str) -> str:
-        return f"json((SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x))"
+        return f"(SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x) -> '$'"
 
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
@@ -145,6 +153,19 @@ class SQLite(Dialect):
 
     def result(self, data: str) -> str:
         return f"SELECT {data}"
+
+    def check(self, sql: str) -> None:
+        """Decline a statement too deeply nested for SQLite's parser ("parser stack
+        overflow"): parsed once, at compile time, by the same library the server uses, on an
+        empty database (where parsing succeeds it stops at the first missing table)."""
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.execute(sql)
+        except sqlite3.OperationalError as error:
+            if "parser stack overflow" in str(error):
+                raise Decline("too deeply nested for SQLite's parser") from None
+        finally:
+            connection.close()
 
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (PostgreSQL(), SQLite())}

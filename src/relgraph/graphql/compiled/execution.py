@@ -69,9 +69,11 @@ def compiled_for(
     else:
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         try:
+            written = DIALECTS[dialect.name]
             compiled = compile_operation(
-                schema, operation, fragments, DIALECTS[dialect.name], Conditions(viewer, dialect, today), ROOTS
+                schema, operation, fragments, written, Conditions(viewer, dialect, today), ROOTS
             )
+            written.check(compiled.sql)
             prepared = _Prepared(compiled, operation)
         except Decline as reason:
             prepared = str(reason)
