@@ -144,7 +144,6 @@ def server(url: str, settings: dict[str, str] | None = None) -> Iterator[tuple[s
     for name in (
         "RELGRAPH_RATE_LIMIT_PER_MINUTE",
         "RELGRAPH_RATE_LIMIT_FLUSH_MS",
-        "RELGRAPH_PLANNED_EXECUTION",
         "RELGRAPH_COMPILED_READS",
     ):
         env.pop(name, None)
@@ -255,16 +254,15 @@ async def count_statements(url: str, token: str, query: str, variables: dict[str
 
 
 async def executor_of(url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> str:
-    """Which executor answered one request, in-process: "compiled", "planned", or
-    "Strawberry", with the reasons the compiler declined and the planned executor gave way
-    (they log them on relgraph.compiled and relgraph.planned)."""
+    """Which executor answered one request, in-process: "compiled", or "resolvers" with the
+    reason the compiler declined (relgraph.graphql.compiled logs it on relgraph.compiled)."""
     import logging
 
     from relgraph.config import Settings
     from relgraph.db.engine import create_engine
     from relgraph.web import create_app
 
-    reasons: dict[str, list[str]] = {"relgraph.compiled": [], "relgraph.planned": []}
+    reasons: dict[str, list[str]] = {"relgraph.compiled": []}
 
     class Reasons(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -290,12 +288,8 @@ async def executor_of(url: str, token: str, query: str, variables: dict[str, Any
             log.removeHandler(handler)
             log.setLevel(level)
         await engine.dispose()
-    declined, gave_way = reasons["relgraph.compiled"], reasons["relgraph.planned"]
-    if not declined:
-        return "compiled"
-    if not gave_way:
-        return f"planned (the compiler declined: {declined[0][:90]})"
-    return f"Strawberry (the compiler declined: {declined[0][:90]}; {gave_way[0][:90]})"
+    declined = reasons["relgraph.compiled"]
+    return f"resolvers ({declined[0][:100]})" if declined else "compiled"
 
 
 async def org_id(url: str, code: str) -> int:

@@ -3,7 +3,8 @@
 For a small card (LG-SMALL: 3 subsidiaries, 4 active people each) and a big one (LG-CARD:
 50 subsidiaries, 20 active people each, 1,020 memberships in the answer):
 
-  relgraph  `relgraph serve` answering CARD (sequential keep-alive client)
+  relgraph  `relgraph serve` answering CARD (sequential keep-alive client): compiled
+  resolvers the same with RELGRAPH_COMPILED_READS=0: the resolvers answer (issue 25)
   floor     bench/card_floor.py: three hand-written SQL statements plus graphql-core
             executing the same document over plain dicts, on the same HTTP stack
   asOf      relgraph answering the same card as of yesterday (`organisation(id:, asOf:)`:
@@ -18,8 +19,8 @@ user, the rate limit on (bench/_common.py).
 Then the shipped example (examples/queries/organisation-card.graphql) on the `serve --demo`
 data, as a user of each of the four demo users' roles (ADMIN with FINANCE and SENSITIVE,
 TEAM, BUSINESS, READONLY), in alternating rounds, each time beside ADMIN's: without FINANCE
-the invoice fields are FORBIDDEN, and a resolver that raises sends the whole query from the
-planned executor to Strawberry (issue 25), which the ratio shows. Each user stays within
+the invoice fields are FORBIDDEN (null with an error, on either path), and it prints which
+path answered and why the compiler declined. Each user stays within
 the rate limit: the example costs 25,000 points, 40 a minute.
 
     .venv/bin/python bench/card.py [sqlite] [postgresql] [--repeat N] [--example-only]
@@ -140,7 +141,9 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
                 await floor.gql(CARD, variables),
             )
             if mine != theirs or mine != await resolvers.gql(CARD, variables):
-                raise AssertionError(f"relgraph, its resolvers and the floor answer the {label} card differently")
+                raise AssertionError(
+                    f"relgraph, its resolvers and the floor answer the {label} card differently"
+                )
             subs, people = _size(mine)
             statements = await count_statements(url, token, CARD, variables)
             dated = {**variables, "day": YESTERDAY}

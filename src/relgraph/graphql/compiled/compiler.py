@@ -19,6 +19,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
 )
+from graphql.execution.values import VariableValues
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.graphql.compiled.conditions import Conditions
@@ -28,7 +29,7 @@ from relgraph.graphql.core.ids import decode_id
 
 __all__ = ["Build", "Compiled", "Connection", "compile_operation"]
 
-Reader = Callable[[dict[str, Any]], Any]
+Reader = Callable[[VariableValues], Any]
 
 
 @dataclass
@@ -80,13 +81,15 @@ class Build:
     def fields(self, type_: GraphQLObjectType, selected: Selected) -> list[Selected]:
         return fields_of(self.schema, type_, selected.sub_selections(), self.fragments)
 
-    def page_size(self, parent: GraphQLObjectType, selected: Selected, allowed: Sequence[str] = ("first",)) -> str:
+    def page_size(
+        self, parent: GraphQLObjectType, selected: Selected, allowed: Sequence[str] = ("first",)
+    ) -> str:
         """The bind parameter of a connection's `first` (the only paging argument handled);
         `allowed`: the field's arguments the caller handles."""
         definition = parent.fields[selected.name]
         arguments = arguments_of(definition, selected, allowed)
 
-        def first(variables: dict[str, Any]) -> int:
+        def first(variables: VariableValues) -> int:
             size = arguments.read(variables).get("first")
             if size is None:
                 return DEFAULT_PAGE_SIZE
@@ -148,7 +151,9 @@ class Build:
             elif item.name == "hasPreviousPage":
                 pairs.append((item.key, d.boolean("1 = 0")))  # a first page: nothing before it
             elif item.name == "startCursor":
-                pairs.append((item.key, f"(SELECT {d.cursor(key, pk)} {source} ORDER BY {key}, {pk} LIMIT 1)"))
+                pairs.append(
+                    (item.key, f"(SELECT {d.cursor(key, pk)} {source} ORDER BY {key}, {pk} LIMIT 1)")
+                )
             elif item.name == "endCursor":
                 last = (
                     f"(SELECT z.c FROM (SELECT {d.cursor(key, pk)} AS c, {key} AS k0, {pk} AS k1 "
@@ -163,7 +168,7 @@ class Build:
         """The primary key of an `id` argument of type `type_name`; NULL (nothing) for another."""
         arguments = arguments_of(parent.fields[selected.name], selected, ["id"])
 
-        def pk(variables: dict[str, Any]) -> int | None:
+        def pk(variables: VariableValues) -> int | None:
             decoded = decode_id(arguments.read(variables)["id"])
             return decoded[1] if decoded is not None and decoded[0] == type_name else None
 

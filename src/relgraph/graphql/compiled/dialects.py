@@ -137,7 +137,9 @@ class SQLite(Dialect):
         )
 
     def text_array(self, element: str, source: str, order: str) -> str:
-        return f"(SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x) -> '$'"
+        return (
+            f"(SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x) -> '$'"
+        )
 
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"

@@ -110,7 +110,9 @@ def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
     for withheld in forbidden:
         for path in _places(data, withheld.path, []):
             errors.append(
-                GraphQLError(withheld.message, nodes=[withheld.node], path=path, extensions={"code": withheld.code})
+                GraphQLError(
+                    withheld.message, nodes=[withheld.node], path=path, extensions={"code": withheld.code}
+                )
             )
     return errors
 
@@ -136,10 +138,17 @@ class CompiledReads(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         viewer = getattr(context.context, "viewer", None)
-        if context.result is None and document is not None and context.query is not None and viewer is not None:
+        if (
+            context.result is None
+            and document is not None
+            and context.query is not None
+            and viewer is not None
+        ):
             schema: GraphQLSchema = context.schema._schema
             engine = context.context.sessionmaker.kw["bind"]
-            prepared = compiled_for(schema, context.query, document, context.operation_name, viewer, engine.dialect)
+            prepared = compiled_for(
+                schema, context.query, document, context.operation_name, viewer, engine.dialect
+            )
             if isinstance(prepared, str):
                 logger.debug("compiled reads declined: %s", prepared)
             else:

@@ -217,10 +217,14 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
                 f"{t}.tag", f"FROM membership_tags {t} WHERE {t}.membership_id = {alias}.id", f"{t}.tag"
             )
         elif item.name == "person":
-            value = person(build, person_alias, build.fields(build.object_type("Person"), item), [*path, item.key])
+            value = person(
+                build, person_alias, build.fields(build.object_type("Person"), item), [*path, item.key]
+            )
         elif item.name == "organisation":
             o = build.alias("o")
-            found = organisation(build, o, build.fields(build.object_type("Organisation"), item), [*path, item.key])
+            found = organisation(
+                build, o, build.fields(build.object_type("Organisation"), item), [*path, item.key]
+            )
             value = d.nested(f"SELECT {found} FROM organisations {o} WHERE {o}.id = {alias}.organisation_id")
         else:
             raise Decline(f"field {type_.name}.{item.name}")

@@ -4,6 +4,7 @@ organisations (its filter written in the document, not in variables)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from graphql import GraphQLObjectType
 
 from relgraph.graphql.compiled.compiler import Build, Connection

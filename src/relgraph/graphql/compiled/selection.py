@@ -22,8 +22,8 @@ from graphql import (
     VariableNode,
     visit,
 )
+from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import Visitor
-from graphql.execution.values import get_argument_values
 
 __all__ = ["Arguments", "Decline", "Forbidden", "Selected", "arguments_of", "fields_of", "literal_input"]
 
@@ -70,11 +70,11 @@ class Arguments:
         """(True, value) when argument `name` is written in the document without a variable."""
         for argument in self.node.arguments or ():
             if argument.name.value == name and not isinstance(argument.value, VariableNode):
-                return True, self.read({})[name]
+                return True, self.read(None)[name]
         return False, None
 
-    def read(self, variables: dict[str, Any]) -> dict[str, Any]:
-        return cast(dict[str, Any], get_argument_values(self.definition, self.node, variables))
+    def read(self, variables: VariableValues | None) -> dict[str, Any]:
+        return get_argument_values(self.definition, self.node, variables)
 
 
 def arguments_of(definition: GraphQLField, selected: Selected, allowed: Sequence[str]) -> Arguments:
@@ -145,7 +145,9 @@ class _Variables(Visitor):
         self.found = True
 
 
-def literal_input(parent: GraphQLObjectType, selected: Selected, name: str, known: set[str]) -> dict[str, Any]:
+def literal_input(
+    parent: GraphQLObjectType, selected: Selected, name: str, known: set[str]
+) -> dict[str, Any]:
     """An input object argument written without variables, as graphql-core coerces it;
     {} when absent. Declines variables in it and fields not in `known`."""
     for argument in selected.node.arguments or ():
@@ -158,8 +160,10 @@ def literal_input(parent: GraphQLObjectType, selected: Selected, name: str, know
             break
     else:
         return {}
-    given = arguments_of(parent.fields[selected.name], selected, [a.name.value for a in selected.node.arguments or ()])
-    found = given.read({}).get(name) or {}
+    given = arguments_of(
+        parent.fields[selected.name], selected, [a.name.value for a in selected.node.arguments or ()]
+    )
+    found = given.read(None).get(name) or {}
     # Fields left out read as their defaults (null, false): those need no handling.
     unknown = {k for k, v in found.items() if k not in known and v not in (None, False)}
     if unknown:
