@@ -4,6 +4,7 @@ they claim to cover (a differential test: the same app with compiled_reads off).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +17,9 @@ from relgraph import demo
 from relgraph.cli import DEMO_USERS
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
+from relgraph.db.models import Person
 from relgraph.graphql.compiled import execution
+from relgraph.graphql.core.ids import decode_id
 from relgraph.web import create_app
 
 # bench/card.py's card.
@@ -303,3 +306,33 @@ async def test_other_shapes_read_the_same_either_way(demo_data, demo_users, reso
     assert second["data"]["card"]["people"]["edges"][0]["cursor"] != page["edges"][0]["cursor"]
     for caller in demo_users:
         await _both(caller, resolvers_client, STAMPS_AND_OWNERS, {"id": card})
+
+
+NAMES = [
+    # first name, initials, infix, last name, deleted
+    ("Jan", "J.", "van der", "Berg", False),
+    ("", "J.P.", None, "Berg", False),
+    (None, None, "de", "Vries", False),
+    (None, None, None, "Vries", False),
+    ("Ánna", None, "", "Ödegaard", False),
+    ("Jan", None, "van", "Berg", True),
+]
+
+
+async def test_names_are_written_as_the_resolvers_write_them(
+    demo_data, demo_users, resolvers_client, answered, sessionmaker
+) -> None:
+    admin = demo_users[0]
+    data = await admin.gql("{ persons(first: 10) { nodes { id } } }")
+    ids = [n["id"] for n in data["persons"]["nodes"]][: len(NAMES)]
+    async with sessionmaker() as session:
+        for global_id, (first, initials, infix, last, deleted) in zip(ids, NAMES, strict=True):
+            person = await session.get(Person, decode_id(global_id)[1])  # type: ignore[index]
+            person.first_name, person.initials, person.infix, person.last_name = first, initials, infix, last
+            person.deleted_at = dt.datetime.now(dt.UTC) if deleted else None
+        await session.commit()
+    answered.clear()
+    for global_id in ids:
+        answer = await _both(admin, resolvers_client, PERSON, {"id": global_id})
+        assert answer["data"]["person"]["sortName"]
+    assert answered == ["Person"] * len(ids)
