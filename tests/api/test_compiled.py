@@ -336,3 +336,18 @@ async def test_names_are_written_as_the_resolvers_write_them(
         answer = await _both(admin, resolvers_client, PERSON, {"id": global_id})
         assert answer["data"]["person"]["sortName"]
     assert answered == ["Person"] * len(ids)
+
+
+HIERARCHY = """query Hierarchy($id: ID!) {
+  organisation(id: $id) { name depth ancestors { id name depth } root { name depth root { name } }
+    subsidiaries(first: 5) { nodes { name depth ancestors { name } root { name } } } }
+}"""
+
+
+async def test_ancestors_depth_and_root(demo_data, demo_users, resolvers_client, answered) -> None:
+    admin = demo_users[0]
+    found = await admin.gql("{ organisations(first: 100) { nodes { id } } }")
+    answered.clear()
+    for node in found["organisations"]["nodes"]:
+        await _both(admin, resolvers_client, HIERARCHY, {"id": node["id"]})
+    assert set(answered) == {"Hierarchy"}

@@ -13,7 +13,8 @@ from graphql import GraphQLObjectType
 
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, literal_input
+from relgraph.domain.organisations.hierarchy import MAX_DEPTH
+from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, literal_input
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
 
@@ -95,6 +96,8 @@ def _organisation_field(
         return d.boolean(f"{alias}.{_ORGANISATION_FLAGS[item.name]}")
     if item.name in _INVOICE:
         return _invoice(build, alias, item, path)
+    if item.name in ("ancestors", "depth", "root"):
+        return _up_the_chain(build, type_, alias, item, path)
     if item.name == "parent":
         parent = build.alias("o")
         fields = build.fields(type_, item)
@@ -138,6 +141,32 @@ def _organisation_field(
             path,
         )
     raise Decline(f"field Organisation.{item.name}")
+
+
+def _chain(alias: str, chain: str) -> str:
+    """The ancestors of `alias` today, (id, depth) with depth 1 the parent, as
+    domain/organisations/hierarchy.py walks them (at most MAX_DEPTH)."""
+    return (
+        f"(WITH RECURSIVE {chain}(id, depth) AS (SELECT {alias}.parent_id, 1 WHERE {alias}.parent_id IS NOT NULL "
+        f"UNION ALL SELECT up.parent_id, {chain}.depth + 1 FROM {chain} JOIN organisations up ON up.id = {chain}.id "
+        f"WHERE up.parent_id IS NOT NULL AND {chain}.depth < {MAX_DEPTH}) SELECT id, depth FROM {chain}) {chain}"
+    )
+
+
+def _up_the_chain(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
+    """ancestors (nearest first), depth, and root (the farthest ancestor, else itself)."""
+    arguments_of(type_.fields[item.name], item, [])  # asOf: the resolvers
+    d = build.dialect
+    chain, o = build.alias("a"), build.alias("o")
+    source = f"FROM {_chain(alias, chain)} JOIN organisations {o} ON {o}.id = {chain}.id"
+    if item.name == "depth":
+        return f"(SELECT count(*) {source})"
+    fields = build.fields(type_, item)
+    found = organisation(build, o, fields, path)
+    if item.name == "ancestors":
+        return d.array(found, source, [f"{chain}.depth"], None)
+    farthest = d.nested(f"SELECT {found} {source} ORDER BY {chain}.depth DESC LIMIT 1")
+    return f"coalesce({farthest}, {organisation(build, alias, fields, path)})"
 
 
 def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
