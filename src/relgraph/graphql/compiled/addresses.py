@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLObjectType
 from graphql.execution.values import VariableValues
 
 from relgraph.db.engine import SQLITE_FUNCTIONS
+from relgraph.db.models import Address
 from relgraph.db.pagination import MAX_PAGE_SIZE
 from relgraph.domain.party_data.addresses import lines
 from relgraph.domain.party_data.countries import HOME_COUNTRY
@@ -37,7 +38,8 @@ _COLUMNS = {
 def lines_json(*values: Any) -> str:
     """SQLite's relgraph_address_lines: the lines of an address as JSON."""
     return json.dumps(
-        lines(SimpleNamespace(**dict(zip(LINE_COLUMNS, values, strict=True)))), ensure_ascii=False
+        lines(cast(Address, SimpleNamespace(**dict(zip(LINE_COLUMNS, values, strict=True))))),
+        ensure_ascii=False,
     )
 
 
@@ -64,8 +66,7 @@ def _lines(build: Build, alias: str) -> str:
         [
             _joined([f"{alias}.street", number]),
             _joined([f"{alias}.postcode", f"{alias}.city"]),
-            f"CASE WHEN {alias}.country = {build.dialect.literal(HOME_COUNTRY)} THEN NULL "
-            f"ELSE nullif({alias}.country, '') END",
+            f"CASE WHEN {alias}.country = {build.dialect.literal(HOME_COUNTRY)} THEN NULL ELSE nullif({alias}.country, '') END",
         ]
     )
 
