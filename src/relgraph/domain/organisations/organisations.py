@@ -36,6 +36,7 @@ __all__ = [
     "get",
     "get_many",
     "list_page",
+    "matching",
     "order_keys",
     "possible_duplicates",
     "update",
@@ -139,6 +140,12 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
         Organisation.id, created_since=flt.created_since, updated_since=flt.updated_since
     )
     return conditions
+
+
+def matching(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:
+    """The ids of the organisations matching `flt` as `viewer` may find them (compiled reads
+    page them in their own statement)."""
+    return select(Organisation.__table__.c.id).where(*_conditions(viewer, flt))
 
 
 def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:
