@@ -15,6 +15,11 @@ PACKAGE = Path(relgraph.__file__).parent
 LAZY_IMPORTERS = {"relgraph.cli": "a command loads what it needs when it runs: `relgraph --help` stays fast"}
 
 
+def _lazy_importer(module: str) -> bool:
+    """`module` is one of LAZY_IMPORTERS or a module of that package."""
+    return any(module == name or module.startswith(name + ".") for name in LAZY_IMPORTERS)
+
+
 def _module_name(path: Path, root: Path) -> str:
     parts = [*root.relative_to(PACKAGE.parent).parts, *path.relative_to(root).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -92,7 +97,7 @@ def test_no_module_imports_itself_back() -> None:
 
 def test_no_function_imports_but_the_console_scripts() -> None:
     _, in_functions = import_graph(PACKAGE)
-    assert [f for f in in_functions if f.rsplit(".", 1)[0] not in LAZY_IMPORTERS] == []
+    assert [f for f in in_functions if not _lazy_importer(f.rsplit(".", 1)[0])] == []
 
 
 def test_the_import_graph_sees_what_it_claims() -> None:
