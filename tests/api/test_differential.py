@@ -1,0 +1,94 @@
+"""The default read path answers every read exactly as the resolvers alone do (issue 25).
+
+Beyond the example queries (tests/api/test_compiled.py): a fixed, seeded corpus of valid
+read queries drawn by hypothesis-graphql from the whole schema, and every read query of the
+authorization matrix with the matrix's scenario, each as a user of each of the four demo
+users' roles (and, for the matrix, a BUSINESS account manager), through both paths of
+tests/support/differential.py: the same status, byte-identical `data`, equal `errors`.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import AsyncIterator
+from typing import Any
+
+import graphql
+import pytest
+from authorization import INVOICE_CITY, MISSING_PERSON, build_scenario
+from differential import Paths, exact, matrix_reads, two_paths, variable_sets
+from fuzzing import corpus, documents, seed_world
+from helpers import REPO, SCHEMA_FILE
+
+from relgraph.cli import DEMO_USERS
+from relgraph.config import Settings
+
+# A few hundred documents: about 13 per root field of Query.
+CORPUS_SIZE, CORPUS_SEED = 200, 25
+
+
+@pytest.fixture
+async def paths(settings: Settings, engine: Any) -> AsyncIterator[Paths]:
+    async with two_paths(settings, engine) as both:
+        yield both
+
+
+async def _demo_viewers(make_caller: Any) -> dict[str, str]:
+    """A user of each demo user's role and permissions (ADMIN with FINANCE and SENSITIVE)."""
+    return {
+        role: (await make_caller(role, tuple(permissions))).token for _, _, role, permissions in DEMO_USERS
+    }
+
+
+def test_the_comparison_sees_key_order_and_number_literals() -> None:
+    assert exact(b'{"a":1,"b":[2]}') == exact(b'{"a": 1, "b": [2]}')
+    assert exact(b'{"a":1,"b":2}') != exact(b'{"b":2,"a":1}')
+    assert exact(b'{"a":1.0}') != exact(b'{"a":1}')
+    assert exact(b'{"a":"\\u00e9"}') == exact('{"a":"é"}'.encode())
+
+
+async def test_the_fuzz_corpus_reads_alike_on_both_paths(
+    paths, settings, engine, client, make_caller
+) -> None:
+    world = await seed_world(engine, client)
+    viewers = await _demo_viewers(make_caller)
+    queries = corpus(documents(settings, world.ids, writes=False), CORPUS_SIZE, CORPUS_SEED)
+    roots = collections.Counter(
+        selection.name.value
+        for query in queries
+        for selection in graphql.parse(query).definitions[0].selection_set.selections  # type: ignore[attr-defined]
+    )
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    assert schema.query_type is not None
+    assert set(roots) == set(schema.query_type.fields), "the corpus asks every root field"
+    assert len(queries) > CORPUS_SIZE * 0.8, "the corpus is a few hundred distinct queries"
+    problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
+    assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
+
+
+async def test_the_authorization_matrix_reads_alike_on_both_paths(paths, admin, make_caller, client) -> None:
+    s = await (await build_scenario(admin, make_caller, client)).with_documents()
+    viewers = await _demo_viewers(make_caller)
+    # Shielding (R2) turns on being an account manager: the matrix's BUSINESS one (R1 on too).
+    viewers["BUSINESS_AM"] = s.viewers["BUSINESS_AM"].token
+    # One object of each kind the rules treat apart (the number of requests grows with it).
+    ids = [
+        s.alfa,  # shielded, with financial data
+        s.beta,  # parent of an archived organisation
+        s.archived,
+        s.member,
+        s.former,
+        s.hidden,
+        s.rel_hidden,
+        s.ir_commission,
+        s.ir_hidden,
+        s.docs["hidden"].id,
+        MISSING_PERSON,
+    ]
+    texts = ["Alfa", "Zara", "Verborgenheim", INVOICE_CITY, "Organisation"]
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    queries = matrix_reads(REPO / "tests" / "visibility")
+    assert len(queries) >= 40, "the matrix's read queries are found"
+    requests = [(query, values) for query in queries for values in variable_sets(schema, query, ids, texts)]
+    problems = await paths.mismatches(viewers, requests)
+    assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
