@@ -14,9 +14,11 @@ into it, and the limit is a property of the HTTP layer, which both paths share.
 from __future__ import annotations
 
 import ast
+import collections
 import contextlib
 import dataclasses
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import graphql
 import httpx
 
 from relgraph.config import Settings
+from relgraph.logs import REQUEST_LOGGER
 from relgraph.web import create_app
 
 __all__ = ["RESOLVERS_ONLY", "Paths", "exact", "matrix_reads", "two_paths", "variable_sets"]
@@ -65,19 +68,38 @@ def _errors(body: Any) -> list[str]:
     return sorted(json.dumps(error) for error in _member(body, "errors") or ())
 
 
+class _Paths(logging.Handler):
+    """The execution path of each request, from the request log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict) and fields.get("path") == "/graphql":
+            self.seen.append(str(fields.get("execution_path")))
+
+
 @dataclasses.dataclass
 class Paths:
-    """Two clients on two apps over one database: `default` and `resolvers`."""
+    """Two clients on two apps over one database: `default` and `resolvers`; `answered_by`
+    counts the paths that answered the default app's requests ("resolvers" among them): a
+    comparison of the resolvers with themselves would prove nothing."""
 
     default: httpx.AsyncClient
     resolvers: httpx.AsyncClient
+    log: _Paths
     sent: int = 0
+    answered_by: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
 
     async def compare(self, token: str, query: str, variables: dict[str, Any] | None = None) -> str | None:
         """None when both paths answer alike, else what differs (short)."""
         headers = {"Authorization": f"Bearer {token}"}
         body = {"query": query, "variables": variables or {}}
+        self.log.seen.clear()
         fast = await self.default.post("/graphql", json=body, headers=headers)
+        self.answered_by.update(self.log.seen)
         slow = await self.resolvers.post("/graphql", json=body, headers=headers)
         self.sent += 1
         if fast.status_code != slow.status_code:
@@ -88,6 +110,10 @@ class Paths:
         if _errors(mine) != _errors(theirs):
             return f"errors differ:\n      default   {_errors(mine)}\n      resolvers {_errors(theirs)}"
         return None
+
+    def fast(self) -> int:
+        """Requests a fast path answered (not the resolvers, and not refused before execution)."""
+        return sum(n for path, n in self.answered_by.items() if path not in ("resolvers", "none"))
 
     async def mismatches(
         self, viewers: dict[str, str], requests: Iterable[tuple[str, dict[str, Any]]]
@@ -110,6 +136,10 @@ async def two_paths(settings: Settings, engine: Any) -> AsyncIterator[Paths]:
         create_app(default, engine=engine),
         create_app(dataclasses.replace(default, **RESOLVERS_ONLY), engine=engine),
     ]
+    log, request_log = _Paths(), logging.getLogger(REQUEST_LOGGER)
+    level = request_log.level
+    request_log.addHandler(log)
+    request_log.setLevel(logging.INFO)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(
@@ -121,8 +151,10 @@ async def two_paths(settings: Settings, engine: Any) -> AsyncIterator[Paths]:
             for app in apps
         ]
         try:
-            yield Paths(*clients)
+            yield Paths(*clients, log)
         finally:
+            request_log.removeHandler(log)
+            request_log.setLevel(level)
             for app in apps:
                 await app.state.runtime.aclose()
 
