@@ -164,20 +164,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def server(
-    url: str, *, workers: int = 1, env: dict[str, str] | None = None
+    url: str, settings: dict[str, str] | None = None, *, workers: int = 1
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`relgraph serve` on `url` in a process of its own, with the default settings (the
-    rate limit on) but those `env` sets; yields its GraphQL address once all `workers` are up."""
+    rate limit on) but for `settings` (environment variables); yields its GraphQL address
+    once all `workers` are up."""
     port = free_port()
     environment = {**os.environ, "RELGRAPH_DATABASE_URL": url}
     for name in (
         "RELGRAPH_RATE_LIMIT_PER_MINUTE",
         "RELGRAPH_RATE_LIMIT_FLUSH_MS",
-        "RELGRAPH_PLANNED_EXECUTION",
         "RELGRAPH_COMPILED_READS",
     ):
         environment.pop(name, None)
-    environment.update(env or {})
+    environment.update(settings or {})
     proc = subprocess.Popen(
         [RELGRAPH, "serve", "--port", str(port), "--workers", str(workers)],
         env=environment,
@@ -309,24 +309,26 @@ async def count_statements(url: str, token: str, query: str, variables: dict[str
 
 
 async def executor_of(url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> str:
-    """Which executor answered one request, in-process: "planned", or "Strawberry" with the
-    reason the planned executor gave way (relgraph.graphql.core.planned logs it)."""
+    """Which executor answered one request, in-process: "compiled", or "resolvers" with the
+    reason the compiler declined (relgraph.graphql.compiled logs it on relgraph.compiled)."""
     import logging
 
     from relgraph.config import Settings
     from relgraph.db.engine import create_engine
     from relgraph.web import create_app
 
-    reasons: list[str] = []
+    reasons: dict[str, list[str]] = {"relgraph.compiled": []}
 
     class Reasons(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            reasons.append(record.getMessage() + (f" ({record.exc_info[1]!r})" if record.exc_info else ""))
+            reason = record.getMessage() + (f" ({record.exc_info[1]!r})" if record.exc_info else "")
+            reasons[record.name].append(reason)
 
-    planned_log = logging.getLogger("relgraph.planned")
-    handler, level = Reasons(), planned_log.level
-    planned_log.addHandler(handler)
-    planned_log.setLevel(logging.DEBUG)
+    logs = [logging.getLogger(name) for name in reasons]
+    handler, levels = Reasons(), [log.level for log in logs]
+    for log in logs:
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
     engine = create_engine(url)
     try:
         app = create_app(Settings(database_url=url), engine=engine)
@@ -337,10 +339,12 @@ async def executor_of(url: str, token: str, query: str, variables: dict[str, Any
             await http.post("/graphql", json={"query": query, "variables": variables or {}})
         await app.state.runtime.aclose()
     finally:
-        planned_log.removeHandler(handler)
-        planned_log.setLevel(level)
+        for log, level in zip(logs, levels, strict=True):
+            log.removeHandler(handler)
+            log.setLevel(level)
         await engine.dispose()
-    return f"Strawberry: {reasons[0][:90]}" if reasons else "planned"
+    declined = reasons["relgraph.compiled"]
+    return f"resolvers ({declined[0][:100]})" if declined else "compiled"
 
 
 async def org_id(url: str, code: str) -> int:

@@ -3,7 +3,8 @@
 For a small card (LG-SMALL: 3 subsidiaries, 4 active people each) and a big one (LG-CARD:
 50 subsidiaries, 20 active people each, 1,020 memberships in the answer):
 
-  relgraph  `relgraph serve` answering CARD (sequential keep-alive client)
+  relgraph  `relgraph serve` answering CARD (sequential keep-alive client): compiled
+  resolvers the same with RELGRAPH_COMPILED_READS=0: the resolvers answer (issue 25)
   floor     bench/card_floor.py: three hand-written SQL statements plus graphql-core
             executing the same document over plain dicts, on the same HTTP stack
   asOf      relgraph answering the same card as of yesterday (`organisation(id:, asOf:)`:
@@ -18,8 +19,8 @@ user, the rate limit on (bench/_common.py).
 Then the shipped example (examples/queries/organisation-card.graphql) on the `serve --demo`
 data, as a user of each of the four demo users' roles (ADMIN with FINANCE and SENSITIVE,
 TEAM, BUSINESS, READONLY), in alternating rounds, each time beside ADMIN's: without FINANCE
-the invoice fields are FORBIDDEN, and a resolver that raises sends the whole query from the
-planned executor to Strawberry (issue 25), which the ratio shows. Each user stays within
+the invoice fields are FORBIDDEN (null with an error, on either path), and it prints which
+path answered and why the compiler declined. Each user stays within
 the rate limit: the example costs 25,000 points, 40 a minute.
 
     .venv/bin/python bench/card.py [sqlite] [postgresql] [--repeat N] [--example-only]
@@ -126,25 +127,36 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
     url = BACKENDS[backend]
     token = await bench_token(url)
     results = []
-    with server(url) as (address, _), floor_server(url) as (floor_address, _):
+    with (
+        server(url) as (address, _),
+        server(url, {"RELGRAPH_COMPILED_READS": "0"}) as (resolvers_address, _),
+        floor_server(url) as (floor_address, _),
+    ):
         ours, floor = Client(address, token), Client(floor_address, token)
+        resolvers = Client(resolvers_address, token)
         for label, code in (("small", SMALL_CARD_CODE), ("big", CARD_CODE)):
             variables = {"id": encode_id("Organisation", await org_id(url, code))}
             mine, theirs = (
                 await ours.gql(CARD, variables),
                 await floor.gql(CARD, variables),
             )
-            if mine != theirs:
-                raise AssertionError(f"relgraph and the floor answer the {label} card differently")
+            if mine != theirs or mine != await resolvers.gql(CARD, variables):
+                raise AssertionError(
+                    f"relgraph, its resolvers and the floor answer the {label} card differently"
+                )
             subs, people = _size(mine)
             statements = await count_statements(url, token, CARD, variables)
             dated = {**variables, "day": YESTERDAY}
             asof_subs, asof_people = _size(await ours.gql(CARD_AS_OF, dated))
             asof_statements = await count_statements(url, token, CARD_AS_OF, dated)
-            times: dict[str, list[float]] = {"relgraph": [], "asof": [], "floor": []}
+            executor = await executor_of(url, token, CARD, variables)
+            times: dict[str, list[float]] = {"relgraph": [], "resolvers": [], "asof": [], "floor": []}
             for _ in range(rounds):
                 times["relgraph"] += await timed(
                     lambda v=variables: ours.gql(CARD, v), repeat=repeat // rounds
+                )
+                times["resolvers"] += await timed(
+                    lambda v=variables: resolvers.gql(CARD, v), repeat=repeat // rounds
                 )
                 times["asof"] += await timed(lambda v=dated: ours.gql(CARD_AS_OF, v), repeat=repeat // rounds)
                 times["floor"] += await timed(lambda v=variables: floor.gql(CARD, v), repeat=repeat // rounds)
@@ -153,7 +165,12 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
             print(
                 f"{backend}: {label} card ({subs} subsidiaries, {people} memberships), {statements} statements"
             )
-            print(f"    relgraph {summary(times['relgraph'])}")
+            compiled_ratio = statistics.median(times["relgraph"]) / statistics.median(times["resolvers"])
+            print(f"    relgraph {summary(times['relgraph'])}  answered by {executor}")
+            print(
+                f"    resolvers {summary(times['resolvers'])}  (RELGRAPH_COMPILED_READS=0; relgraph "
+                f"{compiled_ratio:.2f}x of it)"
+            )
             print(
                 f"    asOf     {summary(times['asof'])}  ({asof_subs} subsidiaries, {asof_people} "
                 f"memberships on {YESTERDAY}, {asof_statements} statements)"
@@ -170,12 +187,14 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> list[dict[str, An
                     "people": people,
                     "statements": statements,
                     "ratio": ratio,
+                    "compiled_ratio": compiled_ratio,
                     "asof_statements": asof_statements,
                     "asof_ratio": asof_ratio,
                     **times,
                 }
             )
         await ours.aclose()
+        await resolvers.aclose()
         await floor.aclose()
     return results
 

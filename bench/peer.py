@@ -125,11 +125,11 @@ GOALS = {
 ROUNDS = 3
 
 
-async def bench(repeat: int, seconds: float, *, env: dict[str, str] | None = None) -> dict[str, Any]:
+async def bench(repeat: int, seconds: float, settings: dict[str, str] | None = None) -> dict[str, Any]:
     """Latency (one relgraph worker against PostGraphile, alternating rounds), then throughput
     at 8 connections of relgraph with one worker, with two (`serve --workers 2`) and of
     PostGraphile, in alternating rounds of `seconds` / 3 each, with the RSS of each server
-    (all its processes) at the end. `env`: settings for relgraph's servers."""
+    (all its processes) at the end. `settings`: environment variables for relgraph's servers."""
     ensure_dataset("postgresql")
     url = BACKENDS["postgresql"]
     pk = await org_id(url, CARD_CODE)
@@ -141,8 +141,8 @@ async def bench(repeat: int, seconds: float, *, env: dict[str, str] | None = Non
     # Eight users per server: the rate limit counts per user, shared by the servers.
     tokens = {label: await bench_tokens(url, 8) for label in ("relgraph", "relgraph x2", "postgraphile")}
     with (
-        server(url, env=env) as (address, ours_proc),
-        server(url, workers=2, env=env) as (address2, ours2_proc),
+        server(url, settings) as (address, ours_proc),
+        server(url, settings, workers=2) as (address2, ours2_proc),
         postgraphile(database) as (peer_address, peer_proc),
     ):
         ours, peer = Client(address, tokens["relgraph"][0]), Client(peer_address, tokens["postgraphile"][0])

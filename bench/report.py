@@ -125,8 +125,8 @@ async def main() -> None:
     lines += [
         "",
         "examples/queries/organisation-card.graphql as a user of each demo user's role; without FINANCE its",
-        "invoice fields are FORBIDDEN, and the planned executor gives the query to Strawberry (bench/card.py",
-        "prints which executor answered).",
+        "invoice fields are FORBIDDEN (null with an error, compiled or not); bench/card.py prints which",
+        "executor answered and why the compiler declined.",
         "",
     ]
 

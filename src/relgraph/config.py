@@ -95,9 +95,9 @@ class Settings:
     # 100 by default); 0 for a pooler in transaction mode (PgBouncer), which hands each
     # transaction to any server connection: no cache, and statement names that never clash.
     pg_statement_cache: int = field(default_factory=lambda: _int("RELGRAPH_PG_STATEMENT_CACHE", 100))
-    # Read queries made only of plain fields and the card's resolvers skip Strawberry's
-    # per-field machinery (relgraph.graphql.core.planned); 0 sends every query through Strawberry.
-    planned_execution: bool = field(default_factory=lambda: _int("RELGRAPH_PLANNED_EXECUTION", 1) != 0)
+    # Read queries the compiler knows are answered by one SQL statement that builds the JSON
+    # (relgraph.graphql.compiled); 0 sends every query to the resolvers.
+    compiled_reads: bool = field(default_factory=lambda: _int("RELGRAPH_COMPILED_READS", 1) != 0)
     # Origins (scheme://host[:port]) whose pages may call the API from a browser; empty: none.
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _origins("RELGRAPH_CORS_ORIGINS"))
     # How long a browser may keep the answer to a preflight request, in seconds.

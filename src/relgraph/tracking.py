@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-__all__ = ["RequestFacts", "current", "new_request_id", "note_execution", "note_planned", "request_id"]
+__all__ = ["RequestFacts", "current", "new_request_id", "note_compiled", "note_execution", "request_id"]
 
 # The name a GraphQL operation may have (GraphQL spec, Name), kept short for a label.
 _OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
@@ -30,7 +30,7 @@ class RequestFacts:
     # The operation that ran (or was refused for its cost): its name, or "anonymous".
     operation: str = "anonymous"
     viewer_id: int | None = None
-    # "planned", "resolvers", or "none" when nothing was executed.
+    # "compiled", "resolvers", or "none" when nothing was executed.
     execution_path: str = "none"
 
 
@@ -57,8 +57,8 @@ def note_execution(*, operation: str | None, viewer_id: int | None, path: str | 
         facts.execution_path = path
 
 
-def note_planned() -> None:
-    """Record that the planned executor answered the request."""
+def note_compiled() -> None:
+    """Record that a compiled read (relgraph.graphql.compiled) answered the request."""
     facts = current.get()
     if facts is not None:
-        facts.execution_path = "planned"
+        facts.execution_path = "compiled"

@@ -34,7 +34,7 @@ __all__ = ["RESOLVERS_ONLY", "Paths", "exact", "matrix_reads", "two_paths", "var
 
 # The settings that turn each fast read path off: one line per path.
 RESOLVERS_ONLY: dict[str, Any] = {
-    "planned_execution": False,
+    "compiled_reads": False,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -66,6 +67,11 @@ def _on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         counter.statements.append(statement)
 
 
+# SQL functions of every SQLite connection, by name: (number of arguments, a deterministic
+# Python function). Layers above register theirs at import (graphql/compiled/dialects.py).
+SQLITE_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take transaction control away from the sqlite3 module; the "begin" hook below emits
     # BEGIN itself, so SAVEPOINTs and isolation behave as on PostgreSQL.
@@ -78,6 +84,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Erased personal data (deletePerson) must not linger in free pages of the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    for name, (arity, function) in SQLITE_FUNCTIONS.items():
+        dbapi_connection.create_function(name, arity, function, deterministic=True)
 
 
 def _sqlite_on_begin(conn: Any) -> None:

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from relgraph.config import Settings, get_settings
+from relgraph.graphql.compiled import CompiledReads
 from relgraph.graphql.core.as_of import AsOfValidation
 from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.execution_context import AcyclicExecutionContext
@@ -32,7 +33,6 @@ from relgraph.graphql.core.extensions import (
 )
 from relgraph.graphql.core.limits import QueryCostLimiter
 from relgraph.graphql.core.node import NodeQueries
-from relgraph.graphql.core.planned import PlannedExecution
 from relgraph.graphql.core.scalars import SCALARS
 from relgraph.graphql.documents.mutations import DocumentMutations
 from relgraph.graphql.documents.types import Document
@@ -178,8 +178,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryCostLimiter(
                 max_cost=settings.max_query_cost, rate_limit=settings.rate_limit_per_minute
             ),
-            # Last: only a query the limits let through is run, by Strawberry or by the plan.
-            *([PlannedExecution] if settings.planned_execution else []),
+            # Last: only a query the limits let through is run, compiled or by the resolvers.
+            *([CompiledReads] if settings.compiled_reads else []),
             NoteExecution,
         ],
     )

@@ -35,6 +35,7 @@ __all__ = [
     "get",
     "get_many",
     "list_page",
+    "matching",
     "order_keys",
     "possible_duplicates",
     "update",
@@ -133,6 +134,12 @@ def _conditions(viewer: Viewer, flt: OrganisationFilter) -> list[ColumnElement[b
     if flt.group_ids is not None:
         conditions.append(groups.in_any_of(Organisation.id, flt.group_ids))
     return conditions
+
+
+def matching(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:
+    """The ids of the organisations matching `flt` as `viewer` may find them (compiled reads
+    page them in their own statement)."""
+    return select(Organisation.__table__.c.id).where(*_conditions(viewer, flt))
 
 
 def _filtered(viewer: Viewer, flt: OrganisationFilter) -> Select[*tuple[Any, ...]]:

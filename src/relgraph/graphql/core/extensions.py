@@ -82,7 +82,7 @@ class NoteExecution(SchemaExtension):
     """Tell the request's record which operation runs, for whom, and whether Strawberry runs it.
 
     Last in the extension list: by the time its hook runs, the limits have refused the query
-    or let it through, and the planned executor has answered it or given way.
+    or let it through, and a compiled read has answered it or declined.
     """
 
     def on_execute(self) -> Iterator[None]:

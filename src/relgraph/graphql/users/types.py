@@ -128,8 +128,7 @@ def staff_user(attribute: str, description: str) -> Any:
     """A field of an object holding a user's id in `attribute` (who created it, say): that
     staff user, or null when none is known."""
 
-    # `self` by name: Strawberry and the planned executor (core/planned.py) both pass the
-    # object there, as to a method.
+    # `self` by name: Strawberry passes the object there, as to a method.
     async def resolve(self: Any, info: Info) -> User | None:
         return await user_or_none(info, getattr(self, attribute))
 

@@ -1,0 +1,67 @@
+"""The rules a compiled read applies, as SQL text for the compiler's table aliases.
+
+Nothing is written here: R1 comes from policy.py and "in force today" from
+db/models/in_force.py, built as SQLAlchemy expressions and rendered for the dialect with
+their values inlined (the viewer's role and today's date are part of the compile cache's key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal, literal_column, select
+from sqlalchemy.engine import Dialect as SQLAlchemyDialect
+from sqlalchemy.sql.elements import True_
+
+from relgraph.db.models import Membership, MembershipTag, Person
+from relgraph.db.models.in_force import in_force_on
+from relgraph.domain.organisations import organisations
+from relgraph.policy import Viewer, persons_visible
+
+__all__ = ["Conditions"]
+
+
+class Conditions:
+    """Conditions for one viewer on one database, on a given day."""
+
+    def __init__(self, viewer: Viewer, dialect: SQLAlchemyDialect, today: dt.date) -> None:
+        self.viewer = viewer
+        self.dialect = dialect
+        self.today = today
+
+    def _render(self, expression: Any) -> str:
+        return str(expression.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+
+    def person_visible(self, alias: str) -> str | None:
+        """R1 for the person row `alias`; None when the viewer sees every person."""
+        rule: ColumnElement[bool] = persons_visible(self.viewer)
+        if isinstance(rule, True_):
+            return None
+        people = Person.__table__
+        # The rule is written over the persons table: asked of the row with our alias's id.
+        check = (
+            select(literal(1))
+            .select_from(people)
+            .where(people.c.id == literal_column(f"{alias}.id"), rule)
+            .exists()
+        )
+        return self._render(check)
+
+    def organisations_matching(self, search: str | None, include_archived: bool) -> str:
+        """The ids of the organisations a search finds for the viewer (the domain's filter)."""
+        found = organisations.matching(
+            self.viewer, organisations.OrganisationFilter(search=search, include_archived=include_archived)
+        )
+        return self._render(found)
+
+    def membership_tagged(self, alias: str, tag: str) -> str:
+        """The membership row `alias` has `tag` (the people list's tag filter)."""
+        tagged = select(MembershipTag.tag).where(
+            MembershipTag.membership_id == literal_column(f"{alias}.id"), MembershipTag.tag == tag
+        )
+        return self._render(tagged.exists())
+
+    def membership_in_force(self, alias: str) -> str:
+        """A membership row `alias` is in force today (in_force.py's rule)."""
+        return self._render(in_force_on(Membership.__table__.alias(alias), self.today))

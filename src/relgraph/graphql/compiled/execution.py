@@ -1,0 +1,162 @@
+"""Running compiled reads: the Strawberry extension, the compile cache and the answer.
+
+A compiled operation is kept per (document text, operation name, viewer's role and
+permissions, database, day): what it compiles to depends on nothing else. A request
+binds its variables, sends the one statement and hands the JSON the database built to the
+response as it is (orjson.Fragment), parsed only when it carries R4 errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Hashable
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, GraphQLSchema
+from graphql.execution.values import get_variable_values
+from sqlalchemy import TextClause, text
+from strawberry.extensions import SchemaExtension
+
+from relgraph import tracking
+from relgraph.graphql.compiled.compiler import Compiled, compile_operation
+from relgraph.graphql.compiled.conditions import Conditions
+from relgraph.graphql.compiled.dialects import DIALECTS
+from relgraph.graphql.compiled.roots import ROOTS
+from relgraph.graphql.compiled.selection import Decline, Forbidden
+from relgraph.graphql.core.cost import operation_of
+
+__all__ = ["CompiledReads", "compiled_for", "compiles"]
+
+logger = logging.getLogger("relgraph.compiled")
+
+
+class _Prepared:
+    """A compiled operation with its statement object (made once: SQLAlchemy caches by it)."""
+
+    def __init__(self, compiled: Compiled, operation: Any) -> None:
+        self.compiled = compiled
+        self.statement: TextClause = text(compiled.sql)
+        self.operation = operation
+
+
+_MAX_COMPILED = 256
+# Key -> the prepared operation, or the reason it is declined; least recently used first.
+_CACHE: OrderedDict[Hashable, _Prepared | str] = OrderedDict()
+# How many compiles ran (the cache test reads it).
+compiles = [0]
+
+
+def compiled_for(
+    schema: GraphQLSchema, query: str, document: Any, operation_name: str | None, viewer: Any, dialect: Any
+) -> _Prepared | str:
+    """The prepared operation, or why the resolvers answer it; compiled once per key."""
+    today = dt.date.today()
+    key = (query, operation_name, viewer.role, viewer.permissions, dialect.name, today)
+    found = _CACHE.get(key)
+    if found is not None:
+        _CACHE.move_to_end(key)
+        return found
+    compiles[0] += 1
+    prepared: _Prepared | str
+    operation = operation_of(document, operation_name)
+    if operation is None:
+        prepared = "no such operation"
+    elif dialect.name not in DIALECTS:
+        prepared = f"database {dialect.name}"
+    else:
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        try:
+            written = DIALECTS[dialect.name]
+            compiled = compile_operation(
+                schema, operation, fragments, written, Conditions(viewer, dialect, today), ROOTS
+            )
+            written.check(compiled.sql)
+            prepared = _Prepared(compiled, operation)
+        except Decline as reason:
+            prepared = str(reason)
+        except Exception:  # a defect of the compiler: the resolvers still answer
+            logger.exception("compiling a read failed; the resolvers answer it")
+            prepared = "a compiler error"
+    _CACHE[key] = prepared
+    if len(_CACHE) > _MAX_COMPILED:
+        _CACHE.popitem(last=False)
+    return prepared
+
+
+def _bind(prepared: _Prepared, schema: GraphQLSchema, raw: dict[str, Any] | None) -> dict[str, Any]:
+    variables = get_variable_values(schema, prepared.operation.variable_definitions or (), raw or {})
+    if isinstance(variables, list):  # variables that do not fit: graphql-core words the errors
+        raise Decline("variables")
+    return {name: read(variables) for name, read in prepared.compiled.parameters.items()}
+
+
+def _places(data: Any, path: list[str], at: list[str | int]) -> list[list[str | int]]:
+    """The concrete paths (list indices filled in) of a forbidden field whose parent exists."""
+    if data is None:
+        return []
+    if len(path) == 1:
+        return [[*at, path[0]]] if isinstance(data, dict) else []
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [p for i, item in enumerate(data) for p in _places(item, rest, [*at, i])]
+    return _places(data.get(head), rest, [*at, head])
+
+
+def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
+    errors = []
+    for withheld in forbidden:
+        for path in _places(data, withheld.path, []):
+            errors.append(
+                GraphQLError(
+                    withheld.message, nodes=[withheld.node], path=path, extensions={"code": withheld.code}
+                )
+            )
+    return errors
+
+
+async def _run(prepared: _Prepared, context: Any, values: dict[str, Any]) -> ExecutionResult:
+    async def select(session: Any) -> str:
+        return (await session.execute(prepared.statement, values)).scalar_one()
+
+    answer: str = await context.context.read(select)
+    if not prepared.compiled.forbidden:
+        return ExecutionResult(data=orjson.Fragment(answer))  # type: ignore[arg-type]  # written as it is
+    data = orjson.loads(answer)
+    return ExecutionResult(data=data, errors=_errors(data, prepared.compiled.forbidden) or None)
+
+
+class CompiledReads(SchemaExtension):
+    """Answers a query the compiler knows with one statement; leaves the others to the resolvers.
+
+    After the cost limit in the extension list, so a refused query is never run.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        viewer = getattr(context.context, "viewer", None)
+        if (
+            context.result is None
+            and document is not None
+            and context.query is not None
+            and viewer is not None
+        ):
+            schema: GraphQLSchema = context.schema._schema
+            engine = context.context.sessionmaker.kw["bind"]
+            prepared = compiled_for(
+                schema, context.query, document, context.operation_name, viewer, engine.dialect
+            )
+            if isinstance(prepared, str):
+                logger.debug("compiled reads declined: %s", prepared)
+            else:
+                try:
+                    values = _bind(prepared, schema, context.variables)
+                except Decline as reason:
+                    logger.debug("compiled reads declined: %s", reason)
+                else:
+                    context.result = await _run(prepared, context, values)
+                    tracking.note_compiled()
+        yield
