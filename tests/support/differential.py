@@ -30,7 +30,15 @@ from relgraph.config import Settings
 from relgraph.logs import REQUEST_LOGGER
 from relgraph.web import create_app
 
-__all__ = ["RESOLVERS_ONLY", "Paths", "exact", "matrix_reads", "two_paths", "variable_sets"]
+__all__ = [
+    "RESOLVERS_ONLY",
+    "Paths",
+    "compiled_schema",
+    "exact",
+    "matrix_reads",
+    "two_paths",
+    "variable_sets",
+]
 
 # The settings that turn each fast read path off: one line per path.
 RESOLVERS_ONLY: dict[str, Any] = {
@@ -114,6 +122,10 @@ class Paths:
     def fast(self) -> int:
         """Requests a fast path answered (not the resolvers, and not refused before execution)."""
         return sum(n for path, n in self.answered_by.items() if path not in ("resolvers", "none"))
+
+    def executed(self) -> int:
+        """Requests executed at all (not refused before: by validation, cost or depth)."""
+        return sum(n for path, n in self.answered_by.items() if path != "none")
 
     async def mismatches(
         self, viewers: dict[str, str], requests: Iterable[tuple[str, dict[str, Any]]]
@@ -218,3 +230,144 @@ def variable_sets(
         {name: values[n % len(values)] for name, values in candidates.items() if values}
         for n in range(longest)
     ]
+
+
+# --- what the compiler answers --------------------------------------------------------------
+
+
+async def compiled_schema(
+    paths: Paths, token: str, schema: graphql.GraphQLSchema, roots: dict[str, dict[str, str]]
+) -> graphql.GraphQLSchema:
+    """The part of `schema` the default path answers itself, found by asking it: each field
+    of each object type reachable from `roots` (root field -> its required arguments as
+    literals) is kept when a query selecting it alone (with `__typename` below it for an
+    object) is answered by a path other than the resolvers. Fields with required arguments,
+    interfaces and unions are left out; so are the optional arguments the fast path does not
+    take (asked with one value each). A corpus drawn from the result exercises the fast
+    path instead of mostly giving way to the resolvers."""
+    assert schema.query_type is not None
+    known: dict[str, dict[str, graphql.GraphQLField]] = {}
+
+    async def answered(selection: str) -> bool:
+        before = paths.fast()
+        await paths.compare(token, "{ " + selection + " }")
+        return paths.fast() > before
+
+    def sample(type_: Any) -> str | None:
+        """A literal of an argument's type, to ask whether the fast path takes the argument."""
+        named = graphql.get_named_type(type_)
+        if isinstance(graphql.get_nullable_type(type_), graphql.GraphQLList):
+            value = sample(graphql.get_nullable_type(type_).of_type)
+            return None if value is None else f"[{value}]"
+        if isinstance(named, graphql.GraphQLEnumType):
+            return next(iter(named.values))
+        if isinstance(named, graphql.GraphQLInputObjectType):
+            return "{}"
+        return {"Int": "2", "Boolean": "true", "String": '"a"', "Date": '"2024-01-01"'}.get(named.name)
+
+    async def accepted(
+        field: graphql.GraphQLField, name: str, wrap: Any, below: str
+    ) -> dict[str, Any] | None:
+        """The field with the optional arguments the fast path takes, or None."""
+        if not await answered(wrap(name + below)):
+            return None
+        kept = {}
+        for argument, definition in field.args.items():
+            taken = await taken_argument(definition, lambda v, a=argument: wrap(f"{name}({a}: {v}){below}"))
+            if taken is not None:
+                kept[argument] = taken
+        return kept
+
+    async def taken_argument(
+        definition: graphql.GraphQLArgument, probe: Any
+    ) -> graphql.GraphQLArgument | None:
+        """The argument as far as the fast path takes it (an input object: the fields it takes)."""
+        named = graphql.get_named_type(definition.type)
+        if not isinstance(named, graphql.GraphQLInputObjectType) or not isinstance(
+            definition.type, graphql.GraphQLInputObjectType
+        ):
+            value = sample(definition.type)
+            return definition if value is not None and await answered(probe(value)) else None
+        fields = {}
+        for name, field in named.fields.items():
+            value = sample(field.type)
+            required = graphql.is_required_input_field(field)
+            if value is not None and not required and await answered(probe(f"{{{name}: {value}}}")):
+                fields[name] = field
+        if not fields or not await answered(probe("{}")):
+            return None
+        narrowed = graphql.GraphQLInputObjectType(named.name, fields, description=named.description)
+        return graphql.GraphQLArgument(narrowed, description=definition.description)
+
+    async def explore(type_: graphql.GraphQLObjectType, wrap: Any) -> None:
+        fields = known.setdefault(type_.name, {})
+        for name, field in type_.fields.items():
+            if name in fields or any(graphql.is_required_argument(a) for a in field.args.values()):
+                continue
+            named = graphql.get_named_type(field.type)
+            if isinstance(named, graphql.GraphQLObjectType):
+                arguments = await accepted(field, name, wrap, " { __typename }")
+                if arguments is not None:
+                    fields[name] = graphql.GraphQLField(
+                        field.type, args=arguments, description=field.description
+                    )
+                    if named.name not in known:
+                        await explore(named, lambda inner, name=name: wrap(f"{name} {{ {inner} }}"))
+            elif graphql.is_leaf_type(named):
+                arguments = await accepted(field, name, wrap, "")
+                if arguments is not None:
+                    fields[name] = graphql.GraphQLField(
+                        field.type, args=arguments, description=field.description
+                    )
+
+    def call(root: str, arguments: dict[str, str]) -> str:
+        return root + ("(" + ", ".join(f"{k}: {v}" for k, v in arguments.items()) + ")" if arguments else "")
+
+    query_fields = {}
+    for root, required in roots.items():
+        field = schema.query_type.fields[root]
+        named = graphql.get_named_type(field.type)
+        assert isinstance(named, graphql.GraphQLObjectType)
+        if not await answered(call(root, required) + " { __typename }"):
+            continue
+        kept = {name: field.args[name] for name in required}
+        for argument, definition in field.args.items():
+            if argument in required:
+                continue
+            taken = await taken_argument(
+                definition,
+                lambda v, a=argument, r=root, given=required: call(r, {**given, a: v}) + " { __typename }",
+            )
+            if taken is not None:
+                kept[argument] = taken
+        query_fields[root] = graphql.GraphQLField(field.type, args=kept, description=field.description)
+        if named.name not in known:
+            await explore(named, lambda inner, r=root, a=required: f"{call(r, a)} {{ {inner} }}")
+
+    def pruned(type_: Any) -> Any:
+        if isinstance(type_, graphql.GraphQLNonNull):
+            return graphql.GraphQLNonNull(pruned(type_.of_type))
+        if isinstance(type_, graphql.GraphQLList):
+            return graphql.GraphQLList(pruned(type_.of_type))
+        if isinstance(type_, graphql.GraphQLObjectType):
+            return made[type_.name]
+        return type_
+
+    made: dict[str, graphql.GraphQLObjectType] = {}
+    for name, fields in known.items():
+        if not fields:
+            continue
+        made[name] = graphql.GraphQLObjectType(
+            name,
+            lambda fields=fields: {
+                n: graphql.GraphQLField(pruned(f.type), args=f.args, description=f.description)
+                for n, f in fields.items()
+                if graphql.get_named_type(f.type).name in made
+                or not isinstance(graphql.get_named_type(f.type), graphql.GraphQLObjectType)
+            },
+        )
+    query = graphql.GraphQLObjectType(
+        schema.query_type.name,
+        {n: graphql.GraphQLField(pruned(f.type), args=f.args) for n, f in query_fields.items()},
+    )
+    return graphql.GraphQLSchema(query=query)

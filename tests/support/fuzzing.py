@@ -327,14 +327,16 @@ async def seed_world(engine: Any, client: httpx.AsyncClient, organisations: int 
     return World(admin, sorted({*_ids_in(found), hidden_id} - {own}), hidden_id)
 
 
-def documents(settings: Settings, ids: list[str], *, writes: bool = True) -> st.SearchStrategy[str]:
+def documents(
+    settings: Settings, ids: list[str], *, writes: bool = True, schema: graphql.GraphQLSchema | None = None
+) -> st.SearchStrategy[str]:
     """Documents for one root field each, the field drawn first: all fields get their turn
     (drawn from the whole schema at once, most documents would start with `node`). With
     `writes`, mutations and about one document in ten that breaks the schema too; without,
-    valid queries only."""
-    schema = build_schema(settings)._schema
+    valid queries only. `schema`: a part of the service's schema to draw from instead."""
+    schema = schema or build_schema(settings)._schema
     scalars = _scalar_strategies(ids)
-    assert schema.query_type is not None and schema.mutation_type is not None
+    assert schema.query_type is not None
     pools: dict[str, list[str]] = {}
     for id_ in ids:
         pools.setdefault(_kind_of(id_), []).append(id_)
@@ -347,6 +349,7 @@ def documents(settings: Settings, ids: list[str], *, writes: bool = True) -> st.
         for f in schema.query_type.fields
     ]
     if writes:
+        assert schema.mutation_type is not None
         per_field += [
             mutations(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
             for f in schema.mutation_type.fields
