@@ -12,12 +12,13 @@ import httpx
 import orjson
 import pytest
 from helpers import EXAMPLE_QUERIES, Caller
+from sqlalchemy import update
 
 from relgraph import demo
 from relgraph.cli import DEMO_USERS
 from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
-from relgraph.db.models import Person
+from relgraph.db.models import Address, Person
 from relgraph.graphql.compiled import execution
 from relgraph.graphql.core.ids import decode_id
 from relgraph.web import create_app
@@ -74,7 +75,7 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list"}
+COVERED_EXAMPLES = {"mailing-list", "search-organisations"}
 
 
 @pytest.fixture
@@ -351,3 +352,32 @@ async def test_ancestors_depth_and_root(demo_data, demo_users, resolvers_client,
     for node in found["organisations"]["nodes"]:
         await _both(admin, resolvers_client, HIERARCHY, {"id": node["id"]})
     assert set(answered) == {"Hierarchy"}
+
+
+ADDRESSES = """query Addresses($id: ID!) {
+  organisation(id: $id) { name
+    visitAddress { __typename id kind street houseNumber houseNumberAddition postcode city country isHeadOffice lines }
+    addresses { kind isHeadOffice lines city }
+    two: addresses(first: 2) { lines }
+    invoiceAddress { kind lines }
+    memberships(first: 3) { nodes { person { addresses { kind lines } } } }
+  }
+}"""
+
+
+async def test_addresses_as_each_demo_user(
+    demo_data, demo_users, resolvers_client, answered, sessionmaker
+) -> None:
+    found = await demo_users[0].gql("{ organisations(first: 40) { nodes { id } } }")
+    async with sessionmaker() as session:  # lines leave out what is empty, and NL
+        await session.execute(
+            update(Address)
+            .where(Address.id % 3 == 0)
+            .values(house_number_addition="", country="BE", street=None)
+        )
+        await session.commit()
+    for caller in demo_users:
+        answered.clear()
+        for node in found["organisations"]["nodes"]:
+            await _both(caller, resolvers_client, ADDRESSES, {"id": node["id"]})
+        assert set(answered) == {"Addresses"}  # invoiceAddress is FORBIDDEN without FINANCE

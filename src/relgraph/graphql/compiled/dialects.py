@@ -70,6 +70,10 @@ class Dialect:
         """A JSON array of strings."""
         return self.array(element, source, [order], None)
 
+    def string_list(self, items: Sequence[str]) -> str:
+        """A JSON array of the `items` (text expressions) that are not NULL, in order."""
+        raise NotImplementedError
+
     def result(self, data: str) -> str:
         """The statement's one column: the `data` object as text."""
         raise NotImplementedError
@@ -88,8 +92,10 @@ class PostgreSQL(Dialect):
         return f"({subquery})"
 
     def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
-        keys = ", ".join(f"k{i}" for i in range(len(order)))
-        selected = ", ".join(f"{column} AS k{i}" for i, column in enumerate(order))
+        # An order item may end in " DESC".
+        columns = [item.removesuffix(" DESC") for item in order]
+        keys = ", ".join(f"k{i}" + item[len(columns[i]) :] for i, item in enumerate(order))
+        selected = ", ".join(f"{column} AS k{i}" for i, column in enumerate(columns))
         limited = f" LIMIT {limit}" if limit else ""
         return (
             f"(SELECT coalesce(json_agg(x.j ORDER BY {keys}), '[]'::json) FROM "
@@ -98,6 +104,9 @@ class PostgreSQL(Dialect):
 
     def boolean(self, condition: str) -> str:
         return f"({condition})"
+
+    def string_list(self, items: Sequence[str]) -> str:
+        return f"array_to_json(array_remove(ARRAY[{', '.join(items)}]::text[], NULL))"
 
     def gid(self, type_name: str, column: str) -> str:
         raw = f"convert_to({_quote(type_name + ':')} || {column}::text, 'UTF8')"
@@ -143,6 +152,12 @@ class SQLite(Dialect):
 
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
+
+    def string_list(self, items: Sequence[str]) -> str:
+        return (
+            f"(SELECT json_group_array(x.value) FROM (SELECT value FROM json_each(json_array({', '.join(items)})) "
+            "WHERE value IS NOT NULL ORDER BY key) x) -> '$'"
+        )
 
     def gid(self, type_name: str, column: str) -> str:
         return f"relgraph_gid({_quote(type_name)}, {column})"

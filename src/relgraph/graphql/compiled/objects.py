@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from graphql import GraphQLObjectType
 
-from relgraph.domain.persons.names import TOMBSTONE_NAME
-from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.domain.organisations.hierarchy import MAX_DEPTH
+from relgraph.domain.persons.names import TOMBSTONE_NAME
+from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
+from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, literal_input
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
@@ -96,6 +97,14 @@ def _organisation_field(
         return d.boolean(f"{alias}.{_ORGANISATION_FLAGS[item.name]}")
     if item.name in _INVOICE:
         return _invoice(build, alias, item, path)
+    if item.name == "invoiceAddress":
+        if _withheld(build, "invoice_uses_postal_address", item, path):
+            return "NULL"
+        return invoice_address(build, alias, item)
+    if item.name == "visitAddress":
+        return head_office(build, alias, item)
+    if item.name == "addresses":
+        return address_list(build, type_, alias, item)
     if item.name in ("ancestors", "depth", "root"):
         return _up_the_chain(build, type_, alias, item, path)
     if item.name == "parent":
@@ -169,13 +178,20 @@ def _up_the_chain(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
     return f"coalesce({farthest}, {organisation(build, alias, fields, path)})"
 
 
-def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
-    column = _INVOICE[item.name]
+def _withheld(build: Build, column: str, item: Selected, path: list[str]) -> bool:
+    """Whether R4 withholds invoice data `column`: then its error is recorded for `path`."""
     try:
         shown_only_if_readable(build.conditions.viewer, "Organisation", column, what="invoice data")
     except PublicError as withheld:
         code = (withheld.extensions or {}).get("code", "FORBIDDEN")
         build.forbidden.append(Forbidden(path, item.node, withheld.message, code))
+        return True
+    return False
+
+
+def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
+    column = _INVOICE[item.name]
+    if _withheld(build, column, item, path):
         return "NULL"
     if item.name == "vatNumber":
         raise Decline("vatNumber is formatted in Python")
@@ -208,6 +224,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return f"{alias}.{_PERSON_COLUMNS[item.name]}"
     if item.name == "active":
         return d.boolean(f"{alias}.active")
+    if item.name == "addresses":
+        return address_list(build, build.object_type("Person"), alias, item)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":
