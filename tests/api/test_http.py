@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.domain import users
+from relgraph.graphql.compiled import execution as compiled_execution
 from relgraph.web import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -371,6 +372,8 @@ async def test_unexpected_exceptions_are_masked_and_logged_with_the_request_id(
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(organisations, "list_page", broken)
+    # A resolver's failure: the resolvers answer this one.
+    monkeypatch.setattr(compiled_execution, "compiled_for", lambda *args: "a resolver fails here")
     caplog.set_level(logging.ERROR, logger="relgraph.errors")
     response = await admin.post("{ organisations { nodes { id } } }")
 

@@ -93,15 +93,14 @@ async def test_requests_counted_by_operation_status_and_path(
     marker = f"zq{uuid.uuid4().hex[:10]}"
     before = await scrape(metered)
 
-    planned = (
-        f"query {name}($s: String) {{ organisations(first: 1, filter: {{search: $s}}) {{ totalCount }} }}"
-    )
+    # Compiled (README, Two execution paths): an ID that is nobody's reads as null.
+    compiled = f"query {name}($s: ID!) {{ organisation(id: $s) {{ name }} }}"
     for _ in range(2):
         response = await metered.post(
-            "/graphql", json={"query": planned, "variables": {"s": marker}}, headers=auth
+            "/graphql", json={"query": compiled, "variables": {"s": marker}}, headers=auth
         )
         assert response.status_code == 200, response.text
-    # Mutations are Strawberry's (the resolvers), never planned.
+    # Mutations are the resolvers', never compiled.
     resolved = await metered.post(
         "/graphql",
         json={
@@ -123,15 +122,15 @@ async def test_requests_counted_by_operation_status_and_path(
     def delta(metric: str, **labels: str) -> float:
         return value(after, metric, **labels) - value(before, metric, **labels)
 
-    assert delta("relgraph_graphql_requests_total", operation=name, status="200", path="planned") == 2
+    assert delta("relgraph_graphql_requests_total", operation=name, status="200", path="compiled") == 2
     assert (
         delta("relgraph_graphql_requests_total", operation="anonymous", status="200", path="resolvers") == 1
     )
     assert delta("relgraph_graphql_requests_total", operation=name, status="429", path="none") == 1
     assert delta("relgraph_graphql_requests_total", operation="anonymous", status="401", path="none") == 1
     assert delta("relgraph_rate_limit_refusals_total") == 1
-    assert delta("relgraph_graphql_request_duration_seconds_count", operation=name, path="planned") == 2
-    assert delta("relgraph_graphql_request_statements_count", path="planned") >= 2
+    assert delta("relgraph_graphql_request_duration_seconds_count", operation=name, path="compiled") == 2
+    assert delta("relgraph_graphql_request_statements_count", path="compiled") >= 2
     assert value(after, "relgraph_db_pool_capacity") > 0
     assert value(after, "relgraph_db_connections_open") >= 1
     # Names and numbers only: no variable, no token, no query text.
@@ -239,7 +238,7 @@ async def test_several_workers_report_together_on_the_main_and_the_metrics_port(
         assert response.status_code == 200, response.text
         found = samples(response.text)
         assert (
-            value(found, "relgraph_graphql_requests_total", operation=name, status="200", path="planned")
+            value(found, "relgraph_graphql_requests_total", operation=name, status="200", path="resolvers")
             == 40
         )
         # Either worker answers a scrape with the sum of both: each one's pool counts once.

@@ -68,7 +68,8 @@ async def test_one_line_per_request_with_its_facts_and_nothing_secret(
         "duration_ms": 0,
         "operation": name,
         "viewer_id": admin.user_id,
-        "execution_path": "planned",
+        # A search filter in variables: the resolvers answer (README, Two execution paths).
+        "execution_path": "resolvers",
         "statements": counter.count,
         "client": "127.0.0.1",
     }

@@ -35,6 +35,9 @@ def _cursor(key: Any, pk: Any) -> str:
 SQLITE_FUNCTIONS.update({"relgraph_gid": (2, encode_id), "relgraph_cursor": (2, _cursor)})
 
 
+MAX_KEYS = 50
+
+
 class Dialect:
     """SQL fragments of one database; `name` is SQLAlchemy's dialect name."""
 
@@ -45,6 +48,12 @@ class Dialect:
 
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
         raise NotImplementedError
+
+    @staticmethod
+    def _fits(pairs: Sequence[tuple[str, str]]) -> None:
+        # json_build_object takes at most 100 arguments; SQLite's functions at most 127.
+        if len(pairs) > MAX_KEYS:
+            raise Decline(f"more than {MAX_KEYS} fields in one object")
 
     def nested(self, subquery: str) -> str:
         """The JSON value a scalar subquery returns, as a value of an enclosing object."""
@@ -86,6 +95,7 @@ class PostgreSQL(Dialect):
     name = "postgresql"
 
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        self._fits(pairs)
         return "json_build_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ")"
 
     def nested(self, subquery: str) -> str:
@@ -129,6 +139,7 @@ class SQLite(Dialect):
     name = "sqlite"
 
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        self._fits(pairs)
         return "json_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ")"
 
     # A subquery's value loses its JSON subtype: `-> '$'` gives it back (else it would be
