@@ -1,7 +1,7 @@
 """Benchmark 6: throughput of the big organisation card under concurrent clients.
 
 A load generator in a second process (bench/loadgen.py, 8 keep-alive connections on
-loopback, one BUSINESS user each, the rate limit on) sends the card of benchmark 1 back
+loopback, four BUSINESS users each, the rate limit on) sends the card of benchmark 1 back
 to back for 15 seconds to
 
   relgraph  `relgraph serve` (one worker process)
@@ -62,7 +62,7 @@ def load(
 async def bench(backend: str, connections: int, seconds: float) -> list[dict[str, Any]]:
     ensure_dataset(backend)
     url = BACKENDS[backend]
-    tokens = await bench_tokens(url, connections)
+    tokens = await bench_tokens(url, connections * 4)  # four users per connection (bench/loadgen.py)
     variables = {"id": encode_id("Organisation", await org_id(url, CARD_CODE))}
     results = []
     for label, serve in (("relgraph", server), ("floor", floor_server)):

@@ -21,6 +21,7 @@ from typing import Any
 
 import graphql
 import httpx
+import hypothesis
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
@@ -31,7 +32,7 @@ from relgraph.domain import users
 from relgraph.graphql.schema import build_schema
 from relgraph.web import create_app
 
-__all__ = ["HIDDEN_NAMES", "ROLES", "FuzzTarget", "problems_of"]
+__all__ = ["HIDDEN_NAMES", "ROLES", "FuzzTarget", "World", "corpus", "documents", "problems_of", "seed_world"]
 
 ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 # A person without memberships, hidden from BUSINESS and READONLY (R1); names found nowhere else.
@@ -250,6 +251,139 @@ def _scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.Va
     }
 
 
+@dataclasses.dataclass
+class World:
+    """What `seed_world` made: an ADMIN's token, the IDs of real objects (the hidden person's
+    included) and the hidden person's ID."""
+
+    admin_token: str
+    ids: list[str]
+    hidden_id: str
+
+
+async def _token(engine: Any, role: str, permissions: tuple[str, ...] = ()) -> str:
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@fuzz.example"
+    async with make_sessionmaker(engine)() as session:
+        await users.create(
+            session, email=email, name=f"{role.title()} Fuzzer", role=role, permissions=permissions
+        )
+        token = await users.create_token(session, email=email)
+        await session.commit()
+    return token
+
+
+async def _admin(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None
+) -> Any:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return body["data"]
+
+
+async def seed_world(engine: Any, client: httpx.AsyncClient, organisations: int = 12) -> World:
+    """Seed demo data and the hidden person (tied to the visible graph by a relation) through
+    `client`, an app on `engine`'s database."""
+    admin = await _token(engine, "ADMIN", ("FINANCE", "SENSITIVE"))
+    async with make_sessionmaker(engine)() as session:
+        await demo.seed(session, organisations=organisations, persons=organisations * 3, staff=3, seed=11)
+        await session.commit()
+    person = await _admin(
+        client,
+        admin,
+        "mutation($i: CreatePersonInput!) { createPerson(input: $i) { person { id } userErrors { message } } }",
+        {
+            "i": {
+                "firstName": HIDDEN_FIRST,
+                "lastName": HIDDEN_LAST,
+                "bsn": HIDDEN_BSN,
+                "email": "q.zwavel@verborgen.example",
+            }
+        },
+    )
+    hidden_id = person["createPerson"]["person"]["id"]
+    found = await _admin(client, admin, COLLECT_IDS)
+    [org_id, *_] = [o["id"] for o in found["organisations"]["nodes"]]
+    # Tie the hidden person to the visible graph, so lists from the visible side must leave it out.
+    [type_id, *_] = [
+        t["id"]
+        for t in found["relationTypes"]
+        if t["active"] and "PERSON" in t["sourceKinds"] and "ORGANISATION" in t["targetKinds"]
+    ]
+    added = await _admin(
+        client,
+        admin,
+        "mutation($i: AddRelationInput!) { addRelation(input: $i) { userErrors { message } } }",
+        {"i": {"typeId": type_id, "sourceId": hidden_id, "targetId": org_id}},
+    )
+    assert added["addRelation"]["userErrors"] == [], added
+    own = (await _admin(client, admin, "{ viewer { id } }"))["viewer"]["id"]
+    # Not the fuzzing ADMIN's own ID: revokeTokens or deactivateUser on itself would
+    # rightly lock it out, and every later request would be a 401.
+    return World(admin, sorted({*_ids_in(found), hidden_id} - {own}), hidden_id)
+
+
+def documents(
+    settings: Settings, ids: list[str], *, writes: bool = True, schema: graphql.GraphQLSchema | None = None
+) -> st.SearchStrategy[str]:
+    """Documents for one root field each, the field drawn first: all fields get their turn
+    (drawn from the whole schema at once, most documents would start with `node`). With
+    `writes`, mutations and about one document in ten that breaks the schema too; without,
+    valid queries only. `schema`: a part of the service's schema to draw from instead."""
+    schema = schema or build_schema(settings)._schema
+    scalars = _scalar_strategies(ids)
+    assert schema.query_type is not None
+    pools: dict[str, list[str]] = {}
+    for id_ in ids:
+        pools.setdefault(_kind_of(id_), []).append(id_)
+
+    def printed(document: graphql.DocumentNode) -> str:
+        return graphql.print_ast(_aim_ids(document, pools))
+
+    per_field = [
+        queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
+        for f in schema.query_type.fields
+    ]
+    if writes:
+        assert schema.mutation_type is not None
+        per_field += [
+            mutations(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
+            for f in schema.mutation_type.fields
+        ]
+        # About one document in ten breaks the schema once (a wrong type, a missing argument):
+        # validation errors must be as clean as the rest.
+        per_field += [
+            queries(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
+            mutations(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
+        ] * (len(per_field) // 18)
+    return st.sampled_from(per_field).flatmap(lambda drawn: drawn)
+
+
+def corpus(strategy: st.SearchStrategy[str], size: int, seed: int) -> list[str]:
+    """`size` documents drawn from `strategy` with `seed`, duplicates left out: the same list
+    on every run (of the same hypothesis and hypothesis-graphql versions)."""
+    drawn: list[str] = []
+
+    @hypothesis.seed(seed)
+    @hypothesis.settings(
+        max_examples=size,
+        deadline=None,
+        database=None,
+        phases=[hypothesis.Phase.generate],
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(document=strategy)
+    def draw(document: str) -> None:
+        drawn.append(document)
+
+    draw()
+    return list(dict.fromkeys(drawn))
+
+
 class FuzzTarget:
     """A seeded database and an app, driven from synchronous code through a loop of its own."""
 
@@ -271,93 +405,14 @@ class FuzzTarget:
         self.admin_token = self.hidden_id = ""
         self.token = self.loop.run_until_complete(self._prepare(organisations))
 
-    async def _token(self, role: str, permissions: tuple[str, ...] = ()) -> str:
-        email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@fuzz.example"
-        async with make_sessionmaker(self.engine)() as session:
-            await users.create(
-                session, email=email, name=f"{role.title()} Fuzzer", role=role, permissions=permissions
-            )
-            token = await users.create_token(session, email=email)
-            await session.commit()
-        return token
-
-    async def _admin(self, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.client.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        body = response.json()
-        assert response.status_code == 200 and "errors" not in body, body
-        return body["data"]
-
     async def _prepare(self, organisations: int) -> str:
-        admin = await self._token("ADMIN", ("FINANCE", "SENSITIVE"))
-        async with make_sessionmaker(self.engine)() as session:
-            await demo.seed(session, organisations=organisations, persons=organisations * 3, staff=3, seed=11)
-            await session.commit()
-        person = await self._admin(
-            admin,
-            "mutation($i: CreatePersonInput!) { createPerson(input: $i) { person { id } userErrors { message } } }",
-            {
-                "i": {
-                    "firstName": HIDDEN_FIRST,
-                    "lastName": HIDDEN_LAST,
-                    "bsn": HIDDEN_BSN,
-                    "email": "q.zwavel@verborgen.example",
-                }
-            },
-        )
-        hidden_id = person["createPerson"]["person"]["id"]
-        found = await self._admin(admin, COLLECT_IDS)
-        [org_id, *_] = [o["id"] for o in found["organisations"]["nodes"]]
-        # Tie the hidden person to the visible graph, so lists from the visible side must leave it out.
-        [type_id, *_] = [
-            t["id"]
-            for t in found["relationTypes"]
-            if t["active"] and "PERSON" in t["sourceKinds"] and "ORGANISATION" in t["targetKinds"]
-        ]
-        added = await self._admin(
-            admin,
-            "mutation($i: AddRelationInput!) { addRelation(input: $i) { userErrors { message } } }",
-            {"i": {"typeId": type_id, "sourceId": hidden_id, "targetId": org_id}},
-        )
-        assert added["addRelation"]["userErrors"] == [], added
-        own = (await self._admin(admin, "{ viewer { id } }"))["viewer"]["id"]
-        # Not the fuzzing ADMIN's own ID: revokeTokens or deactivateUser on itself would
-        # rightly lock it out, and every later request would be a 401.
-        self.ids = sorted({*_ids_in(found), hidden_id} - {own})
-        self.admin_token, self.hidden_id = admin, hidden_id
-        return admin if self.role == "ADMIN" else await self._token(self.role)
+        world = await seed_world(self.engine, self.client, organisations)
+        self.ids, self.admin_token, self.hidden_id = world.ids, world.admin_token, world.hidden_id
+        return world.admin_token if self.role == "ADMIN" else await _token(self.engine, self.role)
 
     def strategy(self) -> st.SearchStrategy[str]:
-        """Documents for one root field each, the field drawn first: all fields get their turn
-        (drawn from the whole schema at once, most documents would start with `node`)."""
-        schema = build_schema(self.settings)._schema
-        scalars = _scalar_strategies(self.ids)
-        assert schema.query_type is not None and schema.mutation_type is not None
-        pools: dict[str, list[str]] = {}
-        for id_ in self.ids:
-            pools.setdefault(_kind_of(id_), []).append(id_)
-
-        def printed(document: graphql.DocumentNode) -> str:
-            return graphql.print_ast(_aim_ids(document, pools))
-
-        per_field = [
-            queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
-            for f in schema.query_type.fields
-        ]
-        per_field += [
-            mutations(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
-            for f in schema.mutation_type.fields
-        ]
-        # About one document in ten breaks the schema once (a wrong type, a missing argument):
-        # validation errors must be as clean as the rest.
-        broken = [
-            queries(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
-            mutations(schema, custom_scalars=scalars, mode=Mode.NEGATIVE),
-        ] * (len(per_field) // 18)
-        return st.sampled_from(per_field + broken).flatmap(lambda documents: documents)
+        """Queries and mutations for one root field each (see `documents`)."""
+        return documents(self.settings, self.ids)
 
     def run(self, document: str) -> list[str]:
         """Send `document` as this role; return what is wrong with the answer."""

@@ -1,0 +1,148 @@
+"""The default read path answers every read exactly as the resolvers alone do (issue 25).
+
+Beyond the example queries (tests/api/test_compiled.py): fixed, seeded corpora of valid
+read queries drawn by hypothesis-graphql from the whole schema and from the part of it the
+compiled path answers (found by asking it), and every read query of the authorization matrix with the matrix's scenario, each as a user of each of the four demo
+users' roles (and, for the matrix, a BUSINESS account manager), through both paths of
+tests/support/differential.py: the same status, byte-identical `data`, equal `errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import graphql
+import pytest
+from authorization import INVOICE_CITY, MISSING_PERSON, build_scenario
+from differential import Paths, compiled_schema, exact, matrix_reads, two_paths, variable_sets
+from fuzzing import corpus, documents, seed_world
+from helpers import REPO, SCHEMA_FILE
+
+from relgraph.cli import DEMO_USERS
+from relgraph.config import Settings
+from relgraph.graphql.core.ids import decode_id
+from relgraph.graphql.schema import build_schema
+
+# A few hundred documents in all: 120 here, about 8 per root field of Query.
+CORPUS_SIZE, CORPUS_SEED = 120, 25
+# And drawn from the part of the schema the fast path answers itself.
+KNOWN_SIZE = 80
+
+
+@pytest.fixture
+async def paths(settings: Settings, engine: Any) -> AsyncIterator[Paths]:
+    async with two_paths(settings, engine) as both:
+        yield both
+
+
+async def _demo_viewers(make_caller: Any) -> dict[str, str]:
+    """A user of each demo user's role and permissions (ADMIN with FINANCE and SENSITIVE)."""
+    return {
+        role: (await make_caller(role, tuple(permissions))).token for _, _, role, permissions in DEMO_USERS
+    }
+
+
+def test_the_comparison_sees_key_order_and_number_literals() -> None:
+    assert exact(b'{"a":1,"b":[2]}') == exact(b'{"a": 1, "b": [2]}')
+    assert exact(b'{"a":1,"b":2}') != exact(b'{"b":2,"a":1}')
+    assert exact(b'{"a":1.0}') != exact(b'{"a":1}')
+    assert exact(b'{"a":"\\u00e9"}') == exact('{"a":"é"}'.encode())
+
+
+async def test_the_fuzz_corpus_reads_alike_on_both_paths(
+    paths, settings, engine, client, make_caller
+) -> None:
+    world = await seed_world(engine, client)
+    viewers = await _demo_viewers(make_caller)
+    queries = corpus(documents(settings, world.ids, writes=False), CORPUS_SIZE, CORPUS_SEED)
+    roots = {
+        selection.name.value
+        for query in queries
+        for operation in graphql.parse(query).definitions
+        if isinstance(operation, graphql.OperationDefinitionNode)
+        for selection in operation.selection_set.selections
+        if isinstance(selection, graphql.FieldNode)
+    }
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    assert schema.query_type is not None
+    # Drawn, not enumerated: a root field or two may miss out on one database's corpus.
+    missing = set(schema.query_type.fields) - roots
+    assert len(missing) <= 2, f"the corpus asks nearly every root field; not {missing}"
+    assert len(queries) > CORPUS_SIZE * 0.8, "the corpus is mostly distinct queries"
+    problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
+    assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
+    # The whole schema: the fast path answers few of these (16 of 548 executed on 2026-12-07,
+    # with the compiler of that day); the resolvers' fallback answers the rest, and must give
+    # the same. The next test draws from what the fast path knows.
+    assert paths.fast() > 0, paths.answered_by
+
+
+@pytest.mark.xfail(
+    reason="a defect this test found (2026-12-07, both databases): for a viewer without FINANCE, "
+    "the compiled path leaves out the FORBIDDEN errors of the invoice fields (invoiceCompanyName, "
+    "invoiceAddress) under `ancestors` (the data is the same null); remove this mark with the fix",
+    raises=AssertionError,
+    strict=False,
+)
+async def test_a_corpus_of_what_the_fast_path_knows_reads_alike_on_both_paths(
+    paths, settings, engine, client, make_caller
+) -> None:
+    world = await seed_world(engine, client)
+    viewers = await _demo_viewers(make_caller)
+    schema = build_schema(settings)._schema
+    assert schema.query_type is not None
+    # Each root field reachable without arguments, or by the ID of an object of its type.
+    first_of_kind = {}
+    for id_ in world.ids:
+        decoded = decode_id(id_)
+        if decoded is not None:
+            first_of_kind.setdefault(decoded[0], id_)
+    roots: dict[str, dict[str, str]] = {}
+    for name, field in schema.query_type.fields.items():
+        required = {n for n, a in field.args.items() if graphql.is_required_argument(a)}
+        kind = graphql.get_named_type(field.type).name
+        if not required:
+            roots[name] = {}
+        elif required == {"id"} and kind in first_of_kind:
+            roots[name] = {"id": f'"{first_of_kind[kind]}"'}
+    known = await compiled_schema(paths, viewers["ADMIN"], schema, roots)
+    assert known.query_type is not None and known.query_type.fields, "the fast path answers some root field"
+    paths.answered_by.clear()
+    paths.sent = 0
+    queries = corpus(documents(settings, world.ids, writes=False, schema=known), KNOWN_SIZE, CORPUS_SEED)
+    problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
+    assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
+    # 180 of 244 executed on 2026-12-07 (the rest: page sizes and nesting it leaves to the resolvers).
+    assert paths.fast() >= paths.executed() / 2, paths.answered_by
+
+
+async def test_the_authorization_matrix_reads_alike_on_both_paths(paths, admin, make_caller, client) -> None:
+    s = await (await build_scenario(admin, make_caller, client)).with_documents()
+    viewers = await _demo_viewers(make_caller)
+    # Shielding (R2) turns on being an account manager: the matrix's BUSINESS one (R1 on too).
+    viewers["BUSINESS_AM"] = s.viewers["BUSINESS_AM"].token
+    # One object of each kind the rules treat apart (the number of requests grows with it).
+    ids = [
+        s.alfa,  # shielded, with financial data
+        s.beta,  # parent of an archived organisation
+        s.archived,
+        s.member,
+        s.former,
+        s.hidden,
+        s.rel_hidden,
+        s.ir_commission,
+        s.ir_hidden,
+        s.docs["hidden"].id,
+        MISSING_PERSON,
+    ]
+    texts = ["Alfa", "Zara", "Verborgenheim", INVOICE_CITY, "Organisation"]
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    queries = matrix_reads(REPO / "tests" / "visibility")
+    assert len(queries) >= 40, "the matrix's read queries are found"
+    requests = [(query, values) for query in queries for values in variable_sets(schema, query, ids, texts)]
+    problems = await paths.mismatches(viewers, requests)
+    assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
+    # Mostly node(), which the compiler leaves to the resolvers (15 of 1,545 compiled on
+    # 2026-12-07): this checks the fallback above all.
+    assert paths.fast() > 0, paths.answered_by
