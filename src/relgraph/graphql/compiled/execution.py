@@ -93,27 +93,31 @@ def _bind(prepared: _Prepared, schema: GraphQLSchema, raw: dict[str, Any] | None
     return {name: read(variables) for name, read in prepared.compiled.parameters.items()}
 
 
-def _places(data: Any, path: list[str], at: list[str | int]) -> list[list[str | int]]:
-    """The concrete paths (list indices filled in) of a forbidden field whose parent exists."""
-    if data is None:
-        return []
-    if len(path) == 1:
-        return [[*at, path[0]]] if isinstance(data, dict) else []
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return [p for i, item in enumerate(data) for p in _places(item, rest, [*at, i])]
-    return _places(data.get(head), rest, [*at, head])
-
-
 def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
-    errors = []
-    for withheld in forbidden:
-        for path in _places(data, withheld.path, []):
-            errors.append(
-                GraphQLError(
-                    withheld.message, nodes=[withheld.node], path=path, extensions={"code": withheld.code}
-                )
-            )
+    """The R4 errors at each place a withheld field's parent exists, in the order the
+    resolvers raise them: the response's order (document order, list items in turn)."""
+    by_path = {tuple(withheld.path): withheld for withheld in forbidden}
+    errors: list[GraphQLError] = []
+
+    def walk(value: Any, pattern: tuple[str, ...], at: list[str | int]) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*pattern, "*"), [*at, i])
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                withheld = by_path.get((*pattern, key))
+                if withheld is not None:
+                    errors.append(
+                        GraphQLError(
+                            withheld.message,
+                            nodes=[withheld.node],
+                            path=[*at, key],
+                            extensions={"code": withheld.code},
+                        )
+                    )
+                walk(item, (*pattern, key), [*at, key])
+
+    walk(data, (), [])
     return errors
 
 
