@@ -421,3 +421,27 @@ async def test_invoice_data_withheld_in_every_list_as_the_resolvers_withhold_it(
         assert set(answered) == {"Invoice"}, caller.email
     # Some viewer without FINANCE saw an organisation with ancestors (errors at their indices).
     assert under_ancestors > 0
+
+
+async def test_a_statement_the_database_refuses_is_answered_by_the_resolvers(
+    demo_data, demo_users, resolvers_client, answered, monkeypatch, caplog
+) -> None:
+    real = execution.compile_operation
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        compiled = real(*args, **kwargs)
+        return dataclasses.replace(compiled, sql="SELECT no_such_column FROM organisations")
+
+    card = await _card_id(demo_users[0])
+    monkeypatch.setattr(execution, "compile_operation", refused)
+    monkeypatch.setattr(execution, "_CACHE", type(execution._CACHE)())
+    caplog.set_level("WARNING", logger="relgraph.compiled")
+    for caller in demo_users:
+        answered.clear()
+        answer = await _both(caller, resolvers_client, CARD, {"id": card})
+        assert answered == ["Card"], caller.email  # tried, refused, then the resolvers answered
+        assert answer["data"]["organisation"]["memberships"]["nodes"]
+    warnings = [r for r in caplog.records if r.name == "relgraph.compiled" and r.levelname == "WARNING"]
+    assert len(warnings) == len(demo_users)
+    assert all("operation Card" in r.getMessage() for r in warnings)
+    assert not any(card in r.getMessage() for r in warnings)  # no variables

@@ -18,9 +18,11 @@ import orjson
 from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from relgraph import tracking
+from relgraph.db.faults import connection_lost
 from relgraph.graphql.compiled.compiler import Compiled, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import DIALECTS
@@ -132,6 +134,26 @@ async def _run(prepared: _Prepared, context: Any, values: dict[str, Any]) -> Exe
     return ExecutionResult(data=data, errors=_errors(data, prepared.compiled.forbidden) or None)
 
 
+def _sqlstate(error: DBAPIError) -> str | None:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return str(code) if code else None
+
+
+# SQLSTATE classes of a database that cannot serve now (connection, resources, operator
+# intervention such as a statement timeout): not the statement's fault, nothing to fall back to.
+_FAULT_CLASSES = ("08", "53", "57", "58")
+
+
+def _service_fault(error: DBAPIError) -> bool:
+    if connection_lost(error):
+        return True
+    state = _sqlstate(error)
+    if state is not None:
+        return state[:2] in _FAULT_CLASSES
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message  # SQLite waiting for a lock
+
+
 class CompiledReads(SchemaExtension):
     """Answers a query the compiler knows with one statement; leaves the others to the resolvers.
 
@@ -161,6 +183,21 @@ class CompiledReads(SchemaExtension):
                 except Decline as reason:
                     logger.debug("compiled reads declined: %s", reason)
                 else:
-                    context.result = await _run(prepared, context, values)
-                    tracking.note_compiled()
+                    try:
+                        context.result = await _run(prepared, context, values)
+                    except DBAPIError as error:
+                        if _service_fault(error):
+                            raise
+                        # A statement the database refuses is a compiler defect: the
+                        # resolvers still answer. Neither the statement nor its values are
+                        # logged (the values come from the request's variables).
+                        logger.warning(
+                            "a compiled read failed (%s%s); the resolvers answer it: operation %s",
+                            type(error.orig).__name__,
+                            f", SQLSTATE {_sqlstate(error)}" if _sqlstate(error) else "",
+                            context.operation_name or "anonymous",
+                        )
+                        await context.context.release_connection()  # its transaction is aborted
+                    else:
+                        tracking.note_compiled()
         yield
