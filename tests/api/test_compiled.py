@@ -381,3 +381,67 @@ async def test_addresses_as_each_demo_user(
         for node in found["organisations"]["nodes"]:
             await _both(caller, resolvers_client, ADDRESSES, {"id": node["id"]})
         assert set(answered) == {"Addresses"}  # invoiceAddress is FORBIDDEN without FINANCE
+
+
+# R4 fields in every list and object an organisation can be reached through.
+INVOICE_EVERYWHERE = """query Invoice($id: ID!) {
+  organisation(id: $id) {
+    name invoiceCompanyName
+    ancestors { name invoiceCompanyName invoiceAddress { lines } invoiceEmail }
+    root { name invoiceEmail }
+    parent { name invoiceCompanyName parent { invoiceEmail } }
+    subsidiaries(first: 50) { nodes { name invoiceCompanyName invoiceAddress { lines } } }
+    memberships(first: 50) { nodes { id organisation { name invoiceEmail invoiceUsesPostalAddress } } }
+  }
+}"""
+
+
+async def test_invoice_data_withheld_in_every_list_as_the_resolvers_withhold_it(
+    demo_data, demo_users, resolvers_client, answered
+) -> None:
+    admin = demo_users[0]
+    found = await admin.gql("{ organisations(first: 100) { nodes { id } } }")
+    under_ancestors = 0
+    for caller in demo_users:
+        answered.clear()
+        for node in found["organisations"]["nodes"]:
+            variables = {"id": node["id"]}
+            compiled = await caller.post(INVOICE_EVERYWHERE, variables)
+            resolved = await Caller(resolvers_client, caller.token, caller.user_id, caller.email).post(
+                INVOICE_EVERYWHERE, variables
+            )
+            assert compiled.status_code == resolved.status_code == 200
+            mine, theirs = _comparable(compiled.json()), _comparable(resolved.json())
+            assert mine[0] == theirs[0]
+            # In any order: the resolvers raise a loaded field's error (invoiceAddress) when the
+            # event loop gets to it, among the errors of other objects.
+            assert sorted(map(orjson.dumps, mine[1])) == sorted(map(orjson.dumps, theirs[1]))
+            paths = [e["path"] for e in mine[1]]
+            under_ancestors += sum(1 for p in paths if p[1] == "ancestors" and isinstance(p[2], int))
+        assert set(answered) == {"Invoice"}, caller.email
+    # Some viewer without FINANCE saw an organisation with ancestors (errors at their indices).
+    assert under_ancestors > 0
+
+
+async def test_a_statement_the_database_refuses_is_answered_by_the_resolvers(
+    demo_data, demo_users, resolvers_client, answered, monkeypatch, caplog
+) -> None:
+    real = execution.compile_operation
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        compiled = real(*args, **kwargs)
+        return dataclasses.replace(compiled, sql="SELECT no_such_column FROM organisations")
+
+    card = await _card_id(demo_users[0])
+    monkeypatch.setattr(execution, "compile_operation", refused)
+    monkeypatch.setattr(execution, "_CACHE", type(execution._CACHE)())
+    caplog.set_level("WARNING", logger="relgraph.compiled")
+    for caller in demo_users:
+        answered.clear()
+        answer = await _both(caller, resolvers_client, CARD, {"id": card})
+        assert answered == ["Card"], caller.email  # tried, refused, then the resolvers answered
+        assert answer["data"]["organisation"]["memberships"]["nodes"]
+    warnings = [r for r in caplog.records if r.name == "relgraph.compiled" and r.levelname == "WARNING"]
+    assert len(warnings) == len(demo_users)
+    assert all("operation Card" in r.getMessage() for r in warnings)
+    assert not any(card in r.getMessage() for r in warnings)  # no variables

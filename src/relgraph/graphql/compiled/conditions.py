@@ -17,6 +17,8 @@ from sqlalchemy.sql.elements import True_
 from relgraph.db.models import Membership, MembershipTag, Person
 from relgraph.db.models.in_force import in_force_on
 from relgraph.domain.organisations import organisations
+from relgraph.errors import InvalidInput
+from relgraph.graphql.compiled.selection import Decline
 from relgraph.policy import Viewer, persons_visible
 
 __all__ = ["Conditions"]
@@ -50,9 +52,13 @@ class Conditions:
 
     def organisations_matching(self, search: str | None, include_archived: bool) -> str:
         """The ids of the organisations a search finds for the viewer (the domain's filter)."""
-        found = organisations.matching(
-            self.viewer, organisations.OrganisationFilter(search=search, include_archived=include_archived)
-        )
+        try:
+            found = organisations.matching(
+                self.viewer,
+                organisations.OrganisationFilter(search=search, include_archived=include_archived),
+            )
+        except InvalidInput:
+            raise Decline("a search the resolvers refuse") from None  # they word its userError
         return self._render(found)
 
     def membership_tagged(self, alias: str, tag: str) -> str:

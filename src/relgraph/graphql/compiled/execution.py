@@ -18,9 +18,11 @@ import orjson
 from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
 from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from relgraph import tracking
+from relgraph.db.faults import connection_lost
 from relgraph.graphql.compiled.compiler import Compiled, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import DIALECTS
@@ -93,27 +95,31 @@ def _bind(prepared: _Prepared, schema: GraphQLSchema, raw: dict[str, Any] | None
     return {name: read(variables) for name, read in prepared.compiled.parameters.items()}
 
 
-def _places(data: Any, path: list[str], at: list[str | int]) -> list[list[str | int]]:
-    """The concrete paths (list indices filled in) of a forbidden field whose parent exists."""
-    if data is None:
-        return []
-    if len(path) == 1:
-        return [[*at, path[0]]] if isinstance(data, dict) else []
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return [p for i, item in enumerate(data) for p in _places(item, rest, [*at, i])]
-    return _places(data.get(head), rest, [*at, head])
-
-
 def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
-    errors = []
-    for withheld in forbidden:
-        for path in _places(data, withheld.path, []):
-            errors.append(
-                GraphQLError(
-                    withheld.message, nodes=[withheld.node], path=path, extensions={"code": withheld.code}
-                )
-            )
+    """The R4 errors at each place a withheld field's parent exists, in the order the
+    resolvers raise them: the response's order (document order, list items in turn)."""
+    by_path = {tuple(withheld.path): withheld for withheld in forbidden}
+    errors: list[GraphQLError] = []
+
+    def walk(value: Any, pattern: tuple[str, ...], at: list[str | int]) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*pattern, "*"), [*at, i])
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                withheld = by_path.get((*pattern, key))
+                if withheld is not None:
+                    errors.append(
+                        GraphQLError(
+                            withheld.message,
+                            nodes=[withheld.node],
+                            path=[*at, key],
+                            extensions={"code": withheld.code},
+                        )
+                    )
+                walk(item, (*pattern, key), [*at, key])
+
+    walk(data, (), [])
     return errors
 
 
@@ -126,6 +132,26 @@ async def _run(prepared: _Prepared, context: Any, values: dict[str, Any]) -> Exe
         return ExecutionResult(data=orjson.Fragment(answer))  # type: ignore[arg-type]  # written as it is
     data = orjson.loads(answer)
     return ExecutionResult(data=data, errors=_errors(data, prepared.compiled.forbidden) or None)
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return str(code) if code else None
+
+
+# SQLSTATE classes of a database that cannot serve now (connection, resources, operator
+# intervention such as a statement timeout): not the statement's fault, nothing to fall back to.
+_FAULT_CLASSES = ("08", "53", "57", "58")
+
+
+def _service_fault(error: DBAPIError) -> bool:
+    if connection_lost(error):
+        return True
+    state = _sqlstate(error)
+    if state is not None:
+        return state[:2] in _FAULT_CLASSES
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message  # SQLite waiting for a lock
 
 
 class CompiledReads(SchemaExtension):
@@ -157,6 +183,21 @@ class CompiledReads(SchemaExtension):
                 except Decline as reason:
                     logger.debug("compiled reads declined: %s", reason)
                 else:
-                    context.result = await _run(prepared, context, values)
-                    tracking.note_compiled()
+                    try:
+                        context.result = await _run(prepared, context, values)
+                    except DBAPIError as error:
+                        if _service_fault(error):
+                            raise
+                        # A statement the database refuses is a compiler defect: the
+                        # resolvers still answer. Neither the statement nor its values are
+                        # logged (the values come from the request's variables).
+                        logger.warning(
+                            "a compiled read failed (%s%s); the resolvers answer it: operation %s",
+                            type(error.orig).__name__,
+                            f", SQLSTATE {_sqlstate(error)}" if _sqlstate(error) else "",
+                            context.operation_name or "anonymous",
+                        )
+                        await context.context.release_connection()  # its transaction is aborted
+                    else:
+                        tracking.note_compiled()
         yield

@@ -171,9 +171,10 @@ def _up_the_chain(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
     if item.name == "depth":
         return f"(SELECT count(*) {source})"
     fields = build.fields(type_, item)
-    found = organisation(build, o, fields, path)
     if item.name == "ancestors":
-        return d.array(found, source, [f"{chain}.depth"], None)
+        # A list: its items' R4 errors are at each index ("*").
+        return d.array(organisation(build, o, fields, [*path, "*"]), source, [f"{chain}.depth"], None)
+    found = organisation(build, o, fields, path)
     farthest = d.nested(f"SELECT {found} {source} ORDER BY {chain}.depth DESC LIMIT 1")
     return f"coalesce({farthest}, {organisation(build, alias, fields, path)})"
 
