@@ -55,7 +55,20 @@ async def test_the_fuzz_corpus_reads_alike_on_both_paths(
 ) -> None:
     world = await seed_world(engine, client)
     viewers = await _demo_viewers(make_caller)
-    queries = corpus(documents(settings, world.ids, writes=False), CORPUS_SIZE, CORPUS_SEED)
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    assert schema.query_type is not None
+    # Drawn per root field, the same number each: drawn from all at once, hypothesis favours
+    # some fields and leaves others out (4 of 19 with one seed).
+    fields = sorted(schema.query_type.fields)
+    queries = [
+        query
+        for field in fields
+        for query in corpus(
+            documents(settings, world.ids, writes=False, roots=[field]),
+            CORPUS_SIZE // len(fields),
+            CORPUS_SEED,
+        )
+    ]
     roots = {
         selection.name.value
         for query in queries
@@ -64,12 +77,8 @@ async def test_the_fuzz_corpus_reads_alike_on_both_paths(
         for selection in operation.selection_set.selections
         if isinstance(selection, graphql.FieldNode)
     }
-    schema = graphql.build_schema(SCHEMA_FILE.read_text())
-    assert schema.query_type is not None
-    # Drawn, not enumerated: a root field or two may miss out on one database's corpus.
-    missing = set(schema.query_type.fields) - roots
-    assert len(missing) <= 2, f"the corpus asks nearly every root field; not {missing}"
-    assert len(queries) > CORPUS_SIZE * 0.8, "the corpus is mostly distinct queries"
+    assert roots == set(fields), f"the corpus asks every root field; not {set(fields) - roots}"
+    assert len(queries) > CORPUS_SIZE * 0.6, "the corpus is mostly distinct queries"
     problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
     assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
     # The whole schema: the fast path answers few of these (16 of 548 executed on 2026-12-07,

@@ -52,8 +52,10 @@ def exact(content: bytes) -> Any:
     return json.loads(content, object_pairs_hook=list, parse_float=str, parse_int=str, parse_constant=str)
 
 
-# Values that are the moment of the request by design, not a fact read from the database.
-VOLATILE = frozenset({"exportedAt"})
+# Values that are the moment of the request by design, not a fact read from the database:
+# an export's time, and the rate limit's points left this minute (RateLimit; each request
+# of the pair spends some) and when the minute ends.
+VOLATILE = frozenset({"exportedAt", "remaining", "used", "resetAt"})
 
 
 def _steady(value: Any) -> Any:

@@ -328,12 +328,18 @@ async def seed_world(engine: Any, client: httpx.AsyncClient, organisations: int 
 
 
 def documents(
-    settings: Settings, ids: list[str], *, writes: bool = True, schema: graphql.GraphQLSchema | None = None
+    settings: Settings,
+    ids: list[str],
+    *,
+    writes: bool = True,
+    schema: graphql.GraphQLSchema | None = None,
+    roots: list[str] | None = None,
 ) -> st.SearchStrategy[str]:
     """Documents for one root field each, the field drawn first: all fields get their turn
     (drawn from the whole schema at once, most documents would start with `node`). With
     `writes`, mutations and about one document in ten that breaks the schema too; without,
-    valid queries only. `schema`: a part of the service's schema to draw from instead."""
+    valid queries only. `schema`: a part of the service's schema to draw from instead;
+    `roots`: only these root query fields."""
     schema = schema or build_schema(settings)._schema
     scalars = _scalar_strategies(ids)
     assert schema.query_type is not None
@@ -346,7 +352,7 @@ def documents(
 
     per_field = [
         queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed)
-        for f in schema.query_type.fields
+        for f in roots or schema.query_type.fields
     ]
     if writes:
         assert schema.mutation_type is not None

@@ -45,13 +45,15 @@ class Compiled:
 class Connection:
     """A list the compiler pages: its rows (`source`: FROM ... WHERE ...) and their order.
 
-    `order` is (sort key, id): what the resolvers order by and put in a cursor.
+    `order` is (sort key, id): what the resolvers order by and put in a cursor; `tag` the
+    ordering's name the resolvers put first in a nested list's cursors (db/pagination.OrderKey).
     """
 
     source: str
     order: tuple[str, str]
     node: Callable[[list[Selected], list[str]], str]  # the node's JSON, given its fields and path
     node_type: GraphQLObjectType
+    tag: str | None = None
 
 
 @dataclass
@@ -130,7 +132,7 @@ class Build:
             if item.name == "__typename":
                 pairs.append((item.key, d.literal(edge_type.name)))
             elif item.name == "cursor":
-                pairs.append((item.key, d.cursor(*list_.order)))
+                pairs.append((item.key, d.cursor(*list_.order, list_.tag)))
             elif item.name == "node":
                 fields = self.fields(list_.node_type, item)
                 pairs.append((item.key, list_.node(fields, [*path, item.key])))
@@ -152,11 +154,11 @@ class Build:
                 pairs.append((item.key, d.boolean("1 = 0")))  # a first page: nothing before it
             elif item.name == "startCursor":
                 pairs.append(
-                    (item.key, f"(SELECT {d.cursor(key, pk)} {source} ORDER BY {key}, {pk} LIMIT 1)")
+                    (item.key, f"(SELECT {d.cursor(key, pk, list_.tag)} {source} ORDER BY {key}, {pk} LIMIT 1)")
                 )
             elif item.name == "endCursor":
                 last = (
-                    f"(SELECT z.c FROM (SELECT {d.cursor(key, pk)} AS c, {key} AS k0, {pk} AS k1 "
+                    f"(SELECT z.c FROM (SELECT {d.cursor(key, pk, list_.tag)} AS c, {key} AS k0, {pk} AS k1 "
                     f"{source} ORDER BY {key}, {pk} LIMIT {size}) z ORDER BY z.k0 DESC, z.k1 DESC LIMIT 1)"
                 )
                 pairs.append((item.key, last))

@@ -31,8 +31,19 @@ def _cursor(key: Any, pk: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([key, pk], separators=(",", ":")).encode()).decode()
 
 
+def _tagged_cursor(tag: str, key: Any, pk: Any) -> str:
+    # db/pagination._encode of [key, id] in the ordering named `tag`: [tag, key, id].
+    return base64.urlsafe_b64encode(json.dumps([tag, key, pk], separators=(",", ":")).encode()).decode()
+
+
 # The Python functions SQLite's compiled reads call: IDs and cursors.
-SQLITE_FUNCTIONS.update({"relgraph_gid": (2, encode_id), "relgraph_cursor": (2, _cursor)})
+SQLITE_FUNCTIONS.update(
+    {
+        "relgraph_gid": (2, encode_id),
+        "relgraph_cursor": (2, _cursor),
+        "relgraph_tagged_cursor": (3, _tagged_cursor),
+    }
+)
 
 
 MAX_KEYS = 50
@@ -69,7 +80,8 @@ class Dialect:
     def gid(self, type_name: str, column: str) -> str:
         raise NotImplementedError
 
-    def cursor(self, key: str, pk: str) -> str:
+    def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
+        """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
@@ -122,10 +134,11 @@ class PostgreSQL(Dialect):
         raw = f"convert_to({_quote(type_name + ':')} || {column}::text, 'UTF8')"
         return f"rtrim(translate(encode({raw}, 'base64'), E'+/\\n', '-_'), '=')"
 
-    def cursor(self, key: str, pk: str) -> str:
+    def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         # json.dumps escapes what is not ASCII, to_json does not: sort keys are folded
         # (lower case, accents removed), and both forms decode to the same cursor.
-        raw = f"convert_to('[' || to_json({key})::text || ',' || {pk}::text || ']', 'UTF8')"
+        opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
+        raw = f"convert_to({opening} || to_json({key})::text || ',' || {pk}::text || ']', 'UTF8')"
         return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
     def date(self, column: str) -> str:
@@ -173,7 +186,9 @@ class SQLite(Dialect):
     def gid(self, type_name: str, column: str) -> str:
         return f"relgraph_gid({_quote(type_name)}, {column})"
 
-    def cursor(self, key: str, pk: str) -> str:
+    def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
+        if tag is not None:
+            return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
         return f"relgraph_cursor({key}, {pk})"
 
     def date(self, column: str) -> str:

@@ -122,6 +122,7 @@ def _organisation_field(
                 (f"{child}.name_key", f"{child}.id"),
                 lambda fields, at: organisation(build, child, fields, at),
                 type_,
+                tag="NAME",  # domain/organisations/hierarchy.subsidiary_order
             ),
             size,
             path,
@@ -145,6 +146,7 @@ def _organisation_field(
                 (f"{pe}.sort_key", f"{m}.id"),
                 lambda fields, at: membership(build, m, pe, fields, at),
                 build.object_type("Membership"),
+                tag="NAME",  # domain/memberships/queries.py, the default order
             ),
             size,
             path,
