@@ -85,7 +85,8 @@ def test_the_walk_covers_every_nested_connection() -> None:
                 if get_named_type(definition.type).name.endswith("Connection"):
                     found.add((type_.name, name))
     roots = {
-        ("Query", name) for name in ("organisations", "persons", "users", "memberships", "relations", "changes")
+        ("Query", name)
+        for name in ("organisations", "persons", "users", "memberships", "relations", "changes")
     }
     assert found - roots == {(n.owner, n.name) for n in NESTED}
     assert len(NESTED) == 28

@@ -154,7 +154,10 @@ class Build:
                 pairs.append((item.key, d.boolean("1 = 0")))  # a first page: nothing before it
             elif item.name == "startCursor":
                 pairs.append(
-                    (item.key, f"(SELECT {d.cursor(key, pk, list_.tag)} {source} ORDER BY {key}, {pk} LIMIT 1)")
+                    (
+                        item.key,
+                        f"(SELECT {d.cursor(key, pk, list_.tag)} {source} ORDER BY {key}, {pk} LIMIT 1)",
+                    )
                 )
             elif item.name == "endCursor":
                 last = (
