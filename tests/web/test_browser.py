@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from browser import Browser, Page, needs_chromium
+from browser import Page, needs_chromium
 from pages import assert_offline, assert_policy_holds, save_token
 from server import Server
 
@@ -29,37 +28,8 @@ from server import Server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`relgraph serve --demo` in a fresh folder, shared by the browser tests of this module."""
-    running = Server(tmp_path_factory.mktemp("serve"))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
 def admin_token(server: Server) -> str:
     return server.tokens()["admin@demo.test"]
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    running = Browser(tmp_path / "chromium-profile")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    tab = browser.new_page()
-    try:
-        yield tab
-    finally:
-        tab.close()
 
 
 # --- GraphiQL --------------------------------------------------------------------------------------

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from browser import Browser, Page, needs_chromium
+from browser import Page, needs_chromium
 from explore_page import (
     DRENTHE,
     WAREHOUSING,
@@ -46,46 +44,8 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("serve"))
-    try:
-        running.wait_ready()
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
 def token(server: Server) -> str:
     return server.tokens()["business@demo.test"]
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    running = Browser(tmp_path / "chromium-profile")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    tab = browser.new_page()
-    try:
-        yield tab
-    finally:
-        tab.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # one folder for all workers: <basetemp>/screenshots
-    folder = Path(os.environ.get("RELGRAPH_SCREENSHOTS") or base / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_search_panel_expand_and_path(server: Server, token: str, page: Page, shots: Path) -> None:
