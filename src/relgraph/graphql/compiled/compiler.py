@@ -27,9 +27,11 @@ from relgraph.graphql.compiled.dialects import Dialect
 from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, fields_of
 from relgraph.graphql.core.ids import decode_id
 
-__all__ = ["Build", "Compiled", "Connection", "compile_operation"]
+__all__ = ["Build", "Compiled", "Connection", "ObjectWriter", "compile_operation"]
 
 Reader = Callable[[VariableValues], Any]
+# Writes one object's JSON: (build, the row's table alias, its selected fields, its path).
+ObjectWriter = Callable[["Build", str, list[Selected], list[str]], str]
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Build:
     fragments: dict[str, FragmentDefinitionNode]
     dialect: Dialect
     conditions: Conditions
+    objects: dict[str, ObjectWriter]
     parameters: dict[str, Reader] = field(default_factory=dict)
     forbidden: list[Forbidden] = field(default_factory=list)
     _aliases: int = 0
@@ -69,6 +72,11 @@ class Build:
     def alias(self, prefix: str) -> str:
         self._aliases += 1
         return f"{prefix}{self._aliases}"
+
+    def object(self, type_name: str, alias: str, fields: list[Selected], path: list[str]) -> str:
+        """The JSON of an object of `type_name` whose row is `alias` (the writer registered
+        for the type: modules reach each other's types through here, not by import)."""
+        return self.objects[type_name](self, alias, fields, path)
 
     def parameter(self, read: Reader) -> str:
         name = f"p{len(self.parameters)}"
@@ -187,13 +195,15 @@ def compile_operation(
     dialect: Dialect,
     conditions: Conditions,
     roots: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]],
+    objects: dict[str, ObjectWriter],
 ) -> Compiled:
-    """Compile `operation`; `roots` writes each root field it knows. Raises Decline."""
+    """Compile `operation`; `roots` writes each root field it knows, `objects` each type.
+    Raises Decline."""
     if operation.operation is not OperationType.QUERY:
         raise Decline("not a query")
     query_type = schema.query_type
     assert query_type is not None
-    build = Build(schema, fragments, dialect, conditions)
+    build = Build(schema, fragments, dialect, conditions, objects)
     pairs: list[tuple[str, str]] = []
     for selected in fields_of(schema, query_type, [operation.selection_set], fragments):
         if selected.name == "__typename":

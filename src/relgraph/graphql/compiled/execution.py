@@ -26,7 +26,7 @@ from relgraph.db.faults import connection_lost
 from relgraph.graphql.compiled.compiler import Compiled, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import DIALECTS
-from relgraph.graphql.compiled.roots import ROOTS
+from relgraph.graphql.compiled.roots import OBJECTS, ROOTS
 from relgraph.graphql.compiled.selection import Decline, Forbidden
 from relgraph.graphql.core.cost import operation_of
 
@@ -73,7 +73,7 @@ def compiled_for(
         try:
             written = DIALECTS[dialect.name]
             compiled = compile_operation(
-                schema, operation, fragments, written, Conditions(viewer, dialect, today), ROOTS
+                schema, operation, fragments, written, Conditions(viewer, dialect, today), ROOTS, OBJECTS
             )
             written.check(compiled.sql)
             prepared = _Prepared(compiled, operation)

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from graphql import GraphQLObjectType
 
-from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.objects import organisation, person
+from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
+from relgraph.graphql.compiled.organisations import organisation
+from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, arguments_of, literal_input
 
-__all__ = ["ROOTS"]
+__all__ = ["OBJECTS", "ROOTS"]
 
 
 def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
@@ -57,4 +58,10 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisation": _organisation,
     "person": _person,
     "organisations": _organisations,
+}
+
+# The types the compiler writes, by GraphQL name: what build.object() reaches.
+OBJECTS: dict[str, ObjectWriter] = {
+    "Organisation": organisation,
+    "Person": person,
 }

@@ -1,0 +1,110 @@
+"""Organisations in compiled reads: their fields as graphql/organisations/types.py gives
+them, enums by name, invoice data (R4) withheld as the resolvers withhold it."""
+
+from __future__ import annotations
+
+from graphql import GraphQLObjectType
+
+from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
+from relgraph.graphql.compiled.compiler import Build, Connection
+from relgraph.graphql.compiled.fields import common, withheld
+from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
+from relgraph.graphql.compiled.memberships import membership
+from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
+
+__all__ = ["organisation"]
+
+# GraphQL field -> column, for plain values (strings, numbers, enums stored by name).
+_ORGANISATION_COLUMNS = {
+    "name": "name",
+    "displayName": "name",
+    "code": "code",
+    "legalName": "legal_name",
+    "kvkNumber": "kvk_number",
+    "industry": "industry",
+    "description": "description",
+    "website": "website",
+    "status": "status",
+}
+_ORGANISATION_FLAGS = {"checked": "checked", "creditworthy": "creditworthy", "archived": "archived"}
+# Invoice data (R4): the column, when the viewer may read it, else null with FORBIDDEN.
+_INVOICE = {
+    "invoiceCompanyName": "invoice_company_name",
+    "invoiceEmail": "invoice_email",
+    "invoiceUsesPostalAddress": "invoice_uses_postal_address",
+    "vatNumber": "vat_number",
+}
+
+
+def organisation(build: Build, alias: str, fields: list[Selected], path: list[str]) -> str:
+    d = build.dialect
+    type_ = build.object_type("Organisation")
+    pairs: list[tuple[str, str]] = []
+    for item in fields:
+        value = common(build, "Organisation", item, alias)
+        if value is None:
+            value = _organisation_field(build, type_, alias, item, [*path, item.key])
+        pairs.append((item.key, value))
+    return d.obj(pairs)
+
+
+def _organisation_field(
+    build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]
+) -> str:
+    d = build.dialect
+    if item.name in _ORGANISATION_COLUMNS:
+        return f"{alias}.{_ORGANISATION_COLUMNS[item.name]}"
+    if item.name in _ORGANISATION_FLAGS:
+        return d.boolean(f"{alias}.{_ORGANISATION_FLAGS[item.name]}")
+    if item.name in _INVOICE:
+        return _invoice(build, alias, item, path)
+    if item.name == "invoiceAddress":
+        if withheld(build, "Organisation", "invoice_uses_postal_address", item, path):
+            return "NULL"
+        return invoice_address(build, alias, item)
+    if item.name == "visitAddress":
+        return head_office(build, alias, item)
+    if item.name == "addresses":
+        return address_list(build, type_, alias, item)
+    if item.name in ("ancestors", "depth", "root"):
+        return up_the_chain(build, type_, alias, item, path)
+    if item.name == "parent":
+        return parent(build, type_, alias, item, path)
+    if item.name == "subsidiaries":
+        return subsidiaries(build, type_, alias, item, path)
+    if item.name == "memberships":
+        size = build.page_size(type_, item, allowed=["first", "filter"])
+        # The people list's filter by tag (domain/memberships/queries.py), written in the document.
+        tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
+        m, pe = build.alias("m"), build.alias("pe")
+        tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
+        # A person with a membership is a business relation: visible to every viewer (R1).
+        source = (
+            f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
+            f"WHERE {m}.organisation_id = {alias}.id AND {build.conditions.membership_in_force(m)} "
+            f"AND {pe}.active{tagged}"
+        )
+        return build.connection(
+            item,
+            Connection(
+                source,
+                (f"{pe}.sort_key", f"{m}.id"),
+                lambda fields, at: membership(build, m, pe, fields, at),
+                build.object_type("Membership"),
+                tag="NAME",  # domain/memberships/queries.py, the default order
+            ),
+            size,
+            path,
+        )
+    raise Decline(f"field Organisation.{item.name}")
+
+
+def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
+    column = _INVOICE[item.name]
+    if withheld(build, "Organisation", column, item, path):
+        return "NULL"
+    if item.name == "vatNumber":
+        raise Decline("vatNumber is formatted in Python")
+    if item.name == "invoiceUsesPostalAddress":
+        return build.dialect.boolean(f"{alias}.{column}")
+    return f"{alias}.{column}"
