@@ -16,7 +16,8 @@ import graphql
 import pytest
 from authorization import INVOICE_CITY, MISSING_PERSON, build_scenario
 from differential import Paths, compiled_schema, exact, matrix_reads, two_paths, variable_sets
-from fuzzing import corpus, documents, seed_world
+from fuzz_world import seed_world
+from fuzzing import corpus, documents
 from helpers import REPO, SCHEMA_FILE
 
 from relgraph.cli import DEMO_USERS
