@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import platform
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import peer
 import search
 import throughput
 from _common import DATA, ROOT, backends, ensure_dataset, p, run
+
+from relgraph.db.sqlite_library import sqlite
 
 OUT = ROOT / "BENCHMARKS.md"
 
@@ -51,7 +52,7 @@ def machine() -> str:
     ).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({cpu}), {gib:.1f} GiB memory, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg or 'unavailable'}"
+        f"SQLite {sqlite.sqlite_version}, PostgreSQL {pg or 'unavailable'}"
     )
 
 

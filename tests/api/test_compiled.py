@@ -261,7 +261,7 @@ DEEP = """query Deep($id: ID!) {
 }"""
 
 
-async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, answered, database_url) -> None:
+async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, answered) -> None:
     holding = (
         await demo_users[0].gql(
             '{ organisations(filter: { search: "Noorderlicht Holding" }, first: 1) { nodes { id } } }'
@@ -269,8 +269,9 @@ async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, ans
     )["organisations"]["nodes"][0]["id"]
     answered.clear()
     answer = await _both(demo_users[2], resolvers_client, DEEP, {"id": holding})
-    # Too deep for SQLite's parser: its resolvers answer (never an error).
-    assert answered == ([] if "sqlite" in database_url else ["Deep"])
+    # Compiled on SQLite too: db/sqlite_library.py's SQLite grows its parser stack as needed
+    # (the system's 3.40 refused this statement, and its resolvers answered).
+    assert answered == ["Deep"]
     assert answer["data"]["organisation"]["subsidiaries"]["nodes"][0]["subsidiaries"]["nodes"]
 
 

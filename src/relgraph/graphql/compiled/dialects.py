@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from relgraph.db.engine import SQLITE_FUNCTIONS
 from relgraph.db.pagination import _encode as encode_cursor
+from relgraph.db.sqlite_library import sqlite
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.graphql.core.ids import encode_id
 
@@ -222,10 +222,10 @@ class SQLite(Dialect):
         """Decline a statement too deeply nested for SQLite's parser ("parser stack
         overflow"): parsed once, at compile time, by the same library the server uses, on an
         empty database (where parsing succeeds it stops at the first missing table)."""
-        connection = sqlite3.connect(":memory:")
+        connection = sqlite.connect(":memory:")
         try:
             connection.execute(sql)
-        except sqlite3.OperationalError as error:
+        except sqlite.OperationalError as error:
             if "parser stack overflow" in str(error):
                 raise Decline("too deeply nested for SQLite's parser") from None
         finally:
