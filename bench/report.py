@@ -104,6 +104,8 @@ async def main() -> None:
         "figure stands beside a baseline measured in the same run on the same data. Times are",
         "p50 / p95 in milliseconds. relgraph is measured as users use it: as BUSINESS users (R1 on, no",
         "FINANCE), `relgraph serve` with its default settings, the rate limit on (bench/_common.py).",
+        "The throughput runs (sections 6, 7) spread each connection over four such users, as four",
+        "people behind one client would be: one user's budget per minute would otherwise cap them.",
         "LOAD",
         "",
         "Dataset: `relgraph demo seed --scale large --seed 42` (100,000 organisations, 500,000",
