@@ -75,7 +75,7 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list", "search-organisations"}
+COVERED_EXAMPLES = {"mailing-list", "organisation-card", "search-organisations"}
 
 
 @pytest.fixture

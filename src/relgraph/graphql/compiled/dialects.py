@@ -36,12 +36,18 @@ def _tagged_cursor(tag: str, key: Any, pk: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([tag, key, pk], separators=(",", ":")).encode()).decode()
 
 
+def _id_cursor(tag: str, pk: Any) -> str:
+    # db/pagination._encode of [id] alone in the ordering named `tag`: [tag, id].
+    return base64.urlsafe_b64encode(json.dumps([tag, pk], separators=(",", ":")).encode()).decode()
+
+
 # The Python functions SQLite's compiled reads call: IDs and cursors.
 SQLITE_FUNCTIONS.update(
     {
         "relgraph_gid": (2, encode_id),
         "relgraph_cursor": (2, _cursor),
         "relgraph_tagged_cursor": (3, _tagged_cursor),
+        "relgraph_id_cursor": (2, _id_cursor),
     }
 )
 
@@ -81,7 +87,8 @@ class Dialect:
         raise NotImplementedError
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
-        """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64."""
+        """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64;
+        ordered by the id alone (`key` is `pk`, a tag required): [tag, id]."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
@@ -138,7 +145,8 @@ class PostgreSQL(Dialect):
         # json.dumps escapes what is not ASCII, to_json does not: sort keys are folded
         # (lower case, accents removed), and both forms decode to the same cursor.
         opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
-        raw = f"convert_to({opening} || to_json({key})::text || ',' || {pk}::text || ']', 'UTF8')"
+        sort = "" if key == pk else f"to_json({key})::text || ',' || "
+        raw = f"convert_to({opening} || {sort}{pk}::text || ']', 'UTF8')"
         return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
     def date(self, column: str) -> str:
@@ -187,6 +195,9 @@ class SQLite(Dialect):
         return f"relgraph_gid({_quote(type_name)}, {column})"
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
+        if key == pk:
+            assert tag is not None, "a list ordered by id alone names its ordering"
+            return f"relgraph_id_cursor({_quote(tag)}, {pk})"
         if tag is not None:
             return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
         return f"relgraph_cursor({key}, {pk})"
