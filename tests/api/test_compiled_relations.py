@@ -1,6 +1,7 @@
-"""Compiled reads of a party's relations, an organisation's account managers and its VAT
-number (formatted in Python after the statement) answer as the resolvers do, as every demo
-user, with a person hidden from BUSINESS and READONLY (R1) at the other end of a relation."""
+"""Compiled reads of a party's relations, an organisation's account managers, its VAT
+number (formatted in Python after the statement) and a party's email and phone answer as
+the resolvers do, as every demo user, with a person hidden from BUSINESS and READONLY (R1)
+at the other end of a relation."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ __all__ = ["answered", "demo_data", "demo_users", "resolvers_client"]  # fixture
 
 RELATIONS = """query Relations($id: ID!) {
   organisation(id: $id) {
-    vatNumber
+    vatNumber email phone
     accountManagers { __typename id name email role active }
     relations(first: 50) {
       __typename totalCount
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges {
         __typename cursor label direction
-        otherParty { __typename id kind displayName ... on Person { lastName } ... on Organisation { code } }
+        otherParty { __typename id kind displayName ... on Person { lastName email phone } ... on Organisation { code email } }
         node { id active startDate endDate note version type { id name inverseName symmetric active } }
         relation { source { id } target { ... on Party { displayName } } }
       }
@@ -36,7 +37,7 @@ RELATIONS = """query Relations($id: ID!) {
 
 PERSON_RELATIONS = """query PersonRelations($id: ID!) {
   person(id: $id) {
-    displayName
+    displayName email phone
     relations { totalCount edges { label direction otherParty { id displayName ...Code } } }
   }
 }

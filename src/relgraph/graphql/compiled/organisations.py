@@ -8,7 +8,7 @@ from graphql import GraphQLObjectType
 from relgraph.domain import identifiers
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
 from relgraph.graphql.compiled.compiler import Build, Connection, Transform
-from relgraph.graphql.compiled.fields import common, withheld
+from relgraph.graphql.compiled.fields import common, primary_contact, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
 from relgraph.graphql.compiled.relations import account_managers, relations
@@ -43,7 +43,7 @@ def organisation(build: Build, alias: str, fields: list[Selected], path: list[st
     type_ = build.object_type("Organisation")
     pairs: list[tuple[str, str]] = []
     for item in fields:
-        value = common(build, "Organisation", item, alias)
+        value = common(build, "Organisation", item, alias) or primary_contact(build, item, alias)
         if value is None:
             value = _organisation_field(build, type_, alias, item, [*path, item.key])
         pairs.append((item.key, value))
