@@ -29,6 +29,7 @@ from relgraph.graphql.schema import build_schema
 CORPUS_SIZE, CORPUS_SEED = 120, 25
 # And drawn from the part of the schema the fast path answers itself.
 KNOWN_SIZE = 80
+KNOWN_ORGANISATION_SIZE = 40
 
 
 @pytest.fixture
@@ -118,6 +119,13 @@ async def test_a_corpus_of_what_the_fast_path_knows_reads_alike_on_both_paths(
     paths.answered_by.clear()
     paths.sent = 0
     queries = corpus(documents(settings, world.ids, writes=False, schema=known), KNOWN_SIZE, CORPUS_SEED)
+    # And about one organisation: what the card nests under it (relations and their other
+    # parties, through fragments; account managers; the VAT number) is drawn too.
+    queries += corpus(
+        documents(settings, world.ids, writes=False, schema=known, roots=["organisation"]),
+        KNOWN_ORGANISATION_SIZE,
+        CORPUS_SEED + 1,
+    )
     for drawn in ("relations", "accountManagers", "vatNumber", "otherParty"):
         assert any(drawn in query for query in queries), f"the corpus asks {drawn}"
     problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
