@@ -14,9 +14,10 @@ from sqlalchemy import ColumnElement, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 
-from relgraph.db.models import Membership, MembershipTag, Person
+from relgraph.db.models import Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.domain.organisations import organisations
+from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.policy import Viewer, persons_visible
@@ -71,3 +72,18 @@ class Conditions:
     def membership_in_force(self, alias: str) -> str:
         """A membership row `alias` is in force today (in_force.py's rule)."""
         return self._render(in_force_on(Membership.__table__.alias(alias), self.today))
+
+    def relation_in_force(self, alias: str) -> str:
+        """A relation row `alias` (a relation's columns) is in force today: Relation.active."""
+        return self._render(in_force_on(Relation.__table__.alias(alias), self.today))
+
+    def relations_seen(self) -> str:
+        """Every relation the viewer may see from each side, in force today, as a party's
+        relations list them (domain/relations/relations.seen_from_each_side: R1, in force,
+        direction, the other party's id and kind, owner_id, sort_key the label)."""
+        flt = relations.RelationFilter(day=self.today)
+        return self._render(relations.seen_from_each_side(self.viewer, flt))
+
+    def account_manager_links(self) -> str:
+        """(party_id, user_id) of the account managers today (internal_relations.py)."""
+        return self._render(internal_relations.account_manager_links(self.today))
