@@ -247,7 +247,7 @@ async def test_the_resolvers_answer_what_the_compiler_does_not_know(
     assert answer["data"]["organisation"]
 
 
-# Deep nesting: SQLite's parser has a bounded stack; the compiled statement must stay within it.
+# Deep nesting: SQLite 3.40's parser stack refused this; the one relgraph installs grows it.
 DEEP = """query Deep($id: ID!) {
   organisation(id: $id) { name parent { name parent { name } }
     memberships(first: 5) { nodes { role tags person { sortName } organisation { name parent { name } } } }

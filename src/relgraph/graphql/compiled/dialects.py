@@ -1,5 +1,5 @@
 """The SQL that builds JSON, per database: PostgreSQL's json_build_object and json_agg,
-SQLite's json_group_array with objects written as text (see SQLite).
+SQLite's json_object and json_group_array.
 
 Every value a compiled read returns is written by these few functions, so the two
 databases answer with the same JSON: booleans as true/false (SQLite has none), dates as
@@ -37,8 +37,7 @@ def _tagged_cursor(tag: str, key: Any, pk: Any) -> str:
 
 
 def _id_cursor(tag: str, pk: Any) -> str:
-    # db/pagination._encode of [id] alone in the ordering named `tag`: [tag, id].
-    return base64.urlsafe_b64encode(json.dumps([tag, pk], separators=(",", ":")).encode()).decode()
+    return encode_cursor([pk], tag)  # a list ordered by id alone
 
 
 # The Python functions SQLite's compiled reads call: IDs and cursors.
@@ -178,54 +177,24 @@ class PostgreSQL(Dialect):
 
 
 class SQLite(Dialect):
-    """SQLite's parser has a bounded stack (YYSTACKDEPTH, 100): every nested function call
-    or subquery costs slots, and a card nests objects in lists in objects (see `check`).
-    So an object is written as text, its pieces concatenated ('{"k":' || value || '}'),
-    and an object or list inside it is spliced in as its text: nesting no deeper. Each
-    value such a method returns stands alone too (`-> '$'` gives it its JSON subtype, else
-    a consumer would write it as a string); `_text` remembers, per value returned, the
-    text to splice (never NULL). Any other value is written by json_quote, which writes
-    SQL values as json_object does and a JSON value as it is.
-    """
-
     name = "sqlite"
-    _REMEMBERED = 100_000  # values' texts kept at most (a compile needs those it wrote)
-
-    def __init__(self) -> None:
-        self._text: dict[str, str] = {}
-
-    def _json(self, text: str) -> str:
-        """A JSON value whose text is the expression `text` (never NULL)."""
-        value = f"({text}) -> '$'"
-        if len(self._text) >= self._REMEMBERED:
-            self._text.clear()  # only depth is lost: json_quote writes the value itself
-        self._text[value] = text
-        return value
-
-    def _spliced(self, value: str) -> str:
-        return self._text.get(value) or f"json_quote({value})"
 
     def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
         self._fits(pairs)
-        if not pairs:
-            return self._json("'{}'")
-        pieces = [
-            f"{_quote(('{' if i == 0 else ',') + json.dumps(k) + ':')} || {self._spliced(v)}"
-            for i, (k, v) in enumerate(pairs)
-        ]
-        return self._json(" || ".join(pieces) + " || '}'")
+        return "json_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ")"
 
     # A subquery's value loses its JSON subtype: `-> '$'` gives it back (else it would be
-    # written as a string). Not json(...): every parenthesis saved is depth a card can nest.
+    # written as a string). The parser's stack grows with the nesting: db/sqlite_library.py's
+    # SQLite grows it as needed (the system's 3.40 refused the organisation card).
 
     def nested(self, subquery: str) -> str:
         return f"({subquery}) -> '$'"
 
     def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
         limited = f" LIMIT {limit}" if limit else ""
-        return self._json(
+        return (
             f"(SELECT json_group_array(x.j -> '$') FROM "
-            f"(SELECT {self._text.get(element, element)} AS j {source} ORDER BY {', '.join(order)}{limited}) x)"
+            f"(SELECT {element} AS j {source} ORDER BY {', '.join(order)}{limited}) x) -> '$'"
         )
 
     def text_array(self, element: str, source: str, order: str) -> str:
@@ -234,7 +203,7 @@ class SQLite(Dialect):
         )
 
     def boolean(self, condition: str) -> str:
-        return self._json(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END")
+        return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
 
     def string_list(self, items: Sequence[str]) -> str:
         return (
@@ -257,7 +226,7 @@ class SQLite(Dialect):
         return column  # stored as YYYY-MM-DD text
 
     def result(self, data: str) -> str:
-        return f"SELECT {self._text.get(data, data)}"
+        return f"SELECT {data}"
 
     def check(self, sql: str) -> None:
         """Decline a statement too deeply nested for SQLite's parser ("parser stack
