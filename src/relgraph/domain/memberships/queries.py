@@ -30,6 +30,7 @@ __all__ = [
     "get_many",
     "has_memberships",
     "list_for",
+    "order_keys",
     "tags_of",
 ]
 
@@ -156,6 +157,15 @@ def _sort_column(by: str, field: str) -> Any:
     return _side(by)[1]
 
 
+def order_keys(by: str, field: str = "NAME", descending: bool = False) -> list[OrderKey]:
+    """The sort keys of a list of memberships by organisation or by person, on `field` (one
+    of ORDER_FIELDS), then by id; the field's name tags its cursors."""
+    return [
+        OrderKey(_sort_column(by, field), lambda row: row.sort_key, descending, tag=field),
+        OrderKey(Membership.id, lambda row: row.id, descending),
+    ]
+
+
 async def list_for(
     session: AsyncSession,
     ids: Sequence[int],
@@ -176,10 +186,7 @@ async def list_for(
     """
     partition = _side(by)[0]
     other = _sort_column(by, field)
-    order = [
-        OrderKey(other, lambda row: row.sort_key, descending, tag=field),
-        OrderKey(Membership.id, lambda row: row.id, descending),
-    ]
+    order = order_keys(by, field, descending)
     plain = flt.role is None and flt.tag is None and flt.search is None
     kept = ("memberships", by, field, descending, flt.include_inactive, flt.day, dt.date.today())
     pages = await paginate_rows_many(

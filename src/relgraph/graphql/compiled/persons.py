@@ -6,7 +6,7 @@ from __future__ import annotations
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.fields import common, stamps
 from relgraph.graphql.compiled.selection import Decline, Selected
 
 __all__ = ["person"]
@@ -26,6 +26,8 @@ def person(build: Build, alias: str, fields: list[Selected], path: list[str]) ->
     pairs: list[tuple[str, str]] = []
     for item in fields:
         value = common(build, "Person", item, alias)
+        if value is None:
+            value = stamps(build, item, alias, party=True)
         if value is None:
             value = _person_field(build, alias, item, [*path, item.key])
         pairs.append((item.key, value))

@@ -1,5 +1,5 @@
-"""The root fields the compiler knows: one organisation or person by ID, and a search of
-organisations (its filter written in the document, not in variables)."""
+"""The root fields the compiler knows: one organisation or person by ID, and searches of
+organisations and persons (filter and order written in the document, not in variables)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from collections.abc import Callable
 
 from graphql import GraphQLObjectType
 
+from relgraph.db.models import Organisation, Person
+from relgraph.domain.organisations import organisations
+from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
 from relgraph.graphql.compiled.organisations import organisation
+from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.persons import person
-from relgraph.graphql.compiled.selection import Selected, arguments_of, literal_input
+from relgraph.graphql.compiled.selection import Selected, literal_input
 
 __all__ = ["OBJECTS", "ROOTS"]
 
@@ -33,11 +37,12 @@ def _person(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
 
 
 def _organisations(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
-    arguments_of(query.fields[selected.name], selected, ["filter", "first"])
     given = literal_input(query, selected, "filter", {"search", "include_archived", "includeArchived"})
     search = given.get("search")
     include_archived = bool(given.get("include_archived", given.get("includeArchived", False)))
-    size = build.page_size(query, selected, allowed=["filter", "first"])
+    field, descending = order_asked(query, selected, ["NAME"])  # timestamps: not yet
+    order = organisations.order_keys(field, descending)
+    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
     o = build.alias("o")
     matching = build.conditions.organisations_matching(search, include_archived)
     type_ = build.object_type("Organisation")
@@ -45,11 +50,34 @@ def _organisations(build: Build, query: GraphQLObjectType, selected: Selected) -
         selected,
         Connection(
             f"FROM organisations {o} WHERE {o}.id IN ({matching})",
-            (f"{o}.name_key", f"{o}.id"),
+            build.conditions.sort_keys(order, {Organisation.__table__: o}),
             lambda fields, at: organisation(build, o, fields, at),
             type_,
         ),
-        size,
+        page,
+        [selected.key],
+    )
+
+
+def _persons(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
+    given = literal_input(query, selected, "filter", {"search", "include_inactive", "includeInactive"})
+    search = given.get("search")
+    include_inactive = bool(given.get("include_inactive", given.get("includeInactive", False)))
+    field, descending = order_asked(query, selected, ["NAME"])  # timestamps: not yet
+    order = persons.order_keys(field, descending)
+    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
+    pe = build.alias("pe")
+    # R1 and R3 are in the domain's search (persons.matching), rendered for the viewer.
+    matching = build.conditions.persons_matching(search, include_inactive)
+    return build.connection(
+        selected,
+        Connection(
+            f"FROM persons {pe} WHERE {pe}.id IN ({matching})",
+            build.conditions.sort_keys(order, {Person.__table__: pe}),
+            lambda fields, at: person(build, pe, fields, at),
+            build.object_type("Person"),
+        ),
+        page,
         [selected.key],
     )
 
@@ -58,6 +86,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisation": _organisation,
     "person": _person,
     "organisations": _organisations,
+    "persons": _persons,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
