@@ -9,7 +9,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, String, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Date, Select, String, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped, in_values
@@ -26,6 +26,7 @@ from relgraph.text import like_pattern
 __all__ = [
     "ORDER_FIELDS",
     "MembershipFilter",
+    "business_relation",
     "count_for",
     "get_many",
     "has_memberships",
@@ -226,6 +227,11 @@ async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[
         .order_by(MembershipTag.membership_id, MembershipTag.tag)
     )
     return grouped(rows.all(), membership_ids)
+
+
+def business_relation(person_id: Any) -> ColumnElement[bool]:
+    """SQL: the person `person_id` has a membership (active or not): a business relation."""
+    return exists(select(Membership.id).where(Membership.person_id == person_id))
 
 
 async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from relgraph.db.models import Membership, MembershipTag, Person
 from relgraph.db.models.in_force import in_force_on
 from relgraph.db.pagination import OrderKey
+from relgraph.domain.memberships import queries
 from relgraph.domain.organisations import organisations
 from relgraph.domain.persons import persons
 from relgraph.errors import InvalidInput
@@ -75,6 +76,10 @@ class Conditions:
         except InvalidInput:
             raise Decline("a search the resolvers refuse") from None
         return self._render(found)
+
+    def business_relation(self, alias: str) -> str:
+        """The person row `alias` has a membership, active or not (domain/memberships/queries.py)."""
+        return self._render(queries.business_relation(literal_column(f"{alias}.id")))
 
     def membership_tagged(self, alias: str, tag: str) -> str:
         """The membership row `alias` has `tag` (the people list's tag filter)."""

@@ -154,7 +154,8 @@ def order_asked(parent: GraphQLObjectType, selected: Selected, fields: Sequence[
     """(field, descending) of a connection's `orderBy`, written in the document (the
     statement depends on it); a field outside `fields` declines. NAME ascending by default."""
     given = literal_input(parent, selected, "orderBy", {"field", "direction"})
-    field = str(given.get("field") or "NAME")
+    # Coerced by the schema's enums: Python enum members, named as in GraphQL.
+    field = getattr(given.get("field"), "name", None) or "NAME"
     if field not in fields:
         raise Decline(f"{selected.name}(orderBy: {field})")
-    return field, given.get("direction") == "DESC"
+    return field, getattr(given.get("direction"), "name", None) == "DESC"
