@@ -20,7 +20,7 @@ from helpers import Caller, ok
 from sqlalchemy import update
 
 from relgraph import demo
-from relgraph.db.models import Party
+from relgraph.db.models import Membership, Party
 from relgraph.demo.base import REFERENCE_TIME
 
 # test_compiled's fixtures and comparison.
@@ -46,8 +46,8 @@ PERSON = "id displayName sortName isBusinessRelation createdAt version"
 # (name, owner field or None for a root list, list field, fixed arguments, node fields,
 # orders, page size: shorter than the list)
 LISTS = [
-    ("organisations", None, "organisations", "", ORGANISATION, ["NAME"], 25),
-    ("persons", None, "persons", "", PERSON, ["NAME"], 25),
+    ("organisations", None, "organisations", "", ORGANISATION, ["NAME", "CREATED_AT", "UPDATED_AT"], 25),
+    ("persons", None, "persons", "", PERSON, ["NAME", "CREATED_AT", "UPDATED_AT"], 25),
     ("search", None, "persons", 'filter: { search: "de", includeInactive: true }', PERSON, [], 5),
     ("subsidiaries", "organisation", "subsidiaries", "", ORGANISATION, ["NAME"], 2),
     ("people", "organisation", "memberships", "", MEMBERSHIP, ["NAME", "START_DATE", "ROLE"], 2),
@@ -65,6 +65,8 @@ async def world(admin, sessionmaker) -> dict[str, str]:
         await demo.seed(session, organisations=60, persons=200, seed=7, created_by_id=admin.user_id)
         # A moment without microseconds: isoformat() then leaves them out.
         await session.execute(update(Party).where(Party.id % 3 == 0).values(created_at=REFERENCE_TIME))
+        # Roles are free text: cursors of the ROLE order escape what is not ASCII as json.dumps does.
+        await session.execute(update(Membership).where(Membership.id % 4 == 0).values(role="Coördinatør 😀"))
         await session.commit()
 
     async def first_id(search: str) -> str:

@@ -58,6 +58,11 @@ class Connection:
     node: Callable[[list[Selected], list[str]], str]  # the node's JSON, given its fields and path
     node_type: GraphQLObjectType
     tag: str | None = None
+    moment: bool = False  # the sort key is a timestamp: in a cursor as the resolvers write it
+
+    def cursor(self, dialect: Dialect) -> str:
+        key, pk = self.order
+        return dialect.cursor(dialect.moment(key) if self.moment else key, pk, self.tag)
 
 
 @dataclass
@@ -168,7 +173,7 @@ class Build:
             if item.name == "__typename":
                 pairs.append((item.key, d.literal(edge_type.name)))
             elif item.name == "cursor":
-                pairs.append((item.key, d.cursor(*list_.order, list_.tag)))
+                pairs.append((item.key, list_.cursor(d)))
             elif item.name == "node":
                 fields = self.fields(list_.node_type, item)
                 pairs.append((item.key, list_.node(fields, [*path, item.key])))
@@ -182,7 +187,7 @@ class Build:
         more = f"(SELECT count(*) FROM (SELECT 1 AS one {bounded} LIMIT {size} + 1) z) > {size}"
         # The page's rows with their cursors, as fetched; its first and last as shown.
         rows = (
-            f"(SELECT {d.cursor(key, pk, list_.tag)} AS c, {key} AS k0, {pk} AS k1 {bounded} "
+            f"(SELECT {list_.cursor(d)} AS c, {key} AS k0, {pk} AS k1 {bounded} "
             f"ORDER BY {', '.join(page.fetched([key, pk]))} LIMIT {size}) z"
         )
         shown = page.shown(["z.k0", "z.k1"])

@@ -135,6 +135,22 @@ class Dialect:
         """Raise Decline when the database could not run `sql` (nothing to check by default)."""
 
 
+def _ascii_json(text: str) -> str:
+    """JSON text as json.dumps writes it: what is not ASCII as \\u escapes (surrogate pairs
+    past U+FFFF), as in a cursor of a role ("coördinator"); to_json leaves it as it is."""
+    escaped = (
+        "CASE WHEN ascii(s.ch) < 128 THEN s.ch "
+        "WHEN ascii(s.ch) < 65536 THEN '\\u' || lpad(to_hex(ascii(s.ch)), 4, '0') "
+        "ELSE '\\u' || to_hex(55296 + ((ascii(s.ch) - 65536) >> 10)) "
+        "|| '\\u' || to_hex(56320 + ((ascii(s.ch) - 65536) & 1023)) END"
+    )
+    return (
+        f"CASE WHEN octet_length({text}) = char_length({text}) THEN {text} ELSE "
+        f"(SELECT string_agg({escaped}, '' ORDER BY s.n) FROM regexp_split_to_table({text}, '') "
+        "WITH ORDINALITY AS s(ch, n)) END"
+    )
+
+
 class PostgreSQL(Dialect):
     name = "postgresql"
 
@@ -191,10 +207,8 @@ class PostgreSQL(Dialect):
         return f"rtrim(translate(encode({raw}, 'base64'), E'+/\\n', '-_'), '=')"
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
-        # json.dumps escapes what is not ASCII, to_json does not: sort keys are folded
-        # (lower case, accents removed), and both forms decode to the same cursor.
         opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
-        raw = f"convert_to({opening} || to_json({key})::text || ',' || {pk}::text || ']', 'UTF8')"
+        raw = f"convert_to({opening} || {_ascii_json(f'to_json({key})::text')} || ',' || {pk}::text || ']', 'UTF8')"
         return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
     def date(self, column: str) -> str:
@@ -246,8 +260,17 @@ class SQLite(Dialect):
         )
 
     def bind(self, value: Any) -> Any:
-        # Dates are stored as YYYY-MM-DD text (sqlite3's date adapter is deprecated).
-        return value.isoformat() if type(value) is dt.date else value
+        # Dates are stored as YYYY-MM-DD text (sqlite3's date adapter is deprecated), moments
+        # as SQLAlchemy's DATETIME writes them, in UTC without an offset (UTCDateTime).
+        if type(value) is dt.date:
+            return value.isoformat()
+        if isinstance(value, dt.datetime):
+            utc = value.astimezone(dt.UTC) if value.tzinfo else value
+            return (
+                f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
+                f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
+            )
+        return value
 
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from graphql import GraphQLObjectType
 
-from relgraph.db.models import Organisation, Person
+from relgraph.db.models import Organisation, Party, Person
+from relgraph.db.pagination import OrderKey
 from relgraph.domain.organisations import organisations
 from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
@@ -40,22 +41,9 @@ def _organisations(build: Build, query: GraphQLObjectType, selected: Selected) -
     given = literal_input(query, selected, "filter", {"search", "include_archived", "includeArchived"})
     search = given.get("search")
     include_archived = bool(given.get("include_archived", given.get("includeArchived", False)))
-    field, descending = order_asked(query, selected, ["NAME"])  # timestamps: not yet
-    order = organisations.order_keys(field, descending)
-    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
-    o = build.alias("o")
     matching = build.conditions.organisations_matching(search, include_archived)
-    type_ = build.object_type("Organisation")
-    return build.connection(
-        selected,
-        Connection(
-            f"FROM organisations {o} WHERE {o}.id IN ({matching})",
-            build.conditions.sort_keys(order, {Organisation.__table__: o}),
-            lambda fields, at: organisation(build, o, fields, at),
-            type_,
-        ),
-        page,
-        [selected.key],
+    return _party_list(
+        build, query, selected, "Organisation", organisations.order_keys, "organisations {0}", matching
     )
 
 
@@ -63,19 +51,36 @@ def _persons(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
     given = literal_input(query, selected, "filter", {"search", "include_inactive", "includeInactive"})
     search = given.get("search")
     include_inactive = bool(given.get("include_inactive", given.get("includeInactive", False)))
-    field, descending = order_asked(query, selected, ["NAME"])  # timestamps: not yet
-    order = persons.order_keys(field, descending)
-    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
-    pe = build.alias("pe")
     # R1 and R3 are in the domain's search (persons.matching), rendered for the viewer.
     matching = build.conditions.persons_matching(search, include_inactive)
+    return _party_list(build, query, selected, "Person", persons.order_keys, "persons {0}", matching)
+
+
+def _party_list(
+    build: Build,
+    query: GraphQLObjectType,
+    selected: Selected,
+    type_name: str,
+    order_keys: Callable[[str, bool], list[OrderKey]],
+    table: str,
+    matching: str,
+) -> str:
+    """A root list of organisations or persons: those `matching` (ids), sorted on their name
+    or on when they were created or changed (kept in their `parties` row)."""
+    field, descending = order_asked(query, selected, ["NAME", "CREATED_AT", "UPDATED_AT"])
+    order = order_keys(field, descending)
+    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
+    row, party = build.alias("r"), build.alias("pa")
+    joined = "" if field == "NAME" else f" JOIN parties {party} ON {party}.id = {row}.id"
+    own = Organisation.__table__ if type_name == "Organisation" else Person.__table__
     return build.connection(
         selected,
         Connection(
-            f"FROM persons {pe} WHERE {pe}.id IN ({matching})",
-            build.conditions.sort_keys(order, {Person.__table__: pe}),
-            lambda fields, at: person(build, pe, fields, at),
-            build.object_type("Person"),
+            f"FROM {table.format(row)}{joined} WHERE {row}.id IN ({matching})",
+            build.conditions.sort_keys(order, {own: row, Party.__table__: party}),
+            lambda fields, at: build.object(type_name, row, fields, at),
+            build.object_type(type_name),
+            moment=field != "NAME",
         ),
         page,
         [selected.key],
