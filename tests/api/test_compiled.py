@@ -75,7 +75,7 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list", "search-organisations"}
+COVERED_EXAMPLES = {"mailing-list", "search-organisations", "search-persons"}
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ DECLINED = [
     ("unknown field", "query Card($id: ID!) { organisation(id: $id) { name email } }"),
     (
         "unknown argument",
-        "query Card($id: ID!) { organisation(id: $id) { memberships(includeInactive: true) { totalCount } } }",
+        'query Card($id: ID!) { organisation(id: $id) { memberships(asOf: "2020-01-01") { totalCount } } }',
     ),
     ("directive", "query Card($id: ID!) { organisation(id: $id) { name @include(if: true) } }"),
     (
