@@ -2,8 +2,8 @@
 
 It walks the selection once per (document, operation, viewer's role and permissions,
 database, day) and writes nested JSON-building subqueries (dialects.py) with the rules of
-conditions.py; the request's values (IDs, page sizes) are bind parameters, read from the
-variables per request. What it does not know raises Decline: the resolvers answer.
+conditions.py; the request's values (IDs, page sizes, cursors: paging.py) are bind
+parameters, read from the variables per request. What it does not know raises Decline: the resolvers answer.
 """
 
 from __future__ import annotations
@@ -101,8 +101,9 @@ class Build:
     def page_size(
         self, parent: GraphQLObjectType, selected: Selected, allowed: Sequence[str] = ("first",)
     ) -> str:
-        """The bind parameter of a connection's `first` (the only paging argument handled);
-        `allowed`: the field's arguments the caller handles."""
+        """The bind parameter of a connection's `first`, for a list that serves only first
+        pages (`paging` serves after, last and before too); `allowed`: the field's arguments
+        the caller handles."""
         definition = parent.fields[selected.name]
         arguments = arguments_of(definition, selected, allowed)
 
