@@ -237,16 +237,45 @@ def variable_sets(
 # --- what the compiler answers --------------------------------------------------------------
 
 
+# The lists a cursor is taken from, by (type, field): a first answer's cursors.
+_FIRST_PAGES = """{
+  organisations(first: 4) { edges { cursor node {
+    subsidiaries(first: 3) { edges { cursor } } memberships(first: 3) { edges { cursor } } } } }
+  persons(first: 4) { edges { cursor node { memberships(first: 3) { edges { cursor } } } } }
+}"""
+
+
+async def first_cursors(paths: Paths, token: str) -> dict[tuple[str, str], list[str]]:
+    """Real cursors of each list a first answer holds, by (type, field): for `after` and
+    `before` in a corpus (a made-up cursor only tests the refusal)."""
+    response = await paths.default.post(
+        "/graphql", json={"query": _FIRST_PAGES}, headers={"Authorization": f"Bearer {token}"}
+    )
+    data = response.json()["data"]
+    found: dict[tuple[str, str], list[str]] = {}
+    for root, owner in (("organisations", "Organisation"), ("persons", "Person")):
+        for edge in data[root]["edges"]:
+            found.setdefault(("Query", root), []).append(edge["cursor"])
+            for field, inner in edge["node"].items():
+                found.setdefault((owner, field), []).extend(e["cursor"] for e in inner["edges"])
+    return {key: cursors for key, cursors in found.items() if cursors}
+
+
 async def compiled_schema(
-    paths: Paths, token: str, schema: graphql.GraphQLSchema, roots: dict[str, dict[str, str]]
+    paths: Paths,
+    token: str,
+    schema: graphql.GraphQLSchema,
+    roots: dict[str, dict[str, str]],
+    cursors: dict[tuple[str, str], list[str]] | None = None,
 ) -> graphql.GraphQLSchema:
     """The part of `schema` the default path answers itself, found by asking it: each field
     of each object type reachable from `roots` (root field -> its required arguments as
     literals) is kept when a query selecting it alone (with `__typename` below it for an
     object) is answered by a path other than the resolvers; an interface's field with each
     type it can be explored through a fragment. Fields with required arguments and unions
-    are left out; so are the optional arguments the fast path does not
-    take (asked with one value each). A corpus drawn from the result exercises the fast
+    are left out; so are the optional arguments the fast path does not take (asked with one
+    value each; `after` and `before` with a cursor of the list, from `cursors`: (type,
+    field) -> cursors of that list). A corpus drawn from the result exercises the fast
     path instead of mostly giving way to the resolvers."""
     assert schema.query_type is not None
     known: dict[str, dict[str, graphql.GraphQLField]] = {}
@@ -269,28 +298,39 @@ async def compiled_schema(
             return "{}"
         return {"Int": "2", "Boolean": "true", "String": '"a"', "Date": '"2024-01-01"'}.get(named.name)
 
+    narrowings: dict[str, int] = {}
+
+    def cursor_of(owner: str, field: str, argument: str) -> str | None:
+        # The list's second item: a page after it and one before it both have rows.
+        cursor = (cursors or {}).get((owner, field)) if argument in ("after", "before") else None
+        return None if not cursor else f'"{cursor[min(1, len(cursor) - 1)]}"'
+
     async def accepted(
-        field: graphql.GraphQLField, name: str, wrap: Any, below: str
+        field: graphql.GraphQLField, name: str, wrap: Any, below: str, owner: str
     ) -> dict[str, Any] | None:
         """The field with the optional arguments the fast path takes, or None."""
         if not await answered(wrap(name + below)):
             return None
         kept = {}
         for argument, definition in field.args.items():
-            taken = await taken_argument(definition, lambda v, a=argument: wrap(f"{name}({a}: {v}){below}"))
+            taken = await taken_argument(
+                definition,
+                lambda v, a=argument: wrap(f"{name}({a}: {v}){below}"),
+                cursor_of(owner, name, argument),
+            )
             if taken is not None:
                 kept[argument] = taken
         return kept
 
     async def taken_argument(
-        definition: graphql.GraphQLArgument, probe: Any
+        definition: graphql.GraphQLArgument, probe: Any, given: str | None = None
     ) -> graphql.GraphQLArgument | None:
         """The argument as far as the fast path takes it (an input object: the fields it takes)."""
         named = graphql.get_named_type(definition.type)
         if not isinstance(named, graphql.GraphQLInputObjectType) or not isinstance(
             definition.type, graphql.GraphQLInputObjectType
         ):
-            value = sample(definition.type)
+            value = given or sample(definition.type)
             return definition if value is not None and await answered(probe(value)) else None
         fields = {}
         for name, field in named.fields.items():
@@ -300,7 +340,11 @@ async def compiled_schema(
                 fields[name] = field
         if not fields or not await answered(probe("{}")):
             return None
-        narrowed = graphql.GraphQLInputObjectType(named.name, fields, description=named.description)
+        # The same input type may be narrowed differently on two fields (a filter): each
+        # narrowing is a type of its own name (documents write its values, never its name).
+        narrowings[named.name] = narrowings.get(named.name, 0) + 1
+        name = named.name + (str(narrowings[named.name]) if narrowings[named.name] > 1 else "")
+        narrowed = graphql.GraphQLInputObjectType(name, fields, description=named.description)
         return graphql.GraphQLArgument(narrowed, description=definition.description)
 
     async def explore(type_: graphql.GraphQLObjectType, wrap: Any) -> None:
@@ -310,7 +354,7 @@ async def compiled_schema(
                 continue
             named = graphql.get_named_type(field.type)
             if isinstance(named, graphql.GraphQLObjectType):
-                arguments = await accepted(field, name, wrap, " { __typename }")
+                arguments = await accepted(field, name, wrap, " { __typename }", type_.name)
                 if arguments is not None:
                     fields[name] = graphql.GraphQLField(
                         field.type, args=arguments, description=field.description
@@ -318,14 +362,14 @@ async def compiled_schema(
                     if named.name not in known:
                         await explore(named, lambda inner, name=name: wrap(f"{name} {{ {inner} }}"))
             elif graphql.is_leaf_type(named):
-                arguments = await accepted(field, name, wrap, "")
+                arguments = await accepted(field, name, wrap, "", type_.name)
                 if arguments is not None:
                     fields[name] = graphql.GraphQLField(
                         field.type, args=arguments, description=field.description
                     )
             elif isinstance(named, graphql.GraphQLInterfaceType):
                 # An interface (a relation's other party): each type it can be, through a fragment.
-                arguments = await accepted(field, name, wrap, " { __typename }")
+                arguments = await accepted(field, name, wrap, " { __typename }", type_.name)
                 if arguments is not None:
                     fields[name] = graphql.GraphQLField(
                         field.type, args=arguments, description=field.description
@@ -357,6 +401,7 @@ async def compiled_schema(
             taken = await taken_argument(
                 definition,
                 lambda v, a=argument, r=root, given=required: call(r, {**given, a: v}) + " { __typename }",
+                cursor_of(schema.query_type.name, root, argument),
             )
             if taken is not None:
                 kept[argument] = taken

@@ -15,6 +15,7 @@ import dataclasses
 import re
 import string
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,40 @@ def _aim_ids(document: graphql.DocumentNode, pools: dict[str, list[str]]) -> gra
     return graphql.visit(document, Aim())
 
 
+def _aim_cursors(document: graphql.DocumentNode, cursors: dict[str, list[str]]) -> graphql.DocumentNode:
+    """Point every real cursor of an `after` or `before` at a cursor of the list it pages
+    (by the list field's name; the drawn cursor decides which, by checksum): a page past
+    the first, rather than mostly a refusal. Drawn garbage stays garbage. Of a `first` and
+    a `last` both drawn (always refused), `last` stays when there is a `before`."""
+    real = {c for found in cursors.values() for c in found}
+
+    def given(arguments: list[graphql.ArgumentNode], name: str) -> bool:
+        return any(a.name.value == name and not isinstance(a.value, graphql.NullValueNode) for a in arguments)
+
+    class Aim(graphql.Visitor):
+        def enter(self, node: Any, *args: Any) -> Any:
+            own = cursors.get(node.name.value) if isinstance(node, graphql.FieldNode) else None
+            if not own or not node.arguments:
+                return None
+            arguments = []
+            for argument in node.arguments:
+                value = argument.value
+                if (
+                    argument.name.value in ("after", "before")
+                    and isinstance(value, graphql.StringValueNode)
+                    and value.value in real
+                ):
+                    chosen = own[zlib.crc32(value.value.encode()) % len(own)]
+                    argument = dataclasses.replace(argument, value=nodes.String(chosen))
+                arguments.append(argument)
+            if given(arguments, "first") and given(arguments, "last"):
+                dropped = "first" if given(arguments, "before") else "last"
+                arguments = [a for a in arguments if a.name.value != dropped]
+            return dataclasses.replace(node, arguments=tuple(arguments))
+
+    return graphql.visit(document, Aim())
+
+
 def problems_of(response: httpx.Response, *, hidden: bool) -> list[str]:
     """What is wrong with `response`; `hidden`: the caller must not see the hidden person."""
     found = []
@@ -172,8 +207,11 @@ def _text(alphabet: str = string.printable, max_size: int = 12) -> st.SearchStra
     return st.text(alphabet=alphabet, max_size=max_size)
 
 
-def _scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
-    """Values for the custom scalars, and IDs that mostly point at real (or hidden) rows."""
+def _scalar_strategies(
+    ids: list[str], cursors: Sequence[str] = ()
+) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    """Values for the custom scalars, and IDs that mostly point at real (or hidden) rows;
+    strings are also real `cursors` (for after and before: a page past the first)."""
     dates = st.one_of(
         st.dates().map(lambda d: d.isoformat()),
         st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30", "10000-01-01", "-0001-01-01", "2024-1-1"]),
@@ -203,6 +241,10 @@ def _scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.Va
     # Half plausible values (so that mutations get past validation and into the writes),
     # half anything at all, NUL and other control characters included.
     strings = st.one_of(st.sampled_from(PLAUSIBLE), st.text(max_size=30), st.text(max_size=2000))
+    if cursors:
+        # Half of them real cursors: made-up ones (in after and before) only get a refusal.
+        real, anything = st.sampled_from(list(cursors)), strings
+        strings = st.integers(0, 9).flatmap(lambda n: real if n < 5 else anything)
     ints = st.one_of(st.integers(-2, 120), st.sampled_from([2**31 - 1, -(2**31), 1000, 10_000]))
     return {
         "String": strings.map(nodes.String),
@@ -223,21 +265,24 @@ def documents(
     writes: bool = True,
     schema: graphql.GraphQLSchema | None = None,
     roots: list[str] | None = None,
+    cursors: dict[str, list[str]] | None = None,
 ) -> st.SearchStrategy[str]:
     """Documents for one root field each, the field drawn first: all fields get their turn
     (drawn from the whole schema at once, most documents would start with `node`). With
     `writes`, mutations and about one document in ten that breaks the schema too; without,
     valid queries only. `schema`: a part of the service's schema to draw from instead;
-    `roots`: only these root query fields."""
+    `roots`: only these root query fields; `cursors`: real cursors by the name of their
+    list field, drawn for strings and aimed at their own list in after and before."""
     schema = schema or build_schema(settings)._schema
-    scalars = _scalar_strategies(ids)
+    cursors = cursors or {}
+    scalars = _scalar_strategies(ids, [c for found in cursors.values() for c in found])
     assert schema.query_type is not None
     pools: dict[str, list[str]] = {}
     for id_ in ids:
         pools.setdefault(_kind_of(id_), []).append(id_)
 
     def printed(document: graphql.DocumentNode) -> str:
-        return graphql.print_ast(_aim_ids(document, pools))
+        return graphql.print_ast(_aim_cursors(_aim_ids(document, pools), cursors))
 
     per_field = [
         queries(schema, fields=[f], custom_scalars=scalars, print_ast=printed)

@@ -29,6 +29,7 @@ __all__ = [
     "PageRequest",
     "count",
     "count_many",
+    "decode_cursor",
     "paginate",
     "paginate_many",
 ]
@@ -152,6 +153,13 @@ def _decode(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
         return [_cursor_value(v, k.column.type.python_type) for v, k in zip(values, order, strict=True)]
     except (ValueError, TypeError, UnicodeError, json.JSONDecodeError, NotImplementedError):
         raise InvalidInput.at(argument, "Not a valid cursor for this list.") from None
+
+
+def decode_cursor(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
+    """The sort key a cursor of `order` holds, as the columns' Python types; InvalidInput
+    (at `argument`) for a cursor that is not one of this list's (compiled reads decode
+    with the same rules)."""
+    return _decode(cursor, order, argument)
 
 
 def _beyond(order: Sequence[OrderKey], values: Sequence[Any], forward: bool) -> ColumnElement[bool]:

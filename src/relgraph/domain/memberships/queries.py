@@ -9,7 +9,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, String, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Date, Select, String, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped, in_values
@@ -26,10 +26,12 @@ from relgraph.text import like_pattern
 __all__ = [
     "ORDER_FIELDS",
     "MembershipFilter",
+    "business_relation",
     "count_for",
     "get_many",
     "has_memberships",
     "list_for",
+    "order_keys",
     "tags_of",
 ]
 
@@ -156,6 +158,15 @@ def _sort_column(by: str, field: str) -> Any:
     return _side(by)[1]
 
 
+def order_keys(by: str, field: str = "NAME", descending: bool = False) -> list[OrderKey]:
+    """The sort keys of a list of memberships by organisation or by person, on `field` (one
+    of ORDER_FIELDS), then by id; the field's name tags its cursors."""
+    return [
+        OrderKey(_sort_column(by, field), lambda row: row.sort_key, descending, tag=field),
+        OrderKey(Membership.id, lambda row: row.id, descending),
+    ]
+
+
 async def list_for(
     session: AsyncSession,
     ids: Sequence[int],
@@ -176,10 +187,7 @@ async def list_for(
     """
     partition = _side(by)[0]
     other = _sort_column(by, field)
-    order = [
-        OrderKey(other, lambda row: row.sort_key, descending, tag=field),
-        OrderKey(Membership.id, lambda row: row.id, descending),
-    ]
+    order = order_keys(by, field, descending)
     plain = flt.role is None and flt.tag is None and flt.search is None
     kept = ("memberships", by, field, descending, flt.include_inactive, flt.day, dt.date.today())
     pages = await paginate_rows_many(
@@ -219,6 +227,11 @@ async def tags_of(session: AsyncSession, membership_ids: Sequence[int]) -> list[
         .order_by(MembershipTag.membership_id, MembershipTag.tag)
     )
     return grouped(rows.all(), membership_ids)
+
+
+def business_relation(person_id: Any) -> ColumnElement[bool]:
+    """SQL: the person `person_id` has a membership (active or not): a business relation."""
+    return exists(select(Membership.id).where(Membership.person_id == person_id))
 
 
 async def has_memberships(session: AsyncSession, person_ids: Sequence[int]) -> list[bool]:

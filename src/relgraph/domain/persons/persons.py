@@ -32,6 +32,7 @@ __all__ = [
     "get_many",
     "list_page",
     "listed",
+    "matching",
     "order_keys",
     "update",
 ]
@@ -94,6 +95,12 @@ def _conditions(viewer: Viewer, flt: PersonFilter) -> list[ColumnElement[bool]]:
         Person.id, created_since=flt.created_since, updated_since=flt.updated_since
     )
     return conditions
+
+
+def matching(viewer: Viewer, flt: PersonFilter) -> Select[*tuple[Any, ...]]:
+    """The ids of the persons matching `flt` that `viewer` may see (compiled reads page
+    them in their own statement)."""
+    return select(Person.__table__.c.id).where(*_conditions(viewer, flt))
 
 
 def _filtered(viewer: Viewer, flt: PersonFilter) -> Select[*tuple[Any, ...]]:

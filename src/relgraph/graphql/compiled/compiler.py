@@ -2,8 +2,8 @@
 
 It walks the selection once per (document, operation, viewer's role and permissions,
 database, day) and writes nested JSON-building subqueries (dialects.py) with the rules of
-conditions.py; the request's values (IDs, page sizes) are bind parameters, read from the
-variables per request. What it does not know raises Decline: the resolvers answer.
+conditions.py; the request's values (IDs, page sizes, cursors: paging.py) are bind
+parameters, read from the variables per request. What it does not know raises Decline: the resolvers answer.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OrderKey
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import Dialect
+from relgraph.graphql.compiled.paging import PAGE_ARGUMENTS, Paging, read_paging
 from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, fields_of
 from relgraph.graphql.core.ids import decode_id
 
@@ -58,11 +59,12 @@ class Compiled:
 class Connection:
     """A list the compiler pages: its rows (`source`: FROM ... WHERE ...) and their order.
 
-    `order` is (sort key, id): what the resolvers order by and put in a cursor (the id twice:
-    ordered by the id alone, its cursor [tag, id]); `tag` the ordering's name the resolvers
-    put first in a nested list's cursors (db/pagination.OrderKey). `name`: the connection's
-    type is `{name}Connection` with edges `{name}Edge` (default: the node type's name);
-    `edge` writes the fields such an edge has besides cursor and node (None: declined).
+    `order` is (sort key, id): what the resolvers order by and put in a cursor (ascending
+    or descending is the page's: Build.paging; the id twice: ordered by the id alone, its
+    cursor [tag, id]); `tag` the ordering's name the resolvers put first in a nested list's
+    cursors (db/pagination.OrderKey). `name`: the connection's type is `{name}Connection`
+    with edges `{name}Edge` (default: the node type's name); `edge` writes the fields such
+    an edge has besides cursor and node (None: declined).
     """
 
     source: str
@@ -72,6 +74,11 @@ class Connection:
     tag: str | None = None
     name: str | None = None
     edge: Callable[[Selected, list[str]], str | None] | None = None
+    moment: bool = False  # the sort key is a timestamp: in a cursor as the resolvers write it
+
+    def cursor(self, dialect: Dialect) -> str:
+        key, pk = self.order
+        return dialect.cursor(dialect.moment(key) if self.moment else key, pk, self.tag)
 
 
 @dataclass
@@ -111,8 +118,9 @@ class Build:
     def page_size(
         self, parent: GraphQLObjectType, selected: Selected, allowed: Sequence[str] = ("first",)
     ) -> str:
-        """The bind parameter of a connection's `first` (the only paging argument handled);
-        `allowed`: the field's arguments the caller handles."""
+        """The bind parameter of a connection's `first`, for a list that serves only first
+        pages (`paging` serves after, last and before too); `allowed`: the field's arguments
+        the caller handles."""
         definition = parent.fields[selected.name]
         arguments = arguments_of(definition, selected, allowed)
 
@@ -126,30 +134,56 @@ class Build:
 
         return self.parameter(first)
 
-    def connection(self, selected: Selected, list_: Connection, size: str, path: list[str]) -> str:
-        """The JSON of a connection field: page, edges, totalCount, pageInfo of a first page."""
+    def paging(
+        self,
+        parent: GraphQLObjectType,
+        selected: Selected,
+        order: Sequence[OrderKey],
+        allowed: Sequence[str] = (),
+    ) -> Paging:
+        """The page a connection field asks (first/after/last/before) as bind parameters;
+        `order`: the domain's order keys of the list as asked (cursors decode by them);
+        `allowed`: the field's other arguments the caller handles."""
+        arguments = arguments_of(parent.fields[selected.name], selected, [*PAGE_ARGUMENTS, *allowed])
+        return read_paging(self.parameter, self.dialect, arguments, order)
+
+    def connection(self, selected: Selected, list_: Connection, size: str | Paging, path: list[str]) -> str:
+        """The JSON of a connection field: page, edges, totalCount, pageInfo. `size`: the
+        page (Build.paging), or the parameter of a first page's size (Build.page_size)."""
         d = self.dialect
-        source, (key, pk) = list_.source, list_.order
+        page = size if isinstance(size, Paging) else Paging(size)
+        keys = list(list_.order)
+        assert " WHERE " in list_.source
+        # The rows of the page's side of its cursors; totalCount counts the whole list.
+        bounded = list_.source + page.bounds(keys)
         connection_type = self.object_type(f"{list_.name or list_.node_type.name}Connection")
         pairs: list[tuple[str, str]] = []
         for item in self.fields(connection_type, selected):
             if item.name == "__typename":
                 pairs.append((item.key, d.literal(connection_type.name)))
             elif item.name == "totalCount":
-                pairs.append((item.key, f"(SELECT count(*) {source})"))
+                pairs.append((item.key, f"(SELECT count(*) {list_.source})"))
             elif item.name == "nodes":
                 fields = self.fields(list_.node_type, item)
                 node = list_.node(fields, [*path, item.key, "*"])
-                pairs.append((item.key, d.array(node, source, [key, pk], size)))
+                pairs.append((item.key, self._rows(node, bounded, keys, page)))
             elif item.name == "edges":
-                pairs.append((item.key, self._edges(item, list_, size, [*path, item.key, "*"])))
+                edge = self._edge(item, list_, [*path, item.key, "*"])
+                pairs.append((item.key, self._rows(edge, bounded, keys, page)))
             elif item.name == "pageInfo":
-                pairs.append((item.key, self._page_info(item, list_, size)))
+                pairs.append((item.key, self._page_info(item, list_, bounded, page)))
             else:
                 raise Decline(f"field {connection_type.name}.{item.name}")
         return d.obj(pairs)
 
-    def _edges(self, selected: Selected, list_: Connection, size: str, path: list[str]) -> str:
+    def _rows(self, element: str, bounded: str, keys: list[str], page: Paging) -> str:
+        """The page's rows as a JSON array of `element`, in the order shown."""
+        if page.back is None:  # fetched in the order shown
+            return self.dialect.array(element, bounded, page.fetched(keys), page.size)
+        shown = page.shown([f"k{i}" for i in range(len(keys))])
+        return self.dialect.page(element, bounded, keys, page.fetched(keys), shown, page.size)
+
+    def _edge(self, selected: Selected, list_: Connection, path: list[str]) -> str:
         d = self.dialect
         edge_type = self.object_type(f"{list_.name or list_.node_type.name}Edge")
         pairs: list[tuple[str, str]] = []
@@ -157,7 +191,7 @@ class Build:
             if item.name == "__typename":
                 pairs.append((item.key, d.literal(edge_type.name)))
             elif item.name == "cursor":
-                pairs.append((item.key, d.cursor(*list_.order, list_.tag)))
+                pairs.append((item.key, list_.cursor(d)))
             elif item.name == "node":
                 fields = self.fields(list_.node_type, item)
                 pairs.append((item.key, list_.node(fields, [*path, item.key])))
@@ -165,33 +199,31 @@ class Build:
                 pairs.append((item.key, value))
             else:
                 raise Decline(f"field {edge_type.name}.{item.name}")
-        return d.array(d.obj(pairs), list_.source, list(list_.order), size)
+        return d.obj(pairs)
 
-    def _page_info(self, selected: Selected, list_: Connection, size: str) -> str:
+    def _page_info(self, selected: Selected, list_: Connection, bounded: str, page: Paging) -> str:
         d = self.dialect
-        source, (key, pk) = list_.source, list_.order
+        (key, pk), size = list_.order, page.size
+        more = f"(SELECT count(*) FROM (SELECT 1 AS one {bounded} LIMIT {size} + 1) z) > {size}"
+        # The page's rows with their cursors, as fetched; its first and last as shown.
+        rows = (
+            f"(SELECT {list_.cursor(d)} AS c, {key} AS k0, {pk} AS k1 {bounded} "
+            f"ORDER BY {', '.join(page.fetched([key, pk]))} LIMIT {size}) z"
+        )
+        shown = page.shown(["z.k0", "z.k1"])
+        reversed_ = page.shown_reversed(["z.k0", "z.k1"])
         pairs: list[tuple[str, str]] = []
         for item in self.fields(self.object_type("PageInfo"), selected):
             if item.name == "__typename":
                 pairs.append((item.key, d.literal("PageInfo")))
             elif item.name == "hasNextPage":
-                more = f"(SELECT count(*) FROM (SELECT 1 AS one {source} LIMIT {size} + 1) z) > {size}"
-                pairs.append((item.key, d.boolean(more)))
+                pairs.append((item.key, d.boolean(page.has_next(more))))
             elif item.name == "hasPreviousPage":
-                pairs.append((item.key, d.boolean("1 = 0")))  # a first page: nothing before it
+                pairs.append((item.key, d.boolean(page.has_previous(more))))
             elif item.name == "startCursor":
-                pairs.append(
-                    (
-                        item.key,
-                        f"(SELECT {d.cursor(key, pk, list_.tag)} {source} ORDER BY {key}, {pk} LIMIT 1)",
-                    )
-                )
+                pairs.append((item.key, f"(SELECT z.c FROM {rows} ORDER BY {', '.join(shown)} LIMIT 1)"))
             elif item.name == "endCursor":
-                last = (
-                    f"(SELECT z.c FROM (SELECT {d.cursor(key, pk, list_.tag)} AS c, {key} AS k0, {pk} AS k1 "
-                    f"{source} ORDER BY {key}, {pk} LIMIT {size}) z ORDER BY z.k0 DESC, z.k1 DESC LIMIT 1)"
-                )
-                pairs.append((item.key, last))
+                pairs.append((item.key, f"(SELECT z.c FROM {rows} ORDER BY {', '.join(reversed_)} LIMIT 1)"))
             else:
                 raise Decline(f"field PageInfo.{item.name}")
         return d.obj(pairs)

@@ -8,15 +8,20 @@ their values inlined (the viewer's role and today's date are part of the compile
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, literal_column, select
+from sqlalchemy import ColumnElement, Table, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
+from sqlalchemy.sql.util import ClauseAdapter
 
 from relgraph.db.models import Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
+from relgraph.db.pagination import OrderKey
+from relgraph.domain.memberships import queries
 from relgraph.domain.organisations import organisations
+from relgraph.domain.persons import persons
 from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
@@ -62,6 +67,21 @@ class Conditions:
             raise Decline("a search the resolvers refuse") from None  # they word its userError
         return self._render(found)
 
+    def persons_matching(self, search: str | None, include_inactive: bool) -> str:
+        """The ids of the persons a search finds for the viewer: R1, R3 and the search as
+        the domain's list applies them."""
+        try:
+            found = persons.matching(
+                self.viewer, persons.PersonFilter(search=search, include_inactive=include_inactive)
+            )
+        except InvalidInput:
+            raise Decline("a search the resolvers refuse") from None
+        return self._render(found)
+
+    def business_relation(self, alias: str) -> str:
+        """The person row `alias` has a membership, active or not (domain/memberships/queries.py)."""
+        return self._render(queries.business_relation(literal_column(f"{alias}.id")))
+
     def membership_tagged(self, alias: str, tag: str) -> str:
         """The membership row `alias` has `tag` (the people list's tag filter)."""
         tagged = select(MembershipTag.tag).where(
@@ -87,3 +107,14 @@ class Conditions:
     def account_manager_links(self) -> str:
         """(party_id, user_id) of the account managers today (internal_relations.py)."""
         return self._render(internal_relations.account_manager_links(self.today))
+
+    def sort_keys(self, order: Sequence[OrderKey], aliases: dict[Table, str]) -> tuple[str, str]:
+        """The (sort key, id) of a domain ordering over our table aliases: what the list is
+        sorted on is the domain's (a missing start date sorts first, roles by lower case)."""
+        adapter: ClauseAdapter | None = None
+        for table, alias in aliases.items():
+            step = ClauseAdapter(table.alias(alias))
+            adapter = step if adapter is None else adapter.chain(step)
+        assert adapter is not None and len(order) == 2
+        key, pk = (self._render(adapter.traverse(getattr(k.column, "expression", k.column))) for k in order)
+        return key, pk

@@ -10,6 +10,7 @@ db/pagination.py write them.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
@@ -40,13 +41,22 @@ def _id_cursor(tag: str, pk: Any) -> str:
     return encode_cursor([pk], tag)  # a list ordered by id alone
 
 
-# The Python functions SQLite's compiled reads call: IDs and cursors.
+def _moment(stored: str | None) -> str | None:
+    # SQLite keeps UTC without an offset (db/models/base.UTCDateTime); the resolvers answer
+    # the aware value's isoformat() (Strawberry's DateTime).
+    if stored is None:
+        return None
+    return dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC).isoformat()
+
+
+# The Python functions SQLite's compiled reads call: IDs, cursors and moments.
 SQLITE_FUNCTIONS.update(
     {
         "relgraph_gid": (2, encode_id),
         "relgraph_cursor": (2, _cursor),
         "relgraph_tagged_cursor": (3, _tagged_cursor),
         "relgraph_id_cursor": (2, _id_cursor),
+        "relgraph_moment": (1, _moment),
     }
 )
 
@@ -94,7 +104,29 @@ class Dialect:
         """A JSON array of `element` over the rows of `source` (FROM ... WHERE ...), in `order`."""
         raise NotImplementedError
 
+    def page(
+        self,
+        element: str,
+        source: str,
+        keys: Sequence[str],
+        fetched: Sequence[str],
+        shown: Sequence[str],
+        limit: str,
+    ) -> str:
+        """A JSON array of `element` over the first `limit` rows of `source` in the `fetched`
+        order (over the source's expressions), shown in the `shown` order (over k0, k1, ...:
+        the `keys`)."""
+        raise NotImplementedError
+
+    def bind(self, value: Any) -> Any:
+        """A cursor's value as a bind parameter of a hand-written statement."""
+        return value
+
     def boolean(self, condition: str) -> str:
+        raise NotImplementedError
+
+    def moment(self, column: str) -> str:
+        """A timestamp as the resolvers serialise it: isoformat() of the UTC value."""
         raise NotImplementedError
 
     def gid(self, type_name: str, column: str) -> str:
@@ -145,8 +177,32 @@ class PostgreSQL(Dialect):
             f"(SELECT {element} AS j, {selected} {source} ORDER BY {', '.join(order)}{limited}) x)"
         )
 
+    def page(
+        self,
+        element: str,
+        source: str,
+        keys: Sequence[str],
+        fetched: Sequence[str],
+        shown: Sequence[str],
+        limit: str,
+    ) -> str:
+        selected = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
+        return (
+            f"(SELECT coalesce(json_agg(x.j ORDER BY {', '.join(shown)}), '[]'::json) FROM "
+            f"(SELECT {element} AS j, {selected} {source} ORDER BY {', '.join(fetched)} LIMIT {limit}) x)"
+        )
+
     def boolean(self, condition: str) -> str:
         return f"({condition})"
+
+    def moment(self, column: str) -> str:
+        # isoformat(): microseconds only when there are any, the offset as +00:00.
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        return (
+            f"CASE WHEN {column} IS NOT NULL THEN to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+            f"CASE WHEN to_char({utc}, 'US') = '000000' THEN '' ELSE '.' || to_char({utc}, 'US') END "
+            "|| '+00:00' END"
+        )
 
     def string_list(self, items: Sequence[str]) -> str:
         return f"array_to_json(array_remove(ARRAY[{', '.join(items)}]::text[], NULL))"
@@ -202,8 +258,39 @@ class SQLite(Dialect):
             f"(SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x) -> '$'"
         )
 
+    def page(
+        self,
+        element: str,
+        source: str,
+        keys: Sequence[str],
+        fetched: Sequence[str],
+        shown: Sequence[str],
+        limit: str,
+    ) -> str:
+        selected = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
+        return (
+            f"(SELECT json_group_array(x.j -> '$') FROM (SELECT * FROM (SELECT {element} AS j, {selected} "
+            f"{source} ORDER BY {', '.join(fetched)} LIMIT {limit}) ORDER BY {', '.join(shown)}) x) -> '$'"
+        )
+
+    def bind(self, value: Any) -> Any:
+        # Dates are stored as YYYY-MM-DD text (sqlite3's date adapter is deprecated), moments
+        # as SQLAlchemy's DATETIME writes them, in UTC without an offset (UTCDateTime).
+        if type(value) is dt.date:
+            return value.isoformat()
+        if isinstance(value, dt.datetime):
+            utc = value.astimezone(dt.UTC) if value.tzinfo else value
+            return (
+                f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
+                f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
+            )
+        return value
+
     def boolean(self, condition: str) -> str:
         return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
+
+    def moment(self, column: str) -> str:
+        return f"relgraph_moment({column})"
 
     def string_list(self, items: Sequence[str]) -> str:
         return (

@@ -10,7 +10,7 @@ from relgraph.graphql.compiled.selection import Forbidden, Selected
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
 
-__all__ = ["common", "primary_contact", "withheld"]
+__all__ = ["common", "primary_contact", "stamps", "withheld"]
 
 # The party fields that show the primary contact mean of a kind (graphql/party_data/types/
 # contact_means.primary_value): at most one per party and kind (a partial unique index).
@@ -31,6 +31,25 @@ def common(build: Build, type_name: str, item: Selected, alias: str) -> str | No
     if item.name == "viewerCanSeeSensitive":
         return d.boolean("1 = 1" if can_see_sensitive(build.conditions.viewer) else "1 = 0")
     return None
+
+
+_STAMPS = {"createdAt": "created_at", "updatedAt": "updated_at", "version": "version"}
+
+
+def stamps(build: Build, item: Selected, alias: str, party: bool = False) -> str | None:
+    """createdAt, updatedAt and version (db/models/base.Stamped); None for other fields.
+    A `party` (organisation or person) keeps them in its `parties` row."""
+    column = _STAMPS.get(item.name)
+    if column is None:
+        return None
+
+    def value(row: str) -> str:
+        return f"{row}.version" if column == "version" else build.dialect.moment(f"{row}.{column}")
+
+    if party:
+        pa = build.alias("pa")
+        return f"(SELECT {value(pa)} FROM parties {pa} WHERE {pa}.id = {alias}.id)"
+    return value(alias)
 
 
 def withheld(

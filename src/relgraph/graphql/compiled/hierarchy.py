@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from graphql import GraphQLObjectType
 
-from relgraph.domain.organisations.hierarchy import MAX_DEPTH
+from relgraph.db.models import Organisation
+from relgraph.domain.organisations.hierarchy import MAX_DEPTH, subsidiary_order
 from relgraph.graphql.compiled.compiler import Build, Connection
+from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Selected, arguments_of
 
 __all__ = ["parent", "subsidiaries", "up_the_chain"]
@@ -21,18 +23,20 @@ def parent(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, p
 
 
 def subsidiaries(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
-    size = build.page_size(type_, item)
+    field, descending = order_asked(type_, item, ["NAME"])
+    order = subsidiary_order(field, descending)
+    page = build.paging(type_, item, order, allowed=["orderBy"])
     child = build.alias("o")
     return build.connection(
         item,
         Connection(
             f"FROM organisations {child} WHERE {child}.parent_id = {alias}.id AND NOT {child}.archived",
-            (f"{child}.name_key", f"{child}.id"),
+            build.conditions.sort_keys(order, {Organisation.__table__: child}),
             lambda fields, at: build.object("Organisation", child, fields, at),
             type_,
-            tag="NAME",  # domain/organisations/hierarchy.subsidiary_order
+            tag=order[0].tag,
         ),
-        size,
+        page,
         path,
     )
 

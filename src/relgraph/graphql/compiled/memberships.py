@@ -3,12 +3,16 @@ graphql/memberships/types.py gives them, the person joined by the list that read
 
 from __future__ import annotations
 
-from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.fields import common
-from relgraph.graphql.compiled.persons import person
-from relgraph.graphql.compiled.selection import Decline, Selected
+from graphql import GraphQLObjectType
 
-__all__ = ["membership"]
+from relgraph.db.models import Membership, Organisation, Person
+from relgraph.domain.memberships.queries import ORDER_FIELDS, order_keys
+from relgraph.graphql.compiled.compiler import Build, Connection
+from relgraph.graphql.compiled.fields import common, stamps
+from relgraph.graphql.compiled.paging import order_asked
+from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of, literal_input
+
+__all__ = ["membership", "memberships_of"]
 
 _MEMBERSHIP_COLUMNS = {
     "jobTitle": "job_title",
@@ -26,6 +30,8 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
     pairs: list[tuple[str, str]] = []
     for item in fields:
         value = common(build, "Membership", item, alias)
+        if value is None:
+            value = stamps(build, item, alias)
         if value is not None:
             pass
         elif item.name in _MEMBERSHIP_COLUMNS:
@@ -40,8 +46,8 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
                 f"{t}.tag", f"FROM membership_tags {t} WHERE {t}.membership_id = {alias}.id", f"{t}.tag"
             )
         elif item.name == "person":
-            value = person(
-                build, person_alias, build.fields(build.object_type("Person"), item), [*path, item.key]
+            value = build.object(
+                "Person", person_alias, build.fields(build.object_type("Person"), item), [*path, item.key]
             )
         elif item.name == "organisation":
             o = build.alias("o")
@@ -53,3 +59,54 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
             raise Decline(f"field {type_.name}.{item.name}")
         pairs.append((item.key, value))
     return d.obj(pairs)
+
+
+def memberships_of(
+    build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str], by: str
+) -> str:
+    """The memberships of the organisation or person row `alias` (`by` it), in force today,
+    as domain/memberships/queries.py lists them; its filter and order written in the document."""
+    field, descending = order_asked(type_, item, ORDER_FIELDS)
+    order = order_keys(by, field, descending)
+    page = build.paging(type_, item, order, allowed=["filter", "orderBy", "includeInactive"])
+    definition = type_.fields[item.name]
+    arguments = arguments_of(definition, item, list(definition.args))  # checked by paging above
+    written, include_inactive = arguments.literal("includeInactive")
+    if "includeInactive" in arguments.given and not written:
+        raise Decline("a variable in memberships(includeInactive)")
+    tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
+    m = build.alias("m")
+    tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
+    # In force today unless asked for all; a deactivated person leaves an organisation's
+    # list of those in force (domain/memberships/queries._listing).
+    in_force = "" if include_inactive else f" AND {build.conditions.membership_in_force(m)}"
+    if by == "organisation":
+        # A person with a membership is a business relation: visible to every viewer (R1).
+        pe = build.alias("pe")
+        active = "" if include_inactive else f" AND {pe}.active"
+        source = (
+            f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
+            f"WHERE {m}.organisation_id = {alias}.id{in_force}{active}{tagged}"
+        )
+        aliases = {Membership.__table__: m, Person.__table__: pe}
+        person_alias = pe
+    else:
+        o = build.alias("o")
+        source = (
+            f"FROM memberships {m} JOIN organisations {o} ON {o}.id = {m}.organisation_id "
+            f"WHERE {m}.person_id = {alias}.id{in_force}{tagged}"
+        )
+        aliases = {Membership.__table__: m, Organisation.__table__: o}
+        person_alias = alias  # the person whose list it is
+    return build.connection(
+        item,
+        Connection(
+            source,
+            build.conditions.sort_keys(order, aliases),
+            lambda fields, at: membership(build, m, person_alias, fields, at),
+            build.object_type("Membership"),
+            tag=order[0].tag,
+        ),
+        page,
+        path,
+    )

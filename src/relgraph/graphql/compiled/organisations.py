@@ -7,12 +7,12 @@ from graphql import GraphQLObjectType
 
 from relgraph.domain import identifiers
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
-from relgraph.graphql.compiled.compiler import Build, Connection, Transform
-from relgraph.graphql.compiled.fields import common, primary_contact, withheld
+from relgraph.graphql.compiled.compiler import Build, Transform
+from relgraph.graphql.compiled.fields import common, primary_contact, stamps, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
-from relgraph.graphql.compiled.memberships import membership
+from relgraph.graphql.compiled.memberships import memberships_of
 from relgraph.graphql.compiled.relations import account_managers, relations
-from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
+from relgraph.graphql.compiled.selection import Decline, Selected
 
 __all__ = ["organisation"]
 
@@ -44,6 +44,8 @@ def organisation(build: Build, alias: str, fields: list[Selected], path: list[st
     pairs: list[tuple[str, str]] = []
     for item in fields:
         value = common(build, "Organisation", item, alias) or primary_contact(build, item, alias)
+        if value is None:
+            value = stamps(build, item, alias, party=True)
         if value is None:
             value = _organisation_field(build, type_, alias, item, [*path, item.key])
         pairs.append((item.key, value))
@@ -79,29 +81,7 @@ def _organisation_field(
     if item.name == "accountManagers":
         return account_managers(build, type_, alias, item, path)
     if item.name == "memberships":
-        size = build.page_size(type_, item, allowed=["first", "filter"])
-        # The people list's filter by tag (domain/memberships/queries.py), written in the document.
-        tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
-        m, pe = build.alias("m"), build.alias("pe")
-        tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
-        # A person with a membership is a business relation: visible to every viewer (R1).
-        source = (
-            f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
-            f"WHERE {m}.organisation_id = {alias}.id AND {build.conditions.membership_in_force(m)} "
-            f"AND {pe}.active{tagged}"
-        )
-        return build.connection(
-            item,
-            Connection(
-                source,
-                (f"{pe}.sort_key", f"{m}.id"),
-                lambda fields, at: membership(build, m, pe, fields, at),
-                build.object_type("Membership"),
-                tag="NAME",  # domain/memberships/queries.py, the default order
-            ),
-            size,
-            path,
-        )
+        return memberships_of(build, type_, alias, item, path, by="organisation")
     raise Decline(f"field Organisation.{item.name}")
 
 

@@ -1,5 +1,5 @@
-"""The root fields the compiler knows: one organisation or person by ID, and a search of
-organisations (its filter written in the document, not in variables)."""
+"""The root fields the compiler knows: one organisation or person by ID, and searches of
+organisations and persons (filter and order written in the document, not in variables)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from collections.abc import Callable
 
 from graphql import GraphQLObjectType
 
+from relgraph.db.models import Organisation, Party, Person
+from relgraph.db.pagination import OrderKey
+from relgraph.domain.organisations import organisations
+from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
 from relgraph.graphql.compiled.organisations import organisation
+from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.persons import person
-from relgraph.graphql.compiled.selection import Selected, arguments_of, literal_input
+from relgraph.graphql.compiled.selection import Selected, literal_input
 
 __all__ = ["OBJECTS", "ROOTS"]
 
@@ -33,23 +38,51 @@ def _person(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
 
 
 def _organisations(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
-    arguments_of(query.fields[selected.name], selected, ["filter", "first"])
     given = literal_input(query, selected, "filter", {"search", "include_archived", "includeArchived"})
     search = given.get("search")
     include_archived = bool(given.get("include_archived", given.get("includeArchived", False)))
-    size = build.page_size(query, selected, allowed=["filter", "first"])
-    o = build.alias("o")
     matching = build.conditions.organisations_matching(search, include_archived)
-    type_ = build.object_type("Organisation")
+    return _party_list(
+        build, query, selected, "Organisation", organisations.order_keys, "organisations {0}", matching
+    )
+
+
+def _persons(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
+    given = literal_input(query, selected, "filter", {"search", "include_inactive", "includeInactive"})
+    search = given.get("search")
+    include_inactive = bool(given.get("include_inactive", given.get("includeInactive", False)))
+    # R1 and R3 are in the domain's search (persons.matching), rendered for the viewer.
+    matching = build.conditions.persons_matching(search, include_inactive)
+    return _party_list(build, query, selected, "Person", persons.order_keys, "persons {0}", matching)
+
+
+def _party_list(
+    build: Build,
+    query: GraphQLObjectType,
+    selected: Selected,
+    type_name: str,
+    order_keys: Callable[[str, bool], list[OrderKey]],
+    table: str,
+    matching: str,
+) -> str:
+    """A root list of organisations or persons: those `matching` (ids), sorted on their name
+    or on when they were created or changed (kept in their `parties` row)."""
+    field, descending = order_asked(query, selected, ["NAME", "CREATED_AT", "UPDATED_AT"])
+    order = order_keys(field, descending)
+    page = build.paging(query, selected, order, allowed=["filter", "orderBy"])
+    row, party = build.alias("r"), build.alias("pa")
+    joined = "" if field == "NAME" else f" JOIN parties {party} ON {party}.id = {row}.id"
+    own = Organisation.__table__ if type_name == "Organisation" else Person.__table__
     return build.connection(
         selected,
         Connection(
-            f"FROM organisations {o} WHERE {o}.id IN ({matching})",
-            (f"{o}.name_key", f"{o}.id"),
-            lambda fields, at: organisation(build, o, fields, at),
-            type_,
+            f"FROM {table.format(row)}{joined} WHERE {row}.id IN ({matching})",
+            build.conditions.sort_keys(order, {own: row, Party.__table__: party}),
+            lambda fields, at: build.object(type_name, row, fields, at),
+            build.object_type(type_name),
+            moment=field != "NAME",
         ),
-        size,
+        page,
         [selected.key],
     )
 
@@ -58,6 +91,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisation": _organisation,
     "person": _person,
     "organisations": _organisations,
+    "persons": _persons,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
