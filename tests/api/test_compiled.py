@@ -75,7 +75,9 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list", "search-organisations"}
+COVERED_EXAMPLES = {"group-tree", "mailing-list", "search-organisations"}
+# Compiled on PostgreSQL only: too deeply nested for SQLite's parser (its resolvers answer).
+COVERED_ON_POSTGRESQL = {"group-people"}
 
 
 @pytest.fixture
@@ -173,13 +175,14 @@ async def test_a_person_by_id_follows_r1(
 
 
 async def test_every_example_query_gets_the_same_answer_from_both(
-    demo_data, demo_users, resolvers_client, answered
+    demo_data, demo_users, resolvers_client, answered, database_url
 ) -> None:
+    covered = COVERED_EXAMPLES if "sqlite" in database_url else COVERED_EXAMPLES | COVERED_ON_POSTGRESQL
     for path in sorted(EXAMPLE_QUERIES.glob("*.graphql")):
         for caller in demo_users:
             answered.clear()
             await _both(caller, resolvers_client, path.read_text(), {})
-            assert bool(answered) == (path.stem in COVERED_EXAMPLES), (path.name, caller.email)
+            assert bool(answered) == (path.stem in covered), (path.name, caller.email)
 
 
 async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_users, resolvers_client) -> None:

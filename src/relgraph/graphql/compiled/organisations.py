@@ -7,6 +7,7 @@ from graphql import GraphQLObjectType
 
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
 from relgraph.graphql.compiled.compiler import Build, Connection
+from relgraph.graphql.compiled.descendants import descendants
 from relgraph.graphql.compiled.fields import common, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
@@ -72,6 +73,8 @@ def _organisation_field(
         return parent(build, type_, alias, item, path)
     if item.name == "subsidiaries":
         return subsidiaries(build, type_, alias, item, path)
+    if item.name == "descendants":
+        return descendants(build, type_, alias, item, path)
     if item.name == "memberships":
         size = build.page_size(type_, item, allowed=["first", "filter"])
         # The people list's filter by tag (domain/memberships/queries.py), written in the document.
