@@ -11,6 +11,7 @@ from relgraph.graphql.compiled.descendants import descendants
 from relgraph.graphql.compiled.fields import common, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
+from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
 
 __all__ = ["organisation"]
@@ -73,6 +74,8 @@ def _organisation_field(
         return parent(build, type_, alias, item, path)
     if item.name == "subsidiaries":
         return subsidiaries(build, type_, alias, item, path)
+    if item.name == "neighbourhood":
+        return neighbourhood(build, type_, alias, item, path)
     if item.name == "descendants":
         return descendants(build, type_, alias, item, path)
     if item.name == "memberships":

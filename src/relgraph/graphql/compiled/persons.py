@@ -7,6 +7,7 @@ from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.selection import Decline, Selected
 
 __all__ = ["person"]
@@ -47,6 +48,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return d.boolean(f"{alias}.active")
     if item.name == "addresses":
         return address_list(build, build.object_type("Person"), alias, item)
+    if item.name == "neighbourhood":
+        return neighbourhood(build, build.object_type("Person"), alias, item, path)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":
