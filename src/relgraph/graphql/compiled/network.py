@@ -60,10 +60,21 @@ def _touching(front: str, kind: int) -> Any:
     return touching
 
 
-def _arguments(build: Build, type_: GraphQLObjectType, item: Selected) -> tuple[str, str, str, list[str]]:
-    """Bind parameters: depth, maxNodes, the links' room, and one flag per kind of link."""
+def _arguments(
+    build: Build, type_: GraphQLObjectType, item: Selected
+) -> tuple[str, str, str, int, dict[int, str]]:
+    """depth, maxNodes and the links' room as SQL; how many hops to write; and per kind of
+    link followed (by rank) the condition that it is. A depth or `include` written in the
+    document is written into the statement (fewer hops and kinds to plan); from variables,
+    every hop and kind is written and the parameters choose."""
     # relationTypes and asOf: the resolvers.
-    arguments = arguments_of(type_.fields[item.name], item, ["depth", "include", "maxNodes"])
+    definition = type_.fields[item.name]
+    arguments = arguments_of(definition, item, ["depth", "include", "maxNodes"])
+
+    def constant(name: str) -> tuple[bool, Any]:
+        if name not in arguments.given:
+            return True, definition.args[name].default_value
+        return arguments.literal(name)
 
     def read(variables: VariableValues) -> dict[str, Any]:
         given = arguments.read(variables)
@@ -74,10 +85,19 @@ def _arguments(build: Build, type_: GraphQLObjectType, item: Selected) -> tuple[
     def included(kind: Link) -> Any:
         return lambda variables: kind in (read(variables)["include"] or _KINDS)
 
-    depth = build.parameter(lambda variables: int(read(variables)["depth"]))
     most = build.parameter(lambda variables: int(read(variables)["maxNodes"]))
     room = build.parameter(lambda variables: int(read(variables)["maxNodes"]) * LINKS_PER_NODE)
-    return depth, most, room, [build.parameter(included(kind)) for kind in _KINDS]
+    known, value = constant("depth")
+    if known and isinstance(value, int) and 1 <= value <= HOPS:
+        depth, hops = str(value), value
+    else:
+        depth, hops = build.parameter(lambda variables: int(read(variables)["depth"])), HOPS
+    known, value = constant("include")
+    if known:
+        kinds = {rank: "1 = 1" for rank, kind in enumerate(_KINDS) if kind in (value or _KINDS)}
+    else:
+        kinds = {rank: build.parameter(included(kind)) for rank, kind in enumerate(_KINDS)}
+    return depth, most, room, hops, kinds
 
 
 def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
@@ -86,7 +106,7 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         # SQLite copies a CTE's body into every place that names it: the hops' CTEs name
         # the previous hop's several times, and three hops exceed its limits.
         raise Decline("a neighbourhood on SQLite")
-    depth, most, room, flags = _arguments(build, type_, item)
+    depth, most, room, hops, kinds = _arguments(build, type_, item)
     viewer, today = build.conditions.viewer, build.conditions.today
     nb = build.alias("nb")
     ctes = [
@@ -94,8 +114,8 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         f"{nb}e0(sk, s, tk, t, rank, label, hop, rid) AS MATERIALIZED (SELECT 0, 0, 0, 0, 0, '', 0, 0 WHERE 1 = 0)",
         f"{nb}x0(over) AS MATERIALIZED (SELECT 0)",
     ]
-    for k in range(1, HOPS + 1):
-        ctes += _hop(build, nb, k, depth, most, room, flags, viewer, today)
+    for k in range(1, hops + 1):
+        ctes += _hop(build, nb, k, depth, most, room, kinds, viewer, today)
     pairs: list[tuple[str, str]] = []
     d = build.dialect
     for field in build.fields(build.object_type("Neighbourhood"), item):
@@ -103,14 +123,14 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         if field.name == "__typename":
             pairs.append((field.key, d.literal("Neighbourhood")))
         elif field.name == "truncated":
-            overs = " OR ".join(f"(SELECT over FROM {nb}x{k}) = 1" for k in range(1, HOPS + 1))
+            overs = " OR ".join(f"(SELECT over FROM {nb}x{k}) = 1" for k in range(1, hops + 1))
             pairs.append((field.key, d.boolean(overs)))
         elif field.name == "nodes":
-            pairs.append((field.key, _nodes(build, field, f"{nb}n{HOPS}", at)))
+            pairs.append((field.key, _nodes(build, field, f"{nb}n{hops}", at)))
         elif field.name == "staff":
-            pairs.append((field.key, _staff(build, field, f"{nb}n{HOPS}", at)))
+            pairs.append((field.key, _staff(build, field, f"{nb}n{hops}", at)))
         elif field.name == "edges":
-            pairs.append((field.key, _edges(build, field, f"{nb}e{HOPS}")))
+            pairs.append((field.key, _edges(build, field, f"{nb}e{hops}")))
         else:
             raise Decline(f"field Neighbourhood.{field.name}")
     return d.nested(f"WITH {', '.join(ctes)} SELECT {d.obj(pairs)}")
@@ -123,26 +143,26 @@ def _hop(
     depth: str,
     most: str,
     room: str,
-    flags: list[str],
+    kinds: dict[int, str],
     viewer: Any,
     today: dt.date,
 ) -> list[str]:
     before, front = f"{nb}n{k - 1}", f"{nb}f{k}"
     parties, users = _touching(front, 0), _touching(front, 1)
-    statements = [
-        relation_links(viewer, parties, None, today),
-        hierarchy_links(parties, today),
-        membership_links(parties, today),
-        internal_links(viewer, parties, users, today),
-    ]
-    links = [
-        f"{nb}l{k}_{rank}(s, t, label, rid) AS ({_render(build, s)})" for rank, s in enumerate(statements)
-    ]
+    statements = {
+        0: lambda: relation_links(viewer, parties, None, today),
+        1: lambda: hierarchy_links(parties, today),
+        2: lambda: membership_links(parties, today),
+        3: lambda: internal_links(viewer, parties, users, today),
+    }
+    links = [f"{nb}l{k}_{rank}(s, t, label, rid) AS ({_render(build, statements[rank]())})" for rank in kinds]
     found = " UNION ALL ".join(
         f"SELECT 0 AS sk, s, {1 if rank == 3 else 0} AS tk, t, {rank} AS rank, label, rid "
-        f"FROM {nb}l{k}_{rank} WHERE {flags[rank]}"
-        for rank in range(len(statements))
+        f"FROM {nb}l{k}_{rank} WHERE {condition}"
+        for rank, condition in kinds.items()
     )
+    if not kinds:
+        found = "SELECT 0, 0, 0, 0, 0, '', 0 WHERE 1 = 0"
     candidate = table(f"{nb}c{k}", column("id"))
     shown = _render(build, shown_as_node(viewer, candidate.c.id))
     room_for_nodes = f"(SELECT {most} - count(*) FROM {before})"
