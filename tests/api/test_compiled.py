@@ -76,12 +76,17 @@ PERSON = (
 
 # The example queries the compiler answers (the others are answered by the resolvers).
 COVERED_EXAMPLES = {
+    "group-people",
+    "group-tree",
     "mailing-list",
     "organisation-card",
     "person-connections",
     "search-organisations",
     "search-persons",
 }
+# Compiled on PostgreSQL only (the resolvers answer on SQLite): a neighbourhood's hops are
+# more than SQLite's CTE expansion takes.
+COVERED_ON_POSTGRESQL = {"neighbourhood"}
 
 
 @pytest.fixture
@@ -180,13 +185,14 @@ async def test_a_person_by_id_follows_r1(
 
 
 async def test_every_example_query_gets_the_same_answer_from_both(
-    demo_data, demo_users, resolvers_client, answered
+    demo_data, demo_users, resolvers_client, answered, database_url
 ) -> None:
+    covered = COVERED_EXAMPLES if "sqlite" in database_url else COVERED_EXAMPLES | COVERED_ON_POSTGRESQL
     for path in sorted(EXAMPLE_QUERIES.glob("*.graphql")):
         for caller in demo_users:
             answered.clear()
             await _both(caller, resolvers_client, path.read_text(), {})
-            assert bool(answered) == (path.stem in COVERED_EXAMPLES), (path.name, caller.email)
+            assert bool(answered) == (path.stem in covered), (path.name, caller.email)
 
 
 async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_users, resolvers_client) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,7 +31,19 @@ from relgraph.domain.organisations import parent_periods
 from relgraph.domain.relations.relations import ends_visible
 from relgraph.policy import Viewer, party_visible
 
-__all__ = ["Edge", "Link", "Neighbourhood", "Node", "neighbourhood", "shortest_path"]
+__all__ = [
+    "Edge",
+    "Link",
+    "Neighbourhood",
+    "Node",
+    "hierarchy_links",
+    "internal_links",
+    "membership_links",
+    "neighbourhood",
+    "relation_links",
+    "shortest_path",
+    "shown_as_node",
+]
 
 # IN-lists are sent in chunks this size: well under SQLite's and asyncpg's parameter limits.
 CHUNK = 5000
@@ -78,6 +91,88 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield items[start : start + CHUNK]
 
 
+# Each kind of link as one statement over "the parties (users) it touches": `touching`
+# turns an id column into that condition (an IN-list here, the frontier of a compiled
+# read in graphql/compiled/network.py). Columns: source, target, label, and the row's id,
+# by which the links of one kind come in a fixed order.
+Touching = Callable[[Any], ColumnElement[bool]]
+
+
+def relation_links(
+    viewer: Viewer, touching: Touching, type_names: Sequence[str] | None, today: dt.date
+) -> Select[*tuple[Any, ...]]:
+    stmt = (
+        select(Relation.source_id, Relation.target_id, RelationType.name, Relation.id)
+        .join(RelationType, RelationType.id == Relation.type_id)
+        .where(
+            Relation.holds_on(today),
+            or_(touching(Relation.source_id), touching(Relation.target_id)),
+            ends_visible(viewer),
+        )
+    )
+    if type_names:
+        stmt = stmt.where(RelationType.name.in_(list(type_names)))
+    return stmt.order_by(Relation.id)
+
+
+def hierarchy_links(touching: Touching, today: dt.date) -> Select[*tuple[Any, ...]]:
+    """Subsidiary (source) of parent (target); neither archived."""
+    child = parent_periods.links_on(today)
+    parent = aliased(Organisation.__table__)
+    return (
+        select(child.c.id, child.c.parent_id, literal("subsidiary of"), child.c.id)
+        .join(parent, parent.c.id == child.c.parent_id)
+        .where(
+            or_(touching(child.c.id), touching(child.c.parent_id)),
+            child.c.archived.is_(False),
+            parent.c.archived.is_(False),
+        )
+        .order_by(child.c.id)
+    )
+
+
+def membership_links(touching: Touching, today: dt.date) -> Select[*tuple[Any, ...]]:
+    """Person (source) at organisation (target), labelled by job title, else role, else "works at"."""
+    # A person with a membership is a business relation: visible to every role (R1).
+    orgs = Organisation.__table__
+    label = func.coalesce(func.nullif(Membership.job_title, ""), func.nullif(Membership.role, ""), "works at")
+    return (
+        select(Membership.person_id, Membership.organisation_id, label, Membership.id)
+        .join(orgs, orgs.c.id == Membership.organisation_id)
+        .where(
+            Membership.holds_on(today),
+            or_(touching(Membership.person_id), touching(Membership.organisation_id)),
+            orgs.c.archived.is_(False),
+        )
+        .order_by(Membership.id)
+    )
+
+
+def internal_links(
+    viewer: Viewer, touching_party: Touching, touching_user: Touching, today: dt.date
+) -> Select[*tuple[Any, ...]]:
+    """Party (source) looked after by staff user (target), labelled by the category in lower case."""
+    return (
+        select(
+            InternalRelation.party_id,
+            InternalRelation.user_id,
+            func.lower(InternalRelationCategory.name),
+            InternalRelation.id,
+        )
+        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+        .where(
+            or_(touching_party(InternalRelation.party_id), touching_user(InternalRelation.user_id)),
+            InternalRelation.holds_on(today),
+            party_visible(viewer, InternalRelation.party_id),
+        )
+        .order_by(InternalRelation.id)
+    )
+
+
+def _among(ids: list[int]) -> Touching:
+    return lambda column: column.in_(ids)
+
+
 async def _relations(
     session: AsyncSession,
     viewer: Viewer,
@@ -85,70 +180,32 @@ async def _relations(
     type_names: Sequence[str] | None,
     today: dt.date,
 ) -> list[Edge]:
-    stmt = (
-        select(Relation.source_id, Relation.target_id, RelationType.name)
-        .join(RelationType, RelationType.id == Relation.type_id)
-        .where(
-            Relation.holds_on(today),
-            or_(Relation.source_id.in_(parties), Relation.target_id.in_(parties)),
-            ends_visible(viewer),
-        )
-    )
-    if type_names:
-        stmt = stmt.where(RelationType.name.in_(list(type_names)))
-    return [Edge(_party(s), _party(t), Link.RELATIONS, name) for s, t, name in await session.execute(stmt)]
+    stmt = relation_links(viewer, _among(parties), type_names, today)
+    return [Edge(_party(s), _party(t), Link.RELATIONS, name) for s, t, name, _ in await session.execute(stmt)]
 
 
 async def _hierarchy(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
-    child = parent_periods.links_on(today)
-    parent = aliased(Organisation.__table__)
-    stmt = (
-        select(child.c.id, child.c.parent_id)
-        .join(parent, parent.c.id == child.c.parent_id)
-        .where(
-            or_(child.c.id.in_(parties), child.c.parent_id.in_(parties)),
-            child.c.archived.is_(False),
-            parent.c.archived.is_(False),
-        )
-    )
+    stmt = hierarchy_links(_among(parties), today)
     return [
-        Edge(_party(c), _party(p), Link.HIERARCHY, "subsidiary of") for c, p in await session.execute(stmt)
+        Edge(_party(c), _party(p), Link.HIERARCHY, label) for c, p, label, _ in await session.execute(stmt)
     ]
 
 
 async def _memberships(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
-    # A person with a membership is a business relation: visible to every role (R1).
-    orgs = Organisation.__table__
-    stmt = (
-        select(Membership.person_id, Membership.organisation_id, Membership.job_title, Membership.role)
-        .join(orgs, orgs.c.id == Membership.organisation_id)
-        .where(
-            Membership.holds_on(today),
-            or_(Membership.person_id.in_(parties), Membership.organisation_id.in_(parties)),
-            orgs.c.archived.is_(False),
-        )
-    )
+    stmt = membership_links(_among(parties), today)
     return [
-        Edge(_party(person), _party(org), Link.MEMBERSHIPS, job or role or "works at")
-        for person, org, job, role in await session.execute(stmt)
+        Edge(_party(person), _party(org), Link.MEMBERSHIPS, label)
+        for person, org, label, _ in await session.execute(stmt)
     ]
 
 
 async def _internal(
     session: AsyncSession, viewer: Viewer, parties: list[int], users: list[int], today: dt.date
 ) -> list[Edge]:
-    stmt = (
-        select(InternalRelation.party_id, InternalRelation.user_id, InternalRelationCategory.name)
-        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
-        .where(
-            or_(InternalRelation.party_id.in_(parties), InternalRelation.user_id.in_(users)),
-            InternalRelation.holds_on(today),
-            party_visible(viewer, InternalRelation.party_id),
-        )
-    )
+    stmt = internal_links(viewer, _among(parties), _among(users), today)
     return [
-        Edge(_party(p), Node("user", u), Link.INTERNAL, name.lower())
-        for p, u, name in await session.execute(stmt)
+        Edge(_party(p), Node("user", u), Link.INTERNAL, label)
+        for p, u, label, _ in await session.execute(stmt)
     ]
 
 
@@ -187,8 +244,19 @@ def _paired_chunks(parties: list[int], users: list[int]) -> Iterable[tuple[list[
         )
 
 
+def shown_as_node(viewer: Viewer, party_id: Any) -> ColumnElement[bool]:
+    """SQL: party `party_id` may be a node for `viewer`: no hidden person, no archived organisation."""
+    orgs, parties = Organisation.__table__, Party.__table__
+    archived = select(orgs.c.id).where(orgs.c.id == parties.c.id, orgs.c.archived.is_(True)).exists()
+    return (
+        select(parties.c.id)
+        .where(parties.c.id == party_id, party_visible(viewer, parties.c.id), ~archived)
+        .exists()
+    )
+
+
 async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
-    """Which of `ids` the viewer may see as nodes: no hidden person, no archived organisation."""
+    """Which of `ids` the viewer may see as nodes (shown_as_node)."""
     orgs = Organisation.__table__
     found: set[int] = set()
     parties = Party.__table__

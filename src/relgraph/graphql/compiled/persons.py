@@ -8,6 +8,7 @@ from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.fields import common, primary_contact, stamps
 from relgraph.graphql.compiled.memberships import memberships_of
+from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.relations import relations
 from relgraph.graphql.compiled.selection import Decline, Selected
 
@@ -57,6 +58,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return d.boolean(build.conditions.business_relation(alias))
     if item.name == "memberships":
         return memberships_of(build, build.object_type("Person"), alias, item, path, by="person")
+    if item.name == "neighbourhood":
+        return neighbourhood(build, build.object_type("Person"), alias, item, path)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":
