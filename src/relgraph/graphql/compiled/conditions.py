@@ -1,8 +1,10 @@
 """The rules a compiled read applies, as SQL text for the compiler's table aliases.
 
-Nothing is written here: R1 comes from policy.py and "in force today" from
-db/models/in_force.py, built as SQLAlchemy expressions and rendered for the dialect with
-their values inlined (the viewer's role and today's date are part of the compile cache's key).
+Nothing is written here: R1 comes from policy.py, "in force" from db/models/in_force.py
+and the hierarchy of a day from domain/organisations/parent_periods.py, built as SQLAlchemy
+expressions and rendered for the dialect with their values inlined (the viewer's role and
+today's date are part of the compile cache's key). A day other than today (`Day`) is a date
+written in the document, inlined too, or the SQL of a bind parameter read from the variables.
 """
 
 from __future__ import annotations
@@ -10,18 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, literal_column, select
+from sqlalchemy import ColumnElement, Date, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 
 from relgraph.db.models import Membership, MembershipTag, Person
 from relgraph.db.models.in_force import in_force_on
-from relgraph.domain.organisations import organisations
+from relgraph.domain.organisations import organisations, parent_periods
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.policy import Viewer, persons_visible
 
-__all__ = ["Conditions"]
+__all__ = ["Conditions", "Day"]
+
+# The day a time-dependent field answers for: None (today), a date written in the document,
+# or the SQL text of a bind parameter holding one (an asOf from the variables).
+Day = dt.date | str | None
 
 
 class Conditions:
@@ -68,6 +74,17 @@ class Conditions:
         )
         return self._render(tagged.exists())
 
-    def membership_in_force(self, alias: str) -> str:
-        """A membership row `alias` is in force today (in_force.py's rule)."""
-        return self._render(in_force_on(Membership.__table__.alias(alias), self.today))
+    def _day(self, day: Day) -> Any:
+        if day is None:
+            return self.today
+        return literal_column(day, Date()) if isinstance(day, str) else day
+
+    def membership_in_force(self, alias: str, day: Day = None) -> str:
+        """A membership row `alias` is in force on `day` (in_force.py's rule)."""
+        return self._render(in_force_on(Membership.__table__.alias(alias), self._day(day)))
+
+    def parent_links(self, day: Day) -> str:
+        """SELECT of the parent links of `day` (not today), columns (id, parent_id, archived):
+        parent_periods.links_on, as the resolvers' hierarchy reads another day."""
+        assert day is not None
+        return self._render(parent_periods.links_on(self._day(day)).element)

@@ -11,6 +11,7 @@ from relgraph.graphql.compiled.fields import common, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
 from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
+from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["organisation"]
 
@@ -73,17 +74,25 @@ def _organisation_field(
     if item.name == "subsidiaries":
         return subsidiaries(build, type_, alias, item, path)
     if item.name == "memberships":
-        size = build.page_size(type_, item, allowed=["first", "filter"])
-        # The people list's filter by tag (domain/memberships/queries.py), written in the document.
-        tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
-        m, pe = build.alias("m"), build.alias("pe")
-        tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
-        # A person with a membership is a business relation: visible to every viewer (R1).
-        source = (
-            f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
-            f"WHERE {m}.organisation_id = {alias}.id AND {build.conditions.membership_in_force(m)} "
-            f"AND {pe}.active{tagged}"
-        )
+        return _memberships(build, type_, alias, item, path)
+    raise Decline(f"field Organisation.{item.name}")
+
+
+def _memberships(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
+    """The people list (memberships in force on its day, of active persons), dated."""
+    size = build.page_size(type_, item, allowed=["first", "filter", AS_OF])
+    day = build.day_of(type_, item)
+    # The people list's filter by tag (domain/memberships/queries.py), written in the document.
+    tag = (literal_input(type_, item, "filter", {"tag"}).get("tag") or "").strip().lower()
+    m, pe = build.alias("m"), build.alias("pe")
+    tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
+    # A person with a membership is a business relation: visible to every viewer (R1).
+    source = (
+        f"FROM memberships {m} JOIN persons {pe} ON {pe}.id = {m}.person_id "
+        f"WHERE {m}.organisation_id = {alias}.id AND {build.conditions.membership_in_force(m, day)} "
+        f"AND {pe}.active{tagged}"
+    )
+    with build.as_of(day):  # a membership hands its day to its organisation (and person)
         return build.connection(
             item,
             Connection(
@@ -96,7 +105,6 @@ def _organisation_field(
             size,
             path,
         )
-    raise Decline(f"field Organisation.{item.name}")
 
 
 def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
