@@ -60,7 +60,7 @@ HIERARCHY_ON = """query HierarchyOn($id: ID!) {
   }
   dated: organisation(id: $id, asOf: "2024-01-01") { name depth parent { name }
     subsidiaries(first: 50) { nodes { name subsidiaries(first: 50) { nodes { name depth } } } }
-    today: subsidiaries(first: 50, asOf: null) { nodes { name } }
+    inherited: subsidiaries(first: 50, asOf: null) { nodes { name } }
   }
 }"""
 
