@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 import test_compiled
-from sqlalchemy import update
+from sqlalchemy import Date, bindparam, select, update
 from test_compiled import _both, _card_id
 
 from relgraph.db.models import Membership
+from relgraph.db.models.in_force import in_force_on
 from relgraph.graphql.compiled import execution
 
 # The fixtures of the compiled reads' tests.
@@ -169,3 +170,19 @@ async def test_a_root_as_of_is_inherited_unless_a_field_sets_its_own(
     for organisation in organisations:
         await _both(admin, resolvers_client, INHERITED, {"id": organisation, "day": day, "own": own})
     assert bool(answered) == compiled and set(answered) <= {"Inherited"}
+
+
+async def test_the_rule_for_a_day_known_when_the_statement_runs_is_the_rule_for_a_date(
+    demo_data, sessionmaker
+) -> None:
+    """in_force.py's rule with the day a bind parameter (what compiled reads send) selects
+    the memberships it selects with the day as a date, before, on and after today."""
+    await _dated_memberships(sessionmaker)
+    bound = in_force_on(Membership, bindparam("day", type_=Date()))
+    async with sessionmaker() as session:
+        for offset in DAYS:
+            day = TODAY + dt.timedelta(days=offset)
+            known = set(await session.scalars(select(Membership.id).where(in_force_on(Membership, day))))
+            later = set(await session.scalars(select(Membership.id).where(bound), {"day": day}))
+            assert known == later, day
+            assert known, day
