@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import platform
 import re
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import peer
 import search
 import throughput
 from _common import DATA, ROOT, backends, ensure_dataset, p, run
+
+from relgraph.db.sqlite_library import sqlite
 
 OUT = ROOT / "BENCHMARKS.md"
 
@@ -51,7 +52,7 @@ def machine() -> str:
     ).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({cpu}), {gib:.1f} GiB memory, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, PostgreSQL {pg or 'unavailable'}"
+        f"SQLite {sqlite.sqlite_version}, PostgreSQL {pg or 'unavailable'}"
     )
 
 
@@ -103,6 +104,8 @@ async def main() -> None:
         "figure stands beside a baseline measured in the same run on the same data. Times are",
         "p50 / p95 in milliseconds. relgraph is measured as users use it: as BUSINESS users (R1 on, no",
         "FINANCE), `relgraph serve` with its default settings, the rate limit on (bench/_common.py).",
+        "The throughput runs (sections 6, 7) spread each connection over four such users, as four",
+        "people behind one client would be: one user's budget per minute would otherwise cap them.",
         "LOAD",
         "",
         "Dataset: `relgraph demo seed --scale large --seed 42` (100,000 organisations, 500,000",

@@ -15,7 +15,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from relgraph import __version__
 from relgraph.db.migrate import known_revisions
+from relgraph.db.sqlite_library import sqlite
 from relgraph.storage import DocumentStore
 
 __all__ = ["BackupError", "BackupSummary", "create", "restore", "sqlite_path"]
@@ -77,8 +77,8 @@ def _snapshot(source: Path, target: Path) -> None:
     if not source.is_file():
         raise BackupError(f"no database at {source}")
     # Read-only and never created: a typo in the URL must not leave an empty database behind.
-    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    copy = sqlite3.connect(target)
+    live = sqlite.connect(f"file:{source}?mode=ro", uri=True)
+    copy = sqlite.connect(target)
     try:
         # pages=-1: the whole database in one step, so in one read transaction of the
         # source: a consistent copy whatever writers commit meanwhile (WAL lets them).
@@ -92,7 +92,7 @@ def _revision(database: Path) -> str | None:
     with _connection(database) as conn:
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite.DatabaseError:
             return None
     return row[0] if row else None
 
@@ -103,8 +103,8 @@ def _referenced_hashes(database: Path) -> list[str]:
 
 
 @contextmanager
-def _connection(database: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+def _connection(database: Path) -> Iterator[sqlite.Connection]:
+    conn = sqlite.connect(f"file:{database}?mode=ro", uri=True)
     try:
         yield conn
     finally:
@@ -232,7 +232,7 @@ def _check_database(database: Path, manifest: dict[str, object]) -> str:
     with _connection(database) as conn:
         try:
             problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        except sqlite3.DatabaseError as error:
+        except sqlite.DatabaseError as error:
             raise BackupError(f"the backed-up database is unreadable: {error}") from None
     if problems != ["ok"]:
         raise BackupError(f"the backed-up database fails its integrity check: {problems[0]}")

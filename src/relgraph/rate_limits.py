@@ -27,7 +27,6 @@ import contextvars
 import datetime as dt
 import functools
 import logging
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from relgraph.db.batches import in_values
 from relgraph.db.engine import SQLITE_BUSY_TIMEOUT_MS, statement_counter
 from relgraph.db.models import RateLimitWindow
+from relgraph.db.sqlite_library import sqlite as sqlite_library
 
 __all__ = ["FLUSH_INTERVAL_SECONDS", "WINDOW_SECONDS", "Charge", "RateLimiter"]
 
@@ -97,7 +97,7 @@ class _Budget:
 
 
 def _busy(error: OperationalError) -> bool:
-    return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    return getattr(error.orig, "sqlite_errorcode", None) == sqlite_library.SQLITE_BUSY
 
 
 def _window_of(now: float) -> int:

@@ -75,7 +75,7 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list", "search-organisations"}
+COVERED_EXAMPLES = {"mailing-list", "organisation-card", "search-organisations"}
 
 
 @pytest.fixture
@@ -191,16 +191,20 @@ async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_use
     await _both(admin, resolvers_client, CARD, {"id": card, "people": 500})  # the resolvers refuse it
 
 
-async def test_one_statement_after_authentication(demo_data, demo_users, answered) -> None:
-    admin = demo_users[2]
-    card = await _card_id(admin)
+@pytest.mark.parametrize("example", [None, "organisation-card"], ids=["card", "organisation-card example"])
+async def test_one_statement_after_authentication(example, demo_data, demo_users, answered) -> None:
+    business = demo_users[2]
+    card = await _card_id(business)
+    query, variables, name = CARD, {"id": card}, "Card"
+    if example is not None:
+        query, variables, name = (EXAMPLE_QUERIES / f"{example}.graphql").read_text(), {}, "OrganisationCard"
     answered.clear()
-    await admin.post(CARD, {"id": card})
+    await business.post(query, variables)
     with StatementCounter() as counted:
-        await admin.post(CARD, {"id": card})
+        await business.post(query, variables)
     with StatementCounter() as authentication_only:
-        await admin.gql("{ __typename }")
-    assert answered == ["Card", "Card"]
+        await business.gql("{ __typename }")
+    assert answered == [name, name]
     assert counted.count == authentication_only.count + 1, counted.statements
 
 
@@ -218,7 +222,7 @@ async def test_an_operation_is_compiled_once(demo_data, demo_users, answered) ->
 
 
 DECLINED = [
-    ("unknown field", "query Card($id: ID!) { organisation(id: $id) { name email } }"),
+    ("unknown field", "query Card($id: ID!) { organisation(id: $id) { name createdAt } }"),
     (
         "unknown argument",
         "query Card($id: ID!) { organisation(id: $id) { memberships(includeInactive: true) { totalCount } } }",
@@ -264,7 +268,7 @@ DEEP = """query Deep($id: ID!) {
 }"""
 
 
-async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, answered, database_url) -> None:
+async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, answered) -> None:
     holding = (
         await demo_users[0].gql(
             '{ organisations(filter: { search: "Noorderlicht Holding" }, first: 1) { nodes { id } } }'
@@ -272,8 +276,9 @@ async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, ans
     )["organisations"]["nodes"][0]["id"]
     answered.clear()
     answer = await _both(demo_users[2], resolvers_client, DEEP, {"id": holding})
-    # Too deep for SQLite's parser: its resolvers answer (never an error).
-    assert answered == ([] if "sqlite" in database_url else ["Deep"])
+    # Compiled on SQLite too: db/sqlite_library.py's SQLite grows its parser stack as needed
+    # (the system's 3.40 refused this statement, and its resolvers answered).
+    assert answered == ["Deep"]
     assert answer["data"]["organisation"]["subsidiaries"]["nodes"][0]["subsidiaries"]["nodes"]
 
 

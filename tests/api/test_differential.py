@@ -29,6 +29,7 @@ from relgraph.graphql.schema import build_schema
 CORPUS_SIZE, CORPUS_SEED = 120, 25
 # And drawn from the part of the schema the fast path answers itself.
 KNOWN_SIZE = 80
+KNOWN_ORGANISATION_SIZE = 40
 
 
 @pytest.fixture
@@ -111,9 +112,22 @@ async def test_a_corpus_of_what_the_fast_path_knows_reads_alike_on_both_paths(
             roots[name] = {"id": f'"{first_of_kind[kind]}"'}
     known = await compiled_schema(paths, viewers["ADMIN"], schema, roots)
     assert known.query_type is not None and known.query_type.fields, "the fast path answers some root field"
+    organisation, edge = known.get_type("Organisation"), known.get_type("PartyRelationEdge")
+    assert isinstance(organisation, graphql.GraphQLObjectType) and isinstance(edge, graphql.GraphQLObjectType)
+    assert {"relations", "accountManagers", "vatNumber"} <= set(organisation.fields)
+    assert "otherParty" in edge.fields  # an interface: its types through fragments
     paths.answered_by.clear()
     paths.sent = 0
     queries = corpus(documents(settings, world.ids, writes=False, schema=known), KNOWN_SIZE, CORPUS_SEED)
+    # And about one organisation: what the card nests under it (relations and their other
+    # parties, through fragments; account managers; the VAT number) is drawn too.
+    queries += corpus(
+        documents(settings, world.ids, writes=False, schema=known, roots=["organisation"]),
+        KNOWN_ORGANISATION_SIZE,
+        CORPUS_SEED + 1,
+    )
+    for drawn in ("relations", "accountManagers", "vatNumber", "otherParty"):
+        assert any(drawn in query for query in queries), f"the corpus asks {drawn}"
     problems = await paths.mismatches(viewers, [(query, {}) for query in queries])
     assert not problems, f"{len(problems)} of {paths.sent} differ:\n  " + "\n  ".join(problems[:20])
     # 108 of 220 executed on 2026-12-07 (the rest: mostly page and list sizes the resolvers

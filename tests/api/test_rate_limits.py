@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from relgraph.config import Settings
 from relgraph.db.models import RateLimitWindow
+from relgraph.db.sqlite_library import sqlite
 from relgraph.domain import users
 from relgraph.rate_limits import FLUSH_INTERVAL_SECONDS, RateLimiter
 from relgraph.web import create_app
@@ -243,7 +243,7 @@ def _write_lock_held(database_url: str) -> Iterator[None]:
     release, holding = threading.Event(), threading.Event()
 
     def long_write() -> None:
-        writer = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+        writer = sqlite.connect(make_url(database_url).database, isolation_level=None)
         writer.execute("BEGIN IMMEDIATE")
         holding.set()
         release.wait(60)

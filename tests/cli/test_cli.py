@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from helpers import REPO
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine
 from relgraph.db.migrate import alembic_config
+from relgraph.db.sqlite_library import sqlite
 from relgraph.web import create_app
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
@@ -105,7 +105,7 @@ def results(cli: CLI, prepared) -> Iterator[dict[str, subprocess.CompletedProces
 
 
 def rows(cli: CLI, sql: str) -> list[tuple]:
-    with sqlite3.connect(cli.folder / "relgraph.db") as connection:
+    with sqlite.connect(cli.folder / "relgraph.db") as connection:
         return connection.execute(sql).fetchall()
 
 

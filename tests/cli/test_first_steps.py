@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from relgraph.cli import app
+from relgraph.db.sqlite_library import sqlite
 
 RELGRAPH = Path(sys.executable).parent / "relgraph"
 
@@ -45,7 +45,7 @@ def seeded(folder: Path) -> subprocess.CompletedProcess[str]:
 
 
 def rows(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "relgraph.db") as connection:
+    with sqlite.connect(folder / "relgraph.db") as connection:
         return connection.execute(sql).fetchall()
 
 

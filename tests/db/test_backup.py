@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -22,6 +21,7 @@ from relgraph import backup
 from relgraph.config import Settings
 from relgraph.db.engine import create_engine
 from relgraph.db.migrate import head_revision
+from relgraph.db.sqlite_library import sqlite
 from relgraph.storage import DocumentStore
 from relgraph.web import create_app
 
@@ -34,7 +34,7 @@ def _file(url: str) -> Path:
 
 
 def _documents(database: Path) -> list[tuple[int, str]]:
-    with sqlite3.connect(database) as conn:
+    with sqlite.connect(database) as conn:
         return conn.execute("SELECT id, sha256 FROM documents ORDER BY id").fetchall()
 
 
@@ -51,7 +51,7 @@ def _assert_consistent(database: Path, documents: Path) -> list[tuple[int, str]]
     rows = _documents(database)
     for _id, sha in rows:
         assert hashlib.sha256(store.path(sha).read_bytes()).hexdigest() == sha
-    with sqlite3.connect(database) as conn:
+    with sqlite.connect(database) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     return rows
 
@@ -162,13 +162,13 @@ async def test_the_cli_backs_up_and_restores_refusing_to_overwrite_data_without_
     stray = target / "documents" / "ff" / ("f" * 64)
     stray.parent.mkdir()
     stray.write_bytes(b"not in the backup")
-    with sqlite3.connect(target / "relgraph.db") as conn:
+    with sqlite.connect(target / "relgraph.db") as conn:
         conn.execute("DELETE FROM documents")
     forced = await asyncio.to_thread(_run, env, "db", "restore", "--force", str(archive))
     assert forced.returncode == 0, forced.stderr
     assert len(_assert_consistent(target / "relgraph.db", target / "documents")) == 2
     assert not stray.exists()
-    with sqlite3.connect(target / "relgraph.db") as conn:
+    with sqlite.connect(target / "relgraph.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
 
 
@@ -207,7 +207,7 @@ async def test_restore_refuses_a_damaged_backup_and_changes_nothing(
             return data
         patched = tmp_path / "patched.db"
         patched.write_bytes(data)
-        conn = sqlite3.connect(patched)
+        conn = sqlite.connect(patched)
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
         conn.commit()
         conn.close()  # the last connection checkpoints the log into the file

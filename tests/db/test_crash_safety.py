@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -43,6 +42,7 @@ from relgraph.db.models import (
     PartyKind,
     Person,
 )
+from relgraph.db.sqlite_library import sqlite
 from relgraph.graphql.core.ids import encode_id
 
 ITEMS = 10_000
@@ -159,7 +159,7 @@ class Database:
 
     def checkpoint(self) -> int:
         """SQLite: fold the -wal file into the database; return its size afterwards."""
-        with sqlite3.connect(self.file) as conn:
+        with sqlite.connect(self.file) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         wal = Path(f"{self.file}-wal")
         return wal.stat().st_size if wal.exists() else 0
@@ -169,12 +169,12 @@ class Database:
         wal = Path(f"{self.file}-wal")
         if not wal.exists() or wal.stat().st_size < wal_before + 1024 * 1024:
             return False
-        probe = sqlite3.connect(self.file, timeout=0, isolation_level=None)
+        probe = sqlite.connect(self.file, timeout=0, isolation_level=None)
         try:
             probe.execute("BEGIN IMMEDIATE")
             probe.execute("ROLLBACK")
             return False  # committed already
-        except sqlite3.OperationalError:
+        except sqlite.OperationalError:
             return True
         finally:
             probe.close()
@@ -290,7 +290,7 @@ class _UploadBlocker:
             self.conn = await self.database.connect()
             await self.conn.execute("BEGIN; LOCK TABLE documents IN SHARE MODE")
         else:
-            self.conn = sqlite3.connect(self.database.file, isolation_level=None)
+            self.conn = sqlite.connect(self.database.file, isolation_level=None)
             self.conn.execute("BEGIN IMMEDIATE")
         return self
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from valid_numbers import dutch_iban
 
 from relgraph import transfer
 from relgraph.db.models import AuditEvent, Base
+from relgraph.db.sqlite_library import sqlite
 from relgraph.graphql.core.ids import decode_id, encode_id
 
 # Personal: must be gone. Phone numbers and amounts are digits; emails are lower case.
@@ -319,7 +319,7 @@ async def test_no_marker_of_an_erased_person_is_left_anywhere(
         # Nor in the file: erased values do not linger in freed pages (secure_delete).
         await session.close()
         path = Path(make_url(database_url).database or "")
-        with contextlib.closing(sqlite3.connect(path)) as connection:
+        with contextlib.closing(sqlite.connect(path)) as connection:
             assert connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
         raw = (await asyncio.to_thread(path.read_bytes)).decode("latin-1").casefold()
         assert [name for name, marker in PERSONAL.items() if marker.casefold() in raw] == []

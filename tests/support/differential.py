@@ -74,8 +74,8 @@ def _member(body: Any, name: str) -> Any:
 
 
 def _errors(body: Any) -> list[str]:
-    # Sorted: the order of errors of different fields is no part of the answer.
-    return sorted(json.dumps(error) for error in _member(body, "errors") or ())
+    # In their order: both paths list field errors in the response's order.
+    return [json.dumps(error) for error in _member(body, "errors") or ()]
 
 
 class _Paths(logging.Handler):
@@ -243,12 +243,14 @@ async def compiled_schema(
     """The part of `schema` the default path answers itself, found by asking it: each field
     of each object type reachable from `roots` (root field -> its required arguments as
     literals) is kept when a query selecting it alone (with `__typename` below it for an
-    object) is answered by a path other than the resolvers. Fields with required arguments,
-    interfaces and unions are left out; so are the optional arguments the fast path does not
+    object) is answered by a path other than the resolvers; an interface's field with each
+    type it can be explored through a fragment. Fields with required arguments and unions
+    are left out; so are the optional arguments the fast path does not
     take (asked with one value each). A corpus drawn from the result exercises the fast
     path instead of mostly giving way to the resolvers."""
     assert schema.query_type is not None
     known: dict[str, dict[str, graphql.GraphQLField]] = {}
+    interfaces: set[str] = set()
 
     async def answered(selection: str) -> bool:
         before = paths.fast()
@@ -321,6 +323,22 @@ async def compiled_schema(
                     fields[name] = graphql.GraphQLField(
                         field.type, args=arguments, description=field.description
                     )
+            elif isinstance(named, graphql.GraphQLInterfaceType):
+                # An interface (a relation's other party): each type it can be, through a fragment.
+                arguments = await accepted(field, name, wrap, " { __typename }")
+                if arguments is not None:
+                    fields[name] = graphql.GraphQLField(
+                        field.type, args=arguments, description=field.description
+                    )
+                    interfaces.add(named.name)
+                    for possible in schema.get_possible_types(named):
+                        if possible.name not in known:
+                            await explore(
+                                possible,
+                                lambda inner, name=name, on=possible.name: wrap(
+                                    f"{name} {{ ... on {on} {{ {inner} }} }}"
+                                ),
+                            )
 
     def call(root: str, arguments: dict[str, str]) -> str:
         return root + ("(" + ", ".join(f"{k}: {v}" for k, v in arguments.items()) + ")" if arguments else "")
@@ -351,25 +369,46 @@ async def compiled_schema(
             return graphql.GraphQLNonNull(pruned(type_.of_type))
         if isinstance(type_, graphql.GraphQLList):
             return graphql.GraphQLList(pruned(type_.of_type))
-        if isinstance(type_, graphql.GraphQLObjectType):
+        if isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType):
             return made[type_.name]
         return type_
 
-    made: dict[str, graphql.GraphQLObjectType] = {}
+    def kept(fields: dict[str, graphql.GraphQLField]) -> dict[str, graphql.GraphQLField]:
+        return {
+            n: graphql.GraphQLField(pruned(f.type), args=f.args, description=f.description)
+            for n, f in fields.items()
+            if graphql.get_named_type(f.type).name in made
+            or not isinstance(
+                graphql.get_named_type(f.type), graphql.GraphQLObjectType | graphql.GraphQLInterfaceType
+            )
+        }
+
+    made: dict[str, Any] = {}
+    # An interface keeps the leaf fields every one of its known types answers (as those
+    # types answer them: same type, no arguments).
+    for name in sorted(interfaces):
+        interface = schema.get_type(name)
+        assert isinstance(interface, graphql.GraphQLInterfaceType)
+        shared = {
+            n: f
+            for n, f in interface.fields.items()
+            if graphql.is_leaf_type(graphql.get_named_type(f.type))
+            and not f.args
+            and all(n in known.get(t.name, {}) for t in schema.get_possible_types(interface))
+        }
+        if shared:
+            made[name] = graphql.GraphQLInterfaceType(name, lambda shared=shared: kept(shared))
     for name, fields in known.items():
         if not fields:
             continue
+        implemented = [made[i.name] for i in schema.get_type(name).interfaces if i.name in made]  # type: ignore[union-attr]
         made[name] = graphql.GraphQLObjectType(
-            name,
-            lambda fields=fields: {
-                n: graphql.GraphQLField(pruned(f.type), args=f.args, description=f.description)
-                for n, f in fields.items()
-                if graphql.get_named_type(f.type).name in made
-                or not isinstance(graphql.get_named_type(f.type), graphql.GraphQLObjectType)
-            },
+            name, lambda fields=fields: kept(fields), interfaces=implemented
         )
     query = graphql.GraphQLObjectType(
         schema.query_type.name,
         {n: graphql.GraphQLField(pruned(f.type), args=f.args) for n, f in query_fields.items()},
     )
-    return graphql.GraphQLSchema(query=query)
+    return graphql.GraphQLSchema(
+        query=query, types=[t for t in made.values() if isinstance(t, graphql.GraphQLObjectType)]
+    )

@@ -38,7 +38,7 @@ ROLES = ("ADMIN", "TEAM", "BUSINESS", "READONLY")
 UNMASKED = re.compile(
     r"Traceback|File \"|\b(Key|Value|Type|Attribute|Index|Overflow|Runtime|Integrity|Operational|Data|Programming|"
     r"Assertion|ZeroDivision|Recursion|Lookup|NotImplemented|Unicode\w*|Name|Interface|Database|Statement)Error\b|"
-    r"\bInvalidOperation\b|<class '|object at 0x|sqlalchemy|asyncpg|sqlite3|psycopg|\[SQL:|decimal\.",
+    r"\bInvalidOperation\b|<class '|object at 0x|sqlalchemy|asyncpg|sqlite3|sqlean|psycopg|\[SQL:|decimal\.",
 )
 
 

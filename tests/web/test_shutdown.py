@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from relgraph.db.models import Membership, Organisation, Person
+from relgraph.db.sqlite_library import sqlite
 from relgraph.domain import users
 from relgraph.graphql.core.ids import encode_id
 
@@ -84,10 +84,10 @@ async def _until_writing(database_url: str, sessionmaker: Any, relink: asyncio.T
 
 async def _writing(database_url: str, sessionmaker: Any) -> bool:
     if database_url.startswith("sqlite"):
-        with contextlib.closing(sqlite3.connect(make_url(database_url).database, timeout=0)) as db:
+        with contextlib.closing(sqlite.connect(make_url(database_url).database, timeout=0)) as db:
             try:
                 db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # database is locked
+            except sqlite.OperationalError:  # database is locked
                 return True
             db.rollback()
             return False

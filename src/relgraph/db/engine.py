@@ -131,9 +131,7 @@ def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
-            module = one_trip_dbapi()
-            if module is not None:
-                kwargs["module"] = module
+            kwargs["module"] = one_trip_dbapi()
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)

@@ -107,7 +107,11 @@ def _encode(values: Sequence[Any], tag: str | None = None) -> str:
     plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
     if tag is not None:
         plain.insert(0, tag)
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    # Not ASCII-escaped: a compiled read's PostgreSQL writes sort keys with to_json, which
+    # leaves them as they are (cursors written escaped, as before, still decode).
+    return base64.urlsafe_b64encode(
+        json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()
+    ).decode()
 
 
 # What a BIGINT holds: a cursor value outside it is forged, not an overflow in the driver.

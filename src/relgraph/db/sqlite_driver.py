@@ -7,12 +7,15 @@ where SQLite itself needs microseconds for most of relgraph's statements. Here o
 function runs all four in the thread. Everything else (transactions, errors, the
 connection's life) is SQLAlchemy's adapter as it is; `create_engine` passes this module
 for sqlite+aiosqlite URLs.
+
+aiosqlite itself opens connections with Python's own sqlite3: here they are opened with
+db/sqlite_library.py's SQLite instead, and SQLAlchemy is told its exception classes.
 """
 
 from __future__ import annotations
 
 import collections
-import sqlite3
+import functools
 from typing import Any, cast
 
 import aiosqlite
@@ -22,6 +25,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util.concurrency import await_
+
+from relgraph.db.sqlite_library import sqlite
 
 __all__ = ["one_trip_dbapi"]
 
@@ -91,12 +96,38 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = _OneTripCursor
 
 
-class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+class _LibraryDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite adapter over sqlite_library's SQLite: its connections, and its
+    exception classes (aiosqlite names Python's own, which would not match them)."""
+
+    _connection_class: type[AsyncAdapt_aiosqlite_connection] = AsyncAdapt_aiosqlite_connection
+
+    def _init_dbapi_attributes(self) -> None:
+        super()._init_dbapi_attributes()
+        for name in (
+            "DatabaseError",
+            "Error",
+            "IntegrityError",
+            "NotSupportedError",
+            "OperationalError",
+            "ProgrammingError",
+            "sqlite_version",
+            "sqlite_version_info",
+        ):
+            setattr(self, name, getattr(self.sqlite, name))
+
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
-        connection = self.aiosqlite.connect(*arg, **kw)
+        database = str(arg[0] if arg else kw.pop("database"))
+        connection = self.aiosqlite.Connection(
+            functools.partial(self.sqlite.connect, database, *arg[1:], **kw), iter_chunk_size=64
+        )
         # As SQLAlchemy's own adapter does: the worker thread must not keep the process alive.
         connection._thread.daemon = True
-        return _OneTripConnection(self, await_(connection))
+        return self._connection_class(self, await_(connection))
+
+
+class _OneTripDBAPI(_LibraryDBAPI):
+    _connection_class = _OneTripConnection
 
 
 def _supported() -> bool:
@@ -113,7 +144,8 @@ def _supported() -> bool:
     )
 
 
-def one_trip_dbapi() -> AsyncAdapt_aiosqlite_dbapi | None:
-    """The DBAPI module for create_async_engine(..., module=...) with sqlite+aiosqlite; None
-    where the installed libraries differ from what this was written against."""
-    return _OneTripDBAPI(aiosqlite, sqlite3) if _supported() else None
+def one_trip_dbapi() -> AsyncAdapt_aiosqlite_dbapi:
+    """The DBAPI module for create_async_engine(..., module=...) with sqlite+aiosqlite: one
+    trip per statement where the installed libraries are what this was written against,
+    else SQLAlchemy's adapter as it is; sqlite_library's SQLite either way."""
+    return (_OneTripDBAPI if _supported() else _LibraryDBAPI)(aiosqlite, sqlite)

@@ -27,6 +27,7 @@ from relgraph.graphql.core.context import Info
 from relgraph.graphql.core.execution_context import AcyclicExecutionContext
 from relgraph.graphql.core.extensions import (
     CodeRequestErrors,
+    ErrorsInResponseOrder,
     MaskUnexpectedErrors,
     NoteExecution,
     code_parse_errors,
@@ -177,6 +178,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             MaskUnexpectedErrors,
             CodeRequestErrors,
+            ErrorsInResponseOrder,
             # Factories: a fresh extension per request; the caches live at module level.
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(limit_rules),

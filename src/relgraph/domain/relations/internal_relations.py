@@ -28,6 +28,7 @@ from relgraph.policy import Viewer, party_visible
 __all__ = [
     "AUDITED_FIELDS",
     "InternalRelationFilter",
+    "account_manager_links",
     "account_managers_of",
     "add",
     "categories",
@@ -62,7 +63,7 @@ class InternalRelationFilter:
     day: dt.date | None = None
 
 
-def _current(today: dt.date) -> Any:
+def _current(today: Any) -> Any:
     return InternalRelation.holds_on(today)
 
 
@@ -170,20 +171,27 @@ async def count_for(
     return await count_many(session, _listing(viewer, flt, today or dt.date.today()), partition, ids)
 
 
+def account_manager_links(today: Any = None) -> Select[int, int]:
+    """(party_id, user_id) of every ACCOUNT_MANAGER relation in force on `today` (default
+    today; or a SQL expression of a day, as in_force.py takes): who `account_managers_of`
+    lists; compiled reads render it for their own rows."""
+    day = dt.date.today() if today is None else today
+    return (
+        select(InternalRelation.party_id, InternalRelation.user_id)
+        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
+        .where(InternalRelationCategory.code == ACCOUNT_MANAGER, _current(day))
+    )
+
+
 async def account_managers_of(
     session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None
 ) -> list[list[User]]:
     """The current account managers of each party (users, active or not), by name."""
+    links = account_manager_links(today).where(in_values(InternalRelation.party_id, party_ids)).subquery()
     stmt = (
-        select(InternalRelation.party_id, User)
-        .join(User, User.id == InternalRelation.user_id)
-        .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
-        .where(
-            in_values(InternalRelation.party_id, party_ids),
-            InternalRelationCategory.code == ACCOUNT_MANAGER,
-            _current(today or dt.date.today()),
-        )
-        .order_by(InternalRelation.party_id, User.name, User.id)
+        select(links.c.party_id, User)
+        .join(User, User.id == links.c.user_id)
+        .order_by(links.c.party_id, User.name, User.id)
     )
     # De-duplicated here, not with DISTINCT: PostgreSQL cannot compare the JSON column of users.
     found: dict[int, dict[int, User]] = {i: {} for i in party_ids}

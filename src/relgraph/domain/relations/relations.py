@@ -34,6 +34,7 @@ __all__ = [
     "ends_visible",
     "get_many",
     "list_for",
+    "seen_from_each_side",
     "update",
 ]
 
@@ -159,6 +160,14 @@ def _listing(viewer: Viewer, flt: RelationFilter, field: str = "RECORDED") -> Se
     if flt.direction is not None:
         stmt = stmt.where(direction == flt.direction.value)
     return stmt
+
+
+def seen_from_each_side(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[Any, ...]]:
+    """What `list_for` and `count_for` list, for every owner at once: the relation's columns,
+    direction, other_id, other_kind, owner_id, and sort_key the relation as read from the
+    owner's side (an edge's label). Compiled reads (graphql/compiled/relations.py) render it
+    for their own rows; its order is RECORDED's, the relation's id."""
+    return _listing(viewer, flt, "TYPE").add_columns(_perspectives().c.owner_id.label("owner_id"))
 
 
 def _order(field: str, descending: bool) -> list[OrderKey]:

@@ -30,7 +30,7 @@ from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, ar
 from relgraph.graphql.core.as_of import AS_OF
 from relgraph.graphql.core.ids import decode_id
 
-__all__ = ["Build", "Compiled", "Connection", "ObjectWriter", "compile_operation"]
+__all__ = ["Build", "Compiled", "Connection", "ObjectWriter", "Transform", "compile_operation"]
 
 Reader = Callable[[VariableValues], Any]
 # Writes one object's JSON: (build, the row's table alias, its selected fields, its path).
@@ -38,20 +38,34 @@ ObjectWriter = Callable[["Build", str, list[Selected], list[str]], str]
 
 
 @dataclass
+class Transform:
+    """A value the database returns as stored and Python shapes (a VAT number formatted by
+    python-stdnum): `function` applied to the value at each place `path` matches."""
+
+    path: list[str]  # response keys; "*" for every item of a list
+    function: Callable[[Any], Any]
+
+
+@dataclass
 class Compiled:
-    """One operation compiled: the statement, its parameters and the R4 errors it carries."""
+    """One operation compiled: the statement, its parameters, the R4 errors it carries and
+    the values Python shapes after the database (execution.py parses the JSON only then)."""
 
     sql: str
     parameters: dict[str, Reader]
     forbidden: list[Forbidden]
+    transforms: list[Transform] = field(default_factory=list)
 
 
 @dataclass
 class Connection:
     """A list the compiler pages: its rows (`source`: FROM ... WHERE ...) and their order.
 
-    `order` is (sort key, id): what the resolvers order by and put in a cursor; `tag` the
-    ordering's name the resolvers put first in a nested list's cursors (db/pagination.OrderKey).
+    `order` is (sort key, id): what the resolvers order by and put in a cursor (the id twice:
+    ordered by the id alone, its cursor [tag, id]); `tag` the ordering's name the resolvers
+    put first in a nested list's cursors (db/pagination.OrderKey). `name`: the connection's
+    type is `{name}Connection` with edges `{name}Edge` (default: the node type's name);
+    `edge` writes the fields such an edge has besides cursor and node (None: declined).
     """
 
     source: str
@@ -59,6 +73,8 @@ class Connection:
     node: Callable[[list[Selected], list[str]], str]  # the node's JSON, given its fields and path
     node_type: GraphQLObjectType
     tag: str | None = None
+    name: str | None = None
+    edge: Callable[[Selected, list[str]], str | None] | None = None
 
 
 @dataclass
@@ -75,6 +91,7 @@ class Build:
     objects: dict[str, ObjectWriter]
     parameters: dict[str, Reader] = field(default_factory=dict)
     forbidden: list[Forbidden] = field(default_factory=list)
+    transforms: list[Transform] = field(default_factory=list)
     day: Day = None
     _aliases: int = 0
 
@@ -160,7 +177,7 @@ class Build:
         """The JSON of a connection field: page, edges, totalCount, pageInfo of a first page."""
         d = self.dialect
         source, (key, pk) = list_.source, list_.order
-        connection_type = self.object_type(f"{list_.node_type.name}Connection")
+        connection_type = self.object_type(f"{list_.name or list_.node_type.name}Connection")
         pairs: list[tuple[str, str]] = []
         for item in self.fields(connection_type, selected):
             if item.name == "__typename":
@@ -181,7 +198,7 @@ class Build:
 
     def _edges(self, selected: Selected, list_: Connection, size: str, path: list[str]) -> str:
         d = self.dialect
-        edge_type = self.object_type(f"{list_.node_type.name}Edge")
+        edge_type = self.object_type(f"{list_.name or list_.node_type.name}Edge")
         pairs: list[tuple[str, str]] = []
         for item in self.fields(edge_type, selected):
             if item.name == "__typename":
@@ -191,6 +208,8 @@ class Build:
             elif item.name == "node":
                 fields = self.fields(list_.node_type, item)
                 pairs.append((item.key, list_.node(fields, [*path, item.key])))
+            elif list_.edge is not None and (value := list_.edge(item, [*path, item.key])) is not None:
+                pairs.append((item.key, value))
             else:
                 raise Decline(f"field {edge_type.name}.{item.name}")
         return d.array(d.obj(pairs), list_.source, list(list_.order), size)
@@ -265,7 +284,7 @@ def compile_operation(
         pairs.append((selected.key, write(build, query_type, selected)))
     if not build.parameters and not build._aliases:
         raise Decline("nothing to read")  # only __typename: no statement to save
-    return Compiled(dialect.result(dialect.obj(pairs)), build.parameters, build.forbidden)
+    return Compiled(dialect.result(dialect.obj(pairs)), build.parameters, build.forbidden, build.transforms)
 
 
 def keys(pairs: Sequence[tuple[str, str]]) -> list[str]:

@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, Date, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 
-from relgraph.db.models import Membership, MembershipTag, Person
+from relgraph.db.models import Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.domain.organisations import organisations, parent_periods
+from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.policy import Viewer, persons_visible
@@ -88,3 +89,18 @@ class Conditions:
         parent_periods.links_on, as the resolvers' hierarchy reads another day."""
         assert day is not None
         return self._render(parent_periods.links_on(self._day(day)).element)
+
+    def relation_in_force(self, alias: str) -> str:
+        """A relation row `alias` (a relation's columns) is in force today: Relation.active."""
+        return self._render(in_force_on(Relation.__table__.alias(alias), self.today))
+
+    def relations_seen(self, day: Day = None) -> str:
+        """Every relation the viewer may see from each side, in force on `day`, as a party's
+        relations list them (domain/relations/relations.seen_from_each_side: R1, in force,
+        direction, the other party's id and kind, owner_id, sort_key the label)."""
+        flt = relations.RelationFilter(day=self._day(day))
+        return self._render(relations.seen_from_each_side(self.viewer, flt))
+
+    def account_manager_links(self, day: Day = None) -> str:
+        """(party_id, user_id) of the account managers on `day` (internal_relations.py)."""
+        return self._render(internal_relations.account_manager_links(self._day(day)))

@@ -3,7 +3,8 @@
 A compiled operation is kept per (document text, operation name, viewer's role and
 permissions, database, day): what it compiles to depends on nothing else. A request
 binds its variables, sends the one statement and hands the JSON the database built to the
-response as it is (orjson.Fragment), parsed only when it carries R4 errors.
+response as it is (orjson.Fragment), parsed only when it carries R4 errors or values Python
+shapes (Transform: a VAT number as python-stdnum formats it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from strawberry.extensions import SchemaExtension
 
 from relgraph import tracking
 from relgraph.db.faults import connection_lost
-from relgraph.graphql.compiled.compiler import Compiled, compile_operation
+from relgraph.graphql.compiled.compiler import Compiled, Transform, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.dialects import DIALECTS
 from relgraph.graphql.compiled.roots import OBJECTS, ROOTS
@@ -123,15 +124,40 @@ def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
     return errors
 
 
+def _transformed(data: Any, transforms: list[Transform]) -> None:
+    """Apply each transform, in place, to the value at every place its path matches (a
+    missing parent, a null object or list on the way: nothing there to shape)."""
+
+    def walk(value: Any, path: list[str], function: Any) -> None:
+        key, rest = path[0], path[1:]
+        if key == "*":
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if rest:
+                        walk(item, rest, function)
+                    else:
+                        value[i] = function(item)
+        elif isinstance(value, dict) and key in value:
+            if rest:
+                walk(value[key], rest, function)
+            else:
+                value[key] = function(value[key])
+
+    for transform in transforms:
+        walk(data, transform.path, transform.function)
+
+
 async def _run(prepared: _Prepared, context: Any, values: dict[str, Any]) -> ExecutionResult:
     async def select(session: Any) -> str:
         return (await session.execute(prepared.statement, values)).scalar_one()
 
     answer: str = await context.context.read(select)
-    if not prepared.compiled.forbidden:
+    compiled = prepared.compiled
+    if not compiled.forbidden and not compiled.transforms:
         return ExecutionResult(data=orjson.Fragment(answer))  # type: ignore[arg-type]  # written as it is
     data = orjson.loads(answer)
-    return ExecutionResult(data=data, errors=_errors(data, prepared.compiled.forbidden) or None)
+    _transformed(data, compiled.transforms)
+    return ExecutionResult(data=data, errors=_errors(data, compiled.forbidden) or None)
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

@@ -4,12 +4,17 @@ withholds it: null, with its FORBIDDEN error recorded for the path."""
 
 from __future__ import annotations
 
+from relgraph.db.models.base import ContactKind
 from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.selection import Forbidden, Selected
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
 
-__all__ = ["common", "withheld"]
+__all__ = ["common", "primary_contact", "withheld"]
+
+# The party fields that show the primary contact mean of a kind (graphql/party_data/types/
+# contact_means.primary_value): at most one per party and kind (a partial unique index).
+_PRIMARY_CONTACTS = {"email": ContactKind.EMAIL, "phone": ContactKind.PHONE}
 
 
 def common(build: Build, type_name: str, item: Selected, alias: str) -> str | None:
@@ -39,3 +44,16 @@ def withheld(
         build.forbidden.append(Forbidden(path, item.node, withheld.message, code))
         return True
     return False
+
+
+def primary_contact(build: Build, item: Selected, alias: str) -> str | None:
+    """`email` or `phone` of the party row `alias`: its primary contact mean of that kind;
+    None for other fields."""
+    kind = _PRIMARY_CONTACTS.get(item.name)
+    if kind is None:
+        return None
+    c = build.alias("c")
+    return (
+        f"(SELECT {c}.value FROM contact_means {c} WHERE {c}.party_id = {alias}.id "
+        f"AND {c}.kind = {build.dialect.literal(kind.value)} AND {c}.is_primary ORDER BY {c}.id LIMIT 1)"
+    )

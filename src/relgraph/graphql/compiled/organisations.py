@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from graphql import GraphQLObjectType
 
+from relgraph.domain import identifiers
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
-from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.fields import common, withheld
+from relgraph.graphql.compiled.compiler import Build, Connection, Transform
+from relgraph.graphql.compiled.fields import common, primary_contact, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
+from relgraph.graphql.compiled.relations import account_managers, relations
 from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
 from relgraph.graphql.core.as_of import AS_OF
 
@@ -42,7 +44,7 @@ def organisation(build: Build, alias: str, fields: list[Selected], path: list[st
     type_ = build.object_type("Organisation")
     pairs: list[tuple[str, str]] = []
     for item in fields:
-        value = common(build, "Organisation", item, alias)
+        value = common(build, "Organisation", item, alias) or primary_contact(build, item, alias)
         if value is None:
             value = _organisation_field(build, type_, alias, item, [*path, item.key])
         pairs.append((item.key, value))
@@ -73,6 +75,10 @@ def _organisation_field(
         return parent(build, type_, alias, item, path)
     if item.name == "subsidiaries":
         return subsidiaries(build, type_, alias, item, path)
+    if item.name == "relations":
+        return relations(build, type_, alias, item, path)
+    if item.name == "accountManagers":
+        return account_managers(build, type_, alias, item, path)
     if item.name == "memberships":
         return _memberships(build, type_, alias, item, path)
     raise Decline(f"field Organisation.{item.name}")
@@ -107,12 +113,17 @@ def _memberships(build: Build, type_: GraphQLObjectType, alias: str, item: Selec
         )
 
 
+def _vat_shown(stored: str | None) -> str | None:
+    return identifiers.vat_formatted(stored) if stored else None
+
+
 def _invoice(build: Build, alias: str, item: Selected, path: list[str]) -> str:
     column = _INVOICE[item.name]
     if withheld(build, "Organisation", column, item, path):
         return "NULL"
     if item.name == "vatNumber":
-        raise Decline("vatNumber is formatted in Python")
+        # Stored as typed; python-stdnum writes it as its country does (InvoiceData.from_row).
+        build.transforms.append(Transform(path, _vat_shown))
     if item.name == "invoiceUsesPostalAddress":
         return build.dialect.boolean(f"{alias}.{column}")
     return f"{alias}.{column}"

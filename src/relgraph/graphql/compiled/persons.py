@@ -6,7 +6,8 @@ from __future__ import annotations
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.fields import common, primary_contact
+from relgraph.graphql.compiled.relations import relations
 from relgraph.graphql.compiled.selection import Decline, Selected
 
 __all__ = ["person"]
@@ -25,7 +26,7 @@ def person(build: Build, alias: str, fields: list[Selected], path: list[str]) ->
     d = build.dialect
     pairs: list[tuple[str, str]] = []
     for item in fields:
-        value = common(build, "Person", item, alias)
+        value = common(build, "Person", item, alias) or primary_contact(build, item, alias)
         if value is None:
             value = _person_field(build, alias, item, [*path, item.key])
         pairs.append((item.key, value))
@@ -47,6 +48,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return d.boolean(f"{alias}.active")
     if item.name == "addresses":
         return address_list(build, build.object_type("Person"), alias, item)
+    if item.name == "relations":
+        return relations(build, build.object_type("Person"), alias, item, path)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":

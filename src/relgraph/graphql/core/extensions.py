@@ -1,5 +1,5 @@
 """Schema extensions: mask unexpected errors behind a request id, code the request errors,
-note what ran for the request log."""
+put field errors in the response's order, note what ran for the request log."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ __all__ = [
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "CodeRequestErrors",
+    "ErrorsInResponseOrder",
     "MaskUnexpectedErrors",
     "NoteExecution",
     "code_parse_errors",
@@ -130,6 +131,41 @@ class CodeRequestErrors(SchemaExtension):
             else:
                 continue
             error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _place(data: Any, error: GraphQLError) -> tuple[Any, ...]:
+    """Where `error` stands in the response: at each step of its path, the field's index in
+    its object (the document's order) or the item's index; a path beyond a null ends there."""
+    place: list[int] = []
+    value = data
+    for step in error.path or ():
+        if isinstance(step, int):
+            place.append(step)
+            value = value[step] if isinstance(value, list) and step < len(value) else None
+        elif isinstance(value, dict) and step in value:
+            place.append(list(value).index(step))
+            value = value[step]
+        else:
+            break
+    locations = [(location.line, location.column) for location in error.locations or ()]
+    return (place, locations, [str(step) for step in error.path or ()], error.message)
+
+
+class ErrorsInResponseOrder(SchemaExtension):
+    """Field errors in the order of the fields they belong to in the response.
+
+    The resolvers raise them in the order the event loop reaches each field, which depends on
+    which loads finish first: the same request could list its errors in another order each
+    time, and the compiled path (which writes them in the response's order) could not give
+    the same answer as the resolvers.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors and len(result.errors) > 1 and isinstance(result.data, dict):
+            data = result.data
+            result.errors = sorted(result.errors, key=lambda error: _place(data, error))
 
 
 def code_parse_errors(errors: list[GraphQLError]) -> None:

@@ -1,0 +1,168 @@
+"""A party's relations and an organisation's account managers in compiled reads, as
+graphql/relations/types/relations.py and graphql/organisations/types.py give them.
+
+The rows come from the domain's own statements, rendered by conditions.py: a party's
+relations as domain/relations/relations.seen_from_each_side lists them (R1 on the other
+party, in force today, direction and label from the relation type), the account managers
+as domain/relations/internal_relations.account_manager_links finds them.
+"""
+
+from __future__ import annotations
+
+from graphql import GraphQLObjectType
+
+from relgraph.graphql.compiled.compiler import Build, Connection
+from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.core.as_of import AS_OF
+
+__all__ = ["account_managers", "party", "relations"]
+
+# The order a party's relations are listed in by default (RECORDED: by the relation's id),
+# the tag the resolvers put first in its cursors (domain/relations/relations._order).
+_RECORDED = "RECORDED"
+
+_USER_COLUMNS = {"name": "name", "email": "email", "role": "role"}
+_RELATION_TYPE_COLUMNS = {"name": "name", "inverseName": "inverse_name", "description": "description"}
+
+
+def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
+    """`Party.relations` of the party row `alias`: a first page in the recorded order, of the
+    relations in force on its day; the parties they reach are dated with it."""
+    size = build.page_size(
+        type_, item, allowed=["first", AS_OF]
+    )  # filters, order, other pages: the resolvers
+    day = build.day_of(type_, item)
+    rv = build.alias("rv")
+    with build.as_of(day):
+        return build.connection(
+            item,
+            Connection(
+                f"FROM ({build.conditions.relations_seen(day)}) {rv} WHERE {rv}.owner_id = {alias}.id",
+                (f"{rv}.id", f"{rv}.id"),
+                lambda fields, at: _relation(build, rv, fields, at),
+                build.object_type("Relation"),
+                tag=_RECORDED,
+                name="PartyRelation",
+                edge=lambda field, at: _edge(build, rv, field, at),
+            ),
+            size,
+            path,
+        )
+
+
+def _edge(build: Build, rv: str, item: Selected, path: list[str]) -> str | None:
+    """A PartyRelationEdge's own fields: the relation read from the owner's side."""
+    d = build.dialect
+    if item.name == "label":
+        return f"{rv}.sort_key"  # the type's name, or its inverse name seen from the target
+    if item.name == "direction":
+        return f"{rv}.direction"
+    if item.name == "otherParty":
+        return party(build, f"{rv}.other_id", item, path)
+    if item.name == "relation":
+        return _relation(build, rv, build.fields(build.object_type("Relation"), item), path)
+    if item.name == "__typename":
+        return d.literal("PartyRelationEdge")
+    return None
+
+
+def party(build: Build, party_id: str, item: Selected, path: list[str]) -> str:
+    """The party with id `party_id` as a `Party` field selects it (fragments on Organisation,
+    Person or Party), null when it is a person hidden from the viewer (R1), as
+    graphql/core/node.party_by_id finds it."""
+    organisation_fields = build.fields(build.object_type("Organisation"), item)
+    person_fields = build.fields(build.object_type("Person"), item)
+    names = {f.key: f.name for f in organisation_fields}
+    if any(names.get(f.key, f.name) != f.name for f in person_fields):
+        # One key, two fields: an error or transform at that path would reach the wrong one.
+        raise Decline("a response key for different fields of an organisation and a person")
+    d = build.dialect
+    o, pe = build.alias("o"), build.alias("pe")
+    organisation = build.object("Organisation", o, organisation_fields, path)
+    person = build.object("Person", pe, person_fields, path)
+    visible = build.conditions.person_visible(pe)
+    # Party ids are shared by both tables: at most one of the two finds the row.
+    return (
+        f"coalesce({d.nested(f'SELECT {organisation} FROM organisations {o} WHERE {o}.id = {party_id}')}, "
+        + d.nested(
+            f"SELECT {person} FROM persons {pe} WHERE {pe}.id = {party_id}"
+            + (f" AND {visible}" if visible else "")
+        )
+        + ")"
+    )
+
+
+def _relation(build: Build, rv: str, fields: list[Selected], path: list[str]) -> str:
+    """A Relation from a row `rv` of the relations' columns."""
+    d = build.dialect
+    pairs: list[tuple[str, str]] = []
+    for item in fields:
+        at = [*path, item.key]
+        value = common(build, "Relation", item, rv)
+        if value is not None:
+            pass
+        elif item.name in ("startDate", "endDate"):
+            value = d.date(f"{rv}.{'start_date' if item.name == 'startDate' else 'end_date'}")
+        elif item.name == "note":
+            value = f"{rv}.note"
+        elif item.name == "version":
+            value = f"{rv}.version"
+        elif item.name == "active":
+            value = d.boolean(build.conditions.relation_in_force(rv))
+        elif item.name in ("source", "target"):
+            value = party(build, f"{rv}.{item.name}_id", item, at)
+        elif item.name == "type":
+            value = _relation_type(build, f"{rv}.type_id", item)
+        else:
+            raise Decline(f"field Relation.{item.name}")
+        pairs.append((item.key, value))
+    return d.obj(pairs)
+
+
+def _relation_type(build: Build, type_id: str, item: Selected) -> str:
+    d = build.dialect
+    t = build.alias("rt")
+    pairs: list[tuple[str, str]] = []
+    for field in build.fields(build.object_type("RelationType"), item):
+        value = common(build, "RelationType", field, t)
+        if value is not None:
+            pass
+        elif field.name in _RELATION_TYPE_COLUMNS:
+            value = f"{t}.{_RELATION_TYPE_COLUMNS[field.name]}"
+        elif field.name in ("symmetric", "active"):
+            value = d.boolean(f"{t}.{field.name}")
+        elif field.name == "version":
+            value = f"{t}.version"
+        else:
+            raise Decline(f"field RelationType.{field.name}")
+        pairs.append((field.key, value))
+    return d.nested(f"SELECT {d.obj(pairs)} FROM relation_types {t} WHERE {t}.id = {type_id}")
+
+
+def account_managers(
+    build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]
+) -> str:
+    """`Organisation.accountManagers`: the staff users managing the row `alias` today, by
+    name (each once), the first `first` of them; with asOf, those of that day."""
+    size = build.page_size(type_, item, allowed=["first", AS_OF])
+    day = build.day_of(type_, item)
+    d = build.dialect
+    u, am = build.alias("u"), build.alias("am")
+    pairs: list[tuple[str, str]] = []
+    for field in build.fields(build.object_type("User"), item):
+        value = common(build, "User", field, u)
+        if value is not None:
+            pass
+        elif field.name in _USER_COLUMNS:
+            value = f"{u}.{_USER_COLUMNS[field.name]}"
+        elif field.name == "active":
+            value = d.boolean(f"{u}.active")
+        else:
+            raise Decline(f"field User.{field.name}")
+        pairs.append((field.key, value))
+    source = (
+        f"FROM users {u} WHERE {u}.id IN (SELECT {am}.user_id FROM ({build.conditions.account_manager_links(day)}) "
+        f"{am} WHERE {am}.party_id = {alias}.id)"
+    )
+    return d.array(d.obj(pairs), source, [f"{u}.name", f"{u}.id"], size)
