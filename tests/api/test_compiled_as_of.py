@@ -12,7 +12,7 @@ import test_compiled
 from sqlalchemy import Date, bindparam, select, update
 from test_compiled import _both, _card_id
 
-from relgraph.db.models import Membership
+from relgraph.db.models import InternalRelation, Membership, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.graphql.compiled import execution
 
@@ -87,19 +87,36 @@ async def test_the_hierarchy_of_a_day_reads_as_the_resolvers_read_it(
 
 
 async def _dated_memberships(sessionmaker: Any) -> None:
-    """Memberships that ended in the past, end in the future, begin in the future, and
-    ones ended by hand: in force on some days and not on others."""
+    """Memberships (and relations, and account managers' internal relations) that ended in
+    the past, end in the future, begin in the future, and ones ended by hand: in force on
+    some days and not on others."""
     day = dt.timedelta(days=1)
     async with sessionmaker() as session:
-        for remainder, values in (
-            (0, {"start_date": TODAY - 300 * day, "end_date": TODAY - 10 * day}),
-            (1, {"start_date": None, "end_date": TODAY + 10 * day}),
-            (2, {"start_date": TODAY + 5 * day, "end_date": None}),
-            (3, {"active": False, "start_date": None, "end_date": TODAY + 30 * day}),
-            (4, {"active": False, "end_date": TODAY - 3 * day, "start_date": TODAY - 400 * day}),
+        for remainder, since, until in (
+            (0, TODAY - 300 * day, TODAY - 10 * day),
+            (1, None, TODAY + 10 * day),
+            (2, TODAY + 5 * day, None),
         ):
-            await session.execute(update(Membership).where(Membership.id % 7 == remainder).values(**values))
+            await session.execute(
+                update(InternalRelation)
+                .where(InternalRelation.id % 4 == remainder)
+                .values(since=since, until=until)
+            )
+        for model in (Membership, Relation):
+            await _dated(session, model, day)
         await session.commit()
+
+
+async def _dated(session: Any, model: Any, day: dt.timedelta) -> None:
+    """Memberships or relations (dates and the ended-by-hand flag) of every kind of period."""
+    for remainder, values in (
+        (0, {"start_date": TODAY - 300 * day, "end_date": TODAY - 10 * day}),
+        (1, {"start_date": None, "end_date": TODAY + 10 * day}),
+        (2, {"start_date": TODAY + 5 * day, "end_date": None}),
+        (3, {"active": False, "start_date": None, "end_date": TODAY + 30 * day}),
+        (4, {"active": False, "end_date": TODAY - 3 * day, "start_date": TODAY - 400 * day}),
+    ):
+        await session.execute(update(model).where(model.id % 7 == remainder).values(**values))
 
 
 DAYS = [-400, -20, -5, -1, 0, 3, 7, 20, 60]
@@ -186,3 +203,40 @@ async def test_the_rule_for_a_day_known_when_the_statement_runs_is_the_rule_for_
             later = set(await session.scalars(select(Membership.id).where(bound), {"day": day}))
             assert known == later, day
             assert known, day
+
+
+# Relations and account managers of a day, inherited from the root and from a dated
+# membership's person; the parties a relation reaches carry the day.
+RELATIONS_AS_OF = """query RelationsAsOf($id: ID!, $day: Date) {
+  organisation(id: $id, asOf: $day) {
+    accountManagers { id name }
+    then: accountManagers(asOf: "2024-01-01") { name }
+    relations(first: 50) {
+      totalCount
+      edges { cursor label direction
+        otherParty { id displayName ... on Organisation { parent { name } accountManagers { name } } }
+        node { id active startDate endDate source { id ... on Organisation { depth } } } }
+    }
+    old: relations(first: 50, asOf: "2023-06-01") { totalCount nodes { id } }
+    memberships(first: 20) { nodes { person { displayName relations(first: 10) { totalCount } } } }
+  }
+}"""
+
+
+async def test_relations_and_account_managers_of_a_day_as_every_demo_user(
+    demo_data, demo_users, resolvers_client, answered, sessionmaker
+) -> None:
+    await _dated_memberships(sessionmaker)
+    organisations = await _all_organisations(demo_users[0])
+    counts = set()
+    for caller in demo_users:
+        answered.clear()
+        for n, organisation in enumerate(organisations[:12]):
+            day = (TODAY + dt.timedelta(days=DAYS[n % len(DAYS)])).isoformat()
+            if day == TODAY.isoformat():
+                continue
+            answer = await _both(caller, resolvers_client, RELATIONS_AS_OF, {"id": organisation, "day": day})
+            found = answer["data"]["organisation"]
+            counts.add((found["relations"]["totalCount"], len(found["accountManagers"])))
+        assert answered and set(answered) == {"RelationsAsOf"}, caller.email
+    assert len(counts) > 2
