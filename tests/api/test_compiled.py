@@ -245,7 +245,10 @@ DECLINED = [
         "introspection",
         'query Card($id: ID!) { __type(name: "Organisation") { name } organisation(id: $id) { id } }',
     ),
-    ("as of", 'query Card($id: ID!) { organisation(id: $id, asOf: "2020-01-01") { id } }'),
+    (
+        "as of, on a field it does not know",
+        'query Card($id: ID!) { organisation(id: $id, asOf: "2020-01-01") { descendants { totalCount } } }',
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import datetime as dt
 import re
 import string
 import zlib
@@ -214,6 +215,21 @@ def _scalar_strategies(
     strings are also real `cursors` (for after and before: a page past the first)."""
     dates = st.one_of(
         st.dates().map(lambda d: d.isoformat()),
+        # Days the service takes (1900-2199), half of them around the demo hierarchy's moves
+        # (demo/hierarchy_history.py) or far ahead: an `asOf` that reads another day's graph.
+        # Fixed days, not today's: the corpus stays the same from one day to the next.
+        st.one_of(
+            st.sampled_from(
+                [
+                    dt.date(2023, 1, 1),
+                    dt.date(2024, 6, 30),
+                    dt.date(2024, 7, 1),
+                    dt.date(2025, 1, 1),
+                    dt.date(2199, 12, 31),
+                ]
+            ),
+            st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)),
+        ).map(lambda d: d.isoformat()),
         st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30", "10000-01-01", "-0001-01-01", "2024-1-1"]),
         _text(),
     )

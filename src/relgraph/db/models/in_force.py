@@ -62,9 +62,10 @@ def dates_hold(start: dt.date | None, end: dt.date | None, day: dt.date | None =
     return (start is None or start <= day) and (end is None or end >= day)
 
 
-def dates_hold_sql(start: Any, end: Any, day: dt.date | None = None) -> ColumnElement[bool]:
-    """SQL of dates_hold."""
-    day = day or dt.date.today()
+def dates_hold_sql(start: Any, end: Any, day: Any = None) -> ColumnElement[bool]:
+    """SQL of dates_hold; `day` a date (default today) or a SQL expression of one (a day
+    known only when the statement runs, such as a compiled read's bind parameter)."""
+    day = dt.date.today() if day is None else day
     return and_(or_(start.is_(None), start <= day), or_(end.is_(None), end >= day))
 
 
@@ -90,18 +91,23 @@ def flag_for(active: bool, start: dt.date | None, end: dt.date | None) -> bool:
     return (active or (start is not None and start > today)) and (end is None or end >= today)
 
 
-def holds_on_sql(start: Any, end: Any, flag: Any, day: dt.date | None = None) -> ColumnElement[bool]:
-    """SQL of holds_on over the columns given (so that aliases can ask it too)."""
+def holds_on_sql(start: Any, end: Any, flag: Any, day: Any = None) -> ColumnElement[bool]:
+    """SQL of holds_on over the columns given (so that aliases can ask it too); `day` as
+    for dates_hold_sql."""
     today = dt.date.today()
-    day = day or today
+    day = today if day is None else day
     dates = dates_hold_sql(start, end, day)
     # The flag is a plain column beside the dates: the card's lists stay an index lookup
     # by organisation or person, then a filter.
-    return dates if day < today else and_(flag.is_(True), dates)
+    if isinstance(day, dt.date):
+        return dates if day < today else and_(flag.is_(True), dates)
+    # A day the statement learns when it runs: the same choice, made by the database.
+    return and_(dates, or_(day < today, flag.is_(True)))
 
 
-def in_force_on(links: Any, day: dt.date | None = None) -> ColumnElement[bool]:
-    """SQL: a row of `links` is in force on `day` (default today).
+def in_force_on(links: Any, day: Any = None) -> ColumnElement[bool]:
+    """SQL: a row of `links` is in force on `day` (default today; or a SQL expression of a
+    day, as for dates_hold_sql).
 
     `links` is the table, an alias or the mapped class of memberships or relations (dates
     and the ended-by-hand flag), internal relations (since, until) or parent periods

@@ -26,13 +26,15 @@ _orgs = Organisation.__table__
 _periods = ParentPeriod.__table__
 
 
-def is_today(day: dt.date | None) -> bool:
-    """True when `day` asks for the hierarchy of today (None, or today's date)."""
-    return day is None or day == dt.date.today()
+def is_today(day: Any) -> bool:
+    """True when `day` asks for the hierarchy of today (None, or today's date; a SQL
+    expression of a day, known when the statement runs, is another day)."""
+    return day is None or (isinstance(day, dt.date) and day == dt.date.today())
 
 
-def links_on(day: dt.date | None) -> Any:
-    """A selectable of the parent links on `day` (None: today), columns (id, parent_id, archived).
+def links_on(day: Any) -> Any:
+    """A selectable of the parent links on `day` (None: today; or a SQL expression of a
+    day, as in_force_on takes), columns (id, parent_id, archived).
 
     Today it is the organisations table itself (its parent_id is indexed and is what the
     cycle checks guard); another day, the periods in force on it, with the

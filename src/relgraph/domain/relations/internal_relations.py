@@ -63,7 +63,7 @@ class InternalRelationFilter:
     day: dt.date | None = None
 
 
-def _current(today: dt.date) -> Any:
+def _current(today: Any) -> Any:
     return InternalRelation.holds_on(today)
 
 
@@ -171,13 +171,15 @@ async def count_for(
     return await count_many(session, _listing(viewer, flt, today or dt.date.today()), partition, ids)
 
 
-def account_manager_links(today: dt.date | None = None) -> Select[int, int]:
+def account_manager_links(today: Any = None) -> Select[int, int]:
     """(party_id, user_id) of every ACCOUNT_MANAGER relation in force on `today` (default
-    today): who `account_managers_of` lists; compiled reads render it for their own rows."""
+    today; or a SQL expression of a day, as in_force.py takes): who `account_managers_of`
+    lists; compiled reads render it for their own rows."""
+    day = dt.date.today() if today is None else today
     return (
         select(InternalRelation.party_id, InternalRelation.user_id)
         .join(InternalRelationCategory, InternalRelationCategory.id == InternalRelation.category_id)
-        .where(InternalRelationCategory.code == ACCOUNT_MANAGER, _current(today or dt.date.today()))
+        .where(InternalRelationCategory.code == ACCOUNT_MANAGER, _current(day))
     )
 
 

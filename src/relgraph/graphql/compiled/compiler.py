@@ -8,7 +8,8 @@ parameters, read from the variables per request. What it does not know raises De
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +23,12 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OrderKey
-from relgraph.graphql.compiled.conditions import Conditions
+from relgraph.domain.validation import date_problem
+from relgraph.graphql.compiled.conditions import Conditions, Day
 from relgraph.graphql.compiled.dialects import Dialect
 from relgraph.graphql.compiled.paging import PAGE_ARGUMENTS, Paging, read_paging
 from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, fields_of
+from relgraph.graphql.core.as_of import AS_OF
 from relgraph.graphql.core.ids import decode_id
 
 __all__ = ["Build", "Compiled", "Connection", "ObjectWriter", "Transform", "compile_operation"]
@@ -83,6 +86,11 @@ class Connection:
 
 @dataclass
 class Build:
+    """One compile: the aliases, parameters and R4 errors written so far, and `day`, the day
+    the objects being written were asked as of (graphql/core/as_of.py): what a field without
+    its own asOf answers for. The writers of dated fields set it for what they write below
+    (`as_of`); None is today."""
+
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
     dialect: Dialect
@@ -91,6 +99,7 @@ class Build:
     parameters: dict[str, Reader] = field(default_factory=dict)
     forbidden: list[Forbidden] = field(default_factory=list)
     transforms: list[Transform] = field(default_factory=list)
+    day: Day = None
     _aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -106,6 +115,50 @@ class Build:
         name = f"p{len(self.parameters)}"
         self.parameters[name] = read
         return f":{name}"
+
+    def day_of(self, parent: GraphQLObjectType, selected: Selected) -> Day:
+        """The day field `selected` answers for (as_of.day_of): its own asOf, else `day`.
+
+        A literal is part of the document, so of the cache key: inlined (today's date reads
+        as today, as the resolvers read it). A variable becomes a bind parameter; a request
+        whose variable is null or today is left to the resolvers, who answer those with
+        the inherited day or today's statements."""
+        arguments = arguments_of(
+            parent.fields[selected.name], selected, [a.name.value for a in selected.node.arguments or ()]
+        )
+        if AS_OF not in arguments.given:
+            return self.day
+        written, value = arguments.literal(AS_OF)
+        if written:
+            if value is None:
+                return self.day
+            return None if value == self.conditions.today else value
+        today, dialect = self.conditions.today, self.dialect
+
+        def day(variables: VariableValues) -> Any:
+            value = arguments.read(variables).get(AS_OF)
+            if value is None or value == today:
+                raise Decline("asOf null or today in the variables")
+            if date_problem(value) is not None:
+                raise Decline("an asOf the resolvers refuse")  # they word its error
+            return dialect.day_value(value)
+
+        return dialect.day(self.parameter(day))
+
+    @contextmanager
+    def as_of(self, day: Day) -> Iterator[None]:
+        """Write what follows as of `day`: the objects a dated field returns carry its day."""
+        outer, self.day = self.day, day
+        try:
+            yield
+        finally:
+            self.day = outer
+
+    def today_only(self, what: str) -> None:
+        """Decline a time-dependent field the compiler writes only as of today when the
+        objects around it are read as of another day (the resolvers answer it for that day)."""
+        if self.day is not None:
+            raise Decline(f"{what} as of another day")
 
     def object_type(self, name: str) -> GraphQLObjectType:
         named = self.schema.get_type(name)
@@ -228,9 +281,12 @@ class Build:
                 raise Decline(f"field PageInfo.{item.name}")
         return d.obj(pairs)
 
-    def id_parameter(self, parent: GraphQLObjectType, selected: Selected, type_name: str) -> str:
-        """The primary key of an `id` argument of type `type_name`; NULL (nothing) for another."""
-        arguments = arguments_of(parent.fields[selected.name], selected, ["id"])
+    def id_parameter(
+        self, parent: GraphQLObjectType, selected: Selected, type_name: str, allowed: Sequence[str] = ("id",)
+    ) -> str:
+        """The primary key of an `id` argument of type `type_name`; NULL (nothing) for another.
+        `allowed`: the field's arguments the caller handles."""
+        arguments = arguments_of(parent.fields[selected.name], selected, allowed)
 
         def pk(variables: VariableValues) -> int | None:
             decoded = decode_id(arguments.read(variables)["id"])

@@ -1,8 +1,10 @@
 """The rules a compiled read applies, as SQL text for the compiler's table aliases.
 
-Nothing is written here: R1 comes from policy.py and "in force today" from
-db/models/in_force.py, built as SQLAlchemy expressions and rendered for the dialect with
-their values inlined (the viewer's role and today's date are part of the compile cache's key).
+Nothing is written here: R1 comes from policy.py, "in force" from db/models/in_force.py
+and the hierarchy of a day from domain/organisations/parent_periods.py, built as SQLAlchemy
+expressions and rendered for the dialect with their values inlined (the viewer's role and
+today's date are part of the compile cache's key). A day other than today (`Day`) is a date
+written in the document, inlined too, or the SQL of a bind parameter read from the variables.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, literal, literal_column, select
+from sqlalchemy import ColumnElement, Date, Table, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.util import ClauseAdapter
@@ -20,14 +22,18 @@ from relgraph.db.models import Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.db.pagination import OrderKey
 from relgraph.domain.memberships import queries
-from relgraph.domain.organisations import organisations
+from relgraph.domain.organisations import organisations, parent_periods
 from relgraph.domain.persons import persons
 from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.policy import Viewer, persons_visible
 
-__all__ = ["Conditions"]
+__all__ = ["Conditions", "Day"]
+
+# The day a time-dependent field answers for: None (today), a date written in the document,
+# or the SQL text of a bind parameter holding one (an asOf from the variables).
+Day = dt.date | str | None
 
 
 class Conditions:
@@ -89,24 +95,35 @@ class Conditions:
         )
         return self._render(tagged.exists())
 
-    def membership_in_force(self, alias: str) -> str:
-        """A membership row `alias` is in force today (in_force.py's rule)."""
-        return self._render(in_force_on(Membership.__table__.alias(alias), self.today))
+    def _day(self, day: Day) -> Any:
+        if day is None:
+            return self.today
+        return literal_column(day, Date()) if isinstance(day, str) else day
+
+    def membership_in_force(self, alias: str, day: Day = None) -> str:
+        """A membership row `alias` is in force on `day` (in_force.py's rule)."""
+        return self._render(in_force_on(Membership.__table__.alias(alias), self._day(day)))
+
+    def parent_links(self, day: Day) -> str:
+        """SELECT of the parent links of `day` (not today), columns (id, parent_id, archived):
+        parent_periods.links_on, as the resolvers' hierarchy reads another day."""
+        assert day is not None
+        return self._render(parent_periods.links_on(self._day(day)).element)
 
     def relation_in_force(self, alias: str) -> str:
         """A relation row `alias` (a relation's columns) is in force today: Relation.active."""
         return self._render(in_force_on(Relation.__table__.alias(alias), self.today))
 
-    def relations_seen(self) -> str:
-        """Every relation the viewer may see from each side, in force today, as a party's
+    def relations_seen(self, day: Day = None) -> str:
+        """Every relation the viewer may see from each side, in force on `day`, as a party's
         relations list them (domain/relations/relations.seen_from_each_side: R1, in force,
         direction, the other party's id and kind, owner_id, sort_key the label)."""
-        flt = relations.RelationFilter(day=self.today)
+        flt = relations.RelationFilter(day=self._day(day))
         return self._render(relations.seen_from_each_side(self.viewer, flt))
 
-    def account_manager_links(self) -> str:
-        """(party_id, user_id) of the account managers today (internal_relations.py)."""
-        return self._render(internal_relations.account_manager_links(self.today))
+    def account_manager_links(self, day: Day = None) -> str:
+        """(party_id, user_id) of the account managers on `day` (internal_relations.py)."""
+        return self._render(internal_relations.account_manager_links(self._day(day)))
 
     def sort_keys(self, order: Sequence[OrderKey], aliases: dict[Table, str]) -> tuple[str, str]:
         """The (sort key, id) of a domain ordering over our table aliases: what the list is

@@ -47,6 +47,7 @@ _ARGUMENTS = ("maxDepth", "first", "includeArchived")  # asOf, after, last, befo
 
 def descendants(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
     """The OrganisationDescendantConnection of the organisation row `alias`."""
+    build.today_only("descendants")
     arguments = arguments_of(type_.fields[item.name], item, _ARGUMENTS)
 
     def max_depth(variables: VariableValues) -> int:

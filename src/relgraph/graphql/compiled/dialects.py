@@ -140,6 +140,14 @@ class Dialect:
     def date(self, column: str) -> str:
         raise NotImplementedError
 
+    def day(self, parameter: str) -> str:
+        """A bind parameter holding a day (its value from day_value), as a SQL date."""
+        return parameter
+
+    def day_value(self, day: dt.date) -> Any:
+        """What the driver binds for a day."""
+        return day
+
     def text_array(self, element: str, source: str, order: str) -> str:
         """A JSON array of strings."""
         return self.array(element, source, [order], None)
@@ -228,6 +236,9 @@ class PostgreSQL(Dialect):
     def date(self, column: str) -> str:
         return f"to_char({column}, 'YYYY-MM-DD')"
 
+    def day(self, parameter: str) -> str:
+        return f"CAST({parameter} AS DATE)"  # asyncpg learns the parameter's type from it
+
     def result(self, data: str) -> str:
         return f"SELECT ({data})::text"
 
@@ -311,6 +322,9 @@ class SQLite(Dialect):
 
     def date(self, column: str) -> str:
         return column  # stored as YYYY-MM-DD text
+
+    def day_value(self, day: dt.date) -> Any:
+        return day.isoformat()  # compared with dates stored as YYYY-MM-DD text
 
     def result(self, data: str) -> str:
         return f"SELECT {data}"

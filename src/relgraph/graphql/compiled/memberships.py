@@ -11,6 +11,7 @@ from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.graphql.compiled.fields import common, stamps
 from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of, literal_input
+from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["membership", "memberships_of"]
 
@@ -64,11 +65,18 @@ def membership(build: Build, alias: str, person_alias: str, fields: list[Selecte
 def memberships_of(
     build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str], by: str
 ) -> str:
-    """The memberships of the organisation or person row `alias` (`by` it), in force today,
-    as domain/memberships/queries.py lists them; its filter and order written in the document."""
+    """The memberships of the organisation or person row `alias` (`by` it), in force today
+    (an organisation's: on its day), as domain/memberships/queries.py lists them; its filter
+    and order written in the document."""
     field, descending = order_asked(type_, item, ORDER_FIELDS)
     order = order_keys(by, field, descending)
-    page = build.paging(type_, item, order, allowed=["filter", "orderBy", "includeInactive"])
+    dated = [AS_OF] if by == "organisation" else []
+    page = build.paging(type_, item, order, allowed=["filter", "orderBy", "includeInactive", *dated])
+    if by == "organisation":
+        day = build.day_of(type_, item)
+    else:
+        build.today_only("a person's memberships")
+        day = None
     definition = type_.fields[item.name]
     arguments = arguments_of(definition, item, list(definition.args))  # checked by paging above
     written, include_inactive = arguments.literal("includeInactive")
@@ -79,7 +87,7 @@ def memberships_of(
     tagged = f" AND {build.conditions.membership_tagged(m, tag)}" if tag else ""
     # In force today unless asked for all; a deactivated person leaves an organisation's
     # list of those in force (domain/memberships/queries._listing).
-    in_force = "" if include_inactive else f" AND {build.conditions.membership_in_force(m)}"
+    in_force = "" if include_inactive else f" AND {build.conditions.membership_in_force(m, day)}"
     if by == "organisation":
         # A person with a membership is a business relation: visible to every viewer (R1).
         pe = build.alias("pe")
@@ -98,15 +106,16 @@ def memberships_of(
         )
         aliases = {Membership.__table__: m, Organisation.__table__: o}
         person_alias = alias  # the person whose list it is
-    return build.connection(
-        item,
-        Connection(
-            source,
-            build.conditions.sort_keys(order, aliases),
-            lambda fields, at: membership(build, m, person_alias, fields, at),
-            build.object_type("Membership"),
-            tag=order[0].tag,
-        ),
-        page,
-        path,
-    )
+    with build.as_of(day):  # a membership hands its day to its organisation (and person)
+        return build.connection(
+            item,
+            Connection(
+                source,
+                build.conditions.sort_keys(order, aliases),
+                lambda fields, at: membership(build, m, person_alias, fields, at),
+                build.object_type("Membership"),
+                tag=order[0].tag,
+            ),
+            page,
+            path,
+        )

@@ -102,6 +102,7 @@ def _arguments(
 
 def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
     """The Neighbourhood of the party row `alias`."""
+    build.today_only("a neighbourhood")
     if build.dialect.name != "postgresql":
         # SQLite copies a CTE's body into every place that names it: the hops' CTEs name
         # the previous hop's several times, and three hops exceed its limits.

@@ -14,6 +14,7 @@ from graphql import GraphQLObjectType
 from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.graphql.compiled.fields import common
 from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["account_managers", "party", "relations"]
 
@@ -26,23 +27,28 @@ _RELATION_TYPE_COLUMNS = {"name": "name", "inverseName": "inverse_name", "descri
 
 
 def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
-    """`Party.relations` of the party row `alias`: a first page in the recorded order."""
-    size = build.page_size(type_, item)  # its filters, order, other pages and asOf: the resolvers
+    """`Party.relations` of the party row `alias`: a first page in the recorded order, of the
+    relations in force on its day; the parties they reach are dated with it."""
+    size = build.page_size(
+        type_, item, allowed=["first", AS_OF]
+    )  # filters, order, other pages: the resolvers
+    day = build.day_of(type_, item)
     rv = build.alias("rv")
-    return build.connection(
-        item,
-        Connection(
-            f"FROM ({build.conditions.relations_seen()}) {rv} WHERE {rv}.owner_id = {alias}.id",
-            (f"{rv}.id", f"{rv}.id"),
-            lambda fields, at: _relation(build, rv, fields, at),
-            build.object_type("Relation"),
-            tag=_RECORDED,
-            name="PartyRelation",
-            edge=lambda field, at: _edge(build, rv, field, at),
-        ),
-        size,
-        path,
-    )
+    with build.as_of(day):
+        return build.connection(
+            item,
+            Connection(
+                f"FROM ({build.conditions.relations_seen(day)}) {rv} WHERE {rv}.owner_id = {alias}.id",
+                (f"{rv}.id", f"{rv}.id"),
+                lambda fields, at: _relation(build, rv, fields, at),
+                build.object_type("Relation"),
+                tag=_RECORDED,
+                name="PartyRelation",
+                edge=lambda field, at: _edge(build, rv, field, at),
+            ),
+            size,
+            path,
+        )
 
 
 def _edge(build: Build, rv: str, item: Selected, path: list[str]) -> str | None:
@@ -138,8 +144,9 @@ def account_managers(
     build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]
 ) -> str:
     """`Organisation.accountManagers`: the staff users managing the row `alias` today, by
-    name (each once), the first `first` of them. asOf: the resolvers."""
-    size = build.page_size(type_, item)
+    name (each once), the first `first` of them; with asOf, those of that day."""
+    size = build.page_size(type_, item, allowed=["first", AS_OF])
+    day = build.day_of(type_, item)
     d = build.dialect
     u, am = build.alias("u"), build.alias("am")
     pairs: list[tuple[str, str]] = []
@@ -155,7 +162,7 @@ def account_managers(
             raise Decline(f"field User.{field.name}")
         pairs.append((field.key, value))
     source = (
-        f"FROM users {u} WHERE {u}.id IN (SELECT {am}.user_id FROM ({build.conditions.account_manager_links()}) "
+        f"FROM users {u} WHERE {u}.id IN (SELECT {am}.user_id FROM ({build.conditions.account_manager_links(day)}) "
         f"{am} WHERE {am}.party_id = {alias}.id)"
     )
     return d.array(d.obj(pairs), source, [f"{u}.name", f"{u}.id"], size)

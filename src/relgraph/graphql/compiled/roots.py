@@ -16,14 +16,19 @@ from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, literal_input
+from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["OBJECTS", "ROOTS"]
 
 
 def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
-    pk = build.id_parameter(query, selected, "Organisation")
+    pk = build.id_parameter(query, selected, "Organisation", allowed=["id", AS_OF])
     o = build.alias("o")
-    found = organisation(build, o, build.fields(build.object_type("Organisation"), selected), [selected.key])
+    # With asOf, every time-dependent field below answers as of that day unless it sets its own.
+    with build.as_of(build.day_of(query, selected)):
+        found = organisation(
+            build, o, build.fields(build.object_type("Organisation"), selected), [selected.key]
+        )
     return build.dialect.nested(f"SELECT {found} FROM organisations {o} WHERE {o}.id = {pk}")
 
 

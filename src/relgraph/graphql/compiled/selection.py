@@ -20,6 +20,7 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    value_from_ast,
     visit,
 )
 from graphql.execution.values import VariableValues, get_argument_values
@@ -67,10 +68,11 @@ class Arguments:
     given: set[str] = field(default_factory=set)
 
     def literal(self, name: str) -> tuple[bool, Any]:
-        """(True, value) when argument `name` is written in the document without a variable."""
+        """(True, value) when argument `name` is written in the document without a variable
+        (read alone: the field's other arguments may be variables)."""
         for argument in self.node.arguments or ():
             if argument.name.value == name and not isinstance(argument.value, VariableNode):
-                return True, self.read(None)[name]
+                return True, value_from_ast(argument.value, self.definition.args[name].type)
         return False, None
 
     def read(self, variables: VariableValues | None) -> dict[str, Any]:
