@@ -240,3 +240,29 @@ async def test_relations_and_account_managers_of_a_day_as_every_demo_user(
             counts.add((found["relations"]["totalCount"], len(found["accountManagers"])))
         assert answered and set(answered) == {"RelationsAsOf"}, caller.email
     assert len(counts) > 2
+
+
+# Lists the compiler writes only as of today, below a root of another day: the resolvers
+# answer the whole operation for that day.
+TODAY_ONLY = [
+    "descendants(first: 20) { totalCount nodes { name } }",
+    "memberships(first: 5) { nodes { person { memberships(first: 5) { totalCount } } } }",
+    "neighbourhood(depth: 1) { nodes { party { displayName } } }",
+]
+
+
+@pytest.mark.parametrize("below", TODAY_ONLY, ids=["descendants", "a person's memberships", "neighbourhood"])
+async def test_lists_written_only_as_of_today_are_left_to_the_resolvers_under_another_day(
+    below, demo_data, demo_users, resolvers_client, answered, sessionmaker
+) -> None:
+    await _dated_memberships(sessionmaker)
+    admin = demo_users[0]
+    organisations = await _all_organisations(admin)
+    query = 'query Dated($id: ID!) { organisation(id: $id, asOf: "2024-06-30") { name ' + below + " } }"
+    today = query.replace(', asOf: "2024-06-30"', "")
+    answered.clear()
+    for organisation in organisations[:10]:
+        await _both(admin, resolvers_client, query, {"id": organisation})
+    assert answered == []
+    await _both(admin, resolvers_client, today, {"id": organisations[0]})
+    assert answered == ["Dated"] or "neighbourhood" in below  # SQLite: neighbourhoods are the resolvers'
