@@ -75,7 +75,16 @@ PERSON = (
 )
 
 # The example queries the compiler answers (the others are answered by the resolvers).
-COVERED_EXAMPLES = {"mailing-list", "organisation-card", "search-organisations"}
+COVERED_EXAMPLES = {
+    "account-manager-files",
+    "busiest-staff",
+    "competitors-people",
+    "mailing-list",
+    "organisation-card",
+    "relations-of-two-types",
+    "search-organisations",
+    "viewer",
+}
 
 
 @pytest.fixture

@@ -52,6 +52,9 @@ class Compiled:
     parameters: dict[str, Reader]
     forbidden: list[Forbidden]
     transforms: list[Transform] = field(default_factory=list)
+    # Parameters bound to the viewer's user id per request (the compile cache is shared by
+    # every viewer with the same role and permissions).
+    viewer_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class Build:
     parameters: dict[str, Reader] = field(default_factory=dict)
     forbidden: list[Forbidden] = field(default_factory=list)
     transforms: list[Transform] = field(default_factory=list)
+    viewer_ids: list[str] = field(default_factory=list)
     _aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -98,6 +102,12 @@ class Build:
     def parameter(self, read: Reader) -> str:
         name = f"p{len(self.parameters)}"
         self.parameters[name] = read
+        return f":{name}"
+
+    def viewer_id(self) -> str:
+        """The bind parameter of the viewer's user id, set per request (not compiled in)."""
+        name = f"v{len(self.viewer_ids)}"
+        self.viewer_ids.append(name)
         return f":{name}"
 
     def object_type(self, name: str) -> GraphQLObjectType:
@@ -232,9 +242,15 @@ def compile_operation(
         if write is None:
             raise Decline(f"root field {selected.name}")
         pairs.append((selected.key, write(build, query_type, selected)))
-    if not build.parameters and not build._aliases:
+    if not build.parameters and not build._aliases and not build.viewer_ids:
         raise Decline("nothing to read")  # only __typename: no statement to save
-    return Compiled(dialect.result(dialect.obj(pairs)), build.parameters, build.forbidden, build.transforms)
+    return Compiled(
+        dialect.result(dialect.obj(pairs)),
+        build.parameters,
+        build.forbidden,
+        build.transforms,
+        build.viewer_ids,
+    )
 
 
 def keys(pairs: Sequence[tuple[str, str]]) -> list[str]:

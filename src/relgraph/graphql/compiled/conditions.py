@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import True_
 
 from relgraph.db.models import Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
+from relgraph.domain import users
 from relgraph.domain.organisations import organisations
 from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
@@ -77,13 +78,28 @@ class Conditions:
         """A relation row `alias` (a relation's columns) is in force today: Relation.active."""
         return self._render(in_force_on(Relation.__table__.alias(alias), self.today))
 
-    def relations_seen(self) -> str:
-        """Every relation the viewer may see from each side, in force today, as a party's
+    def relations_seen(
+        self, type_names: tuple[str, ...] | None = None, include_inactive: bool = False
+    ) -> str:
+        """Every relation the viewer may see from each side, in force today (or also not,
+        `include_inactive`), of the types named `type_names` (None: any), as a party's
         relations list them (domain/relations/relations.seen_from_each_side: R1, in force,
-        direction, the other party's id and kind, owner_id, sort_key the label)."""
-        flt = relations.RelationFilter(day=self.today)
+        type names, direction, the other party's id and kind, owner_id, sort_key the label)."""
+        flt = relations.RelationFilter(
+            type_names=type_names, include_inactive=include_inactive, day=self.today
+        )
         return self._render(relations.seen_from_each_side(self.viewer, flt))
 
     def account_manager_links(self) -> str:
         """(party_id, user_id) of the account managers today (internal_relations.py)."""
         return self._render(internal_relations.account_manager_links(self.today))
+
+    def internal_relations(self, include_ended: bool = False) -> str:
+        """The internal relations the viewer may see (R1 on the party), in force today unless
+        `include_ended`, as a party's or a user's list them (internal_relations.listed)."""
+        flt = internal_relations.InternalRelationFilter(include_ended=include_ended)
+        return self._render(internal_relations.listed(self.viewer, flt, self.today))
+
+    def staff(self, include_inactive: bool) -> str:
+        """The users the staff list shows (domain/users.staff)."""
+        return self._render(users.staff(include_inactive))

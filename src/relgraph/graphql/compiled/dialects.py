@@ -36,8 +36,8 @@ def _tagged_cursor(tag: str, key: Any, pk: Any) -> str:
     return encode_cursor([key, pk], tag)
 
 
-def _id_cursor(tag: str, pk: Any) -> str:
-    return encode_cursor([pk], tag)  # a list ordered by id alone
+def _id_cursor(tag: str | None, pk: Any) -> str:
+    return encode_cursor([pk], tag)  # a list ordered by id alone (without a tag: [id])
 
 
 # The Python functions SQLite's compiled reads call: IDs and cursors.
@@ -102,10 +102,14 @@ class Dialect:
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64;
-        ordered by the id alone (`key` is `pk`, a tag required): [tag, id]."""
+        ordered by the id alone (`key` is `pk`): [tag, id], or [id] without a tag."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
+        raise NotImplementedError
+
+    def json_column(self, column: str) -> str:
+        """A JSON column's value (a list of text, say) as a value of an object."""
         raise NotImplementedError
 
     def text_array(self, element: str, source: str, order: str) -> str:
@@ -172,6 +176,9 @@ class PostgreSQL(Dialect):
     def date(self, column: str) -> str:
         return f"to_char({column}, 'YYYY-MM-DD')"
 
+    def json_column(self, column: str) -> str:
+        return column
+
     def result(self, data: str) -> str:
         return f"SELECT ({data})::text"
 
@@ -216,14 +223,16 @@ class SQLite(Dialect):
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         if key == pk:
-            assert tag is not None, "a list ordered by id alone names its ordering"
-            return f"relgraph_id_cursor({_quote(tag)}, {pk})"
+            return f"relgraph_id_cursor({'NULL' if tag is None else _quote(tag)}, {pk})"
         if tag is not None:
             return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
         return f"relgraph_cursor({key}, {pk})"
 
     def date(self, column: str) -> str:
         return column  # stored as YYYY-MM-DD text
+
+    def json_column(self, column: str) -> str:
+        return f"json({column})"  # stored as text
 
     def result(self, data: str) -> str:
         return f"SELECT {data}"

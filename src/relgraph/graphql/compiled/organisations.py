@@ -13,6 +13,7 @@ from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_cha
 from relgraph.graphql.compiled.memberships import membership
 from relgraph.graphql.compiled.relations import account_managers, relations
 from relgraph.graphql.compiled.selection import Decline, Selected, literal_input
+from relgraph.graphql.compiled.users import internal_relations
 
 __all__ = ["organisation"]
 
@@ -78,6 +79,8 @@ def _organisation_field(
         return relations(build, type_, alias, item, path)
     if item.name == "accountManagers":
         return account_managers(build, type_, alias, item, path)
+    if item.name == "internalRelations":
+        return internal_relations(build, type_, alias, "party_id", item, path)
     if item.name == "memberships":
         size = build.page_size(type_, item, allowed=["first", "filter"])
         # The people list's filter by tag (domain/memberships/queries.py), written in the document.

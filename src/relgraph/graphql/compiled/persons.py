@@ -9,6 +9,7 @@ from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.fields import common, primary_contact
 from relgraph.graphql.compiled.relations import relations
 from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.compiled.users import internal_relations
 
 __all__ = ["person"]
 
@@ -50,6 +51,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return address_list(build, build.object_type("Person"), alias, item)
     if item.name == "relations":
         return relations(build, build.object_type("Person"), alias, item, path)
+    if item.name == "internalRelations":
+        return internal_relations(build, build.object_type("Person"), alias, "party_id", item, path)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":

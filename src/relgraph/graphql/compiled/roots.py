@@ -1,5 +1,6 @@
-"""The root fields the compiler knows: one organisation or person by ID, and a search of
-organisations (its filter written in the document, not in variables)."""
+"""The root fields the compiler knows: one organisation or person by ID, a search of
+organisations (its filter written in the document, not in variables), the viewer and the
+staff list."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, arguments_of, literal_input
+from relgraph.graphql.compiled.users import user, users
 
 __all__ = ["OBJECTS", "ROOTS"]
 
@@ -54,14 +56,24 @@ def _organisations(build: Build, query: GraphQLObjectType, selected: Selected) -
     )
 
 
+def _viewer(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
+    """The staff user the request's token belongs to (its id bound per request)."""
+    u = build.alias("u")
+    found = user(build, u, build.fields(build.object_type("User"), selected), [selected.key])
+    return build.dialect.nested(f"SELECT {found} FROM users {u} WHERE {u}.id = {build.viewer_id()}")
+
+
 ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisation": _organisation,
     "person": _person,
     "organisations": _organisations,
+    "users": users,
+    "viewer": _viewer,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
 OBJECTS: dict[str, ObjectWriter] = {
     "Organisation": organisation,
     "Person": person,
+    "User": user,
 }
