@@ -29,7 +29,7 @@ from relgraph.graphql.schema import build_schema
 CORPUS_SIZE, CORPUS_SEED = 120, 25
 # And drawn from the part of the schema the fast path answers itself.
 KNOWN_SIZE = 80
-KNOWN_ORGANISATION_SIZE = 40
+KNOWN_ORGANISATION_SIZE = 60
 
 
 @pytest.fixture
