@@ -78,6 +78,7 @@ PERSON = (
 COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
+    "group-contacts",
     "competitors-people",
     "mailing-list",
     "organisation-card",

@@ -178,7 +178,14 @@ async def test_the_viewer_is_the_callers_own_user(
 
 @pytest.mark.parametrize(
     "example",
-    ["competitors-people", "relations-of-two-types", "viewer", "busiest-staff", "account-manager-files"],
+    [
+        "competitors-people",
+        "relations-of-two-types",
+        "viewer",
+        "busiest-staff",
+        "account-manager-files",
+        "group-contacts",
+    ],
 )
 async def test_one_statement_after_authentication(example, demo_data, demo_users, answered) -> None:
     business = demo_users[2]
@@ -191,3 +198,41 @@ async def test_one_statement_after_authentication(example, demo_data, demo_users
         await business.gql("{ __typename }")
     assert len(answered) == 2
     assert counted.count == authentication_only.count + 1, counted.statements
+
+
+GROUPS = """query Groups {
+  customerGroups(search: "%s"%s) {
+    __typename id name description active version
+    members(first: 50%s) {
+      __typename totalCount
+      edges { cursor node { __typename ... on Party { id displayName } } }
+      nodes { __typename ... on Organisation { id name email phone
+                contactMeans(kinds: [PHONE, MOBILE]) { id kind value formatted label primary active } }
+              ... on Person { id displayName contactMeans(includeInactive: true, first: 3) { kind formatted primary } } }
+    }
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("search", "more", "members"),
+    [
+        ("Key accounts", "", ", kind: ORGANISATION"),
+        ("", ", includeInactive: true, first: 3", ""),
+        ("key", "", ", kind: PERSON, includeInactive: true, includeArchived: true"),
+    ],
+)
+async def test_customer_groups_their_members_and_contact_means_read_as_the_resolvers_read_them(
+    search, more, members, hidden_relation, demo_users, resolvers_client, answered
+) -> None:
+    _, person = hidden_relation
+    admin = demo_users[0]
+    # The hidden person (R1) in every active group.
+    for group in (await admin.gql("{ customerGroups(first: 100) { id } }"))["customerGroups"]:
+        await _admin_mutation(
+            admin,
+            "mutation($i: GroupPartiesInput!) { addPartiesToGroup(input: $i) { userErrors { message } } }",
+            {"i": {"groupId": group["id"], "partyIds": [person]}},
+        )
+    query = GROUPS % (search, more, members)
+    await _all_compiled(demo_users, resolvers_client, answered, query, {})

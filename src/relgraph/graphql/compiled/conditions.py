@@ -14,10 +14,11 @@ from sqlalchemy import ColumnElement, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 
-from relgraph.db.models import Membership, MembershipTag, Person, Relation
+from relgraph.db.models import ContactMean, Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.domain import users
 from relgraph.domain.organisations import organisations
+from relgraph.domain.party_data import contact_means, groups
 from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
 from relgraph.graphql.compiled.selection import Decline
@@ -103,3 +104,18 @@ class Conditions:
     def staff(self, include_inactive: bool) -> str:
         """The users the staff list shows (domain/users.staff)."""
         return self._render(users.staff(include_inactive))
+
+    def customer_groups(self, include_inactive: bool, search: str | None) -> str:
+        """The customer groups the root lists (domain/party_data/groups.listing)."""
+        return self._render(groups.listing(include_inactive, search))
+
+    def group_members(self, kind: str | None, include_archived: bool, include_inactive: bool) -> str:
+        """Every group's members the viewer may see (R1; groups.members_listed)."""
+        flt = groups.MemberFilter(
+            kind=kind, include_archived=include_archived, include_inactive=include_inactive
+        )
+        return self._render(groups.members_listed(self.viewer, flt))
+
+    def contact_means_order(self, alias: str) -> list[str]:
+        """The order a party's contact means are listed in, for the row `alias`."""
+        return [self._render(key) for key in contact_means.display_order(ContactMean.__table__.alias(alias))]

@@ -8,6 +8,7 @@ from graphql import GraphQLObjectType
 from relgraph.domain import identifiers
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
 from relgraph.graphql.compiled.compiler import Build, Connection, Transform
+from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.fields import common, primary_contact, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
 from relgraph.graphql.compiled.memberships import membership
@@ -79,6 +80,8 @@ def _organisation_field(
         return relations(build, type_, alias, item, path)
     if item.name == "accountManagers":
         return account_managers(build, type_, alias, item, path)
+    if item.name == "contactMeans":
+        return contact_means(build, type_, alias, item, path)
     if item.name == "internalRelations":
         return internal_relations(build, type_, alias, "party_id", item, path)
     if item.name == "memberships":

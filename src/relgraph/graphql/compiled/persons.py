@@ -6,6 +6,7 @@ from __future__ import annotations
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
+from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.fields import common, primary_contact
 from relgraph.graphql.compiled.relations import relations
 from relgraph.graphql.compiled.selection import Decline, Selected
@@ -51,6 +52,8 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return address_list(build, build.object_type("Person"), alias, item)
     if item.name == "relations":
         return relations(build, build.object_type("Person"), alias, item, path)
+    if item.name == "contactMeans":
+        return contact_means(build, build.object_type("Person"), alias, item, path)
     if item.name == "internalRelations":
         return internal_relations(build, build.object_type("Person"), alias, "party_id", item, path)
     if item.name == "birthDate":

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from graphql import GraphQLObjectType
 
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
+from relgraph.graphql.compiled.groups import customer_groups
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, arguments_of, literal_input
@@ -69,6 +70,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisations": _organisations,
     "users": users,
     "viewer": _viewer,
+    "customerGroups": customer_groups,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
