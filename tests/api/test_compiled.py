@@ -76,13 +76,19 @@ PERSON = (
 
 # The example queries the compiler answers (the others are answered by the resolvers).
 COVERED_EXAMPLES = {
+    "account-manager-files",
+    "busiest-staff",
+    "competitors-people",
+    "group-contacts",
     "group-people",
     "group-tree",
     "mailing-list",
     "organisation-card",
     "person-connections",
+    "relations-of-two-types",
     "search-organisations",
     "search-persons",
+    "viewer",
 }
 # Compiled on PostgreSQL only (the resolvers answer on SQLite): a neighbourhood's hops are
 # more than SQLite's CTE expansion takes.

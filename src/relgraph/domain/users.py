@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import CursorResult, Select, func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ __all__ = [
     "list_page",
     "order_keys",
     "revoke_tokens",
+    "staff",
     "update",
     "viewer_of",
 ]
@@ -119,17 +120,23 @@ async def list_page(
     today: dt.date | None = None,
 ) -> Page[tuple[User, int]]:
     """One page of staff users, each with their number of current customer files."""
-    stmt = select(User, _customer_files(viewer, today or dt.date.today()).label("customer_files"))
-    if not include_inactive:
-        stmt = stmt.where(User.active.is_(True))
+    stmt = staff(include_inactive).add_columns(
+        _customer_files(viewer, today or dt.date.today()).label("customer_files")
+    )
     return await paginate(session, stmt, order, page, scalars=False)
 
 
-async def count_all(session: AsyncSession, *, include_inactive: bool) -> int:
+def staff(include_inactive: bool) -> Select[User]:
+    """The staff list's users: the active ones unless `include_inactive`. Compiled reads
+    (graphql/compiled/users.py) render it."""
     stmt = select(User)
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))
-    return await count(session, stmt)
+    return stmt
+
+
+async def count_all(session: AsyncSession, *, include_inactive: bool) -> int:
+    return await count(session, staff(include_inactive))
 
 
 def _clean_role(checks: Checks, role: str) -> str:

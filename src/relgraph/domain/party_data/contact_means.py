@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id, grouped
@@ -30,6 +30,7 @@ __all__ = [
     "PARTY_FIELDS",
     "add",
     "clean_value",
+    "display_order",
     "formatted",
     "get_many",
     "list_for_parties",
@@ -95,6 +96,17 @@ def formatted(kind: str, value: str) -> str:
 
 def _sort_key(row: ContactMean) -> tuple[int, bool, bool, int]:
     return (_KIND_ORDER[row.kind], not row.is_primary, not row.active, row.id)
+
+
+def display_order(table: Any) -> list[Any]:
+    """SQL: `_sort_key` over the contact_means table (or an alias of it): by kind, the
+    primary one first, then the active ones, the oldest first. Compiled reads render it."""
+    return [
+        case(_KIND_ORDER, value=table.c.kind),
+        case((table.c.is_primary.is_(True), 0), else_=1),
+        case((table.c.active.is_(True), 0), else_=1),
+        table.c.id,
+    ]
 
 
 async def list_for_parties(session: AsyncSession, party_ids: Sequence[int]) -> list[list[ContactMean]]:

@@ -38,7 +38,9 @@ __all__ = [
     "groups_of",
     "in_any_of",
     "list_all",
+    "listing",
     "load_for_update",
+    "members_listed",
     "members_of",
     "remove_parties",
     "update",
@@ -77,12 +79,19 @@ async def list_all(
     session: AsyncSession, *, include_inactive: bool = False, search: str | None = None
 ) -> list[CustomerGroup]:
     """The customer groups by name; `search` matches anywhere in the name, ignoring case and accents."""
-    stmt = select(CustomerGroup).order_by(CustomerGroup.name_key, CustomerGroup.id)
+    stmt = listing(include_inactive, search).order_by(CustomerGroup.name_key, CustomerGroup.id)
+    return list(await session.scalars(stmt))
+
+
+def listing(include_inactive: bool, search: str | None) -> Select[CustomerGroup]:
+    """The groups `list_all` lists, unordered (by name_key and id there). Compiled reads
+    (graphql/compiled/groups.py) render it."""
+    stmt = select(CustomerGroup)
     if not include_inactive:
         stmt = stmt.where(CustomerGroup.active.is_(True))
     if search and search.strip():
         stmt = stmt.where(CustomerGroup.name_key.like(like_pattern(search), escape="\\"))
-    return list(await session.scalars(stmt))
+    return stmt
 
 
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[CustomerGroup | None]:
@@ -126,6 +135,13 @@ def _members(viewer: Viewer, flt: MemberFilter) -> Select[*tuple[Any, ...]]:
     if not flt.include_inactive:
         stmt = stmt.where(or_(_people.c.active.is_(None), _people.c.active.is_(True)))
     return stmt
+
+
+def members_listed(viewer: Viewer, flt: MemberFilter) -> Select[*tuple[Any, ...]]:
+    """What `members_of` and `count_members` list, for every group at once: the links'
+    columns (group_id, party_id), sort_key and kind; ordered by sort_key, then party_id.
+    Compiled reads (graphql/compiled/groups.py) render it."""
+    return _members(viewer, flt)
 
 
 _ORDER = [

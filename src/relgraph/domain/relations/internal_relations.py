@@ -38,6 +38,7 @@ __all__ = [
     "get_categories",
     "get_many",
     "list_for",
+    "listed",
     "update",
     "update_category",
 ]
@@ -140,6 +141,13 @@ def _listing(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Sel
 
 
 _ORDER = [OrderKey(InternalRelation.id, "id")]
+
+
+def listed(viewer: Viewer, flt: InternalRelationFilter, today: dt.date) -> Select[*tuple[Any, ...]]:
+    """What `list_for` and `count_for` list, for every party and user at once (R1, in force
+    on the filter's day or `today`, categories), in the order of the relations' ids.
+    Compiled reads (graphql/compiled/internal_relations.py) render it for their own rows."""
+    return _listing(viewer, flt, today)
 
 
 async def list_for(

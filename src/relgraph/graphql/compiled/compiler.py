@@ -56,6 +56,9 @@ class Compiled:
     parameters: dict[str, Reader]
     forbidden: list[Forbidden]
     transforms: list[Transform] = field(default_factory=list)
+    # Parameters bound to the viewer's user id per request (the compile cache is shared by
+    # every viewer with the same role and permissions).
+    viewer_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Build:
     forbidden: list[Forbidden] = field(default_factory=list)
     transforms: list[Transform] = field(default_factory=list)
     day: Day = None
+    viewer_ids: list[str] = field(default_factory=list)
     _aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -159,6 +163,12 @@ class Build:
         objects around it are read as of another day (the resolvers answer it for that day)."""
         if self.day is not None:
             raise Decline(f"{what} as of another day")
+
+    def viewer_id(self) -> str:
+        """The bind parameter of the viewer's user id, set per request (not compiled in)."""
+        name = f"v{len(self.viewer_ids)}"
+        self.viewer_ids.append(name)
+        return f":{name}"
 
     def object_type(self, name: str) -> GraphQLObjectType:
         named = self.schema.get_type(name)
@@ -320,9 +330,15 @@ def compile_operation(
         if write is None:
             raise Decline(f"root field {selected.name}")
         pairs.append((selected.key, write(build, query_type, selected)))
-    if not build.parameters and not build._aliases:
+    if not build.parameters and not build._aliases and not build.viewer_ids:
         raise Decline("nothing to read")  # only __typename: no statement to save
-    return Compiled(dialect.result(dialect.obj(pairs)), build.parameters, build.forbidden, build.transforms)
+    return Compiled(
+        dialect.result(dialect.obj(pairs)),
+        build.parameters,
+        build.forbidden,
+        build.transforms,
+        build.viewer_ids,
+    )
 
 
 def keys(pairs: Sequence[tuple[str, str]]) -> list[str]:

@@ -18,11 +18,13 @@ from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.util import ClauseAdapter
 
-from relgraph.db.models import Membership, MembershipTag, Person, Relation
+from relgraph.db.models import ContactMean, Membership, MembershipTag, Person, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.db.pagination import OrderKey
+from relgraph.domain import users
 from relgraph.domain.memberships import queries
 from relgraph.domain.organisations import organisations, parent_periods
+from relgraph.domain.party_data import contact_means, groups
 from relgraph.domain.persons import persons
 from relgraph.domain.relations import internal_relations, relations
 from relgraph.errors import InvalidInput
@@ -114,11 +116,16 @@ class Conditions:
         """A relation row `alias` (a relation's columns) is in force today: Relation.active."""
         return self._render(in_force_on(Relation.__table__.alias(alias), self.today))
 
-    def relations_seen(self, day: Day = None) -> str:
-        """Every relation the viewer may see from each side, in force on `day`, as a party's
+    def relations_seen(
+        self, day: Day = None, type_names: tuple[str, ...] | None = None, include_inactive: bool = False
+    ) -> str:
+        """Every relation the viewer may see from each side, in force on `day` (or also not,
+        `include_inactive`), of the types named `type_names` (None: any), as a party's
         relations list them (domain/relations/relations.seen_from_each_side: R1, in force,
-        direction, the other party's id and kind, owner_id, sort_key the label)."""
-        flt = relations.RelationFilter(day=self._day(day))
+        type names, direction, the other party's id and kind, owner_id, sort_key the label)."""
+        flt = relations.RelationFilter(
+            type_names=type_names, include_inactive=include_inactive, day=self._day(day)
+        )
         return self._render(relations.seen_from_each_side(self.viewer, flt))
 
     def account_manager_links(self, day: Day = None) -> str:
@@ -135,3 +142,28 @@ class Conditions:
         assert adapter is not None and len(order) == 2
         key, pk = (self._render(adapter.traverse(getattr(k.column, "expression", k.column))) for k in order)
         return key, pk
+
+    def internal_relations(self, include_ended: bool = False) -> str:
+        """The internal relations the viewer may see (R1 on the party), in force today unless
+        `include_ended`, as a party's or a user's list them (internal_relations.listed)."""
+        flt = internal_relations.InternalRelationFilter(include_ended=include_ended)
+        return self._render(internal_relations.listed(self.viewer, flt, self.today))
+
+    def staff(self, include_inactive: bool) -> str:
+        """The users the staff list shows (domain/users.staff)."""
+        return self._render(users.staff(include_inactive))
+
+    def customer_groups(self, include_inactive: bool, search: str | None) -> str:
+        """The customer groups the root lists (domain/party_data/groups.listing)."""
+        return self._render(groups.listing(include_inactive, search))
+
+    def group_members(self, kind: str | None, include_archived: bool, include_inactive: bool) -> str:
+        """Every group's members the viewer may see (R1; groups.members_listed)."""
+        flt = groups.MemberFilter(
+            kind=kind, include_archived=include_archived, include_inactive=include_inactive
+        )
+        return self._render(groups.members_listed(self.viewer, flt))
+
+    def contact_means_order(self, alias: str) -> list[str]:
+        """The order a party's contact means are listed in, for the row `alias`."""
+        return [self._render(key) for key in contact_means.display_order(ContactMean.__table__.alias(alias))]

@@ -37,8 +37,8 @@ def _tagged_cursor(tag: str, key: Any, pk: Any) -> str:
     return encode_cursor([key, pk], tag)
 
 
-def _id_cursor(tag: str, pk: Any) -> str:
-    return encode_cursor([pk], tag)  # a list ordered by id alone
+def _id_cursor(tag: str | None, pk: Any) -> str:
+    return encode_cursor([pk], tag)  # a list ordered by id alone (without a tag: [id])
 
 
 def _moment(stored: str | None) -> str | None:
@@ -134,7 +134,7 @@ class Dialect:
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64;
-        ordered by the id alone (`key` is `pk`, a tag required): [tag, id]."""
+        ordered by the id alone (`key` is `pk`): [tag, id], or [id] without a tag."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
@@ -147,6 +147,10 @@ class Dialect:
     def day_value(self, day: dt.date) -> Any:
         """What the driver binds for a day."""
         return day
+
+    def json_column(self, column: str) -> str:
+        """A JSON column's value (a list of text, say) as a value of an object."""
+        raise NotImplementedError
 
     def text_array(self, element: str, source: str, order: str) -> str:
         """A JSON array of strings."""
@@ -239,6 +243,9 @@ class PostgreSQL(Dialect):
     def day(self, parameter: str) -> str:
         return f"CAST({parameter} AS DATE)"  # asyncpg learns the parameter's type from it
 
+    def json_column(self, column: str) -> str:
+        return column
+
     def result(self, data: str) -> str:
         return f"SELECT ({data})::text"
 
@@ -314,8 +321,7 @@ class SQLite(Dialect):
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         if key == pk:
-            assert tag is not None, "a list ordered by id alone names its ordering"
-            return f"relgraph_id_cursor({_quote(tag)}, {pk})"
+            return f"relgraph_id_cursor({'NULL' if tag is None else _quote(tag)}, {pk})"
         if tag is not None:
             return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
         return f"relgraph_cursor({key}, {pk})"
@@ -325,6 +331,9 @@ class SQLite(Dialect):
 
     def day_value(self, day: dt.date) -> Any:
         return day.isoformat()  # compared with dates stored as YYYY-MM-DD text
+
+    def json_column(self, column: str) -> str:
+        return f"json({column})"  # stored as text
 
     def result(self, data: str) -> str:
         return f"SELECT {data}"

@@ -89,11 +89,14 @@ def compiled_for(
     return prepared
 
 
-def _bind(prepared: _Prepared, schema: GraphQLSchema, raw: dict[str, Any] | None) -> dict[str, Any]:
+def _bind(
+    prepared: _Prepared, schema: GraphQLSchema, raw: dict[str, Any] | None, viewer: Any
+) -> dict[str, Any]:
     variables = get_variable_values(schema, prepared.operation.variable_definitions or (), raw or {})
     if isinstance(variables, list):  # variables that do not fit: graphql-core words the errors
         raise Decline("variables")
-    return {name: read(variables) for name, read in prepared.compiled.parameters.items()}
+    values = {name: read(variables) for name, read in prepared.compiled.parameters.items()}
+    return values | dict.fromkeys(prepared.compiled.viewer_ids, viewer.id)
 
 
 def _errors(data: Any, forbidden: list[Forbidden]) -> list[GraphQLError]:
@@ -205,7 +208,7 @@ class CompiledReads(SchemaExtension):
                 logger.debug("compiled reads declined: %s", prepared)
             else:
                 try:
-                    values = _bind(prepared, schema, context.variables)
+                    values = _bind(prepared, schema, context.variables, viewer)
                 except Decline as reason:
                     logger.debug("compiled reads declined: %s", reason)
                 else:

@@ -8,6 +8,7 @@ from graphql import GraphQLObjectType
 from relgraph.domain import identifiers
 from relgraph.graphql.compiled.addresses import address_list, head_office, invoice_address
 from relgraph.graphql.compiled.compiler import Build, Transform
+from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.descendants import descendants
 from relgraph.graphql.compiled.fields import common, primary_contact, stamps, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
@@ -15,6 +16,7 @@ from relgraph.graphql.compiled.memberships import memberships_of
 from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.relations import account_managers, relations
 from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.compiled.users import internal_relations
 
 __all__ = ["organisation"]
 
@@ -86,6 +88,10 @@ def _organisation_field(
         return neighbourhood(build, type_, alias, item, path)
     if item.name == "descendants":
         return descendants(build, type_, alias, item, path)
+    if item.name == "contactMeans":
+        return contact_means(build, type_, alias, item, path)
+    if item.name == "internalRelations":
+        return internal_relations(build, type_, alias, "party_id", item, path)
     if item.name == "memberships":
         return memberships_of(build, type_, alias, item, path, by="organisation")
     raise Decline(f"field Organisation.{item.name}")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from relgraph.domain.persons.names import TOMBSTONE_NAME
 from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
+from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.fields import common, primary_contact, stamps
 from relgraph.graphql.compiled.memberships import memberships_of
 from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.relations import relations
 from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.compiled.users import internal_relations
 
 __all__ = ["person"]
 
@@ -60,6 +62,10 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
         return memberships_of(build, build.object_type("Person"), alias, item, path, by="person")
     if item.name == "neighbourhood":
         return neighbourhood(build, build.object_type("Person"), alias, item, path)
+    if item.name == "contactMeans":
+        return contact_means(build, build.object_type("Person"), alias, item, path)
+    if item.name == "internalRelations":
+        return internal_relations(build, build.object_type("Person"), alias, "party_id", item, path)
     if item.name == "birthDate":
         return d.date(f"{alias}.birth_date")
     if item.name == "displayName":

@@ -13,7 +13,7 @@ from graphql import GraphQLObjectType
 
 from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.graphql.compiled.fields import common
-from relgraph.graphql.compiled.selection import Decline, Selected
+from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["account_managers", "party", "relations"]
@@ -22,23 +22,36 @@ __all__ = ["account_managers", "party", "relations"]
 # the tag the resolvers put first in its cursors (domain/relations/relations._order).
 _RECORDED = "RECORDED"
 
-_USER_COLUMNS = {"name": "name", "email": "email", "role": "role"}
 _RELATION_TYPE_COLUMNS = {"name": "name", "inverseName": "inverse_name", "description": "description"}
 
 
 def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
     """`Party.relations` of the party row `alias`: a first page in the recorded order, of the
-    relations in force on its day; the parties they reach are dated with it."""
-    size = build.page_size(
-        type_, item, allowed=["first", AS_OF]
-    )  # filters, order, other pages: the resolvers
+    relations in force on its day, of the types named in the document (typeNames) and the
+    inactive ones when asked; the parties they reach are dated with it."""
+    handled = ("first", "typeNames", "includeInactive", AS_OF)
+    size = build.page_size(type_, item, handled)  # other filters, orders, pages: the resolvers
+    arguments = arguments_of(type_.fields[item.name], item, handled)
+    type_names: tuple[str, ...] | None = None
+    include_inactive = False
+    if "typeNames" in arguments.given:
+        written, names = arguments.literal("typeNames")
+        if not written:
+            raise Decline("a variable in relations(typeNames)")  # its values are in the SQL text
+        # As the resolvers hand them to the domain (relations_connection): sorted, each once.
+        type_names = None if names is None else tuple(sorted(set(names)))
+    if "includeInactive" in arguments.given:
+        written, include_inactive = arguments.literal("includeInactive")
+        if not written:
+            raise Decline("a variable in relations(includeInactive)")
     day = build.day_of(type_, item)
+    seen = build.conditions.relations_seen(day, type_names, bool(include_inactive))
     rv = build.alias("rv")
     with build.as_of(day):
         return build.connection(
             item,
             Connection(
-                f"FROM ({build.conditions.relations_seen(day)}) {rv} WHERE {rv}.owner_id = {alias}.id",
+                f"FROM ({seen}) {rv} WHERE {rv}.owner_id = {alias}.id",
                 (f"{rv}.id", f"{rv}.id"),
                 lambda fields, at: _relation(build, rv, fields, at),
                 build.object_type("Relation"),
@@ -149,20 +162,9 @@ def account_managers(
     day = build.day_of(type_, item)
     d = build.dialect
     u, am = build.alias("u"), build.alias("am")
-    pairs: list[tuple[str, str]] = []
-    for field in build.fields(build.object_type("User"), item):
-        value = common(build, "User", field, u)
-        if value is not None:
-            pass
-        elif field.name in _USER_COLUMNS:
-            value = f"{u}.{_USER_COLUMNS[field.name]}"
-        elif field.name == "active":
-            value = d.boolean(f"{u}.active")
-        else:
-            raise Decline(f"field User.{field.name}")
-        pairs.append((field.key, value))
+    found = build.object("User", u, build.fields(build.object_type("User"), item), [*path, "*"])
     source = (
         f"FROM users {u} WHERE {u}.id IN (SELECT {am}.user_id FROM ({build.conditions.account_manager_links(day)}) "
         f"{am} WHERE {am}.party_id = {alias}.id)"
     )
-    return d.array(d.obj(pairs), source, [f"{u}.name", f"{u}.id"], size)
+    return d.array(found, source, [f"{u}.name", f"{u}.id"], size)

@@ -1,5 +1,6 @@
-"""The root fields the compiler knows: one organisation or person by ID, and searches of
-organisations and persons (filter and order written in the document, not in variables)."""
+"""The root fields the compiler knows: one organisation or person by ID, searches of
+organisations and persons (filter and order written in the document, not in variables),
+the viewer, the staff list and the customer groups."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from relgraph.db.pagination import OrderKey
 from relgraph.domain.organisations import organisations
 from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
+from relgraph.graphql.compiled.groups import customer_groups
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, literal_input
+from relgraph.graphql.compiled.users import user, users
 from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["OBJECTS", "ROOTS"]
@@ -92,15 +95,26 @@ def _party_list(
     )
 
 
+def _viewer(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
+    """The staff user the request's token belongs to (its id bound per request)."""
+    u = build.alias("u")
+    found = user(build, u, build.fields(build.object_type("User"), selected), [selected.key])
+    return build.dialect.nested(f"SELECT {found} FROM users {u} WHERE {u}.id = {build.viewer_id()}")
+
+
 ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "organisation": _organisation,
     "person": _person,
     "organisations": _organisations,
     "persons": _persons,
+    "users": users,
+    "viewer": _viewer,
+    "customerGroups": customer_groups,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
 OBJECTS: dict[str, ObjectWriter] = {
     "Organisation": organisation,
     "Person": person,
+    "User": user,
 }

@@ -71,7 +71,7 @@ class Arguments:
         """(True, value) when argument `name` is written in the document without a variable
         (read alone: the field's other arguments may be variables)."""
         for argument in self.node.arguments or ():
-            if argument.name.value == name and not isinstance(argument.value, VariableNode):
+            if argument.name.value == name and not _has_variables(argument.value):
                 return True, value_from_ast(argument.value, self.definition.args[name].type)
         return False, None
 
@@ -147,6 +147,13 @@ class _Variables(Visitor):
         self.found = True
 
 
+def _has_variables(value: ValueNode) -> bool:
+    """A variable anywhere in `value` (a list or input object may hold one inside)."""
+    finder = _Variables()
+    visit(value, finder)
+    return finder.found or isinstance(value, VariableNode)
+
+
 def literal_input(
     parent: GraphQLObjectType, selected: Selected, name: str, known: set[str]
 ) -> dict[str, Any]:
@@ -154,10 +161,7 @@ def literal_input(
     {} when absent. Declines variables in it and fields not in `known`."""
     for argument in selected.node.arguments or ():
         if argument.name.value == name:
-            value: ValueNode = argument.value
-            finder = _Variables()
-            visit(value, finder)
-            if finder.found or isinstance(value, VariableNode):
+            if _has_variables(argument.value):
                 raise Decline(f"a variable in {selected.name}({name})")
             break
     else:
