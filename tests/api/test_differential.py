@@ -15,15 +15,8 @@ from typing import Any
 import graphql
 import pytest
 from authorization import INVOICE_CITY, MISSING_PERSON, build_scenario
-from differential import (
-    Paths,
-    compiled_schema,
-    exact,
-    first_cursors,
-    matrix_reads,
-    two_paths,
-    variable_sets,
-)
+from differential import Paths, exact, matrix_reads, two_paths, variable_sets
+from fast_path_schema import compiled_schema, first_cursors
 from fuzz_world import seed_world
 from fuzzing import corpus, documents
 from helpers import REPO, SCHEMA_FILE
