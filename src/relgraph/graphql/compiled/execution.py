@@ -9,6 +9,7 @@ shapes (Transform: a VAT number as python-stdnum formats it).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import OrderedDict
@@ -73,8 +74,12 @@ def compiled_for(
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         try:
             written = DIALECTS[dialect.name]
+            # Compiled for the role, not the user (the cache is shared by a role's users): the
+            # viewer's own id is a bind parameter (Build.viewer_id). A rule that reads the
+            # viewer's id and is rendered into the SQL would see no user's id (0), and deny.
+            anyone = dataclasses.replace(viewer, id=0, email="", name="")
             compiled = compile_operation(
-                schema, operation, fragments, written, Conditions(viewer, dialect, today), ROOTS, OBJECTS
+                schema, operation, fragments, written, Conditions(anyone, dialect, today), ROOTS, OBJECTS
             )
             written.check(compiled.sql)
             prepared = _Prepared(compiled, operation)
