@@ -238,7 +238,7 @@ async def test_several_workers_report_together_on_the_main_and_the_metrics_port(
         assert response.status_code == 200, response.text
         found = samples(response.text)
         assert (
-            value(found, "relgraph_graphql_requests_total", operation=name, status="200", path="resolvers")
+            value(found, "relgraph_graphql_requests_total", operation=name, status="200", path="compiled")
             == 40
         )
         # Either worker answers a scrape with the sum of both: each one's pool counts once.

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db.batches import by_id, in_values
+from relgraph.db.batches import by_id
 from relgraph.db.models import InternalRelation, InternalRelationCategory, User
 from relgraph.db.models.relations import ACCOUNT_MANAGER
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count_many, paginate_many
@@ -191,19 +192,28 @@ def account_manager_links(today: Any = None) -> Select[int, int]:
     )
 
 
-async def account_managers_of(
-    session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None
-) -> list[list[User]]:
-    """The current account managers of each party (users, active or not), by name."""
-    links = account_manager_links(today).where(in_values(InternalRelation.party_id, party_ids)).subquery()
-    stmt = (
+@functools.lru_cache(maxsize=8)
+def _account_managers_statement(day: dt.date) -> Select[Any]:
+    """account_managers_of's statement for `day`, the parties a parameter. Built once per day:
+    a subquery made per request would be a reference cycle, left to the rare collection
+    (relgraph/gc_tuning.py; tests/web/test_gc_tuning.py found it)."""
+    parties: BindParameter[int] = bindparam("party_ids", expanding=True)
+    links = account_manager_links(day).where(InternalRelation.party_id.in_(parties)).subquery()
+    return (
         select(links.c.party_id, User)
         .join(User, User.id == links.c.user_id)
         .order_by(links.c.party_id, User.name, User.id)
     )
+
+
+async def account_managers_of(
+    session: AsyncSession, party_ids: Sequence[int], today: dt.date | None = None
+) -> list[list[User]]:
+    """The current account managers of each party (users, active or not), by name."""
+    stmt = _account_managers_statement(today or dt.date.today())
     # De-duplicated here, not with DISTINCT: PostgreSQL cannot compare the JSON column of users.
     found: dict[int, dict[int, User]] = {i: {} for i in party_ids}
-    for party_id, user in (await session.execute(stmt)).all():
+    for party_id, user in (await session.execute(stmt, {"party_ids": list(party_ids)})).all():
         found[party_id].setdefault(user.id, user)
     return [list(found[i].values()) for i in party_ids]
 
