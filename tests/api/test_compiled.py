@@ -79,6 +79,7 @@ COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
     "competitors-people",
+    "group-as-of",
     "group-contacts",
     "group-people",
     "group-tree",
