@@ -79,6 +79,7 @@ COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
     "competitors-people",
+    "group-as-of",
     "group-contacts",
     "group-people",
     "group-tree",
@@ -253,7 +254,10 @@ DECLINED = [
     ),
     (
         "as of, on a field it does not know",
-        'query Card($id: ID!) { organisation(id: $id, asOf: "2020-01-01") { descendants { totalCount } } }',
+        (
+            'query Card($id: ID!) { organisation(id: $id, asOf: "2020-01-01") '
+            "{ memberships(first: 5) { nodes { person { memberships(first: 5) { totalCount } } } } } }"
+        ),
     ),
 ]
 

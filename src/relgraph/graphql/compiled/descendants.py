@@ -1,5 +1,7 @@
 """Organisation.descendants in compiled reads: the subtree breadth first, by name within a
-level, as domain/organisations/hierarchy.descendants_of pages it today.
+level, as domain/organisations/hierarchy.descendants_of pages it, today or on another day
+(its own asOf or the one it inherits): that day's parent links, today's archived flags and
+names, and the organisations below carry the day.
 
 One recursive CTE walks the subtree once; the page, its count and its cursors all read
 that one walk (a connection written by Build.connection would walk it once per part).
@@ -19,7 +21,9 @@ from relgraph.db.engine import SQLITE_FUNCTIONS
 from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from relgraph.domain.organisations.hierarchy import MAX_DEPTH
 from relgraph.graphql.compiled.compiler import Build
+from relgraph.graphql.compiled.hierarchy import links_on
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
+from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["descendants"]
 
@@ -42,13 +46,13 @@ def _cursor(build: Build, depth: str, key: str, pk: str) -> str:
     return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
 
-_ARGUMENTS = ("maxDepth", "first", "includeArchived")  # asOf, after, last, before: the resolvers
+_ARGUMENTS = ("maxDepth", "first", "includeArchived", AS_OF)  # after, last, before: the resolvers
 
 
 def descendants(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
     """The OrganisationDescendantConnection of the organisation row `alias`."""
-    build.today_only("descendants")
     arguments = arguments_of(type_.fields[item.name], item, _ARGUMENTS)
+    day = build.day_of(type_, item)
 
     def max_depth(variables: VariableValues) -> int:
         given = arguments.read(variables).get("maxDepth")
@@ -66,13 +70,15 @@ def descendants(build: Build, type_: GraphQLObjectType, alias: str, item: Select
     size = build.parameter(first)
     archived = build.parameter(lambda variables: bool(arguments.read(variables).get("includeArchived")))
     d = build.dialect
+    links = links_on(build, day)  # (id, parent_id, archived) of the day, as _descendant_tree
     tree, page, child, o = build.alias("tree"), build.alias("page"), build.alias("c"), build.alias("o")
-    # Without archived organisations an archived one hides its whole branch (hierarchy.py).
+    # Without archived organisations an archived one hides its whole branch (hierarchy.py);
+    # the flag is today's on any day, as parent_periods.links_on puts it beside the links.
     shown = f"({archived} OR NOT {child}.archived)"
     walk = (
-        f"{tree}(id, depth) AS (SELECT {child}.id, 1 FROM organisations {child} "
+        f"{tree}(id, depth) AS (SELECT {child}.id, 1 FROM {links} {child} "
         f"WHERE {child}.parent_id = {alias}.id AND {shown} UNION ALL "
-        f"SELECT {child}.id, {tree}.depth + 1 FROM {tree} JOIN organisations {child} ON {child}.parent_id = {tree}.id "
+        f"SELECT {child}.id, {tree}.depth + 1 FROM {tree} JOIN {links} {child} ON {child}.parent_id = {tree}.id "
         f"WHERE {tree}.depth < {depth} AND {shown})"
     )
     # The page and one row more (hasNextPage), with the sort key the cursor carries.
@@ -94,10 +100,11 @@ def descendants(build: Build, type_: GraphQLObjectType, alias: str, item: Select
         elif field.name == "totalCount":
             pairs.append((field.key, f"(SELECT count(*) FROM {tree})"))
         elif field.name in ("nodes", "edges"):
-            if field.name == "nodes":
-                element = build.object("Organisation", o, build.fields(type_, field), [*at, "*"])
-            else:
-                element = _edge(build, field, o, f"{page}.depth", cursor, [*at, "*"])
+            with build.as_of(day):  # the organisations below answer as of the walk's day
+                if field.name == "nodes":
+                    element = build.object("Organisation", o, build.fields(type_, field), [*at, "*"])
+                else:
+                    element = _edge(build, field, o, f"{page}.depth", cursor, [*at, "*"])
             if carried is None:
                 carried = f"SELECT {element} AS j, {', '.join(f'{k} AS k{i}' for i, k in enumerate(order))} "
                 carried += f"{rows} ORDER BY {', '.join(order)} LIMIT {size}"

@@ -15,12 +15,13 @@ from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 
-__all__ = ["parent", "subsidiaries", "up_the_chain"]
+__all__ = ["links_on", "parent", "subsidiaries", "up_the_chain"]
 
 
-def _links(build: Build, day: Day) -> str:
+def links_on(build: Build, day: Day) -> str:
     """The parent links (id, parent_id) of `day` as a FROM item: the organisations
-    themselves today, else the periods in force on that day."""
+    themselves today, else the periods in force on that day; both with today's archived
+    flag (parent_periods.links_on)."""
     if day is None:
         return "organisations"
     return f"({build.conditions.parent_links(day)})"
@@ -39,7 +40,7 @@ def parent(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, p
     # Another day: the nearest ancestor of that day (the resolvers' ancestors, first).
     link = build.alias("l")
     return build.dialect.nested(
-        f"SELECT {found} FROM {_links(build, day)} {link} JOIN organisations {found_alias} "
+        f"SELECT {found} FROM {links_on(build, day)} {link} JOIN organisations {found_alias} "
         f"ON {found_alias}.id = {link}.parent_id WHERE {link}.id = {alias}.id LIMIT 1"
     )
 
@@ -56,7 +57,7 @@ def subsidiaries(build: Build, type_: GraphQLObjectType, alias: str, item: Selec
         # hierarchy._subsidiaries of another day: that day's links, today's archived flag.
         link = build.alias("l")
         source = (
-            f"FROM organisations {child} JOIN {_links(build, day)} {link} ON {link}.id = {child}.id "
+            f"FROM organisations {child} JOIN {links_on(build, day)} {link} ON {link}.id = {child}.id "
             f"WHERE {link}.parent_id = {alias}.id AND NOT {child}.archived"
         )
     with build.as_of(day):
@@ -77,7 +78,7 @@ def subsidiaries(build: Build, type_: GraphQLObjectType, alias: str, item: Selec
 def _chain(build: Build, day: Day, alias: str, chain: str) -> str:
     """The ancestors of `alias` on `day`, (id, depth) with depth 1 the parent, as
     hierarchy._ancestor_chain walks them (at most MAX_DEPTH)."""
-    links, up = _links(build, day), build.alias("l")
+    links, up = links_on(build, day), build.alias("l")
     if day is None:  # the row's own parent_id: no lookup
         anchor = f"SELECT {alias}.parent_id, 1 WHERE {alias}.parent_id IS NOT NULL"
     else:
