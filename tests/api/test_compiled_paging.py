@@ -41,6 +41,8 @@ MEMBERSHIP = (
     "id role startDate endDate active createdAt updatedAt version person { sortName } organisation { name }"
 )
 ORGANISATION = "id name createdAt updatedAt version"
+RELATION = "id startDate endDate active version type { name inverseName }"
+RELATION_ORDERS = ["RECORDED", "TYPE", "START_DATE"]
 PERSON = "id displayName sortName isBusinessRelation createdAt version"
 
 # (name, owner field or None for a root list, list field, fixed arguments, node fields,
@@ -54,6 +56,8 @@ LISTS = [
     ("all people", "organisation", "memberships", "includeInactive: true", MEMBERSHIP, ["START_DATE"], 2),
     ("jobs", "person", "memberships", "includeInactive: true", MEMBERSHIP, ["NAME", "START_DATE", "ROLE"], 2),
     ("current jobs", "person", "memberships", "", MEMBERSHIP, ["ROLE"], 1),
+    ("relations", "organisation", "relations", "", RELATION, RELATION_ORDERS, 2),
+    ("all relations", "organisation", "relations", "includeInactive: true", RELATION, RELATION_ORDERS, 2),
 ]
 
 

@@ -123,3 +123,36 @@ async def test_a_persons_relations_read_as_the_resolvers_read_them(
         if found is not None:
             assert found["relations"]["totalCount"] == 1
             assert found["relations"]["edges"][0]["otherParty"]["code"]
+
+
+SORTED_RELATIONS = """query SortedRelations($id: ID!) {
+  organisation(id: $id) {
+    byType: relations(orderBy: { field: TYPE }, last: 5) {
+      totalCount
+      pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+      edges { cursor label otherParty { id displayName } node { id startDate } }
+    }
+    newest: relations(orderBy: { field: START_DATE, direction: DESC }, first: 3, includeInactive: true) {
+      edges { cursor node { id startDate endDate active } }
+    }
+    recorded: relations(orderBy: { direction: DESC }, last: 2) { edges { cursor } }
+  }
+}"""
+
+
+async def test_sorted_relations_paged_backwards_read_as_the_resolvers_read_them(
+    hidden_relation, demo_users, resolvers_client, answered
+) -> None:
+    """recent-joiners' relations (by type, the last page), by start date and recorded order
+    descending: compiled for every demo user, the hidden person (R1) left out of each."""
+    card, person = hidden_relation
+    for caller in demo_users:
+        answered.clear()
+        answer = await _both(caller, resolvers_client, SORTED_RELATIONS, {"id": card})
+        assert answered == ["SortedRelations"], caller.email
+        by_type = answer["data"]["organisation"]["byType"]
+        assert by_type["edges"] and by_type["pageInfo"]["hasPreviousPage"] == (by_type["totalCount"] > 5)
+        others = [edge["otherParty"]["id"] for edge in by_type["edges"]]
+        assert None not in others
+        if caller is not demo_users[0] and caller is not demo_users[1]:
+            assert person not in others

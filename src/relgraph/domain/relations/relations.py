@@ -34,6 +34,7 @@ __all__ = [
     "ends_visible",
     "get_many",
     "list_for",
+    "order_keys",
     "seen_from_each_side",
     "update",
 ]
@@ -170,7 +171,10 @@ def seen_from_each_side(viewer: Viewer, flt: RelationFilter) -> Select[*tuple[An
     return _listing(viewer, flt, "TYPE").add_columns(_perspectives().c.owner_id.label("owner_id"))
 
 
-def _order(field: str, descending: bool) -> list[OrderKey]:
+def order_keys(field: str = "RECORDED", descending: bool = False) -> list[OrderKey]:
+    """The sort keys of a party's relations on `field` (one of ORDER_FIELDS): the id alone
+    (RECORDED), else the sort column then the id; the field's name tags the cursors.
+    Compiled reads (graphql/compiled/relations.py) page by them too."""
     sort = _sort_column(field)
     if sort is None:
         return [OrderKey(Relation.id, lambda item: item[0].id, descending, tag=field)]
@@ -210,7 +214,7 @@ async def list_for(
         Relation,
         _perspectives().c.owner_id,
         owner_ids,
-        _order(field, descending),
+        order_keys(field, descending),
         page,
         extras=("direction", "other_id", "other_kind", *(["sort_key"] if sorted_by else [])),
         reuse_as=None if reused is None else (reused, field, descending),

@@ -215,7 +215,8 @@ class Build:
         page (Build.paging), or the parameter of a first page's size (Build.page_size)."""
         d = self.dialect
         page = size if isinstance(size, Paging) else Paging(size)
-        keys = list(list_.order)
+        # Ordered by the id alone (RECORDED), the order is (id, id): one key, one cursor value.
+        keys = list(dict.fromkeys(list_.order))
         assert " WHERE " in list_.source
         # The rows of the page's side of its cursors; totalCount counts the whole list.
         bounded = list_.source + page.bounds(keys)

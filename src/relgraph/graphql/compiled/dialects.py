@@ -16,6 +16,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Date
+
 from relgraph.db.engine import SQLITE_FUNCTIONS
 from relgraph.db.pagination import _encode as encode_cursor
 from relgraph.db.sqlite_library import sqlite
@@ -121,6 +123,10 @@ class Dialect:
     def bind(self, value: Any) -> Any:
         """A cursor's value as a bind parameter of a hand-written statement."""
         return value
+
+    def sort_value(self, parameter: str, value_type: Any) -> str:
+        """A cursor's bound value (`bind`) in SQL, of a sort key of `value_type`."""
+        return parameter
 
     def boolean(self, condition: str) -> str:
         raise NotImplementedError
@@ -239,6 +245,18 @@ class PostgreSQL(Dialect):
 
     def date(self, column: str) -> str:
         return f"to_char({column}, 'YYYY-MM-DD')"
+
+    def bind(self, value: Any) -> Any:
+        # asyncpg binds date.min as -infinity: the sort key of a missing start date, rendered
+        # '0001-01-01', would never equal it. A day goes as text (sort_value casts it back).
+        if type(value) is dt.date:
+            return value.isoformat()
+        return value
+
+    def sort_value(self, parameter: str, value_type: Any) -> str:
+        if isinstance(value_type, Date):
+            return f"CAST(CAST({parameter} AS TEXT) AS DATE)"  # the parameter is text (bind)
+        return parameter
 
     def day(self, parameter: str) -> str:
         return f"CAST({parameter} AS DATE)"  # asyncpg learns the parameter's type from it

@@ -145,17 +145,22 @@ def read_paging(
             return read
 
         given = parameter(lambda variables: int(_cursor(page(variables), name, order) is not None))
-        return Bound(given, [parameter(value(i)) for i in range(len(order))])
+        return Bound(
+            given, [dialect.sort_value(parameter(value(i)), order[i].column.type) for i in range(len(order))]
+        )
 
     return Paging(size, order[0].descending, back, bound("after"), bound("before"))
 
 
-def order_asked(parent: GraphQLObjectType, selected: Selected, fields: Sequence[str]) -> tuple[str, bool]:
+def order_asked(
+    parent: GraphQLObjectType, selected: Selected, fields: Sequence[str], default: str = "NAME"
+) -> tuple[str, bool]:
     """(field, descending) of a connection's `orderBy`, written in the document (the
-    statement depends on it); a field outside `fields` declines. NAME ascending by default."""
+    statement depends on it); a field outside `fields` declines. `default` (the schema's
+    default field) ascending when not written."""
     given = literal_input(parent, selected, "orderBy", {"field", "direction"})
     # Coerced by the schema's enums: Python enum members, named as in GraphQL.
-    field = getattr(given.get("field"), "name", None) or "NAME"
+    field = getattr(given.get("field"), "name", None) or default
     if field not in fields:
         raise Decline(f"{selected.name}(orderBy: {field})")
     return field, getattr(given.get("direction"), "name", None) == "DESC"

@@ -11,27 +11,31 @@ from __future__ import annotations
 
 from graphql import GraphQLObjectType
 
+from relgraph.db.models import Relation
+from relgraph.db.pagination import OrderKey
+from relgraph.domain.relations.relations import ORDER_FIELDS, order_keys
 from relgraph.graphql.compiled.compiler import Build, Connection
 from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["account_managers", "party", "relations"]
 
-# The order a party's relations are listed in by default (RECORDED: by the relation's id),
-# the tag the resolvers put first in its cursors (domain/relations/relations._order).
-_RECORDED = "RECORDED"
-
 _RELATION_TYPE_COLUMNS = {"name": "name", "inverseName": "inverse_name", "description": "description"}
 
 
 def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
-    """`Party.relations` of the party row `alias`: a first page in the recorded order, of the
+    """`Party.relations` of the party row `alias`: a page (first/after, last/before) in the
+    order asked (domain/relations/relations.order_keys: RECORDED, TYPE or START_DATE), of the
     relations in force on its day, of the types named in the document (typeNames) and the
     inactive ones when asked; the parties they reach are dated with it."""
-    handled = ("first", "typeNames", "includeInactive", AS_OF)
-    size = build.page_size(type_, item, handled)  # other filters, orders, pages: the resolvers
-    arguments = arguments_of(type_.fields[item.name], item, handled)
+    field, descending = order_asked(type_, item, ORDER_FIELDS, default="RECORDED")
+    order = order_keys(field, descending)
+    # Other filters (types, direction): the resolvers.
+    page = build.paging(type_, item, order, allowed=["orderBy", "typeNames", "includeInactive", AS_OF])
+    definition = type_.fields[item.name]
+    arguments = arguments_of(definition, item, list(definition.args))  # checked by paging above
     type_names: tuple[str, ...] | None = None
     include_inactive = False
     if "typeNames" in arguments.given:
@@ -52,16 +56,27 @@ def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected
             item,
             Connection(
                 f"FROM ({seen}) {rv} WHERE {rv}.owner_id = {alias}.id",
-                (f"{rv}.id", f"{rv}.id"),
+                _sort_keys(build, field, order, rv),
                 lambda fields, at: _relation(build, rv, fields, at),
                 build.object_type("Relation"),
-                tag=_RECORDED,
+                tag=order[0].tag,
                 name="PartyRelation",
                 edge=lambda field, at: _edge(build, rv, field, at),
             ),
-            size,
+            page,
             path,
         )
+
+
+def _sort_keys(build: Build, field: str, order: list[OrderKey], rv: str) -> tuple[str, str]:
+    """(sort key, id) over the columns of seen_from_each_side's rows `rv`: the id twice
+    (RECORDED); its sort_key, the type as read from the owner's side (TYPE); the domain's
+    start date key rendered over the relation's own columns (START_DATE)."""
+    if field == "RECORDED":
+        return f"{rv}.id", f"{rv}.id"
+    if field == "TYPE":
+        return f"{rv}.sort_key", f"{rv}.id"
+    return build.conditions.sort_keys(order, {Relation.__table__: rv})
 
 
 def _edge(build: Build, rv: str, item: Selected, path: list[str]) -> str | None:
