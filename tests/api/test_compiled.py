@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import orjson
 import pytest
+from compared import both, card_id, comparable
 from helpers import EXAMPLE_QUERIES, Caller
 from sqlalchemy import update
 
-from relgraph import demo
-from relgraph.cli import DEMO_USERS
-from relgraph.config import Settings
 from relgraph.db.engine import StatementCounter
 from relgraph.db.models import Address, Person
 from relgraph.graphql.compiled import execution
 from relgraph.graphql.core.ids import decode_id
-from relgraph.web import create_app
 
 # bench/card.py's card.
 BENCH_CARD = """query Card($id: ID!) {
@@ -96,81 +91,14 @@ COVERED_EXAMPLES = {
 COVERED_ON_POSTGRESQL = {"neighbourhood"}
 
 
-@pytest.fixture
-async def demo_data(admin, sessionmaker) -> None:
-    async with sessionmaker() as session:
-        await demo.seed(session, organisations=40, persons=150, seed=11, created_by_id=admin.user_id)
-        await session.commit()
-
-
-@pytest.fixture
-async def resolvers_client(settings: Settings, engine: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The same service with every query answered by the resolvers."""
-    plain = dataclasses.replace(settings, compiled_reads=False)
-    app = create_app(plain, engine=engine)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://relgraph.test"
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def answered(monkeypatch) -> list[str]:
-    """The operations compiled reads answered, in order."""
-    names: list[str] = []
-    run = execution._run
-
-    async def recording(prepared: Any, context: Any, values: Any) -> Any:
-        names.append(context.operation_name or "anonymous")
-        return await run(prepared, context, values)
-
-    monkeypatch.setattr(execution, "_run", recording)
-    return names
-
-
-@pytest.fixture
-async def demo_users(make_caller) -> list[Caller]:
-    return [await make_caller(role, tuple(permissions)) for _, _, role, permissions in DEMO_USERS]
-
-
-def _comparable(body: dict[str, Any]) -> tuple[bytes, list[Any]]:
-    data = body.get("data")
-    if isinstance(data, dict) and isinstance(data.get("rateLimit"), dict):
-        # The rate limit's points left and the end of its minute differ from one request to
-        # the next (each of the pair spends some); the rest of RateLimit is compared.
-        data = {**data, "rateLimit": {**data["rateLimit"], "remaining": 0, "used": 0, "resetAt": 0}}
-    return orjson.dumps(data), body.get("errors", [])
-
-
-async def _both(
-    caller: Caller, resolvers_client: httpx.AsyncClient, query: str, variables: dict[str, Any]
-) -> Any:
-    compiled = await caller.post(query, variables)
-    resolved = await Caller(resolvers_client, caller.token, caller.user_id, caller.email).post(
-        query, variables
-    )
-    assert compiled.status_code == resolved.status_code
-    mine, theirs = _comparable(compiled.json()), _comparable(resolved.json())
-    assert mine[0] == theirs[0]
-    assert mine[1] == theirs[1]
-    return compiled.json()
-
-
-async def _card_id(caller: Caller) -> str:
-    data = await caller.gql(
-        '{ organisations(filter: { search: "Noorderlicht Bouw" }, first: 1) { nodes { id } } }'
-    )
-    return data["organisations"]["nodes"][0]["id"]
-
-
 @pytest.mark.parametrize("query", [BENCH_CARD, CARD], ids=["bench card", "card"])
 async def test_the_card_is_compiled_and_answered_as_the_resolvers_answer_it(
     query, demo_data, demo_users, resolvers_client, answered
 ) -> None:
-    card = await _card_id(demo_users[0])
+    card = await card_id(demo_users[0])
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, query, {"id": card})
+        answer = await both(caller, resolvers_client, query, {"id": card})
         assert answered == ["Card"], caller.email
         organisation = answer["data"]["organisation"]
         assert organisation["memberships"]["nodes"] and organisation["subsidiaries"]["nodes"]
@@ -187,18 +115,18 @@ async def test_a_person_by_id_follows_r1(
     answered.clear()
     for caller in demo_users:
         for person in ids[:40]:
-            await _both(caller, resolvers_client, PERSON, {"id": person})
+            await both(caller, resolvers_client, PERSON, {"id": person})
     assert answered and set(answered) == {"Person"}
 
 
-async def test_every_example_query_gets_the_same_answer_from_both(
+async def test_every_example_query_gets_the_same_answer_fromboth(
     demo_data, demo_users, resolvers_client, answered, database_url
 ) -> None:
     covered = COVERED_EXAMPLES if "sqlite" in database_url else COVERED_EXAMPLES | COVERED_ON_POSTGRESQL
     for path in sorted(EXAMPLE_QUERIES.glob("*.graphql")):
         for caller in demo_users:
             answered.clear()
-            await _both(caller, resolvers_client, path.read_text(), {})
+            await both(caller, resolvers_client, path.read_text(), {})
             assert bool(answered) == (path.stem in covered), (path.name, caller.email)
 
 
@@ -206,15 +134,15 @@ async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_use
     admin = demo_users[0]
     person = (await admin.gql("{ persons(first: 1) { nodes { id } } }"))["persons"]["nodes"][0]["id"]
     for variables in ({"id": "T3JnYW5pc2F0aW9uOjk5OTk5OTk"}, {"id": person}, {"id": "garbage"}, {}):
-        await _both(admin, resolvers_client, CARD, variables)
-    card = await _card_id(admin)
-    await _both(admin, resolvers_client, CARD, {"id": card, "people": 500})  # the resolvers refuse it
+        await both(admin, resolvers_client, CARD, variables)
+    card = await card_id(admin)
+    await both(admin, resolvers_client, CARD, {"id": card, "people": 500})  # the resolvers refuse it
 
 
 @pytest.mark.parametrize("example", [None, "organisation-card"], ids=["card", "organisation-card example"])
 async def test_one_statement_after_authentication(example, demo_data, demo_users, answered) -> None:
     business = demo_users[2]
-    card = await _card_id(business)
+    card = await card_id(business)
     query, variables, name = CARD, {"id": card}, "Card"
     if example is not None:
         query, variables, name = (EXAMPLE_QUERIES / f"{example}.graphql").read_text(), {}, "OrganisationCard"
@@ -230,7 +158,7 @@ async def test_one_statement_after_authentication(example, demo_data, demo_users
 
 async def test_an_operation_is_compiled_once(demo_data, demo_users, answered) -> None:
     caller = demo_users[2]
-    card = await _card_id(caller)
+    card = await card_id(caller)
     other = (await caller.gql("{ organisations(first: 2) { nodes { id } } }"))["organisations"]["nodes"][1]
     answered.clear()
     await caller.post(BENCH_CARD, {"id": card})
@@ -266,9 +194,9 @@ DECLINED = [
 async def test_the_resolvers_answer_what_the_compiler_does_not_know(
     name, query, demo_data, demo_users, resolvers_client, answered
 ) -> None:
-    card = await _card_id(demo_users[0])
+    card = await card_id(demo_users[0])
     answered.clear()
-    answer = await _both(demo_users[2], resolvers_client, query, {"id": card})
+    answer = await both(demo_users[2], resolvers_client, query, {"id": card})
     assert answered == []
     assert answer["data"]["organisation"]
 
@@ -298,7 +226,7 @@ async def test_a_deeply_nested_read(demo_data, demo_users, resolvers_client, ans
         )
     )["organisations"]["nodes"][0]["id"]
     answered.clear()
-    answer = await _both(demo_users[2], resolvers_client, DEEP, {"id": holding})
+    answer = await both(demo_users[2], resolvers_client, DEEP, {"id": holding})
     # Compiled on SQLite too: db/sqlite_library.py's SQLite grows its parser stack as needed
     # (the system's 3.40 refused this statement, and its resolvers answered).
     assert answered == ["Deep"]
@@ -332,16 +260,14 @@ STAMPS_AND_OWNERS = """query($id: ID!) {
 
 async def test_other_shapes_read_the_same_either_way(demo_data, demo_users, resolvers_client) -> None:
     admin = demo_users[0]
-    card = await _card_id(admin)
-    first = await _both(admin, resolvers_client, SHAPES, {"id": card, "after": None})
+    card = await card_id(admin)
+    first = await both(admin, resolvers_client, SHAPES, {"id": card, "after": None})
     page = first["data"]["card"]["people"]
     assert page["pageInfo"]["hasNextPage"] and len(page["edges"]) == 2
-    second = await _both(
-        admin, resolvers_client, SHAPES, {"id": card, "after": page["pageInfo"]["endCursor"]}
-    )
+    second = await both(admin, resolvers_client, SHAPES, {"id": card, "after": page["pageInfo"]["endCursor"]})
     assert second["data"]["card"]["people"]["edges"][0]["cursor"] != page["edges"][0]["cursor"]
     for caller in demo_users:
-        await _both(caller, resolvers_client, STAMPS_AND_OWNERS, {"id": card})
+        await both(caller, resolvers_client, STAMPS_AND_OWNERS, {"id": card})
 
 
 NAMES = [
@@ -369,7 +295,7 @@ async def test_names_are_written_as_the_resolvers_write_them(
         await session.commit()
     answered.clear()
     for global_id in ids:
-        answer = await _both(admin, resolvers_client, PERSON, {"id": global_id})
+        answer = await both(admin, resolvers_client, PERSON, {"id": global_id})
         assert answer["data"]["person"]["sortName"]
     assert answered == ["Person"] * len(ids)
 
@@ -385,7 +311,7 @@ async def test_ancestors_depth_and_root(demo_data, demo_users, resolvers_client,
     found = await admin.gql("{ organisations(first: 100) { nodes { id } } }")
     answered.clear()
     for node in found["organisations"]["nodes"]:
-        await _both(admin, resolvers_client, HIERARCHY, {"id": node["id"]})
+        await both(admin, resolvers_client, HIERARCHY, {"id": node["id"]})
     assert set(answered) == {"Hierarchy"}
 
 
@@ -414,7 +340,7 @@ async def test_addresses_as_each_demo_user(
     for caller in demo_users:
         answered.clear()
         for node in found["organisations"]["nodes"]:
-            await _both(caller, resolvers_client, ADDRESSES, {"id": node["id"]})
+            await both(caller, resolvers_client, ADDRESSES, {"id": node["id"]})
         assert set(answered) == {"Addresses"}  # invoiceAddress is FORBIDDEN without FINANCE
 
 
@@ -446,7 +372,7 @@ async def test_invoice_data_withheld_in_every_list_as_the_resolvers_withhold_it(
                 INVOICE_EVERYWHERE, variables
             )
             assert compiled.status_code == resolved.status_code == 200
-            mine, theirs = _comparable(compiled.json()), _comparable(resolved.json())
+            mine, theirs = comparable(compiled.json()), comparable(resolved.json())
             assert mine[0] == theirs[0]
             # In any order: the resolvers raise a loaded field's error (invoiceAddress) when the
             # event loop gets to it, among the errors of other objects.
@@ -467,13 +393,13 @@ async def test_a_statement_the_database_refuses_is_answered_by_the_resolvers(
         compiled = real(*args, **kwargs)
         return dataclasses.replace(compiled, sql="SELECT no_such_column FROM organisations")
 
-    card = await _card_id(demo_users[0])
+    card = await card_id(demo_users[0])
     monkeypatch.setattr(execution, "compile_operation", refused)
     monkeypatch.setattr(execution, "_CACHE", type(execution._CACHE)())
     caplog.set_level("WARNING", logger="relgraph.compiled")
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, CARD, {"id": card})
+        answer = await both(caller, resolvers_client, CARD, {"id": card})
         assert answered == ["Card"], caller.email  # tried, refused, then the resolvers answered
         assert answer["data"]["organisation"]["memberships"]["nodes"]
     warnings = [r for r in caplog.records if r.name == "relgraph.compiled" and r.levelname == "WARNING"]

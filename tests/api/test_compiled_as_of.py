@@ -8,19 +8,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import test_compiled
+from compared import both, card_id
 from sqlalchemy import Date, bindparam, select, update
-from test_compiled import _both, _card_id
 
 from relgraph.db.models import InternalRelation, Membership, Relation
 from relgraph.db.models.in_force import in_force_on
 from relgraph.graphql.compiled import execution
 
 # The fixtures of the compiled reads' tests.
-answered = test_compiled.answered
-demo_data = test_compiled.demo_data
-demo_users = test_compiled.demo_users
-resolvers_client = test_compiled.resolvers_client
 
 TODAY = dt.date.today()
 YESTERDAY = (TODAY - dt.timedelta(days=1)).isoformat()
@@ -79,7 +74,7 @@ async def test_the_hierarchy_of_a_day_reads_as_the_resolvers_read_it(
     answered.clear()
     moved = 0
     for organisation in organisations:
-        answer = await _both(admin, resolvers_client, HIERARCHY_ON, {"id": organisation})
+        answer = await both(admin, resolvers_client, HIERARCHY_ON, {"id": organisation})
         found = answer["data"]["organisation"]
         moved += found["before"] != found["after"]
     assert set(answered) == {"HierarchyOn"}
@@ -118,7 +113,7 @@ async def test_descendants_of_a_day_read_as_the_resolvers_read_them(
         answered.clear()
         for n, organisation in enumerate(organisations):
             day = ("2024-06-30", "2024-07-01", "2023-01-01")[n % 3]
-            answer = await _both(caller, resolvers_client, DESCENDANTS_ON, {"id": organisation, "day": day})
+            answer = await both(caller, resolvers_client, DESCENDANTS_ON, {"id": organisation, "day": day})
             found = answer["data"]["organisation"]
             before = sorted(str(e["node"]["parent"]) + e["node"]["name"] for e in found["before"]["edges"])
             moved += before != sorted(str(o["parent"]) + o["name"] for o in found["after"]["nodes"])
@@ -127,7 +122,7 @@ async def test_descendants_of_a_day_read_as_the_resolvers_read_them(
     # asOf today or null in the variables: the resolvers answer (today's statements).
     answered.clear()
     for day in (TODAY.isoformat(), None):
-        await _both(demo_users[0], resolvers_client, DESCENDANTS_ON, {"id": organisations[0], "day": day})
+        await both(demo_users[0], resolvers_client, DESCENDANTS_ON, {"id": organisations[0], "day": day})
     assert answered == []
 
 
@@ -171,15 +166,15 @@ async def test_the_card_as_of_a_day_from_the_variables_as_every_demo_user(
     demo_data, demo_users, resolvers_client, answered, sessionmaker
 ) -> None:
     await _dated_memberships(sessionmaker)
-    card = await _card_id(demo_users[0])
+    card = await card_id(demo_users[0])
     counts = set()
     for caller in demo_users:
         answered.clear()
         for offset in DAYS:
             day = (TODAY + dt.timedelta(days=offset)).isoformat()
-            answer = await _both(caller, resolvers_client, CARD_AS_OF, {"id": card, "day": day})
+            answer = await both(caller, resolvers_client, CARD_AS_OF, {"id": card, "day": day})
             counts.add(answer["data"]["organisation"]["memberships"]["totalCount"])
-        await _both(caller, resolvers_client, CARD_AS_OF, {"id": card, "day": None})
+        await both(caller, resolvers_client, CARD_AS_OF, {"id": card, "day": None})
         # Today's date and null in the variables: the resolvers (today's statements).
         assert answered == ["CardAsOf"] * (len(DAYS) - 1), caller.email
     assert len(counts) > 2, "the people list differs from one day to another"
@@ -187,7 +182,7 @@ async def test_the_card_as_of_a_day_from_the_variables_as_every_demo_user(
 
 async def test_one_compile_serves_every_day(demo_data, demo_users, answered) -> None:
     caller = demo_users[1]
-    card = await _card_id(caller)
+    card = await card_id(caller)
     await caller.post(CARD_AS_OF, {"id": card, "day": YESTERDAY})
     before = execution.compiles[0]
     answered.clear()
@@ -230,7 +225,7 @@ async def test_a_root_as_of_is_inherited_unless_a_field_sets_its_own(
     organisations = await _all_organisations(admin)
     answered.clear()
     for organisation in organisations:
-        await _both(admin, resolvers_client, INHERITED, {"id": organisation, "day": day, "own": own})
+        await both(admin, resolvers_client, INHERITED, {"id": organisation, "day": day, "own": own})
     assert bool(answered) == compiled and set(answered) <= {"Inherited"}
 
 
@@ -280,7 +275,7 @@ async def test_relations_and_account_managers_of_a_day_as_every_demo_user(
             day = (TODAY + dt.timedelta(days=DAYS[n % len(DAYS)])).isoformat()
             if day == TODAY.isoformat():
                 continue
-            answer = await _both(caller, resolvers_client, RELATIONS_AS_OF, {"id": organisation, "day": day})
+            answer = await both(caller, resolvers_client, RELATIONS_AS_OF, {"id": organisation, "day": day})
             found = answer["data"]["organisation"]
             counts.add((found["relations"]["totalCount"], len(found["accountManagers"])))
         assert answered and set(answered) == {"RelationsAsOf"}, caller.email
@@ -306,7 +301,7 @@ async def test_lists_written_only_as_of_today_are_left_to_the_resolvers_under_an
     today = query.replace(', asOf: "2024-06-30"', "")
     answered.clear()
     for organisation in organisations[:10]:
-        await _both(admin, resolvers_client, query, {"id": organisation})
+        await both(admin, resolvers_client, query, {"id": organisation})
     assert answered == []
-    await _both(admin, resolvers_client, today, {"id": organisations[0]})
+    await both(admin, resolvers_client, today, {"id": organisations[0]})
     assert answered == ["Dated"] or "neighbourhood" in below  # SQLite: neighbourhoods are the resolvers'

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from compared import both
 from helpers import EXAMPLE_QUERIES
-from test_compiled import _both, answered, demo_data, demo_users, resolvers_client
 from test_compiled_relations import _admin_mutation, hidden_relation
 
 from relgraph.db.engine import StatementCounter
 
-__all__ = ["answered", "demo_data", "demo_users", "hidden_relation", "resolvers_client"]  # fixtures
+__all__ = ["hidden_relation"]  # a fixture of test_compiled_relations, used by name
 
 TYPED = """query Typed($id: ID!) {
   organisation(id: $id) {
@@ -82,7 +82,7 @@ async def _all_compiled(
     answers = []
     for caller in callers:
         answered.clear()
-        answers.append(await _both(caller, resolvers_client, query, variables))
+        answers.append(await both(caller, resolvers_client, query, variables))
         assert answered, caller.email
     return answers
 
@@ -130,7 +130,7 @@ async def test_type_names_in_variables_are_left_to_the_resolvers(
     query = TYPED.replace("Typed($id: ID!)", "Typed($id: ID!, $n: [String!])") % ("$n", "")
     query = query.replace("typeNames: [$n]", "typeNames: $n")
     answered.clear()
-    await _both(demo_users[2], resolvers_client, query, {"id": card, "n": ["competitor of"]})
+    await both(demo_users[2], resolvers_client, query, {"id": card, "n": ["competitor of"]})
     assert answered == []
 
 

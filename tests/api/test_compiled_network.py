@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import test_compiled
+from compared import both
 from sqlalchemy import update
-from test_compiled import _both
 
 from relgraph.db.models import Organisation
 
@@ -23,12 +22,6 @@ DESCENDANTS = """query Descendants($id: ID!, $first: Int, $maxDepth: Int, $archi
     two: descendants(first: 2) { totalCount edges { depth cursor } pageInfo { hasNextPage endCursor } }
   }
 }"""
-
-# test_compiled.py's fixtures: the demo data, its users, the resolvers-only client.
-answered = test_compiled.answered
-demo_data = test_compiled.demo_data
-demo_users = test_compiled.demo_users
-resolvers_client = test_compiled.resolvers_client
 
 
 async def _organisations(caller: Any) -> list[str]:
@@ -61,7 +54,7 @@ async def test_descendants_as_the_resolvers_page_them(
     cases = [{}, {"first": 1}, {"first": 3, "maxDepth": 1}, {"maxDepth": 2, "archived": True}, {"first": 100}]
     for pk in ids:
         for variables in cases:
-            answer = await _both(admin, resolvers_client, DESCENDANTS, {"id": pk, **variables})
+            answer = await both(admin, resolvers_client, DESCENDANTS, {"id": pk, **variables})
             edges = answer["data"]["organisation"]["descendants"]["edges"]
             deepest = max([deepest, *(edge["depth"] for edge in edges)])
     assert set(answered) == {"Descendants"}
@@ -69,7 +62,7 @@ async def test_descendants_as_the_resolvers_page_them(
     # What the resolvers refuse or the compiler does not know: the resolvers answer it.
     answered.clear()
     for variables in ({"maxDepth": 0}, {"first": 101}):
-        await _both(admin, resolvers_client, DESCENDANTS, {"id": ids[0], **variables})
+        await both(admin, resolvers_client, DESCENDANTS, {"id": ids[0], **variables})
     assert answered == []
 
 
@@ -121,11 +114,11 @@ async def test_neighbourhoods_as_the_resolvers_walk_them(
     for caller in demo_users:
         for org, person in zip(organisations[:6], persons[:6], strict=True):
             for variables in cases:
-                answer = await _both(
+                answer = await both(
                     caller, resolvers_client, PARTY_NETWORK, {"org": org, "person": person["id"], **variables}
                 )
                 truncated += answer["data"]["organisation"]["neighbourhood"]["truncated"]
-            await _both(caller, resolvers_client, WRITTEN_IN, {"org": org, "most": 7})
+            await both(caller, resolvers_client, WRITTEN_IN, {"org": org, "most": 7})
     # Compiled on PostgreSQL; on SQLite the resolvers answer (network.py says why).
     assert set(answered) == (set() if "sqlite" in database_url else {"PartyNetwork", "Written"})
     assert truncated
@@ -160,7 +153,7 @@ async def test_a_hidden_person_is_never_a_node_nor_a_link(
     seen_by = []
     for caller in demo_users:
         for depth in (1, 2):
-            answer = await _both(caller, resolvers_client, NEIGHBOURHOOD, {"id": org, "depth": depth})
+            answer = await both(caller, resolvers_client, NEIGHBOURHOOD, {"id": org, "depth": depth})
             network = answer["data"]["organisation"]["neighbourhood"]
             if any(node["party"]["id"] == hidden for node in network["nodes"]):
                 seen_by.append(caller.email)

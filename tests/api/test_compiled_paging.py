@@ -15,19 +15,13 @@ import json
 from typing import Any
 
 import pytest
-import test_compiled
+from compared import both
 from helpers import Caller, ok
 from sqlalchemy import update
 
 from relgraph import demo
 from relgraph.db.models import Membership, Party
 from relgraph.demo.base import REFERENCE_TIME
-
-# test_compiled's fixtures and comparison.
-answered = test_compiled.answered
-demo_users = test_compiled.demo_users
-resolvers_client = test_compiled.resolvers_client
-_both = test_compiled._both
 
 PAGE = 2
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
@@ -120,7 +114,7 @@ async def _walk(
 
     async def page(query: str, owner_key: str | None, **variables: Any) -> dict[str, Any]:
         answered.clear()
-        body = await _both(caller, resolvers, query, fixed | variables)
+        body = await both(caller, resolvers, query, fixed | variables)
         assert answered == ["Walk"], (query, variables)
         data = body["data"]
         return data[owner_key] if owner_key else data
@@ -207,13 +201,13 @@ async def test_bad_cursors_and_sizes_are_left_to_the_resolvers(
     ]
     for variables in bad:
         answered.clear()
-        body = await _both(admin, resolvers_client, people, {"id": world["organisation"]} | variables)
+        body = await both(admin, resolvers_client, people, {"id": world["organisation"]} | variables)
         assert answered == [], variables
         assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], variables
     # A cursor of another order of the same list: refused, as the resolvers refuse it.
     for variables in ({"after": name_cursor}, {"last": 1, "before": name_cursor}):
         answered.clear()
-        body = await _both(admin, resolvers_client, by_role, {"id": world["organisation"]} | variables)
+        body = await both(admin, resolvers_client, by_role, {"id": world["organisation"]} | variables)
         assert answered == [] and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     # Root lists carry no order in their cursors: a name cursor pages a list sorted descending.
     organisations = _query(
@@ -221,7 +215,7 @@ async def test_bad_cursors_and_sizes_are_left_to_the_resolvers(
     )
     root = await admin.gql(_query(None, "organisations", "", "id", None, FORWARD), {"first": 3})
     answered.clear()
-    await _both(
+    await both(
         admin,
         resolvers_client,
         organisations,
@@ -236,7 +230,7 @@ async def test_orders_written_in_variables_are_left_to_the_resolvers(
     query = """query Walk($id: ID!, $order: MembershipOrder) {
       organisation(id: $id) { memberships(orderBy: $order, first: 3) { nodes { id } } } }"""
     answered.clear()
-    await _both(
+    await both(
         demo_users[0], resolvers_client, query, {"id": world["organisation"], "order": {"field": "ROLE"}}
     )
     assert answered == []

@@ -8,13 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from compared import both, card_id
 from sqlalchemy import update
-from test_compiled import _both, _card_id, answered, demo_data, demo_users, resolvers_client
 
 from relgraph.db.models import Organisation
 from relgraph.graphql.core.ids import decode_id
-
-__all__ = ["answered", "demo_data", "demo_users", "resolvers_client"]  # fixtures, used by name
 
 RELATIONS = """query Relations($id: ID!) {
   organisation(id: $id) {
@@ -56,7 +54,7 @@ async def hidden_relation(demo_data, demo_users) -> tuple[str, str]:
     """The card's organisation and a person without memberships (hidden from BUSINESS and
     READONLY) related to it: (organisation id, person id)."""
     admin = demo_users[0]
-    card = await _card_id(admin)
+    card = await card_id(admin)
     created = await _admin_mutation(
         admin,
         "mutation($i: CreatePersonInput!) { createPerson(input: $i) { person { id } userErrors { message } } }",
@@ -84,7 +82,7 @@ async def test_relations_account_managers_and_vat_number_read_as_the_resolvers_r
     totals = {}
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, RELATIONS, {"id": card})
+        answer = await both(caller, resolvers_client, RELATIONS, {"id": card})
         assert answered == ["Relations"], caller.email
         relations = answer["data"]["organisation"]["relations"]
         others = [edge["otherParty"]["id"] for edge in relations["edges"]]
@@ -103,7 +101,7 @@ async def test_relations_account_managers_and_vat_number_read_as_the_resolvers_r
         await session.commit()
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, RELATIONS, {"id": card})
+        answer = await both(caller, resolvers_client, RELATIONS, {"id": card})
         assert answered == ["Relations"], caller.email
         shown = answer["data"]["organisation"]["vatNumber"]
         assert shown == ("GB 980 7806 84" if caller is admin else None), caller.email
@@ -115,7 +113,7 @@ async def test_a_persons_relations_read_as_the_resolvers_read_them(
     _, person = hidden_relation
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, PERSON_RELATIONS, {"id": person})
+        answer = await both(caller, resolvers_client, PERSON_RELATIONS, {"id": person})
         assert answered == ["PersonRelations"], caller.email
         found = answer["data"]["person"]
         # Hidden from BUSINESS and READONLY (R1): no person, so no relations either.
@@ -148,7 +146,7 @@ async def test_sorted_relations_paged_backwards_read_as_the_resolvers_read_them(
     card, person = hidden_relation
     for caller in demo_users:
         answered.clear()
-        answer = await _both(caller, resolvers_client, SORTED_RELATIONS, {"id": card})
+        answer = await both(caller, resolvers_client, SORTED_RELATIONS, {"id": card})
         assert answered == ["SortedRelations"], caller.email
         by_type = answer["data"]["organisation"]["byType"]
         assert by_type["edges"] and by_type["pageInfo"]["hasPreviousPage"] == (by_type["totalCount"] > 5)
