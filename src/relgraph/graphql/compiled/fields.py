@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from relgraph.db.models.base import ContactKind
 from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.selection import Forbidden, Selected
+from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected
 from relgraph.graphql.core.errors import PublicError, shown_only_if_readable
 from relgraph.policy import can_see_financials, can_see_sensitive
 
-__all__ = ["common", "primary_contact", "stamps", "withheld"]
+__all__ = ["common", "primary_contact", "row_by_id", "stamps", "withheld"]
 
 # The party fields that show the primary contact mean of a kind (graphql/party_data/types/
 # contact_means.primary_value): at most one per party and kind (a partial unique index).
@@ -76,3 +76,29 @@ def primary_contact(build: Build, item: Selected, alias: str) -> str | None:
         f"(SELECT {c}.value FROM contact_means {c} WHERE {c}.party_id = {alias}.id "
         f"AND {c}.kind = {build.dialect.literal(kind.value)} AND {c}.is_primary ORDER BY {c}.id LIMIT 1)"
     )
+
+
+def row_by_id(
+    build: Build,
+    type_name: str,
+    table: str,
+    id_expr: str,
+    item: Selected,
+    columns: dict[str, str],
+    flags: tuple[str, ...] = (),
+) -> str:
+    """The object of `type_name` in the row of `table` with id `id_expr`, for types of plain
+    columns (`columns`: field -> column) and boolean `flags` (columns named as the fields)."""
+    d = build.dialect
+    alias = build.alias("r")
+    pairs: list[tuple[str, str]] = []
+    for field in build.fields(build.object_type(type_name), item):
+        value = common(build, type_name, field, alias)
+        if value is None and field.name in columns:
+            value = f"{alias}.{columns[field.name]}"
+        elif value is None and field.name in flags:
+            value = d.boolean(f"{alias}.{field.name}")
+        elif value is None:
+            raise Decline(f"field {type_name}.{field.name}")
+        pairs.append((field.key, value))
+    return d.nested(f"SELECT {d.obj(pairs)} FROM {table} {alias} WHERE {alias}.id = {id_expr}")

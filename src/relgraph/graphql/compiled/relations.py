@@ -15,14 +15,20 @@ from relgraph.db.models import Relation
 from relgraph.db.pagination import OrderKey
 from relgraph.domain.relations.relations import ORDER_FIELDS, order_keys
 from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.fields import common, row_by_id
 from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 
 __all__ = ["account_managers", "party", "relations"]
 
-_RELATION_TYPE_COLUMNS = {"name": "name", "inverseName": "inverse_name", "description": "description"}
+_RELATION_TYPE_COLUMNS = {
+    "name": "name",
+    "inverseName": "inverse_name",
+    "description": "description",
+    "version": "version",
+}
+_FLAGS = ("symmetric", "active")
 
 
 def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
@@ -141,31 +147,13 @@ def _relation(build: Build, rv: str, fields: list[Selected], path: list[str]) ->
         elif item.name in ("source", "target"):
             value = party(build, f"{rv}.{item.name}_id", item, at)
         elif item.name == "type":
-            value = _relation_type(build, f"{rv}.type_id", item)
+            value = row_by_id(
+                build, "RelationType", "relation_types", f"{rv}.type_id", item, _RELATION_TYPE_COLUMNS, _FLAGS
+            )
         else:
             raise Decline(f"field Relation.{item.name}")
         pairs.append((item.key, value))
     return d.obj(pairs)
-
-
-def _relation_type(build: Build, type_id: str, item: Selected) -> str:
-    d = build.dialect
-    t = build.alias("rt")
-    pairs: list[tuple[str, str]] = []
-    for field in build.fields(build.object_type("RelationType"), item):
-        value = common(build, "RelationType", field, t)
-        if value is not None:
-            pass
-        elif field.name in _RELATION_TYPE_COLUMNS:
-            value = f"{t}.{_RELATION_TYPE_COLUMNS[field.name]}"
-        elif field.name in ("symmetric", "active"):
-            value = d.boolean(f"{t}.{field.name}")
-        elif field.name == "version":
-            value = f"{t}.version"
-        else:
-            raise Decline(f"field RelationType.{field.name}")
-        pairs.append((field.key, value))
-    return d.nested(f"SELECT {d.obj(pairs)} FROM relation_types {t} WHERE {t}.id = {type_id}")
 
 
 def account_managers(

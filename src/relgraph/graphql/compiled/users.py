@@ -13,7 +13,7 @@ from __future__ import annotations
 from graphql import GraphQLObjectType
 
 from relgraph.graphql.compiled.compiler import Build, Connection
-from relgraph.graphql.compiled.fields import common
+from relgraph.graphql.compiled.fields import common, row_by_id
 from relgraph.graphql.compiled.relations import party
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of, literal_input
 
@@ -105,31 +105,19 @@ def _internal_relation(build: Build, ir: str, fields: list[Selected], path: list
             found = user(build, u, build.fields(build.object_type("User"), item), at)
             value = d.nested(f"SELECT {found} FROM users {u} WHERE {u}.id = {ir}.user_id")
         elif item.name == "category":
-            value = _category(build, f"{ir}.category_id", item)
+            value = row_by_id(
+                build,
+                "InternalRelationCategory",
+                "internal_relation_categories",
+                f"{ir}.category_id",
+                item,
+                _CATEGORY_COLUMNS,
+                ("active",),
+            )
         else:  # current, commissionPercent (R4): the resolvers
             raise Decline(f"field InternalRelation.{item.name}")
         pairs.append((item.key, value))
     return d.obj(pairs)
-
-
-def _category(build: Build, category_id: str, item: Selected) -> str:
-    d = build.dialect
-    c = build.alias("irc")
-    pairs: list[tuple[str, str]] = []
-    for field in build.fields(build.object_type("InternalRelationCategory"), item):
-        value = common(build, "InternalRelationCategory", field, c)
-        if value is not None:
-            pass
-        elif field.name in _CATEGORY_COLUMNS:
-            value = f"{c}.{_CATEGORY_COLUMNS[field.name]}"
-        elif field.name == "active":
-            value = d.boolean(f"{c}.active")
-        else:
-            raise Decline(f"field InternalRelationCategory.{field.name}")
-        pairs.append((field.key, value))
-    return d.nested(
-        f"SELECT {d.obj(pairs)} FROM internal_relation_categories {c} WHERE {c}.id = {category_id}"
-    )
 
 
 def users(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
