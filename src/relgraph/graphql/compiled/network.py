@@ -235,7 +235,7 @@ def _nodes(build: Build, selected: Selected, nodes: str, path: list[str]) -> str
                 "Organisation", o, build.fields(build.object_type("Organisation"), field), at
             )
             person = build.object("Person", pe, build.fields(build.object_type("Person"), field), at)
-            pairs.append((field.key, f"CASE WHEN {o}.id IS NOT NULL THEN {organisation} ELSE {person} END"))
+            pairs.append((field.key, d.either(f"{o}.id IS NOT NULL", organisation, person)))
         else:
             raise Decline(f"field {node_type.name}.{field.name}")
     source = (

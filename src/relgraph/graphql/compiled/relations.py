@@ -117,13 +117,12 @@ def party(build: Build, party_id: str, item: Selected, path: list[str]) -> str:
     person = build.object("Person", pe, person_fields, path)
     visible = build.conditions.person_visible(pe)
     # Party ids are shared by both tables: at most one of the two finds the row.
-    return (
-        f"coalesce({d.nested(f'SELECT {organisation} FROM organisations {o} WHERE {o}.id = {party_id}')}, "
-        + d.nested(
+    return d.first_of(
+        d.nested(f"SELECT {organisation} FROM organisations {o} WHERE {o}.id = {party_id}"),
+        d.nested(
             f"SELECT {person} FROM persons {pe} WHERE {pe}.id = {party_id}"
             + (f" AND {visible}" if visible else "")
-        )
-        + ")"
+        ),
     )
 
 
