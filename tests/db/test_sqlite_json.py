@@ -1,5 +1,5 @@
 """SQLite's compiled reads write JSON by concatenation and IDs with crypto's base64
-(graphql/compiled/dialects.py): the same bytes json_object and encode_id write; and an
+(graphql/compiled/dialect_sqlite.py): the same bytes json_object and encode_id write; and an
 organisation's memberships are read from ix_memberships_by_organisation alone."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ deep, such as the organisation card. SQLite 3.46 and later grow that stack as ne
 3.45 and later read and build JSON several times faster. sqlean.py is the standard sqlite3
 module built with such a SQLite and extensions of its own, which stay off but one: crypto,
 for its base64 (`encode(x, 'base64')`), in which compiled reads write global IDs
-(graphql/compiled/dialects.py) three times faster than a Python function could. Everything in relgraph that
+(graphql/compiled/dialect_sqlite.py) three times faster than a Python function could. Everything in relgraph that
 opens a database file uses this module: two copies of SQLite in one process must not
 share a file (their POSIX locks would not see each other).
 """
