@@ -48,7 +48,7 @@ class SQLite(Dialect):
     """JSON written by concatenation: objects and arrays are text put together from
     json_quote'd values, never parsed. json_object and json_group_array took JSON values
     only with the JSON subtype, which a subquery's value loses: `-> '$'` gave it back by
-    parsing it again, at every level of nesting (the big card's 185 kB four times, a fifth
+    parsing it again, at every level of nesting (the big card's 185 kB four times, a quarter
     of its statement). Which values are JSON text already is known here, at compile time
     (_Json); the others are json_quote'd (scalars quoted, values carrying the subtype as
     they are)."""
