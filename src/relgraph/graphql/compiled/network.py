@@ -15,8 +15,9 @@ Nodes are (kind, id) with kind 0 a party and 1 a staff user, so (kind, id) sorts
 walk sorts them. Membership of the nodes or edges reached is written as row-value IN /
 NOT IN (never NULL), which both databases answer with a hash or an index on the CTE.
 
-On SQLite each hop is a statement of its own (neighbourhood() says why), run before the
-operation's statement: the walk so far goes from one to the next as a JSON bind parameter,
+On SQLite each hop but the last is a statement of its own (neighbourhood() says why), run
+before the operation's statement, which walks the last: the walk so far goes from one to
+the next as a JSON bind parameter,
 and starts from the ID of a party asked by ID (organisation(id:), person(id:):
 Build.row_ids); below a list the resolvers answer. The hops' SQL is the same on both.
 """
@@ -133,11 +134,14 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         # multiply hop after hop. So each hop is a statement of its own (Build.step), from
         # the walk so far as JSON to the walk one hop further; the walk starts from the
         # party's ID parameter, known before the statements run.
-        for k in range(1, hops + 1):
+        # The last hop is the operation statement's own: `hops` statements in all.
+        for k in range(1, hops):
             hop = _hop(build, nb, k, depth, most, room, kinds, viewer, today)
             state = build.step(f"WITH {', '.join([*ctes, *hop])} SELECT {_state(nb, k)}")
             ctes = _read_state(nb, k, state)
-        overs = f"(SELECT over FROM {nb}x{hops}) = 1"  # the walk's, carried hop by hop
+        ctes += _hop(build, nb, hops, depth, most, room, kinds, viewer, today)
+        # x of the state read is the walk's until then, carried hop by hop.
+        overs = f"(SELECT over FROM {nb}x{hops - 1}) = 1 OR (SELECT over FROM {nb}x{hops}) = 1"
     else:
         for k in range(1, hops + 1):
             ctes += _hop(build, nb, k, depth, most, room, kinds, viewer, today)
