@@ -86,8 +86,9 @@ COVERED_EXAMPLES = {
     "search-persons",
     "viewer",
 }
-# Compiled on PostgreSQL only (the resolvers answer on SQLite): a neighbourhood's hops are
-# more than SQLite's CTE expansion takes.
+# Compiled on PostgreSQL only: the example asks the neighbourhood of each organisation a
+# search finds, and SQLite's compiled walk starts only from a party asked by ID
+# (graphql/compiled/network.py says why).
 COVERED_ON_POSTGRESQL = {"neighbourhood"}
 
 

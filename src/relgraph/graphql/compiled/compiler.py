@@ -1,4 +1,5 @@
-"""The compiler: a validated read operation to one SQL statement that returns its `data`.
+"""The compiler: a validated read operation to one SQL statement that returns its `data`
+(after a fixed few that feed it, where one statement cannot do: Compiled.steps).
 
 It walks the selection once per (document, operation, viewer's role and permissions,
 database, day) and writes nested JSON-building subqueries (dialects.py) with the rules of
@@ -59,6 +60,10 @@ class Compiled:
     # Parameters bound to the viewer's user id per request (the compile cache is shared by
     # every viewer with the same role and permissions).
     viewer_ids: list[str] = field(default_factory=list)
+    # Statements run before `sql`, in order, each answering one value bound as the named
+    # parameter of the statements after it (a neighbourhood's hops on SQLite): a fixed
+    # sequence, written by the compiler, so the statement count depends on the document only.
+    steps: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -104,6 +109,9 @@ class Build:
     transforms: list[Transform] = field(default_factory=list)
     day: Day = None
     viewer_ids: list[str] = field(default_factory=list)
+    # The rows whose id is a bind parameter (a root field by ID): alias -> parameter.
+    row_ids: dict[str, str] = field(default_factory=dict)
+    steps: list[tuple[str, str]] = field(default_factory=list)
     _aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -163,6 +171,13 @@ class Build:
         objects around it are read as of another day (the resolvers answer it for that day)."""
         if self.day is not None:
             raise Decline(f"{what} as of another day")
+
+    def step(self, sql: str) -> str:
+        """Run `sql` (one row, one column) before the operation's statement: the bind
+        parameter that holds its value, for the statements after it (Compiled.steps)."""
+        name = f"w{len(self.steps)}"
+        self.steps.append((name, sql))
+        return f":{name}"
 
     def viewer_id(self) -> str:
         """The bind parameter of the viewer's user id, set per request (not compiled in)."""
@@ -339,6 +354,7 @@ def compile_operation(
         build.forbidden,
         build.transforms,
         build.viewer_ids,
+        build.steps,
     )
 
 

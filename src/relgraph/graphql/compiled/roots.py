@@ -27,6 +27,7 @@ __all__ = ["OBJECTS", "ROOTS"]
 def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
     pk = build.id_parameter(query, selected, "Organisation", allowed=["id", AS_OF])
     o = build.alias("o")
+    build.row_ids[o] = pk
     # With asOf, every time-dependent field below answers as of that day unless it sets its own.
     with build.as_of(build.day_of(query, selected)):
         found = organisation(
@@ -38,6 +39,7 @@ def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) ->
 def _person(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
     pk = build.id_parameter(query, selected, "Person")
     pe = build.alias("pe")
+    build.row_ids[pe] = pk
     found = person(build, pe, build.fields(build.object_type("Person"), selected), [selected.key])
     visible = build.conditions.person_visible(pe)
     return build.dialect.nested(
