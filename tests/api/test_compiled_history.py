@@ -11,7 +11,15 @@ from typing import Any
 import orjson
 import pytest
 from compared import both
-from helpers import Caller, create_organisation, create_person, make_account_manager, ok, upload_ok
+from helpers import (
+    Caller,
+    add_membership,
+    create_organisation,
+    create_person,
+    make_account_manager,
+    ok,
+    upload_ok,
+)
 
 from relgraph.cli import DEMO_USERS
 
@@ -169,3 +177,26 @@ async def test_hidden_history_never_reaches_a_compiled_answer(
             assert (marker.encode() in text) == (marker not in hidden), (marker, caller.email)
         if "FINANCE" not in permissions:
             assert b'"masked":true' in text  # the invoice name's changes: there, without values
+
+
+async def test_a_timeline_holding_a_merge_report_is_answered_by_the_resolvers(
+    history, demo_users, resolvers_client, answered
+) -> None:
+    """A merge's counts are the reader's (what it sees of the parties the report names): the
+    compiled statement runs, finds the report and leaves the answer to the resolvers."""
+    admin = demo_users[0]
+    source = await create_organisation(admin, "Samengevoegd B.V.")
+    await ok(admin, "addNote", "", partyId=source, body="Gaat mee")
+    # Counted only when the reader sees that person: the count needs the database.
+    await add_membership(admin, await create_person(admin, "Meegaand"), source)
+    await ok(admin, "mergeOrganisations", "", sourceId=source, targetId=history["organisation"])
+    for caller in demo_users:
+        answered.clear()
+        query = timeline_query("")
+        answer = await both(caller, resolvers_client, query, {"id": history["organisation"], "first": 100})
+        actions = {n.get("action") for n in answer["data"]["organisation"]["timeline"]["nodes"]}
+        assert "MERGE" in actions and answered == ["Timeline"]  # ran, then declined
+        answered.clear()
+        without = timeline_query("").replace(" changes { __typename field before after masked }", "")
+        await both(caller, resolvers_client, without, {"id": history["organisation"], "first": 100})
+        assert answered == ["Timeline"]
