@@ -23,7 +23,7 @@ from relgraph.db.models import ContactMean, Membership, MembershipTag, Person, R
 from relgraph.db.models.in_force import in_force_on
 from relgraph.db.pagination import OrderKey
 from relgraph.domain import users
-from relgraph.domain.history import activities, notes, timeline
+from relgraph.domain.history import activities, feed_reads, notes, timeline
 from relgraph.domain.memberships import queries
 from relgraph.domain.organisations import organisations, parent_periods
 from relgraph.domain.party_data import contact_means, groups
@@ -188,3 +188,12 @@ class Conditions:
         the viewer's own id (R2 on documents' events) the bind parameter `viewer_id`."""
         viewer = dataclasses.replace(self.viewer, id=literal_column(viewer_id))  # type: ignore[arg-type]
         return self._render(timeline.items(viewer, [literal_column(f"{party}.id")], kinds))
+
+    def changes_listed(self) -> str:
+        """SELECT of the changes of the feed the viewer may read (feed_reads.listed)."""
+        return self._render(feed_reads.listed(self.viewer))
+
+    def relations_visible(self) -> str:
+        """SELECT of the relations the viewer may see by id (relations.ends_visible: R1 on
+        both ends), with the relations' columns."""
+        return self._render(select(Relation).where(relations.ends_visible(self.viewer)))
