@@ -73,6 +73,7 @@ PERSON = (
 COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
+    "changes-feed",
     "competitors-people",
     "customer-timeline",
     "group-as-of",
