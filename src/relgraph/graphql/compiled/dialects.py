@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Date
 
+from relgraph.db.cursors import encode_cursor
 from relgraph.db.engine import SQLITE_FUNCTIONS
-from relgraph.db.pagination import _encode as encode_cursor
 from relgraph.db.sqlite_library import sqlite
 from relgraph.domain.history import timeline
 from relgraph.graphql.compiled.selection import Decline
@@ -247,7 +247,7 @@ class PostgreSQL(Dialect):
         return f"{_quote(head)} || rtrim({raw}, '=')" if head else f"rtrim({raw}, '=')"
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
-        # to_json writes a sort key as db/pagination._encode does (not ASCII-escaped).
+        # to_json writes a sort key as db/cursors.encode_cursor does (not ASCII-escaped).
         opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
         sort = "" if key == pk else f"to_json({key})::text || ',' || "
         raw = f"convert_to({opening} || {sort}{pk}::text || ']', 'UTF8')"
