@@ -73,7 +73,9 @@ PERSON = (
 COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
+    "changes-feed",
     "competitors-people",
+    "customer-timeline",
     "group-as-of",
     "group-contacts",
     "group-people",
@@ -81,6 +83,7 @@ COVERED_EXAMPLES = {
     "mailing-list",
     "organisation-card",
     "person-connections",
+    "recent-joiners",
     "relations-of-two-types",
     "search-organisations",
     "search-persons",

@@ -164,6 +164,9 @@ class SQLite(Dialect):
             return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
         return f"relgraph_cursor({key}, {pk})"
 
+    def item_cursor(self, at: str, kind: str, pk: str) -> str:
+        return f"relgraph_item_cursor({at}, {kind}, {pk})"
+
     def date(self, column: str) -> str:
         return column  # stored as YYYY-MM-DD text
 

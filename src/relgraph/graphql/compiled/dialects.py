@@ -20,6 +20,7 @@ from sqlalchemy import Date
 
 from relgraph.db.cursors import encode_cursor
 from relgraph.db.engine import SQLITE_FUNCTIONS
+from relgraph.domain.history import timeline
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.graphql.core.ids import encode_id
 
@@ -50,6 +51,10 @@ def _moment(stored: str | None) -> str | None:
     return dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC).isoformat()
 
 
+def _item_cursor(at: str, kind: str, pk: int) -> str:
+    return timeline.encode_cursor(dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC), kind, pk)
+
+
 # The Python functions SQLite's compiled reads call: IDs, cursors and moments.
 SQLITE_FUNCTIONS.update(
     {
@@ -58,6 +63,7 @@ SQLITE_FUNCTIONS.update(
         "relgraph_tagged_cursor": (3, _tagged_cursor),
         "relgraph_id_cursor": (2, _id_cursor),
         "relgraph_moment": (1, _moment),
+        "relgraph_item_cursor": (3, _item_cursor),
     }
 )
 
@@ -148,6 +154,10 @@ class Dialect:
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64;
         ordered by the id alone (`key` is `pk`): [tag, id], or [id] without a tag."""
+        raise NotImplementedError
+
+    def item_cursor(self, at: str, kind: str, pk: str) -> str:
+        """A timeline item's cursor as domain/history/timeline.encode_cursor writes it."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
@@ -248,6 +258,11 @@ class PostgreSQL(Dialect):
         opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
         sort = "" if key == pk else f"to_json({key})::text || ',' || "
         raw = f"convert_to({opening} || {sort}{pk}::text || ']', 'UTF8')"
+        return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
+
+    def item_cursor(self, at: str, kind: str, pk: str) -> str:
+        # json.dumps([isoformat, kind, id], separators=(",", ":")): the kinds need no escaping.
+        raw = f"""convert_to('["' || {self.moment(at)} || '","' || {kind} || '",' || {pk}::text || ']', 'UTF8')"""
         return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
     def date(self, column: str) -> str:

@@ -224,6 +224,10 @@ class CompiledReads(SchemaExtension):
                 else:
                     try:
                         context.result = await _run(prepared, context, values)
+                    except Decline as reason:
+                        # An answer Python cannot shape as the resolvers do (an audit event
+                        # holding a merge's report, counted per reader): theirs.
+                        logger.debug("compiled reads declined after the statement: %s", reason)
                     except DBAPIError as error:
                         if _service_fault(error):
                             raise

@@ -1,6 +1,6 @@
 """The root fields the compiler knows: one organisation or person by ID, searches of
 organisations and persons (filter and order written in the document, not in variables),
-the viewer, the staff list and the customer groups."""
+the viewer, the staff list, the customer groups and the changes feed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from relgraph.db.pagination import OrderKey
 from relgraph.domain.organisations import organisations
 from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
+from relgraph.graphql.compiled.feed import changes
 from relgraph.graphql.compiled.groups import customer_groups
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.paging import order_asked
@@ -112,6 +113,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "users": users,
     "viewer": _viewer,
     "customerGroups": customer_groups,
+    "changes": changes,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
