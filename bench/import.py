@@ -12,10 +12,10 @@ file, and PostgreSQL when reachable; it creates and drops its own databases), in
              rules, checks between rows and against the database, search text, one audit
              event per object, all in one transaction; on PostgreSQL its rows go in with
              COPY (db.bulk.copy_rows)
-  before     PostgreSQL only: the same importer writing its rows as before issue 25, one
-             INSERT ... SELECT FROM unnest(arrays) per table and chunk (db.bulk.insert_rows,
-             swapped in for copy_rows); on SQLite copy_rows is insert_rows, so the import
-             line is the before figure too
+  before     the importer as it was before issue 25 sped it up: a frozen copy of it
+             (bench/import_before/, with the identifier checks of then), writing its rows
+             with one INSERT ... SELECT FROM unnest(arrays) per table and chunk on
+             PostgreSQL (db.bulk.insert_rows), an executemany on SQLite
 
   database   the import's own statements (and COPYs), recorded at the driver and replayed into a
              database in the same state: what the database and its driver cost for what
@@ -44,7 +44,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from import_files import (  # bench/, beside this script
+from import_before import import_csv as import_before_csv
+from import_before import old_identifiers  # bench/, beside this script
+from import_files import (  # bench/
     write_files,
     write_plain_organisations,
 )
@@ -220,6 +222,12 @@ async def _imported(session: AsyncSession, kind: str, path: Path) -> None:
     assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
 
 
+async def _imported_before(session: AsyncSession, kind: str, path: Path) -> None:
+    with old_identifiers():
+        result = await import_before_csv(session, kind, path)
+    assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
+
+
 # A statement as the driver got it, or (None, (table, rows)) for a COPY.
 Statements = list[tuple[str | None, Any]]
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
@@ -277,8 +285,7 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
     steps.append(("organisations", "plain"))  # no email or phone: what phone numbers cost
     names = {"plain": "organisations, no email/phone"}
     best: dict[tuple[str, str], list[float]] = {}
-    postgres = label == "PostgreSQL"
-    ways = ("baseline", "before", "import", "database") if postgres else ("baseline", "import", "database")
+    ways = ("baseline", "before", "import", "database")
     exported: dict[str, tuple[float, int]] = {}
     recorded: dict[str, Statements] = {}
     template = await make_db("template")
@@ -302,8 +309,7 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
                     elif way == "before":
 
                         async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
-                            with _rows_written_by(bulk.insert_rows):
-                                await _imported(session, kind, path)
+                            await _imported_before(session, kind, path)
                     else:
 
                         async def work(session: AsyncSession, file: str = file) -> None:
