@@ -40,7 +40,7 @@ import datetime as dt
 import io
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -228,21 +228,21 @@ async def _imported_before(session: AsyncSession, kind: str, path: Path) -> None
     assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
 
 
-# A statement as the driver got it, or (None, (table, rows)) for a COPY.
+# A statement as the driver got it, or (None, (table, columns, records)) for a COPY.
 Statements = list[tuple[str | None, Any]]
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
-RowWriter = Callable[[AsyncSession, Table, Sequence[Mapping[str, Any]]], Awaitable[None]]
+RecordWriter = Callable[[AsyncSession, Table, Sequence[str], Sequence[Sequence[Any]]], Awaitable[None]]
 
 
 @contextlib.contextmanager
-def _rows_written_by(writer: RowWriter) -> Iterator[None]:
+def _records_written_by(writer: RecordWriter) -> Iterator[None]:
     """The importer writes its table rows with `writer` for the block."""
-    kept = writing.copy_rows
-    writing.copy_rows = writer  # type: ignore[assignment]
+    kept = writing.copy_records
+    writing.copy_records = writer  # type: ignore[assignment]
     try:
         yield
     finally:
-        writing.copy_rows = kept  # type: ignore[assignment]
+        writing.copy_records = kept  # type: ignore[assignment]
 
 
 def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
@@ -253,13 +253,15 @@ def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
         if not statement.startswith(_CONTROL):
             into.append((statement, parameters))
 
-    async def copied(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def copied(
+        session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+    ) -> None:
         if session.get_bind().dialect.name == "postgresql":  # (on SQLite the INSERTs are recorded)
-            into.append((None, (table, rows)))
-        await bulk.copy_rows(session, table, rows)
+            into.append((None, (table, columns, records)))
+        await bulk.copy_records(session, table, columns, records)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    swap = _rows_written_by(copied)
+    swap = _records_written_by(copied)
     swap.__enter__()
 
     def stop() -> None:
@@ -273,7 +275,7 @@ async def _replayed(session: AsyncSession, statements: Statements) -> None:
     connection = await session.connection()
     for statement, parameters in statements:
         if statement is None:
-            await bulk.copy_rows(session, *parameters)
+            await bulk.copy_records(session, *parameters)
         else:
             await connection.exec_driver_sql(statement, parameters)
 

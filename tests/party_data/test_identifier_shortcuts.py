@@ -78,12 +78,12 @@ _nl_vats = st.builds(
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.one_of(_nl_vats, st.text("NLB0123456789٣ ", max_size=16)))
+@given(st.one_of(_nl_vats, st.text("NLB0123456789\u0663 ", max_size=16)))
 @example("NL004495445B01")
 @example("NL004495445B00")
 @example("NL000000000B01")
 @example("NL002455799B11")  # passes mod 97, not the 11-check: stdnum's to answer
-@example("NL00449544٥B01")  # an Arabic-Indic digit
+@example("NL00449544\u0665B01")  # an Arabic-Indic digit five
 def test_a_compact_dutch_vat_number_is_what_stdnum_makes_of_it(typed: str) -> None:
     shortcut = identifiers._plain_nl_vat(typed)
     if shortcut is not None:

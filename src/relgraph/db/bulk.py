@@ -9,6 +9,7 @@ writer already holds the database lock (BEGIN IMMEDIATE), and FOR UPDATE renders
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ __all__ = [
     "CHUNK",
     "analyze",
     "chunked",
+    "copy_records",
     "copy_rows",
     "insert_rows",
     "is_postgres",
@@ -196,6 +198,50 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
         table.name, records=list(zip(*columns, strict=True)), columns=names
     )
+
+
+async def copy_records(
+    session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+) -> None:
+    """`copy_rows` for rows given as tuples of `columns`, in the session's transaction:
+    COPY on PostgreSQL, an executemany on SQLite.
+
+    Only the columns whose type has a bind processor on this dialect (JSON, timestamps,
+    booleans; dates on SQLite) are converted, a column at a time; the others go to the
+    driver as they are. No dict per row is made or taken apart.
+    """
+    if not records:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    processors = _processors(table, tuple(columns), dialect)
+    if processors:
+        transposed = list(zip(*records, strict=True))
+        for index, processor in processors:
+            transposed[index] = tuple(_converted(list(transposed[index]), processor))
+        records = list(zip(*transposed, strict=True))
+    if dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=records, columns=list(columns)
+        )
+        return
+    sql = _values_insert(table, list(columns), dialect)
+    for part in chunked(records):
+        await connection.exec_driver_sql(sql, list(part))
+
+
+@functools.lru_cache(maxsize=256)
+def _processors(
+    table: Table, columns: tuple[str, ...], dialect: Any
+) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(index, bind processor) of each of `columns` of `table` that has one on `dialect`."""
+    found = []
+    for index, name in enumerate(columns):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            found.append((index, processor))
+    return found
 
 
 async def update_each(

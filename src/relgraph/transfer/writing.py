@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import (
     analyze,
-    copy_rows,
+    copy_records,
     one_of,
     reserve_ids,
     rows_in,
@@ -87,8 +87,8 @@ async def _write_chunks(
     now = dt.datetime.now(dt.UTC)
     for start in range(0, len(rows), CHUNK):
         tables = tables_of(rows[start : start + CHUNK], source, now)
-        for table, table_rows in tables.in_order():
-            await copy_rows(session, table, table_rows)
+        for table, columns, records in tables.in_order():
+            await copy_records(session, table, columns, records)
         if search_index is not None:
             await search_index.index(tables.ids)
         progress("writing", start + len(tables.ids), len(rows))
