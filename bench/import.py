@@ -11,7 +11,7 @@ file, and PostgreSQL when reachable; it creates and drops its own databases), in
   import     relgraph's importer (transfer.import_csv): every row checked with the API's
              rules, checks between rows and against the database, search text, one audit
              event per object, all in one transaction; on PostgreSQL its rows go in with
-             COPY (db.bulk.copy_rows)
+             COPY (db.bulk.copy_records)
   before     the importer as it was before issue 25 sped it up: a frozen copy of it
              (bench/import_before/, with the identifier checks of then), writing its rows
              with one INSERT ... SELECT FROM unnest(arrays) per table and chunk on

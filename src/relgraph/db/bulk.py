@@ -38,7 +38,6 @@ __all__ = [
     "analyze",
     "chunked",
     "copy_records",
-    "copy_rows",
     "insert_rows",
     "is_postgres",
     "lock_rows",
@@ -177,38 +176,18 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
             await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
-async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write `rows` into `table` with PostgreSQL's COPY, in the session's transaction; on
-    SQLite, `insert_rows`.
-
-    COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
-    the server parses no SQL and plans nothing (bulk imports, the demo's bulk load). As with
-    `insert_rows`, every row has the same keys and gives every column the table needs, and
-    the values go through the columns' bind processors first.
-    """
-    connection = await session.connection()
-    if not rows or connection.dialect.name != "postgresql":
-        await insert_rows(session, table, rows)
-        return
-    dialect = connection.dialect
-    names = list(rows[0])
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    columns = [_converted([row[name] for row in rows], p) for name, p in zip(names, processors, strict=True)]
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        table.name, records=list(zip(*columns, strict=True)), columns=names
-    )
-
-
 async def copy_records(
     session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
 ) -> None:
-    """`copy_rows` for rows given as tuples of `columns`, in the session's transaction:
-    COPY on PostgreSQL, an executemany on SQLite.
+    """Write `records` (tuples of `columns`) into `table` in the session's transaction:
+    PostgreSQL's COPY, an executemany on SQLite (`insert_rows`'s statement).
 
-    Only the columns whose type has a bind processor on this dialect (JSON, timestamps,
-    booleans; dates on SQLite) are converted, a column at a time; the others go to the
-    driver as they are. No dict per row is made or taken apart.
+    COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
+    the server parses no SQL and plans nothing. As with `insert_rows`, the records give
+    every column the table needs (Python-side defaults do not run). Only the columns whose
+    type has a bind processor on this dialect (JSON, timestamps, booleans; dates on SQLite)
+    go through it, a column at a time; the others go to the driver as they are. No dict
+    per row is made or taken apart.
     """
     if not records:
         return
@@ -236,7 +215,7 @@ def _processors(
     table: Table, columns: tuple[str, ...], dialect: Any
 ) -> list[tuple[int, Callable[[Any], Any]]]:
     """(index, bind processor) of each of `columns` of `table` that has one on `dialect`."""
-    found = []
+    found: list[tuple[int, Callable[[Any], Any]]] = []
     for index, name in enumerate(columns):
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
