@@ -7,6 +7,7 @@ possible duplicates) are the same too."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ from sqlalchemy import select
 
 from relgraph import transfer
 from relgraph.db.engine import create_engine, make_sessionmaker
+from relgraph.db.models import Organisation
+from relgraph.errors import InvalidInput
+from relgraph.transfer import writing
 from relgraph.transfer.tables import ORDER
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
@@ -102,9 +106,18 @@ async def _tables(sessionmaker: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.mark.parametrize("options", [{}, {"skip_invalid": True}, {"skip_duplicates": True}])
+@pytest.mark.parametrize("chunk", [writing.CHUNK, 2], ids=["one chunk", "chunks of 2"])
 async def test_the_same_files_write_the_same_rows(
-    sessionmaker: Any, before_db: Any, tmp_path: Path, options: dict[str, Any]
+    sessionmaker: Any,
+    before_db: Any,
+    tmp_path: Path,
+    options: dict[str, Any],
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Chunks of 2 made a row at a time: several writes in turn, each beside the next's making.
+    monkeypatch.setattr(writing, "CHUNK", chunk)
+    monkeypatch.setattr(writing, "SLICE", min(writing.SLICE, chunk // 2))
     files = [
         ("organisations", ORGANISATIONS),
         ("persons", PERSONS),
@@ -124,3 +137,51 @@ async def test_the_same_files_write_the_same_rows(
     now_tables, then_tables = await _tables(sessionmaker), await _tables(before_db)
     assert sum(len(rows) for rows in now_tables.values()) > 50
     assert now_tables == then_tables
+
+
+async def test_a_failed_write_stops_the_import_with_nothing_written(
+    sessionmaker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's write that fails while the next chunk is being made ends the import with
+    its error, no write left running on the connection, and nothing committed."""
+    monkeypatch.setattr(writing, "CHUNK", 2)
+    monkeypatch.setattr(writing, "SLICE", 1)
+    written: list[str] = []
+    copy_records = writing.copy_records
+
+    async def failing(session: Any, table: Any, columns: Any, records: Any) -> None:
+        written.append(table.name)
+        if len(written) == 8:  # in the second chunk
+            raise RuntimeError("disk full")
+        await copy_records(session, table, columns, records)
+
+    monkeypatch.setattr(writing, "copy_records", failing)
+    path = tmp_path / "orgs.csv"
+    path.write_text(ORGANISATIONS, encoding="utf-8")
+    async with sessionmaker() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        with pytest.raises(RuntimeError, match="disk full"):
+            await transfer.import_csv(session, "organisations", path)
+        await session.rollback()
+    assert written[:2] == ["parties", "organisations"] and len(written) == 8
+    async with sessionmaker() as session:
+        assert (await session.execute(select(Organisation.id))).all() == []
+
+
+async def test_the_import_gives_the_collector_its_settings_back(tmp_path: Path, sessionmaker: Any) -> None:
+    """An import collects less often while it runs (transfer.importing), and leaves the
+    process's collector as it found it, also when it fails."""
+    kept = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+        good.write_text(PERSONS, encoding="utf-8")
+        bad.write_text("no_such_column\n1\n", encoding="utf-8")
+        async with sessionmaker() as session:
+            await transfer.import_csv(session, "persons", good)
+            assert gc.get_threshold() == (700, 10, 10)
+            with pytest.raises(InvalidInput):
+                await transfer.import_csv(session, "persons", bad)
+            assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*kept)
