@@ -46,7 +46,7 @@ _addresses = st.builds(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(_addresses, st.text(_LOCAL_CHARS + _DOMAIN_CHARS, max_size=30)))
 @example("info@noord1.nl")
 @example("Jan.Jansen@Example.NL")
@@ -77,7 +77,7 @@ _nl_vats = st.builds(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(_nl_vats, st.text("NLB0123456789\u0663 ", max_size=16)))
 @example("NL004495445B01")
 @example("NL004495445B00")
