@@ -141,6 +141,17 @@ async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_use
         await both(admin, resolvers_client, CARD, variables)
     card = await card_id(admin)
     await both(admin, resolvers_client, CARD, {"id": card, "people": 500})  # the resolvers refuse it
+    # A NUL character in a literal of the document: no statement may carry one (the compiler
+    # declines; the autouse check fails the test if compiling raised instead), and where the
+    # resolvers send it PostgreSQL refuses it.
+    for nul in (
+        '{ organisations(filter: {search: "Noord\\u0000"}) { totalCount } }',
+        '{ organisations(first: 2) { nodes { relations(typeNames: ["a\\u0000"]) { totalCount } } } }',
+        '{ organisations(first: 2) { nodes { memberships(filter: {tag: "a\\u0000"}) { totalCount } } } }',
+    ):
+        answer = await both(admin, resolvers_client, nul, {})
+        # PostgreSQL refuses the character in any text: a bad request, not an internal error.
+        assert all(e["extensions"]["code"] == "BAD_USER_INPUT" for e in answer.get("errors", ())), answer
 
 
 @pytest.mark.parametrize("example", [None, "organisation-card"], ids=["card", "organisation-card example"])

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from relgraph.config import Settings
 from relgraph.db.cursors import encode_cursor
-from relgraph.graphql.compiled.dialects import DIALECTS
+from relgraph.graphql.compiled.databases import DIALECTS
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.schema import build_schema
 

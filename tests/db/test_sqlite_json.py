@@ -11,7 +11,7 @@ from helpers import IS_POSTGRES
 from sqlalchemy import text
 
 from relgraph.db.sqlite_library import sqlite
-from relgraph.graphql.compiled.dialects import DIALECTS
+from relgraph.graphql.compiled.databases import DIALECTS
 from relgraph.graphql.core.ids import encode_id
 
 pytestmark = pytest.mark.skipif(IS_POSTGRES, reason="SQLite's dialect of compiled reads")

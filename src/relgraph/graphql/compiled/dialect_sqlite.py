@@ -188,6 +188,7 @@ class SQLite(Dialect):
         """Decline a statement too deeply nested for SQLite's parser ("parser stack
         overflow"): parsed once, at compile time, by the same library the server uses, on an
         empty database (where parsing succeeds it stops at the first missing table)."""
+        super().check(sql)
         connection = sqlite.connect(":memory:")
         try:
             connection.execute(sql)

@@ -24,7 +24,7 @@ from relgraph.domain.history import timeline
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.graphql.core.ids import encode_id
 
-__all__ = ["DIALECTS", "Dialect"]
+__all__ = ["Dialect", "PostgreSQL"]
 
 
 def _quote(text: str) -> str:
@@ -193,7 +193,10 @@ class Dialect:
         raise NotImplementedError
 
     def check(self, sql: str) -> None:
-        """Raise Decline when the database could not run `sql` (nothing to check by default)."""
+        """Raise Decline when the database could not run `sql`: neither database takes a NUL
+        character in a statement (a string literal of the document, inlined)."""
+        if "\x00" in sql:
+            raise Decline("a NUL character in a literal")
 
 
 class PostgreSQL(Dialect):
@@ -293,9 +296,3 @@ class PostgreSQL(Dialect):
 
     def result(self, data: str) -> str:
         return f"SELECT ({data})::text"
-
-
-# SQLite's dialect builds on the one above (its own module: this one would be too long).
-from relgraph.graphql.compiled.dialect_sqlite import SQLite  # noqa: E402
-
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (PostgreSQL(), SQLite())}

@@ -27,7 +27,7 @@ from relgraph import tracking
 from relgraph.db.faults import connection_lost
 from relgraph.graphql.compiled.compiler import Compiled, Transform, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
-from relgraph.graphql.compiled.dialects import DIALECTS
+from relgraph.graphql.compiled.databases import DIALECTS
 from relgraph.graphql.compiled.roots import OBJECTS, ROOTS
 from relgraph.graphql.compiled.selection import Decline, Forbidden
 from relgraph.graphql.core.cost import operation_of

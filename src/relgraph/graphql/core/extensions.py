@@ -38,12 +38,32 @@ def _is_expected(error: GraphQLError) -> bool:
     return error.original_error is None or isinstance(error.original_error, GraphQLError)
 
 
+# PostgreSQL refuses a NUL character in any text (SQLSTATE 22021): a string of the request
+# that holds one and reaches a statement (a filter's value, a literal of the document).
+_NUL_REFUSED = "22021"
+
+
+def _nul_refused(error: GraphQLError) -> bool:
+    original = getattr(error.original_error, "orig", None)
+    return _NUL_REFUSED in (getattr(original, "sqlstate", None), getattr(original, "pgcode", None))
+
+
 def mask_unexpected(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
     """`errors` with each unexpected one replaced by "Internal error" and the request id, and logged."""
     masked = []
     for error in errors:
         if _is_expected(error):
             masked.append(error)
+            continue
+        if _nul_refused(error):
+            masked.append(
+                GraphQLError(
+                    "Text in this request cannot contain a NUL character (\\u0000).",
+                    nodes=error.nodes,
+                    path=error.path,
+                    extensions={"code": BAD_USER_INPUT},
+                )
+            )
             continue
         logger.error(
             "request %s: unexpected error at %s",
