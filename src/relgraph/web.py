@@ -291,8 +291,15 @@ async def download_document(request: Request) -> Response:
     """GET /documents/{id}: the file, for a viewer who may see the document; 404 otherwise."""
     state: Runtime = request.app.state.runtime
     token = _bearer(request)
-    async with state.sessionmaker() as session:
-        viewer = await users.authenticate(session, token=token) if token else None
+    # A context for its reads: a connection found dead is replaced, as for /graphql.
+    context = Context(
+        viewer=None,  # type: ignore[arg-type]  # not a GraphQL request: no resolver reads it
+        sessionmaker=state.sessionmaker,
+        request_id=tracking.request_id(),
+        store=state.store,
+    )
+    try:
+        viewer = await context.read(users.authenticate, token=token) if token else None
         if viewer is None:
             return JSONResponse(
                 {
@@ -310,7 +317,9 @@ async def download_document(request: Request) -> Response:
         found = None
         if decoded is not None and decoded[0] == "Document":
             sha256 = request.query_params.get("sha256")
-            found = await documents.for_download(session, viewer=viewer, id=decoded[1], sha256=sha256)
+            found = await context.read(documents.for_download, viewer=viewer, id=decoded[1], sha256=sha256)
+    finally:
+        await context.close()
     # The same answer for "no such document" and "not yours to see" (R2): never a 403.
     not_found = JSONResponse(
         {"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404
