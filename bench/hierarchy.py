@@ -17,9 +17,9 @@ Measured in alternating rounds. Goals: one statement each (beyond authentication
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import statistics
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -175,10 +175,25 @@ async def bench(backend: str, repeat: int) -> dict[str, Any]:
     }
 
 
+def arguments() -> argparse.Namespace:
+    """The command line; --help prints the usage instead of starting the benchmark."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "backends", nargs="*", metavar="sqlite|postgresql", help="the databases to measure (default: both)"
+    )
+    parser.add_argument("--repeat", type=int, default=50, help="timed requests of each kind (default 50)")
+    given = parser.parse_args()
+    if unknown := sorted(set(given.backends) - set(BACKENDS)):
+        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(BACKENDS)}")
+    return given
+
+
 async def main() -> None:
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 50
-    for backend in backends(sys.argv[1:]):
-        await bench(backend, repeat)
+    given = arguments()
+    for backend in backends(given.backends):
+        await bench(backend, given.repeat)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ Measured in alternating rounds; goal (issue 25): the API within 2.5x of the walk
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
 from typing import Any
 
 from _common import (
@@ -129,10 +129,25 @@ async def bench(backend: str, repeat: int, rounds: int = 5) -> dict[str, Any]:
     }
 
 
+def arguments() -> argparse.Namespace:
+    """The command line; --help prints the usage instead of starting the benchmark."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "backends", nargs="*", metavar="sqlite|postgresql", help="the databases to measure (default: both)"
+    )
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests of each kind (default 30)")
+    given = parser.parse_args()
+    if unknown := sorted(set(given.backends) - set(BACKENDS)):
+        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(BACKENDS)}")
+    return given
+
+
 async def main() -> None:
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 30
-    for backend in backends(sys.argv[1:]):
-        await bench(backend, repeat)
+    given = arguments()
+    for backend in backends(given.backends):
+        await bench(backend, given.repeat)
 
 
 if __name__ == "__main__":

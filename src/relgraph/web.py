@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
@@ -31,7 +31,7 @@ from strawberry.types.graphql import OperationType
 from relgraph import explore, ide, metrics, tracking
 from relgraph.config import Settings, get_settings
 from relgraph.db.engine import create_engine, make_sessionmaker
-from relgraph.domain import documents, users
+from relgraph.domain import users
 from relgraph.gc_tuning import tune_for_serving
 from relgraph.graphql.core.context import Context
 from relgraph.graphql.core.errors import (
@@ -42,7 +42,6 @@ from relgraph.graphql.core.errors import (
     PublicError,
 )
 from relgraph.graphql.core.extensions import mask_unexpected
-from relgraph.graphql.core.ids import decode_id
 from relgraph.graphql.core.limits import RATE_LIMITED
 from relgraph.graphql.core.request import JSON, GraphQLRequestError, request_parameters
 from relgraph.graphql.schema import build_schema
@@ -50,7 +49,8 @@ from relgraph.rate_limits import RateLimiter
 from relgraph.responses import JSONResponse
 from relgraph.storage import DocumentStore
 from relgraph.web_cors import cors_middleware
-from relgraph.web_guard import DOWNLOAD_HEADERS, PAGE_HEADERS, WebGuard, download_type
+from relgraph.web_documents import bearer_token, download_document
+from relgraph.web_guard import PAGE_HEADERS, WebGuard
 from relgraph.web_health import healthz, metrics_endpoint, readyz
 from relgraph.web_operations import OperationRefused, Operations
 from relgraph.web_rate_limits import rate_limit_headers
@@ -109,11 +109,6 @@ def _negotiate(request: Request) -> str:
 def _wants_ide(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 @dataclass
@@ -217,7 +212,7 @@ class GraphQLEndpoint:
             )
 
     async def _authenticate(self, request: Request, context: Context) -> Any:
-        token = _bearer(request)
+        token = bearer_token(request)
         if token is None:
             return None
         return await context.read(users.authenticate, token=token)
@@ -285,59 +280,6 @@ class GraphQLEndpoint:
         if result.extensions:
             body["extensions"] = result.extensions
         return JSONResponse(body, status_code=status, media_type=media_type, headers=headers)
-
-
-async def download_document(request: Request) -> Response:
-    """GET /documents/{id}: the file, for a viewer who may see the document; 404 otherwise."""
-    state: Runtime = request.app.state.runtime
-    token = _bearer(request)
-    # A context for its reads: a connection found dead is replaced, as for /graphql.
-    context = Context(
-        viewer=None,  # type: ignore[arg-type]  # not a GraphQL request: no resolver reads it
-        sessionmaker=state.sessionmaker,
-        request_id=tracking.request_id(),
-        store=state.store,
-    )
-    try:
-        viewer = await context.read(users.authenticate, token=token) if token else None
-        if viewer is None:
-            return JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "A valid API token is required.",
-                            "extensions": {"code": "UNAUTHENTICATED"},
-                        }
-                    ]
-                },
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="relgraph"'},
-            )
-        decoded = decode_id(request.path_params["id"])
-        found = None
-        if decoded is not None and decoded[0] == "Document":
-            sha256 = request.query_params.get("sha256")
-            found = await context.read(documents.for_download, viewer=viewer, id=decoded[1], sha256=sha256)
-    finally:
-        await context.close()
-    # The same answer for "no such document" and "not yours to see" (R2): never a 403.
-    not_found = JSONResponse(
-        {"errors": [{"message": "No such document.", "extensions": {"code": "NOT_FOUND"}}]}, 404
-    )
-    if found is None:
-        return not_found
-    path = state.store.path(found.sha256)
-    if not path.is_file():
-        logger.error("document %s: stored file %s is missing", found.id, found.sha256)
-        return not_found
-    # Never a page: uploaded HTML or SVG would run in relgraph's origin (web_guard.py).
-    return FileResponse(
-        path,
-        media_type=download_type(found.content_type),
-        filename=found.filename,
-        content_disposition_type="attachment",
-        headers=DOWNLOAD_HEADERS,
-    )
 
 
 async def explore_page(request: Request) -> Response:

@@ -45,7 +45,9 @@ NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOWNLOAD_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY}
-DOWNLOAD_HEADERS = {"Content-Security-Policy": DOWNLOAD_POLICY}
+# A document is shown to whom R2 lets see it, at the moment of asking: no shared cache may
+# keep it, and no browser may keep a copy on disk after access is withdrawn.
+DOWNLOAD_HEADERS = {"Content-Security-Policy": DOWNLOAD_POLICY, "Cache-Control": "private, no-store"}
 
 # What a download keeps as its Content-Type: kinds a browser shows, if at all, in a viewer
 # of its own or as text, never as a document with scripts. HTML, SVG, XML, XHTML, scripts,

@@ -73,7 +73,9 @@ PERSON = (
 COVERED_EXAMPLES = {
     "account-manager-files",
     "busiest-staff",
+    "changes-feed",
     "competitors-people",
+    "customer-timeline",
     "group-as-of",
     "group-contacts",
     "group-people",
@@ -81,13 +83,15 @@ COVERED_EXAMPLES = {
     "mailing-list",
     "organisation-card",
     "person-connections",
+    "recent-joiners",
     "relations-of-two-types",
     "search-organisations",
     "search-persons",
     "viewer",
 }
-# Compiled on PostgreSQL only (the resolvers answer on SQLite): a neighbourhood's hops are
-# more than SQLite's CTE expansion takes.
+# Compiled on PostgreSQL only: the example asks the neighbourhood of each organisation a
+# search finds, and SQLite's compiled walk starts only from a party asked by ID
+# (graphql/compiled/network.py says why).
 COVERED_ON_POSTGRESQL = {"neighbourhood"}
 
 

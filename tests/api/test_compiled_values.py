@@ -7,7 +7,7 @@ import graphql
 from sqlalchemy import text
 
 from relgraph.config import Settings
-from relgraph.db.pagination import _encode
+from relgraph.db.cursors import encode_cursor
 from relgraph.graphql.compiled.dialects import DIALECTS
 from relgraph.graphql.core.ids import encode_id
 from relgraph.graphql.schema import build_schema
@@ -59,4 +59,4 @@ async def test_cursors_built_in_sql_are_the_resolvers_cursors(engine) -> None:
         for tag in (None, "NAME"):
             expression = dialect.cursor("v.k", "v.id", tag)
             rows = (await connection.execute(text(f"SELECT v.id, {expression} FROM ({values}) v"))).all()
-            assert dict(rows) == {i: _encode([k, i], tag) for i, k in enumerate(KEYS, 1)}, tag
+            assert dict(rows) == {i: encode_cursor([k, i], tag) for i, k in enumerate(KEYS, 1)}, tag

@@ -2,7 +2,7 @@
 
 The database connection of a request is terminated (pg_terminate_backend, from another
 connection) at chosen moments, through SQLAlchemy's events on the app's engine: a read is
-run again on a fresh connection; a write loses its connection before the commit
+run again on a fresh connection (a document download's too); a write loses its connection before the commit
 (SERVICE_UNAVAILABLE, 503, Retry-After, nothing written) or during it
 (COMMIT_OUTCOME_UNKNOWN). An upload into a read-only documents folder is STORAGE_UNAVAILABLE.
 """
@@ -27,6 +27,7 @@ from helpers import (
     add_membership,
     create_organisation,
     create_person,
+    upload_ok,
 )
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
@@ -159,6 +160,22 @@ async def test_authentication_whose_connection_died_is_read_again(terminator, ad
     terminator.terminated = 1
     response = await admin.post(CARD)
     assert response.status_code == 503 and response.headers["Retry-After"], response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_document_download_whose_connection_died_is_read_again(terminator, admin) -> None:
+    organisation = await create_organisation(admin, "Archief B.V.")
+    document = await upload_ok(admin, organisation, b"%PDF-1.4 offerte")
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    terminator.arm("FROM api_tokens")
+    response = await admin.client.get(f"/documents/{document['id']}", headers=headers)
+    assert terminator.terminated == 1 and response.status_code == 200, response.text
+    assert response.content == b"%PDF-1.4 offerte"
+    terminator.arm("FROM documents", times=3)
+    terminator.terminated = 1
+    response = await admin.client.get(f"/documents/{document['id']}", headers=headers)
+    assert terminator.terminated == 3 and response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
 

@@ -88,3 +88,4 @@ async def test_a_download_is_an_attachment_in_a_sandbox(admin, declared: str, se
         response.headers["content-security-policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     )
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "private, no-store"

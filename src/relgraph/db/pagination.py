@@ -1,15 +1,12 @@
 """Keyset pagination for Relay connections, for one list or for many lists at once.
 
-Cursors encode the sort key of a row, so pages stay stable while rows are added. The
+Cursors (db/cursors.py) encode the sort key of a row, so pages stay stable while rows are added. The
 batched form pages every parent's list in one statement (ROW_NUMBER over a partition),
 which is what keeps a nested connection at one query per level.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -18,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import in_values
+from relgraph.db.cursors import INT_RANGE, OrderKey, decode_cursor, encode_cursor
 from relgraph.errors import InvalidInput
 
 __all__ = [
@@ -65,26 +63,6 @@ class PageRequest:
         return (self.last if self.backwards else self.first) or DEFAULT_PAGE_SIZE
 
 
-@dataclass(frozen=True)
-class OrderKey:
-    """A column to order by; `read` takes the same value from a loaded item (for cursors).
-
-    `read` is an attribute name of the item, or a function of the item (for items that
-    are tuples of an entity and extra columns). A `tag` on the first key names the
-    ordering in its cursors: a list that can be sorted several ways by values of the same
-    types (a role and a name are both text) then refuses a cursor of another ordering
-    instead of paging from a meaningless place.
-    """
-
-    column: Any
-    read: str | Callable[[Any], Any]
-    descending: bool = False
-    tag: str | None = None
-
-    def value(self, item: Any) -> Any:
-        return getattr(item, self.read) if isinstance(self.read, str) else self.read(item)
-
-
 @dataclass
 class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
@@ -102,64 +80,6 @@ class Page(Generic[T]):
         if callable(self.cursors_of):
             self.cursors_of = self.cursors_of()
         return self.cursors_of
-
-
-def _encode(values: Sequence[Any], tag: str | None = None) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
-    if tag is not None:
-        plain.insert(0, tag)
-    # Not ASCII-escaped: a compiled read's PostgreSQL writes sort keys with to_json, which
-    # leaves them as they are (cursors written escaped, as before, still decode).
-    return base64.urlsafe_b64encode(
-        json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()
-    ).decode()
-
-
-# What a BIGINT holds: a cursor value outside it is forged, not an overflow in the driver.
-INT_RANGE = range(-(2**63), 2**63)
-
-
-def _cursor_value(value: Any, python_type: type) -> Any:
-    """The cursor value as the column's Python type; ValueError when it cannot be one."""
-    if python_type is dt.datetime and isinstance(value, str):
-        moment = dt.datetime.fromisoformat(value)
-        try:
-            # Compared with times stored in UTC; a forged one may not even have a UTC time.
-            return moment.astimezone(dt.UTC) if moment.tzinfo else moment
-        except OverflowError:
-            raise ValueError(value) from None
-    if python_type is dt.date and isinstance(value, str):
-        return dt.date.fromisoformat(value)
-    # type() rather than isinstance(): true is no integer here, and 1.5 no id.
-    if python_type is int and type(value) is int and value in INT_RANGE:
-        return value
-    if python_type is str and type(value) is str and len(value) <= 1000:
-        return value
-    raise ValueError(value)
-
-
-def _decode(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list):
-            raise ValueError
-        tag = order[0].tag if order else None
-        if tag is not None:
-            if not values or values[0] != tag:
-                raise ValueError
-            values = values[1:]
-        if len(values) != len(order):
-            raise ValueError
-        return [_cursor_value(v, k.column.type.python_type) for v, k in zip(values, order, strict=True)]
-    except (ValueError, TypeError, UnicodeError, json.JSONDecodeError, NotImplementedError):
-        raise InvalidInput.at(argument, "Not a valid cursor for this list.") from None
-
-
-def decode_cursor(cursor: str, order: Sequence[OrderKey], argument: str) -> list[Any]:
-    """The sort key a cursor of `order` holds, as the columns' Python types; InvalidInput
-    (at `argument`) for a cursor that is not one of this list's (compiled reads decode
-    with the same rules)."""
-    return _decode(cursor, order, argument)
 
 
 def _beyond(order: Sequence[OrderKey], values: Sequence[Any], forward: bool) -> ColumnElement[bool]:
@@ -183,9 +103,9 @@ def _filtered(
     stmt: Select[*tuple[Any, ...]], order: Sequence[OrderKey], page: PageRequest
 ) -> Select[*tuple[Any, ...]]:
     if page.after is not None:
-        stmt = stmt.where(_beyond(order, _decode(page.after, order, "after"), forward=True))
+        stmt = stmt.where(_beyond(order, decode_cursor(page.after, order, "after"), forward=True))
     if page.before is not None:
-        stmt = stmt.where(_beyond(order, _decode(page.before, order, "before"), forward=False))
+        stmt = stmt.where(_beyond(order, decode_cursor(page.before, order, "before"), forward=False))
     return stmt
 
 
@@ -198,7 +118,7 @@ def _page(rows: list[Any], order: Sequence[OrderKey], page: PageRequest) -> Page
     fetched = list(rows)
     return Page(
         items=rows,
-        cursors_of=lambda: [_encode([k.value(r) for k in order], order[0].tag) for r in fetched],
+        cursors_of=lambda: [encode_cursor([k.value(r) for k in order], order[0].tag) for r in fetched],
         has_next_page=more if not page.backwards else page.before is not None,
         has_previous_page=more if page.backwards else page.after is not None,
     )

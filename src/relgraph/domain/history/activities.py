@@ -11,7 +11,7 @@ import enum
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.batches import by_id
@@ -30,8 +30,12 @@ __all__ = [
     "count_for",
     "get_many",
     "list_for",
+    "listed",
+    "order_keys",
     "remove",
+    "status_clause",
     "status_of",
+    "status_sql",
     "update",
 ]
 
@@ -53,12 +57,21 @@ def status_of(activity: Activity, now: dt.datetime) -> Status:
     return Status.PLANNED
 
 
-def _status_clause(status: Status, now: dt.datetime) -> ColumnElement[bool]:
+def status_clause(status: Status, now: Any) -> ColumnElement[bool]:
     if status is Status.DONE:
         return Activity.done_at.is_not(None)
     if status is Status.OVERDUE:
         return and_(Activity.done_at.is_(None), Activity.due_at < now)
     return and_(Activity.done_at.is_(None), or_(Activity.due_at.is_(None), Activity.due_at >= now))
+
+
+def status_sql(now: Any) -> ColumnElement[str]:
+    """SQL: the status of an activity row at `now` (status_of, for a statement)."""
+    return case(
+        (status_clause(Status.DONE, now), Status.DONE.value),
+        (status_clause(Status.OVERDUE, now), Status.OVERDUE.value),
+        else_=Status.PLANNED.value,
+    )
 
 
 # When an activity happens: when it was done, else its due time, else when it was recorded.
@@ -69,7 +82,7 @@ def _when(activity: Activity) -> dt.datetime:
     return activity.done_at or activity.due_at or activity.created_at
 
 
-def _order(status: Status | None) -> list[OrderKey]:
+def order_keys(status: Status | None) -> list[OrderKey]:
     """Open work soonest first (what is next); otherwise, and for done work, latest first."""
     descending = status not in (Status.PLANNED, Status.OVERDUE)
     return [OrderKey(_WHEN, _when, descending=descending), OrderKey(Activity.id, "id", descending=descending)]
@@ -78,9 +91,10 @@ def _order(status: Status | None) -> list[OrderKey]:
 _OWNERS = {"party": Activity.party_id, "assignee": Activity.assignee_id}
 
 
-def _listed(viewer: Viewer, status: Status | None, now: dt.datetime) -> Select[*tuple[Any, ...]]:
+def listed(viewer: Viewer, status: Status | None, now: Any) -> Select[*tuple[Any, ...]]:
+    """The activities a list shows `viewer` (of `status` at `now`: a time, or SQL for one)."""
     stmt = select(Activity).where(party_visible(viewer, Activity.party_id))
-    return stmt if status is None else stmt.where(_status_clause(status, now))
+    return stmt if status is None else stmt.where(status_clause(status, now))
 
 
 async def list_for(
@@ -95,7 +109,7 @@ async def list_for(
     """One page of the activities of each party (by="party") or assignee (by="assignee")."""
     now = dt.datetime.now(dt.UTC)
     return await paginate_many(
-        session, _listed(viewer, status, now), Activity, _OWNERS[by], owner_ids, _order(status), page
+        session, listed(viewer, status, now), Activity, _OWNERS[by], owner_ids, order_keys(status), page
     )
 
 
@@ -103,7 +117,7 @@ async def count_for(
     session: AsyncSession, owner_ids: Sequence[int], *, by: str, viewer: Viewer, status: Status | None
 ) -> dict[Hashable, int]:
     now = dt.datetime.now(dt.UTC)
-    return await count_many(session, _listed(viewer, status, now), _OWNERS[by], owner_ids)
+    return await count_many(session, listed(viewer, status, now), _OWNERS[by], owner_ids)
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Activity | None]:

@@ -18,20 +18,21 @@ from relgraph.db.models import Change
 from relgraph.db.pagination import OrderKey, Page, PageRequest, count, paginate
 from relgraph.policy import Viewer, changes_readable
 
-__all__ = ["count_all", "list_page"]
+__all__ = ["ORDER", "count_all", "list_page", "listed"]
 
-_ORDER = [OrderKey(Change.commit_no, "commit_no"), OrderKey(Change.id, "id")]
+ORDER = [OrderKey(Change.commit_no, "commit_no"), OrderKey(Change.id, "id")]
 
 
-def _listed(viewer: Viewer) -> Select[*tuple[Any, ...]]:
+def listed(viewer: Viewer) -> Select[*tuple[Any, ...]]:
+    """The committed changes `viewer` may read (changes_readable)."""
     return select(Change).where(Change.commit_no.is_not(None), changes_readable(viewer))
 
 
 async def list_page(session: AsyncSession, *, viewer: Viewer, page: PageRequest) -> Page[Change]:
     """One page of the feed, oldest change first."""
-    return await paginate(session, _listed(viewer), _ORDER, page)
+    return await paginate(session, listed(viewer), ORDER, page)
 
 
 async def count_all(session: AsyncSession, *, viewer: Viewer) -> int:
     """How many changes the feed has for `viewer`."""
-    return await count(session, _listed(viewer))
+    return await count(session, listed(viewer))

@@ -24,10 +24,12 @@ from relgraph.policy import Viewer, note_kinds_readable, note_kinds_writable, pa
 __all__ = [
     "AUDITED_FIELDS",
     "MAX_BODY",
+    "ORDER",
     "add",
     "count_for",
     "get_many",
     "list_for",
+    "listed",
     "readable",
     "remove",
     "update",
@@ -38,7 +40,7 @@ AUDITED_FIELDS = ["party_id", "kind", "body"]
 _NOTES = AuditedRows(Note, AUDITED_FIELDS, "note", names_kind=lambda note: True)
 MAX_BODY = 10_000
 # Newest first, as a party's card shows them.
-_ORDER = [OrderKey(Note.created_at, "created_at", descending=True), OrderKey(Note.id, "id", descending=True)]
+ORDER = [OrderKey(Note.created_at, "created_at", descending=True), OrderKey(Note.id, "id", descending=True)]
 
 
 def readable(viewer: Viewer) -> ColumnElement[bool]:
@@ -46,7 +48,8 @@ def readable(viewer: Viewer) -> ColumnElement[bool]:
     return and_(Note.kind.in_(sorted(note_kinds_readable(viewer))), party_visible(viewer, Note.party_id))
 
 
-def _listed(viewer: Viewer, kinds: tuple[str, ...] | None) -> Select[*tuple[Any, ...]]:
+def listed(viewer: Viewer, kinds: tuple[str, ...] | None) -> Select[*tuple[Any, ...]]:
+    """The notes a party's list shows `viewer` (of `kinds`, None: every kind it may read)."""
     stmt = select(Note).where(readable(viewer))
     return stmt if kinds is None else stmt.where(Note.kind.in_(kinds))
 
@@ -60,13 +63,13 @@ async def list_for(
     page: PageRequest,
 ) -> dict[Hashable, Page[Note]]:
     """One page of each party's notes that `viewer` may read, newest first."""
-    return await paginate_many(session, _listed(viewer, kinds), Note, Note.party_id, party_ids, _ORDER, page)
+    return await paginate_many(session, listed(viewer, kinds), Note, Note.party_id, party_ids, ORDER, page)
 
 
 async def count_for(
     session: AsyncSession, party_ids: Sequence[int], *, viewer: Viewer, kinds: tuple[str, ...] | None
 ) -> dict[Hashable, int]:
-    return await count_many(session, _listed(viewer, kinds), Note.party_id, party_ids)
+    return await count_many(session, listed(viewer, kinds), Note.party_id, party_ids)
 
 
 async def get_many(session: AsyncSession, *, viewer: Viewer, ids: Sequence[int]) -> list[Note | None]:

@@ -24,7 +24,7 @@ from relgraph.domain.history import notes
 from relgraph.errors import InvalidInput
 from relgraph.policy import Viewer, audit_events_readable, party_visible
 
-__all__ = ["KINDS", "TimelineItem", "count_for", "list_for"]
+__all__ = ["KINDS", "TimelineItem", "count_for", "decode_cursor", "encode_cursor", "items", "list_for"]
 
 KINDS = ("ACTIVITY", "AUDIT", "NOTE")
 _MODELS: dict[str, type[Note] | type[Activity] | type[AuditEvent]] = {
@@ -40,7 +40,7 @@ class TimelineItem:
     row: Any
 
 
-def _union(viewer: Viewer, party_ids: Sequence[int], kinds: tuple[str, ...]) -> Any:
+def _union(viewer: Viewer, party_ids: Sequence[Any], kinds: tuple[str, ...]) -> Any:
     def part(kind: str, model: Any, at: Any, *conditions: Any) -> Any:
         return select(
             model.party_id.label("party_id"),
@@ -63,6 +63,22 @@ def _union(viewer: Viewer, party_ids: Sequence[int], kinds: tuple[str, ...]) -> 
         ),
     }
     return union_all(*(parts[k]() for k in KINDS if k in kinds)).subquery("timeline")
+
+
+def items(viewer: Viewer, party_ids: Sequence[Any], kinds: tuple[str, ...]) -> Any:
+    """SELECT of the timeline items of the parties `party_ids` (ids or SQL for one) that
+    `viewer` may see, of `kinds`: columns (party_id, at, kind, id), unordered."""
+    return _union(viewer, party_ids, kinds).element
+
+
+def encode_cursor(at: dt.datetime, kind: str, id_: int) -> str:
+    """An item's cursor: [at, kind, id] in base64."""
+    return _encode(at, kind, id_)
+
+
+def decode_cursor(cursor: str, argument: str) -> tuple[dt.datetime, str, int]:
+    """(at, kind, id) of a cursor; InvalidInput (at `argument`) for one that is not."""
+    return _decode(cursor, argument)
 
 
 def _encode(at: dt.datetime, kind: str, id_: int) -> str:

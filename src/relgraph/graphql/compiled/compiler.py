@@ -1,4 +1,5 @@
-"""The compiler: a validated read operation to one SQL statement that returns its `data`.
+"""The compiler: a validated read operation to one SQL statement that returns its `data`
+(after a fixed few that feed it, where one statement cannot do: Compiled.steps).
 
 It walks the selection once per (document, operation, viewer's role and permissions,
 database, day) and writes nested JSON-building subqueries (dialects.py) with the rules of
@@ -17,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
 )
@@ -26,7 +28,7 @@ from relgraph.db.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OrderKey
 from relgraph.domain.validation import date_problem
 from relgraph.graphql.compiled.conditions import Conditions, Day
 from relgraph.graphql.compiled.dialects import Dialect
-from relgraph.graphql.compiled.paging import PAGE_ARGUMENTS, Paging, read_paging
+from relgraph.graphql.compiled.paging import PAGE_ARGUMENTS, Decoder, Paging, read_paging
 from relgraph.graphql.compiled.selection import Decline, Forbidden, Selected, arguments_of, fields_of
 from relgraph.graphql.core.as_of import AS_OF
 from relgraph.graphql.core.ids import decode_id
@@ -59,6 +61,10 @@ class Compiled:
     # Parameters bound to the viewer's user id per request (the compile cache is shared by
     # every viewer with the same role and permissions).
     viewer_ids: list[str] = field(default_factory=list)
+    # Statements run before `sql`, in order, each answering one value bound as the named
+    # parameter of the statements after it (a neighbourhood's hops on SQLite): a fixed
+    # sequence, written by the compiler, so the statement count depends on the document only.
+    steps: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -74,15 +80,19 @@ class Connection:
     """
 
     source: str
-    order: tuple[str, str]
+    order: tuple[str, ...]
     node: Callable[[list[Selected], list[str]], str]  # the node's JSON, given its fields and path
-    node_type: GraphQLObjectType
+    node_type: GraphQLObjectType | GraphQLUnionType
     tag: str | None = None
     name: str | None = None
     edge: Callable[[Selected, list[str]], str | None] | None = None
     moment: bool = False  # the sort key is a timestamp: in a cursor as the resolvers write it
+    # A list whose cursors are not db/pagination's (a timeline's, over three keys): their SQL.
+    written_cursor: str | None = None
 
     def cursor(self, dialect: Dialect) -> str:
+        if self.written_cursor is not None:
+            return self.written_cursor
         key, pk = self.order
         return dialect.cursor(dialect.moment(key) if self.moment else key, pk, self.tag)
 
@@ -104,6 +114,9 @@ class Build:
     transforms: list[Transform] = field(default_factory=list)
     day: Day = None
     viewer_ids: list[str] = field(default_factory=list)
+    # The rows whose id is a bind parameter (a root field by ID): alias -> parameter.
+    row_ids: dict[str, str] = field(default_factory=dict)
+    steps: list[tuple[str, str]] = field(default_factory=list)
     _aliases: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -164,6 +177,13 @@ class Build:
         if self.day is not None:
             raise Decline(f"{what} as of another day")
 
+    def step(self, sql: str) -> str:
+        """Run `sql` (one row, one column) before the operation's statement: the bind
+        parameter that holds its value, for the statements after it (Compiled.steps)."""
+        name = f"w{len(self.steps)}"
+        self.steps.append((name, sql))
+        return f":{name}"
+
     def viewer_id(self) -> str:
         """The bind parameter of the viewer's user id, set per request (not compiled in)."""
         name = f"v{len(self.viewer_ids)}"
@@ -203,12 +223,13 @@ class Build:
         selected: Selected,
         order: Sequence[OrderKey],
         allowed: Sequence[str] = (),
+        decode: Decoder | None = None,
     ) -> Paging:
         """The page a connection field asks (first/after/last/before) as bind parameters;
-        `order`: the domain's order keys of the list as asked (cursors decode by them);
-        `allowed`: the field's other arguments the caller handles."""
+        `order`: the domain's order keys of the list as asked (cursors decode by them, or
+        by `decode`); `allowed`: the field's other arguments the caller handles."""
         arguments = arguments_of(parent.fields[selected.name], selected, [*PAGE_ARGUMENTS, *allowed])
-        return read_paging(self.parameter, self.dialect, arguments, order)
+        return read_paging(self.parameter, self.dialect, arguments, order, decode)
 
     def connection(self, selected: Selected, list_: Connection, size: str | Paging, path: list[str]) -> str:
         """The JSON of a connection field: page, edges, totalCount, pageInfo. `size`: the
@@ -228,8 +249,7 @@ class Build:
             elif item.name == "totalCount":
                 pairs.append((item.key, f"(SELECT count(*) {list_.source})"))
             elif item.name == "nodes":
-                fields = self.fields(list_.node_type, item)
-                node = list_.node(fields, [*path, item.key, "*"])
+                node = list_.node(self._node_fields(list_, item), [*path, item.key, "*"])
                 pairs.append((item.key, self._rows(node, bounded, keys, page)))
             elif item.name == "edges":
                 edge = self._edge(item, list_, [*path, item.key, "*"])
@@ -239,6 +259,13 @@ class Build:
             else:
                 raise Decline(f"field {connection_type.name}.{item.name}")
         return d.obj(pairs)
+
+    def _node_fields(self, list_: Connection, selected: Selected) -> list[Selected]:
+        """What a connection's node writer gets: the node's fields; for a list of a union
+        (a timeline), whose members each select their own, the selection itself."""
+        if isinstance(list_.node_type, GraphQLUnionType):
+            return [selected]
+        return self.fields(list_.node_type, selected)
 
     def _rows(self, element: str, bounded: str, keys: list[str], page: Paging) -> str:
         """The page's rows as a JSON array of `element`, in the order shown."""
@@ -257,8 +284,7 @@ class Build:
             elif item.name == "cursor":
                 pairs.append((item.key, list_.cursor(d)))
             elif item.name == "node":
-                fields = self.fields(list_.node_type, item)
-                pairs.append((item.key, list_.node(fields, [*path, item.key])))
+                pairs.append((item.key, list_.node(self._node_fields(list_, item), [*path, item.key])))
             elif list_.edge is not None and (value := list_.edge(item, [*path, item.key])) is not None:
                 pairs.append((item.key, value))
             else:
@@ -267,15 +293,16 @@ class Build:
 
     def _page_info(self, selected: Selected, list_: Connection, bounded: str, page: Paging) -> str:
         d = self.dialect
-        (key, pk), size = list_.order, page.size
+        keys, size = list(list_.order), page.size
         more = f"(SELECT count(*) FROM (SELECT 1 AS one {bounded} LIMIT {size} + 1) z) > {size}"
         # The page's rows with their cursors, as fetched; its first and last as shown.
+        columns = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
         rows = (
-            f"(SELECT {list_.cursor(d)} AS c, {key} AS k0, {pk} AS k1 {bounded} "
-            f"ORDER BY {', '.join(page.fetched([key, pk]))} LIMIT {size}) z"
+            f"(SELECT {list_.cursor(d)} AS c, {columns} {bounded} "
+            f"ORDER BY {', '.join(page.fetched(keys))} LIMIT {size}) z"
         )
-        shown = page.shown(["z.k0", "z.k1"])
-        reversed_ = page.shown_reversed(["z.k0", "z.k1"])
+        names = [f"z.k{i}" for i in range(len(keys))]
+        shown, reversed_ = page.shown(names), page.shown_reversed(names)
         pairs: list[tuple[str, str]] = []
         for item in self.fields(self.object_type("PageInfo"), selected):
             if item.name == "__typename":
@@ -339,6 +366,7 @@ def compile_operation(
         build.forbidden,
         build.transforms,
         build.viewer_ids,
+        build.steps,
     )
 
 

@@ -9,11 +9,12 @@ written in the document, inlined too, or the SQL of a bind parameter read from t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Table, literal, literal_column, select
+from sqlalchemy import ColumnElement, Date, DateTime, Table, literal, literal_column, select
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.util import ClauseAdapter
@@ -22,6 +23,7 @@ from relgraph.db.models import ContactMean, Membership, MembershipTag, Person, R
 from relgraph.db.models.in_force import in_force_on
 from relgraph.db.pagination import OrderKey
 from relgraph.domain import users
+from relgraph.domain.history import activities, feed_reads, notes, timeline
 from relgraph.domain.memberships import queries
 from relgraph.domain.organisations import organisations, parent_periods
 from relgraph.domain.party_data import contact_means, groups
@@ -167,3 +169,31 @@ class Conditions:
     def contact_means_order(self, alias: str) -> list[str]:
         """The order a party's contact means are listed in, for the row `alias`."""
         return [self._render(key) for key in contact_means.display_order(ContactMean.__table__.alias(alias))]
+
+    def notes_listed(self, kinds: tuple[str, ...] | None) -> str:
+        """SELECT of the notes a party's list shows the viewer (notes.listed: R1, the kinds
+        it may read), of `kinds` (None: all of those); the notes' columns."""
+        return self._render(notes.listed(self.viewer, kinds))
+
+    def activities_listed(self, status: activities.Status | None, now: str) -> str:
+        """SELECT of the activities a party's list shows the viewer (activities.listed: R1),
+        of `status` at `now` (a bind parameter), with the activities' columns and `status_now`."""
+        moment = literal_column(now, DateTime())
+        listed = activities.listed(self.viewer, status, moment)
+        return self._render(listed.add_columns(activities.status_sql(moment).label("status_now")))
+
+    def timeline_items(self, party: str, kinds: tuple[str, ...], viewer_id: str) -> str:
+        """SELECT (party_id, at, kind, id) of the timeline of the party row `party`
+        (timeline.items: notes the viewer may read, activities, audit events it may read),
+        the viewer's own id (R2 on documents' events) the bind parameter `viewer_id`."""
+        viewer = dataclasses.replace(self.viewer, id=literal_column(viewer_id))  # type: ignore[arg-type]
+        return self._render(timeline.items(viewer, [literal_column(f"{party}.id")], kinds))
+
+    def changes_listed(self) -> str:
+        """SELECT of the changes of the feed the viewer may read (feed_reads.listed)."""
+        return self._render(feed_reads.listed(self.viewer))
+
+    def relations_visible(self) -> str:
+        """SELECT of the relations the viewer may see by id (relations.ends_visible: R1 on
+        both ends), with the relations' columns."""
+        return self._render(select(Relation).where(relations.ends_visible(self.viewer)))

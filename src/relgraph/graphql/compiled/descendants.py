@@ -5,7 +5,7 @@ names, and the organisations below carry the day.
 
 One recursive CTE walks the subtree once; the page, its count and its cursors all read
 that one walk (a connection written by Build.connection would walk it once per part).
-The cursor is the resolvers' [depth, name key, id] (db/pagination._encode, no tag).
+The cursor is the resolvers' [depth, name key, id] (db/cursors.encode_cursor, no tag).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["descendants"]
 
 
 def _depth_cursor(depth: Any, key: Any, pk: Any) -> str:
-    # db/pagination._encode of the sort key [depth, name_key, id]: the same bytes.
+    # db/cursors.encode_cursor of the sort key [depth, name_key, id]: the same bytes.
     return base64.urlsafe_b64encode(json.dumps([depth, key, pk], separators=(",", ":")).encode()).decode()
 
 

@@ -1,5 +1,5 @@
 """The SQL that builds JSON, per database: PostgreSQL's json_build_object and json_agg,
-SQLite's json_object and json_group_array.
+SQLite's concatenated text (dialect_sqlite.py).
 
 Every value a compiled read returns is written by these few functions, so the two
 databases answer with the same JSON: booleans as true/false (SQLite has none), dates as
@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Date
 
+from relgraph.db.cursors import encode_cursor
 from relgraph.db.engine import SQLITE_FUNCTIONS
-from relgraph.db.pagination import _encode as encode_cursor
-from relgraph.db.sqlite_library import sqlite
+from relgraph.domain.history import timeline
 from relgraph.graphql.compiled.selection import Decline
 from relgraph.graphql.core.ids import encode_id
 
@@ -51,6 +51,10 @@ def _moment(stored: str | None) -> str | None:
     return dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC).isoformat()
 
 
+def _item_cursor(at: str, kind: str, pk: int) -> str:
+    return timeline.encode_cursor(dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC), kind, pk)
+
+
 # The Python functions SQLite's compiled reads call: IDs, cursors and moments.
 SQLITE_FUNCTIONS.update(
     {
@@ -59,6 +63,7 @@ SQLITE_FUNCTIONS.update(
         "relgraph_tagged_cursor": (3, _tagged_cursor),
         "relgraph_id_cursor": (2, _id_cursor),
         "relgraph_moment": (1, _moment),
+        "relgraph_item_cursor": (3, _item_cursor),
     }
 )
 
@@ -102,6 +107,14 @@ class Dialect:
         """The JSON value a scalar subquery returns, as a value of an enclosing object."""
         raise NotImplementedError
 
+    def first_of(self, *values: str) -> str:
+        """The first of JSON `values` that is not NULL (each from these methods)."""
+        return f"coalesce({', '.join(values)})"
+
+    def either(self, condition: str, then: str, otherwise: str) -> str:
+        """JSON `then` where `condition` holds, else `otherwise` (each from these methods)."""
+        return f"CASE WHEN {condition} THEN {then} ELSE {otherwise} END"
+
     def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
         """A JSON array of `element` over the rows of `source` (FROM ... WHERE ...), in `order`."""
         raise NotImplementedError
@@ -141,6 +154,10 @@ class Dialect:
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
         """The cursor the resolvers give the row: [tag, key, id] (no tag: [key, id]) in base64;
         ordered by the id alone (`key` is `pk`): [tag, id], or [id] without a tag."""
+        raise NotImplementedError
+
+    def item_cursor(self, at: str, kind: str, pk: str) -> str:
+        """A timeline item's cursor as domain/history/timeline.encode_cursor writes it."""
         raise NotImplementedError
 
     def date(self, column: str) -> str:
@@ -237,10 +254,15 @@ class PostgreSQL(Dialect):
         return f"{_quote(head)} || rtrim({raw}, '=')" if head else f"rtrim({raw}, '=')"
 
     def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
-        # to_json writes a sort key as db/pagination._encode does (not ASCII-escaped).
+        # to_json writes a sort key as db/cursors.encode_cursor does (not ASCII-escaped).
         opening = _quote("[" + (json.dumps(tag) + "," if tag is not None else ""))
         sort = "" if key == pk else f"to_json({key})::text || ',' || "
         raw = f"convert_to({opening} || {sort}{pk}::text || ']', 'UTF8')"
+        return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
+
+    def item_cursor(self, at: str, kind: str, pk: str) -> str:
+        # json.dumps([isoformat, kind, id], separators=(",", ":")): the kinds need no escaping.
+        raw = f"""convert_to('["' || {self.moment(at)} || '","' || {kind} || '",' || {pk}::text || ']', 'UTF8')"""
         return f"translate(encode({raw}, 'base64'), E'+/\\n', '-_')"
 
     def date(self, column: str) -> str:
@@ -268,106 +290,7 @@ class PostgreSQL(Dialect):
         return f"SELECT ({data})::text"
 
 
-class SQLite(Dialect):
-    name = "sqlite"
-
-    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
-        self._fits(pairs)
-        return "json_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ")"
-
-    # A subquery's value loses its JSON subtype: `-> '$'` gives it back (else it would be
-    # written as a string). The parser's stack grows with the nesting: db/sqlite_library.py's
-    # SQLite grows it as needed (the system's 3.40 refused the organisation card).
-
-    def nested(self, subquery: str) -> str:
-        return f"({subquery}) -> '$'"
-
-    def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
-        limited = f" LIMIT {limit}" if limit else ""
-        return (
-            f"(SELECT json_group_array(x.j -> '$') FROM "
-            f"(SELECT {element} AS j {source} ORDER BY {', '.join(order)}{limited}) x) -> '$'"
-        )
-
-    def text_array(self, element: str, source: str, order: str) -> str:
-        return (
-            f"(SELECT json_group_array(x.j) FROM (SELECT {element} AS j {source} ORDER BY {order}) x) -> '$'"
-        )
-
-    def page(
-        self,
-        element: str,
-        source: str,
-        keys: Sequence[str],
-        fetched: Sequence[str],
-        shown: Sequence[str],
-        limit: str,
-    ) -> str:
-        selected = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
-        return (
-            f"(SELECT json_group_array(x.j -> '$') FROM (SELECT * FROM (SELECT {element} AS j, {selected} "
-            f"{source} ORDER BY {', '.join(fetched)} LIMIT {limit}) ORDER BY {', '.join(shown)}) x) -> '$'"
-        )
-
-    def bind(self, value: Any) -> Any:
-        # Dates are stored as YYYY-MM-DD text (sqlite3's date adapter is deprecated), moments
-        # as SQLAlchemy's DATETIME writes them, in UTC without an offset (UTCDateTime).
-        if type(value) is dt.date:
-            return value.isoformat()
-        if isinstance(value, dt.datetime):
-            utc = value.astimezone(dt.UTC) if value.tzinfo else value
-            return (
-                f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
-                f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
-            )
-        return value
-
-    def boolean(self, condition: str) -> str:
-        return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
-
-    def moment(self, column: str) -> str:
-        return f"relgraph_moment({column})"
-
-    def string_list(self, items: Sequence[str]) -> str:
-        return (
-            f"(SELECT json_group_array(x.value) FROM (SELECT value FROM json_each(json_array({', '.join(items)})) "
-            "WHERE value IS NOT NULL ORDER BY key) x) -> '$'"
-        )
-
-    def gid(self, type_name: str, column: str) -> str:
-        return f"relgraph_gid({_quote(type_name)}, {column})"
-
-    def cursor(self, key: str, pk: str, tag: str | None = None) -> str:
-        if key == pk:
-            return f"relgraph_id_cursor({'NULL' if tag is None else _quote(tag)}, {pk})"
-        if tag is not None:
-            return f"relgraph_tagged_cursor({_quote(tag)}, {key}, {pk})"
-        return f"relgraph_cursor({key}, {pk})"
-
-    def date(self, column: str) -> str:
-        return column  # stored as YYYY-MM-DD text
-
-    def day_value(self, day: dt.date) -> Any:
-        return day.isoformat()  # compared with dates stored as YYYY-MM-DD text
-
-    def json_column(self, column: str) -> str:
-        return f"json({column})"  # stored as text
-
-    def result(self, data: str) -> str:
-        return f"SELECT {data}"
-
-    def check(self, sql: str) -> None:
-        """Decline a statement too deeply nested for SQLite's parser ("parser stack
-        overflow"): parsed once, at compile time, by the same library the server uses, on an
-        empty database (where parsing succeeds it stops at the first missing table)."""
-        connection = sqlite.connect(":memory:")
-        try:
-            connection.execute(sql)
-        except sqlite.OperationalError as error:
-            if "parser stack overflow" in str(error):
-                raise Decline("too deeply nested for SQLite's parser") from None
-        finally:
-            connection.close()
-
+# SQLite's dialect builds on the one above (its own module: this one would be too long).
+from relgraph.graphql.compiled.dialect_sqlite import SQLite  # noqa: E402
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (PostgreSQL(), SQLite())}

@@ -112,4 +112,4 @@ def up_the_chain(build: Build, type_: GraphQLObjectType, alias: str, item: Selec
             )
         found = build.object("Organisation", o, fields, path)
         farthest = d.nested(f"SELECT {found} {source} ORDER BY {chain}.depth DESC LIMIT 1")
-        return f"coalesce({farthest}, {build.object('Organisation', alias, fields, path)})"
+        return d.first_of(farthest, build.object("Organisation", alias, fields, path))

@@ -12,7 +12,14 @@ over the previous hop's nodes (a recursive CTE cannot see the nodes already reac
          (kind of link, then row id), while there is room (5 per node);
   over   1 when a node or a link found no room: the walk stops (`truncated`).
 Nodes are (kind, id) with kind 0 a party and 1 a staff user, so (kind, id) sorts as the
-walk sorts them.
+walk sorts them. Membership of the nodes or edges reached is written as row-value IN /
+NOT IN (never NULL), which both databases answer with a hash or an index on the CTE.
+
+On SQLite each hop but the last is a statement of its own (neighbourhood() says why), run
+before the operation's statement, which walks the last: the walk so far goes from one to
+the next as a JSON bind parameter,
+and starts from the ID of a party asked by ID (organisation(id:), person(id:):
+Build.row_ids); below a list the resolvers answer. The hops' SQL is the same on both.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType
 from graphql.execution.values import VariableValues
-from sqlalchemy import ColumnElement, column, literal_column, table
+from sqlalchemy import ColumnElement, Select, literal_column, select, table
 
 from relgraph.domain.relations.network import (
     Link,
@@ -48,14 +55,20 @@ def _render(build: Build, expression: Any) -> str:
     return str(statement.compile(dialect=build.conditions.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _touching(front: str, kind: int) -> Any:
-    """The domain's "touches these parties (users)" over the frontier CTE `front`: an
-    array, as the resolvers' IN-list, so PostgreSQL reads the links through their indexes
-    (an OR of two IN-subqueries would scan the whole table)."""
-    nodes: ColumnElement[Any] = literal_column(f"ANY(ARRAY(SELECT id FROM {front} WHERE kind = {kind}))")
+def _touching(build: Build, front: str, kind: int) -> Any:
+    """The domain's "touches these parties (users)" over the frontier CTE `front`.
+    PostgreSQL: an array, as the resolvers' IN-list, so it reads the links through their
+    indexes (an OR of two IN-subqueries would scan the whole table). SQLite: an
+    IN-subquery, which it reads through the indexes as it would a list."""
+    nodes: Select[Any] = (
+        select(literal_column("id")).select_from(table(front)).where(literal_column("kind") == kind)
+    )
+    if build.dialect.name != "postgresql":
+        return lambda id_column: id_column.in_(nodes)
+    array: ColumnElement[Any] = literal_column(f"ANY(ARRAY(SELECT id FROM {front} WHERE kind = {kind}))")
 
     def touching(id_column: Any) -> ColumnElement[bool]:
-        return id_column == nodes
+        return id_column == array
 
     return touching
 
@@ -103,20 +116,36 @@ def _arguments(
 def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Selected, path: list[str]) -> str:
     """The Neighbourhood of the party row `alias`."""
     build.today_only("a neighbourhood")
-    if build.dialect.name != "postgresql":
-        # SQLite copies a CTE's body into every place that names it: the hops' CTEs name
-        # the previous hop's several times, and three hops exceed its limits.
-        raise Decline("a neighbourhood on SQLite")
+    sqlite = build.dialect.name != "postgresql"
+    if sqlite and alias not in build.row_ids:
+        raise Decline("a neighbourhood on SQLite but of a party asked by ID")
     depth, most, room, hops, kinds = _arguments(build, type_, item)
     viewer, today = build.conditions.viewer, build.conditions.today
     nb = build.alias("nb")
+    start = f"CAST({build.row_ids[alias]} AS INTEGER)" if sqlite else f"{alias}.id"
     ctes = [
-        f"{nb}n0(kind, id, distance) AS MATERIALIZED (SELECT 0, {alias}.id, 0)",
+        f"{nb}n0(kind, id, distance) AS MATERIALIZED (SELECT 0, {start}, 0)",
         f"{nb}e0(sk, s, tk, t, rank, label, hop, rid) AS MATERIALIZED (SELECT 0, 0, 0, 0, 0, '', 0, 0 WHERE 1 = 0)",
         f"{nb}x0(over) AS MATERIALIZED (SELECT 0)",
     ]
-    for k in range(1, hops + 1):
-        ctes += _hop(build, nb, k, depth, most, room, kinds, viewer, today)
+    if sqlite:
+        # SQLite copies a CTE's body into every place that names it (and evaluates it again
+        # there when it refers to an outer row): the hops name each other's, and the copies
+        # multiply hop after hop. So each hop is a statement of its own (Build.step), from
+        # the walk so far as JSON to the walk one hop further; the walk starts from the
+        # party's ID parameter, known before the statements run.
+        # The last hop is the operation statement's own: `hops` statements in all.
+        for k in range(1, hops):
+            hop = _hop(build, nb, k, depth, most, room, kinds, viewer, today)
+            state = build.step(f"WITH {', '.join([*ctes, *hop])} SELECT {_state(nb, k)}")
+            ctes = _read_state(nb, k, state)
+        ctes += _hop(build, nb, hops, depth, most, room, kinds, viewer, today)
+        # x of the state read is the walk's until then, carried hop by hop.
+        overs = f"(SELECT over FROM {nb}x{hops - 1}) = 1 OR (SELECT over FROM {nb}x{hops}) = 1"
+    else:
+        for k in range(1, hops + 1):
+            ctes += _hop(build, nb, k, depth, most, room, kinds, viewer, today)
+        overs = " OR ".join(f"(SELECT over FROM {nb}x{k}) = 1" for k in range(1, hops + 1))
     pairs: list[tuple[str, str]] = []
     d = build.dialect
     for field in build.fields(build.object_type("Neighbourhood"), item):
@@ -124,7 +153,6 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         if field.name == "__typename":
             pairs.append((field.key, d.literal("Neighbourhood")))
         elif field.name == "truncated":
-            overs = " OR ".join(f"(SELECT over FROM {nb}x{k}) = 1" for k in range(1, hops + 1))
             pairs.append((field.key, d.boolean(overs)))
         elif field.name == "nodes":
             pairs.append((field.key, _nodes(build, field, f"{nb}n{hops}", at)))
@@ -135,6 +163,36 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         else:
             raise Decline(f"field Neighbourhood.{field.name}")
     return d.nested(f"WITH {', '.join(ctes)} SELECT {d.obj(pairs)}")
+
+
+_NODE = ("kind", "id", "distance")
+_EDGE = ("sk", "s", "tk", "t", "rank", "label", "hop", "rid")
+
+
+def _state(nb: str, k: int) -> str:
+    """SQLite: the walk after hop `k` as one JSON value: its nodes, its edges, and whether
+    it stopped (at this hop or before)."""
+
+    def rows(columns: tuple[str, ...], cte: str) -> str:
+        return f"(SELECT json_group_array(json_array({', '.join(columns)})) FROM {cte}) -> '$'"
+
+    over = f"(SELECT max(over) FROM (SELECT over FROM {nb}x{k} UNION ALL SELECT over FROM {nb}x{k - 1}))"
+    return f"json_object('n', {rows(_NODE, f'{nb}n{k}')}, 'e', {rows(_EDGE, f'{nb}e{k}')}, 'x', {over})"
+
+
+def _read_state(nb: str, k: int, state: str) -> list[str]:
+    """SQLite: the CTEs of the walk after hop `k` (n, e, x), read from the bind parameter
+    `state` that _state wrote."""
+
+    def rows(columns: tuple[str, ...], key: str) -> str:
+        values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+        return f"SELECT {values} FROM json_each({state}, '$.{key}')"
+
+    return [
+        f"{nb}n{k}({', '.join(_NODE)}) AS MATERIALIZED ({rows(_NODE, 'n')})",
+        f"{nb}e{k}({', '.join(_EDGE)}) AS MATERIALIZED ({rows(_EDGE, 'e')})",
+        f"{nb}x{k}(over) AS MATERIALIZED (SELECT {state} ->> '$.x')",
+    ]
 
 
 def _hop(
@@ -149,7 +207,7 @@ def _hop(
     today: dt.date,
 ) -> list[str]:
     before, front = f"{nb}n{k - 1}", f"{nb}f{k}"
-    parties, users = _touching(front, 0), _touching(front, 1)
+    parties, users = _touching(build, front, 0), _touching(build, front, 1)
     statements = {
         0: lambda: relation_links(viewer, parties, None, today),
         1: lambda: hierarchy_links(parties, today),
@@ -164,11 +222,12 @@ def _hop(
     )
     if not kinds:
         found = "SELECT 0, 0, 0, 0, 0, '', 0 WHERE 1 = 0"
-    candidate = table(f"{nb}c{k}", column("id"))
-    shown = _render(build, shown_as_node(viewer, candidate.c.id))
+    # A bare column (no table): the rule is correlated to each candidate row, not joined
+    # with the candidates.
+    shown = _render(build, shown_as_node(viewer, literal_column(f"{nb}c{k}.id")))
     room_for_nodes = f"(SELECT {most} - count(*) FROM {before})"
     room_for_edges = f"(SELECT {room} - count(*) FROM {nb}e{k - 1})"
-    same = " AND ".join(f"e.{c} = q.{c}" for c in ("sk", "s", "tk", "t", "rank", "label"))
+    same = "sk, s, tk, t, rank, label"  # an edge's value (never NULL: NOT IN is safe)
     return [
         (
             f"{front}(kind, id) AS MATERIALIZED (SELECT kind, id FROM {before} WHERE distance = {k - 1} "
@@ -180,7 +239,7 @@ def _hop(
         (
             f"{nb}r{k}(kind, id, n) AS MATERIALIZED (SELECT {nb}c{k}.kind, {nb}c{k}.id, "
             f"row_number() OVER (ORDER BY {nb}c{k}.kind, {nb}c{k}.id) FROM {nb}c{k} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {before} p WHERE p.kind = {nb}c{k}.kind AND p.id = {nb}c{k}.id) "
+            f"WHERE ({nb}c{k}.kind, {nb}c{k}.id) NOT IN (SELECT kind, id FROM {before}) "
             f"AND ({nb}c{k}.kind = 1 OR {shown}))"
         ),
         (
@@ -190,9 +249,9 @@ def _hop(
         # The hop's links between nodes reached, each value once (its first row), not shown before.
         (
             f"{nb}q{k}(sk, s, tk, t, rank, label, rid) AS MATERIALIZED (SELECT q.sk, q.s, q.tk, q.t, q.rank, q.label, min(q.rid) "
-            f"FROM {nb}found{k} q WHERE EXISTS (SELECT 1 FROM {nb}n{k} a WHERE a.kind = q.sk AND a.id = q.s) "
-            f"AND EXISTS (SELECT 1 FROM {nb}n{k} b WHERE b.kind = q.tk AND b.id = q.t) "
-            f"AND NOT EXISTS (SELECT 1 FROM {nb}e{k - 1} e WHERE {same}) "
+            f"FROM {nb}found{k} q WHERE (q.sk, q.s) IN (SELECT kind, id FROM {nb}n{k}) "
+            f"AND (q.tk, q.t) IN (SELECT kind, id FROM {nb}n{k}) "
+            f"AND ({same}) NOT IN (SELECT {same} FROM {nb}e{k - 1}) "
             f"GROUP BY q.sk, q.s, q.tk, q.t, q.rank, q.label)"
         ),
         (
@@ -235,7 +294,7 @@ def _nodes(build: Build, selected: Selected, nodes: str, path: list[str]) -> str
                 "Organisation", o, build.fields(build.object_type("Organisation"), field), at
             )
             person = build.object("Person", pe, build.fields(build.object_type("Person"), field), at)
-            pairs.append((field.key, f"CASE WHEN {o}.id IS NOT NULL THEN {organisation} ELSE {person} END"))
+            pairs.append((field.key, d.either(f"{o}.id IS NOT NULL", organisation, person)))
         else:
             raise Decline(f"field {node_type.name}.{field.name}")
     source = (

@@ -12,6 +12,7 @@ from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.descendants import descendants
 from relgraph.graphql.compiled.fields import common, primary_contact, stamps, withheld
 from relgraph.graphql.compiled.hierarchy import parent, subsidiaries, up_the_chain
+from relgraph.graphql.compiled.history import HISTORY_FIELDS, history
 from relgraph.graphql.compiled.memberships import memberships_of
 from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.relations import account_managers, relations
@@ -94,6 +95,8 @@ def _organisation_field(
         return internal_relations(build, type_, alias, "party_id", item, path)
     if item.name == "memberships":
         return memberships_of(build, type_, alias, item, path, by="organisation")
+    if item.name in HISTORY_FIELDS:
+        return history(build, type_, alias, item, path)
     raise Decline(f"field Organisation.{item.name}")
 
 

@@ -22,7 +22,7 @@ from relgraph.errors import DomainError
 from relgraph.graphql.compiled.dialects import Dialect
 from relgraph.graphql.compiled.selection import Arguments, Decline, Selected, literal_input
 
-__all__ = ["PAGE_ARGUMENTS", "Bound", "Paging", "order_asked", "read_paging"]
+__all__ = ["PAGE_ARGUMENTS", "Bound", "Decoder", "Paging", "order_asked", "read_paging"]
 
 # What a connection's page arguments are called in the schema.
 PAGE_ARGUMENTS = ("first", "after", "last", "before")
@@ -106,12 +106,19 @@ def _page_request(given: dict[str, Any]) -> PageRequest:
         raise Decline("page arguments the resolvers refuse") from None  # they word the error
 
 
-def _cursor(page: PageRequest, name: str, order: Sequence[OrderKey]) -> list[Any] | None:
+# Reads a cursor (its text, the argument's name) into its sort key's values; DomainError
+# for one that is not a cursor of the list.
+Decoder = Callable[[str, str], list[Any]]
+
+
+def _cursor(
+    page: PageRequest, name: str, order: Sequence[OrderKey], decode: Decoder | None
+) -> list[Any] | None:
     cursor = getattr(page, name)
     if cursor is None:
         return None
     try:
-        return decode_cursor(cursor, order, name)
+        return decode_cursor(cursor, order, name) if decode is None else decode(cursor, name)
     except DomainError:
         raise Decline("a cursor the resolvers refuse") from None
 
@@ -121,9 +128,11 @@ def read_paging(
     dialect: Dialect,
     arguments: Arguments,
     order: Sequence[OrderKey],
+    decode: Decoder | None = None,
 ) -> Paging:
     """The parameters of a connection's page, given its arguments and its ordering (the
-    domain's order keys: their types decode cursors, the first one's tag names them)."""
+    domain's order keys: their types decode cursors, the first one's tag names them;
+    `decode` reads the cursors of a list whose cursors are not db/pagination's)."""
 
     def page(variables: VariableValues) -> PageRequest:
         return _page_request(arguments.read(variables))
@@ -139,12 +148,12 @@ def read_paging(
 
         def value(i: int) -> Callable[[VariableValues], Any]:
             def read(variables: VariableValues) -> Any:
-                values = _cursor(page(variables), name, order)
+                values = _cursor(page(variables), name, order, decode)
                 return None if values is None else dialect.bind(values[i])
 
             return read
 
-        given = parameter(lambda variables: int(_cursor(page(variables), name, order) is not None))
+        given = parameter(lambda variables: int(_cursor(page(variables), name, order, decode) is not None))
         return Bound(
             given, [dialect.sort_value(parameter(value(i)), order[i].column.type) for i in range(len(order))]
         )

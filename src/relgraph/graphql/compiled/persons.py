@@ -8,6 +8,7 @@ from relgraph.graphql.compiled.addresses import address_list
 from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.contact_means import contact_means
 from relgraph.graphql.compiled.fields import common, primary_contact, stamps
+from relgraph.graphql.compiled.history import HISTORY_FIELDS, history
 from relgraph.graphql.compiled.memberships import memberships_of
 from relgraph.graphql.compiled.network import neighbourhood
 from relgraph.graphql.compiled.relations import relations
@@ -81,4 +82,6 @@ def _person_field(build: Build, alias: str, item: Selected, path: list[str]) -> 
             f"AND {infix} IS NOT NULL THEN ' ' ELSE '' END || coalesce({infix}, ''), '')"
         )
         return f"{tombstone} {alias}.last_name || coalesce(', ' || {given}, '') END"
+    if item.name in HISTORY_FIELDS:
+        return history(build, build.object_type("Person"), alias, item, path)
     raise Decline(f"field Person.{item.name}")

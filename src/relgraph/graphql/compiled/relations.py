@@ -20,7 +20,7 @@ from relgraph.graphql.compiled.paging import order_asked
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 
-__all__ = ["account_managers", "party", "relations"]
+__all__ = ["account_managers", "party", "relation", "relations"]
 
 _RELATION_TYPE_COLUMNS = {
     "name": "name",
@@ -63,7 +63,7 @@ def relations(build: Build, type_: GraphQLObjectType, alias: str, item: Selected
             Connection(
                 f"FROM ({seen}) {rv} WHERE {rv}.owner_id = {alias}.id",
                 _sort_keys(build, field, order, rv),
-                lambda fields, at: _relation(build, rv, fields, at),
+                lambda fields, at: relation(build, rv, fields, at),
                 build.object_type("Relation"),
                 tag=order[0].tag,
                 name="PartyRelation",
@@ -95,7 +95,7 @@ def _edge(build: Build, rv: str, item: Selected, path: list[str]) -> str | None:
     if item.name == "otherParty":
         return party(build, f"{rv}.other_id", item, path)
     if item.name == "relation":
-        return _relation(build, rv, build.fields(build.object_type("Relation"), item), path)
+        return relation(build, rv, build.fields(build.object_type("Relation"), item), path)
     if item.name == "__typename":
         return d.literal("PartyRelationEdge")
     return None
@@ -117,17 +117,16 @@ def party(build: Build, party_id: str, item: Selected, path: list[str]) -> str:
     person = build.object("Person", pe, person_fields, path)
     visible = build.conditions.person_visible(pe)
     # Party ids are shared by both tables: at most one of the two finds the row.
-    return (
-        f"coalesce({d.nested(f'SELECT {organisation} FROM organisations {o} WHERE {o}.id = {party_id}')}, "
-        + d.nested(
+    return d.first_of(
+        d.nested(f"SELECT {organisation} FROM organisations {o} WHERE {o}.id = {party_id}"),
+        d.nested(
             f"SELECT {person} FROM persons {pe} WHERE {pe}.id = {party_id}"
             + (f" AND {visible}" if visible else "")
-        )
-        + ")"
+        ),
     )
 
 
-def _relation(build: Build, rv: str, fields: list[Selected], path: list[str]) -> str:
+def relation(build: Build, rv: str, fields: list[Selected], path: list[str]) -> str:
     """A Relation from a row `rv` of the relations' columns."""
     d = build.dialect
     pairs: list[tuple[str, str]] = []

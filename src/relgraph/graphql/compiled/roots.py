@@ -1,6 +1,6 @@
 """The root fields the compiler knows: one organisation or person by ID, searches of
 organisations and persons (filter and order written in the document, not in variables),
-the viewer, the staff list and the customer groups."""
+the viewer, the staff list, the customer groups and the changes feed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from relgraph.db.pagination import OrderKey
 from relgraph.domain.organisations import organisations
 from relgraph.domain.persons import persons
 from relgraph.graphql.compiled.compiler import Build, Connection, ObjectWriter
+from relgraph.graphql.compiled.feed import changes
 from relgraph.graphql.compiled.groups import customer_groups
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.paging import order_asked
@@ -27,6 +28,7 @@ __all__ = ["OBJECTS", "ROOTS"]
 def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
     pk = build.id_parameter(query, selected, "Organisation", allowed=["id", AS_OF])
     o = build.alias("o")
+    build.row_ids[o] = pk
     # With asOf, every time-dependent field below answers as of that day unless it sets its own.
     with build.as_of(build.day_of(query, selected)):
         found = organisation(
@@ -38,6 +40,7 @@ def _organisation(build: Build, query: GraphQLObjectType, selected: Selected) ->
 def _person(build: Build, query: GraphQLObjectType, selected: Selected) -> str:
     pk = build.id_parameter(query, selected, "Person")
     pe = build.alias("pe")
+    build.row_ids[pe] = pk
     found = person(build, pe, build.fields(build.object_type("Person"), selected), [selected.key])
     visible = build.conditions.person_visible(pe)
     return build.dialect.nested(
@@ -110,6 +113,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "users": users,
     "viewer": _viewer,
     "customerGroups": customer_groups,
+    "changes": changes,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
