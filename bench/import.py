@@ -11,11 +11,11 @@ file, and PostgreSQL when reachable; it creates and drops its own databases), in
   import     relgraph's importer (transfer.import_csv): every row checked with the API's
              rules, checks between rows and against the database, search text, one audit
              event per object, all in one transaction; on PostgreSQL its rows go in with
-             COPY (db.bulk.copy_rows)
-  before     PostgreSQL only: the same importer writing its rows as before issue 25, one
-             INSERT ... SELECT FROM unnest(arrays) per table and chunk (db.bulk.insert_rows,
-             swapped in for copy_rows); on SQLite copy_rows is insert_rows, so the import
-             line is the before figure too
+             COPY (db.bulk.copy_records)
+  before     the importer as it was before issue 25 sped it up: a frozen copy of it
+             (bench/import_before/, with the identifier checks of then), writing its rows
+             with one INSERT ... SELECT FROM unnest(arrays) per table and chunk on
+             PostgreSQL (db.bulk.insert_rows), an executemany on SQLite
 
   database   the import's own statements (and COPYs), recorded at the driver and replayed into a
              database in the same state: what the database and its driver cost for what
@@ -40,11 +40,13 @@ import datetime as dt
 import io
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from import_files import (  # bench/, beside this script
+from import_before import import_csv as import_before_csv
+from import_before import old_identifiers  # bench/, beside this script
+from import_files import (  # bench/
     write_files,
     write_plain_organisations,
 )
@@ -220,21 +222,27 @@ async def _imported(session: AsyncSession, kind: str, path: Path) -> None:
     assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
 
 
-# A statement as the driver got it, or (None, (table, rows)) for a COPY.
+async def _imported_before(session: AsyncSession, kind: str, path: Path) -> None:
+    with old_identifiers():
+        result = await import_before_csv(session, kind, path)
+    assert result.applied and not result.rejected, [(r.line, r.errors) for r in result.rejected[:3]]
+
+
+# A statement as the driver got it, or (None, (table, columns, records)) for a COPY.
 Statements = list[tuple[str | None, Any]]
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
-RowWriter = Callable[[AsyncSession, Table, Sequence[Mapping[str, Any]]], Awaitable[None]]
+RecordWriter = Callable[[AsyncSession, Table, Sequence[str], Sequence[Sequence[Any]]], Awaitable[None]]
 
 
 @contextlib.contextmanager
-def _rows_written_by(writer: RowWriter) -> Iterator[None]:
+def _records_written_by(writer: RecordWriter) -> Iterator[None]:
     """The importer writes its table rows with `writer` for the block."""
-    kept = writing.copy_rows
-    writing.copy_rows = writer  # type: ignore[assignment]
+    kept = writing.copy_records
+    writing.copy_records = writer  # type: ignore[assignment]
     try:
         yield
     finally:
-        writing.copy_rows = kept  # type: ignore[assignment]
+        writing.copy_records = kept  # type: ignore[assignment]
 
 
 def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
@@ -245,13 +253,15 @@ def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
         if not statement.startswith(_CONTROL):
             into.append((statement, parameters))
 
-    async def copied(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def copied(
+        session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+    ) -> None:
         if session.get_bind().dialect.name == "postgresql":  # (on SQLite the INSERTs are recorded)
-            into.append((None, (table, rows)))
-        await bulk.copy_rows(session, table, rows)
+            into.append((None, (table, columns, records)))
+        await bulk.copy_records(session, table, columns, records)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    swap = _rows_written_by(copied)
+    swap = _records_written_by(copied)
     swap.__enter__()
 
     def stop() -> None:
@@ -265,7 +275,7 @@ async def _replayed(session: AsyncSession, statements: Statements) -> None:
     connection = await session.connection()
     for statement, parameters in statements:
         if statement is None:
-            await bulk.copy_rows(session, *parameters)
+            await bulk.copy_records(session, *parameters)
         else:
             await connection.exec_driver_sql(statement, parameters)
 
@@ -277,8 +287,7 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
     steps.append(("organisations", "plain"))  # no email or phone: what phone numbers cost
     names = {"plain": "organisations, no email/phone"}
     best: dict[tuple[str, str], list[float]] = {}
-    postgres = label == "PostgreSQL"
-    ways = ("baseline", "before", "import", "database") if postgres else ("baseline", "import", "database")
+    ways = ("baseline", "before", "import", "database")
     exported: dict[str, tuple[float, int]] = {}
     recorded: dict[str, Statements] = {}
     template = await make_db("template")
@@ -302,8 +311,7 @@ async def run(label: str, make_db: MakeDatabase, paths: dict[str, Path], rows: i
                     elif way == "before":
 
                         async def work(session: AsyncSession, kind: str = kind, path: Path = path) -> None:
-                            with _rows_written_by(bulk.insert_rows):
-                                await _imported(session, kind, path)
+                            await _imported_before(session, kind, path)
                     else:
 
                         async def work(session: AsyncSession, file: str = file) -> None:

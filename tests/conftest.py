@@ -29,9 +29,19 @@ from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.migrate import upgrade
 from relgraph.domain import users
+from relgraph.graphql.compiled.execution import compile_failures
 from relgraph.web import create_app
 
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _no_compiler_defect() -> Iterator[None]:
+    """A compiler that fails hands the query to the resolvers, whose answer is right: only
+    this check shows the defect (SQL the dialect refuses, say)."""
+    before = compile_failures[0]
+    yield
+    assert compile_failures[0] == before, "compiling a read failed (see the log): a defect of the compiler"
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -19,7 +19,8 @@ def fold(value: str | None) -> str:
     if not value:
         return ""
     if value.isascii():  # the common case, and no accents to strip: skip the per-character pass
-        return _SPACES.sub(" ", value.lower()).strip()
+        # str.split() splits at what \s matches and drops the ends: the squeeze and strip in one.
+        return " ".join(value.lower().split())
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped.casefold()).strip()

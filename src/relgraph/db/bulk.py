@@ -9,6 +9,7 @@ writer already holds the database lock (BEGIN IMMEDIATE), and FOR UPDATE renders
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ __all__ = [
     "CHUNK",
     "analyze",
     "chunked",
-    "copy_rows",
+    "copy_records",
     "insert_rows",
     "is_postgres",
     "lock_rows",
@@ -175,27 +176,51 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
             await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
-async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write `rows` into `table` with PostgreSQL's COPY, in the session's transaction; on
-    SQLite, `insert_rows`.
+async def copy_records(
+    session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+) -> None:
+    """Write `records` (tuples of `columns`) into `table` in the session's transaction:
+    PostgreSQL's COPY, an executemany on SQLite (`insert_rows`'s statement).
 
     COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
-    the server parses no SQL and plans nothing (bulk imports, the demo's bulk load). As with
-    `insert_rows`, every row has the same keys and gives every column the table needs, and
-    the values go through the columns' bind processors first.
+    the server parses no SQL and plans nothing. As with `insert_rows`, the records give
+    every column the table needs (Python-side defaults do not run). Only the columns whose
+    type has a bind processor on this dialect (JSON, timestamps, booleans; dates on SQLite)
+    go through it, a column at a time; the others go to the driver as they are. No dict
+    per row is made or taken apart.
     """
-    connection = await session.connection()
-    if not rows or connection.dialect.name != "postgresql":
-        await insert_rows(session, table, rows)
+    if not records:
         return
+    connection = await session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    columns = [_converted([row[name] for row in rows], p) for name, p in zip(names, processors, strict=True)]
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        table.name, records=list(zip(*columns, strict=True)), columns=names
-    )
+    processors = _processors(table, tuple(columns), dialect)
+    if processors:
+        transposed = list(zip(*records, strict=True))
+        for index, processor in processors:
+            transposed[index] = tuple(_converted(list(transposed[index]), processor))
+        records = list(zip(*transposed, strict=True))
+    if dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=records, columns=list(columns)
+        )
+        return
+    sql = _values_insert(table, list(columns), dialect)
+    for part in chunked(records):
+        await connection.exec_driver_sql(sql, list(part))
+
+
+@functools.lru_cache(maxsize=256)
+def _processors(
+    table: Table, columns: tuple[str, ...], dialect: Any
+) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(index, bind processor) of each of `columns` of `table` that has one on `dialect`."""
+    found: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(columns):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            found.append((index, processor))
+    return found
 
 
 async def update_each(

@@ -10,6 +10,8 @@ people read and accept a stored value the rules refuse today (it is shown as sto
 
 from __future__ import annotations
 
+import functools
+import re
 from types import ModuleType
 
 import email_validator
@@ -75,9 +77,34 @@ def _problem(error: stdnum_errors.ValidationError, what: str, where: str) -> str
     return f"Not a valid {what}{where}: wrong format."
 
 
+# The shape of nearly every Dutch VAT number: stdnum's compact form, nothing to clean.
+_PLAIN_NL_VAT = re.compile(r"NL([0-9]{9})B([0-9]{2})")
+
+
+@functools.lru_cache(maxsize=4096)
 def vat(value: str) -> str:
-    """A VAT number with its country prefix, checked with its country's check digits; compact."""
+    """A VAT number with its country prefix, checked with its country's check digits; compact.
+
+    A Dutch number already in its compact form whose first nine digits pass the 11-check is
+    what stdnum's nl.btw returns unchanged (its other check, mod 97, only matters when the
+    11-check fails): answered without stdnum's cleaning, which costs ten times the check.
+    Every other value goes through stdnum. Cached per distinct value, as the others here:
+    an import checks thousands of rows, many with the same postcode.
+    """
     typed = "".join(value.split()).upper()
+    return _plain_nl_vat(typed) or _vat_by_stdnum(typed)
+
+
+def _plain_nl_vat(typed: str) -> str | None:
+    """`typed` when it is a compact Dutch VAT number whose first nine digits pass the
+    11-check (what stdnum returns for it); None when stdnum must decide."""
+    plain = _PLAIN_NL_VAT.fullmatch(typed)
+    if plain and int(plain[1]) > 0 and int(plain[2]) > 0 and nl_bsn.checksum(plain[1]) == 0:
+        return typed
+    return None
+
+
+def _vat_by_stdnum(typed: str) -> str:
     country = typed[:2]
     if not country.isalpha() or len(country) < 2:
         raise Refused("A VAT number starts with its country's code, e.g. NL or DE.")
@@ -134,6 +161,7 @@ def bsn_formatted(stored: str) -> str:
     return nl_bsn.format(stored) if nl_bsn.is_valid(stored) else stored
 
 
+@functools.lru_cache(maxsize=4096)
 def postcode(value: str, country: str) -> str:
     """The postcode as written on an envelope in `country` ("1234 AB" in NL)."""
     module = _POSTCODES.get(country)
@@ -152,6 +180,39 @@ def postcode(value: str, country: str) -> str:
     return module.format(number) if hasattr(module, "format") else number
 
 
+# The addresses nearly everyone has: ASCII, an unquoted dot-atom before the @-sign (RFC
+# 5322, email-validator's DOT_ATOM_TEXT), host-name labels after it, the last ending in a
+# letter. No "--" anywhere after the @-sign: Punycode and the labels IDNA refuses go
+# through email-validator.
+_ATEXT = r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_PLAIN_EMAIL = re.compile(
+    rf"({_ATEXT}(?:\.{_ATEXT})*)@((?:{_LABEL}\.)+(?:[a-zA-Z0-9][a-zA-Z0-9-]*)?[a-zA-Z])"
+)
+_LOCAL_MAX, _DOMAIN_MAX, _LABEL_MAX, _EMAIL_MAX = 64, 253, 63, 254
+_SPECIAL_USE = tuple(d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d != "test")
+
+
+def _plain_email(value: str) -> str | None:
+    """What email-validator's normal form (lower-cased) is for a plain address, without
+    asking it; None for any other value (it decides). An ASCII dot-atom is its own normal
+    form and an ASCII host name's is its lower case, if the lengths fit, the name is not
+    special-use and its labels have no "--" (tests/domain/test_identifiers.py holds the
+    two to the same answers)."""
+    plain = _PLAIN_EMAIL.fullmatch(value)
+    if plain is None or len(value) > _EMAIL_MAX:
+        return None
+    local, domain = plain[1], plain[2].lower()
+    if len(local) > _LOCAL_MAX or len(domain) > _DOMAIN_MAX or "--" in domain:
+        return None
+    if any(len(label) > _LABEL_MAX for label in domain.split(".")):
+        return None
+    if any(domain == d or domain.endswith("." + d) for d in _SPECIAL_USE):
+        return None
+    return value.lower()
+
+
+@functools.lru_cache(maxsize=4096)
 def email(value: str) -> str:
     """An e-mail address by the standards (internationalised domains too), normalised.
 
@@ -159,8 +220,13 @@ def email(value: str) -> str:
     with the local part in lower case as well: every mail provider treats Jan@ and jan@
     as one mailbox, and search and duplicate detection should too. Deliverability (DNS)
     is not checked: relgraph runs without internet. The .test domain, reserved for
-    testing, is accepted (demo users).
+    testing, is accepted (demo users). A plain address (`_plain_email`) is answered
+    without email-validator, which takes some 60 µs per address.
     """
+    return _plain_email(value) or _email_by_library(value)
+
+
+def _email_by_library(value: str) -> str:
     try:
         checked = email_validator.validate_email(
             value, check_deliverability=False, strict=True, test_environment=True

@@ -39,7 +39,8 @@ async def possible_duplicates(
 ) -> list[tuple[Row, list[PossibleDuplicate]]]:
     """The rows (of organisations) with possible duplicates in the database, each with the first
     DUPLICATES_SHOWN of them by name, as createOrganisation lists them."""
-    names = {fold(r.values["name"]) for r in rows if r.values.get("name")}
+    folded = [fold(r.values.get("name")) for r in rows]
+    names = {name for row, name in zip(rows, folded, strict=True) if row.values.get("name")}
     kvk_numbers = {r.values["kvk_number"] for r in rows if r.values.get("kvk_number")}
     columns = select(_orgs.c.id, _orgs.c.name, _orgs.c.name_key, _orgs.c.kvk_number)
     found = {
@@ -56,10 +57,10 @@ async def possible_duplicates(
         if org.kvk_number:
             by_kvk.setdefault(org.kvk_number, []).append(org.id)
     reported = []
-    for row in rows:
+    for row, name in zip(rows, folded, strict=True):
         kvk = row.values.get("kvk_number")
         same_kvk = set(by_kvk.get(kvk, ())) if kvk else set()
-        same_name = set(by_name.get(fold(row.values.get("name")), ()))
+        same_name = set(by_name.get(name, ()))
         ids = sorted(same_kvk | same_name, key=lambda i: (found[i].name_key, i))[:DUPLICATES_SHOWN]
         if ids:
             duplicates = [

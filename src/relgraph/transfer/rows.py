@@ -95,9 +95,11 @@ def read_rows(kind: str, path: Path) -> tuple[list[str], list[Row]]:
         rows = []
         try:
             for cells in reader:
-                if not any(c.strip() for c in cells):
+                joined = "".join(cells)
+                if not joined.strip():
                     continue  # a blank line
-                cells = [from_cell(c) for c in cells]
+                if "'" in joined:  # only a cell that starts with a quote can be a neutralised formula
+                    cells = [from_cell(c) for c in cells]
                 row = Row(reader.line_num, dict(zip(header, cells, strict=False)))
                 if len(cells) != len(header):
                     row.fail("row", f"It has {len(cells)} cells; the header has {len(header)}.")
@@ -107,16 +109,20 @@ def read_rows(kind: str, path: Path) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
+# Per kind, each column's name, whether it is text, and the column.
+_PLANS = {kind: [(c.name, c.type == "text", c) for c in columns] for kind, columns in COLUMNS.items()}
+
+
 def _parse(kind: str, row: Row) -> dict[str, Any]:
     data: dict[str, Any] = {}
     record = row.record
-    for column in COLUMNS[kind]:
-        raw = record.get(column.name)
+    for name, is_text, column in _PLANS[kind]:
+        raw = record.get(name)
         if raw is None:
             continue  # not a column of this file
-        if column.type == "text":
+        if is_text:
             # parse_value's answer for text, without the call: most cells are text.
-            data[column.name] = raw if raw and not raw.isspace() else None
+            data[name] = raw if raw and not raw.isspace() else None
             continue
         value, error = parse_value(column, raw)
         if error:

@@ -5,12 +5,14 @@ executemany per table on SQLite, one COPY per table on PostgreSQL; every importe
 person or membership gets its own CREATE audit event in the same chunk. The search index
 is kept per chunk, set-based (`search.search_index_by_batch`).
 
-Turning the next chunk into table rows in a worker thread while the database writes the
-current one was measured and gained nothing (the GIL, two cores): it is not done.
+The next chunk is made into table rows while the database writes the current one: in the
+same thread, a slice at a time, the write a task beside it (`_write_chunks`). A worker
+thread for the making was measured and gained nothing (the GIL, two cores).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import (
     analyze,
-    copy_rows,
+    copy_records,
     one_of,
     reserve_ids,
     rows_in,
@@ -61,6 +63,8 @@ _addresses = Address.__table__
 # Rows per chunk: big enough that a statement's round trip does not count, small enough
 # that one chunk's table rows weigh little and progress moves.
 CHUNK = 2000
+# Rows made between two turns of the chunk being written (some 10 ms of Python).
+SLICE = 200
 
 TablesOf = Callable[[Sequence[Row], str, dt.datetime], Tables]
 
@@ -83,15 +87,57 @@ async def _write_chunks(
     search_index: SearchIndexBatch | None = None,
 ) -> None:
     """Insert the tables of `rows` chunk by chunk, in their order; index the new objects'
-    search text when given."""
+    search text when given.
+
+    A chunk is written by a task of its own while the next one is made: the database
+    takes in one chunk (another process; on SQLite, aiosqlite's thread) while Python makes
+    the next, a slice at a time, letting the writer's messages through between slices.
+    One chunk is written at a time, in order, on the session's one connection.
+    """
     now = dt.datetime.now(dt.UTC)
-    for start in range(0, len(rows), CHUNK):
-        tables = tables_of(rows[start : start + CHUNK], source, now)
-        for table, table_rows in tables.in_order():
-            await copy_rows(session, table, table_rows)
-        if search_index is not None:
-            await search_index.index(tables.ids)
-        progress("writing", start + len(tables.ids), len(rows))
+    writing: asyncio.Task[None] | None = None
+    try:
+        for start in range(0, len(rows), CHUNK):
+            tables = await _tables_meanwhile(tables_of, rows[start : start + CHUNK], source, now)
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(
+                _write_chunk(session, tables, search_index, progress, start, len(rows))
+            )
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])  # never leave a write running on the connection
+
+
+async def _tables_meanwhile(
+    tables_of: TablesOf, rows: Sequence[Row], source: str, now: dt.datetime
+) -> Tables:
+    """`tables_of(rows)`, made SLICE rows at a time, with a turn for the other tasks between."""
+    tables = tables_of(rows[:SLICE], source, now)
+    for start in range(SLICE, len(rows), SLICE):
+        await asyncio.sleep(0)
+        more = tables_of(rows[start : start + SLICE], source, now)
+        tables.ids.extend(more.ids)
+        for table, table_rows in more.rows.items():
+            tables.rows[table].extend(table_rows)
+    return tables
+
+
+async def _write_chunk(
+    session: AsyncSession,
+    tables: Tables,
+    search_index: SearchIndexBatch | None,
+    progress: Progress,
+    start: int,
+    total: int,
+) -> None:
+    for table, columns, records in tables.in_order():
+        await copy_records(session, table, columns, records)
+    if search_index is not None:
+        await search_index.index(tables.ids)
+    progress("writing", start + len(tables.ids), total)
 
 
 def _depths(rows: Sequence[Row]) -> dict[int, int]:

@@ -89,6 +89,11 @@ class SQLite(Dialect):
         found = f"coalesce({', '.join(values)})"
         return _Json(found) if any(isinstance(v, _Json) for v in values) else _MaybeJson(found)
 
+    def choose(self, subject: str, cases: Sequence[tuple[str, str]]) -> str:
+        if not all(isinstance(then, _Json | _MaybeJson) for _, then in cases):
+            raise AssertionError("choose takes JSON text written here")
+        return _MaybeJson(super().choose(subject, cases))
+
     def either(self, condition: str, then: str, otherwise: str) -> str:
         return _Json(f"CASE WHEN {condition} THEN {self._value(then)} ELSE {self._value(otherwise)} END")
 

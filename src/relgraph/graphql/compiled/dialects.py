@@ -115,6 +115,11 @@ class Dialect:
         """JSON `then` where `condition` holds, else `otherwise` (each from these methods)."""
         return f"CASE WHEN {condition} THEN {then} ELSE {otherwise} END"
 
+    def choose(self, subject: str, cases: Sequence[tuple[str, str]]) -> str:
+        """The JSON value of the first case whose SQL value equals `subject`, NULL when none
+        does (each value from these methods: a union's member by its kind)."""
+        return f"CASE {subject} " + " ".join(f"WHEN {when} THEN {then}" for when, then in cases) + " END"
+
     def array(self, element: str, source: str, order: Sequence[str], limit: str | None) -> str:
         """A JSON array of `element` over the rows of `source` (FROM ... WHERE ...), in `order`."""
         raise NotImplementedError

@@ -32,7 +32,7 @@ from relgraph.graphql.compiled.roots import OBJECTS, ROOTS
 from relgraph.graphql.compiled.selection import Decline, Forbidden
 from relgraph.graphql.core.cost import operation_of
 
-__all__ = ["CompiledReads", "compiled_for", "compiles"]
+__all__ = ["CompiledReads", "compile_failures", "compiled_for", "compiles"]
 
 logger = logging.getLogger("relgraph.compiled")
 
@@ -50,8 +50,10 @@ class _Prepared:
 _MAX_COMPILED = 256
 # Key -> the prepared operation, or the reason it is declined; least recently used first.
 _CACHE: OrderedDict[Hashable, _Prepared | str] = OrderedDict()
-# How many compiles ran (the cache test reads it).
+# How many compiles ran (the cache test reads it), and how many failed with a defect of the
+# compiler (every test fails on one: the resolvers' answer would hide it).
 compiles = [0]
+compile_failures = [0]
 
 
 def compiled_for(
@@ -89,6 +91,7 @@ def compiled_for(
             prepared = str(reason)
         except Exception:  # a defect of the compiler: the resolvers still answer
             logger.exception("compiling a read failed; the resolvers answer it")
+            compile_failures[0] += 1
             prepared = "a compiler error"
     _CACHE[key] = prepared
     if len(_CACHE) > _MAX_COMPILED:

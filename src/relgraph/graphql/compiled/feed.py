@@ -86,5 +86,4 @@ def _node(build: Build, ch: str, item: Selected, path: list[str]) -> str:
         "Relation": f"SELECT {relation(build, rv, chosen['Relation'], path)} "
         f"FROM ({build.conditions.relations_visible()}) {rv} WHERE {rv}.id = {ch}.object_id",
     }
-    cases = " ".join(f"WHEN '{t}' THEN {d.nested(found[t])}" for t in _TYPES)
-    return f"CASE {ch}.object_type {cases} END"
+    return d.choose(f"{ch}.object_type", [(f"'{t}'", d.nested(found[t])) for t in _TYPES])

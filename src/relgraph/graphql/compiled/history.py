@@ -186,11 +186,13 @@ def _item(build: Build, t: str, selected: Selected, path: list[str]) -> str:
     activity = _row(build, "Activity", a, _ACTIVITY_COLUMNS, chosen["ACTIVITY"], path)
     event = _event(build, e, chosen["AUDIT"], path)
     listed = build.conditions.activities_listed(None, _now(build))
-    return (
-        f"CASE {t}.kind "
-        f"WHEN 'NOTE' THEN {d.nested(f'SELECT {note} FROM notes {n} WHERE {n}.id = {t}.id')} "
-        f"WHEN 'ACTIVITY' THEN {d.nested(f'SELECT {activity} FROM ({listed}) {a} WHERE {a}.id = {t}.id')} "
-        f"WHEN 'AUDIT' THEN {d.nested(f'SELECT {event} FROM audit_events {e} WHERE {e}.id = {t}.id')} END"
+    return d.choose(
+        f"{t}.kind",
+        [
+            ("'NOTE'", d.nested(f"SELECT {note} FROM notes {n} WHERE {n}.id = {t}.id")),
+            ("'ACTIVITY'", d.nested(f"SELECT {activity} FROM ({listed}) {a} WHERE {a}.id = {t}.id")),
+            ("'AUDIT'", d.nested(f"SELECT {event} FROM audit_events {e} WHERE {e}.id = {t}.id")),
+        ],
     )
 
 
