@@ -13,16 +13,16 @@ person's names. Measured in the same run:
 relgraph runs as users run it: as BUSINESS users (R1 on; one per connection) with the rate
 limit on. PostGraphile applies no visibility rules and no rate limits. Printed last: the
 ratios the goals of issue 25 name (latency, requests/s and RSS against PostGraphile's).
-Install once: (cd bench/.peer && npm install)   Run: .venv/bin/python bench/peer.py
+Install once: (cd bench/.peer && npm install)   Run: .venv/bin/python bench/peer.py [--repeat N] [--seconds S]
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -207,10 +207,22 @@ async def bench(repeat: int, seconds: float, settings: dict[str, str] | None = N
     }
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=300, help="sequential requests per server for latency (default 300)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="seconds of load per server for throughput (default 15)"
+    )
+    return parser.parse_args()
+
+
 async def main() -> None:
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 300
-    seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 15.0
-    await bench(repeat, seconds)
+    arguments = _arguments()
+    await bench(arguments.repeat, arguments.seconds)
 
 
 if __name__ == "__main__":

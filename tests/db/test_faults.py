@@ -179,6 +179,51 @@ async def test_a_document_download_whose_connection_died_is_read_again(terminato
     assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
 
+def _terminate_all(database_url: str) -> int:
+    """Terminate every other connection to the test's database (the app's pooled ones, idle
+    between requests), as a restart of the server does; how many there were."""
+
+    async def run() -> int:
+        url = make_url(database_url)
+        conn = await asyncpg.connect(
+            user=url.username, host=url.host, port=url.port or 5432, database=url.database
+        )
+        try:
+            ended = await conn.fetch(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return len(ended)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+async def test_requests_after_the_pooled_connections_died_are_answered(
+    terminator, admin, card_data, engine, sessionmaker
+) -> None:
+    # The pool does not ping a connection before handing it out: a request that finds its
+    # connection dead reads again on a fresh one, and the pool drops the others that died.
+    async with engine.connect() as first, engine.connect() as second:
+        await first.execute(select(1))
+        await second.execute(select(1))  # two connections in the pool, idle
+    assert await asyncio.to_thread(_terminate_all, terminator.database_url) >= 2
+    ready = await admin.client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert await asyncio.to_thread(_terminate_all, terminator.database_url) >= 1
+    response = await admin.post(CARD)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == card_data
+    # A write, right after: its authentication meets a dead connection, and the write runs
+    # on a fresh one, stored once.
+    assert await asyncio.to_thread(_terminate_all, terminator.database_url) >= 1
+    created = await admin.post(CREATE, {"input": {"name": "Herstart B.V."}})
+    assert created.status_code == 200, created.text
+    assert created.json()["data"]["createOrganisation"]["userErrors"] == []
+    assert await _organisations_named(sessionmaker, "Herstart B.V.") == 1
+
+
 async def test_a_write_that_loses_its_connection_before_the_commit_wrote_nothing(
     terminator, admin, sessionmaker
 ) -> None:

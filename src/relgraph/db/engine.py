@@ -25,6 +25,7 @@ __all__ = [
     "StatementCounter",
     "create_engine",
     "make_sessionmaker",
+    "reads_without_transaction",
     "statement_counter",
 ]
 
@@ -144,10 +145,18 @@ def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-        kwargs.setdefault("pool_pre_ping", True)
+        # No ping before each checkout (three round trips with asyncpg: BEGIN, ";", ROLLBACK):
+        # a connection found dead when used is invalidated, with every pooled connection
+        # older than it, and the read runs again on a fresh one (graphql/core/context.py).
+        # Last in, first out: a write after the request's authentication gets the connection
+        # that authentication just used, so a write does not meet a connection dead since.
+        kwargs.setdefault("pool_pre_ping", False)
+        kwargs.setdefault("pool_use_lifo", True)
         if parsed.get_driver_name() == "asyncpg":
             size = get_settings().pg_statement_cache if statement_cache is None else statement_cache
             kwargs["connect_args"] = _postgres_statement_cache(size) | kwargs.get("connect_args", {})
+            options = {_READS_WITHOUT_TRANSACTION: size > 0} | kwargs.get("execution_options", {})
+            kwargs["execution_options"] = options
     engine = create_async_engine(url, **kwargs)
     sync_engine = engine.sync_engine
     if parsed.get_backend_name() == "sqlite":
@@ -155,6 +164,26 @@ def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any
         event.listen(sync_engine, "begin", _sqlite_on_begin)
     event.listen(sync_engine, "before_cursor_execute", _on_execute)
     return engine
+
+
+# An engine's execution option: whether reads may run outside a transaction (see below).
+_READS_WITHOUT_TRANSACTION = "relgraph_reads_without_transaction"
+
+
+def reads_without_transaction(engine: AsyncEngine) -> bool:
+    """Whether reads on `engine` may run without BEGIN and ROLLBACK (autocommit).
+
+    On PostgreSQL at READ COMMITTED every statement takes a snapshot of its own, inside a
+    transaction or not: a transaction around reads adds two round trips and nothing else.
+    Not behind a pooler in transaction mode (the statement cache off, see above): there a
+    statement's preparation and its execution must be one transaction, or they may reach two
+    server connections. Not on SQLite, where a read transaction is one snapshot (and costs no
+    round trip). Unknown until the engine's first connection (the server's isolation level).
+    """
+    return bool(
+        engine.get_execution_options().get(_READS_WITHOUT_TRANSACTION)
+        and getattr(engine.dialect, "default_isolation_level", None) == "READ COMMITTED"
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

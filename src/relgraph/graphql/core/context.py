@@ -13,6 +13,7 @@ import strawberry
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from relgraph.db.engine import reads_without_transaction
 from relgraph.db.faults import connection_lost
 from relgraph.errors import DomainError
 from relgraph.graphql.core.errors import (
@@ -31,6 +32,8 @@ __all__ = ["Context", "Info"]
 T = TypeVar("T")
 
 logger = logging.getLogger("relgraph.db")
+
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 def _unavailable(request_id: str) -> PublicError:
@@ -75,6 +78,14 @@ class Context:
             self._session = self.sessionmaker()
         return self._session
 
+    async def _read_session(self) -> AsyncSession:
+        """The session for a read: outside a transaction where that changes nothing a read
+        sees (db/engine.reads_without_transaction), saving BEGIN and ROLLBACK."""
+        session = self._get_session()
+        if not session.in_transaction() and reads_without_transaction(self.sessionmaker.kw["bind"]):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        return session
+
     async def read(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
         """Run a domain query on the request's session.
 
@@ -87,7 +98,7 @@ class Context:
                 raise RuntimeError("the request has finished; this result has no reader")
             try:
                 try:
-                    return await fn(self._get_session(), *args, **kwargs)
+                    return await fn(await self._read_session(), *args, **kwargs)
                 except DBAPIError as error:
                     if not connection_lost(error):
                         raise
@@ -96,7 +107,7 @@ class Context:
                     )
                     await self._discard_session()
                 try:
-                    return await fn(self._get_session(), *args, **kwargs)
+                    return await fn(await self._read_session(), *args, **kwargs)
                 except DBAPIError as error:
                     if not connection_lost(error):
                         raise
