@@ -146,6 +146,7 @@ async def test_missing_objects_and_bad_values_read_as_before(demo_data, demo_use
     # resolvers send it PostgreSQL refuses it.
     for nul in (
         '{ organisations(filter: {search: "Noord\\u0000"}) { totalCount } }',
+        '{ customerGroups(search: "Noord\\u0000") { id } }',
         '{ organisations(first: 2) { nodes { relations(typeNames: ["a\\u0000"]) { totalCount } } } }',
         '{ organisations(first: 2) { nodes { memberships(filter: {tag: "a\\u0000"}) { totalCount } } } }',
     ):

@@ -25,6 +25,7 @@ from strawberry.extensions import SchemaExtension
 
 from relgraph import tracking
 from relgraph.db.faults import connection_lost
+from relgraph.errors import DomainError
 from relgraph.graphql.compiled.compiler import Compiled, Transform, compile_operation
 from relgraph.graphql.compiled.conditions import Conditions
 from relgraph.graphql.compiled.databases import DIALECTS
@@ -89,6 +90,8 @@ def compiled_for(
             prepared = _Prepared(compiled, operation)
         except Decline as reason:
             prepared = str(reason)
+        except DomainError:  # a bad value written in the document: the resolvers word its error
+            prepared = "a value the resolvers refuse"
         except Exception:  # a defect of the compiler: the resolvers still answer
             logger.exception("compiling a read failed; the resolvers answer it")
             compile_failures[0] += 1
