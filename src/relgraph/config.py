@@ -53,6 +53,13 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _at_least(name: str, default: int, least: int) -> int:
+    value = _int(name, default)
+    if value < least:
+        raise ValueError(f"{name} must be at least {least}, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the service needs to know about its surroundings."""
@@ -95,6 +102,11 @@ class Settings:
     # 100 by default); 0 for a pooler in transaction mode (PgBouncer), which hands each
     # transaction to any server connection: no cache, and statement names that never clash.
     pg_statement_cache: int = field(default_factory=lambda: _int("RELGRAPH_PG_STATEMENT_CACHE", 100))
+    # Connections each worker keeps open to PostgreSQL, and how many more it may open at a
+    # peak (closed again when returned): size them to the server's max_connections divided
+    # among the workers and machines.
+    pg_pool_size: int = field(default_factory=lambda: _at_least("RELGRAPH_PG_POOL_SIZE", 10, 1))
+    pg_max_overflow: int = field(default_factory=lambda: _at_least("RELGRAPH_PG_MAX_OVERFLOW", 10, 0))
     # Read queries the compiler knows are answered by one SQL statement that builds the JSON
     # (relgraph.graphql.compiled); 0 sends every query to the resolvers.
     compiled_reads: bool = field(default_factory=lambda: _int("RELGRAPH_COMPILED_READS", 1) != 0)

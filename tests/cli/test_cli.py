@@ -211,6 +211,8 @@ def test_db_upgrade_against_an_unreachable_postgresql_fails_with_one_clean_line(
         ("RELGRAPH_CORS_ORIGINS", "*", "is not an origin"),
         ("RELGRAPH_LOG_FORMAT", "xml", "must be one of text, json"),
         ("RELGRAPH_SHUTDOWN_TIMEOUT", "soon", "must be an integer"),
+        ("RELGRAPH_PG_POOL_SIZE", "0", "must be at least 1"),
+        ("RELGRAPH_PG_MAX_OVERFLOW", "-1", "must be at least 0"),
     ],
 )
 def test_serve_refuses_a_bad_production_setting_in_one_line(

@@ -143,8 +143,9 @@ def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any
         if parsed.get_driver_name() == "aiosqlite" and "module" not in kwargs:
             kwargs["module"] = one_trip_dbapi()
     else:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 10)
+        settings = get_settings()
+        kwargs.setdefault("pool_size", settings.pg_pool_size)
+        kwargs.setdefault("max_overflow", settings.pg_max_overflow)
         # No ping before each checkout (three round trips with asyncpg: BEGIN, ";", ROLLBACK):
         # a connection found dead when used is invalidated, with every pooled connection
         # older than it, and the read runs again on a fresh one (graphql/core/context.py).
@@ -153,7 +154,7 @@ def create_engine(url: str, *, statement_cache: int | None = None, **kwargs: Any
         kwargs.setdefault("pool_pre_ping", False)
         kwargs.setdefault("pool_use_lifo", True)
         if parsed.get_driver_name() == "asyncpg":
-            size = get_settings().pg_statement_cache if statement_cache is None else statement_cache
+            size = settings.pg_statement_cache if statement_cache is None else statement_cache
             kwargs["connect_args"] = _postgres_statement_cache(size) | kwargs.get("connect_args", {})
             options = {_READS_WITHOUT_TRANSACTION: size > 0} | kwargs.get("execution_options", {})
             kwargs["execution_options"] = options
