@@ -260,8 +260,10 @@ def _hop(
         # The hop's links between nodes reached, each value once (its first row), not shown before.
         (
             f"{nb}q{k}(sk, s, tk, t, rank, label, rid) AS MATERIALIZED (SELECT q.sk, q.s, q.tk, q.t, q.rank, q.label, min(q.rid) "
-            f"FROM {nb}found{k} q WHERE (q.sk, q.s) IN (SELECT kind, id FROM {nb}n{k}) "
-            f"AND (q.tk, q.t) IN (SELECT kind, id FROM {nb}n{k}) "
+            # NOT NOT IN: PostgreSQL hashes a NOT IN subquery whatever it guesses of the CTE's
+            # size, where an IN becomes a join that it may plan as a nested loop (rows x nodes).
+            f"FROM {nb}found{k} q WHERE NOT (q.sk, q.s) NOT IN (SELECT kind, id FROM {nb}n{k}) "
+            f"AND NOT (q.tk, q.t) NOT IN (SELECT kind, id FROM {nb}n{k}) "
             f"AND ({same}) NOT IN (SELECT {same} FROM {nb}e{k - 1}) "
             f"GROUP BY q.sk, q.s, q.tk, q.t, q.rank, q.label)"
         ),
