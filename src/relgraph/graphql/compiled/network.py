@@ -5,7 +5,8 @@ The walk is at most three hops (depth 1-3), so each hop is written out as its ow
 over the previous hop's nodes (a recursive CTE cannot see the nodes already reached):
   front  the nodes the hop starts from (none once the walk stopped, or beyond `depth`);
   links  every link of each kind touching them: the domain's own statements
-         (relation_links, ...) rendered over the frontier, R1 and "in force" inside;
+         (relation_links, ...) rendered over the frontier, "in force" inside (R1 on a
+         relation's ends is left to `new`, which admits no end the rule hides);
   new    the ends not reached yet that may be nodes (shown_as_node), by (kind, id),
          admitted while there is room (maxNodes);
   edges  the links of the hop with both ends reached, each value once, in the walk's order
@@ -159,7 +160,15 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         elif field.name == "staff":
             pairs.append((field.key, _staff(build, field, f"{nb}n{hops}", at)))
         elif field.name == "edges":
-            pairs.append((field.key, _edges(build, field, f"{nb}e{hops}")))
+            # Every end of an edge is a node: which are organisations is asked once a node
+            # (once, however many times `edges` is selected).
+            organisations = (
+                f"{nb}o(id) AS MATERIALIZED (SELECT og.id FROM {nb}n{hops} n "
+                f"JOIN organisations og ON og.id = n.id WHERE n.kind = 0)"
+            )
+            if organisations not in ctes:
+                ctes.append(organisations)
+            pairs.append((field.key, _edges(build, field, f"{nb}e{hops}", f"{nb}o")))
         else:
             raise Decline(f"field Neighbourhood.{field.name}")
     return d.nested(f"WITH {', '.join(ctes)} SELECT {d.obj(pairs)}")
@@ -209,7 +218,9 @@ def _hop(
     before, front = f"{nb}n{k - 1}", f"{nb}f{k}"
     parties, users = _touching(build, front, 0), _touching(build, front, 1)
     statements = {
-        0: lambda: relation_links(viewer, parties, None, today),
+        # Each end becomes a node only through `shown` below (R1 with the rest), and only
+        # links between nodes become edges: R1 on the relation's ends would ask it twice.
+        0: lambda: relation_links(viewer, parties, None, today, ends_checked_later=True),
         1: lambda: hierarchy_links(parties, today),
         2: lambda: membership_links(parties, today),
         3: lambda: internal_links(viewer, parties, users, today),
@@ -249,8 +260,10 @@ def _hop(
         # The hop's links between nodes reached, each value once (its first row), not shown before.
         (
             f"{nb}q{k}(sk, s, tk, t, rank, label, rid) AS MATERIALIZED (SELECT q.sk, q.s, q.tk, q.t, q.rank, q.label, min(q.rid) "
-            f"FROM {nb}found{k} q WHERE (q.sk, q.s) IN (SELECT kind, id FROM {nb}n{k}) "
-            f"AND (q.tk, q.t) IN (SELECT kind, id FROM {nb}n{k}) "
+            # NOT NOT IN: PostgreSQL hashes a NOT IN subquery whatever it guesses of the CTE's
+            # size, where an IN becomes a join that it may plan as a nested loop (rows x nodes).
+            f"FROM {nb}found{k} q WHERE NOT (q.sk, q.s) NOT IN (SELECT kind, id FROM {nb}n{k}) "
+            f"AND NOT (q.tk, q.t) NOT IN (SELECT kind, id FROM {nb}n{k}) "
             f"AND ({same}) NOT IN (SELECT {same} FROM {nb}e{k - 1}) "
             f"GROUP BY q.sk, q.s, q.tk, q.t, q.rank, q.label)"
         ),
@@ -270,10 +283,10 @@ def _hop(
     ]
 
 
-def _party_gid(build: Build, id_: str) -> str:
+def _party_gid(build: Build, id_: str, organisations: str) -> str:
     d = build.dialect
     return (
-        f"CASE WHEN EXISTS (SELECT 1 FROM organisations og WHERE og.id = {id_}) "
+        f"CASE WHEN {id_} IN (SELECT id FROM {organisations}) "
         f"THEN {d.gid('Organisation', id_)} ELSE {d.gid('Person', id_)} END"
     )
 
@@ -323,7 +336,8 @@ def _staff(build: Build, selected: Selected, nodes: str, path: list[str]) -> str
     return d.array(d.obj(pairs), source, [f"{n}.distance", f"{n}.id"], None)
 
 
-def _edges(build: Build, selected: Selected, edges: str) -> str:
+def _edges(build: Build, selected: Selected, edges: str, organisations: str) -> str:
+    """The edges' JSON; `organisations` the CTE of the nodes that are organisations."""
     d = build.dialect
     edge_type = build.object_type("NeighbourhoodEdge")
     e = build.alias("e")
@@ -337,11 +351,14 @@ def _edges(build: Build, selected: Selected, edges: str) -> str:
         if field.name == "__typename":
             pairs.append((field.key, d.literal(edge_type.name)))
         elif field.name == "source":
-            pairs.append((field.key, _party_gid(build, f"{e}.s")))  # always a party
+            pairs.append((field.key, _party_gid(build, f"{e}.s", organisations)))  # always a party
         elif field.name == "target":
             user_gid = d.gid("User", f"{e}.t")
             pairs.append(
-                (field.key, f"CASE WHEN {e}.tk = 1 THEN {user_gid} ELSE {_party_gid(build, f'{e}.t')} END")
+                (
+                    field.key,
+                    f"CASE WHEN {e}.tk = 1 THEN {user_gid} ELSE {_party_gid(build, f'{e}.t', organisations)} END",
+                )
             )
         elif field.name == "kind":
             pairs.append((field.key, kind))
