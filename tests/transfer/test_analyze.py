@@ -18,6 +18,8 @@ _people = Person.__table__
 
 async def _add_persons(session: AsyncSession, first: int, last: int) -> None:
     connection = await session.connection()
+    # Autovacuum would refresh the same statistics in its own time (this database is the test's).
+    await connection.exec_driver_sql("ALTER TABLE persons SET (autovacuum_enabled = false)")
     await connection.exec_driver_sql(
         "INSERT INTO parties (id, kind, created_at, updated_at, version) "
         "SELECT n, 'PERSON', now(), now(), 1 FROM generate_series($1::bigint, $2) AS n",

@@ -295,14 +295,11 @@ async def analyze(
     connection = await session.connection()
     tables = list(tables)
     if grown_by is not None:
-        sizes = dict(
-            (
-                await connection.exec_driver_sql(
-                    "SELECT relname, reltuples FROM pg_class WHERE oid = ANY($1::regclass[])",
-                    ([t.name for t in tables],),
-                )
-            ).all()
+        found = await connection.exec_driver_sql(
+            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY($1::regclass[])",
+            ([t.name for t in tables],),
         )
+        sizes = {str(row.relname): float(row.reltuples) for row in found}
         # reltuples is -1 for a table never analyzed or vacuumed: analyze it.
         tables = [t for t in tables if grown_by * _GROWTH >= sizes.get(t.name, -1)]
     if not tables:
