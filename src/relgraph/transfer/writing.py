@@ -216,13 +216,15 @@ async def _refresh_person_search(
     await search_index.index(changed)
 
 
-# The tables each kind writes that queries join, and from how many rows on their statistics
-# are refreshed (fewer rows hardly change what the planner should do; autovacuum catches up
-# with those, and with audit_events, which is only ever read by party or object).
+# The tables each kind adds rows to that queries join, and from how many rows their
+# statistics are refreshed, by their keys only (`bulk.analyze`): fewer rows hardly change what
+# the planner should do; autovacuum catches up with those, with the other columns, and with
+# audit_events, which is only ever read by party or object. Memberships change the persons'
+# search text, no key and no row count: persons are left to autovacuum.
 _WRITTEN = {
     "organisations": (_parties, _orgs, _addresses, _contacts),
     "persons": (_parties, _people, _contacts),
-    "memberships": (_m, _tags, _people),
+    "memberships": (_m, _tags),
 }
 _ANALYZE_FROM = 1000
 
@@ -239,4 +241,4 @@ async def write_rows(
     """Insert checked `rows` of `kind` from the file named `source`; the caller commits."""
     await _WRITE[kind](session, rows, source, progress)
     if len(rows) >= _ANALYZE_FROM:
-        await analyze(session, _WRITTEN[kind])
+        await analyze(session, _WRITTEN[kind], but_free_text=True, grown_by=len(rows))
