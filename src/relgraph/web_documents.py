@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from relgraph import tracking
-from relgraph.db.faults import connection_lost
+from relgraph.db.faults import connection_lost, read_once_more_if_lost
 from relgraph.domain import documents, users
 from relgraph.graphql.core.errors import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
 from relgraph.graphql.core.ids import decode_id
@@ -55,13 +55,7 @@ async def download_document(request: Request) -> Response:
     state: Runtime = request.app.state.runtime
     arguments = (bearer_token(request), request.path_params["id"], request.query_params.get("sha256"))
     try:
-        try:
-            found = await _find(state, *arguments)
-        except DBAPIError as error:
-            if not connection_lost(error):
-                raise
-            logger.warning("document download: database connection lost; reading again")
-            found = await _find(state, *arguments)
+        found = await read_once_more_if_lost(lambda: _find(state, *arguments), "document download")
     except DBAPIError as error:
         if not connection_lost(error):
             raise

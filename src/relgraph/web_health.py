@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from relgraph import metrics
-from relgraph.db.faults import connection_lost
+from relgraph.db.faults import read_once_more_if_lost
 from relgraph.db.migrate import script_revisions
 from relgraph.responses import JSONResponse
 
@@ -40,23 +40,18 @@ def readyz(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[Request]
     async def endpoint(request: Request) -> Response:
         checks = {"database": "unreachable", "migrations": "unknown"}
         revision: str | None = None
-        # Twice: the pool hands out connections unchecked, and one may have died idle (a
-        # restart of the database), which is no reason to take this worker out of service.
-        for attempt in range(2):
-            try:
-                async with sessionmaker() as session:
-                    await session.execute(text("SELECT 1"))
-                    checks["database"] = "ok"
-                    revision = (
-                        await session.execute(text("SELECT version_num FROM alembic_version"))
-                    ).scalar()
-                break
-            except Exception as error:
-                if attempt == 0 and connection_lost(error):
-                    continue
-                if checks["database"] != "ok":
-                    logger.warning("readiness: the database does not answer", exc_info=True)
-                break
+
+        async def probe() -> str | None:
+            async with sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+                checks["database"] = "ok"
+                return (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+
+        try:
+            revision = await read_once_more_if_lost(probe, "readiness")
+        except Exception:
+            if checks["database"] != "ok":
+                logger.warning("readiness: the database does not answer", exc_info=True)
         head, known = script_revisions()
         if checks["database"] == "ok":
             # An unknown revision is a later one (a newer release's): this code still serves.
