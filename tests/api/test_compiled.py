@@ -87,6 +87,7 @@ COVERED_EXAMPLES = {
     "relations-of-two-types",
     "search-organisations",
     "search-persons",
+    "shortest-path",
     "viewer",
 }
 # Compiled on PostgreSQL only: the example asks the neighbourhood of each organisation a
