@@ -79,7 +79,12 @@ def _arguments(
         return given
 
     def party(name: str) -> Any:
-        return lambda variables: decode_id(read(variables)[name])[1]  # type: ignore[index]
+        def pk(variables: VariableValues) -> int:
+            decoded = decode_id(read(variables)[name])
+            assert decoded is not None  # read() declined it otherwise
+            return decoded[1]
+
+        return pk
 
     start, goal = (f"CAST({build.parameter(party(name))} AS BIGINT)" for name in ("fromId", "toId"))
 
