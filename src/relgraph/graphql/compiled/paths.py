@@ -1,8 +1,9 @@
 """Query.shortestPath in compiled reads: domain/relations/network.shortest_path's walk from
-both ends, hop by hop, in one statement.
+both ends, a statement per hop (shortest_path says why).
 
 The walk is at most maxDepth hops (1-8), each written out as its own CTEs over the state
-the previous hop left (network.py's way, whose link statements and frontier it reuses):
+the previous hop left (network.py's way, whose link statements and frontier it reuses),
+handed from one statement to the next as JSON:
   x     the walk's state: going on (0) or over (1), each side's step and frontier size,
         and the node where the sides met (NULL: none, yet or ever);
   h     the side this hop widens (the smaller frontier, the start's on a tie), its step;
@@ -149,20 +150,18 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
             f"CASE WHEN ok = 1 AND {start} = {goal} THEN {start} END FROM {sp}ok)"
         ),
     ]
-    if build.dialect.name != "postgresql":
-        # SQLite copies a CTE's body into every place that names it: hops naming the hops
-        # before them multiply (past its 65,535 table references at six). So each hop but
-        # the last is a statement of its own (Build.step), from the walk so far as JSON to
-        # the walk one hop further (network.py's way); the last is the operation's statement.
-        for k in range(1, hops):
-            state = build.step(
-                f"WITH {', '.join([*ctes, *_hop(build, sp, k, depth, kinds, shown)])} SELECT {_state(sp, k)}"
-            )
-            ctes = _read_state(sp, k, state)
-        ctes += _hop(build, sp, hops, depth, kinds, shown)
-    else:
-        for k in range(1, hops + 1):
-            ctes += _hop(build, sp, k, depth, kinds, shown)
+    # Each hop but the last is a statement of its own (Build.step), from the walk so far as
+    # JSON to the walk one hop further (network.py's way on SQLite); the last is the
+    # operation's statement. SQLite copies a CTE's body into every place that names it:
+    # hops naming the hops before them multiply (past its 65,535 table references at six).
+    # PostgreSQL prices each hop's links by the tables' statistics, not by the frontier (a
+    # staff user looks after thousands): eight hops in one statement went past
+    # jit_above_cost, and it spent a second compiling a 5 ms walk to machine code.
+    for k in range(1, hops):
+        hop = _hop(build, sp, k, depth, kinds, shown)
+        state = build.step(f"WITH {', '.join([*ctes, *hop])} SELECT {_state(build, sp, k)}")
+        ctes = _read_state(build, sp, k, state)
+    ctes += _hop(build, sp, hops, depth, kinds, shown)
     ctes.append(
         # The path back from the meeting to each end, `pos` links away from the meeting.
         f"{sp}b(side, kind, id, pos, sk, s, tk, t, rank, label, hk, hid) AS ("
@@ -192,19 +191,35 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
     return d.nested(f"WITH RECURSIVE {', '.join(ctes)} {found}")
 
 
-def _state(sp: str, k: int) -> str:
-    """SQLite: the walk after hop `k` as one JSON value: what each side reached, the state."""
+def _state(build: Build, sp: str, k: int) -> str:
+    """The walk after hop `k` as one JSON value: what each side reached, and the state."""
+    if build.dialect.name == "postgresql":
+        came = f"(SELECT coalesce(json_agg(json_build_array({_CAME})), '[]') FROM {sp}v{k})"
+        # As text: the driver would hand JSON over as Python objects.
+        state = f"json_build_object('v', {came}, 'x', (SELECT json_build_array({_STATE}) FROM {sp}x{k}))"
+        return f"CAST({state} AS TEXT)"
     came = f"(SELECT json_group_array(json_array({_CAME})) FROM {sp}v{k}) -> '$'"
     return f"json_object('v', {came}, 'x', (SELECT json_array({_STATE}) FROM {sp}x{k}) -> '$')"
 
 
-def _read_state(sp: str, k: int, state: str) -> list[str]:
-    """SQLite: the CTEs v and x after hop `k`, read from the bind parameter `state`."""
-    came = ", ".join(f"value ->> {i}" for i in range(len(_CAME.split(", "))))
-    walk = ", ".join(f"{state} ->> '$.x[{i}]'" for i in range(len(_STATE.split(", "))))
+# The SQL types of v's and x's columns (PostgreSQL reads JSON values as text).
+_CAME_TYPES = (
+    "INTEGER INTEGER BIGINT INTEGER INTEGER BIGINT INTEGER BIGINT INTEGER TEXT BIGINT INTEGER BIGINT"
+)
+_STATE_TYPES = "INTEGER INTEGER INTEGER BIGINT BIGINT INTEGER BIGINT"
+
+
+def _read_state(build: Build, sp: str, k: int, state: str) -> list[str]:
+    """The CTEs v and x after hop `k`, read from the bind parameter `state` (_state's)."""
+    if build.dialect.name == "postgresql":
+        walk, rows = f"CAST({state} AS JSON)", "json_array_elements"
+    else:
+        walk, rows = state, "json_each"
+    came = ", ".join(f"CAST(value ->> {i} AS {t})" for i, t in enumerate(_CAME_TYPES.split()))
+    over = ", ".join(f"CAST(({walk} -> 'x') ->> {i} AS {t})" for i, t in enumerate(_STATE_TYPES.split()))
     return [
-        f"{sp}v{k}({_CAME}) AS MATERIALIZED (SELECT {came} FROM json_each({state}, '$.v'))",
-        f"{sp}x{k}({_STATE}) AS MATERIALIZED (SELECT {walk})",
+        f"{sp}v{k}({_CAME}) AS MATERIALIZED (SELECT {came} FROM {rows}({walk} -> 'v'))",
+        f"{sp}x{k}({_STATE}) AS MATERIALIZED (SELECT {over})",
     ]
 
 
