@@ -1,6 +1,7 @@
 """Compiled shortest paths (graphql/compiled/paths.py) answer exactly as the resolvers'
 walk from both ends (domain/relations/network.shortest_path) does: the same path of the
-several shortest ones, the same nulls and errors, as every demo user, on both databases."""
+several shortest ones, the same nulls and errors, as every demo user. On PostgreSQL: on
+SQLite the resolvers answer them (paths.py says why; test_compiled.py checks the example)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from relgraph.db.engine import StatementCounter
 from relgraph.domain.relations import network
 from relgraph.graphql.compiled import paths
 from relgraph.graphql.core.ids import encode_id
+
+pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture(autouse=True)
