@@ -38,6 +38,7 @@ __all__ = [
     "Node",
     "hierarchy_links",
     "internal_links",
+    "is_organisation",
     "membership_links",
     "neighbourhood",
     "relation_links",
@@ -260,6 +261,12 @@ def shown_as_node(viewer: Viewer, party_id: Any) -> ColumnElement[bool]:
     orgs = Organisation.__table__
     archived = select(orgs.c.id).where(orgs.c.id == party_id, orgs.c.archived.is_(True)).exists()
     return and_(party_visible(viewer, party_id), ~archived)
+
+
+def is_organisation(party_id: Any) -> ColumnElement[bool]:
+    """SQL: party `party_id` is an organisation (else a person)."""
+    orgs = Organisation.__table__
+    return select(orgs.c.id).where(orgs.c.id == party_id).exists()
 
 
 async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
