@@ -43,8 +43,8 @@ from relgraph.domain.relations.network import (
     Link,
     hierarchy_links,
     internal_links,
-    is_organisation,
     membership_links,
+    party_kind,
     relation_links,
     shown_as_node,
 )
@@ -72,21 +72,19 @@ class Walk:
 
 
 def _render(build: Build, expression: Any) -> str:
-    statement = expression.order_by(None) if hasattr(expression, "order_by") else expression
+    statement = expression.order_by(None) if isinstance(expression, Select) else expression
     return str(statement.compile(dialect=build.conditions.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _touching(build: Build, front: str, kind: int) -> Any:
-    """The domain's "touches these parties (users)" over the frontier CTE `front`.
+def _touching(build: Build, front: str) -> Any:
+    """The domain's "touches these parties (users)" over the frontier CTE `front` (its ids).
     PostgreSQL: an array, as the resolvers' IN-list, so it reads the links through their
     indexes (an OR of two IN-subqueries would scan the whole table). SQLite: an
     IN-subquery, which it reads through the indexes as it would a list."""
-    nodes: Select[Any] = (
-        select(literal_column("id")).select_from(table(front)).where(literal_column("kind") == kind)
-    )
     if build.dialect.name != "postgresql":
+        nodes: Select[Any] = select(literal_column("id")).select_from(table(front))
         return lambda id_column: id_column.in_(nodes)
-    array: ColumnElement[Any] = literal_column(f"ANY(ARRAY(SELECT id FROM {front} WHERE kind = {kind}))")
+    array: ColumnElement[Any] = literal_column(f"ANY(ARRAY(SELECT id FROM {front}))")
 
     def touching(id_column: Any) -> ColumnElement[bool]:
         return id_column == array
@@ -108,9 +106,9 @@ def walk(
     `most` nodes and `room` links at most; `kinds`: per kind of link followed (by rank)
     the condition that it is (network._arguments)."""
     viewer = build.conditions.viewer
-    organisation = _render(build, is_organisation(literal_column(start)))
+    kind = _render(build, party_kind(literal_column(start)))
     ctes = [
-        f"{nb}n0({', '.join(_NODE)}) AS MATERIALIZED (SELECT 0, {start}, 0, CASE WHEN {organisation} THEN 1 ELSE 0 END)",
+        f"{nb}n0({', '.join(_NODE)}) AS MATERIALIZED (SELECT 0, {start}, 0, CASE WHEN {kind} IS NULL THEN 0 ELSE 1 END)",
         f"{nb}e0({', '.join(_EDGE)}) AS MATERIALIZED (SELECT 0, 0, 0, 0, '', 0, 0 WHERE 1 = 0)",
         f"{nb}x0(over) AS MATERIALIZED (SELECT 0)",
     ]
@@ -183,7 +181,7 @@ def _hop(
 ) -> list[str]:
     today: dt.date = build.conditions.today
     before, front = f"{nb}n{k - 1}", f"{nb}f{k}"
-    parties, users = _touching(build, front, 0), _touching(build, front, 1)
+    parties, users = _touching(build, f"{front}_0"), _touching(build, f"{front}_1")
     statements = {
         # Each end becomes a node only through `shown` below (R1 with the rest), and only
         # links between nodes become edges: R1 on the relation's ends would ask it twice.
@@ -200,33 +198,42 @@ def _hop(
     )
     if not kinds:
         found = "SELECT 0, 0, 0, 0, '', 0 WHERE 1 = 0"
-    c = f"{nb}c{k}"
-    # A bare column (no table): the rule is correlated to each candidate row, not joined
+    c, a = f"{nb}c{k}", f"{nb}a{k}"
+    # Bare columns (no table): the rules are correlated to each candidate row, not joined
     # with the candidates.
-    shown = _render(build, shown_as_node(viewer, literal_column(f"{c}.id")))
-    organisation = _render(build, is_organisation(literal_column(f"{c}.id")))
+    party = _render(build, party_kind(literal_column(f"{c}.id")))
+    shown = _render(build, shown_as_node(viewer, literal_column(f"{a}.id"), literal_column(f"{a}.party")))
     room_for_nodes = f"(SELECT {most} - count(*) FROM {before})"
     room_for_edges = f"(SELECT {room} - count(*) FROM {nb}e{k - 1})"
     # The hop's edges: both ends reached, neither before the frontier (distance k - 1).
     ends = f" AND distance >= {k - 1}"
+    going = f"{k} <= {depth} AND (SELECT over FROM {nb}x{k - 1}) = 0"  # the walk goes on
     return [
-        (
-            f"{front}(kind, id) AS MATERIALIZED (SELECT kind, id FROM {before} WHERE distance = {k - 1} "
-            f"AND {k} <= {depth} AND (SELECT over FROM {nb}x{k - 1}) = 0)"
+        *(
+            f"{front}_{kind}(id) AS MATERIALIZED (SELECT id FROM {before} WHERE kind = {kind} "
+            f"AND distance = {k - 1} AND {going})"
+            for kind in (0, 1)
         ),
         *links,
         f"{nb}found{k}(s, tk, t, rank, label, rid) AS MATERIALIZED ({found})",
         f"{c}(kind, id) AS MATERIALIZED (SELECT 0, s FROM {nb}found{k} UNION SELECT tk, t FROM {nb}found{k})",
+        # The ends not reached yet, each party with its party_kind (read once).
         (
-            f"{nb}r{k}(kind, id, n, org) AS MATERIALIZED (SELECT {c}.kind, {c}.id, "
-            f"row_number() OVER (ORDER BY {c}.kind, {c}.id), "
-            f"CASE WHEN {c}.kind = 0 AND {organisation} THEN 1 ELSE 0 END FROM {c} "
-            f"WHERE NOT {_reached(f'{c}.id', f'{c}.kind', before)} AND ({c}.kind = 1 OR {shown}))"
+            f"{a}(kind, id, party) AS MATERIALIZED (SELECT {c}.kind, {c}.id, CASE WHEN {c}.kind = 0 THEN {party} END "
+            f"FROM {c} WHERE NOT {_reached(f'{c}.id', f'{c}.kind', before)})"
         ),
+        (
+            f"{nb}r{k}(kind, id, org) AS MATERIALIZED (SELECT {a}.kind, {a}.id, "
+            f"CASE WHEN {a}.party = 1 THEN 1 ELSE 0 END FROM {a} WHERE {a}.kind = 1 OR {shown})"
+        ),
+        # The first of them in the walk's order while there is room (ORDER BY and LIMIT: a
+        # window's row_number cost SQLite twice the sort).
         (
             f"{nb}n{k}({', '.join(_NODE)}) AS MATERIALIZED (SELECT {', '.join(_NODE)} FROM {before} UNION ALL "
-            f"SELECT kind, id, {k}, org FROM {nb}r{k} WHERE n <= {room_for_nodes})"
+            f"SELECT kind, id, {k}, org FROM (SELECT kind, id, org FROM {nb}r{k} "
+            f"ORDER BY kind, id LIMIT {room_for_nodes}) y)"
         ),
+        # A link's value once (its first row).
         (
             f"{nb}q{k}(s, tk, t, rank, label, rid) AS MATERIALIZED (SELECT q.s, q.tk, q.t, q.rank, q.label, min(q.rid) "
             f"FROM {nb}found{k} q WHERE {_reached('q.s', 0, f'{nb}n{k}', ends)} "
@@ -234,16 +241,12 @@ def _hop(
             f"GROUP BY q.s, q.tk, q.t, q.rank, q.label)"
         ),
         (
-            f"{nb}qr{k}(s, tk, t, rank, label, rid, n) AS MATERIALIZED (SELECT s, tk, t, rank, label, rid, "
-            f"row_number() OVER (ORDER BY rank, rid) FROM {nb}q{k})"
-        ),
-        (
             f"{nb}e{k}({', '.join(_EDGE)}) AS MATERIALIZED (SELECT {', '.join(_EDGE)} "
-            f"FROM {nb}e{k - 1} UNION ALL SELECT s, tk, t, rank, label, {k}, rid FROM {nb}qr{k} "
-            f"WHERE n <= {room_for_edges})"
+            f"FROM {nb}e{k - 1} UNION ALL SELECT s, tk, t, rank, label, {k}, rid FROM (SELECT s, tk, t, rank, label, rid "
+            f"FROM {nb}q{k} ORDER BY rank, rid LIMIT {room_for_edges}) y)"
         ),
         (
-            f"{nb}x{k}(over) AS MATERIALIZED (SELECT CASE WHEN EXISTS (SELECT 1 FROM {nb}r{k} WHERE n > {room_for_nodes}) "
-            f"OR EXISTS (SELECT 1 FROM {nb}qr{k} WHERE n > {room_for_edges}) THEN 1 ELSE 0 END)"
+            f"{nb}x{k}(over) AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM {nb}r{k}) > {room_for_nodes} "
+            f"OR (SELECT count(*) FROM {nb}q{k}) > {room_for_edges} THEN 1 ELSE 0 END)"
         ),
     ]
