@@ -9,10 +9,12 @@ over the previous hop's nodes (a recursive CTE cannot see the nodes already reac
          relation's ends is left to `r`, which admits no end the rule hides);
   found  those links; a link's source is always a party, its target a party or (INTERNAL)
          a staff user (tk 1);
-  r      their ends not reached yet that may be nodes (shown_as_node), by (kind, id),
-         each party with whether it is an organisation (what its node and its edges' IDs
-         are written as, asked once here);
-  n      the nodes: those before, and of `r` while there is room (maxNodes);
+  c, a   their ends, and those not reached yet, each party with its party_kind (read
+         once: whether it may be a node, and whether its node and its edges' IDs are an
+         organisation's);
+  r      those that may be nodes (shown_as_node; R1 with the rest);
+  n      the nodes: those before, and the first of `r` by (kind, id) while there is room
+         (maxNodes);
   q, e   the hop's links with both ends reached and neither end reached before the
          frontier, each value once (its first row), in the walk's order (kind of link, then
          row id), while there is room (5 per node). A link with an end reached before the
