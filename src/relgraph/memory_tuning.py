@@ -6,7 +6,7 @@ again when freed. A compiled read on SQLite builds its answer in the database (m
 CTEs, sorts, the JSON text: some megabytes for a neighbourhood of 400 nodes), all freed
 when the statement ends; the next statement then faults each page in again. Measured on
 bench/neighbourhood.py's SQLite walk: 1,600 page faults and 13.6 ms of the server's CPU a
-request, against 40 and 10.4 ms with 4 MB kept (the server's resident memory 7 MB larger).
+request, against 40 and 10.4 ms with KEEP_FREE kept (the server's resident memory 7 MB larger).
 
 So a served process keeps up to KEEP_FREE bytes free at the top of each heap, and takes
 blocks below that size from its heaps too: memory a request freed serves the next one. What
