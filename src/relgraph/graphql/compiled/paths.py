@@ -44,7 +44,7 @@ from relgraph.domain.relations.network import (
     shown_as_node,
 )
 from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.network import _KINDS, _render, _touching
+from relgraph.graphql.compiled.network_walk import KINDS, _render, _touching
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 from relgraph.graphql.core.ids import decode_id
@@ -103,13 +103,13 @@ def _arguments(
         depth, hops = build.parameter(lambda variables: int(read(variables)["maxDepth"])), MAX_PATH_DEPTH
     known, value = constant("include")
     if known:
-        kinds = {rank: "1 = 1" for rank, kind in enumerate(_KINDS) if kind in (value or _KINDS)}
+        kinds = {rank: "1 = 1" for rank, kind in enumerate(KINDS) if kind in (value or KINDS)}
     else:
 
         def included(kind: Any) -> Any:
-            return lambda variables: kind in (read(variables)["include"] or _KINDS)
+            return lambda variables: kind in (read(variables)["include"] or KINDS)
 
-        kinds = {rank: build.parameter(included(kind)) for rank, kind in enumerate(_KINDS)}
+        kinds = {rank: build.parameter(included(kind)) for rank, kind in enumerate(KINDS)}
     return start, goal, depth, hops, kinds
 
 
@@ -232,7 +232,7 @@ def _read_state(build: Build, sp: str, k: int, state: str) -> list[str]:
 def _hop(build: Build, sp: str, k: int, depth: str, kinds: dict[int, str], shown: Any) -> list[str]:
     viewer, today = build.conditions.viewer, build.conditions.today
     before, came, front = f"{sp}x{k - 1}", f"{sp}v{k - 1}", f"{sp}f{k}"
-    parties, users = _touching(build, front, 0), _touching(build, front, 1)
+    parties, users = _touching(build, f"{front}p"), _touching(build, f"{front}u")
     statements = {
         0: lambda: relation_links(viewer, parties, None, today, ends_checked_later=True),
         1: lambda: hierarchy_links(parties, today),
@@ -261,6 +261,9 @@ def _hop(build: Build, sp: str, k: int, depth: str, kinds: dict[int, str], shown
             f"(row_number() OVER (PARTITION BY v.kind ORDER BY v.id) - 1) / {CHUNK} "
             f"FROM {came} v JOIN {sp}h{k} h ON v.side = h.side AND v.step = h.step)"
         ),
+        # Its parties' and staff's ids, as network_walk's frontier is read (_touching).
+        f"{front}p(id) AS MATERIALIZED (SELECT id FROM {front} WHERE kind = 0)",
+        f"{front}u(id) AS MATERIALIZED (SELECT id FROM {front} WHERE kind = 1)",
         *links,
         f"{sp}q{k}(sk, s, tk, t, rank, label, rid) AS MATERIALIZED ({found})",
         (
@@ -314,7 +317,7 @@ def _edges(build: Build, selected: Selected, back: str, order: list[str]) -> str
     e = build.alias("e")
     kind = (
         "CASE "
-        + " ".join(f"WHEN {e}.rank = {r} THEN {d.literal(k.name)}" for r, k in enumerate(_KINDS))
+        + " ".join(f"WHEN {e}.rank = {r} THEN {d.literal(k.name)}" for r, k in enumerate(KINDS))
         + " END"
     )
     pairs: list[tuple[str, str]] = []
