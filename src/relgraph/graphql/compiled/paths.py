@@ -33,13 +33,14 @@ from typing import Any
 
 from graphql import GraphQLObjectType
 from graphql.execution.values import VariableValues
-from sqlalchemy import literal_column
+from sqlalchemy import ColumnElement, literal_column
 
 from relgraph.domain.relations.network import (
     CHUNK,
     hierarchy_links,
     internal_links,
     membership_links,
+    party_kind,
     relation_links,
     shown_as_node,
 )
@@ -123,7 +124,7 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
     """The NetworkPath between the parties fromId and toId, or null."""
     if build.dialect.name != "postgresql":
         # The walk gives the same answers on SQLite (its state is written for both), but
-        # there a hop's memberships touching the frontier (an IN-subquery, network.py's
+        # there a hop's memberships touching the frontier (an IN-subquery, network_walk's
         # _touching) are read by scanning their whole index: 2 s a path on the large bench
         # data against the resolvers' 30 ms, whose IN-lists SQLite reads through the index.
         raise Decline("a shortest path on SQLite")
@@ -132,7 +133,8 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
     sp = build.alias("sp")
 
     def shown(column: str) -> str:
-        return _render(build, shown_as_node(viewer, literal_column(column)))
+        party: ColumnElement[Any] = literal_column(column)
+        return _render(build, shown_as_node(viewer, party, party_kind(party)))
 
     # Visibility first, as the domain's: even the empty path to itself would betray a hidden end.
     ends = " AND ".join(
