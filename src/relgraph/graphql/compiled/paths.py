@@ -134,7 +134,8 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
 
     def shown(column: str) -> str:
         party: ColumnElement[Any] = literal_column(column)
-        return _render(build, shown_as_node(viewer, party, party_kind(party)))
+        # Parenthesised: the rule is an OR, written into ANDs.
+        return f"({_render(build, shown_as_node(viewer, party, party_kind(party)))})"
 
     # Visibility first, as the domain's: even the empty path to itself would betray a hidden end.
     ends = " AND ".join(
