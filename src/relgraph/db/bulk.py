@@ -37,6 +37,7 @@ from relgraph.db.ids import highest_id_ever
 __all__ = [
     "CHUNK",
     "analyze",
+    "bound_records",
     "chunked",
     "copy_records",
     "insert_rows",
@@ -178,28 +179,27 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
 
 
 async def copy_records(
-    session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
+    *,
+    bound: bool = False,
 ) -> None:
     """Write `records` (tuples of `columns`) into `table` in the session's transaction:
     PostgreSQL's COPY, an executemany on SQLite (`insert_rows`'s statement).
 
     COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
     the server parses no SQL and plans nothing. As with `insert_rows`, the records give
-    every column the table needs (Python-side defaults do not run). Only the columns whose
-    type has a bind processor on this dialect (JSON, timestamps, booleans; dates on SQLite)
-    go through it, a column at a time; the others go to the driver as they are. No dict
-    per row is made or taken apart.
+    every column the table needs (Python-side defaults do not run). Their values go through
+    the columns' bind processors (`bound_records`) unless they did already (`bound`).
     """
     if not records:
         return
     connection = await session.connection()
     dialect = connection.dialect
-    processors = _processors(table, tuple(columns), dialect)
-    if processors:
-        transposed = list(zip(*records, strict=True))
-        for index, processor in processors:
-            transposed[index] = tuple(_converted(list(transposed[index]), processor))
-        records = list(zip(*transposed, strict=True))
+    if not bound:
+        records = bound_records(dialect, table, columns, records)
     if dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
@@ -209,6 +209,27 @@ async def copy_records(
     sql = _values_insert(table, list(columns), dialect)
     for part in chunked(records):
         await connection.exec_driver_sql(sql, list(part))
+
+
+def bound_records(
+    dialect: Any, table: Table, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
+) -> Sequence[tuple[Any, ...]]:
+    """`records` (tuples of `columns` of `table`) with their values as `dialect`'s driver
+    takes them. Only the columns whose type has a bind processor on this dialect (JSON,
+    timestamps, booleans; dates on SQLite) go through it, a column at a time; the others
+    stay as they are. No dict per row is made or taken apart.
+
+    A bulk writer may do this while the database writes its previous rows (then
+    `copy_records(..., bound=True)`): JSON is most of the work, and done in the writing
+    it would hold up the write.
+    """
+    processors = _processors(table, tuple(columns), dialect)
+    if not processors or not records:
+        return records
+    transposed = list(zip(*records, strict=True))
+    for index, processor in processors:
+        transposed[index] = tuple(_converted(list(transposed[index]), processor))
+    return list(zip(*transposed, strict=True))
 
 
 @functools.lru_cache(maxsize=256)
@@ -326,7 +347,7 @@ async def analyze(
         "set_config('default_statistics_target', $1, true)",
         (str(statistics_target),),
     )
-    default = kept.first()[0]
+    default = kept.scalar_one()
     await connection.exec_driver_sql(f"ANALYZE {', '.join(named)}")
     await connection.exec_driver_sql("SELECT set_config('default_statistics_target', $1, true)", (default,))
 
