@@ -76,4 +76,7 @@ def serve_log_config(log_format: str = "text") -> dict[str, Any]:
     }
     config["loggers"][REQUEST_LOGGER] = {"handlers": ["requests"], "level": "INFO", "propagate": False}
     config["root"] = {"handlers": ["relgraph"], "level": "INFO"}
+    # Each worker loads the migration scripts (the readiness probe compares revisions), and
+    # alembic announces every plugin it sets up at INFO: seven lines per worker of no news.
+    config["loggers"]["alembic.runtime.plugins"] = {"level": "WARNING"}
     return config
