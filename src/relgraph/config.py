@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from relgraph.memory_tuning import KEEP_FREE
+
 __all__ = ["Settings", "get_settings"]
 
 DEFAULT_DATABASE_FILE = "relgraph.db"
@@ -98,6 +100,10 @@ class Settings:
     # Allocations between two young-generation garbage collections in a served process;
     # 0 keeps Python's default (700). See relgraph.gc_tuning.
     gc_threshold: int = field(default_factory=lambda: _int("RELGRAPH_GC_THRESHOLD", 1_000_000))
+    # Bytes of freed memory glibc's malloc keeps for reuse in a served process instead of
+    # giving them back to the operating system at once; 0 keeps glibc's defaults. See
+    # relgraph.memory_tuning.
+    malloc_keep_free: int = field(default_factory=lambda: _int("RELGRAPH_MALLOC_KEEP_FREE", KEEP_FREE))
     # Prepared statements each PostgreSQL connection keeps (asyncpg's and SQLAlchemy's caches,
     # 100 by default); 0 for a pooler in transaction mode (PgBouncer), which hands each
     # transaction to any server connection: no cache, and statement names that never clash.

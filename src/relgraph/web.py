@@ -45,6 +45,7 @@ from relgraph.graphql.core.extensions import mask_unexpected
 from relgraph.graphql.core.limits import RATE_LIMITED
 from relgraph.graphql.core.request import JSON, GraphQLRequestError, request_parameters
 from relgraph.graphql.schema import build_schema
+from relgraph.memory_tuning import keep_freed_memory
 from relgraph.rate_limits import RateLimiter
 from relgraph.responses import JSONResponse
 from relgraph.storage import DocumentStore
@@ -311,6 +312,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tune_for_serving(settings.gc_threshold)
+        keep_freed_memory(settings.malloc_keep_free)
         shutdown.install()
         metrics.observe_pool(runtime.engine)
         yield

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from compared import both
+from helpers import add_membership, create_organisation, create_person, make_account_manager, ok
 from sqlalchemy import select, update
 
 from relgraph.db.engine import StatementCounter
 from relgraph.db.models import Organisation, Relation
 from relgraph.graphql.core.ids import encode_id
+
+
+@pytest.fixture(autouse=True)
+def no_refused_statement(caplog) -> Any:
+    """A compiled statement the database refuses leaves the answer to the resolvers (the
+    same, so the comparisons pass): none may here."""
+    caplog.set_level("WARNING", logger="relgraph.compiled")
+    yield
+    assert not [r for r in caplog.records if r.name == "relgraph.compiled" and r.levelname == "WARNING"]
+
 
 DESCENDANTS = """query Descendants($id: ID!, $first: Int, $maxDepth: Int, $archived: Boolean! = false) {
   organisation(id: $id) {
@@ -236,3 +248,39 @@ async def test_a_neighbourhood_below_a_list(
     for caller in demo_users:
         await both(caller, resolvers_client, LISTED, {})
     assert answered == ([] if "sqlite" in database_url else ["Listed"] * len(demo_users))
+
+
+async def test_links_of_one_value_and_between_nodes_of_one_distance(
+    demo_data, demo_users, resolvers_client, answered
+) -> None:
+    """Links the walk finds twice or more: two memberships of a person at one organisation
+    with one job title (one edge, its first row), links between nodes of the same distance
+    (a triangle of relations), links back to nodes reached before (found again by the next
+    hop, shown once), staff looking after parties at both ends."""
+    admin = demo_users[0]
+    x, y, z = [await create_organisation(admin, name) for name in ("Driehoek X", "Driehoek Y", "Driehoek Z")]
+    person = await create_person(admin, "Tweemaal")
+    # Y's between X's two: the edge to X is ordered by its first row.
+    await add_membership(admin, person, x, role="Inkoop", jobTitle="Adviseur")
+    await add_membership(admin, person, y)
+    await add_membership(admin, person, x, role="Verkoop", jobTitle="Adviseur")
+    types = (await admin.gql("{ relationTypes { id active sourceKinds targetKinds } }"))["relationTypes"]
+    [type_id, *_] = [
+        t["id"]
+        for t in types
+        if t["active"] and "ORGANISATION" in t["sourceKinds"] and "ORGANISATION" in t["targetKinds"]
+    ]
+    for source, target in ((x, y), (y, z), (x, z), (z, x)):
+        await ok(admin, "addRelation", "", typeId=type_id, sourceId=source, targetId=target)
+    for organisation in (x, z):
+        await make_account_manager(admin, organisation, demo_users[1])
+    answered.clear()
+    edges = 0
+    for caller in demo_users:
+        for start, field in ((x, "organisation"), (person, "person")):
+            for depth in (1, 2, 3):
+                query = NEIGHBOURHOOD.replace("organisation(id: $id)", f"{field}(id: $id)")
+                answer = await both(caller, resolvers_client, query, {"id": start, "depth": depth})
+                edges += len(answer["data"][field]["neighbourhood"]["edges"])
+    assert set(answered) == {"Network"} and len(answered) == 2 * 3 * len(demo_users)
+    assert edges

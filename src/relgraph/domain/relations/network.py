@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,6 +40,7 @@ __all__ = [
     "internal_links",
     "membership_links",
     "neighbourhood",
+    "party_kind",
     "relation_links",
     "shortest_path",
     "shown_as_node",
@@ -253,13 +254,21 @@ def _paired_chunks(parties: list[int], users: list[int]) -> Iterable[tuple[list[
         )
 
 
-def shown_as_node(viewer: Viewer, party_id: Any) -> ColumnElement[bool]:
-    """SQL: party `party_id` may be a node for `viewer`: no hidden person, no archived organisation.
-    `party_id` is a party's (every link's ends are foreign keys to parties), so the rules are
-    asked of it directly, without looking the party up first."""
+def party_kind(party_id: Any) -> ColumnElement[Any]:
+    """SQL: what party `party_id` is, read once: 1 an organisation, 2 an archived one, NULL a
+    person (every party is one or the other)."""
     orgs = Organisation.__table__
-    archived = select(orgs.c.id).where(orgs.c.id == party_id, orgs.c.archived.is_(True)).exists()
-    return and_(party_visible(viewer, party_id), ~archived)
+    return (
+        select(case((orgs.c.archived.is_(True), 2), else_=1)).where(orgs.c.id == party_id).scalar_subquery()
+    )
+
+
+def shown_as_node(viewer: Viewer, party_id: Any, kind: Any) -> ColumnElement[bool]:
+    """SQL: party `party_id`, of party_kind `kind`, may be a node for `viewer`: no archived
+    organisation, no hidden person (R1: organisations are never hidden, so it is asked of
+    persons only). `party_id` is a party's (every link's ends are foreign keys to parties),
+    so the rules are asked of it directly, without looking the party up first."""
+    return or_(kind == 1, and_(kind.is_(None), party_visible(viewer, party_id)))
 
 
 async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
