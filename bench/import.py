@@ -231,7 +231,7 @@ async def _imported_before(session: AsyncSession, kind: str, path: Path) -> None
 # A statement as the driver got it, or (None, (table, columns, records)) for a COPY.
 Statements = list[tuple[str | None, Any]]
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
-RecordWriter = Callable[[AsyncSession, Table, Sequence[str], Sequence[Sequence[Any]]], Awaitable[None]]
+RecordWriter = Callable[..., Awaitable[None]]
 
 
 @contextlib.contextmanager
@@ -254,11 +254,15 @@ def _recording(engine: AsyncEngine, into: Statements) -> Callable[[], None]:
             into.append((statement, parameters))
 
     async def copied(
-        session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+        session: AsyncSession,
+        table: Table,
+        columns: Sequence[str],
+        records: Sequence[tuple[Any, ...]],
+        **options: Any,
     ) -> None:
         if session.get_bind().dialect.name == "postgresql":  # (on SQLite the INSERTs are recorded)
-            into.append((None, (table, columns, records)))
-        await bulk.copy_records(session, table, columns, records)
+            into.append((None, (table, columns, records, options)))
+        await bulk.copy_records(session, table, columns, records, **options)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     swap = _records_written_by(copied)
@@ -275,7 +279,8 @@ async def _replayed(session: AsyncSession, statements: Statements) -> None:
     connection = await session.connection()
     for statement, parameters in statements:
         if statement is None:
-            await bulk.copy_records(session, *parameters)
+            table, columns, records, options = parameters
+            await bulk.copy_records(session, table, columns, records, **options)
         else:
             await connection.exec_driver_sql(statement, parameters)
 

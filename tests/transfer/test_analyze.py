@@ -67,3 +67,23 @@ async def test_a_load_small_against_its_table_is_left_to_autovacuum(sessionmaker
         await bulk.analyze(session, [_people], but_free_text=True, grown_by=250)
         await session.commit()
         assert await _counted_rows(session) == 2400
+
+
+async def test_an_import_samples_fewer_rows_for_that_analyze_only(sessionmaker) -> None:
+    """statistics_target: a histogram of 10 buckets (and a sample to match) for the table's
+    keys; the setting is the session's own again after it."""
+    async with sessionmaker() as session:
+        setting = await session.scalar(text("SHOW default_statistics_target"))
+        await _add_persons(session, 1, 2000)
+        await bulk.analyze(session, [_people], but_free_text=True, grown_by=2000, statistics_target=10)
+        assert await session.scalar(text("SHOW default_statistics_target")) == setting
+        await session.commit()
+    async with sessionmaker() as session:
+        assert await _counted_rows(session) == 2000
+        bounds = await session.scalar(
+            text(
+                "SELECT cardinality(histogram_bounds::text::bigint[]) FROM pg_stats "
+                "WHERE tablename = 'persons' AND attname = 'id'"
+            )
+        )
+    assert bounds == 11

@@ -149,11 +149,11 @@ async def test_a_failed_write_stops_the_import_with_nothing_written(
     written: list[str] = []
     copy_records = writing.copy_records
 
-    async def failing(session: Any, table: Any, columns: Any, records: Any) -> None:
+    async def failing(session: Any, table: Any, columns: Any, records: Any, **options: Any) -> None:
         written.append(table.name)
         if len(written) == 8:  # in the second chunk
             raise RuntimeError("disk full")
-        await copy_records(session, table, columns, records)
+        await copy_records(session, table, columns, records, **options)
 
     monkeypatch.setattr(writing, "copy_records", failing)
     path = tmp_path / "orgs.csv"

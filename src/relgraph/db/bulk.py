@@ -37,6 +37,7 @@ from relgraph.db.ids import highest_id_ever
 __all__ = [
     "CHUNK",
     "analyze",
+    "bound_records",
     "chunked",
     "copy_records",
     "insert_rows",
@@ -178,28 +179,27 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
 
 
 async def copy_records(
-    session: AsyncSession, table: Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+    session: AsyncSession,
+    table: Table,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
+    *,
+    bound: bool = False,
 ) -> None:
     """Write `records` (tuples of `columns`) into `table` in the session's transaction:
     PostgreSQL's COPY, an executemany on SQLite (`insert_rows`'s statement).
 
     COPY skips the statement altogether: asyncpg streams the rows in the binary format, and
     the server parses no SQL and plans nothing. As with `insert_rows`, the records give
-    every column the table needs (Python-side defaults do not run). Only the columns whose
-    type has a bind processor on this dialect (JSON, timestamps, booleans; dates on SQLite)
-    go through it, a column at a time; the others go to the driver as they are. No dict
-    per row is made or taken apart.
+    every column the table needs (Python-side defaults do not run). Their values go through
+    the columns' bind processors (`bound_records`) unless they did already (`bound`).
     """
     if not records:
         return
     connection = await session.connection()
     dialect = connection.dialect
-    processors = _processors(table, tuple(columns), dialect)
-    if processors:
-        transposed = list(zip(*records, strict=True))
-        for index, processor in processors:
-            transposed[index] = tuple(_converted(list(transposed[index]), processor))
-        records = list(zip(*transposed, strict=True))
+    if not bound:
+        records = bound_records(dialect, table, columns, records)
     if dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
@@ -209,6 +209,27 @@ async def copy_records(
     sql = _values_insert(table, list(columns), dialect)
     for part in chunked(records):
         await connection.exec_driver_sql(sql, list(part))
+
+
+def bound_records(
+    dialect: Any, table: Table, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
+) -> Sequence[tuple[Any, ...]]:
+    """`records` (tuples of `columns` of `table`) with their values as `dialect`'s driver
+    takes them. Only the columns whose type has a bind processor on this dialect (JSON,
+    timestamps, booleans; dates on SQLite) go through it, a column at a time; the others
+    stay as they are. No dict per row is made or taken apart.
+
+    A bulk writer may do this while the database writes its previous rows (then
+    `copy_records(..., bound=True)`): JSON is most of the work, and done in the writing
+    it would hold up the write.
+    """
+    processors = _processors(table, tuple(columns), dialect)
+    if not processors or not records:
+        return records
+    transposed = list(zip(*records, strict=True))
+    for index, processor in processors:
+        transposed[index] = tuple(_converted(list(transposed[index]), processor))
+    return list(zip(*transposed, strict=True))
 
 
 @functools.lru_cache(maxsize=256)
@@ -275,6 +296,7 @@ async def analyze(
     *,
     but_free_text: bool = False,
     grown_by: int | None = None,
+    statistics_target: int | None = None,
 ) -> None:
     """PostgreSQL: refresh the planner's statistics of `tables` after a bulk load.
 
@@ -290,6 +312,12 @@ async def analyze(
     table analyzed by some of its columns due for autovacuum's full ANALYZE. With `grown_by`
     (rows added to each table), a table that many rows would not grow by a tenth is left to
     autovacuum altogether.
+
+    With `statistics_target`, ANALYZE samples 300 rows per unit of it (PostgreSQL's
+    default_statistics_target, 100: 30,000 rows) and keeps as many common values and
+    histogram buckets, for the columns that have no target of their own. A partial ANALYZE
+    (`but_free_text`) leaves the table due for autovacuum's full one, which takes the
+    default sample again.
     """
     if not is_postgres(session):
         return
@@ -310,7 +338,18 @@ async def analyze(
     for table in tables:
         columns = f" ({', '.join(quote(c) for c in _estimated(table))})" if but_free_text else ""
         named.append(quote(table.name) + columns)
+    if statistics_target is None:
+        await connection.exec_driver_sql(f"ANALYZE {', '.join(named)}")
+        return
+    # For this ANALYZE only (set_config(..., true) would last to the end of the transaction).
+    kept = await connection.exec_driver_sql(
+        "SELECT current_setting('default_statistics_target'), "
+        "set_config('default_statistics_target', $1, true)",
+        (str(statistics_target),),
+    )
+    default = kept.scalar_one()
     await connection.exec_driver_sql(f"ANALYZE {', '.join(named)}")
+    await connection.exec_driver_sql("SELECT set_config('default_statistics_target', $1, true)", (default,))
 
 
 # A table grows "materially" when it grows by at least 1/_GROWTH of its rows.

@@ -74,8 +74,15 @@ class Walk:
 
 
 def _render(build: Build, expression: Any) -> str:
-    statement = expression.order_by(None) if isinstance(expression, Select) else expression
-    return str(statement.compile(dialect=build.conditions.dialect, compile_kwargs={"literal_binds": True}))
+    if isinstance(expression, Select):
+        return str(
+            expression.order_by(None).compile(
+                dialect=build.conditions.dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+    # An expression goes into SQL text written around it (`... AND {rule}`): in parentheses,
+    # so that a rule that is an OR stays one term whatever the text beside it.
+    return f"({expression.compile(dialect=build.conditions.dialect, compile_kwargs={'literal_binds': True})})"
 
 
 def _touching(build: Build, front: str) -> Any:
