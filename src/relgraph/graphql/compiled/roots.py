@@ -1,6 +1,7 @@
 """The root fields the compiler knows: one organisation or person by ID, searches of
 organisations and persons (filter and order written in the document, not in variables),
-the viewer, the staff list, the customer groups and the changes feed."""
+the viewer, the staff list, the customer groups, the changes feed and the shortest path
+between two parties."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from relgraph.graphql.compiled.feed import changes
 from relgraph.graphql.compiled.groups import customer_groups
 from relgraph.graphql.compiled.organisations import organisation
 from relgraph.graphql.compiled.paging import order_asked
+from relgraph.graphql.compiled.paths import shortest_path
 from relgraph.graphql.compiled.persons import person
 from relgraph.graphql.compiled.selection import Selected, literal_input
 from relgraph.graphql.compiled.users import user, users
@@ -114,6 +116,7 @@ ROOTS: dict[str, Callable[[Build, GraphQLObjectType, Selected], str]] = {
     "viewer": _viewer,
     "customerGroups": customer_groups,
     "changes": changes,
+    "shortestPath": shortest_path,
 }
 
 # The types the compiler writes, by GraphQL name: what build.object() reaches.
