@@ -29,19 +29,22 @@ from relgraph.config import Settings
 from relgraph.db.engine import create_engine, make_sessionmaker
 from relgraph.db.migrate import upgrade
 from relgraph.domain import users
-from relgraph.graphql.compiled.execution import compile_failures
+from relgraph.graphql.compiled.execution import compile_failures, refused_statements
 from relgraph.web import create_app
 
 _counter = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def _no_compiler_defect() -> Iterator[None]:
-    """A compiler that fails hands the query to the resolvers, whose answer is right: only
-    this check shows the defect (SQL the dialect refuses, say)."""
-    before = compile_failures[0]
+def _no_compiler_defect(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A compiler that fails, or writes SQL the database refuses, hands the query to the
+    resolvers, whose answer is right: only this check shows the defect. A test that makes a
+    compiled statement fail on purpose says so (`compiled_statement_refused`)."""
+    before, refused = compile_failures[0], refused_statements[0]
     yield
     assert compile_failures[0] == before, "compiling a read failed (see the log): a defect of the compiler"
+    if request.node.get_closest_marker("compiled_statement_refused") is None:
+        assert refused_statements[0] == refused, "the database refused a compiled statement (see the log)"
 
 
 def pytest_report_header(config: pytest.Config) -> str:

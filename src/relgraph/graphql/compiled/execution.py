@@ -33,7 +33,7 @@ from relgraph.graphql.compiled.roots import OBJECTS, ROOTS
 from relgraph.graphql.compiled.selection import Decline, Forbidden
 from relgraph.graphql.core.cost import operation_of
 
-__all__ = ["CompiledReads", "compile_failures", "compiled_for", "compiles"]
+__all__ = ["CompiledReads", "compile_failures", "compiled_for", "compiles", "refused_statements"]
 
 logger = logging.getLogger("relgraph.compiled")
 
@@ -55,6 +55,9 @@ _CACHE: OrderedDict[Hashable, _Prepared | str] = OrderedDict()
 # compiler (every test fails on one: the resolvers' answer would hide it).
 compiles = [0]
 compile_failures = [0]
+# Compiled statements the database refused (each answered by the resolvers instead): the
+# tests fail on any, since the resolvers' equal answer would hide the defect.
+refused_statements = [0]
 
 
 def compiled_for(
@@ -240,6 +243,7 @@ class CompiledReads(SchemaExtension):
                         # A statement the database refuses is a compiler defect: the
                         # resolvers still answer. Neither the statement nor its values are
                         # logged (the values come from the request's variables).
+                        refused_statements[0] += 1
                         logger.warning(
                             "a compiled read failed (%s%s); the resolvers answer it: operation %s",
                             type(error.orig).__name__,
