@@ -1,5 +1,5 @@
 """Compiled shortest paths (graphql/compiled/paths.py) answer exactly as the resolvers'
-walk from both ends (domain/relations/network.shortest_path) does: the same path of the
+walk from both ends (domain/relations/paths.shortest_path) does: the same path of the
 several shortest ones, the same nulls and errors, as every demo user. On PostgreSQL: on
 SQLite the resolvers answer them (paths.py says why; test_compiled.py checks the example)."""
 
@@ -24,6 +24,7 @@ from helpers import (
 
 from relgraph.db.engine import StatementCounter
 from relgraph.domain.relations import network
+from relgraph.domain.relations import paths as domain_paths
 from relgraph.graphql.compiled import paths
 from relgraph.graphql.core.ids import encode_id
 
@@ -191,7 +192,7 @@ async def test_the_domain_s_chunks_and_visited_limit(
     the demo data reaches them, both paths must still agree."""
     monkeypatch.setattr(network, "CHUNK", 1)
     monkeypatch.setattr(paths, "CHUNK", 1)
-    monkeypatch.setitem(network.shortest_path.__kwdefaults__, "max_visited", 40)
+    monkeypatch.setitem(domain_paths.shortest_path.__kwdefaults__, "max_visited", 40)
     monkeypatch.setattr(paths, "MAX_VISITED", 40)
     organisations, persons = await _ids(demo_users[0])
     parties = organisations[::8][:5] + persons[:4]

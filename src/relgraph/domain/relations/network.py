@@ -41,9 +41,11 @@ __all__ = [
     "membership_links",
     "neighbourhood",
     "party_kind",
+    "party_node",
     "relation_links",
-    "shortest_path",
     "shown_as_node",
+    "step",
+    "visible_parties",
 ]
 
 # IN-lists are sent in chunks this size: well under SQLite's and asyncpg's parameter limits.
@@ -82,7 +84,7 @@ class Neighbourhood:
     truncated: bool = False
 
 
-def _party(pk: int) -> Node:
+def party_node(pk: int) -> Node:
     return Node("party", pk)
 
 
@@ -191,20 +193,24 @@ async def _relations(
     today: dt.date,
 ) -> list[Edge]:
     stmt = relation_links(viewer, _among(parties), type_names, today)
-    return [Edge(_party(s), _party(t), Link.RELATIONS, name) for s, t, name, _ in await session.execute(stmt)]
+    return [
+        Edge(party_node(s), party_node(t), Link.RELATIONS, name)
+        for s, t, name, _ in await session.execute(stmt)
+    ]
 
 
 async def _hierarchy(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
     stmt = hierarchy_links(_among(parties), today)
     return [
-        Edge(_party(c), _party(p), Link.HIERARCHY, label) for c, p, label, _ in await session.execute(stmt)
+        Edge(party_node(c), party_node(p), Link.HIERARCHY, label)
+        for c, p, label, _ in await session.execute(stmt)
     ]
 
 
 async def _memberships(session: AsyncSession, parties: list[int], today: dt.date) -> list[Edge]:
     stmt = membership_links(_among(parties), today)
     return [
-        Edge(_party(person), _party(org), Link.MEMBERSHIPS, label)
+        Edge(party_node(person), party_node(org), Link.MEMBERSHIPS, label)
         for person, org, label, _ in await session.execute(stmt)
     ]
 
@@ -214,12 +220,12 @@ async def _internal(
 ) -> list[Edge]:
     stmt = internal_links(viewer, _among(parties), _among(users), today)
     return [
-        Edge(_party(p), Node("user", u), Link.INTERNAL, label)
+        Edge(party_node(p), Node("user", u), Link.INTERNAL, label)
         for p, u, label, _ in await session.execute(stmt)
     ]
 
 
-async def _step(
+async def step(
     session: AsyncSession,
     viewer: Viewer,
     frontier: set[Node],
@@ -271,7 +277,7 @@ def shown_as_node(viewer: Viewer, party_id: Any, kind: Any) -> ColumnElement[boo
     return or_(kind == 1, and_(kind.is_(None), party_visible(viewer, party_id)))
 
 
-async def _visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
+async def visible_parties(session: AsyncSession, viewer: Viewer, ids: set[int]) -> set[int]:
     """Which of `ids` the viewer may see as nodes (shown_as_node)."""
     orgs = Organisation.__table__
     found: set[int] = set()
@@ -304,18 +310,18 @@ async def neighbourhood(
     At most `max_nodes` nodes and `max_edges` links: reaching either ends the walk (`truncated`).
     """
     today = today or dt.date.today()
-    origin = _party(start)
+    origin = party_node(start)
     result = Neighbourhood(distances={origin: 0})
     frontier = {origin}
     seen_edges: set[Edge] = set()
     for distance in range(1, depth + 1):
         if not frontier:
             break
-        found = await _step(session, viewer, frontier, links, type_names, today)
+        found = await step(session, viewer, frontier, links, type_names, today)
         new = {n for e in found for n in (e.source, e.target)} - result.distances.keys()
         new_parties = {n.id for n in new if n.kind == "party"}
         # A relation's ends were checked above; hierarchy and membership ends are checked here.
-        allowed = await _visible_parties(session, viewer, new_parties) if new_parties else set()
+        allowed = await visible_parties(session, viewer, new_parties) if new_parties else set()
         next_frontier: set[Node] = set()
         for node in sorted(new, key=lambda n: (n.kind, n.id)):
             if node.kind == "party" and node.id not in allowed:
@@ -336,76 +342,3 @@ async def neighbourhood(
         if result.truncated:
             break
     return result
-
-
-async def shortest_path(
-    session: AsyncSession,
-    *,
-    viewer: Viewer,
-    start: int,
-    goal: int,
-    max_depth: int,
-    links: frozenset[Link],
-    max_visited: int = 50_000,
-    today: dt.date | None = None,
-) -> list[Edge] | None:
-    """The links of a shortest chain from party `start` to party `goal`, or None.
-
-    Walks from both ends at once, always widening the smaller frontier, so the work
-    grows with the square root of what a one-sided walk would touch.
-    """
-    today = today or dt.date.today()
-    # Visibility first: even the empty path from a party to itself would betray a hidden one.
-    visible = await _visible_parties(session, viewer, {start, goal})
-    if visible != {start, goal}:
-        return None
-    if start == goal:
-        return []
-    # For each side: node -> (edge that reached it, the node it came from).
-    came: list[dict[Node, tuple[Edge, Node] | None]] = [{_party(start): None}, {_party(goal): None}]
-    steps: list[dict[Node, int]] = [{_party(start): 0}, {_party(goal): 0}]
-    frontiers = [{_party(start)}, {_party(goal)}]
-    for _hop in range(max_depth):
-        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
-        if not frontiers[side]:
-            return None
-        found = await _step(session, viewer, frontiers[side], links, None, today)
-        candidates: dict[Node, tuple[Edge, Node]] = {}
-        for edge in found:
-            for here, there in ((edge.source, edge.target), (edge.target, edge.source)):
-                if here in frontiers[side] and there not in came[side] and there not in candidates:
-                    candidates[there] = (edge, here)
-        new_parties = {n.id for n in candidates if n.kind == "party"}
-        allowed = await _visible_parties(session, viewer, new_parties) if new_parties else set()
-        next_frontier: set[Node] = set()
-        meetings: list[Node] = []
-        for node in sorted(candidates, key=lambda n: (n.kind, n.id)):
-            if node.kind == "party" and node.id not in allowed:
-                continue
-            came[side][node] = candidates[node]
-            steps[side][node] = steps[side][candidates[node][1]] + 1
-            next_frontier.add(node)
-            if node in came[1 - side]:
-                meetings.append(node)
-        if meetings:
-            # The other side reached its nodes at different depths: take the nearest.
-            return _join(came, min(meetings, key=lambda n: steps[1 - side][n]))
-        frontiers[side] = next_frontier
-        if sum(len(c) for c in came) > max_visited:
-            return None
-    return None
-
-
-def _join(came: list[dict[Node, tuple[Edge, Node] | None]], meeting: Node) -> list[Edge]:
-    """The edges from the start to `meeting`, then from `meeting` to the goal."""
-    forward: list[Edge] = []
-    node = meeting
-    while (step := came[0][node]) is not None:
-        forward.append(step[0])
-        node = step[1]
-    forward.reverse()
-    node = meeting
-    while (step := came[1][node]) is not None:
-        forward.append(step[0])
-        node = step[1]
-    return forward

@@ -54,7 +54,7 @@ from relgraph.graphql.compiled.compiler import Build
 
 __all__ = ["KINDS", "Walk", "walk"]
 
-# The kinds of link in the order a hop finds them (network._step), by rank.
+# The kinds of link in the order a hop finds them (network.step), by rank.
 KINDS = [Link.RELATIONS, Link.HIERARCHY, Link.MEMBERSHIPS, Link.INTERNAL]
 _INTERNAL = KINDS.index(Link.INTERNAL)
 

@@ -1,4 +1,4 @@
-"""Query.shortestPath in compiled reads: domain/relations/network.shortest_path's walk from
+"""Query.shortestPath in compiled reads: domain/relations/paths.shortest_path's walk from
 both ends, a statement per hop (shortest_path says why).
 
 The walk is at most maxDepth hops (1-8), each written out as its own CTEs over the state
@@ -23,7 +23,7 @@ handed from one statement to the next as JSON:
         first, then by (kind, id).
 The walk stops where the domain's stops: a meeting, no new node (the next hop would find
 an empty frontier), more than MAX_VISITED nodes reached. The path is read back from the
-meeting through `v` on each side, in the order network._join puts it.
+meeting through `v` on each side, in the order domain paths._join puts it.
 Nodes are (kind, id) with kind 0 a party and 1 a staff user, sorting as the domain sorts.
 """
 
@@ -44,6 +44,7 @@ from relgraph.domain.relations.network import (
     relation_links,
     shown_as_node,
 )
+from relgraph.domain.relations.paths import MAX_VISITED
 from relgraph.graphql.compiled.compiler import Build
 from relgraph.graphql.compiled.network_walk import KINDS, _render, _touching
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
@@ -53,8 +54,6 @@ from relgraph.graphql.relations.types.network import MAX_PATH_DEPTH
 
 __all__ = ["shortest_path"]
 
-# network.shortest_path's max_visited: more nodes reached (both sides) and it gives up.
-MAX_VISITED = 50_000
 _PARTY_TYPES = ("Organisation", "Person")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from relgraph.domain.relations import internal_relations, network, relation_types
+from relgraph.domain.relations import internal_relations, network, paths, relation_types
 from relgraph.errors import DomainError
 from relgraph.graphql.core.as_of import AsOf, day_of
 from relgraph.graphql.core.context import Info
@@ -90,7 +90,7 @@ class NetworkQueries:
             raise PublicError(f"maxDepth must be between 1 and {MAX_PATH_DEPTH}.", "BAD_USER_INPUT")
         start, goal = _party(from_id, "fromId"), _party(to_id, "toId")
         edges = await info.context.read(
-            network.shortest_path,
+            paths.shortest_path,
             viewer=info.context.viewer,
             start=start,
             goal=goal,
