@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
-from helpers import Caller, add_membership, create_organisation, create_person, mutate, ok
+from helpers import IS_POSTGRES, Caller, add_membership, create_organisation, create_person, mutate, ok
+from sqlalchemy import literal_column, select, table, text
+
+from relgraph.domain.relations.network import membership_links
 
 NEIGHBOURHOOD = """
 query($id: ID!, $depth: Int!, $include: [NeighbourhoodKind!], $types: [String!], $max: Int! = 200) {
@@ -174,3 +178,24 @@ async def test_staff_list_sorts_by_customer_files_without_betraying_hidden_perso
     )
     counts = [u["customerFileCount"] for u in as_business]
     assert counts == sorted(counts, reverse=True)
+
+
+async def test_memberships_touching_a_walk_s_frontier_are_looked_up_not_scanned_on_sqlite(
+    sessionmaker,
+) -> None:
+    """The compiled walk asks the memberships touching its frontier with a subquery; without
+    statistics SQLite once answered it by scanning the covering index by organisation once
+    per date condition (0.3 s a hop on the large bench data). The plan, not a timing: each
+    side of the OR is a search by its own index."""
+    if IS_POSTGRES:
+        pytest.skip("SQLite's query planner")
+    frontier = select(literal_column("id")).select_from(table("frontier"))
+    statement = membership_links(lambda column: column.in_(frontier), dt.date.today())
+    async with sessionmaker() as session:
+        dialect = session.bind.dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        plan = await session.execute(text(f"EXPLAIN QUERY PLAN WITH frontier(id) AS (SELECT 1) {sql}"))
+        steps = [row[3] for row in plan]
+    assert not [step for step in steps if step.startswith("SCAN memberships")], steps
+    assert any("SEARCH memberships USING" in step and "(person_id=?" in step for step in steps), steps
+    assert any("SEARCH memberships USING" in step and "(organisation_id=?" in step for step in steps), "; ".join(steps)

@@ -27,6 +27,7 @@ from relgraph.db.models import (
     Relation,
     RelationType,
 )
+from relgraph.db.models.in_force import NotAnIndexKey, holds_on_sql
 from relgraph.domain.organisations import parent_periods
 from relgraph.domain.relations.relations import ends_visible
 from relgraph.policy import Viewer, party_visible
@@ -152,7 +153,14 @@ def membership_links(touching: Touching, today: dt.date) -> Select[*tuple[Any, .
         select(Membership.person_id, Membership.organisation_id, label, Membership.id)
         .join(orgs, orgs.c.id == Membership.organisation_id)
         .where(
-            Membership.holds_on(today),
+            # The dates filter the memberships found by person or organisation, never lead
+            # SQLite to them (NotAnIndexKey).
+            holds_on_sql(
+                NotAnIndexKey(Membership.start_date),
+                NotAnIndexKey(Membership.end_date),
+                Membership.active,
+                today,
+            ),
             or_(touching(Membership.person_id), touching(Membership.organisation_id)),
             orgs.c.archived.is_(False),
         )
