@@ -26,7 +26,6 @@ from import_before.tables import (
     person_tables,
 )
 from relgraph.db.bulk import (
-    analyze,
     insert_rows,
     one_of,
     reserve_ids,
@@ -43,6 +42,7 @@ from relgraph.db.models import (
     Person,
 )
 from relgraph.db.search import SearchIndexBatch, search_index_by_batch
+from relgraph.db.statistics import analyze
 from relgraph.domain import places
 from relgraph.text import search_key
 

@@ -198,4 +198,6 @@ async def test_memberships_touching_a_walk_s_frontier_are_looked_up_not_scanned_
         steps = [row[3] for row in plan]
     assert not [step for step in steps if step.startswith("SCAN memberships")], steps
     assert any("SEARCH memberships USING" in step and "(person_id=?" in step for step in steps), steps
-    assert any("SEARCH memberships USING" in step and "(organisation_id=?" in step for step in steps), "; ".join(steps)
+    assert any("SEARCH memberships USING" in step and "(organisation_id=?" in step for step in steps), (
+        "; ".join(steps)
+    )

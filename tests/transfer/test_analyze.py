@@ -1,4 +1,4 @@
-"""After a bulk load on PostgreSQL the planner's statistics are refreshed (bulk.analyze): row
+"""After a bulk load on PostgreSQL the planner's statistics are refreshed (statistics.analyze): row
 counts always, the columns estimates go by, not the long free texts (left to autovacuum);
 and a load small against its table is left to autovacuum altogether."""
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from relgraph.db import bulk
+from relgraph.db import statistics
 from relgraph.db.models import Person
 
 pytestmark = pytest.mark.postgres_only
@@ -44,7 +44,7 @@ async def _analyzed_columns(session: AsyncSession) -> set[str]:
 async def test_a_load_refreshes_the_row_count_and_the_estimated_columns_only(sessionmaker) -> None:
     async with sessionmaker() as session:
         await _add_persons(session, 1, 2000)
-        await bulk.analyze(session, [_people], but_free_text=True, grown_by=2000)
+        await statistics.analyze(session, [_people], but_free_text=True, grown_by=2000)
         await session.commit()
     async with sessionmaker() as session:
         assert await _counted_rows(session) == 2000
@@ -56,15 +56,15 @@ async def test_a_load_refreshes_the_row_count_and_the_estimated_columns_only(ses
 async def test_a_load_small_against_its_table_is_left_to_autovacuum(sessionmaker) -> None:
     async with sessionmaker() as session:
         await _add_persons(session, 1, 2000)
-        await bulk.analyze(session, [_people])
+        await statistics.analyze(session, [_people])
         await session.commit()
     async with sessionmaker() as session:
         await _add_persons(session, 2001, 2150)  # grows persons by 7.5 %
-        await bulk.analyze(session, [_people], but_free_text=True, grown_by=150)
+        await statistics.analyze(session, [_people], but_free_text=True, grown_by=150)
         await session.commit()
         assert await _counted_rows(session) == 2000
         await _add_persons(session, 2151, 2400)  # 250 more: 12.5 % of the 2,000 counted
-        await bulk.analyze(session, [_people], but_free_text=True, grown_by=250)
+        await statistics.analyze(session, [_people], but_free_text=True, grown_by=250)
         await session.commit()
         assert await _counted_rows(session) == 2400
 
@@ -75,7 +75,7 @@ async def test_an_import_samples_fewer_rows_for_that_analyze_only(sessionmaker) 
     async with sessionmaker() as session:
         setting = await session.scalar(text("SHOW default_statistics_target"))
         await _add_persons(session, 1, 2000)
-        await bulk.analyze(session, [_people], but_free_text=True, grown_by=2000, statistics_target=10)
+        await statistics.analyze(session, [_people], but_free_text=True, grown_by=2000, statistics_target=10)
         assert await session.scalar(text("SHOW default_statistics_target")) == setting
         await session.commit()
     async with sessionmaker() as session:

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relgraph.db.bulk import (
-    analyze,
     bound_records,
     copy_records,
     one_of,
@@ -39,6 +38,7 @@ from relgraph.db.models import (
     Person,
 )
 from relgraph.db.search import SearchIndexBatch, search_index_by_batch
+from relgraph.db.statistics import analyze
 from relgraph.domain import places
 from relgraph.text import search_key
 from relgraph.transfer.rows import Row
@@ -229,7 +229,7 @@ async def _refresh_person_search(
 
 
 # The tables each kind adds rows to that queries join, and from how many rows their
-# statistics are refreshed, by their keys only (`bulk.analyze`): fewer rows hardly change what
+# statistics are refreshed, by their keys only (`statistics.analyze`): fewer rows hardly change what
 # the planner should do; autovacuum catches up with those, with the other columns, and with
 # audit_events, which is only ever read by party or object. Memberships change the persons'
 # search text, no key and no row count: persons are left to autovacuum.
