@@ -97,7 +97,14 @@ class Page:
         """Poll until the expression is truthy; returns its value."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except CDPError as error:
+                # Asked while the page navigates (a click on a link): the old page's context
+                # is gone and the new one not there yet. Ask the new page.
+                if "navigated or closed" not in str(error) and "Cannot find context" not in str(error):
+                    raise
+                value = None
             if value:
                 return value
             self.pump(0.1)
