@@ -8,6 +8,7 @@ types without looking the parties up again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLObjectType
@@ -19,7 +20,7 @@ from relgraph.graphql.compiled.network_walk import KINDS, walk
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.relations.types.network import LINKS_PER_NODE, MAX_NODES
 
-__all__ = ["neighbourhood", "user"]
+__all__ = ["edges_json", "neighbourhood", "user"]
 
 HOPS = 3  # the most `depth` allows
 
@@ -87,7 +88,18 @@ def neighbourhood(build: Build, type_: GraphQLObjectType, alias: str, item: Sele
         elif field.name == "staff":
             pairs.append((field.key, _staff(build, field, walked.nodes, at)))
         elif field.name == "edges":
-            pairs.append((field.key, _edges(build, field, walked.edges, walked.nodes)))
+            pairs.append(
+                (
+                    field.key,
+                    edges_json(
+                        build,
+                        field,
+                        walked.edges,
+                        ["{}.hop", "{}.rank", "{}.rid"],
+                        lambda id_: _party_gid(build, id_, walked.nodes),
+                    ),
+                )
+            )
         else:
             raise Decline(f"field Neighbourhood.{field.name}")
     return d.nested(f"WITH {', '.join(walked.ctes)} SELECT {d.obj(pairs)}")
@@ -153,8 +165,16 @@ def _staff(build: Build, selected: Selected, nodes: str, path: list[str]) -> str
     return d.array(d.obj(pairs), source, [f"{n}.distance", f"{n}.id"], None)
 
 
-def _edges(build: Build, selected: Selected, edges: str, nodes: str) -> str:
-    """The edges' JSON; `nodes` the CTE of the nodes (whose ends they are)."""
+def edges_json(
+    build: Build,
+    selected: Selected,
+    rows: str,
+    order: list[str],
+    party_gid: Callable[[str], str],
+    where: str = "",
+) -> str:
+    """The NeighbourhoodEdges' JSON of the CTE `rows` (s, tk, t, rank, label, ...): `order`
+    and `where` name its alias as "{}"; `party_gid` writes the global ID of a party end."""
     d = build.dialect
     edge_type = build.object_type("NeighbourhoodEdge")
     e = build.alias("e")
@@ -168,22 +188,18 @@ def _edges(build: Build, selected: Selected, edges: str, nodes: str) -> str:
         if field.name == "__typename":
             pairs.append((field.key, d.literal(edge_type.name)))
         elif field.name == "source":
-            pairs.append((field.key, _party_gid(build, f"{e}.s", nodes)))  # always a party
+            pairs.append((field.key, party_gid(f"{e}.s")))  # always a party
         elif field.name == "target":
             user_gid = d.gid("User", f"{e}.t")
-            pairs.append(
-                (
-                    field.key,
-                    f"CASE WHEN {e}.tk = 1 THEN {user_gid} ELSE {_party_gid(build, f'{e}.t', nodes)} END",
-                )
-            )
+            pairs.append((field.key, f"CASE WHEN {e}.tk = 1 THEN {user_gid} ELSE {party_gid(f'{e}.t')} END"))
         elif field.name == "kind":
             pairs.append((field.key, kind))
         elif field.name == "label":
             pairs.append((field.key, f"{e}.label"))
         else:
             raise Decline(f"field {edge_type.name}.{field.name}")
-    return d.array(d.obj(pairs), f"FROM {edges} {e}", [f"{e}.hop", f"{e}.rank", f"{e}.rid"], None)
+    source = f"FROM {rows} {e}" + (f" WHERE {where.format(e)}" if where else "")
+    return d.array(d.obj(pairs), source, [c.format(e) for c in order], None)
 
 
 # User fields read as the columns are (graphql/users/types.User.from_row).

@@ -36,6 +36,7 @@ person(id:): Build.row_ids). The hops' SQL is the same on both.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,7 @@ from relgraph.domain.relations.network import (
 )
 from relgraph.graphql.compiled.compiler import Build
 
-__all__ = ["KINDS", "Walk", "walk"]
+__all__ = ["KINDS", "Walk", "link_ctes", "walk"]
 
 # The kinds of link in the order a hop finds them (network.step), by rank.
 KINDS = [Link.RELATIONS, Link.HIERARCHY, Link.MEMBERSHIPS, Link.INTERNAL]
@@ -99,6 +100,25 @@ def _touching(build: Build, front: str) -> Any:
         return id_column == array
 
     return touching
+
+
+def link_ctes(
+    build: Build, name: str, parties: str, users: str, kinds: Iterable[int], viewer: Any
+) -> list[str]:
+    """Per kind of link asked (by rank), the CTE `{name}_{rank}(s, t, label, rid)`: the
+    domain's statement of the links in force touching the parties (staff users) of the
+    frontier CTE `parties` (`users`)."""
+    today: dt.date = build.conditions.today
+    touching_parties, touching_users = _touching(build, parties), _touching(build, users)
+    statements = {
+        # Each end becomes a node only through shown_as_node (R1 with the rest), and only
+        # links between nodes become edges: R1 on the relation's ends would ask it twice.
+        0: lambda: relation_links(viewer, touching_parties, None, today, ends_checked_later=True),
+        1: lambda: hierarchy_links(touching_parties, today),
+        2: lambda: membership_links(touching_parties, today),
+        3: lambda: internal_links(viewer, touching_parties, touching_users, today),
+    }
+    return [f"{name}_{rank}(s, t, label, rid) AS ({_render(build, statements[rank]())})" for rank in kinds]
 
 
 def walk(
@@ -188,18 +208,8 @@ def _hop(
     kinds: dict[int, str],
     viewer: Any,
 ) -> list[str]:
-    today: dt.date = build.conditions.today
     before, front = f"{nb}n{k - 1}", f"{nb}f{k}"
-    parties, users = _touching(build, f"{front}_0"), _touching(build, f"{front}_1")
-    statements = {
-        # Each end becomes a node only through `shown` below (R1 with the rest), and only
-        # links between nodes become edges: R1 on the relation's ends would ask it twice.
-        0: lambda: relation_links(viewer, parties, None, today, ends_checked_later=True),
-        1: lambda: hierarchy_links(parties, today),
-        2: lambda: membership_links(parties, today),
-        3: lambda: internal_links(viewer, parties, users, today),
-    }
-    links = [f"{nb}l{k}_{rank}(s, t, label, rid) AS ({_render(build, statements[rank]())})" for rank in kinds]
+    links = link_ctes(build, f"{nb}l{k}", f"{front}_0", f"{front}_1", kinds, viewer)
     found = " UNION ALL ".join(
         f"SELECT s, {1 if rank == _INTERNAL else 0} AS tk, t, {rank} AS rank, label, rid "
         f"FROM {nb}l{k}_{rank} WHERE {condition}"

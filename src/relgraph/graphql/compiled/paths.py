@@ -37,16 +37,13 @@ from sqlalchemy import ColumnElement, literal_column
 
 from relgraph.domain.relations.network import (
     CHUNK,
-    hierarchy_links,
-    internal_links,
-    membership_links,
     party_kind,
-    relation_links,
     shown_as_node,
 )
 from relgraph.domain.relations.paths import MAX_VISITED
 from relgraph.graphql.compiled.compiler import Build
-from relgraph.graphql.compiled.network_walk import KINDS, _render, _touching
+from relgraph.graphql.compiled.network import edges_json
+from relgraph.graphql.compiled.network_walk import KINDS, _render, link_ctes
 from relgraph.graphql.compiled.selection import Decline, Selected, arguments_of
 from relgraph.graphql.core.as_of import AS_OF
 from relgraph.graphql.core.ids import decode_id
@@ -190,7 +187,10 @@ def shortest_path(build: Build, query: GraphQLObjectType, selected: Selected) ->
         elif field.name == "length":
             pairs.append((field.key, f"(SELECT count(*) FROM {sp}b b WHERE b.sk IS NOT NULL)"))
         elif field.name == "edges":
-            pairs.append((field.key, _edges(build, field, f"{sp}b", order)))
+            edges = edges_json(
+                build, field, f"{sp}b", order, lambda id_: _party_gid(build, id_), where="{}.sk IS NOT NULL"
+            )
+            pairs.append((field.key, edges))
         elif field.name == "parties":
             pairs.append((field.key, _parties(build, field, f"{sp}b", order, at)))
         else:
@@ -232,16 +232,9 @@ def _read_state(build: Build, sp: str, k: int, state: str) -> list[str]:
 
 
 def _hop(build: Build, sp: str, k: int, depth: str, kinds: dict[int, str], shown: Any) -> list[str]:
-    viewer, today = build.conditions.viewer, build.conditions.today
+    viewer = build.conditions.viewer
     before, came, front = f"{sp}x{k - 1}", f"{sp}v{k - 1}", f"{sp}f{k}"
-    parties, users = _touching(build, f"{front}p"), _touching(build, f"{front}u")
-    statements = {
-        0: lambda: relation_links(viewer, parties, None, today, ends_checked_later=True),
-        1: lambda: hierarchy_links(parties, today),
-        2: lambda: membership_links(parties, today),
-        3: lambda: internal_links(viewer, parties, users, today),
-    }
-    links = [f"{sp}l{k}_{rank}(s, t, label, rid) AS ({_render(build, statements[rank]())})" for rank in kinds]
+    links = link_ctes(build, f"{sp}l{k}", f"{front}p", f"{front}u", kinds, viewer)
     found = " UNION ALL ".join(
         f"SELECT 0 AS sk, s, {1 if rank == 3 else 0} AS tk, t, {rank} AS rank, label, rid "
         f"FROM {sp}l{k}_{rank} WHERE {condition}"
@@ -310,37 +303,6 @@ def _party_gid(build: Build, id_: str) -> str:
     return (
         f"CASE WHEN EXISTS (SELECT 1 FROM organisations og WHERE og.id = {id_}) "
         f"THEN {d.gid('Organisation', id_)} ELSE {d.gid('Person', id_)} END"
-    )
-
-
-def _edges(build: Build, selected: Selected, back: str, order: list[str]) -> str:
-    d = build.dialect
-    edge_type = build.object_type("NeighbourhoodEdge")
-    e = build.alias("e")
-    kind = (
-        "CASE "
-        + " ".join(f"WHEN {e}.rank = {r} THEN {d.literal(k.name)}" for r, k in enumerate(KINDS))
-        + " END"
-    )
-    pairs: list[tuple[str, str]] = []
-    for field in build.fields(edge_type, selected):
-        if field.name == "__typename":
-            pairs.append((field.key, d.literal(edge_type.name)))
-        elif field.name == "source":
-            pairs.append((field.key, _party_gid(build, f"{e}.s")))  # always a party
-        elif field.name == "target":
-            user_gid = d.gid("User", f"{e}.t")
-            pairs.append(
-                (field.key, f"CASE WHEN {e}.tk = 1 THEN {user_gid} ELSE {_party_gid(build, f'{e}.t')} END")
-            )
-        elif field.name == "kind":
-            pairs.append((field.key, kind))
-        elif field.name == "label":
-            pairs.append((field.key, f"{e}.label"))
-        else:
-            raise Decline(f"field {edge_type.name}.{field.name}")
-    return d.array(
-        d.obj(pairs), f"FROM {back} {e} WHERE {e}.sk IS NOT NULL", [c.format(e) for c in order], None
     )
 
 
